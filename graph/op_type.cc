@@ -1,0 +1,43 @@
+#include "graph/op_type.h"
+
+namespace sf {
+namespace {
+
+struct OpInfo {
+  absl::string_view domain;
+  absl::string_view name;
+};
+
+constexpr OpInfo kOpInfo[] = {
+#define SF_OP(e, domain, name) {domain, name},
+#include "graph/ops.def"
+#undef SF_OP
+};
+
+}  // namespace
+
+absl::string_view ToString(OpType op) {
+  int i = static_cast<int>(op);
+  return i >= 0 && i < kNumOpTypes ? kOpInfo[i].name : "?";
+}
+
+absl::string_view DomainOf(OpType op) {
+  int i = static_cast<int>(op);
+  return i >= 0 && i < kNumOpTypes ? kOpInfo[i].domain : "";
+}
+
+std::optional<OpType> OpTypeFromOnnx(absl::string_view domain, absl::string_view op_type) {
+  if (domain == "ai.onnx") domain = "";
+  for (int i = 0; i < kNumOpTypes; ++i) {
+    if (kOpInfo[i].domain == domain && kOpInfo[i].name == op_type) {
+      return static_cast<OpType>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+bool IsNeuron(OpType op) {
+  return op == OpType::kIF || op == OpType::kLIF || op == OpType::kPLIF;
+}
+
+}  // namespace sf

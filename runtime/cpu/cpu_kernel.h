@@ -1,0 +1,37 @@
+// CPU reference kernels: plain, clearly correct float32 code that every fast
+// kernel is tested against.
+//
+// An op is a small class (ncnn style): Prepare() runs once at plan time with the
+// node and its concrete input/output types and shapes (parse and check attributes,
+// precompute); Compute() runs it. Outputs arrive allocated with the inferred dtype
+// and shape; Compute writes every element and allocates nothing.
+// A kernel instance is used by one thread at a time.
+#ifndef SF_RUNTIME_CPU_CPU_KERNEL_H_
+#define SF_RUNTIME_CPU_CPU_KERNEL_H_
+
+#include <memory>
+#include <span>
+
+#include "absl/status/status.h"
+#include "graph/graph.h"
+#include "graph/tensor.h"
+
+namespace sf {
+
+class CpuKernel {
+ public:
+  virtual ~CpuKernel() = default;
+  // `graph` has concrete shapes for the node's inputs and outputs.
+  virtual absl::Status Prepare(const Graph& graph, const Node& node) = 0;
+  // inputs[i] is nullptr for an omitted optional input.
+  virtual absl::Status Compute(std::span<const Tensor* const> inputs,
+                               std::span<Tensor* const> outputs) = 0;
+};
+
+// The kernel for `op` from the explicit registry table in cpu_kernels.cc;
+// nullptr when the CPU backend has none.
+std::unique_ptr<CpuKernel> CreateCpuKernel(OpType op);
+
+}  // namespace sf
+
+#endif  // SF_RUNTIME_CPU_CPU_KERNEL_H_

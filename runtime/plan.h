@@ -1,0 +1,60 @@
+// The execution plan: the ordered steps of a run with, per node, the kernel
+// chosen, its block size, input class and shapes. Printable as a table
+// (sfrun --plan) and as JSON (--plan-json, ../shared/spec/cli-and-plan.md).
+#ifndef SF_RUNTIME_PLAN_H_
+#define SF_RUNTIME_PLAN_H_
+
+#include "absl/strings/string_view.h"
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "graph/graph.h"
+#include "graph/passes/block_selection.h"
+#include "graph/passes/spike_analysis.h"
+
+namespace sf {
+
+enum class SparseMode { kAuto, kOn, kOff };
+absl::string_view ToString(SparseMode m);
+
+struct PlanOptions {
+  std::string model_name;   // shown in the plan ("resnet18.onnx")
+  std::string device = "cpu";
+  SparseMode sparse = SparseMode::kAuto;
+  BlockRule block_rule;
+  std::map<std::string, int> block_overrides;  // node name -> block edge
+};
+
+struct PlanStep {
+  int node = -1;
+  std::string name;
+  OpType op = OpType::kIdentity;
+  std::string kernel;  // "sparse" or "dense"
+  ValueClass input_class = ValueClass::kDense;
+  std::vector<int64_t> input_dims;   // first input
+  std::vector<int64_t> output_dims;  // first output
+  // Conv only:
+  int64_t h = 0, w = 0;
+  std::array<int64_t, 2> kernel_hw{0, 0};
+  std::array<int64_t, 2> stride{0, 0};
+  int block = 0;
+  std::vector<std::string> spike_sources;  // names of the neuron nodes it descends from
+};
+
+struct Plan {
+  std::string model;
+  std::string device;
+  std::vector<PlanStep> steps;  // topological order, one per node
+};
+
+// `graph` must be topologically sorted with concrete shapes.
+absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options);
+std::string PlanToJson(const Plan& plan);
+std::string PlanToTable(const Plan& plan);
+
+}  // namespace sf
+
+#endif  // SF_RUNTIME_PLAN_H_
