@@ -1,0 +1,41 @@
+// The 2-D convolution core shared by the dense CPU Conv kernel and the
+// block-sparse CPU conv (runtime/cpu/sparse_conv.*).
+//
+// Every output element is accumulated in float in one fixed order: the bias
+// (or 0), then over input channels of its group, kernel rows, kernel columns,
+// skipping taps that fall into the padding. The dense kernel is exactly
+// Conv2dRegion over the whole output, so computing any tiling of the output
+// with Conv2dRegion gives bit-identical results.
+//
+// Layouts: x is NCHW [n, c_in, h, w], w is [c_out, c_in / group, kh, kw],
+// bias is [c_out], y is NCHW [n, c_out, out_h, out_w]. Pure functions, thread-safe
+// for disjoint output regions.
+#ifndef SF_RUNTIME_CPU_CONV_H_
+#define SF_RUNTIME_CPU_CONV_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "graph/graph.h"
+
+namespace sf {
+
+struct Conv2dParams {
+  int64_t n, c_in, h, w, c_out, kh, kw, stride_h, stride_w, pad_top, pad_left,
+      pad_bottom, pad_right, dil_h, dil_w, group, out_h, out_w;
+};
+
+// Reads the node's attributes (kernel_shape, strides, pads, dilations, group,
+// auto_pad resolved to explicit pads) and the concrete shapes of its inputs and
+// output. InvalidArgument naming the node on a non-2-D conv, unknown shapes,
+// channel/group mismatches, or an output shape that disagrees with the attributes.
+absl::StatusOr<Conv2dParams> GetConv2dParams(const Graph& graph, const Node& node);
+
+// Computes y[n, :, oh0:oh1, ow0:ow1] for all output channels of batch item `n`
+// (y is the full NCHW output buffer). `bias` may be null.
+void Conv2dRegion(const Conv2dParams& p, const float* x, const float* w, const float* bias,
+                  float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1);
+
+}  // namespace sf
+
+#endif  // SF_RUNTIME_CPU_CONV_H_
