@@ -65,6 +65,26 @@ absl::StatusOr<Tensor> Tensor::Create(DataType dtype, std::vector<int64_t> dims,
   return t;
 }
 
+absl::StatusOr<Tensor> Tensor::View(DataType dtype, std::vector<int64_t> dims,
+                                    std::shared_ptr<void> owner, size_t offset,
+                                    size_t bytes_available) {
+  auto count = CheckedElementCount(dims, "view");
+  if (!count.ok()) return count.status();
+  size_t bytes = static_cast<size_t>(*count) * SizeOf(dtype);
+  if (SizeOf(dtype) == 0 || offset > bytes_available || bytes > bytes_available - offset) {
+    return absl::InternalError(absl::StrCat("view of ", ShapeToString(dims), " at offset ",
+                                            offset, " exceeds its ", bytes_available,
+                                            "-byte buffer"));
+  }
+  Tensor t;
+  t.dtype_ = dtype;
+  t.dims_ = std::move(dims);
+  t.num_elements_ = *count;
+  t.data_ = static_cast<char*>(owner.get()) + offset;
+  t.buffer_ = std::move(owner);
+  return t;
+}
+
 absl::StatusOr<Tensor> Tensor::Reshaped(std::vector<int64_t> dims) const {
   auto count = CheckedElementCount(dims, "reshape");
   if (!count.ok()) return count.status();

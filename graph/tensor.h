@@ -40,6 +40,11 @@ class Tensor {
   template <typename T>
   static Tensor FromVector(std::vector<int64_t> dims, const std::vector<T>& values);
   static Tensor Scalar(float v) { return FromVector<float>({}, {v}); }
+  // A tensor over `bytes_available` bytes at `base + offset` of a buffer owned by
+  // `owner` (kept alive by the view). Fails when the tensor does not fit.
+  static absl::StatusOr<Tensor> View(DataType dtype, std::vector<int64_t> dims,
+                                     std::shared_ptr<void> owner, size_t offset,
+                                     size_t bytes_available);
 
   bool empty() const { return buffer_ == nullptr && dims_.empty() && dtype_ == DataType::kUndefined; }
   DataType dtype() const { return dtype_; }

@@ -1,8 +1,282 @@
+// sfrun: load an ONNX SNN, plan it, run it on .npy inputs.
+// Contract: ../shared/spec/cli-and-plan.md. Exit 0 ok, 2 usage error, 1 failure;
+// failures print one line starting with "error:" on stderr.
 #include <cstdio>
+#include <exception>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "graph/status.h"
+#include "runtime/file_util.h"
+#include "runtime/npy.h"
 #include "runtime/version.h"
+#include "sf/runtime.h"
+#include "spdlog/spdlog.h"
+#include "tools/cli_args.h"
 
-int main() {
-  std::printf("sfrun %s\n", sf::VersionString());
+namespace {
+
+constexpr char kUsage[] =
+    "usage: sfrun MODEL.onnx --input FILE.npy [--input NAME=FILE.npy ...]\n"
+    "             [--output FILE.npy | --output NAME=FILE.npy ...]\n"
+    "             [--device auto|cpu|cuda|cuda:N] [--sparse auto|on|off]\n"
+    "             [--plan] [--plan-json FILE] [--plan-only]\n"
+    "             [--block-rule MIN_H:BLOCK,...] [--block CONV_NAME=EDGE ...]\n"
+    "             [-v|--verbose] [--version] [--help]\n";
+
+struct Flags {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  sf::Options options;
+  bool plan = false;
+  bool plan_only = false;
+  std::string plan_json;
+  bool verbose = false;
+};
+
+absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
+  sf::tools::ArgReader args(argc, argv);
+  Flags f;
+  while (!args.done()) {
+    std::string value;
+    if (args.Flag("--input", &value)) {
+      f.inputs.push_back(value);
+    } else if (args.Flag("--output", &value)) {
+      f.outputs.push_back(value);
+    } else if (args.Flag("--device", &value)) {
+      f.options.device = value;
+    } else if (args.Flag("--sparse", &value)) {
+      SF_ASSIGN_OR_RETURN(f.options.sparse, sf::tools::ParseSparseMode(value));
+    } else if (args.Flag("--plan-json", &value)) {
+      f.plan_json = value;
+    } else if (args.Flag("--block-rule", &value)) {
+      SF_ASSIGN_OR_RETURN(f.options.block_rule, sf::BlockRule::Parse(value));
+    } else if (args.Flag("--block", &value)) {
+      SF_RETURN_IF_ERROR(sf::tools::ParseBlockOverride(value, &f.options.block_overrides));
+    } else if (args.Switch("--plan")) {
+      f.plan = true;
+    } else if (args.Switch("--plan-only")) {
+      f.plan_only = true;
+    } else if (args.Switch("-v") || args.Switch("--verbose")) {
+      f.verbose = true;
+    } else if (args.Positional(&value)) {
+      if (!f.model.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", value, "'"));
+      }
+      f.model = value;
+    } else {
+      SF_RETURN_IF_ERROR(args.status());
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag '", args.current(), "'"));
+    }
+    SF_RETURN_IF_ERROR(args.status());
+  }
+  if (f.model.empty()) return absl::InvalidArgumentError("no model given");
+  if (f.inputs.empty() && !f.plan_only) {
+    return absl::InvalidArgumentError("no --input given (needed unless --plan-only)");
+  }
+  return f;
+}
+
+// Splits "NAME=FILE" when NAME is one of the model's inputs/outputs; otherwise
+// the whole string is a file for the only input/output.
+absl::StatusOr<std::map<std::string, std::string>> BindFiles(
+    const std::vector<std::string>& specs, const std::vector<sf::TensorInfo>& infos,
+    const char* what) {
+  std::map<std::string, std::string> bound;
+  for (const std::string& spec : specs) {
+    std::string name, file = spec;
+    size_t eq = spec.find('=');
+    if (eq != std::string::npos) {
+      for (const sf::TensorInfo& info : infos) {
+        if (info.name == spec.substr(0, eq)) {
+          name = info.name;
+          file = spec.substr(eq + 1);
+        }
+      }
+      if (name.empty() && infos.size() != 1) {
+        return absl::InvalidArgumentError(absl::StrCat("--", what, " '", spec, "': the model has no ",
+                                                       what, " named '", spec.substr(0, eq), "'"));
+      }
+    }
+    if (name.empty()) {
+      if (infos.size() != 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the model has ", infos.size(), " ", what, "s: use --", what, " NAME=FILE"));
+      }
+      name = infos[0].name;
+    }
+    if (!bound.emplace(name, file).second) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " '", name, "' given twice"));
+    }
+  }
+  return bound;
+}
+
+absl::StatusOr<sf::Tensor> ToFloat32(const sf::Tensor& t, const std::string& name) {
+  if (t.dtype() == sf::DataType::kFloat32) return t;
+  SF_ASSIGN_OR_RETURN(sf::Tensor out, sf::Tensor::Create(sf::DataType::kFloat32, t.dims(), name));
+  float* dst = out.data<float>();
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    switch (t.dtype()) {
+      case sf::DataType::kFloat64: dst[i] = static_cast<float>(t.data<double>()[i]); break;
+      case sf::DataType::kInt64: dst[i] = static_cast<float>(t.data<int64_t>()[i]); break;
+      case sf::DataType::kInt32: dst[i] = static_cast<float>(t.data<int32_t>()[i]); break;
+      case sf::DataType::kInt8: dst[i] = static_cast<float>(t.data<int8_t>()[i]); break;
+      case sf::DataType::kUInt8: dst[i] = static_cast<float>(t.data<uint8_t>()[i]); break;
+      case sf::DataType::kBool: dst[i] = t.data<bool>()[i] ? 1.0f : 0.0f; break;
+      default:
+        return absl::UnimplementedError(absl::StrCat("output '", name, "' has dtype ",
+                                                     sf::ToString(t.dtype()),
+                                                     ", which cannot be written as float32"));
+    }
+  }
+  return out;
+}
+
+void PrintSummary(const std::string& name, const sf::Tensor& t32) {
+  std::string line = absl::StrCat(name, ": ", sf::ShapeToString(t32.dims()), " float32");
+  auto v = t32.span<const float>();
+  if (!v.empty()) {
+    double sum = 0;
+    float lo = v[0], hi = v[0];
+    for (float x : v) {
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+      sum += x;
+    }
+    absl::StrAppendFormat(&line, "  min=%g max=%g mean=%g", lo, hi, sum / v.size());
+    if (t32.rank() >= 1 && t32.dim(0) > 0) {
+      const int64_t rows = t32.dim(0), cols = t32.num_elements() / rows;
+      auto argmax = [&](int64_t r) {
+        int64_t best = 0;
+        for (int64_t c = 1; c < cols; ++c) {
+          if (v[r * cols + c] > v[r * cols + best]) best = c;
+        }
+        return best;
+      };
+      absl::StrAppend(&line, "  argmax(row 0)=", argmax(0));
+      if (t32.rank() == 2 && cols > 1) {
+        absl::StrAppend(&line, "\n  argmax per row:");
+        for (int64_t r = 0; r < std::min<int64_t>(rows, 64); ++r) absl::StrAppend(&line, " ", argmax(r));
+        if (rows > 64) absl::StrAppend(&line, " ...");
+      }
+    }
+  }
+  std::cout << line << "\n";
+}
+
+int Fail(const absl::Status& s) {
+  std::cerr << "error: " << s.message() << "\n";
+  return 1;
+}
+
+int Main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (a == "--version") {
+      std::cout << "sfrun " << sf::VersionString() << "\n";
+      return 0;
+    }
+  }
+  absl::StatusOr<Flags> flags = ParseFlags(argc, argv);
+  if (!flags.ok()) {
+    std::cerr << "error: " << flags.status().message() << "\n" << kUsage;
+    return 2;
+  }
+  spdlog::set_level(flags->verbose ? spdlog::level::debug : spdlog::level::warn);
+
+  auto runtime = sf::Runtime::Load(flags->model, flags->options);
+  if (!runtime.ok()) return Fail(runtime.status());
+  sf::Runtime& rt = **runtime;
+
+  auto input_files = BindFiles(flags->inputs, rt.InputInfo(), "input");
+  if (!input_files.ok()) return Fail(input_files.status());
+  std::map<std::string, sf::Tensor> inputs;
+  std::map<std::string, std::vector<int64_t>> input_dims;
+  for (const auto& [name, file] : *input_files) {
+    auto t = sf::ReadNpy(file);
+    if (!t.ok()) return Fail(t.status());
+    input_dims[name] = t->dims();
+    inputs.emplace(name, *std::move(t));
+  }
+  if (!flags->plan_only) {
+    for (const sf::TensorInfo& info : rt.InputInfo()) {
+      if (!inputs.contains(info.name)) {
+        return Fail(absl::InvalidArgumentError(
+            absl::StrCat("no --input for model input '", info.name, "'")));
+      }
+    }
+  }
+  auto output_files = BindFiles(flags->outputs, rt.OutputInfo(), "output");
+  if (!output_files.ok()) return Fail(output_files.status());
+
+  if (flags->plan || flags->plan_only || !flags->plan_json.empty() || flags->verbose) {
+    auto plan = rt.GetPlan(input_dims);
+    if (!plan.ok()) return Fail(plan.status());
+    if (flags->plan || (flags->plan_only && flags->plan_json.empty())) {
+      std::cout << sf::PlanToTable(*plan);
+    } else if (flags->verbose) {
+      std::cerr << sf::PlanToTable(*plan);
+    }
+    if (!flags->plan_json.empty()) {
+      absl::Status s = sf::WriteFileAtomically(flags->plan_json, sf::PlanToJson(*plan));
+      if (!s.ok()) return Fail(s);
+    }
+    if (flags->plan_only) return 0;
+  }
+
+  auto outputs = rt.Run(inputs);
+  if (!outputs.ok()) return Fail(outputs.status());
+  const auto& infos = rt.OutputInfo();
+
+  // Convert (and serialise) everything before writing anything.
+  std::vector<std::pair<std::string, std::string>> to_write;
+  std::vector<sf::Tensor> as_float;
+  for (size_t i = 0; i < infos.size(); ++i) {
+    auto t32 = ToFloat32((*outputs)[i], infos[i].name);
+    if (!t32.ok()) return Fail(t32.status());
+    auto it = output_files->find(infos[i].name);
+    if (it != output_files->end()) {
+      auto bytes = sf::SerializeNpy(*t32);
+      if (!bytes.ok()) return Fail(bytes.status());
+      to_write.emplace_back(it->second, *std::move(bytes));
+    }
+    as_float.push_back(*std::move(t32));
+  }
+  for (const auto& [path, bytes] : to_write) {
+    absl::Status s = sf::WriteFileAtomically(path, bytes);
+    if (!s.ok()) return Fail(s);
+  }
+  if (output_files->empty()) {
+    for (size_t i = 0; i < infos.size(); ++i) PrintSummary(infos[i].name, as_float[i]);
+  }
+  if (flags->verbose) {
+    for (const sf::NodeTiming& t : rt.LastProfile()) {
+      spdlog::debug("{:<32} {:<20} {:<7} block={:<3} {:10.1f} us", t.name, std::string(sf::ToString(t.op)),
+                    t.kernel, t.block, t.microseconds);
+    }
+  }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "error: internal failure: " << e.what() << "\n";
+    return 1;
+  }
 }

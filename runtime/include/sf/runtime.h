@@ -37,6 +37,14 @@ struct TensorInfo {
   std::vector<std::string> dim_names;  // symbol per dim ("" when known/unnamed)
 };
 
+struct NodeTiming {
+  std::string name;
+  OpType op = OpType::kIdentity;
+  std::string kernel;  // "sparse" / "dense", as planned
+  int block = 0;
+  double microseconds = 0;  // host wall time of the node in the last Run
+};
+
 class Runtime {
  public:
   ~Runtime();
@@ -65,6 +73,9 @@ class Runtime {
   // model's dtype (float64 is converted to float32 where the model wants float32)
   // and a shape that matches its known dims. Outputs in OutputInfo() order.
   absl::StatusOr<std::vector<Tensor>> Run(const std::map<std::string, Tensor>& inputs);
+
+  // Per-node timing of the last successful Run, in plan order (empty before one).
+  std::vector<NodeTiming> LastProfile() const;
 
  private:
   struct Impl;

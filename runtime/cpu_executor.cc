@@ -1,0 +1,134 @@
+#include "runtime/cpu_executor.h"
+
+#include <chrono>
+#include <new>
+
+#include "absl/strings/str_cat.h"
+#include "graph/status.h"
+#include "runtime/cpu/sparse_conv.h"
+
+namespace sf {
+
+absl::StatusOr<std::unique_ptr<CpuKernel>> CreateKernelForStep(const Graph& graph,
+                                                               const PlanStep& step) {
+  const Node& node = graph.node(step.node);
+  std::unique_ptr<CpuKernel> kernel;
+  if (step.kernel == "sparse" && node.op == OpType::kConv && step.block > 0) {
+    kernel = CreateSparseConvCpuKernel(step.block);
+  } else {
+    kernel = CreateCpuKernel(node.op);
+  }
+  if (kernel == nullptr) {
+    return absl::UnimplementedError(absl::StrCat("node '", node.name, "': op ", ToString(node.op),
+                                                 " has no CPU kernel"));
+  }
+  absl::Status s = kernel->Prepare(graph, node);
+  if (!s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op),
+                                               "): ", s.message()));
+  }
+  return kernel;
+}
+
+absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, const Plan& plan) {
+  auto exec = std::unique_ptr<CpuExecutor>(new CpuExecutor());
+  const int num_nodes = graph.num_nodes();
+  if (static_cast<int>(plan.steps.size()) != num_nodes) {
+    return absl::InternalError("plan does not match the graph");
+  }
+  for (int i = 0; i < num_nodes; ++i) {
+    if (plan.steps[i].node != i) return absl::InternalError("plan steps out of node order");
+    SF_ASSIGN_OR_RETURN(auto kernel, CreateKernelForStep(graph, plan.steps[i]));
+    exec->kernels_.push_back(std::move(kernel));
+  }
+
+  // Lifetimes of node-produced values: written at their producer, read until
+  // their last consumer (graph outputs: until the end).
+  const int num_values = graph.num_values();
+  std::vector<int> last_use(num_values, -1);
+  for (int i = 0; i < num_nodes; ++i) {
+    for (ValueId in : graph.node(i).inputs) {
+      if (in != kNoValue) last_use[in] = i;
+    }
+  }
+  for (ValueId out : graph.outputs()) last_use[out] = num_nodes;
+  std::vector<ValueId> planned;
+  std::vector<TensorLifetime> lifetimes;
+  std::vector<std::vector<int64_t>> dims(num_values);
+  for (ValueId v = 0; v < num_values; ++v) {
+    const Value& value = graph.value(v);
+    if (value.constant || value.producer < 0) continue;
+    auto concrete = value.shape ? ConcreteDims(*value.shape) : std::nullopt;
+    if (!concrete) {
+      return absl::InvalidArgumentError(absl::StrCat("value '", value.name, "' has shape ",
+                                                     ShapeToString(value.shape),
+                                                     " that is not concrete after inference"));
+    }
+    SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(*concrete, value.name));
+    dims[v] = *concrete;
+    planned.push_back(v);
+    lifetimes.push_back(TensorLifetime{count * static_cast<int64_t>(SizeOf(value.dtype)),
+                                       value.producer, std::max(last_use[v], value.producer)});
+  }
+  exec->memory_plan_ = PlanMemory(lifetimes);
+  if (exec->memory_plan_.arena_bytes > kMaxTensorBytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the model needs a ", exec->memory_plan_.arena_bytes, "-byte arena, above the limit of ",
+        kMaxTensorBytes));
+  }
+  const size_t arena_bytes = static_cast<size_t>(std::max<int64_t>(exec->memory_plan_.arena_bytes, 64));
+  void* arena = ::operator new(arena_bytes, std::align_val_t(64), std::nothrow);
+  if (arena == nullptr) {
+    return absl::ResourceExhaustedError(absl::StrCat("cannot allocate a ", arena_bytes,
+                                                     "-byte arena"));
+  }
+  exec->arena_ = std::shared_ptr<void>(arena, [](void* p) { ::operator delete(p, std::align_val_t(64)); });
+
+  exec->slots_.resize(num_values);
+  for (size_t i = 0; i < planned.size(); ++i) {
+    ValueId v = planned[i];
+    SF_ASSIGN_OR_RETURN(exec->slots_[v],
+                        Tensor::View(graph.value(v).dtype, dims[v], exec->arena_,
+                                     static_cast<size_t>(exec->memory_plan_.offsets[i]),
+                                     arena_bytes));
+  }
+  for (ValueId v = 0; v < num_values; ++v) {
+    if (graph.value(v).constant) exec->slots_[v] = *graph.value(v).constant;
+  }
+  exec->profile_.resize(num_nodes);
+  exec->graph_ = std::move(graph);
+  return exec;
+}
+
+absl::StatusOr<std::vector<Tensor>> CpuExecutor::Run(std::span<const Tensor> inputs) {
+  if (inputs.size() != graph_.inputs().size()) {
+    return absl::InvalidArgumentError(absl::StrCat("expected ", graph_.inputs().size(),
+                                                   " inputs, got ", inputs.size()));
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) slots_[graph_.inputs()[i]] = inputs[i];
+
+  std::vector<const Tensor*> in_ptrs;
+  std::vector<Tensor*> out_ptrs;
+  for (int i = 0; i < graph_.num_nodes(); ++i) {
+    const Node& node = graph_.node(i);
+    in_ptrs.clear();
+    out_ptrs.clear();
+    for (ValueId in : node.inputs) in_ptrs.push_back(in == kNoValue ? nullptr : &slots_[in]);
+    for (ValueId out : node.outputs) out_ptrs.push_back(&slots_[out]);
+    auto start = std::chrono::steady_clock::now();
+    absl::Status s = kernels_[i]->Compute(in_ptrs, out_ptrs);
+    profile_[i].microseconds =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op),
+                                                 "): ", s.message()));
+    }
+  }
+  std::vector<Tensor> outputs;
+  outputs.reserve(graph_.outputs().size());
+  for (ValueId out : graph_.outputs()) outputs.push_back(slots_[out].Clone());
+  for (ValueId in : graph_.inputs()) slots_[in] = Tensor();  // drop the caller's buffers
+  return outputs;
+}
+
+}  // namespace sf

@@ -1,0 +1,57 @@
+// CpuExecutor: runs a graph with concrete shapes on the CPU, one kernel per plan
+// step, intermediates packed into one arena by the memory planner.
+//
+// Create() does all the work that can be done once (kernel choice and Prepare,
+// arena allocation); Run() allocates nothing but the returned output copies.
+// Not thread-safe: one Run at a time.
+#ifndef SF_RUNTIME_CPU_EXECUTOR_H_
+#define SF_RUNTIME_CPU_EXECUTOR_H_
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "graph/graph.h"
+#include "runtime/cpu/cpu_kernel.h"
+#include "runtime/memory_planner.h"
+#include "runtime/plan.h"
+
+namespace sf {
+
+struct NodeProfile {
+  double microseconds = 0;
+};
+
+class CpuExecutor {
+ public:
+  // `graph` must have concrete shapes for every value and match `plan` step by step.
+  static absl::StatusOr<std::unique_ptr<CpuExecutor>> Create(Graph graph, const Plan& plan);
+
+  // `inputs` in graph.inputs() order, with exactly the prepared dtypes and dims.
+  // Returns deep copies of the graph outputs.
+  absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs);
+
+  const MemoryPlan& memory_plan() const { return memory_plan_; }
+  // Per-node wall time of the last Run, indexed like the plan steps.
+  const std::vector<NodeProfile>& profile() const { return profile_; }
+
+ private:
+  CpuExecutor() = default;
+
+  Graph graph_;
+  std::vector<std::unique_ptr<CpuKernel>> kernels_;  // per node
+  std::vector<Tensor> slots_;                        // per value: constant, arena view, or input
+  std::shared_ptr<void> arena_;
+  MemoryPlan memory_plan_;
+  std::vector<NodeProfile> profile_;
+};
+
+// The kernel the plan step asks for: the block-sparse conv for "sparse" steps,
+// the reference kernel otherwise. Errors name the node.
+absl::StatusOr<std::unique_ptr<CpuKernel>> CreateKernelForStep(const Graph& graph,
+                                                               const PlanStep& step);
+
+}  // namespace sf
+
+#endif  // SF_RUNTIME_CPU_EXECUTOR_H_

@@ -1,0 +1,232 @@
+#include "sf/runtime.h"
+
+#include <filesystem>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "graph/passes/constant_folding.h"
+#include "graph/status.h"
+#include "importers/onnx/onnx_importer.h"
+#include "runtime/cpu_evaluator.h"
+#include "runtime/cpu_executor.h"
+#include "runtime/device.h"
+#include "spdlog/spdlog.h"
+
+namespace sf {
+namespace {
+
+using InputDims = std::vector<std::vector<int64_t>>;  // per graph input
+
+TensorInfo MakeInfo(const Value& v) {
+  TensorInfo info;
+  info.name = v.name;
+  info.dtype = v.dtype;
+  if (v.shape) {
+    for (const Dim& d : *v.shape) {
+      info.dims.push_back(d.known() ? d.value : -1);
+      info.dim_names.push_back(d.known() ? "" : d.symbol);
+    }
+  }
+  return info;
+}
+
+// Converts a user tensor to the dtype the model declares, where that is lossless
+// enough to be expected (float64 -> float32, int32 -> int64); otherwise an error.
+absl::StatusOr<Tensor> ConvertInput(const Tensor& t, const TensorInfo& info) {
+  if (t.dtype() == info.dtype || info.dtype == DataType::kUndefined) return t;
+  if (info.dtype == DataType::kFloat32 && t.dtype() == DataType::kFloat64) {
+    SF_ASSIGN_OR_RETURN(Tensor out, Tensor::Create(DataType::kFloat32, t.dims(), info.name));
+    for (int64_t i = 0; i < t.num_elements(); ++i) {
+      out.data<float>()[i] = static_cast<float>(t.data<double>()[i]);
+    }
+    return out;
+  }
+  if (info.dtype == DataType::kInt64 && t.dtype() == DataType::kInt32) {
+    SF_ASSIGN_OR_RETURN(Tensor out, Tensor::Create(DataType::kInt64, t.dims(), info.name));
+    for (int64_t i = 0; i < t.num_elements(); ++i) out.data<int64_t>()[i] = t.data<int32_t>()[i];
+    return out;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("input '", info.name, "' has dtype ",
+                                                 ToString(t.dtype()), " but the model expects ",
+                                                 ToString(info.dtype)));
+}
+
+absl::Status CheckDims(const std::vector<int64_t>& dims, const TensorInfo& info) {
+  auto mismatch = [&] {
+    std::vector<std::string> expected;
+    for (size_t i = 0; i < info.dims.size(); ++i) {
+      expected.push_back(info.dims[i] >= 0 ? absl::StrCat(info.dims[i])
+                                           : (info.dim_names[i].empty() ? "?" : info.dim_names[i]));
+    }
+    return absl::InvalidArgumentError(absl::StrCat("input '", info.name, "' has shape ",
+                                                   ShapeToString(dims), " but the model expects [",
+                                                   absl::StrJoin(expected, ","), "]"));
+  };
+  if (dims.size() != info.dims.size()) return mismatch();
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (info.dims[i] >= 0 && info.dims[i] != dims[i]) return mismatch();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct Runtime::Impl {
+  // Resolves the device and infers shapes with the declared input shapes.
+  static absl::StatusOr<std::unique_ptr<Impl>> Create(Graph graph, std::string model_name,
+                                                      const Options& options);
+
+  Options options;
+  std::string model_name;
+  std::string device;
+  Graph graph;  // shapes inferred with the model's declared (possibly symbolic) inputs
+  std::vector<TensorInfo> input_info, output_info;
+
+  struct Prepared {
+    Plan plan;
+    std::unique_ptr<CpuExecutor> executor;
+  };
+  absl::flat_hash_map<InputDims, std::unique_ptr<Prepared>> prepared;
+  const Prepared* last_run = nullptr;
+
+  PlanOptions MakePlanOptions() const {
+    PlanOptions p;
+    p.model_name = model_name;
+    p.device = device;
+    p.sparse = options.sparse;
+    p.block_rule = options.block_rule;
+    p.block_overrides = options.block_overrides;
+    return p;
+  }
+
+  // The graph specialised to concrete input dims, shapes inferred and folded.
+  absl::StatusOr<Graph> Specialize(const InputDims& dims) const {
+    Graph g = graph;
+    for (size_t i = 0; i < dims.size(); ++i) g.value(g.inputs()[i]).shape = MakeShape(dims[i]);
+    SF_RETURN_IF_ERROR(InferShapesAndFold(g, CpuNodeEvaluator()));
+    return g;
+  }
+
+  absl::StatusOr<Prepared*> Prepare(const InputDims& dims) {
+    auto it = prepared.find(dims);
+    if (it != prepared.end()) return it->second.get();
+    SF_ASSIGN_OR_RETURN(Graph g, Specialize(dims));
+    auto p = std::make_unique<Prepared>();
+    SF_ASSIGN_OR_RETURN(p->plan, BuildPlan(g, MakePlanOptions()));
+    SF_ASSIGN_OR_RETURN(p->executor, CpuExecutor::Create(std::move(g), p->plan));
+    spdlog::debug("prepared {} for {} input shape(s): arena {} bytes for {} bytes of tensors",
+                  model_name, dims.size(), p->executor->memory_plan().arena_bytes,
+                  p->executor->memory_plan().total_bytes);
+    Prepared* raw = p.get();
+    prepared.emplace(dims, std::move(p));
+    return raw;
+  }
+
+  // Dims per input: given ones, else the declared shape with symbolic dims = 1.
+  absl::StatusOr<InputDims> ResolveDims(
+      const std::map<std::string, std::vector<int64_t>>& given) const {
+    for (const auto& [name, d] : given) {
+      bool known = false;
+      for (const TensorInfo& info : input_info) known |= info.name == name;
+      if (!known) {
+        return absl::InvalidArgumentError(absl::StrCat("model has no input named '", name, "'"));
+      }
+    }
+    InputDims dims;
+    for (const TensorInfo& info : input_info) {
+      auto it = given.find(info.name);
+      if (it != given.end()) {
+        SF_RETURN_IF_ERROR(CheckDims(it->second, info));
+        dims.push_back(it->second);
+      } else {
+        std::vector<int64_t> d = info.dims;
+        for (int64_t& x : d) x = x < 0 ? 1 : x;
+        dims.push_back(d);
+      }
+    }
+    return dims;
+  }
+};
+
+Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Runtime::~Runtime() = default;
+
+absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph,
+                                                                      std::string model_name,
+                                                                      const Options& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->model_name = std::move(model_name);
+  SF_ASSIGN_OR_RETURN(impl->device, ResolveRuntimeDevice(options.device));
+  SF_RETURN_IF_ERROR(InferShapesAndFold(graph, CpuNodeEvaluator()));
+  for (ValueId v : graph.inputs()) impl->input_info.push_back(MakeInfo(graph.value(v)));
+  for (ValueId v : graph.outputs()) impl->output_info.push_back(MakeInfo(graph.value(v)));
+  impl->graph = std::move(graph);
+  return impl;
+}
+
+absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Load(const std::string& path,
+                                                       const Options& options) {
+  SF_ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(path));
+  auto impl = Impl::Create(std::move(graph), std::filesystem::path(path).filename().string(),
+                           options);
+  if (!impl.ok()) {
+    return absl::Status(impl.status().code(), absl::StrCat(path, ": ", impl.status().message()));
+  }
+  return std::unique_ptr<Runtime>(new Runtime(std::move(impl).value()));
+}
+
+absl::StatusOr<std::unique_ptr<Runtime>> Runtime::LoadFromBytes(absl::string_view bytes,
+                                                                const Options& options,
+                                                                std::string model_name,
+                                                                std::string model_dir) {
+  OnnxImportOptions import_options;
+  import_options.model_dir = std::move(model_dir);
+  SF_ASSIGN_OR_RETURN(Graph graph, ImportOnnxModel(bytes, import_options));
+  SF_ASSIGN_OR_RETURN(auto impl, Impl::Create(std::move(graph), std::move(model_name), options));
+  return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
+}
+
+const std::vector<TensorInfo>& Runtime::InputInfo() const { return impl_->input_info; }
+const std::vector<TensorInfo>& Runtime::OutputInfo() const { return impl_->output_info; }
+const std::string& Runtime::device() const { return impl_->device; }
+
+absl::StatusOr<Plan> Runtime::GetPlan(const std::map<std::string, std::vector<int64_t>>& input_dims) {
+  SF_ASSIGN_OR_RETURN(InputDims dims, impl_->ResolveDims(input_dims));
+  SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
+  return p->plan;
+}
+
+absl::StatusOr<std::vector<Tensor>> Runtime::Run(const std::map<std::string, Tensor>& inputs) {
+  std::vector<Tensor> ordered;
+  std::map<std::string, std::vector<int64_t>> given;
+  for (const auto& [name, t] : inputs) given[name] = t.dims();
+  SF_ASSIGN_OR_RETURN(InputDims dims, impl_->ResolveDims(given));
+  for (const TensorInfo& info : impl_->input_info) {
+    auto it = inputs.find(info.name);
+    if (it == inputs.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("missing input '", info.name, "'"));
+    }
+    SF_ASSIGN_OR_RETURN(Tensor t, ConvertInput(it->second, info));
+    ordered.push_back(std::move(t));
+  }
+  SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
+  SF_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, p->executor->Run(ordered));
+  impl_->last_run = p;
+  return outputs;
+}
+
+std::vector<NodeTiming> Runtime::LastProfile() const {
+  std::vector<NodeTiming> timings;
+  const Impl::Prepared* p = impl_->last_run;
+  if (p == nullptr) return timings;
+  for (size_t i = 0; i < p->plan.steps.size(); ++i) {
+    const PlanStep& step = p->plan.steps[i];
+    timings.push_back(NodeTiming{step.name, step.op, step.kernel, step.block,
+                                 p->executor->profile()[i].microseconds});
+  }
+  return timings;
+}
+
+}  // namespace sf

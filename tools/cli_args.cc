@@ -1,0 +1,60 @@
+#include "tools/cli_args.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace sf::tools {
+
+bool ArgReader::Flag(const std::string& name, std::string* value) {
+  if (done()) return false;
+  std::string arg = argv_[i_];
+  if (arg == name) {
+    if (i_ + 1 >= argc_) {
+      status_ = absl::InvalidArgumentError(absl::StrCat(name, " needs a value"));
+      return true;
+    }
+    *value = argv_[i_ + 1];
+    i_ += 2;
+    return true;
+  }
+  if (arg.rfind(name + "=", 0) == 0) {
+    *value = arg.substr(name.size() + 1);
+    ++i_;
+    return true;
+  }
+  return false;
+}
+
+bool ArgReader::Switch(const std::string& name) {
+  if (done() || name != argv_[i_]) return false;
+  ++i_;
+  return true;
+}
+
+bool ArgReader::Positional(std::string* value) {
+  if (done() || argv_[i_][0] == '-') return false;
+  *value = argv_[i_++];
+  return true;
+}
+
+absl::StatusOr<SparseMode> ParseSparseMode(const std::string& text) {
+  if (text == "auto") return SparseMode::kAuto;
+  if (text == "on") return SparseMode::kOn;
+  if (text == "off") return SparseMode::kOff;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--sparse must be auto, on or off, not '", text, "'"));
+}
+
+absl::Status ParseBlockOverride(const std::string& text, std::map<std::string, int>* overrides) {
+  const size_t eq = text.rfind('=');
+  int edge = -1;
+  if (eq == std::string::npos || eq == 0 || !absl::SimpleAtoi(text.substr(eq + 1), &edge) ||
+      edge < 0 || edge > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--block expects CONV_NAME=EDGE with 0 <= EDGE <= 64, not '", text, "'"));
+  }
+  (*overrides)[text.substr(0, eq)] = edge;
+  return absl::OkStatus();
+}
+
+}  // namespace sf::tools

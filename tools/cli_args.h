@@ -1,0 +1,42 @@
+// Command-line parsing shared by sfrun and sfbench: "--flag value" and
+// "--flag=value" forms, switches, positionals; and the parsers of shared values.
+#ifndef SF_TOOLS_CLI_ARGS_H_
+#define SF_TOOLS_CLI_ARGS_H_
+
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "runtime/plan.h"
+
+namespace sf::tools {
+
+// Walks argv once. Each call tries to consume the current argument; the first that
+// matches advances. A flag missing its value sets status() to an error.
+class ArgReader {
+ public:
+  ArgReader(int argc, char** argv) : argc_(argc), argv_(argv) {}
+  bool done() const { return i_ >= argc_ || !status_.ok(); }
+  const char* current() const { return i_ < argc_ ? argv_[i_] : ""; }
+  const absl::Status& status() const { return status_; }
+
+  bool Flag(const std::string& name, std::string* value);
+  bool Switch(const std::string& name);
+  // A non-flag argument (not starting with '-').
+  bool Positional(std::string* value);
+
+ private:
+  int argc_;
+  char** argv_;
+  int i_ = 1;
+  absl::Status status_;
+};
+
+absl::StatusOr<SparseMode> ParseSparseMode(const std::string& text);
+// "conv_3=8" -> overrides["conv_3"] = 8.
+absl::Status ParseBlockOverride(const std::string& text, std::map<std::string, int>* overrides);
+
+}  // namespace sf::tools
+
+#endif  // SF_TOOLS_CLI_ARGS_H_
