@@ -16,6 +16,9 @@ namespace sf {
 // InvalidArgument naming the node when inputs are inconsistent (e.g. Conv channel
 // mismatch, incompatible broadcast, out-of-range axis).
 absl::Status InferNodeShapes(Graph& graph, int node_index);
+// True when `op` has a shape function (every op except Constant, which the importer
+// turns into constant values).
+bool HasShapeInference(OpType op);
 // Runs InferNodeShapes over all nodes in their current order (must be topological).
 absl::Status InferShapes(Graph& graph);
 
