@@ -8,6 +8,7 @@
 #define SF_GRAPH_PASSES_BLOCK_SELECTION_H_
 
 #include "absl/strings/string_view.h"
+#include <array>
 #include <map>
 #include <string>
 #include <utility>
@@ -27,14 +28,33 @@ struct BlockRule {
   int BlockFor(int64_t h) const;
 };
 
+// Rule-table bounds: a block edge is 1..kMaxBlock (0 = not replaced).
+inline constexpr int kMaxBlock = 64;
+
+// The 2-D geometry of a Conv node (rank-4 NCHW input) as selection and the plan
+// report it. Sizes in elements.
+struct ConvGeometry {
+  int64_t h = -1, w = -1;  // input spatial size, -1 when unknown
+  std::array<int64_t, 2> kernel_hw{0, 0};
+  std::array<int64_t, 2> stride{1, 1};
+  std::array<int64_t, 2> dilation{1, 1};
+  int64_t group = 1;
+};
+// Reads kernel_shape (or the weight's dims), strides, dilations and group.
+// InvalidArgument naming the node for malformed attributes or an unknown kernel size.
+absl::StatusOr<ConvGeometry> ReadConvGeometry(const Graph& graph, const Node& conv);
+
 struct ConvBlockChoice {
   int node = -1;          // node index of the Conv
   bool candidate = false;  // eligible for the sparse kernel (class, kernel, groups, dilation)
   int block = 0;          // chosen block edge, 0 = not replaced
+  ConvGeometry geometry;
+  std::string reason;     // why it is not a candidate ("input is dense"); empty otherwise
 };
 
 // One entry per Conv node, in node order. `overrides` maps Conv node names to a
-// block edge (0 disables); names that match no Conv are an error.
+// block edge (0 disables); names that match no Conv, a block outside 0..kMaxBlock
+// and a block > 0 on a non-candidate are InvalidArgument errors naming the node.
 absl::StatusOr<std::vector<ConvBlockChoice>> SelectBlocks(
     const Graph& graph, const SpikeAnalysis& spikes, const BlockRule& rule,
     const std::map<std::string, int>& overrides);

@@ -1,0 +1,168 @@
+#include "runtime/plan.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "graph/status.h"
+
+namespace sf {
+namespace {
+
+constexpr absl::string_view kSparseKernel = "sparse";
+constexpr absl::string_view kDenseKernel = "dense";
+
+// Dims of a value, -1 for an unknown dim; empty when the rank is unknown.
+std::vector<int64_t> DimsOf(const Graph& graph, const std::vector<ValueId>& ids) {
+  if (ids.empty() || ids[0] < 0 || ids[0] >= graph.num_values()) return {};
+  const std::optional<Shape>& shape = graph.value(ids[0]).shape;
+  std::vector<int64_t> dims;
+  if (!shape) return dims;
+  for (const Dim& d : *shape) dims.push_back(d.known() ? d.value : -1);
+  return dims;
+}
+
+std::string DimsToString(const std::vector<int64_t>& dims) {
+  std::vector<std::string> parts;
+  for (int64_t d : dims) parts.push_back(d >= 0 ? absl::StrCat(d) : "?");
+  return absl::StrCat("[", absl::StrJoin(parts, ","), "]");
+}
+
+// A JSON string literal: quotes, backslashes and control characters escaped;
+// other bytes (UTF-8) pass through.
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string JsonPair(const std::array<int64_t, 2>& v) {
+  return absl::StrCat("[", v[0], ", ", v[1], "]");
+}
+
+void FillConvStep(const ConvBlockChoice& choice, SparseMode mode, PlanStep& step) {
+  step.h = choice.geometry.h;
+  step.w = choice.geometry.w;
+  step.kernel_hw = choice.geometry.kernel_hw;
+  step.stride = choice.geometry.stride;
+  step.block = mode == SparseMode::kOff ? 0 : choice.block;
+  step.kernel = std::string(step.block > 0 ? kSparseKernel : kDenseKernel);
+}
+
+}  // namespace
+
+absl::string_view ToString(SparseMode m) {
+  switch (m) {
+    case SparseMode::kAuto: return "auto";
+    case SparseMode::kOn: return "on";
+    case SparseMode::kOff: return "off";
+  }
+  return "?";
+}
+
+absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
+  SpikeAnalysis spikes = AnalyzeSpikes(graph);
+  SF_ASSIGN_OR_RETURN(std::vector<ConvBlockChoice> choices,
+                      SelectBlocks(graph, spikes, options.block_rule, options.block_overrides));
+  Plan plan;
+  plan.model = options.model_name;
+  plan.device = options.device;
+  plan.steps.reserve(graph.num_nodes());
+  auto choice = choices.begin();
+  for (int i = 0; i < graph.num_nodes(); ++i) {
+    const Node& node = graph.node(i);
+    PlanStep step;
+    step.node = i;
+    step.name = node.name;
+    step.op = node.op;
+    step.kernel = std::string(kDenseKernel);
+    step.input_dims = DimsOf(graph, node.inputs);
+    step.output_dims = DimsOf(graph, node.outputs);
+    if (!node.inputs.empty() && node.inputs[0] >= 0 && node.inputs[0] < graph.num_values()) {
+      step.input_class = spikes.value_class[node.inputs[0]];
+      for (int source : spikes.spike_sources[node.inputs[0]]) {
+        step.spike_sources.push_back(graph.node(source).name);
+      }
+    }
+    if (node.op == OpType::kConv) {
+      if (choice->geometry.h < 0 || choice->geometry.w < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Conv '", node.name, "': the spatial size of its input is unknown (",
+                         DimsToString(step.input_dims), ")"));
+      }
+      FillConvStep(*choice++, options.sparse, step);
+    }
+    plan.steps.push_back(std::move(step));
+  }
+  return plan;
+}
+
+std::string PlanToJson(const Plan& plan) {
+  std::string out = absl::StrCat("{\n  \"model\": ", JsonString(plan.model),
+                                 ",\n  \"device\": ", JsonString(plan.device),
+                                 ",\n  \"nodes\": [");
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const PlanStep& s = plan.steps[i];
+    absl::StrAppend(&out, i == 0 ? "\n" : ",\n", "    {\"name\": ", JsonString(s.name),
+                    ", \"op\": ", JsonString(ToString(s.op)),
+                    ", \"input_class\": ", JsonString(ToString(s.input_class)));
+    if (s.op == OpType::kConv) {
+      absl::StrAppend(&out, ", \"H\": ", s.h, ", \"W\": ", s.w,
+                      ", \"kernel_hw\": ", JsonPair(s.kernel_hw),
+                      ", \"stride\": ", JsonPair(s.stride));
+    }
+    absl::StrAppend(&out, ", \"block\": ", s.block, ", \"kernel\": ", JsonString(s.kernel));
+    std::vector<std::string> sources;
+    for (const std::string& name : s.spike_sources) sources.push_back(JsonString(name));
+    absl::StrAppend(&out, ", \"spike_sources\": [", absl::StrJoin(sources, ", "), "]}");
+  }
+  return absl::StrCat(out, plan.steps.empty() ? "]\n}\n" : "\n  ]\n}\n");
+}
+
+std::string PlanToTable(const Plan& plan) {
+  using Row = std::vector<std::string>;
+  std::vector<Row> rows = {{"name", "op", "class", "shape", "H", "W", "kernel_hw", "stride",
+                            "block", "kernel", "spike sources"}};
+  for (const PlanStep& s : plan.steps) {
+    bool conv = s.op == OpType::kConv;
+    auto conv_only = [conv](std::string text) { return conv ? text : std::string("-"); };
+    rows.push_back({s.name, std::string(ToString(s.op)), std::string(ToString(s.input_class)),
+                    absl::StrCat(DimsToString(s.input_dims), " -> ", DimsToString(s.output_dims)),
+                    conv_only(absl::StrCat(s.h)), conv_only(absl::StrCat(s.w)),
+                    conv_only(absl::StrCat(s.kernel_hw[0], "x", s.kernel_hw[1])),
+                    conv_only(absl::StrCat(s.stride[0], "x", s.stride[1])), absl::StrCat(s.block),
+                    s.kernel, s.spike_sources.empty() ? "-" : absl::StrJoin(s.spike_sources, ",")});
+  }
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const Row& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  std::string out = absl::StrCat("plan: model ", plan.model, ", device ", plan.device, "\n");
+  for (const Row& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      absl::StrAppend(&line, row[c], std::string(width[c] - row[c].size() + 2, ' '));
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+}  // namespace sf
