@@ -1,0 +1,207 @@
+#include "runtime/plan.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_split.h"
+#include "tests/passes/test_graphs.h"
+#include "tests/testing/status_matchers.h"
+
+namespace sf {
+namespace {
+
+using ::sf::testing::GraphBuilder;
+using ::sf::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class PlanTest : public ::testing::Test {
+ protected:
+  // x -> conv_0 -> bn -> lif_1 -> conv_3 (3x3) -> lif_4 -> maxpool -> conv_6 (1x1 s2)
+  void BuildNet() {
+    ValueId x = b_.Input("x", {1, 3, 32, 32});
+    ValueId s = b_.Lif("lif_1", b_.BatchNorm("bn", b_.Conv("conv_0", x, 8, 3)));
+    s = b_.Lif("lif_4", b_.Conv("conv_3", s, 8, 3));
+    Attrs pool;
+    pool.Set("kernel_shape", std::vector<int64_t>{2, 2});
+    pool.Set("strides", std::vector<int64_t>{2, 2});
+    s = b_.Op(OpType::kMaxPool, "maxpool", {s}, {1, 8, 16, 16}, pool);
+    b_.Conv("conv_6", s, 16, 1, 2, 0);
+  }
+
+  const PlanStep& Step(const Plan& plan, absl::string_view name) {
+    for (const PlanStep& s : plan.steps) {
+      if (s.name == name) return s;
+    }
+    ADD_FAILURE() << "no step " << name;
+    return plan.steps[0];
+  }
+
+  GraphBuilder b_;
+  PlanOptions options_{.model_name = "net.onnx"};
+};
+
+TEST_F(PlanTest, OneStepPerNodeWithConvDecisions) {
+  BuildNet();
+  ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(b_.graph(), options_));
+  EXPECT_EQ(plan.model, "net.onnx");
+  EXPECT_EQ(plan.device, "cpu");
+  ASSERT_EQ(plan.steps.size(), static_cast<size_t>(b_.graph().num_nodes()));
+  for (int i = 0; i < b_.graph().num_nodes(); ++i) EXPECT_EQ(plan.steps[i].node, i);
+
+  const PlanStep& c0 = Step(plan, "conv_0");
+  EXPECT_EQ(c0.input_class, ValueClass::kDense);
+  EXPECT_EQ(c0.block, 0);
+  EXPECT_EQ(c0.kernel, "dense");
+  EXPECT_EQ(c0.input_dims, (std::vector<int64_t>{1, 3, 32, 32}));
+  EXPECT_EQ(c0.output_dims, (std::vector<int64_t>{1, 8, 32, 32}));
+
+  const PlanStep& c3 = Step(plan, "conv_3");
+  EXPECT_EQ(c3.op, OpType::kConv);
+  EXPECT_EQ(c3.input_class, ValueClass::kBinary);
+  EXPECT_EQ(c3.h, 32);
+  EXPECT_EQ(c3.w, 32);
+  EXPECT_EQ(c3.kernel_hw, (std::array<int64_t, 2>{3, 3}));
+  EXPECT_EQ(c3.stride, (std::array<int64_t, 2>{1, 1}));
+  EXPECT_EQ(c3.block, 16);
+  EXPECT_EQ(c3.kernel, "sparse");
+  EXPECT_THAT(c3.spike_sources, ElementsAre("lif_1"));
+
+  const PlanStep& c6 = Step(plan, "conv_6");
+  EXPECT_EQ(c6.h, 16);
+  EXPECT_EQ(c6.stride, (std::array<int64_t, 2>{2, 2}));
+  EXPECT_EQ(c6.kernel_hw, (std::array<int64_t, 2>{1, 1}));
+  EXPECT_EQ(c6.block, 8);
+  EXPECT_THAT(c6.spike_sources, ElementsAre("lif_4"));
+
+  const PlanStep& lif = Step(plan, "lif_1");
+  EXPECT_EQ(lif.kernel, "dense");
+  EXPECT_EQ(lif.block, 0);
+}
+
+TEST_F(PlanTest, JsonFollowsTheSpec) {
+  BuildNet();
+  options_.device = "cuda:0";
+  ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(b_.graph(), options_));
+  std::string json = PlanToJson(plan);
+  EXPECT_THAT(json, HasSubstr("\"model\": \"net.onnx\""));
+  EXPECT_THAT(json, HasSubstr("\"device\": \"cuda:0\""));
+  EXPECT_THAT(json, HasSubstr("\"nodes\": ["));
+  EXPECT_THAT(json, HasSubstr(
+      "{\"name\": \"conv_3\", \"op\": \"Conv\", \"input_class\": \"binary\", \"H\": 32, "
+      "\"W\": 32, \"kernel_hw\": [3, 3], \"stride\": [1, 1], \"block\": 16, "
+      "\"kernel\": \"sparse\", \"spike_sources\": [\"lif_1\"]}"));
+  EXPECT_THAT(json, HasSubstr(
+      "{\"name\": \"conv_0\", \"op\": \"Conv\", \"input_class\": \"dense\", \"H\": 32, "
+      "\"W\": 32, \"kernel_hw\": [3, 3], \"stride\": [1, 1], \"block\": 0, "
+      "\"kernel\": \"dense\", \"spike_sources\": []}"));
+  EXPECT_THAT(json, HasSubstr("\"H\": 16, \"W\": 16, \"kernel_hw\": [1, 1], \"stride\": [2, 2], "
+                              "\"block\": 8, \"kernel\": \"sparse\""));
+  EXPECT_THAT(json, HasSubstr("{\"name\": \"maxpool\", \"op\": \"MaxPool\", \"input_class\": "
+                              "\"binary\", \"block\": 0, \"kernel\": \"dense\""));
+  // Nodes in topological order.
+  EXPECT_LT(json.find("\"conv_0\""), json.find("\"conv_3\""));
+  EXPECT_LT(json.find("\"conv_3\""), json.find("\"conv_6\""));
+  EXPECT_EQ(json.front(), '{');
+  EXPECT_EQ(json.substr(json.size() - 2), "}\n");
+}
+
+TEST_F(PlanTest, JsonEscapesStrings) {
+  Plan plan{.model = "a\"b\\c\nd\x01.onnx", .device = "cpu", .steps = {}};
+  std::string json = PlanToJson(plan);
+  EXPECT_THAT(json, HasSubstr(R"("model": "a\"b\\c\nd\u0001.onnx")"));
+  EXPECT_THAT(json, HasSubstr("\"nodes\": []"));
+}
+
+TEST_F(PlanTest, SparseOffPlansEverythingDense) {
+  BuildNet();
+  options_.sparse = SparseMode::kOff;
+  ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(b_.graph(), options_));
+  for (const PlanStep& s : plan.steps) {
+    EXPECT_EQ(s.block, 0) << s.name;
+    EXPECT_EQ(s.kernel, "dense") << s.name;
+  }
+  // The analysis is still reported.
+  EXPECT_EQ(Step(plan, "conv_3").input_class, ValueClass::kBinary);
+  EXPECT_THAT(PlanToJson(plan), Not(HasSubstr("sparse")));
+}
+
+TEST_F(PlanTest, SparseOnMatchesAuto) {
+  BuildNet();
+  options_.sparse = SparseMode::kOn;
+  ASSERT_OK_AND_ASSIGN(Plan on, BuildPlan(b_.graph(), options_));
+  options_.sparse = SparseMode::kAuto;
+  ASSERT_OK_AND_ASSIGN(Plan def, BuildPlan(b_.graph(), options_));
+  EXPECT_EQ(PlanToJson(on), PlanToJson(def));
+  EXPECT_EQ(ToString(SparseMode::kOn), "on");
+  EXPECT_EQ(ToString(SparseMode::kOff), "off");
+  EXPECT_EQ(ToString(SparseMode::kAuto), "auto");
+}
+
+TEST_F(PlanTest, RuleAndOverridesReachThePlan) {
+  BuildNet();
+  ASSERT_OK_AND_ASSIGN(options_.block_rule, BlockRule::Parse("16:4"));
+  options_.block_overrides = {{"conv_6", 0}};
+  ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(b_.graph(), options_));
+  EXPECT_EQ(Step(plan, "conv_3").block, 4);
+  EXPECT_EQ(Step(plan, "conv_6").block, 0);
+  EXPECT_EQ(Step(plan, "conv_6").kernel, "dense");
+}
+
+TEST_F(PlanTest, OverrideErrorsSurface) {
+  BuildNet();
+  options_.block_overrides = {{"conv_0", 8}};
+  EXPECT_THAT(BuildPlan(b_.graph(), options_),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("conv_0")));
+}
+
+TEST_F(PlanTest, UnknownSpatialSizeIsAnError) {
+  ValueId x = b_.Input("x", {1, 3, 32, 32});
+  b_.graph().value(x).shape = Shape{Dim::Symbolic("N"), Dim::Known(3), Dim::Symbolic("H"),
+                                    Dim::Known(32)};
+  b_.Op(OpType::kConv, "conv_sym", {x, b_.Const("w", {4, 3, 3, 3}, 1.0f)}, {1, 4, 30, 30});
+  EXPECT_THAT(BuildPlan(b_.graph(), options_),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("conv_sym"), HasSubstr("[?,3,?,32]"))));
+}
+
+TEST_F(PlanTest, SymbolicBatchIsFine) {
+  ValueId x = b_.Input("x", {1, 3, 32, 32});
+  b_.graph().value(x).shape->at(0) = Dim::Symbolic("N");
+  b_.Op(OpType::kConv, "conv", {x, b_.Const("w", {4, 3, 3, 3}, 1.0f)}, {1, 4, 30, 30});
+  ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(b_.graph(), options_));
+  EXPECT_EQ(plan.steps[0].h, 32);
+  EXPECT_THAT(PlanToTable(plan), HasSubstr("[?,3,32,32] -> [1,4,30,30]"));
+}
+
+TEST_F(PlanTest, TableHasAlignedColumns) {
+  BuildNet();
+  ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(b_.graph(), options_));
+  std::string table = PlanToTable(plan);
+  std::vector<std::string> lines = absl::StrSplit(table, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), plan.steps.size() + 2);  // title + header + one per step
+  EXPECT_THAT(lines[0], HasSubstr("net.onnx"));
+  EXPECT_THAT(lines[1], AllOf(HasSubstr("name"), HasSubstr("op"), HasSubstr("class"),
+                              HasSubstr("block"), HasSubstr("kernel"),
+                              HasSubstr("spike sources")));
+  size_t op_col = lines[1].find("op");
+  size_t block_col = lines[1].find("block");
+  for (size_t i = 2; i < lines.size(); ++i) {
+    EXPECT_EQ(lines[i][op_col - 1], ' ') << lines[i];
+    EXPECT_NE(lines[i][op_col], ' ') << lines[i];
+    EXPECT_NE(lines[i][block_col], ' ') << lines[i];
+  }
+  EXPECT_THAT(table, HasSubstr("conv_3"));
+  std::string conv3_line;
+  for (const std::string& l : lines) {
+    if (l.rfind("conv_3", 0) == 0) conv3_line = l;
+  }
+  EXPECT_THAT(conv3_line, AllOf(HasSubstr("binary"), HasSubstr("3x3"), HasSubstr("16"),
+                                HasSubstr("sparse"), HasSubstr("lif_1"),
+                                HasSubstr("[1,8,32,32] -> [1,8,32,32]")));
+}
+
+}  // namespace
+}  // namespace sf

@@ -1,0 +1,160 @@
+#include "runtime/cpu/sparse_conv.h"
+
+#include <random>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "graph/status.h"
+#include "runtime/cpu/kernel_factories.h"
+#include "tests/passes/test_graphs.h"
+#include "tests/testing/status_matchers.h"
+
+namespace sf {
+namespace {
+
+using ::sf::testing::GraphBuilder;
+using ::sf::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+struct Case {
+  int64_t n, c_in, h, w, c_out, k, stride, pad;
+  int block;
+  double density;
+  bool binary;      // 0/1 spikes, else signed values (zero_preserving)
+  bool with_bias;
+};
+
+std::string Describe(const Case& c) {
+  return absl::StrCat("n", c.n, " c", c.c_in, " ", c.h, "x", c.w, " -> c", c.c_out, " k", c.k,
+                      " s", c.stride, " p", c.pad, " block ", c.block, " density ", c.density,
+                      c.binary ? " binary" : " signed", c.with_bias ? " bias" : "");
+}
+
+class SparseConvTest : public ::testing::Test {
+ protected:
+  // Builds the conv node for `c` and random inputs.
+  void Setup(const Case& c) {
+    b_ = GraphBuilder();
+    ValueId x = b_.Input("x", {c.n, c.c_in, c.h, c.w});
+    b_.Conv("conv_3", x, c.c_out, c.k, c.stride, c.pad);
+    Node& node = b_.graph().node(b_.last_node());
+    if (c.with_bias) node.inputs.push_back(b_.Const("conv_3.bias", {c.c_out}, 0.0f));
+    std::uniform_real_distribution<float> value(-1.5f, 1.5f);
+    std::uniform_real_distribution<double> coin(0.0, 1.0);
+    x_ = Tensor::Create(DataType::kFloat32, {c.n, c.c_in, c.h, c.w}).value();
+    for (float& v : x_.span<float>()) {
+      v = coin(rng_) < c.density ? (c.binary ? 1.0f : value(rng_)) : 0.0f;
+    }
+    w_ = Tensor::Create(DataType::kFloat32, {c.c_out, c.c_in, c.k, c.k}).value();
+    for (float& v : w_.span<float>()) v = value(rng_);
+    bias_ = Tensor::Create(DataType::kFloat32, {c.c_out}).value();
+    for (float& v : bias_.span<float>()) v = value(rng_);
+  }
+
+  const Node& conv() { return b_.graph().node(b_.last_node()); }
+  std::vector<int64_t> OutDims() { return *ConcreteDims(*b_.graph().value(conv().outputs[0]).shape); }
+
+  absl::Status Run(CpuKernel& kernel, Tensor& y, bool with_bias) {
+    SF_RETURN_IF_ERROR(kernel.Prepare(b_.graph(), conv()));
+    std::vector<const Tensor*> in = {&x_, &w_};
+    if (with_bias) in.push_back(&bias_);
+    Tensor* out[] = {&y};
+    return kernel.Compute(in, out);
+  }
+
+  GraphBuilder b_;
+  std::mt19937 rng_{1234};
+  Tensor x_, w_, bias_;
+};
+
+TEST_F(SparseConvTest, BitExactAgainstDenseConv) {
+  const std::vector<std::array<int64_t, 5>> shapes = {  // n, c_in, h, w, c_out
+      {1, 1, 5, 7, 2}, {2, 3, 13, 13, 5}, {1, 8, 17, 9, 4}, {1, 4, 32, 32, 3}, {2, 2, 21, 30, 2}};
+  int index = 0;
+  for (int64_t k : {1, 3}) {
+    for (int64_t stride : {1, 2}) {
+      for (int64_t pad : {0, 1}) {
+        for (int block : {4, 8, 16}) {
+          for (double density : {0.0, 1e-3, 0.01, 0.1, 0.5, 1.0}) {
+            const auto& s = shapes[index % shapes.size()];
+            Case c{s[0], s[1], s[2], s[3], s[4], k, stride, pad, block, density,
+                   index % 2 == 0, index % 3 != 0};
+            ++index;
+            SCOPED_TRACE(Describe(c));
+            Setup(c);
+            Tensor dense = Tensor::Create(DataType::kFloat32, OutDims()).value();
+            Tensor sparse = Tensor::Create(DataType::kFloat32, OutDims()).value();
+            for (float& v : sparse.span<float>()) v = 12345.0f;  // catch unwritten outputs
+            std::unique_ptr<CpuKernel> ref = MakeConvKernel(OpType::kConv);
+            ASSERT_OK(Run(*ref, dense, c.with_bias));
+            SparseConvKernel kernel(block);
+            ASSERT_OK(Run(kernel, sparse, c.with_bias));
+            auto d = dense.span<float>();
+            auto sp = sparse.span<float>();
+            int mismatches = 0;
+            for (size_t i = 0; i < d.size(); ++i) mismatches += d[i] != sp[i];
+            EXPECT_EQ(mismatches, 0);
+            EXPECT_GT(kernel.tiles_total(), 0);
+            if (density == 0.0) {
+              EXPECT_EQ(kernel.tiles_skipped(), kernel.tiles_total());
+            }
+            if (density == 1.0) {
+              EXPECT_EQ(kernel.tiles_skipped(), 0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_F(SparseConvTest, CountsTilesAndSkipsZeroRegions) {
+  Case c{1, 2, 20, 20, 3, 3, 1, 1, 8, 0.0, true, true};
+  Setup(c);
+  // One spike at (0, 0) of channel 1: only the top-left tile sees it (its halo
+  // reaches one row/column into the neighbours, which do not cover (0,0)).
+  x_.data<float>()[1 * 20 * 20] = 1.0f;
+  Tensor dense = Tensor::Create(DataType::kFloat32, OutDims()).value();
+  Tensor sparse = Tensor::Create(DataType::kFloat32, OutDims()).value();
+  std::unique_ptr<CpuKernel> ref = MakeConvKernel(OpType::kConv);
+  ASSERT_OK(Run(*ref, dense, true));
+  SparseConvKernel kernel(8);
+  ASSERT_OK(Run(kernel, sparse, true));
+  EXPECT_EQ(kernel.tiles_total(), 9);  // ceil(20/8)^2
+  EXPECT_EQ(kernel.tiles_skipped(), 8);
+  for (size_t i = 0; i < dense.span<float>().size(); ++i) {
+    ASSERT_EQ(dense.span<float>()[i], sparse.span<float>()[i]) << i;
+  }
+  // A spike on a tile border is seen through the halo by both neighbours.
+  x_.data<float>()[1 * 20 * 20] = 0.0f;
+  x_.data<float>()[1 * 20 * 20 + 8] = 1.0f;  // row 0, column 8: tiles 0 and 1
+  ASSERT_OK(Run(kernel, sparse, true));
+  EXPECT_EQ(kernel.tiles_skipped(), 7);
+}
+
+TEST_F(SparseConvTest, RejectsBadBlockAndMismatchedTensors) {
+  Setup({1, 2, 8, 8, 2, 3, 1, 1, 4, 0.5, true, false});
+  SparseConvKernel zero(0);
+  EXPECT_THAT(zero.Prepare(b_.graph(), conv()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("conv_3"), HasSubstr("block"))));
+  std::unique_ptr<CpuKernel> kernel = CreateSparseConvCpuKernel(4);
+  ASSERT_OK(kernel->Prepare(b_.graph(), conv()));
+  Tensor y = Tensor::Create(DataType::kFloat32, OutDims()).value();
+  Tensor small_x = Tensor::Create(DataType::kFloat32, {1, 2, 4, 4}).value();
+  std::vector<const Tensor*> in = {&small_x, &w_};
+  Tensor* out[] = {&y};
+  EXPECT_THAT(kernel->Compute(in, out),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("conv_3")));
+  Tensor small_y = Tensor::Create(DataType::kFloat32, {1, 2, 4, 4}).value();
+  in = {&x_, &w_};
+  Tensor* small_out[] = {&small_y};
+  EXPECT_THAT(kernel->Compute(in, small_out),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("conv_3"), HasSubstr("Y"))));
+}
+
+}  // namespace
+}  // namespace sf
