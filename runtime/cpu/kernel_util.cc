@@ -1,0 +1,123 @@
+#include "runtime/cpu/kernel_util.h"
+
+#include <algorithm>
+
+namespace sf {
+namespace {
+
+absl::StatusOr<std::vector<int64_t>> ValueDims(const Graph& graph, const Node& node,
+                                               ValueId id, absl::string_view what, int i) {
+  if (id == kNoValue || id < 0 || id >= graph.num_values()) {
+    return NodeError(node, what, " ", i, " is missing");
+  }
+  const Value& v = graph.value(id);
+  std::optional<std::vector<int64_t>> dims;
+  if (v.shape.has_value()) dims = ConcreteDims(*v.shape);
+  if (!dims.has_value()) {
+    return NodeError(node, what, " '", v.name, "' has no concrete shape (",
+                     ShapeToString(v.shape), ")");
+  }
+  return *dims;
+}
+
+}  // namespace
+
+absl::Status CheckArity(const Node& node, int min_inputs, int max_inputs, int min_outputs,
+                        int max_outputs) {
+  const int ni = static_cast<int>(node.inputs.size());
+  const int no = static_cast<int>(node.outputs.size());
+  if (ni < min_inputs || ni > max_inputs) {
+    return NodeError(node, "expects ", min_inputs, "..", max_inputs, " inputs, got ", ni);
+  }
+  for (int i = 0; i < min_inputs; ++i) {
+    if (node.inputs[i] == kNoValue) return NodeError(node, "input ", i, " is required");
+  }
+  if (no < min_outputs || no > max_outputs) {
+    return NodeError(node, "expects ", min_outputs, "..", max_outputs, " outputs, got ", no);
+  }
+  return absl::OkStatus();
+}
+
+bool HasInput(const Node& node, int i) {
+  return i < static_cast<int>(node.inputs.size()) && node.inputs[i] != kNoValue;
+}
+
+absl::StatusOr<std::vector<int64_t>> InputDims(const Graph& graph, const Node& node, int i) {
+  if (i >= static_cast<int>(node.inputs.size())) return NodeError(node, "input ", i, " is missing");
+  return ValueDims(graph, node, node.inputs[i], "input", i);
+}
+
+absl::StatusOr<std::vector<int64_t>> OutputDims(const Graph& graph, const Node& node, int i) {
+  if (i >= static_cast<int>(node.outputs.size())) {
+    return NodeError(node, "output ", i, " is missing");
+  }
+  return ValueDims(graph, node, node.outputs[i], "output", i);
+}
+
+DataType InputType(const Graph& graph, const Node& node, int i) {
+  return HasInput(node, i) ? graph.value(node.inputs[i]).dtype : DataType::kUndefined;
+}
+
+DataType OutputType(const Graph& graph, const Node& node, int i) {
+  return i < static_cast<int>(node.outputs.size()) ? graph.value(node.outputs[i]).dtype
+                                                   : DataType::kUndefined;
+}
+
+absl::StatusOr<int> NormalizeAxis(const Node& node, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank) {
+    return NodeError(node, "axis ", axis, " is out of range for rank ", rank);
+  }
+  return static_cast<int>(axis < 0 ? axis + rank : axis);
+}
+
+int64_t Product(std::span<const int64_t> dims, size_t begin, size_t end) {
+  int64_t p = 1;
+  for (size_t i = begin; i < end; ++i) p *= dims[i];
+  return p;
+}
+
+absl::Status ResolveAutoPad(const Node& node, absl::string_view auto_pad, int64_t in, int64_t k,
+                            int64_t stride, int64_t dil, int64_t* begin, int64_t* end) {
+  if (auto_pad == "NOTSET") return absl::OkStatus();
+  if (auto_pad == "VALID") {
+    *begin = *end = 0;
+    return absl::OkStatus();
+  }
+  if (auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER") {
+    return NodeError(node, "unknown auto_pad '", auto_pad, "'");
+  }
+  if (stride < 1) return NodeError(node, "strides must be >= 1");
+  const int64_t out = (in + stride - 1) / stride;
+  const int64_t total = std::max<int64_t>(0, (out - 1) * stride + (k - 1) * dil + 1 - in);
+  *begin = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+  *end = total - *begin;
+  return absl::OkStatus();
+}
+
+absl::Status ReadIndexValues(const Node& label, const Tensor* t, absl::string_view what,
+                             std::span<int64_t> out, int64_t* count) {
+  if (t == nullptr) return NodeError(label, what, " is missing");
+  if (t->dtype() != DataType::kInt64 && t->dtype() != DataType::kInt32) {
+    return NodeError(label, what, " must be int32 or int64");
+  }
+  if (t->num_elements() > static_cast<int64_t>(out.size())) {
+    return NodeError(label, what, " has too many values (", t->num_elements(), ")");
+  }
+  *count = t->num_elements();
+  for (int64_t i = 0; i < *count; ++i) {
+    out[i] = t->dtype() == DataType::kInt64 ? t->data<int64_t>()[i] : t->data<int32_t>()[i];
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTensor(const Node& node, const Tensor* t, DataType dtype,
+                         std::span<const int64_t> dims, absl::string_view what) {
+  if (t == nullptr) return NodeError(node, what, " is missing");
+  if (t->dtype() != dtype || t->num_elements() != Product(dims)) {
+    return NodeError(node, what, " is ", ToString(t->dtype()), ShapeToString(t->dims()),
+                     ", prepared for ", ToString(dtype), ShapeToString(dims));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sf
