@@ -36,7 +36,8 @@ constexpr size_t kVersionOffset = kMagic.size();
 constexpr size_t kLenOffset = kVersionOffset + 2;
 // Data starts at a multiple of this in the files we write, as NumPy does.
 constexpr size_t kDataAlign = 64;
-// The longest header we write: the dict text plus at most 22 bytes per dimension.
+// The headers we write stay under NumPy's cap (and so fit version 1.0's 2-byte
+// length): under 64 bytes of fixed text, at most 22 per dimension, padding under 64.
 static_assert(kLenOffset + kV1LenBytes + 64 + 22 * kMaxRank + kDataAlign < kMaxHeaderLen);
 
 constexpr bool kNativeLittleEndian = std::endian::native == std::endian::little;
@@ -82,8 +83,12 @@ absl::StatusOr<Descr> DecodeDescr(absl::string_view descr, absl::string_view wha
     }
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      what, ": unsupported dtype '", descr,
-      "' (supported: f4 f8 b1 i8 i4 u1 i1 with an explicit byte order)"));
+      what, ": unsupported dtype '", descr, "' (supported: ",
+      absl::StrJoin(kNpyTypes, " ",
+                    [](std::string* out, const NpyType& t) {
+                      absl::StrAppend(out, absl::string_view(&t.kind, 1), t.size);
+                    }),
+      ", each with an explicit byte order)"));
 }
 
 // ---------------------------------------------------------------------------
