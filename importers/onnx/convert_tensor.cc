@@ -1,0 +1,128 @@
+// Converters of the tensor and shape ops: Constant, ConstantOfShape, Cast, axis ops,
+// Pad, Reshape, Shape, Transpose, Squeeze/Unsqueeze, Reduce*.
+#include <algorithm>
+
+#include "graph/status.h"
+#include "importers/onnx/op_converters.h"
+
+namespace sf {
+namespace {
+
+absl::StatusOr<Tensor> ConstantTensor(const ConvertContext& ctx) {
+  const Attrs& a = ctx.node.attrs;
+  if (a.map().size() != 1) {
+    return NodeError(ctx, "Constant needs exactly one value attribute, got ", a.map().size());
+  }
+  const auto& [name, value] = *a.map().begin();
+  if (const Tensor* t = std::get_if<Tensor>(&value); t && name == "value") return *t;
+  if (const float* f = std::get_if<float>(&value); f && name == "value_float") {
+    return Tensor::Scalar(*f);
+  }
+  if (const int64_t* i = std::get_if<int64_t>(&value); i && name == "value_int") {
+    return Tensor::FromVector<int64_t>({}, {*i});
+  }
+  using Floats = std::vector<float>;
+  if (const Floats* f = std::get_if<Floats>(&value); f && name == "value_floats") {
+    return Tensor::FromVector<float>({static_cast<int64_t>(f->size())}, *f);
+  }
+  using Ints = std::vector<int64_t>;
+  if (const Ints* i = std::get_if<Ints>(&value); i && name == "value_ints") {
+    return Tensor::FromVector<int64_t>({static_cast<int64_t>(i->size())}, *i);
+  }
+  return NodeError(ctx, "Constant attribute '", name, "' (", AttrToString(value),
+                   ") is not supported");
+}
+
+}  // namespace
+
+absl::Status ConvertConstant(ConvertContext& ctx) {
+  SF_ASSIGN_OR_RETURN(Tensor t, ConstantTensor(ctx));
+  Value& out = ctx.graph.value(ctx.node.outputs[0]);
+  out.dtype = t.dtype();
+  out.shape = MakeShape(t.dims());
+  out.constant = std::move(t);
+  ctx.keep = false;
+  return absl::OkStatus();
+}
+
+absl::Status ConvertConstantOfShape(ConvertContext& ctx) {
+  if (!ctx.node.attrs.Has("value")) {
+    ctx.node.attrs.Set("value", Tensor::FromVector<float>({1}, {0.0f}));
+    return absl::OkStatus();
+  }
+  auto value = ctx.node.attrs.GetTensor("value");
+  if (!value.ok()) return NodeError(ctx, value.status().message());
+  if (value->num_elements() != 1) {
+    return NodeError(ctx, "attribute 'value' must hold one element, got ",
+                     value->num_elements());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ConvertCast(ConvertContext& ctx) {
+  SF_ASSIGN_OR_RETURN(int64_t to, RequiredIntAttr(ctx, "to"));
+  if (to < INT32_MIN || to > INT32_MAX || !DataTypeFromOnnx(static_cast<int32_t>(to))) {
+    return NodeError(ctx, "Cast to ONNX data type ", to, " is not supported");
+  }
+  ctx.node.attrs.Erase("saturate");  // float8 only
+  return absl::OkStatus();
+}
+
+absl::Status ConvertAxis(ConvertContext& ctx) {
+  switch (ctx.node.op) {
+    case OpType::kConcat:
+      return RequiredIntAttr(ctx, "axis").status();
+    case OpType::kFlatten:
+      return IntAttr(ctx, "axis", 1).status();
+    default:  // Gather
+      return IntAttr(ctx, "axis", 0).status();
+  }
+}
+
+absl::Status ConvertPad(ConvertContext& ctx) {
+  if (ctx.opset < 18 && ctx.node.inputs.size() > 3) {
+    return NodeError(ctx, "the axes input of Pad needs opset 18, the model imports ", ctx.opset);
+  }
+  return EnumAttr(ctx, "mode", "constant", "constant,reflect,edge").status();
+}
+
+absl::Status ConvertReshape(ConvertContext& ctx) {
+  return FlagAttr(ctx, "allowzero", 0).status();
+}
+
+absl::Status ConvertShape(ConvertContext& ctx) {
+  for (absl::string_view name : {"start", "end"}) {
+    if (ctx.node.attrs.Has(name)) SF_RETURN_IF_ERROR(RequiredIntAttr(ctx, name).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ConvertTranspose(ConvertContext& ctx) {
+  SF_ASSIGN_OR_RETURN(auto perm, IntsAttr(ctx, "perm"));
+  if (!perm) return absl::OkStatus();
+  std::vector<int64_t> sorted = *perm;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (sorted[i] != static_cast<int64_t>(i)) {
+      return NodeError(ctx, "perm is not a permutation of 0..", perm->size() - 1);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ConvertSqueeze(ConvertContext& ctx) {
+  return NormalizeAxes(ctx, /*input_since=*/13, /*required=*/false);
+}
+
+absl::Status ConvertUnsqueeze(ConvertContext& ctx) {
+  return NormalizeAxes(ctx, /*input_since=*/13, /*required=*/true);
+}
+
+absl::Status ConvertReduce(ConvertContext& ctx) {
+  const int input_since = ctx.node.op == OpType::kReduceSum ? 13 : 18;
+  SF_RETURN_IF_ERROR(NormalizeAxes(ctx, input_since, /*required=*/false));
+  SF_RETURN_IF_ERROR(FlagAttr(ctx, "keepdims", 1).status());
+  return FlagAttr(ctx, "noop_with_empty_axes", 0).status();
+}
+
+}  // namespace sf
