@@ -1,0 +1,1 @@
+"""SparseFlow model zoo: exact spiking neurons, architectures and ONNX export."""

@@ -1,0 +1,210 @@
+"""Spiking network architectures for the SparseFlow model zoo.
+
+Every network takes x [T*N, C, H, W] (T-major; a static image repeated over T,
+or T event frames) and returns class scores averaged over T, [N, classes].
+`neuron` is a key of neurons.NEURONS ("if", "lif", "plif") and `neuron_kwargs`
+its constructor arguments (tau, v_threshold, soft_reset, ...).
+
+  spiking_resnet18/34/50   Spiking ResNet: conv-bn-sn-conv-bn (+shortcut) -> sn
+  sew_resnet18             SEW ResNet (ADD): conv-bn-sn-conv-bn-sn + shortcut
+  spiking_vgg11            VGG-11 with conv-bn-sn, max pools, one linear head
+  lenet_snn                conv(c->c1)-bn-sn-pool, conv(c1->c2)-bn-sn-pool, linear
+
+`stem="cifar"` is a 3x3 stride-1 conv (no pool); `stem="imagenet"` a 7x7
+stride-2 conv and a 3x3 stride-2 max pool. `width` scales every channel count.
+"""
+
+import torch
+from torch import nn
+
+from . import neurons
+
+
+class MeanOverT(nn.Module):
+  """[T*N, K] -> [N, K]: the mean of the T time steps."""
+
+  def __init__(self, steps):
+    super().__init__()
+    self.steps = steps
+
+  def forward(self, x):
+    return x.reshape(self.steps, -1, x.shape[-1]).mean(0)
+
+
+class RepeatT(nn.Module):
+  """[N, ...] -> [T*N, ...]: a static input repeated over T (ONNX Concat)."""
+
+  def __init__(self, steps):
+    super().__init__()
+    self.steps = steps
+
+  def forward(self, x):
+    return torch.cat([x] * self.steps, 0)
+
+
+class _Factory:
+  """Builds neurons of one kind and steps for a network."""
+
+  def __init__(self, steps, neuron, neuron_kwargs):
+    self.steps, self.kind, self.kwargs = steps, neuron, dict(neuron_kwargs or {})
+
+  def __call__(self):
+    return neurons.make_neuron(self.kind, self.steps, **self.kwargs)
+
+
+def conv_bn(cin, cout, k, stride=1):
+  return [nn.Conv2d(cin, cout, k, stride, k // 2, bias=False), nn.BatchNorm2d(cout)]
+
+
+class BasicBlock(nn.Module):
+  expansion = 1
+
+  def __init__(self, cin, cout, stride, sn, sew):
+    super().__init__()
+    self.sew = sew
+    self.body = nn.Sequential(*conv_bn(cin, cout, 3, stride), sn(), *conv_bn(cout, cout, 3))
+    self.shortcut = _shortcut(cin, cout, stride, sn, sew)
+    self.sn = sn()
+
+  def forward(self, x):
+    if self.sew:  # SEW ADD: spikes of the residual branch plus the shortcut.
+      return self.sn(self.body(x)) + self.shortcut(x)
+    return self.sn(self.body(x) + self.shortcut(x))
+
+
+class Bottleneck(nn.Module):
+  expansion = 4
+
+  def __init__(self, cin, cout, stride, sn, sew):
+    super().__init__()
+    self.sew = sew
+    mid = cout // self.expansion
+    self.body = nn.Sequential(*conv_bn(cin, mid, 1), sn(), *conv_bn(mid, mid, 3, stride), sn(),
+                              *conv_bn(mid, cout, 1))
+    self.shortcut = _shortcut(cin, cout, stride, sn, sew)
+    self.sn = sn()
+
+  def forward(self, x):
+    if self.sew:
+      return self.sn(self.body(x)) + self.shortcut(x)
+    return self.sn(self.body(x) + self.shortcut(x))
+
+
+def _shortcut(cin, cout, stride, sn, sew):
+  if stride == 1 and cin == cout:
+    return nn.Identity()
+  layers = conv_bn(cin, cout, 1, stride)
+  return nn.Sequential(*layers, sn()) if sew else nn.Sequential(*layers)
+
+
+def _stem(stem, cin, cout, sn):
+  if stem == "cifar":
+    return nn.Sequential(*conv_bn(cin, cout, 3), sn())
+  if stem == "imagenet":
+    return nn.Sequential(*conv_bn(cin, cout, 7, 2), sn(), nn.MaxPool2d(3, 2, 1))
+  raise ValueError(f"stem must be 'cifar' or 'imagenet', got {stem!r}")
+
+
+class SpikingResNet(nn.Module):
+  def __init__(self, block, layers, steps, in_channels=3, num_classes=10, stem="cifar",
+               width=1.0, neuron="lif", neuron_kwargs=None, sew=False):
+    super().__init__()
+    sn = _Factory(steps, neuron, neuron_kwargs)
+    widths = [max(1, int(round(c * width))) for c in (64, 128, 256, 512)]
+    self.stem = _stem(stem, in_channels, widths[0], sn)
+    stages, cin = [], widths[0]
+    for i, (w, n) in enumerate(zip(widths, layers)):
+      cout = w * block.expansion
+      for j in range(n):
+        stages.append(block(cin, cout, 2 if (i > 0 and j == 0) else 1, sn, sew))
+        cin = cout
+    self.stages = nn.Sequential(*stages)
+    self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, num_classes),
+                              MeanOverT(steps))
+
+  def forward(self, x):
+    return self.head(self.stages(self.stem(x)))
+
+
+def spiking_resnet18(steps, **kw):
+  return SpikingResNet(BasicBlock, [2, 2, 2, 2], steps, **kw)
+
+
+def spiking_resnet34(steps, **kw):
+  return SpikingResNet(BasicBlock, [3, 4, 6, 3], steps, **kw)
+
+
+def spiking_resnet50(steps, **kw):
+  return SpikingResNet(Bottleneck, [3, 4, 6, 3], steps, **kw)
+
+
+def sew_resnet18(steps, **kw):
+  return SpikingResNet(BasicBlock, [2, 2, 2, 2], steps, sew=True, **kw)
+
+
+class SpikingVGG11(nn.Module):
+  CONFIG = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")
+
+  def __init__(self, steps, in_channels=3, num_classes=10, width=1.0, neuron="lif",
+               neuron_kwargs=None):
+    super().__init__()
+    sn = _Factory(steps, neuron, neuron_kwargs)
+    layers, cin = [], in_channels
+    for c in self.CONFIG:
+      if c == "M":
+        layers.append(nn.MaxPool2d(2, 2))
+      else:
+        cout = max(1, int(round(c * width)))
+        layers += [*conv_bn(cin, cout, 3), sn()]
+        cin = cout
+    self.features = nn.Sequential(*layers)
+    self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, num_classes),
+                              MeanOverT(steps))
+
+  def forward(self, x):
+    return self.head(self.features(x))
+
+
+def spiking_vgg11(steps, **kw):
+  return SpikingVGG11(steps, **kw)
+
+
+class LeNetSNN(nn.Module):
+  """Small SNN for 28x28 inputs: two conv-bn-sn-pool stages and a linear head."""
+
+  def __init__(self, steps, in_channels=1, num_classes=10, input_size=28, channels=(8, 16),
+               neuron="lif", neuron_kwargs=None):
+    super().__init__()
+    sn = _Factory(steps, neuron, neuron_kwargs)
+    c1, c2 = channels
+    self.features = nn.Sequential(*conv_bn(in_channels, c1, 3), sn(), nn.MaxPool2d(2),
+                                  *conv_bn(c1, c2, 3), sn(), nn.MaxPool2d(2))
+    side = input_size // 4
+    self.head = nn.Sequential(nn.Flatten(), nn.Linear(c2 * side * side, num_classes),
+                              MeanOverT(steps))
+
+  def forward(self, x):
+    return self.head(self.features(x))
+
+
+def lenet_snn(steps, **kw):
+  return LeNetSNN(steps, **kw)
+
+
+ARCHS = {
+    "spiking_resnet18": spiking_resnet18,
+    "spiking_resnet34": spiking_resnet34,
+    "spiking_resnet50": spiking_resnet50,
+    "sew_resnet18": sew_resnet18,
+    "spiking_vgg11": spiking_vgg11,
+    "lenet_snn": lenet_snn,
+}
+
+
+def build(arch, steps, **kw):
+  """ARCHS[arch](steps, **kw) with a clear error for an unknown name."""
+  try:
+    fn = ARCHS[arch]
+  except KeyError:
+    raise ValueError(f"unknown arch {arch!r}; known: {sorted(ARCHS)}") from None
+  return fn(steps, **kw)
