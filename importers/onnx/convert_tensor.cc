@@ -8,6 +8,16 @@
 namespace sf {
 namespace {
 
+// A tensor of `dims` holding `values` (sizes checked, no abort on huge lists).
+template <typename T>
+absl::StatusOr<Tensor> TensorOf(const ConvertContext& ctx, std::vector<int64_t> dims,
+                                const std::vector<T>& values) {
+  auto t = Tensor::Create(DataTypeOf<T>(), std::move(dims), ctx.node.name);
+  if (!t.ok()) return NodeError(ctx, t.status().message());
+  std::copy(values.begin(), values.end(), t->template data<T>());
+  return t;
+}
+
 absl::StatusOr<Tensor> ConstantTensor(const ConvertContext& ctx) {
   const Attrs& a = ctx.node.attrs;
   if (a.map().size() != 1) {
@@ -19,15 +29,15 @@ absl::StatusOr<Tensor> ConstantTensor(const ConvertContext& ctx) {
     return Tensor::Scalar(*f);
   }
   if (const int64_t* i = std::get_if<int64_t>(&value); i && name == "value_int") {
-    return Tensor::FromVector<int64_t>({}, {*i});
+    return TensorOf<int64_t>(ctx, {}, {*i});
   }
   using Floats = std::vector<float>;
   if (const Floats* f = std::get_if<Floats>(&value); f && name == "value_floats") {
-    return Tensor::FromVector<float>({static_cast<int64_t>(f->size())}, *f);
+    return TensorOf<float>(ctx, {static_cast<int64_t>(f->size())}, *f);
   }
   using Ints = std::vector<int64_t>;
   if (const Ints* i = std::get_if<Ints>(&value); i && name == "value_ints") {
-    return Tensor::FromVector<int64_t>({static_cast<int64_t>(i->size())}, *i);
+    return TensorOf<int64_t>(ctx, {static_cast<int64_t>(i->size())}, *i);
   }
   return NodeError(ctx, "Constant attribute '", name, "' (", AttrToString(value),
                    ") is not supported");

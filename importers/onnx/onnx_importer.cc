@@ -229,10 +229,11 @@ class GraphImporter {
 
   // Fills dtype/shape that the file declares for a value and that are not known yet.
   absl::Status ApplyType(const onnx::ValueInfoProto& info, ValueId id, absl::string_view what) {
-    SF_ASSIGN_OR_RETURN(ValueType type, ValueTypeFromOnnx(info, what));
+    absl::StatusOr<ValueType> type = ValueTypeFromOnnx(info, what);
+    if (!type.ok()) return type.status();
     Value& v = graph_.value(id);
-    if (v.dtype == DataType::kUndefined) v.dtype = type.dtype;
-    if (!v.shape) v.shape = std::move(type.shape);
+    if (v.dtype == DataType::kUndefined) v.dtype = type->dtype;
+    if (!v.shape) v.shape = std::move(type->shape);
     return absl::OkStatus();
   }
 

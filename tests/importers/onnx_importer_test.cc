@@ -300,6 +300,25 @@ TEST(OnnxImporterTest, RefusesRepeatedAttribute) {
   EXPECT_THAT(b.Import(), StatusIs(kInvalid, HasSubstr("node 'fl': attribute 'axis' is given twice")));
 }
 
+// Every single-byte corruption of a valid model imports or fails cleanly.
+TEST(OnnxImporterTest, SurvivesCorruptedBytes) {
+  ModelBuilder b;
+  b.Input("x", {-1, 4}).Output("z");
+  b.Initializer("w", {4}, {1, 2, 3, 4});
+  auto& n = b.Node("Unsqueeze", {"x"}, {"u"});
+  testing::SetInts(n, "axes", {0});
+  b.Node("Add", {"u", "w"}, {"z"});
+  const std::string bytes = b.Bytes();
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    for (unsigned char v : {0x00, 0x7f, 0xff}) {
+      std::string corrupt = bytes;
+      corrupt[i] = static_cast<char>(v);
+      auto g = ImportOnnxModel(corrupt, {});
+      if (!g.ok()) EXPECT_FALSE(g.status().message().empty());
+    }
+  }
+}
+
 TEST(OnnxFileTest, ReadsFileAndPrefixesErrorsWithPath) {
   const std::string dir = ::testing::TempDir();
   const std::string path = dir + "/sf_importer_relu.onnx";
