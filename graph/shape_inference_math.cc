@@ -8,6 +8,7 @@ namespace sf::shape_internal {
 namespace {
 
 absl::Status InferGemm(InferContext& ctx) {
+  SF_RETURN_IF_ERROR(CheckSameDtype(ctx, 0, 1));
   const std::optional<Shape>& a = ctx.shape(0);
   const std::optional<Shape>& b = ctx.shape(1);
   SF_CHECK_ARG(!a || a->size() == 2, "A must be 2-D, got ", ShapeToString(a));
@@ -30,6 +31,7 @@ absl::Status InferGemm(InferContext& ctx) {
 
 // numpy matmul: 1-D operands gain (and then lose) a unit dim; batch dims broadcast.
 absl::Status InferMatMul(InferContext& ctx) {
+  SF_RETURN_IF_ERROR(CheckSameDtype(ctx, 0, 1));
   const std::optional<Shape>& a = ctx.shape(0);
   const std::optional<Shape>& b = ctx.shape(1);
   if (!a || !b) return ctx.SetOutput(0, ctx.dtype(0), std::nullopt);
