@@ -1,6 +1,7 @@
 #include "runtime/cpu/conv.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -87,39 +88,169 @@ absl::StatusOr<Conv2dParams> GetConv2dParams(const Graph& graph, const Node& nod
   return p;
 }
 
-void Conv2dRegion(const Conv2dParams& p, const float* x, const float* w, const float* bias,
-                  float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1) {
+namespace {
+
+// Blocking of the vector path: kCoBlock output channels x kOwBlock output
+// columns of one output row are accumulated in registers.
+constexpr int64_t kCoBlock = 8;
+constexpr int64_t kOwBlock = 4;
+typedef float Vec __attribute__((vector_size(kOwBlock * sizeof(float))));
+typedef int32_t Mask __attribute__((vector_size(kOwBlock * sizeof(int32_t))));
+
+// Output columns [lo, hi) whose tap kw lies inside the input row.
+void ValidColumns(const Conv2dParams& p, int64_t kw, int64_t ow0, int64_t ow1, int64_t* lo,
+                  int64_t* hi) {
+  const int64_t off = kw * p.dil_w - p.pad_left;  // input column of ow = 0
+  *lo = std::max(ow0, off >= 0 ? 0 : CeilDiv(-off, p.stride_w));
+  *hi = std::min(ow1, p.w - off <= 0 ? 0 : CeilDiv(p.w - off, p.stride_w));
+}
+
+// y[n, co, oh, ow0:ow1] for one output channel, accumulated in y.
+void ConvRowScalar(const Conv2dParams& p, const float* x, const float* w, const float* bias,
+                   float* y, int64_t n, int64_t oh, int64_t co, int64_t ow0, int64_t ow1) {
   const int64_t cin_g = p.c_in / p.group;
-  const int64_t cout_g = p.c_out / p.group;
-  for (int64_t co = 0; co < p.c_out; ++co) {
-    const int64_t g = co / cout_g;
-    const float b = bias != nullptr ? bias[co] : 0.0f;
-    for (int64_t oh = oh0; oh < oh1; ++oh) {
-      float* yrow = y + ((n * p.c_out + co) * p.out_h + oh) * p.out_w;
-      for (int64_t ow = ow0; ow < ow1; ++ow) yrow[ow] = b;
-      for (int64_t ci = 0; ci < cin_g; ++ci) {
-        const float* xplane = x + (n * p.c_in + g * cin_g + ci) * p.h * p.w;
-        const float* wk = w + (co * cin_g + ci) * p.kh * p.kw;
-        for (int64_t kh = 0; kh < p.kh; ++kh) {
-          const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dil_h;
-          if (ih < 0 || ih >= p.h) continue;
-          const float* xrow = xplane + ih * p.w;
-          for (int64_t kw = 0; kw < p.kw; ++kw) {
-            const float wv = wk[kh * p.kw + kw];
-            // Valid ow: 0 <= ow*stride - pad_left + kw*dil < w.
-            const int64_t off = kw * p.dil_w - p.pad_left;
-            const int64_t lo = std::max(ow0, off >= 0 ? 0 : CeilDiv(-off, p.stride_w));
-            const int64_t hi = std::min(ow1, p.w - off <= 0 ? 0 : CeilDiv(p.w - off, p.stride_w));
-            if (p.stride_w == 1) {
-              const float* xs = xrow + off;
-              for (int64_t ow = lo; ow < hi; ++ow) yrow[ow] += xs[ow] * wv;
-            } else {
-              for (int64_t ow = lo; ow < hi; ++ow) yrow[ow] += xrow[ow * p.stride_w + off] * wv;
-            }
-          }
+  const int64_t g = co / (p.c_out / p.group);
+  float* yrow = y + ((n * p.c_out + co) * p.out_h + oh) * p.out_w;
+  const float b = bias != nullptr ? bias[co] : 0.0f;
+  for (int64_t ow = ow0; ow < ow1; ++ow) yrow[ow] = b;
+  for (int64_t ci = 0; ci < cin_g; ++ci) {
+    const float* xplane = x + (n * p.c_in + g * cin_g + ci) * p.h * p.w;
+    const float* wk = w + (co * cin_g + ci) * p.kh * p.kw;
+    for (int64_t kh = 0; kh < p.kh; ++kh) {
+      const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dil_h;
+      if (ih < 0 || ih >= p.h) continue;
+      const float* xrow = xplane + ih * p.w;
+      for (int64_t kw = 0; kw < p.kw; ++kw) {
+        const float wv = wk[kh * p.kw + kw];
+        const int64_t off = kw * p.dil_w - p.pad_left;
+        int64_t lo, hi;
+        ValidColumns(p, kw, ow0, ow1, &lo, &hi);
+        for (int64_t ow = lo; ow < hi; ++ow) yrow[ow] += xrow[ow * p.stride_w + off] * wv;
+      }
+    }
+  }
+}
+
+// Register accumulators of one block: kCoBlock channels x kOwBlock columns.
+struct BlockAcc {
+  Vec v[kCoBlock];
+};
+
+BlockAcc InitBlock(const float* bias, int64_t co) {
+  BlockAcc acc;
+  for (int64_t c = 0; c < kCoBlock; ++c) acc.v[c] = Vec{} + (bias != nullptr ? bias[co + c] : 0.0f);
+  return acc;
+}
+
+void StoreBlock(const Conv2dParams& p, const BlockAcc& acc, float* y, int64_t n, int64_t oh,
+                int64_t co, int64_t ow) {
+  for (int64_t c = 0; c < kCoBlock; ++c) {
+    float* yrow = y + ((n * p.c_out + co + c) * p.out_h + oh) * p.out_w + ow;
+    for (int64_t j = 0; j < kOwBlock; ++j) yrow[j] = acc.v[c][j];
+  }
+}
+
+// Block whose taps are all inside the input columns (rows outside are skipped).
+void ConvBlockInterior(const Conv2dParams& p, const float* x, const float* w, BlockAcc& acc,
+                       int64_t n, int64_t oh, int64_t co, int64_t ow) {
+  const int64_t cin_g = p.c_in / p.group;
+  const int64_t g = co / (p.c_out / p.group);
+  const int64_t ksize = p.kh * p.kw;
+  const int64_t wstride = cin_g * ksize;  // between output channels
+  const int64_t sw = p.stride_w;
+  for (int64_t ci = 0; ci < cin_g; ++ci) {
+    const float* xplane = x + (n * p.c_in + g * cin_g + ci) * p.h * p.w;
+    const float* wk = w + (co * cin_g + ci) * ksize;
+    for (int64_t kh = 0; kh < p.kh; ++kh) {
+      const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dil_h;
+      if (ih < 0 || ih >= p.h) continue;
+      const float* xs = xplane + ih * p.w + ow * sw - p.pad_left;
+      const float* wt = wk + kh * p.kw;
+      for (int64_t kw = 0; kw < p.kw; ++kw, xs += p.dil_w) {
+        Vec xv;
+        if (sw == 1) {
+          std::memcpy(&xv, xs, sizeof(xv));
+        } else {
+          for (int64_t j = 0; j < kOwBlock; ++j) xv[j] = xs[j * sw];
+        }
+#pragma GCC unroll 8
+        for (int64_t c = 0; c < kCoBlock; ++c) acc.v[c] += xv * wt[c * wstride + kw];
+      }
+    }
+  }
+}
+
+// Widest kernel the border block handles; wider kernels use ConvRowScalar.
+constexpr int64_t kMaxBorderKw = 16;
+
+// Block touching the left/right padding: taps in the padding are masked out
+// lane by lane, so every output sees exactly the additions of ConvRowScalar.
+void ConvBlockBorder(const Conv2dParams& p, const float* x, const float* w, BlockAcc& acc,
+                     int64_t n, int64_t oh, int64_t co, int64_t ow) {
+  const int64_t cin_g = p.c_in / p.group;
+  const int64_t g = co / (p.c_out / p.group);
+  const int64_t ksize = p.kh * p.kw;
+  const int64_t wstride = cin_g * ksize;
+  // Per tap column: each lane's input column (clamped into the row) and validity.
+  int64_t cols[kMaxBorderKw][kOwBlock];
+  Mask valid[kMaxBorderKw];
+  for (int64_t kw = 0; kw < p.kw; ++kw) {
+    for (int64_t j = 0; j < kOwBlock; ++j) {
+      const int64_t col = (ow + j) * p.stride_w + kw * p.dil_w - p.pad_left;
+      valid[kw][j] = col >= 0 && col < p.w ? -1 : 0;
+      cols[kw][j] = std::clamp<int64_t>(col, 0, p.w - 1);
+    }
+  }
+  for (int64_t ci = 0; ci < cin_g; ++ci) {
+    const float* xplane = x + (n * p.c_in + g * cin_g + ci) * p.h * p.w;
+    const float* wk = w + (co * cin_g + ci) * ksize;
+    for (int64_t kh = 0; kh < p.kh; ++kh) {
+      const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dil_h;
+      if (ih < 0 || ih >= p.h) continue;
+      const float* xrow = xplane + ih * p.w;
+      const float* wt = wk + kh * p.kw;
+      for (int64_t kw = 0; kw < p.kw; ++kw) {
+        Vec xv;
+        for (int64_t j = 0; j < kOwBlock; ++j) xv[j] = xrow[cols[kw][j]];
+        const Mask m = valid[kw];
+#pragma GCC unroll 8
+        for (int64_t c = 0; c < kCoBlock; ++c) {
+          acc.v[c] = m ? acc.v[c] + xv * wt[c * wstride + kw] : acc.v[c];
         }
       }
     }
+  }
+}
+
+}  // namespace
+
+void Conv2dRegion(const Conv2dParams& p, const float* x, const float* w, const float* bias,
+                  float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1) {
+  const int64_t cout_g = p.c_out / p.group;
+  const bool vector_ok = p.kw <= kMaxBorderKw && p.w > 0;
+  for (int64_t oh = oh0; oh < oh1; ++oh) {
+    int64_t co = 0;
+    // Blocks of kCoBlock channels that stay inside one group take the vector path.
+    for (; co + kCoBlock <= p.c_out; co += kCoBlock) {
+      if (co / cout_g != (co + kCoBlock - 1) / cout_g) break;
+      int64_t ow = ow0;
+      for (; vector_ok && ow + kOwBlock <= ow1; ow += kOwBlock) {
+        BlockAcc acc = InitBlock(bias, co);
+        const int64_t first_col = ow * p.stride_w - p.pad_left;
+        const int64_t last_col =
+            (ow + kOwBlock - 1) * p.stride_w - p.pad_left + (p.kw - 1) * p.dil_w;
+        if (first_col >= 0 && last_col < p.w) {
+          ConvBlockInterior(p, x, w, acc, n, oh, co, ow);
+        } else {
+          ConvBlockBorder(p, x, w, acc, n, oh, co, ow);
+        }
+        StoreBlock(p, acc, y, n, oh, co, ow);
+      }
+      for (int64_t c = co; c < co + kCoBlock && ow < ow1; ++c) {
+        ConvRowScalar(p, x, w, bias, y, n, oh, c, ow, ow1);
+      }
+    }
+    for (; co < p.c_out; ++co) ConvRowScalar(p, x, w, bias, y, n, oh, co, ow0, ow1);
   }
 }
 

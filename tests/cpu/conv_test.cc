@@ -101,14 +101,17 @@ TEST_P(ConvShapes, MatchesNaiveAndTilesAreBitExact) {
   ASSERT_OK_AND_ASSIGN(Conv2dParams p, GetConv2dParams(g.graph, g.graph.node(g.node)));
   EXPECT_EQ(p.out_h, oh);
   EXPECT_EQ(p.out_w, ow);
-  std::vector<float> tiled(y.size(), -7.0f);
-  const int64_t tile_h = 3, tile_w = 2;
-  for (int64_t n = 0; n < c.n; ++n)
-    for (int64_t h0 = 0; h0 < oh; h0 += tile_h)
-      for (int64_t w0 = 0; w0 < ow; w0 += tile_w)
-        Conv2dRegion(p, x.data(), w.data(), c.bias ? b.data() : nullptr, tiled.data(), n, h0,
-                     std::min(h0 + tile_h, oh), w0, std::min(w0 + tile_w, ow));
-  for (size_t i = 0; i < y.size(); ++i) ASSERT_EQ(tiled[i], y[i]) << "at " << i;
+  for (auto [tile_h, tile_w] : {std::pair<int64_t, int64_t>{3, 2}, {2, 5}, {1, 7}, {4, 4}}) {
+    std::vector<float> tiled(y.size(), -7.0f);
+    for (int64_t n = 0; n < c.n; ++n)
+      for (int64_t h0 = 0; h0 < oh; h0 += tile_h)
+        for (int64_t w0 = 0; w0 < ow; w0 += tile_w)
+          Conv2dRegion(p, x.data(), w.data(), c.bias ? b.data() : nullptr, tiled.data(), n, h0,
+                       std::min(h0 + tile_h, oh), w0, std::min(w0 + tile_w, ow));
+    for (size_t i = 0; i < y.size(); ++i) {
+      ASSERT_EQ(tiled[i], y[i]) << "at " << i << " tile " << tile_h << "x" << tile_w;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -125,7 +128,15 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{1, 2, 6, 6, 2, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, false},    // 1x1 stride 2
         ConvCase{1, 8, 5, 5, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, true},     // groups 4
         ConvCase{1, 1, 3, 3, 2, 3, 3, 1, 1, 3, 3, 3, 3, 1, 1, 1, true},     // pads >= kernel
-        ConvCase{2, 3, 13, 7, 4, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, false}));
+        ConvCase{2, 3, 13, 7, 4, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, false},
+        // >= 8 channels per group: the register-blocked path, interior and border blocks.
+        ConvCase{2, 5, 9, 13, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true},
+        ConvCase{1, 6, 11, 15, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false},
+        ConvCase{1, 4, 8, 8, 16, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2, true},   // groups of 8
+        ConvCase{1, 3, 4, 4, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true},    // 4x4 map
+        ConvCase{1, 3, 6, 12, 9, 1, 5, 1, 3, 0, 2, 0, 1, 1, 1, 1, true},   // c_out tail, stride 3
+        ConvCase{1, 2, 3, 24, 8, 1, 17, 1, 1, 0, 8, 0, 8, 1, 1, 1, true},  // kw > 16
+        ConvCase{1, 2, 2, 2, 8, 3, 3, 1, 1, 2, 2, 2, 2, 1, 1, 1, true}));  // output mostly padding
 
 TEST(ConvTest, HandComputed) {
   // 1x1x3x3 input, 2x2 all-ones kernel, bias 10, no padding.
