@@ -75,7 +75,7 @@ absl::Status CheckDims(const std::vector<int64_t>& dims, const TensorInfo& info)
 struct Runtime::Impl {
   // Resolves the device and infers shapes with the declared input shapes.
   static absl::StatusOr<std::unique_ptr<Impl>> Create(Graph graph, std::string model_name,
-                                                      const Options& options);
+                                                      const Options& options, std::string device);
 
   Options options;
   std::string model_name;
@@ -154,11 +154,12 @@ Runtime::~Runtime() = default;
 
 absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph,
                                                                       std::string model_name,
-                                                                      const Options& options) {
+                                                                      const Options& options,
+                                                                      std::string device) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->model_name = std::move(model_name);
-  SF_ASSIGN_OR_RETURN(impl->device, ResolveRuntimeDevice(options.device));
+  impl->device = std::move(device);
   SF_RETURN_IF_ERROR(InferShapesAndFold(graph, CpuNodeEvaluator()));
   for (ValueId v : graph.inputs()) impl->input_info.push_back(MakeInfo(graph.value(v)));
   for (ValueId v : graph.outputs()) impl->output_info.push_back(MakeInfo(graph.value(v)));
@@ -168,9 +169,10 @@ absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Load(const std::string& path,
                                                        const Options& options) {
+  SF_ASSIGN_OR_RETURN(std::string device, ResolveRuntimeDevice(options.device));
   SF_ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(path));
   auto impl = Impl::Create(std::move(graph), std::filesystem::path(path).filename().string(),
-                           options);
+                           options, std::move(device));
   if (!impl.ok()) {
     return absl::Status(impl.status().code(), absl::StrCat(path, ": ", impl.status().message()));
   }
@@ -181,10 +183,12 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::LoadFromBytes(absl::string_vie
                                                                 const Options& options,
                                                                 std::string model_name,
                                                                 std::string model_dir) {
+  SF_ASSIGN_OR_RETURN(std::string device, ResolveRuntimeDevice(options.device));
   OnnxImportOptions import_options;
   import_options.model_dir = std::move(model_dir);
   SF_ASSIGN_OR_RETURN(Graph graph, ImportOnnxModel(bytes, import_options));
-  SF_ASSIGN_OR_RETURN(auto impl, Impl::Create(std::move(graph), std::move(model_name), options));
+  SF_ASSIGN_OR_RETURN(auto impl, Impl::Create(std::move(graph), std::move(model_name), options,
+                                              std::move(device)));
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
 

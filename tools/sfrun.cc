@@ -3,6 +3,7 @@
 // failures print one line starting with "error:" on stderr.
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
@@ -84,32 +85,29 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
   return f;
 }
 
-// Splits "NAME=FILE" when NAME is one of the model's inputs/outputs; otherwise
-// the whole string is a file for the only input/output.
+// "NAME=FILE" binds a named input/output; a bare FILE (or a spec that is an
+// existing file, so paths may contain '=') binds the model's only one.
 absl::StatusOr<std::map<std::string, std::string>> BindFiles(
     const std::vector<std::string>& specs, const std::vector<sf::TensorInfo>& infos,
     const char* what) {
   std::map<std::string, std::string> bound;
   for (const std::string& spec : specs) {
     std::string name, file = spec;
-    size_t eq = spec.find('=');
-    if (eq != std::string::npos) {
-      for (const sf::TensorInfo& info : infos) {
-        if (info.name == spec.substr(0, eq)) {
-          name = info.name;
-          file = spec.substr(eq + 1);
-        }
+    const size_t eq = spec.find('=');
+    std::error_code ec;
+    if (eq != std::string::npos && !std::filesystem::exists(spec, ec)) {
+      name = spec.substr(0, eq);
+      file = spec.substr(eq + 1);
+      bool known = false;
+      for (const sf::TensorInfo& info : infos) known |= info.name == name;
+      if (!known) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", what, " ", spec, ": the model has no ", what, " named '", name, "'"));
       }
-      if (name.empty() && infos.size() != 1) {
-        return absl::InvalidArgumentError(absl::StrCat("--", what, " '", spec, "': the model has no ",
-                                                       what, " named '", spec.substr(0, eq), "'"));
-      }
-    }
-    if (name.empty()) {
-      if (infos.size() != 1) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "the model has ", infos.size(), " ", what, "s: use --", what, " NAME=FILE"));
-      }
+    } else if (infos.size() != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the model has ", infos.size(), " ", what, "s: use --", what, " NAME=FILE"));
+    } else {
       name = infos[0].name;
     }
     if (!bound.emplace(name, file).second) {
