@@ -165,7 +165,7 @@ def run_accuracy(a, run_model):
               os.path.join(a.work_dir, "fmnist_1000_logits.npy"))
   pred = out.argmax(1)
   acc, torch_acc = (pred == labels).mean(), (torch_pred == labels).mean()
-  print(f"sfrun accuracy {acc:.4f}, PyTorch {torch_acc:.4f}, "
+  print(f"{'reference' if a.sfrun == '-' else 'sfrun'} accuracy {acc:.4f}, PyTorch {torch_acc:.4f}, "
         f"{(pred != torch_pred).sum()} of {len(pred)} predictions differ")
   if abs(acc - torch_acc) > 0.001 + 1e-9:
     print("FAIL: accuracy differs by more than 0.1%")
