@@ -1,0 +1,133 @@
+#include "cuda/cudnn_conv.h"
+
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "cuda/cuda_status.h"
+
+namespace sf::cuda {
+namespace {
+
+absl::Status CheckInt(int64_t v, const char* what) {
+  if (v < 0 || v > std::numeric_limits<int>::max()) {
+    return absl::InvalidArgumentError(absl::StrCat("cuDNN conv: ", what, " = ", v,
+                                                   " does not fit in an int"));
+  }
+  return absl::OkStatus();
+}
+
+const char* AlgoName(cudnnConvolutionFwdAlgo_t algo) {
+  switch (algo) {
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM: return "IMPLICIT_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM: return "IMPLICIT_PRECOMP_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM: return "GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT: return "DIRECT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT: return "FFT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING: return "FFT_TILING";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD: return "WINOGRAD";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED: return "WINOGRAD_NONFUSED";
+    default: return "UNKNOWN";
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int64_t h,
+                                                      int64_t w) {
+  for (int64_t v : {n, c, h, w}) {
+    if (absl::Status s = CheckInt(v, "tensor dim"); !s.ok()) return s;
+  }
+  cudnnTensorDescriptor_t d = nullptr;
+  SF_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&d));
+  TensorDescriptor desc(d);
+  SF_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
+                                                      static_cast<int>(n), static_cast<int>(c),
+                                                      static_cast<int>(h), static_cast<int>(w)));
+  return desc;
+}
+
+absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShape& s,
+                                            size_t workspace_limit) {
+  for (int64_t v : {s.n, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw, s.stride_h, s.stride_w, s.pad_h,
+                    s.pad_w, s.dil_h, s.dil_w, s.group, s.out_h, s.out_w}) {
+    if (absl::Status st = CheckInt(v, "shape value"); !st.ok()) return st;
+  }
+  CudnnConv conv;
+  auto as_int = [](int64_t v) { return static_cast<int>(v); };
+  {
+    auto x = MakeTensorDescriptor(s.n, s.c_in, s.h, s.w);
+    if (!x.ok()) return x.status();
+    conv.x_desc_ = std::move(*x);
+    auto y = MakeTensorDescriptor(s.n, s.c_out, s.out_h, s.out_w);
+    if (!y.ok()) return y.status();
+    conv.y_desc_ = std::move(*y);
+    auto b = MakeTensorDescriptor(1, s.c_out, 1, 1);
+    if (!b.ok()) return b.status();
+    conv.bias_desc_ = std::move(*b);
+  }
+  cudnnFilterDescriptor_t w = nullptr;
+  SF_CUDNN_RETURN_IF_ERROR(cudnnCreateFilterDescriptor(&w));
+  conv.w_desc_ = FilterDescriptor(w);
+  SF_CUDNN_RETURN_IF_ERROR(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+                                                      as_int(s.c_out), as_int(s.c_in / s.group),
+                                                      as_int(s.kh), as_int(s.kw)));
+  cudnnConvolutionDescriptor_t c = nullptr;
+  SF_CUDNN_RETURN_IF_ERROR(cudnnCreateConvolutionDescriptor(&c));
+  conv.conv_desc_ = ConvDescriptor(c);
+  SF_CUDNN_RETURN_IF_ERROR(cudnnSetConvolution2dDescriptor(
+      c, as_int(s.pad_h), as_int(s.pad_w), as_int(s.stride_h), as_int(s.stride_w),
+      as_int(s.dil_h), as_int(s.dil_w), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  SF_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionGroupCount(c, as_int(s.group)));
+  SF_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionMathType(c, CUDNN_FMA_MATH));
+
+  int on = 0, oc = 0, oh = 0, ow = 0;
+  SF_CUDNN_RETURN_IF_ERROR(
+      cudnnGetConvolution2dForwardOutputDim(c, conv.x_desc_.get(), w, &on, &oc, &oh, &ow));
+  if (on != s.n || oc != s.c_out || oh != s.out_h || ow != s.out_w) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cuDNN conv output [", on, ",", oc, ",", oh, ",", ow, "] differs from [",
+                     s.n, ",", s.c_out, ",", s.out_h, ",", s.out_w, "]"));
+  }
+
+  constexpr int kMaxAlgos = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
+  cudnnConvolutionFwdAlgoPerf_t perf[kMaxAlgos];
+  int returned = 0;
+  SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardAlgorithm_v7(
+      handle, conv.x_desc_.get(), w, c, conv.y_desc_.get(), kMaxAlgos, &returned, perf));
+  bool found = false;
+  for (int i = 0; i < returned && !found; ++i) {  // sorted fastest first
+    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > workspace_limit) continue;
+    // TF32 stays off: only algorithms that run in plain FP32 FMA math.
+    if (perf[i].mathType != CUDNN_FMA_MATH && perf[i].mathType != CUDNN_DEFAULT_MATH) continue;
+    conv.algo_ = perf[i].algo;
+    conv.workspace_bytes_ = perf[i].memory;
+    found = true;
+  }
+  if (!found) {
+    size_t bytes = 0;
+    conv.algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+    SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardWorkspaceSize(
+        handle, conv.x_desc_.get(), w, c, conv.y_desc_.get(), conv.algo_, &bytes));
+    conv.workspace_bytes_ = bytes;
+  }
+  return conv;
+}
+
+std::string CudnnConv::Describe() const {
+  return absl::StrCat(AlgoName(algo_), " (ws ", workspace_bytes_, " B)");
+}
+
+absl::Status CudnnConv::Forward(cudnnHandle_t handle, const float* x, const float* w,
+                                const float* bias, float* y, void* workspace) const {
+  const float one = 1.0f, zero = 0.0f;
+  SF_CUDNN_RETURN_IF_ERROR(cudnnConvolutionForward(
+      handle, &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), algo_, workspace,
+      workspace_bytes_, &zero, y_desc_.get(), y));
+  if (bias != nullptr) {
+    SF_CUDNN_RETURN_IF_ERROR(
+        cudnnAddTensor(handle, &one, bias_desc_.get(), bias, &one, y_desc_.get(), y));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sf::cuda

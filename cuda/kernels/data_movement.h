@@ -1,0 +1,31 @@
+// GPU kernels that move elements without arithmetic: the strided copy behind
+// Transpose, Slice, Concat, Expand and broadcasting, and Gather. Work for any
+// element size of 1, 2, 4 or 8 bytes. Every pointer is device memory.
+#ifndef SF_CUDA_KERNELS_DATA_MOVEMENT_H_
+#define SF_CUDA_KERNELS_DATA_MOVEMENT_H_
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "cuda/kernels/indexer.h"
+
+namespace sf::cuda {
+
+// For each of the n elements of ix: out[off1(i)] = in[off0(i)].
+cudaError_t LaunchStridedCopy(size_t elem_bytes, const Indexer& ix, int64_t n, const void* in,
+                              void* out, cudaStream_t stream);
+
+// out[o, j, i] = data[o, idx[j], i] for data [outer, axis, inner] and `count`
+// indices (int32 or int64 per `index_bytes`; negative ones count from the end).
+// An index outside [-axis, axis) writes zeros and sets *error_flag to 1.
+struct GatherShape {
+  int64_t outer = 1, axis = 1, count = 0, inner = 1;
+};
+cudaError_t LaunchGather(size_t elem_bytes, const GatherShape& shape, const void* data,
+                         const void* indices, size_t index_bytes, void* out, int* error_flag,
+                         cudaStream_t stream);
+
+}  // namespace sf::cuda
+
+#endif  // SF_CUDA_KERNELS_DATA_MOVEMENT_H_

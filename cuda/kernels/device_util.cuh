@@ -1,0 +1,65 @@
+// Device-side helpers shared by the .cu files in cuda/kernels/: grid-stride
+// launch geometry, Indexer offsets and dtype dispatch. Internal to cuda/kernels.
+#ifndef SF_CUDA_KERNELS_DEVICE_UTIL_CUH_
+#define SF_CUDA_KERNELS_DEVICE_UTIL_CUH_
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "cuda/kernels/indexer.h"
+#include "graph/dtype.h"
+
+namespace sf::cuda {
+
+inline constexpr int kThreadsPerBlock = 256;
+
+// Blocks for a grid-stride loop over `n` items (capped; the loop covers the rest).
+inline unsigned int BlocksFor(int64_t n) {
+  const int64_t blocks = (n + kThreadsPerBlock - 1) / kThreadsPerBlock;
+  return static_cast<unsigned int>(blocks < 1 ? 1 : (blocks > 65535 * 8 ? 65535 * 8 : blocks));
+}
+
+#define SF_GRID_STRIDE_LOOP(i, n)                                                      \
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
+       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+
+// Element offsets of linear index `i` for the first `count` operands.
+template <int count>
+__device__ inline void OffsetsAt(const Indexer& ix, int64_t i, int64_t (&off)[count]) {
+  for (int k = 0; k < count; ++k) off[k] = ix.base[k];
+  for (int d = ix.rank - 1; d >= 0; --d) {
+    const int64_t q = i / ix.dims[d];
+    const int64_t r = i - q * ix.dims[d];
+    i = q;
+    for (int k = 0; k < count; ++k) off[k] += r * ix.strides[k][d];
+  }
+}
+
+// Calls f(T{}) for the arithmetic dtypes; false for any other.
+template <typename F>
+bool VisitArithmeticType(DataType t, F&& f) {
+  switch (t) {
+    case DataType::kFloat32: f(float{}); return true;
+    case DataType::kFloat64: f(double{}); return true;
+    case DataType::kInt32: f(int32_t{}); return true;
+    case DataType::kInt64: f(int64_t{}); return true;
+    default: return false;
+  }
+}
+
+// Calls f(U{}) with an unsigned type as wide as one element; false for other sizes.
+template <typename F>
+bool VisitElementSize(size_t bytes, F&& f) {
+  switch (bytes) {
+    case 1: f(uint8_t{}); return true;
+    case 2: f(uint16_t{}); return true;
+    case 4: f(uint32_t{}); return true;
+    case 8: f(uint64_t{}); return true;
+    default: return false;
+  }
+}
+
+}  // namespace sf::cuda
+
+#endif  // SF_CUDA_KERNELS_DEVICE_UTIL_CUH_

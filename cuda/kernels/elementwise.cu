@@ -1,0 +1,210 @@
+#include <cuda/std/limits>
+#include <type_traits>
+
+#include "cuda/kernels/device_util.cuh"
+#include "cuda/kernels/elementwise.h"
+
+namespace sf::cuda {
+namespace {
+
+template <typename T>
+__device__ inline T ApplyUnary(UnaryOp op, T v) {
+  if constexpr (std::is_same_v<T, float>) {
+    switch (op) {
+      case UnaryOp::kRelu: return v > 0.0f ? v : 0.0f;
+      case UnaryOp::kSigmoid: return 1.0f / (1.0f + expf(-v));
+      case UnaryOp::kTanh: return tanhf(v);
+      case UnaryOp::kExp: return expf(v);
+      case UnaryOp::kSqrt: return sqrtf(v);
+      case UnaryOp::kFloor: return floorf(v);
+      default: break;
+    }
+  }
+  if constexpr (std::is_same_v<T, bool>) {
+    return !v;
+  } else {
+    if (op == UnaryOp::kNeg) return static_cast<T>(-v);
+    return v < T{0} ? static_cast<T>(-v) : v;  // kAbs
+  }
+}
+
+template <typename T>
+__global__ void UnaryKernel(UnaryOp op, int64_t n, const T* x, T* y) {
+  SF_GRID_STRIDE_LOOP(i, n) y[i] = ApplyUnary(op, x[i]);
+}
+
+template <typename T>
+__global__ void ClipKernel(int64_t n, const T* x, const T* lo, const T* hi, T* y) {
+  SF_GRID_STRIDE_LOOP(i, n) {
+    T v = x[i];
+    if (lo != nullptr && v < *lo) v = *lo;
+    if (hi != nullptr && v > *hi) v = *hi;
+    y[i] = v;
+  }
+}
+
+template <typename D, typename S>
+__device__ inline D Convert(S v) {
+  if constexpr (std::is_same_v<D, bool>) {
+    return v != S{0};
+  } else if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) {
+    if (v != v) return D{0};
+    if (v <= static_cast<S>(::cuda::std::numeric_limits<D>::min())) {
+      return ::cuda::std::numeric_limits<D>::min();
+    }
+    if (v >= static_cast<S>(::cuda::std::numeric_limits<D>::max())) {
+      return ::cuda::std::numeric_limits<D>::max();
+    }
+    return static_cast<D>(v);
+  } else {
+    return static_cast<D>(v);
+  }
+}
+
+template <typename S, typename D>
+__global__ void CastKernel(int64_t n, const S* x, D* y) {
+  SF_GRID_STRIDE_LOOP(i, n) y[i] = Convert<D>(x[i]);
+}
+
+// Calls f(T{}) for every dtype Cast supports.
+template <typename F>
+bool VisitCastType(DataType t, F&& f) {
+  switch (t) {
+    case DataType::kBool: f(bool{}); return true;
+    case DataType::kInt8: f(int8_t{}); return true;
+    case DataType::kUInt8: f(uint8_t{}); return true;
+    default: return VisitArithmeticType(t, f);
+  }
+}
+
+template <typename T>
+__device__ inline T Arith(BinaryOp op, T a, T b) {
+  switch (op) {
+    case BinaryOp::kAdd: return static_cast<T>(a + b);
+    case BinaryOp::kSub: return static_cast<T>(a - b);
+    case BinaryOp::kMul: return static_cast<T>(a * b);
+    case BinaryOp::kMax: return a < b ? b : a;
+    case BinaryOp::kMin: return b < a ? b : a;
+    default: break;
+  }
+  if constexpr (std::is_integral_v<T>) {  // kDiv: truncation, x / 0 = 0, MIN / -1 wraps
+    if (b == 0) return T{0};
+    if (b == -1) return static_cast<T>(-static_cast<std::make_unsigned_t<T>>(a));
+  }
+  return static_cast<T>(a / b);
+}
+
+template <typename T>
+__device__ inline bool Compare(BinaryOp op, T a, T b) {
+  switch (op) {
+    case BinaryOp::kEqual: return a == b;
+    case BinaryOp::kGreater: return a > b;
+    case BinaryOp::kGreaterOrEqual: return a >= b;
+    case BinaryOp::kLess: return a < b;
+    default: return a <= b;
+  }
+}
+
+template <typename T, typename Y>
+__global__ void BinaryKernel(BinaryOp op, Indexer ix, int64_t n, const T* a, const T* b, Y* y) {
+  SF_GRID_STRIDE_LOOP(i, n) {
+    int64_t off[2];
+    OffsetsAt(ix, i, off);
+    if constexpr (std::is_same_v<Y, bool>) {
+      y[i] = Compare(op, a[off[0]], b[off[1]]);
+    } else {
+      y[i] = Arith(op, a[off[0]], b[off[1]]);
+    }
+  }
+}
+
+template <typename U>
+__global__ void WhereKernel(Indexer ix, int64_t n, const bool* cond, const U* x, const U* other,
+                            U* y) {
+  SF_GRID_STRIDE_LOOP(i, n) {
+    int64_t off[3];
+    OffsetsAt(ix, i, off);
+    y[i] = cond[off[0]] ? x[off[1]] : other[off[2]];
+  }
+}
+
+}  // namespace
+
+bool IsComparison(BinaryOp op) { return static_cast<int>(op) >= static_cast<int>(BinaryOp::kEqual); }
+
+cudaError_t LaunchUnary(UnaryOp op, DataType type, int64_t n, const void* x, void* y,
+                        cudaStream_t stream) {
+  if (n == 0) return cudaSuccess;
+  const bool is_math = static_cast<int>(op) < static_cast<int>(UnaryOp::kNeg);
+  if (op == UnaryOp::kNot) {
+    if (type != DataType::kBool) return cudaErrorInvalidValue;
+    UnaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, n, static_cast<const bool*>(x),
+                                                              static_cast<bool*>(y));
+    return cudaGetLastError();
+  }
+  if (is_math && type != DataType::kFloat32) return cudaErrorInvalidValue;
+  const bool ok = VisitArithmeticType(type, [&](auto tag) {
+    using T = decltype(tag);
+    UnaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, n, static_cast<const T*>(x),
+                                                              static_cast<T*>(y));
+  });
+  return ok ? cudaGetLastError() : cudaErrorInvalidValue;
+}
+
+cudaError_t LaunchClip(DataType type, int64_t n, const void* x, const void* lo, const void* hi,
+                       void* y, cudaStream_t stream) {
+  if (n == 0) return cudaSuccess;
+  const bool ok = VisitArithmeticType(type, [&](auto tag) {
+    using T = decltype(tag);
+    ClipKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(
+        n, static_cast<const T*>(x), static_cast<const T*>(lo), static_cast<const T*>(hi),
+        static_cast<T*>(y));
+  });
+  return ok ? cudaGetLastError() : cudaErrorInvalidValue;
+}
+
+cudaError_t LaunchCast(DataType from, DataType to, int64_t n, const void* x, void* y,
+                       cudaStream_t stream) {
+  if (n == 0) return cudaSuccess;
+  bool ok = false;
+  VisitCastType(from, [&](auto src) {
+    using S = decltype(src);
+    ok = VisitCastType(to, [&](auto dst) {
+      using D = decltype(dst);
+      CastKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(n, static_cast<const S*>(x),
+                                                               static_cast<D*>(y));
+    });
+  });
+  return ok ? cudaGetLastError() : cudaErrorInvalidValue;
+}
+
+cudaError_t LaunchBinary(BinaryOp op, DataType type, const Indexer& ix, int64_t n, const void* a,
+                         const void* b, void* y, cudaStream_t stream) {
+  if (n == 0) return cudaSuccess;
+  const bool ok = VisitArithmeticType(type, [&](auto tag) {
+    using T = decltype(tag);
+    const T* pa = static_cast<const T*>(a);
+    const T* pb = static_cast<const T*>(b);
+    if (IsComparison(op)) {
+      BinaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, ix, n, pa, pb,
+                                                                 static_cast<bool*>(y));
+    } else {
+      BinaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, ix, n, pa, pb,
+                                                                 static_cast<T*>(y));
+    }
+  });
+  return ok ? cudaGetLastError() : cudaErrorInvalidValue;
+}
+
+cudaError_t LaunchWhere(size_t elem_bytes, const Indexer& ix, int64_t n, const bool* cond,
+                        const void* x, const void* other, void* y, cudaStream_t stream) {
+  if (n == 0) return cudaSuccess;
+  const bool ok = VisitElementSize(elem_bytes, [&](auto tag) {
+    using U = decltype(tag);
+    WhereKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(
+        ix, n, cond, static_cast<const U*>(x), static_cast<const U*>(other), static_cast<U*>(y));
+  });
+  return ok ? cudaGetLastError() : cudaErrorInvalidValue;
+}
+
+}  // namespace sf::cuda

@@ -1,0 +1,46 @@
+#include "cuda/kernels/device_util.cuh"
+#include "cuda/kernels/neuron.h"
+
+namespace sf::cuda {
+namespace {
+
+__device__ inline float Charge(const NeuronParams& p, float v, float x) {
+  switch (p.charge) {
+    case NeuronCharge::kIf: return __fadd_rn(v, x);
+    case NeuronCharge::kDecayDiv:
+      return __fadd_rn(v, __fdiv_rn(__fsub_rn(x, __fsub_rn(v, p.vr)), p.tau));
+    case NeuronCharge::kDecayMul:
+      return __fadd_rn(v, __fmul_rn(__fsub_rn(x, __fsub_rn(v, p.vr)), p.k));
+    case NeuronCharge::kScaled: return __fadd_rn(__fmul_rn(v, p.c), x);
+    case NeuronCharge::kLeakDiv:
+      return __fadd_rn(__fsub_rn(v, __fdiv_rn(__fsub_rn(v, p.vr), p.tau)), x);
+    case NeuronCharge::kLeakMul:
+      return __fadd_rn(__fsub_rn(v, __fmul_rn(__fsub_rn(v, p.vr), p.k)), x);
+  }
+  return 0.0f;
+}
+
+__global__ void NeuronKernel(NeuronParams p, const float* __restrict__ x, float* __restrict__ s) {
+  SF_GRID_STRIDE_LOOP(i, p.step_elements) {
+    float v = p.soft_reset ? 0.0f : p.v_reset;
+    for (int64_t t = 0; t < p.steps; ++t) {
+      const int64_t at = t * p.step_elements + i;
+      const float h = Charge(p, v, x[at]);
+      const float spike = h >= p.v_threshold ? 1.0f : 0.0f;
+      s[at] = spike;
+      v = p.soft_reset ? __fsub_rn(h, __fmul_rn(p.v_threshold, spike))
+                       : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)),
+                                   __fmul_rn(p.v_reset, spike));
+    }
+  }
+}
+
+}  // namespace
+
+cudaError_t LaunchNeuron(const NeuronParams& p, const float* x, float* s, cudaStream_t stream) {
+  if (p.step_elements == 0 || p.steps == 0) return cudaSuccess;
+  NeuronKernel<<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(p, x, s);
+  return cudaGetLastError();
+}
+
+}  // namespace sf::cuda

@@ -1,0 +1,41 @@
+// Multi-step IF / LIF / PLIF neurons on the GPU, bit-exact with the CPU
+// reference: one thread per element of one time step's [N, ...] slice, looping
+// over the T steps with the membrane in a register, in the exact float order of
+// ../shared/spec/neuron-ops.md (round-to-nearest intrinsics, nothing contracted).
+#ifndef SF_CUDA_KERNELS_NEURON_H_
+#define SF_CUDA_KERNELS_NEURON_H_
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace sf::cuda {
+
+// The charge equation H = f(V, X_t); `vr` is the reset target, `tau`, `k` and
+// `c` are computed on the host exactly as the CPU kernel does.
+enum class NeuronCharge : int {
+  kIf,         // H = V + X
+  kDecayDiv,   // H = V + (X - (V - vr)) / tau      (LIF, decay_input)
+  kDecayMul,   // H = V + (X - (V - vr)) * k        (PLIF, decay_input)
+  kScaled,     // H = V * c + X                     (no decay_input, vr == 0)
+  kLeakDiv,    // H = V - (V - vr) / tau + X        (LIF, no decay_input, vr != 0)
+  kLeakMul,    // H = V - (V - vr) * k + X          (PLIF, no decay_input, vr != 0)
+};
+
+struct NeuronParams {
+  NeuronCharge charge = NeuronCharge::kIf;
+  int64_t steps = 1;         // T
+  int64_t step_elements = 0;  // elements per time step (N * ...)
+  float v_threshold = 1.0f;
+  float v_reset = 0.0f;       // V_0 and reset value for hard reset
+  bool soft_reset = false;
+  float vr = 0.0f;            // v_reset for hard reset, 0 for soft reset
+  float tau = 1.0f, k = 0.0f, c = 0.0f;
+};
+
+// s[t*E + i] = spike of element i at step t, for x laid out [T, E].
+cudaError_t LaunchNeuron(const NeuronParams& p, const float* x, float* s, cudaStream_t stream);
+
+}  // namespace sf::cuda
+
+#endif  // SF_CUDA_KERNELS_NEURON_H_

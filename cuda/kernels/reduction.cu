@@ -1,0 +1,121 @@
+#include "cuda/kernels/device_util.cuh"
+#include "cuda/kernels/reduction.h"
+
+namespace sf::cuda {
+namespace {
+
+__global__ void BatchNormKernel(BatchNormShape s, const float* x, const float* scale,
+                                const float* bias, const float* mean, const float* var,
+                                float* y) {
+  const int64_t n = s.n * s.channels * s.spatial;
+  SF_GRID_STRIDE_LOOP(i, n) {
+    const int64_t c = (i / s.spatial) % s.channels;
+    y[i] = (x[i] - mean[c]) / sqrtf(var[c] + s.epsilon) * scale[c] + bias[c];
+  }
+}
+
+__global__ void SoftmaxKernel(int64_t outer, int64_t axis, int64_t inner, const float* x,
+                              float* y) {
+  SF_GRID_STRIDE_LOOP(row, outer * inner) {
+    const int64_t base = (row / inner) * axis * inner + row % inner;
+    float m = -INFINITY;
+    for (int64_t a = 0; a < axis; ++a) m = fmaxf(m, x[base + a * inner]);
+    float sum = 0.0f;
+    for (int64_t a = 0; a < axis; ++a) {
+      const float e = expf(x[base + a * inner] - m);
+      y[base + a * inner] = e;
+      sum += e;
+    }
+    for (int64_t a = 0; a < axis; ++a) y[base + a * inner] /= sum;
+  }
+}
+
+__global__ void ReduceKernel(bool mean, Indexer outputs, int64_t num_outputs, Indexer reduced,
+                             int64_t num_reduced, const float* x, float* y) {
+  SF_GRID_STRIDE_LOOP(o, num_outputs) {
+    int64_t base[1];
+    OffsetsAt(outputs, o, base);
+    double sum = 0.0;
+    for (int64_t r = 0; r < num_reduced; ++r) {
+      int64_t off[1];
+      OffsetsAt(reduced, r, off);
+      sum += x[base[0] + off[0]];
+    }
+    y[o] = static_cast<float>(mean ? sum / static_cast<double>(num_reduced) : sum);
+  }
+}
+
+struct Window {
+  int64_t lo, hi, padded_size;
+};
+__device__ inline Window WindowAt(const PoolDim& d, int64_t o) {
+  const int64_t start = o * d.stride - d.pad_begin;
+  const int64_t end = min(start + (d.k - 1) * d.dil + 1, d.in + d.pad_end);
+  Window w{start, min(end, d.in), end - start};
+  while (w.lo < 0) w.lo += d.dil;
+  return w;
+}
+
+__global__ void Pool2dKernel(PoolShape s, const float* x, float* y) {
+  const int64_t n = s.planes * s.h.out * s.w.out;
+  SF_GRID_STRIDE_LOOP(i, n) {
+    const int64_t ow = i % s.w.out;
+    const int64_t oh = (i / s.w.out) % s.h.out;
+    const float* xp = x + (i / (s.w.out * s.h.out)) * s.h.in * s.w.in;
+    const Window wh = WindowAt(s.h, oh);
+    const Window ww = WindowAt(s.w, ow);
+    if (s.is_max) {
+      float m = -INFINITY;
+      for (int64_t ih = wh.lo; ih < wh.hi; ih += s.h.dil) {
+        for (int64_t iw = ww.lo; iw < ww.hi; iw += s.w.dil) m = fmaxf(m, xp[ih * s.w.in + iw]);
+      }
+      y[i] = m;
+    } else {
+      float sum = 0.0f;
+      for (int64_t ih = wh.lo; ih < wh.hi; ++ih) {
+        for (int64_t iw = ww.lo; iw < ww.hi; ++iw) sum += xp[ih * s.w.in + iw];
+      }
+      const int64_t count = s.count_include_pad ? wh.padded_size * ww.padded_size
+                                                : (wh.hi - wh.lo) * (ww.hi - ww.lo);
+      y[i] = sum / static_cast<float>(count);
+    }
+  }
+}
+
+}  // namespace
+
+cudaError_t LaunchBatchNorm(const BatchNormShape& s, const float* x, const float* scale,
+                            const float* bias, const float* mean, const float* var, float* y,
+                            cudaStream_t stream) {
+  const int64_t n = s.n * s.channels * s.spatial;
+  if (n == 0) return cudaSuccess;
+  BatchNormKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(s, x, scale, bias, mean, var,
+                                                                y);
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchSoftmax(int64_t outer, int64_t axis, int64_t inner, const float* x, float* y,
+                          cudaStream_t stream) {
+  if (outer * axis * inner == 0) return cudaSuccess;
+  SoftmaxKernel<<<BlocksFor(outer * inner), kThreadsPerBlock, 0, stream>>>(outer, axis, inner, x,
+                                                                          y);
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchReduce(bool mean, const Indexer& outputs, int64_t num_outputs,
+                         const Indexer& reduced, int64_t num_reduced, const float* x, float* y,
+                         cudaStream_t stream) {
+  if (num_outputs == 0) return cudaSuccess;
+  ReduceKernel<<<BlocksFor(num_outputs), kThreadsPerBlock, 0, stream>>>(
+      mean, outputs, num_outputs, reduced, num_reduced, x, y);
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchPool2d(const PoolShape& s, const float* x, float* y, cudaStream_t stream) {
+  const int64_t n = s.planes * s.h.out * s.w.out;
+  if (n == 0) return cudaSuccess;
+  Pool2dKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(s, x, y);
+  return cudaGetLastError();
+}
+
+}  // namespace sf::cuda

@@ -1,0 +1,51 @@
+// float32 GPU kernels that combine elements: BatchNormalization (inference),
+// Softmax along one axis, ReduceSum/ReduceMean (and GlobalAveragePool as a
+// mean over the spatial dims), and 2-D Max/Average pooling. Every pointer is
+// device memory; shapes and offsets are in elements.
+#ifndef SF_CUDA_KERNELS_REDUCTION_H_
+#define SF_CUDA_KERNELS_REDUCTION_H_
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "cuda/kernels/indexer.h"
+
+namespace sf::cuda {
+
+// y[n, c, s] = (x - mean[c]) / sqrt(var[c] + epsilon) * scale[c] + bias[c]
+// for x [n, channels, spatial].
+struct BatchNormShape {
+  int64_t n = 0, channels = 0, spatial = 1;
+  float epsilon = 1e-5f;
+};
+cudaError_t LaunchBatchNorm(const BatchNormShape& s, const float* x, const float* scale,
+                            const float* bias, const float* mean, const float* var, float* y,
+                            cudaStream_t stream);
+
+// Softmax over the middle dim of x [outer, axis, inner] (max-subtracted).
+cudaError_t LaunchSoftmax(int64_t outer, int64_t axis, int64_t inner, const float* x, float* y,
+                          cudaStream_t stream);
+
+// y[o] = sum (or mean when `mean`) of x over the reduced space, accumulated in
+// double: `outputs` walks the output elements (operand 0: x offset of each),
+// `reduced` walks the reduced space (operand 0: x offset within it).
+cudaError_t LaunchReduce(bool mean, const Indexer& outputs, int64_t num_outputs,
+                         const Indexer& reduced, int64_t num_reduced, const float* x, float* y,
+                         cudaStream_t stream);
+
+// One spatial dim of a 2-D pooling window (PyTorch's windows, as the CPU kernel).
+struct PoolDim {
+  int64_t in = 0, k = 1, stride = 1, dil = 1, pad_begin = 0, pad_end = 0, out = 0;
+};
+struct PoolShape {
+  int64_t planes = 0;  // N * C
+  PoolDim h, w;
+  bool is_max = true;
+  bool count_include_pad = false;
+};
+cudaError_t LaunchPool2d(const PoolShape& s, const float* x, float* y, cudaStream_t stream);
+
+}  // namespace sf::cuda
+
+#endif  // SF_CUDA_KERNELS_REDUCTION_H_

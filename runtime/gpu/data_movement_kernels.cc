@@ -1,0 +1,269 @@
+// GPU ops that only move elements: shape-only ops as device copies (Reshape,
+// Flatten, Squeeze, Unsqueeze, Identity, Dropout), Transpose, Slice (constant
+// starts/ends/axes/steps), Concat, Expand and Gather. Any element type.
+#include <algorithm>
+#include <vector>
+
+#include "cuda/cuda_status.h"
+#include "cuda/kernels/data_movement.h"
+#include "graph/status.h"
+#include "runtime/cpu/kernel_util.h"
+#include "runtime/gpu/gpu_kernel_factories.h"
+#include "runtime/gpu/indexing.h"
+
+namespace sf {
+namespace {
+
+absl::StatusOr<std::vector<int64_t>> ConstantInts(const Graph& graph, const Node& node, int i,
+                                                  const char* what) {
+  const Value& v = graph.value(node.inputs[i]);
+  if (!v.constant.has_value()) {
+    return NodeError(node, what, " must be a constant on CUDA (run constant folding)");
+  }
+  return v.constant->ToInt64Vector();
+}
+
+// One launch of the strided copy: in[off0] -> out[off1] over ix.
+struct CopyLaunch {
+  int input = 0;
+  cuda::Indexer ix;
+  int64_t n = 0;
+};
+
+// Base for ops that are a list of strided copies fixed at Prepare.
+class StridedCopyKernel : public GpuKernel {
+ public:
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    for (const CopyLaunch& c : launches_) {
+      SF_CUDA_RETURN_IF_ERROR(
+          cuda::LaunchStridedCopy(elem_bytes_, c.ix, c.n, in[c.input], out[0], ctx.stream));
+    }
+    return absl::OkStatus();
+  }
+
+ protected:
+  // Adds a copy walking `dims` that reads input `input` with `in_strides` from
+  // `in_base` and writes the output with `out_strides` from `out_base`.
+  absl::Status AddLaunch(const Node& node, int input, std::span<const int64_t> dims,
+                         std::vector<int64_t> in_strides, int64_t in_base,
+                         std::vector<int64_t> out_strides, int64_t out_base) {
+    const std::vector<std::vector<int64_t>> strides = {std::move(in_strides),
+                                                       std::move(out_strides)};
+    const int64_t bases[] = {in_base, out_base};
+    SF_ASSIGN_OR_RETURN(cuda::Indexer ix, MakeIndexer(node, dims, strides, bases));
+    launches_.push_back(CopyLaunch{input, ix, Product(dims)});
+    return absl::OkStatus();
+  }
+  absl::Status SetElementType(const Graph& graph, const Node& node) {
+    const DataType t = InputType(graph, node, 0);
+    elem_bytes_ = SizeOf(t);
+    if (OutputType(graph, node, 0) != t) {
+      return NodeError(node, "output must have the input's element type");
+    }
+    if (elem_bytes_ != 1 && elem_bytes_ != 2 && elem_bytes_ != 4 && elem_bytes_ != 8) {
+      return NodeError(node, "unsupported element type ", ToString(t));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  size_t elem_bytes_ = 4;
+  std::vector<CopyLaunch> launches_;
+};
+
+// Reshape/Flatten/Squeeze/Unsqueeze/Identity/Dropout: the bytes are unchanged.
+class CopyKernel : public GpuKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    SF_RETURN_IF_ERROR(CheckArity(node, 1, 3, 1, 2));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, 0));
+    if (Product(in) != Product(out) || InputType(graph, node, 0) != OutputType(graph, node, 0)) {
+      return NodeError(node, "output must hold the input's elements and type");
+    }
+    bytes_ = static_cast<size_t>(Product(in)) * SizeOf(InputType(graph, node, 0));
+    if (node.outputs.size() == 2) {  // Dropout's mask: all true in inference
+      if (node.op != OpType::kDropout) return NodeError(node, "expects 1 output");
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> mask, OutputDims(graph, node, 1));
+      mask_bytes_ = static_cast<size_t>(Product(mask)) * SizeOf(OutputType(graph, node, 1));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    if (in[0] != out[0] && bytes_ > 0) {
+      SF_CUDA_RETURN_IF_ERROR(
+          cudaMemcpyAsync(out[0], in[0], bytes_, cudaMemcpyDeviceToDevice, ctx.stream));
+    }
+    if (mask_bytes_ > 0 && out[1] != nullptr) {
+      SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(out[1], 1, mask_bytes_, ctx.stream));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  size_t bytes_ = 0;
+  size_t mask_bytes_ = 0;
+};
+
+class TransposeKernel : public StridedCopyKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
+    SF_RETURN_IF_ERROR(SetElementType(graph, node));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, 0));
+    std::vector<int64_t> reversed(in.size());
+    for (size_t d = 0; d < in.size(); ++d) reversed[d] = static_cast<int64_t>(in.size() - 1 - d);
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> perm, node.attrs.GetIntsOr("perm", reversed));
+    if (perm.size() != in.size() || out.size() != in.size()) {
+      return NodeError(node, "perm must list every axis once");
+    }
+    const std::vector<int64_t> in_strides = ContiguousStrides(in);
+    std::vector<int64_t> strides(in.size());
+    std::vector<bool> seen(in.size(), false);
+    for (size_t d = 0; d < perm.size(); ++d) {
+      SF_ASSIGN_OR_RETURN(int axis, NormalizeAxis(node, perm[d], static_cast<int64_t>(in.size())));
+      if (seen[axis] || out[d] != in[axis]) return NodeError(node, "bad perm or output shape");
+      seen[axis] = true;
+      strides[d] = in_strides[axis];
+    }
+    return AddLaunch(node, 0, out, strides, 0, ContiguousStrides(out), 0);
+  }
+};
+
+class SliceKernel : public StridedCopyKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    SF_RETURN_IF_ERROR(CheckArity(node, 3, 5, 1, 1));
+    SF_RETURN_IF_ERROR(SetElementType(graph, node));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> starts, ConstantInts(graph, node, 1, "starts"));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> ends, ConstantInts(graph, node, 2, "ends"));
+    const int64_t rank = static_cast<int64_t>(in.size());
+    std::vector<int64_t> axes(starts.size()), steps(starts.size(), 1);
+    for (size_t i = 0; i < axes.size(); ++i) axes[i] = static_cast<int64_t>(i);
+    if (HasInput(node, 3)) {
+      SF_ASSIGN_OR_RETURN(axes, ConstantInts(graph, node, 3, "axes"));
+    }
+    if (HasInput(node, 4)) {
+      SF_ASSIGN_OR_RETURN(steps, ConstantInts(graph, node, 4, "steps"));
+    }
+    if (ends.size() != starts.size() || axes.size() != starts.size() ||
+        steps.size() != starts.size() || out.size() != in.size()) {
+      return NodeError(node, "starts, ends, axes and steps must have one entry per sliced axis");
+    }
+    std::vector<int64_t> begin(in.size(), 0), step(in.size(), 1);
+    for (size_t i = 0; i < axes.size(); ++i) {
+      SF_ASSIGN_OR_RETURN(int axis, NormalizeAxis(node, axes[i], rank));
+      if (steps[i] == 0) return NodeError(node, "steps must not be 0");
+      const int64_t dim = in[axis];
+      int64_t s = starts[i] < 0 ? starts[i] + dim : starts[i];
+      s = steps[i] > 0 ? std::clamp<int64_t>(s, 0, dim) : std::clamp<int64_t>(s, std::min<int64_t>(0, dim - 1), dim - 1);
+      begin[axis] = s;
+      step[axis] = steps[i];
+    }
+    const std::vector<int64_t> in_strides = ContiguousStrides(in);
+    std::vector<int64_t> strides(in.size());
+    int64_t base = 0;
+    for (size_t d = 0; d < in.size(); ++d) {
+      const int64_t last = begin[d] + (out[d] - 1) * step[d];
+      if (out[d] > 0 && (last < 0 || last >= in[d] || out[d] > in[d])) {
+        return NodeError(node, "output shape ", ShapeToString(out), " does not fit the slice");
+      }
+      strides[d] = in_strides[d] * step[d];
+      if (out[d] > 0) base += begin[d] * in_strides[d];
+    }
+    return AddLaunch(node, 0, out, strides, base, ContiguousStrides(out), 0);
+  }
+};
+
+class ConcatKernel : public StridedCopyKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    SF_RETURN_IF_ERROR(CheckArity(node, 1, 1 << 20, 1, 1));
+    SF_RETURN_IF_ERROR(SetElementType(graph, node));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(int64_t axis_attr, node.attrs.GetInt("axis"));
+    SF_ASSIGN_OR_RETURN(int axis, NormalizeAxis(node, axis_attr, static_cast<int64_t>(out.size())));
+    const std::vector<int64_t> out_strides = ContiguousStrides(out);
+    int64_t offset = 0;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const int idx = static_cast<int>(i);
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, node, idx));
+      if (InputType(graph, node, idx) != InputType(graph, node, 0) || in.size() != out.size()) {
+        return NodeError(node, "inputs must share the element type and rank");
+      }
+      SF_RETURN_IF_ERROR(AddLaunch(node, idx, in, ContiguousStrides(in), 0, out_strides,
+                                   offset * out_strides[axis]));
+      offset += in[axis];
+    }
+    if (offset != out[axis]) return NodeError(node, "inputs do not add up to the output");
+    return absl::OkStatus();
+  }
+};
+
+class ExpandKernel : public StridedCopyKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    SF_RETURN_IF_ERROR(CheckArity(node, 2, 2, 1, 1));
+    SF_RETURN_IF_ERROR(SetElementType(graph, node));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, 0));
+    if (in.size() > out.size()) return NodeError(node, "output rank is below the input's");
+    for (size_t d = 0; d < in.size(); ++d) {
+      const int64_t o = out[out.size() - in.size() + d];
+      if (in[d] != 1 && in[d] != o) return NodeError(node, "input does not broadcast to output");
+    }
+    return AddLaunch(node, 0, out, BroadcastStrides(in, out), 0, ContiguousStrides(out), 0);
+  }
+};
+
+class GatherKernel : public GpuKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    SF_RETURN_IF_ERROR(CheckArity(node, 2, 2, 1, 1));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> data, InputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> indices, InputDims(graph, node, 1));
+    SF_ASSIGN_OR_RETURN(int64_t axis_attr, node.attrs.GetIntOr("axis", 0));
+    SF_ASSIGN_OR_RETURN(int axis, NormalizeAxis(node, axis_attr, static_cast<int64_t>(data.size())));
+    const DataType index_type = InputType(graph, node, 1);
+    if (index_type != DataType::kInt32 && index_type != DataType::kInt64) {
+      return NodeError(node, "indices must be int32 or int64");
+    }
+    index_bytes_ = SizeOf(index_type);
+    elem_bytes_ = SizeOf(InputType(graph, node, 0));
+    shape_ = cuda::GatherShape{Product(data, 0, axis), data[axis], Product(indices),
+                               Product(data, axis + 1, data.size())};
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, 0));
+    if (Product(out) != shape_.outer * shape_.count * shape_.inner) {
+      return NodeError(node, "output shape ", ShapeToString(out), " does not match");
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchGather(elem_bytes_, shape_, in[0], in[1], index_bytes_,
+                                               out[0], ctx.error_flag, ctx.stream));
+    return absl::OkStatus();
+  }
+
+ private:
+  cuda::GatherShape shape_;
+  size_t elem_bytes_ = 4, index_bytes_ = 8;
+};
+
+}  // namespace
+
+std::unique_ptr<GpuKernel> MakeGpuCopyKernel(OpType) { return std::make_unique<CopyKernel>(); }
+std::unique_ptr<GpuKernel> MakeGpuTransposeKernel(OpType) {
+  return std::make_unique<TransposeKernel>();
+}
+std::unique_ptr<GpuKernel> MakeGpuSliceKernel(OpType) { return std::make_unique<SliceKernel>(); }
+std::unique_ptr<GpuKernel> MakeGpuConcatKernel(OpType) { return std::make_unique<ConcatKernel>(); }
+std::unique_ptr<GpuKernel> MakeGpuExpandKernel(OpType) { return std::make_unique<ExpandKernel>(); }
+std::unique_ptr<GpuKernel> MakeGpuGatherKernel(OpType) { return std::make_unique<GatherKernel>(); }
+
+}  // namespace sf

@@ -1,0 +1,68 @@
+// GpuExecutor: runs a graph with concrete shapes on one CUDA device, one GPU
+// kernel per plan step, mirroring CpuExecutor (runtime/cpu_executor.h).
+//
+// Create() does everything that can be done once: cudaSetDevice, a stream and
+// cuDNN/cuBLAS handles bound to it, kernel choice and Prepare (cuDNN algorithm
+// choice), the constants uploaded into one weights buffer, and ONE device arena
+// for graph inputs, intermediates, outputs, the shared workspace and per-node
+// error flags, packed by the memory planner. Run() allocates no device memory:
+// it copies the inputs in, enqueues every kernel on the executor's stream,
+// copies the outputs out and synchronises once.
+// Not thread-safe: one Run at a time. Owns all its CUDA resources.
+#ifndef SF_RUNTIME_GPU_GPU_EXECUTOR_H_
+#define SF_RUNTIME_GPU_GPU_EXECUTOR_H_
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cuda/resources.h"
+#include "graph/graph.h"
+#include "runtime/gpu/gpu_kernel.h"
+#include "runtime/memory_planner.h"
+#include "runtime/plan.h"
+
+namespace sf {
+
+class GpuExecutor {
+ public:
+  // `graph` must have concrete shapes for every value and match `plan` step by
+  // step; `device` is a CUDA ordinal (cuda::ResolveDevice). Errors name the node:
+  // Unimplemented "node 'X': op Y has no CUDA kernel yet" for an unsupported op.
+  static absl::StatusOr<std::unique_ptr<GpuExecutor>> Create(Graph graph, const Plan& plan,
+                                                             int device);
+
+  // `inputs` in graph.inputs() order, with exactly the prepared dtypes and dims
+  // (host tensors). Returns host copies of the graph outputs.
+  absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs);
+
+  int device() const { return device_; }
+  const MemoryPlan& memory_plan() const { return memory_plan_; }
+  // What each kernel's Prepare chose, indexed like the plan steps.
+  std::vector<std::string> KernelDescriptions() const;
+
+ private:
+  GpuExecutor() = default;
+  absl::Status UploadConstants();
+  absl::Status PlanArena();
+
+  Graph graph_;
+  int device_ = 0;
+  cuda::Stream stream_;
+  cuda::CudnnHandle cudnn_;
+  cuda::CublasHandle cublas_;
+  std::vector<std::unique_ptr<GpuKernel>> kernels_;  // per node
+  std::vector<void*> slots_;                         // per value: device address
+  cuda::DeviceBuffer weights_;
+  cuda::DeviceBuffer arena_;
+  MemoryPlan memory_plan_;
+  void* workspace_ = nullptr;
+  int* error_flags_ = nullptr;  // one int per node, in the arena
+  std::vector<int> host_flags_;
+};
+
+}  // namespace sf
+
+#endif  // SF_RUNTIME_GPU_GPU_EXECUTOR_H_

@@ -1,0 +1,64 @@
+// GPU kernels of the CUDA executor (runtime/gpu/gpu_executor.h).
+//
+// An op is a small class, like the CPU kernels: Prepare() runs once on the host
+// with the node and its concrete shapes (parse attributes, pick algorithms,
+// size the workspace); Enqueue() only queues device work on the run's stream
+// with device pointers laid out like the node's inputs/outputs. Enqueue never
+// allocates or synchronises. A kernel instance is used by one thread at a time.
+#ifndef SF_RUNTIME_GPU_GPU_KERNEL_H_
+#define SF_RUNTIME_GPU_GPU_KERNEL_H_
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#include <cudnn.h>
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "absl/status/status.h"
+#include "graph/graph.h"
+
+namespace sf {
+
+// What Prepare may use: the executor's cuDNN handle (for algorithm queries) and
+// the most workspace a kernel may ask for, in bytes.
+struct GpuPrepareContext {
+  int device = 0;
+  cudnnHandle_t cudnn = nullptr;
+  size_t workspace_limit = 0;
+};
+
+// What Enqueue may use. `workspace` holds workspace_bytes() bytes for this
+// kernel alone during its Enqueue; `error_flag` is one device int, zero at the
+// start of a run, that a kernel sets to non-zero to fail the run (bad indices).
+struct GpuRunContext {
+  cudaStream_t stream = nullptr;
+  cudnnHandle_t cudnn = nullptr;
+  cublasHandle_t cublas = nullptr;
+  void* workspace = nullptr;
+  int* error_flag = nullptr;
+};
+
+class GpuKernel {
+ public:
+  virtual ~GpuKernel() = default;
+  virtual absl::Status Prepare(const Graph& graph, const Node& node,
+                               const GpuPrepareContext& ctx) = 0;
+  // inputs[i] is nullptr for an omitted optional input; constants are in device
+  // memory like every other input.
+  virtual absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> inputs,
+                               std::span<void* const> outputs) = 0;
+  virtual size_t workspace_bytes() const { return 0; }
+  // What Prepare chose, for the plan printout ("cudnn IMPLICIT_GEMM (ws 0 B)").
+  virtual std::string Describe() const { return "cuda"; }
+};
+
+// The kernel for `op` from the explicit table in gpu_kernels.cc; nullptr when
+// the CUDA backend has none.
+std::unique_ptr<GpuKernel> CreateGpuKernel(OpType op);
+
+}  // namespace sf
+
+#endif  // SF_RUNTIME_GPU_GPU_KERNEL_H_

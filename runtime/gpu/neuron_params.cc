@@ -1,0 +1,51 @@
+#include "runtime/gpu/neuron_params.h"
+
+#include <cmath>
+
+#include "graph/status.h"
+#include "runtime/cpu/kernel_util.h"
+
+namespace sf {
+
+absl::StatusOr<cuda::NeuronParams> GetNeuronParams(const Node& node) {
+  if (!IsNeuron(node.op)) return NodeError(node, "not a neuron");
+  cuda::NeuronParams p;
+  SF_ASSIGN_OR_RETURN(p.steps, node.attrs.GetInt("steps"));
+  SF_ASSIGN_OR_RETURN(p.v_threshold, node.attrs.GetFloatOr("v_threshold", 1.0f));
+  SF_ASSIGN_OR_RETURN(p.v_reset, node.attrs.GetFloatOr("v_reset", 0.0f));
+  SF_ASSIGN_OR_RETURN(int64_t soft_reset, node.attrs.GetIntOr("soft_reset", 0));
+  SF_ASSIGN_OR_RETURN(int64_t decay_input, node.attrs.GetIntOr("decay_input", 1));
+  if (p.steps < 1) return NodeError(node, "steps must be >= 1, got ", p.steps);
+  if (!std::isfinite(p.v_threshold) || !std::isfinite(p.v_reset)) {
+    return NodeError(node, "v_threshold and v_reset must be finite");
+  }
+  p.soft_reset = soft_reset != 0;
+  p.vr = p.soft_reset ? 0.0f : p.v_reset;
+  if (node.op == OpType::kIF) {
+    p.charge = cuda::NeuronCharge::kIf;
+    return p;
+  }
+  const bool plif = node.op == OpType::kPLIF;
+  if (plif) {
+    SF_ASSIGN_OR_RETURN(float w, node.attrs.GetFloat("w"));
+    if (!std::isfinite(w)) return NodeError(node, "w must be finite");
+    p.k = 1.0f / (1.0f + std::exp(-w));
+    p.c = 1.0f - p.k;
+  } else {
+    SF_ASSIGN_OR_RETURN(p.tau, node.attrs.GetFloat("tau"));
+    if (!std::isfinite(p.tau) || p.tau <= 0.0f) {
+      return NodeError(node, "tau must be finite and > 0, got ", p.tau);
+    }
+    p.c = static_cast<float>(1.0 - 1.0 / static_cast<double>(p.tau));
+  }
+  if (decay_input != 0) {
+    p.charge = plif ? cuda::NeuronCharge::kDecayMul : cuda::NeuronCharge::kDecayDiv;
+  } else if (p.vr == 0.0f) {
+    p.charge = cuda::NeuronCharge::kScaled;
+  } else {
+    p.charge = plif ? cuda::NeuronCharge::kLeakMul : cuda::NeuronCharge::kLeakDiv;
+  }
+  return p;
+}
+
+}  // namespace sf

@@ -1,0 +1,20 @@
+// Host-side preparation of a neuron node for cuda::LaunchNeuron: reads the
+// attributes the importer wrote (../shared/spec/neuron-ops.md) and computes the
+// charge constants in float32 exactly as the CPU reference does
+// (k = sigmoid(w) in float32; c = float32(1 - 1/tau) with 1/tau in double).
+#ifndef SF_RUNTIME_GPU_NEURON_PARAMS_H_
+#define SF_RUNTIME_GPU_NEURON_PARAMS_H_
+
+#include "absl/status/statusor.h"
+#include "cuda/kernels/neuron.h"
+#include "graph/graph.h"
+
+namespace sf {
+
+// Everything but step_elements. InvalidArgument naming the node for a missing
+// or out-of-range attribute (steps < 1, tau <= 0, NaN/Inf).
+absl::StatusOr<cuda::NeuronParams> GetNeuronParams(const Node& node);
+
+}  // namespace sf
+
+#endif  // SF_RUNTIME_GPU_NEURON_PARAMS_H_

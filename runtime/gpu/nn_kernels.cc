@@ -1,0 +1,181 @@
+// GPU Conv (cuDNN), IF/LIF/PLIF neurons (bit-exact with the CPU), inference
+// BatchNormalization and 2-D Max/Average pooling. All float32, NCHW.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "cuda/cuda_status.h"
+#include "cuda/cudnn_conv.h"
+#include "cuda/kernels/neuron.h"
+#include "cuda/kernels/reduction.h"
+#include "graph/status.h"
+#include "runtime/cpu/conv.h"
+#include "runtime/cpu/kernel_util.h"
+#include "runtime/gpu/gpu_kernel_factories.h"
+#include "runtime/gpu/neuron_params.h"
+
+namespace sf {
+namespace {
+
+absl::Status CheckAllFloat32(const Graph& graph, const Node& node) {
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (HasInput(node, static_cast<int>(i)) &&
+        InputType(graph, node, static_cast<int>(i)) != DataType::kFloat32) {
+      return NodeError(node, "input ", i, " must be float32 on CUDA");
+    }
+  }
+  if (OutputType(graph, node, 0) != DataType::kFloat32) {
+    return NodeError(node, "output must be float32 on CUDA");
+  }
+  return absl::OkStatus();
+}
+
+class ConvKernel : public GpuKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node,
+                       const GpuPrepareContext& ctx) override {
+    SF_RETURN_IF_ERROR(CheckAllFloat32(graph, node));
+    SF_ASSIGN_OR_RETURN(Conv2dParams p, GetConv2dParams(graph, node));
+    if (p.pad_top != p.pad_bottom || p.pad_left != p.pad_right) {
+      return NodeError(node, "asymmetric pads [", p.pad_top, ",", p.pad_left, ",", p.pad_bottom,
+                       ",", p.pad_right, "] are not supported by the CUDA conv yet");
+    }
+    const cuda::ConvShape shape{p.n,        p.c_in,     p.h,       p.w,       p.c_out,
+                                p.kh,       p.kw,       p.stride_h, p.stride_w, p.pad_top,
+                                p.pad_left, p.dil_h,    p.dil_w,   p.group,   p.out_h,
+                                p.out_w};
+    auto conv = cuda::CudnnConv::Create(ctx.cudnn, shape, ctx.workspace_limit);
+    if (!conv.ok()) return NodeError(node, conv.status().message());
+    conv_ = std::move(*conv);
+    return absl::OkStatus();
+  }
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    const float* bias = in.size() > 2 ? static_cast<const float*>(in[2]) : nullptr;
+    return conv_.Forward(ctx.cudnn, static_cast<const float*>(in[0]),
+                         static_cast<const float*>(in[1]), bias, static_cast<float*>(out[0]),
+                         ctx.workspace);
+  }
+  size_t workspace_bytes() const override { return conv_.workspace_bytes(); }
+  std::string Describe() const override { return "cudnn " + conv_.Describe(); }
+
+ private:
+  cuda::CudnnConv conv_;
+};
+
+class NeuronKernel : public GpuKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
+    SF_RETURN_IF_ERROR(CheckAllFloat32(graph, node));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, 0));
+    if (in != out || in.empty()) return NodeError(node, "output must have the input's shape");
+    SF_ASSIGN_OR_RETURN(params_, GetNeuronParams(node));
+    if (in[0] % params_.steps != 0) {
+      return NodeError(node, "first dim ", in[0], " is not divisible by steps ", params_.steps);
+    }
+    params_.step_elements = Product(in) / params_.steps;
+    return absl::OkStatus();
+  }
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuron(params_, static_cast<const float*>(in[0]),
+                                               static_cast<float*>(out[0]), ctx.stream));
+    return absl::OkStatus();
+  }
+
+ private:
+  cuda::NeuronParams params_;
+};
+
+class BatchNormKernel : public GpuKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    SF_RETURN_IF_ERROR(CheckArity(node, 5, 5, 1, 1));
+    SF_RETURN_IF_ERROR(CheckAllFloat32(graph, node));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> x, InputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
+    if (x.size() < 2 || x != y) return NodeError(node, "input must be [N, C, ...] like the output");
+    for (int i = 1; i < 5; ++i) {
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> d, InputDims(graph, node, i));
+      if (d != std::vector<int64_t>{x[1]}) {
+        return NodeError(node, "input ", i, " must have shape [", x[1], "]");
+      }
+    }
+    SF_ASSIGN_OR_RETURN(float epsilon, node.attrs.GetFloatOr("epsilon", 1e-5f));
+    shape_ = cuda::BatchNormShape{x[0], x[1], Product(x, 2, x.size()), epsilon};
+    return absl::OkStatus();
+  }
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    auto f = [&](int i) { return static_cast<const float*>(in[i]); };
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchBatchNorm(shape_, f(0), f(1), f(2), f(3), f(4),
+                                                  static_cast<float*>(out[0]), ctx.stream));
+    return absl::OkStatus();
+  }
+
+ private:
+  cuda::BatchNormShape shape_;
+};
+
+class PoolKernel : public GpuKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
+    SF_RETURN_IF_ERROR(CheckAllFloat32(graph, node));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> x, InputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
+    if (x.size() != 4 || y.size() != 4 || y[0] != x[0] || y[1] != x[1]) {
+      return NodeError(node, "only 2-D pooling (NCHW) is supported");
+    }
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> kernel, node.attrs.GetIntsOr("kernel_shape", {}));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> strides, node.attrs.GetIntsOr("strides", {1, 1}));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> dils, node.attrs.GetIntsOr("dilations", {1, 1}));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> pads, node.attrs.GetIntsOr("pads", {0, 0, 0, 0}));
+    SF_ASSIGN_OR_RETURN(std::string auto_pad, node.attrs.GetStringOr("auto_pad", "NOTSET"));
+    SF_ASSIGN_OR_RETURN(int64_t include_pad, node.attrs.GetIntOr("count_include_pad", 0));
+    if (kernel.size() != 2 || strides.size() != 2 || dils.size() != 2 || pads.size() != 4) {
+      return NodeError(node, "kernel_shape/strides/dilations need 2 values and pads 4");
+    }
+    shape_.planes = x[0] * x[1];
+    shape_.is_max = node.op == OpType::kMaxPool;
+    shape_.count_include_pad = include_pad != 0;
+    cuda::PoolDim* dims[2] = {&shape_.h, &shape_.w};
+    for (int i = 0; i < 2; ++i) {
+      cuda::PoolDim& d = *dims[i];
+      d = cuda::PoolDim{x[2 + i], kernel[i], strides[i], dils[i], pads[i], pads[2 + i], y[2 + i]};
+      if (d.k < 1 || d.stride < 1 || d.dil < 1 || d.pad_begin < 0 || d.pad_end < 0 ||
+          (!shape_.is_max && d.dil != 1)) {
+        return NodeError(node, "bad kernel_shape, strides, dilations or pads");
+      }
+      SF_RETURN_IF_ERROR(
+          ResolveAutoPad(node, auto_pad, d.in, d.k, d.stride, d.dil, &d.pad_begin, &d.pad_end));
+      // Every window must start inside the padded input (as the output shape implies).
+      if (d.out < 1 || (d.out - 1) * d.stride - d.pad_begin >= d.in) {
+        return NodeError(node, "output shape ", ShapeToString(y), " has windows past the input");
+      }
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchPool2d(shape_, static_cast<const float*>(in[0]),
+                                               static_cast<float*>(out[0]), ctx.stream));
+    return absl::OkStatus();
+  }
+
+ private:
+  cuda::PoolShape shape_;
+};
+
+}  // namespace
+
+std::unique_ptr<GpuKernel> MakeGpuConvKernel(OpType) { return std::make_unique<ConvKernel>(); }
+std::unique_ptr<GpuKernel> MakeGpuNeuronKernel(OpType) { return std::make_unique<NeuronKernel>(); }
+std::unique_ptr<GpuKernel> MakeGpuBatchNormKernel(OpType) {
+  return std::make_unique<BatchNormKernel>();
+}
+std::unique_ptr<GpuKernel> MakeGpuPoolKernel(OpType) { return std::make_unique<PoolKernel>(); }
+
+}  // namespace sf

@@ -1,0 +1,145 @@
+// Helpers for the GPU tests: skip without a GPU, run a graph through both
+// CpuExecutor (the reference) and GpuExecutor, random inputs, comparisons.
+#ifndef SF_TESTS_CUDA_GPU_TEST_UTIL_H_
+#define SF_TESTS_CUDA_GPU_TEST_UTIL_H_
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "absl/status/statusor.h"
+#include "cuda/device.h"
+#include "graph/status.h"
+#include "runtime/cpu_executor.h"
+#include "runtime/gpu/gpu_executor.h"
+#include "tests/testing/graph_builder.h"
+
+namespace sf::testing {
+
+// Skips the current test (with a clear message) on machines without a GPU.
+#define SF_SKIP_WITHOUT_GPU()                                                      \
+  do {                                                                             \
+    if (::sf::cuda::ListDevices().empty()) {                                       \
+      GTEST_SKIP() << "no CUDA GPU present (cuda::ListDevices() is empty)";        \
+    }                                                                              \
+  } while (0)
+
+// One dense step per node, in node order.
+inline Plan PlanFor(const Graph& graph) {
+  Plan plan;
+  for (int i = 0; i < graph.num_nodes(); ++i) {
+    PlanStep step;
+    step.node = i;
+    step.name = graph.node(i).name;
+    step.op = graph.node(i).op;
+    step.kernel = "dense";
+    plan.steps.push_back(step);
+  }
+  return plan;
+}
+
+inline absl::StatusOr<std::vector<Tensor>> RunCpu(const Graph& graph,
+                                                  const std::vector<Tensor>& inputs) {
+  SF_ASSIGN_OR_RETURN(auto exec, CpuExecutor::Create(graph, PlanFor(graph)));
+  return exec->Run(inputs);
+}
+
+inline absl::StatusOr<std::vector<Tensor>> RunGpu(const Graph& graph,
+                                                  const std::vector<Tensor>& inputs) {
+  SF_ASSIGN_OR_RETURN(auto exec, GpuExecutor::Create(graph, PlanFor(graph), 0));
+  return exec->Run(inputs);
+}
+
+// Uniform values in [lo, hi] (integers rounded; bool: 50% true).
+inline Tensor RandomTensor(DataType dtype, std::vector<int64_t> dims, std::mt19937& rng,
+                           double lo = -1.0, double hi = 1.0) {
+  Tensor t = Tensor::Create(dtype, std::move(dims)).value();
+  std::uniform_real_distribution<double> u(lo, hi);
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    const double v = u(rng);
+    switch (dtype) {
+      case DataType::kFloat32: t.data<float>()[i] = static_cast<float>(v); break;
+      case DataType::kFloat64: t.data<double>()[i] = v; break;
+      case DataType::kInt32: t.data<int32_t>()[i] = static_cast<int32_t>(std::lround(v)); break;
+      case DataType::kInt64: t.data<int64_t>()[i] = std::llround(v); break;
+      case DataType::kBool: t.data<bool>()[i] = v > (lo + hi) / 2; break;
+      default: ADD_FAILURE() << "RandomTensor: unsupported dtype"; break;
+    }
+  }
+  return t;
+}
+
+inline double ElementAsDouble(const Tensor& t, int64_t i) {
+  switch (t.dtype()) {
+    case DataType::kFloat32: return t.data<float>()[i];
+    case DataType::kFloat64: return t.data<double>()[i];
+    case DataType::kInt32: return t.data<int32_t>()[i];
+    case DataType::kInt64: return static_cast<double>(t.data<int64_t>()[i]);
+    case DataType::kBool: return t.data<bool>()[i] ? 1.0 : 0.0;
+    case DataType::kInt8: return t.data<int8_t>()[i];
+    case DataType::kUInt8: return t.data<uint8_t>()[i];
+    default: return std::nan("");
+  }
+}
+
+// |gpu - cpu| <= atol + rtol * |cpu| everywhere (NaN must match NaN); rtol =
+// atol = 0 asks for bit-identical values.
+inline void ExpectClose(const Tensor& gpu, const Tensor& cpu, double rtol, double atol,
+                        const std::string& what) {
+  ASSERT_EQ(gpu.dtype(), cpu.dtype()) << what;
+  ASSERT_EQ(gpu.dims(), cpu.dims()) << what;
+  if (rtol == 0 && atol == 0) {
+    int64_t bad = -1;
+    const size_t es = SizeOf(cpu.dtype());
+    for (int64_t i = 0; i < cpu.num_elements() && bad < 0; ++i) {
+      const char* g = static_cast<const char*>(gpu.raw_data()) + i * es;
+      const char* c = static_cast<const char*>(cpu.raw_data()) + i * es;
+      if (std::memcmp(g, c, es) != 0) bad = i;
+    }
+    EXPECT_EQ(bad, -1) << what << ": first differing element " << bad << ": gpu "
+                       << ElementAsDouble(gpu, bad) << " vs cpu " << ElementAsDouble(cpu, bad);
+    return;
+  }
+  int64_t bad = 0;
+  double worst = 0;
+  int64_t worst_at = -1;
+  for (int64_t i = 0; i < cpu.num_elements(); ++i) {
+    const double g = ElementAsDouble(gpu, i), c = ElementAsDouble(cpu, i);
+    if (std::isnan(c) && std::isnan(g)) continue;
+    const double err = std::fabs(g - c);
+    if (!(err <= atol + rtol * std::fabs(c))) {
+      ++bad;
+      if (!(err <= worst)) {
+        worst = err;
+        worst_at = i;
+      }
+    }
+  }
+  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << cpu.num_elements()
+                    << " elements out of tolerance; worst at " << worst_at << ": gpu "
+                    << (worst_at >= 0 ? ElementAsDouble(gpu, worst_at) : 0) << " vs cpu "
+                    << (worst_at >= 0 ? ElementAsDouble(cpu, worst_at) : 0);
+}
+
+// Runs the graph on both executors and compares every output.
+inline void ExpectGpuMatchesCpu(const Graph& graph, const std::vector<Tensor>& inputs,
+                                double rtol, double atol, const std::string& what) {
+  absl::StatusOr<std::vector<Tensor>> cpu = RunCpu(graph, inputs);
+  ASSERT_TRUE(cpu.ok()) << what << ": CPU: " << cpu.status();
+  absl::StatusOr<std::vector<Tensor>> gpu = RunGpu(graph, inputs);
+  ASSERT_TRUE(gpu.ok()) << what << ": GPU: " << gpu.status();
+  ASSERT_EQ(gpu->size(), cpu->size());
+  for (size_t i = 0; i < cpu->size(); ++i) {
+    ExpectClose((*gpu)[i], (*cpu)[i], rtol, atol, what + " output " + std::to_string(i));
+  }
+}
+
+inline std::string DimsString(const std::vector<int64_t>& d) { return ShapeToString(d); }
+
+}  // namespace sf::testing
+
+#endif  // SF_TESTS_CUDA_GPU_TEST_UTIL_H_
