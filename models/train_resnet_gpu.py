@@ -2,7 +2,7 @@
 """Trains Spiking-ResNet18 and SEW-ResNet18 on Fashion-MNIST (GPU; CPU works, slowly).
 
     python3 models/train_resnet_gpu.py --data DIR --out DIR [--epochs 3]
-        [--archs spiking_resnet18,sew_resnet18] [--limit N] [--batch 128]
+        [--archs spiking_resnet18,sew_resnet18] [--limit N] [--batch 128] [--width 1]
 
 DIR holds the four Fashion-MNIST .gz idx files. CIFAR stem, T=4, LIF (tau 2),
 1 input channel, images padded 28 -> 32 and repeated over T. For each arch,
@@ -43,7 +43,7 @@ def images(split, a):
 
 def train_arch(arch, a, device, train, test):
   training.seed_everything(0)
-  net = archs.build(arch, STEPS, in_channels=1, num_classes=10, stem="cifar",
+  net = archs.build(arch, STEPS, in_channels=1, num_classes=10, stem="cifar", width=a.width,
                     neuron="lif", neuron_kwargs=dict(tau=2.0))
   model = nn.Sequential(archs.RepeatT(STEPS), net).to(device)
   test_x, test_y = test
@@ -66,7 +66,7 @@ def train_arch(arch, a, device, train, test):
   np.save(out("_expected_logits.npy"), training.evaluate(net, sample, batch=len(sample)).numpy())
   export.export(net, out(".onnx"), sample, mode="custom", dynamic_batch=True)
   metrics = dict(arch=arch, steps=STEPS, input_size=SIZE, epochs=a.epochs,
-                 train_images=len(train[0]), test_images=len(test_x), test_accuracy=acc,
+                 width=a.width, train_images=len(train[0]), test_images=len(test_x), test_accuracy=acc,
                  train_seconds=seconds, device=str(device),
                  firing_rates={k.replace("1.", "", 1): v for k, v in rates.items()})
   with open(out("_metrics.json"), "w") as f:
@@ -85,6 +85,8 @@ def main():
   parser.add_argument("--lr", type=float, default=1e-3)
   parser.add_argument("--limit", type=int, default=None, help="first N training images")
   parser.add_argument("--test-limit", type=int, default=None, help="first N test images")
+  parser.add_argument("--width", type=float, default=1.0,
+                      help="channel multiplier (1 = the standard 64..512; < 1 for a CPU smoke test)")
   parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
   a = parser.parse_args()
   if a.limit is not None and a.test_limit is None:
