@@ -95,7 +95,7 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
   for (ValueId v = 0; v < num_values; ++v) {
     if (graph.value(v).constant) exec->slots_[v] = *graph.value(v).constant;
   }
-  exec->profile_.resize(num_nodes);
+  exec->step_us_.resize(num_nodes);
   exec->graph_ = std::move(graph);
   return exec;
 }
@@ -117,7 +117,7 @@ absl::StatusOr<std::vector<Tensor>> CpuExecutor::Run(std::span<const Tensor> inp
     for (ValueId out : node.outputs) out_ptrs.push_back(&slots_[out]);
     auto start = std::chrono::steady_clock::now();
     absl::Status s = kernels_[i]->Compute(in_ptrs, out_ptrs);
-    profile_[i].microseconds =
+    step_us_[i] =
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
     if (!s.ok()) {
       return absl::Status(s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op),

@@ -14,27 +14,23 @@
 #include "absl/status/statusor.h"
 #include "graph/graph.h"
 #include "runtime/cpu/cpu_kernel.h"
+#include "runtime/executor.h"
 #include "runtime/memory_planner.h"
 #include "runtime/plan.h"
 
 namespace sf {
 
-struct NodeProfile {
-  double microseconds = 0;
-};
-
-class CpuExecutor {
+class CpuExecutor : public Executor {
  public:
   // `graph` must have concrete shapes for every value and match `plan` step by step.
   static absl::StatusOr<std::unique_ptr<CpuExecutor>> Create(Graph graph, const Plan& plan);
 
   // `inputs` in graph.inputs() order, with exactly the prepared dtypes and dims.
   // Returns deep copies of the graph outputs.
-  absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs);
+  absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs) override;
 
-  const MemoryPlan& memory_plan() const { return memory_plan_; }
-  // Per-node wall time of the last Run, indexed like the plan steps.
-  const std::vector<NodeProfile>& profile() const { return profile_; }
+  const MemoryPlan& memory_plan() const override { return memory_plan_; }
+  std::vector<double> StepMicroseconds() const override { return step_us_; }
 
  private:
   CpuExecutor() = default;
@@ -44,7 +40,7 @@ class CpuExecutor {
   std::vector<Tensor> slots_;                        // per value: constant, arena view, or input
   std::shared_ptr<void> arena_;
   MemoryPlan memory_plan_;
-  std::vector<NodeProfile> profile_;
+  std::vector<double> step_us_;  // per node, last Run
 };
 
 // The kernel the plan step asks for: the block-sparse conv for "sparse" steps,

@@ -1,6 +1,7 @@
 #include "runtime/device.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #ifdef SF_WITH_CUDA
 #include "cuda/device.h"
@@ -10,23 +11,34 @@ namespace sf {
 
 absl::StatusOr<std::string> ResolveRuntimeDevice(const std::string& spec) {
   if (spec == "cpu") return std::string("cpu");
-  // The CUDA execution backend is not part of this build yet: "auto" runs on the
-  // CPU, and an explicit GPU request is refused with the reason.
-  if (spec == "auto") return std::string("cpu");
-  if (spec != "cuda" && !absl::StartsWith(spec, "cuda:")) {
+  if (spec != "auto" && spec != "cuda" && !absl::StartsWith(spec, "cuda:")) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad device '", spec, "' (expected auto, cpu, cuda or cuda:N)"));
   }
 #ifdef SF_WITH_CUDA
+  if (spec == "auto") {
+    if (cuda::ListDevices().empty()) return std::string("cpu");
+    absl::StatusOr<int> best = cuda::ResolveDevice("cuda");
+    if (!best.ok()) return std::string("cpu");
+    return absl::StrCat("cuda:", *best);
+  }
   absl::StatusOr<int> ordinal = cuda::ResolveDevice(spec);
   if (!ordinal.ok()) return ordinal.status();
-  return absl::FailedPreconditionError(absl::StrCat(
-      "device '", spec, "': GPU ", *ordinal,
-      " is present, but the CUDA execution backend is not available in this version"));
+  return absl::StrCat("cuda:", *ordinal);
 #else
+  if (spec == "auto") return std::string("cpu");
   return absl::FailedPreconditionError(
       absl::StrCat("device '", spec, "' requested but SparseFlow was built without CUDA"));
 #endif
+}
+
+absl::StatusOr<int> CudaOrdinal(const std::string& resolved) {
+  if (resolved == "cpu") return -1;
+  int n = -1;
+  if (!absl::StartsWith(resolved, "cuda:") || !absl::SimpleAtoi(resolved.substr(5), &n) || n < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("not a resolved device: '", resolved, "'"));
+  }
+  return n;
 }
 
 }  // namespace sf

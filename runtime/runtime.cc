@@ -11,6 +11,10 @@
 #include "runtime/cpu_evaluator.h"
 #include "runtime/cpu_executor.h"
 #include "runtime/device.h"
+#include "runtime/executor.h"
+#ifdef SF_WITH_CUDA
+#include "runtime/gpu/gpu_executor.h"
+#endif
 #include "spdlog/spdlog.h"
 
 namespace sf {
@@ -85,7 +89,7 @@ struct Runtime::Impl {
 
   struct Prepared {
     Plan plan;
-    std::unique_ptr<CpuExecutor> executor;
+    std::unique_ptr<Executor> executor;
   };
   absl::flat_hash_map<InputDims, std::unique_ptr<Prepared>> prepared;
   const Prepared* last_run = nullptr;
@@ -114,13 +118,23 @@ struct Runtime::Impl {
     SF_ASSIGN_OR_RETURN(Graph g, Specialize(dims));
     auto p = std::make_unique<Prepared>();
     SF_ASSIGN_OR_RETURN(p->plan, BuildPlan(g, MakePlanOptions()));
-    SF_ASSIGN_OR_RETURN(p->executor, CpuExecutor::Create(std::move(g), p->plan));
+    SF_ASSIGN_OR_RETURN(p->executor, CreateExecutor(std::move(g), p->plan));
     spdlog::debug("prepared {} for {} input shape(s): arena {} bytes for {} bytes of tensors",
                   model_name, dims.size(), p->executor->memory_plan().arena_bytes,
                   p->executor->memory_plan().total_bytes);
     Prepared* raw = p.get();
     prepared.emplace(dims, std::move(p));
     return raw;
+  }
+
+  absl::StatusOr<std::unique_ptr<Executor>> CreateExecutor(Graph g, const Plan& plan) const {
+    SF_ASSIGN_OR_RETURN(int ordinal, CudaOrdinal(device));
+    if (ordinal < 0) return CpuExecutor::Create(std::move(g), plan);
+#ifdef SF_WITH_CUDA
+    return GpuExecutor::Create(std::move(g), plan, ordinal);
+#else
+    return absl::InternalError("CUDA device chosen in a build without CUDA");
+#endif
   }
 
   // Dims per input: given ones, else the declared shape with symbolic dims = 1.
@@ -225,10 +239,11 @@ std::vector<NodeTiming> Runtime::LastProfile() const {
   std::vector<NodeTiming> timings;
   const Impl::Prepared* p = impl_->last_run;
   if (p == nullptr) return timings;
+  const std::vector<double> step_us = p->executor->StepMicroseconds();
   for (size_t i = 0; i < p->plan.steps.size(); ++i) {
     const PlanStep& step = p->plan.steps[i];
     timings.push_back(NodeTiming{step.name, step.op, step.kernel, step.block,
-                                 p->executor->profile()[i].microseconds});
+                                 i < step_us.size() ? step_us[i] : 0.0});
   }
   return timings;
 }

@@ -21,12 +21,13 @@
 #include "cuda/resources.h"
 #include "graph/graph.h"
 #include "runtime/gpu/gpu_kernel.h"
+#include "runtime/executor.h"
 #include "runtime/memory_planner.h"
 #include "runtime/plan.h"
 
 namespace sf {
 
-class GpuExecutor {
+class GpuExecutor : public Executor {
  public:
   // `graph` must have concrete shapes for every value and match `plan` step by
   // step; `device` is a CUDA ordinal (cuda::ResolveDevice). Errors name the node:
@@ -36,10 +37,14 @@ class GpuExecutor {
 
   // `inputs` in graph.inputs() order, with exactly the prepared dtypes and dims
   // (host tensors). Returns host copies of the graph outputs.
-  absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs);
+  absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs) override;
 
   int device() const { return device_; }
-  const MemoryPlan& memory_plan() const { return memory_plan_; }
+  const MemoryPlan& memory_plan() const override { return memory_plan_; }
+  // Per-node GPU timing is not collected yet: zeros.
+  std::vector<double> StepMicroseconds() const override {
+    return std::vector<double>(kernels_.size(), 0.0);
+  }
   // What each kernel's Prepare chose, indexed like the plan steps.
   std::vector<std::string> KernelDescriptions() const;
 
