@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
 #include "graph/status.h"
+#include "runtime/gpu/sparse_conv_kernel.h"
 
 namespace sf {
 namespace {
@@ -50,7 +51,11 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   for (int i = 0; i < num_nodes; ++i) {
     if (plan.steps[i].node != i) return absl::InternalError("plan steps out of node order");
     const Node& node = graph.node(i);
-    std::unique_ptr<GpuKernel> kernel = CreateGpuKernel(node.op);
+    const PlanStep& step = plan.steps[i];
+    std::unique_ptr<GpuKernel> kernel =
+        step.kernel == "sparse" && node.op == OpType::kConv && step.block > 0
+            ? CreateSparseConvGpuKernel(step.block, step.input_class)
+            : CreateGpuKernel(node.op);
     if (kernel == nullptr) {
       return absl::UnimplementedError(absl::StrCat("node '", node.name, "': op ",
                                                    ToString(node.op), " has no CUDA kernel yet"));

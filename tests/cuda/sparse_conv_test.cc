@@ -1,0 +1,341 @@
+// The CUDA block-sparse conv (cuda/kernels/sparse_conv.h) against the CPU
+// reference conv (runtime/cpu/conv.h) over many shapes, densities, spike
+// patterns and tile borders, and its dispatch by GpuExecutor for plan steps
+// marked "sparse". GPU tests skip without a GPU; the host helpers run anywhere.
+#include "cuda/kernels/sparse_conv.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "cuda/cuda_status.h"
+#include "cuda/resources.h"
+#include "runtime/cpu/conv.h"
+#include "tests/cuda/gpu_test_util.h"
+#include "tests/testing/status_matchers.h"
+
+namespace sf {
+namespace {
+
+using ::sf::testing::OneNodeGraphBuilder;
+using ::sf::testing::RandomTensor;
+using ::sf::testing::StatusIs;
+using ::testing::HasSubstr;
+using Dims = std::vector<int64_t>;
+
+// Relative to the sum of |terms| of each output (bias included): the bound
+// float rounding of a differently ordered sum obeys.
+constexpr double kRelTol = 1e-5;
+
+struct Case {
+  int64_t n, c_in, h, w, c_out;
+  int k, stride;
+  int64_t pad_top, pad_left, pad_bottom, pad_right;
+  int tile;
+};
+
+std::string CaseName(const Case& c) {
+  return absl::StrCat("n", c.n, " cin", c.c_in, " ", c.h, "x", c.w, " cout", c.c_out, " k", c.k,
+                      " s", c.stride, " pads", c.pad_top, ",", c.pad_left, ",", c.pad_bottom, ",",
+                      c.pad_right, " tile", c.tile);
+}
+
+Conv2dParams ParamsOf(const Case& c) {
+  const int64_t out_h = (c.h + c.pad_top + c.pad_bottom - c.k) / c.stride + 1;
+  const int64_t out_w = (c.w + c.pad_left + c.pad_right - c.k) / c.stride + 1;
+  return Conv2dParams{c.n,         c.c_in,   c.h,      c.w,       c.c_out,    c.k,
+                      c.k,         c.stride, c.stride, c.pad_top, c.pad_left, c.pad_bottom,
+                      c.pad_right, 1,        1,        1,         out_h,      out_w};
+}
+
+cuda::SparseConvShape ShapeOf(const Case& c, bool binary) {
+  const Conv2dParams p = ParamsOf(c);
+  return cuda::SparseConvShape{p.n, p.c_in,   p.h,       p.w,        p.c_out, p.out_h, p.out_w,
+                               c.k, c.stride, c.pad_top, c.pad_left, c.tile,  binary};
+}
+
+// Spikes (binary: 1, else uniform in [-2, 2] without 0) at `density`;
+// clustered: 4x4 cells are live with probability min(1, 2 * density) and fire
+// inside at the rate that keeps the overall density.
+std::vector<float> MakeInput(const Conv2dParams& p, double density, bool binary, bool clustered,
+                             std::mt19937& rng) {
+  std::vector<float> x(static_cast<size_t>(p.n * p.c_in * p.h * p.w), 0.0f);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const double live = clustered ? std::min(1.0, 2.0 * density) : 1.0;
+  const double inside = live > 0 ? density / live : 0.0;
+  constexpr int64_t kCell = 4;
+  const int64_t cells_w = (p.w + kCell - 1) / kCell;
+  std::vector<char> cell_live;
+  for (int64_t plane = 0; plane < p.n * p.c_in; ++plane) {
+    cell_live.assign(static_cast<size_t>(((p.h + kCell - 1) / kCell) * cells_w), 0);
+    for (char& c : cell_live) c = u(rng) < live;
+    for (int64_t r = 0; r < p.h; ++r) {
+      for (int64_t col = 0; col < p.w; ++col) {
+        if (!cell_live[(r / kCell) * cells_w + col / kCell] || !(u(rng) < inside)) continue;
+        const double v = 4.0 * u(rng) - 2.0;
+        x[(plane * p.h + r) * p.w + col] = binary ? 1.0f : static_cast<float>(v == 0 ? 1 : v);
+      }
+    }
+  }
+  return x;
+}
+
+std::vector<float> RandomVector(size_t size, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> v(size);
+  for (float& f : v) f = u(rng);
+  return v;
+}
+
+std::vector<float> Abs(std::vector<float> v) {
+  for (float& f : v) f = std::fabs(f);
+  return v;
+}
+
+std::vector<float> CpuConv(const Conv2dParams& p, const std::vector<float>& x,
+                           const std::vector<float>& w, const std::vector<float>& bias) {
+  std::vector<float> y(static_cast<size_t>(p.n * p.c_out * p.out_h * p.out_w));
+  for (int64_t n = 0; n < p.n; ++n) {
+    Conv2dRegion(p, x.data(), w.data(), bias.empty() ? nullptr : bias.data(), y.data(), n, 0,
+                 p.out_h, 0, p.out_w);
+  }
+  return y;
+}
+
+template <typename T>
+absl::StatusOr<cuda::DeviceBuffer> Upload(const std::vector<T>& host) {
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer buf,
+                      cuda::DeviceBuffer::Create(0, std::max<size_t>(host.size(), 1) * sizeof(T)));
+  if (!host.empty()) {
+    SF_CUDA_RETURN_IF_ERROR(
+        cudaMemcpy(buf.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  return buf;
+}
+
+struct GpuResult {
+  std::vector<float> y;
+  cuda::SparseConvCounters counters;
+};
+
+// Runs LaunchSparseConv on device 0 and copies the output back.
+absl::StatusOr<GpuResult> RunSparse(const cuda::SparseConvShape& s, const std::vector<float>& x,
+                                    const std::vector<float>& w, const std::vector<float>& bias) {
+  std::vector<float> packed(w.size());
+  cuda::RepackSparseConvWeights(w.data(), s.c_out, s.c_in, s.ksize, packed.data());
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dx, Upload(x));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dw, Upload(packed));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer db, Upload(bias));
+  GpuResult r;
+  r.y.assign(static_cast<size_t>(s.n * s.c_out * s.out_h * s.out_w), std::nanf(""));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy, Upload(r.y));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer ws,
+                      cuda::DeviceBuffer::Create(0, cuda::SparseConvWorkspaceBytes(s)));
+  SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConv(
+      s, static_cast<const float*>(dx.data()), static_cast<const float*>(dw.data()),
+      bias.empty() ? nullptr : static_cast<const float*>(db.data()), static_cast<float*>(dy.data()),
+      ws.data(), nullptr));
+  SF_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
+  if (!r.y.empty()) {
+    SF_CUDA_RETURN_IF_ERROR(
+        cudaMemcpy(r.y.data(), dy.data(), r.y.size() * sizeof(float), cudaMemcpyDeviceToHost));
+  }
+  SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(ws.data(), &r.counters));
+  return r;
+}
+
+// GPU sparse conv == CPU conv within kRelTol of each output's sum of |terms|.
+void ExpectSparseMatchesCpu(const Case& c, const std::vector<float>& x, bool binary, bool with_bias,
+                            std::mt19937& rng, const std::string& what) {
+  const Conv2dParams p = ParamsOf(c);
+  const std::vector<float> w = RandomVector(static_cast<size_t>(p.c_out * p.c_in * c.k * c.k), rng);
+  const std::vector<float> bias =
+      with_bias ? RandomVector(static_cast<size_t>(p.c_out), rng) : std::vector<float>{};
+  const std::vector<float> ref = CpuConv(p, x, w, bias);
+  const std::vector<float> bound = CpuConv(p, Abs(x), Abs(w), Abs(bias));
+  absl::StatusOr<GpuResult> gpu = RunSparse(ShapeOf(c, binary), x, w, bias);
+  ASSERT_TRUE(gpu.ok()) << what << ": " << gpu.status();
+  ASSERT_EQ(gpu->y.size(), ref.size());
+  int64_t bad = 0, first_bad = -1;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    if (!(std::fabs(gpu->y[i] - ref[i]) <= kRelTol * bound[i])) {
+      if (bad++ == 0) first_bad = static_cast<int64_t>(i);
+    }
+  }
+  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << ref.size() << " outputs differ; first at "
+                    << first_bad << ": gpu " << (first_bad >= 0 ? gpu->y[first_bad] : 0)
+                    << " vs cpu " << (first_bad >= 0 ? ref[first_bad] : 0);
+}
+
+const std::vector<Case>& Shapes() {
+  static const std::vector<Case> shapes = {
+      {2, 3, 13, 11, 7, 3, 1, 1, 1, 1, 1, 4},    {2, 5, 17, 19, 9, 3, 2, 1, 1, 1, 1, 8},
+      {1, 37, 10, 9, 65, 1, 1, 0, 0, 0, 0, 4},   {2, 16, 15, 15, 33, 1, 2, 0, 0, 0, 0, 8},
+      {1, 130, 9, 12, 129, 3, 1, 1, 1, 1, 1, 8}, {1, 256, 7, 7, 256, 3, 2, 1, 1, 1, 1, 4},
+      {3, 9, 20, 6, 70, 3, 1, 0, 0, 0, 0, 3},    {1, 11, 12, 14, 5, 3, 2, 0, 0, 0, 0, 5},
+      {2, 64, 8, 8, 64, 3, 1, 1, 1, 1, 1, 8},    {1, 3, 5, 5, 2, 1, 1, 0, 0, 0, 0, 1},
+      {1, 19, 33, 31, 21, 3, 1, 1, 1, 1, 1, 8},  {2, 6, 11, 10, 12, 3, 1, 1, 0, 0, 1, 4},
+      {1, 7, 9, 13, 6, 3, 2, 0, 1, 1, 0, 2},     {1, 10, 6, 6, 3, 1, 1, 1, 1, 1, 1, 4}};
+  return shapes;
+}
+
+TEST(SparseConvHostTest, RepackPutsOutputChannelsInRows) {
+  // w[k][c][t] for c_out 2, c_in 3, 1x1.
+  const std::vector<float> w = {0, 1, 2, 10, 11, 12};
+  std::vector<float> out(6);
+  cuda::RepackSparseConvWeights(w.data(), 2, 3, 1, out.data());
+  EXPECT_EQ(out, (std::vector<float>{0, 10, 1, 11, 2, 12}));
+}
+
+TEST(SparseConvHostTest, SupportedShapesAndTiles) {
+  EXPECT_EQ(cuda::SparseConvTileFor(16), cuda::kSparseConvMaxTile);
+  EXPECT_EQ(cuda::SparseConvTileFor(4), 4);
+  cuda::SparseConvShape s = ShapeOf(Shapes()[0], true);
+  EXPECT_EQ(std::string(cuda::SparseConvUnsupportedReason(s)), "");
+  s.ksize = 5;
+  EXPECT_THAT(cuda::SparseConvUnsupportedReason(s), HasSubstr("kernel size"));
+  s = ShapeOf(Shapes()[0], true);
+  s.stride = 3;
+  EXPECT_THAT(cuda::SparseConvUnsupportedReason(s), HasSubstr("stride"));
+  s = ShapeOf(Shapes()[0], true);
+  s.tile = 9;
+  EXPECT_THAT(cuda::SparseConvUnsupportedReason(s), HasSubstr("tile"));
+  EXPECT_GT(cuda::SparseConvWorkspaceBytes(ShapeOf(Shapes()[0], true)), 0u);
+}
+
+TEST(SparseConvGpuTest, MatchesCpuOverShapesDensitiesAndPatterns) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(7);
+  int run = 0;
+  for (const Case& c : Shapes()) {
+    const Conv2dParams p = ParamsOf(c);
+    for (double density : {0.0, 1e-3, 0.01, 0.1, 0.5, 1.0}) {
+      for (bool binary : {true, false}) {
+        for (bool clustered : {false, true}) {
+          const std::vector<float> x = MakeInput(p, density, binary, clustered, rng);
+          const bool with_bias = ++run % 2 == 0;
+          ExpectSparseMatchesCpu(
+              c, x, binary, with_bias, rng,
+              absl::StrCat(CaseName(c), " density ", density, binary ? " binary" : " values",
+                           clustered ? " clustered" : " uniform", with_bias ? " bias" : ""));
+        }
+      }
+    }
+  }
+}
+
+TEST(SparseConvGpuTest, SingleSpikeAtEveryTileEdgeAndCorner) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(8);
+  // 19x19 with tile 8: rows/cols 0, 7, 8, 15, 16 are tile edges, 18 the image edge.
+  const std::vector<Case> cases = {{1, 9, 19, 19, 5, 3, 1, 1, 1, 1, 1, 8},
+                                   {1, 9, 19, 19, 5, 3, 2, 1, 1, 1, 1, 4},
+                                   {1, 9, 19, 19, 5, 1, 2, 0, 0, 0, 0, 4},
+                                   {1, 9, 19, 19, 5, 3, 1, 0, 0, 0, 0, 8}};
+  const int64_t edges[] = {0, 1, 7, 8, 9, 15, 16, 17, 18};
+  for (const Case& c : cases) {
+    const Conv2dParams p = ParamsOf(c);
+    for (int64_t r : edges) {
+      for (int64_t col : edges) {
+        std::vector<float> x(static_cast<size_t>(p.c_in * p.h * p.w), 0.0f);
+        const int64_t channel = (r + col) % p.c_in;  // both channel groups
+        x[(channel * p.h + r) * p.w + col] = 1.0f;
+        ExpectSparseMatchesCpu(c, x, true, true, rng,
+                               absl::StrCat(CaseName(c), " spike at ", r, ",", col));
+      }
+    }
+  }
+}
+
+TEST(SparseConvGpuTest, DeterministicAndSkipsEmptyWork) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(9);
+  const Case c{2, 20, 24, 24, 40, 3, 1, 1, 1, 1, 1, 8};
+  const Conv2dParams p = ParamsOf(c);
+  const std::vector<float> w = RandomVector(static_cast<size_t>(40 * 20 * 9), rng);
+  const std::vector<float> bias = RandomVector(40, rng);
+  const std::vector<float> x = MakeInput(p, 0.05, false, true, rng);
+  ASSERT_OK_AND_ASSIGN(GpuResult a, RunSparse(ShapeOf(c, false), x, w, bias));
+  ASSERT_OK_AND_ASSIGN(GpuResult b, RunSparse(ShapeOf(c, false), x, w, bias));
+  EXPECT_EQ(std::memcmp(a.y.data(), b.y.data(), a.y.size() * sizeof(float)), 0);
+  EXPECT_EQ(a.counters.active_tiles + a.counters.empty_tiles, 2 * 3 * 3);
+
+  const std::vector<float> zeros(x.size(), 0.0f);
+  ASSERT_OK_AND_ASSIGN(GpuResult z, RunSparse(ShapeOf(c, true), zeros, w, bias));
+  EXPECT_EQ(z.counters.active_tiles, 0);
+  EXPECT_EQ(z.counters.active_groups, 0);
+  for (int64_t i = 0; i < static_cast<int64_t>(z.y.size()); ++i) {
+    ASSERT_EQ(z.y[i], bias[(i / (p.out_h * p.out_w)) % 40]) << "bias only at " << i;
+  }
+  const std::vector<float> ones(x.size(), 1.0f);
+  ASSERT_OK_AND_ASSIGN(GpuResult o, RunSparse(ShapeOf(c, true), ones, w, bias));
+  EXPECT_EQ(o.counters.active_tiles, 18);
+  EXPECT_EQ(o.counters.active_groups, 18 * 3);
+}
+
+// A one-conv graph and a plan whose step is "sparse" with `block`.
+struct SparseGraph {
+  Graph graph;
+  Plan plan;
+};
+
+SparseGraph MakeSparseGraph(const Case& c, const std::string& name, int block, int64_t dilation,
+                            std::mt19937& rng) {
+  const Conv2dParams p = ParamsOf(c);
+  const int64_t span = dilation * (c.k - 1) + 1;
+  const int64_t out_h = (c.h + c.pad_top + c.pad_bottom - span) / c.stride + 1;
+  const int64_t out_w = (c.w + c.pad_left + c.pad_right - span) / c.stride + 1;
+  auto g = OneNodeGraphBuilder(OpType::kConv, name)
+               .Input(DataType::kFloat32, {p.n, p.c_in, p.h, p.w})
+               .ConstantInput(RandomTensor(DataType::kFloat32, {p.c_out, p.c_in, c.k, c.k}, rng))
+               .ConstantInput(RandomTensor(DataType::kFloat32, {p.c_out}, rng))
+               .Output(DataType::kFloat32, {p.n, p.c_out, out_h, out_w})
+               .Attr("kernel_shape", Dims{c.k, c.k})
+               .Attr("strides", Dims{c.stride, c.stride})
+               .Attr("pads", Dims{c.pad_top, c.pad_left, c.pad_bottom, c.pad_right})
+               .Attr("dilations", Dims{dilation, dilation})
+               .Build();
+  SparseGraph s{std::move(g.graph), {}};
+  s.plan = testing::PlanFor(s.graph);
+  s.plan.steps[0].kernel = "sparse";
+  s.plan.steps[0].block = block;
+  s.plan.steps[0].input_class = ValueClass::kBinary;
+  return s;
+}
+
+TEST(SparseConvGpuTest, ExecutorRunsPlannedSparseConvs) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(10);
+  for (const Case& c :
+       {Case{2, 12, 32, 32, 16, 3, 1, 1, 1, 1, 1, 0}, Case{2, 12, 17, 15, 24, 3, 2, 1, 1, 1, 1, 0},
+        Case{1, 40, 9, 9, 20, 1, 2, 0, 0, 0, 0, 0}}) {
+    SparseGraph s = MakeSparseGraph(c, "conv_sparse", 16, 1, rng);
+    const Conv2dParams p = ParamsOf(c);
+    Tensor x = Tensor::Create(DataType::kFloat32, {p.n, p.c_in, p.h, p.w}).value();
+    const std::vector<float> spikes = MakeInput(p, 0.05, true, true, rng);
+    std::copy(spikes.begin(), spikes.end(), x.data<float>());
+    const std::vector<Tensor> inputs = {x};
+    ASSERT_OK_AND_ASSIGN(auto gpu, GpuExecutor::Create(s.graph, s.plan, 0));
+    EXPECT_THAT(gpu->KernelDescriptions()[0], HasSubstr("sparse tile 8"));
+    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, gpu->Run(inputs));
+    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, testing::RunCpu(s.graph, inputs));
+    const double taps = static_cast<double>(c.c_in * c.k * c.k);
+    testing::ExpectClose(got[0], want[0], kRelTol, kRelTol * taps, CaseName(c));
+  }
+}
+
+TEST(SparseConvGpuTest, ExecutorRejectsConvTheSparseKernelCannotRun) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(11);
+  SparseGraph s = MakeSparseGraph(Case{1, 4, 12, 12, 4, 3, 1, 2, 2, 2, 2, 0}, "conv_3", 8, 2, rng);
+  EXPECT_THAT(GpuExecutor::Create(s.graph, s.plan, 0).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("conv_3")));
+}
+
+}  // namespace
+}  // namespace sf

@@ -1,0 +1,324 @@
+// sparse_conv_bench: times the CUDA block-sparse conv (prescan + conv,
+// cuda/kernels/sparse_conv.h) against cuDNN (FP32 NCHW, FMA math, no TF32,
+// same process and stream) on Spiking-ResNet18 CIFAR layer shapes with batch
+// T*N = 64, binary spike inputs at several densities, uniform and clustered.
+//
+// Each timing is the median over kIters launches after kWarmup, measured with
+// CUDA events around one CUDA-graph launch (direct launches if capture fails);
+// the sparse timing covers everything a run pays: counter reset, prescan and
+// conv. Prints a table and writes JSON (argv[1], default
+// sparse_conv_bench.json). No arguments needed; exits 0 without a GPU.
+#include <cuda_runtime_api.h>
+#include <cudnn.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cuda/cuda_status.h"
+#include "cuda/cudnn_conv.h"
+#include "cuda/kernels/sparse_conv.h"
+#include "cuda/resources.h"
+#include "graph/passes/block_selection.h"
+#include "graph/status.h"
+
+namespace sf {
+namespace {
+
+constexpr int64_t kBatch = 64;  // T * N
+constexpr int kWarmup = 10;
+constexpr int kIters = 100;
+constexpr size_t kCudnnWorkspaceLimit = size_t{256} << 20;
+constexpr double kDensities[] = {0.01, 0.05, 0.1, 0.3};
+// Clustered pattern: this share of (image, channel) planes is silent, and in
+// the others kCell x kCell cells are live with probability min(1, 4 * density).
+constexpr double kSilentPlanes = 0.5;
+constexpr int64_t kCell = 4;
+
+struct Layer {
+  const char* name;
+  int64_t c_in, c_out, h;
+  int k, stride;
+};
+
+constexpr Layer kLayers[] = {
+    {"layer1 3x3", 64, 64, 32, 3, 1},           {"layer2 3x3", 128, 128, 16, 3, 1},
+    {"layer3 3x3", 256, 256, 8, 3, 1},          {"layer4 3x3", 512, 512, 4, 3, 1},
+    {"layer2 down 3x3/2", 64, 128, 32, 3, 2},   {"layer3 down 3x3/2", 128, 256, 16, 3, 2},
+    {"layer4 down 3x3/2", 256, 512, 8, 3, 2},   {"layer2 short 1x1/2", 64, 128, 32, 1, 2},
+    {"layer3 short 1x1/2", 128, 256, 16, 1, 2}, {"layer4 short 1x1/2", 256, 512, 8, 1, 2}};
+
+struct Row {
+  std::string layer, pattern;
+  double density = 0, measured_density = 0;
+  int tile = 0;
+  double active_tiles = 0, active_groups = 0;  // fractions
+  double cudnn_us = 0, sparse_us = 0, max_rel_err = 0;
+};
+
+// Binary spikes with overall rate `density`.
+std::vector<float> MakeSpikes(const Layer& l, double density, bool clustered, std::mt19937& rng) {
+  std::vector<float> x(static_cast<size_t>(kBatch * l.c_in * l.h * l.h), 0.0f);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const double cell_rate = clustered ? std::min(1.0, 4.0 * density) : 1.0;
+  const double plane_rate = clustered ? 1.0 - kSilentPlanes : 1.0;
+  const double inside = density / (cell_rate * plane_rate);
+  const int64_t cells = (l.h + kCell - 1) / kCell;
+  std::vector<char> live(static_cast<size_t>(cells * cells));
+  for (int64_t plane = 0; plane < kBatch * l.c_in; ++plane) {
+    if (!(u(rng) < plane_rate)) continue;
+    for (char& c : live) c = u(rng) < cell_rate;
+    float* p = x.data() + plane * l.h * l.h;
+    for (int64_t r = 0; r < l.h; ++r) {
+      for (int64_t c = 0; c < l.h; ++c) {
+        if (live[(r / kCell) * cells + c / kCell] && u(rng) < inside) p[r * l.h + c] = 1.0f;
+      }
+    }
+  }
+  return x;
+}
+
+std::vector<float> RandomVector(size_t size, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-0.1f, 0.1f);
+  std::vector<float> v(size);
+  for (float& f : v) f = u(rng);
+  return v;
+}
+
+absl::Status Upload(const cuda::DeviceBuffer& dst, const std::vector<float>& src) {
+  SF_CUDA_RETURN_IF_ERROR(
+      cudaMemcpy(dst.data(), src.data(), src.size() * sizeof(float), cudaMemcpyHostToDevice));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<float>> Download(const cuda::DeviceBuffer& src) {
+  std::vector<float> v(src.bytes() / sizeof(float));
+  SF_CUDA_RETURN_IF_ERROR(cudaMemcpy(v.data(), src.data(), src.bytes(), cudaMemcpyDeviceToHost));
+  return v;
+}
+
+// Median microseconds of `enqueue` on `stream`, replayed as a CUDA graph when
+// it can be captured.
+absl::StatusOr<double> MedianMicros(cudaStream_t stream,
+                                    const std::function<absl::Status()>& enqueue) {
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  if (cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) == cudaSuccess) {
+    const absl::Status captured = enqueue();
+    if (cudaStreamEndCapture(stream, &graph) != cudaSuccess || !captured.ok() ||
+        cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess) {
+      exec = nullptr;
+    }
+  }
+  cudaGetLastError();  // clear the (non-sticky) error a failed capture leaves
+  auto run = [&]() -> absl::Status {
+    if (exec != nullptr) {
+      SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec, stream));
+      return absl::OkStatus();
+    }
+    return enqueue();
+  };
+  SF_ASSIGN_OR_RETURN(cuda::Event start, cuda::Event::Create(0));
+  SF_ASSIGN_OR_RETURN(cuda::Event end, cuda::Event::Create(0));
+  std::vector<double> us;
+  absl::Status status = absl::OkStatus();
+  for (int i = 0; i < kWarmup + kIters && status.ok(); ++i) {
+    status = start.Record(stream);
+    if (status.ok()) status = run();
+    if (status.ok()) status = end.Record(stream);
+    if (!status.ok()) break;
+    absl::StatusOr<float> ms = cuda::Event::ElapsedMs(start, end);  // synchronises
+    if (!ms.ok()) status = ms.status();
+    if (status.ok() && i >= kWarmup) us.push_back(1000.0 * *ms);
+  }
+  if (exec != nullptr) cudaGraphExecDestroy(exec);
+  if (graph != nullptr) cudaGraphDestroy(graph);
+  SF_RETURN_IF_ERROR(status);
+  std::nth_element(us.begin(), us.begin() + us.size() / 2, us.end());
+  return us[us.size() / 2];
+}
+
+absl::StatusOr<std::vector<Row>> BenchLayer(const Layer& l, cudaStream_t stream,
+                                            cudnnHandle_t cudnn, std::mt19937& rng) {
+  const int pad = l.k / 2;
+  const int64_t out = (l.h + 2 * pad - l.k) / l.stride + 1;
+  const int block = BlockRule{}.BlockFor(l.h);
+  cuda::SparseConvShape s{kBatch,   l.c_in, l.h, l.h,
+                          l.c_out,  out,    out, l.k,
+                          l.stride, pad,    pad, cuda::SparseConvTileFor(block > 0 ? block : 4),
+                          true};
+  if (const std::string why = cuda::SparseConvUnsupportedReason(s); !why.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(l.name, ": ", why));
+  }
+  SF_ASSIGN_OR_RETURN(
+      cuda::CudnnConv dense,
+      cuda::CudnnConv::Create(cudnn,
+                              cuda::ConvShape{kBatch, l.c_in, l.h, l.h, l.c_out, l.k, l.k, l.stride,
+                                              l.stride, pad, pad, 1, 1, 1, out, out},
+                              kCudnnWorkspaceLimit));
+  const std::vector<float> w = RandomVector(static_cast<size_t>(l.c_out * l.c_in * l.k * l.k), rng);
+  std::vector<float> packed(w.size());
+  cuda::RepackSparseConvWeights(w.data(), l.c_out, l.c_in, l.k, packed.data());
+  const std::vector<float> bias = RandomVector(static_cast<size_t>(l.c_out), rng);
+  const size_t x_bytes = sizeof(float) * kBatch * l.c_in * l.h * l.h;
+  const size_t y_bytes = sizeof(float) * kBatch * l.c_out * out * out;
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dx, cuda::DeviceBuffer::Create(0, x_bytes));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dw, cuda::DeviceBuffer::Create(0, w.size() * 4));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dwp, cuda::DeviceBuffer::Create(0, w.size() * 4));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer db, cuda::DeviceBuffer::Create(0, bias.size() * 4));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy_dense, cuda::DeviceBuffer::Create(0, y_bytes));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy_sparse, cuda::DeviceBuffer::Create(0, y_bytes));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dense_ws,
+                      cuda::DeviceBuffer::Create(0, dense.workspace_bytes()));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer sparse_ws,
+                      cuda::DeviceBuffer::Create(0, cuda::SparseConvWorkspaceBytes(s)));
+  SF_RETURN_IF_ERROR(Upload(dw, w));
+  SF_RETURN_IF_ERROR(Upload(dwp, packed));
+  SF_RETURN_IF_ERROR(Upload(db, bias));
+  const auto* x = static_cast<const float*>(dx.data());
+  auto run_dense = [&]() {
+    return dense.Forward(cudnn, x, static_cast<const float*>(dw.data()),
+                         static_cast<const float*>(db.data()), static_cast<float*>(dy_dense.data()),
+                         dense_ws.data());
+  };
+  auto run_sparse = [&]() -> absl::Status {
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConv(
+        s, x, static_cast<const float*>(dwp.data()), static_cast<const float*>(db.data()),
+        static_cast<float*>(dy_sparse.data()), sparse_ws.data(), stream));
+    return absl::OkStatus();
+  };
+  // cuDNN's time does not depend on the values; measure it once per layer.
+  SF_RETURN_IF_ERROR(Upload(dx, MakeSpikes(l, 0.1, false, rng)));
+  SF_ASSIGN_OR_RETURN(const double cudnn_us, MedianMicros(stream, run_dense));
+
+  std::vector<Row> rows;
+  for (bool clustered : {false, true}) {
+    for (double density : kDensities) {
+      const std::vector<float> spikes = MakeSpikes(l, density, clustered, rng);
+      SF_RETURN_IF_ERROR(Upload(dx, spikes));
+      SF_RETURN_IF_ERROR(run_dense());
+      SF_RETURN_IF_ERROR(run_sparse());
+      SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+      SF_ASSIGN_OR_RETURN(std::vector<float> want, Download(dy_dense));
+      SF_ASSIGN_OR_RETURN(std::vector<float> got, Download(dy_sparse));
+      cuda::SparseConvCounters counters;
+      SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(sparse_ws.data(), &counters));
+      double max_ref = 0, max_err = 0;
+      for (size_t i = 0; i < want.size(); ++i) {
+        max_ref = std::max(max_ref, std::fabs(double{want[i]}));
+        max_err = std::max(max_err, std::fabs(double{got[i]} - want[i]));
+      }
+      Row row;
+      row.layer = l.name;
+      row.pattern = clustered ? "clustered" : "uniform";
+      row.density = density;
+      row.measured_density =
+          std::count(spikes.begin(), spikes.end(), 1.0f) / static_cast<double>(spikes.size());
+      row.tile = s.tile;
+      const int tiles = counters.active_tiles + counters.empty_tiles;
+      row.active_tiles = tiles > 0 ? counters.active_tiles / static_cast<double>(tiles) : 0;
+      row.active_groups =
+          tiles > 0
+              ? counters.active_groups /
+                    (static_cast<double>(tiles) *
+                     ((l.c_in + cuda::kSparseConvChannelGroup - 1) / cuda::kSparseConvChannelGroup))
+              : 0;
+      row.max_rel_err = max_ref > 0 ? max_err / max_ref : max_err;
+      row.cudnn_us = cudnn_us;
+      SF_ASSIGN_OR_RETURN(row.sparse_us, MedianMicros(stream, run_sparse));
+      rows.push_back(row);
+    }
+  }
+  return rows;
+}
+
+std::string ToJson(const std::vector<Row>& rows, const std::string& device) {
+  char date[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::string out =
+      absl::StrCat("{\"bench\": \"sparse_conv_bench\", \"date\": \"", date, "\", \"device\": \"",
+                   device, "\", \"cudnn\": ", cudnnGetVersion(), ", \"batch\": ", kBatch,
+                   ", \"precision\": \"fp32 nchw\", \"warmup\": ", kWarmup, ", \"iters\": ", kIters,
+                   ", \"rows\": [");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    absl::StrAppend(&out, i ? ",\n  " : "\n  ",
+                    absl::StrFormat("{\"layer\": \"%s\", \"pattern\": \"%s\", \"density\": %g, "
+                                    "\"measured_density\": %.5f, \"tile\": %d, "
+                                    "\"active_tiles\": %.4f, \"active_groups\": %.4f, "
+                                    "\"cudnn_us\": %.2f, \"sparse_us\": %.2f, "
+                                    "\"speedup\": %.3f, \"max_rel_err\": %.3g}",
+                                    r.layer, r.pattern, r.density, r.measured_density, r.tile,
+                                    r.active_tiles, r.active_groups, r.cudnn_us, r.sparse_us,
+                                    r.cudnn_us / r.sparse_us, r.max_rel_err));
+  }
+  absl::StrAppend(&out, "\n]}\n");
+  return out;
+}
+
+int Main(int argc, char** argv) {
+  const std::string json_path = argc > 1 ? argv[1] : "sparse_conv_bench.json";
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+    std::printf("sparse_conv_bench: no CUDA GPU present; nothing measured\n");
+    return 0;
+  }
+  cudaDeviceProp prop{};
+  cudaGetDeviceProperties(&prop, 0);
+  absl::StatusOr<cuda::Stream> stream = cuda::Stream::Create(0);
+  if (!stream.ok()) {
+    std::fprintf(stderr, "sparse_conv_bench: %s\n", std::string(stream.status().message()).c_str());
+    return 1;
+  }
+  absl::StatusOr<cuda::CudnnHandle> cudnn = cuda::CudnnHandle::Create(0, stream->get());
+  if (!cudnn.ok()) {
+    std::fprintf(stderr, "sparse_conv_bench: %s\n", std::string(cudnn.status().message()).c_str());
+    return 1;
+  }
+  std::printf("sparse_conv_bench on %s, cuDNN %zu, batch %lld, fp32 NCHW, median of %d\n",
+              prop.name, cudnnGetVersion(), static_cast<long long>(kBatch), kIters);
+  std::printf("%-20s %-9s %7s %7s %4s %7s %7s %9s %9s %7s %9s\n", "layer", "pattern", "density",
+              "actual", "tile", "tiles%", "groups%", "cudnn_us", "sparse_us", "speedup", "max_err");
+  std::mt19937 rng(2026);
+  std::vector<Row> all;
+  int failures = 0;
+  for (const Layer& l : kLayers) {
+    absl::StatusOr<std::vector<Row>> rows = BenchLayer(l, stream->get(), cudnn->get(), rng);
+    if (!rows.ok()) {
+      std::fprintf(stderr, "%s: %s\n", l.name, std::string(rows.status().message()).c_str());
+      ++failures;
+      continue;
+    }
+    for (const Row& r : *rows) {
+      std::printf("%-20s %-9s %7.3f %7.4f %4d %7.1f %7.1f %9.2f %9.2f %7.2fx %9.2e\n",
+                  r.layer.c_str(), r.pattern.c_str(), r.density, r.measured_density, r.tile,
+                  100 * r.active_tiles, 100 * r.active_groups, r.cudnn_us, r.sparse_us,
+                  r.cudnn_us / r.sparse_us, r.max_rel_err);
+      all.push_back(r);
+    }
+  }
+  if (std::FILE* f = std::fopen(json_path.c_str(), "w")) {
+    const std::string json = ToJson(all, prop.name);
+    std::fwrite(json.data(), 1, json.size(), f);
+    std::fclose(f);
+    std::printf("wrote %s\n", json_path.c_str());
+  } else {
+    std::fprintf(stderr, "sparse_conv_bench: cannot write %s\n", json_path.c_str());
+    ++failures;
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace sf
+
+int main(int argc, char** argv) { return sf::Main(argc, argv); }
