@@ -1,10 +1,12 @@
 #include "runtime/cpu_executor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <new>
 
 #include "absl/strings/str_cat.h"
 #include "graph/status.h"
+#include "runtime/latency_stats.h"
 #include "runtime/cpu/sparse_conv.h"
 
 namespace sf {
@@ -30,8 +32,10 @@ absl::StatusOr<std::unique_ptr<CpuKernel>> CreateKernelForStep(const Graph& grap
   return kernel;
 }
 
-absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, const Plan& plan) {
+absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, const Plan& plan,
+                                                                 const ExecutorOptions& options) {
   auto exec = std::unique_ptr<CpuExecutor>(new CpuExecutor());
+  exec->profiling_ = options.profiling;
   const int num_nodes = graph.num_nodes();
   if (static_cast<int>(plan.steps.size()) != num_nodes) {
     return absl::InternalError("plan does not match the graph");
@@ -67,8 +71,10 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
     SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(*concrete, value.name));
     dims[v] = *concrete;
     planned.push_back(v);
-    lifetimes.push_back(TensorLifetime{count * static_cast<int64_t>(SizeOf(value.dtype)),
-                                       value.producer, std::max(last_use[v], value.producer)});
+    // Profiling: every tensor lives through the whole run, so none shares bytes.
+    lifetimes.push_back(TensorLifetime{
+        count * static_cast<int64_t>(SizeOf(value.dtype)), options.profiling ? 0 : value.producer,
+        options.profiling ? num_nodes : std::max(last_use[v], value.producer)});
   }
   exec->memory_plan_ = PlanMemory(lifetimes);
   if (exec->memory_plan_.arena_bytes > kMaxTensorBytes) {
@@ -100,35 +106,107 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
   return exec;
 }
 
-absl::StatusOr<std::vector<Tensor>> CpuExecutor::Run(std::span<const Tensor> inputs) {
+namespace {
+
+double MicrosecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+}  // namespace
+
+absl::Status CpuExecutor::BindInputs(std::span<const Tensor> inputs) {
   if (inputs.size() != graph_.inputs().size()) {
     return absl::InvalidArgumentError(absl::StrCat("expected ", graph_.inputs().size(),
                                                    " inputs, got ", inputs.size()));
   }
   for (size_t i = 0; i < inputs.size(); ++i) slots_[graph_.inputs()[i]] = inputs[i];
+  return absl::OkStatus();
+}
 
+void CpuExecutor::UnbindInputs() {
+  for (ValueId in : graph_.inputs()) slots_[in] = Tensor();  // drop the caller's buffers
+}
+
+absl::Status CpuExecutor::ComputeStep(int i) {
+  const Node& node = graph_.node(i);
   std::vector<const Tensor*> in_ptrs;
   std::vector<Tensor*> out_ptrs;
-  for (int i = 0; i < graph_.num_nodes(); ++i) {
-    const Node& node = graph_.node(i);
-    in_ptrs.clear();
-    out_ptrs.clear();
-    for (ValueId in : node.inputs) in_ptrs.push_back(in == kNoValue ? nullptr : &slots_[in]);
-    for (ValueId out : node.outputs) out_ptrs.push_back(&slots_[out]);
-    auto start = std::chrono::steady_clock::now();
-    absl::Status s = kernels_[i]->Compute(in_ptrs, out_ptrs);
-    step_us_[i] =
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-    if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op),
-                                                 "): ", s.message()));
-    }
+  for (ValueId in : node.inputs) in_ptrs.push_back(in == kNoValue ? nullptr : &slots_[in]);
+  for (ValueId out : node.outputs) out_ptrs.push_back(&slots_[out]);
+  auto start = std::chrono::steady_clock::now();
+  absl::Status s = kernels_[i]->Compute(in_ptrs, out_ptrs);
+  step_us_[i] = MicrosecondsSince(start);
+  if (!s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op),
+                                               "): ", s.message()));
   }
+  return absl::OkStatus();
+}
+
+absl::Status CpuExecutor::ComputeAll() {
+  for (int i = 0; i < graph_.num_nodes(); ++i) SF_RETURN_IF_ERROR(ComputeStep(i));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Tensor>> CpuExecutor::Run(std::span<const Tensor> inputs) {
+  SF_RETURN_IF_ERROR(BindInputs(inputs));
+  absl::Status s = ComputeAll();
   std::vector<Tensor> outputs;
-  outputs.reserve(graph_.outputs().size());
-  for (ValueId out : graph_.outputs()) outputs.push_back(slots_[out].Clone());
-  for (ValueId in : graph_.inputs()) slots_[in] = Tensor();  // drop the caller's buffers
+  if (s.ok()) {
+    outputs.reserve(graph_.outputs().size());
+    for (ValueId out : graph_.outputs()) outputs.push_back(slots_[out].Clone());
+  }
+  UnbindInputs();
+  if (!s.ok()) return s;
   return outputs;
+}
+
+absl::StatusOr<RunPhaseTimes> CpuExecutor::TimedRun(std::span<const Tensor> inputs) {
+  RunPhaseTimes times;
+  SF_RETURN_IF_ERROR(BindInputs(inputs));
+  auto start = std::chrono::steady_clock::now();
+  absl::Status s = ComputeAll();
+  times.compute_us = MicrosecondsSince(start);
+  if (s.ok()) {
+    start = std::chrono::steady_clock::now();
+    std::vector<Tensor> outputs;
+    outputs.reserve(graph_.outputs().size());
+    for (ValueId out : graph_.outputs()) outputs.push_back(slots_[out].Clone());
+    times.d2h_us = MicrosecondsSince(start);
+  }
+  UnbindInputs();
+  if (!s.ok()) return s;
+  return times;
+}
+
+absl::StatusOr<std::vector<StepProfile>> CpuExecutor::ProfileSteps(std::span<const Tensor> inputs,
+                                                                   int iters) {
+  if (!profiling_) {
+    return absl::FailedPreconditionError("ProfileSteps needs an executor created for profiling");
+  }
+  if (iters < 1) return absl::InvalidArgumentError("ProfileSteps needs iters >= 1");
+  SF_RETURN_IF_ERROR(BindInputs(inputs));
+  absl::Status s = ComputeAll();
+  std::vector<StepProfile> profiles(static_cast<size_t>(graph_.num_nodes()));
+  std::vector<double> samples(static_cast<size_t>(iters));
+  for (int i = 0; i < graph_.num_nodes() && s.ok(); ++i) {
+    const Node& node = graph_.node(i);
+    if (node.op == OpType::kConv && !node.inputs.empty() && node.inputs[0] != kNoValue) {
+      profiles[i].first_input = slots_[node.inputs[0]].Clone();
+    }
+    for (int k = 0; k < iters && s.ok(); ++k) {
+      s = ComputeStep(i);
+      samples[k] = step_us_[i];
+    }
+    std::sort(samples.begin(), samples.end());
+    profiles[i].median_us = Percentile(samples, 0.5);
+    profiles[i].min_us = samples.front();
+    profiles[i].iters = iters;
+  }
+  UnbindInputs();
+  if (!s.ok()) return s;
+  return profiles;
 }
 
 }  // namespace sf

@@ -23,7 +23,8 @@ namespace sf {
 class CpuExecutor : public Executor {
  public:
   // `graph` must have concrete shapes for every value and match `plan` step by step.
-  static absl::StatusOr<std::unique_ptr<CpuExecutor>> Create(Graph graph, const Plan& plan);
+  static absl::StatusOr<std::unique_ptr<CpuExecutor>> Create(Graph graph, const Plan& plan,
+                                                             const ExecutorOptions& options = {});
 
   // `inputs` in graph.inputs() order, with exactly the prepared dtypes and dims.
   // Returns deep copies of the graph outputs.
@@ -31,10 +32,20 @@ class CpuExecutor : public Executor {
 
   const MemoryPlan& memory_plan() const override { return memory_plan_; }
   std::vector<double> StepMicroseconds() const override { return step_us_; }
+  // Timed with std::chrono::steady_clock.
+  absl::StatusOr<RunPhaseTimes> TimedRun(std::span<const Tensor> inputs) override;
+  absl::StatusOr<std::vector<StepProfile>> ProfileSteps(std::span<const Tensor> inputs,
+                                                        int iters) override;
 
  private:
   CpuExecutor() = default;
+  absl::Status BindInputs(std::span<const Tensor> inputs);
+  // Runs node i's kernel on the slots; records its wall time in step_us_.
+  absl::Status ComputeStep(int i);
+  absl::Status ComputeAll();
+  void UnbindInputs();
 
+  bool profiling_ = false;
   Graph graph_;
   std::vector<std::unique_ptr<CpuKernel>> kernels_;  // per node
   std::vector<Tensor> slots_;                        // per value: constant, arena view, or input

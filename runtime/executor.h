@@ -5,6 +5,7 @@
 #define SF_RUNTIME_EXECUTOR_H_
 
 #include <span>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -12,6 +13,28 @@
 #include "runtime/memory_planner.h"
 
 namespace sf {
+
+struct ExecutorOptions {
+  // Every tensor gets its own arena slot (no reuse), so that after a full run
+  // every step's inputs are intact and a step can be re-run alone
+  // (ProfileSteps). Costs memory: the arena holds all tensors at once.
+  bool profiling = false;
+};
+
+// One run split into phases, in microseconds: host-to-device input copies, the
+// compute (first kernel to last), device-to-host output copies. On the CPU
+// h2d_us is 0 and d2h_us is the copy of the outputs out of the arena.
+struct RunPhaseTimes {
+  double h2d_us = 0, compute_us = 0, d2h_us = 0;
+};
+
+// One step timed alone on its real inputs (ProfileSteps).
+struct StepProfile {
+  double median_us = 0, min_us = 0;  // per execution of the step
+  int iters = 0;
+  std::string kernel;   // what ran, when the backend can say ("" otherwise)
+  Tensor first_input;   // host copy of a Conv step's first input; empty otherwise
+};
 
 class Executor {
  public:
@@ -23,6 +46,23 @@ class Executor {
   virtual const MemoryPlan& memory_plan() const = 0;
   // Per-step wall time of the last Run in microseconds (0 where not measured).
   virtual std::vector<double> StepMicroseconds() const = 0;
+
+  // Run() that measures its phases (the outputs are dropped). Same input rules.
+  virtual absl::StatusOr<RunPhaseTimes> TimedRun(std::span<const Tensor> inputs) = 0;
+  // Needs ExecutorOptions::profiling (FailedPrecondition otherwise): runs the
+  // whole graph once on `inputs`, then executes each step alone `iters` times
+  // (>= 1) and reports its median. Per step, in plan order.
+  virtual absl::StatusOr<std::vector<StepProfile>> ProfileSteps(std::span<const Tensor> inputs,
+                                                                int iters) = 0;
+  // The compute of one run captured once as a CUDA graph and replayed: the
+  // microseconds of each of `iters` replays after `warmup` untimed ones.
+  // Unimplemented where the backend has no graphs or capture fails (the
+  // message says why).
+  virtual absl::StatusOr<std::vector<double>> GraphReplayMicroseconds(
+      std::span<const Tensor> inputs, int warmup, int iters) {
+    (void)inputs, (void)warmup, (void)iters;
+    return absl::UnimplementedError("graph replay needs the CUDA backend");
+  }
 };
 
 }  // namespace sf

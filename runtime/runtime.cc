@@ -1,5 +1,6 @@
 #include "sf/runtime.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/container/flat_hash_map.h"
@@ -127,11 +128,12 @@ struct Runtime::Impl {
     return raw;
   }
 
-  absl::StatusOr<std::unique_ptr<Executor>> CreateExecutor(Graph g, const Plan& plan) const {
+  absl::StatusOr<std::unique_ptr<Executor>> CreateExecutor(
+      Graph g, const Plan& plan, const ExecutorOptions& executor_options = {}) const {
     SF_ASSIGN_OR_RETURN(int ordinal, CudaOrdinal(device));
-    if (ordinal < 0) return CpuExecutor::Create(std::move(g), plan);
+    if (ordinal < 0) return CpuExecutor::Create(std::move(g), plan, executor_options);
 #ifdef SF_WITH_CUDA
-    return GpuExecutor::Create(std::move(g), plan, ordinal);
+    return GpuExecutor::Create(std::move(g), plan, ordinal, executor_options);
 #else
     return absl::InternalError("CUDA device chosen in a build without CUDA");
 #endif
@@ -160,6 +162,24 @@ struct Runtime::Impl {
       }
     }
     return dims;
+  }
+
+  // The user's inputs checked, converted and put in graph input order.
+  absl::StatusOr<std::pair<InputDims, std::vector<Tensor>>> OrderInputs(
+      const std::map<std::string, Tensor>& inputs) const {
+    std::vector<Tensor> ordered;
+    std::map<std::string, std::vector<int64_t>> given;
+    for (const auto& [name, t] : inputs) given[name] = t.dims();
+    SF_ASSIGN_OR_RETURN(InputDims dims, ResolveDims(given));
+    for (const TensorInfo& info : input_info) {
+      auto it = inputs.find(info.name);
+      if (it == inputs.end()) {
+        return absl::InvalidArgumentError(absl::StrCat("missing input '", info.name, "'"));
+      }
+      SF_ASSIGN_OR_RETURN(Tensor t, ConvertInput(it->second, info));
+      ordered.push_back(std::move(t));
+    }
+    return std::make_pair(std::move(dims), std::move(ordered));
   }
 };
 
@@ -210,6 +230,15 @@ const std::vector<TensorInfo>& Runtime::InputInfo() const { return impl_->input_
 const std::vector<TensorInfo>& Runtime::OutputInfo() const { return impl_->output_info; }
 const std::string& Runtime::device() const { return impl_->device; }
 
+int64_t Runtime::NeuronSteps() const {
+  for (const Node& node : impl_->graph.nodes()) {
+    if (!IsNeuron(node.op)) continue;
+    auto steps = node.attrs.GetIntOr("steps", 0);
+    return steps.ok() ? *steps : 0;
+  }
+  return 0;
+}
+
 absl::StatusOr<Plan> Runtime::GetPlan(const std::map<std::string, std::vector<int64_t>>& input_dims) {
   SF_ASSIGN_OR_RETURN(InputDims dims, impl_->ResolveDims(input_dims));
   SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
@@ -217,18 +246,8 @@ absl::StatusOr<Plan> Runtime::GetPlan(const std::map<std::string, std::vector<in
 }
 
 absl::StatusOr<std::vector<Tensor>> Runtime::Run(const std::map<std::string, Tensor>& inputs) {
-  std::vector<Tensor> ordered;
-  std::map<std::string, std::vector<int64_t>> given;
-  for (const auto& [name, t] : inputs) given[name] = t.dims();
-  SF_ASSIGN_OR_RETURN(InputDims dims, impl_->ResolveDims(given));
-  for (const TensorInfo& info : impl_->input_info) {
-    auto it = inputs.find(info.name);
-    if (it == inputs.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("missing input '", info.name, "'"));
-    }
-    SF_ASSIGN_OR_RETURN(Tensor t, ConvertInput(it->second, info));
-    ordered.push_back(std::move(t));
-  }
+  SF_ASSIGN_OR_RETURN(auto dims_and_inputs, impl_->OrderInputs(inputs));
+  auto& [dims, ordered] = dims_and_inputs;
   SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
   SF_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, p->executor->Run(ordered));
   impl_->last_run = p;
@@ -246,6 +265,75 @@ std::vector<NodeTiming> Runtime::LastProfile() const {
                                  i < step_us.size() ? step_us[i] : 0.0});
   }
   return timings;
+}
+
+absl::StatusOr<RunTimings> Runtime::TimeRuns(const std::map<std::string, Tensor>& inputs,
+                                             int warmup, int iters) {
+  if (warmup < 0 || iters < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TimeRuns needs warmup >= 0 and iters >= 1, got ", warmup, " and ", iters));
+  }
+  SF_ASSIGN_OR_RETURN(auto dims_and_inputs, impl_->OrderInputs(inputs));
+  auto& [dims, ordered] = dims_and_inputs;
+  SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
+  Executor& exec = *p->executor;
+  for (int i = 0; i < warmup; ++i) SF_RETURN_IF_ERROR(exec.Run(ordered).status());
+  RunTimings timings;
+  timings.clock = impl_->device == "cpu" ? "steady_clock" : "cuda_events";
+  for (int i = 0; i < iters; ++i) {
+    SF_ASSIGN_OR_RETURN(RunPhaseTimes t, exec.TimedRun(ordered));
+    timings.compute_us.push_back(t.compute_us);
+    timings.h2d_us.push_back(t.h2d_us);
+    timings.d2h_us.push_back(t.d2h_us);
+  }
+  absl::StatusOr<std::vector<double>> graph = exec.GraphReplayMicroseconds(ordered, warmup, iters);
+  if (graph.ok()) {
+    timings.graph_us = *std::move(graph);
+  } else if (graph.status().code() == absl::StatusCode::kUnimplemented) {
+    timings.graph_status = std::string(graph.status().message());
+  } else {
+    return graph.status();
+  }
+  impl_->last_run = p;
+  return timings;
+}
+
+absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
+    const std::map<std::string, Tensor>& inputs, int iters) {
+  if (iters < 1) return absl::InvalidArgumentError("ProfileLayers needs iters >= 1");
+  SF_ASSIGN_OR_RETURN(auto dims_and_inputs, impl_->OrderInputs(inputs));
+  auto& [dims, ordered] = dims_and_inputs;
+  SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
+  SF_ASSIGN_OR_RETURN(Graph graph, impl_->Specialize(dims));
+  SF_ASSIGN_OR_RETURN(std::unique_ptr<Executor> profiler,
+                      impl_->CreateExecutor(graph, p->plan, ExecutorOptions{.profiling = true}));
+  SF_ASSIGN_OR_RETURN(std::vector<StepProfile> steps, profiler->ProfileSteps(ordered, iters));
+  std::vector<LayerProfile> layers;
+  for (size_t i = 0; i < p->plan.steps.size() && i < steps.size(); ++i) {
+    const PlanStep& step = p->plan.steps[i];
+    LayerProfile layer{step.name,       step.op,          step.kernel,      steps[i].kernel,
+                       step.block,      step.input_class, step.input_dims,  step.output_dims,
+                       step.kernel_hw,  step.stride,      steps[i].median_us, steps[i].min_us,
+                       steps[i].iters,   -1.0,             {}};
+    if (layer.kernel_detail.empty()) {
+      layer.kernel_detail = absl::StrCat(impl_->device, " ", step.kernel,
+                                         step.block > 0 ? absl::StrCat(" block ", step.block) : "");
+    }
+    if (step.op == OpType::kConv && steps[i].first_input.dtype() == DataType::kFloat32 &&
+        steps[i].first_input.rank() == 4) {
+      std::vector<int> blocks(kOccupancyBlocks.begin(), kOccupancyBlocks.end());
+      if (step.block > 0 && std::find(blocks.begin(), blocks.end(), step.block) == blocks.end()) {
+        blocks.push_back(step.block);
+      }
+      SF_ASSIGN_OR_RETURN(ConvOccupancy occ,
+                          MeasureConvOccupancy(graph, graph.node(step.node), steps[i].first_input,
+                                               step.output_dims, blocks, kOccupancyChannelGroup));
+      layer.element_density = occ.element_density;
+      layer.tiles = std::move(occ.tiles);
+    }
+    layers.push_back(std::move(layer));
+  }
+  return layers;
 }
 
 }  // namespace sf

@@ -1,5 +1,7 @@
 #include "tools/cli_args.h"
 
+#include <filesystem>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -43,6 +45,26 @@ absl::StatusOr<SparseMode> ParseSparseMode(const std::string& text) {
   if (text == "off") return SparseMode::kOff;
   return absl::InvalidArgumentError(
       absl::StrCat("--sparse must be auto, on or off, not '", text, "'"));
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> BindFile(const std::string& spec,
+                                                            const std::vector<TensorInfo>& infos,
+                                                            const char* what) {
+  const size_t eq = spec.find('=');
+  std::error_code ec;
+  if (eq != std::string::npos && !std::filesystem::exists(spec, ec)) {
+    std::string name = spec.substr(0, eq);
+    for (const TensorInfo& info : infos) {
+      if (info.name == name) return std::make_pair(name, spec.substr(eq + 1));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", what, " ", spec, ": the model has no ", what, " named '", name, "'"));
+  }
+  if (infos.size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("the model has ", infos.size(), " ", what,
+                                                   "s: use --", what, " NAME=FILE"));
+  }
+  return std::make_pair(infos[0].name, spec);
 }
 
 absl::Status ParseBlockOverride(const std::string& text, std::map<std::string, int>* overrides) {

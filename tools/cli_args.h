@@ -5,10 +5,13 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "runtime/plan.h"
+#include "sf/runtime.h"
 
 namespace sf::tools {
 
@@ -34,6 +37,12 @@ class ArgReader {
 };
 
 absl::StatusOr<SparseMode> ParseSparseMode(const std::string& text);
+// "NAME=FILE" binds the model input/output NAME (`what`: "input"/"output") to
+// FILE; a bare FILE, or a spec that is an existing file (so paths may contain
+// '='), binds the model's only one. Returns (name, file).
+absl::StatusOr<std::pair<std::string, std::string>> BindFile(const std::string& spec,
+                                                            const std::vector<TensorInfo>& infos,
+                                                            const char* what);
 // "conv_3=8" -> overrides["conv_3"] = 8.
 absl::Status ParseBlockOverride(const std::string& text, std::map<std::string, int>* overrides);
 

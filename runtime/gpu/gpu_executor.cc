@@ -1,11 +1,13 @@
 #include "runtime/gpu/gpu_executor.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
 #include "graph/status.h"
 #include "runtime/gpu/sparse_conv_kernel.h"
+#include "runtime/latency_stats.h"
 
 namespace sf {
 namespace {
@@ -22,6 +24,43 @@ absl::Status WithNode(const absl::Status& s, const Node& node) {
                                              "): ", s.message()));
 }
 
+// Rounds of ProfileSteps per step; the median round is reported.
+constexpr int kProfileRounds = 5;
+
+inline void DestroyGraphExec(cudaGraphExec_t g) { cudaGraphExecDestroy(g); }
+using GraphExec = cuda::Owned<cudaGraphExec_t, DestroyGraphExec>;
+
+// Captures what `enqueue` queues on `stream` into an instantiated CUDA graph.
+// Unimplemented with the reason when capture or instantiation fails; the
+// stream is out of capture mode on every path.
+absl::StatusOr<GraphExec> CaptureGraph(cudaStream_t stream,
+                                       const std::function<absl::Status()>& enqueue) {
+  SF_CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  const absl::Status queued = enqueue();
+  cudaGraph_t graph = nullptr;
+  const cudaError_t ended = cudaStreamEndCapture(stream, &graph);
+  (void)cudaGetLastError();  // a failed capture leaves a non-sticky error behind
+  if (!queued.ok() || ended != cudaSuccess || graph == nullptr) {
+    if (graph != nullptr) cudaGraphDestroy(graph);
+    return absl::UnimplementedError(absl::StrCat(
+        "CUDA graph capture failed: ", queued.ok() ? cudaGetErrorString(ended) : queued.message()));
+  }
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t instantiated = cudaGraphInstantiate(&exec, graph, 0);
+  cudaGraphDestroy(graph);
+  if (instantiated != cudaSuccess) {
+    (void)cudaGetLastError();
+    return absl::UnimplementedError(absl::StrCat("CUDA graph instantiation failed: ",
+                                                 cudaGetErrorString(instantiated)));
+  }
+  return GraphExec(exec);
+}
+
+absl::StatusOr<double> ElapsedUs(const cuda::Event& start, const cuda::Event& end) {
+  SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start, end));
+  return static_cast<double>(ms) * 1000.0;
+}
+
 absl::StatusOr<std::vector<int64_t>> ValueDims(const Value& value) {
   auto concrete = value.shape ? ConcreteDims(*value.shape) : std::nullopt;
   if (!concrete) {
@@ -35,9 +74,11 @@ absl::StatusOr<std::vector<int64_t>> ValueDims(const Value& value) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, const Plan& plan,
-                                                                 int device) {
+                                                                 int device,
+                                                                 const ExecutorOptions& options) {
   auto exec = std::unique_ptr<GpuExecutor>(new GpuExecutor());
   exec->device_ = device;
+  exec->profiling_ = options.profiling;
   const int num_nodes = graph.num_nodes();
   if (static_cast<int>(plan.steps.size()) != num_nodes) {
     return absl::InternalError("plan does not match the graph");
@@ -46,6 +87,9 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   SF_ASSIGN_OR_RETURN(exec->stream_, cuda::Stream::Create(device));
   SF_ASSIGN_OR_RETURN(exec->cudnn_, cuda::CudnnHandle::Create(device, exec->stream_.get()));
   SF_ASSIGN_OR_RETURN(exec->cublas_, cuda::CublasHandle::Create(device, exec->stream_.get()));
+  for (cuda::Event& e : exec->events_) {
+    SF_ASSIGN_OR_RETURN(e, cuda::Event::Create(device));
+  }
 
   const GpuPrepareContext ctx{device, exec->cudnn_.get(), kWorkspaceLimit};
   for (int i = 0; i < num_nodes; ++i) {
@@ -112,10 +156,12 @@ absl::Status GpuExecutor::PlanArena() {
     if (value.producer < 0 && !is_input) continue;
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ValueDims(value));
     SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(dims, value.name));
-    const int first = std::max(value.producer, 0);
+    // Profiling: every tensor lives through the whole run, so none shares bytes.
+    const int first = profiling_ ? 0 : std::max(value.producer, 0);
+    const int last = profiling_ ? num_nodes : std::max(last_use[v], first);
     planned.push_back(v);
-    lifetimes.push_back(TensorLifetime{count * static_cast<int64_t>(SizeOf(value.dtype)), first,
-                                       std::max(last_use[v], first)});
+    lifetimes.push_back(
+        TensorLifetime{count * static_cast<int64_t>(SizeOf(value.dtype)), first, last});
   }
   memory_plan_ = PlanMemory(lifetimes, kDeviceAlignment);
   size_t workspace = 0;
@@ -137,13 +183,12 @@ absl::Status GpuExecutor::PlanArena() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Tensor>> GpuExecutor::Run(std::span<const Tensor> inputs) {
+absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
   if (inputs.size() != graph_.inputs().size()) {
     return absl::InvalidArgumentError(absl::StrCat("expected ", graph_.inputs().size(),
                                                    " inputs, got ", inputs.size()));
   }
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
-  cudaStream_t stream = stream_.get();
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Value& value = graph_.value(graph_.inputs()[i]);
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ValueDims(value));
@@ -155,25 +200,31 @@ absl::StatusOr<std::vector<Tensor>> GpuExecutor::Run(std::span<const Tensor> inp
     if (inputs[i].nbytes() > 0) {
       SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(slots_[graph_.inputs()[i]], inputs[i].raw_data(),
                                               inputs[i].nbytes(), cudaMemcpyHostToDevice,
-                                              stream));
+                                              stream_.get()));
     }
   }
-  SF_CUDA_RETURN_IF_ERROR(
-      cudaMemsetAsync(error_flags_, 0, sizeof(int) * host_flags_.size(), stream));
+  return absl::OkStatus();
+}
 
+absl::Status GpuExecutor::EnqueueStep(int i) {
+  const Node& node = graph_.node(i);
   std::vector<const void*> in_ptrs;
   std::vector<void*> out_ptrs;
-  GpuRunContext ctx{stream, cudnn_.get(), cublas_.get(), workspace_, nullptr};
-  for (int i = 0; i < graph_.num_nodes(); ++i) {
-    const Node& node = graph_.node(i);
-    in_ptrs.clear();
-    out_ptrs.clear();
-    for (ValueId in : node.inputs) in_ptrs.push_back(in == kNoValue ? nullptr : slots_[in]);
-    for (ValueId out : node.outputs) out_ptrs.push_back(out == kNoValue ? nullptr : slots_[out]);
-    ctx.error_flag = error_flags_ + i;
-    SF_RETURN_IF_ERROR(WithNode(kernels_[i]->Enqueue(ctx, in_ptrs, out_ptrs), node));
-  }
+  for (ValueId in : node.inputs) in_ptrs.push_back(in == kNoValue ? nullptr : slots_[in]);
+  for (ValueId out : node.outputs) out_ptrs.push_back(out == kNoValue ? nullptr : slots_[out]);
+  const GpuRunContext ctx{stream_.get(), cudnn_.get(), cublas_.get(), workspace_,
+                          error_flags_ + i};
+  return WithNode(kernels_[i]->Enqueue(ctx, in_ptrs, out_ptrs), node);
+}
 
+absl::Status GpuExecutor::EnqueueCompute() {
+  SF_CUDA_RETURN_IF_ERROR(
+      cudaMemsetAsync(error_flags_, 0, sizeof(int) * host_flags_.size(), stream_.get()));
+  for (int i = 0; i < graph_.num_nodes(); ++i) SF_RETURN_IF_ERROR(EnqueueStep(i));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Tensor>> GpuExecutor::EnqueueOutputs() {
   std::vector<Tensor> outputs;
   outputs.reserve(graph_.outputs().size());
   for (ValueId out : graph_.outputs()) {
@@ -182,13 +233,17 @@ absl::StatusOr<std::vector<Tensor>> GpuExecutor::Run(std::span<const Tensor> inp
     SF_ASSIGN_OR_RETURN(Tensor t, Tensor::Create(value.dtype, dims, value.name));
     if (t.nbytes() > 0) {
       SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(t.raw_data(), slots_[out], t.nbytes(),
-                                              cudaMemcpyDeviceToHost, stream));
+                                              cudaMemcpyDeviceToHost, stream_.get()));
     }
     outputs.push_back(std::move(t));
   }
+  return outputs;
+}
+
+absl::Status GpuExecutor::FinishRun() {
   SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(host_flags_.data(), error_flags_,
                                           sizeof(int) * host_flags_.size(),
-                                          cudaMemcpyDeviceToHost, stream));
+                                          cudaMemcpyDeviceToHost, stream_.get()));
   SF_RETURN_IF_ERROR(stream_.Synchronize());
   for (int i = 0; i < graph_.num_nodes(); ++i) {
     if (host_flags_[i] != 0) {
@@ -198,7 +253,108 @@ absl::StatusOr<std::vector<Tensor>> GpuExecutor::Run(std::span<const Tensor> inp
                                                      "): an index is out of range"));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Tensor>> GpuExecutor::Run(std::span<const Tensor> inputs) {
+  SF_RETURN_IF_ERROR(EnqueueInputs(inputs));
+  SF_RETURN_IF_ERROR(EnqueueCompute());
+  SF_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, EnqueueOutputs());
+  SF_RETURN_IF_ERROR(FinishRun());
   return outputs;
+}
+
+absl::StatusOr<RunPhaseTimes> GpuExecutor::TimedRun(std::span<const Tensor> inputs) {
+  cudaStream_t stream = stream_.get();
+  SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
+  SF_RETURN_IF_ERROR(events_[0].Record(stream));
+  SF_RETURN_IF_ERROR(EnqueueInputs(inputs));
+  SF_RETURN_IF_ERROR(events_[1].Record(stream));
+  SF_RETURN_IF_ERROR(EnqueueCompute());
+  SF_RETURN_IF_ERROR(events_[2].Record(stream));
+  SF_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, EnqueueOutputs());
+  SF_RETURN_IF_ERROR(events_[3].Record(stream));
+  SF_RETURN_IF_ERROR(FinishRun());
+  RunPhaseTimes times;
+  SF_ASSIGN_OR_RETURN(times.h2d_us, ElapsedUs(events_[0], events_[1]));
+  SF_ASSIGN_OR_RETURN(times.compute_us, ElapsedUs(events_[1], events_[2]));
+  SF_ASSIGN_OR_RETURN(times.d2h_us, ElapsedUs(events_[2], events_[3]));
+  return times;
+}
+
+absl::StatusOr<std::vector<StepProfile>> GpuExecutor::ProfileSteps(std::span<const Tensor> inputs,
+                                                                   int iters) {
+  if (!profiling_) {
+    return absl::FailedPreconditionError("ProfileSteps needs an executor created for profiling");
+  }
+  if (iters < 1) return absl::InvalidArgumentError("ProfileSteps needs iters >= 1");
+  SF_RETURN_IF_ERROR(EnqueueInputs(inputs));
+  SF_RETURN_IF_ERROR(EnqueueCompute());
+  SF_RETURN_IF_ERROR(FinishRun());
+  cudaStream_t stream = stream_.get();
+  const int per_round = std::max(1, (iters + kProfileRounds - 1) / kProfileRounds);
+  std::vector<StepProfile> profiles(static_cast<size_t>(graph_.num_nodes()));
+  std::vector<double> rounds(kProfileRounds);
+  for (int i = 0; i < graph_.num_nodes(); ++i) {
+    const Node& node = graph_.node(i);
+    StepProfile& p = profiles[i];
+    p.kernel = kernels_[i]->Describe();
+    if (node.op == OpType::kConv && !node.inputs.empty() && node.inputs[0] != kNoValue) {
+      const Value& x = graph_.value(node.inputs[0]);
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ValueDims(x));
+      SF_ASSIGN_OR_RETURN(p.first_input, Tensor::Create(x.dtype, dims, x.name));
+      if (p.first_input.nbytes() > 0) {
+        SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(p.first_input.raw_data(), slots_[node.inputs[0]],
+                                                p.first_input.nbytes(), cudaMemcpyDeviceToHost,
+                                                stream));
+      }
+    }
+    auto enqueue_round = [&]() -> absl::Status {
+      for (int k = 0; k < per_round; ++k) SF_RETURN_IF_ERROR(EnqueueStep(i));
+      return absl::OkStatus();
+    };
+    absl::StatusOr<GraphExec> graph = CaptureGraph(stream, enqueue_round);
+    if (!graph.ok() && graph.status().code() != absl::StatusCode::kUnimplemented) {
+      return graph.status();
+    }
+    for (int r = 0; r < kProfileRounds; ++r) {
+      SF_RETURN_IF_ERROR(events_[0].Record(stream));
+      if (graph.ok()) {
+        SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph->get(), stream));
+      } else {
+        SF_RETURN_IF_ERROR(enqueue_round());
+      }
+      SF_RETURN_IF_ERROR(events_[1].Record(stream));
+      SF_ASSIGN_OR_RETURN(double us, ElapsedUs(events_[0], events_[1]));
+      rounds[r] = us / per_round;
+    }
+    std::sort(rounds.begin(), rounds.end());
+    p.median_us = Percentile(rounds, 0.5);
+    p.min_us = rounds.front();
+    p.iters = per_round * kProfileRounds;
+  }
+  SF_RETURN_IF_ERROR(FinishRun());
+  return profiles;
+}
+
+absl::StatusOr<std::vector<double>> GpuExecutor::GraphReplayMicroseconds(
+    std::span<const Tensor> inputs, int warmup, int iters) {
+  cudaStream_t stream = stream_.get();
+  SF_RETURN_IF_ERROR(EnqueueInputs(inputs));
+  SF_RETURN_IF_ERROR(stream_.Synchronize());
+  SF_ASSIGN_OR_RETURN(GraphExec graph, CaptureGraph(stream, [&] { return EnqueueCompute(); }));
+  for (int k = 0; k < warmup; ++k) SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph.get(), stream));
+  std::vector<double> us;
+  us.reserve(static_cast<size_t>(std::max(iters, 0)));
+  for (int k = 0; k < iters; ++k) {
+    SF_RETURN_IF_ERROR(events_[0].Record(stream));
+    SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph.get(), stream));
+    SF_RETURN_IF_ERROR(events_[1].Record(stream));
+    SF_ASSIGN_OR_RETURN(double t, ElapsedUs(events_[0], events_[1]));
+    us.push_back(t);
+  }
+  SF_RETURN_IF_ERROR(FinishRun());
+  return us;
 }
 
 std::vector<std::string> GpuExecutor::KernelDescriptions() const {

@@ -12,6 +12,7 @@
 #ifndef SF_RUNTIME_GPU_GPU_EXECUTOR_H_
 #define SF_RUNTIME_GPU_GPU_EXECUTOR_H_
 
+#include <array>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,7 +34,8 @@ class GpuExecutor : public Executor {
   // step; `device` is a CUDA ordinal (cuda::ResolveDevice). Errors name the node:
   // Unimplemented "node 'X': op Y has no CUDA kernel yet" for an unsupported op.
   static absl::StatusOr<std::unique_ptr<GpuExecutor>> Create(Graph graph, const Plan& plan,
-                                                             int device);
+                                                             int device,
+                                                             const ExecutorOptions& options = {});
 
   // `inputs` in graph.inputs() order, with exactly the prepared dtypes and dims
   // (host tensors). Returns host copies of the graph outputs.
@@ -48,11 +50,31 @@ class GpuExecutor : public Executor {
   // What each kernel's Prepare chose, indexed like the plan steps.
   std::vector<std::string> KernelDescriptions() const;
 
+  // Timed with CUDA events on the executor's stream.
+  absl::StatusOr<RunPhaseTimes> TimedRun(std::span<const Tensor> inputs) override;
+  // Each step's `iters` executions are batched (kProfileRounds rounds between
+  // two events each, captured as a CUDA graph when capture works so that
+  // launch overhead is not measured as kernel time); median over the rounds.
+  absl::StatusOr<std::vector<StepProfile>> ProfileSteps(std::span<const Tensor> inputs,
+                                                        int iters) override;
+  absl::StatusOr<std::vector<double>> GraphReplayMicroseconds(std::span<const Tensor> inputs,
+                                                              int warmup, int iters) override;
+
  private:
   GpuExecutor() = default;
   absl::Status UploadConstants();
   absl::Status PlanArena();
+  // The phases of Run, all queued on stream_: input copies; error-flag reset
+  // and every step; output copies; then FinishRun synchronises and checks the
+  // error flags.
+  absl::Status EnqueueInputs(std::span<const Tensor> inputs);
+  absl::Status EnqueueStep(int i);
+  absl::Status EnqueueCompute();
+  absl::StatusOr<std::vector<Tensor>> EnqueueOutputs();
+  absl::Status FinishRun();
 
+  bool profiling_ = false;
+  std::array<cuda::Event, 4> events_;  // timing marks of TimedRun and the profilers
   Graph graph_;
   int device_ = 0;
   cuda::Stream stream_;

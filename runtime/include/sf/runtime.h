@@ -10,6 +10,7 @@
 #define SF_RUNTIME_H_
 
 #include "absl/strings/string_view.h"
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "graph/tensor.h"
+#include "runtime/conv_occupancy.h"
 #include "runtime/plan.h"
 
 namespace sf {
@@ -45,6 +47,37 @@ struct NodeTiming {
   double microseconds = 0;  // host wall time of the node in the last Run
 };
 
+// Repeated runs on the same inputs (Runtime::TimeRuns). Microseconds, one
+// entry per timed run, in run order.
+struct RunTimings {
+  std::string clock;               // "cuda_events" or "steady_clock" (CPU)
+  std::vector<double> compute_us;  // first kernel to last (inputs already on the device)
+  std::vector<double> h2d_us;      // input copies host -> device (0 on the CPU)
+  std::vector<double> d2h_us;      // output copies device -> host (CPU: out of the arena)
+  // The compute of one run captured as a CUDA graph, one entry per replay;
+  // empty when not measured, and then `graph_status` says why.
+  std::vector<double> graph_us;
+  std::string graph_status;
+};
+
+// One plan step timed alone on the real intermediate tensors of a full run
+// (Runtime::ProfileLayers).
+struct LayerProfile {
+  std::string name;
+  OpType op = OpType::kIdentity;
+  std::string kernel;         // "sparse" / "dense", as planned
+  std::string kernel_detail;  // what actually ran ("cudnn IMPLICIT_GEMM ...", "cpu dense")
+  int block = 0;
+  ValueClass input_class = ValueClass::kDense;
+  std::vector<int64_t> input_dims, output_dims;
+  std::array<int64_t, 2> kernel_hw{0, 0}, stride{0, 0};  // Conv only
+  double median_us = 0, min_us = 0;  // per execution of the step
+  int iters = 0;                     // executions timed
+  // Conv with a float32 NCHW input: occupancy of that input; -1 / empty otherwise.
+  double element_density = -1;
+  std::vector<TileOccupancy> tiles;  // at kOccupancyBlocks and the planned block
+};
+
 class Runtime {
  public:
   ~Runtime();
@@ -64,6 +97,9 @@ class Runtime {
   const std::vector<TensorInfo>& OutputInfo() const;
   // The resolved device ("cpu", "cuda:0").
   const std::string& device() const;
+  // The `steps` (T) attribute of the first spiking neuron in topological
+  // order; 0 when the model has none. A batch of N samples is T*N rows.
+  int64_t NeuronSteps() const;
 
   // The plan for the given input shapes (name -> dims). Missing inputs use the
   // model's declared shape with symbolic dims set to 1.
@@ -76,6 +112,19 @@ class Runtime {
 
   // Per-node timing of the last successful Run, in plan order (empty before one).
   std::vector<NodeTiming> LastProfile() const;
+
+  // Benchmarking. Inputs as for Run (and the same prepared plan). TimeRuns does
+  // `warmup` untimed runs, then `iters` timed ones (CUDA events on a GPU,
+  // steady_clock on the CPU), then, on a GPU, `iters` replays of a CUDA graph
+  // of the compute. InvalidArgument for warmup < 0 or iters < 1.
+  absl::StatusOr<RunTimings> TimeRuns(const std::map<std::string, Tensor>& inputs, int warmup,
+                                      int iters);
+  // Runs the model once with a profiling executor (every tensor in its own
+  // memory, created for this call and freed after it: needs the sum of all
+  // tensor sizes), then times every step alone `iters` times on its real
+  // inputs and measures each Conv input's occupancy. Per step, in plan order.
+  absl::StatusOr<std::vector<LayerProfile>> ProfileLayers(
+      const std::map<std::string, Tensor>& inputs, int iters);
 
  private:
   struct Impl;

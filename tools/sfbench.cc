@@ -1,0 +1,294 @@
+// sfbench: the SparseFlow plan against an all-cuDNN plan of the same model, at
+// the same precision and layout, in one process: whole-model latency (CUDA
+// events; CUDA-graph replay where capture works), copies, cold start, and one
+// row per conv with the occupancy of its real input and both kernels' times.
+// Contract: ../shared/spec/cli-and-plan.md. Exit 0 ok, 2 usage error, 1 failure;
+// failures print one line starting with "error:" on stderr.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <iostream>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "graph/status.h"
+#include "runtime/file_util.h"
+#include "runtime/npy.h"
+#include "runtime/version.h"
+#include "sf/runtime.h"
+#include "spdlog/spdlog.h"
+#include "tools/bench_report.h"
+#include "tools/cli_args.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: sfbench MODEL.onnx [--input FILE.npy | --input NAME=FILE.npy ...]\n"
+    "               [--device cuda|cuda:N|cpu] [--warmup N] [--iters N] [--duration S]\n"
+    "               [--layer-iters N] [--no-layers] [--steps T] [--precision fp32|fp16]\n"
+    "               [--json FILE] [--csv FILE] [--export-profile FILE]\n"
+    "               [-v|--verbose] [--version] [--help]\n"
+    "  Without --input, every input is uniform [0,1) noise (seed 0): timings are valid,\n"
+    "  densities are not those of real data.\n";
+
+// Most runs one measurement may ask for (--iters, or --duration's estimate).
+constexpr int64_t kMaxIters = 1000000;
+
+struct Flags {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::string device = "cuda";
+  std::string precision = "fp32";
+  int warmup = 20;
+  int iters = 200;
+  double duration_s = 0;
+  int layer_iters = 50;
+  bool layers = true;
+  int64_t steps = -1;  // -1: from the model's first neuron
+  std::string json, csv, profile;
+  bool verbose = false;
+};
+
+absl::StatusOr<int64_t> ParseCount(const std::string& flag, const std::string& text,
+                                   int64_t min) {
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(text, &v) || v < min || v > kMaxIters) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, " must be an integer in ", min, "..",
+                                                   kMaxIters, ", not '", text, "'"));
+  }
+  return v;
+}
+
+absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
+  sf::tools::ArgReader args(argc, argv);
+  Flags f;
+  while (!args.done()) {
+    std::string value;
+    if (args.Flag("--input", &value)) {
+      f.inputs.push_back(value);
+    } else if (args.Flag("--device", &value)) {
+      f.device = value;
+    } else if (args.Flag("--precision", &value)) {
+      if (value != "fp32" && value != "fp16") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--precision must be fp32 or fp16, not '", value, "'"));
+      }
+      f.precision = value;
+    } else if (args.Flag("--warmup", &value)) {
+      SF_ASSIGN_OR_RETURN(int64_t v, ParseCount("--warmup", value, 0));
+      f.warmup = static_cast<int>(v);
+    } else if (args.Flag("--iters", &value)) {
+      SF_ASSIGN_OR_RETURN(int64_t v, ParseCount("--iters", value, 1));
+      f.iters = static_cast<int>(v);
+    } else if (args.Flag("--layer-iters", &value)) {
+      SF_ASSIGN_OR_RETURN(int64_t v, ParseCount("--layer-iters", value, 1));
+      f.layer_iters = static_cast<int>(v);
+    } else if (args.Flag("--steps", &value)) {
+      SF_ASSIGN_OR_RETURN(f.steps, ParseCount("--steps", value, 1));
+    } else if (args.Flag("--duration", &value)) {
+      if (!absl::SimpleAtod(value, &f.duration_s) || !std::isfinite(f.duration_s) ||
+          f.duration_s <= 0 || f.duration_s > 3600) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--duration must be seconds in (0, 3600], not '", value, "'"));
+      }
+    } else if (args.Flag("--json", &value)) {
+      f.json = value;
+    } else if (args.Flag("--csv", &value)) {
+      f.csv = value;
+    } else if (args.Flag("--export-profile", &value)) {
+      f.profile = value;
+    } else if (args.Switch("--no-layers")) {
+      f.layers = false;
+    } else if (args.Switch("-v") || args.Switch("--verbose")) {
+      f.verbose = true;
+    } else if (args.Positional(&value)) {
+      if (!f.model.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", value, "'"));
+      }
+      f.model = value;
+    } else {
+      SF_RETURN_IF_ERROR(args.status());
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag '", args.current(), "'"));
+    }
+    SF_RETURN_IF_ERROR(args.status());
+  }
+  if (f.model.empty()) return absl::InvalidArgumentError("no model given");
+  return f;
+}
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+void Progress(const std::string& line) {
+  std::cerr << "[sfbench] " << line << "\n";
+}
+
+// Uniform [0,1) float32 noise in the declared shape (symbolic dims = 1).
+absl::StatusOr<sf::Tensor> NoiseInput(const sf::TensorInfo& info, std::mt19937& rng) {
+  if (info.dtype != sf::DataType::kFloat32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("input '", info.name, "' is ", sf::ToString(info.dtype),
+                     ": give it with --input (only float32 inputs can be generated)"));
+  }
+  std::vector<int64_t> dims = info.dims;
+  for (int64_t& d : dims) d = d < 0 ? 1 : d;
+  SF_ASSIGN_OR_RETURN(sf::Tensor t, sf::Tensor::Create(sf::DataType::kFloat32, dims, info.name));
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  for (float& v : t.span<float>()) v = uniform(rng);
+  return t;
+}
+
+// "NAME=FILE" or a bare FILE for a model with one input.
+absl::StatusOr<std::map<std::string, sf::Tensor>> ReadInputs(const Flags& f,
+                                                             const sf::Runtime& rt,
+                                                             std::string* description) {
+  std::map<std::string, sf::Tensor> inputs;
+  for (const std::string& spec : f.inputs) {
+    SF_ASSIGN_OR_RETURN(auto bound, sf::tools::BindFile(spec, rt.InputInfo(), "input"));
+    SF_ASSIGN_OR_RETURN(sf::Tensor t, sf::ReadNpy(bound.second));
+    if (!inputs.emplace(bound.first, std::move(t)).second) {
+      return absl::InvalidArgumentError(absl::StrCat("input '", bound.first, "' given twice"));
+    }
+  }
+  *description = f.inputs.empty() ? "uniform[0,1) noise (seed 0)" : absl::StrJoin(f.inputs, " ");
+  std::mt19937 rng(0);
+  for (const sf::TensorInfo& info : rt.InputInfo()) {
+    if (inputs.contains(info.name)) continue;
+    if (!f.inputs.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("no --input for model input '", info.name, "'"));
+    }
+    SF_ASSIGN_OR_RETURN(sf::Tensor t, NoiseInput(info, rng));
+    inputs.emplace(info.name, std::move(t));
+  }
+  return inputs;
+}
+
+// Loads one plan of the model, runs it once cold, and times it. Returns the
+// runtime (for its device and T).
+absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::SparseMode mode, const std::string& label,
+                       std::map<std::string, sf::Tensor>* inputs, std::string* input_description,
+                       int* iters, sf::tools::PlanBench* bench) {
+  bench->label = label;
+  sf::Options options;
+  options.device = f.device;
+  options.sparse = mode;
+  auto start = std::chrono::steady_clock::now();
+  SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt, sf::Runtime::Load(f.model, options));
+  bench->load_ms = MsSince(start);
+  if (inputs->empty()) {
+    SF_ASSIGN_OR_RETURN(*inputs, ReadInputs(f, *rt, input_description));
+  }
+  start = std::chrono::steady_clock::now();
+  SF_RETURN_IF_ERROR(rt->Run(*inputs).status());
+  bench->first_run_ms = MsSince(start);
+  if (f.duration_s > 0 && *iters == f.iters) {
+    SF_ASSIGN_OR_RETURN(sf::RunTimings probe, rt->TimeRuns(*inputs, f.warmup, 3));
+    double per_run_us = 0;
+    for (size_t i = 0; i < probe.compute_us.size(); ++i) {
+      per_run_us += (probe.compute_us[i] + probe.h2d_us[i] + probe.d2h_us[i]) / 3;
+    }
+    const double wanted = f.duration_s * 1e6 / std::max(per_run_us, 1.0);
+    *iters = static_cast<int>(std::clamp<double>(wanted, f.iters, kMaxIters));
+  }
+  Progress(absl::StrCat(label, " plan: ", f.warmup, " warm-up + ", *iters, " timed runs on ",
+                           rt->device()));
+  SF_ASSIGN_OR_RETURN(bench->runs, rt->TimeRuns(*inputs, f.warmup, *iters));
+  sf::tools::SummarizeRuns(*bench);
+  if (f.layers) {
+    Progress(absl::StrCat(label, " plan: timing each step alone (", f.layer_iters, "x)"));
+    SF_ASSIGN_OR_RETURN(bench->layers, rt->ProfileLayers(*inputs, f.layer_iters));
+  }
+  return rt;
+}
+
+// Both plans, then the facts of the run.
+absl::Status Bench(const Flags& f, sf::tools::BenchReport* report) {
+  report->model = f.model;
+  report->precision = f.precision;
+  report->warmup = f.warmup;
+  report->layer_iters = f.layers ? f.layer_iters : 0;
+  std::map<std::string, sf::Tensor> inputs;
+  int iters = f.iters;
+  SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt,
+                      BenchPlan(f, sf::SparseMode::kAuto, "sparseflow", &inputs, &report->input,
+                                &iters, &report->sparse));
+  report->device = rt->device();
+  const int64_t model_steps = rt->NeuronSteps();
+  const sf::Tensor& first = inputs.at(rt->InputInfo().front().name);
+  rt.reset();  // free its device memory before the dense plan loads
+  SF_RETURN_IF_ERROR(BenchPlan(f, sf::SparseMode::kOff, "dense", &inputs, &report->input, &iters,
+                               &report->dense)
+                         .status());
+  report->iters = iters;
+  report->input_dims = first.dims();
+  const int64_t rows = first.rank() > 0 ? first.dim(0) : 1;
+  const int64_t steps = f.steps > 0 ? f.steps : model_steps;
+  report->steps = steps > 0 && rows % steps == 0 ? steps : 0;
+  report->samples = report->steps > 0 ? rows / report->steps : rows;
+  return absl::OkStatus();
+}
+
+int Fail(const absl::Status& s) {
+  std::cerr << "error: " << s.message() << "\n";
+  return 1;
+}
+
+int Main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (a == "--version") {
+      std::cout << "sfbench " << sf::VersionString() << "\n";
+      return 0;
+    }
+  }
+  absl::StatusOr<Flags> flags = ParseFlags(argc, argv);
+  if (!flags.ok()) {
+    std::cerr << "error: " << flags.status().message() << "\n" << kUsage;
+    return 2;
+  }
+  spdlog::set_level(flags->verbose ? spdlog::level::debug : spdlog::level::warn);
+  if (flags->precision == "fp16") {
+    return Fail(absl::UnimplementedError(
+        "fp16 is not supported by this build yet (the CUDA backend runs float32 only)"));
+  }
+
+  sf::tools::BenchReport report;
+  absl::Status s = Bench(*flags, &report);
+  if (!s.ok()) return Fail(s);
+  std::cout << sf::tools::FormatConsole(report);
+  for (const std::string& w : sf::tools::VariationWarnings(report)) std::cerr << w << "\n";
+  const std::pair<const std::string*, std::string> files[] = {
+      {&flags->json, flags->json.empty() ? "" : sf::tools::FormatJson(report)},
+      {&flags->csv, flags->csv.empty() ? "" : sf::tools::FormatCsv(report)},
+      {&flags->profile, flags->profile.empty() ? "" : sf::tools::FormatProfileJson(report)}};
+  for (const auto& [path, text] : files) {
+    if (path->empty()) continue;
+    absl::Status w = sf::WriteFileAtomically(*path, text);
+    if (!w.ok()) return Fail(w);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "error: internal failure: " << e.what() << "\n";
+    return 1;
+  }
+}
