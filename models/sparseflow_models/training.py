@@ -18,6 +18,11 @@ def evaluate(model, x, batch=500, device="cpu"):
 
 def firing_rates(model, x, batch=500, device="cpu"):
   """{neuron module name: mean spike rate over x}, measured with forward hooks."""
+  return evaluate_with_rates(model, x, batch, device)[1]
+
+
+def evaluate_with_rates(model, x, batch=500, device="cpu"):
+  """(evaluate(model, x), firing_rates(model, x)) in one pass."""
   sums, counts = {}, {}
 
   def hook(name):
@@ -29,11 +34,11 @@ def firing_rates(model, x, batch=500, device="cpu"):
   handles = [m.register_forward_hook(hook(n)) for n, m in model.named_modules()
              if isinstance(m, neurons.BaseNode)]
   try:
-    evaluate(model, x, batch, device)
+    logits = evaluate(model, x, batch, device)
   finally:
     for h in handles:
       h.remove()
-  return {n: sums[n] / counts[n] for n in sums}
+  return logits, {n: sums[n] / counts[n] for n in sums}
 
 
 def min_margins(model, x, steps):

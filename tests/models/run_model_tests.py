@@ -4,15 +4,26 @@
     run_model_tests.py SFRUN WORK_DIR zoo [--only SUBSTRING[,SUBSTRING...]]
         exports models/make_test_models.py's cases into WORK_DIR/models, runs
         each through sfrun and compares with PyTorch's output (needs torch).
-    run_model_tests.py SFRUN WORK_DIR golden
-        runs the shipped models/fmnist_snn/model.onnx on its test_input.npy and
-        compares with expected_logits.npy (numpy only).
+    run_model_tests.py - WORK_DIR export-resnet
+        rebuilds WORK_DIR/{spiking,sew}_resnet18.onnx from the packed float16
+        weights in models/resnet18_fmnist (models/pack_weights.py; needs torch).
+    run_model_tests.py SFRUN WORK_DIR golden [--only NAME[,NAME...]] [--onnx-dir DIR]
+        runs shipped golden models (GOLDEN below: fmnist, events,
+        spiking_resnet18, sew_resnet18; the ResNets' ONNX from DIR, as
+        export-resnet writes it) on their test input and compares with their
+        expected logits (numpy only).
     run_model_tests.py SFRUN WORK_DIR accuracy [--data DIR]
         runs the first 1000 Fashion-MNIST test images through sfrun; the
         accuracy must be within 0.1% of PyTorch's (metrics.json, numpy only).
+    run_model_tests.py SFRUN WORK_DIR plan --onnx-dir DIR
+        sfrun --plan-only --plan-json on DIR/spiking_resnet18.onnx: the stem conv
+        (it reads the model input) is dense, every other conv is planned sparse
+        with the block edge of the default rule on its input H (block 0: dense).
 
 SFRUN "-" runs the models with tests/models/onnx_reference.py (a numpy
 interpreter) instead: that checks the exported graphs themselves, without sfrun.
+With a real SFRUN every model runs twice, `--sparse on` and `--sparse off`, and
+the two outputs must be bit-identical (the CPU block-sparse conv is exact).
 
 Logits match when |out - expected| <= 1e-4 + 1e-4 * |expected|. Spikes match
 exactly, except where the mask (membrane within 1e-5 of threshold) allows.
@@ -35,11 +46,26 @@ except ImportError:
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODELS = os.path.join(ROOT, "models")
 FMNIST = os.path.join(MODELS, "fmnist_snn")
+RESNET = os.path.join(MODELS, "resnet18_fmnist")
+EVENTS = os.path.join(MODELS, "events")
+RESNET_ARCHS = ("spiking_resnet18", "sew_resnet18")
+# name -> (model.onnx (None: ONNX_DIR/name.onnx), test input, expected logits, labels)
+GOLDEN = {
+    "fmnist": (os.path.join(FMNIST, "model.onnx"), os.path.join(FMNIST, "test_input.npy"),
+               os.path.join(FMNIST, "expected_logits.npy"), os.path.join(FMNIST, "test_labels.npy")),
+    "events": (os.path.join(EVENTS, "model.onnx"), os.path.join(EVENTS, "test_input.npy"),
+               os.path.join(EVENTS, "expected_logits.npy"), os.path.join(EVENTS, "test_labels.npy")),
+    **{arch: (None, os.path.join(RESNET, "test_input.npy"),
+              os.path.join(RESNET, f"expected_logits_{arch}.npy"),
+              os.path.join(RESNET, "test_labels.npy")) for arch in RESNET_ARCHS},
+}
+# (smallest input H, block edge), first match wins: cli-and-plan.md's default rule.
+BLOCK_RULE = ((32, 16), (16, 8), (8, 4), (0, 0))
 ATOL = RTOL = 1e-4
 SKIP = 77
 
 
-def sfrun(binary, model, inputs, output, timeout=600):
+def sfrun(binary, model, inputs, output, extra=(), timeout=600):
   """Runs sfrun; inputs {name: file} (one input: bound without a name)."""
   cmd = [binary, model]
   if len(inputs) == 1:
@@ -47,11 +73,24 @@ def sfrun(binary, model, inputs, output, timeout=600):
   else:
     for name, path in inputs.items():
       cmd += ["--input", f"{name}={path}"]
-  cmd += ["--output", output, "--device", "cpu"]
+  cmd += ["--output", output, "--device", "cpu", *extra]
   proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
   if proc.returncode != 0:
     raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()}")
   return np.load(output)
+
+
+def sfrun_sparse_on_off(binary, model, inputs, output):
+  """sfrun --sparse on; raises unless --sparse off gives the identical output."""
+  dense_file = os.path.splitext(output)[0] + ".sparse_off.npy"
+  sparse = sfrun(binary, model, inputs, output, ["--sparse", "on"])
+  dense = sfrun(binary, model, inputs, dense_file, ["--sparse", "off"])
+  if sparse.shape != dense.shape or not np.array_equal(sparse, dense, equal_nan=True):
+    diff = (np.abs(sparse.astype(np.float64) - dense).max() if sparse.shape == dense.shape
+            else f"shapes {sparse.shape} vs {dense.shape}")
+    raise RuntimeError(f"{os.path.basename(model)}: --sparse on and --sparse off outputs differ "
+                       f"(max |diff| {diff})")
+  return sparse
 
 
 def compare_logits(out, expected):
@@ -117,7 +156,7 @@ def run_zoo(a, run_model):
 
 
 def sfrun_runner(a):
-  return lambda model, inputs, output: sfrun(a.sfrun, model, inputs, output)
+  return lambda model, inputs, output: sfrun_sparse_on_off(a.sfrun, model, inputs, output)
 
 
 def reference_runner(_a):
@@ -129,17 +168,84 @@ def reference_runner(_a):
 
 def run_golden(a, run_model):
   os.makedirs(a.work_dir, exist_ok=True)
-  out = run_model(os.path.join(FMNIST, "model.onnx"),
-              {"input": os.path.join(FMNIST, "test_input.npy")},
-              os.path.join(a.work_dir, "fmnist_golden.npy"))
-  error = compare_logits(out, np.load(os.path.join(FMNIST, "expected_logits.npy")))
-  labels = np.load(os.path.join(FMNIST, "test_labels.npy"))
-  print(f"predictions {out.argmax(1).tolist()}, labels {labels.tolist()}")
-  if error:
-    print("FAIL fmnist golden:", error)
-    return 1
-  print("ok   fmnist golden")
+  failures = 0
+  names = a.only.split(",") if a.only else ["fmnist"]
+  for name in names:
+    model, test_input, expected, labels = GOLDEN[name]
+    model = model or os.path.join(a.onnx_dir, name + ".onnx")
+    try:
+      out = run_model(model, {"input": test_input}, os.path.join(a.work_dir, f"{name}_golden.npy"))
+      error = compare_logits(out, np.load(expected))
+      print(f"{name}: predictions {out.argmax(1).tolist()}, labels {np.load(labels).tolist()}")
+    except (RuntimeError, subprocess.TimeoutExpired, ValueError, OSError) as e:
+      error = str(e)
+    print(f"{'FAIL' if error else 'ok  '} {name} golden" + (f": {error}" if error else ""),
+          flush=True)
+    failures += bool(error)
+  return 1 if failures else 0
+
+
+def export_resnet(a, _run_model):
+  """Rebuilds the ResNet ONNX files from the packed weights (pack_weights.to_onnx)."""
+  try:
+    import torch  # pylint: disable=import-outside-toplevel,unused-import
+  except ImportError:
+    print("SKIP: torch is not importable by", sys.executable)
+    return SKIP
+  sys.path.insert(0, MODELS)
+  import pack_weights  # pylint: disable=import-outside-toplevel
+  os.makedirs(a.work_dir, exist_ok=True)
+  for arch in RESNET_ARCHS:
+    path = os.path.join(a.work_dir, arch + ".onnx")
+    pack_weights.to_onnx(arch, os.path.join(RESNET, arch), path)
+    print(f"wrote {path}")
   return 0
+
+
+def planned_block(h):
+  return next(block for min_h, block in BLOCK_RULE if h >= min_h)
+
+
+def check_plan(plan, stem):
+  """Errors of a plan JSON against the rule (stem: the conv that reads the input)."""
+  convs = [n for n in plan["nodes"] if n["op"] == "Conv"]
+  errors = [] if any(n["name"] == stem for n in convs) else [f"stem conv {stem} not in the plan"]
+  for n in convs:
+    block = 0 if n["name"] == stem else planned_block(n["H"])
+    kernel = "sparse" if block else "dense"
+    if n["block"] != block or n["kernel"] != kernel:
+      errors.append(f"{n['name']} (H {n['H']}, input {n['input_class']}): block {n['block']} "
+                    f"kernel {n['kernel']}, want block {block} kernel {kernel}")
+    if n["name"] != stem and n["input_class"] == "dense":
+      errors.append(f"{n['name']}: input_class dense, want binary or zero_preserving")
+  return convs, errors
+
+
+def run_plan(a, _run_model):
+  """sfrun --plan-only --plan-json on the trained Spiking-ResNet18 (see check_plan)."""
+  import onnx  # pylint: disable=import-outside-toplevel
+  model = os.path.join(a.onnx_dir, "spiking_resnet18.onnx")
+  graph = onnx.load(model).graph
+  stem = next(n.name for n in graph.node if n.op_type == "Conv" and graph.input[0].name in n.input)
+  num_convs = sum(n.op_type == "Conv" for n in graph.node)
+  os.makedirs(a.work_dir, exist_ok=True)
+  plan_file = os.path.join(a.work_dir, "spiking_resnet18.plan.json")
+  cmd = [a.sfrun, model, "--input", GOLDEN["spiking_resnet18"][1], "--device", "cpu",
+         "--plan-only", "--plan-json", plan_file]
+  proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+  if proc.returncode != 0:
+    print(f"FAIL: {' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()}")
+    return 1
+  with open(plan_file) as f:
+    convs, errors = check_plan(json.load(f), stem)
+  if len(convs) != num_convs:
+    errors.append(f"plan lists {len(convs)} convs, the model has {num_convs}")
+  for n in convs:
+    print(f"  {n['name']}: H {n['H']} {n['input_class']} block {n['block']} {n['kernel']}")
+  for e in errors:
+    print("FAIL", e)
+  print(f"{'FAIL' if errors else 'ok  '} plan of {len(convs)} convs")
+  return 1 if errors else 0
 
 
 def load_test_images(data_dir, count):
@@ -178,13 +284,16 @@ def main():
                                    formatter_class=argparse.RawTextHelpFormatter)
   parser.add_argument("sfrun")
   parser.add_argument("work_dir")
-  parser.add_argument("test", choices=["zoo", "golden", "accuracy"])
+  parser.add_argument("test", choices=["zoo", "golden", "accuracy", "export-resnet", "plan"])
   parser.add_argument("--only", default="")
+  parser.add_argument("--onnx-dir", default=None, help="where export-resnet wrote the ONNX")
   parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
   a = parser.parse_args()
   try:
     runner = reference_runner(a) if a.sfrun == "-" else sfrun_runner(a)
-    return {"zoo": run_zoo, "golden": run_golden, "accuracy": run_accuracy}[a.test](a, runner)
+    tests = {"zoo": run_zoo, "golden": run_golden, "accuracy": run_accuracy,
+             "export-resnet": export_resnet, "plan": run_plan}
+    return tests[a.test](a, runner)
   except (RuntimeError, subprocess.TimeoutExpired, subprocess.CalledProcessError, OSError) as e:
     print("FAIL:", e, getattr(e, "stderr", "") or "")
     return 1
