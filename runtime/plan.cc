@@ -83,6 +83,7 @@ absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
   Plan plan;
   plan.model = options.model_name;
   plan.device = options.device;
+  plan.sparse_mode = options.sparse;
   plan.steps.reserve(graph.num_nodes());
   auto choice = choices.begin();
   for (int i = 0; i < graph.num_nodes(); ++i) {

@@ -47,6 +47,9 @@ struct PlanStep {
 struct Plan {
   std::string model;
   std::string device;
+  // PlanOptions::sparse: kAuto lets a GPU sparse conv time itself against
+  // cuDNN on its first run and keep the faster; kOn always runs sparse.
+  SparseMode sparse_mode = SparseMode::kAuto;
   std::vector<PlanStep> steps;  // topological order, one per node
 };
 

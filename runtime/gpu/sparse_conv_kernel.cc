@@ -1,26 +1,134 @@
 #include "runtime/gpu/sparse_conv_kernel.h"
 
+#include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "cuda/cuda_status.h"
 #include "cuda/kernels/sparse_conv.h"
 #include "cuda/resources.h"
 #include "graph/status.h"
 #include "runtime/cpu/conv.h"
 #include "runtime/cpu/kernel_util.h"
+#include "runtime/gpu/gpu_kernel_factories.h"
 
 namespace sf {
 namespace {
 
+// Timed runs per path when kAuto measures (after one warm-up run each); the
+// median decides.
+constexpr int kTimingReps = 5;
+
+// kAuto runs cuDNN without timing sparse on these shapes. Measured on an H200
+// (FP32 NCHW, batch 64, ResNet18 shapes, /tmp/sparse_bench_v1.txt of the
+// sparse_conv_bench): 1x1 stride-2 shortcuts took 21-26 us in cuDNN and
+// 127-575 us sparse, 0.04-0.17x at every density from 1% to 30%, uniform or
+// clustered: the prescan alone reads more than cuDNN's whole GEMM costs.
+struct NeverSparseRule {
+  int ksize;
+  int stride;
+  const char* why;
+};
+constexpr std::array<NeverSparseRule, 1> kNeverSparseRule = {{
+    {1, 2, "1x1 stride 2: sparse measured 0.04-0.17x of cuDNN at 1-30% density"},
+}};
+
+const NeverSparseRule* FindNeverSparseRule(const cuda::SparseConvShape& s) {
+  for (const NeverSparseRule& r : kNeverSparseRule) {
+    if (r.ksize == s.ksize && r.stride == s.stride) return &r;
+  }
+  return nullptr;
+}
+
+enum class Path { kUndecided, kSparse, kDense };
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
 class SparseConvGpuKernel : public GpuKernel {
  public:
-  SparseConvGpuKernel(int block, ValueClass input_class)
-      : block_(block), binary_(input_class == ValueClass::kBinary) {}
+  SparseConvGpuKernel(int block, ValueClass input_class, SparseMode mode)
+      : block_(block), binary_(input_class == ValueClass::kBinary), mode_(mode) {}
 
   absl::Status Prepare(const Graph& graph, const Node& node,
                        const GpuPrepareContext& ctx) override {
+    SF_RETURN_IF_ERROR(PrepareSparse(graph, node, ctx));
+    if (mode_ == SparseMode::kOn) {
+      path_ = Path::kSparse;
+      reason_ = "sparse mode on";
+      return absl::OkStatus();
+    }
+    dense_ = MakeGpuConvKernel(OpType::kConv);
+    if (absl::Status s = dense_->Prepare(graph, node, ctx); !s.ok()) {
+      if (mode_ == SparseMode::kOff) return s;
+      dense_.reset();
+      path_ = Path::kSparse;
+      reason_ = absl::StrCat("cudnn cannot run it: ", s.message());
+      return absl::OkStatus();
+    }
+    if (mode_ == SparseMode::kOff) {
+      path_ = Path::kDense;
+      reason_ = "sparse mode off";
+    } else if (const NeverSparseRule* rule = FindNeverSparseRule(shape_); rule != nullptr) {
+      path_ = Path::kDense;
+      reason_ = absl::StrCat("static rule, ", rule->why);
+    } else {
+      SF_ASSIGN_OR_RETURN(start_, cuda::Event::Create(ctx.device));
+      SF_ASSIGN_OR_RETURN(end_, cuda::Event::Create(ctx.device));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    if (path_ == Path::kUndecided) {
+      cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+      SF_CUDA_RETURN_IF_ERROR(cudaStreamIsCapturing(ctx.stream, &capture));
+      if (capture != cudaStreamCaptureStatusNone) return dense_->Enqueue(ctx, in, out);
+      return Measure(ctx, in, out);
+    }
+    return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
+  }
+
+  size_t workspace_bytes() const override {
+    const size_t sparse = cuda::SparseConvWorkspaceBytes(shape_);
+    return dense_ != nullptr ? std::max(sparse, dense_->workspace_bytes()) : sparse;
+  }
+
+  std::string Describe() const override {
+    std::string out = absl::StrCat("cuda sparse tile ", shape_.tile, " ",
+                                   binary_ ? "binary" : "values", " (",
+                                   cuda::kSparseConvChannelGroup, "-channel groups; ");
+    switch (path_) {
+      case Path::kUndecided:
+        absl::StrAppend(&out, "auto: sparse vs cudnn timed on the first run)");
+        break;
+      case Path::kSparse:
+      case Path::kDense: {
+        const bool sparse = path_ == Path::kSparse;
+        absl::StrAppend(&out, "chosen: ", sparse ? "sparse" : dense_->Describe());
+        if (sparse_us_ > 0 && dense_us_ > 0) {
+          const double ratio = sparse ? dense_us_ / sparse_us_ : sparse_us_ / dense_us_;
+          absl::StrAppend(&out, absl::StrFormat(", %.2fx faster: sparse %.1f us, cudnn %.1f us",
+                                                ratio, sparse_us_, dense_us_));
+        } else {
+          absl::StrAppend(&out, ", ", reason_);
+        }
+        absl::StrAppend(&out, ")");
+        break;
+      }
+    }
+    return out;
+  }
+
+ private:
+  absl::Status PrepareSparse(const Graph& graph, const Node& node,
+                             const GpuPrepareContext& ctx) {
     if (block_ < 1) return NodeError(node, "sparse conv block must be >= 1, got ", block_);
     SF_ASSIGN_OR_RETURN(Conv2dParams p, GetConv2dParams(graph, node));
     for (int i = 0; i < static_cast<int>(node.inputs.size()); ++i) {
@@ -67,8 +175,8 @@ class SparseConvGpuKernel : public GpuKernel {
     return absl::OkStatus();
   }
 
-  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
-                       std::span<void* const> out) override {
+  absl::Status EnqueueSparse(const GpuRunContext& ctx, std::span<const void* const> in,
+                             std::span<void* const> out) {
     const float* bias = in.size() > 2 ? static_cast<const float*>(in[2]) : nullptr;
     SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConv(
         shape_, static_cast<const float*>(in[0]), static_cast<const float*>(weights_.data()), bias,
@@ -76,24 +184,52 @@ class SparseConvGpuKernel : public GpuKernel {
     return absl::OkStatus();
   }
 
-  size_t workspace_bytes() const override { return cuda::SparseConvWorkspaceBytes(shape_); }
-
-  std::string Describe() const override {
-    return absl::StrCat("cuda sparse tile ", shape_.tile, " ", binary_ ? "binary" : "values", " (",
-                        cuda::kSparseConvChannelGroup, "-channel groups)");
+  // Microseconds of one run of `path` on the stream (synchronises it).
+  absl::StatusOr<double> TimeOnce(Path path, const GpuRunContext& ctx,
+                                  std::span<const void* const> in, std::span<void* const> out) {
+    SF_RETURN_IF_ERROR(start_.Record(ctx.stream));
+    SF_RETURN_IF_ERROR(path == Path::kSparse ? EnqueueSparse(ctx, in, out)
+                                             : dense_->Enqueue(ctx, in, out));
+    SF_RETURN_IF_ERROR(end_.Record(ctx.stream));
+    SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start_, end_));
+    return static_cast<double>(ms) * 1000.0;
   }
 
- private:
+  // Times both paths on this input (each leaves the same complete output in
+  // out[0]) and keeps the faster; ties go to cuDNN.
+  absl::Status Measure(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) {
+    std::vector<double> sparse, dense;
+    for (int rep = 0; rep <= kTimingReps; ++rep) {
+      SF_ASSIGN_OR_RETURN(double s, TimeOnce(Path::kSparse, ctx, in, out));
+      SF_ASSIGN_OR_RETURN(double d, TimeOnce(Path::kDense, ctx, in, out));
+      if (rep == 0) continue;  // warm-up
+      sparse.push_back(s);
+      dense.push_back(d);
+    }
+    sparse_us_ = Median(std::move(sparse));
+    dense_us_ = Median(std::move(dense));
+    path_ = sparse_us_ < dense_us_ ? Path::kSparse : Path::kDense;
+    return absl::OkStatus();
+  }
+
   int block_;
   bool binary_;
+  SparseMode mode_;
   cuda::SparseConvShape shape_;
-  cuda::DeviceBuffer weights_;  // [c_in][k][k][c_out]
+  cuda::DeviceBuffer weights_;       // [c_in][k][k][c_out]
+  std::unique_ptr<GpuKernel> dense_;  // the cuDNN conv; null when sparse is the only path
+  cuda::Event start_, end_;           // for kAuto's timing
+  Path path_ = Path::kUndecided;
+  std::string reason_;  // why path_ was fixed without timing
+  double sparse_us_ = 0, dense_us_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<GpuKernel> CreateSparseConvGpuKernel(int block, ValueClass input_class) {
-  return std::make_unique<SparseConvGpuKernel>(block, input_class);
+std::unique_ptr<GpuKernel> CreateSparseConvGpuKernel(int block, ValueClass input_class,
+                                                     SparseMode mode) {
+  return std::make_unique<SparseConvGpuKernel>(block, input_class, mode);
 }
 
 }  // namespace sf

@@ -1,12 +1,28 @@
 // The GPU kernel for convs the plan marks "sparse" (runtime/plan.h): the
-// prescan + output-stationary block-sparse conv of cuda/kernels/sparse_conv.h.
+// prescan + output-stationary block-sparse conv of cuda/kernels/sparse_conv.h,
+// with cuDNN (the dense conv kernel of nn_kernels.cc) as the alternative it
+// must never be slower than.
 //
 // Prepare checks the conv is one the sparse kernel runs (float32, group 1,
 // dilation 1, square 3x3 or 1x1, equal strides 1 or 2; any padding), repacks
-// the constant weights once into a device buffer the kernel owns, and sizes
-// the workspace. Enqueue queues the prescan and the conv (no allocation, no
-// synchronisation). The tile edge is the plan's block edge capped at
-// cuda::kSparseConvMaxTile. One thread at a time.
+// the constant weights once into a device buffer the kernel owns, prepares the
+// cuDNN conv too (unless the mode is kOn or cuDNN cannot run the conv, e.g.
+// asymmetric pads) and sizes the workspace for both. The tile edge is the
+// plan's block edge capped at cuda::kSparseConvMaxTile.
+//
+// Which path Enqueue runs, by mode:
+//  - kOn: always sparse.
+//  - kOff: always cuDNN (the executor never builds this kernel for kOff; tests
+//    use it to force the cuDNN path).
+//  - kAuto: a static rule first: shapes where sparse never won on the measured
+//    data run cuDNN without trying (kNeverSparseRule in the .cc). Otherwise the
+//    first Enqueue outside CUDA-graph capture times both paths on the real
+//    input with events (warm-up, then kTimingReps interleaved runs of each,
+//    medians) and keeps the faster for good. That one Enqueue synchronises the
+//    stream (the only Enqueue that does). An Enqueue under capture before the
+//    choice is made runs cuDNN and decides nothing.
+// Describe() reports the choice and the measured times for plan printouts.
+// One thread at a time.
 #ifndef SF_RUNTIME_GPU_SPARSE_CONV_KERNEL_H_
 #define SF_RUNTIME_GPU_SPARSE_CONV_KERNEL_H_
 
@@ -14,13 +30,16 @@
 
 #include "graph/passes/spike_analysis.h"
 #include "runtime/gpu/gpu_kernel.h"
+#include "runtime/plan.h"
 
 namespace sf {
 
 // `block`: the plan's block edge (>= 1, else Prepare fails naming the node);
 // `input_class`: the class of the conv's input; kBinary lets the kernel add
-// weight rows without multiplying (the input must then hold only 0 and 1).
-std::unique_ptr<GpuKernel> CreateSparseConvGpuKernel(int block, ValueClass input_class);
+// weight rows without multiplying (the input must then hold only 0 and 1);
+// `mode`: the plan's SparseMode (Plan::sparse_mode), see above.
+std::unique_ptr<GpuKernel> CreateSparseConvGpuKernel(int block, ValueClass input_class,
+                                                     SparseMode mode = SparseMode::kAuto);
 
 }  // namespace sf
 

@@ -1,7 +1,8 @@
 // The CUDA block-sparse conv (cuda/kernels/sparse_conv.h) against the CPU
 // reference conv (runtime/cpu/conv.h) over many shapes, densities, spike
 // patterns and tile borders, and its dispatch by GpuExecutor for plan steps
-// marked "sparse". GPU tests skip without a GPU; the host helpers run anywhere.
+// marked "sparse", and the kernel's choice between sparse and cuDNN by
+// SparseMode (each path forced, and measured). GPU tests skip without a GPU; the host helpers run anywhere.
 #include "cuda/kernels/sparse_conv.h"
 
 #include <gmock/gmock.h>
@@ -16,6 +17,7 @@
 #include "cuda/cuda_status.h"
 #include "cuda/resources.h"
 #include "runtime/cpu/conv.h"
+#include "runtime/gpu/sparse_conv_kernel.h"
 #include "tests/cuda/gpu_test_util.h"
 #include "tests/testing/status_matchers.h"
 
@@ -323,6 +325,7 @@ TEST(SparseConvGpuTest, ExecutorRunsPlannedSparseConvs) {
     ASSERT_OK_AND_ASSIGN(auto gpu, GpuExecutor::Create(s.graph, s.plan, 0));
     EXPECT_THAT(gpu->KernelDescriptions()[0], HasSubstr("sparse tile 8"));
     ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, gpu->Run(inputs));
+    EXPECT_THAT(gpu->KernelDescriptions()[0], HasSubstr("chosen: "));
     ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, testing::RunCpu(s.graph, inputs));
     const double taps = static_cast<double>(c.c_in * c.k * c.k);
     testing::ExpectClose(got[0], want[0], kRelTol, kRelTol * taps, CaseName(c));
@@ -335,6 +338,159 @@ TEST(SparseConvGpuTest, ExecutorRejectsConvTheSparseKernelCannotRun) {
   SparseGraph s = MakeSparseGraph(Case{1, 4, 12, 12, 4, 3, 1, 2, 2, 2, 2, 0}, "conv_3", 8, 2, rng);
   EXPECT_THAT(GpuExecutor::Create(s.graph, s.plan, 0).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("conv_3")));
+}
+
+// One sparse conv GpuKernel of `mode` prepared for the conv of `s` on its own
+// stream and cuDNN handle, with device copies of the graph's constants.
+class KernelRig {
+ public:
+  static absl::StatusOr<KernelRig> Create(const SparseGraph& s, SparseMode mode) {
+    KernelRig rig;
+    SF_ASSIGN_OR_RETURN(rig.stream_, cuda::Stream::Create(0));
+    SF_ASSIGN_OR_RETURN(rig.cudnn_, cuda::CudnnHandle::Create(0, rig.stream_.get()));
+    rig.kernel_ = CreateSparseConvGpuKernel(s.plan.steps[0].block, ValueClass::kBinary, mode);
+    const Node& node = s.graph.node(0);
+    SF_RETURN_IF_ERROR(
+        rig.kernel_->Prepare(s.graph, node, GpuPrepareContext{0, rig.cudnn_.get(), 256 << 20}));
+    for (int i = 1; i < 3; ++i) {
+      const Tensor& t = *s.graph.value(node.inputs[i]).constant;
+      SF_ASSIGN_OR_RETURN(rig.constants_[i - 1], Upload(std::vector<float>(
+                                                     t.data<float>(),
+                                                     t.data<float>() + t.num_elements())));
+    }
+    SF_ASSIGN_OR_RETURN(rig.workspace_,
+                        cuda::DeviceBuffer::Create(0, std::max<size_t>(
+                                                          rig.kernel_->workspace_bytes(), 1)));
+    return rig;
+  }
+
+  GpuKernel& kernel() { return *kernel_; }
+  cudaStream_t stream() const { return stream_.get(); }
+
+  // Enqueues the kernel on x (device) into y (device); no synchronisation.
+  absl::Status Enqueue(const cuda::DeviceBuffer& x, cuda::DeviceBuffer& y) {
+    const std::vector<const void*> in = {x.data(), constants_[0].data(), constants_[1].data()};
+    const std::vector<void*> out = {y.data()};
+    const GpuRunContext ctx{stream_.get(), cudnn_.get(), nullptr, workspace_.data(), nullptr};
+    return kernel_->Enqueue(ctx, in, out);
+  }
+
+ private:
+  cuda::Stream stream_;
+  cuda::CudnnHandle cudnn_;
+  std::unique_ptr<GpuKernel> kernel_;
+  cuda::DeviceBuffer constants_[2];  // weights [c_out][c_in][k][k], bias [c_out]
+  cuda::DeviceBuffer workspace_;
+};
+
+absl::StatusOr<Tensor> Download(const cuda::DeviceBuffer& y, const Tensor& like) {
+  Tensor t = Tensor::Create(like.dtype(), like.dims()).value();
+  SF_CUDA_RETURN_IF_ERROR(cudaMemcpy(t.raw_data(), y.data(), t.nbytes(), cudaMemcpyDeviceToHost));
+  return t;
+}
+
+struct ModeCase {
+  Case conv;
+  SparseMode mode;
+  const char* chosen;  // what Describe() says after the first run
+};
+
+TEST(SparseConvKernelTest, EveryModeAndChoiceMatchesCpu) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(12);
+  const Case k3s1{2, 24, 20, 20, 32, 3, 1, 1, 1, 1, 1, 0};
+  const Case k3s2{2, 16, 17, 15, 24, 3, 2, 1, 1, 1, 1, 0};
+  const Case k1s2{2, 40, 16, 16, 48, 1, 2, 0, 0, 0, 0, 0};
+  const Case asym{1, 9, 13, 11, 12, 3, 1, 1, 0, 0, 1, 0};  // cuDNN has no asymmetric pads
+  const std::vector<ModeCase> cases = {
+      {k3s1, SparseMode::kOn, "chosen: sparse, sparse mode on"},
+      {k3s1, SparseMode::kOff, "chosen: cudnn"},
+      {k3s1, SparseMode::kAuto, "x faster: sparse "},
+      {k3s2, SparseMode::kOn, "chosen: sparse, sparse mode on"},
+      {k3s2, SparseMode::kOff, "chosen: cudnn"},
+      {k3s2, SparseMode::kAuto, "x faster: sparse "},
+      {k1s2, SparseMode::kOn, "chosen: sparse, sparse mode on"},
+      {k1s2, SparseMode::kOff, "chosen: cudnn"},
+      {k1s2, SparseMode::kAuto, "static rule, 1x1 stride 2"},
+      {asym, SparseMode::kOn, "chosen: sparse, sparse mode on"},
+      {asym, SparseMode::kAuto, "chosen: sparse, cudnn cannot run it"},
+  };
+  for (const ModeCase& mc : cases) {
+    for (double density : {0.0, 0.01, 0.1, 1.0}) {
+      const std::string what = absl::StrCat(CaseName(mc.conv), " mode ", ToString(mc.mode),
+                                            " density ", density);
+      SparseGraph s = MakeSparseGraph(mc.conv, "conv_mode", 8, 1, rng);
+      ASSERT_OK_AND_ASSIGN(KernelRig rig, KernelRig::Create(s, mc.mode));
+      const Conv2dParams p = ParamsOf(mc.conv);
+      Tensor x = Tensor::Create(DataType::kFloat32, {p.n, p.c_in, p.h, p.w}).value();
+      const std::vector<float> spikes = MakeInput(p, density, true, true, rng);
+      std::copy(spikes.begin(), spikes.end(), x.data<float>());
+      ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, testing::RunCpu(s.graph, {x}));
+      ASSERT_OK_AND_ASSIGN(cuda::DeviceBuffer dx, Upload(spikes));
+      ASSERT_OK_AND_ASSIGN(
+          cuda::DeviceBuffer dy,
+          Upload(std::vector<float>(static_cast<size_t>(want[0].num_elements()), std::nanf(""))));
+      const double taps = static_cast<double>(p.c_in * mc.conv.k * mc.conv.k);
+      for (int run = 0; run < 2; ++run) {  // the first run of kAuto measures and chooses
+        ASSERT_OK(rig.Enqueue(dx, dy));
+        ASSERT_EQ(cudaStreamSynchronize(rig.stream()), cudaSuccess);
+        ASSERT_OK_AND_ASSIGN(Tensor got, Download(dy, want[0]));
+        testing::ExpectClose(got, want[0], kRelTol, kRelTol * taps,
+                             absl::StrCat(what, " run ", run));
+        EXPECT_THAT(rig.kernel().Describe(), HasSubstr(mc.chosen)) << what;
+        EXPECT_THAT(rig.kernel().Describe(), HasSubstr("sparse tile 8 binary")) << what;
+      }
+    }
+  }
+}
+
+TEST(SparseConvKernelTest, OffModeFailsWhereCudnnCannotRun) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(13);
+  SparseGraph s = MakeSparseGraph(Case{1, 9, 13, 11, 12, 3, 1, 1, 0, 0, 1, 0}, "conv_7", 8, 1, rng);
+  EXPECT_THAT(KernelRig::Create(s, SparseMode::kOff).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("conv_7")));
+}
+
+// Under CUDA-graph capture an undecided kAuto kernel queues cuDNN and decides
+// nothing; the next uncaptured run measures.
+TEST(SparseConvKernelTest, AutoDoesNotMeasureUnderCapture) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(14);
+  const Case c{2, 16, 16, 16, 16, 3, 1, 1, 1, 1, 1, 0};
+  SparseGraph s = MakeSparseGraph(c, "conv_cap", 8, 1, rng);
+  ASSERT_OK_AND_ASSIGN(KernelRig rig, KernelRig::Create(s, SparseMode::kAuto));
+  const Conv2dParams p = ParamsOf(c);
+  Tensor x = Tensor::Create(DataType::kFloat32, {p.n, p.c_in, p.h, p.w}).value();
+  const std::vector<float> spikes = MakeInput(p, 0.05, true, false, rng);
+  std::copy(spikes.begin(), spikes.end(), x.data<float>());
+  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, testing::RunCpu(s.graph, {x}));
+  ASSERT_OK_AND_ASSIGN(cuda::DeviceBuffer dx, Upload(spikes));
+  ASSERT_OK_AND_ASSIGN(
+      cuda::DeviceBuffer dy,
+      Upload(std::vector<float>(static_cast<size_t>(want[0].num_elements()), std::nanf(""))));
+  const double tol = kRelTol * p.c_in * 9;
+
+  ASSERT_EQ(cudaStreamBeginCapture(rig.stream(), cudaStreamCaptureModeThreadLocal), cudaSuccess);
+  const absl::Status queued = rig.Enqueue(dx, dy);
+  cudaGraph_t graph = nullptr;
+  ASSERT_EQ(cudaStreamEndCapture(rig.stream(), &graph), cudaSuccess);
+  ASSERT_OK(queued);
+  EXPECT_THAT(rig.kernel().Describe(), HasSubstr("auto: sparse vs cudnn timed on the first run"));
+  cudaGraphExec_t exec = nullptr;
+  ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
+  ASSERT_EQ(cudaGraphLaunch(exec, rig.stream()), cudaSuccess);
+  ASSERT_EQ(cudaStreamSynchronize(rig.stream()), cudaSuccess);
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  ASSERT_OK_AND_ASSIGN(Tensor captured, Download(dy, want[0]));
+  testing::ExpectClose(captured, want[0], kRelTol, tol, "captured run");
+
+  ASSERT_OK(rig.Enqueue(dx, dy));
+  ASSERT_EQ(cudaStreamSynchronize(rig.stream()), cudaSuccess);
+  EXPECT_THAT(rig.kernel().Describe(), HasSubstr("x faster: sparse "));
+  ASSERT_OK_AND_ASSIGN(Tensor measured, Download(dy, want[0]));
+  testing::ExpectClose(measured, want[0], kRelTol, tol, "measured run");
 }
 
 }  // namespace
