@@ -3,7 +3,6 @@
 // failures print one line starting with "error:" on stderr.
 #include <cstdio>
 #include <exception>
-#include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
@@ -85,33 +84,15 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
   return f;
 }
 
-// "NAME=FILE" binds a named input/output; a bare FILE (or a spec that is an
-// existing file, so paths may contain '=') binds the model's only one.
+// Binds every --input/--output spec to a model input/output name (see BindFile).
 absl::StatusOr<std::map<std::string, std::string>> BindFiles(
     const std::vector<std::string>& specs, const std::vector<sf::TensorInfo>& infos,
     const char* what) {
   std::map<std::string, std::string> bound;
   for (const std::string& spec : specs) {
-    std::string name, file = spec;
-    const size_t eq = spec.find('=');
-    std::error_code ec;
-    if (eq != std::string::npos && !std::filesystem::exists(spec, ec)) {
-      name = spec.substr(0, eq);
-      file = spec.substr(eq + 1);
-      bool known = false;
-      for (const sf::TensorInfo& info : infos) known |= info.name == name;
-      if (!known) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--", what, " ", spec, ": the model has no ", what, " named '", name, "'"));
-      }
-    } else if (infos.size() != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the model has ", infos.size(), " ", what, "s: use --", what, " NAME=FILE"));
-    } else {
-      name = infos[0].name;
-    }
-    if (!bound.emplace(name, file).second) {
-      return absl::InvalidArgumentError(absl::StrCat(what, " '", name, "' given twice"));
+    SF_ASSIGN_OR_RETURN(auto name_file, sf::tools::BindFile(spec, infos, what));
+    if (!bound.insert(name_file).second) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " '", name_file.first, "' given twice"));
     }
   }
   return bound;

@@ -98,7 +98,7 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
     const PlanStep& step = plan.steps[i];
     std::unique_ptr<GpuKernel> kernel =
         step.kernel == "sparse" && node.op == OpType::kConv && step.block > 0
-            ? CreateSparseConvGpuKernel(step.block, step.input_class)
+            ? CreateSparseConvGpuKernel(step.block, step.input_class, plan.sparse_mode)
             : CreateGpuKernel(node.op);
     if (kernel == nullptr) {
       return absl::UnimplementedError(absl::StrCat("node '", node.name, "': op ",
