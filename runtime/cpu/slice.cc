@@ -55,9 +55,12 @@ class SliceKernel : public CpuKernel {
       if (axis < 0) axis += rank;
       if (seen[axis]) return NodeError(label_, "axis ", axis, " repeats");
       seen[axis] = true;
-      const int64_t s = has_steps ? steps[i] : 1;
-      if (s == 0) return NodeError(label_, "step is 0");
       const int64_t dim = x_dims_[axis];
+      if (has_steps && steps[i] == 0) return NodeError(label_, "step is 0");
+      // A step of more than the dim picks one element, as a step of dim does;
+      // clamping keeps the count and stride arithmetic below from overflowing.
+      const int64_t max_step = std::max<int64_t>(dim, 1);
+      const int64_t s = has_steps ? std::clamp(steps[i], -max_step, max_step) : 1;
       int64_t b = starts[i] < 0 ? starts[i] + dim : starts[i];
       int64_t e = ends[i] < 0 ? ends[i] + dim : ends[i];
       int64_t count;
