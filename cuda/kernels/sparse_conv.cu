@@ -8,12 +8,8 @@ namespace {
 
 constexpr int kGroup = kSparseConvChannelGroup;
 constexpr int kPrescanThreads = 128;
-// Output channels per conv block.
+// Output channels per conv block (one per thread).
 constexpr int kMaxChannelsPerBlock = 64;
-// Output rows of a tile are dealt round-robin to up to this many thread
-// groups, each with one thread per output channel of the block: more warps
-// share a tile's gather without sharing an accumulator.
-constexpr int kMaxRowParts = 4;
 constexpr int kWarp = 32;
 // Counters at the start of the workspace: active tiles, empty tiles, active groups.
 constexpr int kNumCounters = 4;
@@ -40,8 +36,6 @@ int64_t AlignUp(int64_t v, int64_t a) { return CeilDiv(v, a) * a; }
 int ChannelsPerBlock(int64_t c_out) {
   return static_cast<int>(std::min<int64_t>(kMaxChannelsPerBlock, AlignUp(c_out, kWarp)));
 }
-
-int RowParts(int tile) { return std::min(tile, kMaxRowParts); }
 
 __host__ __device__ inline int Span(int tile, int ksize, int stride) {
   return (tile - 1) * stride + ksize;
@@ -72,11 +66,10 @@ Workspace CarveWorkspace(const Geometry& g, void* base) {
                    p + kNumCounters + 2 * static_cast<int64_t>(g.num_tiles)};
 }
 
-// `channels` output channels per block, `threads` threads per block.
-size_t ConvSharedBytes(int tile, int ksize, int stride, int channels, int threads) {
+size_t ConvSharedBytes(int tile, int ksize, int stride, int threads) {
   const int span = Span(tile, ksize, stride);
   const size_t entries = static_cast<size_t>(kGroup) * span * span + threads / kWarp;
-  const size_t acc = static_cast<size_t>(tile) * tile * (channels + 1);
+  const size_t acc = static_cast<size_t>(tile) * tile * (threads + 1);
   return sizeof(float) * acc + (sizeof(int) + sizeof(float)) * entries +
          sizeof(int) * (threads / kWarp);
 }
@@ -156,12 +149,11 @@ __global__ void PrescanKernel(Geometry g, const float* __restrict__ x, Workspace
 }
 
 // Writes value(k_local, oy, ox) for the tile's outputs of channels
-// [k0, k0 + kb), coalesced along output rows.
+// [k0, k0 + blockDim.x), coalesced along output rows.
 template <typename Value>
-__device__ void StoreTile(const Geometry& g, const TileWindow& t, int k0, int kb, float* y,
-                          Value value) {
+__device__ void StoreTile(const Geometry& g, const TileWindow& t, int k0, float* y, Value value) {
   const int pixels = t.th * t.tw;
-  for (int i = threadIdx.x; i < kb * pixels; i += blockDim.x) {
+  for (int i = threadIdx.x; i < blockDim.x * pixels; i += blockDim.x) {
     const int kl = i / pixels, p = i - kl * pixels;
     const int k = k0 + kl;
     if (k >= g.c_out) continue;
@@ -171,30 +163,28 @@ __device__ void StoreTile(const Geometry& g, const TileWindow& t, int k0, int kb
   }
 }
 
-// blockDim.x = kb * (number of row parts); thread (kl, part) owns output
-// channel k0 + kl of the tile rows oy with oy % parts == part.
 template <int kSize, int kStride, bool kBinary>
-__global__ void SparseConvKernel(Geometry g, int kb, const float* __restrict__ x,
+__global__ void SparseConvKernel(Geometry g, const float* __restrict__ x,
                                  const float* __restrict__ w_packed, const float* __restrict__ bias,
                                  float* __restrict__ y, Workspace ws) {
   const int slot = blockIdx.x;
   const int tile_index = ws.work[slot];
   const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
-  const int kl = threadIdx.x % kb;
-  const int part = threadIdx.x / kb, parts = blockDim.x / kb;
+  const int kb = blockDim.x;
+  const int kl = threadIdx.x;
   const int k0 = blockIdx.y * kb;
   const int k = k0 + kl;
   const bool k_valid = k < g.c_out;
 
   if (slot >= ws.counters[0]) {  // empty tile: bias only
-    StoreTile(g, t, k0, kb, y,
+    StoreTile(g, t, k0, y,
               [&](int kl2, int, int) { return bias != nullptr ? bias[k0 + kl2] : 0.0f; });
     return;
   }
 
   extern __shared__ float smem[];
   const int acc_stride = kb + 1;
-  const int warps = blockDim.x / kWarp;
+  const int warps = kb / kWarp;
   const int span = Span(g.tile, kSize, kStride);
   const int capacity = kGroup * span * span + warps;
   float* acc = smem;
@@ -203,11 +193,9 @@ __global__ void SparseConvKernel(Geometry g, int kb, const float* __restrict__ x
   int* warp_count = reinterpret_cast<int*>(vals + capacity);
 
   const float b = k_valid && bias != nullptr ? bias[k] : 0.0f;
-  for (int oy = part; oy < g.tile; oy += parts) {
-    for (int ox = 0; ox < g.tile; ++ox) acc[(oy * g.tile + ox) * acc_stride + kl] = b;
-  }
+  for (int p = 0; p < g.tile * g.tile; ++p) acc[p * acc_stride + kl] = b;
 
-  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int warp = kl / kWarp, lane = kl % kWarp;
   const int rows = max(t.ly1 - t.ly0, 0), cols = max(t.lx1 - t.lx0, 0);
   const int plane = rows * cols;
   const float* image = x + static_cast<int64_t>(t.n) * g.c_in * g.h * g.w;
@@ -258,7 +246,6 @@ __global__ void SparseConvKernel(Geometry g, int kb, const float* __restrict__ x
           const int ty = ly - r;
           if (ty < 0 || ty % kStride != 0 || ty / kStride >= t.th) continue;
           const int oy = ty / kStride;
-          if (oy % parts != part) continue;
 #pragma unroll
           for (int s = 0; s < kSize; ++s) {
             const int tx = lx - s;
@@ -274,7 +261,7 @@ __global__ void SparseConvKernel(Geometry g, int kb, const float* __restrict__ x
     }
     __syncthreads();
   }
-  StoreTile(g, t, k0, kb, y,
+  StoreTile(g, t, k0, y,
             [&](int kl2, int oy, int ox) { return acc[(oy * g.tile + ox) * acc_stride + kl2]; });
 }
 
@@ -284,16 +271,15 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const float* 
                       cudaStream_t stream) {
   PrescanKernel<kSize, kStride>
       <<<g.num_tiles, kPrescanThreads, sizeof(int) * g.num_groups, stream>>>(g, x, ws);
-  const int kb = ChannelsPerBlock(s.c_out);
-  const int threads = kb * RowParts(s.tile);
-  const dim3 grid(g.num_tiles, static_cast<unsigned>(CeilDiv(s.c_out, kb)));
-  const size_t shared = ConvSharedBytes(s.tile, kSize, kStride, kb, threads);
+  const int threads = ChannelsPerBlock(s.c_out);
+  const dim3 grid(g.num_tiles, static_cast<unsigned>(CeilDiv(s.c_out, threads)));
+  const size_t shared = ConvSharedBytes(s.tile, kSize, kStride, threads);
   if (s.binary) {
     SparseConvKernel<kSize, kStride, true>
-        <<<grid, threads, shared, stream>>>(g, kb, x, w_packed, bias, y, ws);
+        <<<grid, threads, shared, stream>>>(g, x, w_packed, bias, y, ws);
   } else {
     SparseConvKernel<kSize, kStride, false>
-        <<<grid, threads, shared, stream>>>(g, kb, x, w_packed, bias, y, ws);
+        <<<grid, threads, shared, stream>>>(g, x, w_packed, bias, y, ws);
   }
   return cudaGetLastError();
 }

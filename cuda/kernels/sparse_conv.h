@@ -14,9 +14,7 @@
 //     inputs of its halo into shared memory and adds, for each of them and
 //     each kernel tap that lands in the tile, the weight row (binary input: no
 //     multiply) or value * weight row (zero-preserving input) to accumulators
-//     in shared memory. A thread owns one output channel of every 4th tile row
-//     (rows dealt round-robin to up to 4 thread groups), so 4x the warps share
-//     a tile's gather and no accumulator is shared.
+//     in shared memory, one output channel per thread.
 //
 // Deterministic: no atomics on outputs; every output is summed in a fixed
 // order (bias, channel groups ascending, non-zeros in scan order), so every
