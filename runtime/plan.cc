@@ -117,6 +117,8 @@ absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
 std::string PlanToJson(const Plan& plan) {
   std::string out = absl::StrCat("{\n  \"model\": ", JsonString(plan.model),
                                  ",\n  \"device\": ", JsonString(plan.device),
+                                 ",\n  \"arena_bytes\": ", plan.arena_bytes,
+                                 ",\n  \"tensor_bytes\": ", plan.tensor_bytes,
                                  ",\n  \"nodes\": [");
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const PlanStep& s = plan.steps[i];
@@ -162,6 +164,12 @@ std::string PlanToTable(const Plan& plan) {
     }
     line.erase(line.find_last_not_of(' ') + 1);
     absl::StrAppend(&out, line, "\n");
+  }
+  if (plan.tensor_bytes > 0) {
+    absl::StrAppendFormat(&out, "memory: arena %d bytes for %d bytes of tensors (%.1f%%)\n",
+                          plan.arena_bytes, plan.tensor_bytes,
+                          100.0 * static_cast<double>(plan.arena_bytes) /
+                              static_cast<double>(plan.tensor_bytes));
   }
   return out;
 }

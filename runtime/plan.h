@@ -51,6 +51,10 @@ struct Plan {
   // cuDNN on its first run and keep the faster; kOn always runs sparse.
   SparseMode sparse_mode = SparseMode::kAuto;
   std::vector<PlanStep> steps;  // topological order, one per node
+  // Filled by the runtime once the executor exists (0 before): the arena that
+  // holds every intermediate, and the sum of their sizes without reuse.
+  int64_t arena_bytes = 0;
+  int64_t tensor_bytes = 0;
 };
 
 // `graph` must be topologically sorted with concrete shapes.

@@ -120,9 +120,10 @@ struct Runtime::Impl {
     auto p = std::make_unique<Prepared>();
     SF_ASSIGN_OR_RETURN(p->plan, BuildPlan(g, MakePlanOptions()));
     SF_ASSIGN_OR_RETURN(p->executor, CreateExecutor(std::move(g), p->plan));
+    p->plan.arena_bytes = p->executor->memory_plan().arena_bytes;
+    p->plan.tensor_bytes = p->executor->memory_plan().total_bytes;
     spdlog::debug("prepared {} for {} input shape(s): arena {} bytes for {} bytes of tensors",
-                  model_name, dims.size(), p->executor->memory_plan().arena_bytes,
-                  p->executor->memory_plan().total_bytes);
+                  model_name, dims.size(), p->plan.arena_bytes, p->plan.tensor_bytes);
     Prepared* raw = p.get();
     prepared.emplace(dims, std::move(p));
     return raw;
