@@ -31,14 +31,16 @@ absl::StatusOr<onnx::ModelProto> ParseModel(absl::string_view bytes,
                                             const OnnxImportOptions& options) {
   const int64_t limit = std::min<int64_t>(options.max_model_bytes, INT_MAX);
   SF_CHECK_ARG(static_cast<int64_t>(bytes.size()) <= limit, "model is ", bytes.size(),
-               " bytes, above the limit of ", limit, " bytes");
+               " bytes, above the limit of ", limit,
+               " bytes (OnnxImportOptions::max_model_bytes; protobuf's own cap is 2 GiB)");
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
                                             static_cast<int>(bytes.size()));
   in.SetRecursionLimit(kProtoRecursionLimit);
   in.SetTotalBytesLimit(static_cast<int>(limit));
   onnx::ModelProto model;
   SF_CHECK_ARG(model.ParseFromCodedStream(&in) && in.ConsumedEntireMessage(),
-               "not a valid ONNX model (protobuf parse failed)");
+               "not a valid ONNX model (protobuf parse failed): the bytes are corrupt or "
+               "truncated, or messages nest deeper than the limit of ", kProtoRecursionLimit);
   return model;
 }
 
@@ -81,7 +83,8 @@ class GraphImporter {
 
   absl::StatusOr<Graph> Import() && {
     SF_CHECK_ARG(proto_.node_size() <= options_.max_nodes, "graph has ", proto_.node_size(),
-                 " nodes, above the limit of ", options_.max_nodes);
+                 " nodes, above the limit of ", options_.max_nodes,
+                 " (OnnxImportOptions::max_nodes)");
     SF_CHECK_ARG(proto_.sparse_initializer_size() == 0, "sparse initializers are not supported");
     SF_RETURN_IF_ERROR(AddInitializers());
     SF_RETURN_IF_ERROR(AddInputs());
