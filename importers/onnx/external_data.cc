@@ -93,6 +93,12 @@ absl::StatusOr<Tensor> ReadExternalTensor(const onnx::TensorProto& proto, DataTy
   std::error_code ec;
   SF_CHECK_ARG(fs::is_regular_file(path, ec), what, ": external data file '", keys.location,
                "' does not exist or is not a regular file");
+  // A hard link inside the folder can name a file outside it, and no path check
+  // can tell: files with more than one link are refused (docs/security.md).
+  const uintmax_t links = fs::hard_link_count(path, ec);
+  SF_CHECK_ARG(!ec && links == 1, what, ": external data file '", keys.location, "' has ",
+               links, " hard links; refused because a hard link may lead outside the model "
+               "folder (store a copy of the file instead)");
   const uintmax_t file_size = fs::file_size(path, ec);
   SF_CHECK_ARG(!ec, what, ": external data file '", keys.location, "': ", ec.message());
   const auto size = static_cast<int64_t>(std::min<uintmax_t>(file_size, INT64_MAX));

@@ -2,7 +2,8 @@
 //
 // The file is named by the tensor's `location` key, relative to the model's folder.
 // Untrusted models must not read outside that folder: absolute paths, '..'
-// components and symlinks leading out of the folder are refused.
+// components and symlinks leading out of the folder are refused, and so are files
+// with more than one hard link (a hard link can lead out of the folder unseen).
 #ifndef SF_IMPORTERS_ONNX_EXTERNAL_DATA_H_
 #define SF_IMPORTERS_ONNX_EXTERNAL_DATA_H_
 
