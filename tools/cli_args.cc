@@ -39,6 +39,19 @@ bool ArgReader::Positional(std::string* value) {
   return true;
 }
 
+absl::Status ArgReader::TakeModel(std::string* model) {
+  if (!status_.ok()) return status_;
+  std::string value;
+  if (!Positional(&value)) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown flag '", current(), "'"));
+  }
+  if (!model->empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", value, "'"));
+  }
+  *model = value;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<SparseMode> ParseSparseMode(const std::string& text) {
   if (text == "auto") return SparseMode::kAuto;
   if (text == "on") return SparseMode::kOn;

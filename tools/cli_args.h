@@ -28,6 +28,9 @@ class ArgReader {
   bool Switch(const std::string& name);
   // A non-flag argument (not starting with '-').
   bool Positional(std::string* value);
+  // For the last branch of a parse loop: takes the current argument as the one
+  // positional MODEL; a second positional or an unknown flag is an error.
+  absl::Status TakeModel(std::string* model);
 
  private:
   int argc_;

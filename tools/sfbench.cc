@@ -107,14 +107,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.layers = false;
     } else if (args.Switch("-v") || args.Switch("--verbose")) {
       f.verbose = true;
-    } else if (args.Positional(&value)) {
-      if (!f.model.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", value, "'"));
-      }
-      f.model = value;
     } else {
-      SF_RETURN_IF_ERROR(args.status());
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag '", args.current(), "'"));
+      SF_RETURN_IF_ERROR(args.TakeModel(&f.model));
     }
     SF_RETURN_IF_ERROR(args.status());
   }
