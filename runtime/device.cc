@@ -28,7 +28,7 @@ absl::StatusOr<std::string> ResolveRuntimeDevice(const std::string& spec) {
 #else
   if (spec == "auto") return std::string("cpu");
   return absl::FailedPreconditionError(
-      absl::StrCat("device '", spec, "' requested but SparseFlow was built without CUDA"));
+      absl::StrCat("device '", spec, "' requested but SparseFlow was built without CUDA (no GPU support)"));
 #endif
 }
 
