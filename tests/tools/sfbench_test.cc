@@ -1,13 +1,9 @@
 // sfbench: the latency statistics, conv-input occupancy, the profiling API it
 // is built on (CPU), and the binary end to end (usage errors, no-GPU error,
 // a CPU run writing JSON/CSV/profile).
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -18,6 +14,7 @@
 #include "runtime/latency_stats.h"
 #include "runtime/npy.h"
 #include "sf/runtime.h"
+#include "tests/testing/cli_test_util.h"
 #include "tests/testing/onnx_model_builder.h"
 #include "tests/testing/status_matchers.h"
 
@@ -189,18 +186,6 @@ TEST(ProfilingApiTest, CpuTimeRunsAndProfileLayers) {
 
 // ---- the binary ----
 
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // sfbench is built next to sfrun (tools/).
 std::string SfbenchPath() { return (fs::path(SF_SFRUN_PATH).parent_path() / "sfbench").string(); }
 
@@ -208,25 +193,11 @@ class SfbenchTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(fs::exists(SfbenchPath())) << "build the sfbench target first: " << SfbenchPath();
-    dir_ = fs::temp_directory_path() /
-           ("sfbench_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-
-  Result Run(const std::string& args) const {
-    const std::string cmd =
-        SfbenchPath() + " " + args + " >" + Path("stdout.txt") + " 2>" + Path("stderr.txt");
-    const int status = std::system(cmd.c_str());
-    Result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = Slurp(Path("stdout.txt"));
-    r.err = Slurp(Path("stderr.txt"));
-    return r;
+  std::string Path(const std::string& name) const { return scratch_.Path(name); }
+  testing::CommandResult Run(const std::string& args) const {
+    return testing::RunCommand(SfbenchPath(), args, scratch_);
   }
 
   std::string WriteModel() const {
@@ -240,11 +211,11 @@ class SfbenchTest : public ::testing::Test {
     return path;
   }
 
-  fs::path dir_;
+  testing::ScratchDir scratch_{"sfbench_test"};
 };
 
 TEST_F(SfbenchTest, UsageErrorsExitTwo) {
-  Result r = Run("");
+  testing::CommandResult r = Run("");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, StartsWith("error: no model given"));
   r = Run("m.onnx --bogus");
@@ -270,7 +241,7 @@ TEST_F(SfbenchTest, UsageErrorsExitTwo) {
 }
 
 TEST_F(SfbenchTest, Fp16IsRefusedNotFaked) {
-  Result r = Run(WriteModel() + " --device cpu --precision fp16");
+  testing::CommandResult r = Run(WriteModel() + " --device cpu --precision fp16");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, StartsWith("error: fp16 is not supported by this build yet"));
 }
@@ -278,7 +249,7 @@ TEST_F(SfbenchTest, Fp16IsRefusedNotFaked) {
 TEST_F(SfbenchTest, NoGpuIsAnError) {
   ASSERT_OK_AND_ASSIGN(std::string device, ResolveRuntimeDevice("auto"));
   if (device != "cpu") GTEST_SKIP() << "a GPU is present (" << device << ")";
-  Result r = Run(WriteModel() + " --input " + WriteInput() + " --json " + Path("b.json"));
+  testing::CommandResult r = Run(WriteModel() + " --input " + WriteInput() + " --json " + Path("b.json"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("error: "));
   EXPECT_THAT(r.err, HasSubstr("GPU"));
@@ -286,13 +257,13 @@ TEST_F(SfbenchTest, NoGpuIsAnError) {
 }
 
 TEST_F(SfbenchTest, MissingModelFails) {
-  Result r = Run(Path("nope.onnx") + " --device cpu");
+  testing::CommandResult r = Run(Path("nope.onnx") + " --device cpu");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("nope.onnx"));
 }
 
 TEST_F(SfbenchTest, CpuRunWritesJsonCsvAndProfile) {
-  Result r = Run(WriteModel() + " --input " + WriteInput() +
+  testing::CommandResult r = Run(WriteModel() + " --input " + WriteInput() +
                  " --device cpu --warmup 1 --iters 5 --layer-iters 2 --json " + Path("b.json") +
                  " --csv " + Path("b.csv") + " --export-profile " + Path("p.json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -302,7 +273,7 @@ TEST_F(SfbenchTest, CpuRunWritesJsonCsvAndProfile) {
   EXPECT_THAT(r.out, HasSubstr("samples per run 2 (rows 4 / T 2)"));
   EXPECT_THAT(r.err, HasSubstr("[sfbench]"));
 
-  const std::string json = Slurp(Path("b.json"));
+  const std::string json = testing::ReadTextFile(Path("b.json"));
   EXPECT_THAT(json, HasSubstr("\"device\": \"cpu\""));
   EXPECT_THAT(json, HasSubstr("\"clock\": \"steady_clock\""));
   EXPECT_THAT(json, HasSubstr("\"name\": \"conv_0\""));
@@ -319,10 +290,10 @@ TEST_F(SfbenchTest, CpuRunWritesJsonCsvAndProfile) {
   if (std::system("python3 -c 'import json' 2>/dev/null") == 0) {
     EXPECT_EQ(std::system(check.c_str()), 0) << json;
   }
-  const std::string csv = Slurp(Path("b.csv"));
+  const std::string csv = testing::ReadTextFile(Path("b.csv"));
   EXPECT_THAT(csv, StartsWith("name,H,W,C_in,C_out"));
   EXPECT_THAT(csv, HasSubstr("\nconv_1,16,16,8,8,3,3,1,8,binary,"));
-  EXPECT_THAT(Slurp(Path("p.json")), HasSubstr("\"if_0\""));
+  EXPECT_THAT(testing::ReadTextFile(Path("p.json")), HasSubstr("\"if_0\""));
 }
 
 }  // namespace

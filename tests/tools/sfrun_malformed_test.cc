@@ -5,8 +5,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -14,6 +12,7 @@
 
 #include "runtime/file_util.h"
 #include "runtime/npy.h"
+#include "tests/testing/cli_test_util.h"
 #include "tests/testing/onnx_model_builder.h"
 #include "tests/testing/status_matchers.h"
 
@@ -62,15 +61,13 @@ class SfrunMalformedTest : public ::testing::Test {
     const int status = std::system(cmd.c_str());
     EXPECT_TRUE(WIFEXITED(status)) << "sfrun died from a signal: " << status;
     EXPECT_EQ(WEXITSTATUS(status), 1);
-    std::ifstream in(Path("err.txt"));
-    std::stringstream err;
-    err << in.rdbuf();
-    EXPECT_THAT(err.str(), StartsWith("error: "));
+    const std::string err = testing::ReadTextFile(Path("err.txt"));
+    EXPECT_THAT(err, StartsWith("error: "));
     EXPECT_FALSE(fs::exists(out)) << "an output file was left behind";
     for (const auto& entry : fs::directory_iterator(dir_)) {
       EXPECT_THAT(entry.path().filename().string(), ::testing::Not(HasSubstr(".tmp")));
     }
-    return err.str();
+    return err;
   }
   std::string RunModel(const OnnxModelBuilder& b) const {
     return RunExpectingError(Write("m.onnx", b.Serialize()), Path("x.npy"));

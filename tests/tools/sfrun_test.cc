@@ -1,17 +1,13 @@
 // End-to-end tests of the sfrun binary: outputs, exit codes, error lines, and
 // that no output file is left behind on failure.
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "runtime/file_util.h"
 #include "runtime/npy.h"
+#include "tests/testing/cli_test_util.h"
 #include "tests/testing/onnx_model_builder.h"
 #include "tests/testing/status_matchers.h"
 
@@ -23,40 +19,11 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using testing::OnnxModelBuilder;
 
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class SfrunTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sfrun_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-
-  Result Run(const std::string& args) const {
-    std::string cmd = std::string(SF_SFRUN_PATH) + " " + args + " >" + Path("stdout.txt") +
-                      " 2>" + Path("stderr.txt");
-    int status = std::system(cmd.c_str());
-    Result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = Slurp(Path("stdout.txt"));
-    r.err = Slurp(Path("stderr.txt"));
-    return r;
+  std::string Path(const std::string& name) const { return scratch_.Path(name); }
+  testing::CommandResult Run(const std::string& args) const {
+    return testing::RunCommand(SF_SFRUN_PATH, args, scratch_);
   }
 
   // y = relu(conv3x3(x, w) + b) over x [N,1,4,4], w all ones, b = -4, pads 1.
@@ -80,13 +47,13 @@ class SfrunTest : public ::testing::Test {
     return path;
   }
 
-  fs::path dir_;
+  testing::ScratchDir scratch_{"sfrun_test"};
 };
 
 TEST_F(SfrunTest, RunsAndWritesOutput) {
   std::string model = WriteConvModel();
   std::string in = WriteInput("x.npy", {2, 1, 4, 4}, 1.0f);
-  Result r = Run(model + " --input " + in + " --output " + Path("y.npy") + " --device cpu");
+  testing::CommandResult r = Run(model + " --input " + in + " --output " + Path("y.npy") + " --device cpu");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_OK_AND_ASSIGN(Tensor y, ReadNpy(Path("y.npy")));
   ASSERT_EQ(y.dims(), (std::vector<int64_t>{2, 1, 4, 4}));
@@ -99,7 +66,7 @@ TEST_F(SfrunTest, RunsAndWritesOutput) {
 TEST_F(SfrunTest, PrintsSummaryWithoutOutputFlag) {
   std::string model = WriteConvModel();
   std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
-  Result r = Run(model + " --input " + in);
+  testing::CommandResult r = Run(model + " --input " + in);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("y: [1,1,4,4] float32"));
   EXPECT_THAT(r.out, HasSubstr("max=5"));
@@ -108,14 +75,14 @@ TEST_F(SfrunTest, PrintsSummaryWithoutOutputFlag) {
 TEST_F(SfrunTest, NamedInputBinding) {
   std::string model = WriteConvModel();
   std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
-  Result r = Run(model + " --input x=" + in + " --output y=" + Path("y.npy"));
+  testing::CommandResult r = Run(model + " --input x=" + in + " --output y=" + Path("y.npy"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(Path("y.npy")));
 }
 
 TEST_F(SfrunTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Run("").exit_code, 2);
-  Result r = Run("model.onnx --input x.npy --bogus");
+  testing::CommandResult r = Run("model.onnx --input x.npy --bogus");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, StartsWith("error: unknown flag '--bogus'"));
   r = Run("model.onnx --input x.npy --sparse sometimes");
@@ -130,7 +97,7 @@ TEST_F(SfrunTest, UsageErrorsExitTwo) {
 
 TEST_F(SfrunTest, MissingModelFails) {
   std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
-  Result r = Run(Path("nope.onnx") + " --input " + in);
+  testing::CommandResult r = Run(Path("nope.onnx") + " --input " + in);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, StartsWith("error: "));
   EXPECT_THAT(r.err, HasSubstr("nope.onnx"));
@@ -139,7 +106,7 @@ TEST_F(SfrunTest, MissingModelFails) {
 TEST_F(SfrunTest, GarbageModelFailsWithoutOutput) {
   ASSERT_OK(WriteFileAtomically(Path("bad.onnx"), "this is not a protobuf \x01\x02\xff"));
   std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
-  Result r = Run(Path("bad.onnx") + " --input " + in + " --output " + Path("y.npy"));
+  testing::CommandResult r = Run(Path("bad.onnx") + " --input " + in + " --output " + Path("y.npy"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, StartsWith("error: "));
   EXPECT_THAT(r.err, HasSubstr("bad.onnx"));
@@ -149,7 +116,7 @@ TEST_F(SfrunTest, GarbageModelFailsWithoutOutput) {
 TEST_F(SfrunTest, BadNpyFails) {
   std::string model = WriteConvModel();
   ASSERT_OK(WriteFileAtomically(Path("bad.npy"), "NOTNUMPY"));
-  Result r = Run(model + " --input " + Path("bad.npy") + " --output " + Path("y.npy"));
+  testing::CommandResult r = Run(model + " --input " + Path("bad.npy") + " --output " + Path("y.npy"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, StartsWith("error: "));
   EXPECT_THAT(r.err, HasSubstr("bad.npy"));
@@ -159,7 +126,7 @@ TEST_F(SfrunTest, BadNpyFails) {
 TEST_F(SfrunTest, ShapeMismatchNamesTheInput) {
   std::string model = WriteConvModel();
   std::string in = WriteInput("x.npy", {1, 2, 4, 4}, 1.0f);
-  Result r = Run(model + " --input " + in + " --output " + Path("y.npy"));
+  testing::CommandResult r = Run(model + " --input " + in + " --output " + Path("y.npy"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("input 'x' has shape [1,2,4,4]"));
   EXPECT_FALSE(fs::exists(Path("y.npy")));
@@ -172,7 +139,7 @@ TEST_F(SfrunTest, ShapeMismatchNamesTheInput) {
 TEST_F(SfrunTest, UnknownInputNameFails) {
   std::string model = WriteConvModel();
   std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
-  Result r = Run(model + " --input nope=" + in);
+  testing::CommandResult r = Run(model + " --input nope=" + in);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("no input named 'nope'"));
 }
@@ -181,7 +148,7 @@ TEST_F(SfrunTest, CudaWithoutGpuFailsClearly) {
   if (std::getenv("SF_EXPECT_GPU") != nullptr) GTEST_SKIP() << "GPU machine";
   std::string model = WriteConvModel();
   std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
-  Result r = Run(model + " --input " + in + " --device cuda --output " + Path("y.npy"));
+  testing::CommandResult r = Run(model + " --input " + in + " --device cuda --output " + Path("y.npy"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, StartsWith("error: device 'cuda'"));
   EXPECT_FALSE(fs::exists(Path("y.npy")));
@@ -189,9 +156,9 @@ TEST_F(SfrunTest, CudaWithoutGpuFailsClearly) {
 
 TEST_F(SfrunTest, PlanOnlyWritesJson) {
   std::string model = WriteConvModel();
-  Result r = Run(model + " --plan-only --plan-json " + Path("plan.json"));
+  testing::CommandResult r = Run(model + " --plan-only --plan-json " + Path("plan.json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::string json = Slurp(Path("plan.json"));
+  std::string json = testing::ReadTextFile(Path("plan.json"));
   EXPECT_THAT(json, HasSubstr("\"name\": \"conv_0\""));
   EXPECT_THAT(json, HasSubstr("\"input_class\": \"dense\""));
   EXPECT_THAT(json, HasSubstr("\"block\": 0"));
