@@ -52,6 +52,11 @@ absl::Status ArgReader::TakeModel(std::string* model) {
   return absl::OkStatus();
 }
 
+int Fail(const absl::Status& s) {
+  std::cerr << "error: " << s.message() << "\n";
+  return 1;
+}
+
 absl::StatusOr<SparseMode> ParseSparseMode(const std::string& text) {
   if (text == "auto") return SparseMode::kAuto;
   if (text == "on") return SparseMode::kOn;

@@ -3,6 +3,8 @@
 #ifndef SF_TOOLS_CLI_ARGS_H_
 #define SF_TOOLS_CLI_ARGS_H_
 
+#include <exception>
+#include <iostream>
 #include <map>
 #include <string>
 #include <utility>
@@ -11,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "runtime/plan.h"
+#include "runtime/version.h"
 #include "sf/runtime.h"
 
 namespace sf::tools {
@@ -48,6 +51,39 @@ absl::StatusOr<std::pair<std::string, std::string>> BindFile(const std::string& 
                                                             const char* what);
 // "conv_3=8" -> overrides["conv_3"] = 8.
 absl::Status ParseBlockOverride(const std::string& text, std::map<std::string, int>* overrides);
+
+// Prints "error: <message>" on stderr; returns exit status 1.
+int Fail(const absl::Status& s);
+
+// The frame both tools share: --help/-h and --version anywhere print and exit 0;
+// a flag error prints "error: ..." and the usage, exit 2; then `run(flags)`,
+// whose exceptions become "error: internal failure: ...", exit 1.
+template <typename Flags>
+int RunTool(int argc, char** argv, const char* name, const char* usage,
+            absl::StatusOr<Flags> (*parse)(int, char**), int (*run)(const Flags&)) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+    if (a == "--version") {
+      std::cout << name << " " << VersionString() << "\n";
+      return 0;
+    }
+  }
+  try {
+    absl::StatusOr<Flags> flags = parse(argc, argv);
+    if (!flags.ok()) {
+      std::cerr << "error: " << flags.status().message() << "\n" << usage;
+      return 2;
+    }
+    return run(*flags);
+  } catch (const std::exception& e) {
+    std::cerr << "error: internal failure: " << e.what() << "\n";
+    return 1;
+  }
+}
 
 }  // namespace sf::tools
 

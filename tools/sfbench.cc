@@ -231,47 +231,26 @@ absl::Status Bench(const Flags& f, sf::tools::BenchReport* report) {
   return absl::OkStatus();
 }
 
-int Fail(const absl::Status& s) {
-  std::cerr << "error: " << s.message() << "\n";
-  return 1;
-}
-
-int Main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (a == "--version") {
-      std::cout << "sfbench " << sf::VersionString() << "\n";
-      return 0;
-    }
-  }
-  absl::StatusOr<Flags> flags = ParseFlags(argc, argv);
-  if (!flags.ok()) {
-    std::cerr << "error: " << flags.status().message() << "\n" << kUsage;
-    return 2;
-  }
-  spdlog::set_level(flags->verbose ? spdlog::level::debug : spdlog::level::warn);
-  if (flags->precision == "fp16") {
-    return Fail(absl::UnimplementedError(
+int Run(const Flags& flags) {
+  spdlog::set_level(flags.verbose ? spdlog::level::debug : spdlog::level::warn);
+  if (flags.precision == "fp16") {
+    return sf::tools::Fail(absl::UnimplementedError(
         "fp16 is not supported by this build yet (the CUDA backend runs float32 only)"));
   }
 
   sf::tools::BenchReport report;
-  absl::Status s = Bench(*flags, &report);
-  if (!s.ok()) return Fail(s);
+  absl::Status s = Bench(flags, &report);
+  if (!s.ok()) return sf::tools::Fail(s);
   std::cout << sf::tools::FormatConsole(report);
   for (const std::string& w : sf::tools::VariationWarnings(report)) std::cerr << w << "\n";
   const std::pair<const std::string*, std::string> files[] = {
-      {&flags->json, flags->json.empty() ? "" : sf::tools::FormatJson(report)},
-      {&flags->csv, flags->csv.empty() ? "" : sf::tools::FormatCsv(report)},
-      {&flags->profile, flags->profile.empty() ? "" : sf::tools::FormatProfileJson(report)}};
+      {&flags.json, flags.json.empty() ? "" : sf::tools::FormatJson(report)},
+      {&flags.csv, flags.csv.empty() ? "" : sf::tools::FormatCsv(report)},
+      {&flags.profile, flags.profile.empty() ? "" : sf::tools::FormatProfileJson(report)}};
   for (const auto& [path, text] : files) {
     if (path->empty()) continue;
     absl::Status w = sf::WriteFileAtomically(*path, text);
-    if (!w.ok()) return Fail(w);
+    if (!w.ok()) return sf::tools::Fail(w);
   }
   return 0;
 }
@@ -279,10 +258,5 @@ int Main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "error: internal failure: " << e.what() << "\n";
-    return 1;
-  }
+  return sf::tools::RunTool<Flags>(argc, argv, "sfbench", kUsage, ParseFlags, Run);
 }

@@ -145,72 +145,51 @@ void PrintSummary(const std::string& name, const sf::Tensor& t32) {
   std::cout << line << "\n";
 }
 
-int Fail(const absl::Status& s) {
-  std::cerr << "error: " << s.message() << "\n";
-  return 1;
-}
+int Run(const Flags& flags) {
+  spdlog::set_level(flags.verbose ? spdlog::level::debug : spdlog::level::warn);
 
-int Main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (a == "--version") {
-      std::cout << "sfrun " << sf::VersionString() << "\n";
-      return 0;
-    }
-  }
-  absl::StatusOr<Flags> flags = ParseFlags(argc, argv);
-  if (!flags.ok()) {
-    std::cerr << "error: " << flags.status().message() << "\n" << kUsage;
-    return 2;
-  }
-  spdlog::set_level(flags->verbose ? spdlog::level::debug : spdlog::level::warn);
-
-  auto runtime = sf::Runtime::Load(flags->model, flags->options);
-  if (!runtime.ok()) return Fail(runtime.status());
+  auto runtime = sf::Runtime::Load(flags.model, flags.options);
+  if (!runtime.ok()) return sf::tools::Fail(runtime.status());
   sf::Runtime& rt = **runtime;
 
-  auto input_files = BindFiles(flags->inputs, rt.InputInfo(), "input");
-  if (!input_files.ok()) return Fail(input_files.status());
+  auto input_files = BindFiles(flags.inputs, rt.InputInfo(), "input");
+  if (!input_files.ok()) return sf::tools::Fail(input_files.status());
   std::map<std::string, sf::Tensor> inputs;
   std::map<std::string, std::vector<int64_t>> input_dims;
   for (const auto& [name, file] : *input_files) {
     auto t = sf::ReadNpy(file);
-    if (!t.ok()) return Fail(t.status());
+    if (!t.ok()) return sf::tools::Fail(t.status());
     input_dims[name] = t->dims();
     inputs.emplace(name, *std::move(t));
   }
-  if (!flags->plan_only) {
+  if (!flags.plan_only) {
     for (const sf::TensorInfo& info : rt.InputInfo()) {
       if (!inputs.contains(info.name)) {
-        return Fail(absl::InvalidArgumentError(
+        return sf::tools::Fail(absl::InvalidArgumentError(
             absl::StrCat("no --input for model input '", info.name, "'")));
       }
     }
   }
-  auto output_files = BindFiles(flags->outputs, rt.OutputInfo(), "output");
-  if (!output_files.ok()) return Fail(output_files.status());
+  auto output_files = BindFiles(flags.outputs, rt.OutputInfo(), "output");
+  if (!output_files.ok()) return sf::tools::Fail(output_files.status());
 
-  if (flags->plan || flags->plan_only || !flags->plan_json.empty() || flags->verbose) {
+  if (flags.plan || flags.plan_only || !flags.plan_json.empty() || flags.verbose) {
     auto plan = rt.GetPlan(input_dims);
-    if (!plan.ok()) return Fail(plan.status());
-    if (flags->plan || (flags->plan_only && flags->plan_json.empty())) {
+    if (!plan.ok()) return sf::tools::Fail(plan.status());
+    if (flags.plan || (flags.plan_only && flags.plan_json.empty())) {
       std::cout << sf::PlanToTable(*plan);
-    } else if (flags->verbose) {
+    } else if (flags.verbose) {
       std::cerr << sf::PlanToTable(*plan);
     }
-    if (!flags->plan_json.empty()) {
-      absl::Status s = sf::WriteFileAtomically(flags->plan_json, sf::PlanToJson(*plan));
-      if (!s.ok()) return Fail(s);
+    if (!flags.plan_json.empty()) {
+      absl::Status s = sf::WriteFileAtomically(flags.plan_json, sf::PlanToJson(*plan));
+      if (!s.ok()) return sf::tools::Fail(s);
     }
-    if (flags->plan_only) return 0;
+    if (flags.plan_only) return 0;
   }
 
   auto outputs = rt.Run(inputs);
-  if (!outputs.ok()) return Fail(outputs.status());
+  if (!outputs.ok()) return sf::tools::Fail(outputs.status());
   const auto& infos = rt.OutputInfo();
 
   // Convert (and serialise) everything before writing anything.
@@ -218,23 +197,23 @@ int Main(int argc, char** argv) {
   std::vector<sf::Tensor> as_float;
   for (size_t i = 0; i < infos.size(); ++i) {
     auto t32 = ToFloat32((*outputs)[i], infos[i].name);
-    if (!t32.ok()) return Fail(t32.status());
+    if (!t32.ok()) return sf::tools::Fail(t32.status());
     auto it = output_files->find(infos[i].name);
     if (it != output_files->end()) {
       auto bytes = sf::SerializeNpy(*t32);
-      if (!bytes.ok()) return Fail(bytes.status());
+      if (!bytes.ok()) return sf::tools::Fail(bytes.status());
       to_write.emplace_back(it->second, *std::move(bytes));
     }
     as_float.push_back(*std::move(t32));
   }
   for (const auto& [path, bytes] : to_write) {
     absl::Status s = sf::WriteFileAtomically(path, bytes);
-    if (!s.ok()) return Fail(s);
+    if (!s.ok()) return sf::tools::Fail(s);
   }
   if (output_files->empty()) {
     for (size_t i = 0; i < infos.size(); ++i) PrintSummary(infos[i].name, as_float[i]);
   }
-  if (flags->verbose) {
+  if (flags.verbose) {
     for (const sf::NodeTiming& t : rt.LastProfile()) {
       spdlog::debug("{:<32} {:<20} {:<7} block={:<3} {:10.1f} us", t.name, std::string(sf::ToString(t.op)),
                     t.kernel, t.block, t.microseconds);
@@ -246,10 +225,5 @@ int Main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "error: internal failure: " << e.what() << "\n";
-    return 1;
-  }
+  return sf::tools::RunTool<Flags>(argc, argv, "sfrun", kUsage, ParseFlags, Run);
 }
