@@ -59,6 +59,8 @@ Totals SumLayers(const std::vector<LayerProfile>& layers) {
 
 double PerSecond(int64_t samples, double us) { return us > 0 ? samples * 1e6 / us : 0; }
 
+}  // namespace
+
 std::string JsonString(absl::string_view s) {
   std::string out = "\"";
   for (char ch : s) {
@@ -75,12 +77,10 @@ std::string JsonString(absl::string_view s) {
   return out + "\"";
 }
 
-// A finite number, or null (JSON has no NaN/Inf); -1 densities are "not measured".
+// A finite number, or null (JSON has no NaN/Inf).
 std::string JsonNumber(double v) {
   return std::isfinite(v) ? absl::StrFormat("%.6g", v) : std::string("null");
 }
-std::string JsonDensity(double v) { return v < 0 ? std::string("null") : JsonNumber(v); }
-
 std::string JsonInts(const std::vector<int64_t>& v) {
   return absl::StrCat("[", absl::StrJoin(v, ", "), "]");
 }
@@ -95,6 +95,11 @@ std::string StatsJson(const LatencyStats& s) {
       ", \"p99\": ", JsonNumber(s.p99),
       ", \"high_variation\": ", HighVariation(s) ? "true" : "false", "}");
 }
+
+namespace {
+
+// -1 densities are "not measured".
+std::string JsonDensity(double v) { return v < 0 ? std::string("null") : JsonNumber(v); }
 
 std::string TilesJson(const std::vector<TileOccupancy>& tiles) {
   std::vector<std::string> parts;

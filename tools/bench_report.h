@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "runtime/latency_stats.h"
 #include "sf/runtime.h"
 
@@ -45,6 +46,13 @@ std::string FormatJson(const BenchReport& report);
 std::string FormatCsv(const BenchReport& report);
 // Every step of both plans with its time and occupancy, as JSON.
 std::string FormatProfileJson(const BenchReport& report);
+
+// JSON pieces shared by the reports: a quoted, escaped string; a number (null
+// when not finite); an array of integers; all of a LatencyStats (null when empty).
+std::string JsonString(absl::string_view s);
+std::string JsonNumber(double v);
+std::string JsonInts(const std::vector<int64_t>& v);
+std::string StatsJson(const LatencyStats& s);
 
 }  // namespace sf::tools
 

@@ -21,21 +21,27 @@
 #include "runtime/file_util.h"
 #include "runtime/npy.h"
 #include "runtime/version.h"
+#include "sf/replicas.h"
 #include "sf/runtime.h"
 #include "spdlog/spdlog.h"
 #include "tools/bench_report.h"
 #include "tools/cli_args.h"
+#include "tools/scaling_bench.h"
 
 namespace {
 
 constexpr char kUsage[] =
     "usage: sfbench MODEL.onnx [--input FILE.npy | --input NAME=FILE.npy ...]\n"
-    "               [--device cuda|cuda:N|cpu] [--warmup N] [--iters N] [--duration S]\n"
+    "               [--device cuda|cuda:N|cpu|all] [--batch N]\n"
+    "               [--warmup N] [--iters N] [--duration S]\n"
     "               [--layer-iters N] [--no-layers] [--steps T] [--precision fp32|fp16]\n"
     "               [--json FILE] [--csv FILE] [--export-profile FILE]\n"
     "               [-v|--verbose] [--version] [--help]\n"
     "  Without --input, every input is uniform [0,1) noise (seed 0): timings are valid,\n"
-    "  densities are not those of real data.\n";
+    "  densities are not those of real data. --batch N: N samples in such an input\n"
+    "  (its first symbolic dim is N*T for a T-major model; default 1).\n"
+    "  --device all: one replica per GPU; per-GPU and aggregate throughput and the\n"
+    "  scaling over one GPU (no per-layer tables; --csv/--export-profile not available).\n";
 
 // Most runs one measurement may ask for (--iters, or --duration's estimate).
 constexpr int64_t kMaxIters = 1000000;
@@ -51,6 +57,7 @@ struct Flags {
   int layer_iters = 50;
   bool layers = true;
   int64_t steps = -1;  // -1: from the model's first neuron
+  int64_t batch = 1;   // samples in a generated input
   std::string json, csv, profile;
   bool verbose = false;
 };
@@ -89,6 +96,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
     } else if (args.Flag("--layer-iters", &value)) {
       SF_ASSIGN_OR_RETURN(int64_t v, ParseCount("--layer-iters", value, 1));
       f.layer_iters = static_cast<int>(v);
+    } else if (args.Flag("--batch", &value)) {
+      SF_ASSIGN_OR_RETURN(f.batch, ParseCount("--batch", value, 1));
     } else if (args.Flag("--steps", &value)) {
       SF_ASSIGN_OR_RETURN(f.steps, ParseCount("--steps", value, 1));
     } else if (args.Flag("--duration", &value)) {
@@ -113,6 +122,9 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
     SF_RETURN_IF_ERROR(args.status());
   }
   if (f.model.empty()) return absl::InvalidArgumentError("no model given");
+  if (f.device == "all" && (!f.csv.empty() || !f.profile.empty())) {
+    return absl::InvalidArgumentError("--csv and --export-profile need one device, not 'all'");
+  }
   return f;
 }
 
@@ -125,24 +137,30 @@ void Progress(const std::string& line) {
   std::cerr << "[sfbench] " << line << "\n";
 }
 
-// Uniform [0,1) float32 noise in the declared shape (symbolic dims = 1).
-absl::StatusOr<sf::Tensor> NoiseInput(const sf::TensorInfo& info, std::mt19937& rng) {
+// Uniform [0,1) float32 noise in the declared shape (a symbolic first dim =
+// `rows`, other symbolic dims = 1).
+absl::StatusOr<sf::Tensor> NoiseInput(const sf::TensorInfo& info, int64_t rows,
+                                      std::mt19937& rng) {
   if (info.dtype != sf::DataType::kFloat32) {
     return absl::InvalidArgumentError(
         absl::StrCat("input '", info.name, "' is ", sf::ToString(info.dtype),
                      ": give it with --input (only float32 inputs can be generated)"));
   }
   std::vector<int64_t> dims = info.dims;
-  for (int64_t& d : dims) d = d < 0 ? 1 : d;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i] < 0) dims[i] = i == 0 ? rows : 1;
+  }
   SF_ASSIGN_OR_RETURN(sf::Tensor t, sf::Tensor::Create(sf::DataType::kFloat32, dims, info.name));
   std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
   for (float& v : t.span<float>()) v = uniform(rng);
   return t;
 }
 
-// "NAME=FILE" or a bare FILE for a model with one input.
+// "NAME=FILE" or a bare FILE for a model with one input; generated inputs hold
+// --batch samples of `rows_per_sample` rows.
 absl::StatusOr<std::map<std::string, sf::Tensor>> ReadInputs(const Flags& f,
                                                              const sf::Runtime& rt,
+                                                             int64_t rows_per_sample,
                                                              std::string* description) {
   std::map<std::string, sf::Tensor> inputs;
   for (const std::string& spec : f.inputs) {
@@ -160,7 +178,7 @@ absl::StatusOr<std::map<std::string, sf::Tensor>> ReadInputs(const Flags& f,
       return absl::InvalidArgumentError(
           absl::StrCat("no --input for model input '", info.name, "'"));
     }
-    SF_ASSIGN_OR_RETURN(sf::Tensor t, NoiseInput(info, rng));
+    SF_ASSIGN_OR_RETURN(sf::Tensor t, NoiseInput(info, f.batch * rows_per_sample, rng));
     inputs.emplace(info.name, std::move(t));
   }
   return inputs;
@@ -179,7 +197,8 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt, sf::Runtime::Load(f.model, options));
   bench->load_ms = MsSince(start);
   if (inputs->empty()) {
-    SF_ASSIGN_OR_RETURN(*inputs, ReadInputs(f, *rt, input_description));
+    const int64_t rows_per_sample = f.steps > 0 ? f.steps : std::max<int64_t>(1, rt->NeuronSteps());
+    SF_ASSIGN_OR_RETURN(*inputs, ReadInputs(f, *rt, rows_per_sample, input_description));
   }
   start = std::chrono::steady_clock::now();
   SF_RETURN_IF_ERROR(rt->Run(*inputs).status());
@@ -231,12 +250,38 @@ absl::Status Bench(const Flags& f, sf::tools::BenchReport* report) {
   return absl::OkStatus();
 }
 
+// --device all: the model on every GPU against one GPU on the same batch.
+absl::Status BenchScaling(const Flags& f, sf::tools::ScalingReport* report) {
+  report->model = f.model;
+  report->warmup = f.warmup;
+  report->iters = f.iters;
+  SF_ASSIGN_OR_RETURN(auto set, sf::ReplicaSet::LoadOnAllGpus(f.model, sf::Options{}));
+  SF_ASSIGN_OR_RETURN(auto inputs, ReadInputs(f, set->replica(0), set->steps(), &report->input));
+  report->input_dims = inputs.at(set->replica(0).InputInfo().front().name).dims();
+  Progress(absl::StrCat(f.warmup, " warm-up + ", f.iters, " timed runs on ",
+                        absl::StrJoin(set->devices(), ", "), " alone and together"));
+  return sf::tools::MeasureScaling(*set, inputs, f.warmup, f.iters, report);
+}
+
+int RunScaling(const Flags& f) {
+  sf::tools::ScalingReport report;
+  absl::Status s = BenchScaling(f, &report);
+  if (!s.ok()) return sf::tools::Fail(s);
+  std::cout << sf::tools::FormatScalingConsole(report);
+  if (!f.json.empty()) {
+    absl::Status w = sf::WriteFileAtomically(f.json, sf::tools::FormatScalingJson(report));
+    if (!w.ok()) return sf::tools::Fail(w);
+  }
+  return 0;
+}
+
 int Run(const Flags& flags) {
   spdlog::set_level(flags.verbose ? spdlog::level::debug : spdlog::level::warn);
   if (flags.precision == "fp16") {
     return sf::tools::Fail(absl::UnimplementedError(
         "fp16 is not supported by this build yet (the CUDA backend runs float32 only)"));
   }
+  if (flags.device == "all") return RunScaling(flags);
 
   sf::tools::BenchReport report;
   absl::Status s = Bench(flags, &report);

@@ -16,6 +16,7 @@
 #include "runtime/file_util.h"
 #include "runtime/npy.h"
 #include "runtime/version.h"
+#include "sf/replicas.h"
 #include "sf/runtime.h"
 #include "spdlog/spdlog.h"
 #include "tools/cli_args.h"
@@ -25,7 +26,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: sfrun MODEL.onnx --input FILE.npy [--input NAME=FILE.npy ...]\n"
     "             [--output FILE.npy | --output NAME=FILE.npy ...]\n"
-    "             [--device auto|cpu|cuda|cuda:N] [--sparse auto|on|off]\n"
+    "             [--device auto|cpu|cuda|cuda:N|all] [--sparse auto|on|off]\n"
     "             [--plan] [--plan-json FILE] [--plan-only]\n"
     "             [--block-rule MIN_H:BLOCK,...] [--block CONV_NAME=EDGE ...]\n"
     "             [-v|--verbose] [--version] [--help]\n";
@@ -145,12 +146,34 @@ void PrintSummary(const std::string& name, const sf::Tensor& t32) {
   std::cout << line << "\n";
 }
 
+// The model on one device, or with --device all one replica per GPU (a batch
+// split across them by sample, outputs as one device gives them).
+struct LoadedModel {
+  std::unique_ptr<sf::Runtime> runtime;
+  std::unique_ptr<sf::ReplicaSet> replicas;
+  // Answers for the model (inputs, outputs, plan, last profile): the first replica's.
+  sf::Runtime& first() { return replicas ? replicas->replica(0) : *runtime; }
+  absl::StatusOr<std::vector<sf::Tensor>> Run(const std::map<std::string, sf::Tensor>& inputs) {
+    return replicas ? replicas->Run(inputs) : runtime->Run(inputs);
+  }
+};
+
+absl::StatusOr<LoadedModel> LoadModel(const Flags& flags) {
+  LoadedModel m;
+  if (flags.options.device == "all") {
+    SF_ASSIGN_OR_RETURN(m.replicas, sf::ReplicaSet::LoadOnAllGpus(flags.model, flags.options));
+  } else {
+    SF_ASSIGN_OR_RETURN(m.runtime, sf::Runtime::Load(flags.model, flags.options));
+  }
+  return m;
+}
+
 int Run(const Flags& flags) {
   spdlog::set_level(flags.verbose ? spdlog::level::debug : spdlog::level::warn);
 
-  auto runtime = sf::Runtime::Load(flags.model, flags.options);
-  if (!runtime.ok()) return sf::tools::Fail(runtime.status());
-  sf::Runtime& rt = **runtime;
+  auto model = LoadModel(flags);
+  if (!model.ok()) return sf::tools::Fail(model.status());
+  sf::Runtime& rt = model->first();
 
   auto input_files = BindFiles(flags.inputs, rt.InputInfo(), "input");
   if (!input_files.ok()) return sf::tools::Fail(input_files.status());
@@ -188,7 +211,7 @@ int Run(const Flags& flags) {
     if (flags.plan_only) return 0;
   }
 
-  auto outputs = rt.Run(inputs);
+  auto outputs = model->Run(inputs);
   if (!outputs.ok()) return sf::tools::Fail(outputs.status());
   const auto& infos = rt.OutputInfo();
 
