@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "graph/passes/constant_folding.h"
+#include "graph/passes/fold_batchnorm.h"
 #include "graph/status.h"
 #include "importers/onnx/onnx_importer.h"
 #include "runtime/cpu_evaluator.h"
@@ -196,6 +197,7 @@ absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph
   impl->model_name = std::move(model_name);
   impl->device = std::move(device);
   SF_RETURN_IF_ERROR(InferShapesAndFold(graph, CpuNodeEvaluator()));
+  SF_RETURN_IF_ERROR(FoldBatchNormIntoConv(graph).status());
   for (ValueId v : graph.inputs()) impl->input_info.push_back(MakeInfo(graph.value(v)));
   for (ValueId v : graph.outputs()) impl->output_info.push_back(MakeInfo(graph.value(v)));
   impl->graph = std::move(graph);
