@@ -19,6 +19,8 @@ struct ExecutorOptions {
   // every step's inputs are intact and a step can be re-run alone
   // (ProfileSteps). Costs memory: the arena holds all tensors at once.
   bool profiling = false;
+  // CUDA only (Options::cuda_graphs).
+  bool cuda_graphs = true;
 };
 
 // One run split into phases, in microseconds: host-to-device input copies, the

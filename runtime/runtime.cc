@@ -130,8 +130,10 @@ struct Runtime::Impl {
     return raw;
   }
 
-  absl::StatusOr<std::unique_ptr<Executor>> CreateExecutor(
-      Graph g, const Plan& plan, const ExecutorOptions& executor_options = {}) const {
+  absl::StatusOr<std::unique_ptr<Executor>> CreateExecutor(Graph g, const Plan& plan,
+                                                           bool profiling = false) const {
+    const ExecutorOptions executor_options{.profiling = profiling,
+                                           .cuda_graphs = options.cuda_graphs};
     SF_ASSIGN_OR_RETURN(int ordinal, CudaOrdinal(device));
     if (ordinal < 0) return CpuExecutor::Create(std::move(g), plan, executor_options);
 #ifdef SF_WITH_CUDA
@@ -309,7 +311,7 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
   SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
   SF_ASSIGN_OR_RETURN(Graph graph, impl_->Specialize(dims));
   SF_ASSIGN_OR_RETURN(std::unique_ptr<Executor> profiler,
-                      impl_->CreateExecutor(graph, p->plan, ExecutorOptions{.profiling = true}));
+                      impl_->CreateExecutor(graph, p->plan, /*profiling=*/true));
   SF_ASSIGN_OR_RETURN(std::vector<StepProfile> steps, profiler->ProfileSteps(ordered, iters));
   std::vector<LayerProfile> layers;
   for (size_t i = 0; i < p->plan.steps.size() && i < steps.size(); ++i) {

@@ -1,13 +1,14 @@
 #include "runtime/gpu/gpu_executor.h"
 
 #include <algorithm>
-#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
 #include "graph/status.h"
+#include "runtime/gpu/cuda_graph.h"
 #include "runtime/gpu/sparse_conv_kernel.h"
 #include "runtime/latency_stats.h"
+#include "spdlog/spdlog.h"
 
 namespace sf {
 namespace {
@@ -26,35 +27,6 @@ absl::Status WithNode(const absl::Status& s, const Node& node) {
 
 // Rounds of ProfileSteps per step; the median round is reported.
 constexpr int kProfileRounds = 5;
-
-inline void DestroyGraphExec(cudaGraphExec_t g) { cudaGraphExecDestroy(g); }
-using GraphExec = cuda::Owned<cudaGraphExec_t, DestroyGraphExec>;
-
-// Captures what `enqueue` queues on `stream` into an instantiated CUDA graph.
-// Unimplemented with the reason when capture or instantiation fails; the
-// stream is out of capture mode on every path.
-absl::StatusOr<GraphExec> CaptureGraph(cudaStream_t stream,
-                                       const std::function<absl::Status()>& enqueue) {
-  SF_CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-  const absl::Status queued = enqueue();
-  cudaGraph_t graph = nullptr;
-  const cudaError_t ended = cudaStreamEndCapture(stream, &graph);
-  (void)cudaGetLastError();  // a failed capture leaves a non-sticky error behind
-  if (!queued.ok() || ended != cudaSuccess || graph == nullptr) {
-    if (graph != nullptr) cudaGraphDestroy(graph);
-    return absl::UnimplementedError(absl::StrCat(
-        "CUDA graph capture failed: ", queued.ok() ? cudaGetErrorString(ended) : queued.message()));
-  }
-  cudaGraphExec_t exec = nullptr;
-  const cudaError_t instantiated = cudaGraphInstantiate(&exec, graph, 0);
-  cudaGraphDestroy(graph);
-  if (instantiated != cudaSuccess) {
-    (void)cudaGetLastError();
-    return absl::UnimplementedError(absl::StrCat("CUDA graph instantiation failed: ",
-                                                 cudaGetErrorString(instantiated)));
-  }
-  return GraphExec(exec);
-}
 
 absl::StatusOr<double> ElapsedUs(const cuda::Event& start, const cuda::Event& end) {
   SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start, end));
@@ -79,6 +51,7 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   auto exec = std::unique_ptr<GpuExecutor>(new GpuExecutor());
   exec->device_ = device;
   exec->profiling_ = options.profiling;
+  exec->cuda_graphs_ = options.cuda_graphs;
   const int num_nodes = graph.num_nodes();
   if (static_cast<int>(plan.steps.size()) != num_nodes) {
     return absl::InternalError("plan does not match the graph");
@@ -224,6 +197,28 @@ absl::Status GpuExecutor::EnqueueCompute() {
   return absl::OkStatus();
 }
 
+absl::Status GpuExecutor::EnqueueRunCompute() {
+  if (!cuda_graphs_ || !ran_plain_) {
+    SF_RETURN_IF_ERROR(EnqueueCompute());
+    ran_plain_ = true;
+    return absl::OkStatus();
+  }
+  if (!run_graph_) {
+    absl::StatusOr<GraphExec> graph =
+        CaptureGraph(stream_.get(), [&] { return EnqueueCompute(); });
+    if (!graph.ok()) {
+      if (graph.status().code() != absl::StatusCode::kUnimplemented) return graph.status();
+      spdlog::info("CUDA graph replay off for this input shape, plain launches: {}",
+                   std::string(graph.status().message()));
+      cuda_graphs_ = false;
+      return EnqueueCompute();
+    }
+    run_graph_ = *std::move(graph);
+  }
+  SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(run_graph_.get(), stream_.get()));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<Tensor>> GpuExecutor::EnqueueOutputs() {
   std::vector<Tensor> outputs;
   outputs.reserve(graph_.outputs().size());
@@ -258,7 +253,7 @@ absl::Status GpuExecutor::FinishRun() {
 
 absl::StatusOr<std::vector<Tensor>> GpuExecutor::Run(std::span<const Tensor> inputs) {
   SF_RETURN_IF_ERROR(EnqueueInputs(inputs));
-  SF_RETURN_IF_ERROR(EnqueueCompute());
+  SF_RETURN_IF_ERROR(EnqueueRunCompute());
   SF_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, EnqueueOutputs());
   SF_RETURN_IF_ERROR(FinishRun());
   return outputs;

@@ -7,7 +7,11 @@
 // for graph inputs, intermediates, outputs, the shared workspace and per-node
 // error flags, packed by the memory planner. Run() allocates no device memory:
 // it copies the inputs in, enqueues every kernel on the executor's stream,
-// copies the outputs out and synchronises once.
+// copies the outputs out and synchronises once. With ExecutorOptions::cuda_graphs
+// the kernels of the second Run are captured as a CUDA graph and every later
+// Run replays it (inputs land at the same arena addresses each run); the first
+// Run stays plain because kernels may measure themselves there. When capture
+// fails, Run logs why once and keeps launching plainly.
 // Not thread-safe: one Run at a time. Owns all its CUDA resources.
 #ifndef SF_RUNTIME_GPU_GPU_EXECUTOR_H_
 #define SF_RUNTIME_GPU_GPU_EXECUTOR_H_
@@ -21,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "cuda/resources.h"
 #include "graph/graph.h"
+#include "runtime/gpu/cuda_graph.h"
 #include "runtime/gpu/gpu_kernel.h"
 #include "runtime/executor.h"
 #include "runtime/memory_planner.h"
@@ -70,10 +75,15 @@ class GpuExecutor : public Executor {
   absl::Status EnqueueInputs(std::span<const Tensor> inputs);
   absl::Status EnqueueStep(int i);
   absl::Status EnqueueCompute();
+  // Run's compute: plain on the first run, then the captured graph.
+  absl::Status EnqueueRunCompute();
   absl::StatusOr<std::vector<Tensor>> EnqueueOutputs();
   absl::Status FinishRun();
 
   bool profiling_ = false;
+  bool cuda_graphs_ = true;  // false when disabled or after a failed capture
+  bool ran_plain_ = false;   // Run's first (uncaptured) compute was queued
+  GraphExec run_graph_;      // Run's compute, captured on the second Run
   std::array<cuda::Event, 4> events_;  // timing marks of TimedRun and the profilers
   Graph graph_;
   int device_ = 0;

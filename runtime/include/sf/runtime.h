@@ -30,6 +30,9 @@ struct Options {
   SparseMode sparse = SparseMode::kAuto;
   BlockRule block_rule;
   std::map<std::string, int> block_overrides;  // Conv node name -> block edge
+  // CUDA: Run() captures its kernels as a CUDA graph on the second run of a
+  // prepared shape and replays it from then on (the first run stays plain).
+  bool cuda_graphs = true;
 };
 
 struct TensorInfo {
