@@ -30,6 +30,13 @@ const char* AlgoName(cudnnConvolutionFwdAlgo_t algo) {
   }
 }
 
+// Plain FP32 always qualifies; tensor-op (TF32) math only when allowed.
+// CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION (down-conversion to FP16) never does.
+bool MathAllowed(cudnnMathType_t math, bool allow_tf32) {
+  if (math == CUDNN_FMA_MATH || math == CUDNN_DEFAULT_MATH) return true;
+  return allow_tf32 && math == CUDNN_TENSOR_OP_MATH;
+}
+
 }  // namespace
 
 absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int64_t h,
@@ -47,12 +54,13 @@ absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int6
 }
 
 absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShape& s,
-                                            size_t workspace_limit) {
+                                            size_t workspace_limit, bool allow_tf32) {
   for (int64_t v : {s.n, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw, s.stride_h, s.stride_w, s.pad_h,
                     s.pad_w, s.dil_h, s.dil_w, s.group, s.out_h, s.out_w}) {
     if (absl::Status st = CheckInt(v, "shape value"); !st.ok()) return st;
   }
   CudnnConv conv;
+  conv.tf32_ = allow_tf32;
   auto as_int = [](int64_t v) { return static_cast<int>(v); };
   {
     auto x = MakeTensorDescriptor(s.n, s.c_in, s.h, s.w);
@@ -78,7 +86,8 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
       c, as_int(s.pad_h), as_int(s.pad_w), as_int(s.stride_h), as_int(s.stride_w),
       as_int(s.dil_h), as_int(s.dil_w), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
   SF_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionGroupCount(c, as_int(s.group)));
-  SF_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionMathType(c, CUDNN_FMA_MATH));
+  SF_CUDNN_RETURN_IF_ERROR(
+      cudnnSetConvolutionMathType(c, allow_tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
 
   int on = 0, oc = 0, oh = 0, ow = 0;
   SF_CUDNN_RETURN_IF_ERROR(
@@ -97,8 +106,7 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   bool found = false;
   for (int i = 0; i < returned && !found; ++i) {  // sorted fastest first
     if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > workspace_limit) continue;
-    // TF32 stays off: only algorithms that run in plain FP32 FMA math.
-    if (perf[i].mathType != CUDNN_FMA_MATH && perf[i].mathType != CUDNN_DEFAULT_MATH) continue;
+    if (!MathAllowed(perf[i].mathType, allow_tf32)) continue;
     conv.algo_ = perf[i].algo;
     conv.workspace_bytes_ = perf[i].memory;
     found = true;
@@ -114,7 +122,8 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
 }
 
 std::string CudnnConv::Describe() const {
-  return absl::StrCat(AlgoName(algo_), " (ws ", workspace_bytes_, " B)");
+  return absl::StrCat(AlgoName(algo_), " (ws ", workspace_bytes_, " B", tf32_ ? ", TF32" : "",
+                      ")");
 }
 
 absl::Status CudnnConv::Forward(cudnnHandle_t handle, const float* x, const float* w,

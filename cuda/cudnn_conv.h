@@ -1,6 +1,7 @@
 // A 2-D float32 NCHW convolution through cuDNN's legacy API, prepared once:
-// RAII descriptors, FP32 math with TF32 off (CUDNN_FMA_MATH), and the forward
-// algorithm chosen at Create under a workspace limit. Forward() only enqueues.
+// RAII descriptors, FP32 math with TF32 off (CUDNN_FMA_MATH) unless TF32 is
+// allowed (CUDNN_TENSOR_OP_MATH), and the forward algorithm chosen at Create
+// under a workspace limit. Forward() only enqueues.
 // Not thread-safe; the handle and stream belong to the caller.
 #ifndef SF_CUDA_CUDNN_CONV_H_
 #define SF_CUDA_CUDNN_CONV_H_
@@ -41,12 +42,15 @@ class CudnnConv {
  public:
   // Chooses the fastest algorithm whose workspace fits `workspace_limit` bytes
   // (cudnnGetConvolutionForwardAlgorithm_v7; no device memory is touched).
+  // With `allow_tf32` the algorithm may run on TF32 tensor cores; without,
+  // only FP32 FMA algorithms qualify.
   // Fails when cuDNN's output shape disagrees with shape.out_h/out_w.
   static absl::StatusOr<CudnnConv> Create(cudnnHandle_t handle, const ConvShape& shape,
-                                          size_t workspace_limit);
+                                          size_t workspace_limit, bool allow_tf32 = false);
 
   size_t workspace_bytes() const { return workspace_bytes_; }
-  // "IMPLICIT_PRECOMP_GEMM (ws 1024 B)", for plan printing.
+  // "IMPLICIT_PRECOMP_GEMM (ws 1024 B)" (", TF32" inside the parentheses when
+  // allowed), for plan printing.
   std::string Describe() const;
 
   // y = conv(x, w) (+ bias per output channel when bias != nullptr).
@@ -59,6 +63,7 @@ class CudnnConv {
   ConvDescriptor conv_desc_;
   cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
   size_t workspace_bytes_ = 0;
+  bool tf32_ = false;  // tensor-op (TF32) math allowed
 };
 
 }  // namespace sf::cuda

@@ -61,14 +61,16 @@ absl::StatusOr<CudnnHandle> CudnnHandle::Create(int device, cudaStream_t stream)
   return handle;
 }
 
-absl::StatusOr<CublasHandle> CublasHandle::Create(int device, cudaStream_t stream) {
+absl::StatusOr<CublasHandle> CublasHandle::Create(int device, cudaStream_t stream,
+                                                  bool allow_tf32) {
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device));
   cublasHandle_t h = nullptr;
   SF_CUBLAS_RETURN_IF_ERROR(cublasCreate(&h));
   CublasHandle handle;
   handle.handle_ = Owned<cublasHandle_t, internal::DestroyCublas>(h);
   SF_CUBLAS_RETURN_IF_ERROR(cublasSetStream(h, stream));
-  SF_CUBLAS_RETURN_IF_ERROR(cublasSetMathMode(h, CUBLAS_PEDANTIC_MATH));
+  SF_CUBLAS_RETURN_IF_ERROR(
+      cublasSetMathMode(h, allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH));
   return handle;
 }
 

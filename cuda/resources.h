@@ -77,10 +77,12 @@ class CudnnHandle {
 };
 
 // A cuBLAS handle whose work goes to `stream`, in pedantic FP32 math (no TF32,
-// no reduced-precision reductions) so that results stay close to the CPU.
+// no reduced-precision reductions) so that results stay close to the CPU, or
+// with `allow_tf32` in CUBLAS_TF32_TENSOR_OP_MATH.
 class CublasHandle {
  public:
-  static absl::StatusOr<CublasHandle> Create(int device, cudaStream_t stream);
+  static absl::StatusOr<CublasHandle> Create(int device, cudaStream_t stream,
+                                             bool allow_tf32 = false);
   cublasHandle_t get() const { return handle_.get(); }
 
  private:

@@ -19,8 +19,9 @@ struct ExecutorOptions {
   // every step's inputs are intact and a step can be re-run alone
   // (ProfileSteps). Costs memory: the arena holds all tensors at once.
   bool profiling = false;
-  // CUDA only (Options::cuda_graphs).
+  // CUDA only (Options::cuda_graphs, Options::allow_tf32).
   bool cuda_graphs = true;
+  bool allow_tf32 = false;
 };
 
 // One run split into phases, in microseconds: host-to-device input copies, the

@@ -133,7 +133,8 @@ struct Runtime::Impl {
   absl::StatusOr<std::unique_ptr<Executor>> CreateExecutor(Graph g, const Plan& plan,
                                                            bool profiling = false) const {
     const ExecutorOptions executor_options{.profiling = profiling,
-                                           .cuda_graphs = options.cuda_graphs};
+                                           .cuda_graphs = options.cuda_graphs,
+                                           .allow_tf32 = options.allow_tf32};
     SF_ASSIGN_OR_RETURN(int ordinal, CudaOrdinal(device));
     if (ordinal < 0) return CpuExecutor::Create(std::move(g), plan, executor_options);
 #ifdef SF_WITH_CUDA

@@ -35,13 +35,15 @@ constexpr char kUsage[] =
     "               [--device cuda|cuda:N|cpu|all] [--batch N]\n"
     "               [--warmup N] [--iters N] [--duration S]\n"
     "               [--layer-iters N] [--no-layers] [--steps T] [--precision fp32|fp16]\n"
+    "               [--tf32]\n"
     "               [--json FILE] [--csv FILE] [--export-profile FILE]\n"
     "               [-v|--verbose] [--version] [--help]\n"
     "  Without --input, every input is uniform [0,1) noise (seed 0): timings are valid,\n"
     "  densities are not those of real data. --batch N: N samples in such an input\n"
     "  (its first symbolic dim is N*T for a T-major model; default 1).\n"
     "  --device all: one replica per GPU; per-GPU and aggregate throughput and the\n"
-    "  scaling over one GPU (no per-layer tables; --csv/--export-profile not available).\n";
+    "  scaling over one GPU (no per-layer tables; --csv/--export-profile not available).\n"
+    "  --tf32 lets cuDNN/cuBLAS use TF32 tensor cores (precision reported as fp32+tf32).\n";
 
 // Most runs one measurement may ask for (--iters, or --duration's estimate).
 constexpr int64_t kMaxIters = 1000000;
@@ -56,6 +58,7 @@ struct Flags {
   double duration_s = 0;
   int layer_iters = 50;
   bool layers = true;
+  bool tf32 = false;
   int64_t steps = -1;  // -1: from the model's first neuron
   int64_t batch = 1;   // samples in a generated input
   std::string json, csv, profile;
@@ -112,6 +115,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.csv = value;
     } else if (args.Flag("--export-profile", &value)) {
       f.profile = value;
+    } else if (args.Switch("--tf32")) {
+      f.tf32 = true;
     } else if (args.Switch("--no-layers")) {
       f.layers = false;
     } else if (args.Switch("-v") || args.Switch("--verbose")) {
@@ -193,6 +198,7 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   sf::Options options;
   options.device = f.device;
   options.sparse = mode;
+  options.allow_tf32 = f.tf32;
   auto start = std::chrono::steady_clock::now();
   SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt, sf::Runtime::Load(f.model, options));
   bench->load_ms = MsSince(start);
@@ -226,7 +232,7 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
 // Both plans, then the facts of the run.
 absl::Status Bench(const Flags& f, sf::tools::BenchReport* report) {
   report->model = f.model;
-  report->precision = f.precision;
+  report->precision = f.tf32 ? absl::StrCat(f.precision, "+tf32") : f.precision;
   report->warmup = f.warmup;
   report->layer_iters = f.layers ? f.layer_iters : 0;
   std::map<std::string, sf::Tensor> inputs;

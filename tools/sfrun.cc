@@ -27,7 +27,7 @@ constexpr char kUsage[] =
     "usage: sfrun MODEL.onnx --input FILE.npy [--input NAME=FILE.npy ...]\n"
     "             [--output FILE.npy | --output NAME=FILE.npy ...]\n"
     "             [--device auto|cpu|cuda|cuda:N|all] [--sparse auto|on|off]\n"
-    "             [--plan] [--plan-json FILE] [--plan-only]\n"
+    "             [--plan] [--plan-json FILE] [--plan-only] [--tf32]\n"
     "             [--block-rule MIN_H:BLOCK,...] [--block CONV_NAME=EDGE ...]\n"
     "             [-v|--verbose] [--version] [--help]\n";
 
@@ -65,6 +65,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.plan = true;
     } else if (args.Switch("--plan-only")) {
       f.plan_only = true;
+    } else if (args.Switch("--tf32")) {
+      f.options.allow_tf32 = true;
     } else if (args.Switch("-v") || args.Switch("--verbose")) {
       f.verbose = true;
     } else {

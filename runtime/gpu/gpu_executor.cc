@@ -59,12 +59,13 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device));
   SF_ASSIGN_OR_RETURN(exec->stream_, cuda::Stream::Create(device));
   SF_ASSIGN_OR_RETURN(exec->cudnn_, cuda::CudnnHandle::Create(device, exec->stream_.get()));
-  SF_ASSIGN_OR_RETURN(exec->cublas_, cuda::CublasHandle::Create(device, exec->stream_.get()));
+  SF_ASSIGN_OR_RETURN(exec->cublas_, cuda::CublasHandle::Create(device, exec->stream_.get(),
+                                                                   options.allow_tf32));
   for (cuda::Event& e : exec->events_) {
     SF_ASSIGN_OR_RETURN(e, cuda::Event::Create(device));
   }
 
-  const GpuPrepareContext ctx{device, exec->cudnn_.get(), kWorkspaceLimit};
+  const GpuPrepareContext ctx{device, exec->cudnn_.get(), kWorkspaceLimit, options.allow_tf32};
   for (int i = 0; i < num_nodes; ++i) {
     if (plan.steps[i].node != i) return absl::InternalError("plan steps out of node order");
     const Node& node = graph.node(i);

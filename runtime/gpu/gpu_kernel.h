@@ -22,12 +22,14 @@
 
 namespace sf {
 
-// What Prepare may use: the executor's cuDNN handle (for algorithm queries) and
-// the most workspace a kernel may ask for, in bytes.
+// What Prepare may use: the executor's cuDNN handle (for algorithm queries),
+// the most workspace a kernel may ask for, in bytes, and whether cuDNN may use
+// TF32 tensor-core math (ExecutorOptions::allow_tf32).
 struct GpuPrepareContext {
   int device = 0;
   cudnnHandle_t cudnn = nullptr;
   size_t workspace_limit = 0;
+  bool allow_tf32 = false;
 };
 
 // What Enqueue may use. `workspace` holds workspace_bytes() bytes for this

@@ -63,6 +63,15 @@ TEST_F(SfrunTest, RunsAndWritesOutput) {
   EXPECT_EQ(y.data<float>()[5], 5.0f);
 }
 
+TEST_F(SfrunTest, Tf32FlagIsAccepted) {
+  // TF32 only changes CUDA math; on the CPU the result is the exact FP32 one.
+  std::string model = WriteConvModel();
+  std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
+  testing::CommandResult r = Run(model + " --input " + in + " --device cpu --tf32");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("max=5"));
+}
+
 TEST_F(SfrunTest, PrintsSummaryWithoutOutputFlag) {
   std::string model = WriteConvModel();
   std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
