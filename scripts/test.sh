@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# README command 2: install what is missing, build, run every test, then install
+# README command 2: install what is missing, build, run every test, install
 # SparseFlow into a temporary prefix and build + run examples/classify against
-# the installed package (not the build tree).
+# the installed package (not the build tree), then build the C++ tests with
+# ASan+UBSan (CPU only, g++) and run them. SF_SKIP_SANITIZERS=1 skips that step.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
@@ -17,3 +18,8 @@ cmake --build "$prefix/build" -j "$(nproc)" > /dev/null
 "$prefix/build/classify" "$root/models/fmnist_snn/model.onnx" \
   "$root/models/fmnist_snn/test_input.npy"
 echo "examples/classify built against the installed package and ran"
+
+if [ "${SF_SKIP_SANITIZERS:-0}" != 1 ]; then
+  SF_SAN_CXX=${SF_SAN_CXX:-g++} SF_SAN_BUILD_DIR=${SF_SAN_BUILD_DIR:-$root/build-asan} \
+    "$root/scripts/test-sanitizers.sh"
+fi
