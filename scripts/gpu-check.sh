@@ -57,7 +57,7 @@ def tile(x, t, n):  # [t*8, ...] -> [t*n, ...], repeating the 8 samples
 r = np.load(f"{root}/models/resnet18_fmnist/test_input.npy")
 e = np.load(f"{root}/models/events/test_input.npy")
 f = np.load(f"{root}/models/fmnist_snn/test_input.npy")
-for n in (16, 64):
+for n in (16, 64, 128, 256):
     np.save(f"{out}/resnet_n{n}.npy", tile(r, 4, n))
     np.save(f"{out}/events_n{n}.npy", tile(e, 8, n))
     np.save(f"{out}/fmnist_n{n}.npy", np.concatenate([f] * (n // 8), 0))
@@ -86,6 +86,7 @@ do_bench() {
 
 case "${1:-all}" in
   build) do_build ;;
+  inputs) mkdir -p "${2:-/tmp/sf-bench-models}"; make_inputs "${2:-/tmp/sf-bench-models}" ;;
   test) do_test ;;
   bench) do_bench ;;
   all) do_build; do_test; do_bench ;;
