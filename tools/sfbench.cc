@@ -261,7 +261,9 @@ absl::Status BenchScaling(const Flags& f, sf::tools::ScalingReport* report) {
   report->model = f.model;
   report->warmup = f.warmup;
   report->iters = f.iters;
-  SF_ASSIGN_OR_RETURN(auto set, sf::ReplicaSet::LoadOnAllGpus(f.model, sf::Options{}));
+  sf::Options options;
+  options.allow_tf32 = f.tf32;
+  SF_ASSIGN_OR_RETURN(auto set, sf::ReplicaSet::LoadOnAllGpus(f.model, options));
   SF_ASSIGN_OR_RETURN(auto inputs, ReadInputs(f, set->replica(0), set->steps(), &report->input));
   report->input_dims = inputs.at(set->replica(0).InputInfo().front().name).dims();
   Progress(absl::StrCat(f.warmup, " warm-up + ", f.iters, " timed runs on ",
