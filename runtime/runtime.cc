@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <numeric>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -95,6 +96,9 @@ struct Runtime::Impl {
   };
   absl::flat_hash_map<InputDims, std::unique_ptr<Prepared>> prepared;
   const Prepared* last_run = nullptr;
+  // Value for symbolic input dims when planning without inputs: the least common
+  // multiple of the neurons' steps, so that a T-major [T*N, ...] input is valid.
+  int64_t default_dim = 1;
 
   PlanOptions MakePlanOptions() const {
     PlanOptions p;
@@ -144,7 +148,8 @@ struct Runtime::Impl {
 #endif
   }
 
-  // Dims per input: given ones, else the declared shape with symbolic dims = 1.
+  // Dims per input: given ones, else the declared shape with symbolic dims set
+  // to `default_dim`.
   absl::StatusOr<InputDims> ResolveDims(
       const std::map<std::string, std::vector<int64_t>>& given) const {
     for (const auto& [name, d] : given) {
@@ -162,7 +167,7 @@ struct Runtime::Impl {
         dims.push_back(it->second);
       } else {
         std::vector<int64_t> d = info.dims;
-        for (int64_t& x : d) x = x < 0 ? 1 : x;
+        for (int64_t& x : d) x = x < 0 ? default_dim : x;
         dims.push_back(d);
       }
     }
@@ -203,6 +208,13 @@ absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph
   SF_RETURN_IF_ERROR(FoldBatchNormIntoConv(graph).status());
   for (ValueId v : graph.inputs()) impl->input_info.push_back(MakeInfo(graph.value(v)));
   for (ValueId v : graph.outputs()) impl->output_info.push_back(MakeInfo(graph.value(v)));
+  for (const Node& node : graph.nodes()) {
+    if (!IsNeuron(node.op)) continue;
+    auto steps = node.attrs.GetIntOr("steps", 1);
+    if (steps.ok() && *steps > 0 && *steps <= 1024) {
+      impl->default_dim = std::lcm(impl->default_dim, *steps);
+    }
+  }
   impl->graph = std::move(graph);
   return impl;
 }

@@ -173,5 +173,22 @@ TEST_F(SfrunTest, PlanOnlyWritesJson) {
   EXPECT_THAT(json, HasSubstr("\"block\": 0"));
 }
 
+TEST_F(SfrunTest, PlanOnlyOfTimeMajorSnnWithSymbolicBatch) {
+  // x [T*N, 2, 8, 8] with N symbolic -> LIF(steps 4) -> 3x3 conv: planning without an
+  // input must pick a batch that the neuron accepts.
+  OnnxModelBuilder b;
+  b.Input("x", {-1, 2, 8, 8}).Output("y");
+  b.Initializer("w", {4, 2, 3, 3}, std::vector<float>(72, 0.5f));
+  b.Node("LIF", {"x"}, {"s"}, "lif_0", "sparseflow").Int("steps", 4).Float("tau", 2.0f);
+  b.Node("Conv", {"s", "w"}, {"y"}, "conv_1").Ints("pads", {1, 1, 1, 1});
+  ASSERT_OK(WriteFileAtomically(Path("snn.onnx"), b.Serialize()));
+  testing::CommandResult r =
+      Run(Path("snn.onnx") + " --plan-only --plan-json " + Path("plan.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string json = testing::ReadTextFile(Path("plan.json"));
+  EXPECT_THAT(json, HasSubstr("\"name\": \"conv_1\", \"op\": \"Conv\", \"input_class\": \"binary\""));
+  EXPECT_THAT(json, HasSubstr("\"block\": 4, \"kernel\": \"sparse\""));
+}
+
 }  // namespace
 }  // namespace sf

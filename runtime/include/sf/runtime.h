@@ -108,7 +108,8 @@ class Runtime {
   int64_t NeuronSteps() const;
 
   // The plan for the given input shapes (name -> dims). Missing inputs use the
-  // model's declared shape with symbolic dims set to 1.
+  // model's declared shape with symbolic dims set to the least common multiple of
+  // the neurons' steps (1 without neurons), so T-major inputs stay valid.
   absl::StatusOr<Plan> GetPlan(const std::map<std::string, std::vector<int64_t>>& input_dims = {});
 
   // Runs the model. Inputs by name; every model input must be given, with the
