@@ -221,6 +221,59 @@ class ExpandKernel : public StridedCopyKernel {
   }
 };
 
+// Pad, mode "constant" with a zero value and non-negative pads: the output is
+// zero-filled, then the input is copied into its interior. Other modes are refused.
+class PadKernel : public StridedCopyKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    SF_RETURN_IF_ERROR(CheckArity(node, 2, 4, 1, 1));
+    SF_RETURN_IF_ERROR(SetElementType(graph, node));
+    SF_ASSIGN_OR_RETURN(std::string mode, node.attrs.GetStringOr("mode", "constant"));
+    if (mode != "constant") return NodeError(node, "Pad mode '", mode, "' has no CUDA kernel yet");
+    if (HasInput(node, 2)) {
+      const Value& v = graph.value(node.inputs[2]);
+      if (!v.constant.has_value()) return NodeError(node, "constant_value must be a constant");
+      const auto* bytes = static_cast<const unsigned char*>(v.constant->raw_data());
+      for (size_t i = 0; i < v.constant->nbytes(); ++i) {
+        if (bytes[i] != 0) return NodeError(node, "a non-zero pad value has no CUDA kernel yet");
+      }
+    }
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> pads, ConstantInts(graph, node, 1, "pads"));
+    const size_t rank = in.size();
+    std::vector<int64_t> axes(rank);
+    for (size_t d = 0; d < rank; ++d) axes[d] = static_cast<int64_t>(d);
+    if (HasInput(node, 3)) {
+      SF_ASSIGN_OR_RETURN(axes, ConstantInts(graph, node, 3, "axes"));
+    }
+    if (pads.size() != 2 * axes.size() || out.size() != rank) {
+      return NodeError(node, "pads must hold a begin and an end per padded axis");
+    }
+    std::vector<int64_t> begin(rank, 0);
+    for (size_t i = 0; i < axes.size(); ++i) {
+      SF_ASSIGN_OR_RETURN(int axis, NormalizeAxis(node, axes[i], static_cast<int64_t>(rank)));
+      const int64_t b = pads[i], e = pads[i + axes.size()];
+      if (b < 0 || e < 0) return NodeError(node, "negative pads have no CUDA kernel yet");
+      if (in[axis] + b + e != out[axis]) return NodeError(node, "output shape does not match pads");
+      begin[axis] = b;
+    }
+    const std::vector<int64_t> out_strides = ContiguousStrides(out);
+    int64_t base = 0;
+    for (size_t d = 0; d < rank; ++d) base += begin[d] * out_strides[d];
+    out_bytes_ = static_cast<size_t>(Product(out)) * SizeOf(OutputType(graph, node, 0));
+    return AddLaunch(node, 0, in, ContiguousStrides(in), 0, out_strides, base);
+  }
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    if (out_bytes_ > 0) SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(out[0], 0, out_bytes_, ctx.stream));
+    return StridedCopyKernel::Enqueue(ctx, in, out);
+  }
+
+ private:
+  size_t out_bytes_ = 0;
+};
+
 class GatherKernel : public GpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
@@ -262,6 +315,7 @@ std::unique_ptr<GpuKernel> MakeGpuTransposeKernel(OpType) {
   return std::make_unique<TransposeKernel>();
 }
 std::unique_ptr<GpuKernel> MakeGpuSliceKernel(OpType) { return std::make_unique<SliceKernel>(); }
+std::unique_ptr<GpuKernel> MakeGpuPadKernel(OpType) { return std::make_unique<PadKernel>(); }
 std::unique_ptr<GpuKernel> MakeGpuConcatKernel(OpType) { return std::make_unique<ConcatKernel>(); }
 std::unique_ptr<GpuKernel> MakeGpuExpandKernel(OpType) { return std::make_unique<ExpandKernel>(); }
 std::unique_ptr<GpuKernel> MakeGpuGatherKernel(OpType) { return std::make_unique<GatherKernel>(); }

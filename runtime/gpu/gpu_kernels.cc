@@ -43,6 +43,7 @@ constexpr Entry kTable[] = {
     {OpType::kMul, MakeGpuBinaryKernel},
     {OpType::kNeg, MakeGpuUnaryKernel},
     {OpType::kNot, MakeGpuUnaryKernel},
+    {OpType::kPad, MakeGpuPadKernel},
     {OpType::kReduceMean, MakeGpuReduceKernel},
     {OpType::kReduceSum, MakeGpuReduceKernel},
     {OpType::kRelu, MakeGpuUnaryKernel},

@@ -165,6 +165,27 @@ TEST(GpuOpsTest, WhereAndClipAndCast) {
   }
 }
 
+TEST(GpuOpsTest, PadConstantZero) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(61);
+  struct PadCase {
+    Dims pads, out;
+  };
+  const Dims in = {2, 3, 5, 4};
+  for (const PadCase& c : std::vector<PadCase>{{{0, 0, 1, 1, 0, 0, 1, 1}, {2, 3, 7, 6}},
+                                               {{0, 0, 0, 2, 0, 0, 3, 0}, {2, 3, 8, 6}},
+                                               {{1, 0, 0, 0, 0, 2, 0, 0}, {3, 5, 5, 4}}}) {
+    auto g = OneNodeGraphBuilder(OpType::kPad, "pad")
+                 .Input(DataType::kFloat32, in)
+                 .ConstantInput(Tensor::FromVector<int64_t>({8}, c.pads))
+                 .Output(DataType::kFloat32, c.out)
+                 .Attr("mode", std::string("constant"))
+                 .Build();
+    ExpectGpuMatchesCpu(g.graph, {RandomTensor(DataType::kFloat32, in, rng)}, 0, 0,
+                        absl::StrCat("Pad ", ShapeToString(c.pads)));
+  }
+}
+
 TEST(GpuOpsTest, TransposeSliceConcatExpand) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(6);
