@@ -116,8 +116,10 @@ absl::StatusOr<sf::Tensor> ToFloat32(const sf::Tensor& t, const std::string& nam
   return out;
 }
 
-void PrintSummary(const std::string& name, const sf::Tensor& t32) {
-  std::string line = absl::StrCat(name, ": ", sf::ShapeToString(t32.dims()), " float32");
+// `t32` is the output converted to float32; `dtype` is the model's own.
+void PrintSummary(const std::string& name, sf::DataType dtype, const sf::Tensor& t32) {
+  std::string line = absl::StrCat(name, ": ", sf::ShapeToString(t32.dims()), " ",
+                                  sf::ToString(dtype));
   auto v = t32.span<const float>();
   if (!v.empty()) {
     double sum = 0;
@@ -236,7 +238,9 @@ int Run(const Flags& flags) {
     if (!s.ok()) return sf::tools::Fail(s);
   }
   if (output_files->empty()) {
-    for (size_t i = 0; i < infos.size(); ++i) PrintSummary(infos[i].name, as_float[i]);
+    for (size_t i = 0; i < infos.size(); ++i) {
+      PrintSummary(infos[i].name, (*outputs)[i].dtype(), as_float[i]);
+    }
   }
   if (flags.verbose) {
     for (const sf::NodeTiming& t : rt.LastProfile()) {

@@ -190,5 +190,17 @@ TEST_F(SfrunTest, PlanOnlyOfTimeMajorSnnWithSymbolicBatch) {
   EXPECT_THAT(json, HasSubstr("\"block\": 4, \"kernel\": \"sparse\""));
 }
 
+TEST_F(SfrunTest, SummaryNamesTheModelsOutputType) {
+  OnnxModelBuilder b;
+  b.Input("x", {1, 4}).Output("y", onnx::TensorProto::BOOL);
+  b.Initializer("half", {1}, {0.5f});
+  b.Node("Greater", {"x", "half"}, {"y"}, "greater_0");
+  ASSERT_OK(WriteFileAtomically(Path("cmp.onnx"), b.Serialize()));
+  std::string in = WriteInput("x.npy", {1, 4}, 1.0f);
+  testing::CommandResult r = Run(Path("cmp.onnx") + " --input " + in);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("y: [1,4] bool  min=1 max=1"));
+}
+
 }  // namespace
 }  // namespace sf
