@@ -79,7 +79,17 @@ class ReduceKernel : public CpuKernel {
   void Accumulate(const T* x, A* acc) const {
     plan_.ForEachRun([&](int64_t in, int64_t len, const BroadcastPlan::Offsets& off,
                          const BroadcastPlan::Offsets& step) {
-      for (int64_t j = 0; j < len; ++j) acc[off[0] + j * step[0]] += x[in + j];
+      for (int64_t j = 0; j < len; ++j) {
+        A& a = acc[off[0] + j * step[0]];
+        if constexpr (std::is_integral_v<A>) {
+          // Integer sums wrap around (two's complement), as in NumPy and ONNX
+          // Runtime; a signed overflow would be undefined behaviour.
+          using U = std::make_unsigned_t<A>;
+          a = static_cast<A>(static_cast<U>(a) + static_cast<U>(x[in + j]));
+        } else {
+          a += x[in + j];
+        }
+      }
     });
   }
 
