@@ -57,6 +57,10 @@ struct Node {
   std::vector<ValueId> inputs;  // kNoValue marks an omitted optional input
   std::vector<ValueId> outputs;
   Attrs attrs;
+  // Set only by MakeStepGraph (graph/passes/step_graph.h), never by an importer:
+  // the node keeps state across runs of its executor (a neuron its membrane, a
+  // time reduction its running sum) until the executor's ResetState().
+  bool carries_state = false;
 };
 
 class Graph {

@@ -162,6 +162,11 @@ absl::StatusOr<std::vector<Tensor>> CpuExecutor::Run(std::span<const Tensor> inp
   return outputs;
 }
 
+absl::Status CpuExecutor::ResetState() {
+  for (const std::unique_ptr<CpuKernel>& k : kernels_) k->ResetState();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RunPhaseTimes> CpuExecutor::TimedRun(std::span<const Tensor> inputs) {
   RunPhaseTimes times;
   SF_RETURN_IF_ERROR(BindInputs(inputs));

@@ -30,6 +30,7 @@ class CpuExecutor : public Executor {
   // Returns deep copies of the graph outputs.
   absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs) override;
 
+  absl::Status ResetState() override;
   const MemoryPlan& memory_plan() const override { return memory_plan_; }
   std::vector<double> StepMicroseconds() const override { return step_us_; }
   // Timed with std::chrono::steady_clock.

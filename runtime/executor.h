@@ -45,6 +45,10 @@ class Executor {
   // `inputs` in graph input order with the prepared dtypes and dims (host
   // tensors). Returns host copies of the graph outputs.
   virtual absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs) = 0;
+  // Returns the kernels of Node::carries_state nodes (streamed neurons and time
+  // reductions, graph/passes/step_graph.h) to their initial state; their state
+  // otherwise carries from one Run to the next.
+  virtual absl::Status ResetState() = 0;
   // How the intermediates were packed into the executor's arena.
   virtual const MemoryPlan& memory_plan() const = 0;
   // Per-step wall time of the last Run in microseconds (0 where not measured).

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "graph/passes/constant_folding.h"
 #include "graph/passes/fold_batchnorm.h"
+#include "graph/passes/step_graph.h"
 #include "graph/status.h"
 #include "importers/onnx/onnx_importer.h"
 #include "runtime/cpu_evaluator.h"
@@ -148,10 +149,49 @@ struct Runtime::Impl {
 #endif
   }
 
+  // Streaming (Runtime::Step): step graphs prepared per one-step input dims,
+  // each executor holding its stream's state.
+  struct Stream {
+    int64_t steps = 0;  // T, once known
+    std::vector<bool> static_inputs;  // per graph input
+    absl::flat_hash_map<InputDims, std::unique_ptr<Prepared>> prepared;
+    Prepared* current = nullptr;  // the executor of the running stream
+    int64_t steps_taken = 0;
+  } stream;
+
+  // The step graph for one-step input dims (graph/passes/step_graph.h). The
+  // time layout is worked out on the all-T graph with N >= 2 rows where the
+  // model allows, since with N = 1 [T, ...] and [T*N, ...] look alike.
+  absl::StatusOr<Prepared*> PrepareStep(const InputDims& dims) {
+    auto it = stream.prepared.find(dims);
+    if (it != stream.prepared.end()) return it->second.get();
+    InputDims probe = dims;
+    for (size_t i = 0; i < probe.size(); ++i) {
+      if (probe[i].empty()) continue;
+      const bool symbolic_rows = input_info[i].dims.empty() || input_info[i].dims[0] < 0;
+      if (symbolic_rows) probe[i][0] = std::max<int64_t>(probe[i][0], 2);
+      if (!stream.static_inputs[i]) probe[i][0] *= stream.steps;
+    }
+    SF_ASSIGN_OR_RETURN(Graph g, Specialize(probe));
+    SF_RETURN_IF_ERROR(MakeStepGraph(g));
+    for (size_t i = 0; i < dims.size(); ++i) g.value(g.inputs()[i]).shape = MakeShape(dims[i]);
+    SF_RETURN_IF_ERROR(InferShapesAndFold(g, CpuNodeEvaluator()));
+    auto p = std::make_unique<Prepared>();
+    SF_ASSIGN_OR_RETURN(p->plan, BuildPlan(g, MakePlanOptions()));
+    SF_ASSIGN_OR_RETURN(p->executor, CreateExecutor(std::move(g), p->plan));
+    p->plan.arena_bytes = p->executor->memory_plan().arena_bytes;
+    p->plan.tensor_bytes = p->executor->memory_plan().total_bytes;
+    Prepared* raw = p.get();
+    stream.prepared.emplace(dims, std::move(p));
+    return raw;
+  }
+
   // Dims per input: given ones, else the declared shape with symbolic dims set
   // to `default_dim`.
-  absl::StatusOr<InputDims> ResolveDims(
-      const std::map<std::string, std::vector<int64_t>>& given) const {
+  // With `steps` > 1 (Step), given dims are one time step: dim 0 of an input
+  // that is not static (graph/passes/step_graph.h) holds N rows of the model's T*N.
+  absl::StatusOr<InputDims> ResolveDims(const std::map<std::string, std::vector<int64_t>>& given,
+                                        int64_t steps = 1) const {
     for (const auto& [name, d] : given) {
       bool known = false;
       for (const TensorInfo& info : input_info) known |= info.name == name;
@@ -163,7 +203,17 @@ struct Runtime::Impl {
     for (const TensorInfo& info : input_info) {
       auto it = given.find(info.name);
       if (it != given.end()) {
-        SF_RETURN_IF_ERROR(CheckDims(it->second, info));
+        std::vector<int64_t> all_steps = it->second;
+        const size_t i = &info - input_info.data();
+        const bool is_static = i < stream.static_inputs.size() && stream.static_inputs[i];
+        if (!all_steps.empty() && !is_static) all_steps[0] *= steps;
+        absl::Status s = CheckDims(all_steps, info);
+        if (!s.ok() && steps > 1) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("Step() takes one of T = ", steps, " time steps (N rows of T*N): ",
+                           s.message()));
+        }
+        SF_RETURN_IF_ERROR(s);
         dims.push_back(it->second);
       } else {
         std::vector<int64_t> d = info.dims;
@@ -176,11 +226,11 @@ struct Runtime::Impl {
 
   // The user's inputs checked, converted and put in graph input order.
   absl::StatusOr<std::pair<InputDims, std::vector<Tensor>>> OrderInputs(
-      const std::map<std::string, Tensor>& inputs) const {
+      const std::map<std::string, Tensor>& inputs, int64_t steps = 1) const {
     std::vector<Tensor> ordered;
     std::map<std::string, std::vector<int64_t>> given;
     for (const auto& [name, t] : inputs) given[name] = t.dims();
-    SF_ASSIGN_OR_RETURN(InputDims dims, ResolveDims(given));
+    SF_ASSIGN_OR_RETURN(InputDims dims, ResolveDims(given, steps));
     for (const TensorInfo& info : input_info) {
       auto it = inputs.find(info.name);
       if (it == inputs.end()) {
@@ -271,6 +321,37 @@ absl::StatusOr<std::vector<Tensor>> Runtime::Run(const std::map<std::string, Ten
   impl_->last_run = p;
   return outputs;
 }
+
+absl::StatusOr<std::vector<Tensor>> Runtime::Step(const std::map<std::string, Tensor>& inputs) {
+  Impl::Stream& stream = impl_->stream;
+  if (stream.steps == 0) {
+    SF_ASSIGN_OR_RETURN(stream.steps, StreamingSteps(impl_->graph));
+    stream.static_inputs = StaticInputs(impl_->graph);
+  }
+  SF_ASSIGN_OR_RETURN(auto dims_and_inputs, impl_->OrderInputs(inputs, stream.steps));
+  auto& [dims, ordered] = dims_and_inputs;
+  SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->PrepareStep(dims));
+  if (stream.current != nullptr && stream.current != p) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Step(): input shapes changed after ", stream.steps_taken,
+                     " step(s) of a stream; call ResetState() to start a new one"));
+  }
+  stream.current = p;
+  SF_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, p->executor->Run(ordered));
+  ++stream.steps_taken;
+  impl_->last_run = p;
+  return outputs;
+}
+
+absl::Status Runtime::ResetState() {
+  Impl::Stream& stream = impl_->stream;
+  for (auto& [dims, p] : stream.prepared) SF_RETURN_IF_ERROR(p->executor->ResetState());
+  stream.current = nullptr;
+  stream.steps_taken = 0;
+  return absl::OkStatus();
+}
+
+int64_t Runtime::StepsTaken() const { return impl_->stream.steps_taken; }
 
 std::vector<NodeTiming> Runtime::LastProfile() const {
   std::vector<NodeTiming> timings;

@@ -22,7 +22,7 @@ __device__ inline float Charge(const NeuronParams& p, float v, float x) {
 
 __global__ void NeuronKernel(NeuronParams p, const float* __restrict__ x, float* __restrict__ s) {
   SF_GRID_STRIDE_LOOP(i, p.step_elements) {
-    float v = p.soft_reset ? 0.0f : p.v_reset;
+    float v = p.state != nullptr ? p.state[i] : (p.soft_reset ? 0.0f : p.v_reset);
     for (int64_t t = 0; t < p.steps; ++t) {
       const int64_t at = t * p.step_elements + i;
       const float h = Charge(p, v, x[at]);
@@ -32,7 +32,12 @@ __global__ void NeuronKernel(NeuronParams p, const float* __restrict__ x, float*
                        : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)),
                                    __fmul_rn(p.v_reset, spike));
     }
+    if (p.state != nullptr) p.state[i] = v;
   }
+}
+
+__global__ void FillKernel(int64_t n, float value, float* y) {
+  SF_GRID_STRIDE_LOOP(i, n) { y[i] = value; }
 }
 
 }  // namespace
@@ -40,6 +45,13 @@ __global__ void NeuronKernel(NeuronParams p, const float* __restrict__ x, float*
 cudaError_t LaunchNeuron(const NeuronParams& p, const float* x, float* s, cudaStream_t stream) {
   if (p.step_elements == 0 || p.steps == 0) return cudaSuccess;
   NeuronKernel<<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(p, x, s);
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchNeuronStateReset(const NeuronParams& p, cudaStream_t stream) {
+  if (p.state == nullptr || p.step_elements == 0) return cudaSuccess;
+  FillKernel<<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
+      p.step_elements, p.soft_reset ? 0.0f : p.v_reset, p.state);
   return cudaGetLastError();
 }
 

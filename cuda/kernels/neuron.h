@@ -31,10 +31,15 @@ struct NeuronParams {
   bool soft_reset = false;
   float vr = 0.0f;            // v_reset for hard reset, 0 for soft reset
   float tau = 1.0f, k = 0.0f, c = 0.0f;
+  // Streamed neuron (Node::carries_state): V per element of a time step, read
+  // before step 0 and written back after the last; nullptr starts from V_0.
+  float* state = nullptr;
 };
 
 // s[t*E + i] = spike of element i at step t, for x laid out [T, E].
 cudaError_t LaunchNeuron(const NeuronParams& p, const float* x, float* s, cudaStream_t stream);
+// Sets p.state (step_elements floats) to V_0: v_reset, or 0 for soft reset.
+cudaError_t LaunchNeuronStateReset(const NeuronParams& p, cudaStream_t stream);
 
 }  // namespace sf::cuda
 

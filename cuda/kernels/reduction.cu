@@ -45,6 +45,18 @@ __global__ void ReduceKernel(bool mean, Indexer outputs, int64_t num_outputs, In
   }
 }
 
+__global__ void TimeAccumulateKernel(bool mean, int64_t n, const float* x, double* acc,
+                                     const int64_t* runs, float* y) {
+  const double count = static_cast<double>(*runs + 1);
+  SF_GRID_STRIDE_LOOP(i, n) {
+    const double sum = acc[i] + x[i];
+    acc[i] = sum;
+    y[i] = static_cast<float>(mean ? sum / count : sum);
+  }
+}
+
+__global__ void CountRunKernel(int64_t* runs) { ++*runs; }
+
 struct Window {
   int64_t lo, hi, padded_size;
 };
@@ -99,6 +111,15 @@ cudaError_t LaunchSoftmax(int64_t outer, int64_t axis, int64_t inner, const floa
   if (outer * axis * inner == 0) return cudaSuccess;
   SoftmaxKernel<<<BlocksFor(outer * inner), kThreadsPerBlock, 0, stream>>>(outer, axis, inner, x,
                                                                           y);
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchTimeAccumulate(bool mean, int64_t n, const float* x, double* acc,
+                                 int64_t* runs, float* y, cudaStream_t stream) {
+  if (n > 0) {
+    TimeAccumulateKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(mean, n, x, acc, runs, y);
+  }
+  CountRunKernel<<<1, 1, 0, stream>>>(runs);
   return cudaGetLastError();
 }
 

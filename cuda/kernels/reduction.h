@@ -34,6 +34,13 @@ cudaError_t LaunchReduce(bool mean, const Indexer& outputs, int64_t num_outputs,
                          const Indexer& reduced, int64_t num_reduced, const float* x, float* y,
                          cudaStream_t stream);
 
+// A streamed time reduction (Node::carries_state) over one step's n values:
+// acc[i] += x[i] (double), y[i] = acc[i] (sum) or acc[i] / (*runs + 1) (mean),
+// then ++*runs — so after T runs y is what LaunchReduce gives over all T steps,
+// bit for bit. `acc` and `runs` persist between runs (zero them to reset).
+cudaError_t LaunchTimeAccumulate(bool mean, int64_t n, const float* x, double* acc,
+                                 int64_t* runs, float* y, cudaStream_t stream);
+
 // One spatial dim of a 2-D pooling window (PyTorch's windows, as the CPU kernel).
 struct PoolDim {
   int64_t in = 0, k = 1, stride = 1, dil = 1, pad_begin = 0, pad_end = 0, out = 0;

@@ -26,6 +26,10 @@ class CpuKernel {
   // inputs[i] is nullptr for an omitted optional input.
   virtual absl::Status Compute(std::span<const Tensor* const> inputs,
                                std::span<Tensor* const> outputs) = 0;
+  // Kernels of a Node::carries_state node (a streamed neuron or time
+  // reduction) keep state across Compute calls; this returns it to the state
+  // right after Prepare. No-op for the others.
+  virtual void ResetState() {}
 };
 
 // The kernel for `op` from the explicit registry table in cpu_kernels.cc;

@@ -3,7 +3,9 @@
 // spec's order, no contraction (the build uses -ffp-contract=off).
 //
 // The input is [T*N, ...] T-major; each of the M = numel / T elements of a time
-// step keeps its membrane V across t in a scratch buffer allocated in Prepare.
+// step keeps its membrane V across t in a buffer allocated in Prepare. A
+// streamed neuron (Node::carries_state) keeps V across Compute calls too.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -49,8 +51,14 @@ class NeuronKernel : public CpuKernel {
     }
     vr_ = soft_reset_ ? 0.0f : v_reset_;
     SF_RETURN_IF_ERROR(ChooseCharge(node));
+    carries_state_ = node.carries_state;
     v_.assign(Product(dims_) / steps_, 0.0f);
+    ResetState();
     return absl::OkStatus();
+  }
+
+  void ResetState() override {
+    std::fill(v_.begin(), v_.end(), soft_reset_ ? 0.0f : v_reset_);
   }
 
   absl::Status Compute(std::span<const Tensor* const> inputs,
@@ -59,9 +67,8 @@ class NeuronKernel : public CpuKernel {
     const float* x = inputs[0]->data<float>();
     float* s = outputs[0]->data<float>();
     const int64_t m = static_cast<int64_t>(v_.size());
+    if (!carries_state_) ResetState();
     float* v = v_.data();
-    const float v0 = soft_reset_ ? 0.0f : v_reset_;
-    for (int64_t i = 0; i < m; ++i) v[i] = v0;
     for (int64_t t = 0; t < steps_; ++t) {
       const float* xt = x + t * m;
       float* st = s + t * m;
@@ -125,6 +132,7 @@ class NeuronKernel : public CpuKernel {
   int64_t steps_ = 1;
   float v_threshold_ = 1.0f, v_reset_ = 0.0f, vr_ = 0.0f;
   bool soft_reset_ = false;
+  bool carries_state_ = false;  // streamed: V carries over to the next Compute
   Charge charge_ = Charge::kIf;
   float tau_ = 1.0f, c_ = 0.0f, k_ = 0.0f, one_minus_k_ = 1.0f;
   std::vector<float> v_;  // scratch: membrane per element of one time step

@@ -1,6 +1,7 @@
 // ReduceSum / ReduceMean over the "axes" attribute (empty = all axes, or a
 // copy with noop_with_empty_axes), keepdims. Floating types accumulate in
-// double; integer types in their own type (mean truncates).
+// double; integer types in their own type (mean truncates). A streamed time
+// reduction (Node::carries_state) accumulates across Compute calls.
 #include <algorithm>
 #include <type_traits>
 #include <vector>
@@ -47,7 +48,17 @@ class ReduceKernel : public CpuKernel {
     const std::vector<int64_t> out_as_input[1] = {kept_dims};
     SF_ASSIGN_OR_RETURN(plan_, BroadcastPlan::Create(node, out_as_input, x_dims_));
     acc_.assign(Product(kept_dims), 0.0);
+    carries_state_ = node.carries_state;
+    if (carries_state_ && !IsFloating(dtype_)) {
+      return NodeError(node, "a streamed time reduction needs a floating-point input, got ",
+                       ToString(dtype_));
+    }
     return absl::OkStatus();
+  }
+
+  void ResetState() override {
+    std::fill(acc_.begin(), acc_.end(), 0.0);
+    runs_ = 0;
   }
 
   absl::Status Compute(std::span<const Tensor* const> inputs,
@@ -59,9 +70,13 @@ class ReduceKernel : public CpuKernel {
       const T* x = inputs[0]->data<T>();
       T* y = outputs[0]->data<T>();
       if constexpr (std::is_floating_point_v<T>) {
-        std::fill(acc_.begin(), acc_.end(), 0.0);
+        // Streamed (Node::carries_state): acc_ holds the sum of the earlier
+        // steps, so after T runs it equals the all-T sum, same order.
+        if (!carries_state_) ResetState();
         Accumulate(x, acc_.data());
-        const double div = mean && count_ > 0 ? static_cast<double>(count_) : 1.0;
+        ++runs_;
+        const double div =
+            mean && count_ > 0 ? static_cast<double>(count_) * static_cast<double>(runs_) : 1.0;
         for (size_t i = 0; i < acc_.size(); ++i) y[i] = static_cast<T>(acc_[i] / div);
       } else {
         std::fill(y, y + acc_.size(), T{0});
@@ -98,7 +113,9 @@ class ReduceKernel : public CpuKernel {
   std::vector<int64_t> x_dims_;
   int64_t count_ = 1;
   BroadcastPlan plan_;
-  std::vector<double> acc_;  // scratch for floating accumulation, one per output
+  std::vector<double> acc_;  // floating accumulation, one per output
+  bool carries_state_ = false;
+  int64_t runs_ = 0;  // Computes since ResetState
 };
 
 }  // namespace

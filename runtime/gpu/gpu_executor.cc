@@ -85,7 +85,15 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   exec->slots_.assign(exec->graph_.num_values(), nullptr);
   SF_RETURN_IF_ERROR(exec->UploadConstants());
   SF_RETURN_IF_ERROR(exec->PlanArena());
+  SF_RETURN_IF_ERROR(exec->ResetState());
   return exec;
+}
+
+absl::Status GpuExecutor::ResetState() {
+  for (size_t i = 0; i < kernels_.size(); ++i) {
+    SF_RETURN_IF_ERROR(WithNode(kernels_[i]->ResetState(stream_.get()), graph_.node(i)));
+  }
+  return stream_.Synchronize();
 }
 
 absl::Status GpuExecutor::UploadConstants() {

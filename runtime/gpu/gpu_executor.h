@@ -46,6 +46,7 @@ class GpuExecutor : public Executor {
   // (host tensors). Returns host copies of the graph outputs.
   absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs) override;
 
+  absl::Status ResetState() override;
   int device() const { return device_; }
   const MemoryPlan& memory_plan() const override { return memory_plan_; }
   // Per-node GPU timing is not collected yet: zeros.

@@ -53,6 +53,13 @@ class GpuKernel {
   virtual absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> inputs,
                                std::span<void* const> outputs) = 0;
   virtual size_t workspace_bytes() const { return 0; }
+  // Kernels of Node::carries_state nodes (streamed neurons, time reductions)
+  // keep state in memory they own from Prepare; this queues its reset to the
+  // initial state on `stream`. The executor calls it once after Prepare.
+  virtual absl::Status ResetState(cudaStream_t stream) {
+    (void)stream;
+    return absl::OkStatus();
+  }
   // What Prepare chose, for the plan printout ("cudnn IMPLICIT_GEMM (ws 0 B)").
   virtual std::string Describe() const { return "cuda"; }
 };

@@ -6,6 +6,7 @@
 
 #include "cuda/cuda_status.h"
 #include "cuda/cudnn_conv.h"
+#include "cuda/resources.h"
 #include "cuda/kernels/neuron.h"
 #include "cuda/kernels/reduction.h"
 #include "graph/status.h"
@@ -65,7 +66,8 @@ class ConvKernel : public GpuKernel {
 
 class NeuronKernel : public GpuKernel {
  public:
-  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+  absl::Status Prepare(const Graph& graph, const Node& node,
+                       const GpuPrepareContext& ctx) override {
     SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
     SF_RETURN_IF_ERROR(CheckAllFloat32(graph, node));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, node, 0));
@@ -76,6 +78,15 @@ class NeuronKernel : public GpuKernel {
       return NodeError(node, "first dim ", in[0], " is not divisible by steps ", params_.steps);
     }
     params_.step_elements = Product(in) / params_.steps;
+    if (node.carries_state) {
+      SF_ASSIGN_OR_RETURN(state_, cuda::DeviceBuffer::Create(
+                                      ctx.device, sizeof(float) * params_.step_elements));
+      params_.state = static_cast<float*>(state_.data());
+    }
+    return absl::OkStatus();
+  }
+  absl::Status ResetState(cudaStream_t stream) override {
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuronStateReset(params_, stream));
     return absl::OkStatus();
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
@@ -87,6 +98,7 @@ class NeuronKernel : public GpuKernel {
 
  private:
   cuda::NeuronParams params_;
+  cuda::DeviceBuffer state_;  // streamed: the membrane between runs
 };
 
 class BatchNormKernel : public GpuKernel {

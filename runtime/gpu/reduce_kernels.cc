@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cuda/cuda_status.h"
+#include "cuda/resources.h"
 #include "cuda/kernels/reduction.h"
 #include "graph/status.h"
 #include "runtime/cpu/kernel_util.h"
@@ -23,7 +24,8 @@ absl::Status CheckFloat32(const Graph& graph, const Node& node) {
 
 class ReduceKernel : public GpuKernel {
  public:
-  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+  absl::Status Prepare(const Graph& graph, const Node& node,
+                       const GpuPrepareContext& ctx) override {
     SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
     SF_RETURN_IF_ERROR(CheckFloat32(graph, node));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> x, InputDims(graph, node, 0));
@@ -57,10 +59,30 @@ class ReduceKernel : public GpuKernel {
     const std::vector<std::vector<int64_t>> kept = {kept_strides}, red = {red_strides};
     SF_ASSIGN_OR_RETURN(outputs_, MakeIndexer(node, kept_dims, kept));
     SF_ASSIGN_OR_RETURN(reduced_, MakeIndexer(node, red_dims, red));
+    if (node.carries_state) {
+      // A streamed time reduction reduces one step: an axis of size 1.
+      if (num_reduced_ != 1) return NodeError(node, "a streamed time reduction needs one step");
+      SF_ASSIGN_OR_RETURN(state_, cuda::DeviceBuffer::Create(
+                                      ctx.device, sizeof(double) * (num_outputs_ + 1)));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status ResetState(cudaStream_t stream) override {
+    if (state_.data() != nullptr) {
+      SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(state_.data(), 0, state_.bytes(), stream));
+    }
     return absl::OkStatus();
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
+    if (state_.data() != nullptr) {
+      double* acc = static_cast<double*>(state_.data());
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchTimeAccumulate(
+          mean_, num_outputs_, static_cast<const float*>(in[0]), acc,
+          reinterpret_cast<int64_t*>(acc + num_outputs_), static_cast<float*>(out[0]),
+          ctx.stream));
+      return absl::OkStatus();
+    }
     SF_CUDA_RETURN_IF_ERROR(cuda::LaunchReduce(mean_, outputs_, num_outputs_, reduced_,
                                                num_reduced_, static_cast<const float*>(in[0]),
                                                static_cast<float*>(out[0]), ctx.stream));
@@ -71,6 +93,9 @@ class ReduceKernel : public GpuKernel {
   bool mean_ = true;
   cuda::Indexer outputs_, reduced_;
   int64_t num_outputs_ = 0, num_reduced_ = 0;
+  // Streamed (Node::carries_state): num_outputs_ running sums in double, then
+  // the run count as an int64 in the last double's bytes.
+  cuda::DeviceBuffer state_;
 };
 
 class SoftmaxKernel : public GpuKernel {

@@ -117,6 +117,31 @@ class Runtime {
   // and a shape that matches its known dims. Outputs in OutputInfo() order.
   absl::StatusOr<std::vector<Tensor>> Run(const std::map<std::string, Tensor>& inputs);
 
+  // Streaming: runs ONE time step. Each input holds the N rows of one step of
+  // the T-major [T*N, ...] input Run() takes (T = NeuronSteps()). Every neuron
+  // keeps its membrane potential, in the executor's memory (on the GPU for a
+  // CUDA device), from one Step() to the next, so T Step()s give what one Run()
+  // gives for the T steps at once — bit for bit on the CPU:
+  //   - an output that has rows in Run() ([T*N, ...]) returns this step's N rows;
+  //   - an output reduced over time (Reshape to [T, N, ...] then ReduceMean or
+  //     ReduceSum over axis 0, as SpikingJelly models average their output)
+  //     returns the running mean / sum of the steps so far.
+  // A stream starts at the first Step() and after ResetState(); it may run past
+  // T steps (the running mean then covers them all). The first Step() of a new
+  // input shape prepares a step graph (graph/passes/step_graph.h); later ones
+  // allocate nothing. Errors: FailedPrecondition when the model has no
+  // IF/LIF/PLIF custom-op neuron, its neurons disagree on T, or the input shapes
+  // change mid-stream; Unimplemented, naming the node, when an op mixes time
+  // steps or samples (e.g. neurons unrolled over T with Slice/Concat);
+  // InvalidArgument for inputs as Run() would, with N rows. After a failed
+  // Step() the stream's state is unspecified: call ResetState().
+  absl::StatusOr<std::vector<Tensor>> Step(const std::map<std::string, Tensor>& inputs);
+  // Ends the stream: every membrane back to its initial value (v_reset, or 0
+  // for soft reset), running sums to zero.
+  absl::Status ResetState();
+  // Step() calls since the stream started.
+  int64_t StepsTaken() const;
+
   // Per-node timing of the last successful Run, in plan order (empty before one).
   std::vector<NodeTiming> LastProfile() const;
 

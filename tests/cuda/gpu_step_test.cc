@@ -1,0 +1,66 @@
+// Runtime::Step on a CUDA device: the membranes and running sums stay on the
+// GPU between steps (kernel-owned buffers, also under CUDA-graph replay from
+// the third step on) and the stream equals the all-T GPU Run.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "runtime/npy.h"
+#include "sf/runtime.h"
+#include "tests/cuda/gpu_test_util.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/step_test_util.h"
+
+namespace sf {
+namespace {
+
+TEST(GpuStepTest, RowsAndTimeReductionMatchRun) {
+  SF_SKIP_WITHOUT_GPU();
+  const int64_t t = 4, n = 5;
+  Options options;
+  options.device = "cuda";
+  ASSERT_OK_AND_ASSIGN(auto rt, Runtime::LoadFromBytes(testing::RowsModel(t), options));
+  const Tensor x = testing::RandomRows(t * n, 5, 11);
+  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> all, rt->Run({{"x", x}}));
+  for (int round = 0; round < 3; ++round) {  // streams after ResetState, graphs replayed
+    std::vector<Tensor> out;
+    for (int64_t s = 0; s < t; ++s) {
+      ASSERT_OK_AND_ASSIGN(out, rt->Step({{"x", testing::Rows(x, s, n)}}));
+      EXPECT_TRUE(testing::BitEqual(out[0], testing::Rows(all[0], s, n)))
+          << "round " << round << " step " << s;
+    }
+    EXPECT_TRUE(testing::BitEqual(out[1], all[1])) << "round " << round;
+    EXPECT_TRUE(testing::BitEqual(out[2], all[2])) << "round " << round;
+    ASSERT_OK(rt->ResetState());
+  }
+}
+
+TEST(GpuStepTest, ShippedModelsMatchRun) {
+  SF_SKIP_WITHOUT_GPU();
+  for (const char* name : {"fmnist_snn", "events"}) {
+    SCOPED_TRACE(name);
+    const std::string dir = std::string(SF_SOURCE_DIR) + "/models/" + name;
+    Options options;
+    options.device = "cuda";
+    ASSERT_OK_AND_ASSIGN(auto rt, Runtime::Load(dir + "/model.onnx", options));
+    ASSERT_OK_AND_ASSIGN(Tensor x, ReadNpy(dir + "/test_input.npy"));
+    const std::string in = rt->InputInfo()[0].name;
+    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> all, rt->Run({{in, x}}));
+    const int64_t t = rt->NeuronSteps();
+    const bool is_static = std::string(name) == "fmnist_snn";
+    const int64_t n = is_static ? x.dims()[0] : x.dims()[0] / t;
+    for (int round = 0; round < 2; ++round) {
+      std::vector<Tensor> out;
+      for (int64_t s = 0; s < t; ++s) {
+        ASSERT_OK_AND_ASSIGN(out, rt->Step({{in, is_static ? x : testing::Rows(x, s, n)}}));
+      }
+      ASSERT_EQ(out.size(), 1u);
+      EXPECT_TRUE(testing::BitEqual(out[0], all[0])) << "round " << round;
+      ASSERT_OK(rt->ResetState());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sf

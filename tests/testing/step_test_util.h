@@ -1,0 +1,63 @@
+// Helpers for the streaming (Runtime::Step) tests on CPU and GPU.
+#ifndef SF_TESTS_TESTING_STEP_TEST_UTIL_H_
+#define SF_TESTS_TESTING_STEP_TEST_UTIL_H_
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "graph/tensor.h"
+#include "tests/testing/onnx_model_builder.h"
+
+namespace sf::testing {
+
+// x [T*N, 5] -> Gemm 5->6 -> h -> LIF(T) -> spikes [T*N, 6] (output 0);
+// spikes -> Reshape [T, -1, 6] -> ReduceSum over axis 0 -> [N, 6] (output 1);
+// h -> Reshape [T, -1, 6] -> ReduceMean over axis 0 -> [N, 6] (output 2).
+inline std::string RowsModel(int64_t steps) {
+  OnnxModelBuilder b;
+  b.Input("x", {-1, 5}).Output("spikes").Output("spike_sum").Output("h_mean");
+  std::vector<float> w(30), bias(6);
+  for (int i = 0; i < 30; ++i) w[i] = 0.37f * static_cast<float>((i * 7) % 11) - 1.3f;
+  for (int i = 0; i < 6; ++i) bias[i] = 0.11f * static_cast<float>(i) - 0.2f;
+  b.Initializer("w", {6, 5}, w).Initializer("b", {6}, bias);
+  b.InitializerInt64("shape", {3}, {steps, -1, 6}).InitializerInt64("axis0", {1}, {0});
+  b.Node("Gemm", {"x", "w", "b"}, {"h"}, "fc").Int("transB", 1);
+  b.Node("LIF", {"h"}, {"spikes"}, "lif", "sparseflow").Int("steps", steps).Float("tau", 2.0f);
+  b.Node("Reshape", {"spikes", "shape"}, {"s3"}, "split_spikes");
+  b.Node("ReduceSum", {"s3", "axis0"}, {"spike_sum"}, "sum_t").Int("keepdims", 0);
+  b.Node("Reshape", {"h", "shape"}, {"h3"}, "split_h");
+  b.Node("ReduceMean", {"h3"}, {"h_mean"}, "mean_t").Ints("axes", {0}).Int("keepdims", 0);
+  return b.Serialize();
+}
+
+// [rows, cols] float32, uniform in [-1, 2] (neurons fire often).
+inline Tensor RandomRows(int64_t rows, int64_t cols, unsigned seed) {
+  Tensor t = Tensor::Create(DataType::kFloat32, {rows, cols}).value();
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 2.0f);
+  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = u(rng);
+  return t;
+}
+
+// Rows [step*n, (step+1)*n) of a T-major tensor: time step `step` of N = n.
+inline Tensor Rows(const Tensor& x, int64_t step, int64_t n) {
+  std::vector<int64_t> dims = x.dims();
+  const int64_t row_elements = x.num_elements() / dims[0];
+  dims[0] = n;
+  Tensor t = Tensor::Create(x.dtype(), dims).value();
+  const size_t bytes = static_cast<size_t>(n * row_elements) * SizeOf(x.dtype());
+  std::memcpy(t.raw_data(), static_cast<const char*>(x.raw_data()) + step * bytes, bytes);
+  return t;
+}
+
+inline bool BitEqual(const Tensor& a, const Tensor& b) {
+  return a.dtype() == b.dtype() && a.dims() == b.dims() &&
+         std::memcmp(a.raw_data(), b.raw_data(),
+                     static_cast<size_t>(a.num_elements()) * SizeOf(a.dtype())) == 0;
+}
+
+}  // namespace sf::testing
+
+#endif  // SF_TESTS_TESTING_STEP_TEST_UTIL_H_
