@@ -26,6 +26,9 @@ class CpuKernel {
   // inputs[i] is nullptr for an omitted optional input.
   virtual absl::Status Compute(std::span<const Tensor* const> inputs,
                                std::span<Tensor* const> outputs) = 0;
+  // Block-sparse kernels: fraction of output tiles the last Compute found
+  // active (not skipped); -1 for every other kernel and before a Compute.
+  virtual double LastTileDensity() const { return -1; }
 };
 
 // The kernel for `op` from the explicit registry table in cpu_kernels.cc;
