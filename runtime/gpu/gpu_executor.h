@@ -56,6 +56,8 @@ class GpuExecutor : public Executor {
   absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs) override;
 
   int device() const { return device_; }
+  // Whether debug_separate_allocations (or SF_CUDA_ARENA_BYPASS=1) is in effect.
+  bool separate_allocations() const { return separate_allocations_; }
   const MemoryPlan& memory_plan() const override { return memory_plan_; }
   // Times are 0 and densities -1 unless created with profile_nodes.
   std::vector<StepStats> LastStepStats() const override;
