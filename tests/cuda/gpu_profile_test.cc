@@ -99,15 +99,16 @@ TEST(GpuProfileTest, SparseConvReportsItsTileDensity) {
     const int64_t row = (i / 16) % 16, col = i % 16;
     x.data<float>()[i] = row >= 12 && col >= 12 && (i % 3 == 0) ? 1.0f : 0.0f;
   }
+  const std::vector<Tensor> inputs = {x};
   ASSERT_OK_AND_ASSIGN(auto exec, GpuExecutor::Create(built.graph, plan, 0,
                                                       ExecutorOptions{.profile_nodes = true}));
   for (int run = 0; run < 2; ++run) {
-    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, exec->Run({x}));
+    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, exec->Run(inputs));
     const StepStats s = exec->LastStepStats()[0];
     EXPECT_DOUBLE_EQ(s.tile_density, 0.25) << "run " << run;
     EXPECT_GT(s.microseconds, 0);
     EXPECT_THAT(s.kernel_detail, HasSubstr("sparse"));
-    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, testing::RunCpu(built.graph, {x}));
+    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, testing::RunCpu(built.graph, inputs));
     ExpectClose(got[0], want[0], 1e-5, 1e-4, "sparse conv");
   }
 }
