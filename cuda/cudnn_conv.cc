@@ -1,9 +1,14 @@
 #include "cuda/cudnn_conv.h"
 
+#include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "cuda/conv_algo_cache.h"
 #include "cuda/cuda_status.h"
+#include "cuda/resources.h"
+#include "graph/status.h"
 
 namespace sf::cuda {
 namespace {
@@ -37,6 +42,20 @@ bool MathAllowed(cudnnMathType_t math, bool allow_tf32) {
   return allow_tf32 && math == CUDNN_TENSOR_OP_MATH;
 }
 
+constexpr int kMaxAlgos = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
+
+// The first result (cuDNN sorts them fastest first) that succeeded, fits the
+// workspace limit and uses allowed math.
+std::optional<ConvAlgoChoice> FirstUsable(const cudnnConvolutionFwdAlgoPerf_t* perf, int count,
+                                          size_t workspace_limit, bool allow_tf32) {
+  for (int i = 0; i < count; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > workspace_limit) continue;
+    if (!MathAllowed(perf[i].mathType, allow_tf32)) continue;
+    return ConvAlgoChoice{perf[i].algo, perf[i].memory, /*timed=*/false};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int64_t h,
@@ -54,7 +73,8 @@ absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int6
 }
 
 absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShape& s,
-                                            size_t workspace_limit, bool allow_tf32) {
+                                            size_t workspace_limit, bool allow_tf32,
+                                            bool timed_search) {
   for (int64_t v : {s.n, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw, s.stride_h, s.stride_w, s.pad_h,
                     s.pad_w, s.dil_h, s.dil_w, s.group, s.out_h, s.out_w}) {
     if (absl::Status st = CheckInt(v, "shape value"); !st.ok()) return st;
@@ -98,32 +118,90 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
                      s.n, ",", s.c_out, ",", s.out_h, ",", s.out_w, "]"));
   }
 
-  constexpr int kMaxAlgos = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
-  cudnnConvolutionFwdAlgoPerf_t perf[kMaxAlgos];
-  int returned = 0;
-  SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardAlgorithm_v7(
-      handle, conv.x_desc_.get(), w, c, conv.y_desc_.get(), kMaxAlgos, &returned, perf));
-  bool found = false;
-  for (int i = 0; i < returned && !found; ++i) {  // sorted fastest first
-    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > workspace_limit) continue;
-    if (!MathAllowed(perf[i].mathType, allow_tf32)) continue;
-    conv.algo_ = perf[i].algo;
-    conv.workspace_bytes_ = perf[i].memory;
-    found = true;
-  }
-  if (!found) {
-    size_t bytes = 0;
-    conv.algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
-    SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardWorkspaceSize(
-        handle, conv.x_desc_.get(), w, c, conv.y_desc_.get(), conv.algo_, &bytes));
-    conv.workspace_bytes_ = bytes;
-  }
+  int device = 0;
+  SF_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
+  const ConvAlgoKey key{device,     s,           CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+                        allow_tf32, timed_search, workspace_limit};
+  auto search = [&]() -> absl::StatusOr<ConvAlgoChoice> {
+    if (timed_search) {
+      absl::StatusOr<ConvAlgoChoice> timed = conv.FindTimed(handle, s, workspace_limit, allow_tf32);
+      if (timed.ok()) return timed;
+    }
+    return conv.ChooseByHeuristic(handle, workspace_limit, allow_tf32);
+  };
+  SF_ASSIGN_OR_RETURN(ConvAlgoChoice choice, LookupOrSearchConvAlgo(key, search));
+  conv.algo_ = choice.algo;
+  conv.workspace_bytes_ = choice.workspace_bytes;
+  conv.timed_ = choice.timed;
   return conv;
 }
 
+absl::StatusOr<ConvAlgoChoice> CudnnConv::ChooseByHeuristic(cudnnHandle_t handle,
+                                                             size_t workspace_limit,
+                                                             bool allow_tf32) const {
+  cudnnConvolutionFwdAlgoPerf_t perf[kMaxAlgos];
+  int returned = 0;
+  SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardAlgorithm_v7(
+      handle, x_desc_.get(), w_desc_.get(), conv_desc_.get(), y_desc_.get(), kMaxAlgos, &returned,
+      perf));
+  if (const auto best = FirstUsable(perf, returned, workspace_limit, allow_tf32)) return *best;
+  ConvAlgoChoice fallback;  // IMPLICIT_GEMM runs every conv
+  SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardWorkspaceSize(
+      handle, x_desc_.get(), w_desc_.get(), conv_desc_.get(), y_desc_.get(), fallback.algo,
+      &fallback.workspace_bytes));
+  return fallback;
+}
+
+absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const ConvShape& s,
+                                                    size_t workspace_limit,
+                                                    bool allow_tf32) const {
+  // The largest workspace any algorithm that fits the limit asks for.
+  size_t workspace = 0;
+  for (int a = 0; a < CUDNN_CONVOLUTION_FWD_ALGO_COUNT; ++a) {
+    size_t bytes = 0;
+    if (cudnnGetConvolutionForwardWorkspaceSize(
+            handle, x_desc_.get(), w_desc_.get(), conv_desc_.get(), y_desc_.get(),
+            static_cast<cudnnConvolutionFwdAlgo_t>(a), &bytes) == CUDNN_STATUS_SUCCESS &&
+        bytes <= workspace_limit) {
+      workspace = std::max(workspace, bytes);
+    }
+  }
+  int device = 0;
+  SF_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
+  const auto bytes_of = [](int64_t a, int64_t b, int64_t c, int64_t d) {
+    return static_cast<size_t>(a * b * c * d) * sizeof(float);
+  };
+  SF_ASSIGN_OR_RETURN(DeviceBuffer x, DeviceBuffer::Create(device, bytes_of(s.n, s.c_in, s.h, s.w)));
+  SF_ASSIGN_OR_RETURN(DeviceBuffer w, DeviceBuffer::Create(device, bytes_of(s.c_out, s.c_in / s.group,
+                                                                            s.kh, s.kw)));
+  SF_ASSIGN_OR_RETURN(DeviceBuffer y,
+                      DeviceBuffer::Create(device, bytes_of(s.n, s.c_out, s.out_h, s.out_w)));
+  SF_ASSIGN_OR_RETURN(DeviceBuffer ws, DeviceBuffer::Create(device, workspace));
+  // The search runs on the handle's stream; zeros on it first give defined
+  // contents (no NaN patterns in the timing, nothing for initcheck).
+  cudaStream_t stream = nullptr;
+  SF_CUDNN_RETURN_IF_ERROR(cudnnGetStream(handle, &stream));
+  for (const DeviceBuffer* b : {&x, &w, &y, &ws}) {
+    if (b->bytes() > 0) {
+      SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(b->data(), 0, b->bytes(), stream));
+    }
+  }
+  cudnnConvolutionFwdAlgoPerf_t perf[kMaxAlgos];
+  int returned = 0;
+  SF_CUDNN_RETURN_IF_ERROR(cudnnFindConvolutionForwardAlgorithmEx(
+      handle, x_desc_.get(), x.data(), w_desc_.get(), w.data(), conv_desc_.get(), y_desc_.get(),
+      y.data(), kMaxAlgos, &returned, perf, ws.data(), workspace));
+  // The buffers die here: let the stream's work on them finish first.
+  SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+  auto best = FirstUsable(perf, returned, workspace_limit, allow_tf32);
+  if (!best) return absl::NotFoundError("cuDNN's timed search found no usable algorithm");
+  best->timed = true;
+  return *best;
+}
+
 std::string CudnnConv::Describe() const {
-  return absl::StrCat(AlgoName(algo_), " (ws ", workspace_bytes_, " B", tf32_ ? ", TF32" : "",
-                      ")");
+  return absl::StrCat(AlgoName(algo_), " (", timed_ ? "timed" : "heuristic", ", ws ",
+                      workspace_bytes_, " B", tf32_ ? ", TF32" : "", ")");
 }
 
 absl::Status CudnnConv::Forward(cudnnHandle_t handle, const float* x, const float* w,

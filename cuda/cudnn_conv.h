@@ -1,7 +1,8 @@
 // A 2-D float32 NCHW convolution through cuDNN's legacy API, prepared once:
 // RAII descriptors, FP32 math with TF32 off (CUDNN_FMA_MATH) unless TF32 is
 // allowed (CUDNN_TENSOR_OP_MATH), and the forward algorithm chosen at Create
-// under a workspace limit. Forward() only enqueues.
+// under a workspace limit, once per process per conv (cuda/conv_algo_cache.h).
+// Forward() only enqueues.
 // Not thread-safe; the handle and stream belong to the caller.
 #ifndef SF_CUDA_CUDNN_CONV_H_
 #define SF_CUDA_CUDNN_CONV_H_
@@ -38,18 +39,28 @@ struct ConvShape {
       out_h, out_w;
 };
 
+struct ConvAlgoChoice;  // cuda/conv_algo_cache.h
+
 class CudnnConv {
  public:
-  // Chooses the fastest algorithm whose workspace fits `workspace_limit` bytes
-  // (cudnnGetConvolutionForwardAlgorithm_v7; no device memory is touched).
+  // Chooses the fastest algorithm whose workspace fits `workspace_limit` bytes.
+  // With `timed_search`, cudnnFindConvolutionForwardAlgorithmEx times the
+  // algorithms on temporary buffers (x, w, y and the largest workspace that
+  // fits the limit, allocated here, zeroed, and freed before returning; the
+  // handle's stream is synchronised); when that fails, and without
+  // `timed_search`, cuDNN's heuristic (cudnnGetConvolutionForwardAlgorithm_v7,
+  // no device memory touched) decides. The choice is cached process-wide
+  // (cuda/conv_algo_cache.h) under the current CUDA device.
   // With `allow_tf32` the algorithm may run on TF32 tensor cores; without,
   // only FP32 FMA algorithms qualify.
   // Fails when cuDNN's output shape disagrees with shape.out_h/out_w.
   static absl::StatusOr<CudnnConv> Create(cudnnHandle_t handle, const ConvShape& shape,
-                                          size_t workspace_limit, bool allow_tf32 = false);
+                                          size_t workspace_limit, bool allow_tf32 = false,
+                                          bool timed_search = false);
 
   size_t workspace_bytes() const { return workspace_bytes_; }
-  // "IMPLICIT_PRECOMP_GEMM (ws 1024 B)" (", TF32" inside the parentheses when
+  // "IMPLICIT_PRECOMP_GEMM (timed, ws 1024 B)" ("heuristic" instead of "timed"
+  // when cuDNN's heuristic chose; ", TF32" inside the parentheses when
   // allowed), for plan printing.
   std::string Describe() const;
 
@@ -58,12 +69,19 @@ class CudnnConv {
                        float* y, void* workspace) const;
 
  private:
+  // Create's two ways to choose, on the descriptors already set.
+  absl::StatusOr<ConvAlgoChoice> ChooseByHeuristic(cudnnHandle_t handle, size_t workspace_limit,
+                                                   bool allow_tf32) const;
+  absl::StatusOr<ConvAlgoChoice> FindTimed(cudnnHandle_t handle, const ConvShape& shape,
+                                           size_t workspace_limit, bool allow_tf32) const;
+
   TensorDescriptor x_desc_, y_desc_, bias_desc_;
   FilterDescriptor w_desc_;
   ConvDescriptor conv_desc_;
   cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
   size_t workspace_bytes_ = 0;
-  bool tf32_ = false;  // tensor-op (TF32) math allowed
+  bool timed_ = false;  // algo_ came from a timed search
+  bool tf32_ = false;   // tensor-op (TF32) math allowed
 };
 
 }  // namespace sf::cuda

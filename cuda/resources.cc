@@ -16,6 +16,16 @@ absl::StatusOr<DeviceBuffer> DeviceBuffer::Create(int device, size_t bytes) {
   return buffer;
 }
 
+absl::StatusOr<PinnedHostBuffer> PinnedHostBuffer::Create(size_t bytes) {
+  PinnedHostBuffer buffer;
+  buffer.bytes_ = bytes;
+  if (bytes == 0) return buffer;
+  void* p = nullptr;
+  SF_CUDA_RETURN_IF_ERROR(cudaMallocHost(&p, bytes));
+  buffer.ptr_ = Owned<void*, internal::FreeHost>(p);
+  return buffer;
+}
+
 absl::StatusOr<Stream> Stream::Create(int device) {
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device));
   cudaStream_t s = nullptr;

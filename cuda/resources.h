@@ -19,6 +19,7 @@ namespace sf::cuda {
 
 namespace internal {
 inline void FreeDevice(void* p) { cudaFree(p); }
+inline void FreeHost(void* p) { cudaFreeHost(p); }
 inline void DestroyStream(cudaStream_t s) { cudaStreamDestroy(s); }
 inline void DestroyEvent(cudaEvent_t e) { cudaEventDestroy(e); }
 inline void DestroyCudnn(cudnnHandle_t h) { cudnnDestroy(h); }
@@ -40,6 +41,23 @@ class DeviceBuffer {
   Owned<void*, internal::FreeDevice> ptr_;
   size_t bytes_ = 0;
   int device_ = -1;
+};
+
+// `bytes` of page-locked host memory (cudaMallocHost), the target of
+// asynchronous device-to-host copies; read it only after the copy's stream
+// was synchronised.
+class PinnedHostBuffer {
+ public:
+  PinnedHostBuffer() = default;
+  // A zero-byte request allocates nothing and gives a null data().
+  static absl::StatusOr<PinnedHostBuffer> Create(size_t bytes);
+
+  void* data() const { return ptr_.get(); }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  Owned<void*, internal::FreeHost> ptr_;
+  size_t bytes_ = 0;
 };
 
 // A non-blocking stream (never synchronises with the legacy default stream).

@@ -42,8 +42,11 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
   }
   for (int i = 0; i < num_nodes; ++i) {
     if (plan.steps[i].node != i) return absl::InternalError("plan steps out of node order");
-    SF_ASSIGN_OR_RETURN(auto kernel, CreateKernelForStep(graph, plan.steps[i]));
+    const PlanStep& step = plan.steps[i];
+    SF_ASSIGN_OR_RETURN(auto kernel, CreateKernelForStep(graph, step));
     exec->kernels_.push_back(std::move(kernel));
+    exec->kernel_details_.push_back(absl::StrCat(
+        "cpu ", step.kernel, step.block > 0 ? absl::StrCat(" block ", step.block) : ""));
   }
 
   // Lifetimes of node-produced values: written at their producer, read until
@@ -167,6 +170,15 @@ absl::Status CpuExecutor::ResetState() {
   return absl::OkStatus();
 }
 
+std::vector<StepStats> CpuExecutor::LastStepStats() const {
+  std::vector<StepStats> stats;
+  stats.reserve(kernels_.size());
+  for (size_t i = 0; i < kernels_.size(); ++i) {
+    stats.push_back(StepStats{step_us_[i], kernel_details_[i], kernels_[i]->LastTileDensity()});
+  }
+  return stats;
+}
+
 absl::StatusOr<RunPhaseTimes> CpuExecutor::TimedRun(std::span<const Tensor> inputs) {
   RunPhaseTimes times;
   SF_RETURN_IF_ERROR(BindInputs(inputs));
@@ -205,6 +217,7 @@ absl::StatusOr<std::vector<StepProfile>> CpuExecutor::ProfileSteps(std::span<con
       samples[k] = step_us_[i];
     }
     std::sort(samples.begin(), samples.end());
+    profiles[i].kernel = kernel_details_[i];
     profiles[i].median_us = Percentile(samples, 0.5);
     profiles[i].min_us = samples.front();
     profiles[i].iters = iters;

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -32,7 +33,8 @@ class CpuExecutor : public Executor {
 
   absl::Status ResetState() override;
   const MemoryPlan& memory_plan() const override { return memory_plan_; }
-  std::vector<double> StepMicroseconds() const override { return step_us_; }
+  // Times from steady_clock; kernel_detail "cpu dense" / "cpu sparse block 8".
+  std::vector<StepStats> LastStepStats() const override;
   // Timed with std::chrono::steady_clock.
   absl::StatusOr<RunPhaseTimes> TimedRun(std::span<const Tensor> inputs) override;
   absl::StatusOr<std::vector<StepProfile>> ProfileSteps(std::span<const Tensor> inputs,
@@ -53,6 +55,7 @@ class CpuExecutor : public Executor {
   std::shared_ptr<void> arena_;
   MemoryPlan memory_plan_;
   std::vector<double> step_us_;  // per node, last Run
+  std::vector<std::string> kernel_details_;  // per node
 };
 
 // The kernel the plan step asks for: the block-sparse conv for "sparse" steps,

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "graph/tensor.h"
 #include "runtime/memory_planner.h"
+#include "runtime/plan.h"
 
 namespace sf {
 
@@ -19,9 +20,18 @@ struct ExecutorOptions {
   // every step's inputs are intact and a step can be re-run alone
   // (ProfileSteps). Costs memory: the arena holds all tensors at once.
   bool profiling = false;
-  // CUDA only (Options::cuda_graphs, Options::allow_tf32).
+  // CUDA only (Options::cuda_graphs, allow_tf32, conv_algo_search,
+  // profile_nodes, debug_separate_allocations).
   bool cuda_graphs = true;
   bool allow_tf32 = false;
+  ConvAlgoSearch conv_algo_search = ConvAlgoSearch::kTimed;
+  // Run() times every step with CUDA events (LastStepStats); the CPU executor
+  // times its steps always.
+  bool profile_nodes = false;
+  // Every device tensor, the workspace and the error flags in their own
+  // exact-size allocation instead of arena offsets, CUDA graphs off: for
+  // compute-sanitizer, which cannot see an overrun inside one arena.
+  bool debug_separate_allocations = false;
 };
 
 // One run split into phases, in microseconds: host-to-device input copies, the
@@ -29,6 +39,15 @@ struct ExecutorOptions {
 // h2d_us is 0 and d2h_us is the copy of the outputs out of the arena.
 struct RunPhaseTimes {
   double h2d_us = 0, compute_us = 0, d2h_us = 0;
+};
+
+// What one step did in the last Run (Executor::LastStepStats).
+struct StepStats {
+  double microseconds = 0;   // time of the step; 0 where not measured
+  std::string kernel_detail;  // what ran ("cudnn IMPLICIT_GEMM (timed, ...)"); "" if unknown
+  // Sparse conv: fraction of output tiles its prescan found active in the last
+  // run; -1 for every other step and where it was not measured.
+  double tile_density = -1;
 };
 
 // One step timed alone on its real inputs (ProfileSteps).
@@ -51,8 +70,10 @@ class Executor {
   virtual absl::Status ResetState() = 0;
   // How the intermediates were packed into the executor's arena.
   virtual const MemoryPlan& memory_plan() const = 0;
-  // Per-step wall time of the last Run in microseconds (0 where not measured).
-  virtual std::vector<double> StepMicroseconds() const = 0;
+  // Per step of the last Run, in plan order: time (CPU: steady_clock always;
+  // CUDA: events, only with ExecutorOptions::profile_nodes), what ran, tile
+  // density.
+  virtual std::vector<StepStats> LastStepStats() const = 0;
 
   // Run() that measures its phases (the outputs are dropped). Same input rules.
   virtual absl::StatusOr<RunPhaseTimes> TimedRun(std::span<const Tensor> inputs) = 0;

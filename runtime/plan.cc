@@ -76,6 +76,14 @@ absl::string_view ToString(SparseMode m) {
   return "?";
 }
 
+absl::string_view ToString(ConvAlgoSearch s) {
+  switch (s) {
+    case ConvAlgoSearch::kHeuristic: return "heuristic";
+    case ConvAlgoSearch::kTimed: return "timed";
+  }
+  return "?";
+}
+
 absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
   SpikeAnalysis spikes = AnalyzeSpikes(graph);
   SF_ASSIGN_OR_RETURN(std::vector<ConvBlockChoice> choices,

@@ -20,6 +20,13 @@ namespace sf {
 enum class SparseMode { kAuto, kOn, kOff };
 absl::string_view ToString(SparseMode m);
 
+// How a GPU executor chooses each cuDNN conv's algorithm at prepare time:
+// kTimed runs cuDNN's timed search on temporary buffers (a few ms per distinct
+// conv, once per process), kHeuristic takes cuDNN's heuristic pick (no device
+// work). Either choice respects the workspace limit.
+enum class ConvAlgoSearch { kHeuristic, kTimed };
+absl::string_view ToString(ConvAlgoSearch s);
+
 struct PlanOptions {
   std::string model_name;   // shown in the plan ("resnet18.onnx")
   std::string device = "cpu";

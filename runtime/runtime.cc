@@ -137,9 +137,13 @@ struct Runtime::Impl {
 
   absl::StatusOr<std::unique_ptr<Executor>> CreateExecutor(Graph g, const Plan& plan,
                                                            bool profiling = false) const {
-    const ExecutorOptions executor_options{.profiling = profiling,
-                                           .cuda_graphs = options.cuda_graphs,
-                                           .allow_tf32 = options.allow_tf32};
+    const ExecutorOptions executor_options{
+        .profiling = profiling,
+        .cuda_graphs = options.cuda_graphs,
+        .allow_tf32 = options.allow_tf32,
+        .conv_algo_search = options.conv_algo_search,
+        .profile_nodes = options.profile_nodes,
+        .debug_separate_allocations = options.debug_separate_allocations};
     SF_ASSIGN_OR_RETURN(int ordinal, CudaOrdinal(device));
     if (ordinal < 0) return CpuExecutor::Create(std::move(g), plan, executor_options);
 #ifdef SF_WITH_CUDA
@@ -357,11 +361,12 @@ std::vector<NodeTiming> Runtime::LastProfile() const {
   std::vector<NodeTiming> timings;
   const Impl::Prepared* p = impl_->last_run;
   if (p == nullptr) return timings;
-  const std::vector<double> step_us = p->executor->StepMicroseconds();
+  const std::vector<StepStats> stats = p->executor->LastStepStats();
   for (size_t i = 0; i < p->plan.steps.size(); ++i) {
     const PlanStep& step = p->plan.steps[i];
-    timings.push_back(NodeTiming{step.name, step.op, step.kernel, step.block,
-                                 i < step_us.size() ? step_us[i] : 0.0});
+    const StepStats s = i < stats.size() ? stats[i] : StepStats{};
+    timings.push_back(NodeTiming{step.name, step.op, step.kernel, step.block, s.microseconds,
+                                 s.kernel_detail, s.tile_density});
   }
   return timings;
 }
@@ -414,10 +419,6 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
                        step.block,      step.input_class, step.input_dims,  step.output_dims,
                        step.kernel_hw,  step.stride,      steps[i].median_us, steps[i].min_us,
                        steps[i].iters,   -1.0,             {}};
-    if (layer.kernel_detail.empty()) {
-      layer.kernel_detail = absl::StrCat(impl_->device, " ", step.kernel,
-                                         step.block > 0 ? absl::StrCat(" block ", step.block) : "");
-    }
     if (step.op == OpType::kConv && steps[i].first_input.dtype() == DataType::kFloat32 &&
         steps[i].first_input.rank() == 4) {
       std::vector<int> blocks(kOccupancyBlocks.begin(), kOccupancyBlocks.end());

@@ -3,6 +3,8 @@
 # GPU tests, sfrun on the GPU, and the benchmarks; logs go to ${OUT:-/tmp/sf-gpu}.
 # Debian packages come from `../shared/tools/device-debs.sh .device-debs` (carried).
 #   scripts/gpu-check.sh build|test|bench|all
+#   scripts/gpu-check.sh sanitize [memcheck|racecheck|initcheck|synccheck ...]   (default: all four;
+#     one tool per call keeps a call under 10 minutes)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-/tmp/sf-gpu}
@@ -84,10 +86,59 @@ do_bench() {
   done
 }
 
+# compute-sanitizer tools and the sf_cuda_tests filter each runs. memcheck and
+# synccheck take every test; racecheck (every shared-memory access tracked) and
+# initcheck take representative tests, chosen to stay near 3 minutes each:
+# the sparse conv (shared-memory accumulators, prescan), reductions, softmax,
+# pooling, neurons, an executor end to end with graph replay, and the
+# separate-allocation run. Everywhere: not BadDeviceFails, whose failing
+# cudaSetDevice is an intended API error.
+sanitize_filter() {
+  local skip=GpuExecutorTest.BadDeviceFails
+  case $1 in
+    memcheck|synccheck) echo "*-$skip" ;;
+    racecheck|initcheck)
+      echo "SparseConvGpuTest.SingleSpikeAtEveryTileEdgeAndCorner:SparseConvGpuTest.DeterministicAndSkipsEmptyWork:SparseConvGpuTest.ExecutorRunsPlannedSparseConvs:GpuOpsTest.ReduceAndGlobalAveragePool:GpuOpsTest.Softmax:GpuOpsTest.MaxAndAveragePool:GpuOpsTest.Gather:GpuNeuronTest.LifTauValuesBitExact:GpuExecutorTest.SmallSnnMatchesCpu:GpuGraphReplayTest.ReplaySeesEachRunsNewInput:GpuArenaBypassTest.SeparateAllocationsGiveTheArenaResults:GpuProfileTest.SparseConvReportsItsTileDensity" ;;
+  esac
+}
+
+# Every tensor in its own exact-size allocation (SF_CUDA_ARENA_BYPASS=1), so
+# that an overrun of one tensor is not hidden inside the arena. Logs:
+# $out/sanitize-TOOL.log (tests) and $out/sanitize-TOOL-sfrun.log (sfrun on
+# fmnist_snn); one summary line per tool in $out/sanitize-summary.txt. Exit 1
+# when any run reported an error.
+do_sanitize() {
+  export LD_LIBRARY_PATH=$pfx/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+  export SF_CUDA_ARENA_BYPASS=1 SF_EXPECT_GPU=1
+  local cs=${COMPUTE_SANITIZER:-/usr/local/cuda/bin/compute-sanitizer}
+  local m="$root/models/fmnist_snn" failed=0 tool
+  for tool in "$@"; do
+    local filter extra=()
+    filter=$(sanitize_filter "$tool")
+    [ -n "$filter" ] || { echo "unknown sanitizer tool '$tool'"; return 2; }
+    [ "$tool" = memcheck ] && extra=(--leak-check full)
+    local t0=$SECONDS
+    "$cs" --tool "$tool" --error-exitcode 99 "${extra[@]}" "$build/tests/sf_cuda_tests" \
+      --gtest_filter="$filter" --gtest_brief=1 > "$out/sanitize-$tool.log" 2>&1
+    local rc_tests=$?
+    "$cs" --tool "$tool" --error-exitcode 99 "${extra[@]}" "$build/tools/sfrun" "$m/model.onnx" \
+      --input "$m/test_input.npy" --device cuda --output /tmp/sanitize-$tool.npy \
+      > "$out/sanitize-$tool-sfrun.log" 2>&1
+    local rc_sfrun=$?
+    [ $rc_tests -eq 0 ] && [ $rc_sfrun -eq 0 ] || failed=1
+    printf '%-9s tests rc=%d (%s) | sfrun rc=%d (%s) | %ds\n' "$tool" $rc_tests \
+      "$(grep -h 'SUMMARY' "$out/sanitize-$tool.log" | tail -1 | sed 's/^=* *//')" $rc_sfrun \
+      "$(grep -h 'SUMMARY' "$out/sanitize-$tool-sfrun.log" | tail -1 | sed 's/^=* *//')" \
+      $((SECONDS - t0)) | tee -a "$out/sanitize-summary.txt"
+  done
+  return $failed
+}
+
 case "${1:-all}" in
   build) do_build ;;
   inputs) mkdir -p "${2:-/tmp/sf-bench-models}"; make_inputs "${2:-/tmp/sf-bench-models}" ;;
   test) do_test ;;
   bench) do_bench ;;
+  sanitize) shift; [ $# -gt 0 ] || set -- memcheck racecheck initcheck synccheck; do_sanitize "$@" ;;
   all) do_build; do_test; do_bench ;;
 esac

@@ -343,6 +343,14 @@ cudaError_t LaunchSparseConv(const SparseConvShape& s, const float* x, const flo
                        : LaunchFor<3, 2>(s, g, x, w_packed, bias, y, ws, stream);
 }
 
+cudaError_t CopySparseConvCountersAsync(const void* workspace, SparseConvCounters* pinned_out,
+                                        cudaStream_t stream) {
+  static_assert(sizeof(SparseConvCounters) == 3 * sizeof(int) && kNumCounters >= 3,
+                "SparseConvCounters mirrors the first three workspace counters");
+  return cudaMemcpyAsync(pinned_out, workspace, sizeof(SparseConvCounters),
+                         cudaMemcpyDeviceToHost, stream);
+}
+
 cudaError_t ReadSparseConvCounters(const void* workspace, SparseConvCounters* out) {
   int host[kNumCounters] = {};
   const cudaError_t err = cudaMemcpy(host, workspace, sizeof(host), cudaMemcpyDeviceToHost);

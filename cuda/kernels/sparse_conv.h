@@ -79,6 +79,12 @@ struct SparseConvCounters {
   int active_groups = 0;
 };
 cudaError_t ReadSparseConvCounters(const void* workspace, SparseConvCounters* out);
+// The same counters queued as a copy on `stream` right after LaunchSparseConv
+// (before anything else uses the workspace) into `pinned_out`, page-locked
+// host memory that is valid once the stream is synchronised. Never
+// synchronises, allocates nothing.
+cudaError_t CopySparseConvCountersAsync(const void* workspace, SparseConvCounters* pinned_out,
+                                        cudaStream_t stream);
 
 }  // namespace sf::cuda
 

@@ -30,6 +30,9 @@ class CpuKernel {
   // reduction) keep state across Compute calls; this returns it to the state
   // right after Prepare. No-op for the others.
   virtual void ResetState() {}
+  // Block-sparse kernels: fraction of output tiles the last Compute found
+  // active (not skipped); -1 for every other kernel and before a Compute.
+  virtual double LastTileDensity() const { return -1; }
 };
 
 // The kernel for `op` from the explicit registry table in cpu_kernels.cc;

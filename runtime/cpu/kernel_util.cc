@@ -63,6 +63,20 @@ DataType OutputType(const Graph& graph, const Node& node, int i) {
                                                    : DataType::kUndefined;
 }
 
+absl::StatusOr<Tensor> ConstantOfShapeValue(const Graph& graph, const Node& node) {
+  SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
+  Tensor value = Tensor::Scalar(0.0f);
+  if (node.attrs.Has("value")) {
+    SF_ASSIGN_OR_RETURN(value, node.attrs.GetTensor("value"));
+  }
+  if (value.num_elements() != 1) return NodeError(node, "value must have one element");
+  if (OutputType(graph, node, 0) != value.dtype()) {
+    return NodeError(node, "output type must be ", ToString(value.dtype()));
+  }
+  SF_RETURN_IF_ERROR(OutputDims(graph, node, 0).status());
+  return value;
+}
+
 absl::StatusOr<int> NormalizeAxis(const Node& node, int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank) {
     return NodeError(node, "axis ", axis, " is out of range for rank ", rank);

@@ -44,6 +44,11 @@ absl::StatusOr<int> NormalizeAxis(const Node& node, int64_t axis, int64_t rank);
 int64_t Product(std::span<const int64_t> dims, size_t begin, size_t end);
 inline int64_t Product(std::span<const int64_t> dims) { return Product(dims, 0, dims.size()); }
 
+// ConstantOfShape's fill: the one-element "value" attribute (float32 0 when
+// absent), checked against the node's single input and output (the output
+// dtype must be the value's). Shared by the CPU and GPU kernels.
+absl::StatusOr<Tensor> ConstantOfShapeValue(const Graph& graph, const Node& node);
+
 // Resolves ONNX auto_pad ("NOTSET" keeps *begin/*end, "VALID", "SAME_UPPER",
 // "SAME_LOWER") for one spatial dim of size `in` with kernel `k`.
 absl::Status ResolveAutoPad(const Node& node, absl::string_view auto_pad, int64_t in, int64_t k,

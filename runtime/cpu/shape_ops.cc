@@ -91,16 +91,8 @@ class ShapeKernel : public CpuKernel {
 class ConstantOfShapeKernel : public CpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node) override {
-    SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
-    value_ = Tensor::Scalar(0.0f);
-    if (node.attrs.Has("value")) {
-      SF_ASSIGN_OR_RETURN(value_, node.attrs.GetTensor("value"));
-    }
-    if (value_.num_elements() != 1) return NodeError(node, "value must have one element");
-    if (OutputType(graph, node, 0) != value_.dtype()) {
-      return NodeError(node, "output type must be ", ToString(value_.dtype()));
-    }
-    return OutputDims(graph, node, 0).status();
+    SF_ASSIGN_OR_RETURN(value_, ConstantOfShapeValue(graph, node));
+    return absl::OkStatus();
   }
 
   absl::Status Compute(std::span<const Tensor* const>, std::span<Tensor* const> outputs) override {

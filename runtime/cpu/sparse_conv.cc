@@ -112,6 +112,11 @@ absl::Status SparseConvKernel::Compute(std::span<const Tensor* const> inputs,
   return absl::OkStatus();
 }
 
+double SparseConvKernel::LastTileDensity() const {
+  if (tiles_total_ == 0) return -1;
+  return static_cast<double>(tiles_total_ - tiles_skipped_) / static_cast<double>(tiles_total_);
+}
+
 std::unique_ptr<CpuKernel> CreateSparseConvCpuKernel(int block) {
   return std::make_unique<SparseConvKernel>(block);
 }

@@ -36,6 +36,7 @@ class SparseConvKernel : public CpuKernel {
   // Tile counts of the last Compute, over all images of the batch.
   int64_t tiles_total() const { return tiles_total_; }
   int64_t tiles_skipped() const { return tiles_skipped_; }
+  double LastTileDensity() const override;
 
  private:
   // Fills nonzero_prefix_ for image `n` of `x`.

@@ -1,11 +1,20 @@
 // GPU ops that only move elements: shape-only ops as device copies (Reshape,
 // Flatten, Squeeze, Unsqueeze, Identity, Dropout), Transpose, Slice (constant
-// starts/ends/axes/steps), Concat, Expand and Gather. Any element type.
+// starts/ends/axes/steps), Concat, Expand, Gather and ConstantOfShape. Any
+// element type.
+//
+// Shape has no kernel: with the concrete input shapes a GPU executor is built
+// for, constant folding always replaces it by its (small) result. A
+// ConstantOfShape can remain, when its output exceeds the folding limit
+// (FoldOptions::max_folded_elements). Slice (and Pad) parameters computed at
+// run time are refused at Prepare with the node's name: a kernel would need
+// them on the host, and Enqueue may not synchronise.
 #include <algorithm>
 #include <vector>
 
 #include "cuda/cuda_status.h"
 #include "cuda/kernels/data_movement.h"
+#include "cuda/resources.h"
 #include "graph/status.h"
 #include "runtime/cpu/kernel_util.h"
 #include "runtime/gpu/gpu_kernel_factories.h"
@@ -18,7 +27,9 @@ absl::StatusOr<std::vector<int64_t>> ConstantInts(const Graph& graph, const Node
                                                   const char* what) {
   const Value& v = graph.value(node.inputs[i]);
   if (!v.constant.has_value()) {
-    return NodeError(node, what, " must be a constant on CUDA (run constant folding)");
+    return NodeError(node, what, " ('", v.name,
+                     "') is computed at run time; the CUDA kernel needs it constant when the "
+                     "plan is built");
   }
   return v.constant->ToInt64Vector();
 }
@@ -70,6 +81,42 @@ class StridedCopyKernel : public GpuKernel {
  private:
   size_t elem_bytes_ = 4;
   std::vector<CopyLaunch> launches_;
+};
+
+// ConstantOfShape: the "value" attribute, uploaded once at Prepare, read with
+// zero strides into every output element.
+class ConstantOfShapeKernel : public GpuKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node,
+                       const GpuPrepareContext& ctx) override {
+    SF_ASSIGN_OR_RETURN(Tensor value, ConstantOfShapeValue(graph, node));
+    elem_bytes_ = SizeOf(value.dtype());
+    if (elem_bytes_ != 1 && elem_bytes_ != 2 && elem_bytes_ != 4 && elem_bytes_ != 8) {
+      return NodeError(node, "unsupported element type ", ToString(value.dtype()));
+    }
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, 0));
+    const std::vector<std::vector<int64_t>> strides = {std::vector<int64_t>(out.size(), 0),
+                                                       ContiguousStrides(out)};
+    SF_ASSIGN_OR_RETURN(ix_, MakeIndexer(node, out, strides));
+    n_ = Product(out);
+    SF_ASSIGN_OR_RETURN(value_, cuda::DeviceBuffer::Create(ctx.device, elem_bytes_));
+    SF_CUDA_RETURN_IF_ERROR(
+        cudaMemcpy(value_.data(), value.raw_data(), elem_bytes_, cudaMemcpyHostToDevice));
+    return absl::OkStatus();
+  }
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const>,
+                       std::span<void* const> out) override {
+    if (n_ == 0) return absl::OkStatus();
+    SF_CUDA_RETURN_IF_ERROR(
+        cuda::LaunchStridedCopy(elem_bytes_, ix_, n_, value_.data(), out[0], ctx.stream));
+    return absl::OkStatus();
+  }
+
+ private:
+  size_t elem_bytes_ = 4;
+  cuda::Indexer ix_;
+  int64_t n_ = 0;
+  cuda::DeviceBuffer value_;  // the one fill element
 };
 
 // Reshape/Flatten/Squeeze/Unsqueeze/Identity/Dropout: the bytes are unchanged.
@@ -319,5 +366,8 @@ std::unique_ptr<GpuKernel> MakeGpuPadKernel(OpType) { return std::make_unique<Pa
 std::unique_ptr<GpuKernel> MakeGpuConcatKernel(OpType) { return std::make_unique<ConcatKernel>(); }
 std::unique_ptr<GpuKernel> MakeGpuExpandKernel(OpType) { return std::make_unique<ExpandKernel>(); }
 std::unique_ptr<GpuKernel> MakeGpuGatherKernel(OpType) { return std::make_unique<GatherKernel>(); }
+std::unique_ptr<GpuKernel> MakeGpuConstantOfShapeKernel(OpType) {
+  return std::make_unique<ConstantOfShapeKernel>();
+}
 
 }  // namespace sf

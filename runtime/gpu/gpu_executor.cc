@@ -1,6 +1,7 @@
 #include "runtime/gpu/gpu_executor.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
@@ -23,6 +24,15 @@ absl::Status WithNode(const absl::Status& s, const Node& node) {
   if (s.ok()) return s;
   return absl::Status(s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op),
                                              "): ", s.message()));
+}
+
+// Setting it to "1" turns on ExecutorOptions::debug_separate_allocations, so
+// that sanitizer runs need no code change (scripts/gpu-check.sh sanitize).
+constexpr char kArenaBypassEnv[] = "SF_CUDA_ARENA_BYPASS";
+
+bool ArenaBypassFromEnv() {
+  const char* v = std::getenv(kArenaBypassEnv);
+  return v != nullptr && std::string(v) == "1";
 }
 
 // Rounds of ProfileSteps per step; the median round is reported.
@@ -51,7 +61,12 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   auto exec = std::unique_ptr<GpuExecutor>(new GpuExecutor());
   exec->device_ = device;
   exec->profiling_ = options.profiling;
-  exec->cuda_graphs_ = options.cuda_graphs;
+  exec->profile_nodes_ = options.profile_nodes;
+  exec->separate_allocations_ = options.debug_separate_allocations || ArenaBypassFromEnv();
+  // Per-node events cannot be read out of a replayed graph; a captured graph
+  // would also keep the separate allocations' addresses out of the sanitizer.
+  exec->cuda_graphs_ =
+      options.cuda_graphs && !options.profile_nodes && !exec->separate_allocations_;
   const int num_nodes = graph.num_nodes();
   if (static_cast<int>(plan.steps.size()) != num_nodes) {
     return absl::InternalError("plan does not match the graph");
@@ -64,8 +79,20 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   for (cuda::Event& e : exec->events_) {
     SF_ASSIGN_OR_RETURN(e, cuda::Event::Create(device));
   }
+  if (exec->profile_nodes_) {
+    exec->node_events_.resize(static_cast<size_t>(num_nodes) + 1);
+    for (cuda::Event& e : exec->node_events_) {
+      SF_ASSIGN_OR_RETURN(e, cuda::Event::Create(device));
+    }
+  }
+  exec->step_us_.assign(num_nodes, 0.0);
 
-  const GpuPrepareContext ctx{device, exec->cudnn_.get(), kWorkspaceLimit, options.allow_tf32};
+  const GpuPrepareContext ctx{device,
+                              exec->cudnn_.get(),
+                              kWorkspaceLimit,
+                              options.allow_tf32,
+                              options.conv_algo_search,
+                              options.profile_nodes};
   for (int i = 0; i < num_nodes; ++i) {
     if (plan.steps[i].node != i) return absl::InternalError("plan steps out of node order");
     const Node& node = graph.node(i);
@@ -96,6 +123,12 @@ absl::Status GpuExecutor::ResetState() {
   return stream_.Synchronize();
 }
 
+absl::StatusOr<void*> GpuExecutor::SeparateAllocation(size_t bytes) {
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer buffer, cuda::DeviceBuffer::Create(device_, bytes));
+  separate_.push_back(std::move(buffer));
+  return separate_.back().data();
+}
+
 absl::Status GpuExecutor::UploadConstants() {
   std::vector<int64_t> offsets(graph_.num_values(), -1);
   int64_t total = 0;
@@ -104,12 +137,19 @@ absl::Status GpuExecutor::UploadConstants() {
     offsets[v] = total;
     total += AlignUp(static_cast<int64_t>(graph_.value(v).constant->nbytes()));
   }
-  SF_ASSIGN_OR_RETURN(weights_, cuda::DeviceBuffer::Create(device_, static_cast<size_t>(total)));
+  if (!separate_allocations_) {
+    SF_ASSIGN_OR_RETURN(weights_,
+                        cuda::DeviceBuffer::Create(device_, static_cast<size_t>(total)));
+  }
   char* base = static_cast<char*>(weights_.data());
   for (ValueId v = 0; v < graph_.num_values(); ++v) {
     if (offsets[v] < 0) continue;
     const Tensor& t = *graph_.value(v).constant;
-    slots_[v] = base + offsets[v];
+    if (separate_allocations_) {
+      SF_ASSIGN_OR_RETURN(slots_[v], SeparateAllocation(t.nbytes()));
+    } else {
+      slots_[v] = base + offsets[v];
+    }
     if (t.nbytes() > 0) {
       SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(slots_[v], t.raw_data(), t.nbytes(),
                                               cudaMemcpyHostToDevice, stream_.get()));
@@ -156,12 +196,22 @@ absl::Status GpuExecutor::PlanArena() {
                                                      "-byte device arena, above the limit of ",
                                                      kMaxTensorBytes));
   }
+  host_flags_.assign(std::max(num_nodes, 1), 0);
+  if (separate_allocations_) {
+    for (size_t i = 0; i < planned.size(); ++i) {
+      SF_ASSIGN_OR_RETURN(slots_[planned[i]],
+                          SeparateAllocation(static_cast<size_t>(lifetimes[i].bytes)));
+    }
+    SF_ASSIGN_OR_RETURN(workspace_, SeparateAllocation(workspace));
+    SF_ASSIGN_OR_RETURN(void* flags, SeparateAllocation(sizeof(int) * host_flags_.size()));
+    error_flags_ = static_cast<int*>(flags);
+    return absl::OkStatus();
+  }
   SF_ASSIGN_OR_RETURN(arena_, cuda::DeviceBuffer::Create(device_, static_cast<size_t>(total)));
   char* base = static_cast<char*>(arena_.data());
   for (size_t i = 0; i < planned.size(); ++i) slots_[planned[i]] = base + memory_plan_.offsets[i];
   workspace_ = base + workspace_at;
   error_flags_ = reinterpret_cast<int*>(base + flags_at);
-  host_flags_.assign(std::max(num_nodes, 1), 0);
   return absl::OkStatus();
 }
 
@@ -199,16 +249,37 @@ absl::Status GpuExecutor::EnqueueStep(int i) {
   return WithNode(kernels_[i]->Enqueue(ctx, in_ptrs, out_ptrs), node);
 }
 
-absl::Status GpuExecutor::EnqueueCompute() {
+absl::Status GpuExecutor::EnqueueCompute(bool time_steps) {
   SF_CUDA_RETURN_IF_ERROR(
       cudaMemsetAsync(error_flags_, 0, sizeof(int) * host_flags_.size(), stream_.get()));
-  for (int i = 0; i < graph_.num_nodes(); ++i) SF_RETURN_IF_ERROR(EnqueueStep(i));
+  if (time_steps) SF_RETURN_IF_ERROR(node_events_[0].Record(stream_.get()));
+  for (int i = 0; i < graph_.num_nodes(); ++i) {
+    SF_RETURN_IF_ERROR(EnqueueStep(i));
+    if (time_steps) SF_RETURN_IF_ERROR(node_events_[i + 1].Record(stream_.get()));
+  }
   return absl::OkStatus();
+}
+
+absl::Status GpuExecutor::ReadStepTimes() {
+  for (int i = 0; i < graph_.num_nodes(); ++i) {
+    SF_ASSIGN_OR_RETURN(step_us_[i], ElapsedUs(node_events_[i], node_events_[i + 1]));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<StepStats> GpuExecutor::LastStepStats() const {
+  std::vector<StepStats> stats;
+  stats.reserve(kernels_.size());
+  for (size_t i = 0; i < kernels_.size(); ++i) {
+    stats.push_back(StepStats{step_us_[i], kernels_[i]->Describe(),
+                              profile_nodes_ ? kernels_[i]->LastTileDensity() : -1.0});
+  }
+  return stats;
 }
 
 absl::Status GpuExecutor::EnqueueRunCompute() {
   if (!cuda_graphs_ || !ran_plain_) {
-    SF_RETURN_IF_ERROR(EnqueueCompute());
+    SF_RETURN_IF_ERROR(EnqueueCompute(/*time_steps=*/profile_nodes_));
     ran_plain_ = true;
     return absl::OkStatus();
   }
@@ -265,6 +336,7 @@ absl::StatusOr<std::vector<Tensor>> GpuExecutor::Run(std::span<const Tensor> inp
   SF_RETURN_IF_ERROR(EnqueueRunCompute());
   SF_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, EnqueueOutputs());
   SF_RETURN_IF_ERROR(FinishRun());
+  if (profile_nodes_) SF_RETURN_IF_ERROR(ReadStepTimes());
   return outputs;
 }
 
@@ -274,11 +346,12 @@ absl::StatusOr<RunPhaseTimes> GpuExecutor::TimedRun(std::span<const Tensor> inpu
   SF_RETURN_IF_ERROR(events_[0].Record(stream));
   SF_RETURN_IF_ERROR(EnqueueInputs(inputs));
   SF_RETURN_IF_ERROR(events_[1].Record(stream));
-  SF_RETURN_IF_ERROR(EnqueueCompute());
+  SF_RETURN_IF_ERROR(EnqueueCompute(/*time_steps=*/profile_nodes_));
   SF_RETURN_IF_ERROR(events_[2].Record(stream));
   SF_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, EnqueueOutputs());
   SF_RETURN_IF_ERROR(events_[3].Record(stream));
   SF_RETURN_IF_ERROR(FinishRun());
+  if (profile_nodes_) SF_RETURN_IF_ERROR(ReadStepTimes());
   RunPhaseTimes times;
   SF_ASSIGN_OR_RETURN(times.h2d_us, ElapsedUs(events_[0], events_[1]));
   SF_ASSIGN_OR_RETURN(times.compute_us, ElapsedUs(events_[1], events_[2]));

@@ -19,17 +19,22 @@
 
 #include "absl/status/status.h"
 #include "graph/graph.h"
+#include "runtime/plan.h"
 
 namespace sf {
 
 // What Prepare may use: the executor's cuDNN handle (for algorithm queries),
-// the most workspace a kernel may ask for, in bytes, and whether cuDNN may use
-// TF32 tensor-core math (ExecutorOptions::allow_tf32).
+// the most workspace a kernel may ask for, in bytes, whether cuDNN may use
+// TF32 tensor-core math (ExecutorOptions::allow_tf32), how cuDNN algorithms
+// are chosen, and whether the run is profiled per node (a kernel that can
+// report LastTileDensity prepares for it then).
 struct GpuPrepareContext {
   int device = 0;
   cudnnHandle_t cudnn = nullptr;
   size_t workspace_limit = 0;
   bool allow_tf32 = false;
+  ConvAlgoSearch conv_algo_search = ConvAlgoSearch::kTimed;
+  bool profile_nodes = false;
 };
 
 // What Enqueue may use. `workspace` holds workspace_bytes() bytes for this
@@ -60,8 +65,13 @@ class GpuKernel {
     (void)stream;
     return absl::OkStatus();
   }
-  // What Prepare chose, for the plan printout ("cudnn IMPLICIT_GEMM (ws 0 B)").
+  // What Prepare chose, for the plan printout ("cudnn IMPLICIT_GEMM (timed, ws 0 B)").
   virtual std::string Describe() const { return "cuda"; }
+  // Block-sparse kernels prepared with GpuPrepareContext::profile_nodes: the
+  // fraction of output tiles the last Enqueue found active, valid once the
+  // run's stream is synchronised; -1 for every other kernel, and when the last
+  // Enqueue ran another path (cuDNN) or was not profiled.
+  virtual double LastTileDensity() const { return -1; }
 };
 
 // The kernel for `op` from the explicit table in gpu_kernels.cc; nullptr when

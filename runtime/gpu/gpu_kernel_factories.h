@@ -23,6 +23,7 @@ std::unique_ptr<GpuKernel> MakeGpuPadKernel(OpType op);        // data_movement_
 std::unique_ptr<GpuKernel> MakeGpuConcatKernel(OpType op);     // data_movement_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuExpandKernel(OpType op);     // data_movement_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuGatherKernel(OpType op);     // data_movement_kernels.cc
+std::unique_ptr<GpuKernel> MakeGpuConstantOfShapeKernel(OpType op);  // data_movement_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuConvKernel(OpType op);       // nn_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuNeuronKernel(OpType op);     // nn_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuBatchNormKernel(OpType op);  // nn_kernels.cc

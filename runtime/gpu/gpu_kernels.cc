@@ -20,6 +20,7 @@ constexpr Entry kTable[] = {
     {OpType::kCast, MakeGpuCastKernel},
     {OpType::kClip, MakeGpuClipKernel},
     {OpType::kConcat, MakeGpuConcatKernel},
+    {OpType::kConstantOfShape, MakeGpuConstantOfShapeKernel},
     {OpType::kConv, MakeGpuConvKernel},
     {OpType::kDiv, MakeGpuBinaryKernel},
     {OpType::kDropout, MakeGpuCopyKernel},

@@ -45,7 +45,8 @@ class ConvKernel : public GpuKernel {
                                 p.kh,       p.kw,       p.stride_h, p.stride_w, p.pad_top,
                                 p.pad_left, p.dil_h,    p.dil_w,   p.group,   p.out_h,
                                 p.out_w};
-    auto conv = cuda::CudnnConv::Create(ctx.cudnn, shape, ctx.workspace_limit, ctx.allow_tf32);
+    auto conv = cuda::CudnnConv::Create(ctx.cudnn, shape, ctx.workspace_limit, ctx.allow_tf32,
+                                        ctx.conv_algo_search == ConvAlgoSearch::kTimed);
     if (!conv.ok()) return NodeError(node, conv.status().message());
     conv_ = std::move(*conv);
     return absl::OkStatus();

@@ -58,6 +58,10 @@ class SparseConvGpuKernel : public GpuKernel {
   absl::Status Prepare(const Graph& graph, const Node& node,
                        const GpuPrepareContext& ctx) override {
     SF_RETURN_IF_ERROR(PrepareSparse(graph, node, ctx));
+    if (ctx.profile_nodes) {
+      SF_ASSIGN_OR_RETURN(counters_, cuda::PinnedHostBuffer::Create(sizeof(cuda::SparseConvCounters)));
+      *HostCounters() = cuda::SparseConvCounters{};
+    }
     if (mode_ == SparseMode::kOn) {
       path_ = Path::kSparse;
       reason_ = "sparse mode on";
@@ -86,6 +90,7 @@ class SparseConvGpuKernel : public GpuKernel {
 
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
+    counted_ = false;
     if (path_ == Path::kUndecided) {
       cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
       SF_CUDA_RETURN_IF_ERROR(cudaStreamIsCapturing(ctx.stream, &capture));
@@ -98,6 +103,13 @@ class SparseConvGpuKernel : public GpuKernel {
   size_t workspace_bytes() const override {
     const size_t sparse = cuda::SparseConvWorkspaceBytes(shape_);
     return dense_ != nullptr ? std::max(sparse, dense_->workspace_bytes()) : sparse;
+  }
+
+  double LastTileDensity() const override {
+    if (!counted_) return -1;
+    const cuda::SparseConvCounters& c = *HostCounters();
+    const int total = c.active_tiles + c.empty_tiles;
+    return total > 0 ? static_cast<double>(c.active_tiles) / total : -1;
   }
 
   std::string Describe() const override {
@@ -181,7 +193,18 @@ class SparseConvGpuKernel : public GpuKernel {
     SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConv(
         shape_, static_cast<const float*>(in[0]), static_cast<const float*>(weights_.data()), bias,
         static_cast<float*>(out[0]), ctx.workspace, ctx.stream));
+    // Profiling: the prescan's counters leave the workspace before the next
+    // kernel reuses it (stream order).
+    if (counters_.data() != nullptr && shape_.n * shape_.out_h * shape_.out_w > 0) {
+      SF_CUDA_RETURN_IF_ERROR(
+          cuda::CopySparseConvCountersAsync(ctx.workspace, HostCounters(), ctx.stream));
+      counted_ = true;
+    }
     return absl::OkStatus();
+  }
+
+  cuda::SparseConvCounters* HostCounters() const {
+    return static_cast<cuda::SparseConvCounters*>(counters_.data());
   }
 
   // Microseconds of one run of `path` on the stream (synchronises it).
@@ -220,6 +243,10 @@ class SparseConvGpuKernel : public GpuKernel {
   cuda::DeviceBuffer weights_;       // [c_in][k][k][c_out]
   std::unique_ptr<GpuKernel> dense_;  // the cuDNN conv; null when sparse is the only path
   cuda::Event start_, end_;           // for kAuto's timing
+  // Profiling only: the prescan counters of the last sparse launch (pinned),
+  // and whether the last Enqueue queued their copy.
+  cuda::PinnedHostBuffer counters_;
+  bool counted_ = false;
   Path path_ = Path::kUndecided;
   std::string reason_;  // why path_ was fixed without timing
   double sparse_us_ = 0, dense_us_ = 0;

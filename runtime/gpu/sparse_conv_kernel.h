@@ -21,7 +21,13 @@
 //    medians) and keeps the faster for good. That one Enqueue synchronises the
 //    stream (the only Enqueue that does). An Enqueue under capture before the
 //    choice is made runs cuDNN and decides nothing.
+// The cuDNN path is the dense conv kernel prepared with the same context, so
+// it runs the very algorithm the dense path would (one process-wide choice per
+// conv, cuda/conv_algo_cache.h), and kAuto times sparse against that.
 // Describe() reports the choice and the measured times for plan printouts.
+// Prepared with GpuPrepareContext::profile_nodes, every sparse launch also
+// queues a copy of the prescan's tile counters into pinned host memory
+// (allocated in Prepare) for LastTileDensity().
 // One thread at a time.
 #ifndef SF_RUNTIME_GPU_SPARSE_CONV_KERNEL_H_
 #define SF_RUNTIME_GPU_SPARSE_CONV_KERNEL_H_

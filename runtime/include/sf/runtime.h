@@ -36,6 +36,21 @@ struct Options {
   // CUDA: let cuDNN convolutions and cuBLAS GEMMs use TF32 tensor cores (about
   // 1e-3 relative error instead of FP32's 1e-7; faster on Ampere and later).
   bool allow_tf32 = false;
+  // CUDA: how each cuDNN conv's algorithm is chosen when a shape is prepared
+  // (runtime/plan.h). Choices are cached per process, per device and conv.
+  ConvAlgoSearch conv_algo_search = ConvAlgoSearch::kTimed;
+  // CUDA: time every node of each Run with CUDA events for LastProfile(). Run
+  // then launches kernels plainly, never as a CUDA graph (per-node events
+  // cannot be read out of a replayed graph, and would change what it costs).
+  // The CPU always times its nodes.
+  bool profile_nodes = false;
+  // CUDA, for compute-sanitizer: every tensor, the workspace and the error
+  // flags get their own exact-size cudaMalloc instead of an offset in one
+  // arena (an overrun inside the arena is invisible to the sanitizer), and
+  // CUDA graphs are off. Slower to prepare; the plan still reports the arena
+  // the normal mode would use. The environment variable
+  // SF_CUDA_ARENA_BYPASS=1 turns it on too.
+  bool debug_separate_allocations = false;
 };
 
 struct TensorInfo {
@@ -50,7 +65,13 @@ struct NodeTiming {
   OpType op = OpType::kIdentity;
   std::string kernel;  // "sparse" / "dense", as planned
   int block = 0;
-  double microseconds = 0;  // host wall time of the node in the last Run
+  // Time of the node in the last Run: host wall time on the CPU; on CUDA the
+  // time between CUDA events around it with Options::profile_nodes, else 0.
+  double microseconds = 0;
+  std::string kernel_detail;  // what ran ("cudnn IMPLICIT_GEMM (timed, ws 0 B)", "cpu dense")
+  // Sparse conv: fraction of its output tiles the last Run found active (its
+  // prescan on CUDA, only with profile_nodes); -1 for other nodes.
+  double tile_density = -1;
 };
 
 // Repeated runs on the same inputs (Runtime::TimeRuns). Microseconds, one
