@@ -1,6 +1,9 @@
 // Runtime::Step on a CUDA device: the membranes and running sums stay on the
 // GPU between steps (kernel-owned buffers, also under CUDA-graph replay from
-// the third step on) and the stream equals the all-T GPU Run.
+// the third step on) and the stream equals the all-T GPU Run: bit for bit for
+// spikes and for time reductions of values computed the same way; values out
+// of cuBLAS/cuDNN may differ in the last bits, because those libraries pick
+// other kernels (other summation orders) for N rows than for T*N.
 #include <string>
 #include <vector>
 
@@ -14,6 +17,8 @@
 
 namespace sf {
 namespace {
+
+using ::sf::testing::ExpectClose;
 
 TEST(GpuStepTest, RowsAndTimeReductionMatchRun) {
   SF_SKIP_WITHOUT_GPU();
@@ -31,7 +36,8 @@ TEST(GpuStepTest, RowsAndTimeReductionMatchRun) {
           << "round " << round << " step " << s;
     }
     EXPECT_TRUE(testing::BitEqual(out[1], all[1])) << "round " << round;
-    EXPECT_TRUE(testing::BitEqual(out[2], all[2])) << "round " << round;
+    ExpectClose(out[2], all[2], 1e-6, 1e-6, "h_mean (cuBLAS rows) round " + std::to_string(round));
+    EXPECT_TRUE(testing::BitEqual(out[3], all[3])) << "round " << round;
     ASSERT_OK(rt->ResetState());
   }
 }
@@ -56,7 +62,7 @@ TEST(GpuStepTest, ShippedModelsMatchRun) {
         ASSERT_OK_AND_ASSIGN(out, rt->Step({{in, is_static ? x : testing::Rows(x, s, n)}}));
       }
       ASSERT_EQ(out.size(), 1u);
-      EXPECT_TRUE(testing::BitEqual(out[0], all[0])) << "round " << round;
+      ExpectClose(out[0], all[0], 1e-5, 1e-5, std::string(name) + " round " + std::to_string(round));
       ASSERT_OK(rt->ResetState());
     }
   }

@@ -35,16 +35,17 @@ TEST(StepTest, RowsAndTimeReductionMatchRunBitForBit) {
   ASSERT_NE(rt, nullptr);
   const Tensor x = testing::RandomRows(t * n, 5, 7);
   ASSERT_OK_AND_ASSIGN(std::vector<Tensor> all, rt->Run({{"x", x}}));
-  ASSERT_EQ(all.size(), 3u);  // spikes [T*N,6], sum [N,6], mean [N,6]
+  ASSERT_EQ(all.size(), 4u);  // spikes [T*N,6], sum [N,6], means [N,6] and [N,5]
   for (int round = 0; round < 2; ++round) {  // a second stream after ResetState
     for (int64_t s = 0; s < t; ++s) {
       ASSERT_OK_AND_ASSIGN(std::vector<Tensor> out, rt->Step({{"x", testing::Rows(x, s, n)}}));
-      ASSERT_EQ(out.size(), 3u);
+      ASSERT_EQ(out.size(), 4u);
       EXPECT_EQ(out[0].dims(), (std::vector<int64_t>{n, 6}));
       EXPECT_TRUE(testing::BitEqual(out[0], testing::Rows(all[0], s, n))) << "step " << s;
       if (s == t - 1) {
         EXPECT_TRUE(testing::BitEqual(out[1], all[1]));
         EXPECT_TRUE(testing::BitEqual(out[2], all[2]));
+        EXPECT_TRUE(testing::BitEqual(out[3], all[3]));
       }
     }
     EXPECT_EQ(rt->StepsTaken(), t);

@@ -14,21 +14,24 @@ namespace sf::testing {
 
 // x [T*N, 5] -> Gemm 5->6 -> h -> LIF(T) -> spikes [T*N, 6] (output 0);
 // spikes -> Reshape [T, -1, 6] -> ReduceSum over axis 0 -> [N, 6] (output 1);
-// h -> Reshape [T, -1, 6] -> ReduceMean over axis 0 -> [N, 6] (output 2).
+// h -> Reshape [T, -1, 6] -> ReduceMean over axis 0 -> [N, 6] (output 2);
+// x -> Reshape [T, -1, 5] -> ReduceMean over axis 0 -> [N, 5] (output 3).
 inline std::string RowsModel(int64_t steps) {
   OnnxModelBuilder b;
-  b.Input("x", {-1, 5}).Output("spikes").Output("spike_sum").Output("h_mean");
+  b.Input("x", {-1, 5}).Output("spikes").Output("spike_sum").Output("h_mean").Output("x_mean");
   std::vector<float> w(30), bias(6);
   for (int i = 0; i < 30; ++i) w[i] = 0.37f * static_cast<float>((i * 7) % 11) - 1.3f;
   for (int i = 0; i < 6; ++i) bias[i] = 0.11f * static_cast<float>(i) - 0.2f;
   b.Initializer("w", {6, 5}, w).Initializer("b", {6}, bias);
-  b.InitializerInt64("shape", {3}, {steps, -1, 6}).InitializerInt64("axis0", {1}, {0});
+  b.InitializerInt64("shape", {3}, {steps, -1, 6}).InitializerInt64("shape5", {3}, {steps, -1, 5}).InitializerInt64("axis0", {1}, {0});
   b.Node("Gemm", {"x", "w", "b"}, {"h"}, "fc").Int("transB", 1);
   b.Node("LIF", {"h"}, {"spikes"}, "lif", "sparseflow").Int("steps", steps).Float("tau", 2.0f);
   b.Node("Reshape", {"spikes", "shape"}, {"s3"}, "split_spikes");
   b.Node("ReduceSum", {"s3", "axis0"}, {"spike_sum"}, "sum_t").Int("keepdims", 0);
   b.Node("Reshape", {"h", "shape"}, {"h3"}, "split_h");
   b.Node("ReduceMean", {"h3"}, {"h_mean"}, "mean_t").Ints("axes", {0}).Int("keepdims", 0);
+  b.Node("Reshape", {"x", "shape5"}, {"x3"}, "split_x");
+  b.Node("ReduceMean", {"x3"}, {"x_mean"}, "mean_x").Ints("axes", {0}).Int("keepdims", 0);
   return b.Serialize();
 }
 
