@@ -127,10 +127,11 @@ __global__ void PrescanKernel(Geometry g, const float* __restrict__ x, Workspace
     const int c = static_cast<int>(e / plane);
     const int rest = static_cast<int>(e - static_cast<int64_t>(c) * plane);
     const int ly = t.ly0 + rest / cols, lx = t.lx0 + rest % cols;
-    if (group_active[c / kGroup] != 0) continue;
     if (!IsRead<kSize, kStride>(ly, t.th) || !IsRead<kSize, kStride>(lx, t.tw)) continue;
     const float v = image[(static_cast<int64_t>(c) * g.h + t.iy0 + ly) * g.w + t.ix0 + lx];
-    if (v != 0.0f) group_active[c / kGroup] = 1;
+    // Atomic: many threads may mark one group (racecheck-clean; no early-out
+    // read of the flag, which would race with these writes).
+    if (v != 0.0f) atomicOr(&group_active[c / kGroup], 1);
   }
   __syncthreads();
   if (threadIdx.x != 0) return;
