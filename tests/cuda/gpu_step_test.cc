@@ -46,24 +46,11 @@ TEST(GpuStepTest, ShippedModelsMatchRun) {
   SF_SKIP_WITHOUT_GPU();
   for (const char* name : {"fmnist_snn", "events"}) {
     SCOPED_TRACE(name);
-    const std::string dir = std::string(SF_SOURCE_DIR) + "/models/" + name;
-    Options options;
-    options.device = "cuda";
-    ASSERT_OK_AND_ASSIGN(auto rt, Runtime::Load(dir + "/model.onnx", options));
-    ASSERT_OK_AND_ASSIGN(Tensor x, ReadNpy(dir + "/test_input.npy"));
-    const std::string in = rt->InputInfo()[0].name;
-    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> all, rt->Run({{in, x}}));
-    const int64_t t = rt->NeuronSteps();
-    const bool is_static = std::string(name) == "fmnist_snn";
-    const int64_t n = is_static ? x.dims()[0] : x.dims()[0] / t;
-    for (int round = 0; round < 2; ++round) {
-      std::vector<Tensor> out;
-      for (int64_t s = 0; s < t; ++s) {
-        ASSERT_OK_AND_ASSIGN(out, rt->Step({{in, is_static ? x : testing::Rows(x, s, n)}}));
-      }
-      ASSERT_EQ(out.size(), 1u);
-      ExpectClose(out[0], all[0], 1e-5, 1e-5, std::string(name) + " round " + std::to_string(round));
-      ASSERT_OK(rt->ResetState());
+    ASSERT_OK_AND_ASSIGN(testing::StreamedModel m, testing::StreamShippedModel(name, "cuda", 2));
+    for (size_t round = 0; round < m.streamed.size(); ++round) {
+      ASSERT_EQ(m.streamed[round].size(), 1u);
+      ExpectClose(m.streamed[round][0], m.all[0], 1e-5, 1e-5,
+                  std::string(name) + " round " + std::to_string(round));
     }
   }
 }

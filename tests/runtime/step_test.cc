@@ -73,22 +73,9 @@ TEST(StepTest, ShippedModelsMatchRun) {
   // T-major event frames.
   for (const char* name : {"fmnist_snn", "events"}) {
     SCOPED_TRACE(name);
-    const std::string dir = std::string(SF_SOURCE_DIR) + "/models/" + name;
-    Options options;
-    options.device = "cpu";
-    ASSERT_OK_AND_ASSIGN(auto rt, Runtime::Load(dir + "/model.onnx", options));
-    ASSERT_OK_AND_ASSIGN(Tensor x, ReadNpy(dir + "/test_input.npy"));
-    const std::string in = rt->InputInfo()[0].name;
-    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> all, rt->Run({{in, x}}));
-    const int64_t t = rt->NeuronSteps();
-    const bool is_static = std::string(name) == "fmnist_snn";
-    const int64_t n = is_static ? x.dims()[0] : x.dims()[0] / t;
-    std::vector<Tensor> out;
-    for (int64_t s = 0; s < t; ++s) {
-      ASSERT_OK_AND_ASSIGN(out, rt->Step({{in, is_static ? x : testing::Rows(x, s, n)}}));
-    }
-    ASSERT_EQ(out.size(), 1u);
-    EXPECT_TRUE(testing::BitEqual(out[0], all[0]));
+    ASSERT_OK_AND_ASSIGN(testing::StreamedModel m, testing::StreamShippedModel(name, "cpu", 1));
+    ASSERT_EQ(m.streamed[0].size(), 1u);
+    EXPECT_TRUE(testing::BitEqual(m.streamed[0][0], m.all[0]));
   }
 }
 

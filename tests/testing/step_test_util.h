@@ -7,7 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "graph/status.h"
 #include "graph/tensor.h"
+#include "runtime/npy.h"
+#include "sf/runtime.h"
 #include "tests/testing/onnx_model_builder.h"
 
 namespace sf::testing {
@@ -59,6 +63,38 @@ inline bool BitEqual(const Tensor& a, const Tensor& b) {
   return a.dtype() == b.dtype() && a.dims() == b.dims() &&
          std::memcmp(a.raw_data(), b.raw_data(),
                      static_cast<size_t>(a.num_elements()) * SizeOf(a.dtype())) == 0;
+}
+
+// A shipped model (models/NAME) on its test input: the all-T Run, and the last
+// Step() outputs of `rounds` streams (ResetState between them). fmnist_snn
+// repeats a static image over T inside the model (the same input every step);
+// the others take T-major rows (step t gets rows [t*N, (t+1)*N)).
+struct StreamedModel {
+  std::vector<Tensor> all;
+  std::vector<std::vector<Tensor>> streamed;  // per round
+};
+inline absl::StatusOr<StreamedModel> StreamShippedModel(const std::string& name,
+                                                        const std::string& device, int rounds) {
+  const std::string dir = std::string(SF_SOURCE_DIR) + "/models/" + name;
+  Options options;
+  options.device = device;
+  SF_ASSIGN_OR_RETURN(auto rt, Runtime::Load(dir + "/model.onnx", options));
+  SF_ASSIGN_OR_RETURN(Tensor x, ReadNpy(dir + "/test_input.npy"));
+  const std::string in = rt->InputInfo()[0].name;
+  StreamedModel result;
+  SF_ASSIGN_OR_RETURN(result.all, rt->Run({{in, x}}));
+  const int64_t t = rt->NeuronSteps();
+  const bool is_static = name == "fmnist_snn";
+  const int64_t n = is_static ? x.dims()[0] : x.dims()[0] / t;
+  for (int round = 0; round < rounds; ++round) {
+    std::vector<Tensor> out;
+    for (int64_t s = 0; s < t; ++s) {
+      SF_ASSIGN_OR_RETURN(out, rt->Step({{in, is_static ? x : Rows(x, s, n)}}));
+    }
+    result.streamed.push_back(std::move(out));
+    SF_RETURN_IF_ERROR(rt->ResetState());
+  }
+  return result;
 }
 
 }  // namespace sf::testing
