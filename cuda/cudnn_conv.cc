@@ -35,11 +35,12 @@ const char* AlgoName(cudnnConvolutionFwdAlgo_t algo) {
   }
 }
 
-// Plain FP32 always qualifies; tensor-op (TF32) math only when allowed.
-// CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION (down-conversion to FP16) never does.
-bool MathAllowed(cudnnMathType_t math, bool allow_tf32) {
+// Plain FP32 always qualifies; tensor-op math when TF32 is allowed or the
+// tensors are float16 anyway. CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
+// (down-conversion of float32 to FP16) never does.
+bool MathAllowed(cudnnMathType_t math, bool allow_tensor_ops) {
   if (math == CUDNN_FMA_MATH || math == CUDNN_DEFAULT_MATH) return true;
-  return allow_tf32 && math == CUDNN_TENSOR_OP_MATH;
+  return allow_tensor_ops && math == CUDNN_TENSOR_OP_MATH;
 }
 
 constexpr int kMaxAlgos = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
@@ -47,10 +48,10 @@ constexpr int kMaxAlgos = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
 // The first result (cuDNN sorts them fastest first) that succeeded, fits the
 // workspace limit and uses allowed math.
 std::optional<ConvAlgoChoice> FirstUsable(const cudnnConvolutionFwdAlgoPerf_t* perf, int count,
-                                          size_t workspace_limit, bool allow_tf32) {
+                                          size_t workspace_limit, bool allow_tensor_ops) {
   for (int i = 0; i < count; ++i) {
     if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > workspace_limit) continue;
-    if (!MathAllowed(perf[i].mathType, allow_tf32)) continue;
+    if (!MathAllowed(perf[i].mathType, allow_tensor_ops)) continue;
     return ConvAlgoChoice{perf[i].algo, perf[i].memory, /*timed=*/false};
   }
   return std::nullopt;
@@ -58,15 +59,15 @@ std::optional<ConvAlgoChoice> FirstUsable(const cudnnConvolutionFwdAlgoPerf_t* p
 
 }  // namespace
 
-absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int64_t h,
-                                                      int64_t w) {
+absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int64_t h, int64_t w,
+                                                      cudnnDataType_t type) {
   for (int64_t v : {n, c, h, w}) {
     if (absl::Status s = CheckInt(v, "tensor dim"); !s.ok()) return s;
   }
   cudnnTensorDescriptor_t d = nullptr;
   SF_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&d));
   TensorDescriptor desc(d);
-  SF_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
+  SF_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, type,
                                                       static_cast<int>(n), static_cast<int>(c),
                                                       static_cast<int>(h), static_cast<int>(w)));
   return desc;
@@ -74,29 +75,36 @@ absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int6
 
 absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShape& s,
                                             size_t workspace_limit, bool allow_tf32,
-                                            bool timed_search) {
+                                            bool timed_search, DataType type) {
+  if (type != DataType::kFloat32 && type != DataType::kFloat16) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cuDNN conv: element type ", ToString(type), " is not supported"));
+  }
   for (int64_t v : {s.n, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw, s.stride_h, s.stride_w, s.pad_h,
                     s.pad_w, s.dil_h, s.dil_w, s.group, s.out_h, s.out_w}) {
     if (absl::Status st = CheckInt(v, "shape value"); !st.ok()) return st;
   }
   CudnnConv conv;
   conv.tf32_ = allow_tf32;
+  conv.half_ = type == DataType::kFloat16;
+  const cudnnDataType_t data = conv.half_ ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+  const bool tensor_ops = allow_tf32 || conv.half_;
   auto as_int = [](int64_t v) { return static_cast<int>(v); };
   {
-    auto x = MakeTensorDescriptor(s.n, s.c_in, s.h, s.w);
+    auto x = MakeTensorDescriptor(s.n, s.c_in, s.h, s.w, data);
     if (!x.ok()) return x.status();
     conv.x_desc_ = std::move(*x);
-    auto y = MakeTensorDescriptor(s.n, s.c_out, s.out_h, s.out_w);
+    auto y = MakeTensorDescriptor(s.n, s.c_out, s.out_h, s.out_w, data);
     if (!y.ok()) return y.status();
     conv.y_desc_ = std::move(*y);
-    auto b = MakeTensorDescriptor(1, s.c_out, 1, 1);
+    auto b = MakeTensorDescriptor(1, s.c_out, 1, 1, data);
     if (!b.ok()) return b.status();
     conv.bias_desc_ = std::move(*b);
   }
   cudnnFilterDescriptor_t w = nullptr;
   SF_CUDNN_RETURN_IF_ERROR(cudnnCreateFilterDescriptor(&w));
   conv.w_desc_ = FilterDescriptor(w);
-  SF_CUDNN_RETURN_IF_ERROR(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+  SF_CUDNN_RETURN_IF_ERROR(cudnnSetFilter4dDescriptor(w, data, CUDNN_TENSOR_NCHW,
                                                       as_int(s.c_out), as_int(s.c_in / s.group),
                                                       as_int(s.kh), as_int(s.kw)));
   cudnnConvolutionDescriptor_t c = nullptr;
@@ -107,7 +115,7 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
       as_int(s.dil_h), as_int(s.dil_w), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
   SF_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionGroupCount(c, as_int(s.group)));
   SF_CUDNN_RETURN_IF_ERROR(
-      cudnnSetConvolutionMathType(c, allow_tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+      cudnnSetConvolutionMathType(c, tensor_ops ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
 
   int on = 0, oc = 0, oh = 0, ow = 0;
   SF_CUDNN_RETURN_IF_ERROR(
@@ -120,14 +128,14 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
 
   int device = 0;
   SF_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
-  const ConvAlgoKey key{device,     s,           CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
-                        allow_tf32, timed_search, workspace_limit};
+  const ConvAlgoKey key{device,     s,           data,           CUDNN_TENSOR_NCHW,
+                        tensor_ops, timed_search, workspace_limit};
   auto search = [&]() -> absl::StatusOr<ConvAlgoChoice> {
     if (timed_search) {
-      absl::StatusOr<ConvAlgoChoice> timed = conv.FindTimed(handle, s, workspace_limit, allow_tf32);
+      absl::StatusOr<ConvAlgoChoice> timed = conv.FindTimed(handle, s, workspace_limit, tensor_ops);
       if (timed.ok()) return timed;
     }
-    return conv.ChooseByHeuristic(handle, workspace_limit, allow_tf32);
+    return conv.ChooseByHeuristic(handle, workspace_limit, tensor_ops);
   };
   SF_ASSIGN_OR_RETURN(ConvAlgoChoice choice, LookupOrSearchConvAlgo(key, search));
   conv.algo_ = choice.algo;
@@ -138,13 +146,15 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
 
 absl::StatusOr<ConvAlgoChoice> CudnnConv::ChooseByHeuristic(cudnnHandle_t handle,
                                                              size_t workspace_limit,
-                                                             bool allow_tf32) const {
+                                                             bool allow_tensor_ops) const {
   cudnnConvolutionFwdAlgoPerf_t perf[kMaxAlgos];
   int returned = 0;
   SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardAlgorithm_v7(
       handle, x_desc_.get(), w_desc_.get(), conv_desc_.get(), y_desc_.get(), kMaxAlgos, &returned,
       perf));
-  if (const auto best = FirstUsable(perf, returned, workspace_limit, allow_tf32)) return *best;
+  if (const auto best = FirstUsable(perf, returned, workspace_limit, allow_tensor_ops)) {
+    return *best;
+  }
   ConvAlgoChoice fallback;  // IMPLICIT_GEMM runs every conv
   SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardWorkspaceSize(
       handle, x_desc_.get(), w_desc_.get(), conv_desc_.get(), y_desc_.get(), fallback.algo,
@@ -154,7 +164,7 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::ChooseByHeuristic(cudnnHandle_t handle
 
 absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const ConvShape& s,
                                                     size_t workspace_limit,
-                                                    bool allow_tf32) const {
+                                                    bool allow_tensor_ops) const {
   // The largest workspace any algorithm that fits the limit asks for.
   size_t workspace = 0;
   for (int a = 0; a < CUDNN_CONVOLUTION_FWD_ALGO_COUNT; ++a) {
@@ -168,8 +178,9 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
   }
   int device = 0;
   SF_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
-  const auto bytes_of = [](int64_t a, int64_t b, int64_t c, int64_t d) {
-    return static_cast<size_t>(a * b * c * d) * sizeof(float);
+  const size_t elem = half_ ? 2 : sizeof(float);
+  const auto bytes_of = [elem](int64_t a, int64_t b, int64_t c, int64_t d) {
+    return static_cast<size_t>(a * b * c * d) * elem;
   };
   SF_ASSIGN_OR_RETURN(DeviceBuffer x, DeviceBuffer::Create(device, bytes_of(s.n, s.c_in, s.h, s.w)));
   SF_ASSIGN_OR_RETURN(DeviceBuffer w, DeviceBuffer::Create(device, bytes_of(s.c_out, s.c_in / s.group,
@@ -193,19 +204,19 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
       y.data(), kMaxAlgos, &returned, perf, ws.data(), workspace));
   // The buffers die here: let the stream's work on them finish first.
   SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
-  auto best = FirstUsable(perf, returned, workspace_limit, allow_tf32);
+  auto best = FirstUsable(perf, returned, workspace_limit, allow_tensor_ops);
   if (!best) return absl::NotFoundError("cuDNN's timed search found no usable algorithm");
   best->timed = true;
   return *best;
 }
 
 std::string CudnnConv::Describe() const {
-  return absl::StrCat(AlgoName(algo_), " (", timed_ ? "timed" : "heuristic", ", ws ",
-                      workspace_bytes_, " B", tf32_ ? ", TF32" : "", ")");
+  return absl::StrCat(half_ ? "fp16 " : "", AlgoName(algo_), " (", timed_ ? "timed" : "heuristic",
+                      ", ws ", workspace_bytes_, " B", tf32_ ? ", TF32" : "", ")");
 }
 
-absl::Status CudnnConv::Forward(cudnnHandle_t handle, const float* x, const float* w,
-                                const float* bias, float* y, void* workspace) const {
+absl::Status CudnnConv::Forward(cudnnHandle_t handle, const void* x, const void* w,
+                                const void* bias, void* y, void* workspace) const {
   const float one = 1.0f, zero = 0.0f;
   SF_CUDNN_RETURN_IF_ERROR(cudnnConvolutionForward(
       handle, &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), algo_, workspace,

@@ -1,8 +1,9 @@
-// A 2-D float32 NCHW convolution through cuDNN's legacy API, prepared once:
-// RAII descriptors, FP32 math with TF32 off (CUDNN_FMA_MATH) unless TF32 is
+// A 2-D NCHW convolution through cuDNN's legacy API, prepared once: RAII
+// descriptors, FP32 math with TF32 off (CUDNN_FMA_MATH) unless TF32 is
 // allowed (CUDNN_TENSOR_OP_MATH), and the forward algorithm chosen at Create
 // under a workspace limit, once per process per conv (cuda/conv_algo_cache.h).
-// Forward() only enqueues.
+// Forward() only enqueues. float16 tensors (x, w, bias, y) use CUDNN_DATA_HALF
+// with the FLOAT compute type (float32 accumulation) and tensor-op math.
 // Not thread-safe; the handle and stream belong to the caller.
 #ifndef SF_CUDA_CUDNN_CONV_H_
 #define SF_CUDA_CUDNN_CONV_H_
@@ -14,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "cuda/owned.h"
+#include "graph/dtype.h"
 
 namespace sf::cuda {
 
@@ -29,9 +31,9 @@ using TensorDescriptor = Owned<cudnnTensorDescriptor_t, internal::DestroyTensorD
 using FilterDescriptor = Owned<cudnnFilterDescriptor_t, internal::DestroyFilterDesc>;
 using ConvDescriptor = Owned<cudnnConvolutionDescriptor_t, internal::DestroyConvDesc>;
 
-// A packed NCHW float32 tensor descriptor.
-absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int64_t h,
-                                                      int64_t w);
+// A packed NCHW tensor descriptor (float32 unless `type` says otherwise).
+absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int64_t h, int64_t w,
+                                                      cudnnDataType_t type = CUDNN_DATA_FLOAT);
 
 // Shapes in elements; pads are symmetric (cuDNN's legacy API has no other kind).
 struct ConvShape {
@@ -52,28 +54,31 @@ class CudnnConv {
   // no device memory touched) decides. The choice is cached process-wide
   // (cuda/conv_algo_cache.h) under the current CUDA device.
   // With `allow_tf32` the algorithm may run on TF32 tensor cores; without,
-  // only FP32 FMA algorithms qualify.
+  // only FP32 FMA algorithms qualify. `type` is kFloat32 or kFloat16 (then
+  // tensor-op algorithms qualify and allow_tf32 does not matter).
   // Fails when cuDNN's output shape disagrees with shape.out_h/out_w.
   static absl::StatusOr<CudnnConv> Create(cudnnHandle_t handle, const ConvShape& shape,
                                           size_t workspace_limit, bool allow_tf32 = false,
-                                          bool timed_search = false);
+                                          bool timed_search = false,
+                                          DataType type = DataType::kFloat32);
 
   size_t workspace_bytes() const { return workspace_bytes_; }
   // "IMPLICIT_PRECOMP_GEMM (timed, ws 1024 B)" ("heuristic" instead of "timed"
   // when cuDNN's heuristic chose; ", TF32" inside the parentheses when
-  // allowed), for plan printing.
+  // allowed; "fp16 " in front for float16), for plan printing.
   std::string Describe() const;
 
-  // y = conv(x, w) (+ bias per output channel when bias != nullptr).
-  absl::Status Forward(cudnnHandle_t handle, const float* x, const float* w, const float* bias,
-                       float* y, void* workspace) const;
+  // y = conv(x, w) (+ bias per output channel when bias != nullptr), all of
+  // the element type given to Create.
+  absl::Status Forward(cudnnHandle_t handle, const void* x, const void* w, const void* bias,
+                       void* y, void* workspace) const;
 
  private:
   // Create's two ways to choose, on the descriptors already set.
   absl::StatusOr<ConvAlgoChoice> ChooseByHeuristic(cudnnHandle_t handle, size_t workspace_limit,
-                                                   bool allow_tf32) const;
+                                                   bool allow_tensor_ops) const;
   absl::StatusOr<ConvAlgoChoice> FindTimed(cudnnHandle_t handle, const ConvShape& shape,
-                                           size_t workspace_limit, bool allow_tf32) const;
+                                           size_t workspace_limit, bool allow_tensor_ops) const;
 
   TensorDescriptor x_desc_, y_desc_, bias_desc_;
   FilterDescriptor w_desc_;
@@ -82,6 +87,7 @@ class CudnnConv {
   size_t workspace_bytes_ = 0;
   bool timed_ = false;  // algo_ came from a timed search
   bool tf32_ = false;   // tensor-op (TF32) math allowed
+  bool half_ = false;   // float16 tensors
 };
 
 }  // namespace sf::cuda

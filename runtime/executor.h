@@ -21,7 +21,9 @@ struct ExecutorOptions {
   // (ProfileSteps). Costs memory: the arena holds all tensors at once.
   bool profiling = false;
   // CUDA only (Options::cuda_graphs, allow_tf32, conv_algo_search,
-  // profile_nodes, debug_separate_allocations).
+  // profile_nodes, debug_separate_allocations). Options::precision needs no
+  // option here: a float16 graph arrives already converted
+  // (graph/passes/float16.h) and its dtypes choose the kernels' paths.
   bool cuda_graphs = true;
   bool allow_tf32 = false;
   ConvAlgoSearch conv_algo_search = ConvAlgoSearch::kTimed;

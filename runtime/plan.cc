@@ -84,6 +84,22 @@ absl::string_view ToString(ConvAlgoSearch s) {
   return "?";
 }
 
+absl::string_view ToString(Precision p) {
+  switch (p) {
+    case Precision::kFloat32: return "fp32";
+    case Precision::kFloat16: return "fp16";
+  }
+  return "?";
+}
+
+absl::StatusOr<Precision> ParsePrecision(absl::string_view text) {
+  for (Precision p : {Precision::kFloat32, Precision::kFloat16}) {
+    if (text == ToString(p)) return p;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("precision must be fp32 or fp16, not '", text, "'"));
+}
+
 absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
   SpikeAnalysis spikes = AnalyzeSpikes(graph);
   SF_ASSIGN_OR_RETURN(std::vector<ConvBlockChoice> choices,
@@ -92,6 +108,7 @@ absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
   plan.model = options.model_name;
   plan.device = options.device;
   plan.sparse_mode = options.sparse;
+  plan.precision = options.precision;
   plan.steps.reserve(graph.num_nodes());
   auto choice = choices.begin();
   for (int i = 0; i < graph.num_nodes(); ++i) {
@@ -125,6 +142,7 @@ absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
 std::string PlanToJson(const Plan& plan) {
   std::string out = absl::StrCat("{\n  \"model\": ", JsonString(plan.model),
                                  ",\n  \"device\": ", JsonString(plan.device),
+                                 ",\n  \"precision\": ", JsonString(ToString(plan.precision)),
                                  ",\n  \"arena_bytes\": ", plan.arena_bytes,
                                  ",\n  \"tensor_bytes\": ", plan.tensor_bytes,
                                  ",\n  \"nodes\": [");
@@ -164,7 +182,8 @@ std::string PlanToTable(const Plan& plan) {
   for (const Row& row : rows) {
     for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
   }
-  std::string out = absl::StrCat("plan: model ", plan.model, ", device ", plan.device, "\n");
+  std::string out = absl::StrCat("plan: model ", plan.model, ", device ", plan.device,
+                                 ", precision ", ToString(plan.precision), "\n");
   for (const Row& row : rows) {
     std::string line;
     for (size_t c = 0; c < row.size(); ++c) {

@@ -27,10 +27,18 @@ absl::string_view ToString(SparseMode m);
 enum class ConvAlgoSearch { kHeuristic, kTimed };
 absl::string_view ToString(ConvAlgoSearch s);
 
+// Element type of activations and weights on the device (Options::precision).
+// kFloat16 is CUDA only: graph/passes/float16.h converts the prepared graph.
+enum class Precision { kFloat32, kFloat16 };
+absl::string_view ToString(Precision p);  // "fp32", "fp16"
+// "fp32" / "fp16"; InvalidArgument naming the accepted values otherwise.
+absl::StatusOr<Precision> ParsePrecision(absl::string_view text);
+
 struct PlanOptions {
   std::string model_name;   // shown in the plan ("resnet18.onnx")
   std::string device = "cpu";
   SparseMode sparse = SparseMode::kAuto;
+  Precision precision = Precision::kFloat32;
   BlockRule block_rule;
   std::map<std::string, int> block_overrides;  // node name -> block edge
 };
@@ -57,6 +65,8 @@ struct Plan {
   // PlanOptions::sparse: kAuto lets a GPU sparse conv time itself against
   // cuDNN on its first run and keep the faster; kOn always runs sparse.
   SparseMode sparse_mode = SparseMode::kAuto;
+  // With kFloat16 the steps include the Casts of graph/passes/float16.h.
+  Precision precision = Precision::kFloat32;
   std::vector<PlanStep> steps;  // topological order, one per node
   // Filled by the runtime once the executor exists (0 before): the arena that
   // holds every intermediate, and the sum of their sizes without reuse.

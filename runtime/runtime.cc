@@ -5,9 +5,11 @@
 #include <numeric>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "graph/passes/constant_folding.h"
+#include "graph/passes/float16.h"
 #include "graph/passes/fold_batchnorm.h"
 #include "graph/passes/step_graph.h"
 #include "graph/status.h"
@@ -106,6 +108,7 @@ struct Runtime::Impl {
     p.model_name = model_name;
     p.device = device;
     p.sparse = options.sparse;
+    p.precision = options.precision;
     p.block_rule = options.block_rule;
     p.block_overrides = options.block_overrides;
     return p;
@@ -119,10 +122,24 @@ struct Runtime::Impl {
     return g;
   }
 
+  // Options::precision on a specialised graph, the last pass before the plan:
+  // fp16 converts it (graph/passes/float16.h) with the CUDA kernel table.
+  absl::Status ApplyPrecision(Graph& g) const {
+    if (options.precision == Precision::kFloat32) return absl::OkStatus();
+#ifdef SF_WITH_CUDA
+    SF_ASSIGN_OR_RETURN(int converted, ConvertToFloat16(g, GpuKernelRunsFloat16));
+    spdlog::debug("fp16: {} of {} nodes run in float16", converted, g.num_nodes());
+    return absl::OkStatus();
+#else
+    return absl::InternalError("fp16 chosen in a build without CUDA");
+#endif
+  }
+
   absl::StatusOr<Prepared*> Prepare(const InputDims& dims) {
     auto it = prepared.find(dims);
     if (it != prepared.end()) return it->second.get();
     SF_ASSIGN_OR_RETURN(Graph g, Specialize(dims));
+    SF_RETURN_IF_ERROR(ApplyPrecision(g));
     auto p = std::make_unique<Prepared>();
     SF_ASSIGN_OR_RETURN(p->plan, BuildPlan(g, MakePlanOptions()));
     SF_ASSIGN_OR_RETURN(p->executor, CreateExecutor(std::move(g), p->plan));
@@ -180,6 +197,7 @@ struct Runtime::Impl {
     SF_RETURN_IF_ERROR(MakeStepGraph(g));
     for (size_t i = 0; i < dims.size(); ++i) g.value(g.inputs()[i]).shape = MakeShape(dims[i]);
     SF_RETURN_IF_ERROR(InferShapesAndFold(g, CpuNodeEvaluator()));
+    SF_RETURN_IF_ERROR(ApplyPrecision(g));
     auto p = std::make_unique<Prepared>();
     SF_ASSIGN_OR_RETURN(p->plan, BuildPlan(g, MakePlanOptions()));
     SF_ASSIGN_OR_RETURN(p->executor, CreateExecutor(std::move(g), p->plan));
@@ -254,6 +272,9 @@ absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph
                                                                       std::string model_name,
                                                                       const Options& options,
                                                                       std::string device) {
+  if (options.precision == Precision::kFloat16 && !absl::StartsWith(device, "cuda")) {
+    return absl::InvalidArgumentError("precision fp16 needs a CUDA device; the CPU runs fp32");
+  }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->model_name = std::move(model_name);
@@ -409,6 +430,7 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
   auto& [dims, ordered] = dims_and_inputs;
   SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
   SF_ASSIGN_OR_RETURN(Graph graph, impl_->Specialize(dims));
+  SF_RETURN_IF_ERROR(impl_->ApplyPrecision(graph));
   SF_ASSIGN_OR_RETURN(std::unique_ptr<Executor> profiler,
                       impl_->CreateExecutor(graph, p->plan, /*profiling=*/true));
   SF_ASSIGN_OR_RETURN(std::vector<StepProfile> steps, profiler->ProfileSteps(ordered, iters));

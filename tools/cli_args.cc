@@ -65,6 +65,12 @@ absl::StatusOr<SparseMode> ParseSparseMode(const std::string& text) {
       absl::StrCat("--sparse must be auto, on or off, not '", text, "'"));
 }
 
+absl::StatusOr<Precision> ParsePrecisionFlag(const std::string& text) {
+  absl::StatusOr<Precision> p = ParsePrecision(text);
+  if (!p.ok()) return absl::InvalidArgumentError(absl::StrCat("--", p.status().message()));
+  return p;
+}
+
 absl::StatusOr<std::pair<std::string, std::string>> BindFile(const std::string& spec,
                                                             const std::vector<TensorInfo>& infos,
                                                             const char* what) {

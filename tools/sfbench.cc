@@ -52,7 +52,7 @@ struct Flags {
   std::string model;
   std::vector<std::string> inputs;
   std::string device = "cuda";
-  std::string precision = "fp32";
+  sf::Precision precision = sf::Precision::kFloat32;
   int warmup = 20;
   int iters = 200;
   double duration_s = 0;
@@ -85,11 +85,7 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
     } else if (args.Flag("--device", &value)) {
       f.device = value;
     } else if (args.Flag("--precision", &value)) {
-      if (value != "fp32" && value != "fp16") {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--precision must be fp32 or fp16, not '", value, "'"));
-      }
-      f.precision = value;
+      SF_ASSIGN_OR_RETURN(f.precision, sf::tools::ParsePrecisionFlag(value));
     } else if (args.Flag("--warmup", &value)) {
       SF_ASSIGN_OR_RETURN(int64_t v, ParseCount("--warmup", value, 0));
       f.warmup = static_cast<int>(v);
@@ -199,6 +195,7 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   options.device = f.device;
   options.sparse = mode;
   options.allow_tf32 = f.tf32;
+  options.precision = f.precision;
   auto start = std::chrono::steady_clock::now();
   SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt, sf::Runtime::Load(f.model, options));
   bench->load_ms = MsSince(start);
@@ -232,7 +229,7 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
 // Both plans, then the facts of the run.
 absl::Status Bench(const Flags& f, sf::tools::BenchReport* report) {
   report->model = f.model;
-  report->precision = f.tf32 ? absl::StrCat(f.precision, "+tf32") : f.precision;
+  report->precision = absl::StrCat(sf::ToString(f.precision), f.tf32 ? "+tf32" : "");
   report->warmup = f.warmup;
   report->layer_iters = f.layers ? f.layer_iters : 0;
   std::map<std::string, sf::Tensor> inputs;
@@ -263,6 +260,7 @@ absl::Status BenchScaling(const Flags& f, sf::tools::ScalingReport* report) {
   report->iters = f.iters;
   sf::Options options;
   options.allow_tf32 = f.tf32;
+  options.precision = f.precision;
   SF_ASSIGN_OR_RETURN(auto set, sf::ReplicaSet::LoadOnAllGpus(f.model, options));
   SF_ASSIGN_OR_RETURN(auto inputs, ReadInputs(f, set->replica(0), set->steps(), &report->input));
   report->input_dims = inputs.at(set->replica(0).InputInfo().front().name).dims();
@@ -285,10 +283,6 @@ int RunScaling(const Flags& f) {
 
 int Run(const Flags& flags) {
   spdlog::set_level(flags.verbose ? spdlog::level::debug : spdlog::level::warn);
-  if (flags.precision == "fp16") {
-    return sf::tools::Fail(absl::UnimplementedError(
-        "fp16 is not supported by this build yet (the CUDA backend runs float32 only)"));
-  }
   if (flags.device == "all") return RunScaling(flags);
 
   sf::tools::BenchReport report;

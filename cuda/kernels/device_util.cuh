@@ -3,9 +3,11 @@
 #ifndef SF_CUDA_KERNELS_DEVICE_UTIL_CUH_
 #define SF_CUDA_KERNELS_DEVICE_UTIL_CUH_
 
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "cuda/kernels/indexer.h"
 #include "graph/dtype.h"
@@ -46,6 +48,56 @@ bool VisitArithmeticType(DataType t, F&& f) {
     case DataType::kInt64: f(int64_t{}); return true;
     default: return false;
   }
+}
+
+// float16 elements are stored as __half and computed in float: ComputeOf<T>
+// is the type arithmetic runs in, LoadValue/StoreValue convert (round to nearest even).
+template <typename T>
+struct ComputeType {
+  using type = T;
+};
+template <>
+struct ComputeType<__half> {
+  using type = float;
+};
+template <typename T>
+using ComputeOf = typename ComputeType<T>::type;
+
+template <typename T>
+__device__ inline ComputeOf<T> LoadValue(T v) {
+  if constexpr (std::is_same_v<T, __half>) {
+    return __half2float(v);
+  } else {
+    return v;
+  }
+}
+template <typename T>
+__device__ inline T StoreValue(ComputeOf<T> v) {
+  if constexpr (std::is_same_v<T, __half>) {
+    return __float2half_rn(v);
+  } else {
+    return v;
+  }
+}
+
+// Calls f(T{}) with float or __half for kFloat32 / kFloat16; false for any other.
+template <typename F>
+bool VisitFloatType(DataType t, F&& f) {
+  switch (t) {
+    case DataType::kFloat32: f(float{}); return true;
+    case DataType::kFloat16: f(__half{}); return true;
+    default: return false;
+  }
+}
+
+// VisitArithmeticType plus kFloat16 (as __half), for kernels that Load/Store.
+template <typename F>
+bool VisitArithmeticOrHalfType(DataType t, F&& f) {
+  if (t == DataType::kFloat16) {
+    f(__half{});
+    return true;
+  }
+  return VisitArithmeticType(t, f);
 }
 
 // Calls f(U{}) with an unsigned type as wide as one element; false for other sizes.

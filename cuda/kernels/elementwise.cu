@@ -30,16 +30,16 @@ __device__ inline T ApplyUnary(UnaryOp op, T v) {
 
 template <typename T>
 __global__ void UnaryKernel(UnaryOp op, int64_t n, const T* x, T* y) {
-  SF_GRID_STRIDE_LOOP(i, n) y[i] = ApplyUnary(op, x[i]);
+  SF_GRID_STRIDE_LOOP(i, n) y[i] = StoreValue<T>(ApplyUnary(op, LoadValue(x[i])));
 }
 
 template <typename T>
 __global__ void ClipKernel(int64_t n, const T* x, const T* lo, const T* hi, T* y) {
   SF_GRID_STRIDE_LOOP(i, n) {
-    T v = x[i];
-    if (lo != nullptr && v < *lo) v = *lo;
-    if (hi != nullptr && v > *hi) v = *hi;
-    y[i] = v;
+    ComputeOf<T> v = LoadValue(x[i]);
+    if (lo != nullptr && v < LoadValue(*lo)) v = LoadValue(*lo);
+    if (hi != nullptr && v > LoadValue(*hi)) v = LoadValue(*hi);
+    y[i] = StoreValue<T>(v);
   }
 }
 
@@ -63,7 +63,7 @@ __device__ inline D Convert(S v) {
 
 template <typename S, typename D>
 __global__ void CastKernel(int64_t n, const S* x, D* y) {
-  SF_GRID_STRIDE_LOOP(i, n) y[i] = Convert<D>(x[i]);
+  SF_GRID_STRIDE_LOOP(i, n) y[i] = StoreValue<D>(Convert<ComputeOf<D>>(LoadValue(x[i])));
 }
 
 // Calls f(T{}) for every dtype Cast supports.
@@ -73,7 +73,7 @@ bool VisitCastType(DataType t, F&& f) {
     case DataType::kBool: f(bool{}); return true;
     case DataType::kInt8: f(int8_t{}); return true;
     case DataType::kUInt8: f(uint8_t{}); return true;
-    default: return VisitArithmeticType(t, f);
+    default: return VisitArithmeticOrHalfType(t, f);
   }
 }
 
@@ -111,9 +111,9 @@ __global__ void BinaryKernel(BinaryOp op, Indexer ix, int64_t n, const T* a, con
     int64_t off[2];
     OffsetsAt(ix, i, off);
     if constexpr (std::is_same_v<Y, bool>) {
-      y[i] = Compare(op, a[off[0]], b[off[1]]);
+      y[i] = Compare(op, LoadValue(a[off[0]]), LoadValue(b[off[1]]));
     } else {
-      y[i] = Arith(op, a[off[0]], b[off[1]]);
+      y[i] = StoreValue<Y>(Arith(op, LoadValue(a[off[0]]), LoadValue(b[off[1]])));
     }
   }
 }
@@ -142,8 +142,10 @@ cudaError_t LaunchUnary(UnaryOp op, DataType type, int64_t n, const void* x, voi
                                                               static_cast<bool*>(y));
     return cudaGetLastError();
   }
-  if (is_math && type != DataType::kFloat32) return cudaErrorInvalidValue;
-  const bool ok = VisitArithmeticType(type, [&](auto tag) {
+  if (is_math && type != DataType::kFloat32 && type != DataType::kFloat16) {
+    return cudaErrorInvalidValue;
+  }
+  const bool ok = VisitArithmeticOrHalfType(type, [&](auto tag) {
     using T = decltype(tag);
     UnaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, n, static_cast<const T*>(x),
                                                               static_cast<T*>(y));
@@ -154,7 +156,7 @@ cudaError_t LaunchUnary(UnaryOp op, DataType type, int64_t n, const void* x, voi
 cudaError_t LaunchClip(DataType type, int64_t n, const void* x, const void* lo, const void* hi,
                        void* y, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
-  const bool ok = VisitArithmeticType(type, [&](auto tag) {
+  const bool ok = VisitArithmeticOrHalfType(type, [&](auto tag) {
     using T = decltype(tag);
     ClipKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(
         n, static_cast<const T*>(x), static_cast<const T*>(lo), static_cast<const T*>(hi),
@@ -181,7 +183,7 @@ cudaError_t LaunchCast(DataType from, DataType to, int64_t n, const void* x, voi
 cudaError_t LaunchBinary(BinaryOp op, DataType type, const Indexer& ix, int64_t n, const void* a,
                          const void* b, void* y, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
-  const bool ok = VisitArithmeticType(type, [&](auto tag) {
+  const bool ok = VisitArithmeticOrHalfType(type, [&](auto tag) {
     using T = decltype(tag);
     const T* pa = static_cast<const T*>(a);
     const T* pb = static_cast<const T*>(b);

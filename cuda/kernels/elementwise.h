@@ -2,6 +2,7 @@
 // comparisons with numpy broadcasting (through an Indexer), and Where.
 // Element counts and offsets are in elements; every pointer is device memory.
 // Each launcher returns cudaErrorInvalidValue for a dtype it does not support.
+// float16 elements are computed in float32 and rounded once when stored.
 #ifndef SF_CUDA_KERNELS_ELEMENTWISE_H_
 #define SF_CUDA_KERNELS_ELEMENTWISE_H_
 
@@ -15,7 +16,8 @@
 namespace sf::cuda {
 
 enum class UnaryOp : int { kRelu, kSigmoid, kTanh, kExp, kSqrt, kFloor, kNeg, kAbs, kNot };
-// float32 for the math ops, any arithmetic type for Neg/Abs, bool for Not.
+// float32/float16 for the math ops, any arithmetic type or float16 for
+// Neg/Abs, bool for Not.
 cudaError_t LaunchUnary(UnaryOp op, DataType type, int64_t n, const void* x, void* y,
                         cudaStream_t stream);
 
@@ -23,7 +25,7 @@ cudaError_t LaunchUnary(UnaryOp op, DataType type, int64_t n, const void* x, voi
 cudaError_t LaunchClip(DataType type, int64_t n, const void* x, const void* lo, const void* hi,
                        void* y, cudaStream_t stream);
 
-// Converts between bool, int8, uint8, int32, int64, float32 and float64 like the
+// Converts between bool, int8, uint8, int32, int64, float16, float32 and float64 like the
 // CPU Cast (float -> int truncates and saturates, NaN -> 0; x -> bool is x != 0).
 cudaError_t LaunchCast(DataType from, DataType to, int64_t n, const void* x, void* y,
                        cudaStream_t stream);
@@ -33,6 +35,7 @@ enum class BinaryOp : int {
   kEqual, kGreater, kGreaterOrEqual, kLess, kLessOrEqual,  // -> bool
 };
 bool IsComparison(BinaryOp op);
+// Arithmetic types and float16.
 // y[i] = a[off0(i)] op b[off1(i)] over the n elements of ix (operands 0 and 1).
 cudaError_t LaunchBinary(BinaryOp op, DataType type, const Indexer& ix, int64_t n, const void* a,
                          const void* b, void* y, cudaStream_t stream);

@@ -20,14 +20,16 @@ __device__ inline float Charge(const NeuronParams& p, float v, float x) {
   return 0.0f;
 }
 
-__global__ void NeuronKernel(NeuronParams p, const float* __restrict__ x, float* __restrict__ s) {
+// T is float or __half (read as float; the membrane stays float32 either way).
+template <typename T>
+__global__ void NeuronKernel(NeuronParams p, const T* __restrict__ x, T* __restrict__ s) {
   SF_GRID_STRIDE_LOOP(i, p.step_elements) {
     float v = p.state != nullptr ? p.state[i] : (p.soft_reset ? 0.0f : p.v_reset);
     for (int64_t t = 0; t < p.steps; ++t) {
       const int64_t at = t * p.step_elements + i;
-      const float h = Charge(p, v, x[at]);
+      const float h = Charge(p, v, LoadValue(x[at]));
       const float spike = h >= p.v_threshold ? 1.0f : 0.0f;
-      s[at] = spike;
+      s[at] = StoreValue<T>(spike);
       v = p.soft_reset ? __fsub_rn(h, __fmul_rn(p.v_threshold, spike))
                        : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)),
                                    __fmul_rn(p.v_reset, spike));
@@ -42,10 +44,15 @@ __global__ void FillKernel(int64_t n, float value, float* y) {
 
 }  // namespace
 
-cudaError_t LaunchNeuron(const NeuronParams& p, const float* x, float* s, cudaStream_t stream) {
+cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, void* s,
+                         cudaStream_t stream) {
   if (p.step_elements == 0 || p.steps == 0) return cudaSuccess;
-  NeuronKernel<<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(p, x, s);
-  return cudaGetLastError();
+  const bool ok = VisitFloatType(type, [&](auto tag) {
+    using T = decltype(tag);
+    NeuronKernel<<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
+        p, static_cast<const T*>(x), static_cast<T*>(s));
+  });
+  return ok ? cudaGetLastError() : cudaErrorInvalidValue;
 }
 
 cudaError_t LaunchNeuronStateReset(const NeuronParams& p, cudaStream_t stream) {

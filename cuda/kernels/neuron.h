@@ -2,12 +2,16 @@
 // reference: one thread per element of one time step's [N, ...] slice, looping
 // over the T steps with the membrane in a register, in the exact float order of
 // ../shared/spec/neuron-ops.md (round-to-nearest intrinsics, nothing contracted).
+// float16 tensors: x is widened to float32, the membrane and the spec's
+// arithmetic stay float32, and the 0/1 spikes are stored as float16 (exact).
 #ifndef SF_CUDA_KERNELS_NEURON_H_
 #define SF_CUDA_KERNELS_NEURON_H_
 
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
+
+#include "graph/dtype.h"
 
 namespace sf::cuda {
 
@@ -36,8 +40,10 @@ struct NeuronParams {
   float* state = nullptr;
 };
 
-// s[t*E + i] = spike of element i at step t, for x laid out [T, E].
-cudaError_t LaunchNeuron(const NeuronParams& p, const float* x, float* s, cudaStream_t stream);
+// s[t*E + i] = spike of element i at step t, for x laid out [T, E]; x and s
+// are `type` (kFloat32 or kFloat16, else cudaErrorInvalidValue).
+cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, void* s,
+                         cudaStream_t stream);
 // Sets p.state (step_elements floats) to V_0: v_reset, or 0 for soft reset.
 cudaError_t LaunchNeuronStateReset(const NeuronParams& p, cudaStream_t stream);
 

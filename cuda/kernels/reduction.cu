@@ -30,8 +30,9 @@ __global__ void SoftmaxKernel(int64_t outer, int64_t axis, int64_t inner, const 
   }
 }
 
+template <typename T>
 __global__ void ReduceKernel(bool mean, Indexer outputs, int64_t num_outputs, Indexer reduced,
-                             int64_t num_reduced, const float* x, float* y) {
+                             int64_t num_reduced, const T* x, T* y) {
   SF_GRID_STRIDE_LOOP(o, num_outputs) {
     int64_t base[1];
     OffsetsAt(outputs, o, base);
@@ -39,9 +40,9 @@ __global__ void ReduceKernel(bool mean, Indexer outputs, int64_t num_outputs, In
     for (int64_t r = 0; r < num_reduced; ++r) {
       int64_t off[1];
       OffsetsAt(reduced, r, off);
-      sum += x[base[0] + off[0]];
+      sum += LoadValue(x[base[0] + off[0]]);
     }
-    y[o] = static_cast<float>(mean ? sum / static_cast<double>(num_reduced) : sum);
+    y[o] = StoreValue<T>(static_cast<float>(mean ? sum / static_cast<double>(num_reduced) : sum));
   }
 }
 
@@ -68,28 +69,31 @@ __device__ inline Window WindowAt(const PoolDim& d, int64_t o) {
   return w;
 }
 
-__global__ void Pool2dKernel(PoolShape s, const float* x, float* y) {
+template <typename T>
+__global__ void Pool2dKernel(PoolShape s, const T* x, T* y) {
   const int64_t n = s.planes * s.h.out * s.w.out;
   SF_GRID_STRIDE_LOOP(i, n) {
     const int64_t ow = i % s.w.out;
     const int64_t oh = (i / s.w.out) % s.h.out;
-    const float* xp = x + (i / (s.w.out * s.h.out)) * s.h.in * s.w.in;
+    const T* xp = x + (i / (s.w.out * s.h.out)) * s.h.in * s.w.in;
     const Window wh = WindowAt(s.h, oh);
     const Window ww = WindowAt(s.w, ow);
     if (s.is_max) {
       float m = -INFINITY;
       for (int64_t ih = wh.lo; ih < wh.hi; ih += s.h.dil) {
-        for (int64_t iw = ww.lo; iw < ww.hi; iw += s.w.dil) m = fmaxf(m, xp[ih * s.w.in + iw]);
+        for (int64_t iw = ww.lo; iw < ww.hi; iw += s.w.dil) {
+          m = fmaxf(m, LoadValue(xp[ih * s.w.in + iw]));
+        }
       }
-      y[i] = m;
+      y[i] = StoreValue<T>(m);
     } else {
       float sum = 0.0f;
       for (int64_t ih = wh.lo; ih < wh.hi; ++ih) {
-        for (int64_t iw = ww.lo; iw < ww.hi; ++iw) sum += xp[ih * s.w.in + iw];
+        for (int64_t iw = ww.lo; iw < ww.hi; ++iw) sum += LoadValue(xp[ih * s.w.in + iw]);
       }
       const int64_t count = s.count_include_pad ? wh.padded_size * ww.padded_size
                                                 : (wh.hi - wh.lo) * (ww.hi - ww.lo);
-      y[i] = sum / static_cast<float>(count);
+      y[i] = StoreValue<T>(sum / static_cast<float>(count));
     }
   }
 }
@@ -124,19 +128,28 @@ cudaError_t LaunchTimeAccumulate(bool mean, int64_t n, const float* x, double* a
 }
 
 cudaError_t LaunchReduce(bool mean, const Indexer& outputs, int64_t num_outputs,
-                         const Indexer& reduced, int64_t num_reduced, const float* x, float* y,
-                         cudaStream_t stream) {
+                         const Indexer& reduced, int64_t num_reduced, DataType type,
+                         const void* x, void* y, cudaStream_t stream) {
   if (num_outputs == 0) return cudaSuccess;
-  ReduceKernel<<<BlocksFor(num_outputs), kThreadsPerBlock, 0, stream>>>(
-      mean, outputs, num_outputs, reduced, num_reduced, x, y);
-  return cudaGetLastError();
+  const bool ok = VisitFloatType(type, [&](auto tag) {
+    using T = decltype(tag);
+    ReduceKernel<<<BlocksFor(num_outputs), kThreadsPerBlock, 0, stream>>>(
+        mean, outputs, num_outputs, reduced, num_reduced, static_cast<const T*>(x),
+        static_cast<T*>(y));
+  });
+  return ok ? cudaGetLastError() : cudaErrorInvalidValue;
 }
 
-cudaError_t LaunchPool2d(const PoolShape& s, const float* x, float* y, cudaStream_t stream) {
+cudaError_t LaunchPool2d(const PoolShape& s, DataType type, const void* x, void* y,
+                         cudaStream_t stream) {
   const int64_t n = s.planes * s.h.out * s.w.out;
   if (n == 0) return cudaSuccess;
-  Pool2dKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(s, x, y);
-  return cudaGetLastError();
+  const bool ok = VisitFloatType(type, [&](auto tag) {
+    using T = decltype(tag);
+    Pool2dKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(s, static_cast<const T*>(x),
+                                                               static_cast<T*>(y));
+  });
+  return ok ? cudaGetLastError() : cudaErrorInvalidValue;
 }
 
 }  // namespace sf::cuda

@@ -1,7 +1,10 @@
-// float32 GPU kernels that combine elements: BatchNormalization (inference),
-// Softmax along one axis, ReduceSum/ReduceMean (and GlobalAveragePool as a
-// mean over the spatial dims), and 2-D Max/Average pooling. Every pointer is
-// device memory; shapes and offsets are in elements.
+// GPU kernels that combine elements: BatchNormalization (inference) and
+// Softmax along one axis (float32), ReduceSum/ReduceMean (and
+// GlobalAveragePool as a mean over the spatial dims) and 2-D Max/Average
+// pooling (float32 or float16: float16 is read into the float32/double
+// accumulation of the float32 path and the result rounded once). Every
+// pointer is device memory; shapes and offsets are in elements. A `type`
+// other than kFloat32/kFloat16 gives cudaErrorInvalidValue.
 #ifndef SF_CUDA_KERNELS_REDUCTION_H_
 #define SF_CUDA_KERNELS_REDUCTION_H_
 
@@ -10,6 +13,7 @@
 #include <cstdint>
 
 #include "cuda/kernels/indexer.h"
+#include "graph/dtype.h"
 
 namespace sf::cuda {
 
@@ -31,8 +35,8 @@ cudaError_t LaunchSoftmax(int64_t outer, int64_t axis, int64_t inner, const floa
 // double: `outputs` walks the output elements (operand 0: x offset of each),
 // `reduced` walks the reduced space (operand 0: x offset within it).
 cudaError_t LaunchReduce(bool mean, const Indexer& outputs, int64_t num_outputs,
-                         const Indexer& reduced, int64_t num_reduced, const float* x, float* y,
-                         cudaStream_t stream);
+                         const Indexer& reduced, int64_t num_reduced, DataType type,
+                         const void* x, void* y, cudaStream_t stream);
 
 // A streamed time reduction (Node::carries_state) over one step's n values:
 // acc[i] += x[i] (double), y[i] = acc[i] (sum) or acc[i] / (*runs + 1) (mean),
@@ -51,7 +55,8 @@ struct PoolShape {
   bool is_max = true;
   bool count_include_pad = false;
 };
-cudaError_t LaunchPool2d(const PoolShape& s, const float* x, float* y, cudaStream_t stream);
+cudaError_t LaunchPool2d(const PoolShape& s, DataType type, const void* x, void* y,
+                         cudaStream_t stream);
 
 }  // namespace sf::cuda
 

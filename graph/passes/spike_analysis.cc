@@ -7,6 +7,8 @@
 #include <optional>
 #include <span>
 
+#include "graph/float16.h"
+
 namespace sf {
 namespace {
 
@@ -46,13 +48,18 @@ std::vector<double> ToDoubles(const Tensor& t) {
   return std::vector<double>(in.begin(), in.end());
 }
 
-// The elements of a constant value as doubles; nullopt when `v` is not a
-// constant or its dtype cannot be read exactly (float16).
+// The elements of a constant value as doubles (all exact); nullopt when `v`
+// is not a constant.
 std::optional<std::vector<double>> ConstantValues(const Value* v) {
   if (v == nullptr || !v->constant) return std::nullopt;
   const Tensor& t = *v->constant;
   switch (t.dtype()) {
     case DataType::kFloat32: return ToDoubles<float>(t);
+    case DataType::kFloat16: {
+      std::vector<double> out;
+      for (uint16_t h : t.span<uint16_t>()) out.push_back(HalfToFloat(h));
+      return out;
+    }
     case DataType::kFloat64: return ToDoubles<double>(t);
     case DataType::kInt64: return ToDoubles<int64_t>(t);
     case DataType::kInt32: return ToDoubles<int32_t>(t);

@@ -1,5 +1,6 @@
 // GPU elementwise ops: unary math, Clip, Cast, binary arithmetic/comparisons
 // with broadcasting (Add ... LessOrEqual, variadic Sum/Max/Min) and Where.
+// float16 tensors are computed in float32 and stored rounded.
 #include <vector>
 
 #include "cuda/cuda_status.h"
@@ -44,9 +45,10 @@ constexpr BinaryRow kBinaryOps[] = {
     {OpType::kLessOrEqual, cuda::BinaryOp::kLessOrEqual},
 };
 
+// float16 is computed in float32 by the kernels (cuda/kernels/elementwise.h).
 bool IsArithmetic(DataType t) {
-  return t == DataType::kFloat32 || t == DataType::kFloat64 || t == DataType::kInt32 ||
-         t == DataType::kInt64;
+  return t == DataType::kFloat32 || t == DataType::kFloat16 || t == DataType::kFloat64 ||
+         t == DataType::kInt32 || t == DataType::kInt64;
 }
 
 // Checks one input and one output of the same type and shape; returns the count.
@@ -69,7 +71,7 @@ class UnaryKernel : public GpuKernel {
     const bool ok = op_ == cuda::UnaryOp::kNot   ? type_ == DataType::kBool
                     : op_ == cuda::UnaryOp::kNeg || op_ == cuda::UnaryOp::kAbs
                         ? IsArithmetic(type_)
-                        : type_ == DataType::kFloat32;
+                        : type_ == DataType::kFloat32 || type_ == DataType::kFloat16;
     if (!ok || OutputType(graph, node, 0) != type_) {
       return NodeError(node, "unsupported element type ", ToString(type_), " on CUDA");
     }

@@ -1,7 +1,11 @@
-// GPU Gemm and MatMul through cuBLAS (FP32, pedantic math: no TF32). Tensors
-// are row-major, so C = A * B is computed as C^T = B^T * A^T in cuBLAS's
-// column-major view, which needs no transposition of the data.
+// GPU Gemm and MatMul through cublasGemmEx with float32 accumulation
+// (CUBLAS_COMPUTE_32F): float32 tensors under the handle's math mode
+// (pedantic: no TF32, unless allowed), float16 tensors (CUDA_R_16F) with
+// tensor-op math. Tensors are row-major, so C = A * B is computed as
+// C^T = B^T * A^T in cuBLAS's column-major view, which needs no transposition
+// of the data. alpha and beta are float32 in both cases.
 #include <climits>
+#include <string>
 #include <vector>
 
 #include "cuda/cuda_status.h"
@@ -9,6 +13,7 @@
 #include "graph/status.h"
 #include "runtime/cpu/broadcast.h"
 #include "runtime/cpu/kernel_util.h"
+#include "runtime/gpu/float_type.h"
 #include "runtime/gpu/gpu_kernel_factories.h"
 #include "runtime/gpu/indexing.h"
 
@@ -24,6 +29,27 @@ struct GemmShape {
   bool uniform = true;
   long long stride_a = 0, stride_b = 0, stride_c = 0;
   std::vector<int64_t> offsets_a, offsets_b;
+  DataType type = DataType::kFloat32;  // of A, B and C: kFloat32 or kFloat16
+};
+
+// Switches a cuBLAS handle's math mode for one scope and restores it after.
+class ScopedMathMode {
+ public:
+  ScopedMathMode(cublasHandle_t handle, bool active) : handle_(active ? handle : nullptr) {
+    if (handle_ != nullptr && cublasGetMathMode(handle_, &saved_) == CUBLAS_STATUS_SUCCESS) {
+      set_ = cublasSetMathMode(handle_, CUBLAS_DEFAULT_MATH) == CUBLAS_STATUS_SUCCESS;
+    }
+  }
+  ~ScopedMathMode() {
+    if (set_) cublasSetMathMode(handle_, saved_);
+  }
+  ScopedMathMode(const ScopedMathMode&) = delete;
+  ScopedMathMode& operator=(const ScopedMathMode&) = delete;
+
+ private:
+  cublasHandle_t handle_;
+  cublasMath_t saved_ = CUBLAS_DEFAULT_MATH;
+  bool set_ = false;
 };
 
 absl::StatusOr<int> ToInt(const Node& node, int64_t v, const char* what) {
@@ -31,42 +57,44 @@ absl::StatusOr<int> ToInt(const Node& node, int64_t v, const char* what) {
   return static_cast<int>(v);
 }
 
-absl::Status EnqueueGemm(cublasHandle_t handle, const GemmShape& g, const float* a,
-                         const float* b, float* c, float alpha, float beta) {
+absl::Status EnqueueGemm(cublasHandle_t handle, const GemmShape& g, const void* a,
+                         const void* b, void* c, float alpha, float beta) {
   const cublasOperation_t op_a = g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_b = g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   const int lda = g.trans_a ? g.m : g.k;
   const int ldb = g.trans_b ? g.k : g.n;
   if (g.m == 0 || g.n == 0 || g.batch == 0) return absl::OkStatus();
+  const bool half = g.type == DataType::kFloat16;
+  const cudaDataType_t t = half ? CUDA_R_16F : CUDA_R_32F;
+  const int64_t elem = static_cast<int64_t>(SizeOf(g.type));
+  const ScopedMathMode math(handle, /*active=*/half);  // tensor cores for float16
   if (g.uniform) {
-    SF_CUBLAS_RETURN_IF_ERROR(cublasSgemmStridedBatched(
-        handle, op_b, op_a, g.n, g.m, g.k, &alpha, b, ldb, g.stride_b, a, lda, g.stride_a, &beta,
-        c, g.n, g.stride_c, g.batch));
+    SF_CUBLAS_RETURN_IF_ERROR(cublasGemmStridedBatchedEx(
+        handle, op_b, op_a, g.n, g.m, g.k, &alpha, b, t, ldb, g.stride_b, a, t, lda, g.stride_a,
+        &beta, c, t, g.n, g.stride_c, g.batch, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
     return absl::OkStatus();
   }
+  const char* bytes_a = static_cast<const char*>(a);
+  const char* bytes_b = static_cast<const char*>(b);
+  char* bytes_c = static_cast<char*>(c);
   for (int i = 0; i < g.batch; ++i) {
-    SF_CUBLAS_RETURN_IF_ERROR(cublasSgemm(handle, op_b, op_a, g.n, g.m, g.k, &alpha,
-                                          b + g.offsets_b[i], ldb, a + g.offsets_a[i], lda,
-                                          &beta, c + g.stride_c * i, g.n));
+    SF_CUBLAS_RETURN_IF_ERROR(cublasGemmEx(
+        handle, op_b, op_a, g.n, g.m, g.k, &alpha, bytes_b + g.offsets_b[i] * elem, t, ldb,
+        bytes_a + g.offsets_a[i] * elem, t, lda, &beta, bytes_c + g.stride_c * i * elem, t, g.n,
+        CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
   }
   return absl::OkStatus();
 }
 
-absl::Status CheckFloat32(const Graph& graph, const Node& node) {
-  for (size_t i = 0; i < node.inputs.size(); ++i) {
-    if (HasInput(node, static_cast<int>(i)) &&
-        InputType(graph, node, static_cast<int>(i)) != DataType::kFloat32) {
-      return NodeError(node, "only float32 is supported on CUDA");
-    }
-  }
-  return absl::OkStatus();
+std::string DescribeGemm(DataType t) {
+  return t == DataType::kFloat16 ? "cublas fp16 (fp32 accumulate)" : "cublas fp32";
 }
 
 class GemmKernel : public GpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
     SF_RETURN_IF_ERROR(CheckArity(node, 2, 3, 1, 1));
-    SF_RETURN_IF_ERROR(CheckFloat32(graph, node));
+    SF_ASSIGN_OR_RETURN(g_.type, CheckGpuFloatType(graph, node, /*allow_half=*/true));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> a, InputDims(graph, node, 0));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> b, InputDims(graph, node, 1));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
@@ -104,12 +132,11 @@ class GemmKernel : public GpuKernel {
                        std::span<void* const> out) override {
     if (has_c_) {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchStridedCopy(
-          sizeof(float), c_copy_, int64_t{g_.m} * g_.n, in[2], out[0], ctx.stream));
+          SizeOf(g_.type), c_copy_, int64_t{g_.m} * g_.n, in[2], out[0], ctx.stream));
     }
-    return EnqueueGemm(ctx.cublas, g_, static_cast<const float*>(in[0]),
-                       static_cast<const float*>(in[1]), static_cast<float*>(out[0]), alpha_,
-                       has_c_ ? beta_ : 0.0f);
+    return EnqueueGemm(ctx.cublas, g_, in[0], in[1], out[0], alpha_, has_c_ ? beta_ : 0.0f);
   }
+  std::string Describe() const override { return DescribeGemm(g_.type); }
 
  private:
   GemmShape g_;
@@ -122,7 +149,7 @@ class MatMulKernel : public GpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
     SF_RETURN_IF_ERROR(CheckArity(node, 2, 2, 1, 1));
-    SF_RETURN_IF_ERROR(CheckFloat32(graph, node));
+    SF_ASSIGN_OR_RETURN(g_.type, CheckGpuFloatType(graph, node, /*allow_half=*/true));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> a, InputDims(graph, node, 0));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> b, InputDims(graph, node, 1));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
@@ -173,9 +200,9 @@ class MatMulKernel : public GpuKernel {
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
-    return EnqueueGemm(ctx.cublas, g_, static_cast<const float*>(in[0]),
-                       static_cast<const float*>(in[1]), static_cast<float*>(out[0]), 1.0f, 0.0f);
+    return EnqueueGemm(ctx.cublas, g_, in[0], in[1], out[0], 1.0f, 0.0f);
   }
+  std::string Describe() const override { return DescribeGemm(g_.type); }
 
  private:
   GemmShape g_;

@@ -78,6 +78,13 @@ class GpuKernel {
 // the CUDA backend has none.
 std::unique_ptr<GpuKernel> CreateGpuKernel(OpType op);
 
+// Whether the kernel for `node` has a float16 path (the table's column): the
+// Float16Support that Options::precision fp16 hands to ConvertToFloat16
+// (graph/passes/float16.h). Such a kernel takes float16 for all its float
+// inputs and outputs; integer and bool ones keep their types. Streamed
+// (carries_state) reductions say no: they accumulate float32 across Step()s.
+bool GpuKernelRunsFloat16(const Graph& graph, const Node& node);
+
 }  // namespace sf
 
 #endif  // SF_RUNTIME_GPU_GPU_KERNEL_H_

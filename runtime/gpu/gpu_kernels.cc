@@ -10,59 +10,60 @@ namespace {
 struct Entry {
   OpType op;
   GpuKernelFactory factory;
+  bool float16;  // the kernel also runs float16 (computing in float32)
 };
 
 constexpr Entry kTable[] = {
-    {OpType::kAbs, MakeGpuUnaryKernel},
-    {OpType::kAdd, MakeGpuBinaryKernel},
-    {OpType::kAveragePool, MakeGpuPoolKernel},
-    {OpType::kBatchNormalization, MakeGpuBatchNormKernel},
-    {OpType::kCast, MakeGpuCastKernel},
-    {OpType::kClip, MakeGpuClipKernel},
-    {OpType::kConcat, MakeGpuConcatKernel},
-    {OpType::kConstantOfShape, MakeGpuConstantOfShapeKernel},
-    {OpType::kConv, MakeGpuConvKernel},
-    {OpType::kDiv, MakeGpuBinaryKernel},
-    {OpType::kDropout, MakeGpuCopyKernel},
-    {OpType::kEqual, MakeGpuBinaryKernel},
-    {OpType::kExp, MakeGpuUnaryKernel},
-    {OpType::kExpand, MakeGpuExpandKernel},
-    {OpType::kFlatten, MakeGpuCopyKernel},
-    {OpType::kFloor, MakeGpuUnaryKernel},
-    {OpType::kGather, MakeGpuGatherKernel},
-    {OpType::kGemm, MakeGpuGemmKernel},
-    {OpType::kGlobalAveragePool, MakeGpuReduceKernel},
-    {OpType::kGreater, MakeGpuBinaryKernel},
-    {OpType::kGreaterOrEqual, MakeGpuBinaryKernel},
-    {OpType::kIdentity, MakeGpuCopyKernel},
-    {OpType::kLess, MakeGpuBinaryKernel},
-    {OpType::kLessOrEqual, MakeGpuBinaryKernel},
-    {OpType::kMatMul, MakeGpuMatMulKernel},
-    {OpType::kMax, MakeGpuBinaryKernel},
-    {OpType::kMaxPool, MakeGpuPoolKernel},
-    {OpType::kMin, MakeGpuBinaryKernel},
-    {OpType::kMul, MakeGpuBinaryKernel},
-    {OpType::kNeg, MakeGpuUnaryKernel},
-    {OpType::kNot, MakeGpuUnaryKernel},
-    {OpType::kPad, MakeGpuPadKernel},
-    {OpType::kReduceMean, MakeGpuReduceKernel},
-    {OpType::kReduceSum, MakeGpuReduceKernel},
-    {OpType::kRelu, MakeGpuUnaryKernel},
-    {OpType::kReshape, MakeGpuCopyKernel},
-    {OpType::kSigmoid, MakeGpuUnaryKernel},
-    {OpType::kSlice, MakeGpuSliceKernel},
-    {OpType::kSoftmax, MakeGpuSoftmaxKernel},
-    {OpType::kSqrt, MakeGpuUnaryKernel},
-    {OpType::kSqueeze, MakeGpuCopyKernel},
-    {OpType::kSub, MakeGpuBinaryKernel},
-    {OpType::kSum, MakeGpuBinaryKernel},
-    {OpType::kTanh, MakeGpuUnaryKernel},
-    {OpType::kTranspose, MakeGpuTransposeKernel},
-    {OpType::kUnsqueeze, MakeGpuCopyKernel},
-    {OpType::kWhere, MakeGpuWhereKernel},
-    {OpType::kIF, MakeGpuNeuronKernel},
-    {OpType::kLIF, MakeGpuNeuronKernel},
-    {OpType::kPLIF, MakeGpuNeuronKernel},
+    {OpType::kAbs, MakeGpuUnaryKernel, true},
+    {OpType::kAdd, MakeGpuBinaryKernel, true},
+    {OpType::kAveragePool, MakeGpuPoolKernel, true},
+    {OpType::kBatchNormalization, MakeGpuBatchNormKernel, false},
+    {OpType::kCast, MakeGpuCastKernel, false},
+    {OpType::kClip, MakeGpuClipKernel, true},
+    {OpType::kConcat, MakeGpuConcatKernel, true},
+    {OpType::kConstantOfShape, MakeGpuConstantOfShapeKernel, false},
+    {OpType::kConv, MakeGpuConvKernel, true},
+    {OpType::kDiv, MakeGpuBinaryKernel, true},
+    {OpType::kDropout, MakeGpuCopyKernel, true},
+    {OpType::kEqual, MakeGpuBinaryKernel, false},
+    {OpType::kExp, MakeGpuUnaryKernel, true},
+    {OpType::kExpand, MakeGpuExpandKernel, true},
+    {OpType::kFlatten, MakeGpuCopyKernel, true},
+    {OpType::kFloor, MakeGpuUnaryKernel, true},
+    {OpType::kGather, MakeGpuGatherKernel, true},
+    {OpType::kGemm, MakeGpuGemmKernel, true},
+    {OpType::kGlobalAveragePool, MakeGpuReduceKernel, true},
+    {OpType::kGreater, MakeGpuBinaryKernel, false},
+    {OpType::kGreaterOrEqual, MakeGpuBinaryKernel, false},
+    {OpType::kIdentity, MakeGpuCopyKernel, true},
+    {OpType::kLess, MakeGpuBinaryKernel, false},
+    {OpType::kLessOrEqual, MakeGpuBinaryKernel, false},
+    {OpType::kMatMul, MakeGpuMatMulKernel, true},
+    {OpType::kMax, MakeGpuBinaryKernel, true},
+    {OpType::kMaxPool, MakeGpuPoolKernel, true},
+    {OpType::kMin, MakeGpuBinaryKernel, true},
+    {OpType::kMul, MakeGpuBinaryKernel, true},
+    {OpType::kNeg, MakeGpuUnaryKernel, true},
+    {OpType::kNot, MakeGpuUnaryKernel, false},
+    {OpType::kPad, MakeGpuPadKernel, true},
+    {OpType::kReduceMean, MakeGpuReduceKernel, true},
+    {OpType::kReduceSum, MakeGpuReduceKernel, true},
+    {OpType::kRelu, MakeGpuUnaryKernel, true},
+    {OpType::kReshape, MakeGpuCopyKernel, true},
+    {OpType::kSigmoid, MakeGpuUnaryKernel, true},
+    {OpType::kSlice, MakeGpuSliceKernel, true},
+    {OpType::kSoftmax, MakeGpuSoftmaxKernel, false},
+    {OpType::kSqrt, MakeGpuUnaryKernel, true},
+    {OpType::kSqueeze, MakeGpuCopyKernel, true},
+    {OpType::kSub, MakeGpuBinaryKernel, true},
+    {OpType::kSum, MakeGpuBinaryKernel, true},
+    {OpType::kTanh, MakeGpuUnaryKernel, true},
+    {OpType::kTranspose, MakeGpuTransposeKernel, true},
+    {OpType::kUnsqueeze, MakeGpuCopyKernel, true},
+    {OpType::kWhere, MakeGpuWhereKernel, true},
+    {OpType::kIF, MakeGpuNeuronKernel, true},
+    {OpType::kLIF, MakeGpuNeuronKernel, true},
+    {OpType::kPLIF, MakeGpuNeuronKernel, true},
 };
 
 }  // namespace
@@ -72,6 +73,15 @@ std::unique_ptr<GpuKernel> CreateGpuKernel(OpType op) {
     if (e.op == op) return e.factory(op);
   }
   return nullptr;
+}
+
+bool GpuKernelRunsFloat16(const Graph&, const Node& node) {
+  // A streamed reduction accumulates its float32 input across Step()s.
+  if (node.carries_state && !IsNeuron(node.op)) return false;
+  for (const Entry& e : kTable) {
+    if (e.op == node.op) return e.float16;
+  }
+  return false;
 }
 
 }  // namespace sf

@@ -1,5 +1,7 @@
 // GPU Conv (cuDNN), IF/LIF/PLIF neurons (bit-exact with the CPU), inference
-// BatchNormalization and 2-D Max/Average pooling. All float32, NCHW.
+// BatchNormalization and 2-D Max/Average pooling, NCHW. float32, and float16
+// for all but BatchNormalization (computed in float32: cuDNN's FLOAT compute
+// type with tensor-op math, float32 membranes and pooling sums).
 #include <cmath>
 #include <string>
 #include <vector>
@@ -12,30 +14,18 @@
 #include "graph/status.h"
 #include "runtime/cpu/conv.h"
 #include "runtime/cpu/kernel_util.h"
+#include "runtime/gpu/float_type.h"
 #include "runtime/gpu/gpu_kernel_factories.h"
 #include "runtime/gpu/neuron_params.h"
 
 namespace sf {
 namespace {
 
-absl::Status CheckAllFloat32(const Graph& graph, const Node& node) {
-  for (size_t i = 0; i < node.inputs.size(); ++i) {
-    if (HasInput(node, static_cast<int>(i)) &&
-        InputType(graph, node, static_cast<int>(i)) != DataType::kFloat32) {
-      return NodeError(node, "input ", i, " must be float32 on CUDA");
-    }
-  }
-  if (OutputType(graph, node, 0) != DataType::kFloat32) {
-    return NodeError(node, "output must be float32 on CUDA");
-  }
-  return absl::OkStatus();
-}
-
 class ConvKernel : public GpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node,
                        const GpuPrepareContext& ctx) override {
-    SF_RETURN_IF_ERROR(CheckAllFloat32(graph, node));
+    SF_ASSIGN_OR_RETURN(const DataType type, CheckGpuFloatType(graph, node, /*allow_half=*/true));
     SF_ASSIGN_OR_RETURN(Conv2dParams p, GetConv2dParams(graph, node));
     if (p.pad_top != p.pad_bottom || p.pad_left != p.pad_right) {
       return NodeError(node, "asymmetric pads [", p.pad_top, ",", p.pad_left, ",", p.pad_bottom,
@@ -46,17 +36,15 @@ class ConvKernel : public GpuKernel {
                                 p.pad_left, p.dil_h,    p.dil_w,   p.group,   p.out_h,
                                 p.out_w};
     auto conv = cuda::CudnnConv::Create(ctx.cudnn, shape, ctx.workspace_limit, ctx.allow_tf32,
-                                        ctx.conv_algo_search == ConvAlgoSearch::kTimed);
+                                        ctx.conv_algo_search == ConvAlgoSearch::kTimed, type);
     if (!conv.ok()) return NodeError(node, conv.status().message());
     conv_ = std::move(*conv);
     return absl::OkStatus();
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
-    const float* bias = in.size() > 2 ? static_cast<const float*>(in[2]) : nullptr;
-    return conv_.Forward(ctx.cudnn, static_cast<const float*>(in[0]),
-                         static_cast<const float*>(in[1]), bias, static_cast<float*>(out[0]),
-                         ctx.workspace);
+    const void* bias = in.size() > 2 ? in[2] : nullptr;
+    return conv_.Forward(ctx.cudnn, in[0], in[1], bias, out[0], ctx.workspace);
   }
   size_t workspace_bytes() const override { return conv_.workspace_bytes(); }
   std::string Describe() const override { return "cudnn " + conv_.Describe(); }
@@ -70,7 +58,7 @@ class NeuronKernel : public GpuKernel {
   absl::Status Prepare(const Graph& graph, const Node& node,
                        const GpuPrepareContext& ctx) override {
     SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
-    SF_RETURN_IF_ERROR(CheckAllFloat32(graph, node));
+    SF_ASSIGN_OR_RETURN(type_, CheckGpuFloatType(graph, node, /*allow_half=*/true));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, node, 0));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, 0));
     if (in != out || in.empty()) return NodeError(node, "output must have the input's shape");
@@ -92,21 +80,24 @@ class NeuronKernel : public GpuKernel {
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
-    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuron(params_, static_cast<const float*>(in[0]),
-                                               static_cast<float*>(out[0]), ctx.stream));
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuron(params_, type_, in[0], out[0], ctx.stream));
     return absl::OkStatus();
+  }
+  std::string Describe() const override {
+    return type_ == DataType::kFloat16 ? "cuda fp16" : "cuda";
   }
 
  private:
   cuda::NeuronParams params_;
   cuda::DeviceBuffer state_;  // streamed: the membrane between runs
+  DataType type_ = DataType::kFloat32;
 };
 
 class BatchNormKernel : public GpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
     SF_RETURN_IF_ERROR(CheckArity(node, 5, 5, 1, 1));
-    SF_RETURN_IF_ERROR(CheckAllFloat32(graph, node));
+    SF_RETURN_IF_ERROR(CheckGpuFloatType(graph, node, /*allow_half=*/false).status());
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> x, InputDims(graph, node, 0));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
     if (x.size() < 2 || x != y) return NodeError(node, "input must be [N, C, ...] like the output");
@@ -136,7 +127,7 @@ class PoolKernel : public GpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
     SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
-    SF_RETURN_IF_ERROR(CheckAllFloat32(graph, node));
+    SF_ASSIGN_OR_RETURN(type_, CheckGpuFloatType(graph, node, /*allow_half=*/true));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> x, InputDims(graph, node, 0));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
     if (x.size() != 4 || y.size() != 4 || y[0] != x[0] || y[1] != x[1]) {
@@ -173,13 +164,13 @@ class PoolKernel : public GpuKernel {
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
-    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchPool2d(shape_, static_cast<const float*>(in[0]),
-                                               static_cast<float*>(out[0]), ctx.stream));
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchPool2d(shape_, type_, in[0], out[0], ctx.stream));
     return absl::OkStatus();
   }
 
  private:
   cuda::PoolShape shape_;
+  DataType type_ = DataType::kFloat32;
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
-// GPU ReduceMean / ReduceSum / GlobalAveragePool (float32, accumulated in
-// double like the CPU GlobalAveragePool) and Softmax.
+// GPU ReduceMean / ReduceSum / GlobalAveragePool (float32 or float16,
+// accumulated in double like the CPU GlobalAveragePool) and Softmax (float32).
 #include <algorithm>
 #include <vector>
 
@@ -8,26 +8,19 @@
 #include "cuda/kernels/reduction.h"
 #include "graph/status.h"
 #include "runtime/cpu/kernel_util.h"
+#include "runtime/gpu/float_type.h"
 #include "runtime/gpu/gpu_kernel_factories.h"
 #include "runtime/gpu/indexing.h"
 
 namespace sf {
 namespace {
 
-absl::Status CheckFloat32(const Graph& graph, const Node& node) {
-  if (InputType(graph, node, 0) != DataType::kFloat32 ||
-      OutputType(graph, node, 0) != DataType::kFloat32) {
-    return NodeError(node, "only float32 is supported on CUDA");
-  }
-  return absl::OkStatus();
-}
-
 class ReduceKernel : public GpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node,
                        const GpuPrepareContext& ctx) override {
     SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
-    SF_RETURN_IF_ERROR(CheckFloat32(graph, node));
+    SF_ASSIGN_OR_RETURN(type_, CheckGpuFloatType(graph, node, /*allow_half=*/true));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> x, InputDims(graph, node, 0));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
     const int64_t rank = static_cast<int64_t>(x.size());
@@ -84,13 +77,13 @@ class ReduceKernel : public GpuKernel {
       return absl::OkStatus();
     }
     SF_CUDA_RETURN_IF_ERROR(cuda::LaunchReduce(mean_, outputs_, num_outputs_, reduced_,
-                                               num_reduced_, static_cast<const float*>(in[0]),
-                                               static_cast<float*>(out[0]), ctx.stream));
+                                               num_reduced_, type_, in[0], out[0], ctx.stream));
     return absl::OkStatus();
   }
 
  private:
   bool mean_ = true;
+  DataType type_ = DataType::kFloat32;
   cuda::Indexer outputs_, reduced_;
   int64_t num_outputs_ = 0, num_reduced_ = 0;
   // Streamed (Node::carries_state): num_outputs_ running sums in double, then
@@ -102,7 +95,7 @@ class SoftmaxKernel : public GpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
     SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
-    SF_RETURN_IF_ERROR(CheckFloat32(graph, node));
+    SF_RETURN_IF_ERROR(CheckGpuFloatType(graph, node, /*allow_half=*/false).status());
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> x, InputDims(graph, node, 0));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
     if (x != y || x.empty()) return NodeError(node, "output must have the input's shape");

@@ -57,6 +57,12 @@ class SparseConvGpuKernel : public GpuKernel {
 
   absl::Status Prepare(const Graph& graph, const Node& node,
                        const GpuPrepareContext& ctx) override {
+    if (InputType(graph, node, 0) == DataType::kFloat16) {  // whatever the mode
+      float16_ = true;
+      path_ = Path::kDense;
+      dense_ = MakeGpuConvKernel(OpType::kConv);
+      return dense_->Prepare(graph, node, ctx);
+    }
     SF_RETURN_IF_ERROR(PrepareSparse(graph, node, ctx));
     if (ctx.profile_nodes) {
       SF_ASSIGN_OR_RETURN(counters_, cuda::PinnedHostBuffer::Create(sizeof(cuda::SparseConvCounters)));
@@ -101,6 +107,7 @@ class SparseConvGpuKernel : public GpuKernel {
   }
 
   size_t workspace_bytes() const override {
+    if (float16_) return dense_->workspace_bytes();
     const size_t sparse = cuda::SparseConvWorkspaceBytes(shape_);
     return dense_ != nullptr ? std::max(sparse, dense_->workspace_bytes()) : sparse;
   }
@@ -113,6 +120,10 @@ class SparseConvGpuKernel : public GpuKernel {
   }
 
   std::string Describe() const override {
+    if (float16_) {
+      return absl::StrCat(dense_->Describe(),
+                          " (planned sparse; the block-sparse kernel is float32 only)");
+    }
     std::string out = absl::StrCat("cuda sparse tile ", shape_.tile, " ",
                                    binary_ ? "binary" : "values", " (",
                                    cuda::kSparseConvChannelGroup, "-channel groups; ");
@@ -239,6 +250,7 @@ class SparseConvGpuKernel : public GpuKernel {
   int block_;
   bool binary_;
   SparseMode mode_;
+  bool float16_ = false;  // float16 conv: always cuDNN
   cuda::SparseConvShape shape_;
   cuda::DeviceBuffer weights_;       // [c_in][k][k][c_out]
   std::unique_ptr<GpuKernel> dense_;  // the cuDNN conv; null when sparse is the only path

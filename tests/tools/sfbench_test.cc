@@ -240,10 +240,11 @@ TEST_F(SfbenchTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Run("--help").exit_code, 0);
 }
 
-TEST_F(SfbenchTest, Fp16IsRefusedNotFaked) {
+TEST_F(SfbenchTest, Fp16OnTheCpuIsRefused) {
   testing::CommandResult r = Run(WriteModel() + " --device cpu --precision fp16");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, StartsWith("error: fp16 is not supported by this build yet"));
+  EXPECT_THAT(r.err, StartsWith("error: "));
+  EXPECT_THAT(r.err, HasSubstr("precision fp16 needs a CUDA device; the CPU runs fp32"));
 }
 
 TEST_F(SfbenchTest, NoGpuIsAnError) {

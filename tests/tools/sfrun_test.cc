@@ -104,6 +104,31 @@ TEST_F(SfrunTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Run("model.onnx --input x.npy --block conv").exit_code, 2);
 }
 
+TEST_F(SfrunTest, PrecisionFlag) {
+  std::string model = WriteConvModel();
+  std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
+  testing::CommandResult r = Run(model + " --input " + in + " --precision fp16x");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith("error: --precision must be fp32 or fp16, not 'fp16x'"));
+  EXPECT_EQ(Run(model + " --input " + in + " --precision").exit_code, 2);
+  r = Run(model + " --input " + in + " --device cpu --precision fp32");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("max=5"));
+  // fp16 is CUDA only: refused on the CPU with one clear line, nothing written.
+  r = Run(model + " --input " + in + " --device cpu --precision fp16 --output " + Path("y.npy"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, StartsWith("error: "));
+  EXPECT_THAT(r.err, HasSubstr("precision fp16 needs a CUDA device; the CPU runs fp32"));
+  EXPECT_FALSE(fs::exists(Path("y.npy")));
+}
+
+TEST_F(SfrunTest, PlanShowsThePrecision) {
+  std::string model = WriteConvModel();
+  testing::CommandResult r = Run(model + " --plan-only --device cpu --plan-json " + Path("p.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(testing::ReadTextFile(Path("p.json")), HasSubstr("\"precision\": \"fp32\""));
+}
+
 TEST_F(SfrunTest, MissingModelFails) {
   std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
   testing::CommandResult r = Run(Path("nope.onnx") + " --input " + in);

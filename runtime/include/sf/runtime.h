@@ -51,6 +51,12 @@ struct Options {
   // the normal mode would use. The environment variable
   // SF_CUDA_ARENA_BYPASS=1 turns it on too.
   bool debug_separate_allocations = false;
+  // CUDA: kFloat16 runs activations and weights in float16 where a kernel has
+  // a float16 path (Conv, Gemm/MatMul, neurons, elementwise, pooling,
+  // reductions, data movement; float32 accumulation), Casts at graph inputs,
+  // outputs and around the other ops; inputs and outputs stay float32.
+  // kFloat16 on the CPU fails at Load (InvalidArgument).
+  Precision precision = Precision::kFloat32;
 };
 
 struct TensorInfo {
