@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "graph/status.h"
 #include "runtime/latency_stats.h"
+#include "runtime/value_lifetimes.h"
 #include "runtime/cpu/sparse_conv.h"
 
 namespace sf {
@@ -49,37 +50,14 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
         "cpu ", step.kernel, step.block > 0 ? absl::StrCat(" block ", step.block) : ""));
   }
 
-  // Lifetimes of node-produced values: written at their producer, read until
-  // their last consumer (graph outputs: until the end).
   const int num_values = graph.num_values();
-  std::vector<int> last_use(num_values, -1);
-  for (int i = 0; i < num_nodes; ++i) {
-    for (ValueId in : graph.node(i).inputs) {
-      if (in != kNoValue) last_use[in] = i;
-    }
-  }
-  for (ValueId out : graph.outputs()) last_use[out] = num_nodes;
-  std::vector<ValueId> planned;
-  std::vector<TensorLifetime> lifetimes;
-  std::vector<std::vector<int64_t>> dims(num_values);
-  for (ValueId v = 0; v < num_values; ++v) {
-    const Value& value = graph.value(v);
-    if (value.constant || value.producer < 0) continue;
-    auto concrete = value.shape ? ConcreteDims(*value.shape) : std::nullopt;
-    if (!concrete) {
-      return absl::InvalidArgumentError(absl::StrCat("value '", value.name, "' has shape ",
-                                                     ShapeToString(value.shape),
-                                                     " that is not concrete after inference"));
-    }
-    SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(*concrete, value.name));
-    dims[v] = *concrete;
-    planned.push_back(v);
-    // Profiling: every tensor lives through the whole run, so none shares bytes.
-    lifetimes.push_back(TensorLifetime{
-        count * static_cast<int64_t>(SizeOf(value.dtype)), options.profiling ? 0 : value.producer,
-        options.profiling ? num_nodes : std::max(last_use[v], value.producer)});
-  }
-  exec->memory_plan_ = PlanMemory(lifetimes);
+  const CpuExecutor* self = exec.get();
+  SF_ASSIGN_OR_RETURN(
+      PlannedValues planned,
+      PlanValueLifetimes(graph, {.profiling = options.profiling, .in_place_input = [self](int i) {
+                                   return self->kernels_[i]->InPlaceInput();
+                                 }}));
+  exec->memory_plan_ = PlanMemory(planned.lifetimes);
   if (exec->memory_plan_.arena_bytes > kMaxTensorBytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the model needs a ", exec->memory_plan_.arena_bytes, "-byte arena, above the limit of ",
@@ -94,10 +72,10 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
   exec->arena_ = std::shared_ptr<void>(arena, [](void* p) { ::operator delete(p, std::align_val_t(64)); });
 
   exec->slots_.resize(num_values);
-  for (size_t i = 0; i < planned.size(); ++i) {
-    ValueId v = planned[i];
+  for (size_t i = 0; i < planned.values.size(); ++i) {
+    const ValueId v = planned.values[i];
     SF_ASSIGN_OR_RETURN(exec->slots_[v],
-                        Tensor::View(graph.value(v).dtype, dims[v], exec->arena_,
+                        Tensor::View(graph.value(v).dtype, planned.dims[i], exec->arena_,
                                      static_cast<size_t>(exec->memory_plan_.offsets[i]),
                                      arena_bytes));
   }

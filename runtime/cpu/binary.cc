@@ -126,6 +126,7 @@ class BinaryKernel : public CpuKernel {
       return NodeError(node, "output must be ", ToString(want_out));
     }
     SF_RETURN_IF_ERROR(VisitArithmetic(node, dtype_, [](auto) { return absl::OkStatus(); }));
+    in_place_ = !IsComparison(node.op) && in_dims.size() == 2 && in_dims[0] == out_dims_ ? 0 : -1;
     in_counts_.clear();
     plans_.clear();
     for (const auto& d : in_dims) in_counts_.push_back(Product(d));
@@ -141,6 +142,9 @@ class BinaryKernel : public CpuKernel {
     }
     return absl::OkStatus();
   }
+
+  // Two inputs, input 0 not broadcast: y[i] = op(a[i], b[j(i)]).
+  int InPlaceInput() const override { return in_place_; }
 
   absl::Status Compute(std::span<const Tensor* const> inputs,
                        std::span<Tensor* const> outputs) override {
@@ -177,6 +181,7 @@ class BinaryKernel : public CpuKernel {
   std::vector<int64_t> out_dims_;
   std::vector<int64_t> in_counts_;
   std::vector<BroadcastPlan> plans_;
+  int in_place_ = -1;
 };
 
 // Where(condition, X, Y) on any element type.

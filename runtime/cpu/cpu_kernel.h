@@ -30,6 +30,10 @@ class CpuKernel {
   // reduction) keep state across Compute calls; this returns it to the state
   // right after Prepare. No-op for the others.
   virtual void ResetState() {}
+  // The input whose bytes output 0 may take over (-1: none): Compute reads
+  // each element of it before writing the output element of the same index,
+  // and reads nothing else of it. The executor decides whether to alias.
+  virtual int InPlaceInput() const { return -1; }
   // Block-sparse kernels: fraction of output tiles the last Compute found
   // active (not skipped); -1 for every other kernel and before a Compute.
   virtual double LastTileDensity() const { return -1; }

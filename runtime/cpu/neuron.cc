@@ -57,6 +57,9 @@ class NeuronKernel : public CpuKernel {
     return absl::OkStatus();
   }
 
+  // Each spike is written after the input of the same element and step is read.
+  int InPlaceInput() const override { return 0; }
+
   void ResetState() override {
     std::fill(v_.begin(), v_.end(), soft_reset_ ? 0.0f : v_reset_);
   }

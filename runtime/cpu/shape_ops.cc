@@ -38,6 +38,9 @@ class CopyKernel : public CpuKernel {
     return absl::OkStatus();
   }
 
+  // In place the copy is skipped (same bytes).
+  int InPlaceInput() const override { return 0; }
+
   absl::Status Compute(std::span<const Tensor* const> inputs,
                        std::span<Tensor* const> outputs) override {
     SF_RETURN_IF_ERROR(CheckTensor(label_, inputs[0], dtype_, x_dims_, "input"));

@@ -82,6 +82,8 @@ class UnaryKernel : public CpuKernel {
         return ComputeFloatMath(label_.op, x, y);
     }
   }
+  // Elementwise: y[i] = f(x[i]).
+  int InPlaceInput() const override { return 0; }
 
  private:
   Node label_;

@@ -139,7 +139,7 @@ class CopyKernel : public GpuKernel {
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
-    if (in[0] != out[0] && bytes_ > 0) {
+    if (in[0] != out[0] && bytes_ > 0) {  // in place: nothing to copy
       SF_CUDA_RETURN_IF_ERROR(
           cudaMemcpyAsync(out[0], in[0], bytes_, cudaMemcpyDeviceToDevice, ctx.stream));
     }
@@ -148,6 +148,8 @@ class CopyKernel : public GpuKernel {
     }
     return absl::OkStatus();
   }
+  // In place the copy is skipped (same bytes).
+  int InPlaceInput() const override { return 0; }
 
  private:
   size_t bytes_ = 0;

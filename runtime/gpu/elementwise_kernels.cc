@@ -82,6 +82,8 @@ class UnaryKernel : public GpuKernel {
     SF_CUDA_RETURN_IF_ERROR(cuda::LaunchUnary(op_, type_, n_, in[0], out[0], ctx.stream));
     return absl::OkStatus();
   }
+  // Elementwise: y[i] = f(x[i]).
+  int InPlaceInput() const override { return 0; }
 
  private:
   cuda::UnaryOp op_ = cuda::UnaryOp::kRelu;
@@ -181,8 +183,11 @@ class BinaryKernel : public GpuKernel {
       steps_.push_back(ix);
     }
     single_sum_ = node.inputs.size() == 1 && op_ == cuda::BinaryOp::kAdd;
+    in_place_ = node.inputs.size() == 2 && in_strides_[0] == out_strides ? 0 : -1;
     return absl::OkStatus();
   }
+  // Two inputs, input 0 not broadcast: y[i] = op(a[i], b[j(i)]).
+  int InPlaceInput() const override { return in_place_; }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
     if (single_sum_) {
@@ -207,6 +212,7 @@ class BinaryKernel : public GpuKernel {
   std::vector<int64_t> out_dims_;
   int64_t n_ = 0;
   bool single_sum_ = false;
+  int in_place_ = -1;
   std::vector<std::vector<int64_t>> in_strides_;
   std::vector<cuda::Indexer> steps_;
 };

@@ -9,6 +9,7 @@
 #include "runtime/gpu/cuda_graph.h"
 #include "runtime/gpu/sparse_conv_kernel.h"
 #include "runtime/latency_stats.h"
+#include "runtime/value_lifetimes.h"
 #include "spdlog/spdlog.h"
 
 namespace sf {
@@ -41,16 +42,6 @@ constexpr int kProfileRounds = 5;
 absl::StatusOr<double> ElapsedUs(const cuda::Event& start, const cuda::Event& end) {
   SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start, end));
   return static_cast<double>(ms) * 1000.0;
-}
-
-absl::StatusOr<std::vector<int64_t>> ValueDims(const Value& value) {
-  auto concrete = value.shape ? ConcreteDims(*value.shape) : std::nullopt;
-  if (!concrete) {
-    return absl::InvalidArgumentError(absl::StrCat("value '", value.name, "' has shape ",
-                                                   ShapeToString(value.shape),
-                                                   " that is not concrete after inference"));
-  }
-  return *concrete;
 }
 
 }  // namespace
@@ -159,32 +150,16 @@ absl::Status GpuExecutor::UploadConstants() {
 }
 
 absl::Status GpuExecutor::PlanArena() {
-  // Lifetimes as in CpuExecutor; graph inputs live from step 0.
+  // Graph inputs live from step 0; outputs share an input's bytes where the
+  // kernel allows (GpuKernel::InPlaceInput).
   const int num_nodes = graph_.num_nodes();
-  std::vector<int> last_use(graph_.num_values(), -1);
-  for (int i = 0; i < num_nodes; ++i) {
-    for (ValueId in : graph_.node(i).inputs) {
-      if (in != kNoValue) last_use[in] = i;
-    }
-  }
-  for (ValueId out : graph_.outputs()) last_use[out] = num_nodes;
-  std::vector<ValueId> planned;
-  std::vector<TensorLifetime> lifetimes;
-  for (ValueId v = 0; v < graph_.num_values(); ++v) {
-    const Value& value = graph_.value(v);
-    if (value.constant) continue;
-    const bool is_input =
-        std::find(graph_.inputs().begin(), graph_.inputs().end(), v) != graph_.inputs().end();
-    if (value.producer < 0 && !is_input) continue;
-    SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ValueDims(value));
-    SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(dims, value.name));
-    // Profiling: every tensor lives through the whole run, so none shares bytes.
-    const int first = profiling_ ? 0 : std::max(value.producer, 0);
-    const int last = profiling_ ? num_nodes : std::max(last_use[v], first);
-    planned.push_back(v);
-    lifetimes.push_back(
-        TensorLifetime{count * static_cast<int64_t>(SizeOf(value.dtype)), first, last});
-  }
+  SF_ASSIGN_OR_RETURN(PlannedValues planned,
+                      PlanValueLifetimes(graph_, {.include_inputs = true,
+                                                  .profiling = profiling_,
+                                                  .in_place_input = [this](int i) {
+                                                    return kernels_[i]->InPlaceInput();
+                                                  }}));
+  const std::vector<TensorLifetime>& lifetimes = planned.lifetimes;
   memory_plan_ = PlanMemory(lifetimes, kDeviceAlignment);
   size_t workspace = 0;
   for (const auto& k : kernels_) workspace = std::max(workspace, k->workspace_bytes());
@@ -198,8 +173,8 @@ absl::Status GpuExecutor::PlanArena() {
   }
   host_flags_.assign(std::max(num_nodes, 1), 0);
   if (separate_allocations_) {
-    for (size_t i = 0; i < planned.size(); ++i) {
-      SF_ASSIGN_OR_RETURN(slots_[planned[i]],
+    for (size_t i = 0; i < planned.values.size(); ++i) {
+      SF_ASSIGN_OR_RETURN(slots_[planned.values[i]],
                           SeparateAllocation(static_cast<size_t>(lifetimes[i].bytes)));
     }
     SF_ASSIGN_OR_RETURN(workspace_, SeparateAllocation(workspace));
@@ -209,7 +184,9 @@ absl::Status GpuExecutor::PlanArena() {
   }
   SF_ASSIGN_OR_RETURN(arena_, cuda::DeviceBuffer::Create(device_, static_cast<size_t>(total)));
   char* base = static_cast<char*>(arena_.data());
-  for (size_t i = 0; i < planned.size(); ++i) slots_[planned[i]] = base + memory_plan_.offsets[i];
+  for (size_t i = 0; i < planned.values.size(); ++i) {
+    slots_[planned.values[i]] = base + memory_plan_.offsets[i];
+  }
   workspace_ = base + workspace_at;
   error_flags_ = reinterpret_cast<int*>(base + flags_at);
   return absl::OkStatus();
@@ -223,7 +200,7 @@ absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Value& value = graph_.value(graph_.inputs()[i]);
-    SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ValueDims(value));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
     if (inputs[i].dtype() != value.dtype || inputs[i].dims() != dims) {
       return absl::InvalidArgumentError(absl::StrCat(
           "input '", value.name, "' must be ", ToString(value.dtype), ShapeToString(dims),
@@ -304,7 +281,7 @@ absl::StatusOr<std::vector<Tensor>> GpuExecutor::EnqueueOutputs() {
   outputs.reserve(graph_.outputs().size());
   for (ValueId out : graph_.outputs()) {
     const Value& value = graph_.value(out);
-    SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ValueDims(value));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
     SF_ASSIGN_OR_RETURN(Tensor t, Tensor::Create(value.dtype, dims, value.name));
     if (t.nbytes() > 0) {
       SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(t.raw_data(), slots_[out], t.nbytes(),
@@ -378,7 +355,7 @@ absl::StatusOr<std::vector<StepProfile>> GpuExecutor::ProfileSteps(std::span<con
     p.kernel = kernels_[i]->Describe();
     if (node.op == OpType::kConv && !node.inputs.empty() && node.inputs[0] != kNoValue) {
       const Value& x = graph_.value(node.inputs[0]);
-      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ValueDims(x));
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(x));
       SF_ASSIGN_OR_RETURN(p.first_input, Tensor::Create(x.dtype, dims, x.name));
       if (p.first_input.nbytes() > 0) {
         SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(p.first_input.raw_data(), slots_[node.inputs[0]],

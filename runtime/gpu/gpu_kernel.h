@@ -65,6 +65,10 @@ class GpuKernel {
     (void)stream;
     return absl::OkStatus();
   }
+  // The input whose bytes output 0 may take over (-1: none), as
+  // CpuKernel::InPlaceInput: each output element is written after the input
+  // element of the same index is read, and no other input element is read.
+  virtual int InPlaceInput() const { return -1; }
   // What Prepare chose, for the plan printout ("cudnn IMPLICIT_GEMM (timed, ws 0 B)").
   virtual std::string Describe() const { return "cuda"; }
   // Block-sparse kernels prepared with GpuPrepareContext::profile_nodes: the

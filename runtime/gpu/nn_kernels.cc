@@ -74,6 +74,8 @@ class NeuronKernel : public GpuKernel {
     }
     return absl::OkStatus();
   }
+  // Each spike is written after the input of the same element and step is read.
+  int InPlaceInput() const override { return 0; }
   absl::Status ResetState(cudaStream_t stream) override {
     SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuronStateReset(params_, stream));
     return absl::OkStatus();

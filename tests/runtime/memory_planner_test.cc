@@ -65,6 +65,29 @@ TEST(MemoryPlannerTest, RandomLifetimesNeverCollide) {
   }
 }
 
+TEST(MemoryPlannerTest, InPlaceChainSharesOneBlock) {
+  // a -> b (in place of a) -> c (in place of b): one 1024-byte block instead of two.
+  std::vector<TensorLifetime> t = {{1000, 0, 1}, {1000, 1, 2, 0}, {1000, 2, 3, 1}};
+  MemoryPlan plan = PlanMemory(t);
+  EXPECT_EQ(plan.offsets[0], plan.offsets[1]);
+  EXPECT_EQ(plan.offsets[1], plan.offsets[2]);
+  EXPECT_EQ(plan.arena_bytes, 1024);
+  EXPECT_EQ(plan.total_bytes, 3 * 1024);
+  // Without the links the chain needs two buffers.
+  for (TensorLifetime& x : t) x.in_place_of = -1;
+  EXPECT_EQ(PlanMemory(t).arena_bytes, 2 * 1024);
+}
+
+TEST(MemoryPlannerTest, InPlaceBlockStaysApartFromOverlappingTensors) {
+  // b in place of a; d lives across the whole a..b block and must not touch it.
+  std::vector<TensorLifetime> t = {{512, 0, 1}, {512, 1, 3, 0}, {256, 2, 2}, {128, 0, 3}};
+  MemoryPlan plan = PlanMemory(t);
+  EXPECT_EQ(plan.offsets[0], plan.offsets[1]);
+  std::vector<TensorLifetime> merged = {{512, 0, 3}, {256, 2, 2}, {128, 0, 3}};
+  ExpectValid(merged, MemoryPlan{{plan.offsets[0], plan.offsets[2], plan.offsets[3]},
+                                 plan.arena_bytes, plan.total_bytes});
+}
+
 TEST(MemoryPlannerTest, EmptyInput) {
   MemoryPlan plan = PlanMemory({});
   EXPECT_EQ(plan.arena_bytes, 0);

@@ -1,0 +1,46 @@
+// Which values an executor places in its arena and how long each lives: the
+// part of memory planning both executors share (runtime/memory_planner.h packs
+// the result).
+#ifndef SF_RUNTIME_VALUE_LIFETIMES_H_
+#define SF_RUNTIME_VALUE_LIFETIMES_H_
+
+#include <functional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "graph/graph.h"
+#include "runtime/memory_planner.h"
+
+namespace sf {
+
+struct ValueLifetimeOptions {
+  bool include_inputs = false;  // graph inputs get a slot too, live from step 0 (GPU)
+  // Every tensor lives through the whole run and none shares bytes, so that a
+  // step can be re-run alone on its real inputs (ExecutorOptions::profiling).
+  bool profiling = false;
+  // For node i: the index of the input whose bytes its output 0 may take (the
+  // kernel's InPlaceInput(), -1 for none). The output then shares that input's
+  // bytes when the input dies at node i, has the output's byte size, is read
+  // once by the node and is no graph input or output (nor is the output).
+  std::function<int(int node)> in_place_input;
+};
+
+struct PlannedValues {
+  std::vector<ValueId> values;           // the values to place
+  std::vector<std::vector<int64_t>> dims;  // their concrete dims
+  std::vector<TensorLifetime> lifetimes;   // one per value, same order
+};
+
+// Values produced by nodes (and graph inputs if asked), constants excluded.
+// A value is written at its producer and read until its last consumer; graph
+// outputs live to the end. InvalidArgument, naming the value, when a shape is
+// not concrete or too large.
+absl::StatusOr<PlannedValues> PlanValueLifetimes(const Graph& graph,
+                                                 const ValueLifetimeOptions& options);
+
+// The concrete dims of a value; InvalidArgument naming it otherwise.
+absl::StatusOr<std::vector<int64_t>> ConcreteValueDims(const Value& value);
+
+}  // namespace sf
+
+#endif  // SF_RUNTIME_VALUE_LIFETIMES_H_

@@ -1,0 +1,86 @@
+#include "runtime/value_lifetimes.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/status_matchers.h"
+
+namespace sf {
+namespace {
+
+// x -> relu_a -> a -> relu_b -> b -> relu_c -> c -> relu_y -> y (graph output),
+// every value [2, 8] float32; `extra_reader_of_b` adds a second reader of b.
+Graph Chain(bool extra_reader_of_b) {
+  Graph g;
+  const std::vector<int64_t> dims = {2, 8};
+  ValueId prev = g.AddValue("x", DataType::kFloat32, MakeShape(dims));
+  g.AddInput(prev);
+  for (const char* name : {"a", "b", "c", "y"}) {
+    const ValueId v = g.AddValue(name, DataType::kFloat32, MakeShape(dims));
+    Node n;
+    n.name = std::string("relu_") + name;
+    n.op = OpType::kRelu;
+    n.inputs = {prev};
+    n.outputs = {v};
+    g.AddNode(n);
+    prev = v;
+  }
+  g.AddOutput(prev);
+  if (extra_reader_of_b) {
+    const ValueId z = g.AddValue("z", DataType::kFloat32, MakeShape(dims));
+    Node n;
+    n.name = "add_z";
+    n.op = OpType::kAdd;
+    n.inputs = {*g.FindValue("b"), *g.FindValue("c")};
+    n.outputs = {z};
+    g.AddNode(n);
+    g.AddOutput(z);
+  }
+  return g;
+}
+
+int LinkOf(const Graph& g, const PlannedValues& p, const char* name) {
+  const ValueId v = *g.FindValue(name);
+  for (size_t i = 0; i < p.values.size(); ++i) {
+    if (p.values[i] != v) continue;
+    const int of = p.lifetimes[i].in_place_of;
+    return of < 0 ? -1 : static_cast<int>(p.values[of]);
+  }
+  return -2;  // not planned
+}
+
+TEST(ValueLifetimesTest, OutputsTakeDyingInputsInPlace) {
+  const Graph g = Chain(false);
+  ASSERT_OK_AND_ASSIGN(PlannedValues p,
+                       PlanValueLifetimes(g, {.in_place_input = [](int) { return 0; }}));
+  EXPECT_EQ(LinkOf(g, p, "a"), -1);                       // x is a graph input
+  EXPECT_EQ(LinkOf(g, p, "b"), *g.FindValue("a"));
+  EXPECT_EQ(LinkOf(g, p, "c"), *g.FindValue("b"));
+  EXPECT_EQ(LinkOf(g, p, "y"), -1);                       // y is a graph output
+  EXPECT_EQ(LinkOf(g, p, "x"), -2);                       // inputs only when asked
+  const MemoryPlan plan = PlanMemory(p.lifetimes);
+  EXPECT_EQ(plan.arena_bytes, 2 * 64);  // a=b=c share one block, y its own
+}
+
+TEST(ValueLifetimesTest, NoInPlaceWhenTheInputIsReadLaterOrProfiling) {
+  const Graph g = Chain(true);
+  ASSERT_OK_AND_ASSIGN(PlannedValues p,
+                       PlanValueLifetimes(g, {.in_place_input = [](int) { return 0; }}));
+  EXPECT_EQ(LinkOf(g, p, "c"), -1);  // b is read again by add_z
+  ASSERT_OK_AND_ASSIGN(PlannedValues prof,
+                       PlanValueLifetimes(g, {.profiling = true,
+                                              .in_place_input = [](int) { return 0; }}));
+  for (const TensorLifetime& t : prof.lifetimes) EXPECT_EQ(t.in_place_of, -1);
+}
+
+TEST(ValueLifetimesTest, GraphInputsWhenAskedAndShapesMustBeConcrete) {
+  Graph g = Chain(false);
+  ASSERT_OK_AND_ASSIGN(PlannedValues p, PlanValueLifetimes(g, {.include_inputs = true}));
+  EXPECT_EQ(LinkOf(g, p, "x"), -1);
+  g.value(*g.FindValue("b")).shape = Shape{Dim::Symbolic("N"), Dim::Known(8)};
+  EXPECT_THAT(PlanValueLifetimes(g, {}).status(),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                ::testing::HasSubstr("value 'b'")));
+}
+
+}  // namespace
+}  // namespace sf
