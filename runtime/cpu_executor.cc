@@ -112,15 +112,19 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
   }
   exec->step_inputs_.reserve(widest_in);
   exec->step_outputs_.reserve(widest_out);
-  for (ValueId in : graph.inputs()) {
-    const Value& value = graph.value(in);
+  // A tensor with the value's dtype and dims, not yet pointing anywhere.
+  const auto borrow = [&](ValueId v) -> absl::StatusOr<Tensor> {
+    const Value& value = graph.value(v);
     auto concrete = value.shape ? ConcreteDims(*value.shape) : std::nullopt;
     if (!concrete) {
-      return absl::InvalidArgumentError(absl::StrCat("input '", value.name, "' has shape ",
+      return absl::InvalidArgumentError(absl::StrCat("value '", value.name, "' has shape ",
                                                      ShapeToString(value.shape),
-                                                     " that is not concrete"));
+                                                     " that is not concrete after inference"));
     }
-    SF_ASSIGN_OR_RETURN(Tensor t, Tensor::Borrow(value.dtype, *concrete, nullptr));
+    return Tensor::Borrow(value.dtype, *std::move(concrete), nullptr);
+  };
+  for (ValueId in : graph.inputs()) {
+    SF_ASSIGN_OR_RETURN(Tensor t, borrow(in));
     exec->borrowed_inputs_.push_back(std::move(t));
   }
   const std::vector<ValueId>& outputs = graph.outputs();
@@ -129,8 +133,7 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
     const bool repeat = std::find(outputs.begin(), outputs.begin() + j, outputs[j]) !=
                         outputs.begin() + j;
     exec->output_in_place_.push_back(!value.constant && value.producer >= 0 && !repeat);
-    const Tensor& slot = exec->slots_[outputs[j]];
-    SF_ASSIGN_OR_RETURN(Tensor t, Tensor::Borrow(slot.dtype(), slot.dims(), nullptr));
+    SF_ASSIGN_OR_RETURN(Tensor t, borrow(outputs[j]));
     exec->borrowed_outputs_.push_back(std::move(t));
   }
   exec->step_us_.resize(num_nodes);

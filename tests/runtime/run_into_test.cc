@@ -124,8 +124,13 @@ TEST(RunIntoTest, RepeatedOutputIsCopied) {
                                 .Output(DataType::kFloat32, {2, 3})
                                 .Build();
   g.graph.AddOutput(g.graph.node(0).outputs[0]);
+  PlanStep step;
+  step.node = 0;
+  step.name = "relu";
+  step.op = OpType::kRelu;
+  step.kernel = "dense";
   Plan plan;
-  plan.steps.push_back(PlanStep{.node = 0, .name = "relu", .op = OpType::kRelu, .kernel = "dense"});
+  plan.steps.push_back(step);
   ASSERT_OK_AND_ASSIGN(auto exec, CpuExecutor::Create(g.graph, plan));
   Tensor x = RandomFloats({2, 3}, 4);
   ASSERT_OK_AND_ASSIGN(std::vector<Tensor> expected, exec->Run(std::vector<Tensor>{x}));
