@@ -1,8 +1,17 @@
 #include "cuda/resources.h"
 
+#include <atomic>
+
 #include "cuda/cuda_status.h"
 
 namespace sf::cuda {
+namespace {
+
+std::atomic<int64_t> device_allocations{0};
+
+}  // namespace
+
+int64_t DeviceAllocationCount() { return device_allocations.load(std::memory_order_relaxed); }
 
 absl::StatusOr<DeviceBuffer> DeviceBuffer::Create(int device, size_t bytes) {
   DeviceBuffer buffer;
@@ -11,6 +20,7 @@ absl::StatusOr<DeviceBuffer> DeviceBuffer::Create(int device, size_t bytes) {
   if (bytes == 0) return buffer;
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device));
   void* p = nullptr;
+  device_allocations.fetch_add(1, std::memory_order_relaxed);
   SF_CUDA_RETURN_IF_ERROR(cudaMalloc(&p, bytes));
   buffer.ptr_ = Owned<void*, internal::FreeDevice>(p);
   return buffer;

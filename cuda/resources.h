@@ -11,6 +11,7 @@
 #include <cudnn.h>
 
 #include <cstddef>
+#include <cstdint>
 
 #include "absl/status/statusor.h"
 #include "cuda/owned.h"
@@ -25,6 +26,11 @@ inline void DestroyEvent(cudaEvent_t e) { cudaEventDestroy(e); }
 inline void DestroyCudnn(cudnnHandle_t h) { cudnnDestroy(h); }
 inline void DestroyCublas(cublasHandle_t h) { cublasDestroy(h); }
 }  // namespace internal
+
+// How many device allocations (cudaMalloc calls, all made by
+// DeviceBuffer::Create) this process has made so far; thread-safe. For tests
+// that check a path allocates no device memory.
+int64_t DeviceAllocationCount();
 
 // `bytes` of device memory on one device (at least 256-byte aligned).
 class DeviceBuffer {

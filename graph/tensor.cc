@@ -85,6 +85,20 @@ absl::StatusOr<Tensor> Tensor::View(DataType dtype, std::vector<int64_t> dims,
   return t;
 }
 
+absl::StatusOr<Tensor> Tensor::Borrow(DataType dtype, std::vector<int64_t> dims, void* data) {
+  auto count = CheckedElementCount(dims, "borrowed tensor");
+  if (!count.ok()) return count.status();
+  if (SizeOf(dtype) == 0) {
+    return absl::InvalidArgumentError("borrowed tensor: undefined element type");
+  }
+  Tensor t;
+  t.dtype_ = dtype;
+  t.dims_ = std::move(dims);
+  t.num_elements_ = *count;
+  t.data_ = data;
+  return t;
+}
+
 absl::StatusOr<Tensor> Tensor::Reshaped(std::vector<int64_t> dims) const {
   auto count = CheckedElementCount(dims, "reshape");
   if (!count.ok()) return count.status();

@@ -45,6 +45,16 @@ class Tensor {
   static absl::StatusOr<Tensor> View(DataType dtype, std::vector<int64_t> dims,
                                      std::shared_ptr<void> owner, size_t offset,
                                      size_t bytes_available);
+  // A tensor over `data`, memory the caller owns (nothing is reference
+  // counted): the caller keeps at least nbytes() there alive while this tensor
+  // or a copy of it is used. Fails on bad dims or an undefined dtype.
+  static absl::StatusOr<Tensor> Borrow(DataType dtype, std::vector<int64_t> dims, void* data);
+  // Points this tensor at other memory the caller owns, as Borrow does (same
+  // dtype and dims; its own buffer, if any, is released). Allocates nothing.
+  void Rebind(void* data) {
+    buffer_.reset();
+    data_ = data;
+  }
 
   bool empty() const { return buffer_ == nullptr && dims_.empty() && dtype_ == DataType::kUndefined; }
   DataType dtype() const { return dtype_; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <new>
 
 #include "absl/strings/str_cat.h"
@@ -82,6 +83,37 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
   for (ValueId v = 0; v < num_values; ++v) {
     if (graph.value(v).constant) exec->slots_[v] = *graph.value(v).constant;
   }
+  size_t widest_in = 0, widest_out = 0;
+  for (const Node& node : graph.nodes()) {
+    widest_in = std::max(widest_in, node.inputs.size());
+    widest_out = std::max(widest_out, node.outputs.size());
+  }
+  exec->step_inputs_.reserve(widest_in);
+  exec->step_outputs_.reserve(widest_out);
+  // A tensor with the value's dtype and dims, not yet pointing anywhere.
+  const auto borrow = [&](ValueId v) -> absl::StatusOr<Tensor> {
+    const Value& value = graph.value(v);
+    auto concrete = value.shape ? ConcreteDims(*value.shape) : std::nullopt;
+    if (!concrete) {
+      return absl::InvalidArgumentError(absl::StrCat("value '", value.name, "' has shape ",
+                                                     ShapeToString(value.shape),
+                                                     " that is not concrete after inference"));
+    }
+    return Tensor::Borrow(value.dtype, *std::move(concrete), nullptr);
+  };
+  for (ValueId in : graph.inputs()) {
+    SF_ASSIGN_OR_RETURN(Tensor t, borrow(in));
+    exec->borrowed_inputs_.push_back(std::move(t));
+  }
+  const std::vector<ValueId>& outputs = graph.outputs();
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    const Value& value = graph.value(outputs[j]);
+    const bool repeat = std::find(outputs.begin(), outputs.begin() + j, outputs[j]) !=
+                        outputs.begin() + j;
+    exec->output_in_place_.push_back(!value.constant && value.producer >= 0 && !repeat);
+    SF_ASSIGN_OR_RETURN(Tensor t, borrow(outputs[j]));
+    exec->borrowed_outputs_.push_back(std::move(t));
+  }
   exec->step_us_.resize(num_nodes);
   exec->graph_ = std::move(graph);
   return exec;
@@ -111,12 +143,12 @@ void CpuExecutor::UnbindInputs() {
 
 absl::Status CpuExecutor::ComputeStep(int i) {
   const Node& node = graph_.node(i);
-  std::vector<const Tensor*> in_ptrs;
-  std::vector<Tensor*> out_ptrs;
-  for (ValueId in : node.inputs) in_ptrs.push_back(in == kNoValue ? nullptr : &slots_[in]);
-  for (ValueId out : node.outputs) out_ptrs.push_back(&slots_[out]);
+  step_inputs_.clear();
+  step_outputs_.clear();
+  for (ValueId in : node.inputs) step_inputs_.push_back(in == kNoValue ? nullptr : &slots_[in]);
+  for (ValueId out : node.outputs) step_outputs_.push_back(&slots_[out]);
   auto start = std::chrono::steady_clock::now();
-  absl::Status s = kernels_[i]->Compute(in_ptrs, out_ptrs);
+  absl::Status s = kernels_[i]->Compute(step_inputs_, step_outputs_);
   step_us_[i] = MicrosecondsSince(start);
   if (!s.ok()) {
     return absl::Status(s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op),
@@ -141,6 +173,53 @@ absl::StatusOr<std::vector<Tensor>> CpuExecutor::Run(std::span<const Tensor> inp
   UnbindInputs();
   if (!s.ok()) return s;
   return outputs;
+}
+
+void CpuExecutor::SwapBorrowed() {
+  for (size_t i = 0; i < borrowed_inputs_.size(); ++i) {
+    std::swap(slots_[graph_.inputs()[i]], borrowed_inputs_[i]);
+  }
+  for (size_t j = 0; j < borrowed_outputs_.size(); ++j) {
+    if (output_in_place_[j]) std::swap(slots_[graph_.outputs()[j]], borrowed_outputs_[j]);
+  }
+}
+
+absl::Status CpuExecutor::RunBound(std::span<const TensorView* const> inputs,
+                                   std::span<const TensorView* const> outputs,
+                                   void* cuda_stream) {
+  if (cuda_stream != nullptr) {
+    return absl::InvalidArgumentError("a CUDA stream was given for a run on the CPU");
+  }
+  if (inputs.size() != borrowed_inputs_.size() || outputs.size() != borrowed_outputs_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected ", borrowed_inputs_.size(), " inputs and ", borrowed_outputs_.size(),
+        " outputs, got ", inputs.size(), " and ", outputs.size()));
+  }
+  const auto check_host = [&](const TensorView& view, ValueId v,
+                              absl::string_view what) -> absl::Status {
+    if (view.memory == MemoryKind::kHost) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(what, " '", graph_.value(v).name, "' is a ",
+                                                   ToString(view.memory),
+                                                   " view; the CPU runtime takes host memory"));
+  };
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    SF_RETURN_IF_ERROR(check_host(*inputs[i], graph_.inputs()[i], "input"));
+    borrowed_inputs_[i].Rebind(inputs[i]->data);
+  }
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    SF_RETURN_IF_ERROR(check_host(*outputs[j], graph_.outputs()[j], "output"));
+    borrowed_outputs_[j].Rebind(outputs[j]->data);
+  }
+  SwapBorrowed();
+  const absl::Status s = ComputeAll();
+  for (size_t j = 0; j < outputs.size() && s.ok(); ++j) {
+    const Tensor& result = slots_[graph_.outputs()[j]];
+    if (!output_in_place_[j] && result.nbytes() > 0 && result.raw_data() != outputs[j]->data) {
+      std::memcpy(outputs[j]->data, result.raw_data(), result.nbytes());
+    }
+  }
+  SwapBorrowed();
+  return s;
 }
 
 absl::Status CpuExecutor::ResetState() {

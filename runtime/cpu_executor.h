@@ -2,7 +2,8 @@
 // step, intermediates packed into one arena by the memory planner.
 //
 // Create() does all the work that can be done once (kernel choice and Prepare,
-// arena allocation); Run() allocates nothing but the returned output copies.
+// arena allocation); Run() allocates nothing but the returned output copies
+// (and the input tensors' dims in their slots); RunBound() allocates nothing.
 // Not thread-safe: one Run at a time.
 #ifndef SF_RUNTIME_CPU_EXECUTOR_H_
 #define SF_RUNTIME_CPU_EXECUTOR_H_
@@ -31,6 +32,12 @@ class CpuExecutor : public Executor {
   // Returns deep copies of the graph outputs.
   absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs) override;
 
+  // Host views only: kernels read the caller's inputs and write its outputs in
+  // place. An output that is a graph input, a constant or a repeat of an
+  // earlier output is copied into its view after the run.
+  absl::Status RunBound(std::span<const TensorView* const> inputs,
+                        std::span<const TensorView* const> outputs, void* cuda_stream) override;
+
   absl::Status ResetState() override;
   const MemoryPlan& memory_plan() const override { return memory_plan_; }
   // Times from steady_clock; kernel_detail "cpu dense" / "cpu sparse block 8".
@@ -47,6 +54,9 @@ class CpuExecutor : public Executor {
   absl::Status ComputeStep(int i);
   absl::Status ComputeAll();
   void UnbindInputs();
+  // RunBound: swaps the borrowed tensors into (and back out of) the slots of
+  // the graph inputs and of the outputs written in place.
+  void SwapBorrowed();
 
   bool profiling_ = false;
   Graph graph_;
@@ -56,6 +66,14 @@ class CpuExecutor : public Executor {
   MemoryPlan memory_plan_;
   std::vector<double> step_us_;  // per node, last Run
   std::vector<std::string> kernel_details_;  // per node
+  // RunBound: per graph input and per graph output, a tensor borrowing the
+  // caller's memory; whether output j is written in place (node-produced and
+  // not a repeat of an earlier output) rather than copied.
+  std::vector<Tensor> borrowed_inputs_, borrowed_outputs_;
+  std::vector<bool> output_in_place_;
+  // ComputeStep's kernel arguments, reserved for the widest node.
+  std::vector<const Tensor*> step_inputs_;
+  std::vector<Tensor*> step_outputs_;
 };
 
 // The kernel the plan step asks for: the block-sparse conv for "sparse" steps,

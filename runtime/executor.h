@@ -12,6 +12,7 @@
 #include "graph/tensor.h"
 #include "runtime/memory_planner.h"
 #include "runtime/plan.h"
+#include "runtime/tensor_view.h"
 
 namespace sf {
 
@@ -66,6 +67,18 @@ class Executor {
   // `inputs` in graph input order with the prepared dtypes and dims (host
   // tensors). Returns host copies of the graph outputs.
   virtual absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs) = 0;
+  // Runs on caller memory (Runtime::RunInto): `inputs` in graph input order,
+  // `outputs` in graph output order, one view each, already checked by the
+  // caller to have exactly the prepared dtypes and dims and non-null data.
+  // Views are used in place where the backend can (host views on the CPU,
+  // device views on a GPU) and copied otherwise. `cuda_stream` (a
+  // cudaStream_t, or nullptr) orders the run after the work queued on it and
+  // that stream's later work after the outputs; InvalidArgument for a stream or
+  // a device view on a backend without CUDA. Blocks until the outputs are
+  // written. After the first call for a binding, allocates nothing.
+  virtual absl::Status RunBound(std::span<const TensorView* const> inputs,
+                                std::span<const TensorView* const> outputs,
+                                void* cuda_stream) = 0;
   // Returns the kernels of Node::carries_state nodes (streamed neurons and time
   // reductions, graph/passes/step_graph.h) to their initial state; their state
   // otherwise carries from one Run to the next.

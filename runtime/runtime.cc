@@ -96,6 +96,7 @@ struct Runtime::Impl {
   struct Prepared {
     Plan plan;
     std::unique_ptr<Executor> executor;
+    std::vector<std::vector<int64_t>> output_dims;  // per graph output
   };
   absl::flat_hash_map<InputDims, std::unique_ptr<Prepared>> prepared;
   const Prepared* last_run = nullptr;
@@ -135,16 +136,32 @@ struct Runtime::Impl {
 #endif
   }
 
+  // The plan and executor of a graph with concrete shapes (after ApplyPrecision).
+  absl::StatusOr<std::unique_ptr<Prepared>> MakePrepared(Graph g) const {
+    auto p = std::make_unique<Prepared>();
+    for (ValueId v : g.outputs()) {
+      const Value& value = g.value(v);
+      auto dims = value.shape ? ConcreteDims(*value.shape) : std::nullopt;
+      if (!dims) {
+        return absl::InvalidArgumentError(absl::StrCat("output '", value.name, "' has shape ",
+                                                       ShapeToString(value.shape),
+                                                       " that is not concrete after inference"));
+      }
+      p->output_dims.push_back(*std::move(dims));
+    }
+    SF_ASSIGN_OR_RETURN(p->plan, BuildPlan(g, MakePlanOptions()));
+    SF_ASSIGN_OR_RETURN(p->executor, CreateExecutor(std::move(g), p->plan));
+    p->plan.arena_bytes = p->executor->memory_plan().arena_bytes;
+    p->plan.tensor_bytes = p->executor->memory_plan().total_bytes;
+    return p;
+  }
+
   absl::StatusOr<Prepared*> Prepare(const InputDims& dims) {
     auto it = prepared.find(dims);
     if (it != prepared.end()) return it->second.get();
     SF_ASSIGN_OR_RETURN(Graph g, Specialize(dims));
     SF_RETURN_IF_ERROR(ApplyPrecision(g));
-    auto p = std::make_unique<Prepared>();
-    SF_ASSIGN_OR_RETURN(p->plan, BuildPlan(g, MakePlanOptions()));
-    SF_ASSIGN_OR_RETURN(p->executor, CreateExecutor(std::move(g), p->plan));
-    p->plan.arena_bytes = p->executor->memory_plan().arena_bytes;
-    p->plan.tensor_bytes = p->executor->memory_plan().total_bytes;
+    SF_ASSIGN_OR_RETURN(std::unique_ptr<Prepared> p, MakePrepared(std::move(g)));
     spdlog::debug("prepared {} for {} input shape(s): arena {} bytes for {} bytes of tensors",
                   model_name, dims.size(), p->plan.arena_bytes, p->plan.tensor_bytes);
     Prepared* raw = p.get();
@@ -198,11 +215,7 @@ struct Runtime::Impl {
     for (size_t i = 0; i < dims.size(); ++i) g.value(g.inputs()[i]).shape = MakeShape(dims[i]);
     SF_RETURN_IF_ERROR(InferShapesAndFold(g, CpuNodeEvaluator()));
     SF_RETURN_IF_ERROR(ApplyPrecision(g));
-    auto p = std::make_unique<Prepared>();
-    SF_ASSIGN_OR_RETURN(p->plan, BuildPlan(g, MakePlanOptions()));
-    SF_ASSIGN_OR_RETURN(p->executor, CreateExecutor(std::move(g), p->plan));
-    p->plan.arena_bytes = p->executor->memory_plan().arena_bytes;
-    p->plan.tensor_bytes = p->executor->memory_plan().total_bytes;
+    SF_ASSIGN_OR_RETURN(std::unique_ptr<Prepared> p, MakePrepared(std::move(g)));
     Prepared* raw = p.get();
     stream.prepared.emplace(dims, std::move(p));
     return raw;
@@ -246,6 +259,60 @@ struct Runtime::Impl {
     return dims;
   }
 
+  // RunInto: the views of `infos` (the model's inputs or outputs, `what`
+  // says which) in their order, each checked to have a known name, the
+  // model's dtype and non-null data. Shapes are left to the caller.
+  // Allocates nothing unless it fails.
+  static absl::Status OrderViews(const std::map<std::string, TensorView>& views,
+                                 const std::vector<TensorInfo>& infos, absl::string_view what,
+                                 std::vector<const TensorView*>& ordered) {
+    for (const auto& [name, view] : views) {
+      const bool known = std::any_of(infos.begin(), infos.end(),
+                                     [&](const TensorInfo& info) { return info.name == name; });
+      if (!known) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("model has no ", what, " named '", name, "'"));
+      }
+    }
+    for (size_t i = 0; i < infos.size(); ++i) {
+      const TensorInfo& info = infos[i];
+      auto it = views.find(info.name);
+      if (it == views.end()) {
+        return absl::InvalidArgumentError(absl::StrCat("missing ", what, " '", info.name, "'"));
+      }
+      const TensorView& view = it->second;
+      if (view.dtype != info.dtype) {
+        return absl::InvalidArgumentError(absl::StrCat(what, " '", info.name, "' has dtype ",
+                                                       ToString(view.dtype), " but the model's is ",
+                                                       ToString(info.dtype)));
+      }
+      if (view.data == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(what, " '", info.name, "' has null data"));
+      }
+      ordered[i] = &view;
+    }
+    return absl::OkStatus();
+  }
+
+  // RunInto: the prepared plan for the shapes of `views` (ordered, checked by
+  // OrderViews); allocates nothing when it was prepared before.
+  absl::StatusOr<Prepared*> PrepareForViews(std::span<const TensorView* const> views) {
+    for (size_t i = 0; i < views.size(); ++i) {
+      SF_RETURN_IF_ERROR(CheckDims(views[i]->dims, input_info[i]));
+    }
+    for (const auto& [dims, p] : prepared) {
+      bool same = true;
+      for (size_t i = 0; i < views.size() && same; ++i) same = dims[i] == views[i]->dims;
+      if (same) return p.get();
+    }
+    InputDims dims;
+    for (const TensorView* view : views) dims.push_back(view->dims);
+    return Prepare(dims);
+  }
+
+  // RunInto's views in graph input / output order (sized in Create).
+  std::vector<const TensorView*> bound_inputs, bound_outputs;
+
   // The user's inputs checked, converted and put in graph input order.
   absl::StatusOr<std::pair<InputDims, std::vector<Tensor>>> OrderInputs(
       const std::map<std::string, Tensor>& inputs, int64_t steps = 1) const {
@@ -283,6 +350,8 @@ absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph
   SF_RETURN_IF_ERROR(FoldBatchNormIntoConv(graph).status());
   for (ValueId v : graph.inputs()) impl->input_info.push_back(MakeInfo(graph.value(v)));
   for (ValueId v : graph.outputs()) impl->output_info.push_back(MakeInfo(graph.value(v)));
+  impl->bound_inputs.resize(impl->input_info.size());
+  impl->bound_outputs.resize(impl->output_info.size());
   for (const Node& node : graph.nodes()) {
     if (!IsNeuron(node.op)) continue;
     auto steps = node.attrs.GetIntOr("steps", 1);
@@ -345,6 +414,33 @@ absl::StatusOr<std::vector<Tensor>> Runtime::Run(const std::map<std::string, Ten
   SF_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, p->executor->Run(ordered));
   impl_->last_run = p;
   return outputs;
+}
+
+absl::StatusOr<std::vector<std::vector<int64_t>>> Runtime::OutputDims(
+    const std::map<std::string, std::vector<int64_t>>& input_dims) {
+  SF_ASSIGN_OR_RETURN(InputDims dims, impl_->ResolveDims(input_dims));
+  SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
+  return p->output_dims;
+}
+
+absl::Status Runtime::RunInto(const std::map<std::string, TensorView>& inputs,
+                              const std::map<std::string, TensorView>& outputs,
+                              void* cuda_stream) {
+  Impl& impl = *impl_;
+  SF_RETURN_IF_ERROR(Impl::OrderViews(inputs, impl.input_info, "input", impl.bound_inputs));
+  SF_RETURN_IF_ERROR(Impl::OrderViews(outputs, impl.output_info, "output", impl.bound_outputs));
+  SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl.PrepareForViews(impl.bound_inputs));
+  for (size_t j = 0; j < impl.bound_outputs.size(); ++j) {
+    if (impl.bound_outputs[j]->dims != p->output_dims[j]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "output '", impl.output_info[j].name, "' has shape ",
+          ShapeToString(impl.bound_outputs[j]->dims), " but the model gives ",
+          ShapeToString(p->output_dims[j]), " for these input shapes"));
+    }
+  }
+  SF_RETURN_IF_ERROR(p->executor->RunBound(impl.bound_inputs, impl.bound_outputs, cuda_stream));
+  impl.last_run = p;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Tensor>> Runtime::Step(const std::map<std::string, Tensor>& inputs) {

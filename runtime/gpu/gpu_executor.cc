@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
 #include "graph/status.h"
@@ -70,6 +71,8 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   for (cuda::Event& e : exec->events_) {
     SF_ASSIGN_OR_RETURN(e, cuda::Event::Create(device));
   }
+  SF_ASSIGN_OR_RETURN(exec->caller_ready_, cuda::Event::Create(device));
+  SF_ASSIGN_OR_RETURN(exec->run_done_, cuda::Event::Create(device));
   if (exec->profile_nodes_) {
     exec->node_events_.resize(static_cast<size_t>(num_nodes) + 1);
     for (cuda::Event& e : exec->node_events_) {
@@ -99,10 +102,30 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
     SF_RETURN_IF_ERROR(WithNode(kernel->Prepare(graph, node, ctx), node));
     exec->kernels_.push_back(std::move(kernel));
   }
+  size_t widest_in = 0, widest_out = 0;
+  for (const Node& node : graph.nodes()) {
+    widest_in = std::max(widest_in, node.inputs.size());
+    widest_out = std::max(widest_out, node.outputs.size());
+  }
+  exec->step_inputs_.reserve(widest_in);
+  exec->step_outputs_.reserve(widest_out);
   exec->graph_ = std::move(graph);
   exec->slots_.assign(exec->graph_.num_values(), nullptr);
   SF_RETURN_IF_ERROR(exec->UploadConstants());
   SF_RETURN_IF_ERROR(exec->PlanArena());
+  exec->home_slots_ = exec->slots_;
+  for (const std::vector<ValueId>* io : {&exec->graph_.inputs(), &exec->graph_.outputs()}) {
+    for (ValueId v : *io) {
+      const Value& value = exec->graph_.value(v);
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ValueDims(value));
+      SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(dims, value.name));
+      exec->io_bytes_.push_back(static_cast<size_t>(count) * SizeOf(value.dtype));
+    }
+  }
+  exec->io_addresses_.assign(exec->io_bytes_.size(), nullptr);
+  exec->bound_graph_addresses_ = exec->io_addresses_;
+  exec->last_bound_addresses_ = exec->io_addresses_;
+  exec->output_bound_.assign(exec->graph_.outputs().size(), false);
   SF_RETURN_IF_ERROR(exec->ResetState());
   return exec;
 }
@@ -217,13 +240,15 @@ absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
 
 absl::Status GpuExecutor::EnqueueStep(int i) {
   const Node& node = graph_.node(i);
-  std::vector<const void*> in_ptrs;
-  std::vector<void*> out_ptrs;
-  for (ValueId in : node.inputs) in_ptrs.push_back(in == kNoValue ? nullptr : slots_[in]);
-  for (ValueId out : node.outputs) out_ptrs.push_back(out == kNoValue ? nullptr : slots_[out]);
+  step_inputs_.clear();
+  step_outputs_.clear();
+  for (ValueId in : node.inputs) step_inputs_.push_back(in == kNoValue ? nullptr : slots_[in]);
+  for (ValueId out : node.outputs) {
+    step_outputs_.push_back(out == kNoValue ? nullptr : slots_[out]);
+  }
   const GpuRunContext ctx{stream_.get(), cudnn_.get(), cublas_.get(), workspace_,
                           error_flags_ + i};
-  return WithNode(kernels_[i]->Enqueue(ctx, in_ptrs, out_ptrs), node);
+  return WithNode(kernels_[i]->Enqueue(ctx, step_inputs_, step_outputs_), node);
 }
 
 absl::Status GpuExecutor::EnqueueCompute(bool time_steps) {
@@ -254,25 +279,38 @@ std::vector<StepStats> GpuExecutor::LastStepStats() const {
   return stats;
 }
 
-absl::Status GpuExecutor::EnqueueRunCompute() {
+absl::Status GpuExecutor::EnqueueRunCompute(bool bound) {
+  const bool repeated = bound && io_addresses_ == last_bound_addresses_;
+  if (bound) last_bound_addresses_ = io_addresses_;
   if (!cuda_graphs_ || !ran_plain_) {
     SF_RETURN_IF_ERROR(EnqueueCompute(/*time_steps=*/profile_nodes_));
     ran_plain_ = true;
     return absl::OkStatus();
   }
-  if (!run_graph_) {
-    absl::StatusOr<GraphExec> graph =
+  if (!bound) return LaunchCaptured(run_graph_);
+  if (bound_graph_ && io_addresses_ == bound_graph_addresses_) {
+    return LaunchCaptured(bound_graph_);
+  }
+  if (!repeated) return EnqueueCompute();
+  bound_graph_ = GraphExec();
+  bound_graph_addresses_ = io_addresses_;
+  return LaunchCaptured(bound_graph_);
+}
+
+absl::Status GpuExecutor::LaunchCaptured(GraphExec& graph) {
+  if (!graph) {
+    absl::StatusOr<GraphExec> captured =
         CaptureGraph(stream_.get(), [&] { return EnqueueCompute(); });
-    if (!graph.ok()) {
-      if (graph.status().code() != absl::StatusCode::kUnimplemented) return graph.status();
+    if (!captured.ok()) {
+      if (captured.status().code() != absl::StatusCode::kUnimplemented) return captured.status();
       spdlog::info("CUDA graph replay off for this input shape, plain launches: {}",
-                   std::string(graph.status().message()));
+                   std::string(captured.status().message()));
       cuda_graphs_ = false;
       return EnqueueCompute();
     }
-    run_graph_ = *std::move(graph);
+    graph = *std::move(captured);
   }
-  SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(run_graph_.get(), stream_.get()));
+  SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph.get(), stream_.get()));
   return absl::OkStatus();
 }
 
@@ -315,6 +353,106 @@ absl::StatusOr<std::vector<Tensor>> GpuExecutor::Run(std::span<const Tensor> inp
   SF_RETURN_IF_ERROR(FinishRun());
   if (profile_nodes_) SF_RETURN_IF_ERROR(ReadStepTimes());
   return outputs;
+}
+
+absl::Status GpuExecutor::CheckView(const TensorView& view, ValueId v,
+                                    absl::string_view what) const {
+  cudaPointerAttributes attr{};
+  SF_CUDA_RETURN_IF_ERROR(cudaPointerGetAttributes(&attr, view.data));
+  const bool device_memory = attr.type == cudaMemoryTypeDevice;
+  const bool on_device = (device_memory || attr.type == cudaMemoryTypeManaged) &&
+                         attr.device == device_;
+  if (view.memory == MemoryKind::kCuda && !on_device) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " '", graph_.value(v).name, "' is a cuda view but its data is not ",
+                     "device memory of cuda:", device_));
+  }
+  if (view.memory == MemoryKind::kHost && device_memory) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " '", graph_.value(v).name, "' is a host view of device memory (cuda:",
+        attr.device, "); use MemoryKind::kCuda"));
+  }
+  return absl::OkStatus();
+}
+
+void GpuExecutor::UnbindViews() {
+  for (ValueId v : graph_.inputs()) slots_[v] = home_slots_[v];
+  for (ValueId v : graph_.outputs()) slots_[v] = home_slots_[v];
+}
+
+absl::Status GpuExecutor::RunBound(std::span<const TensorView* const> inputs,
+                                   std::span<const TensorView* const> outputs,
+                                   void* cuda_stream) {
+  const std::vector<ValueId>& graph_inputs = graph_.inputs();
+  const std::vector<ValueId>& graph_outputs = graph_.outputs();
+  if (inputs.size() != graph_inputs.size() || outputs.size() != graph_outputs.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected ", graph_inputs.size(), " inputs and ", graph_outputs.size(), " outputs, got ",
+        inputs.size(), " and ", outputs.size()));
+  }
+  SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    SF_RETURN_IF_ERROR(CheckView(*inputs[i], graph_inputs[i], "input"));
+  }
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    SF_RETURN_IF_ERROR(CheckView(*outputs[j], graph_outputs[j], "output"));
+  }
+  cudaStream_t stream = stream_.get();
+  cudaStream_t caller = static_cast<cudaStream_t>(cuda_stream);
+  if (caller != nullptr) {
+    int caller_device = -1;
+    SF_CUDA_RETURN_IF_ERROR(cudaStreamGetDevice(caller, &caller_device));
+    if (caller_device != device_) {
+      return absl::InvalidArgumentError(absl::StrCat("the CUDA stream belongs to cuda:",
+                                                     caller_device, ", the runtime runs on cuda:",
+                                                     device_));
+    }
+    SF_RETURN_IF_ERROR(caller_ready_.Record(caller));
+    SF_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(stream, caller_ready_.get(), 0));
+  }
+  absl::Cleanup unbind = [this] { UnbindViews(); };
+  bool bound = false;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const ValueId v = graph_inputs[i];
+    if (inputs[i]->memory == MemoryKind::kCuda) {
+      slots_[v] = inputs[i]->data;
+      bound = true;
+    } else if (io_bytes_[i] > 0) {
+      SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(slots_[v], inputs[i]->data, io_bytes_[i],
+                                              cudaMemcpyHostToDevice, stream));
+    }
+  }
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    const ValueId v = graph_outputs[j];
+    const Value& value = graph_.value(v);
+    // The first device view of a node-produced value is written in place.
+    output_bound_[j] = outputs[j]->memory == MemoryKind::kCuda && !value.constant &&
+                       value.producer >= 0 && slots_[v] == home_slots_[v];
+    if (output_bound_[j]) {
+      slots_[v] = outputs[j]->data;
+      bound = true;
+    }
+  }
+  size_t k = 0;
+  for (ValueId v : graph_inputs) io_addresses_[k++] = slots_[v];
+  for (ValueId v : graph_outputs) io_addresses_[k++] = slots_[v];
+  SF_RETURN_IF_ERROR(EnqueueRunCompute(bound));
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    const void* result = slots_[graph_outputs[j]];
+    const size_t bytes = io_bytes_[inputs.size() + j];
+    if (output_bound_[j] || bytes == 0 || result == outputs[j]->data) continue;
+    const cudaMemcpyKind kind = outputs[j]->memory == MemoryKind::kCuda
+                                    ? cudaMemcpyDeviceToDevice
+                                    : cudaMemcpyDeviceToHost;
+    SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(outputs[j]->data, result, bytes, kind, stream));
+  }
+  if (caller != nullptr) {
+    SF_RETURN_IF_ERROR(run_done_.Record(stream));
+    SF_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(caller, run_done_.get(), 0));
+  }
+  SF_RETURN_IF_ERROR(FinishRun());
+  if (profile_nodes_) SF_RETURN_IF_ERROR(ReadStepTimes());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<RunPhaseTimes> GpuExecutor::TimedRun(std::span<const Tensor> inputs) {

@@ -21,6 +21,17 @@
 // flags get their own exact-size cudaMalloc instead of arena offsets, and
 // CUDA graphs are off, so that compute-sanitizer sees any overrun of one
 // tensor; memory_plan() still describes the arena of the normal mode.
+// RunBound (Runtime::RunInto) binds device views in place: a kernel reads a
+// graph input from, and writes a graph output into, the caller's device
+// memory (no copy; an output that is a graph input, a constant or a repeat of
+// an earlier output is copied device-to-device after the compute). Host views
+// are copied through the arena. A caller stream is joined with two events
+// made in Create. CUDA graphs with bound device views: a captured graph keeps
+// the addresses it was captured with, so the executor keeps one graph for the
+// arena addresses (Run, host views) and one for the last set of caller
+// addresses. Caller addresses seen for the first time are launched plainly;
+// when the same set comes back in the next RunBound it is captured, and
+// replayed for as long as it keeps coming back.
 // Not thread-safe: one Run at a time. Owns all its CUDA resources.
 #ifndef SF_RUNTIME_GPU_GPU_EXECUTOR_H_
 #define SF_RUNTIME_GPU_GPU_EXECUTOR_H_
@@ -55,6 +66,14 @@ class GpuExecutor : public Executor {
   // (host tensors). Returns host copies of the graph outputs.
   absl::StatusOr<std::vector<Tensor>> Run(std::span<const Tensor> inputs) override;
 
+  // Device views must be memory of this executor's device (checked with
+  // cudaPointerGetAttributes), host views must not be device memory, and a
+  // caller stream must belong to this device: InvalidArgument naming the
+  // tensor otherwise. Allocates no host or device memory once its binding was
+  // seen (except when a new binding is captured as a CUDA graph).
+  absl::Status RunBound(std::span<const TensorView* const> inputs,
+                        std::span<const TensorView* const> outputs, void* cuda_stream) override;
+
   absl::Status ResetState() override;
   int device() const { return device_; }
   // Whether debug_separate_allocations (or SF_CUDA_ARENA_BYPASS=1) is in effect.
@@ -88,8 +107,17 @@ class GpuExecutor : public Executor {
   absl::Status EnqueueStep(int i);
   // `time_steps`: record node_events_ around the steps (never under capture).
   absl::Status EnqueueCompute(bool time_steps = false);
-  // Run's compute: plain on the first run, then the captured graph.
-  absl::Status EnqueueRunCompute();
+  // Run's compute: plain on the first run, then a captured graph: run_graph_
+  // for the arena addresses, bound_graph_ for caller addresses (`bound`;
+  // io_addresses_ holds them) as the class comment says.
+  absl::Status EnqueueRunCompute(bool bound = false);
+  // Launches `graph`, capturing the compute into it first when it is empty;
+  // when capture fails, logs why and launches plainly from then on.
+  absl::Status LaunchCaptured(GraphExec& graph);
+  // RunBound: InvalidArgument unless `view`'s memory is where its kind says.
+  absl::Status CheckView(const TensorView& view, ValueId v, absl::string_view what) const;
+  // RunBound: points the bound values' slots back at their arena addresses.
+  void UnbindViews();
   absl::StatusOr<std::vector<Tensor>> EnqueueOutputs();
   absl::Status FinishRun();
   // After FinishRun of a run queued with time_steps: fills step_us_.
@@ -101,6 +129,13 @@ class GpuExecutor : public Executor {
   bool cuda_graphs_ = true;  // false when disabled or after a failed capture
   bool ran_plain_ = false;   // Run's first (uncaptured) compute was queued
   GraphExec run_graph_;      // Run's compute, captured on the second Run
+  GraphExec bound_graph_;    // RunBound's compute for bound_graph_addresses_
+  // Per graph input then output, the addresses its slot had in this run, in
+  // bound_graph_, and in the previous RunBound (sized in Create).
+  std::vector<void*> io_addresses_, bound_graph_addresses_, last_bound_addresses_;
+  std::vector<size_t> io_bytes_;     // per graph input then output
+  std::vector<bool> output_bound_;  // RunBound: output j written in place
+  cuda::Event caller_ready_, run_done_;  // RunBound: joins a caller stream
   std::array<cuda::Event, 4> events_;  // timing marks of TimedRun and the profilers
   std::vector<cuda::Event> node_events_;  // profile_nodes: before step 0, after each step
   std::vector<double> step_us_;           // profile_nodes: per step of the last run
@@ -111,6 +146,10 @@ class GpuExecutor : public Executor {
   cuda::CublasHandle cublas_;
   std::vector<std::unique_ptr<GpuKernel>> kernels_;  // per node
   std::vector<void*> slots_;                         // per value: device address
+  std::vector<void*> home_slots_;  // slots_ as planned (RunBound rebinds some)
+  // EnqueueStep's kernel arguments, reserved for the widest node.
+  std::vector<const void*> step_inputs_;
+  std::vector<void*> step_outputs_;
   cuda::DeviceBuffer weights_;
   cuda::DeviceBuffer arena_;
   std::vector<cuda::DeviceBuffer> separate_;  // debug_separate_allocations only

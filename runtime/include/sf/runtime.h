@@ -3,9 +3,20 @@
 //   SF_ASSIGN_OR_RETURN(auto rt, sf::Runtime::Load("model.onnx", sf::Options{}));
 //   SF_ASSIGN_OR_RETURN(auto outs, rt->Run({{"input", tensor}}));
 //
-// Thread-safety: a Runtime runs one request at a time (Run is not reentrant);
-// separate Runtimes may run concurrently. A Runtime keeps its prepared plan per
-// input shape, so repeated Run()s with the same shapes do no planning work.
+// Zero-copy, allocation-free runs on caller memory (device buffers and a
+// caller stream on a GPU, like TensorRT's enqueueV3 or ONNX Runtime's IOBinding):
+//
+//   float* d_x;  float* d_y;  // cudaMalloc'ed by the caller, on the Runtime's device
+//   SF_RETURN_IF_ERROR(rt->RunInto(
+//       {{"input", {d_x, sf::DataType::kFloat32, {16, 1, 28, 28}, sf::MemoryKind::kCuda}}},
+//       {{"logits", {d_y, sf::DataType::kFloat32, {16, 10}, sf::MemoryKind::kCuda}}}, stream));
+//
+// Thread-safety: one Runtime = one executor (and, on a GPU, one CUDA stream)
+// per prepared input shape. Run, RunInto, Step, TimeRuns and ProfileLayers are
+// not reentrant: call them from one thread at a time. Separate Runtimes, on the
+// same or different devices, may run concurrently. A Runtime keeps its prepared
+// plan per input shape, so repeated Run()s with the same shapes do no planning
+// work.
 #ifndef SF_RUNTIME_H_
 #define SF_RUNTIME_H_
 
@@ -21,6 +32,7 @@
 #include "graph/tensor.h"
 #include "runtime/conv_occupancy.h"
 #include "runtime/plan.h"
+#include "runtime/tensor_view.h"
 
 namespace sf {
 
@@ -139,10 +151,47 @@ class Runtime {
   // the neurons' steps (1 without neurons), so T-major inputs stay valid.
   absl::StatusOr<Plan> GetPlan(const std::map<std::string, std::vector<int64_t>>& input_dims = {});
 
+  // The concrete dims of every output, in OutputInfo() order, for these input
+  // shapes (missing inputs resolved as GetPlan does). Prepares the plan.
+  absl::StatusOr<std::vector<std::vector<int64_t>>> OutputDims(
+      const std::map<std::string, std::vector<int64_t>>& input_dims = {});
+
   // Runs the model. Inputs by name; every model input must be given, with the
   // model's dtype (float64 is converted to float32 where the model wants float32)
   // and a shape that matches its known dims. Outputs in OutputInfo() order.
+  // After the first Run for a set of shapes, a Run allocates only what it
+  // returns (the output tensors, their dims and the vector) plus a few
+  // bookkeeping objects per input (name-to-dims map, dims, converted or
+  // shared input tensors): a constant count per run that does not grow.
   absl::StatusOr<std::vector<Tensor>> Run(const std::map<std::string, Tensor>& inputs);
+
+  // Runs the model on memory the caller owns: no conversion, no copy where the
+  // device can use the memory in place, and, after the first RunInto for a set
+  // of input shapes, no allocation at all (host heap or device memory).
+  //   - `inputs`: every model input by name, with exactly the model's dtype
+  //     and a shape that fits its known dims. `outputs`: every model output by
+  //     name, with exactly the dtype of OutputInfo() and the dims OutputDims()
+  //     gives for these input shapes. The views must not overlap one another.
+  //   - CPU: host views only; kernels read the inputs and write the outputs
+  //     in place. CUDA: device views (MemoryKind::kCuda, memory of this
+  //     Runtime's device) are bound in place; host views are copied through
+  //     the executor's device arena. An output that is a model input, a
+  //     constant, or a repeat of another output is copied.
+  //   - `cuda_stream` (a cudaStream_t of this Runtime's device, or nullptr;
+  //     CUDA only): the run starts after the work already queued on it, and
+  //     work queued on it later sees the outputs (joined with CUDA events).
+  //   - RunInto blocks until the outputs are written (it checks the kernels'
+  //     error flags), also with a stream.
+  //   - CUDA graphs (Options::cuda_graphs): the same device pointers in
+  //     consecutive RunIntos are captured once and replayed; new pointers are
+  //     launched plainly, then captured when they come again.
+  // Errors: InvalidArgument naming the tensor for an unknown, missing, null,
+  // wrongly typed or shaped view, a device view on the CPU or of another
+  // device, a host view of device memory; for a stream on the CPU or on
+  // another device. After an error the outputs' contents are unspecified.
+  absl::Status RunInto(const std::map<std::string, TensorView>& inputs,
+                       const std::map<std::string, TensorView>& outputs,
+                       void* cuda_stream = nullptr);
 
   // Streaming: runs ONE time step. Each input holds the N rows of one step of
   // the T-major [T*N, ...] input Run() takes (T = NeuronSteps()). Every neuron
