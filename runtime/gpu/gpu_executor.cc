@@ -117,7 +117,7 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   for (const std::vector<ValueId>* io : {&exec->graph_.inputs(), &exec->graph_.outputs()}) {
     for (ValueId v : *io) {
       const Value& value = exec->graph_.value(v);
-      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ValueDims(value));
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
       SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(dims, value.name));
       exec->io_bytes_.push_back(static_cast<size_t>(count) * SizeOf(value.dtype));
     }
