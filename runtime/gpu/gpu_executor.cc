@@ -284,8 +284,13 @@ absl::Status GpuExecutor::EnqueueRunCompute(bool bound) {
   if (bound) last_bound_addresses_ = io_addresses_;
   if (!cuda_graphs_ || !ran_plain_) {
     SF_RETURN_IF_ERROR(EnqueueCompute(/*time_steps=*/profile_nodes_));
+    const bool first = !ran_plain_;
     ran_plain_ = true;
-    return absl::OkStatus();
+    if (!first || !cuda_graphs_) return absl::OkStatus();
+    // Capture right away (recording runs nothing), so that the second call
+    // already replays: no setup work, no host allocation after the first call.
+    if (bound) bound_graph_addresses_ = io_addresses_;
+    return Capture(bound ? bound_graph_ : run_graph_);
   }
   if (!bound) return LaunchCaptured(run_graph_);
   if (bound_graph_ && io_addresses_ == bound_graph_addresses_) {
@@ -297,19 +302,23 @@ absl::Status GpuExecutor::EnqueueRunCompute(bool bound) {
   return LaunchCaptured(bound_graph_);
 }
 
-absl::Status GpuExecutor::LaunchCaptured(GraphExec& graph) {
-  if (!graph) {
-    absl::StatusOr<GraphExec> captured =
-        CaptureGraph(stream_.get(), [&] { return EnqueueCompute(); });
-    if (!captured.ok()) {
-      if (captured.status().code() != absl::StatusCode::kUnimplemented) return captured.status();
-      spdlog::info("CUDA graph replay off for this input shape, plain launches: {}",
-                   std::string(captured.status().message()));
-      cuda_graphs_ = false;
-      return EnqueueCompute();
-    }
-    graph = *std::move(captured);
+absl::Status GpuExecutor::Capture(GraphExec& graph) {
+  absl::StatusOr<GraphExec> captured =
+      CaptureGraph(stream_.get(), [&] { return EnqueueCompute(); });
+  if (!captured.ok()) {
+    if (captured.status().code() != absl::StatusCode::kUnimplemented) return captured.status();
+    spdlog::info("CUDA graph replay off for this input shape, plain launches: {}",
+                 std::string(captured.status().message()));
+    cuda_graphs_ = false;
+    return absl::OkStatus();
   }
+  graph = *std::move(captured);
+  return absl::OkStatus();
+}
+
+absl::Status GpuExecutor::LaunchCaptured(GraphExec& graph) {
+  if (!graph) SF_RETURN_IF_ERROR(Capture(graph));
+  if (!graph) return EnqueueCompute();  // capture failed: plain from now on
   SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph.get(), stream_.get()));
   return absl::OkStatus();
 }

@@ -8,10 +8,11 @@
 // error flags, packed by the memory planner. Run() allocates no device memory:
 // it copies the inputs in, enqueues every kernel on the executor's stream,
 // copies the outputs out and synchronises once. With ExecutorOptions::cuda_graphs
-// the kernels of the second Run are captured as a CUDA graph and every later
-// Run replays it (inputs land at the same arena addresses each run); the first
-// Run stays plain because kernels may measure themselves there. When capture
-// fails, Run logs why once and keeps launching plainly.
+// the first Run launches its kernels plainly (kernels may measure themselves
+// there) and then captures them as a CUDA graph (recording runs nothing); every
+// later Run replays it (inputs land at the same arena addresses each run), so
+// no Run after the first does setup work or allocates. When capture fails, Run
+// logs why once and keeps launching plainly.
 // With ExecutorOptions::profile_nodes, Run and TimedRun record one CUDA event
 // before the first step and one after every step (events created in Create)
 // and launch plainly, never as a CUDA graph: LastStepStats gives each step's
@@ -113,6 +114,9 @@ class GpuExecutor : public Executor {
   absl::Status EnqueueRunCompute(bool bound = false);
   // Launches `graph`, capturing the compute into it first when it is empty;
   // when capture fails, logs why and launches plainly from then on.
+  // Records EnqueueCompute into `graph` (nothing runs); on a capture failure
+  // turns graphs off for this executor and leaves `graph` empty.
+  absl::Status Capture(GraphExec& graph);
   absl::Status LaunchCaptured(GraphExec& graph);
   // RunBound: InvalidArgument unless `view`'s memory is where its kind says.
   absl::Status CheckView(const TensorView& view, ValueId v, absl::string_view what) const;
@@ -128,7 +132,7 @@ class GpuExecutor : public Executor {
   bool separate_allocations_ = false;
   bool cuda_graphs_ = true;  // false when disabled or after a failed capture
   bool ran_plain_ = false;   // Run's first (uncaptured) compute was queued
-  GraphExec run_graph_;      // Run's compute, captured on the second Run
+  GraphExec run_graph_;      // Run's compute, captured after the first Run
   GraphExec bound_graph_;    // RunBound's compute for bound_graph_addresses_
   // Per graph input then output, the addresses its slot had in this run, in
   // bound_graph_, and in the previous RunBound (sized in Create).

@@ -1,4 +1,4 @@
-// GpuExecutor::Run replays a captured CUDA graph from its second run on
+// GpuExecutor::Run replays a CUDA graph captured after its first run
 // (ExecutorOptions::cuda_graphs): outputs must equal those of plain launches,
 // run after run, with different inputs each time.
 #include <cstring>
@@ -50,8 +50,8 @@ TEST(GpuGraphReplayTest, ReplaySeesEachRunsNewInput) {
   ASSERT_OK_AND_ASSIGN(auto exec, GpuExecutor::Create(g, PlanFor(g), 0));
   const std::vector<Tensor> a = {RandomTensor(DataType::kFloat32, {4, 4, 6, 6}, rng, -1.0, 3.0)};
   const std::vector<Tensor> b = {RandomTensor(DataType::kFloat32, {4, 4, 6, 6}, rng, -1.0, 3.0)};
-  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> a1, exec->Run(a));  // plain
-  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> b1, exec->Run(b));  // captured
+  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> a1, exec->Run(a));  // plain, then captured
+  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> b1, exec->Run(b));  // replayed
   ASSERT_OK_AND_ASSIGN(std::vector<Tensor> a2, exec->Run(a));  // replayed
   ASSERT_OK_AND_ASSIGN(std::vector<Tensor> b2, exec->Run(b));  // replayed
   EXPECT_TRUE(SameBytes(a1[1], a2[1]));

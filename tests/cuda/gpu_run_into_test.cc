@@ -106,7 +106,7 @@ TEST(GpuRunIntoTest, DeviceViewsWithCallerStreamEqualRun) {
     ASSERT_OK_AND_ASSIGN(std::vector<Tensor> expected, c.rt->Run({{in, c.x}}));
     cuda::DeviceBuffer x = ToDevice(c.x);
     DeviceOutputs out = DeviceOutputs::For(*c.rt, in, c.x.dims());
-    for (int round = 0; round < 4; ++round) {  // plain, captured, replayed, replayed
+    for (int round = 0; round < 4; ++round) {  // plain + captured, then replayed
       ASSERT_OK(c.rt->RunInto({{in, DeviceView(x, c.x.dtype(), c.x.dims())}}, out.views,
                               stream.get()));
       for (size_t j = 0; j < expected.size(); ++j) {
@@ -150,7 +150,7 @@ TEST(GpuRunIntoTest, WorkQueuedOnTheCallerStreamIsSeen) {
   }
 }
 
-// Pointer sets A, A, A, B, B, A, C: plain, captured, replayed, plain (new),
+// Pointer sets A, A, A, B, B, A, C: plain + captured, replayed, replayed, plain (new),
 // captured, plain (A is no longer the cached graph), plain; every run right.
 // With cuda_graphs off every run launches plainly.
 TEST(GpuRunIntoTest, SamePointersReplayAndNewPointersAreCorrect) {
@@ -268,7 +268,7 @@ TEST(GpuRunIntoTest, NoHostOrDeviceAllocationAfterTheFirstCall) {
     const std::map<std::string, TensorView> inputs = {
         {in, DeviceView(x, c.x.dtype(), c.x.dims())}};
     ASSERT_OK(c.rt->RunInto(inputs, out.views, stream.get()));
-    // Run 2 captures the CUDA graph, 3.. replay it.
+    // Run 1 launched plainly and captured the CUDA graph; 2.. replay it.
     for (int run = 2; run <= kRuns; ++run) {
       absl::Status s;
       int64_t host = 0;

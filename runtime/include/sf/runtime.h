@@ -42,8 +42,8 @@ struct Options {
   SparseMode sparse = SparseMode::kAuto;
   BlockRule block_rule;
   std::map<std::string, int> block_overrides;  // Conv node name -> block edge
-  // CUDA: Run() captures its kernels as a CUDA graph on the second run of a
-  // prepared shape and replays it from then on (the first run stays plain).
+  // CUDA: the first Run() of a prepared shape launches its kernels plainly and
+  // captures them as a CUDA graph, which every later Run() replays.
   bool cuda_graphs = true;
   // CUDA: let cuDNN convolutions and cuBLAS GEMMs use TF32 tensor cores (about
   // 1e-3 relative error instead of FP32's 1e-7; faster on Ampere and later).
