@@ -256,10 +256,7 @@ absl::StatusOr<RunPhaseTimes> CpuExecutor::TimedRun(std::span<const Tensor> inpu
 
 absl::StatusOr<std::vector<StepProfile>> CpuExecutor::ProfileSteps(std::span<const Tensor> inputs,
                                                                    int iters) {
-  if (!profiling_) {
-    return absl::FailedPreconditionError("ProfileSteps needs an executor created for profiling");
-  }
-  if (iters < 1) return absl::InvalidArgumentError("ProfileSteps needs iters >= 1");
+  SF_RETURN_IF_ERROR(CheckProfileStepsArgs(profiling_, iters));
   SF_RETURN_IF_ERROR(BindInputs(inputs));
   absl::Status s = ComputeAll();
   std::vector<StepProfile> profiles(static_cast<size_t>(graph_.num_nodes()));

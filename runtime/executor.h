@@ -61,6 +61,15 @@ struct StepProfile {
   Tensor first_input;   // host copy of a Conv step's first input; empty otherwise
 };
 
+// ProfileSteps' preconditions, the same for every backend.
+inline absl::Status CheckProfileStepsArgs(bool profiling, int iters) {
+  if (!profiling) {
+    return absl::FailedPreconditionError("ProfileSteps needs an executor created for profiling");
+  }
+  if (iters < 1) return absl::InvalidArgumentError("ProfileSteps needs iters >= 1");
+  return absl::OkStatus();
+}
+
 class Executor {
  public:
   virtual ~Executor() = default;

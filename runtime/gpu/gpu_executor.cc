@@ -485,10 +485,7 @@ absl::StatusOr<RunPhaseTimes> GpuExecutor::TimedRun(std::span<const Tensor> inpu
 
 absl::StatusOr<std::vector<StepProfile>> GpuExecutor::ProfileSteps(std::span<const Tensor> inputs,
                                                                    int iters) {
-  if (!profiling_) {
-    return absl::FailedPreconditionError("ProfileSteps needs an executor created for profiling");
-  }
-  if (iters < 1) return absl::InvalidArgumentError("ProfileSteps needs iters >= 1");
+  SF_RETURN_IF_ERROR(CheckProfileStepsArgs(profiling_, iters));
   SF_RETURN_IF_ERROR(EnqueueInputs(inputs));
   SF_RETURN_IF_ERROR(EnqueueCompute());
   SF_RETURN_IF_ERROR(FinishRun());

@@ -17,6 +17,7 @@
 #include "cuda/resources.h"
 #include "runtime/npy.h"
 #include "sf/runtime.h"
+#include "tests/testing/runtime_test_util.h"
 #include "tests/cuda/gpu_test_util.h"
 #include "tests/testing/counting_new.h"
 #include "tests/testing/run_into_test_util.h"
@@ -53,12 +54,26 @@ TensorView DeviceView(const cuda::DeviceBuffer& b, DataType dtype, std::vector<i
 }
 
 std::unique_ptr<Runtime> LoadGpu(const std::string& bytes, bool cuda_graphs = true) {
+  return testing::LoadModelBytes(bytes, "cuda", cuda_graphs);
+}
+
+// The shipped fmnist_snn on its test images, and the small conv model.
+struct GpuCase {
+  std::unique_ptr<Runtime> rt;
+  Tensor x;
+};
+std::vector<GpuCase> FmnistAndConvCases(unsigned seed) {
+  const std::string dir = std::string(SF_SOURCE_DIR) + "/models/fmnist_snn";
   Options options;
   options.device = "cuda";
-  options.cuda_graphs = cuda_graphs;
-  auto rt = Runtime::LoadFromBytes(bytes, options);
-  EXPECT_TRUE(rt.ok()) << rt.status();
-  return rt.ok() ? std::move(rt).value() : nullptr;
+  std::vector<GpuCase> cases;
+  auto fmnist = Runtime::Load(dir + "/model.onnx", options);
+  auto image = ReadNpy(dir + "/test_input.npy");
+  EXPECT_TRUE(fmnist.ok() && image.ok()) << fmnist.status() << " " << image.status();
+  if (fmnist.ok() && image.ok()) cases.push_back({std::move(fmnist).value(), *std::move(image)});
+  std::unique_ptr<Runtime> conv = LoadGpu(testing::ConvReluModel());
+  if (conv != nullptr) cases.push_back({std::move(conv), RandomFloats({3, 2, 8, 8}, seed)});
+  return cases;
 }
 
 // Device buffers for every output of `rt` at these input dims, and views.
@@ -88,19 +103,10 @@ struct DeviceOutputs {
 
 TEST(GpuRunIntoTest, DeviceViewsWithCallerStreamEqualRun) {
   SF_SKIP_WITHOUT_GPU();
-  const std::string dir = std::string(SF_SOURCE_DIR) + "/models/fmnist_snn";
-  Options options;
-  options.device = "cuda";
-  ASSERT_OK_AND_ASSIGN(auto fmnist, Runtime::Load(dir + "/model.onnx", options));
-  ASSERT_OK_AND_ASSIGN(Tensor image, ReadNpy(dir + "/test_input.npy"));
-  std::unique_ptr<Runtime> conv = LoadGpu(testing::ConvReluModel());
-  ASSERT_NE(conv, nullptr);
+  std::vector<GpuCase> cases = FmnistAndConvCases(1);
+  ASSERT_EQ(cases.size(), 2u);
   ASSERT_OK_AND_ASSIGN(cuda::Stream stream, cuda::Stream::Create(0));
-  struct Case {
-    Runtime* rt;
-    Tensor x;
-  };
-  for (Case c : {Case{fmnist.get(), image}, Case{conv.get(), RandomFloats({3, 2, 8, 8}, 1)}}) {
+  for (GpuCase& c : cases) {
     const std::string in = c.rt->InputInfo()[0].name;
     SCOPED_TRACE(in);
     ASSERT_OK_AND_ASSIGN(std::vector<Tensor> expected, c.rt->Run({{in, c.x}}));
@@ -248,19 +254,10 @@ TEST(GpuRunIntoTest, MisplacedMemoryIsRefusedByName) {
 
 TEST(GpuRunIntoTest, NoHostOrDeviceAllocationAfterTheFirstCall) {
   SF_SKIP_WITHOUT_GPU();
-  const std::string dir = std::string(SF_SOURCE_DIR) + "/models/fmnist_snn";
-  Options options;
-  options.device = "cuda";
-  ASSERT_OK_AND_ASSIGN(auto fmnist, Runtime::Load(dir + "/model.onnx", options));
-  ASSERT_OK_AND_ASSIGN(Tensor image, ReadNpy(dir + "/test_input.npy"));
-  std::unique_ptr<Runtime> conv = LoadGpu(testing::ConvReluModel());
-  ASSERT_NE(conv, nullptr);
+  std::vector<GpuCase> cases = FmnistAndConvCases(6);
+  ASSERT_EQ(cases.size(), 2u);
   ASSERT_OK_AND_ASSIGN(cuda::Stream stream, cuda::Stream::Create(0));
-  struct Case {
-    Runtime* rt;
-    Tensor x;
-  };
-  for (Case c : {Case{fmnist.get(), image}, Case{conv.get(), RandomFloats({3, 2, 8, 8}, 6)}}) {
+  for (GpuCase& c : cases) {
     const std::string in = c.rt->InputInfo()[0].name;
     SCOPED_TRACE(in);
     cuda::DeviceBuffer x = ToDevice(c.x);

@@ -12,6 +12,7 @@
 #include "runtime/cpu_executor.h"
 #include "runtime/npy.h"
 #include "sf/runtime.h"
+#include "tests/testing/runtime_test_util.h"
 #include "tests/testing/graph_builder.h"
 #include "tests/testing/run_into_test_util.h"
 #include "tests/testing/status_matchers.h"
@@ -27,11 +28,7 @@ using ::sf::testing::ViewOf;
 using ::testing::HasSubstr;
 
 std::unique_ptr<Runtime> LoadCpu(const std::string& bytes) {
-  Options options;
-  options.device = "cpu";
-  auto rt = Runtime::LoadFromBytes(bytes, options);
-  EXPECT_TRUE(rt.ok()) << rt.status();
-  return rt.ok() ? std::move(rt).value() : nullptr;
+  return testing::LoadModelBytes(bytes, "cpu");
 }
 
 // Host tensors shaped like the model's outputs for these input dims.

@@ -10,6 +10,7 @@
 
 #include "runtime/npy.h"
 #include "sf/runtime.h"
+#include "tests/testing/runtime_test_util.h"
 #include "tests/testing/onnx_model_builder.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/step_test_util.h"
@@ -22,11 +23,7 @@ using ::sf::testing::StatusIs;
 using ::testing::HasSubstr;
 
 std::unique_ptr<Runtime> LoadCpu(const std::string& bytes) {
-  Options options;
-  options.device = "cpu";
-  auto rt = Runtime::LoadFromBytes(bytes, options);
-  EXPECT_TRUE(rt.ok()) << rt.status();
-  return rt.ok() ? std::move(rt).value() : nullptr;
+  return testing::LoadModelBytes(bytes, "cpu");
 }
 
 TEST(StepTest, RowsAndTimeReductionMatchRunBitForBit) {
