@@ -68,6 +68,29 @@ absl::StatusOr<Tensor> TakeSamples(const Tensor& t, int64_t steps, SampleRange r
   return out;
 }
 
+absl::StatusOr<Tensor> RepeatSamples(const Tensor& t, int64_t steps, int64_t batch,
+                                     absl::string_view what) {
+  if (batch < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("'", what, "': batch must be >= 1, got ", batch));
+  }
+  SF_ASSIGN_OR_RETURN(int64_t samples, SampleCount(t, steps, what));
+  if (samples == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("'", what, "' holds no sample to batch"));
+  }
+  SF_ASSIGN_OR_RETURN(Tensor out,
+                      Tensor::Create(t.dtype(), WithRows(t.dims(), steps * batch), what));
+  const size_t row = RowBytes(t);
+  const auto* src = static_cast<const char*>(t.raw_data());
+  auto* dst = static_cast<char*>(out.raw_data());
+  for (int64_t s = 0; s < steps && row > 0; ++s) {
+    for (int64_t n = 0; n < batch; ++n) {
+      std::memcpy(dst + static_cast<size_t>(s * batch + n) * row,
+                  src + static_cast<size_t>(s * samples + n % samples) * row, row);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<Tensor> GatherSamples(std::span<const Tensor> parts,
                                      std::span<const SampleRange> ranges, int64_t steps,
                                      absl::string_view what) {

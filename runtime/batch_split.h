@@ -36,6 +36,15 @@ absl::StatusOr<int64_t> SampleCount(const Tensor& t, int64_t steps, absl::string
 // N >= range.begin + range.count.
 absl::StatusOr<Tensor> TakeSamples(const Tensor& t, int64_t steps, SampleRange range);
 
+// `batch` samples (>= 1) made from the `steps`-major tensor `t`
+// ([steps*Nin, ...]; steps 1 for a per-sample tensor): sample n of the result
+// is sample n % Nin of `t`, so the first min(batch, Nin) samples are t's in
+// order and more repeat them cyclically. Every step of a sample moves with it
+// (result row s*batch + n is t's row s*Nin + n % Nin). InvalidArgument naming
+// `what` for batch < 1, a tensor SampleCount refuses, or Nin = 0.
+absl::StatusOr<Tensor> RepeatSamples(const Tensor& t, int64_t steps, int64_t batch,
+                                     absl::string_view what);
+
 // Gathers one output over replicas: parts[i] came from samples ranges[i]
 // (consecutive, covering 0..N). Each part must be T-major ([steps*count, ...])
 // or per-sample ([count, ...]), all the same way, with the same dtype and

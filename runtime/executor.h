@@ -59,6 +59,13 @@ struct StepProfile {
   int iters = 0;
   std::string kernel;   // what ran, when the backend can say ("" otherwise)
   Tensor first_input;   // host copy of a Conv step's first input; empty otherwise
+  // A block-sparse conv's parts timed alone the same way (CUDA): its prescan,
+  // and its whole sparse path (prescan included) even where the step runs
+  // cuDNN; -1 where the step has no such part (every CPU step).
+  double prescan_us = -1, sparse_us = -1;
+  // Which path the step ran when its kernel has alternatives ("sparse",
+  // "cudnn"); "" otherwise.
+  std::string path;
 };
 
 // ProfileSteps' preconditions, the same for every backend.

@@ -19,11 +19,9 @@ absl::Status OnDevice(const absl::Status& s, const std::string& device) {
   return absl::Status(s.code(), absl::StrCat("device ", device, ": ", s.message()));
 }
 
-// Rows per sample of the model's inputs: T when they are T-major, 1 when the
-// model has no neuron or repeats its input over the T steps itself. Told apart
-// by the plan for a batch of one sample taken as T rows: the first neuron sees
-// T rows (T-major) or T*T (repeated).
-absl::StatusOr<int64_t> RowsPerSample(Runtime& rt) {
+}  // namespace
+
+absl::StatusOr<int64_t> InputRowsPerSample(Runtime& rt) {
   const int64_t steps = rt.NeuronSteps();
   if (steps <= 1 || rt.InputInfo().empty()) return 1;
   std::map<std::string, std::vector<int64_t>> probe;
@@ -44,8 +42,6 @@ absl::StatusOr<int64_t> RowsPerSample(Runtime& rt) {
   return steps;
 }
 
-}  // namespace
-
 std::vector<std::string> AvailableGpus() {
   std::vector<std::string> gpus;
 #ifdef SF_WITH_CUDA
@@ -65,7 +61,7 @@ absl::StatusOr<std::unique_ptr<ReplicaSet>> ReplicaSet::Load(
     if (!rt.ok()) return OnDevice(rt.status(), device);
     replicas.push_back(*std::move(rt));
   }
-  absl::StatusOr<int64_t> steps = RowsPerSample(*replicas.front());
+  absl::StatusOr<int64_t> steps = InputRowsPerSample(*replicas.front());
   if (!steps.ok()) return OnDevice(steps.status(), replicas.front()->device());
   return std::unique_ptr<ReplicaSet>(new ReplicaSet(std::move(replicas), *steps));
 }

@@ -533,10 +533,12 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
   std::vector<LayerProfile> layers;
   for (size_t i = 0; i < p->plan.steps.size() && i < steps.size(); ++i) {
     const PlanStep& step = p->plan.steps[i];
-    LayerProfile layer{step.name,       step.op,          step.kernel,      steps[i].kernel,
-                       step.block,      step.input_class, step.input_dims,  step.output_dims,
-                       step.kernel_hw,  step.stride,      steps[i].median_us, steps[i].min_us,
-                       steps[i].iters,   -1.0,             {}};
+    LayerProfile layer{step.name,         step.op,           step.kernel,
+                       steps[i].kernel,   step.block,        step.input_class,
+                       step.input_dims,   step.output_dims,  step.kernel_hw,
+                       step.stride,       steps[i].median_us, steps[i].min_us,
+                       steps[i].iters,    steps[i].prescan_us, steps[i].sparse_us,
+                       steps[i].path,     -1.0,              {}};
     if (step.op == OpType::kConv && steps[i].first_input.dtype() == DataType::kFloat32 &&
         steps[i].first_input.rank() == 4) {
       std::vector<int> blocks(kOccupancyBlocks.begin(), kOccupancyBlocks.end());

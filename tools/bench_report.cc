@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "graph/op_type.h"
 
 namespace sf::tools {
 namespace {
@@ -18,7 +19,25 @@ struct ConvRow {
   const LayerProfile* sparse = nullptr;  // the SparseFlow plan's step (occupancy measured here)
   const LayerProfile* dense = nullptr;   // the all-cuDNN plan's step (nullptr if missing)
   TileOccupancy tile;                    // at the reported edge; block 0 when not measured
+  bool gpu = false;
+  // The sparse kernel alone, prescan included: timed on its own on CUDA
+  // (whichever path the step runs); on the CPU the step itself when planned
+  // sparse (the CPU has no run-time choice); -1 when not measured.
+  double sparse_us() const {
+    if (sparse->sparse_us >= 0) return sparse->sparse_us;
+    return !gpu && sparse->kernel == "sparse" ? sparse->median_us : -1;
+  }
+  // The kernel the SparseFlow plan's step ran.
+  std::string ran() const {
+    if (!sparse->path.empty()) return sparse->path;
+    if (sparse->kernel == "sparse") return "sparse";
+    return gpu ? "cudnn" : "dense";
+  }
+  // cuDNN (dense plan) over the sparse kernel alone, and over the step as run.
   double speedup() const {
+    return dense != nullptr && sparse_us() > 0 ? dense->median_us / sparse_us() : 0;
+  }
+  double plan_speedup() const {
     return dense != nullptr && sparse->median_us > 0 ? dense->median_us / sparse->median_us : 0;
   }
 };
@@ -31,6 +50,7 @@ std::vector<ConvRow> ConvRows(const BenchReport& r) {
     if (s.op != OpType::kConv) continue;
     ConvRow row;
     row.sparse = &s;
+    row.gpu = r.device != "cpu";
     for (const LayerProfile& d : r.dense.layers) {
       if (d.name == s.name) row.dense = &d;
     }
@@ -43,23 +63,89 @@ std::vector<ConvRow> ConvRows(const BenchReport& r) {
   return rows;
 }
 
-struct Totals {
-  double all_us = 0, conv_us = 0;
-  double conv_share() const { return all_us > 0 ? conv_us / all_us : 0; }
-};
-
-Totals SumLayers(const std::vector<LayerProfile>& layers) {
-  Totals t;
-  for (const LayerProfile& l : layers) {
-    t.all_us += l.median_us;
-    if (l.op == OpType::kConv) t.conv_us += l.median_us;
-  }
-  return t;
-}
+// Steps named in a layer-sum warning per kind of contributor.
+constexpr size_t kNamedSteps = 3;
+// A step is "unstable alone" when its median exceeds its min by this factor.
+constexpr double kUnstableAlone = 1.5;
 
 double PerSecond(int64_t samples, double us) { return us > 0 ? samples * 1e6 / us : 0; }
 
 }  // namespace
+
+LayerTotals SumLayers(const std::vector<LayerProfile>& layers) {
+  LayerTotals t;
+  for (const LayerProfile& l : layers) {
+    t.all_us += l.median_us;
+    if (l.op == OpType::kConv) t.conv_us += l.median_us;
+    if (IsNeuron(l.op)) t.neuron_us += l.median_us;
+    if (l.path == "sparse" && l.prescan_us > 0) t.prescan_us += l.prescan_us;
+  }
+  return t;
+}
+
+LayerSumCheck CheckLayerSum(const PlanBench& b) {
+  LayerSumCheck c;
+  c.sum_us = SumLayers(b.layers).all_us;
+  c.plain_p50_us = b.compute.count > 0 ? b.compute.p50 : 0;
+  c.graph_p50_us = b.graph.count > 0 ? b.graph.p50 : 0;
+  c.reference_us = c.graph_p50_us > 0 ? c.graph_p50_us : c.plain_p50_us;
+  c.measured = !b.layers.empty() && c.reference_us > 0;
+  c.ratio = c.measured ? c.sum_us / c.reference_us : 0;
+  return c;
+}
+
+std::vector<std::string> LayerSumWarnings(const BenchReport& r) {
+  std::vector<std::string> warnings;
+  for (const PlanBench* b : {&r.sparse, &r.dense}) {
+    const LayerSumCheck c = CheckLayerSum(*b);
+    if (c.within()) continue;
+    const bool graph = c.graph_p50_us > 0;
+    std::vector<std::string> causes;
+    if (graph && c.plain_p50_us > c.graph_p50_us) {
+      const double overhead = c.plain_p50_us - c.graph_p50_us;
+      causes.push_back(absl::StrFormat(
+          "launch overhead that graph replay removes %.1f us (%.2f us x %d steps)", overhead,
+          overhead / static_cast<double>(b->layers.size()), b->layers.size()));
+    }
+    const double gap = c.reference_us - c.sum_us;
+    causes.push_back(gap > 0
+                         ? absl::StrFormat("%.1f us of the run is in no step timed alone (gaps "
+                                           "between kernels, caches cold in sequence)",
+                                           gap)
+                         : absl::StrFormat("the steps alone overstate the run by %.1f us (each "
+                                           "repeated alone on warm caches or with its own "
+                                           "fixed cost)",
+                                           -gap));
+    std::vector<const LayerProfile*> by_time;
+    for (const LayerProfile& l : b->layers) by_time.push_back(&l);
+    std::sort(by_time.begin(), by_time.end(),
+              [](const LayerProfile* x, const LayerProfile* y) { return x->median_us > y->median_us; });
+    std::vector<std::string> largest, unstable;
+    for (const LayerProfile* l : by_time) {
+      if (largest.size() < kNamedSteps) {
+        largest.push_back(absl::StrFormat("%s %.1f us (%.0f%%)", l->name, l->median_us,
+                                          c.sum_us > 0 ? 100 * l->median_us / c.sum_us : 0));
+      }
+      if (unstable.size() < kNamedSteps && l->min_us > 0 &&
+          l->median_us > kUnstableAlone * l->min_us) {
+        unstable.push_back(
+            absl::StrFormat("%s median %.1f vs min %.1f us", l->name, l->median_us, l->min_us));
+      }
+    }
+    causes.push_back(absl::StrCat("largest steps alone: ", absl::StrJoin(largest, ", ")));
+    if (!unstable.empty()) {
+      causes.push_back(absl::StrCat("least stable alone: ", absl::StrJoin(unstable, ", ")));
+    }
+    warnings.push_back(absl::StrFormat(
+        "WARNING: %s plan: the %d steps timed alone sum to %.1f us, %.2fx the whole run's "
+        "%.1f us (%s p50%s), outside 1 +- %.0f%%; biggest contributors: %s",
+        b->label, b->layers.size(), c.sum_us, c.ratio, c.reference_us,
+        graph ? "CUDA graph replay" : "plain launches",
+        graph ? absl::StrFormat("; plain launches %.1f us", c.plain_p50_us) : "",
+        100 * kLayerSumTolerance, absl::StrJoin(causes, "; ")));
+  }
+  return warnings;
+}
 
 std::string JsonString(absl::string_view s) {
   std::string out = "\"";
@@ -98,8 +184,8 @@ std::string StatsJson(const LatencyStats& s) {
 
 namespace {
 
-// -1 densities are "not measured".
-std::string JsonDensity(double v) { return v < 0 ? std::string("null") : JsonNumber(v); }
+// -1 (a density or time not measured) as null.
+std::string JsonOptional(double v) { return v < 0 ? std::string("null") : JsonNumber(v); }
 
 std::string TilesJson(const std::vector<TileOccupancy>& tiles) {
   std::vector<std::string> parts;
@@ -119,12 +205,15 @@ std::string LayerJson(const LayerProfile& l) {
       ", \"block\": ", l.block, ", \"input_class\": ", JsonString(ToString(l.input_class)),
       ", \"input_dims\": ", JsonInts(l.input_dims), ", \"output_dims\": ", JsonInts(l.output_dims),
       ", \"median_us\": ", JsonNumber(l.median_us), ", \"min_us\": ", JsonNumber(l.min_us),
-      ", \"iters\": ", l.iters, ", \"element_density\": ", JsonDensity(l.element_density),
+      ", \"iters\": ", l.iters, ", \"prescan_us\": ", JsonOptional(l.prescan_us),
+      ", \"sparse_us\": ", JsonOptional(l.sparse_us), ", \"path\": ", JsonString(l.path),
+      ", \"element_density\": ", JsonOptional(l.element_density),
       ", \"tiles\": ", TilesJson(l.tiles), "}");
 }
 
 std::string PlanJson(const PlanBench& b, int64_t samples) {
-  const Totals t = SumLayers(b.layers);
+  const LayerTotals t = SumLayers(b.layers);
+  const LayerSumCheck c = CheckLayerSum(b);
   return absl::StrCat(
       "{\"load_ms\": ", JsonNumber(b.load_ms), ", \"first_run_ms\": ", JsonNumber(b.first_run_ms),
       ", \"clock\": ", JsonString(b.runs.clock), ",\n      \"compute_us\": ", StatsJson(b.compute),
@@ -136,10 +225,30 @@ std::string PlanJson(const PlanBench& b, int64_t samples) {
       ", \"total_p50\": ", JsonNumber(PerSecond(samples, b.total.p50)), ", \"graph_p50\": ",
       b.graph.count > 0 ? JsonNumber(PerSecond(samples, b.graph.p50)) : std::string("null"),
       "},\n      \"layer_sum_us\": ", JsonNumber(t.all_us), ", \"conv_sum_us\": ",
-      JsonNumber(t.conv_us), ", \"conv_share\": ", JsonNumber(t.conv_share()), "}");
+      JsonNumber(t.conv_us), ", \"conv_share\": ", JsonNumber(t.share(t.conv_us)),
+      ",\n      \"totals\": {\"steps\": ", b.layers.size(), ", \"all_us\": ",
+      JsonNumber(t.all_us), ", \"conv_us\": ", JsonNumber(t.conv_us),
+      ", \"prescan_us\": ", JsonNumber(t.prescan_us), ", \"neuron_us\": ",
+      JsonNumber(t.neuron_us), ", \"other_us\": ", JsonNumber(t.other_us()),
+      ", \"conv_share\": ", JsonNumber(t.share(t.conv_us)), ", \"neuron_share\": ",
+      JsonNumber(t.share(t.neuron_us)), ", \"other_share\": ", JsonNumber(t.share(t.other_us())),
+      "},\n      \"layer_sum_check\": ",
+      c.measured
+          ? absl::StrCat("{\"sum_us\": ", JsonNumber(c.sum_us), ", \"compute_p50_us\": ",
+                         JsonNumber(c.plain_p50_us), ", \"graph_replay_p50_us\": ",
+                         c.graph_p50_us > 0 ? JsonNumber(c.graph_p50_us) : std::string("null"),
+                         ", \"reference\": ",
+                         JsonString(c.graph_p50_us > 0 ? "graph_replay" : "plain"),
+                         ", \"ratio\": ", JsonNumber(c.ratio), ", \"tolerance\": ",
+                         JsonNumber(kLayerSumTolerance), ", \"within_tolerance\": ",
+                         c.within() ? "true" : "false", "}")
+          : std::string("null"),
+      "}");
 }
 
 std::string Us(double us) { return absl::StrFormat("%.1f", us); }
+// -1 (not measured) as "-".
+std::string OptionalUs(double us) { return us < 0 ? std::string("-") : Us(us); }
 std::string Density(double d) { return d < 0 ? std::string("-") : absl::StrFormat("%.3f", d); }
 
 std::string LatencyLine(absl::string_view what, const LatencyStats& s, int64_t samples) {
@@ -186,9 +295,13 @@ std::string FormatConsole(const BenchReport& r) {
   const bool gpu = r.device != "cpu";
   std::string out = absl::StrFormat(
       "model %s  device %s  precision %s  input %s %s\n"
-      "samples per run %d (rows %d / T %d)  warmup %d  iters %d  layer iters %d  clock %s\n",
+      "samples per run %d (rows %d / %d per sample, T %d%s)  warmup %d  iters %d  layer iters %d  "
+      "clock %s\n",
       r.model, r.device, r.precision, r.input, ShapeToString(r.input_dims), r.samples,
-      DimOr(r.input_dims, 0), r.steps, r.warmup, r.iters, r.layer_iters, r.sparse.runs.clock);
+      DimOr(r.input_dims, 0), r.rows_per_sample, r.steps,
+      r.batch > 0 ? absl::StrCat(", --batch ", r.batch) : "",
+      r.warmup, r.iters, r.layer_iters, r.sparse.runs.clock);
+  if (!r.label.empty()) absl::StrAppend(&out, "label: ", r.label, "\n");
   if (!gpu) {
     absl::StrAppend(&out,
                     "CPU timing run: 'dense' below is the CPU reference conv, 'sparse' the CPU "
@@ -197,35 +310,58 @@ std::string FormatConsole(const BenchReport& r) {
   const std::vector<ConvRow> rows = ConvRows(r);
   if (!rows.empty()) {
     absl::StrAppend(&out, "\nper conv (each step alone on its real input; median us):\n");
-    absl::StrAppendFormat(&out, "%-28s %9s %11s %5s %3s %5s %-15s %7s %5s %7s %7s %10s %10s %7s  %s\n",
-                          "name", "HxW", "Cin->Cout", "k", "s", "block", "input_class",
-                          "elem_d", "tile", "tile_d", "grp_d", gpu ? "cudnn_us" : "dense_us",
-                          "sparse_us", "speedup", "kernel");
+    absl::StrAppendFormat(
+        &out, "%-28s %9s %11s %5s %3s %5s %-15s %7s %5s %7s %7s %10s %10s %10s %7s %10s %-6s  %s\n",
+        "name", "HxW", "Cin->Cout", "k", "s", "block", "input_class", "elem_d", "tile", "tile_d",
+        "grp_d", gpu ? "cudnn_us" : "dense_us", "sparse_us", "prescan_us", "speedup", "plan_us",
+        "ran", "kernel");
     for (const ConvRow& row : rows) {
       const LayerProfile& s = *row.sparse;
       absl::StrAppendFormat(
-          &out, "%-28s %9s %11s %5s %3d %5d %-15s %7s %5s %7s %7s %10s %10s %7s  %s\n", s.name,
-          absl::StrCat(DimOr(s.input_dims, 2), "x", DimOr(s.input_dims, 3)),
+          &out, "%-28s %9s %11s %5s %3d %5d %-15s %7s %5s %7s %7s %10s %10s %10s %7s %10s %-6s  %s\n",
+          s.name, absl::StrCat(DimOr(s.input_dims, 2), "x", DimOr(s.input_dims, 3)),
           absl::StrCat(DimOr(s.input_dims, 1), "->", DimOr(s.output_dims, 1)),
           absl::StrCat(s.kernel_hw[0], "x", s.kernel_hw[1]), s.stride[0], s.block,
           ToString(s.input_class), Density(s.element_density),
           row.tile.block > 0 ? absl::StrCat(row.tile.block) : "-",
           row.tile.block > 0 ? Density(row.tile.tile_density) : "-",
           row.tile.block > 0 ? Density(row.tile.group_tile_density) : "-",
-          row.dense ? Us(row.dense->median_us) : "-", Us(s.median_us),
-          row.dense ? absl::StrFormat("%.2fx", row.speedup()) : "-", s.kernel_detail);
+          row.dense ? Us(row.dense->median_us) : "-", OptionalUs(row.sparse_us()),
+          OptionalUs(s.prescan_us), row.speedup() > 0 ? absl::StrFormat("%.2fx", row.speedup()) : "-",
+          Us(s.median_us), row.ran(), s.kernel_detail);
     }
-    absl::StrAppend(&out, "  (tile_d: fraction of tiles, halo included, not all zero; grp_d: the "
-                          "same per 8-channel group; prescan is inside sparse_us)\n");
+    absl::StrAppend(&out,
+                    "  (tile_d: fraction of tiles, halo included, not all zero; grp_d: the same "
+                    "per 8-channel group;\n   sparse_us: the sparse kernel alone, prescan "
+                    "included, even where the plan ran cuDNN; prescan_us: its prescan alone;\n"
+                    "   speedup: ", gpu ? "cudnn_us" : "dense_us",
+                    " / sparse_us; plan_us: the SparseFlow plan's step as it ran (ran))\n");
   }
+  bool any_totals = false;
   for (const PlanBench* b : {&r.sparse, &r.dense}) {
     if (b->layers.empty()) continue;
-    const Totals t = SumLayers(b->layers);
+    if (!any_totals) {
+      absl::StrAppend(&out, "\ntotals (sum of every step timed alone, median us):\n");
+      absl::StrAppendFormat(&out, "  %-11s %6s %11s %16s %18s %16s %16s %11s %11s %7s\n", "plan",
+                            "steps", "sum_us", "convs", "(of which prescan)", "neurons", "rest",
+                            "plain_p50", "graph_p50", "sum/e2e");
+      any_totals = true;
+    }
+    const LayerTotals t = SumLayers(b->layers);
+    const LayerSumCheck c = CheckLayerSum(*b);
+    auto part = [&](double us) { return absl::StrFormat("%s (%.1f%%)", Us(us), 100 * t.share(us)); };
+    absl::StrAppendFormat(&out, "  %-11s %6d %11s %16s %18s %16s %16s %11s %11s %7s\n", b->label,
+                          b->layers.size(), Us(t.all_us), part(t.conv_us), part(t.prescan_us),
+                          part(t.neuron_us), part(t.other_us()), Us(c.plain_p50_us),
+                          c.graph_p50_us > 0 ? Us(c.graph_p50_us) : "-",
+                          c.measured ? absl::StrFormat("%.2f%s", c.ratio, c.within() ? "" : "!")
+                                     : "-");
+  }
+  if (any_totals) {
     absl::StrAppendFormat(&out,
-                          "%s plan: steps alone sum to %s us, convs %s us (%.1f%%), the rest "
-                          "%.1f%%\n",
-                          b->label, Us(t.all_us), Us(t.conv_us), 100 * t.conv_share(),
-                          100 * (1 - t.conv_share()));
+                          "  (sum/e2e: sum_us over the graph-replay p50 where measured, else the "
+                          "plain p50; '!' outside 1 +- %.0f%%, see the WARNING)\n",
+                          100 * kLayerSumTolerance);
   }
   absl::StrAppend(&out, "\nwhole model (us per run):\n");
   for (const PlanBench* b : {&r.sparse, &r.dense}) {
@@ -260,7 +396,8 @@ std::string FormatJson(const BenchReport& r) {
       "{\n  \"tool\": \"sfbench\",\n  \"model\": ", JsonString(r.model),
       ",\n  \"device\": ", JsonString(r.device), ",\n  \"precision\": ", JsonString(r.precision),
       ",\n  \"input\": ", JsonString(r.input), ",\n  \"input_dims\": ", JsonInts(r.input_dims),
-      ",\n  \"steps\": ", r.steps, ",\n  \"samples_per_run\": ", r.samples,
+      ",\n  \"label\": ", JsonString(r.label), ",\n  \"batch\": ",
+      r.batch > 0 ? absl::StrCat(r.batch) : std::string("null"), ",\n  \"steps\": ", r.steps, ",\n  \"rows_per_sample\": ", r.rows_per_sample, ",\n  \"samples_per_run\": ", r.samples,
       ",\n  \"warmup\": ", r.warmup, ",\n  \"iters\": ", r.iters,
       ",\n  \"layer_iters\": ", r.layer_iters,
       ",\n  \"plans\": {\n    \"sparseflow\": ", PlanJson(r.sparse, r.samples),
@@ -282,22 +419,27 @@ std::string FormatJson(const BenchReport& r) {
         ", \"kernel_hw\": [", s.kernel_hw[0], ", ", s.kernel_hw[1], "], \"stride\": [",
         s.stride[0], ", ", s.stride[1], "], \"block\": ", s.block,
         ", \"input_class\": ", JsonString(ToString(s.input_class)),
-        ", \"element_density\": ", JsonDensity(s.element_density),
+        ", \"element_density\": ", JsonOptional(s.element_density),
         ", \"tile_block\": ", row.tile.block,
         ", \"tile_density\": ", row.tile.block > 0 ? JsonNumber(row.tile.tile_density) : "null",
         ", \"group_tile_density\": ",
         row.tile.block > 0 ? JsonNumber(row.tile.group_tile_density) : "null",
         ", \"tiles\": ", TilesJson(s.tiles),
         ", \"dense_us\": ", row.dense ? JsonNumber(row.dense->median_us) : "null",
-        ", \"sparse_us\": ", JsonNumber(s.median_us), ", \"prescan_us\": null",
-        ", \"speedup\": ", row.dense ? JsonNumber(row.speedup()) : "null",
+        ", \"sparse_us\": ", JsonOptional(row.sparse_us()),
+        ", \"prescan_us\": ", JsonOptional(s.prescan_us),
+        ", \"speedup\": ", row.speedup() > 0 ? JsonNumber(row.speedup()) : "null",
+        ", \"plan_us\": ", JsonNumber(s.median_us),
+        ", \"plan_speedup\": ", row.dense ? JsonNumber(row.plan_speedup()) : "null",
+        ", \"ran\": ", JsonString(row.ran()),
         ", \"kernel\": ", JsonString(s.kernel), ", \"kernel_detail\": ",
         JsonString(s.kernel_detail),
         ", \"dense_kernel_detail\": ", row.dense ? JsonString(row.dense->kernel_detail) : "null",
         "}");
   }
   absl::StrAppend(&out, rows.empty() ? "]" : "\n  ]", ",\n  \"warnings\": [");
-  const std::vector<std::string> warnings = VariationWarnings(r);
+  std::vector<std::string> warnings = VariationWarnings(r);
+  for (std::string& w : LayerSumWarnings(r)) warnings.push_back(std::move(w));
   for (size_t i = 0; i < warnings.size(); ++i) {
     absl::StrAppend(&out, i == 0 ? "" : ", ", JsonString(warnings[i]));
   }
@@ -307,7 +449,8 @@ std::string FormatJson(const BenchReport& r) {
 std::string FormatCsv(const BenchReport& r) {
   std::string out =
       "name,H,W,C_in,C_out,kernel_h,kernel_w,stride,block,input_class,element_density,"
-      "tile_block,tile_density,group_tile_density,dense_us,sparse_us,speedup,kernel_detail\n";
+      "tile_block,tile_density,group_tile_density,dense_us,sparse_us,speedup,prescan_us,plan_us,"
+      "ran,kernel_detail\n";
   for (const ConvRow& row : ConvRows(r)) {
     const LayerProfile& s = *row.sparse;
     std::string detail = s.kernel_detail;
@@ -321,8 +464,11 @@ std::string FormatCsv(const BenchReport& r) {
         s.element_density < 0 ? "" : JsonNumber(s.element_density), ",", row.tile.block, ",",
         row.tile.block > 0 ? JsonNumber(row.tile.tile_density) : "", ",",
         row.tile.block > 0 ? JsonNumber(row.tile.group_tile_density) : "", ",",
-        row.dense ? JsonNumber(row.dense->median_us) : "", ",", JsonNumber(s.median_us), ",",
-        row.dense ? JsonNumber(row.speedup()) : "", ",", detail, "\n");
+        row.dense ? JsonNumber(row.dense->median_us) : "", ",",
+        row.sparse_us() < 0 ? "" : JsonNumber(row.sparse_us()), ",",
+        row.speedup() > 0 ? JsonNumber(row.speedup()) : "", ",",
+        s.prescan_us < 0 ? "" : JsonNumber(s.prescan_us), ",", JsonNumber(s.median_us), ",",
+        row.ran(), ",", detail, "\n");
   }
   return out;
 }

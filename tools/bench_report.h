@@ -5,6 +5,7 @@
 #ifndef SF_TOOLS_BENCH_REPORT_H_
 #define SF_TOOLS_BENCH_REPORT_H_
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,12 @@ struct BenchReport {
   std::string device;     // resolved ("cuda:0", "cpu")
   std::string precision;  // "fp32"
   std::string input;      // the .npy, or how the input was made
+  std::string label;      // --label: what the numbers are of ("random weights: ...")
+  int64_t batch = 0;      // samples per run asked for with --batch (0: the input's own)
   std::vector<int64_t> input_dims;
-  int64_t steps = 0;  // T used to turn rows into samples (0: unknown, samples = rows)
-  int64_t samples = 0;
+  int64_t steps = 0;            // T: the model's neuron steps (or --steps); 0 without neurons
+  int64_t rows_per_sample = 1;  // input rows per sample: T when T-major, 1 when not
+  int64_t samples = 0;          // samples per run: input rows / rows_per_sample
   int warmup = 0, iters = 0, layer_iters = 0;
   PlanBench sparse, dense;
 };
@@ -40,6 +44,36 @@ struct BenchReport {
 void SummarizeRuns(PlanBench& bench);
 // Warnings about run-to-run variation (empty when none), one line each.
 std::vector<std::string> VariationWarnings(const BenchReport& report);
+
+// Where a plan's time goes by the per-step medians (each step timed alone):
+// convs (whichever kernel ran; prescans of the convs that ran sparse are
+// inside conv_us and also in prescan_us), spiking neurons, everything else.
+struct LayerTotals {
+  double all_us = 0, conv_us = 0, prescan_us = 0, neuron_us = 0;
+  double other_us() const { return all_us - conv_us - neuron_us; }
+  double share(double us) const { return all_us > 0 ? us / all_us : 0; }
+};
+LayerTotals SumLayers(const std::vector<LayerProfile>& layers);
+
+// The per-step medians summed over ALL steps against the whole model's compute
+// p50: "no hidden work" holds when they agree within kLayerSumTolerance. The
+// reference is the CUDA-graph replay where it was measured (each step alone is
+// timed in graph replay too), else the plain launches.
+inline constexpr double kLayerSumTolerance = 0.10;
+struct LayerSumCheck {
+  bool measured = false;  // layers profiled and a compute p50 > 0
+  double sum_us = 0;
+  double plain_p50_us = 0;  // compute p50, plain launches
+  double graph_p50_us = 0;  // compute p50, CUDA-graph replay; 0 when not measured
+  double reference_us = 0;  // graph_p50_us when measured, else plain_p50_us
+  double ratio = 0;         // sum_us / reference_us
+  bool within() const { return !measured || std::abs(ratio - 1) <= kLayerSumTolerance; }
+};
+LayerSumCheck CheckLayerSum(const PlanBench& bench);
+// One "WARNING: ..." line per plan whose check fails, naming the biggest
+// contributors: the launch overhead graph replay removes, the time in no step,
+// the largest steps, and the steps least stable alone (median far above min).
+std::vector<std::string> LayerSumWarnings(const BenchReport& report);
 
 std::string FormatConsole(const BenchReport& report);
 std::string FormatJson(const BenchReport& report);

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "graph/status.h"
+#include "runtime/batch_split.h"
 #include "runtime/file_util.h"
 #include "runtime/npy.h"
 #include "runtime/version.h"
@@ -35,12 +36,16 @@ constexpr char kUsage[] =
     "               [--device cuda|cuda:N|cpu|all] [--batch N]\n"
     "               [--warmup N] [--iters N] [--duration S]\n"
     "               [--layer-iters N] [--no-layers] [--steps T] [--precision fp32|fp16]\n"
-    "               [--tf32]\n"
+    "               [--tf32] [--label TEXT] [--save-input FILE]\n"
     "               [--json FILE] [--csv FILE] [--export-profile FILE]\n"
     "               [-v|--verbose] [--version] [--help]\n"
     "  Without --input, every input is uniform [0,1) noise (seed 0): timings are valid,\n"
-    "  densities are not those of real data. --batch N: N samples in such an input\n"
-    "  (its first symbolic dim is N*T for a T-major model; default 1).\n"
+    "  densities are not those of real data. --batch N: N samples per run; a generated\n"
+    "  input gets N (default 1), a given one takes its first N samples, repeated\n"
+    "  cyclically when it has fewer (a T-major input [T*Nin, ...] keeps all T steps of\n"
+    "  each sample; a model that repeats its input over T has one row per sample).\n"
+    "  --label TEXT: printed and in --json (e.g. 'random weights: densities are not those\n"
+    "  of a trained net'). --save-input FILE: the first input as benchmarked, as .npy.\n"
     "  --device all: one replica per GPU; per-GPU and aggregate throughput and the\n"
     "  scaling over one GPU (no per-layer tables; --csv/--export-profile not available).\n"
     "  --tf32 lets cuDNN/cuBLAS use TF32 tensor cores (precision reported as fp32+tf32).\n";
@@ -59,8 +64,9 @@ struct Flags {
   int layer_iters = 50;
   bool layers = true;
   bool tf32 = false;
-  int64_t steps = -1;  // -1: from the model's first neuron
-  int64_t batch = 1;   // samples in a generated input
+  int64_t steps = -1;  // -1: T-major with T from the model's first neuron, or 1 row per sample
+  int64_t batch = 0;   // samples per run; 0: a given input as it is, a generated one 1
+  std::string label, save_input;
   std::string json, csv, profile;
   bool verbose = false;
 };
@@ -105,6 +111,10 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
         return absl::InvalidArgumentError(
             absl::StrCat("--duration must be seconds in (0, 3600], not '", value, "'"));
       }
+    } else if (args.Flag("--label", &value)) {
+      f.label = value;
+    } else if (args.Flag("--save-input", &value)) {
+      f.save_input = value;
     } else if (args.Flag("--json", &value)) {
       f.json = value;
     } else if (args.Flag("--csv", &value)) {
@@ -123,8 +133,9 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
     SF_RETURN_IF_ERROR(args.status());
   }
   if (f.model.empty()) return absl::InvalidArgumentError("no model given");
-  if (f.device == "all" && (!f.csv.empty() || !f.profile.empty())) {
-    return absl::InvalidArgumentError("--csv and --export-profile need one device, not 'all'");
+  if (f.device == "all" && (!f.csv.empty() || !f.profile.empty() || !f.save_input.empty())) {
+    return absl::InvalidArgumentError(
+        "--csv, --export-profile and --save-input need one device, not 'all'");
   }
   return f;
 }
@@ -157,39 +168,56 @@ absl::StatusOr<sf::Tensor> NoiseInput(const sf::TensorInfo& info, int64_t rows,
   return t;
 }
 
-// "NAME=FILE" or a bare FILE for a model with one input; generated inputs hold
-// --batch samples of `rows_per_sample` rows.
-absl::StatusOr<std::map<std::string, sf::Tensor>> ReadInputs(const Flags& f,
-                                                             const sf::Runtime& rt,
-                                                             int64_t rows_per_sample,
-                                                             std::string* description) {
-  std::map<std::string, sf::Tensor> inputs;
+// The inputs of every timed run and how they were made.
+struct BenchInputs {
+  std::map<std::string, sf::Tensor> tensors;
+  std::string description;
+  int64_t rows_per_sample = 1;  // T for T-major inputs, else 1
+};
+
+// "NAME=FILE" or a bare FILE for a model with one input, each cut or repeated
+// to --batch samples when given; generated inputs hold --batch samples (1 by
+// default) of `rows_per_sample` rows.
+absl::StatusOr<BenchInputs> ReadInputs(const Flags& f, const sf::Runtime& rt,
+                                       int64_t rows_per_sample) {
+  BenchInputs in;
+  in.rows_per_sample = rows_per_sample;
   for (const std::string& spec : f.inputs) {
     SF_ASSIGN_OR_RETURN(auto bound, sf::tools::BindFile(spec, rt.InputInfo(), "input"));
     SF_ASSIGN_OR_RETURN(sf::Tensor t, sf::ReadNpy(bound.second));
-    if (!inputs.emplace(bound.first, std::move(t)).second) {
+    if (f.batch > 0) {
+      SF_ASSIGN_OR_RETURN(t, sf::RepeatSamples(t, rows_per_sample, f.batch,
+                                               absl::StrCat("input ", bound.first)));
+    }
+    if (!in.tensors.emplace(bound.first, std::move(t)).second) {
       return absl::InvalidArgumentError(absl::StrCat("input '", bound.first, "' given twice"));
     }
   }
-  *description = f.inputs.empty() ? "uniform[0,1) noise (seed 0)" : absl::StrJoin(f.inputs, " ");
+  in.description = f.inputs.empty() ? "uniform[0,1) noise (seed 0)" : absl::StrJoin(f.inputs, " ");
+  if (f.batch > 0 && !f.inputs.empty()) {
+    absl::StrAppend(&in.description, " (", f.batch, " samples: the first, repeated cyclically)");
+  }
   std::mt19937 rng(0);
   for (const sf::TensorInfo& info : rt.InputInfo()) {
-    if (inputs.contains(info.name)) continue;
+    if (in.tensors.contains(info.name)) continue;
     if (!f.inputs.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("no --input for model input '", info.name, "'"));
     }
-    SF_ASSIGN_OR_RETURN(sf::Tensor t, NoiseInput(info, f.batch * rows_per_sample, rng));
-    inputs.emplace(info.name, std::move(t));
+    SF_ASSIGN_OR_RETURN(sf::Tensor t,
+                        NoiseInput(info, std::max<int64_t>(f.batch, 1) * rows_per_sample, rng));
+    in.tensors.emplace(info.name, std::move(t));
   }
-  return inputs;
+  return in;
 }
 
-// Loads one plan of the model, runs it once cold, and times it. Returns the
-// runtime (for its device and T).
-absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::SparseMode mode, const std::string& label,
-                       std::map<std::string, sf::Tensor>* inputs, std::string* input_description,
-                       int* iters, sf::tools::PlanBench* bench) {
+// Loads one plan of the model, runs it once cold, and times it. Reads the
+// inputs with the first plan (`inputs` empty). Returns the runtime (for its
+// device and T).
+absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::SparseMode mode,
+                                                       const std::string& label,
+                                                       BenchInputs* inputs, int* iters,
+                                                       sf::tools::PlanBench* bench) {
   bench->label = label;
   sf::Options options;
   options.device = f.device;
@@ -199,15 +227,17 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   auto start = std::chrono::steady_clock::now();
   SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt, sf::Runtime::Load(f.model, options));
   bench->load_ms = MsSince(start);
-  if (inputs->empty()) {
-    const int64_t rows_per_sample = f.steps > 0 ? f.steps : std::max<int64_t>(1, rt->NeuronSteps());
-    SF_ASSIGN_OR_RETURN(*inputs, ReadInputs(f, *rt, rows_per_sample, input_description));
+  if (inputs->tensors.empty()) {
+    int64_t rows_per_sample = f.steps;
+    if (rows_per_sample < 1) SF_ASSIGN_OR_RETURN(rows_per_sample, sf::InputRowsPerSample(*rt));
+    SF_ASSIGN_OR_RETURN(*inputs, ReadInputs(f, *rt, rows_per_sample));
   }
+  const std::map<std::string, sf::Tensor>& tensors = inputs->tensors;
   start = std::chrono::steady_clock::now();
-  SF_RETURN_IF_ERROR(rt->Run(*inputs).status());
+  SF_RETURN_IF_ERROR(rt->Run(tensors).status());
   bench->first_run_ms = MsSince(start);
   if (f.duration_s > 0 && *iters == f.iters) {
-    SF_ASSIGN_OR_RETURN(sf::RunTimings probe, rt->TimeRuns(*inputs, f.warmup, 3));
+    SF_ASSIGN_OR_RETURN(sf::RunTimings probe, rt->TimeRuns(tensors, f.warmup, 3));
     double per_run_us = 0;
     for (size_t i = 0; i < probe.compute_us.size(); ++i) {
       per_run_us += (probe.compute_us[i] + probe.h2d_us[i] + probe.d2h_us[i]) / 3;
@@ -216,12 +246,12 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
     *iters = static_cast<int>(std::clamp<double>(wanted, f.iters, kMaxIters));
   }
   Progress(absl::StrCat(label, " plan: ", f.warmup, " warm-up + ", *iters, " timed runs on ",
-                           rt->device()));
-  SF_ASSIGN_OR_RETURN(bench->runs, rt->TimeRuns(*inputs, f.warmup, *iters));
+                        rt->device()));
+  SF_ASSIGN_OR_RETURN(bench->runs, rt->TimeRuns(tensors, f.warmup, *iters));
   sf::tools::SummarizeRuns(*bench);
   if (f.layers) {
     Progress(absl::StrCat(label, " plan: timing each step alone (", f.layer_iters, "x)"));
-    SF_ASSIGN_OR_RETURN(bench->layers, rt->ProfileLayers(*inputs, f.layer_iters));
+    SF_ASSIGN_OR_RETURN(bench->layers, rt->ProfileLayers(tensors, f.layer_iters));
   }
   return rt;
 }
@@ -229,27 +259,30 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
 // Both plans, then the facts of the run.
 absl::Status Bench(const Flags& f, sf::tools::BenchReport* report) {
   report->model = f.model;
+  report->label = f.label;
+  report->batch = f.batch;
   report->precision = absl::StrCat(sf::ToString(f.precision), f.tf32 ? "+tf32" : "");
   report->warmup = f.warmup;
   report->layer_iters = f.layers ? f.layer_iters : 0;
-  std::map<std::string, sf::Tensor> inputs;
+  BenchInputs inputs;
   int iters = f.iters;
   SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt,
-                      BenchPlan(f, sf::SparseMode::kAuto, "sparseflow", &inputs, &report->input,
-                                &iters, &report->sparse));
+                      BenchPlan(f, sf::SparseMode::kAuto, "sparseflow", &inputs, &iters,
+                                &report->sparse));
   report->device = rt->device();
   const int64_t model_steps = rt->NeuronSteps();
-  const sf::Tensor& first = inputs.at(rt->InputInfo().front().name);
+  const sf::Tensor& first = inputs.tensors.at(rt->InputInfo().front().name);
   rt.reset();  // free its device memory before the dense plan loads
-  SF_RETURN_IF_ERROR(BenchPlan(f, sf::SparseMode::kOff, "dense", &inputs, &report->input, &iters,
-                               &report->dense)
-                         .status());
+  if (!f.save_input.empty()) SF_RETURN_IF_ERROR(sf::WriteNpy(f.save_input, first));
+  SF_RETURN_IF_ERROR(
+      BenchPlan(f, sf::SparseMode::kOff, "dense", &inputs, &iters, &report->dense).status());
+  report->input = inputs.description;
   report->iters = iters;
   report->input_dims = first.dims();
+  report->steps = f.steps > 0 ? f.steps : model_steps;
+  report->rows_per_sample = inputs.rows_per_sample;
   const int64_t rows = first.rank() > 0 ? first.dim(0) : 1;
-  const int64_t steps = f.steps > 0 ? f.steps : model_steps;
-  report->steps = steps > 0 && rows % steps == 0 ? steps : 0;
-  report->samples = report->steps > 0 ? rows / report->steps : rows;
+  report->samples = rows / std::max<int64_t>(inputs.rows_per_sample, 1);
   return absl::OkStatus();
 }
 
@@ -262,11 +295,12 @@ absl::Status BenchScaling(const Flags& f, sf::tools::ScalingReport* report) {
   options.allow_tf32 = f.tf32;
   options.precision = f.precision;
   SF_ASSIGN_OR_RETURN(auto set, sf::ReplicaSet::LoadOnAllGpus(f.model, options));
-  SF_ASSIGN_OR_RETURN(auto inputs, ReadInputs(f, set->replica(0), set->steps(), &report->input));
-  report->input_dims = inputs.at(set->replica(0).InputInfo().front().name).dims();
+  SF_ASSIGN_OR_RETURN(BenchInputs inputs, ReadInputs(f, set->replica(0), set->steps()));
+  report->input = inputs.description;
+  report->input_dims = inputs.tensors.at(set->replica(0).InputInfo().front().name).dims();
   Progress(absl::StrCat(f.warmup, " warm-up + ", f.iters, " timed runs on ",
                         absl::StrJoin(set->devices(), ", "), " alone and together"));
-  return sf::tools::MeasureScaling(*set, inputs, f.warmup, f.iters, report);
+  return sf::tools::MeasureScaling(*set, inputs.tensors, f.warmup, f.iters, report);
 }
 
 int RunScaling(const Flags& f) {
@@ -290,6 +324,7 @@ int Run(const Flags& flags) {
   if (!s.ok()) return sf::tools::Fail(s);
   std::cout << sf::tools::FormatConsole(report);
   for (const std::string& w : sf::tools::VariationWarnings(report)) std::cerr << w << "\n";
+  for (const std::string& w : sf::tools::LayerSumWarnings(report)) std::cerr << w << "\n";
   const std::pair<const std::string*, std::string> files[] = {
       {&flags.json, flags.json.empty() ? "" : sf::tools::FormatJson(report)},
       {&flags.csv, flags.csv.empty() ? "" : sf::tools::FormatCsv(report)},

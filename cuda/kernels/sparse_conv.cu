@@ -267,11 +267,15 @@ __global__ void SparseConvKernel(Geometry g, const float* __restrict__ x,
 }
 
 template <int kSize, int kStride>
-cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const float* x,
-                      const float* w_packed, const float* bias, float* y, const Workspace& ws,
-                      cudaStream_t stream) {
+void LaunchPrescanFor(const Geometry& g, const float* x, const Workspace& ws, cudaStream_t stream) {
   PrescanKernel<kSize, kStride>
       <<<g.num_tiles, kPrescanThreads, sizeof(int) * g.num_groups, stream>>>(g, x, ws);
+}
+
+template <int kSize, int kStride>
+void LaunchConvFor(const SparseConvShape& s, const Geometry& g, const float* x,
+                   const float* w_packed, const float* bias, float* y, const Workspace& ws,
+                   cudaStream_t stream) {
   const int threads = ChannelsPerBlock(s.c_out);
   const dim3 grid(g.num_tiles, static_cast<unsigned>(CeilDiv(s.c_out, threads)));
   const size_t shared = ConvSharedBytes(s.tile, kSize, kStride, threads);
@@ -282,6 +286,27 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const float* 
     SparseConvKernel<kSize, kStride, false>
         <<<grid, threads, shared, stream>>>(g, x, w_packed, bias, y, ws);
   }
+}
+
+// Queues the counter reset and the prescan, then (with `conv`) the conv kernel,
+// each instantiated for the shape's kernel size and stride.
+cudaError_t Launch(const SparseConvShape& s, const float* x, const float* w_packed,
+                   const float* bias, float* y, void* workspace, cudaStream_t stream, bool conv) {
+  const Geometry g = MakeGeometry(s);
+  if (g.num_tiles == 0) return cudaSuccess;
+  const Workspace ws = CarveWorkspace(g, workspace);
+  const cudaError_t err = cudaMemsetAsync(ws.counters, 0, sizeof(int) * kNumCounters, stream);
+  if (err != cudaSuccess) return err;
+  using Prescan = void (*)(const Geometry&, const float*, const Workspace&, cudaStream_t);
+  using Conv = void (*)(const SparseConvShape&, const Geometry&, const float*, const float*,
+                        const float*, float*, const Workspace&, cudaStream_t);
+  const bool k1 = s.ksize == 1, s1 = s.stride == 1;
+  const Prescan prescan = k1 ? (s1 ? LaunchPrescanFor<1, 1> : LaunchPrescanFor<1, 2>)
+                             : (s1 ? LaunchPrescanFor<3, 1> : LaunchPrescanFor<3, 2>);
+  const Conv conv_for = k1 ? (s1 ? LaunchConvFor<1, 1> : LaunchConvFor<1, 2>)
+                           : (s1 ? LaunchConvFor<3, 1> : LaunchConvFor<3, 2>);
+  prescan(g, x, ws, stream);
+  if (conv) conv_for(s, g, x, w_packed, bias, y, ws, stream);
   return cudaGetLastError();
 }
 
@@ -331,17 +356,12 @@ void RepackSparseConvWeights(const float* w_okk, int64_t c_out, int64_t c_in, in
 
 cudaError_t LaunchSparseConv(const SparseConvShape& s, const float* x, const float* w_packed,
                              const float* bias, float* y, void* workspace, cudaStream_t stream) {
-  const Geometry g = MakeGeometry(s);
-  if (g.num_tiles == 0) return cudaSuccess;
-  const Workspace ws = CarveWorkspace(g, workspace);
-  const cudaError_t err = cudaMemsetAsync(ws.counters, 0, sizeof(int) * kNumCounters, stream);
-  if (err != cudaSuccess) return err;
-  if (s.ksize == 1) {
-    return s.stride == 1 ? LaunchFor<1, 1>(s, g, x, w_packed, bias, y, ws, stream)
-                         : LaunchFor<1, 2>(s, g, x, w_packed, bias, y, ws, stream);
-  }
-  return s.stride == 1 ? LaunchFor<3, 1>(s, g, x, w_packed, bias, y, ws, stream)
-                       : LaunchFor<3, 2>(s, g, x, w_packed, bias, y, ws, stream);
+  return Launch(s, x, w_packed, bias, y, workspace, stream, /*conv=*/true);
+}
+
+cudaError_t LaunchSparseConvPrescan(const SparseConvShape& s, const float* x, void* workspace,
+                                    cudaStream_t stream) {
+  return Launch(s, x, nullptr, nullptr, nullptr, workspace, stream, /*conv=*/false);
 }
 
 cudaError_t CopySparseConvCountersAsync(const void* workspace, SparseConvCounters* pinned_out,

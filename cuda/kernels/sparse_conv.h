@@ -70,6 +70,12 @@ void RepackSparseConvWeights(const float* w_okk, int64_t c_out, int64_t c_in, in
 cudaError_t LaunchSparseConv(const SparseConvShape& s, const float* x, const float* w_packed,
                              const float* bias, float* y, void* workspace, cudaStream_t stream);
 
+// Only the first half of LaunchSparseConv (the counter reset and the prescan),
+// for timing the prescan alone (sfbench): leaves the counters, work list and
+// channel-group lists in `workspace` as LaunchSparseConv would; no output.
+cudaError_t LaunchSparseConvPrescan(const SparseConvShape& s, const float* x, void* workspace,
+                                    cudaStream_t stream);
+
 // Counters left in `workspace` by the last LaunchSparseConv (read after the
 // stream is synchronised): tiles with work, empty tiles, and non-empty
 // (tile, channel group) pairs.

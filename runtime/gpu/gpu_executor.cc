@@ -239,6 +239,10 @@ absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
 }
 
 absl::Status GpuExecutor::EnqueueStep(int i) {
+  return EnqueueStepPart(i, std::nullopt).status();
+}
+
+absl::StatusOr<bool> GpuExecutor::EnqueueStepPart(int i, std::optional<KernelPart> part) {
   const Node& node = graph_.node(i);
   step_inputs_.clear();
   step_outputs_.clear();
@@ -248,7 +252,13 @@ absl::Status GpuExecutor::EnqueueStep(int i) {
   }
   const GpuRunContext ctx{stream_.get(), cudnn_.get(), cublas_.get(), workspace_,
                           error_flags_ + i};
-  return WithNode(kernels_[i]->Enqueue(ctx, step_inputs_, step_outputs_), node);
+  if (!part) {
+    SF_RETURN_IF_ERROR(WithNode(kernels_[i]->Enqueue(ctx, step_inputs_, step_outputs_), node));
+    return true;
+  }
+  absl::StatusOr<bool> queued = kernels_[i]->EnqueuePart(*part, ctx, step_inputs_, step_outputs_);
+  if (!queued.ok()) return WithNode(queued.status(), node);
+  return queued;
 }
 
 absl::Status GpuExecutor::EnqueueCompute(bool time_steps) {
@@ -489,10 +499,8 @@ absl::StatusOr<std::vector<StepProfile>> GpuExecutor::ProfileSteps(std::span<con
   SF_RETURN_IF_ERROR(EnqueueInputs(inputs));
   SF_RETURN_IF_ERROR(EnqueueCompute());
   SF_RETURN_IF_ERROR(FinishRun());
-  cudaStream_t stream = stream_.get();
   const int per_round = std::max(1, (iters + kProfileRounds - 1) / kProfileRounds);
   std::vector<StepProfile> profiles(static_cast<size_t>(graph_.num_nodes()));
-  std::vector<double> rounds(kProfileRounds);
   for (int i = 0; i < graph_.num_nodes(); ++i) {
     const Node& node = graph_.node(i);
     StepProfile& p = profiles[i];
@@ -504,35 +512,52 @@ absl::StatusOr<std::vector<StepProfile>> GpuExecutor::ProfileSteps(std::span<con
       if (p.first_input.nbytes() > 0) {
         SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(p.first_input.raw_data(), slots_[node.inputs[0]],
                                                 p.first_input.nbytes(), cudaMemcpyDeviceToHost,
-                                                stream));
+                                                stream_.get()));
       }
     }
-    auto enqueue_round = [&]() -> absl::Status {
-      for (int k = 0; k < per_round; ++k) SF_RETURN_IF_ERROR(EnqueueStep(i));
-      return absl::OkStatus();
-    };
-    absl::StatusOr<GraphExec> graph = CaptureGraph(stream, enqueue_round);
-    if (!graph.ok() && graph.status().code() != absl::StatusCode::kUnimplemented) {
-      return graph.status();
+    for (KernelPart part : {KernelPart::kPrescan, KernelPart::kSparse}) {
+      SF_ASSIGN_OR_RETURN(bool has_part, EnqueueStepPart(i, part));  // also a warm-up
+      if (!has_part) continue;
+      SF_ASSIGN_OR_RETURN(std::vector<double> rounds,
+                          TimeAlone([&] { return EnqueueStepPart(i, part).status(); }, per_round));
+      (part == KernelPart::kPrescan ? p.prescan_us : p.sparse_us) = Percentile(rounds, 0.5);
     }
-    for (int r = 0; r < kProfileRounds; ++r) {
-      SF_RETURN_IF_ERROR(events_[0].Record(stream));
-      if (graph.ok()) {
-        SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph->get(), stream));
-      } else {
-        SF_RETURN_IF_ERROR(enqueue_round());
-      }
-      SF_RETURN_IF_ERROR(events_[1].Record(stream));
-      SF_ASSIGN_OR_RETURN(double us, ElapsedUs(events_[0], events_[1]));
-      rounds[r] = us / per_round;
-    }
-    std::sort(rounds.begin(), rounds.end());
+    SF_ASSIGN_OR_RETURN(std::vector<double> rounds,
+                        TimeAlone([&] { return EnqueueStep(i); }, per_round));
     p.median_us = Percentile(rounds, 0.5);
     p.min_us = rounds.front();
     p.iters = per_round * kProfileRounds;
+    p.path = kernels_[i]->LastPath();
   }
   SF_RETURN_IF_ERROR(FinishRun());
   return profiles;
+}
+
+absl::StatusOr<std::vector<double>> GpuExecutor::TimeAlone(
+    const std::function<absl::Status()>& enqueue_one, int per_round) {
+  cudaStream_t stream = stream_.get();
+  auto enqueue_round = [&]() -> absl::Status {
+    for (int k = 0; k < per_round; ++k) SF_RETURN_IF_ERROR(enqueue_one());
+    return absl::OkStatus();
+  };
+  absl::StatusOr<GraphExec> graph = CaptureGraph(stream, enqueue_round);
+  if (!graph.ok() && graph.status().code() != absl::StatusCode::kUnimplemented) {
+    return graph.status();
+  }
+  std::vector<double> rounds(kProfileRounds);
+  for (double& round_us : rounds) {
+    SF_RETURN_IF_ERROR(events_[0].Record(stream));
+    if (graph.ok()) {
+      SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph->get(), stream));
+    } else {
+      SF_RETURN_IF_ERROR(enqueue_round());
+    }
+    SF_RETURN_IF_ERROR(events_[1].Record(stream));
+    SF_ASSIGN_OR_RETURN(double us, ElapsedUs(events_[0], events_[1]));
+    round_us = us / per_round;
+  }
+  std::sort(rounds.begin(), rounds.end());
+  return rounds;
 }
 
 absl::StatusOr<std::vector<double>> GpuExecutor::GraphReplayMicroseconds(

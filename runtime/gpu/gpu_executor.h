@@ -38,7 +38,9 @@
 #define SF_RUNTIME_GPU_GPU_EXECUTOR_H_
 
 #include <array>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -90,6 +92,8 @@ class GpuExecutor : public Executor {
   // Each step's `iters` executions are batched (kProfileRounds rounds between
   // two events each, captured as a CUDA graph when capture works so that
   // launch overhead is not measured as kernel time); median over the rounds.
+  // A block-sparse conv's prescan and sparse path (KernelPart) are timed alone
+  // the same way, before the step itself (which leaves its own output).
   absl::StatusOr<std::vector<StepProfile>> ProfileSteps(std::span<const Tensor> inputs,
                                                         int iters) override;
   absl::StatusOr<std::vector<double>> GraphReplayMicroseconds(std::span<const Tensor> inputs,
@@ -106,6 +110,14 @@ class GpuExecutor : public Executor {
   // error flags.
   absl::Status EnqueueInputs(std::span<const Tensor> inputs);
   absl::Status EnqueueStep(int i);
+  // Step i's kernel's EnqueuePart (false when it has no such part), or with
+  // nullopt its Enqueue (true).
+  absl::StatusOr<bool> EnqueueStepPart(int i, std::optional<KernelPart> part);
+  // Times `enqueue_one` (one execution of a step or of a part of it) as
+  // ProfileSteps does: kProfileRounds rounds of `per_round` executions; the
+  // per-execution microseconds of each round, sorted.
+  absl::StatusOr<std::vector<double>> TimeAlone(const std::function<absl::Status()>& enqueue_one,
+                                                int per_round);
   // `time_steps`: record node_events_ around the steps (never under capture).
   absl::Status EnqueueCompute(bool time_steps = false);
   // Run's compute: plain on the first run, then a captured graph: run_graph_

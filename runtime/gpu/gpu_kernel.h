@@ -18,6 +18,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "graph/graph.h"
 #include "runtime/plan.h"
 
@@ -48,6 +49,13 @@ struct GpuRunContext {
   int* error_flag = nullptr;
 };
 
+// Parts of a step that the per-step profiler (GpuExecutor::ProfileSteps) can
+// time alone through GpuKernel::EnqueuePart.
+enum class KernelPart {
+  kPrescan,  // a block-sparse conv's prescan (occupancy scan, work list), no output
+  kSparse,   // a block-sparse conv's whole sparse path, even where Enqueue runs cuDNN
+};
+
 class GpuKernel {
  public:
   virtual ~GpuKernel() = default;
@@ -76,6 +84,18 @@ class GpuKernel {
   // run's stream is synchronised; -1 for every other kernel, and when the last
   // Enqueue ran another path (cuDNN) or was not profiled.
   virtual double LastTileDensity() const { return -1; }
+  // Profiling only: queues `part` of this kernel's work alone, with Enqueue's
+  // arguments (kPrescan leaves the outputs untouched, kSparse writes them);
+  // false when the kernel has no such part. Never synchronises.
+  virtual absl::StatusOr<bool> EnqueuePart(KernelPart part, const GpuRunContext& ctx,
+                                           std::span<const void* const> inputs,
+                                           std::span<void* const> outputs) {
+    (void)part, (void)ctx, (void)inputs, (void)outputs;
+    return false;
+  }
+  // Kernels with alternative paths: the one the last Enqueue ran ("sparse",
+  // "cudnn"); "" for every other kernel and before an Enqueue.
+  virtual std::string LastPath() const { return ""; }
 };
 
 // The kernel for `op` from the explicit table in gpu_kernels.cc; nullptr when

@@ -100,11 +100,28 @@ class SparseConvGpuKernel : public GpuKernel {
     if (path_ == Path::kUndecided) {
       cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
       SF_CUDA_RETURN_IF_ERROR(cudaStreamIsCapturing(ctx.stream, &capture));
+      last_ran_ = "cudnn";  // under capture, and Measure's last timed run
       if (capture != cudaStreamCaptureStatusNone) return dense_->Enqueue(ctx, in, out);
       return Measure(ctx, in, out);
     }
+    last_ran_ = path_ == Path::kSparse ? "sparse" : "cudnn";
     return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
   }
+
+  absl::StatusOr<bool> EnqueuePart(KernelPart part, const GpuRunContext& ctx,
+                                   std::span<const void* const> in,
+                                   std::span<void* const> out) override {
+    if (float16_) return false;  // no block-sparse kernel prepared
+    if (part == KernelPart::kSparse) {
+      SF_RETURN_IF_ERROR(EnqueueSparse(ctx, in, out));
+      return true;
+    }
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvPrescan(
+        shape_, static_cast<const float*>(in[0]), ctx.workspace, ctx.stream));
+    return true;
+  }
+
+  std::string LastPath() const override { return last_ran_; }
 
   size_t workspace_bytes() const override {
     if (float16_) return dense_->workspace_bytes();
@@ -260,6 +277,7 @@ class SparseConvGpuKernel : public GpuKernel {
   cuda::PinnedHostBuffer counters_;
   bool counted_ = false;
   Path path_ = Path::kUndecided;
+  std::string last_ran_;  // LastPath()
   std::string reason_;  // why path_ was fixed without timing
   double sparse_us_ = 0, dense_us_ = 0;
 };

@@ -26,7 +26,10 @@
 // conv, cuda/conv_algo_cache.h), and kAuto times sparse against that.
 // A float16 conv (Options::precision fp16) always runs cuDNN's float16 conv,
 // in every mode: the block-sparse kernel is float32 only; Describe() says so.
-// Describe() reports the choice and the measured times for plan printouts.
+// Describe() reports the choice and the measured times for plan printouts;
+// LastPath() which path the last Enqueue ran. For the per-step profiler,
+// EnqueuePart runs the prescan alone (kPrescan) or the sparse path whatever
+// the choice (kSparse); it has neither for a float16 conv.
 // Prepared with GpuPrepareContext::profile_nodes, every sparse launch also
 // queues a copy of the prescan's tile counters into pinned host memory
 // (allocated in Prepare) for LastTileDensity().

@@ -34,6 +34,12 @@ namespace sf {
 // when there is none or the build has no CUDA.
 std::vector<std::string> AvailableGpus();
 
+// Rows per sample of the model's inputs: T (NeuronSteps) when they are
+// T-major, 1 when the model has no neuron or repeats its input over the T
+// steps itself. Told apart by the plan for a batch of one sample taken as T
+// rows: the first neuron sees T rows (T-major) or T*T (repeated).
+absl::StatusOr<int64_t> InputRowsPerSample(Runtime& rt);
+
 class ReplicaSet {
  public:
   // Inputs by name, one map per replica used, in replica order.

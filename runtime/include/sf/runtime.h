@@ -118,6 +118,13 @@ struct LayerProfile {
   std::array<int64_t, 2> kernel_hw{0, 0}, stride{0, 0};  // Conv only
   double median_us = 0, min_us = 0;  // per execution of the step
   int iters = 0;                     // executions timed
+  // CUDA block-sparse conv, timed alone like the step (median us): its
+  // prescan, and its sparse path with the prescan (whichever path the step
+  // runs); -1 where not applicable (other steps, the CPU, all-cuDNN plans).
+  double prescan_us = -1, sparse_us = -1;
+  // The path the step ran when its kernel chooses one at run time ("sparse" or
+  // "cudnn", --sparse auto on CUDA), decided by the profiling run; "" otherwise.
+  std::string path;
   // Conv with a float32 NCHW input: occupancy of that input; -1 / empty otherwise.
   double element_density = -1;
   std::vector<TileOccupancy> tiles;  // at kOccupancyBlocks and the planned block
