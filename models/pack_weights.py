@@ -4,10 +4,12 @@
     python3 models/pack_weights.py pack ARCH.pt OUT_PREFIX
         float tensors -> float16, saved as OUT_PREFIX.w16.npz split into parts of
         at most 15 MB (OUT_PREFIX.w16.npz.part00, part01, ...)
-    python3 models/pack_weights.py onnx ARCH OUT_PREFIX MODEL.onnx [--steps 4]
+    python3 models/pack_weights.py onnx ARCH OUT_PREFIX MODEL.onnx [--steps 4] [--dynamic-hw]
         rebuilds the network (CIFAR stem, 1 input channel, 10 classes, LIF tau 2,
         as models/train_resnet_gpu.py trains it), loads the packed weights (float16
         values widened to float32) and exports MODEL.onnx with sparseflow::LIF.
+        --dynamic-hw: input H and W symbolic (the net ends in a global average
+        pool), e.g. for 224x224 inputs upscaled by tools/upscale_input.py.
 
 The float16 rounding is part of the shipped model: accuracy and firing rates in
 docs/models.md are measured with these rounded weights.
@@ -55,12 +57,12 @@ def build(arch, steps):
                      neuron="lif", neuron_kwargs=dict(tau=2.0))
 
 
-def to_onnx(arch, prefix, onnx_path, steps=4):
+def to_onnx(arch, prefix, onnx_path, steps=4, dynamic_hw=False):
   net = build(arch, steps)
   net.load_state_dict(load_packed(prefix))
   net.eval()
   sample = torch.zeros(steps * 2, 1, 32, 32)
-  export.export(net, onnx_path, sample, mode="custom", dynamic_batch=True)
+  export.export(net, onnx_path, sample, mode="custom", dynamic_batch=True, dynamic_hw=dynamic_hw)
   return net
 
 
@@ -69,7 +71,7 @@ def main():
     pack(sys.argv[2], sys.argv[3])
   elif len(sys.argv) >= 5 and sys.argv[1] == "onnx":
     steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 4
-    to_onnx(sys.argv[2], sys.argv[3], sys.argv[4], steps)
+    to_onnx(sys.argv[2], sys.argv[3], sys.argv[4], steps, dynamic_hw="--dynamic-hw" in sys.argv)
   else:
     print(__doc__)
     sys.exit(2)

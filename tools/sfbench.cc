@@ -229,7 +229,9 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   bench->load_ms = MsSince(start);
   if (inputs->tensors.empty()) {
     int64_t rows_per_sample = f.steps;
-    if (rows_per_sample < 1) SF_ASSIGN_OR_RETURN(rows_per_sample, sf::InputRowsPerSample(*rt));
+    if (rows_per_sample < 1) {
+      SF_ASSIGN_OR_RETURN(rows_per_sample, sf::InputRowsPerSample(*rt));
+    }
     SF_ASSIGN_OR_RETURN(*inputs, ReadInputs(f, *rt, rows_per_sample));
   }
   const std::map<std::string, sf::Tensor>& tensors = inputs->tensors;

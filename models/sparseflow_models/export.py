@@ -1,7 +1,8 @@
 """ONNX export of SparseFlow models: input "input", output "logits".
 
     python3 -m sparseflow_models.export --arch sew_resnet18 --steps 4 \
-        --input-shape 4,3,32,32 --out sew18.onnx [--mode custom|primitive]
+        --input-shape 4,3,32,32 --out sew18.onnx [--mode custom|primitive] \
+        [--seed S] [--dynamic-hw]
 
 (run from models/). `mode="custom"` writes neurons as sparseflow::IF/LIF/PLIF
 (opset_import sparseflow 1); `mode="primitive"` writes them with plain ONNX ops.
@@ -19,11 +20,14 @@ MIN_OPSET, MAX_OPSET = 13, 17
 
 
 def export(model, path, example_input, mode="custom", opset=13, dynamic_batch=False,
-           keep_batchnorm=False, input_names=("input",), output_names=("logits",)):
+           keep_batchnorm=False, input_names=("input",), output_names=("logits",),
+           dynamic_hw=False):
   """Exports `model` (put in eval mode) to `path`; returns the loaded onnx.ModelProto.
 
   `example_input` is one tensor or a tuple of tensors (one per input name).
   `dynamic_batch` makes dim 0 of every input and output symbolic ("N").
+  `dynamic_hw` makes dims 2 and 3 of every (NCHW) input symbolic ("H", "W"),
+  for architectures that end in a global average pool (any image size works).
   `keep_batchnorm` writes BatchNormalization nodes instead of folding them into
   the preceding Conv (PyTorch's eval-mode export folds them).
   """
@@ -32,8 +36,13 @@ def export(model, path, example_input, mode="custom", opset=13, dynamic_batch=Fa
   model.eval()
   args = example_input if isinstance(example_input, tuple) else (example_input,)
   dynamic_axes = None
-  if dynamic_batch:
-    dynamic_axes = {name: {0: "N"} for name in (*input_names, *output_names)}
+  if dynamic_batch or dynamic_hw:
+    dynamic_axes = {name: {} for name in (*input_names, *output_names)}
+    for name in dynamic_axes:
+      if dynamic_batch:
+        dynamic_axes[name][0] = "N"
+      if dynamic_hw and name in input_names:
+        dynamic_axes[name].update({2: "H", 3: "W"})
   extra = {}
   if "dynamo" in inspect.signature(torch.onnx.export).parameters:
     extra["dynamo"] = False  # PyTorch 2.x: the TorchScript exporter runs `symbolic`.
@@ -69,6 +78,9 @@ def main():
   parser.add_argument("--mode", default="custom", choices=["custom", "primitive"])
   parser.add_argument("--opset", type=int, default=13)
   parser.add_argument("--weights", help="state_dict .pt to load (default: random init)")
+  parser.add_argument("--seed", type=int, default=None, help="torch seed of the random init")
+  parser.add_argument("--dynamic-hw", action="store_true",
+                      help="symbolic input H and W (N too): any image size")
   parser.add_argument("--out", required=True)
   a = parser.parse_args()
   shape = [int(s) for s in a.input_shape.split(",")]
@@ -79,10 +91,13 @@ def main():
     kw["width"] = a.width
   if a.stem:
     kw["stem"] = a.stem
+  if a.seed is not None:
+    torch.manual_seed(a.seed)
   model = archs.build(a.arch, a.steps, **kw)
   if a.weights:
     model.load_state_dict(torch.load(a.weights, map_location="cpu"))
-  export(model, a.out, torch.rand(shape), mode=a.mode, opset=a.opset)
+  export(model, a.out, torch.rand(shape), mode=a.mode, opset=a.opset,
+         dynamic_batch=a.dynamic_hw, dynamic_hw=a.dynamic_hw)
   print(f"wrote {a.out}")
 
 

@@ -6,7 +6,13 @@
         each through sfrun and compares with PyTorch's output (needs torch).
     run_model_tests.py - WORK_DIR export-resnet
         rebuilds WORK_DIR/{spiking,sew}_resnet18.onnx from the packed float16
-        weights in models/resnet18_fmnist (models/pack_weights.py; needs torch).
+        weights in models/resnet18_fmnist (models/pack_weights.py; needs torch),
+        and WORK_DIR/spiking_resnet18_anyhw.onnx with symbolic input H and W.
+    run_model_tests.py SFRUN WORK_DIR upscaled --onnx-dir DIR
+        the first UPSCALED_SAMPLES samples of the ResNet test input upscaled to
+        UPSCALED_EDGE x UPSCALED_EDGE by tools/upscale_input.py (bilinear) through
+        DIR/spiking_resnet18_anyhw.onnx, against PyTorch on the same input
+        (needs torch).
     run_model_tests.py SFRUN WORK_DIR golden [--only NAME[,NAME...]] [--onnx-dir DIR]
         runs shipped golden models (GOLDEN below: fmnist, events,
         spiking_resnet18, sew_resnet18; the ResNets' ONNX from DIR, as
@@ -63,6 +69,10 @@ GOLDEN = {
 BLOCK_RULE = ((32, 16), (16, 8), (8, 4), (0, 0))
 ATOL = RTOL = 1e-4
 SKIP = 77
+# The trained ResNets' T, and the upscaled test's image edge and samples (small:
+# the CPU reference convs run it).
+RESNET_STEPS = 4
+UPSCALED_EDGE, UPSCALED_SAMPLES = 56, 2
 DEVICE = ["cpu"]  # sfrun --device for every run; set by --device
 
 
@@ -210,7 +220,42 @@ def export_resnet(a, _run_model):
     path = os.path.join(a.work_dir, arch + ".onnx")
     pack_weights.to_onnx(arch, os.path.join(RESNET, arch), path)
     print(f"wrote {path}")
+  path = os.path.join(a.work_dir, "spiking_resnet18_anyhw.onnx")
+  pack_weights.to_onnx("spiking_resnet18", os.path.join(RESNET, "spiking_resnet18"), path,
+                       dynamic_hw=True)
+  print(f"wrote {path}")
   return 0
+
+
+def run_upscaled(a, run_model):
+  """The symbolic-H/W Spiking-ResNet18 on upscaled images against PyTorch (see the doc)."""
+  try:
+    import torch  # pylint: disable=import-outside-toplevel
+  except ImportError:
+    print("SKIP: torch is not importable by", sys.executable)
+    return SKIP
+  sys.path.insert(0, MODELS)
+  sys.path.insert(0, os.path.join(ROOT, "tools"))
+  import pack_weights  # pylint: disable=import-outside-toplevel
+  import upscale_input  # pylint: disable=import-outside-toplevel
+  os.makedirs(a.work_dir, exist_ok=True)
+  x = upscale_input.first_samples(np.load(GOLDEN["spiking_resnet18"][1]), UPSCALED_SAMPLES,
+                                  RESNET_STEPS)
+  x = upscale_input.resize(x, UPSCALED_EDGE, UPSCALED_EDGE, "bilinear")
+  input_file = os.path.join(a.work_dir, f"resnet_input_{UPSCALED_EDGE}.npy")
+  np.save(input_file, x)
+  net = pack_weights.build("spiking_resnet18", RESNET_STEPS)
+  net.load_state_dict(pack_weights.load_packed(os.path.join(RESNET, "spiking_resnet18")))
+  net.eval()
+  with torch.no_grad():
+    expected = net(torch.from_numpy(x)).numpy()
+  out = run_model(os.path.join(a.onnx_dir, "spiking_resnet18_anyhw.onnx"), {"input": input_file},
+                  os.path.join(a.work_dir, f"resnet_{UPSCALED_EDGE}.npy"))
+  error = compare_logits(out, expected)
+  print(f"{'FAIL' if error else 'ok  '} spiking_resnet18 at {x.shape}: "
+        f"max |diff| {np.abs(out - expected).max() if out.shape == expected.shape else '-'}"
+        + (f": {error}" if error else ""))
+  return 1 if error else 0
 
 
 def planned_block(h):
@@ -295,7 +340,8 @@ def main():
                                    formatter_class=argparse.RawTextHelpFormatter)
   parser.add_argument("sfrun")
   parser.add_argument("work_dir")
-  parser.add_argument("test", choices=["zoo", "golden", "accuracy", "export-resnet", "plan"])
+  parser.add_argument("test", choices=["zoo", "golden", "accuracy", "export-resnet", "plan",
+                                       "upscaled"])
   parser.add_argument("--only", default="")
   parser.add_argument("--onnx-dir", default=None, help="where export-resnet wrote the ONNX")
   parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
@@ -307,7 +353,7 @@ def main():
   try:
     runner = reference_runner(a) if a.sfrun == "-" else sfrun_runner(a)
     tests = {"zoo": run_zoo, "golden": run_golden, "accuracy": run_accuracy,
-             "export-resnet": export_resnet, "plan": run_plan}
+             "export-resnet": export_resnet, "plan": run_plan, "upscaled": run_upscaled}
     return tests[a.test](a, runner)
   except (RuntimeError, subprocess.TimeoutExpired, subprocess.CalledProcessError, OSError) as e:
     print("FAIL:", e, getattr(e, "stderr", "") or "")
