@@ -2,7 +2,9 @@
 # Builds SparseFlow on a GPU machine that lacks the Debian libraries and runs the
 # GPU tests, sfrun on the GPU, and the benchmarks; logs go to ${OUT:-/tmp/sf-gpu}.
 # Debian packages come from `../shared/tools/device-debs.sh .device-debs` (carried).
-#   scripts/gpu-check.sh build|test|bench|all
+#   scripts/gpu-check.sh build|test|bench|bench-kernels|all
+#   scripts/gpu-check.sh inputs [DIR]   (benchmark models and inputs; default /tmp/sf-bench-models)
+#   bench: the sfbench matrix into $OUT/bench/ (NAME.json, NAME.txt, summary.txt, fp16.txt)
 #   scripts/gpu-check.sh sanitize [memcheck|racecheck|initcheck|synccheck ...]   (default: all four;
 #     one tool per call keeps a call under 10 minutes)
 set -uo pipefail
@@ -43,13 +45,27 @@ do_test() {
     tee -a "$out/gpu-tests.log"
 }
 
-# Inputs for the shipped models at batch N (T-major [T*N, ...]), from their 8 test samples.
+# Models and inputs the benchmarks use, in DIR: the trained ResNet18s' ONNX
+# (fixed 32x32, and *_anyhw.onnx with symbolic H/W for upscaled images), the
+# ResNet test input upscaled to 224x224 (bilinear, tools/upscale_input.py),
+# Spiking-ResNet34/50 with RANDOM weights (seed 0, BN folded; densities are not
+# those of a trained net), and T-major copies of the test inputs at batch N
+# (resnet_nN.npy etc., for --device all; sfbench --batch does this itself).
 make_inputs() {
-  local dir=$1
-  python3 "$root/models/pack_weights.py" onnx spiking_resnet18 \
-    "$root/models/resnet18_fmnist/spiking_resnet18" "$dir/spiking_resnet18.onnx" > /dev/null 2>&1
-  python3 "$root/models/pack_weights.py" onnx sew_resnet18 \
-    "$root/models/resnet18_fmnist/sew_resnet18" "$dir/sew_resnet18.onnx" > /dev/null 2>&1
+  local dir=$1 m
+  for m in spiking_resnet18 sew_resnet18; do
+    python3 "$root/models/pack_weights.py" onnx $m "$root/models/resnet18_fmnist/$m" \
+      "$dir/$m.onnx" > /dev/null 2>&1
+    python3 "$root/models/pack_weights.py" onnx $m "$root/models/resnet18_fmnist/$m" \
+      "$dir/${m}_anyhw.onnx" --dynamic-hw > /dev/null 2>&1
+  done
+  for m in spiking_resnet34 spiking_resnet50; do
+    (cd "$root/models" && python3 -m sparseflow_models.export --arch $m --steps 4 \
+      --input-shape 8,1,32,32 --classes 10 --stem cifar --seed 0 --dynamic-hw \
+      --out "$dir/${m}_random.onnx") > /dev/null 2>&1
+  done
+  python3 "$root/tools/upscale_input.py" "$root/models/resnet18_fmnist/test_input.npy" \
+    "$dir/resnet_224.npy" --size 224 --mode bilinear
   python3 - "$root" "$dir" <<'PY'
 import sys, numpy as np
 root, out = sys.argv[1], sys.argv[2]
@@ -64,25 +80,73 @@ for n in (16, 64, 128, 256):
     np.save(f"{out}/events_n{n}.npy", tile(e, 8, n))
     np.save(f"{out}/fmnist_n{n}.npy", np.concatenate([f] * (n // 8), 0))
 PY
+  ls "$dir"/*.onnx "$dir/resnet_224.npy" > /dev/null || return 1
 }
 
+# One sfbench run of the matrix: NAME MODEL INPUT BATCH PRECISION ITERS LAYER_ITERS [ARGS...]
+# -> $out/bench/NAME.{json,txt}. fp16 is tried once; when sfbench refuses it
+# (exit 2, or "not supported"), $out/bench/fp16.txt says so and later fp16
+# runs are skipped.
+fp16_state=untried
+bench_one() {
+  local name=$1 model=$2 input=$3 batch=$4 prec=$5 iters=$6 liters=$7
+  shift 7
+  if [ "$prec" = fp16 ] && [ "$fp16_state" = unsupported ]; then return 0; fi
+  local t0=$SECONDS
+  "$build/tools/sfbench" "$model" --input "$input" --batch "$batch" --precision "$prec" \
+    --warmup $((iters / 10 + 2)) --iters "$iters" --layer-iters "$liters" "$@" \
+    --json "$out/bench/$name.json" > "$out/bench/$name.txt" 2>&1
+  local rc=$?
+  if [ "$prec" = fp16 ] && [ "$fp16_state" = untried ]; then
+    if [ $rc -eq 2 ] || grep -q "not supported" "$out/bench/$name.txt"; then
+      fp16_state=unsupported
+      echo "fp16: not supported (sfbench exit $rc: $(grep -m1 '^error:' "$out/bench/$name.txt"))" |
+        tee "$out/bench/fp16.txt"
+      rm -f "$out/bench/$name.json"
+      return 0
+    fi
+    fp16_state=supported
+  fi
+  printf '%-34s rc=%d %3ds  %s\n' "$name" $rc $((SECONDS - t0)) \
+    "$(grep -m1 -E '^WARNING|^error' "$out/bench/$name.txt")" | tee -a "$out/bench/summary.txt"
+}
+
+# The matrix of issue #8 (about 8 minutes on one H100; every run once):
+#  trained Spiking-/SEW-ResNet18 (32x32, T=4) and fmnist_snn (T=4), batch
+#  1/16/64, fp32 and fp16; both ResNet18s on 224x224 upscaled images at batch 1
+#  and 16 (fp32); Spiking-ResNet34/50 with random weights at batch 16 (fp32).
 do_bench() {
   export LD_LIBRARY_PATH=$pfx/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
-  local dir=/tmp/sf-bench-models
-  mkdir -p "$dir"
-  make_inputs "$dir"
+  local dir=/tmp/sf-bench-models m n p
+  mkdir -p "$dir" "$out/bench"
+  make_inputs "$dir" || { echo "inputs failed"; return 1; }
+  local resnet="$root/models/resnet18_fmnist/test_input.npy"
+  local fmnist="$root/models/fmnist_snn"
+  for p in fp32 fp16; do
+    for n in 1 16 64; do
+      for m in spiking_resnet18 sew_resnet18; do
+        bench_one "${m}_n${n}_$p" "$dir/$m.onnx" "$resnet" $n $p 100 20
+      done
+      bench_one "fmnist_snn_n${n}_$p" "$fmnist/model.onnx" "$fmnist/test_input.npy" $n $p 100 20
+    done
+  done
+  for n in 1 16; do
+    for m in spiking_resnet18 sew_resnet18; do
+      bench_one "${m}_224_n${n}_fp32" "$dir/${m}_anyhw.onnx" "$dir/resnet_224.npy" $n fp32 \
+        $((n == 1 ? 50 : 10)) $((n == 1 ? 10 : 5))
+    done
+  done
+  for m in spiking_resnet34 spiking_resnet50; do
+    bench_one "${m}_random_n16_fp32" "$dir/${m}_random.onnx" "$resnet" 16 fp32 50 10 \
+      --label "random weights: densities are not those of a trained net"
+  done
+}
+
+# The sparse-conv microbenchmark (tests/perf), apart from the model matrix.
+do_bench_kernels() {
+  export LD_LIBRARY_PATH=$pfx/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
   for b in "$build"/tests/perf/*bench*; do
     [ -x "$b" ] && (cd "$out" && "$b" "$out/sparse_conv_bench.json" > "$out/sparse_conv_bench.txt" 2>&1)
-  done
-  for n in 16 64; do
-    for m in spiking_resnet18 sew_resnet18; do
-      "$build/tools/sfbench" "$dir/$m.onnx" --input "$dir/resnet_n$n.npy" --warmup 20 --iters 200 \
-        --json "$out/sfbench_${m}_n$n.json" > "$out/sfbench_${m}_n$n.txt" 2>&1
-    done
-    "$build/tools/sfbench" "$root/models/events/model.onnx" --input "$dir/events_n$n.npy" \
-      --warmup 20 --iters 200 --json "$out/sfbench_events_n$n.json" > "$out/sfbench_events_n$n.txt" 2>&1
-    "$build/tools/sfbench" "$root/models/fmnist_snn/model.onnx" --input "$dir/fmnist_n$n.npy" \
-      --warmup 20 --iters 200 --json "$out/sfbench_fmnist_n$n.json" > "$out/sfbench_fmnist_n$n.txt" 2>&1
   done
 }
 
@@ -139,6 +203,7 @@ case "${1:-all}" in
   inputs) mkdir -p "${2:-/tmp/sf-bench-models}"; make_inputs "${2:-/tmp/sf-bench-models}" ;;
   test) do_test ;;
   bench) do_bench ;;
+  bench-kernels) do_bench_kernels ;;
   sanitize) shift; [ $# -gt 0 ] || set -- memcheck racecheck initcheck synccheck; do_sanitize "$@" ;;
   all) do_build; do_test; do_bench ;;
 esac

@@ -342,7 +342,7 @@ std::string FormatConsole(const BenchReport& r) {
     if (b->layers.empty()) continue;
     if (!any_totals) {
       absl::StrAppend(&out, "\ntotals (sum of every step timed alone, median us):\n");
-      absl::StrAppendFormat(&out, "  %-11s %6s %11s %16s %18s %16s %16s %11s %11s %7s\n", "plan",
+      absl::StrAppendFormat(&out, "  %-11s %6s %11s %18s %18s %18s %18s %11s %11s %7s\n", "plan",
                             "steps", "sum_us", "convs", "(of which prescan)", "neurons", "rest",
                             "plain_p50", "graph_p50", "sum/e2e");
       any_totals = true;
@@ -350,7 +350,7 @@ std::string FormatConsole(const BenchReport& r) {
     const LayerTotals t = SumLayers(b->layers);
     const LayerSumCheck c = CheckLayerSum(*b);
     auto part = [&](double us) { return absl::StrFormat("%s (%.1f%%)", Us(us), 100 * t.share(us)); };
-    absl::StrAppendFormat(&out, "  %-11s %6d %11s %16s %18s %16s %16s %11s %11s %7s\n", b->label,
+    absl::StrAppendFormat(&out, "  %-11s %6d %11s %18s %18s %18s %18s %11s %11s %7s\n", b->label,
                           b->layers.size(), Us(t.all_us), part(t.conv_us), part(t.prescan_us),
                           part(t.neuron_us), part(t.other_us()), Us(c.plain_p50_us),
                           c.graph_p50_us > 0 ? Us(c.graph_p50_us) : "-",

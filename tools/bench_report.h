@@ -5,6 +5,7 @@
 #ifndef SF_TOOLS_BENCH_REPORT_H_
 #define SF_TOOLS_BENCH_REPORT_H_
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -50,7 +51,7 @@ std::vector<std::string> VariationWarnings(const BenchReport& report);
 // inside conv_us and also in prescan_us), spiking neurons, everything else.
 struct LayerTotals {
   double all_us = 0, conv_us = 0, prescan_us = 0, neuron_us = 0;
-  double other_us() const { return all_us - conv_us - neuron_us; }
+  double other_us() const { return std::max(0.0, all_us - conv_us - neuron_us); }
   double share(double us) const { return all_us > 0 ? us / all_us : 0; }
 };
 LayerTotals SumLayers(const std::vector<LayerProfile>& layers);

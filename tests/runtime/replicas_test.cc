@@ -74,6 +74,24 @@ TEST(BatchSplitTest, TakeSamplesTakesTheSampleOfEveryStep) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("out of 3")));
 }
 
+TEST(BatchSplitTest, RepeatSamplesCutsAndRepeatsWholeSamplesInOrder) {
+  // T=2, Nin=3: rows 0..2 are step 0 of samples 0..2, rows 3..5 step 1.
+  ASSERT_OK_AND_ASSIGN(Tensor cut, RepeatSamples(Rows(6), 2, 2, "x"));
+  EXPECT_THAT(cut.dims(), ElementsAre(4, 2));
+  EXPECT_THAT(FirstColumn(cut), ElementsAre(0, 1, 3, 4));
+  EXPECT_EQ(cut.data<float>()[1], 0.5f);  // whole rows move
+  ASSERT_OK_AND_ASSIGN(Tensor more, RepeatSamples(Rows(6), 2, 5, "x"));
+  EXPECT_THAT(FirstColumn(more), ElementsAre(0, 1, 2, 0, 1, 3, 4, 5, 3, 4));
+  ASSERT_OK_AND_ASSIGN(Tensor plain, RepeatSamples(Rows(3), 1, 4, "x"));
+  EXPECT_THAT(FirstColumn(plain), ElementsAre(0, 1, 2, 0));
+  EXPECT_THAT(RepeatSamples(Rows(5), 2, 1, "input x").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'input x' has 5 rows")));
+  EXPECT_THAT(RepeatSamples(Rows(4), 2, 0, "input x").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("batch must be >= 1")));
+  EXPECT_THAT(RepeatSamples(Rows(0), 2, 1, "input x").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no sample")));
+}
+
 TEST(BatchSplitTest, SampleCountNeedsWholeSamples) {
   EXPECT_THAT(SampleCount(Rows(6), 4, "input x").status(),
               StatusIs(absl::StatusCode::kInvalidArgument,

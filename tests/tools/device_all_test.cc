@@ -48,7 +48,7 @@ TEST_F(DeviceAllTest, NoGpuIsAClearError) {
 TEST_F(DeviceAllTest, SfbenchAllRefusesPerLayerFiles) {
   testing::CommandResult r = Run("sfbench", Fmnist("model.onnx") + " --device all --csv x.csv");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("--csv and --export-profile need one device"));
+  EXPECT_THAT(r.err, HasSubstr("need one device, not 'all'"));
 }
 
 TEST_F(DeviceAllTest, TwoGpusMatchOne) {

@@ -2,12 +2,14 @@
 // is built on (CPU), and the binary end to end (usage errors, no-GPU error,
 // a CPU run writing JSON/CSV/profile).
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "runtime/conv_occupancy.h"
 #include "runtime/device.h"
 #include "runtime/file_util.h"
@@ -271,7 +273,9 @@ TEST_F(SfbenchTest, CpuRunWritesJsonCsvAndProfile) {
   EXPECT_THAT(r.out, HasSubstr("CPU timing run"));
   EXPECT_THAT(r.out, HasSubstr("conv_1"));
   EXPECT_THAT(r.out, HasSubstr("sparseflow plan"));
-  EXPECT_THAT(r.out, HasSubstr("samples per run 2 (rows 4 / T 2)"));
+  EXPECT_THAT(r.out, HasSubstr("samples per run 2 (rows 4 / 2 per sample, T 2)"));
+  EXPECT_THAT(r.out, HasSubstr("totals (sum of every step timed alone"));
+  EXPECT_THAT(r.out, HasSubstr("prescan_us"));
   EXPECT_THAT(r.err, HasSubstr("[sfbench]"));
 
   const std::string json = testing::ReadTextFile(Path("b.json"));
@@ -282,6 +286,11 @@ TEST_F(SfbenchTest, CpuRunWritesJsonCsvAndProfile) {
   EXPECT_THAT(json, HasSubstr("\"block\": 8, \"input_class\": \"binary\""));
   EXPECT_THAT(json, HasSubstr("\"p99\": "));
   EXPECT_THAT(json, HasSubstr("\"samples_per_run\": 2"));
+  EXPECT_THAT(json, HasSubstr("\"rows_per_sample\": 2"));
+  EXPECT_THAT(json, HasSubstr("\"layer_sum_check\": {\"sum_us\": "));
+  EXPECT_THAT(json, HasSubstr("\"totals\": {\"steps\": 3, "));
+  EXPECT_THAT(json, HasSubstr("\"prescan_us\": null"));  // the CPU has no separate prescan
+  EXPECT_THAT(json, HasSubstr("\"ran\": \"sparse\""));
   // Valid JSON, checked by Python's parser where it is available.
   const std::string check = "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); "
                             "assert len(d[\"convs\"]) == 2; "
@@ -295,6 +304,86 @@ TEST_F(SfbenchTest, CpuRunWritesJsonCsvAndProfile) {
   EXPECT_THAT(csv, StartsWith("name,H,W,C_in,C_out"));
   EXPECT_THAT(csv, HasSubstr("\nconv_1,16,16,8,8,3,3,1,8,binary,"));
   EXPECT_THAT(testing::ReadTextFile(Path("p.json")), HasSubstr("\"if_0\""));
+}
+
+// ---- --batch on the shipped inputs ----
+
+std::string ShippedFile(const std::string& model, const std::string& file) {
+  return std::string(SF_SOURCE_DIR) + "/models/" + model + "/" + file;
+}
+
+// The bytes of row `r` of `t` (rank >= 1).
+std::string RowBytes(const Tensor& t, int64_t r) {
+  const size_t row = t.nbytes() / static_cast<size_t>(t.dim(0));
+  return std::string(static_cast<const char*>(t.raw_data()) + r * row, row);
+}
+
+class SfbenchBatchTest : public SfbenchTest {
+ protected:
+  // sfbench --batch `batch` on the model's shipped test input (CPU, one timed
+  // run, no per-step tables), saving what it benchmarked; returns that input.
+  Tensor BenchBatch(const std::string& model, int batch, const std::string& expected_line) {
+    const std::string saved = Saved(model);
+    testing::CommandResult r =
+        Run(absl::StrCat(ShippedFile(model, "model.onnx"), " --input ",
+                         ShippedFile(model, "test_input.npy"), " --device cpu --batch ", batch,
+                         " --warmup 0 --iters 1 --no-layers --save-input ", saved));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr(expected_line));
+    absl::StatusOr<Tensor> t = ReadNpy(saved);
+    EXPECT_OK(t.status());
+    return t.ok() ? *std::move(t) : Tensor();
+  }
+
+  std::string Saved(const std::string& model) const { return Path(model + "_batch.npy"); }
+
+  // sfrun's logits for the saved batch must be the shipped expected logits of
+  // sample n % 8 in row n (the 8 test samples, within the golden tests' 1e-4).
+  void ExpectLogitsOfSamples(const std::string& model, int64_t batch) {
+    const std::string out = Path(model + "_logits.npy");
+    testing::CommandResult r = testing::RunCommand(
+        SF_SFRUN_PATH,
+        ShippedFile(model, "model.onnx") + " --input " + Saved(model) + " --device cpu --output " +
+            out,
+        scratch_);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_OK_AND_ASSIGN(Tensor logits, ReadNpy(out));
+    ASSERT_OK_AND_ASSIGN(Tensor expected, ReadNpy(ShippedFile(model, "expected_logits.npy")));
+    ASSERT_EQ(logits.dims(), (std::vector<int64_t>{batch, 10}));
+    for (int64_t n = 0; n < batch; ++n) {
+      for (int64_t k = 0; k < 10; ++k) {
+        const float want = expected.data<float>()[(n % 8) * 10 + k];
+        EXPECT_NEAR(logits.data<float>()[n * 10 + k], want, 1e-4 + 1e-4 * std::abs(want))
+            << model << " sample " << n << " logit " << k;
+      }
+    }
+  }
+};
+
+TEST_F(SfbenchBatchTest, StaticInputIsCutAndRepeatedBySample) {
+  // fmnist_snn repeats its [N, 1, 28, 28] input over T = 4 itself: one row per sample.
+  ASSERT_OK_AND_ASSIGN(Tensor source, ReadNpy(ShippedFile("fmnist_snn", "test_input.npy")));
+  ASSERT_EQ(source.dim(0), 8);
+  const Tensor batch =
+      BenchBatch("fmnist_snn", 10, "samples per run 10 (rows 10 / 1 per sample, T 4, --batch 10)");
+  ASSERT_EQ(batch.dims(), (std::vector<int64_t>{10, 1, 28, 28}));
+  for (int64_t n = 0; n < 10; ++n) EXPECT_EQ(RowBytes(batch, n), RowBytes(source, n % 8)) << n;
+  ExpectLogitsOfSamples("fmnist_snn", 10);
+}
+
+TEST_F(SfbenchBatchTest, TMajorInputKeepsEveryStepOfEachSample) {
+  // The event model's input is T-major [T*8, 2, 28, 28] with T = 8.
+  ASSERT_OK_AND_ASSIGN(Tensor source, ReadNpy(ShippedFile("events", "test_input.npy")));
+  ASSERT_EQ(source.dim(0), 64);
+  const Tensor batch =
+      BenchBatch("events", 3, "samples per run 3 (rows 24 / 8 per sample, T 8, --batch 3)");
+  ASSERT_EQ(batch.dims(), (std::vector<int64_t>{24, 2, 28, 28}));
+  for (int64_t t = 0; t < 8; ++t) {
+    for (int64_t n = 0; n < 3; ++n) {
+      EXPECT_EQ(RowBytes(batch, t * 3 + n), RowBytes(source, t * 8 + n)) << t << "," << n;
+    }
+  }
+  ExpectLogitsOfSamples("events", 3);
 }
 
 }  // namespace
