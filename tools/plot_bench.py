@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Plots an sfbench --json report as SVG: per-conv speedup (cuDNN time / SparseFlow
-time) against the tile density of the conv's input, one point per conv.
+"""Plots an sfbench --json report as SVG: per-conv speedup (cuDNN time / the sparse
+kernel's time alone, prescan included) against the tile density of the conv's
+input, one point per conv.
 
     python3 tools/plot_bench.py bench.json -o bench.svg [--title TEXT]
 
 Pure Python (no matplotlib): writes SVG text. Points above the dashed line at 1x
-are faster than cuDNN; colour says which kernel the runtime ran (sparse: orange,
-dense: blue). Convs without a measured tile density or cuDNN time are skipped
-and counted in the caption.
+are faster than cuDNN; colour says which kernel the SparseFlow plan ran ("ran":
+sparse orange, cudnn/dense blue; reports older than "ran" use the planned
+"kernel"). Convs without a measured tile density, cuDNN time or sparse time are
+skipped and counted in the caption; the caption also gives each plan's share of
+time in convs ("totals") where the report has it.
 """
 import argparse
 import html
@@ -17,7 +20,7 @@ import sys
 
 WIDTH, HEIGHT = 720, 480
 LEFT, RIGHT, TOP, BOTTOM = 70, 30, 50, 70
-COLORS = {"sparse": "#e6550d", "dense": "#3182bd"}
+COLORS = {"sparse": "#e6550d", "dense": "#3182bd", "cudnn": "#3182bd"}
 
 
 def load_points(report):
@@ -27,8 +30,9 @@ def load_points(report):
         if density is None or speedup is None or speedup <= 0:
             skipped += 1
             continue
-        points.append((float(density), float(speedup), conv.get("kernel", "dense"),
-                       conv.get("name", "?"), conv.get("tile_block", 0)))
+        ran = conv.get("ran") or conv.get("kernel", "dense")
+        points.append((float(density), float(speedup), ran, conv.get("name", "?"),
+                       conv.get("tile_block", 0)))
     return points, skipped
 
 
@@ -85,9 +89,13 @@ def render(report, title):
     caption = (f'{html.escape(str(report.get("model", "")))} on '
                f'{html.escape(str(report.get("device", "")))}, '
                f'{html.escape(str(report.get("precision", "")))}; '
-               f'{len(points)} convs; orange: sparse kernel, blue: dense')
+               f'{len(points)} convs; ran: orange sparse, blue cuDNN')
     if skipped:
         caption += f"; {skipped} without density or time skipped"
+    for label, plan in report.get("plans", {}).items():
+        totals = plan.get("totals") or {}
+        if totals.get("conv_share") is not None:
+            caption += f"; {html.escape(label)}: convs {100 * totals['conv_share']:.0f}%"
     out.append(f'<text x="{LEFT}" y="{HEIGHT - 8}">{caption}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
