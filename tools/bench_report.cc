@@ -185,9 +185,9 @@ std::vector<std::string> VariationWarnings(const BenchReport& r) {
 std::string FormatConsole(const BenchReport& r) {
   const bool gpu = r.device != "cpu";
   std::string out = absl::StrFormat(
-      "model %s  device %s  precision %s  input %s %s\n"
+      "model %s  device %s  precision %s  layout %s  input %s %s\n"
       "samples per run %d (rows %d / T %d)  warmup %d  iters %d  layer iters %d  clock %s\n",
-      r.model, r.device, r.precision, r.input, ShapeToString(r.input_dims), r.samples,
+      r.model, r.device, r.precision, r.layout, r.input, ShapeToString(r.input_dims), r.samples,
       DimOr(r.input_dims, 0), r.steps, r.warmup, r.iters, r.layer_iters, r.sparse.runs.clock);
   if (!gpu) {
     absl::StrAppend(&out,
@@ -259,6 +259,7 @@ std::string FormatJson(const BenchReport& r) {
   std::string out = absl::StrCat(
       "{\n  \"tool\": \"sfbench\",\n  \"model\": ", JsonString(r.model),
       ",\n  \"device\": ", JsonString(r.device), ",\n  \"precision\": ", JsonString(r.precision),
+      ",\n  \"layout\": ", JsonString(r.layout),
       ",\n  \"input\": ", JsonString(r.input), ",\n  \"input_dims\": ", JsonInts(r.input_dims),
       ",\n  \"steps\": ", r.steps, ",\n  \"samples_per_run\": ", r.samples,
       ",\n  \"warmup\": ", r.warmup, ",\n  \"iters\": ", r.iters,

@@ -28,6 +28,7 @@ struct BenchReport {
   std::string model;
   std::string device;     // resolved ("cuda:0", "cpu")
   std::string precision;  // "fp32"
+  std::string layout;     // "nchw" / "nhwc" (Options::layout of both plans)
   std::string input;      // the .npy, or how the input was made
   std::vector<int64_t> input_dims;
   int64_t steps = 0;  // T used to turn rows into samples (0: unknown, samples = rows)
