@@ -25,7 +25,7 @@ std::vector<std::string> Transposes(const Graph& g) {
   std::vector<std::string> out;
   for (const Node& n : g.nodes()) {
     if (n.op != OpType::kTranspose) continue;
-    std::vector<int64_t> perm = n.attrs.GetInts("perm").value();
+    std::vector<int64_t> perm = n.attrs.GetIntsOr("perm", {}).value();
     std::string p;
     for (int64_t d : perm) p += std::to_string(d);
     out.push_back(g.value(n.inputs[0]).name + " -> " + g.value(n.outputs[0]).name + " " + p);
