@@ -60,14 +60,15 @@ std::optional<ConvAlgoChoice> FirstUsable(const cudnnConvolutionFwdAlgoPerf_t* p
 }  // namespace
 
 absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int64_t h, int64_t w,
-                                                      cudnnDataType_t type) {
+                                                      cudnnDataType_t type,
+                                                      cudnnTensorFormat_t format) {
   for (int64_t v : {n, c, h, w}) {
     if (absl::Status s = CheckInt(v, "tensor dim"); !s.ok()) return s;
   }
   cudnnTensorDescriptor_t d = nullptr;
   SF_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&d));
   TensorDescriptor desc(d);
-  SF_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, type,
+  SF_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(d, format, type,
                                                       static_cast<int>(n), static_cast<int>(c),
                                                       static_cast<int>(h), static_cast<int>(w)));
   return desc;
@@ -75,7 +76,8 @@ absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int6
 
 absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShape& s,
                                             size_t workspace_limit, bool allow_tf32,
-                                            bool timed_search, DataType type) {
+                                            bool timed_search, DataType type,
+                                            cudnnTensorFormat_t format) {
   if (type != DataType::kFloat32 && type != DataType::kFloat16) {
     return absl::InvalidArgumentError(
         absl::StrCat("cuDNN conv: element type ", ToString(type), " is not supported"));
@@ -87,24 +89,25 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   CudnnConv conv;
   conv.tf32_ = allow_tf32;
   conv.half_ = type == DataType::kFloat16;
+  conv.nhwc_ = format == CUDNN_TENSOR_NHWC;
   const cudnnDataType_t data = conv.half_ ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
   const bool tensor_ops = allow_tf32 || conv.half_;
   auto as_int = [](int64_t v) { return static_cast<int>(v); };
   {
-    auto x = MakeTensorDescriptor(s.n, s.c_in, s.h, s.w, data);
+    auto x = MakeTensorDescriptor(s.n, s.c_in, s.h, s.w, data, format);
     if (!x.ok()) return x.status();
     conv.x_desc_ = std::move(*x);
-    auto y = MakeTensorDescriptor(s.n, s.c_out, s.out_h, s.out_w, data);
+    auto y = MakeTensorDescriptor(s.n, s.c_out, s.out_h, s.out_w, data, format);
     if (!y.ok()) return y.status();
     conv.y_desc_ = std::move(*y);
-    auto b = MakeTensorDescriptor(1, s.c_out, 1, 1, data);
+    auto b = MakeTensorDescriptor(1, s.c_out, 1, 1, data, format);
     if (!b.ok()) return b.status();
     conv.bias_desc_ = std::move(*b);
   }
   cudnnFilterDescriptor_t w = nullptr;
   SF_CUDNN_RETURN_IF_ERROR(cudnnCreateFilterDescriptor(&w));
   conv.w_desc_ = FilterDescriptor(w);
-  SF_CUDNN_RETURN_IF_ERROR(cudnnSetFilter4dDescriptor(w, data, CUDNN_TENSOR_NCHW,
+  SF_CUDNN_RETURN_IF_ERROR(cudnnSetFilter4dDescriptor(w, data, format,
                                                       as_int(s.c_out), as_int(s.c_in / s.group),
                                                       as_int(s.kh), as_int(s.kw)));
   cudnnConvolutionDescriptor_t c = nullptr;
@@ -128,7 +131,7 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
 
   int device = 0;
   SF_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
-  const ConvAlgoKey key{device,     s,           data,           CUDNN_TENSOR_NCHW,
+  const ConvAlgoKey key{device,     s,            data,           format,
                         tensor_ops, timed_search, workspace_limit};
   auto search = [&]() -> absl::StatusOr<ConvAlgoChoice> {
     if (timed_search) {
@@ -211,7 +214,7 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
 }
 
 std::string CudnnConv::Describe() const {
-  return absl::StrCat(half_ ? "fp16 " : "", AlgoName(algo_), " (", timed_ ? "timed" : "heuristic",
+  return absl::StrCat(half_ ? "fp16 " : "", nhwc_ ? "nhwc " : "", AlgoName(algo_), " (", timed_ ? "timed" : "heuristic",
                       ", ws ", workspace_bytes_, " B", tf32_ ? ", TF32" : "", ")");
 }
 

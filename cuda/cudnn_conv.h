@@ -1,9 +1,11 @@
-// A 2-D NCHW convolution through cuDNN's legacy API, prepared once: RAII
+// A 2-D convolution through cuDNN's legacy API, prepared once: RAII
 // descriptors, FP32 math with TF32 off (CUDNN_FMA_MATH) unless TF32 is
 // allowed (CUDNN_TENSOR_OP_MATH), and the forward algorithm chosen at Create
 // under a workspace limit, once per process per conv (cuda/conv_algo_cache.h).
 // Forward() only enqueues. float16 tensors (x, w, bias, y) use CUDNN_DATA_HALF
 // with the FLOAT compute type (float32 accumulation) and tensor-op math.
+// Layout: NCHW x/y with a KCRS weight, or with CUDNN_TENSOR_NHWC NHWC x/y and
+// a KRSC weight (the bias is [C] in both).
 // Not thread-safe; the handle and stream belong to the caller.
 #ifndef SF_CUDA_CUDNN_CONV_H_
 #define SF_CUDA_CUDNN_CONV_H_
@@ -31,11 +33,13 @@ using TensorDescriptor = Owned<cudnnTensorDescriptor_t, internal::DestroyTensorD
 using FilterDescriptor = Owned<cudnnFilterDescriptor_t, internal::DestroyFilterDesc>;
 using ConvDescriptor = Owned<cudnnConvolutionDescriptor_t, internal::DestroyConvDesc>;
 
-// A packed NCHW tensor descriptor (float32 unless `type` says otherwise).
-absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int64_t h, int64_t w,
-                                                      cudnnDataType_t type = CUDNN_DATA_FLOAT);
+// A packed tensor descriptor of logical dims n, c, h, w stored as `format`
+// (NCHW unless said otherwise; float32 unless `type` says otherwise).
+absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(
+    int64_t n, int64_t c, int64_t h, int64_t w, cudnnDataType_t type = CUDNN_DATA_FLOAT,
+    cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW);
 
-// Shapes in elements; pads are symmetric (cuDNN's legacy API has no other kind).
+// Logical (NCHW) shapes in elements, whatever the layout; pads are symmetric (cuDNN's legacy API has no other kind).
 struct ConvShape {
   int64_t n, c_in, h, w, c_out, kh, kw, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, group,
       out_h, out_w;
@@ -55,17 +59,20 @@ class CudnnConv {
   // (cuda/conv_algo_cache.h) under the current CUDA device.
   // With `allow_tf32` the algorithm may run on TF32 tensor cores; without,
   // only FP32 FMA algorithms qualify. `type` is kFloat32 or kFloat16 (then
-  // tensor-op algorithms qualify and allow_tf32 does not matter).
+  // tensor-op algorithms qualify and allow_tf32 does not matter). `format`
+  // is the layout of x, y and w (CUDNN_TENSOR_NCHW or CUDNN_TENSOR_NHWC).
   // Fails when cuDNN's output shape disagrees with shape.out_h/out_w.
   static absl::StatusOr<CudnnConv> Create(cudnnHandle_t handle, const ConvShape& shape,
                                           size_t workspace_limit, bool allow_tf32 = false,
                                           bool timed_search = false,
-                                          DataType type = DataType::kFloat32);
+                                          DataType type = DataType::kFloat32,
+                                          cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW);
 
   size_t workspace_bytes() const { return workspace_bytes_; }
   // "IMPLICIT_PRECOMP_GEMM (timed, ws 1024 B)" ("heuristic" instead of "timed"
   // when cuDNN's heuristic chose; ", TF32" inside the parentheses when
-  // allowed; "fp16 " in front for float16), for plan printing.
+  // allowed; "fp16 " and "nhwc " in front for float16 and NHWC), for plan
+  // printing.
   std::string Describe() const;
 
   // y = conv(x, w) (+ bias per output channel when bias != nullptr), all of
@@ -88,6 +95,7 @@ class CudnnConv {
   bool timed_ = false;  // algo_ came from a timed search
   bool tf32_ = false;   // tensor-op (TF32) math allowed
   bool half_ = false;   // float16 tensors
+  bool nhwc_ = false;   // CUDNN_TENSOR_NHWC tensors and filter
 };
 
 }  // namespace sf::cuda

@@ -61,6 +61,11 @@ struct Node {
   // the node keeps state across runs of its executor (a neuron its membrane, a
   // time reduction its running sum) until the executor's ResetState().
   bool carries_state = false;
+  // Set only by ConvertToNhwc (graph/passes/layout.h), never by an importer:
+  // the node's rank-4 inputs and outputs are stored channels-last (NHWC
+  // activations, a Conv weight as KRSC) and their graph shapes are those
+  // stored dims, so kernels index them channels-last.
+  bool channels_last = false;
 };
 
 class Graph {

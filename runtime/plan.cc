@@ -100,6 +100,21 @@ absl::StatusOr<Precision> ParsePrecision(absl::string_view text) {
       absl::StrCat("precision must be fp32 or fp16, not '", text, "'"));
 }
 
+absl::string_view ToString(Layout l) {
+  switch (l) {
+    case Layout::kNCHW: return "nchw";
+    case Layout::kNHWC: return "nhwc";
+  }
+  return "?";
+}
+
+absl::StatusOr<Layout> ParseLayout(absl::string_view text) {
+  for (Layout l : {Layout::kNCHW, Layout::kNHWC}) {
+    if (text == ToString(l)) return l;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("layout must be nchw or nhwc, not '", text, "'"));
+}
+
 absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
   SpikeAnalysis spikes = AnalyzeSpikes(graph);
   SF_ASSIGN_OR_RETURN(std::vector<ConvBlockChoice> choices,
@@ -109,6 +124,7 @@ absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
   plan.device = options.device;
   plan.sparse_mode = options.sparse;
   plan.precision = options.precision;
+  plan.layout = options.layout;
   plan.steps.reserve(graph.num_nodes());
   auto choice = choices.begin();
   for (int i = 0; i < graph.num_nodes(); ++i) {
@@ -143,6 +159,7 @@ std::string PlanToJson(const Plan& plan) {
   std::string out = absl::StrCat("{\n  \"model\": ", JsonString(plan.model),
                                  ",\n  \"device\": ", JsonString(plan.device),
                                  ",\n  \"precision\": ", JsonString(ToString(plan.precision)),
+                                 ",\n  \"layout\": ", JsonString(ToString(plan.layout)),
                                  ",\n  \"arena_bytes\": ", plan.arena_bytes,
                                  ",\n  \"tensor_bytes\": ", plan.tensor_bytes,
                                  ",\n  \"nodes\": [");
@@ -183,7 +200,8 @@ std::string PlanToTable(const Plan& plan) {
     for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
   }
   std::string out = absl::StrCat("plan: model ", plan.model, ", device ", plan.device,
-                                 ", precision ", ToString(plan.precision), "\n");
+                                 ", precision ", ToString(plan.precision),
+                                 ", layout ", ToString(plan.layout), "\n");
   for (const Row& row : rows) {
     std::string line;
     for (size_t c = 0; c < row.size(); ++c) {

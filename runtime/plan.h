@@ -34,11 +34,20 @@ absl::string_view ToString(Precision p);  // "fp32", "fp16"
 // "fp32" / "fp16"; InvalidArgument naming the accepted values otherwise.
 absl::StatusOr<Precision> ParsePrecision(absl::string_view text);
 
+// Memory layout of 4-D activations on the device (Options::layout). kNHWC is
+// CUDA only: graph/passes/layout.h converts the prepared graph; graph inputs
+// and outputs stay NCHW.
+enum class Layout { kNCHW, kNHWC };
+absl::string_view ToString(Layout l);  // "nchw", "nhwc"
+// "nchw" / "nhwc"; InvalidArgument naming the accepted values otherwise.
+absl::StatusOr<Layout> ParseLayout(absl::string_view text);
+
 struct PlanOptions {
   std::string model_name;   // shown in the plan ("resnet18.onnx")
   std::string device = "cpu";
   SparseMode sparse = SparseMode::kAuto;
   Precision precision = Precision::kFloat32;
+  Layout layout = Layout::kNCHW;
   BlockRule block_rule;
   std::map<std::string, int> block_overrides;  // node name -> block edge
 };
@@ -67,6 +76,9 @@ struct Plan {
   SparseMode sparse_mode = SparseMode::kAuto;
   // With kFloat16 the steps include the Casts of graph/passes/float16.h.
   Precision precision = Precision::kFloat32;
+  // With kNHWC the steps include the Transposes of graph/passes/layout.h and
+  // the dims of channels-last values are their stored NHWC dims.
+  Layout layout = Layout::kNCHW;
   std::vector<PlanStep> steps;  // topological order, one per node
   // Filled by the runtime once the executor exists (0 before): the arena that
   // holds every intermediate, and the sum of their sizes without reuse.

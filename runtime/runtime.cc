@@ -11,6 +11,7 @@
 #include "graph/passes/constant_folding.h"
 #include "graph/passes/float16.h"
 #include "graph/passes/fold_batchnorm.h"
+#include "graph/passes/layout.h"
 #include "graph/passes/step_graph.h"
 #include "graph/status.h"
 #include "importers/onnx/onnx_importer.h"
@@ -110,6 +111,7 @@ struct Runtime::Impl {
     p.device = device;
     p.sparse = options.sparse;
     p.precision = options.precision;
+    p.layout = options.layout;
     p.block_rule = options.block_rule;
     p.block_overrides = options.block_overrides;
     return p;
@@ -123,7 +125,7 @@ struct Runtime::Impl {
     return g;
   }
 
-  // Options::precision on a specialised graph, the last pass before the plan:
+  // Options::precision on a specialised graph, before ApplyLayout and the plan:
   // fp16 converts it (graph/passes/float16.h) with the CUDA kernel table.
   absl::Status ApplyPrecision(Graph& g) const {
     if (options.precision == Precision::kFloat32) return absl::OkStatus();
@@ -136,7 +138,21 @@ struct Runtime::Impl {
 #endif
   }
 
-  // The plan and executor of a graph with concrete shapes (after ApplyPrecision).
+  // Options::layout on a specialised graph, after ApplyPrecision: nhwc
+  // converts it (graph/passes/layout.h) with the CUDA kernel table.
+  absl::Status ApplyLayout(Graph& g) const {
+    if (options.layout == Layout::kNCHW) return absl::OkStatus();
+#ifdef SF_WITH_CUDA
+    SF_ASSIGN_OR_RETURN(int converted, ConvertToNhwc(g, GpuKernelRunsNhwc));
+    spdlog::debug("nhwc: {} of {} nodes run channels-last", converted, g.num_nodes());
+    return absl::OkStatus();
+#else
+    return absl::InternalError("nhwc chosen in a build without CUDA");
+#endif
+  }
+
+  // The plan and executor of a graph with concrete shapes (after ApplyPrecision
+  // and ApplyLayout).
   absl::StatusOr<std::unique_ptr<Prepared>> MakePrepared(Graph g) const {
     auto p = std::make_unique<Prepared>();
     for (ValueId v : g.outputs()) {
@@ -161,6 +177,7 @@ struct Runtime::Impl {
     if (it != prepared.end()) return it->second.get();
     SF_ASSIGN_OR_RETURN(Graph g, Specialize(dims));
     SF_RETURN_IF_ERROR(ApplyPrecision(g));
+    SF_RETURN_IF_ERROR(ApplyLayout(g));
     SF_ASSIGN_OR_RETURN(std::unique_ptr<Prepared> p, MakePrepared(std::move(g)));
     spdlog::debug("prepared {} for {} input shape(s): arena {} bytes for {} bytes of tensors",
                   model_name, dims.size(), p->plan.arena_bytes, p->plan.tensor_bytes);
@@ -215,6 +232,7 @@ struct Runtime::Impl {
     for (size_t i = 0; i < dims.size(); ++i) g.value(g.inputs()[i]).shape = MakeShape(dims[i]);
     SF_RETURN_IF_ERROR(InferShapesAndFold(g, CpuNodeEvaluator()));
     SF_RETURN_IF_ERROR(ApplyPrecision(g));
+    SF_RETURN_IF_ERROR(ApplyLayout(g));
     SF_ASSIGN_OR_RETURN(std::unique_ptr<Prepared> p, MakePrepared(std::move(g)));
     Prepared* raw = p.get();
     stream.prepared.emplace(dims, std::move(p));
@@ -341,6 +359,9 @@ absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph
                                                                       std::string device) {
   if (options.precision == Precision::kFloat16 && !absl::StartsWith(device, "cuda")) {
     return absl::InvalidArgumentError("precision fp16 needs a CUDA device; the CPU runs fp32");
+  }
+  if (options.layout == Layout::kNHWC && !absl::StartsWith(device, "cuda")) {
+    return absl::InvalidArgumentError("layout nhwc needs a CUDA device; the CPU runs nchw");
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -527,6 +548,7 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
   SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
   SF_ASSIGN_OR_RETURN(Graph graph, impl_->Specialize(dims));
   SF_RETURN_IF_ERROR(impl_->ApplyPrecision(graph));
+  SF_RETURN_IF_ERROR(impl_->ApplyLayout(graph));
   SF_ASSIGN_OR_RETURN(std::unique_ptr<Executor> profiler,
                       impl_->CreateExecutor(graph, p->plan, /*profiling=*/true));
   SF_ASSIGN_OR_RETURN(std::vector<StepProfile> steps, profiler->ProfileSteps(ordered, iters));
@@ -540,7 +562,7 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
                        steps[i].iters,    steps[i].prescan_us, steps[i].sparse_us,
                        steps[i].path,     -1.0,              {}};
     if (step.op == OpType::kConv && steps[i].first_input.dtype() == DataType::kFloat32 &&
-        steps[i].first_input.rank() == 4) {
+        steps[i].first_input.rank() == 4 && !graph.node(step.node).channels_last) {
       std::vector<int> blocks(kOccupancyBlocks.begin(), kOccupancyBlocks.end());
       if (step.block > 0 && std::find(blocks.begin(), blocks.end(), step.block) == blocks.end()) {
         blocks.push_back(step.block);

@@ -294,10 +294,10 @@ std::vector<std::string> VariationWarnings(const BenchReport& r) {
 std::string FormatConsole(const BenchReport& r) {
   const bool gpu = r.device != "cpu";
   std::string out = absl::StrFormat(
-      "model %s  device %s  precision %s  input %s %s\n"
+      "model %s  device %s  precision %s  layout %s  input %s %s\n"
       "samples per run %d (rows %d / %d per sample, T %d%s)  warmup %d  iters %d  layer iters %d  "
       "clock %s\n",
-      r.model, r.device, r.precision, r.input, ShapeToString(r.input_dims), r.samples,
+      r.model, r.device, r.precision, r.layout, r.input, ShapeToString(r.input_dims), r.samples,
       DimOr(r.input_dims, 0), r.rows_per_sample, r.steps,
       r.batch > 0 ? absl::StrCat(", --batch ", r.batch) : "",
       r.warmup, r.iters, r.layer_iters, r.sparse.runs.clock);
@@ -395,6 +395,7 @@ std::string FormatJson(const BenchReport& r) {
   std::string out = absl::StrCat(
       "{\n  \"tool\": \"sfbench\",\n  \"model\": ", JsonString(r.model),
       ",\n  \"device\": ", JsonString(r.device), ",\n  \"precision\": ", JsonString(r.precision),
+      ",\n  \"layout\": ", JsonString(r.layout),
       ",\n  \"input\": ", JsonString(r.input), ",\n  \"input_dims\": ", JsonInts(r.input_dims),
       ",\n  \"label\": ", JsonString(r.label), ",\n  \"batch\": ",
       r.batch > 0 ? absl::StrCat(r.batch) : std::string("null"), ",\n  \"steps\": ", r.steps, ",\n  \"rows_per_sample\": ", r.rows_per_sample, ",\n  \"samples_per_run\": ", r.samples,

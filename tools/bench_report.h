@@ -30,6 +30,7 @@ struct BenchReport {
   std::string model;
   std::string device;     // resolved ("cuda:0", "cpu")
   std::string precision;  // "fp32"
+  std::string layout;     // "nchw" / "nhwc" (Options::layout of both plans)
   std::string input;      // the .npy, or how the input was made
   std::string label;      // --label: what the numbers are of ("random weights: ...")
   int64_t batch = 0;      // samples per run asked for with --batch (0: the input's own)

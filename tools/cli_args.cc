@@ -71,6 +71,12 @@ absl::StatusOr<Precision> ParsePrecisionFlag(const std::string& text) {
   return p;
 }
 
+absl::StatusOr<Layout> ParseLayoutFlag(const std::string& text) {
+  absl::StatusOr<Layout> l = ParseLayout(text);
+  if (!l.ok()) return absl::InvalidArgumentError(absl::StrCat("--", l.status().message()));
+  return l;
+}
+
 absl::StatusOr<std::pair<std::string, std::string>> BindFile(const std::string& spec,
                                                             const std::vector<TensorInfo>& infos,
                                                             const char* what) {

@@ -45,6 +45,8 @@ class ArgReader {
 absl::StatusOr<SparseMode> ParseSparseMode(const std::string& text);
 // --precision: "fp32" or "fp16".
 absl::StatusOr<Precision> ParsePrecisionFlag(const std::string& text);
+// --layout: "nchw" or "nhwc".
+absl::StatusOr<Layout> ParseLayoutFlag(const std::string& text);
 // "NAME=FILE" binds the model input/output NAME (`what`: "input"/"output") to
 // FILE; a bare FILE, or a spec that is an existing file (so paths may contain
 // '='), binds the model's only one. Returns (name, file).

@@ -36,7 +36,7 @@ constexpr char kUsage[] =
     "               [--device cuda|cuda:N|cpu|all] [--batch N]\n"
     "               [--warmup N] [--iters N] [--duration S]\n"
     "               [--layer-iters N] [--no-layers] [--steps T] [--precision fp32|fp16]\n"
-    "               [--tf32] [--label TEXT] [--save-input FILE]\n"
+    "               [--layout nchw|nhwc] [--tf32] [--label TEXT] [--save-input FILE]\n"
     "               [--json FILE] [--csv FILE] [--export-profile FILE]\n"
     "               [-v|--verbose] [--version] [--help]\n"
     "  Without --input, every input is uniform [0,1) noise (seed 0): timings are valid,\n"
@@ -58,6 +58,7 @@ struct Flags {
   std::vector<std::string> inputs;
   std::string device = "cuda";
   sf::Precision precision = sf::Precision::kFloat32;
+  sf::Layout layout = sf::Layout::kNCHW;
   int warmup = 20;
   int iters = 200;
   double duration_s = 0;
@@ -92,6 +93,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.device = value;
     } else if (args.Flag("--precision", &value)) {
       SF_ASSIGN_OR_RETURN(f.precision, sf::tools::ParsePrecisionFlag(value));
+    } else if (args.Flag("--layout", &value)) {
+      SF_ASSIGN_OR_RETURN(f.layout, sf::tools::ParseLayoutFlag(value));
     } else if (args.Flag("--warmup", &value)) {
       SF_ASSIGN_OR_RETURN(int64_t v, ParseCount("--warmup", value, 0));
       f.warmup = static_cast<int>(v);
@@ -224,6 +227,7 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   options.sparse = mode;
   options.allow_tf32 = f.tf32;
   options.precision = f.precision;
+  options.layout = f.layout;
   auto start = std::chrono::steady_clock::now();
   SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt, sf::Runtime::Load(f.model, options));
   bench->load_ms = MsSince(start);
@@ -264,6 +268,7 @@ absl::Status Bench(const Flags& f, sf::tools::BenchReport* report) {
   report->label = f.label;
   report->batch = f.batch;
   report->precision = absl::StrCat(sf::ToString(f.precision), f.tf32 ? "+tf32" : "");
+  report->layout = std::string(sf::ToString(f.layout));
   report->warmup = f.warmup;
   report->layer_iters = f.layers ? f.layer_iters : 0;
   BenchInputs inputs;
@@ -296,6 +301,7 @@ absl::Status BenchScaling(const Flags& f, sf::tools::ScalingReport* report) {
   sf::Options options;
   options.allow_tf32 = f.tf32;
   options.precision = f.precision;
+  options.layout = f.layout;
   SF_ASSIGN_OR_RETURN(auto set, sf::ReplicaSet::LoadOnAllGpus(f.model, options));
   SF_ASSIGN_OR_RETURN(BenchInputs inputs, ReadInputs(f, set->replica(0), set->steps()));
   report->input = inputs.description;

@@ -72,24 +72,31 @@ __device__ inline Window WindowAt(const PoolDim& d, int64_t o) {
 template <typename T>
 __global__ void Pool2dKernel(PoolShape s, const T* x, T* y) {
   const int64_t n = s.planes * s.h.out * s.w.out;
+  // Output i is (plane, oh, ow) in NCHW, (n, oh, ow, c) in NHWC; xp points
+  // at the plane's first element and one input pixel is c_last elements on.
+  const int64_t c_last = s.channels_last ? s.channels : 1;
   SF_GRID_STRIDE_LOOP(i, n) {
-    const int64_t ow = i % s.w.out;
-    const int64_t oh = (i / s.w.out) % s.h.out;
-    const T* xp = x + (i / (s.w.out * s.h.out)) * s.h.in * s.w.in;
+    const int64_t c = i % c_last;
+    const int64_t ow = (i / c_last) % s.w.out;
+    const int64_t oh = (i / c_last / s.w.out) % s.h.out;
+    const int64_t outer = i / c_last / s.w.out / s.h.out;  // plane (NCHW) or n (NHWC)
+    const T* xp = x + outer * s.h.in * s.w.in * c_last + c;
     const Window wh = WindowAt(s.h, oh);
     const Window ww = WindowAt(s.w, ow);
     if (s.is_max) {
       float m = -INFINITY;
       for (int64_t ih = wh.lo; ih < wh.hi; ih += s.h.dil) {
         for (int64_t iw = ww.lo; iw < ww.hi; iw += s.w.dil) {
-          m = fmaxf(m, LoadValue(xp[ih * s.w.in + iw]));
+          m = fmaxf(m, LoadValue(xp[(ih * s.w.in + iw) * c_last]));
         }
       }
       y[i] = StoreValue<T>(m);
     } else {
       float sum = 0.0f;
       for (int64_t ih = wh.lo; ih < wh.hi; ++ih) {
-        for (int64_t iw = ww.lo; iw < ww.hi; ++iw) sum += LoadValue(xp[ih * s.w.in + iw]);
+        for (int64_t iw = ww.lo; iw < ww.hi; ++iw) {
+          sum += LoadValue(xp[(ih * s.w.in + iw) * c_last]);
+        }
       }
       const int64_t count = s.count_include_pad ? wh.padded_size * ww.padded_size
                                                 : (wh.hi - wh.lo) * (ww.hi - ww.lo);

@@ -51,6 +51,8 @@ struct PoolDim {
 };
 struct PoolShape {
   int64_t planes = 0;  // N * C
+  int64_t channels = 1;  // C
+  bool channels_last = false;  // x and y are NHWC, else NCHW
   PoolDim h, w;
   bool is_max = true;
   bool count_include_pad = false;

@@ -34,8 +34,9 @@ absl::StatusOr<std::array<int64_t, 2>> ReadKernel(const Graph& graph, const Node
   if (dims.empty() && node.inputs.size() >= 2 && node.inputs[1] >= 0 &&
       node.inputs[1] < graph.num_values()) {
     const std::optional<Shape>& w = graph.value(node.inputs[1]).shape;
-    if (w && w->size() == 4 && (*w)[2].known() && (*w)[3].known()) {
-      dims = {(*w)[2].value, (*w)[3].value};
+    const int kh = node.channels_last ? 1 : 2;  // KRSC or KCRS
+    if (w && w->size() == 4 && (*w)[kh].known() && (*w)[kh + 1].known()) {
+      dims = {(*w)[kh].value, (*w)[kh + 1].value};
     }
   }
   if (dims.size() != 2 || dims[0] < 1 || dims[1] < 1) {
@@ -109,9 +110,10 @@ absl::StatusOr<ConvGeometry> ReadConvGeometry(const Graph& graph, const Node& co
   g.group = *group;
   if (!conv.inputs.empty() && conv.inputs[0] >= 0 && conv.inputs[0] < graph.num_values()) {
     const std::optional<Shape>& x = graph.value(conv.inputs[0]).shape;
+    const int h = conv.channels_last ? 1 : 2;  // NHWC or NCHW
     if (x && x->size() == 4) {
-      g.h = (*x)[2].value;
-      g.w = (*x)[3].value;
+      g.h = (*x)[h].value;
+      g.w = (*x)[h + 1].value;
     }
   }
   return g;

@@ -31,7 +31,8 @@ struct BlockRule {
 // Rule-table bounds: a block edge is 1..kMaxBlock (0 = not replaced).
 inline constexpr int kMaxBlock = 64;
 
-// The 2-D geometry of a Conv node (rank-4 NCHW input) as selection and the plan
+// The 2-D geometry of a Conv node (rank-4 NCHW input, or NHWC with
+// Node::channels_last) as selection and the plan
 // report it. Sizes in elements.
 struct ConvGeometry {
   int64_t h = -1, w = -1;  // input spatial size, -1 when unknown

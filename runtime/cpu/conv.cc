@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "graph/passes/layout.h"
 #include "graph/status.h"
 #include "runtime/cpu/kernel_factories.h"
 #include "runtime/cpu/kernel_util.h"
@@ -20,6 +21,8 @@ absl::StatusOr<Conv2dParams> GetConv2dParams(const Graph& graph, const Node& nod
   SF_RETURN_IF_ERROR(CheckArity(node, 2, 3, 1, 1));
   SF_ASSIGN_OR_RETURN(std::vector<int64_t> x, InputDims(graph, node, 0));
   SF_ASSIGN_OR_RETURN(std::vector<int64_t> w, InputDims(graph, node, 1));
+  x = LogicalDims(node, std::move(x));
+  w = LogicalDims(node, std::move(w));
   if (x.size() != 4 || w.size() != 4) {
     return NodeError(node, "only 2-D convolutions are supported (X ", ShapeToString(x), ", W ",
                      ShapeToString(w), ")");
@@ -81,6 +84,7 @@ absl::StatusOr<Conv2dParams> GetConv2dParams(const Graph& graph, const Node& nod
     }
   }
   SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
+  y = LogicalDims(node, std::move(y));
   if (y != std::vector<int64_t>{p.n, p.c_out, p.out_h, p.out_w}) {
     return NodeError(node, "output shape ", ShapeToString(y), " should be [", p.n, ",", p.c_out,
                      ",", p.out_h, ",", p.out_w, "]");

@@ -27,7 +27,8 @@ struct Conv2dParams {
 
 // Reads the node's attributes (kernel_shape, strides, pads, dilations, group,
 // auto_pad resolved to explicit pads) and the concrete shapes of its inputs and
-// output. InvalidArgument naming the node on a non-2-D conv, unknown shapes,
+// output, all NCHW (a Node::channels_last node's stored NHWC/KRSC dims are
+// read back as NCHW). InvalidArgument naming the node on a non-2-D conv, unknown shapes,
 // channel/group mismatches, or an output shape that disagrees with the attributes.
 absl::StatusOr<Conv2dParams> GetConv2dParams(const Graph& graph, const Node& node);
 

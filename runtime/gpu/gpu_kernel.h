@@ -109,6 +109,13 @@ std::unique_ptr<GpuKernel> CreateGpuKernel(OpType op);
 // (carries_state) reductions say no: they accumulate float32 across Step()s.
 bool GpuKernelRunsFloat16(const Graph& graph, const Node& node);
 
+// Whether the kernel for the layout-aware `node` has a channels-last path (the
+// table's nhwc column: Conv with group 1, Max/AveragePool, GlobalAveragePool):
+// the NhwcSupport that Options::layout nhwc hands to ConvertToNhwc
+// (graph/passes/layout.h). Such a kernel reads and writes its rank-4 tensors
+// channels-last when the node has Node::channels_last.
+bool GpuKernelRunsNhwc(const Graph& graph, const Node& node);
+
 }  // namespace sf
 
 #endif  // SF_RUNTIME_GPU_GPU_KERNEL_H_

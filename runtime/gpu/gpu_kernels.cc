@@ -11,18 +11,19 @@ struct Entry {
   OpType op;
   GpuKernelFactory factory;
   bool float16;  // the kernel also runs float16 (computing in float32)
+  bool nhwc = false;  // the kernel also runs channels-last (Node::channels_last)
 };
 
 constexpr Entry kTable[] = {
     {OpType::kAbs, MakeGpuUnaryKernel, true},
     {OpType::kAdd, MakeGpuBinaryKernel, true},
-    {OpType::kAveragePool, MakeGpuPoolKernel, true},
+    {OpType::kAveragePool, MakeGpuPoolKernel, true, true},
     {OpType::kBatchNormalization, MakeGpuBatchNormKernel, false},
     {OpType::kCast, MakeGpuCastKernel, false},
     {OpType::kClip, MakeGpuClipKernel, true},
     {OpType::kConcat, MakeGpuConcatKernel, true},
     {OpType::kConstantOfShape, MakeGpuConstantOfShapeKernel, false},
-    {OpType::kConv, MakeGpuConvKernel, true},
+    {OpType::kConv, MakeGpuConvKernel, true, true},
     {OpType::kDiv, MakeGpuBinaryKernel, true},
     {OpType::kDropout, MakeGpuCopyKernel, true},
     {OpType::kEqual, MakeGpuBinaryKernel, false},
@@ -32,7 +33,7 @@ constexpr Entry kTable[] = {
     {OpType::kFloor, MakeGpuUnaryKernel, true},
     {OpType::kGather, MakeGpuGatherKernel, true},
     {OpType::kGemm, MakeGpuGemmKernel, true},
-    {OpType::kGlobalAveragePool, MakeGpuReduceKernel, true},
+    {OpType::kGlobalAveragePool, MakeGpuReduceKernel, true, true},
     {OpType::kGreater, MakeGpuBinaryKernel, false},
     {OpType::kGreaterOrEqual, MakeGpuBinaryKernel, false},
     {OpType::kIdentity, MakeGpuCopyKernel, true},
@@ -40,7 +41,7 @@ constexpr Entry kTable[] = {
     {OpType::kLessOrEqual, MakeGpuBinaryKernel, false},
     {OpType::kMatMul, MakeGpuMatMulKernel, true},
     {OpType::kMax, MakeGpuBinaryKernel, true},
-    {OpType::kMaxPool, MakeGpuPoolKernel, true},
+    {OpType::kMaxPool, MakeGpuPoolKernel, true, true},
     {OpType::kMin, MakeGpuBinaryKernel, true},
     {OpType::kMul, MakeGpuBinaryKernel, true},
     {OpType::kNeg, MakeGpuUnaryKernel, true},
@@ -66,22 +67,32 @@ constexpr Entry kTable[] = {
     {OpType::kPLIF, MakeGpuNeuronKernel, true},
 };
 
+const Entry* Find(OpType op) {
+  for (const Entry& e : kTable) {
+    if (e.op == op) return &e;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::unique_ptr<GpuKernel> CreateGpuKernel(OpType op) {
-  for (const Entry& e : kTable) {
-    if (e.op == op) return e.factory(op);
-  }
-  return nullptr;
+  const Entry* e = Find(op);
+  return e != nullptr ? e->factory(op) : nullptr;
 }
 
 bool GpuKernelRunsFloat16(const Graph&, const Node& node) {
   // A streamed reduction accumulates its float32 input across Step()s.
   if (node.carries_state && !IsNeuron(node.op)) return false;
-  for (const Entry& e : kTable) {
-    if (e.op == node.op) return e.float16;
-  }
-  return false;
+  const Entry* e = Find(node.op);
+  return e != nullptr && e->float16;
+}
+
+bool GpuKernelRunsNhwc(const Graph&, const Node& node) {
+  const Entry* e = Find(node.op);
+  if (e == nullptr || !e->nhwc || node.carries_state) return false;
+  // cuDNN's grouped NHWC convs are not covered by the tests: those stay NCHW.
+  return node.op != OpType::kConv || node.attrs.GetIntOr("group", 1).value_or(0) == 1;
 }
 
 }  // namespace sf

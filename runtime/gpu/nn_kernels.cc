@@ -1,7 +1,8 @@
 // GPU Conv (cuDNN), IF/LIF/PLIF neurons (bit-exact with the CPU), inference
-// BatchNormalization and 2-D Max/Average pooling, NCHW. float32, and float16
-// for all but BatchNormalization (computed in float32: cuDNN's FLOAT compute
-// type with tensor-op math, float32 membranes and pooling sums).
+// BatchNormalization and 2-D Max/Average pooling, NCHW (Conv and pooling also
+// NHWC for a Node::channels_last node). float32, and float16 for all but
+// BatchNormalization (computed in float32: cuDNN's FLOAT compute type with
+// tensor-op math, float32 membranes and pooling sums).
 #include <cmath>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "cuda/resources.h"
 #include "cuda/kernels/neuron.h"
 #include "cuda/kernels/reduction.h"
+#include "graph/passes/layout.h"
 #include "graph/status.h"
 #include "runtime/cpu/conv.h"
 #include "runtime/cpu/kernel_util.h"
@@ -35,8 +37,10 @@ class ConvKernel : public GpuKernel {
                                 p.kh,       p.kw,       p.stride_h, p.stride_w, p.pad_top,
                                 p.pad_left, p.dil_h,    p.dil_w,   p.group,   p.out_h,
                                 p.out_w};
-    auto conv = cuda::CudnnConv::Create(ctx.cudnn, shape, ctx.workspace_limit, ctx.allow_tf32,
-                                        ctx.conv_algo_search == ConvAlgoSearch::kTimed, type);
+    auto conv = cuda::CudnnConv::Create(
+        ctx.cudnn, shape, ctx.workspace_limit, ctx.allow_tf32,
+        ctx.conv_algo_search == ConvAlgoSearch::kTimed, type,
+        node.channels_last ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW);
     if (!conv.ok()) return NodeError(node, conv.status().message());
     conv_ = std::move(*conv);
     return absl::OkStatus();
@@ -132,8 +136,10 @@ class PoolKernel : public GpuKernel {
     SF_ASSIGN_OR_RETURN(type_, CheckGpuFloatType(graph, node, /*allow_half=*/true));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> x, InputDims(graph, node, 0));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
+    x = LogicalDims(node, std::move(x));
+    y = LogicalDims(node, std::move(y));
     if (x.size() != 4 || y.size() != 4 || y[0] != x[0] || y[1] != x[1]) {
-      return NodeError(node, "only 2-D pooling (NCHW) is supported");
+      return NodeError(node, "only 2-D pooling (NCHW or NHWC) is supported");
     }
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> kernel, node.attrs.GetIntsOr("kernel_shape", {}));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> strides, node.attrs.GetIntsOr("strides", {1, 1}));
@@ -145,6 +151,8 @@ class PoolKernel : public GpuKernel {
       return NodeError(node, "kernel_shape/strides/dilations need 2 values and pads 4");
     }
     shape_.planes = x[0] * x[1];
+    shape_.channels = x[1];
+    shape_.channels_last = node.channels_last;
     shape_.is_max = node.op == OpType::kMaxPool;
     shape_.count_include_pad = include_pad != 0;
     cuda::PoolDim* dims[2] = {&shape_.h, &shape_.w};

@@ -1,5 +1,6 @@
 // GPU ReduceMean / ReduceSum / GlobalAveragePool (float32 or float16,
-// accumulated in double like the CPU GlobalAveragePool) and Softmax (float32).
+// accumulated in double like the CPU GlobalAveragePool; GlobalAveragePool
+// also NHWC for a Node::channels_last node) and Softmax (float32).
 #include <algorithm>
 #include <vector>
 
@@ -28,7 +29,11 @@ class ReduceKernel : public GpuKernel {
     mean_ = node.op != OpType::kReduceSum;
     if (node.op == OpType::kGlobalAveragePool) {
       if (rank < 3) return NodeError(node, "input rank must be >= 3");
-      std::fill(reduce.begin() + 2, reduce.end(), true);
+      if (node.channels_last) {  // [N, H, W, C]: over H and W
+        std::fill(reduce.begin() + 1, reduce.end() - 1, true);
+      } else {
+        std::fill(reduce.begin() + 2, reduce.end(), true);
+      }
     } else {
       SF_ASSIGN_OR_RETURN(std::vector<int64_t> axes, node.attrs.GetIntsOr("axes", {}));
       SF_ASSIGN_OR_RETURN(int64_t noop, node.attrs.GetIntOr("noop_with_empty_axes", 0));

@@ -58,7 +58,11 @@ class SparseConvGpuKernel : public GpuKernel {
   absl::Status Prepare(const Graph& graph, const Node& node,
                        const GpuPrepareContext& ctx) override {
     if (InputType(graph, node, 0) == DataType::kFloat16) {  // whatever the mode
-      float16_ = true;
+      cudnn_only_ = "the block-sparse kernel is float32 only";
+    } else if (node.channels_last) {
+      cudnn_only_ = "the block-sparse kernel is NCHW only";
+    }
+    if (!cudnn_only_.empty()) {
       path_ = Path::kDense;
       dense_ = MakeGpuConvKernel(OpType::kConv);
       return dense_->Prepare(graph, node, ctx);
@@ -111,7 +115,7 @@ class SparseConvGpuKernel : public GpuKernel {
   absl::StatusOr<bool> EnqueuePart(KernelPart part, const GpuRunContext& ctx,
                                    std::span<const void* const> in,
                                    std::span<void* const> out) override {
-    if (float16_) return false;  // no block-sparse kernel prepared
+    if (!cudnn_only_.empty()) return false;  // no block-sparse kernel prepared
     if (part == KernelPart::kSparse) {
       SF_RETURN_IF_ERROR(EnqueueSparse(ctx, in, out));
       return true;
@@ -124,7 +128,7 @@ class SparseConvGpuKernel : public GpuKernel {
   std::string LastPath() const override { return last_ran_; }
 
   size_t workspace_bytes() const override {
-    if (float16_) return dense_->workspace_bytes();
+    if (!cudnn_only_.empty()) return dense_->workspace_bytes();
     const size_t sparse = cuda::SparseConvWorkspaceBytes(shape_);
     return dense_ != nullptr ? std::max(sparse, dense_->workspace_bytes()) : sparse;
   }
@@ -137,9 +141,8 @@ class SparseConvGpuKernel : public GpuKernel {
   }
 
   std::string Describe() const override {
-    if (float16_) {
-      return absl::StrCat(dense_->Describe(),
-                          " (planned sparse; the block-sparse kernel is float32 only)");
+    if (!cudnn_only_.empty()) {
+      return absl::StrCat(dense_->Describe(), " (planned sparse; ", cudnn_only_, ")");
     }
     std::string out = absl::StrCat("cuda sparse tile ", shape_.tile, " ",
                                    binary_ ? "binary" : "values", " (",
@@ -267,7 +270,7 @@ class SparseConvGpuKernel : public GpuKernel {
   int block_;
   bool binary_;
   SparseMode mode_;
-  bool float16_ = false;  // float16 conv: always cuDNN
+  std::string cudnn_only_;  // why this conv always runs cuDNN (float16, NHWC); empty otherwise
   cuda::SparseConvShape shape_;
   cuda::DeviceBuffer weights_;       // [c_in][k][k][c_out]
   std::unique_ptr<GpuKernel> dense_;  // the cuDNN conv; null when sparse is the only path

@@ -24,12 +24,13 @@
 // The cuDNN path is the dense conv kernel prepared with the same context, so
 // it runs the very algorithm the dense path would (one process-wide choice per
 // conv, cuda/conv_algo_cache.h), and kAuto times sparse against that.
-// A float16 conv (Options::precision fp16) always runs cuDNN's float16 conv,
-// in every mode: the block-sparse kernel is float32 only; Describe() says so.
+// A float16 conv (Options::precision fp16) or a channels-last one
+// (Options::layout nhwc) always runs cuDNN's conv of that kind, in every mode:
+// the block-sparse kernel is float32 NCHW only; Describe() says so.
 // Describe() reports the choice and the measured times for plan printouts;
 // LastPath() which path the last Enqueue ran. For the per-step profiler,
 // EnqueuePart runs the prescan alone (kPrescan) or the sparse path whatever
-// the choice (kSparse); it has neither for a float16 conv.
+// the choice (kSparse); it has neither for a float16 or channels-last conv.
 // Prepared with GpuPrepareContext::profile_nodes, every sparse launch also
 // queues a copy of the prescan's tile counters into pinned host memory
 // (allocated in Prepare) for LastTileDensity().

@@ -231,6 +231,10 @@ TEST_F(SfbenchTest, UsageErrorsExitTwo) {
   r = Run("m.onnx --precision int8");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("--precision must be fp32 or fp16"));
+  r = Run("m.onnx --layout nchwc");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--layout must be nchw or nhwc, not 'nchwc'"));
+  EXPECT_EQ(Run("m.onnx --layout").exit_code, 2);
   r = Run("m.onnx --duration forever");
   EXPECT_EQ(r.exit_code, 2);
   r = Run("m.onnx --json");
@@ -247,6 +251,13 @@ TEST_F(SfbenchTest, Fp16OnTheCpuIsRefused) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, StartsWith("error: "));
   EXPECT_THAT(r.err, HasSubstr("precision fp16 needs a CUDA device; the CPU runs fp32"));
+}
+
+TEST_F(SfbenchTest, NhwcOnTheCpuIsRefused) {
+  testing::CommandResult r = Run(WriteModel() + " --device cpu --layout nhwc");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, StartsWith("error: "));
+  EXPECT_THAT(r.err, HasSubstr("layout nhwc needs a CUDA device; the CPU runs nchw"));
 }
 
 TEST_F(SfbenchTest, NoGpuIsAnError) {

@@ -122,11 +122,30 @@ TEST_F(SfrunTest, PrecisionFlag) {
   EXPECT_FALSE(fs::exists(Path("y.npy")));
 }
 
+TEST_F(SfrunTest, LayoutFlag) {
+  std::string model = WriteConvModel();
+  std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
+  testing::CommandResult r = Run(model + " --input " + in + " --layout chwn");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith("error: --layout must be nchw or nhwc, not 'chwn'"));
+  EXPECT_EQ(Run(model + " --input " + in + " --layout").exit_code, 2);
+  r = Run(model + " --input " + in + " --device cpu --layout nchw");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("max=5"));
+  // nhwc is CUDA only: refused on the CPU with one clear line, nothing written.
+  r = Run(model + " --input " + in + " --device cpu --layout nhwc --output " + Path("y.npy"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, StartsWith("error: "));
+  EXPECT_THAT(r.err, HasSubstr("layout nhwc needs a CUDA device; the CPU runs nchw"));
+  EXPECT_FALSE(fs::exists(Path("y.npy")));
+}
+
 TEST_F(SfrunTest, PlanShowsThePrecision) {
   std::string model = WriteConvModel();
   testing::CommandResult r = Run(model + " --plan-only --device cpu --plan-json " + Path("p.json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(testing::ReadTextFile(Path("p.json")), HasSubstr("\"precision\": \"fp32\""));
+  EXPECT_THAT(testing::ReadTextFile(Path("p.json")), HasSubstr("\"layout\": \"nchw\""));
 }
 
 TEST_F(SfrunTest, MissingModelFails) {

@@ -69,6 +69,12 @@ struct Options {
   // outputs and around the other ops; inputs and outputs stay float32.
   // kFloat16 on the CPU fails at Load (InvalidArgument).
   Precision precision = Precision::kFloat32;
+  // CUDA: kNHWC keeps the 4-D activations between Conv, pooling and
+  // GlobalAveragePool channels-last (cuDNN's fast float16 convs want NHWC),
+  // with Transposes where they meet ops that need NCHW (graph/passes/layout.h);
+  // inputs and outputs stay NCHW. Block-sparse convs run cuDNN instead.
+  // kNHWC on the CPU fails at Load (InvalidArgument).
+  Layout layout = Layout::kNCHW;
 };
 
 struct TensorInfo {
