@@ -141,8 +141,23 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
     return conv.ChooseByHeuristic(handle, workspace_limit, tensor_ops);
   };
   SF_ASSIGN_OR_RETURN(ConvAlgoChoice choice, LookupOrSearchConvAlgo(key, search));
+  // What the algorithm needs with these very descriptors: a search can report
+  // less (its own math type), and a forward call with too small a workspace
+  // fails with CUDNN_STATUS_BAD_PARAM. Above the limit, IMPLICIT_GEMM (no
+  // workspace) runs instead.
+  size_t needed = 0;
+  if (cudnnGetConvolutionForwardWorkspaceSize(handle, conv.x_desc_.get(), conv.w_desc_.get(),
+                                              conv.conv_desc_.get(), conv.y_desc_.get(),
+                                              choice.algo, &needed) != CUDNN_STATUS_SUCCESS ||
+      std::max(needed, choice.workspace_bytes) > workspace_limit) {
+    choice.algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+    choice.workspace_bytes = 0;
+    SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardWorkspaceSize(
+        handle, conv.x_desc_.get(), conv.w_desc_.get(), conv.conv_desc_.get(),
+        conv.y_desc_.get(), choice.algo, &needed));
+  }
   conv.algo_ = choice.algo;
-  conv.workspace_bytes_ = choice.workspace_bytes;
+  conv.workspace_bytes_ = std::max(needed, choice.workspace_bytes);
   conv.timed_ = choice.timed;
   return conv;
 }

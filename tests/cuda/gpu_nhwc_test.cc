@@ -34,6 +34,11 @@ using ::testing::HasSubstr;
 using Dims = std::vector<int64_t>;
 
 constexpr double kFp32Tol = 1e-4;
+// Convs: cuDNN's timed search may pick a Winograd/FFT-class algorithm for one
+// layout and not the other; their FP32 results differ from direct summation by
+// up to a few 1e-4 relative (seen on an H200: 2.9e-4 at K = 128*3*3). Inputs and
+// weights are fp16-representable, so this is not TF32 rounding.
+constexpr double kConvFp32Tol = 1e-3;
 
 Tensor RandomHalf(Dims dims, std::mt19937& rng) {
   Tensor t = RandomTensor(DataType::kFloat32, std::move(dims), rng, -1.0, 1.0);
@@ -51,7 +56,7 @@ void ExpectConverted(Graph& g, const std::string& what) {
 // float32: NHWC on the GPU against NCHW on the GPU; float16 (NHWC after the
 // float16 pass) against the float32 CPU reference.
 void ExpectNhwcMatches(const Graph& graph, const std::vector<Tensor>& inputs, double fp16_rtol,
-                       double fp16_atol, const std::string& what) {
+                       double fp16_atol, const std::string& what, double fp32_tol = kFp32Tol) {
   absl::StatusOr<std::vector<Tensor>> nchw = RunGpu(graph, inputs);
   ASSERT_TRUE(nchw.ok()) << what << ": NCHW GPU: " << nchw.status();
   Graph nhwc = graph;
@@ -60,7 +65,7 @@ void ExpectNhwcMatches(const Graph& graph, const std::vector<Tensor>& inputs, do
   ASSERT_TRUE(gpu.ok()) << what << ": NHWC GPU: " << gpu.status();
   ASSERT_EQ(gpu->size(), nchw->size());
   for (size_t i = 0; i < gpu->size(); ++i) {
-    ExpectClose((*gpu)[i], (*nchw)[i], kFp32Tol, kFp32Tol, what + " fp32 output " + std::to_string(i));
+    ExpectClose((*gpu)[i], (*nchw)[i], fp32_tol, fp32_tol, what + " fp32 output " + std::to_string(i));
   }
 
   absl::StatusOr<std::vector<Tensor>> cpu = RunCpu(graph, inputs);
@@ -106,7 +111,8 @@ TEST(GpuNhwcTest, ConvMatchesNchw) {
     const double k = static_cast<double>(c.x[1] * c.k * c.k);
     ExpectNhwcMatches(g.graph, {RandomHalf(c.x, rng)}, 1e-2, 1e-3 * std::sqrt(k),
                       absl::StrCat("conv ", ShapeToString(c.x), " -> ", c.c_out, " k", c.k, " s",
-                                   c.stride, " p", c.pad));
+                                   c.stride, " p", c.pad),
+                      kConvFp32Tol);
   }
 }
 
