@@ -83,11 +83,7 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
   for (ValueId v = 0; v < num_values; ++v) {
     if (graph.value(v).constant) exec->slots_[v] = *graph.value(v).constant;
   }
-  size_t widest_in = 0, widest_out = 0;
-  for (const Node& node : graph.nodes()) {
-    widest_in = std::max(widest_in, node.inputs.size());
-    widest_out = std::max(widest_out, node.outputs.size());
-  }
+  const auto [widest_in, widest_out] = WidestNode(graph);
   exec->step_inputs_.reserve(widest_in);
   exec->step_outputs_.reserve(widest_out);
   // A tensor with the value's dtype and dims, not yet pointing anywhere.

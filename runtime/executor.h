@@ -4,11 +4,14 @@
 #ifndef SF_RUNTIME_EXECUTOR_H_
 #define SF_RUNTIME_EXECUTOR_H_
 
+#include <algorithm>
 #include <span>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "graph/graph.h"
 #include "graph/tensor.h"
 #include "runtime/memory_planner.h"
 #include "runtime/plan.h"
@@ -75,6 +78,17 @@ inline absl::Status CheckProfileStepsArgs(bool profiling, int iters) {
   }
   if (iters < 1) return absl::InvalidArgumentError("ProfileSteps needs iters >= 1");
   return absl::OkStatus();
+}
+
+// The most inputs and the most outputs any node has: executors reserve their
+// per-step argument vectors once so that a run allocates nothing.
+inline std::pair<size_t, size_t> WidestNode(const Graph& graph) {
+  size_t in = 0, out = 0;
+  for (const Node& node : graph.nodes()) {
+    in = std::max(in, node.inputs.size());
+    out = std::max(out, node.outputs.size());
+  }
+  return {in, out};
 }
 
 class Executor {

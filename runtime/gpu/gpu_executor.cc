@@ -102,11 +102,7 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
     SF_RETURN_IF_ERROR(WithNode(kernel->Prepare(graph, node, ctx), node));
     exec->kernels_.push_back(std::move(kernel));
   }
-  size_t widest_in = 0, widest_out = 0;
-  for (const Node& node : graph.nodes()) {
-    widest_in = std::max(widest_in, node.inputs.size());
-    widest_out = std::max(widest_out, node.outputs.size());
-  }
+  const auto [widest_in, widest_out] = WidestNode(graph);
   exec->step_inputs_.reserve(widest_in);
   exec->step_outputs_.reserve(widest_out);
   exec->graph_ = std::move(graph);

@@ -22,6 +22,7 @@
 #include "graph/passes/float16.h"
 #include "runtime/npy.h"
 #include "sf/runtime.h"
+#include "tests/cuda/conv_cases.h"
 #include "tests/cuda/gpu_test_util.h"
 #include "tests/testing/status_matchers.h"
 
@@ -30,6 +31,11 @@ namespace {
 
 using ::sf::testing::ExpectClose;
 using ::sf::testing::OneNodeGraphBuilder;
+using ::sf::testing::ConvCase;
+using ::sf::testing::ConvCaseGraph;
+using ::sf::testing::ConvFp16Atol;
+using ::sf::testing::OneNodeGraph;
+using ::sf::testing::RandomHalf;
 using ::sf::testing::RandomTensor;
 using ::sf::testing::RunCpu;
 using ::sf::testing::RunGpu;
@@ -38,15 +44,6 @@ using Dims = std::vector<int64_t>;
 
 // One float16 rounding of a result is 2^-11 = 4.9e-4 relative.
 constexpr double kElementwiseRtol = 1e-3, kElementwiseAtol = 1e-3;
-
-Tensor RoundedToHalf(Tensor t) {
-  for (float& v : t.span<float>()) v = HalfToFloat(FloatToHalf(v));
-  return t;
-}
-
-Tensor RandomHalf(Dims dims, std::mt19937& rng, double lo = -1.0, double hi = 1.0) {
-  return RoundedToHalf(RandomTensor(DataType::kFloat32, std::move(dims), rng, lo, hi));
-}
 
 // Runs `graph` on the CPU in float32 and, converted to float16, on the GPU;
 // compares every output (float32 in both).
@@ -66,12 +63,6 @@ void ExpectFp16MatchesCpu(const Graph& graph, const std::vector<Tensor>& inputs,
   }
 }
 
-struct ConvCase {
-  Dims x;  // N, C, H, W
-  int64_t c_out, k, stride, pad;
-  bool bias;
-};
-
 TEST(GpuFp16Test, ConvMatchesFloat32WithinHalfTolerance) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(11);
@@ -81,20 +72,8 @@ TEST(GpuFp16Test, ConvMatchesFloat32WithinHalfTolerance) {
       {{1, 512, 4, 4}, 32, 3, 1, 1, true},  // K = 4608
   };
   for (const ConvCase& c : cases) {
-    const int64_t oh = (c.x[2] + 2 * c.pad - c.k) / c.stride + 1;
-    const int64_t ow = (c.x[3] + 2 * c.pad - c.k) / c.stride + 1;
-    OneNodeGraphBuilder b(OpType::kConv, "conv_0");
-    b.Input(DataType::kFloat32, c.x)
-        .ConstantInput(RandomHalf({c.c_out, c.x[1], c.k, c.k}, rng))
-        .Attr("kernel_shape", Dims{c.k, c.k})
-        .Attr("strides", Dims{c.stride, c.stride})
-        .Attr("pads", Dims{c.pad, c.pad, c.pad, c.pad});
-    if (c.bias) b.ConstantInput(RandomHalf({c.c_out}, rng));
-    auto g = b.Output(DataType::kFloat32, {c.x[0], c.c_out, oh, ow}).Build();
-    // Sums of K products of values in [-1, 1]: |y| ~ sqrt(K)/3; float16
-    // output rounding is 4.9e-4 of that, accumulation-order noise far less.
-    const double k = static_cast<double>(c.x[1] * c.k * c.k);
-    ExpectFp16MatchesCpu(g.graph, {RandomHalf(c.x, rng)}, 1e-2, 1e-3 * std::sqrt(k),
+    const OneNodeGraph g = ConvCaseGraph(c, rng);
+    ExpectFp16MatchesCpu(g.graph, {RandomHalf(c.x, rng)}, 1e-2, ConvFp16Atol(c),
                          absl::StrCat("conv ", ShapeToString(c.x), " k", c.k, " s", c.stride));
   }
 }

@@ -19,13 +19,19 @@
 #include "graph/passes/layout.h"
 #include "runtime/npy.h"
 #include "sf/runtime.h"
+#include "tests/cuda/conv_cases.h"
 #include "tests/cuda/gpu_test_util.h"
 #include "tests/testing/status_matchers.h"
 
 namespace sf {
 namespace {
 
+using ::sf::testing::ConvCase;
+using ::sf::testing::ConvCaseGraph;
+using ::sf::testing::ConvFp16Atol;
 using ::sf::testing::ExpectClose;
+using ::sf::testing::OneNodeGraph;
+using ::sf::testing::RandomHalf;
 using ::sf::testing::OneNodeGraphBuilder;
 using ::sf::testing::RandomTensor;
 using ::sf::testing::RunCpu;
@@ -39,12 +45,6 @@ constexpr double kFp32Tol = 1e-4;
 // up to a few 1e-4 relative (seen on an H200: 2.9e-4 at K = 128*3*3). Inputs and
 // weights are fp16-representable, so this is not TF32 rounding.
 constexpr double kConvFp32Tol = 1e-3;
-
-Tensor RandomHalf(Dims dims, std::mt19937& rng) {
-  Tensor t = RandomTensor(DataType::kFloat32, std::move(dims), rng, -1.0, 1.0);
-  for (float& v : t.span<float>()) v = HalfToFloat(FloatToHalf(v));
-  return t;
-}
 
 // The graph's single node runs channels-last after conversion.
 void ExpectConverted(Graph& g, const std::string& what) {
@@ -82,12 +82,6 @@ void ExpectNhwcMatches(const Graph& graph, const std::vector<Tensor>& inputs, do
   }
 }
 
-struct ConvCase {
-  Dims x;  // N, C, H, W
-  int64_t c_out, k, stride, pad;
-  bool bias;
-};
-
 TEST(GpuNhwcTest, ConvMatchesNchw) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(21);
@@ -98,18 +92,8 @@ TEST(GpuNhwcTest, ConvMatchesNchw) {
       {{4, 5, 11, 11}, 12, 3, 2, 0, false},
   };
   for (const ConvCase& c : cases) {
-    const int64_t oh = (c.x[2] + 2 * c.pad - c.k) / c.stride + 1;
-    const int64_t ow = (c.x[3] + 2 * c.pad - c.k) / c.stride + 1;
-    OneNodeGraphBuilder b(OpType::kConv, "conv_0");
-    b.Input(DataType::kFloat32, c.x)
-        .ConstantInput(RandomHalf({c.c_out, c.x[1], c.k, c.k}, rng))
-        .Attr("kernel_shape", Dims{c.k, c.k})
-        .Attr("strides", Dims{c.stride, c.stride})
-        .Attr("pads", Dims{c.pad, c.pad, c.pad, c.pad});
-    if (c.bias) b.ConstantInput(RandomHalf({c.c_out}, rng));
-    auto g = b.Output(DataType::kFloat32, {c.x[0], c.c_out, oh, ow}).Build();
-    const double k = static_cast<double>(c.x[1] * c.k * c.k);
-    ExpectNhwcMatches(g.graph, {RandomHalf(c.x, rng)}, 1e-2, 1e-3 * std::sqrt(k),
+    const OneNodeGraph g = ConvCaseGraph(c, rng);
+    ExpectNhwcMatches(g.graph, {RandomHalf(c.x, rng)}, 1e-2, ConvFp16Atol(c),
                       absl::StrCat("conv ", ShapeToString(c.x), " -> ", c.c_out, " k", c.k, " s",
                                    c.stride, " p", c.pad),
                       kConvFp32Tol);
