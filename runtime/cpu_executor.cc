@@ -64,6 +64,8 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
         "the model needs a ", exec->memory_plan_.arena_bytes, "-byte arena, above the limit of ",
         kMaxTensorBytes));
   }
+  SF_RETURN_IF_ERROR(
+      CheckArenaLimit(exec->memory_plan_.arena_bytes, options.arena_limit_bytes, "arena"));
   const size_t arena_bytes = static_cast<size_t>(std::max<int64_t>(exec->memory_plan_.arena_bytes, 64));
   void* arena = ::operator new(arena_bytes, std::align_val_t(64), std::nothrow);
   if (arena == nullptr) {

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "graph/graph.h"
 #include "graph/tensor.h"
 #include "runtime/memory_planner.h"
@@ -38,7 +40,19 @@ struct ExecutorOptions {
   // exact-size allocation instead of arena offsets, CUDA graphs off: for
   // compute-sanitizer, which cannot see an overrun inside one arena.
   bool debug_separate_allocations = false;
+  // Most bytes the executor's arena may take (Options::arena_limit_bytes);
+  // 0 for no limit of the caller's (the built-in maximum still applies).
+  int64_t arena_limit_bytes = 0;
 };
+
+// ResourceExhausted when an arena of `bytes` exceeds the caller's limit (0 =
+// none), naming both and the option that raises it.
+inline absl::Status CheckArenaLimit(int64_t bytes, int64_t limit, absl::string_view what) {
+  if (limit <= 0 || bytes <= limit) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      absl::StrCat("the plan needs a ", bytes, "-byte ", what, ", above Options::arena_limit_bytes = ",
+                   limit, " (raise or clear the limit, or run smaller inputs)"));
+}
 
 // One run split into phases, in microseconds: host-to-device input copies, the
 // compute (first kernel to last), device-to-host output copies. On the CPU

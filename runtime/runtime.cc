@@ -81,6 +81,18 @@ absl::Status CheckDims(const std::vector<int64_t>& dims, const TensorInfo& info)
   return absl::OkStatus();
 }
 
+// Options::log_level onto spdlog's (process-wide) default logger.
+void SetLogLevel(LogLevel level) {
+  switch (level) {
+    case LogLevel::kUnchanged: return;
+    case LogLevel::kDebug: spdlog::set_level(spdlog::level::debug); return;
+    case LogLevel::kInfo: spdlog::set_level(spdlog::level::info); return;
+    case LogLevel::kWarn: spdlog::set_level(spdlog::level::warn); return;
+    case LogLevel::kError: spdlog::set_level(spdlog::level::err); return;
+    case LogLevel::kOff: spdlog::set_level(spdlog::level::off); return;
+  }
+}
+
 }  // namespace
 
 struct Runtime::Impl {
@@ -127,7 +139,7 @@ struct Runtime::Impl {
 
   // Options::precision on a specialised graph, before ApplyLayout and the plan:
   // fp16 converts it (graph/passes/float16.h) with the CUDA kernel table.
-  absl::Status ApplyPrecision(Graph& g) const {
+  absl::Status ApplyPrecision([[maybe_unused]] Graph& g) const {
     if (options.precision == Precision::kFloat32) return absl::OkStatus();
 #ifdef SF_WITH_CUDA
     SF_ASSIGN_OR_RETURN(int converted, ConvertToFloat16(g, GpuKernelRunsFloat16));
@@ -140,7 +152,7 @@ struct Runtime::Impl {
 
   // Options::layout on a specialised graph, after ApplyPrecision: nhwc
   // converts it (graph/passes/layout.h) with the CUDA kernel table.
-  absl::Status ApplyLayout(Graph& g) const {
+  absl::Status ApplyLayout([[maybe_unused]] Graph& g) const {
     if (options.layout == Layout::kNCHW) return absl::OkStatus();
 #ifdef SF_WITH_CUDA
     SF_ASSIGN_OR_RETURN(int converted, ConvertToNhwc(g, GpuKernelRunsNhwc));
@@ -194,7 +206,8 @@ struct Runtime::Impl {
         .allow_tf32 = options.allow_tf32,
         .conv_algo_search = options.conv_algo_search,
         .profile_nodes = options.profile_nodes,
-        .debug_separate_allocations = options.debug_separate_allocations};
+        .debug_separate_allocations = options.debug_separate_allocations,
+        .arena_limit_bytes = options.arena_limit_bytes};
     SF_ASSIGN_OR_RETURN(int ordinal, CudaOrdinal(device));
     if (ordinal < 0) return CpuExecutor::Create(std::move(g), plan, executor_options);
 #ifdef SF_WITH_CUDA
@@ -357,6 +370,11 @@ absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph
                                                                       std::string model_name,
                                                                       const Options& options,
                                                                       std::string device) {
+  SetLogLevel(options.log_level);
+  if (options.arena_limit_bytes < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options::arena_limit_bytes must be >= 0 (0: no limit), got ", options.arena_limit_bytes));
+  }
   if (options.precision == Precision::kFloat16 && !absl::StartsWith(device, "cuda")) {
     return absl::InvalidArgumentError("precision fp16 needs a CUDA device; the CPU runs fp32");
   }

@@ -55,6 +55,7 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   exec->profiling_ = options.profiling;
   exec->profile_nodes_ = options.profile_nodes;
   exec->separate_allocations_ = options.debug_separate_allocations || ArenaBypassFromEnv();
+  exec->arena_limit_bytes_ = options.arena_limit_bytes;
   // Per-node events cannot be read out of a replayed graph; a captured graph
   // would also keep the separate allocations' addresses out of the sanitizer.
   exec->cuda_graphs_ =
@@ -190,6 +191,7 @@ absl::Status GpuExecutor::PlanArena() {
                                                      "-byte device arena, above the limit of ",
                                                      kMaxTensorBytes));
   }
+  SF_RETURN_IF_ERROR(CheckArenaLimit(total, arena_limit_bytes_, "device arena"));
   host_flags_.assign(std::max(num_nodes, 1), 0);
   if (separate_allocations_) {
     for (size_t i = 0; i < planned.values.size(); ++i) {

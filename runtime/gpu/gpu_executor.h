@@ -139,6 +139,7 @@ class GpuExecutor : public Executor {
   // After FinishRun of a run queued with time_steps: fills step_us_.
   absl::Status ReadStepTimes();
 
+  int64_t arena_limit_bytes_ = 0;  // ExecutorOptions::arena_limit_bytes
   bool profiling_ = false;
   bool profile_nodes_ = false;
   bool separate_allocations_ = false;

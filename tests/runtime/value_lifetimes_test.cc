@@ -74,7 +74,7 @@ TEST(ValueLifetimesTest, NoInPlaceWhenTheInputIsReadLaterOrProfiling) {
 
 TEST(ValueLifetimesTest, GraphInputsWhenAskedAndShapesMustBeConcrete) {
   Graph g = Chain(false);
-  ASSERT_OK_AND_ASSIGN(PlannedValues p, PlanValueLifetimes(g, {.include_inputs = true}));
+  ASSERT_OK_AND_ASSIGN(PlannedValues p, PlanValueLifetimes(g, {.include_inputs = true, .in_place_input = nullptr}));
   EXPECT_EQ(LinkOf(g, p, "x"), -1);
   g.value(*g.FindValue("b")).shape = Shape{Dim::Symbolic("N"), Dim::Known(8)};
   EXPECT_THAT(PlanValueLifetimes(g, {}).status(),

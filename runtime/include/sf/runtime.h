@@ -36,6 +36,8 @@
 
 namespace sf {
 
+enum class LogLevel { kUnchanged, kDebug, kInfo, kWarn, kError, kOff };
+
 struct Options {
   // "auto" (cuda when a GPU is present, else cpu), "cpu", "cuda", "cuda:N".
   std::string device = "auto";
@@ -75,6 +77,14 @@ struct Options {
   // inputs and outputs stay NCHW. Block-sparse convs run cuDNN instead.
   // kNHWC on the CPU fails at Load (InvalidArgument).
   Layout layout = Layout::kNCHW;
+  // Most bytes one prepared shape's arena (intermediate tensors; on a GPU also
+  // graph inputs, cuDNN workspace and error flags) may take; preparing a shape
+  // that needs more fails with ResourceExhausted naming both sizes, before
+  // anything is allocated. 0: no limit (a built-in 64 GiB ceiling remains).
+  int64_t arena_limit_bytes = 0;
+  // Sets the level of SparseFlow's log (spdlog's default logger, which is
+  // process-wide) at Load; kUnchanged leaves it as it is.
+  LogLevel log_level = LogLevel::kUnchanged;
 };
 
 struct TensorInfo {
