@@ -29,8 +29,21 @@ std::string DimsToString(const std::vector<int64_t>& dims) {
   return absl::StrCat("[", absl::StrJoin(parts, ","), "]");
 }
 
-// A JSON string literal: quotes, backslashes and control characters escaped;
-// other bytes (UTF-8) pass through.
+std::string JsonPair(const std::array<int64_t, 2>& v) {
+  return absl::StrCat("[", v[0], ", ", v[1], "]");
+}
+
+void FillConvStep(const ConvBlockChoice& choice, SparseMode mode, PlanStep& step) {
+  step.h = choice.geometry.h;
+  step.w = choice.geometry.w;
+  step.kernel_hw = choice.geometry.kernel_hw;
+  step.stride = choice.geometry.stride;
+  step.block = mode == SparseMode::kOff ? 0 : choice.block;
+  step.kernel = std::string(step.block > 0 ? kSparseKernel : kDenseKernel);
+}
+
+}  // namespace
+
 std::string JsonString(absl::string_view s) {
   std::string out = "\"";
   for (char ch : s) {
@@ -51,21 +64,6 @@ std::string JsonString(absl::string_view s) {
   }
   return out + "\"";
 }
-
-std::string JsonPair(const std::array<int64_t, 2>& v) {
-  return absl::StrCat("[", v[0], ", ", v[1], "]");
-}
-
-void FillConvStep(const ConvBlockChoice& choice, SparseMode mode, PlanStep& step) {
-  step.h = choice.geometry.h;
-  step.w = choice.geometry.w;
-  step.kernel_hw = choice.geometry.kernel_hw;
-  step.stride = choice.geometry.stride;
-  step.block = mode == SparseMode::kOff ? 0 : choice.block;
-  step.kernel = std::string(step.block > 0 ? kSparseKernel : kDenseKernel);
-}
-
-}  // namespace
 
 absl::string_view ToString(SparseMode m) {
   switch (m) {

@@ -89,6 +89,9 @@ struct Plan {
 // `graph` must be topologically sorted with concrete shapes.
 absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options);
 std::string PlanToJson(const Plan& plan);
+// A JSON string literal of `s`: quotes, backslashes and control characters
+// escaped; other bytes (UTF-8) pass through. Shared by every JSON writer.
+std::string JsonString(absl::string_view s);
 std::string PlanToTable(const Plan& plan);
 
 }  // namespace sf

@@ -85,7 +85,7 @@ std::string FormatProfileJson(const BenchReport& report);
 
 // JSON pieces shared by the reports: a quoted, escaped string; a number (null
 // when not finite); an array of integers; all of a LatencyStats (null when empty).
-std::string JsonString(absl::string_view s);
+using ::sf::JsonString;  // runtime/plan.h
 std::string JsonNumber(double v);
 std::string JsonInts(const std::vector<int64_t>& v);
 std::string StatsJson(const LatencyStats& s);
