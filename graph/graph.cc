@@ -11,6 +11,16 @@ Shape MakeShape(std::span<const int64_t> dims) {
   return s;
 }
 
+absl::StatusOr<std::vector<int64_t>> ConcreteValueDims(const Value& value) {
+  auto concrete = value.shape ? ConcreteDims(*value.shape) : std::nullopt;
+  if (!concrete) {
+    return absl::InvalidArgumentError(absl::StrCat("value '", value.name, "' has shape ",
+                                                   ShapeToString(value.shape),
+                                                   " that is not concrete after inference"));
+  }
+  return *std::move(concrete);
+}
+
 std::optional<std::vector<int64_t>> ConcreteDims(const Shape& shape) {
   std::vector<int64_t> dims;
   dims.reserve(shape.size());

@@ -51,6 +51,10 @@ struct Value {
   int producer = -1;               // index of the producing node, -1 for inputs/constants
 };
 
+// The concrete dims of `value`; InvalidArgument naming it when its shape is
+// unknown or has a symbolic dim (e.g. after shape inference failed to resolve it).
+absl::StatusOr<std::vector<int64_t>> ConcreteValueDims(const Value& value);
+
 struct Node {
   std::string name;
   OpType op = OpType::kIdentity;

@@ -90,14 +90,8 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
   exec->step_outputs_.reserve(widest_out);
   // A tensor with the value's dtype and dims, not yet pointing anywhere.
   const auto borrow = [&](ValueId v) -> absl::StatusOr<Tensor> {
-    const Value& value = graph.value(v);
-    auto concrete = value.shape ? ConcreteDims(*value.shape) : std::nullopt;
-    if (!concrete) {
-      return absl::InvalidArgumentError(absl::StrCat("value '", value.name, "' has shape ",
-                                                     ShapeToString(value.shape),
-                                                     " that is not concrete after inference"));
-    }
-    return Tensor::Borrow(value.dtype, *std::move(concrete), nullptr);
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(graph.value(v)));
+    return Tensor::Borrow(graph.value(v).dtype, std::move(dims), nullptr);
   };
   for (ValueId in : graph.inputs()) {
     SF_ASSIGN_OR_RETURN(Tensor t, borrow(in));

@@ -129,12 +129,24 @@ struct Runtime::Impl {
     return p;
   }
 
-  // The graph specialised to concrete input dims, shapes inferred and folded.
-  absl::StatusOr<Graph> Specialize(const InputDims& dims) const {
-    Graph g = graph;
+  // Gives `g` concrete input dims, then infers its shapes and folds on them.
+  static absl::Status Specialize(Graph& g, const InputDims& dims) {
     for (size_t i = 0; i < dims.size(); ++i) g.value(g.inputs()[i]).shape = MakeShape(dims[i]);
-    SF_RETURN_IF_ERROR(InferShapesAndFold(g, CpuNodeEvaluator()));
+    return InferShapesAndFold(g, CpuNodeEvaluator());
+  }
+
+  // What the executors run for these input dims: the model specialised, then
+  // Options::precision and Options::layout applied.
+  absl::StatusOr<Graph> ExecutableGraph(const InputDims& dims) const {
+    Graph g = graph;
+    SF_RETURN_IF_ERROR(Specialize(g, dims));
+    SF_RETURN_IF_ERROR(ApplyPrecisionAndLayout(g));
     return g;
+  }
+
+  absl::Status ApplyPrecisionAndLayout(Graph& g) const {
+    SF_RETURN_IF_ERROR(ApplyPrecision(g));
+    return ApplyLayout(g);
   }
 
   // Options::precision on a specialised graph, before ApplyLayout and the plan:
@@ -168,14 +180,8 @@ struct Runtime::Impl {
   absl::StatusOr<std::unique_ptr<Prepared>> MakePrepared(Graph g) const {
     auto p = std::make_unique<Prepared>();
     for (ValueId v : g.outputs()) {
-      const Value& value = g.value(v);
-      auto dims = value.shape ? ConcreteDims(*value.shape) : std::nullopt;
-      if (!dims) {
-        return absl::InvalidArgumentError(absl::StrCat("output '", value.name, "' has shape ",
-                                                       ShapeToString(value.shape),
-                                                       " that is not concrete after inference"));
-      }
-      p->output_dims.push_back(*std::move(dims));
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(g.value(v)));
+      p->output_dims.push_back(std::move(dims));
     }
     SF_ASSIGN_OR_RETURN(p->plan, BuildPlan(g, MakePlanOptions()));
     SF_ASSIGN_OR_RETURN(p->executor, CreateExecutor(std::move(g), p->plan));
@@ -187,9 +193,7 @@ struct Runtime::Impl {
   absl::StatusOr<Prepared*> Prepare(const InputDims& dims) {
     auto it = prepared.find(dims);
     if (it != prepared.end()) return it->second.get();
-    SF_ASSIGN_OR_RETURN(Graph g, Specialize(dims));
-    SF_RETURN_IF_ERROR(ApplyPrecision(g));
-    SF_RETURN_IF_ERROR(ApplyLayout(g));
+    SF_ASSIGN_OR_RETURN(Graph g, ExecutableGraph(dims));
     SF_ASSIGN_OR_RETURN(std::unique_ptr<Prepared> p, MakePrepared(std::move(g)));
     spdlog::debug("prepared {} for {} input shape(s): arena {} bytes for {} bytes of tensors",
                   model_name, dims.size(), p->plan.arena_bytes, p->plan.tensor_bytes);
@@ -240,12 +244,11 @@ struct Runtime::Impl {
       if (symbolic_rows) probe[i][0] = std::max<int64_t>(probe[i][0], 2);
       if (!stream.static_inputs[i]) probe[i][0] *= stream.steps;
     }
-    SF_ASSIGN_OR_RETURN(Graph g, Specialize(probe));
+    Graph g = graph;
+    SF_RETURN_IF_ERROR(Specialize(g, probe));
     SF_RETURN_IF_ERROR(MakeStepGraph(g));
-    for (size_t i = 0; i < dims.size(); ++i) g.value(g.inputs()[i]).shape = MakeShape(dims[i]);
-    SF_RETURN_IF_ERROR(InferShapesAndFold(g, CpuNodeEvaluator()));
-    SF_RETURN_IF_ERROR(ApplyPrecision(g));
-    SF_RETURN_IF_ERROR(ApplyLayout(g));
+    SF_RETURN_IF_ERROR(Specialize(g, dims));
+    SF_RETURN_IF_ERROR(ApplyPrecisionAndLayout(g));
     SF_ASSIGN_OR_RETURN(std::unique_ptr<Prepared> p, MakePrepared(std::move(g)));
     Prepared* raw = p.get();
     stream.prepared.emplace(dims, std::move(p));
@@ -564,9 +567,7 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
   SF_ASSIGN_OR_RETURN(auto dims_and_inputs, impl_->OrderInputs(inputs));
   auto& [dims, ordered] = dims_and_inputs;
   SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
-  SF_ASSIGN_OR_RETURN(Graph graph, impl_->Specialize(dims));
-  SF_RETURN_IF_ERROR(impl_->ApplyPrecision(graph));
-  SF_RETURN_IF_ERROR(impl_->ApplyLayout(graph));
+  SF_ASSIGN_OR_RETURN(Graph graph, impl_->ExecutableGraph(dims));
   SF_ASSIGN_OR_RETURN(std::unique_ptr<Executor> profiler,
                       impl_->CreateExecutor(graph, p->plan, /*profiling=*/true));
   SF_ASSIGN_OR_RETURN(std::vector<StepProfile> steps, profiler->ProfileSteps(ordered, iters));

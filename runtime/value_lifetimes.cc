@@ -7,16 +7,6 @@
 
 namespace sf {
 
-absl::StatusOr<std::vector<int64_t>> ConcreteValueDims(const Value& value) {
-  auto concrete = value.shape ? ConcreteDims(*value.shape) : std::nullopt;
-  if (!concrete) {
-    return absl::InvalidArgumentError(absl::StrCat("value '", value.name, "' has shape ",
-                                                   ShapeToString(value.shape),
-                                                   " that is not concrete after inference"));
-  }
-  return *concrete;
-}
-
 absl::StatusOr<PlannedValues> PlanValueLifetimes(const Graph& graph,
                                                  const ValueLifetimeOptions& options) {
   const int num_nodes = graph.num_nodes();

@@ -38,9 +38,6 @@ struct PlannedValues {
 absl::StatusOr<PlannedValues> PlanValueLifetimes(const Graph& graph,
                                                  const ValueLifetimeOptions& options);
 
-// The concrete dims of a value; InvalidArgument naming it otherwise.
-absl::StatusOr<std::vector<int64_t>> ConcreteValueDims(const Value& value);
-
 }  // namespace sf
 
 #endif  // SF_RUNTIME_VALUE_LIFETIMES_H_

@@ -85,14 +85,7 @@ class StepRewriter {
 
  private:
   absl::StatusOr<std::vector<int64_t>> Dims(ValueId v) const {
-    const Value& value = graph_.value(v);
-    std::optional<std::vector<int64_t>> d;
-    if (value.shape) d = ConcreteDims(*value.shape);
-    if (!d) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("value '", value.name, "' has no concrete shape"));
-    }
-    return *d;
+    return ConcreteValueDims(graph_.value(v));
   }
 
   absl::Status Mixes(const Node& node, absl::string_view why) const {
