@@ -115,7 +115,9 @@ bench_one() {
 #  trained Spiking-/SEW-ResNet18 (32x32, T=4) and fmnist_snn (T=4), batch
 #  1/16/64, fp32 and fp16; both ResNet18s on 224x224 upscaled images at batch 1
 #  and 16 (fp32; batch 16 without per-step tables); Spiking-ResNet34/50 with
-#  random weights at batch 16 (fp32). Not timed on a GPU yet: if it runs long,
+#  random weights at batch 16 (fp32); then SpikingJelly (torch/cupy/triton LIF
+#  backends, fp32 and fp16 autocast) on the trained ResNet18s at 32x32 batch 16
+#  and 224x224 batch 1 and 16. Not timed on a GPU yet: if it runs long,
 #  lower the 224x224 iterations first.
 do_bench() {
   export LD_LIBRARY_PATH=$pfx/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
@@ -144,6 +146,10 @@ do_bench() {
     bench_one "${m}_random_n16_fp32" "$dir/${m}_random.onnx" "$resnet" 16 fp32 50 10 \
       --label "random weights: densities are not those of a trained net"
   done
+  # SpikingJelly on the same weights (tools/bench_spikingjelly.py; needs .device-models/spikingjelly carried)
+  for m in spiking_resnet18 sew_resnet18; do for r in "32 $resnet 16" "224 $dir/resnet_224.npy 1" "224 $dir/resnet_224.npy 16"; do
+    read -r s inp n <<< "$r"; python3 "$root/tools/bench_spikingjelly.py" $m "$root/models/resnet18_fmnist/$m" "$inp" --batch $n --iters 50 --fp16 \
+      --json "$out/bench/sj_${m}_${s}_n$n.json" > "$out/bench/sj_${m}_${s}_n$n.txt" 2>&1; echo "sj_${m}_${s}_n$n rc=$?" | tee -a "$out/bench/summary.txt"; done; done
 }
 
 # The sparse-conv microbenchmark (tests/perf), apart from the model matrix.
