@@ -65,6 +65,8 @@ torch, spikingjelly (commit), compat_shims, check (max abs diff per row),
 median_us (per row: "BACKEND fp32", "BACKEND fp16-autocast"), errors.
 """
 
+# SpikingJelly is found at run time (--sj-path), so it is imported inside functions.
+# pylint: disable=import-outside-toplevel
 import argparse
 import importlib.util
 import json
@@ -100,10 +102,10 @@ def _compat_shims():
   Returns the list of shims applied (empty on the GPU machine)."""
   shims = []
   try:
-    import packaging.version  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    import packaging.version  # noqa: F401  pylint: disable=unused-import
   except ImportError:
-    from pkg_resources.extern import packaging  # pylint: disable=import-outside-toplevel
-    import pkg_resources.extern.packaging.version  # noqa: F401  pylint: disable=import-outside-toplevel
+    from pkg_resources.extern import packaging
+    import pkg_resources.extern.packaging.version  # noqa: F401
     sys.modules["packaging"] = packaging
     sys.modules["packaging.version"] = packaging.version
     shims.append("packaging <- pkg_resources.extern.packaging")
@@ -147,18 +149,19 @@ def _import_models(shims):
   loaded alone, with torchvision's load_state_dict_from_url (used only for
   pretrained ImageNet weights) taken from torch.hub."""
   try:
-    from spikingjelly.activation_based.model import sew_resnet, spiking_resnet  # pylint: disable=import-outside-toplevel
+    from spikingjelly.activation_based.model import sew_resnet, spiking_resnet
     return spiking_resnet, sew_resnet
   except ImportError as e:
-    shims.append(f"model/__init__ not imported ({e}); spiking_resnet.py and sew_resnet.py loaded alone")
-  import spikingjelly.activation_based as ab  # pylint: disable=import-outside-toplevel
+    shims.append(f"model/__init__ not imported ({e}); "
+                 "spiking_resnet.py and sew_resnet.py loaded alone")
+  import spikingjelly.activation_based as ab
   pkg_name = "spikingjelly.activation_based.model"
   pkg_dir = os.path.join(os.path.dirname(ab.__file__), "model")
   pkg = types.ModuleType(pkg_name)
   pkg.__path__ = [pkg_dir]
   sys.modules[pkg_name] = pkg
   try:
-    import torchvision  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    import torchvision  # noqa: F401  pylint: disable=unused-import
   except ImportError:
     tv = types.ModuleType("torchvision")
     utils = types.ModuleType("torchvision._internally_replaced_utils")
@@ -184,8 +187,8 @@ def import_spikingjelly(sj_path):
     sys.exit(f"error: no SpikingJelly package at {sj_path}/spikingjelly (see --sj-path)")
   sys.path.insert(0, sj_path)
   shims = [] if _torch_at_least(2, 6) else _compat_shims()
-  import spikingjelly  # pylint: disable=import-outside-toplevel
-  from spikingjelly.activation_based import functional, layer, neuron, surrogate  # pylint: disable=import-outside-toplevel
+  import spikingjelly
+  from spikingjelly.activation_based import functional, layer, neuron, surrogate
   spiking_resnet, sew_resnet = _import_models(shims)
   commit_file = os.path.join(sj_path, "spikingjelly", "SJ_COMMIT")
   commit = open(commit_file).read().strip() if os.path.isfile(commit_file) else "unknown"
