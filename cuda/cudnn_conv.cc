@@ -45,19 +45,31 @@ bool MathAllowed(cudnnMathType_t math, bool allow_tensor_ops) {
 
 constexpr int kMaxAlgos = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
 
-// The first result (cuDNN sorts them fastest first) that succeeded, fits the
-// workspace limit and uses allowed math.
-std::optional<ConvAlgoChoice> FirstUsable(const cudnnConvolutionFwdAlgoPerf_t* perf, int count,
-                                          size_t workspace_limit, bool allow_tensor_ops) {
+}  // namespace
+
+// The first result (cuDNN sorts them fastest first) that succeeded, uses
+// allowed math and fits the workspace limit with what it needs with these
+// very descriptors (a search can report less than the forward call then
+// demands, e.g. for its own math type; an algorithm cuDNN cannot size here is
+// skipped), so a fast second choice wins over the IMPLICIT_GEMM fallback.
+std::optional<ConvAlgoChoice> CudnnConv::FirstUsable(cudnnHandle_t handle,
+                                                     const cudnnConvolutionFwdAlgoPerf_t* perf,
+                                                     int count, size_t workspace_limit,
+                                                     bool allow_tensor_ops) const {
   for (int i = 0; i < count; ++i) {
     if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > workspace_limit) continue;
     if (!MathAllowed(perf[i].mathType, allow_tensor_ops)) continue;
-    return ConvAlgoChoice{perf[i].algo, perf[i].memory, /*timed=*/false};
+    size_t needed = 0;
+    if (cudnnGetConvolutionForwardWorkspaceSize(handle, x_desc_.get(), w_desc_.get(),
+                                                conv_desc_.get(), y_desc_.get(), perf[i].algo,
+                                                &needed) != CUDNN_STATUS_SUCCESS ||
+        needed > workspace_limit) {
+      continue;
+    }
+    return ConvAlgoChoice{perf[i].algo, std::max(needed, perf[i].memory), /*timed=*/false};
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int64_t h, int64_t w,
                                                       cudnnDataType_t type,
@@ -141,10 +153,10 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
     return conv.ChooseByHeuristic(handle, workspace_limit, tensor_ops);
   };
   SF_ASSIGN_OR_RETURN(ConvAlgoChoice choice, LookupOrSearchConvAlgo(key, search));
-  // What the algorithm needs with these very descriptors: a search can report
-  // less (its own math type), and a forward call with too small a workspace
-  // fails with CUDNN_STATUS_BAD_PARAM. Above the limit, IMPLICIT_GEMM (no
-  // workspace) runs instead.
+  // What the algorithm needs with these very descriptors (FirstUsable checked
+  // it for a fresh search; a cached choice is re-checked): a forward call with
+  // too small a workspace fails with CUDNN_STATUS_BAD_PARAM. Above the limit,
+  // IMPLICIT_GEMM (no workspace) runs instead, and Describe() says so.
   size_t needed = 0;
   if (cudnnGetConvolutionForwardWorkspaceSize(handle, conv.x_desc_.get(), conv.w_desc_.get(),
                                               conv.conv_desc_.get(), conv.y_desc_.get(),
@@ -152,11 +164,19 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
       std::max(needed, choice.workspace_bytes) > workspace_limit) {
     choice.algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
     choice.workspace_bytes = 0;
+    conv.fallback_ = true;
     SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardWorkspaceSize(
         handle, conv.x_desc_.get(), conv.w_desc_.get(), conv.conv_desc_.get(),
         conv.y_desc_.get(), choice.algo, &needed));
   }
   conv.algo_ = choice.algo;
+  if (conv.algo_ == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM) {
+    cudnnActivationDescriptor_t act = nullptr;
+    SF_CUDNN_RETURN_IF_ERROR(cudnnCreateActivationDescriptor(&act));
+    conv.act_desc_ = ActivationDescriptor(act);
+    SF_CUDNN_RETURN_IF_ERROR(
+        cudnnSetActivationDescriptor(act, CUDNN_ACTIVATION_IDENTITY, CUDNN_NOT_PROPAGATE_NAN, 0.0));
+  }
   conv.workspace_bytes_ = std::max(needed, choice.workspace_bytes);
   conv.timed_ = choice.timed;
   return conv;
@@ -170,7 +190,7 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::ChooseByHeuristic(cudnnHandle_t handle
   SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardAlgorithm_v7(
       handle, x_desc_.get(), w_desc_.get(), conv_desc_.get(), y_desc_.get(), kMaxAlgos, &returned,
       perf));
-  if (const auto best = FirstUsable(perf, returned, workspace_limit, allow_tensor_ops)) {
+  if (const auto best = FirstUsable(handle, perf, returned, workspace_limit, allow_tensor_ops)) {
     return *best;
   }
   ConvAlgoChoice fallback;  // IMPLICIT_GEMM runs every conv
@@ -222,20 +242,34 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
       y.data(), kMaxAlgos, &returned, perf, ws.data(), workspace));
   // The buffers die here: let the stream's work on them finish first.
   SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
-  auto best = FirstUsable(perf, returned, workspace_limit, allow_tensor_ops);
+  auto best = FirstUsable(handle, perf, returned, workspace_limit, allow_tensor_ops);
   if (!best) return absl::NotFoundError("cuDNN's timed search found no usable algorithm");
   best->timed = true;
   return *best;
 }
 
 std::string CudnnConv::Describe() const {
-  return absl::StrCat(half_ ? "fp16 " : "", nhwc_ ? "nhwc " : "", AlgoName(algo_), " (", timed_ ? "timed" : "heuristic",
-                      ", ws ", workspace_bytes_, " B", tf32_ ? ", TF32" : "", ")");
+  return absl::StrCat(half_ ? "fp16 " : "", nhwc_ ? "nhwc " : "", AlgoName(algo_), " (",
+                      fallback_ ? "fallback: the chosen algorithm's workspace is over the limit"
+                                : (timed_ ? "timed" : "heuristic"),
+                      ", ws ", workspace_bytes_, " B", tf32_ ? ", TF32" : "",
+                      FusesBias() ? ", bias fused" : "", ")");
 }
 
 absl::Status CudnnConv::Forward(cudnnHandle_t handle, const void* x, const void* w,
                                 const void* bias, void* y, void* workspace) const {
   const float one = 1.0f, zero = 0.0f;
+  if (bias != nullptr && FusesBias()) {
+    // One kernel: the bias is added to the FP32 accumulator before the output
+    // is written (alpha2 = 0: z is not read). IDENTITY needs IMPLICIT_PRECOMP_GEMM.
+    const cudnnStatus_t fused = cudnnConvolutionBiasActivationForward(
+        handle, &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), algo_, workspace,
+        workspace_bytes_, &zero, y_desc_.get(), y, bias_desc_.get(), bias, act_desc_.get(),
+        y_desc_.get(), y);
+    if (fused == CUDNN_STATUS_SUCCESS) return absl::OkStatus();
+    if (fused != CUDNN_STATUS_NOT_SUPPORTED) SF_CUDNN_RETURN_IF_ERROR(fused);
+    fuse_bias_failed_ = true;  // this cuDNN cannot: conv, then add, from now on
+  }
   SF_CUDNN_RETURN_IF_ERROR(cudnnConvolutionForward(
       handle, &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), algo_, workspace,
       workspace_bytes_, &zero, y_desc_.get(), y));

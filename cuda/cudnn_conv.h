@@ -13,6 +13,7 @@
 #include <cudnn.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -27,11 +28,16 @@ inline void DestroyFilterDesc(cudnnFilterDescriptor_t d) { cudnnDestroyFilterDes
 inline void DestroyConvDesc(cudnnConvolutionDescriptor_t d) {
   cudnnDestroyConvolutionDescriptor(d);
 }
+inline void DestroyActivationDesc(cudnnActivationDescriptor_t d) {
+  cudnnDestroyActivationDescriptor(d);
+}
 }  // namespace internal
 
 using TensorDescriptor = Owned<cudnnTensorDescriptor_t, internal::DestroyTensorDesc>;
 using FilterDescriptor = Owned<cudnnFilterDescriptor_t, internal::DestroyFilterDesc>;
 using ConvDescriptor = Owned<cudnnConvolutionDescriptor_t, internal::DestroyConvDesc>;
+using ActivationDescriptor =
+    Owned<cudnnActivationDescriptor_t, internal::DestroyActivationDesc>;
 
 // A packed tensor descriptor of logical dims n, c, h, w stored as `format`
 // (NCHW unless said otherwise; float32 unless `type` says otherwise).
@@ -76,7 +82,10 @@ class CudnnConv {
   std::string Describe() const;
 
   // y = conv(x, w) (+ bias per output channel when bias != nullptr), all of
-  // the element type given to Create.
+  // the element type given to Create. With IMPLICIT_PRECOMP_GEMM the bias is
+  // fused (cudnnConvolutionBiasActivationForward, IDENTITY activation: one
+  // kernel, the bias added before the single rounding); otherwise, and if
+  // cuDNN refuses the fused call, cudnnAddTensor follows the conv.
   absl::Status Forward(cudnnHandle_t handle, const void* x, const void* w, const void* bias,
                        void* y, void* workspace) const;
 
@@ -86,13 +95,20 @@ class CudnnConv {
                                                    bool allow_tensor_ops) const;
   absl::StatusOr<ConvAlgoChoice> FindTimed(cudnnHandle_t handle, const ConvShape& shape,
                                            size_t workspace_limit, bool allow_tensor_ops) const;
+  std::optional<ConvAlgoChoice> FirstUsable(cudnnHandle_t handle,
+                                            const cudnnConvolutionFwdAlgoPerf_t* perf, int count,
+                                            size_t workspace_limit, bool allow_tensor_ops) const;
+  bool FusesBias() const { return act_desc_.get() != nullptr && !fuse_bias_failed_; }
 
   TensorDescriptor x_desc_, y_desc_, bias_desc_;
   FilterDescriptor w_desc_;
   ConvDescriptor conv_desc_;
+  ActivationDescriptor act_desc_;  // IDENTITY, set for IMPLICIT_PRECOMP_GEMM (bias fusion)
+  mutable bool fuse_bias_failed_ = false;  // cuDNN answered NOT_SUPPORTED to the fused call
   cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
   size_t workspace_bytes_ = 0;
   bool timed_ = false;  // algo_ came from a timed search
+  bool fallback_ = false;  // the chosen algorithm did not fit: IMPLICIT_GEMM instead
   bool tf32_ = false;   // tensor-op (TF32) math allowed
   bool half_ = false;   // float16 tensors
   bool nhwc_ = false;   // CUDNN_TENSOR_NHWC tensors and filter

@@ -2,9 +2,17 @@
 #include <climits>
 
 #include "cuda/kernels/sparse_conv.h"
+#include "cuda/kernels/sparse_conv_geometry.cuh"
 
 namespace sf::cuda {
 namespace {
+
+using sparse_detail::CeilDiv;
+using sparse_detail::Geometry;
+using sparse_detail::IsRead;
+using sparse_detail::MakeWindow;
+using sparse_detail::Span;
+using sparse_detail::TileWindow;
 
 constexpr int kGroup = kSparseConvChannelGroup;
 constexpr int kPrescanThreads = 128;
@@ -17,12 +25,6 @@ constexpr int kNumCounters = 4;
 constexpr int kCoordBits = 5;
 constexpr size_t kMaxStaticSharedBytes = 48 * 1024;
 
-// Everything both kernels derive from SparseConvShape, computed on the host.
-struct Geometry {
-  int n, c_in, h, w, c_out, out_h, out_w, pad_top, pad_left;
-  int tile, tiles_y, tiles_x, num_tiles, num_groups;
-};
-
 struct Workspace {
   int* counters;
   int* work;         // [num_tiles] tile indices: active from the front, empty from the back
@@ -30,35 +32,13 @@ struct Workspace {
   int* groups;       // [num_tiles][num_groups] ascending group indices
 };
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t AlignUp(int64_t v, int64_t a) { return CeilDiv(v, a) * a; }
 
 int ChannelsPerBlock(int64_t c_out) {
   return static_cast<int>(std::min<int64_t>(kMaxChannelsPerBlock, AlignUp(c_out, kWarp)));
 }
 
-__host__ __device__ inline int Span(int tile, int ksize, int stride) {
-  return (tile - 1) * stride + ksize;
-}
-
-Geometry MakeGeometry(const SparseConvShape& s) {
-  Geometry g{};
-  g.n = static_cast<int>(s.n);
-  g.c_in = static_cast<int>(s.c_in);
-  g.h = static_cast<int>(s.h);
-  g.w = static_cast<int>(s.w);
-  g.c_out = static_cast<int>(s.c_out);
-  g.out_h = static_cast<int>(s.out_h);
-  g.out_w = static_cast<int>(s.out_w);
-  g.pad_top = static_cast<int>(s.pad_top);
-  g.pad_left = static_cast<int>(s.pad_left);
-  g.tile = s.tile;
-  g.tiles_y = static_cast<int>(CeilDiv(s.out_h, s.tile));
-  g.tiles_x = static_cast<int>(CeilDiv(s.out_w, s.tile));
-  g.num_tiles = static_cast<int>(s.n * g.tiles_y * g.tiles_x);
-  g.num_groups = static_cast<int>(CeilDiv(s.c_in, kGroup));
-  return g;
-}
+Geometry MakeGeometry(const SparseConvShape& s) { return sparse_detail::MakeGeometry(s, kGroup); }
 
 Workspace CarveWorkspace(const Geometry& g, void* base) {
   int* p = static_cast<int*>(base);
@@ -72,44 +52,6 @@ size_t ConvSharedBytes(int tile, int ksize, int stride, int threads) {
   const size_t acc = static_cast<size_t>(tile) * tile * (threads + 1);
   return sizeof(float) * acc + (sizeof(int) + sizeof(float)) * entries +
          sizeof(int) * (threads / kWarp);
-}
-
-// One output tile and the input window it reads. Window coordinates are local
-// (0 at the first input row/column the tile could read, possibly padding).
-struct TileWindow {
-  int n, oy0, ox0, th, tw;  // tile origin and extent (edge tiles are smaller)
-  int iy0, ix0;             // image coordinates of the window origin (may be < 0)
-  int ly0, ly1, lx0, lx1;   // window rows/cols inside the image, [ly0, ly1) x [lx0, lx1)
-};
-
-__device__ TileWindow MakeWindow(const Geometry& g, int tile_index, int ksize, int stride) {
-  TileWindow t;
-  const int per_image = g.tiles_y * g.tiles_x;
-  t.n = tile_index / per_image;
-  const int rest = tile_index - t.n * per_image;
-  t.oy0 = (rest / g.tiles_x) * g.tile;
-  t.ox0 = (rest % g.tiles_x) * g.tile;
-  t.th = min(g.tile, g.out_h - t.oy0);
-  t.tw = min(g.tile, g.out_w - t.ox0);
-  t.iy0 = t.oy0 * stride - g.pad_top;
-  t.ix0 = t.ox0 * stride - g.pad_left;
-  t.ly0 = max(0, -t.iy0);
-  t.ly1 = min(Span(t.th, ksize, stride), g.h - t.iy0);
-  t.lx0 = max(0, -t.ix0);
-  t.lx1 = min(Span(t.tw, ksize, stride), g.w - t.ix0);
-  return t;
-}
-
-// Whether local window row/column `l` is read by some output of a tile of
-// `extent` rows/columns (1x1 stride 2 reads only every other one).
-template <int kSize, int kStride>
-__device__ inline bool IsRead(int l, int extent) {
-#pragma unroll
-  for (int r = 0; r < kSize; ++r) {
-    const int t = l - r;
-    if (t >= 0 && t % kStride == 0 && t / kStride < extent) return true;
-  }
-  return false;
 }
 
 template <int kSize, int kStride>

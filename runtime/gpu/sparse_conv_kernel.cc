@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "cuda/cuda_status.h"
 #include "cuda/kernels/sparse_conv.h"
+#include "cuda/kernels/sparse_conv_f16.h"
 #include "cuda/resources.h"
 #include "graph/status.h"
 #include "runtime/cpu/conv.h"
@@ -57,10 +58,15 @@ class SparseConvGpuKernel : public GpuKernel {
 
   absl::Status Prepare(const Graph& graph, const Node& node,
                        const GpuPrepareContext& ctx) override {
-    if (InputType(graph, node, 0) == DataType::kFloat16) {  // whatever the mode
-      cudnn_only_ = "the block-sparse kernel is float32 only";
-    } else if (node.channels_last) {
-      cudnn_only_ = "the block-sparse kernel is NCHW only";
+    half_ = InputType(graph, node, 0) == DataType::kFloat16;
+    nhwc_ = node.channels_last;
+    if (half_) {  // whatever the mode
+      int major = 0;
+      SF_CUDA_RETURN_IF_ERROR(
+          cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ctx.device));
+      if (major < 8) cudnn_only_ = "the float16 block-sparse kernel needs compute capability 8.0";
+    } else if (nhwc_) {
+      cudnn_only_ = "the float32 block-sparse kernel is NCHW only";
     }
     if (!cudnn_only_.empty()) {
       path_ = Path::kDense;
@@ -120,8 +126,13 @@ class SparseConvGpuKernel : public GpuKernel {
       SF_RETURN_IF_ERROR(EnqueueSparse(ctx, in, out));
       return true;
     }
-    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvPrescan(
-        shape_, static_cast<const float*>(in[0]), ctx.workspace, ctx.stream));
+    if (half_) {
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Prescan(
+          shape_, nhwc_, static_cast<const __half*>(in[0]), ctx.workspace, ctx.stream));
+    } else {
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvPrescan(
+          shape_, static_cast<const float*>(in[0]), ctx.workspace, ctx.stream));
+    }
     return true;
   }
 
@@ -129,7 +140,8 @@ class SparseConvGpuKernel : public GpuKernel {
 
   size_t workspace_bytes() const override {
     if (!cudnn_only_.empty()) return dense_->workspace_bytes();
-    const size_t sparse = cuda::SparseConvWorkspaceBytes(shape_);
+    const size_t sparse =
+        half_ ? cuda::SparseConvF16WorkspaceBytes(shape_) : cuda::SparseConvWorkspaceBytes(shape_);
     return dense_ != nullptr ? std::max(sparse, dense_->workspace_bytes()) : sparse;
   }
 
@@ -144,9 +156,11 @@ class SparseConvGpuKernel : public GpuKernel {
     if (!cudnn_only_.empty()) {
       return absl::StrCat(dense_->Describe(), " (planned sparse; ", cudnn_only_, ")");
     }
-    std::string out = absl::StrCat("cuda sparse tile ", shape_.tile, " ",
-                                   binary_ ? "binary" : "values", " (",
-                                   cuda::kSparseConvChannelGroup, "-channel groups; ");
+    std::string out =
+        half_ ? absl::StrCat("cuda sparse fp16 tensor-core ", nhwc_ ? "nhwc " : "", "tile ",
+                             shape_.tile, " (", cuda::kSparseConvF16Group, "-channel groups; ")
+              : absl::StrCat("cuda sparse tile ", shape_.tile, " ", binary_ ? "binary" : "values",
+                             " (", cuda::kSparseConvChannelGroup, "-channel groups; ");
     switch (path_) {
       case Path::kUndecided:
         absl::StrAppend(&out, "auto: sparse vs cudnn timed on the first run)");
@@ -174,13 +188,15 @@ class SparseConvGpuKernel : public GpuKernel {
                              const GpuPrepareContext& ctx) {
     if (block_ < 1) return NodeError(node, "sparse conv block must be >= 1, got ", block_);
     SF_ASSIGN_OR_RETURN(Conv2dParams p, GetConv2dParams(graph, node));
+    const DataType type = half_ ? DataType::kFloat16 : DataType::kFloat32;
     for (int i = 0; i < static_cast<int>(node.inputs.size()); ++i) {
-      if (HasInput(node, i) && InputType(graph, node, i) != DataType::kFloat32) {
-        return NodeError(node, "input ", i, " must be float32 for the CUDA sparse conv");
+      if (HasInput(node, i) && InputType(graph, node, i) != type) {
+        return NodeError(node, "input ", i, " must be ", ToString(type),
+                         " for the CUDA sparse conv");
       }
     }
-    if (OutputType(graph, node, 0) != DataType::kFloat32) {
-      return NodeError(node, "output must be float32 for the CUDA sparse conv");
+    if (OutputType(graph, node, 0) != type) {
+      return NodeError(node, "output must be ", ToString(type), " for the CUDA sparse conv");
     }
     if (p.group != 1 || p.dil_h != 1 || p.dil_w != 1 || p.kh != p.kw || p.stride_h != p.stride_w) {
       return NodeError(node,
@@ -198,9 +214,12 @@ class SparseConvGpuKernel : public GpuKernel {
                                    static_cast<int>(p.stride_h),
                                    p.pad_top,
                                    p.pad_left,
-                                   cuda::SparseConvTileFor(block_),
+                                   half_ ? cuda::SparseConvF16TileFor(block_)
+                                         : cuda::SparseConvTileFor(block_),
                                    binary_};
-    if (const std::string why = cuda::SparseConvUnsupportedReason(shape_); !why.empty()) {
+    if (const std::string why = half_ ? cuda::SparseConvF16UnsupportedReason(shape_)
+                                      : cuda::SparseConvUnsupportedReason(shape_);
+        !why.empty()) {
       return NodeError(node, "the CUDA sparse conv does not run this conv: ", why);
     }
     const Value& w = graph.value(node.inputs[1]);
@@ -208,22 +227,41 @@ class SparseConvGpuKernel : public GpuKernel {
       return NodeError(node, "the CUDA sparse conv needs constant weights, '", w.name,
                        "' is computed");
     }
+    if (half_) {
+      std::vector<uint16_t> packed(static_cast<size_t>(
+          cuda::SparseConvF16PackedWeightElems(p.c_out, p.c_in, static_cast<int>(p.kh))));
+      cuda::RepackSparseConvF16Weights(w.constant->data<uint16_t>(), p.c_out, p.c_in,
+                                       static_cast<int>(p.kh), nhwc_, packed.data());
+      return UploadWeights(ctx.device, packed);
+    }
     std::vector<float> packed(static_cast<size_t>(w.constant->num_elements()));
     cuda::RepackSparseConvWeights(w.constant->data<float>(), p.c_out, p.c_in,
                                   static_cast<int>(p.kh), packed.data());
-    SF_ASSIGN_OR_RETURN(weights_,
-                        cuda::DeviceBuffer::Create(ctx.device, packed.size() * sizeof(float)));
-    SF_CUDA_RETURN_IF_ERROR(cudaMemcpy(weights_.data(), packed.data(),
-                                       packed.size() * sizeof(float), cudaMemcpyHostToDevice));
+    return UploadWeights(ctx.device, packed);
+  }
+
+  template <typename T>
+  absl::Status UploadWeights(int device, const std::vector<T>& packed) {
+    SF_ASSIGN_OR_RETURN(weights_, cuda::DeviceBuffer::Create(device, packed.size() * sizeof(T)));
+    SF_CUDA_RETURN_IF_ERROR(cudaMemcpy(weights_.data(), packed.data(), packed.size() * sizeof(T),
+                                       cudaMemcpyHostToDevice));
     return absl::OkStatus();
   }
 
   absl::Status EnqueueSparse(const GpuRunContext& ctx, std::span<const void* const> in,
                              std::span<void* const> out) {
-    const float* bias = in.size() > 2 ? static_cast<const float*>(in[2]) : nullptr;
-    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConv(
-        shape_, static_cast<const float*>(in[0]), static_cast<const float*>(weights_.data()), bias,
-        static_cast<float*>(out[0]), ctx.workspace, ctx.stream));
+    const void* bias = in.size() > 2 ? in[2] : nullptr;
+    if (half_) {
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16(
+          shape_, nhwc_, static_cast<const __half*>(in[0]),
+          static_cast<const uint16_t*>(weights_.data()), static_cast<const __half*>(bias),
+          static_cast<__half*>(out[0]), ctx.workspace, ctx.stream));
+    } else {
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConv(
+          shape_, static_cast<const float*>(in[0]), static_cast<const float*>(weights_.data()),
+          static_cast<const float*>(bias), static_cast<float*>(out[0]), ctx.workspace,
+          ctx.stream));
+    }
     // Profiling: the prescan's counters leave the workspace before the next
     // kernel reuses it (stream order).
     if (counters_.data() != nullptr && shape_.n * shape_.out_h * shape_.out_w > 0) {
@@ -269,10 +307,12 @@ class SparseConvGpuKernel : public GpuKernel {
 
   int block_;
   bool binary_;
+  bool half_ = false;  // float16 conv: the tensor-core kernel (sparse_conv_f16.h)
+  bool nhwc_ = false;  // channels-last (Node::channels_last)
   SparseMode mode_;
   std::string cudnn_only_;  // why this conv always runs cuDNN (float16, NHWC); empty otherwise
   cuda::SparseConvShape shape_;
-  cuda::DeviceBuffer weights_;       // [c_in][k][k][c_out]
+  cuda::DeviceBuffer weights_;  // float32 [c_in][k][k][c_out], or RepackSparseConvF16Weights
   std::unique_ptr<GpuKernel> dense_;  // the cuDNN conv; null when sparse is the only path
   cuda::Event start_, end_;           // for kAuto's timing
   // Profiling only: the prescan counters of the last sparse launch (pinned),

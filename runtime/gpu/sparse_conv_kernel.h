@@ -1,14 +1,14 @@
 // The GPU kernel for convs the plan marks "sparse" (runtime/plan.h): the
-// prescan + output-stationary block-sparse conv of cuda/kernels/sparse_conv.h,
+// prescan + block-sparse conv of cuda/kernels/sparse_conv.h (float32) or
+// cuda/kernels/sparse_conv_f16.h (float16, tensor cores),
 // with cuDNN (the dense conv kernel of nn_kernels.cc) as the alternative it
 // must never be slower than.
 //
-// Prepare checks the conv is one the sparse kernel runs (float32, group 1,
+// Prepare checks the conv is one the sparse kernel runs (float32 or float16, group 1,
 // dilation 1, square 3x3 or 1x1, equal strides 1 or 2; any padding), repacks
 // the constant weights once into a device buffer the kernel owns, prepares the
 // cuDNN conv too (unless the mode is kOn or cuDNN cannot run the conv, e.g.
-// asymmetric pads) and sizes the workspace for both. The tile edge is the
-// plan's block edge capped at cuda::kSparseConvMaxTile.
+// asymmetric pads) and sizes the workspace for both.
 //
 // Which path Enqueue runs, by mode:
 //  - kOn: always sparse.
@@ -24,9 +24,13 @@
 // The cuDNN path is the dense conv kernel prepared with the same context, so
 // it runs the very algorithm the dense path would (one process-wide choice per
 // conv, cuda/conv_algo_cache.h), and kAuto times sparse against that.
-// A float16 conv (Options::precision fp16) or a channels-last one
-// (Options::layout nhwc) always runs cuDNN's conv of that kind, in every mode:
-// the block-sparse kernel is float32 NCHW only; Describe() says so.
+// Kernels: float32 NCHW convs run the gather kernel of
+// cuda/kernels/sparse_conv.h (tile = the block capped at 8); float16 convs,
+// NCHW or NHWC (Options::precision fp16, Options::layout nhwc), the
+// tensor-core kernel of cuda/kernels/sparse_conv_f16.h (tile 8 for blocks >= 8,
+// else 4; compute capability 8.0 or newer, else cuDNN). A float32
+// channels-last conv always runs cuDNN's conv, in every mode; Describe() says
+// so.
 // Describe() reports the choice and the measured times for plan printouts;
 // LastPath() which path the last Enqueue ran. For the per-step profiler,
 // EnqueuePart runs the prescan alone (kPrescan) or the sparse path whatever

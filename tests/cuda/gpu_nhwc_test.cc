@@ -148,7 +148,8 @@ int64_t Argmax(const Tensor& logits, int64_t row) {
 }
 
 // A shipped model through the public API, NHWC against NCHW on the GPU at the
-// same precision, in every sparse mode (a planned-sparse conv runs cuDNN NHWC).
+// same precision, in every sparse mode (a planned-sparse conv runs cuDNN NHWC
+// at fp32, the tensor-core sparse kernel at fp16).
 // fp32: 1e-4; fp16: as GpuFp16Test.FmnistSnnAgreesWithFloat32 (0.25 + 2%:
 // a few spike flips, far below the top-1 margins). Classes must agree.
 void ExpectModelAgrees(const std::string& model) {
@@ -198,27 +199,38 @@ TEST(GpuNhwcTest, EventModelAgreesWithNchw) {
   ExpectModelAgrees("events");
 }
 
-// A planned-sparse conv runs cuDNN NHWC and says so.
-TEST(GpuNhwcTest, SparseConvRunsCudnnNhwc) {
+// A planned-sparse conv runs cuDNN NHWC at fp32 and says so; at fp16 it runs
+// the tensor-core sparse kernel channels-last.
+TEST(GpuNhwcTest, SparseConvKernelByPrecision) {
   SF_SKIP_WITHOUT_GPU();
   ASSERT_OK_AND_ASSIGN(Tensor images, ReadNpy(ModelPath("fmnist_snn", "test_input.npy")));
-  Options o;
-  o.device = "cuda";
-  o.layout = Layout::kNHWC;
-  o.sparse = SparseMode::kOn;
-  o.profile_nodes = true;
-  ASSERT_OK_AND_ASSIGN(auto rt, Runtime::Load(ModelPath("fmnist_snn", "model.onnx"), o));
-  ASSERT_OK(rt->Run({{rt->InputInfo().at(0).name, images}}).status());
-  int sparse_planned = 0;
-  for (const NodeTiming& t : rt->LastProfile()) {
-    if (t.op != OpType::kConv) continue;
-    EXPECT_THAT(t.kernel_detail, HasSubstr("nhwc ")) << t.name;
-    if (t.kernel == "sparse") {
+  for (Precision precision : {Precision::kFloat32, Precision::kFloat16}) {
+    Options o;
+    o.device = "cuda";
+    o.layout = Layout::kNHWC;
+    o.precision = precision;
+    o.sparse = SparseMode::kOn;
+    o.profile_nodes = true;
+    ASSERT_OK_AND_ASSIGN(auto rt, Runtime::Load(ModelPath("fmnist_snn", "model.onnx"), o));
+    ASSERT_OK(rt->Run({{rt->InputInfo().at(0).name, images}}).status());
+    int sparse_planned = 0;
+    for (const NodeTiming& t : rt->LastProfile()) {
+      if (t.op != OpType::kConv) continue;
+      if (t.kernel != "sparse") {
+        EXPECT_THAT(t.kernel_detail, HasSubstr("nhwc ")) << t.name;
+        continue;
+      }
       ++sparse_planned;
-      EXPECT_THAT(t.kernel_detail, HasSubstr("the block-sparse kernel is NCHW only")) << t.name;
+      if (precision == Precision::kFloat32) {
+        EXPECT_THAT(t.kernel_detail, HasSubstr("nhwc ")) << t.name;
+        EXPECT_THAT(t.kernel_detail, HasSubstr("block-sparse kernel is NCHW only")) << t.name;
+      } else {
+        EXPECT_THAT(t.kernel_detail, HasSubstr("sparse fp16 tensor-core nhwc")) << t.name;
+        EXPECT_GE(t.tile_density, 0.0) << t.name;
+      }
     }
+    EXPECT_GE(sparse_planned, 1);
   }
-  EXPECT_GE(sparse_planned, 1);
 }
 
 }  // namespace

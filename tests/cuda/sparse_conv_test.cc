@@ -19,12 +19,22 @@
 #include "runtime/cpu/conv.h"
 #include "runtime/gpu/sparse_conv_kernel.h"
 #include "tests/cuda/gpu_test_util.h"
+#include "tests/cuda/sparse_conv_cases.h"
 #include "tests/testing/status_matchers.h"
 
 namespace sf {
 namespace {
 
+using ::sf::testing::Abs;
+using ::sf::testing::Case;
+using ::sf::testing::CaseName;
+using ::sf::testing::CpuConv;
+using ::sf::testing::MakeInput;
 using ::sf::testing::OneNodeGraphBuilder;
+using ::sf::testing::ParamsOf;
+using ::sf::testing::RandomVector;
+using ::sf::testing::ShapeOf;
+using ::sf::testing::Upload;
 using ::sf::testing::RandomTensor;
 using ::sf::testing::StatusIs;
 using ::testing::HasSubstr;
@@ -33,92 +43,6 @@ using Dims = std::vector<int64_t>;
 // Relative to the sum of |terms| of each output (bias included): the bound
 // float rounding of a differently ordered sum obeys.
 constexpr double kRelTol = 1e-5;
-
-struct Case {
-  int64_t n, c_in, h, w, c_out;
-  int k, stride;
-  int64_t pad_top, pad_left, pad_bottom, pad_right;
-  int tile;
-};
-
-std::string CaseName(const Case& c) {
-  return absl::StrCat("n", c.n, " cin", c.c_in, " ", c.h, "x", c.w, " cout", c.c_out, " k", c.k,
-                      " s", c.stride, " pads", c.pad_top, ",", c.pad_left, ",", c.pad_bottom, ",",
-                      c.pad_right, " tile", c.tile);
-}
-
-Conv2dParams ParamsOf(const Case& c) {
-  const int64_t out_h = (c.h + c.pad_top + c.pad_bottom - c.k) / c.stride + 1;
-  const int64_t out_w = (c.w + c.pad_left + c.pad_right - c.k) / c.stride + 1;
-  return Conv2dParams{c.n,         c.c_in,   c.h,      c.w,       c.c_out,    c.k,
-                      c.k,         c.stride, c.stride, c.pad_top, c.pad_left, c.pad_bottom,
-                      c.pad_right, 1,        1,        1,         out_h,      out_w};
-}
-
-cuda::SparseConvShape ShapeOf(const Case& c, bool binary) {
-  const Conv2dParams p = ParamsOf(c);
-  return cuda::SparseConvShape{p.n, p.c_in,   p.h,       p.w,        p.c_out, p.out_h, p.out_w,
-                               c.k, c.stride, c.pad_top, c.pad_left, c.tile,  binary};
-}
-
-// Spikes (binary: 1, else uniform in [-2, 2] without 0) at `density`;
-// clustered: 4x4 cells are live with probability min(1, 2 * density) and fire
-// inside at the rate that keeps the overall density.
-std::vector<float> MakeInput(const Conv2dParams& p, double density, bool binary, bool clustered,
-                             std::mt19937& rng) {
-  std::vector<float> x(static_cast<size_t>(p.n * p.c_in * p.h * p.w), 0.0f);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  const double live = clustered ? std::min(1.0, 2.0 * density) : 1.0;
-  const double inside = live > 0 ? density / live : 0.0;
-  constexpr int64_t kCell = 4;
-  const int64_t cells_w = (p.w + kCell - 1) / kCell;
-  std::vector<char> cell_live;
-  for (int64_t plane = 0; plane < p.n * p.c_in; ++plane) {
-    cell_live.assign(static_cast<size_t>(((p.h + kCell - 1) / kCell) * cells_w), 0);
-    for (char& c : cell_live) c = u(rng) < live;
-    for (int64_t r = 0; r < p.h; ++r) {
-      for (int64_t col = 0; col < p.w; ++col) {
-        if (!cell_live[(r / kCell) * cells_w + col / kCell] || !(u(rng) < inside)) continue;
-        const double v = 4.0 * u(rng) - 2.0;
-        x[(plane * p.h + r) * p.w + col] = binary ? 1.0f : static_cast<float>(v == 0 ? 1 : v);
-      }
-    }
-  }
-  return x;
-}
-
-std::vector<float> RandomVector(size_t size, std::mt19937& rng) {
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(size);
-  for (float& f : v) f = u(rng);
-  return v;
-}
-
-std::vector<float> Abs(std::vector<float> v) {
-  for (float& f : v) f = std::fabs(f);
-  return v;
-}
-
-std::vector<float> CpuConv(const Conv2dParams& p, const std::vector<float>& x,
-                           const std::vector<float>& w, const std::vector<float>& bias) {
-  std::vector<float> y(static_cast<size_t>(p.n * p.c_out * p.out_h * p.out_w));
-  for (int64_t n = 0; n < p.n; ++n) {
-    Conv2dRegion(p, x.data(), w.data(), bias.empty() ? nullptr : bias.data(), y.data(), n, 0,
-                 p.out_h, 0, p.out_w);
-  }
-  return y;
-}
-
-template <typename T>
-absl::StatusOr<cuda::DeviceBuffer> Upload(const std::vector<T>& host) {
-  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer buf,
-                      cuda::DeviceBuffer::Create(0, std::max<size_t>(host.size(), 1) * sizeof(T)));
-  if (!host.empty()) {
-    SF_CUDA_RETURN_IF_ERROR(
-        cudaMemcpy(buf.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  return buf;
-}
 
 struct GpuResult {
   std::vector<float> y;

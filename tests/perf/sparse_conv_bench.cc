@@ -1,13 +1,22 @@
-// sparse_conv_bench: times the CUDA block-sparse conv (prescan + conv,
-// cuda/kernels/sparse_conv.h) against cuDNN (FP32 NCHW, FMA math, no TF32,
-// same process and stream) on Spiking-ResNet18 CIFAR layer shapes with batch
-// T*N = 64, binary spike inputs at several densities, uniform and clustered.
+// sparse_conv_bench: times the CUDA block-sparse conv (prescan + conv)
+// against cuDNN at the same precision and layout, same process and stream, on
+// Spiking-ResNet18 CIFAR layer shapes with batch T*N = 64:
+//   sparse_conv_bench [fp32] [JSON]  cuda/kernels/sparse_conv.h vs cuDNN FP32 NCHW
+//                                    (FMA math, no TF32); binary spikes at several
+//                                    densities, uniform and clustered;
+//   sparse_conv_bench fp16 [JSON]    cuda/kernels/sparse_conv_f16.h vs cuDNN FP16
+//                                    NHWC (tensor cores, timed algorithm search);
+//                                    the same patterns plus "tiles": a chosen share
+//                                    of the output tiles (0..100%) holds spikes
+//                                    (10% inside, away from the tile borders so no
+//                                    halo reaches a neighbour), the rest is silent;
+//                                    prints the crossover tile density per layer.
 //
 // Each timing is the median over kIters launches after kWarmup, measured with
 // CUDA events around one CUDA-graph launch (direct launches if capture fails);
 // the sparse timing covers everything a run pays: counter reset, prescan and
-// conv. Prints a table and writes JSON (argv[1], default
-// sparse_conv_bench.json). No arguments needed; exits 0 without a GPU.
+// conv. Prints a table and writes JSON (default sparse_conv_bench.json or
+// sparse_conv_bench_fp16.json). Exits 0 without a GPU.
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
@@ -26,7 +35,9 @@
 #include "cuda/cuda_status.h"
 #include "cuda/cudnn_conv.h"
 #include "cuda/kernels/sparse_conv.h"
+#include "cuda/kernels/sparse_conv_f16.h"
 #include "cuda/resources.h"
+#include "graph/float16.h"
 #include "graph/passes/block_selection.h"
 #include "graph/status.h"
 
@@ -240,14 +251,195 @@ absl::StatusOr<std::vector<Row>> BenchLayer(const Layer& l, cudaStream_t stream,
   return rows;
 }
 
-std::string ToJson(const std::vector<Row>& rows, const std::string& device) {
+// Binary spikes in a `fraction` of the output tiles of `tile` x `tile`
+// pixels (each tile live with that probability): 10% of the input pixels of
+// a live tile, every channel, away from its borders (rows and columns 1 ..
+// tile * stride - 2 of its input window), so no other tile's halo reads them.
+std::vector<float> MakeTileSpikes(const Layer& l, int tile, double fraction, std::mt19937& rng) {
+  std::vector<float> x(static_cast<size_t>(kBatch * l.c_in * l.h * l.h), 0.0f);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const int64_t out = (l.h + 2 * (l.k / 2) - l.k) / l.stride + 1;
+  const int64_t tiles = (out + tile - 1) / tile;
+  const int64_t edge = static_cast<int64_t>(tile) * l.stride;
+  for (int64_t n = 0; n < kBatch; ++n) {
+    for (int64_t ty = 0; ty < tiles; ++ty) {
+      for (int64_t tx = 0; tx < tiles; ++tx) {
+        if (!(u(rng) < fraction)) continue;
+        for (int64_t c = 0; c < l.c_in; ++c) {
+          float* plane = x.data() + (n * l.c_in + c) * l.h * l.h;
+          for (int64_t r = ty * edge + 1; r < std::min((ty + 1) * edge - 1, l.h); ++r) {
+            for (int64_t col = tx * edge + 1; col < std::min((tx + 1) * edge - 1, l.h); ++col) {
+              if (u(rng) < 0.1) plane[r * l.h + col] = 1.0f;
+            }
+          }
+        }
+      }
+    }
+  }
+  return x;
+}
+
+std::vector<uint16_t> ToHalf(const std::vector<float>& v) {
+  std::vector<uint16_t> h(v.size());
+  for (size_t i = 0; i < v.size(); ++i) h[i] = FloatToHalf(v[i]);
+  return h;
+}
+
+// [n][c][h][w] (or [k][c][r][s]) -> [n][h][w][c] halves.
+std::vector<uint16_t> ToNhwcHalf(const std::vector<float>& x, int64_t n, int64_t c, int64_t hw) {
+  std::vector<uint16_t> y(x.size());
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t i = 0; i < hw; ++i) y[(b * hw + i) * c + k] = FloatToHalf(x[(b * c + k) * hw + i]);
+  return y;
+}
+
+absl::Status UploadHalf(const cuda::DeviceBuffer& dst, const std::vector<uint16_t>& src) {
+  SF_CUDA_RETURN_IF_ERROR(
+      cudaMemcpy(dst.data(), src.data(), src.size() * sizeof(uint16_t), cudaMemcpyHostToDevice));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<float>> DownloadHalf(const cuda::DeviceBuffer& src) {
+  std::vector<uint16_t> h(src.bytes() / sizeof(uint16_t));
+  SF_CUDA_RETURN_IF_ERROR(cudaMemcpy(h.data(), src.data(), src.bytes(), cudaMemcpyDeviceToHost));
+  std::vector<float> v(h.size());
+  for (size_t i = 0; i < h.size(); ++i) v[i] = HalfToFloat(h[i]);
+  return v;
+}
+
+// The FP16 NHWC tensor-core sparse conv against cuDNN FP16 NHWC.
+absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stream,
+                                               cudnnHandle_t cudnn, std::mt19937& rng) {
+  const int pad = l.k / 2;
+  const int64_t out = (l.h + 2 * pad - l.k) / l.stride + 1;
+  const int block = BlockRule{}.BlockFor(l.h);
+  cuda::SparseConvShape s{kBatch,   l.c_in, l.h, l.h,
+                          l.c_out,  out,    out, l.k,
+                          l.stride, pad,    pad, cuda::SparseConvF16TileFor(block > 0 ? block : 4),
+                          true};
+  if (const std::string why = cuda::SparseConvF16UnsupportedReason(s); !why.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(l.name, ": ", why));
+  }
+  SF_ASSIGN_OR_RETURN(
+      cuda::CudnnConv dense,
+      cuda::CudnnConv::Create(cudnn,
+                              cuda::ConvShape{kBatch, l.c_in, l.h, l.h, l.c_out, l.k, l.k, l.stride,
+                                              l.stride, pad, pad, 1, 1, 1, out, out},
+                              kCudnnWorkspaceLimit, /*allow_tf32=*/false, /*timed_search=*/true,
+                              DataType::kFloat16, CUDNN_TENSOR_NHWC));
+  const std::vector<float> w = RandomVector(static_cast<size_t>(l.c_out * l.c_in * l.k * l.k), rng);
+  const std::vector<uint16_t> w_krsc = ToNhwcHalf(w, l.c_out, l.c_in, l.k * l.k);
+  std::vector<uint16_t> packed(
+      static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(l.c_out, l.c_in, l.k)));
+  cuda::RepackSparseConvF16Weights(w_krsc.data(), l.c_out, l.c_in, l.k, /*krsc=*/true,
+                                   packed.data());
+  const std::vector<uint16_t> bias = ToHalf(RandomVector(static_cast<size_t>(l.c_out), rng));
+  const size_t x_bytes = 2 * kBatch * l.c_in * l.h * l.h;
+  const size_t y_bytes = 2 * kBatch * l.c_out * out * out;
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dx, cuda::DeviceBuffer::Create(0, x_bytes));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dw, cuda::DeviceBuffer::Create(0, w_krsc.size() * 2));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dwp, cuda::DeviceBuffer::Create(0, packed.size() * 2));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer db, cuda::DeviceBuffer::Create(0, bias.size() * 2));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy_dense, cuda::DeviceBuffer::Create(0, y_bytes));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy_sparse, cuda::DeviceBuffer::Create(0, y_bytes));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dense_ws,
+                      cuda::DeviceBuffer::Create(0, dense.workspace_bytes()));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer sparse_ws,
+                      cuda::DeviceBuffer::Create(0, cuda::SparseConvF16WorkspaceBytes(s)));
+  SF_RETURN_IF_ERROR(UploadHalf(dw, w_krsc));
+  SF_RETURN_IF_ERROR(UploadHalf(dwp, packed));
+  SF_RETURN_IF_ERROR(UploadHalf(db, bias));
+  auto run_dense = [&]() {
+    return dense.Forward(cudnn, dx.data(), dw.data(), db.data(), dy_dense.data(), dense_ws.data());
+  };
+  auto run_sparse = [&]() -> absl::Status {
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16(
+        s, /*nhwc=*/true, static_cast<const __half*>(dx.data()),
+        static_cast<const uint16_t*>(dwp.data()), static_cast<const __half*>(db.data()),
+        static_cast<__half*>(dy_sparse.data()), sparse_ws.data(), stream));
+    return absl::OkStatus();
+  };
+  const int64_t hw = l.h * l.h;
+  SF_RETURN_IF_ERROR(UploadHalf(dx, ToNhwcHalf(MakeSpikes(l, 0.1, false, rng), kBatch, l.c_in, hw)));
+  SF_ASSIGN_OR_RETURN(const double cudnn_us, MedianMicros(stream, run_dense));
+
+  struct Pattern {
+    const char* name;
+    double value;
+  };
+  std::vector<Pattern> patterns;
+  for (double f : {0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0}) patterns.push_back({"tiles", f});
+  for (double d : kDensities) patterns.push_back({"uniform", d});
+  for (double d : kDensities) patterns.push_back({"clustered", d});
+  std::vector<Row> rows;
+  for (const Pattern& pat : patterns) {
+    const std::string name = pat.name;
+    const std::vector<float> spikes = name == "tiles" ? MakeTileSpikes(l, s.tile, pat.value, rng)
+                                                       : MakeSpikes(l, pat.value,
+                                                                    name == "clustered", rng);
+    SF_RETURN_IF_ERROR(UploadHalf(dx, ToNhwcHalf(spikes, kBatch, l.c_in, hw)));
+    SF_RETURN_IF_ERROR(run_dense());
+    SF_RETURN_IF_ERROR(run_sparse());
+    SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+    SF_ASSIGN_OR_RETURN(std::vector<float> want, DownloadHalf(dy_dense));
+    SF_ASSIGN_OR_RETURN(std::vector<float> got, DownloadHalf(dy_sparse));
+    cuda::SparseConvCounters counters;
+    SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(sparse_ws.data(), &counters));
+    double max_ref = 0, max_err = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+      max_ref = std::max(max_ref, std::fabs(double{want[i]}));
+      max_err = std::max(max_err, std::fabs(double{got[i]} - want[i]));
+    }
+    Row row;
+    row.layer = l.name;
+    row.pattern = name;
+    row.density = pat.value;
+    row.measured_density =
+        std::count(spikes.begin(), spikes.end(), 1.0f) / static_cast<double>(spikes.size());
+    row.tile = s.tile;
+    const int tiles = counters.active_tiles + counters.empty_tiles;
+    row.active_tiles = tiles > 0 ? counters.active_tiles / static_cast<double>(tiles) : 0;
+    row.active_groups =
+        tiles > 0 ? counters.active_groups /
+                        (static_cast<double>(tiles) *
+                         ((l.c_in + cuda::kSparseConvF16Group - 1) / cuda::kSparseConvF16Group))
+                  : 0;
+    row.max_rel_err = max_ref > 0 ? max_err / max_ref : max_err;
+    row.cudnn_us = cudnn_us;
+    SF_ASSIGN_OR_RETURN(row.sparse_us, MedianMicros(stream, run_sparse));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// The active-tile fraction where the sparse kernel stops beating cuDNN, by
+// linear interpolation of the speedup over the "tiles" rows of one layer; 1
+// when it is never slower, 0 when it is always slower.
+double CrossoverTileDensity(std::vector<Row> rows) {
+  std::erase_if(rows, [](const Row& r) { return r.pattern != "tiles"; });
+  std::sort(rows.begin(), rows.end(),
+            [](const Row& a, const Row& b) { return a.active_tiles < b.active_tiles; });
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const double speedup = rows[i].cudnn_us / rows[i].sparse_us;
+    if (speedup >= 1.0) continue;
+    if (i == 0) return 0.0;
+    const double s0 = rows[i - 1].cudnn_us / rows[i - 1].sparse_us;
+    const double t0 = rows[i - 1].active_tiles, t1 = rows[i].active_tiles;
+    return t0 + (s0 - 1.0) / (s0 - speedup) * (t1 - t0);
+  }
+  return 1.0;
+}
+
+std::string ToJson(const std::vector<Row>& rows, const std::string& device,
+                   const std::string& precision) {
   char date[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   std::string out =
       absl::StrCat("{\"bench\": \"sparse_conv_bench\", \"date\": \"", date, "\", \"device\": \"",
                    device, "\", \"cudnn\": ", cudnnGetVersion(), ", \"batch\": ", kBatch,
-                   ", \"precision\": \"fp32 nchw\", \"warmup\": ", kWarmup, ", \"iters\": ", kIters,
+                   ", \"precision\": \"", precision, "\", \"warmup\": ", kWarmup, ", \"iters\": ", kIters,
                    ", \"rows\": [");
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
@@ -266,7 +458,12 @@ std::string ToJson(const std::vector<Row>& rows, const std::string& device) {
 }
 
 int Main(int argc, char** argv) {
-  const std::string json_path = argc > 1 ? argv[1] : "sparse_conv_bench.json";
+  int arg = 1;
+  const bool fp16 = argc > arg && std::string(argv[arg]) == "fp16";
+  if (argc > arg && (fp16 || std::string(argv[arg]) == "fp32")) ++arg;
+  const std::string json_path =
+      argc > arg ? argv[arg] : (fp16 ? "sparse_conv_bench_fp16.json" : "sparse_conv_bench.json");
+  const std::string precision = fp16 ? "fp16 nhwc" : "fp32 nchw";
   int devices = 0;
   if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
     std::printf("sparse_conv_bench: no CUDA GPU present; nothing measured\n");
@@ -284,15 +481,17 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "sparse_conv_bench: %s\n", std::string(cudnn.status().message()).c_str());
     return 1;
   }
-  std::printf("sparse_conv_bench on %s, cuDNN %zu, batch %lld, fp32 NCHW, median of %d\n",
-              prop.name, cudnnGetVersion(), static_cast<long long>(kBatch), kIters);
+  std::printf("sparse_conv_bench on %s, cuDNN %zu, batch %lld, %s, median of %d\n", prop.name,
+              cudnnGetVersion(), static_cast<long long>(kBatch), precision.c_str(), kIters);
   std::printf("%-20s %-9s %7s %7s %4s %7s %7s %9s %9s %7s %9s\n", "layer", "pattern", "density",
               "actual", "tile", "tiles%", "groups%", "cudnn_us", "sparse_us", "speedup", "max_err");
   std::mt19937 rng(2026);
   std::vector<Row> all;
   int failures = 0;
   for (const Layer& l : kLayers) {
-    absl::StatusOr<std::vector<Row>> rows = BenchLayer(l, stream->get(), cudnn->get(), rng);
+    absl::StatusOr<std::vector<Row>> rows = fp16
+                                                ? BenchLayerF16(l, stream->get(), cudnn->get(), rng)
+                                                : BenchLayer(l, stream->get(), cudnn->get(), rng);
     if (!rows.ok()) {
       std::fprintf(stderr, "%s: %s\n", l.name, std::string(rows.status().message()).c_str());
       ++failures;
@@ -305,9 +504,13 @@ int Main(int argc, char** argv) {
                   r.cudnn_us / r.sparse_us, r.max_rel_err);
       all.push_back(r);
     }
+    if (fp16) {
+      std::printf("%-20s crossover tile density %.3f (sparse faster below it)\n", l.name,
+                  CrossoverTileDensity(*rows));
+    }
   }
   if (std::FILE* f = std::fopen(json_path.c_str(), "w")) {
-    const std::string json = ToJson(all, prop.name);
+    const std::string json = ToJson(all, prop.name, precision);
     std::fwrite(json.data(), 1, json.size(), f);
     std::fclose(f);
     std::printf("wrote %s\n", json_path.c_str());

@@ -1,0 +1,366 @@
+#include <algorithm>
+#include <climits>
+#include <cstring>
+
+#include "cuda/kernels/sparse_conv_f16.h"
+#include "cuda/kernels/sparse_conv_geometry.cuh"
+
+namespace sf::cuda {
+namespace {
+
+using sparse_detail::CeilDiv;
+using sparse_detail::Geometry;
+using sparse_detail::IsRead;
+using sparse_detail::MakeWindow;
+using sparse_detail::Span;
+using sparse_detail::TileWindow;
+
+constexpr int kGroup = kSparseConvF16Group;
+constexpr int kChunk = kSparseConvF16CoutChunk;
+constexpr int kThreads = 128;  // 4 warps
+constexpr int kPrescanThreads = 128;
+// Counters at the start of the workspace (SparseConvCounters + padding).
+constexpr int kNumCounters = 4;
+// Halves per shared-memory row of 16 channels: 48 bytes apart, so the 8 rows
+// one ldmatrix reads fall in 8 different 16-byte bank quads (no conflicts for
+// consecutive pixels or weight rows).
+constexpr int kRow = 24;
+
+struct Workspace {
+  int* counters;
+  uint32_t* masks;  // [num_tiles][words]: bit g of a tile = group g is not all zero
+};
+
+int MaskWords(int num_groups) { return static_cast<int>(CeilDiv(num_groups, 32)); }
+
+Workspace CarveWorkspace(void* base) {
+  int* p = static_cast<int*>(base);
+  return Workspace{p, reinterpret_cast<uint32_t*>(p + kNumCounters)};
+}
+
+// Whether the 8 halves at `p` (16-byte aligned) hold a non-zero (-0 is zero).
+__device__ inline bool AnyNonZero8(const uint16_t* p) {
+  const uint4 v = __ldg(reinterpret_cast<const uint4*>(p));
+  return ((v.x | v.y | v.z | v.w) & 0x7fff7fffu) != 0;
+}
+
+template <int kSize, int kStride, bool kNhwc>
+__global__ void __launch_bounds__(kPrescanThreads)
+    PrescanF16Kernel(Geometry g, const uint16_t* __restrict__ x, bool vec_ok, int words,
+                     Workspace ws) {
+  extern __shared__ uint32_t mask[];
+  const int tile_index = blockIdx.x;
+  for (int i = threadIdx.x; i < words; i += blockDim.x) mask[i] = 0;
+  __syncthreads();
+  const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
+  const int rows = max(t.ly1 - t.ly0, 0), cols = max(t.lx1 - t.lx0, 0);
+  const int plane = rows * cols;
+  if (kNhwc) {
+    // Consecutive threads take consecutive groups of one pixel: coalesced.
+    const int64_t total = static_cast<int64_t>(plane) * g.num_groups;
+    for (int64_t e = threadIdx.x; e < total; e += blockDim.x) {
+      const int p = static_cast<int>(e / g.num_groups);
+      const int grp = static_cast<int>(e - static_cast<int64_t>(p) * g.num_groups);
+      const int ly = t.ly0 + p / cols, lx = t.lx0 + p % cols;
+      if (!IsRead<kSize, kStride>(ly, t.th) || !IsRead<kSize, kStride>(lx, t.tw)) continue;
+      const int c0 = grp * kGroup;
+      const uint16_t* px =
+          x + ((static_cast<int64_t>(t.n) * g.h + t.iy0 + ly) * g.w + t.ix0 + lx) * g.c_in + c0;
+      bool any = false;
+      if (vec_ok && c0 + kGroup <= g.c_in) {
+        any = AnyNonZero8(px) || AnyNonZero8(px + 8);
+      } else {
+        for (int c = 0; c < min(kGroup, g.c_in - c0); ++c) any = any || (px[c] & 0x7fffu) != 0;
+      }
+      if (any) atomicOr(&mask[grp / 32], 1u << (grp % 32));
+    }
+  } else {
+    const int64_t total = static_cast<int64_t>(g.c_in) * plane;
+    const uint16_t* image = x + static_cast<int64_t>(t.n) * g.c_in * g.h * g.w;
+    for (int64_t e = threadIdx.x; e < total; e += blockDim.x) {
+      const int c = static_cast<int>(e / plane);
+      const int rest = static_cast<int>(e - static_cast<int64_t>(c) * plane);
+      const int ly = t.ly0 + rest / cols, lx = t.lx0 + rest % cols;
+      if (!IsRead<kSize, kStride>(ly, t.th) || !IsRead<kSize, kStride>(lx, t.tw)) continue;
+      const uint16_t v = image[(static_cast<int64_t>(c) * g.h + t.iy0 + ly) * g.w + t.ix0 + lx];
+      const int grp = c / kGroup;
+      if ((v & 0x7fffu) != 0) atomicOr(&mask[grp / 32], 1u << (grp % 32));
+    }
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < words; i += blockDim.x) {
+    ws.masks[static_cast<int64_t>(tile_index) * words + i] = mask[i];
+  }
+  if (threadIdx.x == 0) {
+    int count = 0;
+    for (int i = 0; i < words; ++i) count += __popc(mask[i]);
+    atomicAdd(&ws.counters[count > 0 ? 0 : 1], 1);
+    if (count > 0) atomicAdd(&ws.counters[2], count);
+  }
+}
+
+__device__ inline void LdMatrixX4(uint32_t (&r)[4], const uint16_t* smem) {
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
+// d += a (16x16, row) * b (16x8, col); FP16 in, FP32 accumulate.
+__device__ inline void Mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
+      "{%8, %9}, {%0, %1, %2, %3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// Stages input channels [c0, c0 + 16) of the tile's window in `halo`
+// ([kSpan * kSpan][kRow], pixel-major), zeros outside the image and past c_in.
+template <int kSpan, bool kNhwc>
+__device__ void LoadHalo(const Geometry& g, const TileWindow& t, const uint16_t* __restrict__ x,
+                         bool vec_ok, int c0, uint16_t* halo) {
+  if (kNhwc) {
+    for (int i = threadIdx.x; i < kSpan * kSpan * 2; i += kThreads) {
+      const int p = i >> 1, half = i & 1;
+      const int iy = t.iy0 + p / kSpan, ix = t.ix0 + p % kSpan;
+      const int c = c0 + half * 8;
+      uint4 v = make_uint4(0, 0, 0, 0);
+      if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w && c < g.c_in) {
+        const uint16_t* px = x + ((static_cast<int64_t>(t.n) * g.h + iy) * g.w + ix) * g.c_in + c;
+        if (vec_ok && c + 8 <= g.c_in) {
+          v = __ldg(reinterpret_cast<const uint4*>(px));
+        } else {
+          uint16_t tmp[8] = {};
+          for (int k = 0; k < min(8, g.c_in - c); ++k) tmp[k] = px[k];
+          memcpy(&v, tmp, sizeof(v));
+        }
+      }
+      *reinterpret_cast<uint4*>(halo + p * kRow + half * 8) = v;
+    }
+  } else {
+    const uint16_t* image = x + static_cast<int64_t>(t.n) * g.c_in * g.h * g.w;
+    for (int i = threadIdx.x; i < kGroup * kSpan * kSpan; i += kThreads) {
+      const int c = i / (kSpan * kSpan), p = i - c * (kSpan * kSpan);
+      const int iy = t.iy0 + p / kSpan, ix = t.ix0 + p % kSpan;
+      uint16_t v = 0;
+      if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w && c0 + c < g.c_in) {
+        v = image[(static_cast<int64_t>(c0 + c) * g.h + iy) * g.w + ix];
+      }
+      halo[p * kRow + c] = v;
+    }
+  }
+}
+
+template <int kSize, int kStride, int kTile, bool kNhwc>
+__global__ void __launch_bounds__(kThreads)
+    SparseConvF16Kernel(Geometry g, const uint16_t* __restrict__ x,
+                        const uint16_t* __restrict__ w_packed, int cout_pad,
+                        const __half* __restrict__ bias, __half* __restrict__ y, bool vec_ok,
+                        int words, Workspace ws) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  constexpr int kSpan = (kTile - 1) * kStride + kSize;
+  constexpr int kTaps = kSize * kSize;
+  constexpr int kM = kTile * kTile;       // 64 or 16 output pixels
+  constexpr int kWarpsM = kM / 16;        // warps along M: 4 or 1
+  constexpr int kWarpsN = 4 / kWarpsM;    // warps along N: 1 or 4
+  constexpr int kNB = kChunk / 8 / kWarpsN;  // 8-channel n-blocks per warp: 8 or 2
+  __shared__ __align__(16) uint16_t halo[kSpan * kSpan * kRow];
+  __shared__ __align__(16) uint16_t wsm[kTaps * kChunk * kRow];
+
+  const int tile_index = blockIdx.x;
+  const int cout0 = blockIdx.y * kChunk;
+  const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int wm = warp % kWarpsM, wn = warp / kWarpsM;
+
+  float acc[kNB][4];
+#pragma unroll
+  for (int i = 0; i < kNB; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
+
+  // A rows (ldmatrix.x4 of a 16x16 tile): lane -> row lane % 16, k half lane / 16.
+  const int m = wm * 16 + (lane & 15);
+  const int a_base = ((m / kTile) * kStride * kSpan + (m % kTile) * kStride) * kRow + (lane >> 4) * 8;
+  // B rows (two 8-channel n-blocks x two k halves): lane -> matrix lane / 8.
+  const int b_base = ((lane >> 4) * 8 + (lane & 7)) * kRow + ((lane >> 3) & 1) * 8;
+  const int n_first = wn * kNB * 8;
+
+  const uint32_t* tile_mask = ws.masks + static_cast<int64_t>(tile_index) * words;
+  for (int word = 0; word < words; ++word) {
+    uint32_t bits = tile_mask[word];
+    while (bits != 0) {
+      const int grp = word * 32 + __ffs(bits) - 1;
+      bits &= bits - 1;
+      LoadHalo<kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, halo);
+      const uint16_t* wg = w_packed + (static_cast<int64_t>(grp) * kTaps * cout_pad + cout0) * kGroup;
+      for (int i = threadIdx.x; i < kTaps * kChunk * 2; i += kThreads) {
+        const int tap = i / (kChunk * 2), r = i - tap * (kChunk * 2);
+        const int n = r >> 1, half = r & 1;
+        *reinterpret_cast<uint4*>(wsm + (tap * kChunk + n) * kRow + half * 8) =
+            __ldg(reinterpret_cast<const uint4*>(wg + (static_cast<int64_t>(tap) * cout_pad + n) *
+                                                          kGroup + half * 8));
+      }
+      __syncthreads();
+#pragma unroll
+      for (int ky = 0; ky < kSize; ++ky) {
+#pragma unroll
+        for (int kx = 0; kx < kSize; ++kx) {
+          const int tap = ky * kSize + kx;
+          uint32_t a[4];
+          LdMatrixX4(a, halo + a_base + (ky * kSpan + kx) * kRow);
+#pragma unroll
+          for (int nb = 0; nb < kNB; nb += 2) {
+            uint32_t b[4];
+            LdMatrixX4(b, wsm + (tap * kChunk + n_first + nb * 8) * kRow + b_base);
+            Mma16816(acc[nb], a, b[0], b[1]);
+            Mma16816(acc[nb + 1], a, b[2], b[3]);
+          }
+        }
+      }
+      __syncthreads();
+    }
+  }
+
+  // Paired stores: an even c_out keeps every even channel 4-byte aligned.
+  const bool half2_ok = g.c_out % 2 == 0 && reinterpret_cast<uintptr_t>(y) % 4 == 0;
+  // Accumulator layout: acc[nb][0..1] row lane / 4, acc[nb][2..3] row lane / 4 + 8;
+  // columns 2 * (lane % 4) + {0, 1} of n-block nb.
+#pragma unroll
+  for (int nb = 0; nb < kNB; ++nb) {
+    const int k = cout0 + n_first + nb * 8 + 2 * (lane & 3);
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int row = wm * 16 + (lane >> 2) + h * 8;
+      const int ty = row / kTile, tx = row % kTile;
+      if (ty >= t.th || tx >= t.tw) continue;
+      const int oy = t.oy0 + ty, ox = t.ox0 + tx;
+      float v[2];
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+        const float b = bias != nullptr && k + j < g.c_out ? __half2float(bias[k + j]) : 0.0f;
+        v[j] = acc[nb][h * 2 + j] + b;
+      }
+      if (kNhwc) {
+        const int64_t at = ((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + k;
+        if (k + 1 < g.c_out && half2_ok) {
+          *reinterpret_cast<__half2*>(y + at) = __floats2half2_rn(v[0], v[1]);
+        } else {
+          for (int j = 0; j < 2 && k + j < g.c_out; ++j) y[at + j] = __float2half_rn(v[j]);
+        }
+      } else {
+        for (int j = 0; j < 2 && k + j < g.c_out; ++j) {
+          y[((static_cast<int64_t>(t.n) * g.c_out + k + j) * g.out_h + oy) * g.out_w + ox] =
+              __float2half_rn(v[j]);
+        }
+      }
+    }
+  }
+#else
+  __trap();  // mma.sync m16n8k16 needs sm_80; the runtime never launches this below it
+#endif
+}
+
+template <int kSize, int kStride, bool kNhwc>
+void LaunchPrescanFor(const Geometry& g, const uint16_t* x, bool vec_ok, int words,
+                      const Workspace& ws, cudaStream_t stream) {
+  PrescanF16Kernel<kSize, kStride, kNhwc>
+      <<<g.num_tiles, kPrescanThreads, sizeof(uint32_t) * words, stream>>>(g, x, vec_ok, words,
+                                                                           ws);
+}
+
+template <int kSize, int kStride, int kTile, bool kNhwc>
+void LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* w_packed,
+                   const __half* bias, __half* y, bool vec_ok, int words, const Workspace& ws,
+                   cudaStream_t stream) {
+  const int chunks = static_cast<int>(CeilDiv(g.c_out, kChunk));
+  const dim3 grid(g.num_tiles, chunks);
+  SparseConvF16Kernel<kSize, kStride, kTile, kNhwc><<<grid, kThreads, 0, stream>>>(
+      g, x, w_packed, chunks * kChunk, bias, y, vec_ok, words, ws);
+}
+
+template <int kSize, int kStride, bool kNhwc>
+void LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_t* x,
+               const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok, int words,
+               const Workspace& ws, cudaStream_t stream, bool conv) {
+  LaunchPrescanFor<kSize, kStride, kNhwc>(g, x, vec_ok, words, ws, stream);
+  if (!conv) return;
+  if (s.tile == 8) {
+    LaunchConvFor<kSize, kStride, 8, kNhwc>(g, x, w_packed, bias, y, vec_ok, words, ws, stream);
+  } else {
+    LaunchConvFor<kSize, kStride, 4, kNhwc>(g, x, w_packed, bias, y, vec_ok, words, ws, stream);
+  }
+}
+
+cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
+                   const uint16_t* w_packed, const __half* bias, __half* y, void* workspace,
+                   cudaStream_t stream, bool conv) {
+  const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
+  if (g.num_tiles == 0) return cudaSuccess;
+  const Workspace ws = CarveWorkspace(workspace);
+  const cudaError_t err = cudaMemsetAsync(ws.counters, 0, sizeof(int) * kNumCounters, stream);
+  if (err != cudaSuccess) return err;
+  const auto* x = reinterpret_cast<const uint16_t*>(x_half);
+  // 16-byte loads of 8 channels need 8-channel pixel rows and an aligned base.
+  const bool vec_ok = s.c_in % 8 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0;
+  const int words = MaskWords(g.num_groups);
+  using Fn = void (*)(const SparseConvShape&, const Geometry&, const uint16_t*, const uint16_t*,
+                      const __half*, __half*, bool, int, const Workspace&, cudaStream_t, bool);
+  const bool k1 = s.ksize == 1, s1 = s.stride == 1;
+  const Fn fn = nhwc ? (k1 ? (s1 ? LaunchFor<1, 1, true> : LaunchFor<1, 2, true>)
+                           : (s1 ? LaunchFor<3, 1, true> : LaunchFor<3, 2, true>))
+                     : (k1 ? (s1 ? LaunchFor<1, 1, false> : LaunchFor<1, 2, false>)
+                           : (s1 ? LaunchFor<3, 1, false> : LaunchFor<3, 2, false>));
+  fn(s, g, x, w_packed, bias, y, vec_ok, words, ws, stream, conv);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+const char* SparseConvF16UnsupportedReason(const SparseConvShape& s) {
+  if (s.tile != 4 && s.tile != 8) return "tile edge must be 4 or 8";
+  if (const char* why = SparseConvUnsupportedReason(s); why[0] != '\0') return why;
+  if (CeilDiv(s.c_out, kChunk) > 65535) return "c_out is too large";
+  if (CeilDiv(s.c_in, kGroup) > 32 * 1024) return "c_in is too large";
+  return "";
+}
+
+int SparseConvF16TileFor(int block) { return block >= 8 ? 8 : 4; }
+
+size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s) {
+  const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
+  return sizeof(int) * kNumCounters +
+         sizeof(uint32_t) * static_cast<size_t>(g.num_tiles) * MaskWords(g.num_groups);
+}
+
+int64_t SparseConvF16PackedWeightElems(int64_t c_out, int64_t c_in, int ksize) {
+  return CeilDiv(c_in, kGroup) * ksize * ksize * CeilDiv(c_out, kChunk) * kChunk * kGroup;
+}
+
+void RepackSparseConvF16Weights(const uint16_t* w, int64_t c_out, int64_t c_in, int ksize,
+                                bool krsc, uint16_t* out) {
+  const int64_t taps = static_cast<int64_t>(ksize) * ksize;
+  const int64_t cout_pad = CeilDiv(c_out, kChunk) * kChunk;
+  std::memset(out, 0, sizeof(uint16_t) * SparseConvF16PackedWeightElems(c_out, c_in, ksize));
+  for (int64_t k = 0; k < c_out; ++k) {
+    for (int64_t c = 0; c < c_in; ++c) {
+      for (int64_t t = 0; t < taps; ++t) {
+        const int64_t from = krsc ? (k * taps + t) * c_in + c : (k * c_in + c) * taps + t;
+        const int64_t grp = c / kGroup;
+        out[((grp * taps + t) * cout_pad + k) * kGroup + c % kGroup] = w[from];
+      }
+    }
+  }
+}
+
+cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __half* x,
+                                const uint16_t* w_packed, const __half* bias, __half* y,
+                                void* workspace, cudaStream_t stream) {
+  return Launch(s, nhwc, x, w_packed, bias, y, workspace, stream, /*conv=*/true);
+}
+
+cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, const __half* x,
+                                       void* workspace, cudaStream_t stream) {
+  return Launch(s, nhwc, x, nullptr, nullptr, nullptr, workspace, stream, /*conv=*/false);
+}
+
+}  // namespace sf::cuda

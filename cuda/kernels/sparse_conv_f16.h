@@ -1,0 +1,82 @@
+// Block-sparse FP16 convolution on tensor cores for spike-fed convs (3x3 or
+// 1x1, stride 1 or 2, any padding, group 1, dilation 1), NCHW or NHWC, in two
+// kernels queued on one stream with no host round trip:
+//
+//  1. Prescan: one CUDA block per (image, output tile of `tile` x `tile`
+//     pixels, 4 or 8). For every group of kSparseConvF16Group input channels it
+//     tests whether the input the tile reads (its halo under kernel size,
+//     stride and padding, clipped to the image) holds a non-zero, and writes a
+//     bit mask of the non-empty groups per tile (plus statistics counters).
+//  2. Conv: an implicit GEMM per (tile, chunk of 64 output channels), M = the
+//     tile's pixels (64 or 16), N = 64, K = taps x 16 channels per non-empty
+//     group: for each set bit of the tile's mask the block stages the group's
+//     input halo and weights in shared memory and runs mma.sync m16n8k16
+//     (FP16 in, FP32 accumulate) for every kernel tap, reading A rows straight
+//     from the halo (ldmatrix with per-row addresses: no im2col copy). Empty
+//     groups cost nothing; a tile with none gets the bias only.
+//
+// Deterministic: no atomics on outputs, one block owns each output and adds
+// its groups in ascending order, so every run gives identical bits. FP16
+// inputs and weights, FP32 accumulation, bias added in FP32, one rounding to
+// FP16 at the end (as cuDNN's FP16 convs with FP32 accumulation).
+//
+// Weights are repacked once on the host (RepackSparseConvF16Weights) to
+// [group][tap][c_out rounded up to 64][16] halves, zero-padded, so one tap of a
+// group is one contiguous 2 KiB row block per output-channel chunk.
+// Sizes are elements unless named *_bytes.
+#ifndef SF_CUDA_KERNELS_SPARSE_CONV_F16_H_
+#define SF_CUDA_KERNELS_SPARSE_CONV_F16_H_
+
+#include <cuda_fp16.h>
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "cuda/kernels/sparse_conv.h"
+
+namespace sf::cuda {
+
+// Input channels per occupancy group: one MMA K step.
+inline constexpr int kSparseConvF16Group = 16;
+// Output channels per conv block (the GEMM's N).
+inline constexpr int kSparseConvF16CoutChunk = 64;
+
+// Empty when `s` is supported (s.tile must be 4 or 8), else why not.
+const char* SparseConvF16UnsupportedReason(const SparseConvShape& s);
+
+// The tile edge for a plan block edge: 8 for blocks >= 8, else 4.
+int SparseConvF16TileFor(int block);
+
+// Device workspace for `s`, in bytes (counters and per-tile group masks).
+size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s);
+
+// Halves RepackSparseConvF16Weights writes for these sizes.
+int64_t SparseConvF16PackedWeightElems(int64_t c_out, int64_t c_in, int ksize);
+
+// FP16 weights (bit patterns) [c_out][c_in][k][k] (krsc false) or
+// [c_out][k][k][c_in] (krsc true, the NHWC layout's) -> `out`
+// (SparseConvF16PackedWeightElems halves, host memory).
+void RepackSparseConvF16Weights(const uint16_t* w, int64_t c_out, int64_t c_in, int ksize,
+                                bool krsc, uint16_t* out);
+
+// y = conv(x, w) + bias in FP16; x and y NCHW (nhwc false) or NHWC (true);
+// `w_packed` from RepackSparseConvF16Weights (device), `bias` [c_out] may be
+// null, `workspace` holds SparseConvF16WorkspaceBytes(s) bytes. Queues a
+// counter reset, the prescan and the conv on `stream`; never synchronises (CUDA
+// graph capture works). `s` must be supported. The counters at the start of
+// the workspace are those of SparseConvCounters (ReadSparseConvCounters,
+// CopySparseConvCountersAsync in sparse_conv.h), active_groups counting
+// 16-channel groups.
+cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __half* x,
+                                const uint16_t* w_packed, const __half* bias, __half* y,
+                                void* workspace, cudaStream_t stream);
+
+// The counter reset and the prescan alone (for timing it): leaves the
+// workspace as LaunchSparseConvF16 would, writes no output.
+cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, const __half* x,
+                                       void* workspace, cudaStream_t stream);
+
+}  // namespace sf::cuda
+
+#endif  // SF_CUDA_KERNELS_SPARSE_CONV_F16_H_

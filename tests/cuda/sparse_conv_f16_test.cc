@@ -1,0 +1,352 @@
+// The FP16 tensor-core block-sparse conv (cuda/kernels/sparse_conv_f16.h)
+// against the CPU reference conv of the same FP16 values (computed in float32)
+// over shapes (C 3..512, H 7..224, N 1..32; 3x3/1x1, stride 1/2, pads 0/1 and
+// asymmetric), densities 0..1, uniform and clustered spikes, spikes on every
+// tile border and corner, NCHW and NHWC, tiles 4 and 8; and the GpuKernel that
+// dispatches it for float16 convs. GPU tests skip without a GPU; the host
+// helpers run anywhere.
+#include "cuda/kernels/sparse_conv_f16.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "graph/float16.h"
+#include "graph/passes/float16.h"
+#include "graph/passes/layout.h"
+#include "runtime/gpu/sparse_conv_kernel.h"
+#include "tests/cuda/conv_cases.h"
+#include "tests/cuda/gpu_test_util.h"
+#include "tests/cuda/sparse_conv_cases.h"
+#include "tests/testing/status_matchers.h"
+
+namespace sf {
+namespace {
+
+using ::sf::testing::Abs;
+using ::sf::testing::Case;
+using ::sf::testing::CaseName;
+using ::sf::testing::CpuConv;
+using ::sf::testing::MakeInput;
+using ::sf::testing::ParamsOf;
+using ::sf::testing::ShapeOf;
+using ::sf::testing::Upload;
+using ::testing::HasSubstr;
+
+// Float16 output: the exact sum (inputs and weights are FP16 values, the
+// kernel accumulates in FP32) rounded once to FP16, i.e. within half an FP16
+// ulp (2^-11 relative) plus the FP32 accumulation-order bound (1e-5 of the sum
+// of |terms|) and the smallest FP16 subnormal.
+constexpr double kHalfRel = 1.0 / 2048;
+constexpr double kSumRel = 1e-5;
+constexpr double kSubnormal = 6e-8;
+
+std::vector<float> RoundToHalf(std::vector<float> v) {
+  for (float& f : v) f = HalfToFloat(FloatToHalf(f));
+  return v;
+}
+
+std::vector<uint16_t> ToHalfBits(const std::vector<float>& v) {
+  std::vector<uint16_t> h(v.size());
+  for (size_t i = 0; i < v.size(); ++i) h[i] = FloatToHalf(v[i]);
+  return h;
+}
+
+// [n][c][h][w] <-> [n][h][w][c].
+std::vector<float> NchwToNhwc(const std::vector<float>& x, int64_t n, int64_t c, int64_t h,
+                              int64_t w) {
+  std::vector<float> y(x.size());
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t i = 0; i < h * w; ++i) y[(b * h * w + i) * c + k] = x[(b * c + k) * h * w + i];
+  return y;
+}
+
+std::vector<float> NhwcToNchw(const std::vector<float>& y, int64_t n, int64_t c, int64_t h,
+                              int64_t w) {
+  std::vector<float> x(y.size());
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t i = 0; i < h * w; ++i) x[(b * c + k) * h * w + i] = y[(b * h * w + i) * c + k];
+  return x;
+}
+
+// KCRS -> KRSC ([c_out][k][k][c_in], the NHWC layout's weights).
+std::vector<float> KcrsToKrsc(const std::vector<float>& w, int64_t c_out, int64_t c_in, int k) {
+  std::vector<float> out(w.size());
+  const int64_t taps = static_cast<int64_t>(k) * k;
+  for (int64_t o = 0; o < c_out; ++o)
+    for (int64_t c = 0; c < c_in; ++c)
+      for (int64_t t = 0; t < taps; ++t) out[(o * taps + t) * c_in + c] = w[(o * c_in + c) * taps + t];
+  return out;
+}
+
+struct GpuResult {
+  std::vector<float> y;  // NCHW
+  cuda::SparseConvCounters counters;
+};
+
+// Runs LaunchSparseConvF16 on device 0 (x, w NCHW/KCRS float values that are
+// FP16-representable; transposed here for nhwc) and returns y as NCHW floats.
+absl::StatusOr<GpuResult> RunSparseF16(const cuda::SparseConvShape& s, bool nhwc,
+                                       const std::vector<float>& x, const std::vector<float>& w,
+                                       const std::vector<float>& bias) {
+  const std::vector<float> xl = nhwc ? NchwToNhwc(x, s.n, s.c_in, s.h, s.w) : x;
+  const std::vector<float> wl = nhwc ? KcrsToKrsc(w, s.c_out, s.c_in, s.ksize) : w;
+  std::vector<uint16_t> packed(
+      static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(s.c_out, s.c_in, s.ksize)));
+  cuda::RepackSparseConvF16Weights(ToHalfBits(wl).data(), s.c_out, s.c_in, s.ksize, nhwc,
+                                   packed.data());
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dx, Upload(ToHalfBits(xl)));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dw, Upload(packed));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer db, Upload(ToHalfBits(bias)));
+  const size_t out_elems = static_cast<size_t>(s.n * s.c_out * s.out_h * s.out_w);
+  // NaN everywhere first: an output the kernel misses shows.
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy,
+                      Upload(std::vector<uint16_t>(out_elems, static_cast<uint16_t>(0x7e00))));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer ws,
+                      cuda::DeviceBuffer::Create(0, cuda::SparseConvF16WorkspaceBytes(s)));
+  SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16(
+      s, nhwc, static_cast<const __half*>(dx.data()), static_cast<const uint16_t*>(dw.data()),
+      bias.empty() ? nullptr : static_cast<const __half*>(db.data()),
+      static_cast<__half*>(dy.data()), ws.data(), nullptr));
+  SF_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
+  std::vector<uint16_t> yh(out_elems);
+  if (out_elems > 0) {
+    SF_CUDA_RETURN_IF_ERROR(
+        cudaMemcpy(yh.data(), dy.data(), out_elems * sizeof(uint16_t), cudaMemcpyDeviceToHost));
+  }
+  GpuResult r;
+  r.y.resize(out_elems);
+  for (size_t i = 0; i < out_elems; ++i) r.y[i] = HalfToFloat(yh[i]);
+  if (nhwc) r.y = NhwcToNchw(r.y, s.n, s.c_out, s.out_h, s.out_w);
+  SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(ws.data(), &r.counters));
+  return r;
+}
+
+// GPU FP16 sparse conv == CPU conv of the same FP16 values, within the bound above.
+void ExpectMatchesCpu(const Case& c, bool nhwc, const std::vector<float>& x, bool with_bias,
+                      std::mt19937& rng, const std::string& what) {
+  const Conv2dParams p = ParamsOf(c);
+  const std::vector<float> w = RoundToHalf(
+      testing::RandomVector(static_cast<size_t>(p.c_out * p.c_in * c.k * c.k), rng));
+  const std::vector<float> bias =
+      with_bias ? RoundToHalf(testing::RandomVector(static_cast<size_t>(p.c_out), rng))
+                : std::vector<float>{};
+  const std::vector<float> xh = RoundToHalf(x);
+  const std::vector<float> ref = CpuConv(p, xh, w, bias);
+  const std::vector<float> bound = CpuConv(p, Abs(xh), Abs(w), Abs(bias));
+  absl::StatusOr<GpuResult> gpu = RunSparseF16(ShapeOf(c, false), nhwc, xh, w, bias);
+  ASSERT_TRUE(gpu.ok()) << what << ": " << gpu.status();
+  ASSERT_EQ(gpu->y.size(), ref.size());
+  int64_t bad = 0, first_bad = -1;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    const double tol = kHalfRel * std::fabs(ref[i]) + kSumRel * bound[i] + kSubnormal;
+    if (!(std::fabs(gpu->y[i] - ref[i]) <= tol)) {
+      if (bad++ == 0) first_bad = static_cast<int64_t>(i);
+    }
+  }
+  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << ref.size() << " outputs differ; first at "
+                    << first_bad << ": gpu " << (first_bad >= 0 ? gpu->y[first_bad] : 0)
+                    << " vs cpu " << (first_bad >= 0 ? ref[first_bad] : 0);
+}
+
+// n, c_in, h, w, c_out, k, stride, pads (top, left, bottom, right), tile.
+const std::vector<Case>& Shapes() {
+  static const std::vector<Case> shapes = {
+      {2, 3, 13, 11, 7, 3, 1, 1, 1, 1, 1, 4},      {2, 5, 17, 19, 9, 3, 2, 1, 1, 1, 1, 8},
+      {1, 37, 10, 9, 65, 1, 1, 0, 0, 0, 0, 4},     {2, 16, 15, 15, 33, 1, 2, 0, 0, 0, 0, 8},
+      {1, 130, 9, 12, 129, 3, 1, 1, 1, 1, 1, 8},   {1, 256, 7, 7, 256, 3, 2, 1, 1, 1, 1, 4},
+      {3, 24, 20, 6, 70, 3, 1, 0, 0, 0, 0, 8},     {2, 64, 8, 8, 64, 3, 1, 1, 1, 1, 1, 8},
+      {1, 19, 33, 31, 21, 3, 1, 1, 1, 1, 1, 8},    {2, 6, 11, 10, 12, 3, 1, 1, 0, 0, 1, 4},
+      {1, 7, 9, 13, 6, 3, 2, 0, 1, 1, 0, 4},       {1, 10, 6, 6, 3, 1, 1, 1, 1, 1, 1, 4},
+      {32, 16, 8, 8, 32, 3, 1, 1, 1, 1, 1, 4},     {1, 512, 7, 7, 512, 3, 1, 1, 1, 1, 1, 4},
+      {1, 64, 56, 56, 64, 3, 1, 1, 1, 1, 1, 8},    {1, 128, 28, 28, 256, 1, 2, 0, 0, 0, 0, 8},
+      {1, 3, 224, 224, 16, 3, 2, 1, 1, 1, 1, 8}};
+  return shapes;
+}
+
+TEST(SparseConvF16HostTest, RepackGroupsChannelsAndPadsOutputChannels) {
+  // c_out 2, c_in 3, 1x1: w[k][c] = 10k + c + 1 (as bit patterns: a pure copy).
+  const std::vector<uint16_t> w = {1, 2, 3, 11, 12, 13};
+  std::vector<uint16_t> out(static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(2, 3, 1)));
+  ASSERT_EQ(out.size(), 64u * 16u);  // one group, one tap, 64 output channels x 16 inputs
+  cuda::RepackSparseConvF16Weights(w.data(), 2, 3, 1, /*krsc=*/false, out.data());
+  EXPECT_EQ(std::vector<uint16_t>(out.begin(), out.begin() + 4), (std::vector<uint16_t>{1, 2, 3, 0}));
+  EXPECT_EQ(std::vector<uint16_t>(out.begin() + 16, out.begin() + 20),
+            (std::vector<uint16_t>{11, 12, 13, 0}));
+  EXPECT_EQ(out[32], 0);
+  // KRSC gives the same packing as KCRS for the same weights.
+  std::mt19937 rng(1);
+  const std::vector<float> wf = testing::RandomVector(5 * 20 * 9, rng);
+  std::vector<uint16_t> a(static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(5, 20, 3)));
+  std::vector<uint16_t> b(a.size());
+  cuda::RepackSparseConvF16Weights(ToHalfBits(wf).data(), 5, 20, 3, false, a.data());
+  cuda::RepackSparseConvF16Weights(ToHalfBits(KcrsToKrsc(wf, 5, 20, 3)).data(), 5, 20, 3, true,
+                                   b.data());
+  EXPECT_EQ(a, b);
+}
+
+TEST(SparseConvF16HostTest, SupportedShapesAndTiles) {
+  EXPECT_EQ(cuda::SparseConvF16TileFor(16), 8);
+  EXPECT_EQ(cuda::SparseConvF16TileFor(8), 8);
+  EXPECT_EQ(cuda::SparseConvF16TileFor(4), 4);
+  EXPECT_EQ(cuda::SparseConvF16TileFor(1), 4);
+  cuda::SparseConvShape s = ShapeOf(Shapes()[0], true);
+  EXPECT_EQ(std::string(cuda::SparseConvF16UnsupportedReason(s)), "");
+  s.tile = 5;
+  EXPECT_THAT(cuda::SparseConvF16UnsupportedReason(s), HasSubstr("4 or 8"));
+  s = ShapeOf(Shapes()[0], true);
+  s.ksize = 5;
+  EXPECT_THAT(cuda::SparseConvF16UnsupportedReason(s), HasSubstr("kernel size"));
+  EXPECT_GT(cuda::SparseConvF16WorkspaceBytes(ShapeOf(Shapes()[0], true)), 0u);
+}
+
+TEST(SparseConvF16GpuTest, MatchesCpuOverShapesDensitiesAndLayouts) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(21);
+  int run = 0;
+  for (const Case& c : Shapes()) {
+    const Conv2dParams p = ParamsOf(c);
+    const bool big = p.n * p.c_in * p.h * p.w * p.c_out * c.k * c.k > (int64_t{1} << 28);
+    for (double density : {0.0, 1e-4, 1e-3, 0.01, 0.1, 0.5, 1.0}) {
+      for (bool binary : {true, false}) {
+        if (big && !binary) continue;  // CPU reference time
+        const bool clustered = ++run % 3 == 0;
+        const std::vector<float> x = MakeInput(p, density, binary, clustered, rng);
+        for (bool nhwc : {false, true}) {
+          const bool with_bias = (run + nhwc) % 2 == 0;
+          ExpectMatchesCpu(c, nhwc, x, with_bias, rng,
+                           absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw", " density ",
+                                        density, binary ? " binary" : " values",
+                                        clustered ? " clustered" : " uniform",
+                                        with_bias ? " bias" : ""));
+        }
+      }
+    }
+  }
+}
+
+TEST(SparseConvF16GpuTest, SingleSpikeAtEveryTileEdgeAndCorner) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(22);
+  // 19x19: with tile 8 rows/cols 0, 7, 8, 15, 16 are tile edges, 18 the image edge.
+  const std::vector<Case> cases = {{1, 20, 19, 19, 5, 3, 1, 1, 1, 1, 1, 8},
+                                   {1, 20, 19, 19, 70, 3, 2, 1, 1, 1, 1, 4},
+                                   {1, 20, 19, 19, 5, 1, 2, 0, 0, 0, 0, 4},
+                                   {1, 20, 19, 19, 5, 3, 1, 0, 0, 0, 0, 8},
+                                   {1, 20, 19, 19, 8, 3, 2, 1, 1, 1, 1, 8}};
+  const int64_t edges[] = {0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 18};
+  for (const Case& c : cases) {
+    const Conv2dParams p = ParamsOf(c);
+    for (int64_t r : edges) {
+      for (int64_t col : edges) {
+        std::vector<float> x(static_cast<size_t>(p.c_in * p.h * p.w), 0.0f);
+        const int64_t channel = (r * 3 + col) % p.c_in;  // both channel groups
+        x[(channel * p.h + r) * p.w + col] = 1.0f;
+        for (bool nhwc : {false, true}) {
+          ExpectMatchesCpu(c, nhwc, x, true, rng,
+                           absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw", " spike at ", r,
+                                        ",", col, " channel ", channel));
+        }
+      }
+    }
+  }
+}
+
+TEST(SparseConvF16GpuTest, DeterministicAndSkipsEmptyWork) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(23);
+  const Case c{2, 40, 24, 24, 72, 3, 1, 1, 1, 1, 1, 8};
+  const Conv2dParams p = ParamsOf(c);
+  const std::vector<float> w = RoundToHalf(testing::RandomVector(72 * 40 * 9, rng));
+  const std::vector<float> bias = RoundToHalf(testing::RandomVector(72, rng));
+  const std::vector<float> x = RoundToHalf(MakeInput(p, 0.05, false, true, rng));
+  for (bool nhwc : {false, true}) {
+    ASSERT_OK_AND_ASSIGN(GpuResult a, RunSparseF16(ShapeOf(c, false), nhwc, x, w, bias));
+    ASSERT_OK_AND_ASSIGN(GpuResult b, RunSparseF16(ShapeOf(c, false), nhwc, x, w, bias));
+    EXPECT_EQ(std::memcmp(a.y.data(), b.y.data(), a.y.size() * sizeof(float)), 0);
+    EXPECT_EQ(a.counters.active_tiles + a.counters.empty_tiles, 2 * 3 * 3);
+
+    const std::vector<float> zeros(x.size(), 0.0f);
+    ASSERT_OK_AND_ASSIGN(GpuResult z, RunSparseF16(ShapeOf(c, true), nhwc, zeros, w, bias));
+    EXPECT_EQ(z.counters.active_tiles, 0);
+    EXPECT_EQ(z.counters.active_groups, 0);
+    for (int64_t i = 0; i < static_cast<int64_t>(z.y.size()); ++i) {
+      ASSERT_EQ(z.y[i], bias[(i / (p.out_h * p.out_w)) % 72]) << "bias only at " << i;
+    }
+    const std::vector<float> ones(x.size(), 1.0f);
+    ASSERT_OK_AND_ASSIGN(GpuResult o, RunSparseF16(ShapeOf(c, true), nhwc, ones, w, bias));
+    EXPECT_EQ(o.counters.active_tiles, 18);
+    EXPECT_EQ(o.counters.active_groups, 18 * 3);  // 40 channels: groups of 16, 16, 8
+    // A tile whose only non-zero is -0 is empty (-0 adds nothing).
+    std::vector<float> neg_zero(x.size(), -0.0f);
+    ASSERT_OK_AND_ASSIGN(GpuResult nz, RunSparseF16(ShapeOf(c, true), nhwc, neg_zero, w, bias));
+    EXPECT_EQ(nz.counters.active_tiles, 0);
+  }
+}
+
+// A one-conv float16 graph (channels-last when nhwc) planned sparse with
+// `block`, through GpuExecutor in mode kOn, against the CPU run of the float32
+// graph of the same FP16 values.
+TEST(SparseConvF16GpuTest, ExecutorRunsPlannedFloat16SparseConvs) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(24);
+  for (const Case& c : {Case{2, 32, 32, 32, 48, 3, 1, 1, 1, 1, 1, 0},
+                        Case{2, 24, 17, 15, 24, 3, 2, 1, 1, 1, 1, 0},
+                        Case{1, 40, 9, 9, 20, 1, 2, 0, 0, 0, 0, 0}}) {
+    for (bool nhwc : {false, true}) {
+      const Conv2dParams p = ParamsOf(c);
+      const std::string what = absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw");
+      auto built = testing::OneNodeGraphBuilder(OpType::kConv, "conv_f16")
+                       .Input(DataType::kFloat32, {p.n, p.c_in, p.h, p.w})
+                       .ConstantInput(testing::RandomHalf({p.c_out, p.c_in, c.k, c.k}, rng))
+                       .ConstantInput(testing::RandomHalf({p.c_out}, rng))
+                       .Output(DataType::kFloat32, {p.n, p.c_out, p.out_h, p.out_w})
+                       .Attr("kernel_shape", std::vector<int64_t>{c.k, c.k})
+                       .Attr("strides", std::vector<int64_t>{c.stride, c.stride})
+                       .Attr("pads", std::vector<int64_t>{c.pad_top, c.pad_left, c.pad_bottom,
+                                                          c.pad_right})
+                       .Build();
+      Tensor x = Tensor::Create(DataType::kFloat32, {p.n, p.c_in, p.h, p.w}).value();
+      const std::vector<float> spikes = MakeInput(p, 0.05, true, true, rng);
+      std::copy(spikes.begin(), spikes.end(), x.data<float>());
+      ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, testing::RunCpu(built.graph, {x}));
+      Graph graph = built.graph;
+      ASSERT_OK(ConvertToFloat16(graph, GpuKernelRunsFloat16).status());
+      if (nhwc) {
+        ASSERT_OK(ConvertToNhwc(graph, GpuKernelRunsNhwc).status());
+      }
+      Plan plan = testing::PlanFor(graph);
+      plan.sparse_mode = SparseMode::kOn;
+      for (PlanStep& step : plan.steps) {
+        if (step.op != OpType::kConv) continue;
+        step.kernel = "sparse";
+        step.block = 16;
+        step.input_class = ValueClass::kBinary;
+      }
+      ASSERT_OK_AND_ASSIGN(auto gpu, GpuExecutor::Create(graph, plan, 0));
+      ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, gpu->Run(std::vector<Tensor>{x}));
+      bool described = false;
+      for (const std::string& d : gpu->KernelDescriptions()) {
+        if (d.find("sparse fp16 tensor-core") == std::string::npos) continue;
+        described = true;
+        EXPECT_THAT(d, HasSubstr(nhwc ? "nhwc tile 8" : "tile 8")) << what;
+        EXPECT_THAT(d, HasSubstr("chosen: sparse, sparse mode on")) << what;
+      }
+      EXPECT_TRUE(described) << what;
+      const double taps = static_cast<double>(c.c_in * c.k * c.k);
+      // Input, weights and bias are FP16 values: the output rounding only.
+      testing::ExpectClose(got[0], want[0], kHalfRel * 2, kSumRel * taps + 1e-3, what);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sf
