@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "graph/float16.h"
 #include "graph/passes/constant_folding.h"
 #include "graph/passes/float16.h"
 #include "graph/passes/fold_batchnorm.h"
@@ -561,6 +562,36 @@ absl::StatusOr<RunTimings> Runtime::TimeRuns(const std::map<std::string, Tensor>
   return timings;
 }
 
+namespace {
+
+// [N, H, W, C] -> [N, C, H, W].
+std::vector<int64_t> NhwcDimsToNchw(const std::vector<int64_t>& d) {
+  return {d[0], d[3], d[1], d[2]};
+}
+
+// A float32 NCHW copy of a 4-D float32 or float16 tensor stored NCHW, or NHWC
+// when `channels_last` (for occupancy measurement).
+absl::StatusOr<Tensor> ToNchwFloat32(const Tensor& t, bool channels_last) {
+  const std::vector<int64_t>& d = t.dims();
+  const std::vector<int64_t> nchw = channels_last ? NhwcDimsToNchw(d) : d;
+  SF_ASSIGN_OR_RETURN(Tensor out, Tensor::Create(DataType::kFloat32, nchw, "conv input"));
+  const int64_t n = nchw[0], c = nchw[1], hw = nchw[2] * nchw[3];
+  float* dst = out.data<float>();
+  const bool half = t.dtype() == DataType::kFloat16;
+  for (int64_t b = 0; b < n; ++b) {
+    for (int64_t k = 0; k < c; ++k) {
+      for (int64_t i = 0; i < hw; ++i) {
+        const int64_t from = channels_last ? (b * hw + i) * c + k : (b * c + k) * hw + i;
+        dst[(b * c + k) * hw + i] =
+            half ? HalfToFloat(t.data<uint16_t>()[from]) : t.data<float>()[from];
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
     const std::map<std::string, Tensor>& inputs, int iters) {
   if (iters < 1) return absl::InvalidArgumentError("ProfileLayers needs iters >= 1");
@@ -580,15 +611,26 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
                        step.stride,       steps[i].median_us, steps[i].min_us,
                        steps[i].iters,    steps[i].prescan_us, steps[i].sparse_us,
                        steps[i].path,     -1.0,              {}};
-    if (step.op == OpType::kConv && steps[i].first_input.dtype() == DataType::kFloat32 &&
-        steps[i].first_input.rank() == 4 && !graph.node(step.node).channels_last) {
+    const bool channels_last = graph.node(step.node).channels_last;
+    if (channels_last && layer.input_dims.size() == 4 && layer.output_dims.size() == 4) {
+      layer.input_dims = NhwcDimsToNchw(layer.input_dims);  // the report speaks NCHW
+      layer.output_dims = NhwcDimsToNchw(layer.output_dims);
+    }
+    const DataType in_type = steps[i].first_input.dtype();
+    if (step.op == OpType::kConv && steps[i].first_input.rank() == 4 &&
+        (in_type == DataType::kFloat32 || in_type == DataType::kFloat16)) {
       std::vector<int> blocks(kOccupancyBlocks.begin(), kOccupancyBlocks.end());
       if (step.block > 0 && std::find(blocks.begin(), blocks.end(), step.block) == blocks.end()) {
         blocks.push_back(step.block);
       }
+      SF_ASSIGN_OR_RETURN(Tensor nchw, ToNchwFloat32(steps[i].first_input, channels_last));
+      // The occupancy reads the conv's attributes and shapes as NCHW: a
+      // channels-last node's stored dims are those of the NHWC layout.
+      const std::vector<int64_t> out_dims =
+          channels_last ? NhwcDimsToNchw(step.output_dims) : step.output_dims;
       SF_ASSIGN_OR_RETURN(ConvOccupancy occ,
-                          MeasureConvOccupancy(graph, graph.node(step.node), steps[i].first_input,
-                                               step.output_dims, blocks, kOccupancyChannelGroup));
+                          MeasureConvOccupancy(graph, graph.node(step.node), nchw, out_dims,
+                                               blocks, kOccupancyChannelGroup));
       layer.element_density = occ.element_density;
       layer.tiles = std::move(occ.tiles);
     }

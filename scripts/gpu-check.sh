@@ -126,12 +126,15 @@ do_bench() {
   make_inputs "$dir" || { echo "inputs failed"; return 1; }
   local resnet="$root/models/resnet18_fmnist/test_input.npy"
   local fmnist="$root/models/fmnist_snn"
+  local layout
   for p in fp32 fp16; do
+    layout=nchw; [ "$p" = fp16 ] && layout=nhwc  # fp16 runs channels-last (tensor cores)
     for n in 1 16 64; do
       for m in spiking_resnet18 sew_resnet18; do
-        bench_one "${m}_n${n}_$p" "$dir/$m.onnx" "$resnet" $n $p 100 20
+        bench_one "${m}_n${n}_$p" "$dir/$m.onnx" "$resnet" $n $p 100 20 --layout $layout
       done
-      bench_one "fmnist_snn_n${n}_$p" "$fmnist/model.onnx" "$fmnist/test_input.npy" $n $p 100 20
+      bench_one "fmnist_snn_n${n}_$p" "$fmnist/model.onnx" "$fmnist/test_input.npy" $n $p 100 20 \
+        --layout $layout
     done
   done
   # 224x224: per-step tables at batch 1; batch 16 (64 rows of 224x224, ~50x the

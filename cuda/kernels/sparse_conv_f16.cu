@@ -18,7 +18,7 @@ using sparse_detail::TileWindow;
 constexpr int kGroup = kSparseConvF16Group;
 constexpr int kChunk = kSparseConvF16CoutChunk;
 constexpr int kThreads = 128;  // 4 warps
-constexpr int kPrescanThreads = 128;
+constexpr int kPrescanThreads = 256;
 // Counters at the start of the workspace (SparseConvCounters + padding).
 constexpr int kNumCounters = 4;
 // Halves per shared-memory row of 16 channels: 48 bytes apart, so the 8 rows
@@ -26,28 +26,51 @@ constexpr int kNumCounters = 4;
 // consecutive pixels or weight rows).
 constexpr int kRow = 24;
 
+// Most mask words per tile (c_in <= 32 * kMaxMaskWords * 16 = 4096).
+constexpr int kMaxMaskWords = 8;
+
 struct Workspace {
   int* counters;
+  int* work;        // [num_tiles]: the active tiles, counters[0] of them, in any order
   uint32_t* masks;  // [num_tiles][words]: bit g of a tile = group g is not all zero
 };
 
 int MaskWords(int num_groups) { return static_cast<int>(CeilDiv(num_groups, 32)); }
 
-Workspace CarveWorkspace(void* base) {
+Workspace CarveWorkspace(void* base, int num_tiles) {
   int* p = static_cast<int*>(base);
-  return Workspace{p, reinterpret_cast<uint32_t*>(p + kNumCounters)};
+  return Workspace{p, p + kNumCounters,
+                   reinterpret_cast<uint32_t*>(p + kNumCounters + num_tiles)};
 }
 
-// Whether the 8 halves at `p` (16-byte aligned) hold a non-zero (-0 is zero).
-__device__ inline bool AnyNonZero8(const uint16_t* p) {
-  const uint4 v = __ldg(reinterpret_cast<const uint4*>(p));
-  return ((v.x | v.y | v.z | v.w) & 0x7fff7fffu) != 0;
+// Writes the bias (0 without) to every output of the tile: its input is all
+// zero. The prescan does this for empty tiles, so the conv never sees them.
+template <bool kNhwc>
+__device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __half* bias,
+                              __half* y) {
+  const int pixels = t.th * t.tw;
+  const int total = pixels * g.c_out;
+  for (int i = threadIdx.x; i < total; i += blockDim.x) {
+    int k, p;
+    if (kNhwc) {  // channels fastest: coalesced
+      p = i / g.c_out;
+      k = i - p * g.c_out;
+    } else {  // pixels fastest
+      k = i / pixels;
+      p = i - k * pixels;
+    }
+    const int oy = t.oy0 + p / t.tw, ox = t.ox0 + p % t.tw;
+    const __half v = bias != nullptr ? bias[k] : __float2half_rn(0.0f);
+    y[kNhwc ? ((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + k
+            : ((static_cast<int64_t>(t.n) * g.c_out + k) * g.out_h + oy) * g.out_w + ox] = v;
+  }
 }
 
+// With y == nullptr (timing the prescan alone) empty tiles get no bias.
 template <int kSize, int kStride, bool kNhwc>
 __global__ void __launch_bounds__(kPrescanThreads)
     PrescanF16Kernel(Geometry g, const uint16_t* __restrict__ x, bool vec_ok, int words,
-                     Workspace ws) {
+                     const __half* __restrict__ bias, __half* __restrict__ y, Workspace ws) {
   extern __shared__ uint32_t mask[];
   const int tile_index = blockIdx.x;
   for (int i = threadIdx.x; i < words; i += blockDim.x) mask[i] = 0;
@@ -57,22 +80,45 @@ __global__ void __launch_bounds__(kPrescanThreads)
   const int plane = rows * cols;
   if (kNhwc) {
     // Consecutive threads take consecutive groups of one pixel: coalesced.
-    const int64_t total = static_cast<int64_t>(plane) * g.num_groups;
-    for (int64_t e = threadIdx.x; e < total; e += blockDim.x) {
-      const int p = static_cast<int>(e / g.num_groups);
-      const int grp = static_cast<int>(e - static_cast<int64_t>(p) * g.num_groups);
-      const int ly = t.ly0 + p / cols, lx = t.lx0 + p % cols;
-      if (!IsRead<kSize, kStride>(ly, t.th) || !IsRead<kSize, kStride>(lx, t.tw)) continue;
-      const int c0 = grp * kGroup;
-      const uint16_t* px =
-          x + ((static_cast<int64_t>(t.n) * g.h + t.iy0 + ly) * g.w + t.ix0 + lx) * g.c_in + c0;
-      bool any = false;
-      if (vec_ok && c0 + kGroup <= g.c_in) {
-        any = AnyNonZero8(px) || AnyNonZero8(px + 8);
-      } else {
-        for (int c = 0; c < min(kGroup, g.c_in - c0); ++c) any = any || (px[c] & 0x7fffu) != 0;
+    // plane * num_groups < 2^31: at most 17 x 17 pixels x 256 groups. Each
+    // thread issues kUnroll items' loads before testing any (the scan is
+    // latency-bound otherwise).
+    constexpr int kUnroll = 4;
+    const int total = plane * g.num_groups;
+    for (int base = threadIdx.x; base < total; base += kUnroll * blockDim.x) {
+      uint4 v[kUnroll][2];
+      int grp_of[kUnroll];
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) {
+        const int e = base + u * blockDim.x;
+        v[u][0] = v[u][1] = make_uint4(0, 0, 0, 0);
+        grp_of[u] = -1;
+        if (e >= total) continue;
+        const int p = e / g.num_groups;
+        const int grp = e - p * g.num_groups;
+        const int ly = t.ly0 + p / cols, lx = t.lx0 + p % cols;
+        if (!IsRead<kSize, kStride>(ly, t.th) || !IsRead<kSize, kStride>(lx, t.tw)) continue;
+        grp_of[u] = grp;
+        const int c0 = grp * kGroup;
+        const uint16_t* px =
+            x + ((static_cast<int64_t>(t.n) * g.h + t.iy0 + ly) * g.w + t.ix0 + lx) * g.c_in + c0;
+        if (vec_ok && c0 + kGroup <= g.c_in) {
+          v[u][0] = __ldg(reinterpret_cast<const uint4*>(px));
+          v[u][1] = __ldg(reinterpret_cast<const uint4*>(px + 8));
+        } else {
+          uint16_t tmp[16] = {};
+          for (int c = 0; c < min(kGroup, g.c_in - c0); ++c) tmp[c] = px[c];
+          memcpy(v[u], tmp, sizeof(tmp));
+        }
       }
-      if (any) atomicOr(&mask[grp / 32], 1u << (grp % 32));
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) {
+        const uint32_t bits = v[u][0].x | v[u][0].y | v[u][0].z | v[u][0].w | v[u][1].x |
+                              v[u][1].y | v[u][1].z | v[u][1].w;
+        if (grp_of[u] >= 0 && (bits & 0x7fff7fffu) != 0) {
+          atomicOr(&mask[grp_of[u] / 32], 1u << (grp_of[u] % 32));
+        }
+      }
     }
   } else {
     const int64_t total = static_cast<int64_t>(g.c_in) * plane;
@@ -91,12 +137,31 @@ __global__ void __launch_bounds__(kPrescanThreads)
   for (int i = threadIdx.x; i < words; i += blockDim.x) {
     ws.masks[static_cast<int64_t>(tile_index) * words + i] = mask[i];
   }
+  int count = 0;
+  for (int i = 0; i < words; ++i) count += __popc(mask[i]);
   if (threadIdx.x == 0) {
-    int count = 0;
-    for (int i = 0; i < words; ++i) count += __popc(mask[i]);
-    atomicAdd(&ws.counters[count > 0 ? 0 : 1], 1);
-    if (count > 0) atomicAdd(&ws.counters[2], count);
+    if (count > 0) {
+      ws.work[atomicAdd(&ws.counters[0], 1)] = tile_index;
+      atomicAdd(&ws.counters[2], count);
+    } else {
+      atomicAdd(&ws.counters[1], 1);
+    }
   }
+  if (count == 0 && y != nullptr) StoreBiasTile<kNhwc>(g, t, bias, y);
+}
+
+// 16 bytes global -> shared without passing through registers; `valid`
+// false writes 16 zero bytes (src-size 0: nothing is read from `gmem`).
+__device__ inline void CpAsync16(uint16_t* smem, const void* gmem, bool valid) {
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(addr), "l"(gmem),
+               "r"(valid ? 16 : 0));
+}
+__device__ inline void CpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::); }
+// Waits until at most `kPending` committed groups are still in flight.
+template <int kPending>
+__device__ inline void CpAsyncWait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
 }
 
 __device__ inline void LdMatrixX4(uint32_t (&r)[4], const uint16_t* smem) {
@@ -116,7 +181,9 @@ __device__ inline void Mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t 
 }
 
 // Stages input channels [c0, c0 + 16) of the tile's window in `halo`
-// ([kSpan * kSpan][kRow], pixel-major), zeros outside the image and past c_in.
+// ([kSpan * kSpan][kRow], pixel-major), zeros outside the image and past c_in:
+// NHWC by cp.async where 16-byte copies can (the caller commits and waits),
+// plain loads otherwise.
 template <int kSpan, bool kNhwc>
 __device__ void LoadHalo(const Geometry& g, const TileWindow& t, const uint16_t* __restrict__ x,
                          bool vec_ok, int c0, uint16_t* halo) {
@@ -125,18 +192,19 @@ __device__ void LoadHalo(const Geometry& g, const TileWindow& t, const uint16_t*
       const int p = i >> 1, half = i & 1;
       const int iy = t.iy0 + p / kSpan, ix = t.ix0 + p % kSpan;
       const int c = c0 + half * 8;
-      uint4 v = make_uint4(0, 0, 0, 0);
-      if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w && c < g.c_in) {
-        const uint16_t* px = x + ((static_cast<int64_t>(t.n) * g.h + iy) * g.w + ix) * g.c_in + c;
-        if (vec_ok && c + 8 <= g.c_in) {
-          v = __ldg(reinterpret_cast<const uint4*>(px));
-        } else {
-          uint16_t tmp[8] = {};
+      uint16_t* dst = halo + p * kRow + half * 8;
+      const bool inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w && c < g.c_in;
+      const uint16_t* px =
+          inside ? x + ((static_cast<int64_t>(t.n) * g.h + iy) * g.w + ix) * g.c_in + c : x;
+      if (vec_ok && (!inside || c + 8 <= g.c_in)) {
+        CpAsync16(dst, px, inside);  // zeros outside the image and past c_in
+      } else {
+        uint16_t tmp[8] = {};
+        if (inside) {
           for (int k = 0; k < min(8, g.c_in - c); ++k) tmp[k] = px[k];
-          memcpy(&v, tmp, sizeof(v));
         }
+        memcpy(dst, tmp, sizeof(tmp));
       }
-      *reinterpret_cast<uint4*>(halo + p * kRow + half * 8) = v;
     }
   } else {
     const uint16_t* image = x + static_cast<int64_t>(t.n) * g.c_in * g.h * g.w;
@@ -152,6 +220,53 @@ __device__ void LoadHalo(const Geometry& g, const TileWindow& t, const uint16_t*
   }
 }
 
+// Shared memory of one pipeline stage: the halo and the weights of one group.
+template <int kSize, int kStride, int kTile>
+struct Stage {
+  static constexpr int kSpan = (kTile - 1) * kStride + kSize;
+  static constexpr int kTaps = kSize * kSize;
+  static constexpr int kHaloElems = kSpan * kSpan * kRow;
+  static constexpr int kElems = kHaloElems + kTaps * kChunk * kRow;
+  static constexpr size_t kBytes = sizeof(uint16_t) * kElems;
+};
+// Two stages: the next group's loads fly while this one computes.
+constexpr int kStages = 2;
+
+template <int kSize, int kStride, int kTile>
+constexpr size_t ConvSharedBytes() {
+  return kStages * Stage<kSize, kStride, kTile>::kBytes;
+}
+
+// Stages group `grp` (halo and weights) into `stage` and commits the copies.
+template <int kSize, int kStride, int kTile, bool kNhwc>
+__device__ void LoadGroup(const Geometry& g, const TileWindow& t, const uint16_t* __restrict__ x,
+                          const uint16_t* __restrict__ w_packed, int cout_pad, int cout0,
+                          bool vec_ok, int grp, uint16_t* stage) {
+  using S = Stage<kSize, kStride, kTile>;
+  LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, stage);
+  uint16_t* wsm = stage + S::kHaloElems;
+  const uint16_t* wg = w_packed + (static_cast<int64_t>(grp) * S::kTaps * cout_pad + cout0) * kGroup;
+  for (int i = threadIdx.x; i < S::kTaps * kChunk * 2; i += kThreads) {
+    const int tap = i / (kChunk * 2), r = i - tap * (kChunk * 2);
+    const int n = r >> 1, half = r & 1;
+    CpAsync16(wsm + (tap * kChunk + n) * kRow + half * 8,
+              wg + (static_cast<int64_t>(tap) * cout_pad + n) * kGroup + half * 8, true);
+  }
+  CpAsyncCommit();
+}
+
+// The next set bit of the tile's mask after group `after` (-1: none).
+__device__ inline int NextGroup(const uint32_t* mask, int words, int after) {
+  int grp = after + 1;
+  for (int word = grp / 32; word < words; ++word) {
+    const uint32_t bits = mask[word] & (word == grp / 32 ? ~0u << (grp % 32) : ~0u);
+    if (bits != 0) return word * 32 + __ffs(bits) - 1;
+  }
+  return -1;
+}
+
+// One block per (work-list slot, 64 output channels); slots past the active
+// count exit at once (empty tiles got their bias in the prescan).
 template <int kSize, int kStride, int kTile, bool kNhwc>
 __global__ void __launch_bounds__(kThreads)
     SparseConvF16Kernel(Geometry g, const uint16_t* __restrict__ x,
@@ -159,20 +274,23 @@ __global__ void __launch_bounds__(kThreads)
                         const __half* __restrict__ bias, __half* __restrict__ y, bool vec_ok,
                         int words, Workspace ws) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  constexpr int kSpan = (kTile - 1) * kStride + kSize;
-  constexpr int kTaps = kSize * kSize;
+  using S = Stage<kSize, kStride, kTile>;
+  constexpr int kSpan = S::kSpan;
   constexpr int kM = kTile * kTile;       // 64 or 16 output pixels
   constexpr int kWarpsM = kM / 16;        // warps along M: 4 or 1
   constexpr int kWarpsN = 4 / kWarpsM;    // warps along N: 1 or 4
   constexpr int kNB = kChunk / 8 / kWarpsN;  // 8-channel n-blocks per warp: 8 or 2
-  __shared__ __align__(16) uint16_t halo[kSpan * kSpan * kRow];
-  __shared__ __align__(16) uint16_t wsm[kTaps * kChunk * kRow];
+  extern __shared__ __align__(16) uint16_t smem[];
+  __shared__ uint32_t mask[kMaxMaskWords];
 
-  const int tile_index = blockIdx.x;
+  if (static_cast<int>(blockIdx.x) >= ws.counters[0]) return;
+  const int tile_index = ws.work[blockIdx.x];
   const int cout0 = blockIdx.y * kChunk;
   const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int wm = warp % kWarpsM, wn = warp / kWarpsM;
+  if (threadIdx.x < words) mask[threadIdx.x] = ws.masks[static_cast<int64_t>(tile_index) * words + threadIdx.x];
+  __syncthreads();
 
   float acc[kNB][4];
 #pragma unroll
@@ -185,42 +303,40 @@ __global__ void __launch_bounds__(kThreads)
   const int b_base = ((lane >> 4) * 8 + (lane & 7)) * kRow + ((lane >> 3) & 1) * 8;
   const int n_first = wn * kNB * 8;
 
-  const uint32_t* tile_mask = ws.masks + static_cast<int64_t>(tile_index) * words;
-  for (int word = 0; word < words; ++word) {
-    uint32_t bits = tile_mask[word];
-    while (bits != 0) {
-      const int grp = word * 32 + __ffs(bits) - 1;
-      bits &= bits - 1;
-      LoadHalo<kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, halo);
-      const uint16_t* wg = w_packed + (static_cast<int64_t>(grp) * kTaps * cout_pad + cout0) * kGroup;
-      for (int i = threadIdx.x; i < kTaps * kChunk * 2; i += kThreads) {
-        const int tap = i / (kChunk * 2), r = i - tap * (kChunk * 2);
-        const int n = r >> 1, half = r & 1;
-        *reinterpret_cast<uint4*>(wsm + (tap * kChunk + n) * kRow + half * 8) =
-            __ldg(reinterpret_cast<const uint4*>(wg + (static_cast<int64_t>(tap) * cout_pad + n) *
-                                                          kGroup + half * 8));
-      }
-      __syncthreads();
+  int grp = NextGroup(mask, words, -1);  // an active tile has one
+  LoadGroup<kSize, kStride, kTile, kNhwc>(g, t, x, w_packed, cout_pad, cout0, vec_ok, grp, smem);
+  for (int it = 0; grp >= 0; ++it) {
+    const int next = NextGroup(mask, words, grp);
+    uint16_t* stage = smem + (it % kStages) * S::kElems;
+    if (next >= 0) {
+      LoadGroup<kSize, kStride, kTile, kNhwc>(g, t, x, w_packed, cout_pad, cout0, vec_ok, next,
+                                              smem + ((it + 1) % kStages) * S::kElems);
+      CpAsyncWait<1>();  // this group's copies are done, the next one's may fly
+    } else {
+      CpAsyncWait<0>();
+    }
+    __syncthreads();
+    const uint16_t* halo = stage;
+    const uint16_t* wsm = stage + S::kHaloElems;
 #pragma unroll
-      for (int ky = 0; ky < kSize; ++ky) {
+    for (int ky = 0; ky < kSize; ++ky) {
 #pragma unroll
-        for (int kx = 0; kx < kSize; ++kx) {
-          const int tap = ky * kSize + kx;
-          uint32_t a[4];
-          LdMatrixX4(a, halo + a_base + (ky * kSpan + kx) * kRow);
+      for (int kx = 0; kx < kSize; ++kx) {
+        const int tap = ky * kSize + kx;
+        uint32_t a[4];
+        LdMatrixX4(a, halo + a_base + (ky * kSpan + kx) * kRow);
 #pragma unroll
-          for (int nb = 0; nb < kNB; nb += 2) {
-            uint32_t b[4];
-            LdMatrixX4(b, wsm + (tap * kChunk + n_first + nb * 8) * kRow + b_base);
-            Mma16816(acc[nb], a, b[0], b[1]);
-            Mma16816(acc[nb + 1], a, b[2], b[3]);
-          }
+        for (int nb = 0; nb < kNB; nb += 2) {
+          uint32_t b[4];
+          LdMatrixX4(b, wsm + (tap * kChunk + n_first + nb * 8) * kRow + b_base);
+          Mma16816(acc[nb], a, b[0], b[1]);
+          Mma16816(acc[nb + 1], a, b[2], b[3]);
         }
       }
-      __syncthreads();
     }
+    __syncthreads();  // the stage is free for the load after next
+    grp = next;
   }
-
   // Paired stores: an even c_out keeps every even channel 4-byte aligned.
   const bool half2_ok = g.c_out % 2 == 0 && reinterpret_cast<uintptr_t>(y) % 4 == 0;
   // Accumulator layout: acc[nb][0..1] row lane / 4, acc[nb][2..3] row lane / 4 + 8;
@@ -260,35 +376,36 @@ __global__ void __launch_bounds__(kThreads)
 #endif
 }
 
-template <int kSize, int kStride, bool kNhwc>
-void LaunchPrescanFor(const Geometry& g, const uint16_t* x, bool vec_ok, int words,
-                      const Workspace& ws, cudaStream_t stream) {
-  PrescanF16Kernel<kSize, kStride, kNhwc>
-      <<<g.num_tiles, kPrescanThreads, sizeof(uint32_t) * words, stream>>>(g, x, vec_ok, words,
-                                                                           ws);
-}
-
 template <int kSize, int kStride, int kTile, bool kNhwc>
-void LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* w_packed,
-                   const __half* bias, __half* y, bool vec_ok, int words, const Workspace& ws,
-                   cudaStream_t stream) {
+cudaError_t LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* w_packed,
+                          const __half* bias, __half* y, bool vec_ok, int words,
+                          const Workspace& ws, cudaStream_t stream) {
   const int chunks = static_cast<int>(CeilDiv(g.c_out, kChunk));
   const dim3 grid(g.num_tiles, chunks);
-  SparseConvF16Kernel<kSize, kStride, kTile, kNhwc><<<grid, kThreads, 0, stream>>>(
-      g, x, w_packed, chunks * kChunk, bias, y, vec_ok, words, ws);
+  constexpr size_t kShared = ConvSharedBytes<kSize, kStride, kTile>();
+  auto* kernel = SparseConvF16Kernel<kSize, kStride, kTile, kNhwc>;
+  // Above 48 KiB of dynamic shared memory a kernel must opt in (not a stream
+  // operation: fine under CUDA-graph capture).
+  const cudaError_t err =
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kShared);
+  if (err != cudaSuccess) return err;
+  kernel<<<grid, kThreads, kShared, stream>>>(g, x, w_packed, chunks * kChunk, bias, y, vec_ok,
+                                              words, ws);
+  return cudaSuccess;
 }
 
 template <int kSize, int kStride, bool kNhwc>
-void LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_t* x,
-               const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok, int words,
-               const Workspace& ws, cudaStream_t stream, bool conv) {
-  LaunchPrescanFor<kSize, kStride, kNhwc>(g, x, vec_ok, words, ws, stream);
-  if (!conv) return;
-  if (s.tile == 8) {
-    LaunchConvFor<kSize, kStride, 8, kNhwc>(g, x, w_packed, bias, y, vec_ok, words, ws, stream);
-  } else {
-    LaunchConvFor<kSize, kStride, 4, kNhwc>(g, x, w_packed, bias, y, vec_ok, words, ws, stream);
-  }
+cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_t* x,
+                      const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
+                      int words, const Workspace& ws, cudaStream_t stream, bool conv) {
+  PrescanF16Kernel<kSize, kStride, kNhwc>
+      <<<g.num_tiles, kPrescanThreads, sizeof(uint32_t) * words, stream>>>(
+          g, x, vec_ok, words, bias, conv ? y : nullptr, ws);
+  if (!conv) return cudaSuccess;
+  return s.tile == 8 ? LaunchConvFor<kSize, kStride, 8, kNhwc>(g, x, w_packed, bias, y, vec_ok,
+                                                                  words, ws, stream)
+                     : LaunchConvFor<kSize, kStride, 4, kNhwc>(g, x, w_packed, bias, y, vec_ok,
+                                                                  words, ws, stream);
 }
 
 cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
@@ -296,21 +413,24 @@ cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
                    cudaStream_t stream, bool conv) {
   const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
   if (g.num_tiles == 0) return cudaSuccess;
-  const Workspace ws = CarveWorkspace(workspace);
+  const Workspace ws = CarveWorkspace(workspace, g.num_tiles);
   const cudaError_t err = cudaMemsetAsync(ws.counters, 0, sizeof(int) * kNumCounters, stream);
   if (err != cudaSuccess) return err;
   const auto* x = reinterpret_cast<const uint16_t*>(x_half);
   // 16-byte loads of 8 channels need 8-channel pixel rows and an aligned base.
   const bool vec_ok = s.c_in % 8 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0;
   const int words = MaskWords(g.num_groups);
-  using Fn = void (*)(const SparseConvShape&, const Geometry&, const uint16_t*, const uint16_t*,
+  using Fn = cudaError_t (*)(const SparseConvShape&, const Geometry&, const uint16_t*, const uint16_t*,
                       const __half*, __half*, bool, int, const Workspace&, cudaStream_t, bool);
   const bool k1 = s.ksize == 1, s1 = s.stride == 1;
   const Fn fn = nhwc ? (k1 ? (s1 ? LaunchFor<1, 1, true> : LaunchFor<1, 2, true>)
                            : (s1 ? LaunchFor<3, 1, true> : LaunchFor<3, 2, true>))
                      : (k1 ? (s1 ? LaunchFor<1, 1, false> : LaunchFor<1, 2, false>)
                            : (s1 ? LaunchFor<3, 1, false> : LaunchFor<3, 2, false>));
-  fn(s, g, x, w_packed, bias, y, vec_ok, words, ws, stream, conv);
+  if (const cudaError_t e = fn(s, g, x, w_packed, bias, y, vec_ok, words, ws, stream, conv);
+      e != cudaSuccess) {
+    return e;
+  }
   return cudaGetLastError();
 }
 
@@ -320,7 +440,7 @@ const char* SparseConvF16UnsupportedReason(const SparseConvShape& s) {
   if (s.tile != 4 && s.tile != 8) return "tile edge must be 4 or 8";
   if (const char* why = SparseConvUnsupportedReason(s); why[0] != '\0') return why;
   if (CeilDiv(s.c_out, kChunk) > 65535) return "c_out is too large";
-  if (CeilDiv(s.c_in, kGroup) > 32 * 1024) return "c_in is too large";
+  if (CeilDiv(s.c_in, kGroup) > 32 * kMaxMaskWords) return "c_in is larger than 4096";
   return "";
 }
 
@@ -328,7 +448,7 @@ int SparseConvF16TileFor(int block) { return block >= 8 ? 8 : 4; }
 
 size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s) {
   const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
-  return sizeof(int) * kNumCounters +
+  return sizeof(int) * (kNumCounters + static_cast<size_t>(g.num_tiles)) +
          sizeof(uint32_t) * static_cast<size_t>(g.num_tiles) * MaskWords(g.num_groups);
 }
 

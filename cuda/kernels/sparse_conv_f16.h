@@ -6,14 +6,18 @@
 //     pixels, 4 or 8). For every group of kSparseConvF16Group input channels it
 //     tests whether the input the tile reads (its halo under kernel size,
 //     stride and padding, clipped to the image) holds a non-zero, and writes a
-//     bit mask of the non-empty groups per tile (plus statistics counters).
-//  2. Conv: an implicit GEMM per (tile, chunk of 64 output channels), M = the
-//     tile's pixels (64 or 16), N = 64, K = taps x 16 channels per non-empty
-//     group: for each set bit of the tile's mask the block stages the group's
-//     input halo and weights in shared memory and runs mma.sync m16n8k16
-//     (FP16 in, FP32 accumulate) for every kernel tap, reading A rows straight
-//     from the halo (ldmatrix with per-row addresses: no im2col copy). Empty
-//     groups cost nothing; a tile with none gets the bias only.
+//     bit mask of the non-empty groups per tile. A tile with some files itself
+//     in a device work list (atomic counter); an empty tile's outputs get the
+//     bias (0 without) right there, so the conv never touches it.
+//  2. Conv: one CUDA block per (work-list slot, 64 output channels), sized to
+//     the tile count; slots past the active count exit at once. An implicit
+//     GEMM, M = the tile's pixels (64 or 16), N = 64, K = taps x 16 channels per
+//     non-empty group: for each set bit of the tile's mask the block stages the
+//     group's input halo and weights in shared memory (cp.async, two stages: the
+//     next group's copies fly while this one computes) and runs mma.sync
+//     m16n8k16 (FP16 in, FP32 accumulate) for every kernel tap, reading A rows
+//     straight from the halo (ldmatrix with per-row addresses: no im2col copy).
+//     Empty groups cost nothing.
 //
 // Deterministic: no atomics on outputs, one block owns each output and adds
 // its groups in ascending order, so every run gives identical bits. FP16
@@ -48,7 +52,7 @@ const char* SparseConvF16UnsupportedReason(const SparseConvShape& s);
 // The tile edge for a plan block edge: 8 for blocks >= 8, else 4.
 int SparseConvF16TileFor(int block);
 
-// Device workspace for `s`, in bytes (counters and per-tile group masks).
+// Device workspace for `s`, in bytes (counters, work list, per-tile group masks).
 size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s);
 
 // Halves RepackSparseConvF16Weights writes for these sizes.
@@ -73,7 +77,8 @@ cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __hal
                                 void* workspace, cudaStream_t stream);
 
 // The counter reset and the prescan alone (for timing it): leaves the
-// workspace as LaunchSparseConvF16 would, writes no output.
+// workspace as LaunchSparseConvF16 would, writes no output (not even the
+// empty tiles' bias, so it is slightly cheaper than the real prescan).
 cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, const __half* x,
                                        void* workspace, cudaStream_t stream);
 

@@ -14,20 +14,28 @@
 #include "graph/status.h"
 #include "runtime/cpu/conv.h"
 #include "runtime/cpu/kernel_util.h"
+#include "runtime/gpu/cuda_graph.h"
 #include "runtime/gpu/gpu_kernel_factories.h"
 
 namespace sf {
 namespace {
 
-// Timed runs per path when kAuto measures (after one warm-up run each); the
-// median decides.
-constexpr int kTimingReps = 5;
+// When kAuto measures: each path is captured once as a CUDA graph (how the
+// executor runs it after the first run: no host launch cost in the timing,
+// which for cuDNN's legacy API is larger than many convs), then timed in
+// kTimingRounds interleaved rounds of kLaunchesPerRound back-to-back graph
+// launches between two events, after one warm-up round; the median round
+// decides.
+constexpr int kTimingRounds = 5;
+constexpr int kLaunchesPerRound = 10;
 
-// kAuto runs cuDNN without timing sparse on these shapes. Measured on an H200
-// (FP32 NCHW, batch 64, ResNet18 shapes, /tmp/sparse_bench_v1.txt of the
+// kAuto runs cuDNN without timing sparse on these shapes, for the float32
+// kernel only. Measured on an H200 (FP32 NCHW, batch 64, ResNet18 shapes,
 // sparse_conv_bench): 1x1 stride-2 shortcuts took 21-26 us in cuDNN and
 // 127-575 us sparse, 0.04-0.17x at every density from 1% to 30%, uniform or
-// clustered: the prescan alone reads more than cuDNN's whole GEMM costs.
+// clustered: the prescan alone reads more than cuDNN's whole GEMM costs. (The
+// float16 tensor-core kernel beats cuDNN's FP16 NHWC IMPLICIT_GEMM on these
+// shapes, 1.4-3.5x: no rule there.)
 struct NeverSparseRule {
   int ksize;
   int stride;
@@ -94,7 +102,8 @@ class SparseConvGpuKernel : public GpuKernel {
     if (mode_ == SparseMode::kOff) {
       path_ = Path::kDense;
       reason_ = "sparse mode off";
-    } else if (const NeverSparseRule* rule = FindNeverSparseRule(shape_); rule != nullptr) {
+    } else if (const NeverSparseRule* rule = half_ ? nullptr : FindNeverSparseRule(shape_);
+               rule != nullptr) {
       path_ = Path::kDense;
       reason_ = absl::StrCat("static rule, ", rule->why);
     } else {
@@ -110,9 +119,13 @@ class SparseConvGpuKernel : public GpuKernel {
     if (path_ == Path::kUndecided) {
       cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
       SF_CUDA_RETURN_IF_ERROR(cudaStreamIsCapturing(ctx.stream, &capture));
-      last_ran_ = "cudnn";  // under capture, and Measure's last timed run
-      if (capture != cudaStreamCaptureStatusNone) return dense_->Enqueue(ctx, in, out);
-      return Measure(ctx, in, out);
+      if (capture != cudaStreamCaptureStatusNone) {
+        last_ran_ = "cudnn";
+        return dense_->Enqueue(ctx, in, out);
+      }
+      SF_RETURN_IF_ERROR(Measure(ctx, in, out));
+      last_ran_ = path_ == Path::kSparse ? "sparse" : "cudnn";
+      return absl::OkStatus();
     }
     last_ran_ = path_ == Path::kSparse ? "sparse" : "cudnn";
     return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
@@ -276,33 +289,46 @@ class SparseConvGpuKernel : public GpuKernel {
     return static_cast<cuda::SparseConvCounters*>(counters_.data());
   }
 
-  // Microseconds of one run of `path` on the stream (synchronises it).
-  absl::StatusOr<double> TimeOnce(Path path, const GpuRunContext& ctx,
-                                  std::span<const void* const> in, std::span<void* const> out) {
-    SF_RETURN_IF_ERROR(start_.Record(ctx.stream));
-    SF_RETURN_IF_ERROR(path == Path::kSparse ? EnqueueSparse(ctx, in, out)
-                                             : dense_->Enqueue(ctx, in, out));
-    SF_RETURN_IF_ERROR(end_.Record(ctx.stream));
+  // Microseconds per launch of `graph`, over one round of back-to-back
+  // launches (synchronises the stream).
+  absl::StatusOr<double> TimeRound(const GraphExec& graph, cudaStream_t stream) {
+    SF_RETURN_IF_ERROR(start_.Record(stream));
+    for (int i = 0; i < kLaunchesPerRound; ++i) {
+      SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph.get(), stream));
+    }
+    SF_RETURN_IF_ERROR(end_.Record(stream));
     SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start_, end_));
-    return static_cast<double>(ms) * 1000.0;
+    return static_cast<double>(ms) * 1000.0 / kLaunchesPerRound;
   }
 
-  // Times both paths on this input (each leaves the same complete output in
-  // out[0]) and keeps the faster; ties go to cuDNN.
+  // Times both paths on this input, each replayed as a CUDA graph, keeps the
+  // faster (ties go to cuDNN) and queues it once more for this run's output
+  // (both write the same complete out[0]). A path that cannot be captured is
+  // not chosen.
   absl::Status Measure(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) {
-    std::vector<double> sparse, dense;
-    for (int rep = 0; rep <= kTimingReps; ++rep) {
-      SF_ASSIGN_OR_RETURN(double s, TimeOnce(Path::kSparse, ctx, in, out));
-      SF_ASSIGN_OR_RETURN(double d, TimeOnce(Path::kDense, ctx, in, out));
-      if (rep == 0) continue;  // warm-up
-      sparse.push_back(s);
-      dense.push_back(d);
+    absl::StatusOr<GraphExec> sparse_graph =
+        CaptureGraph(ctx.stream, [&] { return EnqueueSparse(ctx, in, out); });
+    absl::StatusOr<GraphExec> dense_graph =
+        CaptureGraph(ctx.stream, [&] { return dense_->Enqueue(ctx, in, out); });
+    if (!sparse_graph.ok() || !dense_graph.ok()) {
+      path_ = dense_graph.ok() || !sparse_graph.ok() ? Path::kDense : Path::kSparse;
+      reason_ = absl::StrCat("could not time by graph replay: ",
+                             (sparse_graph.ok() ? dense_graph : sparse_graph).status().message());
+    } else {
+      std::vector<double> sparse, dense;
+      for (int round = 0; round <= kTimingRounds; ++round) {
+        SF_ASSIGN_OR_RETURN(double s, TimeRound(*sparse_graph, ctx.stream));
+        SF_ASSIGN_OR_RETURN(double d, TimeRound(*dense_graph, ctx.stream));
+        if (round == 0) continue;  // warm-up
+        sparse.push_back(s);
+        dense.push_back(d);
+      }
+      sparse_us_ = Median(std::move(sparse));
+      dense_us_ = Median(std::move(dense));
+      path_ = sparse_us_ < dense_us_ ? Path::kSparse : Path::kDense;
     }
-    sparse_us_ = Median(std::move(sparse));
-    dense_us_ = Median(std::move(dense));
-    path_ = sparse_us_ < dense_us_ ? Path::kSparse : Path::kDense;
-    return absl::OkStatus();
+    return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
   }
 
   int block_;

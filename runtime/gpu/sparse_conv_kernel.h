@@ -15,11 +15,15 @@
 //  - kOff: always cuDNN (the executor never builds this kernel for kOff; tests
 //    use it to force the cuDNN path).
 //  - kAuto: a static rule first: shapes where sparse never won on the measured
-//    data run cuDNN without trying (kNeverSparseRule in the .cc). Otherwise the
+//    data run cuDNN without trying (kNeverSparseRule in the .cc; float32 kernel
+//    only). Otherwise the
 //    first Enqueue outside CUDA-graph capture times both paths on the real
-//    input with events (warm-up, then kTimingReps interleaved runs of each,
-//    medians) and keeps the faster for good. That one Enqueue synchronises the
-//    stream (the only Enqueue that does). An Enqueue under capture before the
+//    input, each captured as a CUDA graph and replayed (as the executor runs
+//    them after the first run; timing plain launches would count cuDNN's host
+//    overhead, tens of us per call, as GPU time): a warm-up round, then
+//    interleaved rounds of back-to-back launches, medians; it keeps the
+//    faster for good. That one Enqueue synchronises the stream (the only
+//    Enqueue that does). An Enqueue under capture before the
 //    choice is made runs cuDNN and decides nothing.
 // The cuDNN path is the dense conv kernel prepared with the same context, so
 // it runs the very algorithm the dense path would (one process-wide choice per

@@ -73,6 +73,7 @@ struct Row {
   int tile = 0;
   double active_tiles = 0, active_groups = 0;  // fractions
   double cudnn_us = 0, sparse_us = 0, max_rel_err = 0;
+  double prescan_us = -1;  // fp16: the prescan alone (no bias writes); -1: not timed
 };
 
 // Binary spikes with overall rate `density`.
@@ -408,6 +409,12 @@ absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stre
     row.max_rel_err = max_ref > 0 ? max_err / max_ref : max_err;
     row.cudnn_us = cudnn_us;
     SF_ASSIGN_OR_RETURN(row.sparse_us, MedianMicros(stream, run_sparse));
+    SF_ASSIGN_OR_RETURN(row.prescan_us, MedianMicros(stream, [&]() -> absl::Status {
+                          SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Prescan(
+                              s, /*nhwc=*/true, static_cast<const __half*>(dx.data()),
+                              sparse_ws.data(), stream));
+                          return absl::OkStatus();
+                        }));
     rows.push_back(row);
   }
   return rows;
@@ -448,10 +455,11 @@ std::string ToJson(const std::vector<Row>& rows, const std::string& device,
                                     "\"measured_density\": %.5f, \"tile\": %d, "
                                     "\"active_tiles\": %.4f, \"active_groups\": %.4f, "
                                     "\"cudnn_us\": %.2f, \"sparse_us\": %.2f, "
-                                    "\"speedup\": %.3f, \"max_rel_err\": %.3g}",
+                                    "\"speedup\": %.3f, \"max_rel_err\": %.3g, "
+                                    "\"prescan_us\": %.2f}",
                                     r.layer, r.pattern, r.density, r.measured_density, r.tile,
                                     r.active_tiles, r.active_groups, r.cudnn_us, r.sparse_us,
-                                    r.cudnn_us / r.sparse_us, r.max_rel_err));
+                                    r.cudnn_us / r.sparse_us, r.max_rel_err, r.prescan_us));
   }
   absl::StrAppend(&out, "\n]}\n");
   return out;
@@ -483,8 +491,9 @@ int Main(int argc, char** argv) {
   }
   std::printf("sparse_conv_bench on %s, cuDNN %zu, batch %lld, %s, median of %d\n", prop.name,
               cudnnGetVersion(), static_cast<long long>(kBatch), precision.c_str(), kIters);
-  std::printf("%-20s %-9s %7s %7s %4s %7s %7s %9s %9s %7s %9s\n", "layer", "pattern", "density",
-              "actual", "tile", "tiles%", "groups%", "cudnn_us", "sparse_us", "speedup", "max_err");
+  std::printf("%-20s %-9s %7s %7s %4s %7s %7s %9s %9s %7s %9s %8s\n", "layer", "pattern",
+              "density", "actual", "tile", "tiles%", "groups%", "cudnn_us", "sparse_us", "speedup",
+              "max_err", "prescan");
   std::mt19937 rng(2026);
   std::vector<Row> all;
   int failures = 0;
@@ -498,10 +507,10 @@ int Main(int argc, char** argv) {
       continue;
     }
     for (const Row& r : *rows) {
-      std::printf("%-20s %-9s %7.3f %7.4f %4d %7.1f %7.1f %9.2f %9.2f %7.2fx %9.2e\n",
+      std::printf("%-20s %-9s %7.3f %7.4f %4d %7.1f %7.1f %9.2f %9.2f %7.2fx %9.2e %8.2f\n",
                   r.layer.c_str(), r.pattern.c_str(), r.density, r.measured_density, r.tile,
                   100 * r.active_tiles, 100 * r.active_groups, r.cudnn_us, r.sparse_us,
-                  r.cudnn_us / r.sparse_us, r.max_rel_err);
+                  r.cudnn_us / r.sparse_us, r.max_rel_err, r.prescan_us);
       all.push_back(r);
     }
     if (fp16) {
