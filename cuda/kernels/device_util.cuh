@@ -29,6 +29,10 @@ inline unsigned int BlocksFor(int64_t n) {
 // Element offsets of linear index `i` for the first `count` operands.
 template <int count>
 __device__ inline void OffsetsAt(const Indexer& ix, int64_t i, int64_t (&off)[count]) {
+  if (ix.rank == 1) {  // coalesced same-shape operands (runtime/gpu/indexing.h): no division
+    for (int k = 0; k < count; ++k) off[k] = ix.base[k] + i * ix.strides[k][0];
+    return;
+  }
   for (int k = 0; k < count; ++k) off[k] = ix.base[k];
   for (int d = ix.rank - 1; d >= 0; --d) {
     const int64_t q = i / ix.dims[d];

@@ -118,6 +118,25 @@ __global__ void BinaryKernel(BinaryOp op, Indexer ix, int64_t n, const T* a, con
   }
 }
 
+// Same-shape contiguous operands, 16 bytes (16 / sizeof(T) elements) at a time.
+template <typename T>
+__global__ void BinaryVecKernel(BinaryOp op, int64_t n_vec, const uint4* a, const uint4* b,
+                                uint4* y) {
+  constexpr int kV = static_cast<int>(sizeof(uint4) / sizeof(T));
+  SF_GRID_STRIDE_LOOP(i, n_vec) {
+    const uint4 va = a[i], vb = b[i];
+    uint4 vy;
+    const T* ea = reinterpret_cast<const T*>(&va);
+    const T* eb = reinterpret_cast<const T*>(&vb);
+    T* ey = reinterpret_cast<T*>(&vy);
+#pragma unroll
+    for (int k = 0; k < kV; ++k) ey[k] = StoreValue<T>(Arith(op, LoadValue(ea[k]), LoadValue(eb[k])));
+    y[i] = vy;
+  }
+}
+
+bool Aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % sizeof(uint4) == 0; }
+
 template <typename U>
 __global__ void WhereKernel(Indexer ix, int64_t n, const bool* cond, const U* x, const U* other,
                             U* y) {
@@ -187,9 +206,15 @@ cudaError_t LaunchBinary(BinaryOp op, DataType type, const Indexer& ix, int64_t 
     using T = decltype(tag);
     const T* pa = static_cast<const T*>(a);
     const T* pb = static_cast<const T*>(b);
+    constexpr int64_t kV = static_cast<int64_t>(sizeof(uint4) / sizeof(T));
     if (IsComparison(op)) {
       BinaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, ix, n, pa, pb,
                                                                  static_cast<bool*>(y));
+    } else if (ix.rank == 1 && ix.strides[0][0] == 1 && ix.strides[1][0] == 1 && n % kV == 0 &&
+               Aligned16(pa + ix.base[0]) && Aligned16(pb + ix.base[1]) && Aligned16(y)) {
+      BinaryVecKernel<T><<<BlocksFor(n / kV), kThreadsPerBlock, 0, stream>>>(
+          op, n / kV, reinterpret_cast<const uint4*>(pa + ix.base[0]),
+          reinterpret_cast<const uint4*>(pb + ix.base[1]), static_cast<uint4*>(y));
     } else {
       BinaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, ix, n, pa, pb,
                                                                  static_cast<T*>(y));

@@ -38,6 +38,44 @@ __global__ void NeuronKernel(NeuronParams p, const T* __restrict__ x, T* __restr
   }
 }
 
+// The same for kV = 16 / sizeof(T) consecutive elements per thread, 16-byte
+// loads and stores (step_elements a multiple of kV, x and s 16-byte aligned):
+// the neuron layers of a model are memory-bound, 2-byte accesses halve the
+// bandwidth. Bit-identical to NeuronKernel (same per-element arithmetic).
+template <typename T>
+__global__ void NeuronVecKernel(NeuronParams p, const uint4* __restrict__ x,
+                                uint4* __restrict__ s) {
+  constexpr int kV = static_cast<int>(sizeof(uint4) / sizeof(T));
+  const int64_t step_vecs = p.step_elements / kV;
+  SF_GRID_STRIDE_LOOP(i, step_vecs) {
+    float v[kV];
+#pragma unroll
+    for (int k = 0; k < kV; ++k) {
+      v[k] = p.state != nullptr ? p.state[i * kV + k] : (p.soft_reset ? 0.0f : p.v_reset);
+    }
+    for (int64_t t = 0; t < p.steps; ++t) {
+      const uint4 in = x[t * step_vecs + i];
+      const T* e = reinterpret_cast<const T*>(&in);
+      uint4 out;
+      T* o = reinterpret_cast<T*>(&out);
+#pragma unroll
+      for (int k = 0; k < kV; ++k) {
+        const float h = Charge(p, v[k], LoadValue(e[k]));
+        const float spike = h >= p.v_threshold ? 1.0f : 0.0f;
+        o[k] = StoreValue<T>(spike);
+        v[k] = p.soft_reset ? __fsub_rn(h, __fmul_rn(p.v_threshold, spike))
+                            : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)),
+                                        __fmul_rn(p.v_reset, spike));
+      }
+      s[t * step_vecs + i] = out;
+    }
+    if (p.state != nullptr) {
+#pragma unroll
+      for (int k = 0; k < kV; ++k) p.state[i * kV + k] = v[k];
+    }
+  }
+}
+
 __global__ void FillKernel(int64_t n, float value, float* y) {
   SF_GRID_STRIDE_LOOP(i, n) { y[i] = value; }
 }
@@ -49,8 +87,17 @@ cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, vo
   if (p.step_elements == 0 || p.steps == 0) return cudaSuccess;
   const bool ok = VisitFloatType(type, [&](auto tag) {
     using T = decltype(tag);
-    NeuronKernel<<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
-        p, static_cast<const T*>(x), static_cast<T*>(s));
+    constexpr int64_t kV = static_cast<int64_t>(sizeof(uint4) / sizeof(T));
+    const auto aligned = [](const void* q) {
+      return reinterpret_cast<uintptr_t>(q) % sizeof(uint4) == 0;
+    };
+    if (p.step_elements % kV == 0 && aligned(x) && aligned(s)) {
+      NeuronVecKernel<T><<<BlocksFor(p.step_elements / kV), kThreadsPerBlock, 0, stream>>>(
+          p, static_cast<const uint4*>(x), static_cast<uint4*>(s));
+    } else {
+      NeuronKernel<<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
+          p, static_cast<const T*>(x), static_cast<T*>(s));
+    }
   });
   return ok ? cudaGetLastError() : cudaErrorInvalidValue;
 }

@@ -31,11 +31,28 @@ absl::StatusOr<cuda::Indexer> MakeIndexer(const Node& node, std::span<const int6
     return NodeError(node, "rank ", dims.size(), " is above the CUDA kernels' limit of ",
                      cuda::kMaxIndexRank);
   }
+  // Coalesced: size-1 dims dropped, and a dim merged into the one before it
+  // wherever every operand steps through both as through one (stride of the
+  // outer = stride of the inner x its size; broadcast 0/0 too). Same-shape
+  // contiguous operands become rank 1, so kernels divide once per element
+  // instead of once per dim.
   cuda::Indexer ix;
-  ix.rank = static_cast<int>(dims.size());
-  for (size_t d = 0; d < dims.size(); ++d) ix.dims[d] = dims[d];
-  for (size_t k = 0; k < strides.size(); ++k) {
-    for (size_t d = 0; d < dims.size(); ++d) ix.strides[k][d] = strides[k][d];
+  ix.rank = 0;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    if (dims[d] == 1) continue;
+    const int r = ix.rank;
+    bool merge = r > 0;
+    for (size_t k = 0; k < strides.size() && merge; ++k) {
+      merge = ix.strides[k][r - 1] == strides[k][d] * dims[d];
+    }
+    if (merge) {
+      ix.dims[r - 1] *= dims[d];
+      for (size_t k = 0; k < strides.size(); ++k) ix.strides[k][r - 1] = strides[k][d];
+      continue;
+    }
+    ix.dims[r] = dims[d];
+    for (size_t k = 0; k < strides.size(); ++k) ix.strides[k][r] = strides[k][d];
+    ix.rank = r + 1;
   }
   for (size_t k = 0; k < bases.size() && k < static_cast<size_t>(cuda::kMaxOperands); ++k) {
     ix.base[k] = bases[k];

@@ -20,7 +20,10 @@ std::vector<int64_t> ContiguousStrides(std::span<const int64_t> dims);
 std::vector<int64_t> BroadcastStrides(std::span<const int64_t> in_dims,
                                       std::span<const int64_t> out_dims);
 // An Indexer walking `dims` with the given per-operand strides (each of
-// dims.size() entries) and bases; error naming the node when the rank is too high.
+// dims.size() entries) and bases; error naming the node when the rank is too
+// high. The same walk with the fewest dims: size-1 dims dropped and adjacent
+// dims that every operand steps through contiguously merged (its rank may be
+// lower than dims.size(); only the offsets it yields are defined).
 absl::StatusOr<cuda::Indexer> MakeIndexer(const Node& node, std::span<const int64_t> dims,
                                           std::span<const std::vector<int64_t>> strides,
                                           std::span<const int64_t> bases = {});
