@@ -38,14 +38,16 @@ __global__ void NeuronKernel(NeuronParams p, const T* __restrict__ x, T* __restr
   }
 }
 
-// The same for kV = 16 / sizeof(T) consecutive elements per thread, 16-byte
-// loads and stores (step_elements a multiple of kV, x and s 16-byte aligned):
-// the neuron layers of a model are memory-bound, 2-byte accesses halve the
-// bandwidth. Bit-identical to NeuronKernel (same per-element arithmetic).
+// The same for kV = 8 / sizeof(T) consecutive elements per thread (8-byte
+// loads and stores; step_elements a multiple of kV, x and s 8-byte aligned),
+// loading kPrefetch time steps ahead so several loads are in flight per
+// thread: the neuron layers are memory-bound. Bit-identical to NeuronKernel
+// (same per-element arithmetic, same order over t).
 template <typename T>
-__global__ void NeuronVecKernel(NeuronParams p, const uint4* __restrict__ x,
-                                uint4* __restrict__ s) {
-  constexpr int kV = static_cast<int>(sizeof(uint4) / sizeof(T));
+__global__ void NeuronVecKernel(NeuronParams p, const uint2* __restrict__ x,
+                                uint2* __restrict__ s) {
+  constexpr int kV = static_cast<int>(sizeof(uint2) / sizeof(T));
+  constexpr int kPrefetch = 4;
   const int64_t step_vecs = p.step_elements / kV;
   SF_GRID_STRIDE_LOOP(i, step_vecs) {
     float v[kV];
@@ -53,21 +55,29 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint4* __restrict__ x,
     for (int k = 0; k < kV; ++k) {
       v[k] = p.state != nullptr ? p.state[i * kV + k] : (p.soft_reset ? 0.0f : p.v_reset);
     }
-    for (int64_t t = 0; t < p.steps; ++t) {
-      const uint4 in = x[t * step_vecs + i];
-      const T* e = reinterpret_cast<const T*>(&in);
-      uint4 out;
-      T* o = reinterpret_cast<T*>(&out);
+    for (int64_t t0 = 0; t0 < p.steps; t0 += kPrefetch) {
+      uint2 in[kPrefetch];
 #pragma unroll
-      for (int k = 0; k < kV; ++k) {
-        const float h = Charge(p, v[k], LoadValue(e[k]));
-        const float spike = h >= p.v_threshold ? 1.0f : 0.0f;
-        o[k] = StoreValue<T>(spike);
-        v[k] = p.soft_reset ? __fsub_rn(h, __fmul_rn(p.v_threshold, spike))
-                            : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)),
-                                        __fmul_rn(p.v_reset, spike));
+      for (int u = 0; u < kPrefetch; ++u) {
+        if (t0 + u < p.steps) in[u] = x[(t0 + u) * step_vecs + i];
       }
-      s[t * step_vecs + i] = out;
+#pragma unroll
+      for (int u = 0; u < kPrefetch; ++u) {
+        if (t0 + u >= p.steps) break;
+        const T* e = reinterpret_cast<const T*>(&in[u]);
+        uint2 out;
+        T* o = reinterpret_cast<T*>(&out);
+#pragma unroll
+        for (int k = 0; k < kV; ++k) {
+          const float h = Charge(p, v[k], LoadValue(e[k]));
+          const float spike = h >= p.v_threshold ? 1.0f : 0.0f;
+          o[k] = StoreValue<T>(spike);
+          v[k] = p.soft_reset ? __fsub_rn(h, __fmul_rn(p.v_threshold, spike))
+                              : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)),
+                                          __fmul_rn(p.v_reset, spike));
+        }
+        s[(t0 + u) * step_vecs + i] = out;
+      }
     }
     if (p.state != nullptr) {
 #pragma unroll
@@ -87,13 +97,13 @@ cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, vo
   if (p.step_elements == 0 || p.steps == 0) return cudaSuccess;
   const bool ok = VisitFloatType(type, [&](auto tag) {
     using T = decltype(tag);
-    constexpr int64_t kV = static_cast<int64_t>(sizeof(uint4) / sizeof(T));
+    constexpr int64_t kV = static_cast<int64_t>(sizeof(uint2) / sizeof(T));
     const auto aligned = [](const void* q) {
-      return reinterpret_cast<uintptr_t>(q) % sizeof(uint4) == 0;
+      return reinterpret_cast<uintptr_t>(q) % sizeof(uint2) == 0;
     };
     if (p.step_elements % kV == 0 && aligned(x) && aligned(s)) {
       NeuronVecKernel<T><<<BlocksFor(p.step_elements / kV), kThreadsPerBlock, 0, stream>>>(
-          p, static_cast<const uint4*>(x), static_cast<uint4*>(s));
+          p, static_cast<const uint2*>(x), static_cast<uint2*>(s));
     } else {
       NeuronKernel<<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
           p, static_cast<const T*>(x), static_cast<T*>(s));
