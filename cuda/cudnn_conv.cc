@@ -170,7 +170,11 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
         conv.y_desc_.get(), choice.algo, &needed));
   }
   conv.algo_ = choice.algo;
-  if (conv.algo_ == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM) {
+  // Bias fusion for NHWC convs only: with NCHW tensors cuDNN's fused call
+  // also converts z (= y, alpha2 = 0) to NHWC, reading the not yet written
+  // output (compute-sanitizer initcheck: uninitialized reads in
+  // nchwToNhwcKernel) and paying one more transpose.
+  if (conv.algo_ == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM && conv.nhwc_) {
     cudnnActivationDescriptor_t act = nullptr;
     SF_CUDNN_RETURN_IF_ERROR(cudnnCreateActivationDescriptor(&act));
     conv.act_desc_ = ActivationDescriptor(act);

@@ -82,7 +82,7 @@ class CudnnConv {
   std::string Describe() const;
 
   // y = conv(x, w) (+ bias per output channel when bias != nullptr), all of
-  // the element type given to Create. With IMPLICIT_PRECOMP_GEMM the bias is
+  // the element type given to Create. NHWC with IMPLICIT_PRECOMP_GEMM: the bias is
   // fused (cudnnConvolutionBiasActivationForward, IDENTITY activation: one
   // kernel, the bias added before the single rounding); otherwise, and if
   // cuDNN refuses the fused call, cudnnAddTensor follows the conv.
@@ -103,7 +103,7 @@ class CudnnConv {
   TensorDescriptor x_desc_, y_desc_, bias_desc_;
   FilterDescriptor w_desc_;
   ConvDescriptor conv_desc_;
-  ActivationDescriptor act_desc_;  // IDENTITY, set for IMPLICIT_PRECOMP_GEMM (bias fusion)
+  ActivationDescriptor act_desc_;  // IDENTITY, set for NHWC IMPLICIT_PRECOMP_GEMM (bias fusion)
   mutable bool fuse_bias_failed_ = false;  // cuDNN answered NOT_SUPPORTED to the fused call
   cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
   size_t workspace_bytes_ = 0;

@@ -166,7 +166,8 @@ do_bench_kernels() {
 # compute-sanitizer tools and the sf_cuda_tests filter each runs. memcheck and
 # synccheck take every test; racecheck (every shared-memory access tracked) and
 # initcheck take representative tests, chosen to stay near 3 minutes each:
-# the sparse conv (shared-memory accumulators, prescan), reductions, softmax,
+# the sparse convs (shared-memory accumulators, prescan; the FP16 tensor-core
+# kernel's cp.async stages), reductions, softmax,
 # pooling, neurons, an executor end to end with graph replay, and the
 # separate-allocation run. Everywhere: not BadDeviceFails, whose failing
 # cudaSetDevice is an intended API error.
@@ -175,7 +176,7 @@ sanitize_filter() {
   case $1 in
     memcheck|synccheck) echo "*-$skip" ;;
     racecheck|initcheck)
-      echo "SparseConvGpuTest.SingleSpikeAtEveryTileEdgeAndCorner:SparseConvGpuTest.DeterministicAndSkipsEmptyWork:SparseConvGpuTest.ExecutorRunsPlannedSparseConvs:GpuOpsTest.ReduceAndGlobalAveragePool:GpuOpsTest.Softmax:GpuOpsTest.MaxAndAveragePool:GpuOpsTest.Gather:GpuNeuronTest.LifTauValuesBitExact:GpuExecutorTest.SmallSnnMatchesCpu:GpuGraphReplayTest.ReplaySeesEachRunsNewInput:GpuArenaBypassTest.SeparateAllocationsGiveTheArenaResults:GpuProfileTest.SparseConvReportsItsTileDensity" ;;
+      echo "SparseConvGpuTest.SingleSpikeAtEveryTileEdgeAndCorner:SparseConvGpuTest.DeterministicAndSkipsEmptyWork:SparseConvGpuTest.ExecutorRunsPlannedSparseConvs:GpuOpsTest.ReduceAndGlobalAveragePool:GpuOpsTest.Softmax:GpuOpsTest.MaxAndAveragePool:GpuOpsTest.Gather:GpuNeuronTest.LifTauValuesBitExact:GpuExecutorTest.SmallSnnMatchesCpu:GpuGraphReplayTest.ReplaySeesEachRunsNewInput:GpuArenaBypassTest.SeparateAllocationsGiveTheArenaResults:GpuProfileTest.SparseConvReportsItsTileDensity:SparseConvF16GpuTest.DeterministicAndSkipsEmptyWork:SparseConvF16GpuTest.ExecutorRunsPlannedFloat16SparseConvs:GpuNhwcTest.SparseConvKernelByPrecision" ;;
   esac
 }
 
