@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
@@ -105,6 +107,23 @@ absl::StatusOr<cuda::DeviceBuffer> Upload(const std::vector<T>& host) {
         cudaMemcpy(buf.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
   }
   return buf;
+}
+
+// EXPECTs that every |got[i] - want[i]| <= tol(i) (NaN fails), naming the
+// first output that is not and how many are not.
+template <typename Tol>
+void ExpectWithin(const std::vector<float>& got, const std::vector<float>& want, Tol tol,
+                  const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  int64_t bad = 0, first_bad = -1;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!(std::fabs(got[i] - want[i]) <= tol(i))) {
+      if (bad++ == 0) first_bad = static_cast<int64_t>(i);
+    }
+  }
+  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << want.size() << " outputs differ; first at "
+                    << first_bad << ": gpu " << (first_bad >= 0 ? got[first_bad] : 0) << " vs cpu "
+                    << (first_bad >= 0 ? want[first_bad] : 0);
 }
 
 }  // namespace sf::testing

@@ -144,17 +144,10 @@ void ExpectMatchesCpu(const Case& c, bool nhwc, const std::vector<float>& x, boo
   const std::vector<float> bound = CpuConv(p, Abs(xh), Abs(w), Abs(bias));
   absl::StatusOr<GpuResult> gpu = RunSparseF16(ShapeOf(c, false), nhwc, xh, w, bias);
   ASSERT_TRUE(gpu.ok()) << what << ": " << gpu.status();
-  ASSERT_EQ(gpu->y.size(), ref.size());
-  int64_t bad = 0, first_bad = -1;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    const double tol = kHalfRel * std::fabs(ref[i]) + kSumRel * bound[i] + kSubnormal;
-    if (!(std::fabs(gpu->y[i] - ref[i]) <= tol)) {
-      if (bad++ == 0) first_bad = static_cast<int64_t>(i);
-    }
-  }
-  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << ref.size() << " outputs differ; first at "
-                    << first_bad << ": gpu " << (first_bad >= 0 ? gpu->y[first_bad] : 0)
-                    << " vs cpu " << (first_bad >= 0 ? ref[first_bad] : 0);
+  testing::ExpectWithin(
+      gpu->y, ref,
+      [&](size_t i) { return kHalfRel * std::fabs(ref[i]) + kSumRel * bound[i] + kSubnormal; },
+      what);
 }
 
 // n, c_in, h, w, c_out, k, stride, pads (top, left, bottom, right), tile.

@@ -86,16 +86,7 @@ void ExpectSparseMatchesCpu(const Case& c, const std::vector<float>& x, bool bin
   const std::vector<float> bound = CpuConv(p, Abs(x), Abs(w), Abs(bias));
   absl::StatusOr<GpuResult> gpu = RunSparse(ShapeOf(c, binary), x, w, bias);
   ASSERT_TRUE(gpu.ok()) << what << ": " << gpu.status();
-  ASSERT_EQ(gpu->y.size(), ref.size());
-  int64_t bad = 0, first_bad = -1;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    if (!(std::fabs(gpu->y[i] - ref[i]) <= kRelTol * bound[i])) {
-      if (bad++ == 0) first_bad = static_cast<int64_t>(i);
-    }
-  }
-  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << ref.size() << " outputs differ; first at "
-                    << first_bad << ": gpu " << (first_bad >= 0 ? gpu->y[first_bad] : 0)
-                    << " vs cpu " << (first_bad >= 0 ? ref[first_bad] : 0);
+  testing::ExpectWithin(gpu->y, ref, [&](size_t i) { return kRelTol * bound[i]; }, what);
 }
 
 const std::vector<Case>& Shapes() {

@@ -158,24 +158,64 @@ absl::StatusOr<double> MedianMicros(cudaStream_t stream,
   return us[us.size() / 2];
 }
 
+int64_t OutEdge(const Layer& l) { return (l.h + 2 * (l.k / 2) - l.k) / l.stride + 1; }
+
+// The plan's block for the layer (the H rule; 4 where the rule replaces nothing).
+int PlanBlock(const Layer& l) {
+  const int block = BlockRule{}.BlockFor(l.h);
+  return block > 0 ? block : 4;
+}
+
+// The layer at batch kBatch, binary input, `tile`; pads k / 2.
+cuda::SparseConvShape SparseShapeOf(const Layer& l, int tile) {
+  const int64_t out = OutEdge(l);
+  return cuda::SparseConvShape{kBatch,   l.c_in,    l.h,       l.h, l.c_out, out, out, l.k,
+                               l.stride, l.k / 2, l.k / 2, tile, true};
+}
+
+cuda::ConvShape CudnnShapeOf(const Layer& l) {
+  const int64_t out = OutEdge(l), pad = l.k / 2;
+  return cuda::ConvShape{kBatch, l.c_in, l.h,      l.h, l.c_out, l.k, l.k, l.stride,
+                         l.stride, pad,  pad,      1,   1,       1,   out, out};
+}
+
+// One table row: what a run of both kernels on `spikes` left behind.
+Row MakeRow(const Layer& l, const std::string& pattern, double density,
+            const std::vector<float>& spikes, int tile, int group,
+            const cuda::SparseConvCounters& counters, const std::vector<float>& want,
+            const std::vector<float>& got, double cudnn_us) {
+  double max_ref = 0, max_err = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    max_ref = std::max(max_ref, std::fabs(double{want[i]}));
+    max_err = std::max(max_err, std::fabs(double{got[i]} - want[i]));
+  }
+  Row row;
+  row.layer = l.name;
+  row.pattern = pattern;
+  row.density = density;
+  row.measured_density =
+      std::count(spikes.begin(), spikes.end(), 1.0f) / static_cast<double>(spikes.size());
+  row.tile = tile;
+  const int tiles = counters.active_tiles + counters.empty_tiles;
+  row.active_tiles = tiles > 0 ? counters.active_tiles / static_cast<double>(tiles) : 0;
+  row.active_groups =
+      tiles > 0 ? counters.active_groups /
+                      (static_cast<double>(tiles) * ((l.c_in + group - 1) / group))
+                : 0;
+  row.max_rel_err = max_ref > 0 ? max_err / max_ref : max_err;
+  row.cudnn_us = cudnn_us;
+  return row;
+}
+
 absl::StatusOr<std::vector<Row>> BenchLayer(const Layer& l, cudaStream_t stream,
                                             cudnnHandle_t cudnn, std::mt19937& rng) {
-  const int pad = l.k / 2;
-  const int64_t out = (l.h + 2 * pad - l.k) / l.stride + 1;
-  const int block = BlockRule{}.BlockFor(l.h);
-  cuda::SparseConvShape s{kBatch,   l.c_in, l.h, l.h,
-                          l.c_out,  out,    out, l.k,
-                          l.stride, pad,    pad, cuda::SparseConvTileFor(block > 0 ? block : 4),
-                          true};
+  const cuda::SparseConvShape s = SparseShapeOf(l, cuda::SparseConvTileFor(PlanBlock(l)));
   if (const std::string why = cuda::SparseConvUnsupportedReason(s); !why.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(l.name, ": ", why));
   }
-  SF_ASSIGN_OR_RETURN(
-      cuda::CudnnConv dense,
-      cuda::CudnnConv::Create(cudnn,
-                              cuda::ConvShape{kBatch, l.c_in, l.h, l.h, l.c_out, l.k, l.k, l.stride,
-                                              l.stride, pad, pad, 1, 1, 1, out, out},
-                              kCudnnWorkspaceLimit));
+  const int64_t out = OutEdge(l);
+  SF_ASSIGN_OR_RETURN(cuda::CudnnConv dense,
+                      cuda::CudnnConv::Create(cudnn, CudnnShapeOf(l), kCudnnWorkspaceLimit));
   const std::vector<float> w = RandomVector(static_cast<size_t>(l.c_out * l.c_in * l.k * l.k), rng);
   std::vector<float> packed(w.size());
   cuda::RepackSparseConvWeights(w.data(), l.c_out, l.c_in, l.k, packed.data());
@@ -223,28 +263,8 @@ absl::StatusOr<std::vector<Row>> BenchLayer(const Layer& l, cudaStream_t stream,
       SF_ASSIGN_OR_RETURN(std::vector<float> got, Download(dy_sparse));
       cuda::SparseConvCounters counters;
       SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(sparse_ws.data(), &counters));
-      double max_ref = 0, max_err = 0;
-      for (size_t i = 0; i < want.size(); ++i) {
-        max_ref = std::max(max_ref, std::fabs(double{want[i]}));
-        max_err = std::max(max_err, std::fabs(double{got[i]} - want[i]));
-      }
-      Row row;
-      row.layer = l.name;
-      row.pattern = clustered ? "clustered" : "uniform";
-      row.density = density;
-      row.measured_density =
-          std::count(spikes.begin(), spikes.end(), 1.0f) / static_cast<double>(spikes.size());
-      row.tile = s.tile;
-      const int tiles = counters.active_tiles + counters.empty_tiles;
-      row.active_tiles = tiles > 0 ? counters.active_tiles / static_cast<double>(tiles) : 0;
-      row.active_groups =
-          tiles > 0
-              ? counters.active_groups /
-                    (static_cast<double>(tiles) *
-                     ((l.c_in + cuda::kSparseConvChannelGroup - 1) / cuda::kSparseConvChannelGroup))
-              : 0;
-      row.max_rel_err = max_ref > 0 ? max_err / max_ref : max_err;
-      row.cudnn_us = cudnn_us;
+      Row row = MakeRow(l, clustered ? "clustered" : "uniform", density, spikes, s.tile,
+                        cuda::kSparseConvChannelGroup, counters, want, got, cudnn_us);
       SF_ASSIGN_OR_RETURN(row.sparse_us, MedianMicros(stream, run_sparse));
       rows.push_back(row);
     }
@@ -259,8 +279,7 @@ absl::StatusOr<std::vector<Row>> BenchLayer(const Layer& l, cudaStream_t stream,
 std::vector<float> MakeTileSpikes(const Layer& l, int tile, double fraction, std::mt19937& rng) {
   std::vector<float> x(static_cast<size_t>(kBatch * l.c_in * l.h * l.h), 0.0f);
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  const int64_t out = (l.h + 2 * (l.k / 2) - l.k) / l.stride + 1;
-  const int64_t tiles = (out + tile - 1) / tile;
+  const int64_t tiles = (OutEdge(l) + tile - 1) / tile;
   const int64_t edge = static_cast<int64_t>(tile) * l.stride;
   for (int64_t n = 0; n < kBatch; ++n) {
     for (int64_t ty = 0; ty < tiles; ++ty) {
@@ -312,23 +331,15 @@ absl::StatusOr<std::vector<float>> DownloadHalf(const cuda::DeviceBuffer& src) {
 // The FP16 NHWC tensor-core sparse conv against cuDNN FP16 NHWC.
 absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stream,
                                                cudnnHandle_t cudnn, std::mt19937& rng) {
-  const int pad = l.k / 2;
-  const int64_t out = (l.h + 2 * pad - l.k) / l.stride + 1;
-  const int block = BlockRule{}.BlockFor(l.h);
-  cuda::SparseConvShape s{kBatch,   l.c_in, l.h, l.h,
-                          l.c_out,  out,    out, l.k,
-                          l.stride, pad,    pad, cuda::SparseConvF16TileFor(block > 0 ? block : 4),
-                          true};
+  const cuda::SparseConvShape s = SparseShapeOf(l, cuda::SparseConvF16TileFor(PlanBlock(l)));
   if (const std::string why = cuda::SparseConvF16UnsupportedReason(s); !why.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(l.name, ": ", why));
   }
-  SF_ASSIGN_OR_RETURN(
-      cuda::CudnnConv dense,
-      cuda::CudnnConv::Create(cudnn,
-                              cuda::ConvShape{kBatch, l.c_in, l.h, l.h, l.c_out, l.k, l.k, l.stride,
-                                              l.stride, pad, pad, 1, 1, 1, out, out},
-                              kCudnnWorkspaceLimit, /*allow_tf32=*/false, /*timed_search=*/true,
-                              DataType::kFloat16, CUDNN_TENSOR_NHWC));
+  const int64_t out = OutEdge(l);
+  SF_ASSIGN_OR_RETURN(cuda::CudnnConv dense,
+                      cuda::CudnnConv::Create(cudnn, CudnnShapeOf(l), kCudnnWorkspaceLimit,
+                                              /*allow_tf32=*/false, /*timed_search=*/true,
+                                              DataType::kFloat16, CUDNN_TENSOR_NHWC));
   const std::vector<float> w = RandomVector(static_cast<size_t>(l.c_out * l.c_in * l.k * l.k), rng);
   const std::vector<uint16_t> w_krsc = ToNhwcHalf(w, l.c_out, l.c_in, l.k * l.k);
   std::vector<uint16_t> packed(
@@ -387,27 +398,8 @@ absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stre
     SF_ASSIGN_OR_RETURN(std::vector<float> got, DownloadHalf(dy_sparse));
     cuda::SparseConvCounters counters;
     SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(sparse_ws.data(), &counters));
-    double max_ref = 0, max_err = 0;
-    for (size_t i = 0; i < want.size(); ++i) {
-      max_ref = std::max(max_ref, std::fabs(double{want[i]}));
-      max_err = std::max(max_err, std::fabs(double{got[i]} - want[i]));
-    }
-    Row row;
-    row.layer = l.name;
-    row.pattern = name;
-    row.density = pat.value;
-    row.measured_density =
-        std::count(spikes.begin(), spikes.end(), 1.0f) / static_cast<double>(spikes.size());
-    row.tile = s.tile;
-    const int tiles = counters.active_tiles + counters.empty_tiles;
-    row.active_tiles = tiles > 0 ? counters.active_tiles / static_cast<double>(tiles) : 0;
-    row.active_groups =
-        tiles > 0 ? counters.active_groups /
-                        (static_cast<double>(tiles) *
-                         ((l.c_in + cuda::kSparseConvF16Group - 1) / cuda::kSparseConvF16Group))
-                  : 0;
-    row.max_rel_err = max_ref > 0 ? max_err / max_ref : max_err;
-    row.cudnn_us = cudnn_us;
+    Row row = MakeRow(l, name, pat.value, spikes, s.tile, cuda::kSparseConvF16Group, counters,
+                      want, got, cudnn_us);
     SF_ASSIGN_OR_RETURN(row.sparse_us, MedianMicros(stream, run_sparse));
     SF_ASSIGN_OR_RETURN(row.prescan_us, MedianMicros(stream, [&]() -> absl::Status {
                           SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Prescan(
