@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "graph/float16.h"
 #include "graph/op_type.h"
 
 namespace sf::tools {
@@ -275,6 +278,57 @@ std::vector<std::string> VariationWarnings(const BenchReport& r) {
   return warnings;
 }
 
+double MaxOutputDiff(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  if (a.size() != b.size()) return kInf;
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].dtype() != b[i].dtype() || a[i].dims() != b[i].dims()) return kInf;
+    const int64_t n = a[i].num_elements();
+    if (a[i].dtype() == DataType::kFloat32 || a[i].dtype() == DataType::kFloat16) {
+      const bool half = a[i].dtype() == DataType::kFloat16;
+      for (int64_t k = 0; k < n; ++k) {
+        const double x = half ? HalfToFloat(a[i].data<uint16_t>()[k]) : a[i].data<float>()[k];
+        const double y = half ? HalfToFloat(b[i].data<uint16_t>()[k]) : b[i].data<float>()[k];
+        const double d = std::fabs(x - y);
+        if (!(d <= worst)) worst = std::isnan(d) ? kInf : d;
+      }
+    } else if (a[i].nbytes() > 0 && std::memcmp(a[i].raw_data(), b[i].raw_data(), a[i].nbytes()) != 0) {
+      return kInf;
+    }
+  }
+  return worst;
+}
+
+namespace {
+
+std::string DiffJson(double d) {
+  if (d < 0) return "null";
+  if (std::isinf(d)) return "\"inf\"";
+  return JsonNumber(d);
+}
+
+std::string DiffText(double d) {
+  if (d < 0) return "not checked";
+  if (std::isinf(d)) return "differ (shape, type or NaN)";
+  return absl::StrFormat("max |diff| %.3g", d);
+}
+
+}  // namespace
+
+std::vector<std::string> OutputWarnings(const BenchReport& r) {
+  std::vector<std::string> warnings;
+  for (const PlanBench* b : {&r.sparse, &r.dense}) {
+    if (b->replay_max_diff > 0) {
+      warnings.push_back(absl::StrFormat(
+          "WARNING: %s plan: the outputs after timing differ from the first run's (%s): the "
+          "timed runs did not compute what the first run did",
+          b->label, DiffText(b->replay_max_diff)));
+    }
+  }
+  return warnings;
+}
+
 std::string FormatConsole(const BenchReport& r) {
   const bool gpu = r.device != "cpu";
   std::string out = absl::StrFormat(
@@ -372,6 +426,13 @@ std::string FormatConsole(const BenchReport& r) {
     }
     absl::StrAppend(&out, "\n");
   }
+  if (r.sparse.replay_max_diff >= 0 || r.plans_max_diff >= 0) {
+    absl::StrAppend(&out, "outputs: after timing vs first run: sparseflow ",
+                    DiffText(r.sparse.replay_max_diff), ", dense ",
+                    DiffText(r.dense.replay_max_diff), "; sparseflow vs dense plan: ",
+                    DiffText(r.plans_max_diff), "\n");
+  }
+  for (const std::string& w : OutputWarnings(r)) absl::StrAppend(&out, w, "\n");
   return out;
 }
 
@@ -392,7 +453,9 @@ std::string FormatJson(const BenchReport& r) {
       r.sparse.graph.p50 > 0 && r.dense.graph.p50 > 0
           ? JsonNumber(r.dense.graph.p50 / r.sparse.graph.p50)
           : std::string("null"),
-      "},\n  \"convs\": [");
+      "},\n  \"outputs\": {\"sparseflow_replay_max_diff\": ", DiffJson(r.sparse.replay_max_diff),
+      ", \"dense_replay_max_diff\": ", DiffJson(r.dense.replay_max_diff),
+      ", \"plans_max_diff\": ", DiffJson(r.plans_max_diff), "},\n  \"convs\": [");
   const std::vector<ConvRow> rows = ConvRows(r);
   for (size_t i = 0; i < rows.size(); ++i) {
     const ConvRow& row = rows[i];
@@ -425,6 +488,7 @@ std::string FormatJson(const BenchReport& r) {
   absl::StrAppend(&out, rows.empty() ? "]" : "\n  ]", ",\n  \"warnings\": [");
   std::vector<std::string> warnings = VariationWarnings(r);
   for (std::string& w : LayerSumWarnings(r)) warnings.push_back(std::move(w));
+  for (std::string& w : OutputWarnings(r)) warnings.push_back(std::move(w));
   for (size_t i = 0; i < warnings.size(); ++i) {
     absl::StrAppend(&out, i == 0 ? "" : ", ", JsonString(warnings[i]));
   }

@@ -24,6 +24,12 @@ struct PlanBench {
   RunTimings runs;
   LatencyStats compute, h2d, d2h, total, graph;  // total = h2d + compute + d2h per run
   std::vector<LayerProfile> layers;              // empty when not profiled
+  // Outputs of the first (cold) run, and the largest |difference| of any
+  // output element between it and a run after all timing (on the GPU a CUDA
+  // graph replay): 0 when the timed runs computed what the first did; -1 not
+  // checked. Non-float outputs count as 0 or infinity (bytes equal or not).
+  std::vector<Tensor> first_outputs;
+  double replay_max_diff = -1;
 };
 
 struct BenchReport {
@@ -40,12 +46,22 @@ struct BenchReport {
   int64_t samples = 0;          // samples per run: input rows / rows_per_sample
   int warmup = 0, iters = 0, layer_iters = 0;
   PlanBench sparse, dense;
+  // Largest |difference| between the two plans' first-run outputs (-1: not
+  // compared); they differ only by float rounding (and the spikes it flips).
+  double plans_max_diff = -1;
 };
+
+// The largest |a - b| over the elements of two output lists (float32 and
+// float16 by value, other types by bytes: 0 or infinity); infinity when the
+// lists or their shapes or types differ.
+double MaxOutputDiff(const std::vector<Tensor>& a, const std::vector<Tensor>& b);
 
 // Fills compute/h2d/d2h/total/graph from `runs`.
 void SummarizeRuns(PlanBench& bench);
 // Warnings about run-to-run variation (empty when none), one line each.
 std::vector<std::string> VariationWarnings(const BenchReport& report);
+// A WARNING per plan whose outputs after timing differ from its first run's.
+std::vector<std::string> OutputWarnings(const BenchReport& report);
 
 // Where a plan's time goes by the per-step medians (each step timed alone):
 // convs (whichever kernel ran; prescans of the convs that ran sparse are

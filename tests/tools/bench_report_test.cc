@@ -3,6 +3,7 @@
 // totals, and the honesty of the per-conv row (which kernel ran, the sparse
 // kernel alone, its prescan) on a CUDA-like report.
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -154,6 +155,37 @@ TEST(BenchReportTest, ConvRowSaysWhichKernelRanAndTimesTheSparseKernelAlone) {
   EXPECT_THAT(console, HasSubstr("cudnn "));
   EXPECT_THAT(console, HasSubstr("totals (sum of every step timed alone"));
   EXPECT_THAT(console, HasSubstr("   1.00\n"));  // 1000 us of steps, 1000 us replayed
+}
+
+TEST(OutputCheckTest, MaxOutputDiffByValueShapeAndType) {
+  const Tensor a = Tensor::FromVector<float>({2}, {1.0f, 2.0f});
+  const Tensor b = Tensor::FromVector<float>({2}, {1.0f, 2.5f});
+  EXPECT_DOUBLE_EQ(MaxOutputDiff({a}, {a}), 0.0);
+  EXPECT_DOUBLE_EQ(MaxOutputDiff({a}, {b}), 0.5);
+  EXPECT_TRUE(std::isinf(MaxOutputDiff({a}, {})));
+  const Tensor c = Tensor::FromVector<float>({1, 2}, {1.0f, 2.0f});
+  EXPECT_TRUE(std::isinf(MaxOutputDiff({a}, {c})));  // shape
+  const Tensor nan = Tensor::FromVector<float>({2}, {1.0f, std::nanf("")});
+  EXPECT_TRUE(std::isinf(MaxOutputDiff({a}, {nan})));
+  const Tensor i1 = Tensor::FromVector<int64_t>({1}, {3});
+  const Tensor i2 = Tensor::FromVector<int64_t>({1}, {4});
+  EXPECT_DOUBLE_EQ(MaxOutputDiff({i1}, {i1}), 0.0);
+  EXPECT_TRUE(std::isinf(MaxOutputDiff({i1}, {i2})));
+}
+
+TEST(OutputCheckTest, ReplayThatDiffersWarnsAndEveryDiffIsReported) {
+  BenchReport r = Report(MakePlan("sparseflow", 1000, 1000), MakePlan("dense", 1000, 1000));
+  r.sparse.replay_max_diff = 0;
+  r.dense.replay_max_diff = 0;
+  r.plans_max_diff = 0.25;
+  EXPECT_THAT(OutputWarnings(r), IsEmpty());
+  EXPECT_THAT(FormatJson(r), HasSubstr("\"outputs\": {\"sparseflow_replay_max_diff\": 0, "
+                                       "\"dense_replay_max_diff\": 0, \"plans_max_diff\": 0.25}"));
+  EXPECT_THAT(FormatConsole(r), HasSubstr("sparseflow vs dense plan: max |diff| 0.25"));
+  r.sparse.replay_max_diff = 1e-3;
+  ASSERT_THAT(OutputWarnings(r), SizeIs(1));
+  EXPECT_THAT(OutputWarnings(r)[0], HasSubstr("sparseflow plan: the outputs after timing differ"));
+  EXPECT_THAT(FormatJson(r), HasSubstr("the outputs after timing differ"));
 }
 
 }  // namespace
