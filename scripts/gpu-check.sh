@@ -2,7 +2,7 @@
 # Builds SparseFlow on a GPU machine that lacks the Debian libraries and runs the
 # GPU tests, sfrun on the GPU, and the benchmarks; logs go to ${OUT:-/tmp/sf-gpu}.
 # Debian packages come from `../shared/tools/device-debs.sh .device-debs` (carried).
-#   scripts/gpu-check.sh build|test|bench|bench-kernels|all
+#   scripts/gpu-check.sh build|test|bench|bench-kernels|zoo-fp16|all
 #   scripts/gpu-check.sh inputs [DIR]   (benchmark models and inputs; default /tmp/sf-bench-models)
 #   bench: the sfbench matrix into $OUT/bench/ (NAME.json, NAME.txt, summary.txt, fp16.txt)
 #   scripts/gpu-check.sh sanitize [memcheck|racecheck|initcheck|synccheck ...]   (default: all four;
@@ -219,5 +219,8 @@ case "${1:-all}" in
   bench) do_bench ;;
   bench-kernels) do_bench_kernels ;;
   sanitize) shift; [ $# -gt 0 ] || set -- memcheck racecheck initcheck synccheck; do_sanitize "$@" ;;
+  zoo-fp16)  # the zoo (carried .device-models) in fp16: sparse on vs off, NHWC and NCHW
+    LD_LIBRARY_PATH=$pfx/usr/lib/x86_64-linux-gnu python3 "$root/scripts/zoo_fp16_check.py" \
+      "$build/tools/sfrun" "$root/.device-models" | tee "$out/zoo-fp16.txt" ;;
   all) do_build; do_test; do_bench ;;
 esac

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The model zoo on a GPU in float16: --sparse on vs off (the FP16 tensor-core
+block-sparse conv vs cuDNN), NHWC and NCHW, and against float32.
+
+    python3 scripts/zoo_fp16_check.py SFRUN [ZOO_ROOT]
+
+ZOO_ROOT holds {snn,neurons,cnn}/models/manifest.json as exported by
+models/make_test_models.py (default .device-models, what scripts/gpu-check.sh
+carries). Prints per model: logits models the largest |diff| relative to the
+largest |value|, spike models the count of differing spikes. Exits 1 when an
+fp16 sparse-on output differs from sparse-off (same layout) by more than
+0.25 + 2% (logits) or in more than 1% of the spikes, or a run fails.
+"""
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+RUNS = (("f32off", ["--sparse", "off"]),
+        ("f16on_nhwc", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on"]),
+        ("f16off_nhwc", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "off"]),
+        ("f16on_nchw", ["--precision", "fp16", "--sparse", "on"]),
+        ("f16off_nchw", ["--precision", "fp16", "--sparse", "off"]))
+
+
+def run_case(sfrun, d, case):
+  ins = sum([["--input", f"{k}={d}/{v}"] for k, v in case["inputs"].items()], [])
+  outs = {}
+  for tag, extra in RUNS:
+    o = f"/tmp/zoo16_{case['name']}_{tag}.npy"
+    r = subprocess.run([sfrun, f"{d}/{case['onnx']}", *ins, "--device", "cuda", "--output", o,
+                        *extra], capture_output=True, text=True, timeout=120, check=False)
+    outs[tag] = np.load(o) if r.returncode == 0 else "ERR " + (r.stderr.strip().splitlines() or [""])[-1]
+  return outs
+
+
+def compare(outs, a, b, kind):
+  """(text, ok): relative max |diff| for logits, differing spikes for spikes. ok: logits
+  within 0.25 + 2% (the GPU fp16 model tests' bound: float16 rounding flips a few spikes
+  whose membrane is within ~1e-3 of the threshold), at most 1% of spikes differing."""
+  for t in (a, b):
+    if isinstance(outs[t], str):
+      return outs[t], False
+  x, y = outs[a].astype(np.float64), outs[b].astype(np.float64)
+  if x.shape != y.shape:
+    return "shape", False
+  if kind == "spikes":
+    n = int((x != y).sum())
+    return f"{n}/{x.size} spikes", n <= 0.01 * x.size
+  rel = np.abs(x - y).max() / max(1e-6, np.abs(y).max())
+  return f"{rel:.2e}", bool((np.abs(x - y) <= 0.25 + 0.02 * np.abs(y)).all())
+
+
+def main():
+  sfrun = sys.argv[1]
+  root = sys.argv[2] if len(sys.argv) > 2 else ".device-models"
+  bad = total = 0
+  print(f"{'model':40s} {'kind':7s} {'fp16 on/off nhwc':18s} {'fp16 on/off nchw':22s} "
+        "fp16 on vs fp32")
+  for sub in ("snn", "neurons", "cnn"):
+    d = f"{root}/{sub}/models"
+    with open(f"{d}/manifest.json") as f:
+      manifest = json.load(f)
+    for case in manifest:
+      outs = run_case(sfrun, d, case)
+      on_off, ok1 = compare(outs, "f16on_nhwc", "f16off_nhwc", case["kind"])
+      nchw, ok2 = compare(outs, "f16on_nchw", "f16off_nchw", case["kind"])
+      vs32, _ = compare(outs, "f16on_nhwc", "f32off", case["kind"])
+      total += 1
+      bad += not (ok1 and ok2)
+      print(f"{case['name']:40s} {case['kind']:7s} {on_off:18s} {nchw:22s} {vs32}", flush=True)
+  print(f"{total} models, {bad} with fp16 sparse-on/off disagreements")
+  return 1 if bad or total == 0 else 0
+
+
+if __name__ == "__main__":
+  sys.exit(main())
