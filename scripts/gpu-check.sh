@@ -155,12 +155,13 @@ do_bench() {
       --json "$out/bench/sj_${m}_${s}_n$n.json" > "$out/bench/sj_${m}_${s}_n$n.txt" 2>&1; echo "sj_${m}_${s}_n$n rc=$?" | tee -a "$out/bench/summary.txt"; done; done
 }
 
-# The sparse-conv microbenchmark (tests/perf), apart from the model matrix.
+# The sparse-conv microbenchmark (tests/perf), fp32 and fp16, apart from the model matrix.
 do_bench_kernels() {
   export LD_LIBRARY_PATH=$pfx/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
-  for b in "$build"/tests/perf/*bench*; do
-    [ -x "$b" ] && (cd "$out" && "$b" "$out/sparse_conv_bench.json" > "$out/sparse_conv_bench.txt" 2>&1)
-  done
+  local b="$build/tests/perf/sparse_conv_bench"
+  [ -x "$b" ] || { echo "no $b: run build first"; return 1; }
+  (cd "$out" && "$b" fp32 "$out/sparse_conv_bench.json" > "$out/sparse_conv_bench.txt" 2>&1)
+  (cd "$out" && "$b" fp16 "$out/sparse_conv_bench_fp16.json" > "$out/sparse_conv_bench_fp16.txt" 2>&1)
 }
 
 # compute-sanitizer tools and the sf_cuda_tests filter each runs. memcheck and
