@@ -60,9 +60,7 @@ std::optional<ConvAlgoChoice> CudnnConv::FirstUsable(cudnnHandle_t handle,
     if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > workspace_limit) continue;
     if (!MathAllowed(perf[i].mathType, allow_tensor_ops)) continue;
     size_t needed = 0;
-    if (cudnnGetConvolutionForwardWorkspaceSize(handle, x_desc_.get(), w_desc_.get(),
-                                                conv_desc_.get(), y_desc_.get(), perf[i].algo,
-                                                &needed) != CUDNN_STATUS_SUCCESS ||
+    if (WorkspaceSize(handle, perf[i].algo, &needed) != CUDNN_STATUS_SUCCESS ||
         needed > workspace_limit) {
       continue;
     }
@@ -158,16 +156,12 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   // too small a workspace fails with CUDNN_STATUS_BAD_PARAM. Above the limit,
   // IMPLICIT_GEMM (no workspace) runs instead, and Describe() says so.
   size_t needed = 0;
-  if (cudnnGetConvolutionForwardWorkspaceSize(handle, conv.x_desc_.get(), conv.w_desc_.get(),
-                                              conv.conv_desc_.get(), conv.y_desc_.get(),
-                                              choice.algo, &needed) != CUDNN_STATUS_SUCCESS ||
+  if (conv.WorkspaceSize(handle, choice.algo, &needed) != CUDNN_STATUS_SUCCESS ||
       std::max(needed, choice.workspace_bytes) > workspace_limit) {
     choice.algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
     choice.workspace_bytes = 0;
     conv.fallback_ = true;
-    SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardWorkspaceSize(
-        handle, conv.x_desc_.get(), conv.w_desc_.get(), conv.conv_desc_.get(),
-        conv.y_desc_.get(), choice.algo, &needed));
+    SF_CUDNN_RETURN_IF_ERROR(conv.WorkspaceSize(handle, choice.algo, &needed));
   }
   conv.algo_ = choice.algo;
   // Bias fusion for NHWC convs only: with NCHW tensors cuDNN's fused call
@@ -186,6 +180,12 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   return conv;
 }
 
+cudnnStatus_t CudnnConv::WorkspaceSize(cudnnHandle_t handle, cudnnConvolutionFwdAlgo_t algo,
+                                       size_t* bytes) const {
+  return cudnnGetConvolutionForwardWorkspaceSize(handle, x_desc_.get(), w_desc_.get(),
+                                                 conv_desc_.get(), y_desc_.get(), algo, bytes);
+}
+
 absl::StatusOr<ConvAlgoChoice> CudnnConv::ChooseByHeuristic(cudnnHandle_t handle,
                                                              size_t workspace_limit,
                                                              bool allow_tensor_ops) const {
@@ -198,9 +198,7 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::ChooseByHeuristic(cudnnHandle_t handle
     return *best;
   }
   ConvAlgoChoice fallback;  // IMPLICIT_GEMM runs every conv
-  SF_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardWorkspaceSize(
-      handle, x_desc_.get(), w_desc_.get(), conv_desc_.get(), y_desc_.get(), fallback.algo,
-      &fallback.workspace_bytes));
+  SF_CUDNN_RETURN_IF_ERROR(WorkspaceSize(handle, fallback.algo, &fallback.workspace_bytes));
   return fallback;
 }
 
@@ -211,9 +209,8 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
   size_t workspace = 0;
   for (int a = 0; a < CUDNN_CONVOLUTION_FWD_ALGO_COUNT; ++a) {
     size_t bytes = 0;
-    if (cudnnGetConvolutionForwardWorkspaceSize(
-            handle, x_desc_.get(), w_desc_.get(), conv_desc_.get(), y_desc_.get(),
-            static_cast<cudnnConvolutionFwdAlgo_t>(a), &bytes) == CUDNN_STATUS_SUCCESS &&
+    if (WorkspaceSize(handle, static_cast<cudnnConvolutionFwdAlgo_t>(a), &bytes) ==
+            CUDNN_STATUS_SUCCESS &&
         bytes <= workspace_limit) {
       workspace = std::max(workspace, bytes);
     }

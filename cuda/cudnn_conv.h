@@ -95,6 +95,9 @@ class CudnnConv {
                                                    bool allow_tensor_ops) const;
   absl::StatusOr<ConvAlgoChoice> FindTimed(cudnnHandle_t handle, const ConvShape& shape,
                                            size_t workspace_limit, bool allow_tensor_ops) const;
+  // The workspace `algo` needs with these descriptors (cuDNN's status as is).
+  cudnnStatus_t WorkspaceSize(cudnnHandle_t handle, cudnnConvolutionFwdAlgo_t algo,
+                              size_t* bytes) const;
   std::optional<ConvAlgoChoice> FirstUsable(cudnnHandle_t handle,
                                             const cudnnConvolutionFwdAlgoPerf_t* perf, int count,
                                             size_t workspace_limit, bool allow_tensor_ops) const;

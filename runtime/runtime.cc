@@ -564,16 +564,11 @@ absl::StatusOr<RunTimings> Runtime::TimeRuns(const std::map<std::string, Tensor>
 
 namespace {
 
-// [N, H, W, C] -> [N, C, H, W].
-std::vector<int64_t> NhwcDimsToNchw(const std::vector<int64_t>& d) {
-  return {d[0], d[3], d[1], d[2]};
-}
-
-// A float32 NCHW copy of a 4-D float32 or float16 tensor stored NCHW, or NHWC
-// when `channels_last` (for occupancy measurement).
-absl::StatusOr<Tensor> ToNchwFloat32(const Tensor& t, bool channels_last) {
-  const std::vector<int64_t>& d = t.dims();
-  const std::vector<int64_t> nchw = channels_last ? NhwcDimsToNchw(d) : d;
+// A float32 NCHW copy of a 4-D float32 or float16 tensor of `node`, stored
+// NCHW, or NHWC when the node is channels_last (for occupancy measurement).
+absl::StatusOr<Tensor> ToNchwFloat32(const Node& node, const Tensor& t) {
+  const bool channels_last = node.channels_last;
+  const std::vector<int64_t> nchw = LogicalDims(node, t.dims());
   SF_ASSIGN_OR_RETURN(Tensor out, Tensor::Create(DataType::kFloat32, nchw, "conv input"));
   const int64_t n = nchw[0], c = nchw[1], hw = nchw[2] * nchw[3];
   float* dst = out.data<float>();
@@ -611,11 +606,9 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
                        step.stride,       steps[i].median_us, steps[i].min_us,
                        steps[i].iters,    steps[i].prescan_us, steps[i].sparse_us,
                        steps[i].path,     -1.0,              {}};
-    const bool channels_last = graph.node(step.node).channels_last;
-    if (channels_last && layer.input_dims.size() == 4 && layer.output_dims.size() == 4) {
-      layer.input_dims = NhwcDimsToNchw(layer.input_dims);  // the report speaks NCHW
-      layer.output_dims = NhwcDimsToNchw(layer.output_dims);
-    }
+    const Node& node = graph.node(step.node);
+    layer.input_dims = LogicalDims(node, layer.input_dims);  // the report speaks NCHW
+    layer.output_dims = LogicalDims(node, layer.output_dims);
     const DataType in_type = steps[i].first_input.dtype();
     if (step.op == OpType::kConv && steps[i].first_input.rank() == 4 &&
         (in_type == DataType::kFloat32 || in_type == DataType::kFloat16)) {
@@ -623,14 +616,11 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
       if (step.block > 0 && std::find(blocks.begin(), blocks.end(), step.block) == blocks.end()) {
         blocks.push_back(step.block);
       }
-      SF_ASSIGN_OR_RETURN(Tensor nchw, ToNchwFloat32(steps[i].first_input, channels_last));
-      // The occupancy reads the conv's attributes and shapes as NCHW: a
-      // channels-last node's stored dims are those of the NHWC layout.
-      const std::vector<int64_t> out_dims =
-          channels_last ? NhwcDimsToNchw(step.output_dims) : step.output_dims;
+      // The occupancy reads the conv's input and output shapes as NCHW.
+      SF_ASSIGN_OR_RETURN(Tensor nchw, ToNchwFloat32(node, steps[i].first_input));
       SF_ASSIGN_OR_RETURN(ConvOccupancy occ,
-                          MeasureConvOccupancy(graph, graph.node(step.node), nchw, out_dims,
-                                               blocks, kOccupancyChannelGroup));
+                          MeasureConvOccupancy(graph, node, nchw, layer.output_dims, blocks,
+                                               kOccupancyChannelGroup));
       layer.element_density = occ.element_density;
       layer.tiles = std::move(occ.tiles);
     }

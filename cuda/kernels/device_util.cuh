@@ -6,6 +6,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -20,6 +21,11 @@ inline constexpr int kThreadsPerBlock = 256;
 inline unsigned int BlocksFor(int64_t n) {
   const int64_t blocks = (n + kThreadsPerBlock - 1) / kThreadsPerBlock;
   return static_cast<unsigned int>(blocks < 1 ? 1 : (blocks > 65535 * 8 ? 65535 * 8 : blocks));
+}
+
+// Whether `p` is a multiple of `bytes` (a vector load/store width).
+__host__ __device__ inline bool IsAligned(const void* p, size_t bytes) {
+  return reinterpret_cast<uintptr_t>(p) % bytes == 0;
 }
 
 #define SF_GRID_STRIDE_LOOP(i, n)                                                      \

@@ -135,8 +135,6 @@ __global__ void BinaryVecKernel(BinaryOp op, int64_t n_vec, const uint4* a, cons
   }
 }
 
-bool Aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % sizeof(uint4) == 0; }
-
 template <typename U>
 __global__ void WhereKernel(Indexer ix, int64_t n, const bool* cond, const U* x, const U* other,
                             U* y) {
@@ -211,7 +209,8 @@ cudaError_t LaunchBinary(BinaryOp op, DataType type, const Indexer& ix, int64_t 
       BinaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, ix, n, pa, pb,
                                                                  static_cast<bool*>(y));
     } else if (ix.rank == 1 && ix.strides[0][0] == 1 && ix.strides[1][0] == 1 && n % kV == 0 &&
-               Aligned16(pa + ix.base[0]) && Aligned16(pb + ix.base[1]) && Aligned16(y)) {
+               IsAligned(pa + ix.base[0], sizeof(uint4)) &&
+               IsAligned(pb + ix.base[1], sizeof(uint4)) && IsAligned(y, sizeof(uint4))) {
       BinaryVecKernel<T><<<BlocksFor(n / kV), kThreadsPerBlock, 0, stream>>>(
           op, n / kV, reinterpret_cast<const uint4*>(pa + ix.base[0]),
           reinterpret_cast<const uint4*>(pb + ix.base[1]), static_cast<uint4*>(y));

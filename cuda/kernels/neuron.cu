@@ -20,6 +20,17 @@ __device__ inline float Charge(const NeuronParams& p, float v, float x) {
   return 0.0f;
 }
 
+// One time step of one neuron: charge v with x, fire at the threshold, reset
+// v; returns the spike (0 or 1). The spec's float32 order, shared by both
+// kernels below so they stay bit-identical.
+__device__ inline float Fire(const NeuronParams& p, float& v, float x) {
+  const float h = Charge(p, v, x);
+  const float spike = h >= p.v_threshold ? 1.0f : 0.0f;
+  v = p.soft_reset ? __fsub_rn(h, __fmul_rn(p.v_threshold, spike))
+                   : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)), __fmul_rn(p.v_reset, spike));
+  return spike;
+}
+
 // T is float or __half (read as float; the membrane stays float32 either way).
 template <typename T>
 __global__ void NeuronKernel(NeuronParams p, const T* __restrict__ x, T* __restrict__ s) {
@@ -27,12 +38,7 @@ __global__ void NeuronKernel(NeuronParams p, const T* __restrict__ x, T* __restr
     float v = p.state != nullptr ? p.state[i] : (p.soft_reset ? 0.0f : p.v_reset);
     for (int64_t t = 0; t < p.steps; ++t) {
       const int64_t at = t * p.step_elements + i;
-      const float h = Charge(p, v, LoadValue(x[at]));
-      const float spike = h >= p.v_threshold ? 1.0f : 0.0f;
-      s[at] = StoreValue<T>(spike);
-      v = p.soft_reset ? __fsub_rn(h, __fmul_rn(p.v_threshold, spike))
-                       : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)),
-                                   __fmul_rn(p.v_reset, spike));
+      s[at] = StoreValue<T>(Fire(p, v, LoadValue(x[at])));
     }
     if (p.state != nullptr) p.state[i] = v;
   }
@@ -42,7 +48,7 @@ __global__ void NeuronKernel(NeuronParams p, const T* __restrict__ x, T* __restr
 // loads and stores; step_elements a multiple of kV, x and s 8-byte aligned),
 // loading kPrefetch time steps ahead so several loads are in flight per
 // thread: the neuron layers are memory-bound. Bit-identical to NeuronKernel
-// (same per-element arithmetic, same order over t).
+// (the same Fire per element, the same order over t).
 template <typename T>
 __global__ void NeuronVecKernel(NeuronParams p, const uint2* __restrict__ x,
                                 uint2* __restrict__ s) {
@@ -68,14 +74,7 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* __restrict__ x,
         uint2 out;
         T* o = reinterpret_cast<T*>(&out);
 #pragma unroll
-        for (int k = 0; k < kV; ++k) {
-          const float h = Charge(p, v[k], LoadValue(e[k]));
-          const float spike = h >= p.v_threshold ? 1.0f : 0.0f;
-          o[k] = StoreValue<T>(spike);
-          v[k] = p.soft_reset ? __fsub_rn(h, __fmul_rn(p.v_threshold, spike))
-                              : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)),
-                                          __fmul_rn(p.v_reset, spike));
-        }
+        for (int k = 0; k < kV; ++k) o[k] = StoreValue<T>(Fire(p, v[k], LoadValue(e[k])));
         s[(t0 + u) * step_vecs + i] = out;
       }
     }
@@ -98,10 +97,7 @@ cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, vo
   const bool ok = VisitFloatType(type, [&](auto tag) {
     using T = decltype(tag);
     constexpr int64_t kV = static_cast<int64_t>(sizeof(uint2) / sizeof(T));
-    const auto aligned = [](const void* q) {
-      return reinterpret_cast<uintptr_t>(q) % sizeof(uint2) == 0;
-    };
-    if (p.step_elements % kV == 0 && aligned(x) && aligned(s)) {
+    if (p.step_elements % kV == 0 && IsAligned(x, sizeof(uint2)) && IsAligned(s, sizeof(uint2))) {
       NeuronVecKernel<T><<<BlocksFor(p.step_elements / kV), kThreadsPerBlock, 0, stream>>>(
           p, static_cast<const uint2*>(x), static_cast<uint2*>(s));
     } else {

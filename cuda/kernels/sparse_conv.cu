@@ -10,6 +10,7 @@ namespace {
 using sparse_detail::CeilDiv;
 using sparse_detail::Geometry;
 using sparse_detail::IsRead;
+using sparse_detail::kNumCounters;
 using sparse_detail::MakeWindow;
 using sparse_detail::Span;
 using sparse_detail::TileWindow;
@@ -19,8 +20,6 @@ constexpr int kPrescanThreads = 128;
 // Output channels per conv block (one per thread).
 constexpr int kMaxChannelsPerBlock = 64;
 constexpr int kWarp = 32;
-// Counters at the start of the workspace: active tiles, empty tiles, active groups.
-constexpr int kNumCounters = 4;
 // Local window coordinates are packed into 5 bits each.
 constexpr int kCoordBits = 5;
 constexpr size_t kMaxStaticSharedBytes = 48 * 1024;

@@ -1,8 +1,7 @@
-#include <algorithm>
-#include <climits>
 #include <cstring>
 
 #include "cuda/kernels/sparse_conv_f16.h"
+#include "cuda/kernels/device_util.cuh"
 #include "cuda/kernels/sparse_conv_geometry.cuh"
 
 namespace sf::cuda {
@@ -11,16 +10,14 @@ namespace {
 using sparse_detail::CeilDiv;
 using sparse_detail::Geometry;
 using sparse_detail::IsRead;
+using sparse_detail::kNumCounters;
 using sparse_detail::MakeWindow;
-using sparse_detail::Span;
 using sparse_detail::TileWindow;
 
 constexpr int kGroup = kSparseConvF16Group;
 constexpr int kChunk = kSparseConvF16CoutChunk;
 constexpr int kThreads = 128;  // 4 warps
 constexpr int kPrescanThreads = 256;
-// Counters at the start of the workspace (SparseConvCounters + padding).
-constexpr int kNumCounters = 4;
 // Halves per shared-memory row of 16 channels: 48 bytes apart, so the 8 rows
 // one ldmatrix reads fall in 8 different 16-byte bank quads (no conflicts for
 // consecutive pixels or weight rows).
@@ -338,7 +335,7 @@ __global__ void __launch_bounds__(kThreads)
     grp = next;
   }
   // Paired stores: an even c_out keeps every even channel 4-byte aligned.
-  const bool half2_ok = g.c_out % 2 == 0 && reinterpret_cast<uintptr_t>(y) % 4 == 0;
+  const bool half2_ok = g.c_out % 2 == 0 && IsAligned(y, sizeof(__half2));
   // Accumulator layout: acc[nb][0..1] row lane / 4, acc[nb][2..3] row lane / 4 + 8;
   // columns 2 * (lane % 4) + {0, 1} of n-block nb.
 #pragma unroll
@@ -418,7 +415,7 @@ cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
   if (err != cudaSuccess) return err;
   const auto* x = reinterpret_cast<const uint16_t*>(x_half);
   // 16-byte loads of 8 channels need 8-channel pixel rows and an aligned base.
-  const bool vec_ok = s.c_in % 8 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0;
+  const bool vec_ok = s.c_in % 8 == 0 && IsAligned(x, sizeof(uint4));
   const int words = MaskWords(g.num_groups);
   using Fn = cudaError_t (*)(const SparseConvShape&, const Geometry&, const uint16_t*, const uint16_t*,
                       const __half*, __half*, bool, int, const Workspace&, cudaStream_t, bool);

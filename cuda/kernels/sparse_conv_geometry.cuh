@@ -15,6 +15,10 @@ namespace sf::cuda::sparse_detail {
 
 inline int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// Ints at the start of either kernel's workspace: SparseConvCounters (active
+// tiles, empty tiles, active groups) and one of padding.
+inline constexpr int kNumCounters = 4;
+
 // Input rows (or columns) a run of `tile` outputs reads.
 __host__ __device__ inline int Span(int tile, int ksize, int stride) {
   return (tile - 1) * stride + ksize;

@@ -312,7 +312,7 @@ class SparseConvGpuKernel : public GpuKernel {
     absl::StatusOr<GraphExec> dense_graph =
         CaptureGraph(ctx.stream, [&] { return dense_->Enqueue(ctx, in, out); });
     if (!sparse_graph.ok() || !dense_graph.ok()) {
-      path_ = dense_graph.ok() || !sparse_graph.ok() ? Path::kDense : Path::kSparse;
+      path_ = sparse_graph.ok() && !dense_graph.ok() ? Path::kSparse : Path::kDense;
       reason_ = absl::StrCat("could not time by graph replay: ",
                              (sparse_graph.ok() ? dense_graph : sparse_graph).status().message());
     } else {

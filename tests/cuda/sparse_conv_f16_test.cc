@@ -77,16 +77,6 @@ std::vector<float> NhwcToNchw(const std::vector<float>& y, int64_t n, int64_t c,
   return x;
 }
 
-// KCRS -> KRSC ([c_out][k][k][c_in], the NHWC layout's weights).
-std::vector<float> KcrsToKrsc(const std::vector<float>& w, int64_t c_out, int64_t c_in, int k) {
-  std::vector<float> out(w.size());
-  const int64_t taps = static_cast<int64_t>(k) * k;
-  for (int64_t o = 0; o < c_out; ++o)
-    for (int64_t c = 0; c < c_in; ++c)
-      for (int64_t t = 0; t < taps; ++t) out[(o * taps + t) * c_in + c] = w[(o * c_in + c) * taps + t];
-  return out;
-}
-
 struct GpuResult {
   std::vector<float> y;  // NCHW
   cuda::SparseConvCounters counters;
@@ -98,7 +88,8 @@ absl::StatusOr<GpuResult> RunSparseF16(const cuda::SparseConvShape& s, bool nhwc
                                        const std::vector<float>& x, const std::vector<float>& w,
                                        const std::vector<float>& bias) {
   const std::vector<float> xl = nhwc ? NchwToNhwc(x, s.n, s.c_in, s.h, s.w) : x;
-  const std::vector<float> wl = nhwc ? KcrsToKrsc(w, s.c_out, s.c_in, s.ksize) : w;
+  // KCRS -> KRSC is the same permutation as NCHW -> NHWC.
+  const std::vector<float> wl = nhwc ? NchwToNhwc(w, s.c_out, s.c_in, s.ksize, s.ksize) : w;
   std::vector<uint16_t> packed(
       static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(s.c_out, s.c_in, s.ksize)));
   cuda::RepackSparseConvF16Weights(ToHalfBits(wl).data(), s.c_out, s.c_in, s.ksize, nhwc,
@@ -181,8 +172,8 @@ TEST(SparseConvF16HostTest, RepackGroupsChannelsAndPadsOutputChannels) {
   std::vector<uint16_t> a(static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(5, 20, 3)));
   std::vector<uint16_t> b(a.size());
   cuda::RepackSparseConvF16Weights(ToHalfBits(wf).data(), 5, 20, 3, false, a.data());
-  cuda::RepackSparseConvF16Weights(ToHalfBits(KcrsToKrsc(wf, 5, 20, 3)).data(), 5, 20, 3, true,
-                                   b.data());
+  const std::vector<uint16_t> krsc = ToHalfBits(NchwToNhwc(wf, 5, 20, 3, 3));
+  cuda::RepackSparseConvF16Weights(krsc.data(), 5, 20, 3, true, b.data());
   EXPECT_EQ(a, b);
 }
 
