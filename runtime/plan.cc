@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -42,6 +43,48 @@ void FillConvStep(const ConvBlockChoice& choice, SparseMode mode, PlanStep& step
   step.kernel = std::string(step.block > 0 ? kSparseKernel : kDenseKernel);
 }
 
+// PlanStep::fused_neuron / fused_into, per the conditions in plan.h.
+void MarkNeuronFusion(const Graph& graph, const PlanOptions& options, Plan& plan) {
+  if (!options.fuse_neurons || options.sparse == SparseMode::kOff ||
+      options.precision != Precision::kFloat16 || !absl::StartsWith(options.device, "cuda")) {
+    return;
+  }
+  std::vector<int> readers(graph.num_values(), 0), reader(graph.num_values(), -1);
+  for (int i = 0; i < graph.num_nodes(); ++i) {
+    for (ValueId in : graph.node(i).inputs) {
+      if (in == kNoValue) continue;
+      ++readers[in];
+      reader[in] = i;
+    }
+  }
+  for (ValueId out : graph.outputs()) ++readers[out];  // a graph output needs its memory
+  for (PlanStep& step : plan.steps) {
+    const Node& conv = graph.node(step.node);
+    if (step.op != OpType::kConv || step.block <= 0 || step.stride[0] != step.stride[1] ||
+        conv.outputs.empty() || conv.inputs.empty()) {
+      continue;
+    }
+    const ValueId y = conv.outputs[0];
+    if (y == kNoValue || readers[y] != 1) continue;
+    const Node& neuron = graph.node(reader[y]);
+    if (!IsNeuron(neuron.op) || neuron.carries_state || neuron.inputs.size() != 1 ||
+        neuron.inputs[0] != y || neuron.outputs.size() != 1) {
+      continue;
+    }
+    const Value& x = graph.value(conv.inputs[0]);
+    const Value& yv = graph.value(y);
+    if (x.dtype != DataType::kFloat16 || yv.dtype != DataType::kFloat16 ||
+        graph.value(neuron.outputs[0]).dtype != DataType::kFloat16 || step.output_dims.empty() ||
+        step.output_dims[0] <= 0) {
+      continue;
+    }
+    absl::StatusOr<int64_t> steps = neuron.attrs.GetInt("steps");
+    if (!steps.ok() || *steps < 1 || step.output_dims[0] % *steps != 0) continue;
+    step.fused_neuron = reader[y];
+    plan.steps[reader[y]].fused_into = step.node;
+  }
+}
+
 }  // namespace
 
 std::string JsonString(absl::string_view s) {
@@ -49,11 +92,21 @@ std::string JsonString(absl::string_view s) {
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           absl::StrAppendFormat(&out, "\\u%04x", c);
@@ -67,25 +120,32 @@ std::string JsonString(absl::string_view s) {
 
 absl::string_view ToString(SparseMode m) {
   switch (m) {
-    case SparseMode::kAuto: return "auto";
-    case SparseMode::kOn: return "on";
-    case SparseMode::kOff: return "off";
+    case SparseMode::kAuto:
+      return "auto";
+    case SparseMode::kOn:
+      return "on";
+    case SparseMode::kOff:
+      return "off";
   }
   return "?";
 }
 
 absl::string_view ToString(ConvAlgoSearch s) {
   switch (s) {
-    case ConvAlgoSearch::kHeuristic: return "heuristic";
-    case ConvAlgoSearch::kTimed: return "timed";
+    case ConvAlgoSearch::kHeuristic:
+      return "heuristic";
+    case ConvAlgoSearch::kTimed:
+      return "timed";
   }
   return "?";
 }
 
 absl::string_view ToString(Precision p) {
   switch (p) {
-    case Precision::kFloat32: return "fp32";
-    case Precision::kFloat16: return "fp16";
+    case Precision::kFloat32:
+      return "fp32";
+    case Precision::kFloat16:
+      return "fp16";
   }
   return "?";
 }
@@ -100,8 +160,10 @@ absl::StatusOr<Precision> ParsePrecision(absl::string_view text) {
 
 absl::string_view ToString(Layout l) {
   switch (l) {
-    case Layout::kNCHW: return "nchw";
-    case Layout::kNHWC: return "nhwc";
+    case Layout::kNCHW:
+      return "nchw";
+    case Layout::kNHWC:
+      return "nhwc";
   }
   return "?";
 }
@@ -150,6 +212,7 @@ absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
     }
     plan.steps.push_back(std::move(step));
   }
+  MarkNeuronFusion(graph, options, plan);
   return plan;
 }
 
@@ -159,8 +222,7 @@ std::string PlanToJson(const Plan& plan) {
                                  ",\n  \"precision\": ", JsonString(ToString(plan.precision)),
                                  ",\n  \"layout\": ", JsonString(ToString(plan.layout)),
                                  ",\n  \"arena_bytes\": ", plan.arena_bytes,
-                                 ",\n  \"tensor_bytes\": ", plan.tensor_bytes,
-                                 ",\n  \"nodes\": [");
+                                 ",\n  \"tensor_bytes\": ", plan.tensor_bytes, ",\n  \"nodes\": [");
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const PlanStep& s = plan.steps[i];
     absl::StrAppend(&out, i == 0 ? "\n" : ",\n", "    {\"name\": ", JsonString(s.name),
@@ -172,6 +234,12 @@ std::string PlanToJson(const Plan& plan) {
                       ", \"stride\": ", JsonPair(s.stride));
     }
     absl::StrAppend(&out, ", \"block\": ", s.block, ", \"kernel\": ", JsonString(s.kernel));
+    if (s.fused_neuron >= 0) {
+      absl::StrAppend(&out, ", \"fused_neuron\": ", JsonString(plan.steps[s.fused_neuron].name));
+    }
+    if (s.fused_into >= 0) {
+      absl::StrAppend(&out, ", \"fused_into\": ", JsonString(plan.steps[s.fused_into].name));
+    }
     std::vector<std::string> sources;
     for (const std::string& name : s.spike_sources) sources.push_back(JsonString(name));
     absl::StrAppend(&out, ", \"spike_sources\": [", absl::StrJoin(sources, ", "), "]}");
@@ -191,15 +259,19 @@ std::string PlanToTable(const Plan& plan) {
                     conv_only(absl::StrCat(s.h)), conv_only(absl::StrCat(s.w)),
                     conv_only(absl::StrCat(s.kernel_hw[0], "x", s.kernel_hw[1])),
                     conv_only(absl::StrCat(s.stride[0], "x", s.stride[1])), absl::StrCat(s.block),
-                    s.kernel, s.spike_sources.empty() ? "-" : absl::StrJoin(s.spike_sources, ",")});
+                    s.fused_neuron >= 0
+                        ? absl::StrCat(s.kernel, "+", plan.steps[s.fused_neuron].name)
+                    : s.fused_into >= 0 ? absl::StrCat("fused into ", plan.steps[s.fused_into].name)
+                                        : s.kernel,
+                    s.spike_sources.empty() ? "-" : absl::StrJoin(s.spike_sources, ",")});
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const Row& row : rows) {
     for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
   }
-  std::string out = absl::StrCat("plan: model ", plan.model, ", device ", plan.device,
-                                 ", precision ", ToString(plan.precision),
-                                 ", layout ", ToString(plan.layout), "\n");
+  std::string out =
+      absl::StrCat("plan: model ", plan.model, ", device ", plan.device, ", precision ",
+                   ToString(plan.precision), ", layout ", ToString(plan.layout), "\n");
   for (const Row& row : rows) {
     std::string line;
     for (size_t c = 0; c < row.size(); ++c) {
@@ -209,10 +281,10 @@ std::string PlanToTable(const Plan& plan) {
     absl::StrAppend(&out, line, "\n");
   }
   if (plan.tensor_bytes > 0) {
-    absl::StrAppendFormat(&out, "memory: arena %d bytes for %d bytes of tensors (%.1f%%)\n",
-                          plan.arena_bytes, plan.tensor_bytes,
-                          100.0 * static_cast<double>(plan.arena_bytes) /
-                              static_cast<double>(plan.tensor_bytes));
+    absl::StrAppendFormat(
+        &out, "memory: arena %d bytes for %d bytes of tensors (%.1f%%)\n", plan.arena_bytes,
+        plan.tensor_bytes,
+        100.0 * static_cast<double>(plan.arena_bytes) / static_cast<double>(plan.tensor_bytes));
   }
   return out;
 }

@@ -4,13 +4,13 @@
 #ifndef SF_RUNTIME_PLAN_H_
 #define SF_RUNTIME_PLAN_H_
 
-#include "absl/strings/string_view.h"
 #include <array>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "graph/graph.h"
 #include "graph/passes/block_selection.h"
 #include "graph/passes/spike_analysis.h"
@@ -43,13 +43,16 @@ absl::string_view ToString(Layout l);  // "nchw", "nhwc"
 absl::StatusOr<Layout> ParseLayout(absl::string_view text);
 
 struct PlanOptions {
-  std::string model_name;   // shown in the plan ("resnet18.onnx")
+  std::string model_name;  // shown in the plan ("resnet18.onnx")
   std::string device = "cpu";
   SparseMode sparse = SparseMode::kAuto;
   Precision precision = Precision::kFloat32;
   Layout layout = Layout::kNCHW;
   BlockRule block_rule;
   std::map<std::string, int> block_overrides;  // node name -> block edge
+  // CUDA, float16, sparse mode auto/on: fuse a sparse-planned Conv with the
+  // neuron that is its output's only reader (PlanStep::fused_neuron).
+  bool fuse_neurons = true;
 };
 
 struct PlanStep {
@@ -66,6 +69,17 @@ struct PlanStep {
   std::array<int64_t, 2> stride{0, 0};
   int block = 0;
   std::vector<std::string> spike_sources;  // names of the neuron nodes it descends from
+  // Conv + neuron fusion (issue 12): on the Conv, the node index of the
+  // neuron (IF/LIF/PLIF) that is the only reader of its output; the GPU runs
+  // both as one kernel that writes the neuron's spikes, and the conv's output
+  // gets no memory. On that neuron, the Conv's index (its step runs nothing).
+  // -1 otherwise. Chosen by BuildPlan for device cuda, precision fp16, sparse
+  // mode auto/on, a sparse-planned conv (block > 0) with equal strides, whose
+  // float16 output is no graph output and is read only by a neuron without
+  // carried state whose `steps` divides the batch. With mode auto the kernel
+  // still times fused against cuDNN + neuron on the first run.
+  int fused_neuron = -1;
+  int fused_into = -1;
 };
 
 struct Plan {

@@ -85,12 +85,23 @@ absl::Status CheckDims(const std::vector<int64_t>& dims, const TensorInfo& info)
 // Options::log_level onto spdlog's (process-wide) default logger.
 void SetLogLevel(LogLevel level) {
   switch (level) {
-    case LogLevel::kUnchanged: return;
-    case LogLevel::kDebug: spdlog::set_level(spdlog::level::debug); return;
-    case LogLevel::kInfo: spdlog::set_level(spdlog::level::info); return;
-    case LogLevel::kWarn: spdlog::set_level(spdlog::level::warn); return;
-    case LogLevel::kError: spdlog::set_level(spdlog::level::err); return;
-    case LogLevel::kOff: spdlog::set_level(spdlog::level::off); return;
+    case LogLevel::kUnchanged:
+      return;
+    case LogLevel::kDebug:
+      spdlog::set_level(spdlog::level::debug);
+      return;
+    case LogLevel::kInfo:
+      spdlog::set_level(spdlog::level::info);
+      return;
+    case LogLevel::kWarn:
+      spdlog::set_level(spdlog::level::warn);
+      return;
+    case LogLevel::kError:
+      spdlog::set_level(spdlog::level::err);
+      return;
+    case LogLevel::kOff:
+      spdlog::set_level(spdlog::level::off);
+      return;
   }
 }
 
@@ -125,6 +136,7 @@ struct Runtime::Impl {
     p.sparse = options.sparse;
     p.precision = options.precision;
     p.layout = options.layout;
+    p.fuse_neurons = options.fuse_neurons;
     p.block_rule = options.block_rule;
     p.block_overrides = options.block_overrides;
     return p;
@@ -225,7 +237,7 @@ struct Runtime::Impl {
   // Streaming (Runtime::Step): step graphs prepared per one-step input dims,
   // each executor holding its stream's state.
   struct Stream {
-    int64_t steps = 0;  // T, once known
+    int64_t steps = 0;                // T, once known
     std::vector<bool> static_inputs;  // per graph input
     absl::flat_hash_map<InputDims, std::unique_ptr<Prepared>> prepared;
     Prepared* current = nullptr;  // the executor of the running stream
@@ -279,9 +291,8 @@ struct Runtime::Impl {
         if (!all_steps.empty() && !is_static) all_steps[0] *= steps;
         absl::Status s = CheckDims(all_steps, info);
         if (!s.ok() && steps > 1) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("Step() takes one of T = ", steps, " time steps (N rows of T*N): ",
-                           s.message()));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "Step() takes one of T = ", steps, " time steps (N rows of T*N): ", s.message()));
         }
         SF_RETURN_IF_ERROR(s);
         dims.push_back(it->second);
@@ -371,9 +382,9 @@ Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Runtime::~Runtime() = default;
 
 absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph,
-                                                                      std::string model_name,
-                                                                      const Options& options,
-                                                                      std::string device) {
+                                                                     std::string model_name,
+                                                                     const Options& options,
+                                                                     std::string device) {
   SetLogLevel(options.log_level);
   if (options.arena_limit_bytes < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -426,8 +437,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::LoadFromBytes(absl::string_vie
   OnnxImportOptions import_options;
   import_options.model_dir = std::move(model_dir);
   SF_ASSIGN_OR_RETURN(Graph graph, ImportOnnxModel(bytes, import_options));
-  SF_ASSIGN_OR_RETURN(auto impl, Impl::Create(std::move(graph), std::move(model_name), options,
-                                              std::move(device)));
+  SF_ASSIGN_OR_RETURN(
+      auto impl, Impl::Create(std::move(graph), std::move(model_name), options, std::move(device)));
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
 
@@ -444,7 +455,8 @@ int64_t Runtime::NeuronSteps() const {
   return 0;
 }
 
-absl::StatusOr<Plan> Runtime::GetPlan(const std::map<std::string, std::vector<int64_t>>& input_dims) {
+absl::StatusOr<Plan> Runtime::GetPlan(
+    const std::map<std::string, std::vector<int64_t>>& input_dims) {
   SF_ASSIGN_OR_RETURN(InputDims dims, impl_->ResolveDims(input_dims));
   SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
   return p->plan;
@@ -467,18 +479,17 @@ absl::StatusOr<std::vector<std::vector<int64_t>>> Runtime::OutputDims(
 }
 
 absl::Status Runtime::RunInto(const std::map<std::string, TensorView>& inputs,
-                              const std::map<std::string, TensorView>& outputs,
-                              void* cuda_stream) {
+                              const std::map<std::string, TensorView>& outputs, void* cuda_stream) {
   Impl& impl = *impl_;
   SF_RETURN_IF_ERROR(Impl::OrderViews(inputs, impl.input_info, "input", impl.bound_inputs));
   SF_RETURN_IF_ERROR(Impl::OrderViews(outputs, impl.output_info, "output", impl.bound_outputs));
   SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl.PrepareForViews(impl.bound_inputs));
   for (size_t j = 0; j < impl.bound_outputs.size(); ++j) {
     if (impl.bound_outputs[j]->dims != p->output_dims[j]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "output '", impl.output_info[j].name, "' has shape ",
-          ShapeToString(impl.bound_outputs[j]->dims), " but the model gives ",
-          ShapeToString(p->output_dims[j]), " for these input shapes"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("output '", impl.output_info[j].name, "' has shape ",
+                       ShapeToString(impl.bound_outputs[j]->dims), " but the model gives ",
+                       ShapeToString(p->output_dims[j]), " for these input shapes"));
     }
   }
   SF_RETURN_IF_ERROR(p->executor->RunBound(impl.bound_inputs, impl.bound_outputs, cuda_stream));
@@ -600,12 +611,25 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
   std::vector<LayerProfile> layers;
   for (size_t i = 0; i < p->plan.steps.size() && i < steps.size(); ++i) {
     const PlanStep& step = p->plan.steps[i];
-    LayerProfile layer{step.name,         step.op,           step.kernel,
-                       steps[i].kernel,   step.block,        step.input_class,
-                       step.input_dims,   step.output_dims,  step.kernel_hw,
-                       step.stride,       steps[i].median_us, steps[i].min_us,
-                       steps[i].iters,    steps[i].prescan_us, steps[i].sparse_us,
-                       steps[i].path,     -1.0,              {}};
+    LayerProfile layer{step.name,
+                       step.op,
+                       step.kernel,
+                       steps[i].kernel,
+                       step.block,
+                       step.input_class,
+                       step.input_dims,
+                       step.output_dims,
+                       step.kernel_hw,
+                       step.stride,
+                       steps[i].median_us,
+                       steps[i].min_us,
+                       steps[i].iters,
+                       steps[i].prescan_us,
+                       steps[i].sparse_us,
+                       steps[i].path,
+                       -1.0,
+                       {}};
+    if (step.fused_neuron >= 0) layer.fused_neuron = p->plan.steps[step.fused_neuron].name;
     const Node& node = graph.node(step.node);
     layer.input_dims = LogicalDims(node, layer.input_dims);  // the report speaks NCHW
     layer.output_dims = LogicalDims(node, layer.output_dims);

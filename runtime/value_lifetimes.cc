@@ -34,9 +34,14 @@ absl::StatusOr<PlannedValues> PlanValueLifetimes(const Graph& graph,
     const bool is_input =
         std::find(graph.inputs().begin(), graph.inputs().end(), v) != graph.inputs().end();
     if (value.producer < 0 && !(is_input && options.include_inputs)) continue;
+    if (options.unmaterialized && options.unmaterialized(v)) continue;
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
     SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(dims, value.name));
-    const int first = options.profiling ? 0 : std::max(value.producer, 0);
+    const int written = options.written_at ? options.written_at(v) : -1;
+    const int first =
+        options.profiling
+            ? 0
+            : std::max(written >= 0 ? std::min(written, value.producer) : value.producer, 0);
     const int last = options.profiling ? num_nodes : std::max(last_use[v], first);
     index_of[v] = static_cast<int>(planned.values.size());
     planned.values.push_back(v);

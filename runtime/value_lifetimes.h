@@ -23,10 +23,17 @@ struct ValueLifetimeOptions {
   // bytes when the input dies at node i, has the output's byte size, is read
   // once by the node and is no graph input or output (nor is the output).
   std::function<int(int node)> in_place_input;
+  // Values with no storage at all (an intermediate a fused kernel keeps in
+  // registers, PlanStep::fused_neuron): left out of the plan.
+  std::function<bool(ValueId)> unmaterialized;
+  // The step that writes value v when that is not its producer's (a conv
+  // fused with its neuron writes the neuron's output at the conv's step), else
+  // -1. The value lives from there.
+  std::function<int(ValueId)> written_at;
 };
 
 struct PlannedValues {
-  std::vector<ValueId> values;           // the values to place
+  std::vector<ValueId> values;             // the values to place
   std::vector<std::vector<int64_t>> dims;  // their concrete dims
   std::vector<TensorLifetime> lifetimes;   // one per value, same order
 };

@@ -21,7 +21,10 @@ constexpr int kDefaultTileEdge = 8;
 struct ConvRow {
   const LayerProfile* sparse = nullptr;  // the SparseFlow plan's step (occupancy measured here)
   const LayerProfile* dense = nullptr;   // the all-cuDNN plan's step (nullptr if missing)
-  TileOccupancy tile;                    // at the reported edge; block 0 when not measured
+  // A conv fused with its neuron in the SparseFlow plan: that neuron's step
+  // in the all-cuDNN plan, which the fused step replaces too.
+  const LayerProfile* dense_neuron = nullptr;
+  TileOccupancy tile;  // at the reported edge; block 0 when not measured
   bool gpu = false;
   // The sparse kernel alone, prescan included: timed on its own on CUDA
   // (whichever path the step runs); on the CPU the step itself when planned
@@ -36,12 +39,18 @@ struct ConvRow {
     if (sparse->kernel == "sparse") return "sparse";
     return gpu ? "cudnn" : "dense";
   }
+  // What the all-cuDNN plan spends on the same work: the conv, plus the
+  // neuron for a fused conv; -1 when missing.
+  double dense_us() const {
+    if (dense == nullptr) return -1;
+    return dense->median_us + (dense_neuron != nullptr ? dense_neuron->median_us : 0);
+  }
   // cuDNN (dense plan) over the sparse kernel alone, and over the step as run.
   double speedup() const {
-    return dense != nullptr && sparse_us() > 0 ? dense->median_us / sparse_us() : 0;
+    return dense != nullptr && sparse_us() > 0 ? dense_us() / sparse_us() : 0;
   }
   double plan_speedup() const {
-    return dense != nullptr && sparse->median_us > 0 ? dense->median_us / sparse->median_us : 0;
+    return dense != nullptr && sparse->median_us > 0 ? dense_us() / sparse->median_us : 0;
   }
 };
 
@@ -56,6 +65,7 @@ std::vector<ConvRow> ConvRows(const BenchReport& r) {
     row.gpu = r.device != "cpu";
     for (const LayerProfile& d : r.dense.layers) {
       if (d.name == s.name) row.dense = &d;
+      if (!s.fused_neuron.empty() && d.name == s.fused_neuron) row.dense_neuron = &d;
     }
     const int edge = s.block > 0 ? s.block : kDefaultTileEdge;
     for (const TileOccupancy& t : s.tiles) {
@@ -111,18 +121,18 @@ std::vector<std::string> LayerSumWarnings(const BenchReport& r) {
           overhead / static_cast<double>(b->layers.size()), b->layers.size()));
     }
     const double gap = c.reference_us - c.sum_us;
-    causes.push_back(gap > 0
-                         ? absl::StrFormat("%.1f us of the run is in no step timed alone (gaps "
-                                           "between kernels, caches cold in sequence)",
-                                           gap)
-                         : absl::StrFormat("the steps alone overstate the run by %.1f us (each "
-                                           "repeated alone on warm caches or with its own "
-                                           "fixed cost)",
-                                           -gap));
+    causes.push_back(gap > 0 ? absl::StrFormat("%.1f us of the run is in no step timed alone (gaps "
+                                               "between kernels, caches cold in sequence)",
+                                               gap)
+                             : absl::StrFormat("the steps alone overstate the run by %.1f us (each "
+                                               "repeated alone on warm caches or with its own "
+                                               "fixed cost)",
+                                               -gap));
     std::vector<const LayerProfile*> by_time;
     for (const LayerProfile& l : b->layers) by_time.push_back(&l);
-    std::sort(by_time.begin(), by_time.end(),
-              [](const LayerProfile* x, const LayerProfile* y) { return x->median_us > y->median_us; });
+    std::sort(by_time.begin(), by_time.end(), [](const LayerProfile* x, const LayerProfile* y) {
+      return x->median_us > y->median_us;
+    });
     std::vector<std::string> largest, unstable;
     for (const LayerProfile* l : by_time) {
       if (largest.size() < kNamedSteps) {
@@ -160,13 +170,12 @@ std::string JsonInts(const std::vector<int64_t>& v) {
 
 std::string StatsJson(const LatencyStats& s) {
   if (s.count == 0) return "null";
-  return absl::StrCat(
-      "{\"count\": ", s.count, ", \"min\": ", JsonNumber(s.min), ", \"max\": ", JsonNumber(s.max),
-      ", \"mean\": ", JsonNumber(s.mean), ", \"stddev\": ", JsonNumber(s.stddev),
-      ", \"cv\": ", JsonNumber(s.cv()), ", \"p50\": ", JsonNumber(s.p50),
-      ", \"p90\": ", JsonNumber(s.p90), ", \"p95\": ", JsonNumber(s.p95),
-      ", \"p99\": ", JsonNumber(s.p99),
-      ", \"high_variation\": ", HighVariation(s) ? "true" : "false", "}");
+  return absl::StrCat("{\"count\": ", s.count, ", \"min\": ", JsonNumber(s.min),
+                      ", \"max\": ", JsonNumber(s.max), ", \"mean\": ", JsonNumber(s.mean),
+                      ", \"stddev\": ", JsonNumber(s.stddev), ", \"cv\": ", JsonNumber(s.cv()),
+                      ", \"p50\": ", JsonNumber(s.p50), ", \"p90\": ", JsonNumber(s.p90),
+                      ", \"p95\": ", JsonNumber(s.p95), ", \"p99\": ", JsonNumber(s.p99),
+                      ", \"high_variation\": ", HighVariation(s) ? "true" : "false", "}");
 }
 
 namespace {
@@ -205,30 +214,31 @@ std::string PlanJson(const PlanBench& b, int64_t samples) {
       "{\"load_ms\": ", JsonNumber(b.load_ms), ", \"first_run_ms\": ", JsonNumber(b.first_run_ms),
       ", \"clock\": ", JsonString(b.runs.clock), ",\n      \"compute_us\": ", StatsJson(b.compute),
       ",\n      \"h2d_us\": ", StatsJson(b.h2d), ",\n      \"d2h_us\": ", StatsJson(b.d2h),
-      ",\n      \"total_us\": ", StatsJson(b.total), ",\n      \"graph_replay_us\": ",
-      StatsJson(b.graph), ", \"graph_status\": ", JsonString(b.runs.graph_status),
+      ",\n      \"total_us\": ", StatsJson(b.total),
+      ",\n      \"graph_replay_us\": ", StatsJson(b.graph),
+      ", \"graph_status\": ", JsonString(b.runs.graph_status),
       ",\n      \"throughput_samples_per_s\": {\"compute_p50\": ",
       JsonNumber(PerSecond(samples, b.compute.p50)),
       ", \"total_p50\": ", JsonNumber(PerSecond(samples, b.total.p50)), ", \"graph_p50\": ",
       b.graph.count > 0 ? JsonNumber(PerSecond(samples, b.graph.p50)) : std::string("null"),
-      "},\n      \"layer_sum_us\": ", JsonNumber(t.all_us), ", \"conv_sum_us\": ",
-      JsonNumber(t.conv_us), ", \"conv_share\": ", JsonNumber(t.share(t.conv_us)),
-      ",\n      \"totals\": {\"steps\": ", b.layers.size(), ", \"all_us\": ",
-      JsonNumber(t.all_us), ", \"conv_us\": ", JsonNumber(t.conv_us),
-      ", \"prescan_us\": ", JsonNumber(t.prescan_us), ", \"neuron_us\": ",
-      JsonNumber(t.neuron_us), ", \"other_us\": ", JsonNumber(t.other_us()),
-      ", \"conv_share\": ", JsonNumber(t.share(t.conv_us)), ", \"neuron_share\": ",
-      JsonNumber(t.share(t.neuron_us)), ", \"other_share\": ", JsonNumber(t.share(t.other_us())),
-      "},\n      \"layer_sum_check\": ",
+      "},\n      \"layer_sum_us\": ", JsonNumber(t.all_us),
+      ", \"conv_sum_us\": ", JsonNumber(t.conv_us),
+      ", \"conv_share\": ", JsonNumber(t.share(t.conv_us)),
+      ",\n      \"totals\": {\"steps\": ", b.layers.size(), ", \"all_us\": ", JsonNumber(t.all_us),
+      ", \"conv_us\": ", JsonNumber(t.conv_us), ", \"prescan_us\": ", JsonNumber(t.prescan_us),
+      ", \"neuron_us\": ", JsonNumber(t.neuron_us), ", \"other_us\": ", JsonNumber(t.other_us()),
+      ", \"conv_share\": ", JsonNumber(t.share(t.conv_us)),
+      ", \"neuron_share\": ", JsonNumber(t.share(t.neuron_us)),
+      ", \"other_share\": ", JsonNumber(t.share(t.other_us())), "},\n      \"layer_sum_check\": ",
       c.measured
-          ? absl::StrCat("{\"sum_us\": ", JsonNumber(c.sum_us), ", \"compute_p50_us\": ",
-                         JsonNumber(c.plain_p50_us), ", \"graph_replay_p50_us\": ",
-                         c.graph_p50_us > 0 ? JsonNumber(c.graph_p50_us) : std::string("null"),
-                         ", \"reference\": ",
-                         JsonString(c.graph_p50_us > 0 ? "graph_replay" : "plain"),
-                         ", \"ratio\": ", JsonNumber(c.ratio), ", \"tolerance\": ",
-                         JsonNumber(kLayerSumTolerance), ", \"within_tolerance\": ",
-                         c.within() ? "true" : "false", "}")
+          ? absl::StrCat(
+                "{\"sum_us\": ", JsonNumber(c.sum_us),
+                ", \"compute_p50_us\": ", JsonNumber(c.plain_p50_us), ", \"graph_replay_p50_us\": ",
+                c.graph_p50_us > 0 ? JsonNumber(c.graph_p50_us) : std::string("null"),
+                ", \"reference\": ", JsonString(c.graph_p50_us > 0 ? "graph_replay" : "plain"),
+                ", \"ratio\": ", JsonNumber(c.ratio),
+                ", \"tolerance\": ", JsonNumber(kLayerSumTolerance),
+                ", \"within_tolerance\": ", c.within() ? "true" : "false", "}")
           : std::string("null"),
       "}");
 }
@@ -265,8 +275,9 @@ void SummarizeRuns(PlanBench& b) {
 std::vector<std::string> VariationWarnings(const BenchReport& r) {
   std::vector<std::string> warnings;
   for (const PlanBench* b : {&r.sparse, &r.dense}) {
-    for (const auto& [what, s] : {std::pair<const char*, const LatencyStats*>{"compute", &b->compute},
-                                  {"graph replay", &b->graph}}) {
+    for (const auto& [what, s] :
+         {std::pair<const char*, const LatencyStats*>{"compute", &b->compute},
+          {"graph replay", &b->graph}}) {
       if (!HighVariation(*s)) continue;
       warnings.push_back(absl::StrFormat(
           "warning: %s plan, %s: high run-to-run variation (p99/p50 = %.2f, cv = %.1f%%; "
@@ -293,7 +304,8 @@ double MaxOutputDiff(const std::vector<Tensor>& a, const std::vector<Tensor>& b)
         const double d = std::fabs(x - y);
         if (!(d <= worst)) worst = std::isnan(d) ? kInf : d;
       }
-    } else if (a[i].nbytes() > 0 && std::memcmp(a[i].raw_data(), b[i].raw_data(), a[i].nbytes()) != 0) {
+    } else if (a[i].nbytes() > 0 &&
+               std::memcmp(a[i].raw_data(), b[i].raw_data(), a[i].nbytes()) != 0) {
       return kInf;
     }
   }
@@ -337,8 +349,8 @@ std::string FormatConsole(const BenchReport& r) {
       "clock %s\n",
       r.model, r.device, r.precision, r.layout, r.input, ShapeToString(r.input_dims), r.samples,
       DimOr(r.input_dims, 0), r.rows_per_sample, r.steps,
-      r.batch > 0 ? absl::StrCat(", --batch ", r.batch) : "",
-      r.warmup, r.iters, r.layer_iters, r.sparse.runs.clock);
+      r.batch > 0 ? absl::StrCat(", --batch ", r.batch) : "", r.warmup, r.iters, r.layer_iters,
+      r.sparse.runs.clock);
   if (!r.label.empty()) absl::StrAppend(&out, "label: ", r.label, "\n");
   if (!gpu) {
     absl::StrAppend(&out,
@@ -356,7 +368,8 @@ std::string FormatConsole(const BenchReport& r) {
     for (const ConvRow& row : rows) {
       const LayerProfile& s = *row.sparse;
       absl::StrAppendFormat(
-          &out, "%-28s %9s %11s %5s %3d %5d %-15s %7s %5s %7s %7s %10s %10s %10s %7s %10s %-6s  %s\n",
+          &out,
+          "%-28s %9s %11s %5s %3d %5d %-15s %7s %5s %7s %7s %10s %10s %10s %7s %10s %-6s  %s\n",
           s.name, absl::StrCat(DimOr(s.input_dims, 2), "x", DimOr(s.input_dims, 3)),
           absl::StrCat(DimOr(s.input_dims, 1), "->", DimOr(s.output_dims, 1)),
           absl::StrCat(s.kernel_hw[0], "x", s.kernel_hw[1]), s.stride[0], s.block,
@@ -364,16 +377,20 @@ std::string FormatConsole(const BenchReport& r) {
           row.tile.block > 0 ? absl::StrCat(row.tile.block) : "-",
           row.tile.block > 0 ? Density(row.tile.tile_density) : "-",
           row.tile.block > 0 ? Density(row.tile.group_tile_density) : "-",
-          row.dense ? Us(row.dense->median_us) : "-", OptionalUs(row.sparse_us()),
-          OptionalUs(s.prescan_us), row.speedup() > 0 ? absl::StrFormat("%.2fx", row.speedup()) : "-",
-          Us(s.median_us), row.ran(), s.kernel_detail);
+          row.dense ? Us(row.dense_us()) : "-", OptionalUs(row.sparse_us()),
+          OptionalUs(s.prescan_us),
+          row.speedup() > 0 ? absl::StrFormat("%.2fx", row.speedup()) : "-", Us(s.median_us),
+          row.ran(), s.kernel_detail);
     }
     absl::StrAppend(&out,
                     "  (tile_d: fraction of tiles, halo included, not all zero; grp_d: the same "
                     "per 8-channel group;\n   sparse_us: the sparse kernel alone, prescan "
                     "included, even where the plan ran cuDNN; prescan_us: its prescan alone;\n"
-                    "   speedup: ", gpu ? "cudnn_us" : "dense_us",
-                    " / sparse_us; plan_us: the SparseFlow plan's step as it ran (ran))\n");
+                    "   speedup: ",
+                    gpu ? "cudnn_us" : "dense_us",
+                    " / sparse_us; plan_us: the SparseFlow plan's step as it ran (ran);\n"
+                    "   ran 'fused': the conv and its neuron in one kernel, cudnn_us then counts "
+                    "the all-cuDNN plan's conv + neuron steps)\n");
   }
   bool any_totals = false;
   for (const PlanBench* b : {&r.sparse, &r.dense}) {
@@ -387,13 +404,14 @@ std::string FormatConsole(const BenchReport& r) {
     }
     const LayerTotals t = SumLayers(b->layers);
     const LayerSumCheck c = CheckLayerSum(*b);
-    auto part = [&](double us) { return absl::StrFormat("%s (%.1f%%)", Us(us), 100 * t.share(us)); };
-    absl::StrAppendFormat(&out, "  %-11s %6d %11s %18s %18s %18s %18s %11s %11s %7s\n", b->label,
-                          b->layers.size(), Us(t.all_us), part(t.conv_us), part(t.prescan_us),
-                          part(t.neuron_us), part(t.other_us()), Us(c.plain_p50_us),
-                          c.graph_p50_us > 0 ? Us(c.graph_p50_us) : "-",
-                          c.measured ? absl::StrFormat("%.2f%s", c.ratio, c.within() ? "" : "!")
-                                     : "-");
+    auto part = [&](double us) {
+      return absl::StrFormat("%s (%.1f%%)", Us(us), 100 * t.share(us));
+    };
+    absl::StrAppendFormat(
+        &out, "  %-11s %6d %11s %18s %18s %18s %18s %11s %11s %7s\n", b->label, b->layers.size(),
+        Us(t.all_us), part(t.conv_us), part(t.prescan_us), part(t.neuron_us), part(t.other_us()),
+        Us(c.plain_p50_us), c.graph_p50_us > 0 ? Us(c.graph_p50_us) : "-",
+        c.measured ? absl::StrFormat("%.2f%s", c.ratio, c.within() ? "" : "!") : "-");
   }
   if (any_totals) {
     absl::StrAppendFormat(&out,
@@ -409,7 +427,8 @@ std::string FormatConsole(const BenchReport& r) {
     if (gpu) {
       absl::StrAppend(&out, LatencyLine("host->device copy", b->h2d, r.samples));
     }
-    absl::StrAppend(&out, LatencyLine(gpu ? "device->host copy" : "output copy", b->d2h, r.samples));
+    absl::StrAppend(&out,
+                    LatencyLine(gpu ? "device->host copy" : "output copy", b->d2h, r.samples));
     absl::StrAppend(&out, LatencyLine("total per run", b->total, r.samples));
     if (b->graph.count > 0) {
       absl::StrAppend(&out, LatencyLine("compute (CUDA graph)", b->graph, r.samples));
@@ -429,8 +448,8 @@ std::string FormatConsole(const BenchReport& r) {
   if (r.sparse.replay_max_diff >= 0 || r.plans_max_diff >= 0) {
     absl::StrAppend(&out, "outputs: after timing vs first run: sparseflow ",
                     DiffText(r.sparse.replay_max_diff), ", dense ",
-                    DiffText(r.dense.replay_max_diff), "; sparseflow vs dense plan: ",
-                    DiffText(r.plans_max_diff), "\n");
+                    DiffText(r.dense.replay_max_diff),
+                    "; sparseflow vs dense plan: ", DiffText(r.plans_max_diff), "\n");
   }
   for (const std::string& w : OutputWarnings(r)) absl::StrAppend(&out, w, "\n");
   return out;
@@ -440,14 +459,15 @@ std::string FormatJson(const BenchReport& r) {
   std::string out = absl::StrCat(
       "{\n  \"tool\": \"sfbench\",\n  \"model\": ", JsonString(r.model),
       ",\n  \"device\": ", JsonString(r.device), ",\n  \"precision\": ", JsonString(r.precision),
-      ",\n  \"layout\": ", JsonString(r.layout),
-      ",\n  \"input\": ", JsonString(r.input), ",\n  \"input_dims\": ", JsonInts(r.input_dims),
-      ",\n  \"label\": ", JsonString(r.label), ",\n  \"batch\": ",
-      r.batch > 0 ? absl::StrCat(r.batch) : std::string("null"), ",\n  \"steps\": ", r.steps, ",\n  \"rows_per_sample\": ", r.rows_per_sample, ",\n  \"samples_per_run\": ", r.samples,
-      ",\n  \"warmup\": ", r.warmup, ",\n  \"iters\": ", r.iters,
-      ",\n  \"layer_iters\": ", r.layer_iters,
+      ",\n  \"layout\": ", JsonString(r.layout), ",\n  \"input\": ", JsonString(r.input),
+      ",\n  \"input_dims\": ", JsonInts(r.input_dims), ",\n  \"label\": ", JsonString(r.label),
+      ",\n  \"batch\": ", r.batch > 0 ? absl::StrCat(r.batch) : std::string("null"),
+      ",\n  \"steps\": ", r.steps, ",\n  \"rows_per_sample\": ", r.rows_per_sample,
+      ",\n  \"samples_per_run\": ", r.samples, ",\n  \"warmup\": ", r.warmup,
+      ",\n  \"iters\": ", r.iters, ",\n  \"layer_iters\": ", r.layer_iters,
       ",\n  \"plans\": {\n    \"sparseflow\": ", PlanJson(r.sparse, r.samples),
-      ",\n    \"dense\": ", PlanJson(r.dense, r.samples), "\n  },\n  \"speedup\": {\"compute_p50\": ",
+      ",\n    \"dense\": ", PlanJson(r.dense, r.samples),
+      "\n  },\n  \"speedup\": {\"compute_p50\": ",
       JsonNumber(r.sparse.compute.p50 > 0 ? r.dense.compute.p50 / r.sparse.compute.p50 : 0),
       ", \"graph_p50\": ",
       r.sparse.graph.p50 > 0 && r.dense.graph.p50 > 0
@@ -464,8 +484,8 @@ std::string FormatJson(const BenchReport& r) {
         &out, i == 0 ? "\n" : ",\n", "    {\"name\": ", JsonString(s.name),
         ", \"H\": ", DimOr(s.input_dims, 2), ", \"W\": ", DimOr(s.input_dims, 3),
         ", \"C_in\": ", DimOr(s.input_dims, 1), ", \"C_out\": ", DimOr(s.output_dims, 1),
-        ", \"kernel_hw\": [", s.kernel_hw[0], ", ", s.kernel_hw[1], "], \"stride\": [",
-        s.stride[0], ", ", s.stride[1], "], \"block\": ", s.block,
+        ", \"kernel_hw\": [", s.kernel_hw[0], ", ", s.kernel_hw[1], "], \"stride\": [", s.stride[0],
+        ", ", s.stride[1], "], \"block\": ", s.block,
         ", \"input_class\": ", JsonString(ToString(s.input_class)),
         ", \"element_density\": ", JsonOptional(s.element_density),
         ", \"tile_block\": ", row.tile.block,
@@ -473,17 +493,16 @@ std::string FormatJson(const BenchReport& r) {
         ", \"group_tile_density\": ",
         row.tile.block > 0 ? JsonNumber(row.tile.group_tile_density) : "null",
         ", \"tiles\": ", TilesJson(s.tiles),
-        ", \"dense_us\": ", row.dense ? JsonNumber(row.dense->median_us) : "null",
+        ", \"dense_us\": ", row.dense ? JsonNumber(row.dense_us()) : "null",
         ", \"sparse_us\": ", JsonOptional(row.sparse_us()),
         ", \"prescan_us\": ", JsonOptional(s.prescan_us),
         ", \"speedup\": ", row.speedup() > 0 ? JsonNumber(row.speedup()) : "null",
         ", \"plan_us\": ", JsonNumber(s.median_us),
         ", \"plan_speedup\": ", row.dense ? JsonNumber(row.plan_speedup()) : "null",
-        ", \"ran\": ", JsonString(row.ran()),
-        ", \"kernel\": ", JsonString(s.kernel), ", \"kernel_detail\": ",
-        JsonString(s.kernel_detail),
+        ", \"ran\": ", JsonString(row.ran()), ", \"kernel\": ", JsonString(s.kernel),
+        ", \"kernel_detail\": ", JsonString(s.kernel_detail),
         ", \"dense_kernel_detail\": ", row.dense ? JsonString(row.dense->kernel_detail) : "null",
-        "}");
+        ", \"fused_neuron\": ", s.fused_neuron.empty() ? "null" : JsonString(s.fused_neuron), "}");
   }
   absl::StrAppend(&out, rows.empty() ? "]" : "\n  ]", ",\n  \"warnings\": [");
   std::vector<std::string> warnings = VariationWarnings(r);
@@ -506,18 +525,18 @@ std::string FormatCsv(const BenchReport& r) {
     std::replace(detail.begin(), detail.end(), ',', ';');
     std::string name = s.name;
     std::replace(name.begin(), name.end(), ',', ';');
-    absl::StrAppend(
-        &out, name, ",", DimOr(s.input_dims, 2), ",", DimOr(s.input_dims, 3), ",",
-        DimOr(s.input_dims, 1), ",", DimOr(s.output_dims, 1), ",", s.kernel_hw[0], ",",
-        s.kernel_hw[1], ",", s.stride[0], ",", s.block, ",", ToString(s.input_class), ",",
-        s.element_density < 0 ? "" : JsonNumber(s.element_density), ",", row.tile.block, ",",
-        row.tile.block > 0 ? JsonNumber(row.tile.tile_density) : "", ",",
-        row.tile.block > 0 ? JsonNumber(row.tile.group_tile_density) : "", ",",
-        row.dense ? JsonNumber(row.dense->median_us) : "", ",",
-        row.sparse_us() < 0 ? "" : JsonNumber(row.sparse_us()), ",",
-        row.speedup() > 0 ? JsonNumber(row.speedup()) : "", ",",
-        s.prescan_us < 0 ? "" : JsonNumber(s.prescan_us), ",", JsonNumber(s.median_us), ",",
-        row.ran(), ",", detail, "\n");
+    absl::StrAppend(&out, name, ",", DimOr(s.input_dims, 2), ",", DimOr(s.input_dims, 3), ",",
+                    DimOr(s.input_dims, 1), ",", DimOr(s.output_dims, 1), ",", s.kernel_hw[0], ",",
+                    s.kernel_hw[1], ",", s.stride[0], ",", s.block, ",", ToString(s.input_class),
+                    ",", s.element_density < 0 ? "" : JsonNumber(s.element_density), ",",
+                    row.tile.block, ",",
+                    row.tile.block > 0 ? JsonNumber(row.tile.tile_density) : "", ",",
+                    row.tile.block > 0 ? JsonNumber(row.tile.group_tile_density) : "", ",",
+                    row.dense ? JsonNumber(row.dense_us()) : "", ",",
+                    row.sparse_us() < 0 ? "" : JsonNumber(row.sparse_us()), ",",
+                    row.speedup() > 0 ? JsonNumber(row.speedup()) : "", ",",
+                    s.prescan_us < 0 ? "" : JsonNumber(s.prescan_us), ",", JsonNumber(s.median_us),
+                    ",", row.ran(), ",", detail, "\n");
   }
   return out;
 }

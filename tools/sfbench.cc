@@ -36,7 +36,8 @@ constexpr char kUsage[] =
     "               [--device cuda|cuda:N|cpu|all] [--batch N]\n"
     "               [--warmup N] [--iters N] [--duration S]\n"
     "               [--layer-iters N] [--no-layers] [--steps T] [--precision fp32|fp16]\n"
-    "               [--layout nchw|nhwc] [--tf32] [--label TEXT] [--save-input FILE]\n"
+    "               [--layout nchw|nhwc] [--tf32] [--no-fuse] [--label TEXT]\n"
+    "               [--save-input FILE]\n"
     "               [--json FILE] [--csv FILE] [--export-profile FILE]\n"
     "               [-v|--verbose] [--version] [--help]\n"
     "  Without --input, every input is uniform [0,1) noise (seed 0): timings are valid,\n"
@@ -48,7 +49,9 @@ constexpr char kUsage[] =
     "  of a trained net'). --save-input FILE: the first input as benchmarked, as .npy.\n"
     "  --device all: one replica per GPU; per-GPU and aggregate throughput and the\n"
     "  scaling over one GPU (no per-layer tables; --csv/--export-profile not available).\n"
-    "  --tf32 lets cuDNN/cuBLAS use TF32 tensor cores (precision reported as fp32+tf32).\n";
+    "  --tf32 lets cuDNN/cuBLAS use TF32 tensor cores (precision reported as fp32+tf32).\n"
+    "  --no-fuse: the SparseFlow plan keeps convs and neurons apart (fp16 fuses a\n"
+    "  sparse-planned conv with the neuron that reads it, see docs/architecture.md).\n";
 
 // Most runs one measurement may ask for (--iters, or --duration's estimate).
 constexpr int64_t kMaxIters = 1000000;
@@ -65,6 +68,7 @@ struct Flags {
   int layer_iters = 50;
   bool layers = true;
   bool tf32 = false;
+  bool fuse = true;    // --no-fuse clears it
   int64_t steps = -1;  // -1: T-major with T from the model's first neuron, or 1 row per sample
   int64_t batch = 0;   // samples per run; 0: a given input as it is, a generated one 1
   std::string label, save_input;
@@ -72,12 +76,11 @@ struct Flags {
   bool verbose = false;
 };
 
-absl::StatusOr<int64_t> ParseCount(const std::string& flag, const std::string& text,
-                                   int64_t min) {
+absl::StatusOr<int64_t> ParseCount(const std::string& flag, const std::string& text, int64_t min) {
   int64_t v = 0;
   if (!absl::SimpleAtoi(text, &v) || v < min || v > kMaxIters) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, " must be an integer in ", min, "..",
-                                                   kMaxIters, ", not '", text, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " must be an integer in ", min, "..", kMaxIters, ", not '", text, "'"));
   }
   return v;
 }
@@ -126,6 +129,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.profile = value;
     } else if (args.Switch("--tf32")) {
       f.tf32 = true;
+    } else if (args.Switch("--no-fuse")) {
+      f.fuse = false;
     } else if (args.Switch("--no-layers")) {
       f.layers = false;
     } else if (args.Switch("-v") || args.Switch("--verbose")) {
@@ -148,14 +153,11 @@ double MsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-void Progress(const std::string& line) {
-  std::cerr << "[sfbench] " << line << "\n";
-}
+void Progress(const std::string& line) { std::cerr << "[sfbench] " << line << "\n"; }
 
 // Uniform [0,1) float32 noise in the declared shape (a symbolic first dim =
 // `rows`, other symbolic dims = 1).
-absl::StatusOr<sf::Tensor> NoiseInput(const sf::TensorInfo& info, int64_t rows,
-                                      std::mt19937& rng) {
+absl::StatusOr<sf::Tensor> NoiseInput(const sf::TensorInfo& info, int64_t rows, std::mt19937& rng) {
   if (info.dtype != sf::DataType::kFloat32) {
     return absl::InvalidArgumentError(
         absl::StrCat("input '", info.name, "' is ", sf::ToString(info.dtype),
@@ -189,8 +191,8 @@ absl::StatusOr<BenchInputs> ReadInputs(const Flags& f, const sf::Runtime& rt,
     SF_ASSIGN_OR_RETURN(auto bound, sf::tools::BindFile(spec, rt.InputInfo(), "input"));
     SF_ASSIGN_OR_RETURN(sf::Tensor t, sf::ReadNpy(bound.second));
     if (f.batch > 0) {
-      SF_ASSIGN_OR_RETURN(t, sf::RepeatSamples(t, rows_per_sample, f.batch,
-                                               absl::StrCat("input ", bound.first)));
+      SF_ASSIGN_OR_RETURN(
+          t, sf::RepeatSamples(t, rows_per_sample, f.batch, absl::StrCat("input ", bound.first)));
     }
     if (!in.tensors.emplace(bound.first, std::move(t)).second) {
       return absl::InvalidArgumentError(absl::StrCat("input '", bound.first, "' given twice"));
@@ -228,6 +230,7 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   options.allow_tf32 = f.tf32;
   options.precision = f.precision;
   options.layout = f.layout;
+  options.fuse_neurons = f.fuse;
   auto start = std::chrono::steady_clock::now();
   SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt, sf::Runtime::Load(f.model, options));
   bench->load_ms = MsSince(start);
@@ -277,9 +280,9 @@ absl::Status Bench(const Flags& f, sf::tools::BenchReport* report) {
   report->layer_iters = f.layers ? f.layer_iters : 0;
   BenchInputs inputs;
   int iters = f.iters;
-  SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt,
-                      BenchPlan(f, sf::SparseMode::kAuto, "sparseflow", &inputs, &iters,
-                                &report->sparse));
+  SF_ASSIGN_OR_RETURN(
+      std::unique_ptr<sf::Runtime> rt,
+      BenchPlan(f, sf::SparseMode::kAuto, "sparseflow", &inputs, &iters, &report->sparse));
   report->device = rt->device();
   const int64_t model_steps = rt->NeuronSteps();
   const sf::Tensor& first = inputs.tensors.at(rt->InputInfo().front().name);

@@ -28,7 +28,7 @@ constexpr char kUsage[] =
     "             [--output FILE.npy | --output NAME=FILE.npy ...]\n"
     "             [--device auto|cpu|cuda|cuda:N|all] [--sparse auto|on|off]\n"
     "             [--plan] [--plan-json FILE] [--plan-only] [--tf32]\n"
-    "             [--precision fp32|fp16] [--layout nchw|nhwc]\n"
+    "             [--precision fp32|fp16] [--layout nchw|nhwc] [--no-fuse]\n"
     "             [--block-rule MIN_H:BLOCK,...] [--block CONV_NAME=EDGE ...]\n"
     "             [-v|--verbose] [--version] [--help]\n";
 
@@ -72,6 +72,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.plan_only = true;
     } else if (args.Switch("--tf32")) {
       f.options.allow_tf32 = true;
+    } else if (args.Switch("--no-fuse")) {
+      f.options.fuse_neurons = false;
     } else if (args.Switch("-v") || args.Switch("--verbose")) {
       f.verbose = true;
     } else {
@@ -106,12 +108,24 @@ absl::StatusOr<sf::Tensor> ToFloat32(const sf::Tensor& t, const std::string& nam
   float* dst = out.data<float>();
   for (int64_t i = 0; i < t.num_elements(); ++i) {
     switch (t.dtype()) {
-      case sf::DataType::kFloat64: dst[i] = static_cast<float>(t.data<double>()[i]); break;
-      case sf::DataType::kInt64: dst[i] = static_cast<float>(t.data<int64_t>()[i]); break;
-      case sf::DataType::kInt32: dst[i] = static_cast<float>(t.data<int32_t>()[i]); break;
-      case sf::DataType::kInt8: dst[i] = static_cast<float>(t.data<int8_t>()[i]); break;
-      case sf::DataType::kUInt8: dst[i] = static_cast<float>(t.data<uint8_t>()[i]); break;
-      case sf::DataType::kBool: dst[i] = t.data<bool>()[i] ? 1.0f : 0.0f; break;
+      case sf::DataType::kFloat64:
+        dst[i] = static_cast<float>(t.data<double>()[i]);
+        break;
+      case sf::DataType::kInt64:
+        dst[i] = static_cast<float>(t.data<int64_t>()[i]);
+        break;
+      case sf::DataType::kInt32:
+        dst[i] = static_cast<float>(t.data<int32_t>()[i]);
+        break;
+      case sf::DataType::kInt8:
+        dst[i] = static_cast<float>(t.data<int8_t>()[i]);
+        break;
+      case sf::DataType::kUInt8:
+        dst[i] = static_cast<float>(t.data<uint8_t>()[i]);
+        break;
+      case sf::DataType::kBool:
+        dst[i] = t.data<bool>()[i] ? 1.0f : 0.0f;
+        break;
       default:
         return absl::UnimplementedError(absl::StrCat("output '", name, "' has dtype ",
                                                      sf::ToString(t.dtype()),
@@ -123,8 +137,8 @@ absl::StatusOr<sf::Tensor> ToFloat32(const sf::Tensor& t, const std::string& nam
 
 // `t32` is the output converted to float32; `dtype` is the model's own.
 void PrintSummary(const std::string& name, sf::DataType dtype, const sf::Tensor& t32) {
-  std::string line = absl::StrCat(name, ": ", sf::ShapeToString(t32.dims()), " ",
-                                  sf::ToString(dtype));
+  std::string line =
+      absl::StrCat(name, ": ", sf::ShapeToString(t32.dims()), " ", sf::ToString(dtype));
   auto v = t32.span<const float>();
   if (!v.empty()) {
     double sum = 0;
@@ -147,7 +161,8 @@ void PrintSummary(const std::string& name, sf::DataType dtype, const sf::Tensor&
       absl::StrAppend(&line, "  argmax(row 0)=", argmax(0));
       if (t32.rank() == 2 && cols > 1) {
         absl::StrAppend(&line, "\n  argmax per row:");
-        for (int64_t r = 0; r < std::min<int64_t>(rows, 64); ++r) absl::StrAppend(&line, " ", argmax(r));
+        for (int64_t r = 0; r < std::min<int64_t>(rows, 64); ++r)
+          absl::StrAppend(&line, " ", argmax(r));
         if (rows > 64) absl::StrAppend(&line, " ...");
       }
     }
@@ -249,8 +264,8 @@ int Run(const Flags& flags) {
   }
   if (flags.verbose) {
     for (const sf::NodeTiming& t : rt.LastProfile()) {
-      spdlog::debug("{:<32} {:<20} {:<7} block={:<3} {:10.1f} us", t.name, std::string(sf::ToString(t.op)),
-                    t.kernel, t.block, t.microseconds);
+      spdlog::debug("{:<32} {:<20} {:<7} block={:<3} {:10.1f} us", t.name,
+                    std::string(sf::ToString(t.op)), t.kernel, t.block, t.microseconds);
     }
   }
   return 0;

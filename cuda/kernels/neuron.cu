@@ -1,41 +1,15 @@
 #include "cuda/kernels/device_util.cuh"
 #include "cuda/kernels/neuron.h"
+#include "cuda/kernels/neuron_fire.cuh"
 
 namespace sf::cuda {
 namespace {
-
-__device__ inline float Charge(const NeuronParams& p, float v, float x) {
-  switch (p.charge) {
-    case NeuronCharge::kIf: return __fadd_rn(v, x);
-    case NeuronCharge::kDecayDiv:
-      return __fadd_rn(v, __fdiv_rn(__fsub_rn(x, __fsub_rn(v, p.vr)), p.tau));
-    case NeuronCharge::kDecayMul:
-      return __fadd_rn(v, __fmul_rn(__fsub_rn(x, __fsub_rn(v, p.vr)), p.k));
-    case NeuronCharge::kScaled: return __fadd_rn(__fmul_rn(v, p.c), x);
-    case NeuronCharge::kLeakDiv:
-      return __fadd_rn(__fsub_rn(v, __fdiv_rn(__fsub_rn(v, p.vr), p.tau)), x);
-    case NeuronCharge::kLeakMul:
-      return __fadd_rn(__fsub_rn(v, __fmul_rn(__fsub_rn(v, p.vr), p.k)), x);
-  }
-  return 0.0f;
-}
-
-// One time step of one neuron: charge v with x, fire at the threshold, reset
-// v; returns the spike (0 or 1). The spec's float32 order, shared by both
-// kernels below so they stay bit-identical.
-__device__ inline float Fire(const NeuronParams& p, float& v, float x) {
-  const float h = Charge(p, v, x);
-  const float spike = h >= p.v_threshold ? 1.0f : 0.0f;
-  v = p.soft_reset ? __fsub_rn(h, __fmul_rn(p.v_threshold, spike))
-                   : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)), __fmul_rn(p.v_reset, spike));
-  return spike;
-}
 
 // T is float or __half (read as float; the membrane stays float32 either way).
 template <typename T>
 __global__ void NeuronKernel(NeuronParams p, const T* __restrict__ x, T* __restrict__ s) {
   SF_GRID_STRIDE_LOOP(i, p.step_elements) {
-    float v = p.state != nullptr ? p.state[i] : (p.soft_reset ? 0.0f : p.v_reset);
+    float v = p.state != nullptr ? p.state[i] : InitialMembrane(p);
     for (int64_t t = 0; t < p.steps; ++t) {
       const int64_t at = t * p.step_elements + i;
       s[at] = StoreValue<T>(Fire(p, v, LoadValue(x[at])));
@@ -59,7 +33,7 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* __restrict__ x,
     float v[kV];
 #pragma unroll
     for (int k = 0; k < kV; ++k) {
-      v[k] = p.state != nullptr ? p.state[i * kV + k] : (p.soft_reset ? 0.0f : p.v_reset);
+      v[k] = p.state != nullptr ? p.state[i * kV + k] : InitialMembrane(p);
     }
     for (int64_t t0 = 0; t0 < p.steps; t0 += kPrefetch) {
       uint2 in[kPrefetch];

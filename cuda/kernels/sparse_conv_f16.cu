@@ -1,7 +1,8 @@
 #include <cstring>
 
-#include "cuda/kernels/sparse_conv_f16.h"
 #include "cuda/kernels/device_util.cuh"
+#include "cuda/kernels/neuron_fire.cuh"
+#include "cuda/kernels/sparse_conv_f16.h"
 #include "cuda/kernels/sparse_conv_geometry.cuh"
 
 namespace sf::cuda {
@@ -36,8 +37,7 @@ int MaskWords(int num_groups) { return static_cast<int>(CeilDiv(num_groups, 32))
 
 Workspace CarveWorkspace(void* base, int num_tiles) {
   int* p = static_cast<int*>(base);
-  return Workspace{p, p + kNumCounters,
-                   reinterpret_cast<uint32_t*>(p + kNumCounters + num_tiles)};
+  return Workspace{p, p + kNumCounters, reinterpret_cast<uint32_t*>(p + kNumCounters + num_tiles)};
 }
 
 // Writes the bias (0 without) to every output of the tile: its input is all
@@ -242,7 +242,8 @@ __device__ void LoadGroup(const Geometry& g, const TileWindow& t, const uint16_t
   using S = Stage<kSize, kStride, kTile>;
   LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, stage);
   uint16_t* wsm = stage + S::kHaloElems;
-  const uint16_t* wg = w_packed + (static_cast<int64_t>(grp) * S::kTaps * cout_pad + cout0) * kGroup;
+  const uint16_t* wg =
+      w_packed + (static_cast<int64_t>(grp) * S::kTaps * cout_pad + cout0) * kGroup;
   for (int i = threadIdx.x; i < S::kTaps * kChunk * 2; i += kThreads) {
     const int tap = i / (kChunk * 2), r = i - tap * (kChunk * 2);
     const int n = r >> 1, half = r & 1;
@@ -273,9 +274,9 @@ __global__ void __launch_bounds__(kThreads)
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   using S = Stage<kSize, kStride, kTile>;
   constexpr int kSpan = S::kSpan;
-  constexpr int kM = kTile * kTile;       // 64 or 16 output pixels
-  constexpr int kWarpsM = kM / 16;        // warps along M: 4 or 1
-  constexpr int kWarpsN = 4 / kWarpsM;    // warps along N: 1 or 4
+  constexpr int kM = kTile * kTile;          // 64 or 16 output pixels
+  constexpr int kWarpsM = kM / 16;           // warps along M: 4 or 1
+  constexpr int kWarpsN = 4 / kWarpsM;       // warps along N: 1 or 4
   constexpr int kNB = kChunk / 8 / kWarpsN;  // 8-channel n-blocks per warp: 8 or 2
   extern __shared__ __align__(16) uint16_t smem[];
   __shared__ uint32_t mask[kMaxMaskWords];
@@ -286,7 +287,8 @@ __global__ void __launch_bounds__(kThreads)
   const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int wm = warp % kWarpsM, wn = warp / kWarpsM;
-  if (threadIdx.x < words) mask[threadIdx.x] = ws.masks[static_cast<int64_t>(tile_index) * words + threadIdx.x];
+  if (threadIdx.x < words)
+    mask[threadIdx.x] = ws.masks[static_cast<int64_t>(tile_index) * words + threadIdx.x];
   __syncthreads();
 
   float acc[kNB][4];
@@ -295,7 +297,8 @@ __global__ void __launch_bounds__(kThreads)
 
   // A rows (ldmatrix.x4 of a 16x16 tile): lane -> row lane % 16, k half lane / 16.
   const int m = wm * 16 + (lane & 15);
-  const int a_base = ((m / kTile) * kStride * kSpan + (m % kTile) * kStride) * kRow + (lane >> 4) * 8;
+  const int a_base =
+      ((m / kTile) * kStride * kSpan + (m % kTile) * kStride) * kRow + (lane >> 4) * 8;
   // B rows (two 8-channel n-blocks x two k halves): lane -> matrix lane / 8.
   const int b_base = ((lane >> 4) * 8 + (lane & 7)) * kRow + ((lane >> 3) & 1) * 8;
   const int n_first = wn * kNB * 8;
@@ -354,7 +357,8 @@ __global__ void __launch_bounds__(kThreads)
         v[j] = acc[nb][h * 2 + j] + b;
       }
       if (kNhwc) {
-        const int64_t at = ((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + k;
+        const int64_t at =
+            ((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + k;
         if (k + 1 < g.c_out && half2_ok) {
           *reinterpret_cast<__half2*>(y + at) = __floats2half2_rn(v[0], v[1]);
         } else {
@@ -400,9 +404,9 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
           g, x, vec_ok, words, bias, conv ? y : nullptr, ws);
   if (!conv) return cudaSuccess;
   return s.tile == 8 ? LaunchConvFor<kSize, kStride, 8, kNhwc>(g, x, w_packed, bias, y, vec_ok,
-                                                                  words, ws, stream)
+                                                               words, ws, stream)
                      : LaunchConvFor<kSize, kStride, 4, kNhwc>(g, x, w_packed, bias, y, vec_ok,
-                                                                  words, ws, stream);
+                                                               words, ws, stream);
 }
 
 cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
@@ -417,7 +421,8 @@ cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
   // 16-byte loads of 8 channels need 8-channel pixel rows and an aligned base.
   const bool vec_ok = s.c_in % 8 == 0 && IsAligned(x, sizeof(uint4));
   const int words = MaskWords(g.num_groups);
-  using Fn = cudaError_t (*)(const SparseConvShape&, const Geometry&, const uint16_t*, const uint16_t*,
+  using Fn =
+      cudaError_t (*)(const SparseConvShape&, const Geometry&, const uint16_t*, const uint16_t*,
                       const __half*, __half*, bool, int, const Workspace&, cudaStream_t, bool);
   const bool k1 = s.ksize == 1, s1 = s.stride == 1;
   const Fn fn = nhwc ? (k1 ? (s1 ? LaunchFor<1, 1, true> : LaunchFor<1, 2, true>)
@@ -431,6 +436,211 @@ cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
   return cudaGetLastError();
 }
 
+// ---- Conv + neuron fused over T (LaunchConvNeuronF16) ----
+
+// Time steps whose halos one pipeline stage holds (they share its weights).
+constexpr int kFusedSteps = 4;
+
+// Output channels per fused block: tile 8 (4 warps along M) 32, so that the
+// 4 steps' accumulators fit in registers (4 x 4 n-blocks x 4 floats); tile 4
+// (4 warps along N) 64.
+template <int kTile>
+inline constexpr int kFusedChunk = kTile == 8 ? 32 : 64;
+
+template <int kSize, int kStride, int kTile>
+struct FusedStage {
+  static constexpr int kSpan = (kTile - 1) * kStride + kSize;
+  static constexpr int kTaps = kSize * kSize;
+  static constexpr int kHaloElems = kSpan * kSpan * kRow;
+  static constexpr int kElems = kFusedSteps * kHaloElems + kTaps * kFusedChunk<kTile> * kRow;
+  static constexpr size_t kBytes = sizeof(uint16_t) * kElems;
+};
+
+template <int kSize, int kStride, int kTile>
+constexpr size_t FusedSharedBytes() {
+  return kStages * FusedStage<kSize, kStride, kTile>::kBytes;
+}
+
+// Stages group `grp` of `steps` time steps (halos of rows (t0 + i) * images +
+// n, i < steps) and its weights into `stage`, and commits the copies.
+template <int kSize, int kStride, int kTile, bool kNhwc>
+__device__ void LoadFusedGroup(const Geometry& g, TileWindow t, int first_row, int images,
+                               int steps, const uint16_t* __restrict__ x,
+                               const uint16_t* __restrict__ w_packed, int cout_pad, int cout0,
+                               bool vec_ok, int grp, uint16_t* stage) {
+  using S = FusedStage<kSize, kStride, kTile>;
+  constexpr int kChunkF = kFusedChunk<kTile>;
+  for (int i = 0; i < steps; ++i) {
+    t.n = first_row + i * images;
+    LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, stage + i * S::kHaloElems);
+  }
+  uint16_t* wsm = stage + kFusedSteps * S::kHaloElems;
+  const uint16_t* wg =
+      w_packed + (static_cast<int64_t>(grp) * S::kTaps * cout_pad + cout0) * kGroup;
+  for (int i = threadIdx.x; i < S::kTaps * kChunkF * 2; i += kThreads) {
+    const int tap = i / (kChunkF * 2), r = i - tap * (kChunkF * 2);
+    const int n = r >> 1, half = r & 1;
+    CpAsync16(wsm + (tap * kChunkF + n) * kRow + half * 8,
+              wg + (static_cast<int64_t>(tap) * cout_pad + n) * kGroup + half * 8, true);
+  }
+  CpAsyncCommit();
+}
+
+// One block per (image, output tile, kChunkF output channels). `images` = N,
+// the batch holds p.steps * N rows, step t of image n at row t * N + n.
+template <int kSize, int kStride, int kTile, bool kNhwc>
+__global__ void __launch_bounds__(kThreads)
+    ConvNeuronF16Kernel(Geometry g, int images, NeuronParams p, const uint16_t* __restrict__ x,
+                        const uint16_t* __restrict__ w_packed, int cout_pad,
+                        const __half* __restrict__ bias, __half* __restrict__ y, bool vec_ok) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  using S = FusedStage<kSize, kStride, kTile>;
+  constexpr int kSpan = S::kSpan;
+  constexpr int kChunkF = kFusedChunk<kTile>;
+  constexpr int kM = kTile * kTile;           // 64 or 16 output pixels per step
+  constexpr int kWarpsM = kM / 16;            // 4 or 1
+  constexpr int kWarpsN = 4 / kWarpsM;        // 1 or 4
+  constexpr int kNB = kChunkF / 8 / kWarpsN;  // 8-channel n-blocks per warp: 4 or 2
+  extern __shared__ __align__(16) uint16_t smem[];
+
+  const int per_image = g.tiles_y * g.tiles_x;
+  const int image = blockIdx.x / per_image;
+  const int cout0 = blockIdx.y * kChunkF;
+  // The window of step 0; other steps differ only in the batch row.
+  const TileWindow t = MakeWindow(g, static_cast<int>(blockIdx.x), kSize, kStride);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int wm = warp % kWarpsM, wn = warp / kWarpsM;
+  const int m = wm * 16 + (lane & 15);
+  const int a_base =
+      ((m / kTile) * kStride * kSpan + (m % kTile) * kStride) * kRow + (lane >> 4) * 8;
+  const int b_base = ((lane >> 4) * 8 + (lane & 7)) * kRow + ((lane >> 3) & 1) * 8;
+  const int n_first = wn * kNB * 8;
+  const bool half2_ok = g.c_out % 2 == 0 && IsAligned(y, sizeof(__half2));
+
+  // The membrane of each output this thread owns (the same ones at every step).
+  float v[kNB][4];
+#pragma unroll
+  for (int i = 0; i < kNB; ++i) v[i][0] = v[i][1] = v[i][2] = v[i][3] = InitialMembrane(p);
+
+  for (int t0 = 0; t0 < p.steps; t0 += kFusedSteps) {
+    const int steps = min(kFusedSteps, static_cast<int>(p.steps) - t0);
+    const int first_row = t0 * images + image;
+    float acc[kFusedSteps][kNB][4];
+#pragma unroll
+    for (int s = 0; s < kFusedSteps; ++s) {
+#pragma unroll
+      for (int i = 0; i < kNB; ++i)
+        acc[s][i][0] = acc[s][i][1] = acc[s][i][2] = acc[s][i][3] = 0.0f;
+    }
+    LoadFusedGroup<kSize, kStride, kTile, kNhwc>(g, t, first_row, images, steps, x, w_packed,
+                                                 cout_pad, cout0, vec_ok, 0, smem);
+    for (int grp = 0; grp < g.num_groups; ++grp) {
+      uint16_t* stage = smem + (grp % kStages) * S::kElems;
+      if (grp + 1 < g.num_groups) {
+        LoadFusedGroup<kSize, kStride, kTile, kNhwc>(g, t, first_row, images, steps, x, w_packed,
+                                                     cout_pad, cout0, vec_ok, grp + 1,
+                                                     smem + ((grp + 1) % kStages) * S::kElems);
+        CpAsyncWait<1>();
+      } else {
+        CpAsyncWait<0>();
+      }
+      __syncthreads();
+      const uint16_t* wsm = stage + kFusedSteps * S::kHaloElems;
+#pragma unroll
+      for (int ky = 0; ky < kSize; ++ky) {
+#pragma unroll
+        for (int kx = 0; kx < kSize; ++kx) {
+          const int tap = ky * kSize + kx;
+          uint32_t b[kNB / 2][4];
+#pragma unroll
+          for (int j = 0; j < kNB / 2; ++j) {
+            LdMatrixX4(b[j], wsm + (tap * kChunkF + n_first + j * 16) * kRow + b_base);
+          }
+#pragma unroll
+          for (int s = 0; s < kFusedSteps; ++s) {
+            if (s >= steps) break;
+            uint32_t a[4];
+            LdMatrixX4(a, stage + s * S::kHaloElems + a_base + (ky * kSpan + kx) * kRow);
+#pragma unroll
+            for (int j = 0; j < kNB / 2; ++j) {
+              Mma16816(acc[s][2 * j], a, b[j][0], b[j][1]);
+              Mma16816(acc[s][2 * j + 1], a, b[j][2], b[j][3]);
+            }
+          }
+        }
+      }
+      __syncthreads();  // the stage is free for the load after next
+    }
+    // The neuron over these steps, in order; only spikes leave the block.
+#pragma unroll
+    for (int s = 0; s < kFusedSteps; ++s) {
+      if (s >= steps) break;
+      const int64_t row = first_row + static_cast<int64_t>(s) * images;
+#pragma unroll
+      for (int nb = 0; nb < kNB; ++nb) {
+        const int k = cout0 + n_first + nb * 8 + 2 * (lane & 3);
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int r = wm * 16 + (lane >> 2) + h * 8;
+          const int ty = r / kTile, tx = r % kTile;
+          if (ty >= t.th || tx >= t.tw) continue;
+          const int oy = t.oy0 + ty, ox = t.ox0 + tx;
+          __half out[2];
+#pragma unroll
+          for (int j = 0; j < 2; ++j) {
+            if (k + j >= g.c_out) continue;
+            const float b = bias != nullptr ? __half2float(bias[k + j]) : 0.0f;
+            // Rounded to FP16 as the unfused conv stores it, then widened as
+            // the neuron kernel reads it.
+            const float x_t = __half2float(__float2half_rn(acc[s][nb][h * 2 + j] + b));
+            out[j] = __float2half_rn(Fire(p, v[nb][h * 2 + j], x_t));
+          }
+          if (kNhwc) {
+            const int64_t at = ((row * g.out_h + oy) * g.out_w + ox) * g.c_out + k;
+            if (k + 1 < g.c_out && half2_ok) {
+              *reinterpret_cast<__half2*>(y + at) = __halves2half2(out[0], out[1]);
+            } else {
+              for (int j = 0; j < 2 && k + j < g.c_out; ++j) y[at + j] = out[j];
+            }
+          } else {
+            for (int j = 0; j < 2 && k + j < g.c_out; ++j) {
+              y[((row * g.c_out + k + j) * g.out_h + oy) * g.out_w + ox] = out[j];
+            }
+          }
+        }
+      }
+    }
+  }
+#else
+  __trap();  // mma.sync m16n8k16 needs sm_80; the runtime never launches this below it
+#endif
+}
+
+template <int kSize, int kStride, int kTile, bool kNhwc>
+cudaError_t LaunchFusedFor(const Geometry& g, int images, const NeuronParams& p, const uint16_t* x,
+                           const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
+                           cudaStream_t stream) {
+  constexpr int kChunkF = kFusedChunk<kTile>;
+  const dim3 grid(images * g.tiles_y * g.tiles_x, static_cast<int>(CeilDiv(g.c_out, kChunkF)));
+  constexpr size_t kShared = FusedSharedBytes<kSize, kStride, kTile>();
+  auto* kernel = ConvNeuronF16Kernel<kSize, kStride, kTile, kNhwc>;
+  const cudaError_t err =
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kShared);
+  if (err != cudaSuccess) return err;
+  const int cout_pad = static_cast<int>(CeilDiv(g.c_out, kChunk) * kChunk);
+  kernel<<<grid, kThreads, kShared, stream>>>(g, images, p, x, w_packed, cout_pad, bias, y, vec_ok);
+  return cudaSuccess;
+}
+
+template <int kSize, int kStride, bool kNhwc>
+cudaError_t LaunchFusedTile(int tile, const Geometry& g, int images, const NeuronParams& p,
+                            const uint16_t* x, const uint16_t* w_packed, const __half* bias,
+                            __half* y, bool vec_ok, cudaStream_t stream) {
+  return tile == 8 ? LaunchFusedFor<kSize, kStride, 8, kNhwc>(g, images, p, x, w_packed, bias, y,
+                                                              vec_ok, stream)
+                   : LaunchFusedFor<kSize, kStride, 4, kNhwc>(g, images, p, x, w_packed, bias, y,
+                                                              vec_ok, stream);
+}
 }  // namespace
 
 const char* SparseConvF16UnsupportedReason(const SparseConvShape& s) {
@@ -478,6 +688,39 @@ cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __hal
 cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, const __half* x,
                                        void* workspace, cudaStream_t stream) {
   return Launch(s, nhwc, x, nullptr, nullptr, nullptr, workspace, stream, /*conv=*/false);
+}
+
+const char* ConvNeuronF16UnsupportedReason(const SparseConvShape& s, int64_t steps) {
+  if (const char* why = SparseConvF16UnsupportedReason(s); why[0] != '\0') return why;
+  if (steps < 1 || s.n % steps != 0) return "the batch is not a whole number of time steps";
+  const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
+  if (static_cast<int64_t>(g.num_tiles) / steps > 0x7fffffff) return "too many tiles";
+  return "";
+}
+
+cudaError_t LaunchConvNeuronF16(const SparseConvShape& s, bool nhwc, const __half* x_half,
+                                const uint16_t* w_packed, const __half* bias, const NeuronParams& p,
+                                __half* y, cudaStream_t stream) {
+  if (p.state != nullptr || ConvNeuronF16UnsupportedReason(s, p.steps)[0] != '\0') {
+    return cudaErrorInvalidValue;
+  }
+  const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
+  if (g.num_tiles == 0 || g.c_out == 0) return cudaSuccess;
+  const int images = static_cast<int>(s.n / p.steps);
+  const auto* x = reinterpret_cast<const uint16_t*>(x_half);
+  const bool vec_ok = s.c_in % 8 == 0 && IsAligned(x, sizeof(uint4));
+  using Fn = cudaError_t (*)(int, const Geometry&, int, const NeuronParams&, const uint16_t*,
+                             const uint16_t*, const __half*, __half*, bool, cudaStream_t);
+  const bool k1 = s.ksize == 1, s1 = s.stride == 1;
+  const Fn fn = nhwc ? (k1 ? (s1 ? LaunchFusedTile<1, 1, true> : LaunchFusedTile<1, 2, true>)
+                           : (s1 ? LaunchFusedTile<3, 1, true> : LaunchFusedTile<3, 2, true>))
+                     : (k1 ? (s1 ? LaunchFusedTile<1, 1, false> : LaunchFusedTile<1, 2, false>)
+                           : (s1 ? LaunchFusedTile<3, 1, false> : LaunchFusedTile<3, 2, false>));
+  if (const cudaError_t e = fn(s.tile, g, images, p, x, w_packed, bias, y, vec_ok, stream);
+      e != cudaSuccess) {
+    return e;
+  }
+  return cudaGetLastError();
 }
 
 }  // namespace sf::cuda

@@ -20,12 +20,14 @@ constexpr int64_t kDeviceAlignment = 256;
 // Most workspace one cuDNN algorithm may ask for.
 constexpr size_t kWorkspaceLimit = size_t{256} << 20;
 
-int64_t AlignUp(int64_t v) { return (v + kDeviceAlignment - 1) / kDeviceAlignment * kDeviceAlignment; }
+int64_t AlignUp(int64_t v) {
+  return (v + kDeviceAlignment - 1) / kDeviceAlignment * kDeviceAlignment;
+}
 
 absl::Status WithNode(const absl::Status& s, const Node& node) {
   if (s.ok()) return s;
-  return absl::Status(s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op),
-                                             "): ", s.message()));
+  return absl::Status(
+      s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op), "): ", s.message()));
 }
 
 // Setting it to "1" turns on ExecutorOptions::debug_separate_allocations, so
@@ -67,8 +69,8 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device));
   SF_ASSIGN_OR_RETURN(exec->stream_, cuda::Stream::Create(device));
   SF_ASSIGN_OR_RETURN(exec->cudnn_, cuda::CudnnHandle::Create(device, exec->stream_.get()));
-  SF_ASSIGN_OR_RETURN(exec->cublas_, cuda::CublasHandle::Create(device, exec->stream_.get(),
-                                                                   options.allow_tf32));
+  SF_ASSIGN_OR_RETURN(exec->cublas_,
+                      cuda::CublasHandle::Create(device, exec->stream_.get(), options.allow_tf32));
   for (cuda::Event& e : exec->events_) {
     SF_ASSIGN_OR_RETURN(e, cuda::Event::Create(device));
   }
@@ -92,13 +94,31 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
     if (plan.steps[i].node != i) return absl::InternalError("plan steps out of node order");
     const Node& node = graph.node(i);
     const PlanStep& step = plan.steps[i];
-    std::unique_ptr<GpuKernel> kernel =
-        step.kernel == "sparse" && node.op == OpType::kConv && step.block > 0
-            ? CreateSparseConvGpuKernel(step.block, step.input_class, plan.sparse_mode)
-            : CreateGpuKernel(node.op);
+    const bool sparse = step.kernel == "sparse" && node.op == OpType::kConv && step.block > 0;
+    std::unique_ptr<GpuKernel> kernel;
+    int writes = i;  // whose outputs the step writes
+    if (sparse && step.fused_neuron >= 0) {
+      if (step.fused_neuron >= num_nodes || plan.steps[step.fused_neuron].fused_into != i) {
+        return absl::InternalError("plan fusion does not match the graph");
+      }
+      kernel = CreateConvNeuronGpuKernel(step.block, step.input_class, plan.sparse_mode,
+                                         step.fused_neuron);
+      writes = step.fused_neuron;
+      exec->unmaterialized_.push_back(node.outputs[0]);
+    } else if (step.fused_into >= 0) {
+      if (step.fused_into >= num_nodes || plan.steps[step.fused_into].fused_neuron != i) {
+        return absl::InternalError("plan fusion does not match the graph");
+      }
+      kernel = CreateFusedAwayGpuKernel(graph.node(step.fused_into).name);
+    } else if (sparse) {
+      kernel = CreateSparseConvGpuKernel(step.block, step.input_class, plan.sparse_mode);
+    } else {
+      kernel = CreateGpuKernel(node.op);
+    }
+    exec->writes_outputs_of_.push_back(writes);
     if (kernel == nullptr) {
-      return absl::UnimplementedError(absl::StrCat("node '", node.name, "': op ",
-                                                   ToString(node.op), " has no CUDA kernel yet"));
+      return absl::UnimplementedError(absl::StrCat("node '", node.name, "': op ", ToString(node.op),
+                                                   " has no CUDA kernel yet"));
     }
     SF_RETURN_IF_ERROR(WithNode(kernel->Prepare(graph, node, ctx), node));
     exec->kernels_.push_back(std::move(kernel));
@@ -149,8 +169,7 @@ absl::Status GpuExecutor::UploadConstants() {
     total += AlignUp(static_cast<int64_t>(graph_.value(v).constant->nbytes()));
   }
   if (!separate_allocations_) {
-    SF_ASSIGN_OR_RETURN(weights_,
-                        cuda::DeviceBuffer::Create(device_, static_cast<size_t>(total)));
+    SF_ASSIGN_OR_RETURN(weights_, cuda::DeviceBuffer::Create(device_, static_cast<size_t>(total)));
   }
   char* base = static_cast<char*>(weights_.data());
   for (ValueId v = 0; v < graph_.num_values(); ++v) {
@@ -173,12 +192,26 @@ absl::Status GpuExecutor::PlanArena() {
   // Graph inputs live from step 0; outputs share an input's bytes where the
   // kernel allows (GpuKernel::InPlaceInput).
   const int num_nodes = graph_.num_nodes();
-  SF_ASSIGN_OR_RETURN(PlannedValues planned,
-                      PlanValueLifetimes(graph_, {.include_inputs = true,
-                                                  .profiling = profiling_,
-                                                  .in_place_input = [this](int i) {
-                                                    return kernels_[i]->InPlaceInput();
-                                                  }}));
+  // A fused conv writes its neuron's output: that output lives from the conv.
+  std::vector<int> written_at(graph_.num_values(), -1);
+  for (int i = 0; i < num_nodes; ++i) {
+    if (writes_outputs_of_[i] == i) continue;
+    for (ValueId v : graph_.node(writes_outputs_of_[i]).outputs) {
+      if (v != kNoValue) written_at[v] = i;
+    }
+  }
+  SF_ASSIGN_OR_RETURN(
+      PlannedValues planned,
+      PlanValueLifetimes(
+          graph_, {.include_inputs = true,
+                   .profiling = profiling_,
+                   .in_place_input = [this](int i) { return kernels_[i]->InPlaceInput(); },
+                   .unmaterialized =
+                       [this](ValueId v) {
+                         return std::find(unmaterialized_.begin(), unmaterialized_.end(), v) !=
+                                unmaterialized_.end();
+                       },
+                   .written_at = [&written_at](ValueId v) { return written_at[v]; }}));
   const std::vector<TensorLifetime>& lifetimes = planned.lifetimes;
   memory_plan_ = PlanMemory(lifetimes, kDeviceAlignment);
   size_t workspace = 0;
@@ -187,9 +220,8 @@ absl::Status GpuExecutor::PlanArena() {
   const int64_t flags_at = workspace_at + AlignUp(static_cast<int64_t>(workspace));
   const int64_t total = flags_at + static_cast<int64_t>(sizeof(int)) * std::max(num_nodes, 1);
   if (total > kMaxTensorBytes) {
-    return absl::ResourceExhaustedError(absl::StrCat("the model needs a ", total,
-                                                     "-byte device arena, above the limit of ",
-                                                     kMaxTensorBytes));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the model needs a ", total, "-byte device arena, above the limit of ", kMaxTensorBytes));
   }
   SF_RETURN_IF_ERROR(CheckArenaLimit(total, arena_limit_bytes_, "device arena"));
   host_flags_.assign(std::max(num_nodes, 1), 0);
@@ -215,8 +247,8 @@ absl::Status GpuExecutor::PlanArena() {
 
 absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
   if (inputs.size() != graph_.inputs().size()) {
-    return absl::InvalidArgumentError(absl::StrCat("expected ", graph_.inputs().size(),
-                                                   " inputs, got ", inputs.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected ", graph_.inputs().size(), " inputs, got ", inputs.size()));
   }
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -224,8 +256,8 @@ absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
     if (inputs[i].dtype() != value.dtype || inputs[i].dims() != dims) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "input '", value.name, "' must be ", ToString(value.dtype), ShapeToString(dims),
-          ", got ", ToString(inputs[i].dtype()), ShapeToString(inputs[i].dims())));
+          "input '", value.name, "' must be ", ToString(value.dtype), ShapeToString(dims), ", got ",
+          ToString(inputs[i].dtype()), ShapeToString(inputs[i].dims())));
     }
     if (inputs[i].nbytes() > 0) {
       SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(slots_[graph_.inputs()[i]], inputs[i].raw_data(),
@@ -236,20 +268,17 @@ absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
   return absl::OkStatus();
 }
 
-absl::Status GpuExecutor::EnqueueStep(int i) {
-  return EnqueueStepPart(i, std::nullopt).status();
-}
+absl::Status GpuExecutor::EnqueueStep(int i) { return EnqueueStepPart(i, std::nullopt).status(); }
 
 absl::StatusOr<bool> GpuExecutor::EnqueueStepPart(int i, std::optional<KernelPart> part) {
   const Node& node = graph_.node(i);
   step_inputs_.clear();
   step_outputs_.clear();
   for (ValueId in : node.inputs) step_inputs_.push_back(in == kNoValue ? nullptr : slots_[in]);
-  for (ValueId out : node.outputs) {
+  for (ValueId out : graph_.node(writes_outputs_of_[i]).outputs) {
     step_outputs_.push_back(out == kNoValue ? nullptr : slots_[out]);
   }
-  const GpuRunContext ctx{stream_.get(), cudnn_.get(), cublas_.get(), workspace_,
-                          error_flags_ + i};
+  const GpuRunContext ctx{stream_.get(), cudnn_.get(), cublas_.get(), workspace_, error_flags_ + i};
   if (!part) {
     SF_RETURN_IF_ERROR(WithNode(kernels_[i]->Enqueue(ctx, step_inputs_, step_outputs_), node));
     return true;
@@ -349,14 +378,13 @@ absl::StatusOr<std::vector<Tensor>> GpuExecutor::EnqueueOutputs() {
 
 absl::Status GpuExecutor::FinishRun() {
   SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(host_flags_.data(), error_flags_,
-                                          sizeof(int) * host_flags_.size(),
-                                          cudaMemcpyDeviceToHost, stream_.get()));
+                                          sizeof(int) * host_flags_.size(), cudaMemcpyDeviceToHost,
+                                          stream_.get()));
   SF_RETURN_IF_ERROR(stream_.Synchronize());
   for (int i = 0; i < graph_.num_nodes(); ++i) {
     if (host_flags_[i] != 0) {
       const Node& node = graph_.node(i);
-      return absl::InvalidArgumentError(absl::StrCat("node '", node.name, "' (",
-                                                     ToString(node.op),
+      return absl::InvalidArgumentError(absl::StrCat("node '", node.name, "' (", ToString(node.op),
                                                      "): an index is out of range"));
     }
   }
@@ -377,17 +405,17 @@ absl::Status GpuExecutor::CheckView(const TensorView& view, ValueId v,
   cudaPointerAttributes attr{};
   SF_CUDA_RETURN_IF_ERROR(cudaPointerGetAttributes(&attr, view.data));
   const bool device_memory = attr.type == cudaMemoryTypeDevice;
-  const bool on_device = (device_memory || attr.type == cudaMemoryTypeManaged) &&
-                         attr.device == device_;
+  const bool on_device =
+      (device_memory || attr.type == cudaMemoryTypeManaged) && attr.device == device_;
   if (view.memory == MemoryKind::kCuda && !on_device) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " '", graph_.value(v).name, "' is a cuda view but its data is not ",
-                     "device memory of cuda:", device_));
+    return absl::InvalidArgumentError(absl::StrCat(what, " '", graph_.value(v).name,
+                                                   "' is a cuda view but its data is not ",
+                                                   "device memory of cuda:", device_));
   }
   if (view.memory == MemoryKind::kHost && device_memory) {
     return absl::InvalidArgumentError(absl::StrCat(
-        what, " '", graph_.value(v).name, "' is a host view of device memory (cuda:",
-        attr.device, "); use MemoryKind::kCuda"));
+        what, " '", graph_.value(v).name, "' is a host view of device memory (cuda:", attr.device,
+        "); use MemoryKind::kCuda"));
   }
   return absl::OkStatus();
 }
@@ -398,14 +426,13 @@ void GpuExecutor::UnbindViews() {
 }
 
 absl::Status GpuExecutor::RunBound(std::span<const TensorView* const> inputs,
-                                   std::span<const TensorView* const> outputs,
-                                   void* cuda_stream) {
+                                   std::span<const TensorView* const> outputs, void* cuda_stream) {
   const std::vector<ValueId>& graph_inputs = graph_.inputs();
   const std::vector<ValueId>& graph_outputs = graph_.outputs();
   if (inputs.size() != graph_inputs.size() || outputs.size() != graph_outputs.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected ", graph_inputs.size(), " inputs and ", graph_outputs.size(), " outputs, got ",
-        inputs.size(), " and ", outputs.size()));
+    return absl::InvalidArgumentError(absl::StrCat("expected ", graph_inputs.size(), " inputs and ",
+                                                   graph_outputs.size(), " outputs, got ",
+                                                   inputs.size(), " and ", outputs.size()));
   }
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -420,9 +447,9 @@ absl::Status GpuExecutor::RunBound(std::span<const TensorView* const> inputs,
     int caller_device = -1;
     SF_CUDA_RETURN_IF_ERROR(cudaStreamGetDevice(caller, &caller_device));
     if (caller_device != device_) {
-      return absl::InvalidArgumentError(absl::StrCat("the CUDA stream belongs to cuda:",
-                                                     caller_device, ", the runtime runs on cuda:",
-                                                     device_));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the CUDA stream belongs to cuda:", caller_device,
+                       ", the runtime runs on cuda:", device_));
     }
     SF_RETURN_IF_ERROR(caller_ready_.Record(caller));
     SF_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(stream, caller_ready_.get(), 0));
@@ -458,9 +485,8 @@ absl::Status GpuExecutor::RunBound(std::span<const TensorView* const> inputs,
     const void* result = slots_[graph_outputs[j]];
     const size_t bytes = io_bytes_[inputs.size() + j];
     if (output_bound_[j] || bytes == 0 || result == outputs[j]->data) continue;
-    const cudaMemcpyKind kind = outputs[j]->memory == MemoryKind::kCuda
-                                    ? cudaMemcpyDeviceToDevice
-                                    : cudaMemcpyDeviceToHost;
+    const cudaMemcpyKind kind =
+        outputs[j]->memory == MemoryKind::kCuda ? cudaMemcpyDeviceToDevice : cudaMemcpyDeviceToHost;
     SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(outputs[j]->data, result, bytes, kind, stream));
   }
   if (caller != nullptr) {

@@ -48,9 +48,9 @@
 #include "absl/status/statusor.h"
 #include "cuda/resources.h"
 #include "graph/graph.h"
+#include "runtime/executor.h"
 #include "runtime/gpu/cuda_graph.h"
 #include "runtime/gpu/gpu_kernel.h"
-#include "runtime/executor.h"
 #include "runtime/memory_planner.h"
 #include "runtime/plan.h"
 
@@ -150,10 +150,10 @@ class GpuExecutor : public Executor {
   // Per graph input then output, the addresses its slot had in this run, in
   // bound_graph_, and in the previous RunBound (sized in Create).
   std::vector<void*> io_addresses_, bound_graph_addresses_, last_bound_addresses_;
-  std::vector<size_t> io_bytes_;     // per graph input then output
-  std::vector<bool> output_bound_;  // RunBound: output j written in place
-  cuda::Event caller_ready_, run_done_;  // RunBound: joins a caller stream
-  std::array<cuda::Event, 4> events_;  // timing marks of TimedRun and the profilers
+  std::vector<size_t> io_bytes_;          // per graph input then output
+  std::vector<bool> output_bound_;        // RunBound: output j written in place
+  cuda::Event caller_ready_, run_done_;   // RunBound: joins a caller stream
+  std::array<cuda::Event, 4> events_;     // timing marks of TimedRun and the profilers
   std::vector<cuda::Event> node_events_;  // profile_nodes: before step 0, after each step
   std::vector<double> step_us_;           // profile_nodes: per step of the last run
   Graph graph_;
@@ -162,7 +162,12 @@ class GpuExecutor : public Executor {
   cuda::CudnnHandle cudnn_;
   cuda::CublasHandle cublas_;
   std::vector<std::unique_ptr<GpuKernel>> kernels_;  // per node
-  std::vector<void*> slots_;                         // per value: device address
+  // Per node, the node whose outputs its kernel writes: itself, or for a conv
+  // fused with its neuron (PlanStep::fused_neuron) that neuron.
+  std::vector<int> writes_outputs_of_;
+  // Values no kernel writes or reads (the outputs of fused convs): no memory.
+  std::vector<ValueId> unmaterialized_;
+  std::vector<void*> slots_;       // per value: device address
   std::vector<void*> home_slots_;  // slots_ as planned (RunBound rebinds some)
   // EnqueueStep's kernel arguments, reserved for the widest node.
   std::vector<const void*> step_inputs_;

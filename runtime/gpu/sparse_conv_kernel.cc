@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "runtime/cpu/kernel_util.h"
 #include "runtime/gpu/cuda_graph.h"
 #include "runtime/gpu/gpu_kernel_factories.h"
+#include "runtime/gpu/neuron_params.h"
 
 namespace sf {
 namespace {
@@ -59,6 +61,129 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// The CUDA sparse conv's shape for `node` (tile from the plan's `block`),
+// after checking the types and attributes the kernels need.
+absl::StatusOr<cuda::SparseConvShape> SparseShapeFor(const Graph& graph, const Node& node,
+                                                     int block, bool half, bool binary) {
+  if (block < 1) return NodeError(node, "sparse conv block must be >= 1, got ", block);
+  SF_ASSIGN_OR_RETURN(Conv2dParams p, GetConv2dParams(graph, node));
+  const DataType type = half ? DataType::kFloat16 : DataType::kFloat32;
+  for (int i = 0; i < static_cast<int>(node.inputs.size()); ++i) {
+    if (HasInput(node, i) && InputType(graph, node, i) != type) {
+      return NodeError(node, "input ", i, " must be ", ToString(type), " for the CUDA sparse conv");
+    }
+  }
+  if (OutputType(graph, node, 0) != type) {
+    return NodeError(node, "output must be ", ToString(type), " for the CUDA sparse conv");
+  }
+  if (p.group != 1 || p.dil_h != 1 || p.dil_w != 1 || p.kh != p.kw || p.stride_h != p.stride_w) {
+    return NodeError(node,
+                     "the CUDA sparse conv needs group 1, dilation 1, a square kernel "
+                     "and equal strides");
+  }
+  const cuda::SparseConvShape shape{
+      p.n,
+      p.c_in,
+      p.h,
+      p.w,
+      p.c_out,
+      p.out_h,
+      p.out_w,
+      static_cast<int>(p.kh),
+      static_cast<int>(p.stride_h),
+      p.pad_top,
+      p.pad_left,
+      half ? cuda::SparseConvF16TileFor(block) : cuda::SparseConvTileFor(block),
+      binary};
+  if (const std::string why = half ? cuda::SparseConvF16UnsupportedReason(shape)
+                                   : cuda::SparseConvUnsupportedReason(shape);
+      !why.empty()) {
+    return NodeError(node, "the CUDA sparse conv does not run this conv: ", why);
+  }
+  if (!graph.value(node.inputs[1]).constant) {
+    return NodeError(node, "the CUDA sparse conv needs constant weights, '",
+                     graph.value(node.inputs[1]).name, "' is computed");
+  }
+  return shape;
+}
+
+template <typename T>
+absl::StatusOr<cuda::DeviceBuffer> Upload(int device, const std::vector<T>& packed) {
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer buffer,
+                      cuda::DeviceBuffer::Create(device, packed.size() * sizeof(T)));
+  SF_CUDA_RETURN_IF_ERROR(
+      cudaMemcpy(buffer.data(), packed.data(), packed.size() * sizeof(T), cudaMemcpyHostToDevice));
+  return buffer;
+}
+
+// The constant weights of `s`'s conv, repacked for its kernel and uploaded:
+// RepackSparseConvF16Weights (half; KRSC when channels-last) or
+// RepackSparseConvWeights.
+absl::StatusOr<cuda::DeviceBuffer> UploadSparseWeights(const Graph& graph, const Node& node,
+                                                       const cuda::SparseConvShape& s, int device,
+                                                       bool half, bool nhwc) {
+  const Tensor& w = *graph.value(node.inputs[1]).constant;
+  if (half) {
+    std::vector<uint16_t> packed(
+        static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(s.c_out, s.c_in, s.ksize)));
+    cuda::RepackSparseConvF16Weights(w.data<uint16_t>(), s.c_out, s.c_in, s.ksize, nhwc,
+                                     packed.data());
+    return Upload(device, packed);
+  }
+  std::vector<float> packed(static_cast<size_t>(w.num_elements()));
+  cuda::RepackSparseConvWeights(w.data<float>(), s.c_out, s.c_in, s.ksize, packed.data());
+  return Upload(device, packed);
+}
+
+// Two alternatives timed as kAuto does (above). ok false when one could not
+// be captured (`why` says how; `a_only` tells which one still can run).
+struct ReplayTiming {
+  bool ok = false;
+  bool a_only = false;
+  double a_us = 0, b_us = 0;
+  std::string why;
+};
+
+// Microseconds per launch of `graph`, over one round of back-to-back
+// launches (synchronises the stream).
+absl::StatusOr<double> TimeRound(const GraphExec& graph, cudaStream_t stream,
+                                 const cuda::Event& start, const cuda::Event& end) {
+  SF_RETURN_IF_ERROR(start.Record(stream));
+  for (int i = 0; i < kLaunchesPerRound; ++i) {
+    SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph.get(), stream));
+  }
+  SF_RETURN_IF_ERROR(end.Record(stream));
+  SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start, end));
+  return static_cast<double>(ms) * 1000.0 / kLaunchesPerRound;
+}
+
+absl::StatusOr<ReplayTiming> TimeByReplay(cudaStream_t stream, const cuda::Event& start,
+                                          const cuda::Event& end,
+                                          const std::function<absl::Status()>& a,
+                                          const std::function<absl::Status()>& b) {
+  absl::StatusOr<GraphExec> a_graph = CaptureGraph(stream, a);
+  absl::StatusOr<GraphExec> b_graph = CaptureGraph(stream, b);
+  ReplayTiming r;
+  if (!a_graph.ok() || !b_graph.ok()) {
+    r.a_only = a_graph.ok();
+    r.why = absl::StrCat("could not time by graph replay: ",
+                         (a_graph.ok() ? b_graph : a_graph).status().message());
+    return r;
+  }
+  std::vector<double> a_us, b_us;
+  for (int round = 0; round <= kTimingRounds; ++round) {
+    SF_ASSIGN_OR_RETURN(double ta, TimeRound(*a_graph, stream, start, end));
+    SF_ASSIGN_OR_RETURN(double tb, TimeRound(*b_graph, stream, start, end));
+    if (round == 0) continue;  // warm-up
+    a_us.push_back(ta);
+    b_us.push_back(tb);
+  }
+  r.ok = true;
+  r.a_us = Median(std::move(a_us));
+  r.b_us = Median(std::move(b_us));
+  return r;
+}
+
 class SparseConvGpuKernel : public GpuKernel {
  public:
   SparseConvGpuKernel(int block, ValueClass input_class, SparseMode mode)
@@ -83,7 +208,8 @@ class SparseConvGpuKernel : public GpuKernel {
     }
     SF_RETURN_IF_ERROR(PrepareSparse(graph, node, ctx));
     if (ctx.profile_nodes) {
-      SF_ASSIGN_OR_RETURN(counters_, cuda::PinnedHostBuffer::Create(sizeof(cuda::SparseConvCounters)));
+      SF_ASSIGN_OR_RETURN(counters_,
+                          cuda::PinnedHostBuffer::Create(sizeof(cuda::SparseConvCounters)));
       *HostCounters() = cuda::SparseConvCounters{};
     }
     if (mode_ == SparseMode::kOn) {
@@ -197,67 +323,10 @@ class SparseConvGpuKernel : public GpuKernel {
   }
 
  private:
-  absl::Status PrepareSparse(const Graph& graph, const Node& node,
-                             const GpuPrepareContext& ctx) {
-    if (block_ < 1) return NodeError(node, "sparse conv block must be >= 1, got ", block_);
-    SF_ASSIGN_OR_RETURN(Conv2dParams p, GetConv2dParams(graph, node));
-    const DataType type = half_ ? DataType::kFloat16 : DataType::kFloat32;
-    for (int i = 0; i < static_cast<int>(node.inputs.size()); ++i) {
-      if (HasInput(node, i) && InputType(graph, node, i) != type) {
-        return NodeError(node, "input ", i, " must be ", ToString(type),
-                         " for the CUDA sparse conv");
-      }
-    }
-    if (OutputType(graph, node, 0) != type) {
-      return NodeError(node, "output must be ", ToString(type), " for the CUDA sparse conv");
-    }
-    if (p.group != 1 || p.dil_h != 1 || p.dil_w != 1 || p.kh != p.kw || p.stride_h != p.stride_w) {
-      return NodeError(node,
-                       "the CUDA sparse conv needs group 1, dilation 1, a square kernel "
-                       "and equal strides");
-    }
-    shape_ = cuda::SparseConvShape{p.n,
-                                   p.c_in,
-                                   p.h,
-                                   p.w,
-                                   p.c_out,
-                                   p.out_h,
-                                   p.out_w,
-                                   static_cast<int>(p.kh),
-                                   static_cast<int>(p.stride_h),
-                                   p.pad_top,
-                                   p.pad_left,
-                                   half_ ? cuda::SparseConvF16TileFor(block_)
-                                         : cuda::SparseConvTileFor(block_),
-                                   binary_};
-    if (const std::string why = half_ ? cuda::SparseConvF16UnsupportedReason(shape_)
-                                      : cuda::SparseConvUnsupportedReason(shape_);
-        !why.empty()) {
-      return NodeError(node, "the CUDA sparse conv does not run this conv: ", why);
-    }
-    const Value& w = graph.value(node.inputs[1]);
-    if (!w.constant) {
-      return NodeError(node, "the CUDA sparse conv needs constant weights, '", w.name,
-                       "' is computed");
-    }
-    if (half_) {
-      std::vector<uint16_t> packed(static_cast<size_t>(
-          cuda::SparseConvF16PackedWeightElems(p.c_out, p.c_in, static_cast<int>(p.kh))));
-      cuda::RepackSparseConvF16Weights(w.constant->data<uint16_t>(), p.c_out, p.c_in,
-                                       static_cast<int>(p.kh), nhwc_, packed.data());
-      return UploadWeights(ctx.device, packed);
-    }
-    std::vector<float> packed(static_cast<size_t>(w.constant->num_elements()));
-    cuda::RepackSparseConvWeights(w.constant->data<float>(), p.c_out, p.c_in,
-                                  static_cast<int>(p.kh), packed.data());
-    return UploadWeights(ctx.device, packed);
-  }
-
-  template <typename T>
-  absl::Status UploadWeights(int device, const std::vector<T>& packed) {
-    SF_ASSIGN_OR_RETURN(weights_, cuda::DeviceBuffer::Create(device, packed.size() * sizeof(T)));
-    SF_CUDA_RETURN_IF_ERROR(cudaMemcpy(weights_.data(), packed.data(), packed.size() * sizeof(T),
-                                       cudaMemcpyHostToDevice));
+  absl::Status PrepareSparse(const Graph& graph, const Node& node, const GpuPrepareContext& ctx) {
+    SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, half_, binary_));
+    SF_ASSIGN_OR_RETURN(weights_,
+                        UploadSparseWeights(graph, node, shape_, ctx.device, half_, nhwc_));
     return absl::OkStatus();
   }
 
@@ -272,8 +341,7 @@ class SparseConvGpuKernel : public GpuKernel {
     } else {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConv(
           shape_, static_cast<const float*>(in[0]), static_cast<const float*>(weights_.data()),
-          static_cast<const float*>(bias), static_cast<float*>(out[0]), ctx.workspace,
-          ctx.stream));
+          static_cast<const float*>(bias), static_cast<float*>(out[0]), ctx.workspace, ctx.stream));
     }
     // Profiling: the prescan's counters leave the workspace before the next
     // kernel reuses it (stream order).
@@ -289,43 +357,22 @@ class SparseConvGpuKernel : public GpuKernel {
     return static_cast<cuda::SparseConvCounters*>(counters_.data());
   }
 
-  // Microseconds per launch of `graph`, over one round of back-to-back
-  // launches (synchronises the stream).
-  absl::StatusOr<double> TimeRound(const GraphExec& graph, cudaStream_t stream) {
-    SF_RETURN_IF_ERROR(start_.Record(stream));
-    for (int i = 0; i < kLaunchesPerRound; ++i) {
-      SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph.get(), stream));
-    }
-    SF_RETURN_IF_ERROR(end_.Record(stream));
-    SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start_, end_));
-    return static_cast<double>(ms) * 1000.0 / kLaunchesPerRound;
-  }
-
   // Times both paths on this input, each replayed as a CUDA graph, keeps the
   // faster (ties go to cuDNN) and queues it once more for this run's output
   // (both write the same complete out[0]). A path that cannot be captured is
   // not chosen.
   absl::Status Measure(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) {
-    absl::StatusOr<GraphExec> sparse_graph =
-        CaptureGraph(ctx.stream, [&] { return EnqueueSparse(ctx, in, out); });
-    absl::StatusOr<GraphExec> dense_graph =
-        CaptureGraph(ctx.stream, [&] { return dense_->Enqueue(ctx, in, out); });
-    if (!sparse_graph.ok() || !dense_graph.ok()) {
-      path_ = sparse_graph.ok() && !dense_graph.ok() ? Path::kSparse : Path::kDense;
-      reason_ = absl::StrCat("could not time by graph replay: ",
-                             (sparse_graph.ok() ? dense_graph : sparse_graph).status().message());
+    SF_ASSIGN_OR_RETURN(ReplayTiming r,
+                        TimeByReplay(
+                            ctx.stream, start_, end_, [&] { return EnqueueSparse(ctx, in, out); },
+                            [&] { return dense_->Enqueue(ctx, in, out); }));
+    if (!r.ok) {
+      path_ = r.a_only ? Path::kSparse : Path::kDense;
+      reason_ = r.why;
     } else {
-      std::vector<double> sparse, dense;
-      for (int round = 0; round <= kTimingRounds; ++round) {
-        SF_ASSIGN_OR_RETURN(double s, TimeRound(*sparse_graph, ctx.stream));
-        SF_ASSIGN_OR_RETURN(double d, TimeRound(*dense_graph, ctx.stream));
-        if (round == 0) continue;  // warm-up
-        sparse.push_back(s);
-        dense.push_back(d);
-      }
-      sparse_us_ = Median(std::move(sparse));
-      dense_us_ = Median(std::move(dense));
+      sparse_us_ = r.a_us;
+      dense_us_ = r.b_us;
       path_ = sparse_us_ < dense_us_ ? Path::kSparse : Path::kDense;
     }
     return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
@@ -338,7 +385,7 @@ class SparseConvGpuKernel : public GpuKernel {
   SparseMode mode_;
   std::string cudnn_only_;  // why this conv always runs cuDNN (float16, NHWC); empty otherwise
   cuda::SparseConvShape shape_;
-  cuda::DeviceBuffer weights_;  // float32 [c_in][k][k][c_out], or RepackSparseConvF16Weights
+  cuda::DeviceBuffer weights_;        // float32 [c_in][k][k][c_out], or RepackSparseConvF16Weights
   std::unique_ptr<GpuKernel> dense_;  // the cuDNN conv; null when sparse is the only path
   cuda::Event start_, end_;           // for kAuto's timing
   // Profiling only: the prescan counters of the last sparse launch (pinned),
@@ -347,8 +394,221 @@ class SparseConvGpuKernel : public GpuKernel {
   bool counted_ = false;
   Path path_ = Path::kUndecided;
   std::string last_ran_;  // LastPath()
-  std::string reason_;  // why path_ was fixed without timing
+  std::string reason_;    // why path_ was fixed without timing
   double sparse_us_ = 0, dense_us_ = 0;
+};
+
+// Bytes rounded up to a multiple of 256 (the unfused path's scratch output
+// sits before the cuDNN workspace).
+size_t AlignUp256(size_t v) { return (v + 255) / 256 * 256; }
+
+class ConvNeuronGpuKernel : public GpuKernel {
+ public:
+  ConvNeuronGpuKernel(int block, ValueClass input_class, SparseMode mode, int neuron)
+      : block_(block), binary_(input_class == ValueClass::kBinary), mode_(mode), neuron_(neuron) {}
+
+  absl::Status Prepare(const Graph& graph, const Node& node,
+                       const GpuPrepareContext& ctx) override {
+    if (neuron_ < 0 || neuron_ >= graph.num_nodes() || node.outputs.empty()) {
+      return NodeError(node, "fused neuron node ", neuron_, " is not in the graph");
+    }
+    const Node& neuron = graph.node(neuron_);
+    if (!IsNeuron(neuron.op) || neuron.inputs.size() != 1 || neuron.inputs[0] != node.outputs[0] ||
+        neuron.carries_state) {
+      return NodeError(node, "node '", neuron.name, "' is not a neuron that reads only its output");
+    }
+    neuron_name_ = absl::StrCat(ToString(neuron.op), " '", neuron.name, "'");
+    SF_ASSIGN_OR_RETURN(params_, GetNeuronParams(neuron));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(graph.value(node.outputs[0])));
+    SF_ASSIGN_OR_RETURN(int64_t count,
+                        CheckedElementCount(dims, graph.value(node.outputs[0]).name));
+    if (dims.empty() || dims[0] % params_.steps != 0) {
+      return NodeError(node, "the batch of its output is not a whole number of the ", params_.steps,
+                       " time steps of ", neuron_name_);
+    }
+    params_.step_elements = count / params_.steps;
+    scratch_bytes_ = AlignUp256(static_cast<size_t>(count) * SizeOf(OutputType(graph, node, 0)));
+    nhwc_ = node.channels_last;
+    // The unfused alternative: the planned sparse conv kernel (which itself
+    // runs sparse or cuDNN by the mode) into scratch memory, then the neuron.
+    neuron_kernel_ = MakeGpuNeuronKernel(neuron.op);
+    SF_RETURN_IF_ERROR(neuron_kernel_->Prepare(graph, neuron, ctx));
+    absl::Status fused = PrepareFused(graph, node, ctx);
+    if (mode_ == SparseMode::kOn && fused.ok()) {
+      path_ = Path::kFused;
+      reason_ = "sparse mode on";
+      return absl::OkStatus();
+    }
+    conv_ = CreateSparseConvGpuKernel(block_, binary_ ? ValueClass::kBinary : ValueClass::kDense,
+                                      mode_);
+    absl::Status unfused = conv_->Prepare(graph, node, ctx);
+    if (!unfused.ok()) {
+      conv_.reset();
+      if (!fused.ok()) return fused;
+      path_ = Path::kFused;
+      reason_ = absl::StrCat("the unfused conv cannot run: ", unfused.message());
+      return absl::OkStatus();
+    }
+    if (!fused.ok() || mode_ == SparseMode::kOff) {
+      path_ = Path::kUnfused;
+      reason_ = fused.ok() ? "sparse mode off" : std::string(fused.message());
+      return absl::OkStatus();
+    }
+    SF_ASSIGN_OR_RETURN(start_, cuda::Event::Create(ctx.device));
+    SF_ASSIGN_OR_RETURN(end_, cuda::Event::Create(ctx.device));
+    return absl::OkStatus();
+  }
+
+  // `out` is the neuron's output (the executor passes it for the conv's).
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    if (path_ == Path::kUndecided) {
+      cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+      SF_CUDA_RETURN_IF_ERROR(cudaStreamIsCapturing(ctx.stream, &capture));
+      if (capture != cudaStreamCaptureStatusNone) {
+        SF_RETURN_IF_ERROR(EnqueueUnfused(ctx, in, out));
+        last_ran_ = conv_->LastPath();
+        return absl::OkStatus();
+      }
+      // The unfused conv makes its own choice on its first plain run.
+      SF_RETURN_IF_ERROR(EnqueueUnfused(ctx, in, out));
+      SF_ASSIGN_OR_RETURN(ReplayTiming r,
+                          TimeByReplay(
+                              ctx.stream, start_, end_, [&] { return EnqueueFused(ctx, in, out); },
+                              [&] { return EnqueueUnfused(ctx, in, out); }));
+      if (!r.ok) {
+        path_ = r.a_only ? Path::kFused : Path::kUnfused;
+        reason_ = r.why;
+      } else {
+        fused_us_ = r.a_us;
+        unfused_us_ = r.b_us;
+        path_ = fused_us_ < unfused_us_ ? Path::kFused : Path::kUnfused;
+      }
+    }
+    last_ran_ = path_ == Path::kFused ? "fused" : conv_->LastPath();
+    return path_ == Path::kFused ? EnqueueFused(ctx, in, out) : EnqueueUnfused(ctx, in, out);
+  }
+
+  absl::StatusOr<bool> EnqueuePart(KernelPart part, const GpuRunContext& ctx,
+                                   std::span<const void* const> in,
+                                   std::span<void* const> out) override {
+    if (part != KernelPart::kSparse || weights_.data() == nullptr) return false;
+    SF_RETURN_IF_ERROR(EnqueueFused(ctx, in, out));
+    return true;
+  }
+
+  std::string LastPath() const override { return last_ran_; }
+
+  size_t workspace_bytes() const override {
+    return conv_ != nullptr ? scratch_bytes_ + conv_->workspace_bytes() : 0;
+  }
+
+  std::string Describe() const override {
+    std::string out = absl::StrCat("cuda conv+", neuron_name_, " fused fp16 tensor-core ",
+                                   nhwc_ ? "nhwc " : "", "tile ", shape_.tile, " (");
+    switch (path_) {
+      case Path::kUndecided:
+        absl::StrAppend(&out, "auto: fused vs conv + neuron timed on the first run)");
+        break;
+      case Path::kFused:
+      case Path::kUnfused: {
+        const bool fused = path_ == Path::kFused;
+        absl::StrAppend(
+            &out, "chosen: ",
+            fused ? "fused" : absl::StrCat("[", conv_->Describe(), "] + neuron kernel"));
+        if (fused_us_ > 0 && unfused_us_ > 0) {
+          const double ratio = fused ? unfused_us_ / fused_us_ : fused_us_ / unfused_us_;
+          absl::StrAppend(
+              &out, absl::StrFormat(", %.2fx faster: fused %.1f us, conv + neuron %.1f us", ratio,
+                                    fused_us_, unfused_us_));
+        } else {
+          absl::StrAppend(&out, ", ", reason_);
+        }
+        absl::StrAppend(&out, ")");
+        break;
+      }
+    }
+    return out;
+  }
+
+ private:
+  enum class Path { kUndecided, kFused, kUnfused };
+
+  absl::Status PrepareFused(const Graph& graph, const Node& node, const GpuPrepareContext& ctx) {
+    if (InputType(graph, node, 0) != DataType::kFloat16) {
+      return NodeError(node, "the fused conv + neuron kernel is float16 only");
+    }
+    int major = 0;
+    SF_CUDA_RETURN_IF_ERROR(
+        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ctx.device));
+    if (major < 8) return NodeError(node, "the fused kernel needs compute capability 8.0");
+    SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, /*half=*/true, binary_));
+    if (const std::string why = cuda::ConvNeuronF16UnsupportedReason(shape_, params_.steps);
+        !why.empty()) {
+      return NodeError(node, "the fused kernel does not run this conv: ", why);
+    }
+    SF_ASSIGN_OR_RETURN(weights_, UploadSparseWeights(graph, node, shape_, ctx.device,
+                                                      /*half=*/true, nhwc_));
+    return absl::OkStatus();
+  }
+
+  absl::Status EnqueueFused(const GpuRunContext& ctx, std::span<const void* const> in,
+                            std::span<void* const> out) {
+    SF_CUDA_RETURN_IF_ERROR(
+        cuda::LaunchConvNeuronF16(shape_, nhwc_, static_cast<const __half*>(in[0]),
+                                  static_cast<const uint16_t*>(weights_.data()),
+                                  static_cast<const __half*>(in.size() > 2 ? in[2] : nullptr),
+                                  params_, static_cast<__half*>(out[0]), ctx.stream));
+    return absl::OkStatus();
+  }
+
+  absl::Status EnqueueUnfused(const GpuRunContext& ctx, std::span<const void* const> in,
+                              std::span<void* const> out) {
+    void* scratch = ctx.workspace;
+    GpuRunContext conv_ctx = ctx;
+    conv_ctx.workspace = static_cast<char*>(ctx.workspace) + scratch_bytes_;
+    void* const conv_out[] = {scratch};
+    SF_RETURN_IF_ERROR(conv_->Enqueue(conv_ctx, in, conv_out));
+    const void* const neuron_in[] = {scratch};
+    return neuron_kernel_->Enqueue(ctx, neuron_in, out);
+  }
+
+  int block_;
+  bool binary_;
+  SparseMode mode_;
+  int neuron_;               // node index of the fused neuron
+  std::string neuron_name_;  // "LIF 'sn1'"
+  cuda::NeuronParams params_;
+  bool nhwc_ = false;
+  cuda::SparseConvShape shape_;
+  cuda::DeviceBuffer weights_;  // RepackSparseConvF16Weights; empty without a fused kernel
+  // The unfused path: the sparse conv kernel (sparse or cuDNN by the mode;
+  // null when it cannot run or with kOn and a fused kernel), then the neuron.
+  std::unique_ptr<GpuKernel> conv_;
+  std::unique_ptr<GpuKernel> neuron_kernel_;
+  size_t scratch_bytes_ = 0;  // the conv output in the unfused path
+  cuda::Event start_, end_;
+  Path path_ = Path::kUndecided;
+  std::string last_ran_;
+  std::string reason_;
+  double fused_us_ = 0, unfused_us_ = 0;
+};
+
+// A neuron fused into its conv: the conv's kernel writes its output.
+class FusedAwayGpuKernel : public GpuKernel {
+ public:
+  explicit FusedAwayGpuKernel(std::string into) : into_(std::move(into)) {}
+  absl::Status Prepare(const Graph&, const Node&, const GpuPrepareContext&) override {
+    return absl::OkStatus();
+  }
+  absl::Status Enqueue(const GpuRunContext&, std::span<const void* const>,
+                       std::span<void* const>) override {
+    return absl::OkStatus();
+  }
+  std::string Describe() const override { return absl::StrCat("fused into conv '", into_, "'"); }
+
+ private:
+  std::string into_;
 };
 
 }  // namespace
@@ -356,6 +616,15 @@ class SparseConvGpuKernel : public GpuKernel {
 std::unique_ptr<GpuKernel> CreateSparseConvGpuKernel(int block, ValueClass input_class,
                                                      SparseMode mode) {
   return std::make_unique<SparseConvGpuKernel>(block, input_class, mode);
+}
+
+std::unique_ptr<GpuKernel> CreateConvNeuronGpuKernel(int block, ValueClass input_class,
+                                                     SparseMode mode, int neuron_node) {
+  return std::make_unique<ConvNeuronGpuKernel>(block, input_class, mode, neuron_node);
+}
+
+std::unique_ptr<GpuKernel> CreateFusedAwayGpuKernel(std::string into) {
+  return std::make_unique<FusedAwayGpuKernel>(std::move(into));
 }
 
 }  // namespace sf

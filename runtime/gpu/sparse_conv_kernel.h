@@ -47,6 +47,7 @@
 #define SF_RUNTIME_GPU_SPARSE_CONV_KERNEL_H_
 
 #include <memory>
+#include <string>
 
 #include "graph/passes/spike_analysis.h"
 #include "runtime/gpu/gpu_kernel.h"
@@ -60,6 +61,24 @@ namespace sf {
 // `mode`: the plan's SparseMode (Plan::sparse_mode), see above.
 std::unique_ptr<GpuKernel> CreateSparseConvGpuKernel(int block, ValueClass input_class,
                                                      SparseMode mode = SparseMode::kAuto);
+
+// The kernel of a Conv fused with the neuron `neuron_node` (the plan's
+// PlanStep::fused_neuron): Enqueue gets the conv's inputs and the neuron's
+// output and writes the spikes. Paths: the fused FP16 tensor-core kernel
+// (cuda::LaunchConvNeuronF16; float16, compute capability 8.0, a shape it
+// runs), or cuDNN's conv into workspace scratch followed by the neuron kernel.
+// Which one by `mode` as for the sparse conv above: kOn fused (unfused where
+// the fused kernel cannot run, Describe says why), kOff unfused, kAuto both
+// timed by CUDA-graph replay on the first run outside capture, the faster
+// kept. LastPath() is "fused" or "cudnn"; EnqueuePart(kSparse) runs the fused
+// kernel whatever the choice. Prepare fails naming the node when neither path
+// can run.
+std::unique_ptr<GpuKernel> CreateConvNeuronGpuKernel(int block, ValueClass input_class,
+                                                     SparseMode mode, int neuron_node);
+
+// The kernel of a neuron fused into conv `into` (PlanStep::fused_into): runs
+// nothing, its output is written by the conv's kernel.
+std::unique_ptr<GpuKernel> CreateFusedAwayGpuKernel(std::string into);
 
 }  // namespace sf
 

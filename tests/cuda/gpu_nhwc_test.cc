@@ -31,8 +31,8 @@ using ::sf::testing::ConvCaseGraph;
 using ::sf::testing::ConvFp16Atol;
 using ::sf::testing::ExpectClose;
 using ::sf::testing::OneNodeGraph;
-using ::sf::testing::RandomHalf;
 using ::sf::testing::OneNodeGraphBuilder;
+using ::sf::testing::RandomHalf;
 using ::sf::testing::RandomTensor;
 using ::sf::testing::RunCpu;
 using ::sf::testing::RunGpu;
@@ -65,7 +65,8 @@ void ExpectNhwcMatches(const Graph& graph, const std::vector<Tensor>& inputs, do
   ASSERT_TRUE(gpu.ok()) << what << ": NHWC GPU: " << gpu.status();
   ASSERT_EQ(gpu->size(), nchw->size());
   for (size_t i = 0; i < gpu->size(); ++i) {
-    ExpectClose((*gpu)[i], (*nchw)[i], fp32_tol, fp32_tol, what + " fp32 output " + std::to_string(i));
+    ExpectClose((*gpu)[i], (*nchw)[i], fp32_tol, fp32_tol,
+                what + " fp32 output " + std::to_string(i));
   }
 
   absl::StatusOr<std::vector<Tensor>> cpu = RunCpu(graph, inputs);
@@ -86,9 +87,9 @@ TEST(GpuNhwcTest, ConvMatchesNchw) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(21);
   const ConvCase cases[] = {
-      {{2, 3, 9, 9}, 8, 3, 1, 1, true},      {{2, 16, 8, 8}, 32, 1, 1, 0, false},
-      {{1, 64, 12, 12}, 64, 3, 2, 1, true},  {{2, 128, 7, 7}, 256, 3, 1, 1, false},
-      {{1, 256, 4, 4}, 128, 1, 2, 0, true},  {{2, 32, 10, 10}, 16, 3, 1, 0, true},
+      {{2, 3, 9, 9}, 8, 3, 1, 1, true},     {{2, 16, 8, 8}, 32, 1, 1, 0, false},
+      {{1, 64, 12, 12}, 64, 3, 2, 1, true}, {{2, 128, 7, 7}, 256, 3, 1, 1, false},
+      {{1, 256, 4, 4}, 128, 1, 2, 0, true}, {{2, 32, 10, 10}, 16, 3, 1, 0, true},
       {{4, 5, 11, 11}, 12, 3, 2, 0, false},
   };
   for (const ConvCase& c : cases) {
@@ -166,8 +167,8 @@ void ExpectModelAgrees(const std::string& model) {
       Options nhwc = nchw;
       nhwc.layout = Layout::kNHWC;
       nhwc.sparse = sparse;
-      const std::string what = absl::StrCat(model, " ", ToString(precision), " nhwc, sparse ",
-                                            ToString(sparse));
+      const std::string what =
+          absl::StrCat(model, " ", ToString(precision), " nhwc, sparse ", ToString(sparse));
       ASSERT_OK_AND_ASSIGN(auto rt, Runtime::Load(ModelPath(model, "model.onnx"), nhwc));
       ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, rt->Run({{input, images}}));
       ASSERT_OK_AND_ASSIGN(std::vector<Tensor> again, rt->Run({{input, images}}));  // replay
@@ -200,12 +201,16 @@ TEST(GpuNhwcTest, EventModelAgreesWithNchw) {
 }
 
 // A planned-sparse conv runs cuDNN NHWC at fp32 and says so; at fp16 it runs
-// the tensor-core sparse kernel channels-last.
+// the tensor-core sparse kernel channels-last, or (fusion on, the default)
+// the fused conv + neuron kernel where a neuron alone reads its output.
 TEST(GpuNhwcTest, SparseConvKernelByPrecision) {
   SF_SKIP_WITHOUT_GPU();
   ASSERT_OK_AND_ASSIGN(Tensor images, ReadNpy(ModelPath("fmnist_snn", "test_input.npy")));
-  for (Precision precision : {Precision::kFloat32, Precision::kFloat16}) {
+  for (int run = 0; run < 3; ++run) {
+    const Precision precision = run == 0 ? Precision::kFloat32 : Precision::kFloat16;
+    const bool fuse = run != 1;  // the first fp16 run without fusion
     Options o;
+    o.fuse_neurons = fuse;
     o.device = "cuda";
     o.layout = Layout::kNHWC;
     o.precision = precision;
@@ -213,7 +218,7 @@ TEST(GpuNhwcTest, SparseConvKernelByPrecision) {
     o.profile_nodes = true;
     ASSERT_OK_AND_ASSIGN(auto rt, Runtime::Load(ModelPath("fmnist_snn", "model.onnx"), o));
     ASSERT_OK(rt->Run({{rt->InputInfo().at(0).name, images}}).status());
-    int sparse_planned = 0;
+    int sparse_planned = 0, fused = 0;
     for (const NodeTiming& t : rt->LastProfile()) {
       if (t.op != OpType::kConv) continue;
       if (t.kernel != "sparse") {
@@ -224,12 +229,17 @@ TEST(GpuNhwcTest, SparseConvKernelByPrecision) {
       if (precision == Precision::kFloat32) {
         EXPECT_THAT(t.kernel_detail, HasSubstr("nhwc ")) << t.name;
         EXPECT_THAT(t.kernel_detail, HasSubstr("block-sparse kernel is NCHW only")) << t.name;
+      } else if (t.kernel_detail.find("fused fp16 tensor-core nhwc") != std::string::npos) {
+        EXPECT_TRUE(fuse) << t.name;
+        EXPECT_THAT(t.kernel_detail, HasSubstr("chosen: fused, sparse mode on")) << t.name;
+        ++fused;
       } else {
         EXPECT_THAT(t.kernel_detail, HasSubstr("sparse fp16 tensor-core nhwc")) << t.name;
         EXPECT_GE(t.tile_density, 0.0) << t.name;
       }
     }
     EXPECT_GE(sparse_planned, 1);
+    EXPECT_EQ(fused > 0, fuse && precision == Precision::kFloat16);
   }
 }
 

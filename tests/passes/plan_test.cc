@@ -89,14 +89,16 @@ TEST_F(PlanTest, JsonFollowsTheSpec) {
   EXPECT_THAT(json, HasSubstr("\"model\": \"net.onnx\""));
   EXPECT_THAT(json, HasSubstr("\"device\": \"cuda:0\""));
   EXPECT_THAT(json, HasSubstr("\"nodes\": ["));
-  EXPECT_THAT(json, HasSubstr(
-      "{\"name\": \"conv_3\", \"op\": \"Conv\", \"input_class\": \"binary\", \"H\": 32, "
-      "\"W\": 32, \"kernel_hw\": [3, 3], \"stride\": [1, 1], \"block\": 16, "
-      "\"kernel\": \"sparse\", \"spike_sources\": [\"lif_1\"]}"));
-  EXPECT_THAT(json, HasSubstr(
-      "{\"name\": \"conv_0\", \"op\": \"Conv\", \"input_class\": \"dense\", \"H\": 32, "
-      "\"W\": 32, \"kernel_hw\": [3, 3], \"stride\": [1, 1], \"block\": 0, "
-      "\"kernel\": \"dense\", \"spike_sources\": []}"));
+  EXPECT_THAT(
+      json,
+      HasSubstr("{\"name\": \"conv_3\", \"op\": \"Conv\", \"input_class\": \"binary\", \"H\": 32, "
+                "\"W\": 32, \"kernel_hw\": [3, 3], \"stride\": [1, 1], \"block\": 16, "
+                "\"kernel\": \"sparse\", \"spike_sources\": [\"lif_1\"]}"));
+  EXPECT_THAT(
+      json,
+      HasSubstr("{\"name\": \"conv_0\", \"op\": \"Conv\", \"input_class\": \"dense\", \"H\": 32, "
+                "\"W\": 32, \"kernel_hw\": [3, 3], \"stride\": [1, 1], \"block\": 0, "
+                "\"kernel\": \"dense\", \"spike_sources\": []}"));
   EXPECT_THAT(json, HasSubstr("\"H\": 16, \"W\": 16, \"kernel_hw\": [1, 1], \"stride\": [2, 2], "
                               "\"block\": 8, \"kernel\": \"sparse\""));
   EXPECT_THAT(json, HasSubstr("{\"name\": \"maxpool\", \"op\": \"MaxPool\", \"input_class\": "
@@ -159,8 +161,8 @@ TEST_F(PlanTest, OverrideErrorsSurface) {
 
 TEST_F(PlanTest, UnknownSpatialSizeIsAnError) {
   ValueId x = b_.Input("x", {1, 3, 32, 32});
-  b_.graph().value(x).shape = Shape{Dim::Symbolic("N"), Dim::Known(3), Dim::Symbolic("H"),
-                                    Dim::Known(32)};
+  b_.graph().value(x).shape =
+      Shape{Dim::Symbolic("N"), Dim::Known(3), Dim::Symbolic("H"), Dim::Known(32)};
   b_.Op(OpType::kConv, "conv_sym", {x, b_.Const("w", {4, 3, 3, 3}, 1.0f)}, {1, 4, 30, 30});
   EXPECT_THAT(BuildPlan(b_.graph(), options_),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -184,8 +186,7 @@ TEST_F(PlanTest, TableHasAlignedColumns) {
   ASSERT_EQ(lines.size(), plan.steps.size() + 2);  // title + header + one per step
   EXPECT_THAT(lines[0], HasSubstr("net.onnx"));
   EXPECT_THAT(lines[1], AllOf(HasSubstr("name"), HasSubstr("op"), HasSubstr("class"),
-                              HasSubstr("block"), HasSubstr("kernel"),
-                              HasSubstr("spike sources")));
+                              HasSubstr("block"), HasSubstr("kernel"), HasSubstr("spike sources")));
   size_t op_col = lines[1].find("op");
   size_t block_col = lines[1].find("block");
   for (size_t i = 2; i < lines.size(); ++i) {
@@ -198,9 +199,83 @@ TEST_F(PlanTest, TableHasAlignedColumns) {
   for (const std::string& l : lines) {
     if (l.rfind("conv_3", 0) == 0) conv3_line = l;
   }
-  EXPECT_THAT(conv3_line, AllOf(HasSubstr("binary"), HasSubstr("3x3"), HasSubstr("16"),
-                                HasSubstr("sparse"), HasSubstr("lif_1"),
-                                HasSubstr("[1,8,32,32] -> [1,8,32,32]")));
+  EXPECT_THAT(conv3_line,
+              AllOf(HasSubstr("binary"), HasSubstr("3x3"), HasSubstr("16"), HasSubstr("sparse"),
+                    HasSubstr("lif_1"), HasSubstr("[1,8,32,32] -> [1,8,32,32]")));
+}
+
+// The conv_3 -> lif_4 pair of BuildNet in float16 (what ConvertToFloat16 makes
+// of it for the GPU): the values around them as float16.
+void MakeFloat16(Graph& g) {
+  for (const char* name : {"lif_1", "conv_3", "lif_4"}) {
+    for (int i = 0; i < g.num_nodes(); ++i) {
+      if (g.node(i).name != name) continue;
+      for (ValueId v : g.node(i).outputs) g.value(v).dtype = DataType::kFloat16;
+    }
+  }
+}
+
+TEST_F(PlanTest, FusesSparseConvWithItsOnlyNeuronOnCudaFloat16) {
+  BuildNet();
+  Graph g = b_.graph();
+  MakeFloat16(g);
+  options_.device = "cuda";
+  options_.precision = Precision::kFloat16;
+  ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(g, options_));
+  const PlanStep& c3 = Step(plan, "conv_3");
+  const PlanStep& lif4 = Step(plan, "lif_4");
+  ASSERT_EQ(c3.fused_neuron, lif4.node);
+  EXPECT_EQ(lif4.fused_into, c3.node);
+  EXPECT_EQ(c3.kernel, "sparse");
+  // conv_0 is dense-fed (not planned sparse), conv_6 has no neuron after it.
+  EXPECT_EQ(Step(plan, "conv_0").fused_neuron, -1);
+  EXPECT_EQ(Step(plan, "lif_1").fused_into, -1);
+  EXPECT_EQ(Step(plan, "conv_6").fused_neuron, -1);
+  const std::string json = PlanToJson(plan);
+  EXPECT_THAT(json, HasSubstr("\"kernel\": \"sparse\", \"fused_neuron\": \"lif_4\""));
+  EXPECT_THAT(json, HasSubstr("\"fused_into\": \"conv_3\""));
+  EXPECT_THAT(PlanToTable(plan), HasSubstr("fused into conv_3"));
+  EXPECT_THAT(PlanToTable(plan), HasSubstr("sparse+lif_4"));
+}
+
+TEST_F(PlanTest, NoFusionOffCudaFloat16OrWhenTheConvOutputIsReadElsewhere) {
+  BuildNet();
+  Graph g = b_.graph();
+  MakeFloat16(g);
+  auto fused = [&](const Graph& graph, PlanOptions o) {
+    absl::StatusOr<Plan> plan = BuildPlan(graph, o);
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    return plan.ok() && Step(*plan, "conv_3").fused_neuron >= 0;
+  };
+  PlanOptions o = options_;
+  o.device = "cuda";
+  o.precision = Precision::kFloat16;
+  EXPECT_TRUE(fused(g, o));
+  PlanOptions off = o;
+  off.sparse = SparseMode::kOff;
+  EXPECT_FALSE(fused(g, off));
+  PlanOptions cpu = o;
+  cpu.device = "cpu";
+  EXPECT_FALSE(fused(g, cpu));
+  PlanOptions fp32 = o;
+  fp32.precision = Precision::kFloat32;
+  EXPECT_FALSE(fused(g, fp32));
+  PlanOptions no = o;
+  no.fuse_neurons = false;
+  EXPECT_FALSE(fused(g, no));
+  EXPECT_FALSE(fused(b_.graph(), o));  // float32 values
+  // The conv's output is also a graph output: it needs its memory.
+  Graph out = g;
+  for (int i = 0; i < out.num_nodes(); ++i) {
+    if (out.node(i).name == "conv_3") out.AddOutput(out.node(i).outputs[0]);
+  }
+  EXPECT_FALSE(fused(out, o));
+  // A neuron carrying state across runs (streamed) keeps its own kernel.
+  Graph streamed = g;
+  for (int i = 0; i < streamed.num_nodes(); ++i) {
+    if (streamed.node(i).name == "lif_4") streamed.node(i).carries_state = true;
+  }
+  EXPECT_FALSE(fused(streamed, o));
 }
 
 }  // namespace

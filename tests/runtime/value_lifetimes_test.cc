@@ -52,11 +52,11 @@ TEST(ValueLifetimesTest, OutputsTakeDyingInputsInPlace) {
   const Graph g = Chain(false);
   ASSERT_OK_AND_ASSIGN(PlannedValues p,
                        PlanValueLifetimes(g, {.in_place_input = [](int) { return 0; }}));
-  EXPECT_EQ(LinkOf(g, p, "a"), -1);                       // x is a graph input
+  EXPECT_EQ(LinkOf(g, p, "a"), -1);  // x is a graph input
   EXPECT_EQ(LinkOf(g, p, "b"), *g.FindValue("a"));
   EXPECT_EQ(LinkOf(g, p, "c"), *g.FindValue("b"));
-  EXPECT_EQ(LinkOf(g, p, "y"), -1);                       // y is a graph output
-  EXPECT_EQ(LinkOf(g, p, "x"), -2);                       // inputs only when asked
+  EXPECT_EQ(LinkOf(g, p, "y"), -1);  // y is a graph output
+  EXPECT_EQ(LinkOf(g, p, "x"), -2);  // inputs only when asked
   const MemoryPlan plan = PlanMemory(p.lifetimes);
   EXPECT_EQ(plan.arena_bytes, 2 * 64);  // a=b=c share one block, y its own
 }
@@ -66,20 +66,46 @@ TEST(ValueLifetimesTest, NoInPlaceWhenTheInputIsReadLaterOrProfiling) {
   ASSERT_OK_AND_ASSIGN(PlannedValues p,
                        PlanValueLifetimes(g, {.in_place_input = [](int) { return 0; }}));
   EXPECT_EQ(LinkOf(g, p, "c"), -1);  // b is read again by add_z
-  ASSERT_OK_AND_ASSIGN(PlannedValues prof,
-                       PlanValueLifetimes(g, {.profiling = true,
-                                              .in_place_input = [](int) { return 0; }}));
+  ASSERT_OK_AND_ASSIGN(
+      PlannedValues prof,
+      PlanValueLifetimes(g, {.profiling = true, .in_place_input = [](int) { return 0; }}));
   for (const TensorLifetime& t : prof.lifetimes) EXPECT_EQ(t.in_place_of, -1);
 }
 
 TEST(ValueLifetimesTest, GraphInputsWhenAskedAndShapesMustBeConcrete) {
   Graph g = Chain(false);
-  ASSERT_OK_AND_ASSIGN(PlannedValues p, PlanValueLifetimes(g, {.include_inputs = true, .in_place_input = nullptr}));
+  ASSERT_OK_AND_ASSIGN(PlannedValues p,
+                       PlanValueLifetimes(g, {.include_inputs = true, .in_place_input = nullptr}));
   EXPECT_EQ(LinkOf(g, p, "x"), -1);
   g.value(*g.FindValue("b")).shape = Shape{Dim::Symbolic("N"), Dim::Known(8)};
-  EXPECT_THAT(PlanValueLifetimes(g, {}).status(),
-              testing::StatusIs(absl::StatusCode::kInvalidArgument,
-                                ::testing::HasSubstr("value 'b'")));
+  EXPECT_THAT(
+      PlanValueLifetimes(g, {}).status(),
+      testing::StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("value 'b'")));
+}
+
+TEST(ValueLifetimesTest, UnmaterializedValuesGetNoSlot) {
+  const Graph g = Chain(false);
+  const ValueId b = *g.FindValue("b");
+  ASSERT_OK_AND_ASSIGN(
+      PlannedValues p,
+      PlanValueLifetimes(g, {.unmaterialized = [b](ValueId v) { return v == b; }}));
+  EXPECT_EQ(LinkOf(g, p, "b"), -2);
+  EXPECT_EQ(LinkOf(g, p, "a"), -1);
+  EXPECT_EQ(p.values.size(), 3u);  // a, c, y
+}
+
+TEST(ValueLifetimesTest, WrittenAtMovesTheStartOfALifetime) {
+  const Graph g = Chain(false);
+  const ValueId c = *g.FindValue("c");
+  ASSERT_OK_AND_ASSIGN(PlannedValues plain, PlanValueLifetimes(g, {}));
+  ASSERT_OK_AND_ASSIGN(
+      PlannedValues moved,
+      PlanValueLifetimes(g, {.written_at = [c](ValueId v) { return v == c ? 0 : -1; }}));
+  for (size_t i = 0; i < moved.values.size(); ++i) {
+    if (moved.values[i] != c) continue;
+    EXPECT_EQ(moved.lifetimes[i].first_step, 0);
+    EXPECT_GT(plain.lifetimes[i].first_step, 0);
+  }
 }
 
 }  // namespace

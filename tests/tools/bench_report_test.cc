@@ -3,14 +3,14 @@
 // totals, and the honesty of the per-conv row (which kernel ran, the sparse
 // kernel alone, its prescan) on a CUDA-like report.
 
-#include <cmath>
-#include <string>
-#include <vector>
+#include "tools/bench_report.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tools/bench_report.h"
+#include <cmath>
+#include <string>
+#include <vector>
 
 namespace sf::tools {
 namespace {
@@ -91,8 +91,9 @@ TEST(LayerSumCheckTest, ComparesWithGraphReplayWhereMeasured) {
 }
 
 TEST(LayerSumCheckTest, NoWarningWithinTenPercent) {
-  EXPECT_THAT(LayerSumWarnings(Report(MakePlan("sparseflow", 1200, 1095), MakePlan("dense", 950, 920))),
-              IsEmpty());
+  EXPECT_THAT(
+      LayerSumWarnings(Report(MakePlan("sparseflow", 1200, 1095), MakePlan("dense", 950, 920))),
+      IsEmpty());
 }
 
 TEST(LayerSumCheckTest, HiddenWorkWarningNamesLaunchOverheadGapAndLargestSteps) {
@@ -114,9 +115,9 @@ TEST(LayerSumCheckTest, OverstatingStepsWarnToo) {
   const std::vector<std::string> w =
       LayerSumWarnings(Report(MakePlan("sparseflow", 1000, 1000), MakePlan("dense", 800, 0)));
   ASSERT_THAT(w, SizeIs(1));
-  EXPECT_THAT(w[0], AllOf(HasSubstr("dense plan"), HasSubstr("1.25x"),
-                          HasSubstr("(plain launches p50)"),
-                          HasSubstr("the steps alone overstate the run by 200.0 us")));
+  EXPECT_THAT(w[0],
+              AllOf(HasSubstr("dense plan"), HasSubstr("1.25x"), HasSubstr("(plain launches p50)"),
+                    HasSubstr("the steps alone overstate the run by 200.0 us")));
   EXPECT_THAT(w[0], Not(HasSubstr("launch overhead")));
 }
 
@@ -155,6 +156,24 @@ TEST(BenchReportTest, ConvRowSaysWhichKernelRanAndTimesTheSparseKernelAlone) {
   EXPECT_THAT(console, HasSubstr("cudnn "));
   EXPECT_THAT(console, HasSubstr("totals (sum of every step timed alone"));
   EXPECT_THAT(console, HasSubstr("   1.00\n"));  // 1000 us of steps, 1000 us replayed
+}
+
+TEST(BenchReportTest, FusedConvIsComparedWithCudnnConvPlusNeuron) {
+  PlanBench sparse = MakePlan("sparseflow", 1000, 1000);
+  // conv_0 fused with lif_0: its step includes the neuron, lif_0's runs nothing.
+  sparse.layers[0].fused_neuron = "lif_0";
+  sparse.layers[0].kernel = "sparse";
+  sparse.layers[0].path = "fused";
+  sparse.layers[0].median_us = 400;
+  sparse.layers[0].sparse_us = 400;
+  sparse.layers[1].median_us = 0;
+  PlanBench dense = MakePlan("dense", 1000, 1000);  // conv_0 600 + lif_0 200
+  const std::string json = FormatJson(Report(std::move(sparse), std::move(dense)));
+  EXPECT_THAT(json, HasSubstr("\"dense_us\": 800, \"sparse_us\": 400, \"prescan_us\": null, "
+                              "\"speedup\": 2, \"plan_us\": 400, \"plan_speedup\": 2, "
+                              "\"ran\": \"fused\""));
+  EXPECT_THAT(json, HasSubstr("\"fused_neuron\": \"lif_0\"}"));
+  EXPECT_THAT(json, HasSubstr("\"fused_neuron\": null}"));
 }
 
 TEST(OutputCheckTest, MaxOutputDiffByValueShapeAndType) {

@@ -20,7 +20,6 @@
 #ifndef SF_RUNTIME_H_
 #define SF_RUNTIME_H_
 
-#include "absl/strings/string_view.h"
 #include <array>
 #include <map>
 #include <memory>
@@ -29,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "graph/tensor.h"
 #include "runtime/conv_occupancy.h"
 #include "runtime/plan.h"
@@ -77,6 +77,11 @@ struct Options {
   // inputs and outputs stay NCHW. Block-sparse convs run cuDNN instead.
   // kNHWC on the CPU fails at Load (InvalidArgument).
   Layout layout = Layout::kNCHW;
+  // CUDA, float16, sparse auto/on: a block-sparse-planned Conv whose output
+  // only a neuron reads runs with that neuron as one kernel (the plan's
+  // "fused_neuron"; with sparse auto only where it measures faster than
+  // cuDNN + the neuron kernel). false keeps every conv and neuron apart.
+  bool fuse_neurons = true;
   // Most bytes one prepared shape's arena (intermediate tensors; on a GPU also
   // graph inputs, cuDNN workspace and error flags) may take; preparing a shape
   // that needs more fails with ResourceExhausted naming both sizes, before
@@ -90,7 +95,7 @@ struct Options {
 struct TensorInfo {
   std::string name;
   DataType dtype = DataType::kUndefined;
-  std::vector<int64_t> dims;  // -1 for a symbolic dimension
+  std::vector<int64_t> dims;           // -1 for a symbolic dimension
   std::vector<std::string> dim_names;  // symbol per dim ("" when known/unnamed)
 };
 
@@ -132,8 +137,8 @@ struct LayerProfile {
   ValueClass input_class = ValueClass::kDense;
   std::vector<int64_t> input_dims, output_dims;
   std::array<int64_t, 2> kernel_hw{0, 0}, stride{0, 0};  // Conv only
-  double median_us = 0, min_us = 0;  // per execution of the step
-  int iters = 0;                     // executions timed
+  double median_us = 0, min_us = 0;                      // per execution of the step
+  int iters = 0;                                         // executions timed
   // CUDA block-sparse conv, timed alone like the step (median us): its
   // prescan, and its sparse path with the prescan (whichever path the step
   // runs); -1 where not applicable (other steps, the CPU, all-cuDNN plans).
@@ -144,6 +149,10 @@ struct LayerProfile {
   // Conv with a float32 NCHW input: occupancy of that input; -1 / empty otherwise.
   double element_density = -1;
   std::vector<TileOccupancy> tiles;  // at kOccupancyBlocks and the planned block
+  // A conv the plan fuses with its neuron (PlanStep::fused_neuron): that
+  // neuron's name; the step's time then includes the neuron, whose own step
+  // runs nothing. Empty otherwise.
+  std::string fused_neuron;
 };
 
 class Runtime {
