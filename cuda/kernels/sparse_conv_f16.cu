@@ -438,43 +438,52 @@ cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
 
 // ---- Conv + neuron fused over T (LaunchConvNeuronF16) ----
 
-// Time steps whose halos one pipeline stage holds (they share its weights).
-constexpr int kFusedSteps = 4;
-
-// Output channels per fused block: tile 8 (4 warps along M) 32, so that the
-// 4 steps' accumulators fit in registers (4 x 4 n-blocks x 4 floats); tile 4
-// (4 warps along N) 64.
-template <int kTile>
-inline constexpr int kFusedChunk = kTile == 8 ? 32 : 64;
-
-template <int kSize, int kStride, int kTile>
+// One pipeline stage: the halos of kSteps time steps (they share the stage's
+// weights) and one group's weights.
+template <int kSize, int kStride, int kTile, int kSteps, int kChunkF>
 struct FusedStage {
   static constexpr int kSpan = (kTile - 1) * kStride + kSize;
   static constexpr int kTaps = kSize * kSize;
   static constexpr int kHaloElems = kSpan * kSpan * kRow;
-  static constexpr int kElems = kFusedSteps * kHaloElems + kTaps * kFusedChunk<kTile> * kRow;
+  static constexpr int kElems = kSteps * kHaloElems + kTaps * kChunkF * kRow;
   static constexpr size_t kBytes = sizeof(uint16_t) * kElems;
 };
 
-template <int kSize, int kStride, int kTile>
-constexpr size_t FusedSharedBytes() {
-  return kStages * FusedStage<kSize, kStride, kTile>::kBytes;
-}
-
-// Stages group `grp` of `steps` time steps (halos of rows (t0 + i) * images +
-// n, i < steps) and its weights into `stage`, and commits the copies.
-template <int kSize, int kStride, int kTile, bool kNhwc>
+// Stages group `grp` of `steps` time steps (halos of rows first_row + i *
+// images, i < steps) and its weights into `stage`, and commits the copies.
+// NHWC with 16-byte copies: each pixel's address is computed once for all
+// steps (they are a fixed row stride apart).
+template <int kSize, int kStride, int kTile, bool kNhwc, int kSteps, int kChunkF>
 __device__ void LoadFusedGroup(const Geometry& g, TileWindow t, int first_row, int images,
                                int steps, const uint16_t* __restrict__ x,
                                const uint16_t* __restrict__ w_packed, int cout_pad, int cout0,
                                bool vec_ok, int grp, uint16_t* stage) {
-  using S = FusedStage<kSize, kStride, kTile>;
-  constexpr int kChunkF = kFusedChunk<kTile>;
-  for (int i = 0; i < steps; ++i) {
-    t.n = first_row + i * images;
-    LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, stage + i * S::kHaloElems);
+  using S = FusedStage<kSize, kStride, kTile, kSteps, kChunkF>;
+  const int c0 = grp * kGroup;
+  if (kNhwc && vec_ok && c0 + kGroup <= g.c_in) {
+    const int64_t step_stride = static_cast<int64_t>(images) * g.h * g.w * g.c_in;
+    for (int i = threadIdx.x; i < S::kSpan * S::kSpan * 2; i += kThreads) {
+      const int p = i >> 1, half = i & 1;
+      const int iy = t.iy0 + p / S::kSpan, ix = t.ix0 + p % S::kSpan;
+      uint16_t* dst = stage + p * kRow + half * 8;
+      const bool inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+      const uint16_t* px =
+          inside ? x + ((static_cast<int64_t>(first_row) * g.h + iy) * g.w + ix) * g.c_in + c0 +
+                       half * 8
+                 : x;
+#pragma unroll
+      for (int s = 0; s < kSteps; ++s) {
+        if (s >= steps) break;
+        CpAsync16(dst + s * S::kHaloElems, inside ? px + s * step_stride : x, inside);
+      }
+    }
+  } else {
+    for (int i = 0; i < steps; ++i) {
+      t.n = first_row + i * images;
+      LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, c0, stage + i * S::kHaloElems);
+    }
   }
-  uint16_t* wsm = stage + kFusedSteps * S::kHaloElems;
+  uint16_t* wsm = stage + kSteps * S::kHaloElems;
   const uint16_t* wg =
       w_packed + (static_cast<int64_t>(grp) * S::kTaps * cout_pad + cout0) * kGroup;
   for (int i = threadIdx.x; i < S::kTaps * kChunkF * 2; i += kThreads) {
@@ -488,26 +497,25 @@ __device__ void LoadFusedGroup(const Geometry& g, TileWindow t, int first_row, i
 
 // One block per (image, output tile, kChunkF output channels). `images` = N,
 // the batch holds p.steps * N rows, step t of image n at row t * N + n.
-template <int kSize, int kStride, int kTile, bool kNhwc>
-__global__ void __launch_bounds__(kThreads)
+template <int kSize, int kStride, int kTile, bool kNhwc, int kSteps, int kChunkF, int kMinBlocks>
+__global__ void __launch_bounds__(kThreads, kMinBlocks)
     ConvNeuronF16Kernel(Geometry g, int images, NeuronParams p, const uint16_t* __restrict__ x,
                         const uint16_t* __restrict__ w_packed, int cout_pad,
                         const __half* __restrict__ bias, __half* __restrict__ y, bool vec_ok) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  using S = FusedStage<kSize, kStride, kTile>;
+  using S = FusedStage<kSize, kStride, kTile, kSteps, kChunkF>;
   constexpr int kSpan = S::kSpan;
-  constexpr int kChunkF = kFusedChunk<kTile>;
   constexpr int kM = kTile * kTile;           // 64 or 16 output pixels per step
   constexpr int kWarpsM = kM / 16;            // 4 or 1
   constexpr int kWarpsN = 4 / kWarpsM;        // 1 or 4
   constexpr int kNB = kChunkF / 8 / kWarpsN;  // 8-channel n-blocks per warp: 4 or 2
   extern __shared__ __align__(16) uint16_t smem[];
 
-  const int per_image = g.tiles_y * g.tiles_x;
-  const int image = blockIdx.x / per_image;
   const int cout0 = blockIdx.y * kChunkF;
-  // The window of step 0; other steps differ only in the batch row.
+  // The window of step 0 of image blockIdx.x / tiles per image; other steps
+  // differ only in the batch row.
   const TileWindow t = MakeWindow(g, static_cast<int>(blockIdx.x), kSize, kStride);
+  const int image = t.n;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int wm = warp % kWarpsM, wn = warp / kWarpsM;
   const int m = wm * 16 + (lane & 15);
@@ -515,37 +523,61 @@ __global__ void __launch_bounds__(kThreads)
       ((m / kTile) * kStride * kSpan + (m % kTile) * kStride) * kRow + (lane >> 4) * 8;
   const int b_base = ((lane >> 4) * 8 + (lane & 7)) * kRow + ((lane >> 3) & 1) * 8;
   const int n_first = wn * kNB * 8;
-  const bool half2_ok = g.c_out % 2 == 0 && IsAligned(y, sizeof(__half2));
+
+  // What the epilogue needs per output this thread owns, computed once: the
+  // accumulator layout puts rows lane / 4 and lane / 4 + 8 of the warp's 16
+  // pixels and columns 2 * (lane % 4) + {0, 1} of each n-block here.
+  const int plane = g.out_h * g.out_w;
+  int pix[2];  // the pixel's offset in one row of y (-1: outside the image)
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    const int r = wm * 16 + (lane >> 2) + h * 8;
+    const int ty = r / kTile, tx = r % kTile;
+    const int at = (t.oy0 + ty) * g.out_w + t.ox0 + tx;
+    pix[h] = ty < t.th && tx < t.tw ? (kNhwc ? at * g.c_out : at) : -1;
+  }
+  int k_of[kNB];
+  float bias_of[kNB][2];
+#pragma unroll
+  for (int nb = 0; nb < kNB; ++nb) {
+    k_of[nb] = cout0 + n_first + nb * 8 + 2 * (lane & 3);
+#pragma unroll
+    for (int j = 0; j < 2; ++j) {
+      bias_of[nb][j] =
+          bias != nullptr && k_of[nb] + j < g.c_out ? __half2float(bias[k_of[nb] + j]) : 0.0f;
+    }
+  }
+  const bool pairs = g.c_out % 2 == 0 && IsAligned(y, sizeof(__half2));
 
   // The membrane of each output this thread owns (the same ones at every step).
   float v[kNB][4];
 #pragma unroll
   for (int i = 0; i < kNB; ++i) v[i][0] = v[i][1] = v[i][2] = v[i][3] = InitialMembrane(p);
 
-  for (int t0 = 0; t0 < p.steps; t0 += kFusedSteps) {
-    const int steps = min(kFusedSteps, static_cast<int>(p.steps) - t0);
+  for (int t0 = 0; t0 < p.steps; t0 += kSteps) {
+    const int steps = min(kSteps, static_cast<int>(p.steps) - t0);
     const int first_row = t0 * images + image;
-    float acc[kFusedSteps][kNB][4];
+    float acc[kSteps][kNB][4];
 #pragma unroll
-    for (int s = 0; s < kFusedSteps; ++s) {
+    for (int s = 0; s < kSteps; ++s) {
 #pragma unroll
       for (int i = 0; i < kNB; ++i)
         acc[s][i][0] = acc[s][i][1] = acc[s][i][2] = acc[s][i][3] = 0.0f;
     }
-    LoadFusedGroup<kSize, kStride, kTile, kNhwc>(g, t, first_row, images, steps, x, w_packed,
-                                                 cout_pad, cout0, vec_ok, 0, smem);
+    LoadFusedGroup<kSize, kStride, kTile, kNhwc, kSteps, kChunkF>(
+        g, t, first_row, images, steps, x, w_packed, cout_pad, cout0, vec_ok, 0, smem);
     for (int grp = 0; grp < g.num_groups; ++grp) {
       uint16_t* stage = smem + (grp % kStages) * S::kElems;
       if (grp + 1 < g.num_groups) {
-        LoadFusedGroup<kSize, kStride, kTile, kNhwc>(g, t, first_row, images, steps, x, w_packed,
-                                                     cout_pad, cout0, vec_ok, grp + 1,
-                                                     smem + ((grp + 1) % kStages) * S::kElems);
+        LoadFusedGroup<kSize, kStride, kTile, kNhwc, kSteps, kChunkF>(
+            g, t, first_row, images, steps, x, w_packed, cout_pad, cout0, vec_ok, grp + 1,
+            smem + ((grp + 1) % kStages) * S::kElems);
         CpAsyncWait<1>();
       } else {
         CpAsyncWait<0>();
       }
       __syncthreads();
-      const uint16_t* wsm = stage + kFusedSteps * S::kHaloElems;
+      const uint16_t* wsm = stage + kSteps * S::kHaloElems;
 #pragma unroll
       for (int ky = 0; ky < kSize; ++ky) {
 #pragma unroll
@@ -557,7 +589,7 @@ __global__ void __launch_bounds__(kThreads)
             LdMatrixX4(b[j], wsm + (tap * kChunkF + n_first + j * 16) * kRow + b_base);
           }
 #pragma unroll
-          for (int s = 0; s < kFusedSteps; ++s) {
+          for (int s = 0; s < kSteps; ++s) {
             if (s >= steps) break;
             uint32_t a[4];
             LdMatrixX4(a, stage + s * S::kHaloElems + a_base + (ky * kSpan + kx) * kRow);
@@ -573,38 +605,29 @@ __global__ void __launch_bounds__(kThreads)
     }
     // The neuron over these steps, in order; only spikes leave the block.
 #pragma unroll
-    for (int s = 0; s < kFusedSteps; ++s) {
+    for (int s = 0; s < kSteps; ++s) {
       if (s >= steps) break;
-      const int64_t row = first_row + static_cast<int64_t>(s) * images;
+      __half* y_row = y + (static_cast<int64_t>(first_row) + static_cast<int64_t>(s) * images) *
+                              g.c_out * plane;
 #pragma unroll
       for (int nb = 0; nb < kNB; ++nb) {
-        const int k = cout0 + n_first + nb * 8 + 2 * (lane & 3);
+        const int k = k_of[nb];
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-          const int r = wm * 16 + (lane >> 2) + h * 8;
-          const int ty = r / kTile, tx = r % kTile;
-          if (ty >= t.th || tx >= t.tw) continue;
-          const int oy = t.oy0 + ty, ox = t.ox0 + tx;
+          if (pix[h] < 0) continue;
           __half out[2];
 #pragma unroll
           for (int j = 0; j < 2; ++j) {
-            if (k + j >= g.c_out) continue;
-            const float b = bias != nullptr ? __half2float(bias[k + j]) : 0.0f;
             // Rounded to FP16 as the unfused conv stores it, then widened as
             // the neuron kernel reads it.
-            const float x_t = __half2float(__float2half_rn(acc[s][nb][h * 2 + j] + b));
+            const float x_t = __half2float(__float2half_rn(acc[s][nb][h * 2 + j] + bias_of[nb][j]));
             out[j] = __float2half_rn(Fire(p, v[nb][h * 2 + j], x_t));
           }
-          if (kNhwc) {
-            const int64_t at = ((row * g.out_h + oy) * g.out_w + ox) * g.c_out + k;
-            if (k + 1 < g.c_out && half2_ok) {
-              *reinterpret_cast<__half2*>(y + at) = __halves2half2(out[0], out[1]);
-            } else {
-              for (int j = 0; j < 2 && k + j < g.c_out; ++j) y[at + j] = out[j];
-            }
+          if (kNhwc && pairs && k + 1 < g.c_out) {
+            *reinterpret_cast<__half2*>(y_row + pix[h] + k) = __halves2half2(out[0], out[1]);
           } else {
             for (int j = 0; j < 2 && k + j < g.c_out; ++j) {
-              y[((row * g.c_out + k + j) * g.out_h + oy) * g.out_w + ox] = out[j];
+              y_row[kNhwc ? pix[h] + k + j : static_cast<int64_t>(k + j) * plane + pix[h]] = out[j];
             }
           }
         }
@@ -616,14 +639,13 @@ __global__ void __launch_bounds__(kThreads)
 #endif
 }
 
-template <int kSize, int kStride, int kTile, bool kNhwc>
+template <int kSize, int kStride, int kTile, bool kNhwc, int kSteps, int kChunkF, int kMinBlocks>
 cudaError_t LaunchFusedFor(const Geometry& g, int images, const NeuronParams& p, const uint16_t* x,
                            const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
                            cudaStream_t stream) {
-  constexpr int kChunkF = kFusedChunk<kTile>;
   const dim3 grid(images * g.tiles_y * g.tiles_x, static_cast<int>(CeilDiv(g.c_out, kChunkF)));
-  constexpr size_t kShared = FusedSharedBytes<kSize, kStride, kTile>();
-  auto* kernel = ConvNeuronF16Kernel<kSize, kStride, kTile, kNhwc>;
+  constexpr size_t kShared = kStages * FusedStage<kSize, kStride, kTile, kSteps, kChunkF>::kBytes;
+  auto* kernel = ConvNeuronF16Kernel<kSize, kStride, kTile, kNhwc, kSteps, kChunkF, kMinBlocks>;
   const cudaError_t err =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kShared);
   if (err != cudaSuccess) return err;
@@ -632,14 +654,20 @@ cudaError_t LaunchFusedFor(const Geometry& g, int images, const NeuronParams& p,
   return cudaSuccess;
 }
 
+// Steps per stage, output channels per block and blocks per SM asked of the
+// register allocator, per tile edge, measured on an H100 (Spiking-ResNet18,
+// N=16, T=4, docs/benchmarks.md): tile 8 runs 2 steps of 32 channels at 4
+// blocks per SM (47 us on the 64->64 32x32 conv; 4 steps: 57-66 us, 64
+// channels: 65 us); tile 4 runs 4 steps of 64 channels (44-52 us on the 8x8
+// convs; 2 steps at 4 blocks per SM: 58-74 us).
 template <int kSize, int kStride, bool kNhwc>
 cudaError_t LaunchFusedTile(int tile, const Geometry& g, int images, const NeuronParams& p,
                             const uint16_t* x, const uint16_t* w_packed, const __half* bias,
                             __half* y, bool vec_ok, cudaStream_t stream) {
-  return tile == 8 ? LaunchFusedFor<kSize, kStride, 8, kNhwc>(g, images, p, x, w_packed, bias, y,
-                                                              vec_ok, stream)
-                   : LaunchFusedFor<kSize, kStride, 4, kNhwc>(g, images, p, x, w_packed, bias, y,
-                                                              vec_ok, stream);
+  return tile == 8 ? LaunchFusedFor<kSize, kStride, 8, kNhwc, 2, 32, 4>(g, images, p, x, w_packed,
+                                                                        bias, y, vec_ok, stream)
+                   : LaunchFusedFor<kSize, kStride, 4, kNhwc, 4, 64, 1>(g, images, p, x, w_packed,
+                                                                        bias, y, vec_ok, stream);
 }
 }  // namespace
 

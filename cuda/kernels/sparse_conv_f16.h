@@ -87,15 +87,15 @@ cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, cons
 // T time steps of the batch (rows t * N + n, N = s.n / steps), in one kernel,
 // so the conv's output never goes to memory. One CUDA block per (image n,
 // output tile, 32 output channels for tile 8 / 64 for tile 4) computes the
-// tile for up to 4 time steps at once (the weights staged once serve all of
-// them: M = 4 x 64 or 4 x 16 pixels), every 16-channel group (no prescan, no
-// skipping: trained spike maps leave 90-100% of tiles active), then runs the
-// membrane over those steps in registers (each thread owns the same outputs at
-// every step) and writes only the 0/1 spikes; longer T repeats that per 4
-// steps with the membrane kept. Bit-identical to LaunchSparseConvF16 followed
-// by LaunchNeuron: the same MMA sequence per output (groups ascending, taps in
-// order; a skipped empty group adds exact zeros), the conv result rounded to
-// FP16 as stored there, then the same Fire (neuron_fire.cuh).
+// tile for 2 (tile 8) or 4 (tile 4) time steps at once (the weights staged once
+// serve all of them), every 16-channel group (no prescan, no skipping: trained
+// spike maps leave 90-100% of tiles active), then runs the membrane over those
+// steps in registers (each thread owns the same outputs at every step) and
+// writes only the 0/1 spikes; longer T repeats that with the membrane kept.
+// Bit-identical to LaunchSparseConvF16 followed by LaunchNeuron: the same MMA
+// sequence per output (groups ascending, taps in order; a skipped empty group
+// adds exact zeros), the conv result rounded to FP16 as stored there, then the
+// same Fire (neuron_fire.cuh).
 // `p` without state (p.state must be null; p.steps is the T the batch holds,
 // p.step_elements is ignored). x, y, bias and weights as LaunchSparseConvF16;
 // needs no workspace.

@@ -45,6 +45,20 @@ absl::StatusOr<cuda::NeuronParams> GetNeuronParams(const Node& node) {
   } else {
     p.charge = plif ? cuda::NeuronCharge::kLeakMul : cuda::NeuronCharge::kLeakDiv;
   }
+  // tau a power of two (tau = 2, the usual LIF): y / tau and y * (1 / tau) are
+  // both the correctly rounded value of the same exact real, so the multiply
+  // is bit-identical to the spec's division and much cheaper on the GPU.
+  int exp = 0;
+  if (!plif && std::frexp(p.tau, &exp) == 0.5f && exp > -125 && exp < 126) {
+    const float inv = std::ldexp(1.0f, 1 - exp);  // 1 / tau, exact
+    if (p.charge == cuda::NeuronCharge::kDecayDiv) {
+      p.charge = cuda::NeuronCharge::kDecayMul;
+      p.k = inv;
+    } else if (p.charge == cuda::NeuronCharge::kLeakDiv) {
+      p.charge = cuda::NeuronCharge::kLeakMul;
+      p.k = inv;
+    }
+  }
   return p;
 }
 

@@ -2,6 +2,8 @@
 // attributes the importer wrote (../shared/spec/neuron-ops.md) and computes the
 // charge constants in float32 exactly as the CPU reference does
 // (k = sigmoid(w) in float32; c = float32(1 - 1/tau) with 1/tau in double).
+// A LIF whose tau is a power of two gets the multiplying charge with k = 1/tau
+// (exact): bit-identical to the spec's division, without a division per step.
 #ifndef SF_RUNTIME_GPU_NEURON_PARAMS_H_
 #define SF_RUNTIME_GPU_NEURON_PARAMS_H_
 

@@ -36,25 +36,11 @@ namespace {
 using ::sf::testing::Case;
 using ::sf::testing::CaseName;
 using ::sf::testing::MakeInput;
+using ::sf::testing::NchwToNhwc;
 using ::sf::testing::ParamsOf;
 using ::sf::testing::ShapeOf;
+using ::sf::testing::ToHalfBits;
 using ::sf::testing::Upload;
-
-std::vector<uint16_t> ToHalfBits(const std::vector<float>& v) {
-  std::vector<uint16_t> h(v.size());
-  for (size_t i = 0; i < v.size(); ++i) h[i] = FloatToHalf(v[i]);
-  return h;
-}
-
-// [n][c][h][w] -> [n][h][w][c] (also KCRS -> KRSC).
-std::vector<uint16_t> ToNhwc(const std::vector<uint16_t>& x, int64_t n, int64_t c, int64_t h,
-                             int64_t w) {
-  std::vector<uint16_t> y(x.size());
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t k = 0; k < c; ++k)
-      for (int64_t i = 0; i < h * w; ++i) y[(b * h * w + i) * c + k] = x[(b * c + k) * h * w + i];
-  return y;
-}
 
 struct Neuron {
   const char* name;
@@ -93,8 +79,8 @@ struct Spikes {
 absl::StatusOr<Spikes> RunBoth(const cuda::SparseConvShape& s, bool nhwc, cuda::NeuronParams p,
                                const std::vector<uint16_t>& x, const std::vector<uint16_t>& w,
                                const std::vector<uint16_t>& bias) {
-  const std::vector<uint16_t> xl = nhwc ? ToNhwc(x, s.n, s.c_in, s.h, s.w) : x;
-  const std::vector<uint16_t> wl = nhwc ? ToNhwc(w, s.c_out, s.c_in, s.ksize, s.ksize) : w;
+  const std::vector<uint16_t> xl = nhwc ? NchwToNhwc(x, s.n, s.c_in, s.h, s.w) : x;
+  const std::vector<uint16_t> wl = nhwc ? NchwToNhwc(w, s.c_out, s.c_in, s.ksize, s.ksize) : w;
   std::vector<uint16_t> packed(
       static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(s.c_out, s.c_in, s.ksize)));
   cuda::RepackSparseConvF16Weights(wl.data(), s.c_out, s.c_in, s.ksize, nhwc, packed.data());

@@ -131,6 +131,11 @@ TEST(GpuNeuronParamsTest, PicksChargeEquationAndConstants) {
   EXPECT_EQ(p.c, 0.5f);
   lif.attrs.Set("v_reset", -0.5f);
   ASSERT_OK_AND_ASSIGN(p, GetNeuronParams(lif));
+  // tau 2, a power of two: multiply by 1/2 (bit-identical to dividing by 2).
+  EXPECT_EQ(p.charge, cuda::NeuronCharge::kLeakMul);
+  EXPECT_EQ(p.k, 0.5f);
+  lif.attrs.Set("tau", 3.0f);
+  ASSERT_OK_AND_ASSIGN(p, GetNeuronParams(lif));
   EXPECT_EQ(p.charge, cuda::NeuronCharge::kLeakDiv);
   lif.attrs.Set("soft_reset", int64_t{1});
   ASSERT_OK_AND_ASSIGN(p, GetNeuronParams(lif));
@@ -142,6 +147,28 @@ TEST(GpuNeuronParamsTest, PicksChargeEquationAndConstants) {
   ASSERT_OK_AND_ASSIGN(p, GetNeuronParams(plif));
   EXPECT_EQ(p.charge, cuda::NeuronCharge::kDecayMul);
   EXPECT_EQ(p.k, 0.5f);
+}
+
+TEST(GpuNeuronParamsTest, PowerOfTwoTauMultipliesInsteadOfDividing) {
+  Node lif;
+  lif.name = "lif";
+  lif.op = OpType::kLIF;
+  lif.attrs.Set("steps", int64_t{4});
+  for (float tau : {2.0f, 0.5f, 4.0f, 3.0f, 1.5f}) {
+    for (int64_t decay_input : {1, 0}) {
+      lif.attrs.Set("tau", tau);
+      lif.attrs.Set("decay_input", decay_input);
+      lif.attrs.Set("v_reset", -0.25f);
+      ASSERT_OK_AND_ASSIGN(cuda::NeuronParams p, GetNeuronParams(lif));
+      const bool pow2 = tau != 3.0f && tau != 1.5f;
+      const cuda::NeuronCharge div =
+          decay_input != 0 ? cuda::NeuronCharge::kDecayDiv : cuda::NeuronCharge::kLeakDiv;
+      const cuda::NeuronCharge mul =
+          decay_input != 0 ? cuda::NeuronCharge::kDecayMul : cuda::NeuronCharge::kLeakMul;
+      EXPECT_EQ(p.charge, pow2 ? mul : div) << tau;
+      if (pow2) EXPECT_EQ(p.k, 1.0f / tau) << tau;
+    }
+  }
 }
 
 TEST(GpuNeuronParamsTest, BadAttributesNameTheNode) {

@@ -1,9 +1,11 @@
 // Conv cases and helpers shared by the block-sparse conv kernel tests
 // (sparse_conv_test.cc, float32; sparse_conv_f16_test.cc, float16): conv
 // geometry, spike inputs at a density (uniform or clustered), the CPU
-// reference conv and device uploads.
+// reference conv, FP16 bit patterns, NCHW -> NHWC and device uploads.
 #ifndef SF_TESTS_CUDA_SPARSE_CONV_CASES_H_
 #define SF_TESTS_CUDA_SPARSE_CONV_CASES_H_
+
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,13 +13,12 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
 #include "cuda/kernels/sparse_conv.h"
 #include "cuda/resources.h"
+#include "graph/float16.h"
 #include "graph/status.h"
 #include "runtime/cpu/conv.h"
 
@@ -53,8 +54,8 @@ inline cuda::SparseConvShape ShapeOf(const Case& c, bool binary) {
 // Spikes (binary: 1, else uniform in [-2, 2] without 0) at `density`;
 // clustered: 4x4 cells are live with probability min(1, 2 * density) and fire
 // inside at the rate that keeps the overall density.
-inline std::vector<float> MakeInput(const Conv2dParams& p, double density, bool binary, bool clustered,
-                             std::mt19937& rng) {
+inline std::vector<float> MakeInput(const Conv2dParams& p, double density, bool binary,
+                                    bool clustered, std::mt19937& rng) {
   std::vector<float> x(static_cast<size_t>(p.n * p.c_in * p.h * p.w), 0.0f);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   const double live = clustered ? std::min(1.0, 2.0 * density) : 1.0;
@@ -89,7 +90,7 @@ inline std::vector<float> Abs(std::vector<float> v) {
 }
 
 inline std::vector<float> CpuConv(const Conv2dParams& p, const std::vector<float>& x,
-                           const std::vector<float>& w, const std::vector<float>& bias) {
+                                  const std::vector<float>& w, const std::vector<float>& bias) {
   std::vector<float> y(static_cast<size_t>(p.n * p.c_out * p.out_h * p.out_w));
   for (int64_t n = 0; n < p.n; ++n) {
     Conv2dRegion(p, x.data(), w.data(), bias.empty() ? nullptr : bias.data(), y.data(), n, 0,
@@ -124,6 +125,23 @@ void ExpectWithin(const std::vector<float>& got, const std::vector<float>& want,
   EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << want.size() << " outputs differ; first at "
                     << first_bad << ": gpu " << (first_bad >= 0 ? got[first_bad] : 0) << " vs cpu "
                     << (first_bad >= 0 ? want[first_bad] : 0);
+}
+
+// FP16 bit patterns of float values (round to nearest even).
+inline std::vector<uint16_t> ToHalfBits(const std::vector<float>& v) {
+  std::vector<uint16_t> h(v.size());
+  for (size_t i = 0; i < v.size(); ++i) h[i] = FloatToHalf(v[i]);
+  return h;
+}
+
+// [n][c][h][w] -> [n][h][w][c] (also KCRS -> KRSC, the same permutation).
+template <typename T>
+std::vector<T> NchwToNhwc(const std::vector<T>& x, int64_t n, int64_t c, int64_t h, int64_t w) {
+  std::vector<T> y(x.size());
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t i = 0; i < h * w; ++i) y[(b * h * w + i) * c + k] = x[(b * c + k) * h * w + i];
+  return y;
 }
 
 }  // namespace sf::testing

@@ -34,8 +34,10 @@ using ::sf::testing::Case;
 using ::sf::testing::CaseName;
 using ::sf::testing::CpuConv;
 using ::sf::testing::MakeInput;
+using ::sf::testing::NchwToNhwc;
 using ::sf::testing::ParamsOf;
 using ::sf::testing::ShapeOf;
+using ::sf::testing::ToHalfBits;
 using ::sf::testing::Upload;
 using ::testing::HasSubstr;
 
@@ -52,22 +54,7 @@ std::vector<float> RoundToHalf(std::vector<float> v) {
   return v;
 }
 
-std::vector<uint16_t> ToHalfBits(const std::vector<float>& v) {
-  std::vector<uint16_t> h(v.size());
-  for (size_t i = 0; i < v.size(); ++i) h[i] = FloatToHalf(v[i]);
-  return h;
-}
-
-// [n][c][h][w] <-> [n][h][w][c].
-std::vector<float> NchwToNhwc(const std::vector<float>& x, int64_t n, int64_t c, int64_t h,
-                              int64_t w) {
-  std::vector<float> y(x.size());
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t k = 0; k < c; ++k)
-      for (int64_t i = 0; i < h * w; ++i) y[(b * h * w + i) * c + k] = x[(b * c + k) * h * w + i];
-  return y;
-}
-
+// [n][h][w][c] -> [n][c][h][w].
 std::vector<float> NhwcToNchw(const std::vector<float>& y, int64_t n, int64_t c, int64_t h,
                               int64_t w) {
   std::vector<float> x(y.size());
@@ -125,8 +112,8 @@ absl::StatusOr<GpuResult> RunSparseF16(const cuda::SparseConvShape& s, bool nhwc
 void ExpectMatchesCpu(const Case& c, bool nhwc, const std::vector<float>& x, bool with_bias,
                       std::mt19937& rng, const std::string& what) {
   const Conv2dParams p = ParamsOf(c);
-  const std::vector<float> w = RoundToHalf(
-      testing::RandomVector(static_cast<size_t>(p.c_out * p.c_in * c.k * c.k), rng));
+  const std::vector<float> w =
+      RoundToHalf(testing::RandomVector(static_cast<size_t>(p.c_out * p.c_in * c.k * c.k), rng));
   const std::vector<float> bias =
       with_bias ? RoundToHalf(testing::RandomVector(static_cast<size_t>(p.c_out), rng))
                 : std::vector<float>{};
@@ -144,14 +131,14 @@ void ExpectMatchesCpu(const Case& c, bool nhwc, const std::vector<float>& x, boo
 // n, c_in, h, w, c_out, k, stride, pads (top, left, bottom, right), tile.
 const std::vector<Case>& Shapes() {
   static const std::vector<Case> shapes = {
-      {2, 3, 13, 11, 7, 3, 1, 1, 1, 1, 1, 4},      {2, 5, 17, 19, 9, 3, 2, 1, 1, 1, 1, 8},
-      {1, 37, 10, 9, 65, 1, 1, 0, 0, 0, 0, 4},     {2, 16, 15, 15, 33, 1, 2, 0, 0, 0, 0, 8},
-      {1, 130, 9, 12, 129, 3, 1, 1, 1, 1, 1, 8},   {1, 256, 7, 7, 256, 3, 2, 1, 1, 1, 1, 4},
-      {3, 24, 20, 6, 70, 3, 1, 0, 0, 0, 0, 8},     {2, 64, 8, 8, 64, 3, 1, 1, 1, 1, 1, 8},
-      {1, 19, 33, 31, 21, 3, 1, 1, 1, 1, 1, 8},    {2, 6, 11, 10, 12, 3, 1, 1, 0, 0, 1, 4},
-      {1, 7, 9, 13, 6, 3, 2, 0, 1, 1, 0, 4},       {1, 10, 6, 6, 3, 1, 1, 1, 1, 1, 1, 4},
-      {32, 16, 8, 8, 32, 3, 1, 1, 1, 1, 1, 4},     {1, 512, 7, 7, 512, 3, 1, 1, 1, 1, 1, 4},
-      {1, 64, 56, 56, 64, 3, 1, 1, 1, 1, 1, 8},    {1, 128, 28, 28, 256, 1, 2, 0, 0, 0, 0, 8},
+      {2, 3, 13, 11, 7, 3, 1, 1, 1, 1, 1, 4},    {2, 5, 17, 19, 9, 3, 2, 1, 1, 1, 1, 8},
+      {1, 37, 10, 9, 65, 1, 1, 0, 0, 0, 0, 4},   {2, 16, 15, 15, 33, 1, 2, 0, 0, 0, 0, 8},
+      {1, 130, 9, 12, 129, 3, 1, 1, 1, 1, 1, 8}, {1, 256, 7, 7, 256, 3, 2, 1, 1, 1, 1, 4},
+      {3, 24, 20, 6, 70, 3, 1, 0, 0, 0, 0, 8},   {2, 64, 8, 8, 64, 3, 1, 1, 1, 1, 1, 8},
+      {1, 19, 33, 31, 21, 3, 1, 1, 1, 1, 1, 8},  {2, 6, 11, 10, 12, 3, 1, 1, 0, 0, 1, 4},
+      {1, 7, 9, 13, 6, 3, 2, 0, 1, 1, 0, 4},     {1, 10, 6, 6, 3, 1, 1, 1, 1, 1, 1, 4},
+      {32, 16, 8, 8, 32, 3, 1, 1, 1, 1, 1, 4},   {1, 512, 7, 7, 512, 3, 1, 1, 1, 1, 1, 4},
+      {1, 64, 56, 56, 64, 3, 1, 1, 1, 1, 1, 8},  {1, 128, 28, 28, 256, 1, 2, 0, 0, 0, 0, 8},
       {1, 3, 224, 224, 16, 3, 2, 1, 1, 1, 1, 8}};
   return shapes;
 }
@@ -162,7 +149,8 @@ TEST(SparseConvF16HostTest, RepackGroupsChannelsAndPadsOutputChannels) {
   std::vector<uint16_t> out(static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(2, 3, 1)));
   ASSERT_EQ(out.size(), 64u * 16u);  // one group, one tap, 64 output channels x 16 inputs
   cuda::RepackSparseConvF16Weights(w.data(), 2, 3, 1, /*krsc=*/false, out.data());
-  EXPECT_EQ(std::vector<uint16_t>(out.begin(), out.begin() + 4), (std::vector<uint16_t>{1, 2, 3, 0}));
+  EXPECT_EQ(std::vector<uint16_t>(out.begin(), out.begin() + 4),
+            (std::vector<uint16_t>{1, 2, 3, 0}));
   EXPECT_EQ(std::vector<uint16_t>(out.begin() + 16, out.begin() + 20),
             (std::vector<uint16_t>{11, 12, 13, 0}));
   EXPECT_EQ(out[32], 0);
@@ -206,11 +194,11 @@ TEST(SparseConvF16GpuTest, MatchesCpuOverShapesDensitiesAndLayouts) {
         const std::vector<float> x = MakeInput(p, density, binary, clustered, rng);
         for (bool nhwc : {false, true}) {
           const bool with_bias = (run + nhwc) % 2 == 0;
-          ExpectMatchesCpu(c, nhwc, x, with_bias, rng,
-                           absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw", " density ",
-                                        density, binary ? " binary" : " values",
-                                        clustered ? " clustered" : " uniform",
-                                        with_bias ? " bias" : ""));
+          ExpectMatchesCpu(
+              c, nhwc, x, with_bias, rng,
+              absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw", " density ", density,
+                           binary ? " binary" : " values", clustered ? " clustered" : " uniform",
+                           with_bias ? " bias" : ""));
         }
       }
     }
@@ -236,8 +224,8 @@ TEST(SparseConvF16GpuTest, SingleSpikeAtEveryTileEdgeAndCorner) {
         x[(channel * p.h + r) * p.w + col] = 1.0f;
         for (bool nhwc : {false, true}) {
           ExpectMatchesCpu(c, nhwc, x, true, rng,
-                           absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw", " spike at ", r,
-                                        ",", col, " channel ", channel));
+                           absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw", " spike at ", r, ",",
+                                        col, " channel ", channel));
         }
       }
     }
@@ -282,22 +270,22 @@ TEST(SparseConvF16GpuTest, DeterministicAndSkipsEmptyWork) {
 TEST(SparseConvF16GpuTest, ExecutorRunsPlannedFloat16SparseConvs) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(24);
-  for (const Case& c : {Case{2, 32, 32, 32, 48, 3, 1, 1, 1, 1, 1, 0},
-                        Case{2, 24, 17, 15, 24, 3, 2, 1, 1, 1, 1, 0},
-                        Case{1, 40, 9, 9, 20, 1, 2, 0, 0, 0, 0, 0}}) {
+  for (const Case& c :
+       {Case{2, 32, 32, 32, 48, 3, 1, 1, 1, 1, 1, 0}, Case{2, 24, 17, 15, 24, 3, 2, 1, 1, 1, 1, 0},
+        Case{1, 40, 9, 9, 20, 1, 2, 0, 0, 0, 0, 0}}) {
     for (bool nhwc : {false, true}) {
       const Conv2dParams p = ParamsOf(c);
       const std::string what = absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw");
-      auto built = testing::OneNodeGraphBuilder(OpType::kConv, "conv_f16")
-                       .Input(DataType::kFloat32, {p.n, p.c_in, p.h, p.w})
-                       .ConstantInput(testing::RandomHalf({p.c_out, p.c_in, c.k, c.k}, rng))
-                       .ConstantInput(testing::RandomHalf({p.c_out}, rng))
-                       .Output(DataType::kFloat32, {p.n, p.c_out, p.out_h, p.out_w})
-                       .Attr("kernel_shape", std::vector<int64_t>{c.k, c.k})
-                       .Attr("strides", std::vector<int64_t>{c.stride, c.stride})
-                       .Attr("pads", std::vector<int64_t>{c.pad_top, c.pad_left, c.pad_bottom,
-                                                          c.pad_right})
-                       .Build();
+      auto built =
+          testing::OneNodeGraphBuilder(OpType::kConv, "conv_f16")
+              .Input(DataType::kFloat32, {p.n, p.c_in, p.h, p.w})
+              .ConstantInput(testing::RandomHalf({p.c_out, p.c_in, c.k, c.k}, rng))
+              .ConstantInput(testing::RandomHalf({p.c_out}, rng))
+              .Output(DataType::kFloat32, {p.n, p.c_out, p.out_h, p.out_w})
+              .Attr("kernel_shape", std::vector<int64_t>{c.k, c.k})
+              .Attr("strides", std::vector<int64_t>{c.stride, c.stride})
+              .Attr("pads", std::vector<int64_t>{c.pad_top, c.pad_left, c.pad_bottom, c.pad_right})
+              .Build();
       Tensor x = Tensor::Create(DataType::kFloat32, {p.n, p.c_in, p.h, p.w}).value();
       const std::vector<float> spikes = MakeInput(p, 0.05, true, true, rng);
       std::copy(spikes.begin(), spikes.end(), x.data<float>());
