@@ -59,7 +59,10 @@ class CudnnConv {
   // With `timed_search`, cudnnFindConvolutionForwardAlgorithmEx times the
   // algorithms on temporary buffers (x, w, y and the largest workspace that
   // fits the limit, allocated here, zeroed, and freed before returning; the
-  // handle's stream is synchronised); when that fails, and without
+  // handle's stream is synchronised), then its best 4 usable candidates are
+  // timed again after warm-up launches (cuDNN times each once, so a kernel's
+  // lazy-loading first launch can misrank it) and the fastest kept; when that
+  // fails, and without
   // `timed_search`, cuDNN's heuristic (cudnnGetConvolutionForwardAlgorithm_v7,
   // no device memory touched) decides. The choice is cached process-wide
   // (cuda/conv_algo_cache.h) under the current CUDA device.
@@ -98,6 +101,11 @@ class CudnnConv {
   // The workspace `algo` needs with these descriptors (cuDNN's status as is).
   cudnnStatus_t WorkspaceSize(cudnnHandle_t handle, cudnnConvolutionFwdAlgo_t algo,
                               size_t* bytes) const;
+  // perf's algorithm when it succeeded, fits the limit with these very
+  // descriptors and uses an allowed math type.
+  std::optional<ConvAlgoChoice> Usable(cudnnHandle_t handle,
+                                       const cudnnConvolutionFwdAlgoPerf_t& perf,
+                                       size_t workspace_limit, bool allow_tensor_ops) const;
   std::optional<ConvAlgoChoice> FirstUsable(cudnnHandle_t handle,
                                             const cudnnConvolutionFwdAlgoPerf_t* perf, int count,
                                             size_t workspace_limit, bool allow_tensor_ops) const;

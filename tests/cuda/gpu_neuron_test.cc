@@ -166,7 +166,9 @@ TEST(GpuNeuronParamsTest, PowerOfTwoTauMultipliesInsteadOfDividing) {
       const cuda::NeuronCharge mul =
           decay_input != 0 ? cuda::NeuronCharge::kDecayMul : cuda::NeuronCharge::kLeakMul;
       EXPECT_EQ(p.charge, pow2 ? mul : div) << tau;
-      if (pow2) EXPECT_EQ(p.k, 1.0f / tau) << tau;
+      if (pow2) {
+        EXPECT_EQ(p.k, 1.0f / tau) << tau;
+      }
     }
   }
 }
