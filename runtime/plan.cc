@@ -49,15 +49,9 @@ void MarkNeuronFusion(const Graph& graph, const PlanOptions& options, Plan& plan
       options.precision != Precision::kFloat16 || !absl::StartsWith(options.device, "cuda")) {
     return;
   }
-  std::vector<int> readers(graph.num_values(), 0), reader(graph.num_values(), -1);
-  for (int i = 0; i < graph.num_nodes(); ++i) {
-    for (ValueId in : graph.node(i).inputs) {
-      if (in == kNoValue) continue;
-      ++readers[in];
-      reader[in] = i;
-    }
-  }
-  for (ValueId out : graph.outputs()) ++readers[out];  // a graph output needs its memory
+  const std::vector<std::vector<int>> readers = graph.Consumers();
+  std::vector<bool> is_output(graph.num_values(), false);
+  for (ValueId out : graph.outputs()) is_output[out] = true;  // a graph output needs its memory
   for (PlanStep& step : plan.steps) {
     const Node& conv = graph.node(step.node);
     if (step.op != OpType::kConv || step.block <= 0 || step.stride[0] != step.stride[1] ||
@@ -65,8 +59,9 @@ void MarkNeuronFusion(const Graph& graph, const PlanOptions& options, Plan& plan
       continue;
     }
     const ValueId y = conv.outputs[0];
-    if (y == kNoValue || readers[y] != 1) continue;
-    const Node& neuron = graph.node(reader[y]);
+    if (y == kNoValue || is_output[y] || readers[y].size() != 1) continue;
+    const int reader = readers[y][0];
+    const Node& neuron = graph.node(reader);
     if (!IsNeuron(neuron.op) || neuron.carries_state || neuron.inputs.size() != 1 ||
         neuron.inputs[0] != y || neuron.outputs.size() != 1) {
       continue;
@@ -80,8 +75,8 @@ void MarkNeuronFusion(const Graph& graph, const PlanOptions& options, Plan& plan
     }
     absl::StatusOr<int64_t> steps = neuron.attrs.GetInt("steps");
     if (!steps.ok() || *steps < 1 || step.output_dims[0] % *steps != 0) continue;
-    step.fused_neuron = reader[y];
-    plan.steps[reader[y]].fused_into = step.node;
+    step.fused_neuron = reader;
+    plan.steps[reader].fused_into = step.node;
   }
 }
 

@@ -628,8 +628,8 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
                        steps[i].sparse_us,
                        steps[i].path,
                        -1.0,
-                       {}};
-    if (step.fused_neuron >= 0) layer.fused_neuron = p->plan.steps[step.fused_neuron].name;
+                       {},
+                       step.fused_neuron >= 0 ? p->plan.steps[step.fused_neuron].name : ""};
     const Node& node = graph.node(step.node);
     layer.input_dims = LogicalDims(node, layer.input_dims);  // the report speaks NCHW
     layer.output_dims = LogicalDims(node, layer.output_dims);

@@ -217,6 +217,21 @@ __device__ void LoadHalo(const Geometry& g, const TileWindow& t, const uint16_t*
   }
 }
 
+// Copies (cp.async, not committed) the weights of group `grp` for output
+// channels [cout0, cout0 + kChannels) to `wsm` ([kTaps][kChannels][kRow]) from
+// RepackSparseConvF16Weights' layout.
+template <int kTaps, int kChannels>
+__device__ void LoadWeights(const uint16_t* __restrict__ w_packed, int cout_pad, int cout0,
+                            int grp, uint16_t* wsm) {
+  const uint16_t* wg = w_packed + (static_cast<int64_t>(grp) * kTaps * cout_pad + cout0) * kGroup;
+  for (int i = threadIdx.x; i < kTaps * kChannels * 2; i += kThreads) {
+    const int tap = i / (kChannels * 2), r = i - tap * (kChannels * 2);
+    const int n = r >> 1, half = r & 1;
+    CpAsync16(wsm + (tap * kChannels + n) * kRow + half * 8,
+              wg + (static_cast<int64_t>(tap) * cout_pad + n) * kGroup + half * 8, true);
+  }
+}
+
 // Shared memory of one pipeline stage: the halo and the weights of one group.
 template <int kSize, int kStride, int kTile>
 struct Stage {
@@ -241,15 +256,7 @@ __device__ void LoadGroup(const Geometry& g, const TileWindow& t, const uint16_t
                           bool vec_ok, int grp, uint16_t* stage) {
   using S = Stage<kSize, kStride, kTile>;
   LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, stage);
-  uint16_t* wsm = stage + S::kHaloElems;
-  const uint16_t* wg =
-      w_packed + (static_cast<int64_t>(grp) * S::kTaps * cout_pad + cout0) * kGroup;
-  for (int i = threadIdx.x; i < S::kTaps * kChunk * 2; i += kThreads) {
-    const int tap = i / (kChunk * 2), r = i - tap * (kChunk * 2);
-    const int n = r >> 1, half = r & 1;
-    CpAsync16(wsm + (tap * kChunk + n) * kRow + half * 8,
-              wg + (static_cast<int64_t>(tap) * cout_pad + n) * kGroup + half * 8, true);
-  }
+  LoadWeights<S::kTaps, kChunk>(w_packed, cout_pad, cout0, grp, stage + S::kHaloElems);
   CpAsyncCommit();
 }
 
@@ -483,15 +490,7 @@ __device__ void LoadFusedGroup(const Geometry& g, TileWindow t, int first_row, i
       LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, c0, stage + i * S::kHaloElems);
     }
   }
-  uint16_t* wsm = stage + kSteps * S::kHaloElems;
-  const uint16_t* wg =
-      w_packed + (static_cast<int64_t>(grp) * S::kTaps * cout_pad + cout0) * kGroup;
-  for (int i = threadIdx.x; i < S::kTaps * kChunkF * 2; i += kThreads) {
-    const int tap = i / (kChunkF * 2), r = i - tap * (kChunkF * 2);
-    const int n = r >> 1, half = r & 1;
-    CpAsync16(wsm + (tap * kChunkF + n) * kRow + half * 8,
-              wg + (static_cast<int64_t>(tap) * cout_pad + n) * kGroup + half * 8, true);
-  }
+  LoadWeights<S::kTaps, kChunkF>(w_packed, cout_pad, cout0, grp, stage + kSteps * S::kHaloElems);
   CpAsyncCommit();
 }
 

@@ -104,7 +104,6 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
       kernel = CreateConvNeuronGpuKernel(step.block, step.input_class, plan.sparse_mode,
                                          step.fused_neuron);
       writes = step.fused_neuron;
-      exec->unmaterialized_.push_back(node.outputs[0]);
     } else if (step.fused_into >= 0) {
       if (step.fused_into >= num_nodes || plan.steps[step.fused_into].fused_neuron != i) {
         return absl::InternalError("plan fusion does not match the graph");
@@ -192,12 +191,17 @@ absl::Status GpuExecutor::PlanArena() {
   // Graph inputs live from step 0; outputs share an input's bytes where the
   // kernel allows (GpuKernel::InPlaceInput).
   const int num_nodes = graph_.num_nodes();
-  // A fused conv writes its neuron's output: that output lives from the conv.
+  // A fused conv writes its neuron's output, which lives from the conv's step;
+  // the conv's own output is written by no kernel and gets no memory.
   std::vector<int> written_at(graph_.num_values(), -1);
+  std::vector<bool> unmaterialized(graph_.num_values(), false);
   for (int i = 0; i < num_nodes; ++i) {
     if (writes_outputs_of_[i] == i) continue;
     for (ValueId v : graph_.node(writes_outputs_of_[i]).outputs) {
       if (v != kNoValue) written_at[v] = i;
+    }
+    for (ValueId v : graph_.node(i).outputs) {
+      if (v != kNoValue) unmaterialized[v] = true;
     }
   }
   SF_ASSIGN_OR_RETURN(
@@ -206,11 +210,7 @@ absl::Status GpuExecutor::PlanArena() {
           graph_, {.include_inputs = true,
                    .profiling = profiling_,
                    .in_place_input = [this](int i) { return kernels_[i]->InPlaceInput(); },
-                   .unmaterialized =
-                       [this](ValueId v) {
-                         return std::find(unmaterialized_.begin(), unmaterialized_.end(), v) !=
-                                unmaterialized_.end();
-                       },
+                   .unmaterialized = [&unmaterialized](ValueId v) { return unmaterialized[v]; },
                    .written_at = [&written_at](ValueId v) { return written_at[v]; }}));
   const std::vector<TensorLifetime>& lifetimes = planned.lifetimes;
   memory_plan_ = PlanMemory(lifetimes, kDeviceAlignment);

@@ -165,8 +165,6 @@ class GpuExecutor : public Executor {
   // Per node, the node whose outputs its kernel writes: itself, or for a conv
   // fused with its neuron (PlanStep::fused_neuron) that neuron.
   std::vector<int> writes_outputs_of_;
-  // Values no kernel writes or reads (the outputs of fused convs): no memory.
-  std::vector<ValueId> unmaterialized_;
   std::vector<void*> slots_;       // per value: device address
   std::vector<void*> home_slots_;  // slots_ as planned (RunBound rebinds some)
   // EnqueueStep's kernel arguments, reserved for the widest node.

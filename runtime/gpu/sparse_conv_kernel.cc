@@ -140,8 +140,11 @@ absl::StatusOr<cuda::DeviceBuffer> UploadSparseWeights(const Graph& graph, const
 struct ReplayTiming {
   bool ok = false;
   bool a_only = false;
-  double a_us = 0, b_us = 0;
+  double a_us = 0, b_us = 0;  // 0 unless ok
   std::string why;
+  // Whether A is the one to keep: the faster (ties go to B), or the only one
+  // that could be captured.
+  bool a_wins() const { return ok ? a_us < b_us : a_only; }
 };
 
 // Microseconds per launch of `graph`, over one round of back-to-back
@@ -371,14 +374,10 @@ class SparseConvGpuKernel : public GpuKernel {
                         TimeByReplay(
                             ctx.stream, start_, end_, [&] { return EnqueueSparse(ctx, in, out); },
                             [&] { return dense_->Enqueue(ctx, in, out); }));
-    if (!r.ok) {
-      path_ = r.a_only ? Path::kSparse : Path::kDense;
-      reason_ = r.why;
-    } else {
-      sparse_us_ = r.a_us;
-      dense_us_ = r.b_us;
-      path_ = sparse_us_ < dense_us_ ? Path::kSparse : Path::kDense;
-    }
+    path_ = r.a_wins() ? Path::kSparse : Path::kDense;
+    sparse_us_ = r.a_us;
+    dense_us_ = r.b_us;
+    reason_ = r.why;
     return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
   }
 
@@ -480,14 +479,10 @@ class ConvNeuronGpuKernel : public GpuKernel {
                           TimeByReplay(
                               ctx.stream, start_, end_, [&] { return EnqueueFused(ctx, in, out); },
                               [&] { return EnqueueUnfused(ctx, in, out); }));
-      if (!r.ok) {
-        path_ = r.a_only ? Path::kFused : Path::kUnfused;
-        reason_ = r.why;
-      } else {
-        fused_us_ = r.a_us;
-        unfused_us_ = r.b_us;
-        path_ = fused_us_ < unfused_us_ ? Path::kFused : Path::kUnfused;
-      }
+      path_ = r.a_wins() ? Path::kFused : Path::kUnfused;
+      fused_us_ = r.a_us;
+      unfused_us_ = r.b_us;
+      reason_ = r.why;
     }
     last_ran_ = path_ == Path::kFused ? "fused" : conv_->LastPath();
     return path_ == Path::kFused ? EnqueueFused(ctx, in, out) : EnqueueUnfused(ctx, in, out);
