@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "cuda/cuda_status.h"
 #include "cuda/kernels/sparse_conv.h"
 #include "cuda/kernels/sparse_conv_f16.h"
+#include "cuda/kernels/spike_gather_conv.h"
 #include "cuda/resources.h"
 #include "graph/status.h"
 #include "runtime/cpu/conv.h"
@@ -279,6 +281,7 @@ class SparseConvGpuKernel : public GpuKernel {
       SF_RETURN_IF_ERROR(EnqueueSparse(ctx, in, out));
       return true;
     }
+    if (use_gather_) return false;  // it has no prescan
     if (half_) {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Prescan(
           shape_, nhwc_, static_cast<const __half*>(in[0]), ctx.workspace, ctx.stream));
@@ -310,10 +313,16 @@ class SparseConvGpuKernel : public GpuKernel {
       return absl::StrCat(dense_->Describe(), " (planned sparse; ", cudnn_only_, ")");
     }
     std::string out =
-        half_ ? absl::StrCat("cuda sparse fp16 tensor-core ", nhwc_ ? "nhwc " : "", "tile ",
-                             shape_.tile, " (", cuda::kSparseConvF16Group, "-channel groups; ")
-              : absl::StrCat("cuda sparse tile ", shape_.tile, " ", binary_ ? "binary" : "values",
-                             " (", cuda::kSparseConvChannelGroup, "-channel groups; ");
+        use_gather_ ? "cuda sparse fp16 spike-gather nhwc ("
+        : half_     ? absl::StrCat("cuda sparse fp16 tensor-core ", nhwc_ ? "nhwc " : "", "tile ",
+                                   shape_.tile, " (", cuda::kSparseConvF16Group, "-channel groups; ")
+                    : absl::StrCat("cuda sparse tile ", shape_.tile, " ", binary_ ? "binary" : "values",
+                                   " (", cuda::kSparseConvChannelGroup, "-channel groups; ");
+    if (gather_forced_) absl::StrAppend(&out, "SF_SPARSE_F16_KERNEL=gather; ");
+    if (gather_us_ > 0) {
+      absl::StrAppend(&out, absl::StrFormat("spike-gather %.1f us, tensor-core tile %d %.1f us; ",
+                                            gather_us_, shape_.tile, tensor_core_us_));
+    }
     switch (path_) {
       case Path::kUndecided:
         absl::StrAppend(&out, "auto: sparse vs cudnn timed on the first run)");
@@ -334,12 +343,45 @@ class SparseConvGpuKernel : public GpuKernel {
     SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, half_, binary_));
     SF_ASSIGN_OR_RETURN(weights_,
                         UploadSparseWeights(graph, node, shape_, ctx.device, half_, nhwc_));
+    // kAuto also times the spike-gather kernel (float16 NHWC, binary input)
+    // against the tensor-core one when it fits this device's shared memory.
+    // SF_SPARSE_F16_KERNEL=gather makes every sparse path (kAuto and kOn) run
+    // it where it can, =tensor-core never (tests, exactness checks).
+    const char* env = std::getenv("SF_SPARSE_F16_KERNEL");
+    const std::string force = env != nullptr ? env : "";
+    if (!force.empty() && force != "gather" && force != "tensor-core") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "SF_SPARSE_F16_KERNEL must be 'gather' or 'tensor-core', got '", force, "'"));
+    }
+    if (half_ && nhwc_ && binary_ && force != "tensor-core" &&
+        (mode_ == SparseMode::kAuto || force == "gather") &&
+        *cuda::SpikeGatherConvUnsupportedReason(shape_) == '\0') {
+      int shared = 0;
+      SF_CUDA_RETURN_IF_ERROR(
+          cudaDeviceGetAttribute(&shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, ctx.device));
+      if (cuda::SpikeGatherConvSharedBytes(shape_) <= static_cast<size_t>(shared)) {
+        const Tensor& w = *graph.value(node.inputs[1]).constant;
+        std::vector<uint16_t> packed(static_cast<size_t>(
+            cuda::SpikeGatherConvPackedWeightElems(shape_.c_out, shape_.c_in, shape_.ksize)));
+        cuda::RepackSpikeGatherConvWeights(w.data<uint16_t>(), shape_.c_out, shape_.c_in,
+                                           shape_.ksize, /*krsc=*/true, packed.data());
+        SF_ASSIGN_OR_RETURN(gather_weights_, Upload(ctx.device, packed));
+        use_gather_ = gather_forced_ = force == "gather";
+      }
+    }
     return absl::OkStatus();
   }
 
   absl::Status EnqueueSparse(const GpuRunContext& ctx, std::span<const void* const> in,
                              std::span<void* const> out) {
     const void* bias = in.size() > 2 ? in[2] : nullptr;
+    if (use_gather_) {  // no prescan, no counters
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSpikeGatherConvF16(
+          shape_, static_cast<const __half*>(in[0]),
+          static_cast<const uint16_t*>(gather_weights_.data()), static_cast<const __half*>(bias),
+          static_cast<__half*>(out[0]), ctx.stream));
+      return absl::OkStatus();
+    }
     if (half_) {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16(
           shape_, nhwc_, static_cast<const __half*>(in[0]),
@@ -370,6 +412,19 @@ class SparseConvGpuKernel : public GpuKernel {
   // not chosen.
   absl::Status Measure(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) {
+    if (gather_weights_.data() != nullptr && !gather_forced_) {  // first which sparse kernel
+      auto sparse_with = [&](bool gather) {
+        use_gather_ = gather;
+        return EnqueueSparse(ctx, in, out);
+      };
+      SF_ASSIGN_OR_RETURN(ReplayTiming g,
+                          TimeByReplay(
+                              ctx.stream, start_, end_, [&] { return sparse_with(true); },
+                              [&] { return sparse_with(false); }));
+      use_gather_ = g.a_wins();
+      gather_us_ = g.a_us;
+      tensor_core_us_ = g.b_us;
+    }
     SF_ASSIGN_OR_RETURN(ReplayTiming r,
                         TimeByReplay(
                             ctx.stream, start_, end_, [&] { return EnqueueSparse(ctx, in, out); },
@@ -391,6 +446,13 @@ class SparseConvGpuKernel : public GpuKernel {
   cuda::DeviceBuffer weights_;        // float32 [c_in][k][k][c_out], or RepackSparseConvF16Weights
   std::unique_ptr<GpuKernel> dense_;  // the cuDNN conv; null when sparse is the only path
   cuda::Event start_, end_;           // for kAuto's timing
+  // kAuto, float16 NHWC binary input: the spike-gather kernel's weights
+  // (RepackSpikeGatherConvWeights; null when it cannot run), whether the
+  // sparse path runs it instead of the tensor-core kernel, and both timings.
+  cuda::DeviceBuffer gather_weights_;
+  bool use_gather_ = false;
+  bool gather_forced_ = false;  // SF_SPARSE_F16_KERNEL=gather
+  double gather_us_ = 0, tensor_core_us_ = 0;
   // Profiling only: the prescan counters of the last sparse launch (pinned),
   // and whether the last Enqueue queued their copy.
   cuda::PinnedHostBuffer counters_;

@@ -1,7 +1,9 @@
-// Conv cases and helpers shared by the block-sparse conv kernel tests
-// (sparse_conv_test.cc, float32; sparse_conv_f16_test.cc, float16): conv
-// geometry, spike inputs at a density (uniform or clustered), the CPU
-// reference conv, FP16 bit patterns, NCHW -> NHWC and device uploads.
+// Conv cases and helpers shared by the sparse conv kernel tests
+// (sparse_conv_test.cc, float32; sparse_conv_f16_test.cc and
+// spike_gather_conv_test.cc, float16): conv geometry, spike inputs at a
+// density (uniform or clustered), the CPU reference conv and the FP16 output
+// bound against it, FP16 bit patterns, NCHW <-> NHWC, device uploads and
+// downloads, and a run of the FP16 tensor-core kernel.
 #ifndef SF_TESTS_CUDA_SPARSE_CONV_CASES_H_
 #define SF_TESTS_CUDA_SPARSE_CONV_CASES_H_
 
@@ -17,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
 #include "cuda/kernels/sparse_conv.h"
+#include "cuda/kernels/sparse_conv_f16.h"
 #include "cuda/resources.h"
 #include "graph/float16.h"
 #include "graph/status.h"
@@ -142,6 +145,98 @@ std::vector<T> NchwToNhwc(const std::vector<T>& x, int64_t n, int64_t c, int64_t
     for (int64_t k = 0; k < c; ++k)
       for (int64_t i = 0; i < h * w; ++i) y[(b * h * w + i) * c + k] = x[(b * c + k) * h * w + i];
   return y;
+}
+
+// [n][h][w][c] -> [n][c][h][w].
+template <typename T>
+std::vector<T> NhwcToNchw(const std::vector<T>& y, int64_t n, int64_t c, int64_t h, int64_t w) {
+  std::vector<T> x(y.size());
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t i = 0; i < h * w; ++i) x[(b * c + k) * h * w + i] = y[(b * h * w + i) * c + k];
+  return x;
+}
+
+// Float values rounded to the nearest FP16 values.
+inline std::vector<float> RoundToHalf(std::vector<float> v) {
+  for (float& f : v) f = HalfToFloat(FloatToHalf(f));
+  return v;
+}
+
+// Float16 output: the exact sum (inputs and weights are FP16 values, the
+// kernel accumulates in FP32) rounded once to FP16, i.e. within half an FP16
+// ulp (2^-11 relative) plus the FP32 accumulation-order bound (1e-5 of the sum
+// of |terms|) and the smallest FP16 subnormal.
+inline constexpr double kHalfRel = 1.0 / 2048;
+inline constexpr double kSumRel = 1e-5;
+inline constexpr double kSubnormal = 6e-8;
+
+// EXPECTs that `got` (NCHW) is CpuConv(p, x, w, bias) of these FP16 values
+// within the float16 bound above.
+inline void ExpectMatchesHalfConv(const Conv2dParams& p, const std::vector<float>& got,
+                                  const std::vector<float>& x, const std::vector<float>& w,
+                                  const std::vector<float>& bias, const std::string& what) {
+  const std::vector<float> ref = CpuConv(p, x, w, bias);
+  const std::vector<float> bound = CpuConv(p, Abs(x), Abs(w), Abs(bias));
+  ExpectWithin(
+      got, ref,
+      [&](size_t i) { return kHalfRel * std::fabs(ref[i]) + kSumRel * bound[i] + kSubnormal; },
+      what);
+}
+
+// `elems` FP16 NaNs on device 0: an output a kernel misses shows.
+inline absl::StatusOr<cuda::DeviceBuffer> UploadHalfNans(size_t elems) {
+  return Upload(std::vector<uint16_t>(elems, static_cast<uint16_t>(0x7e00)));
+}
+
+// The first `elems` FP16 values of device buffer `buf`, as floats.
+inline absl::StatusOr<std::vector<float>> DownloadHalves(const cuda::DeviceBuffer& buf,
+                                                         size_t elems) {
+  std::vector<uint16_t> h(elems);
+  if (elems > 0) {
+    SF_CUDA_RETURN_IF_ERROR(
+        cudaMemcpy(h.data(), buf.data(), elems * sizeof(uint16_t), cudaMemcpyDeviceToHost));
+  }
+  std::vector<float> f(elems);
+  for (size_t i = 0; i < elems; ++i) f[i] = HalfToFloat(h[i]);
+  return f;
+}
+
+struct SparseF16Result {
+  std::vector<float> y;  // NCHW
+  cuda::SparseConvCounters counters;
+};
+
+// Runs LaunchSparseConvF16 on device 0 (x, w NCHW/KCRS float values that are
+// FP16-representable; transposed here for nhwc) and returns y as NCHW floats.
+inline absl::StatusOr<SparseF16Result> RunSparseF16(const cuda::SparseConvShape& s, bool nhwc,
+                                                    const std::vector<float>& x,
+                                                    const std::vector<float>& w,
+                                                    const std::vector<float>& bias) {
+  const std::vector<float> xl = nhwc ? NchwToNhwc(x, s.n, s.c_in, s.h, s.w) : x;
+  // KCRS -> KRSC is the same permutation as NCHW -> NHWC.
+  const std::vector<float> wl = nhwc ? NchwToNhwc(w, s.c_out, s.c_in, s.ksize, s.ksize) : w;
+  std::vector<uint16_t> packed(
+      static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(s.c_out, s.c_in, s.ksize)));
+  cuda::RepackSparseConvF16Weights(ToHalfBits(wl).data(), s.c_out, s.c_in, s.ksize, nhwc,
+                                   packed.data());
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dx, Upload(ToHalfBits(xl)));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dw, Upload(packed));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer db, Upload(ToHalfBits(bias)));
+  const size_t out_elems = static_cast<size_t>(s.n * s.c_out * s.out_h * s.out_w);
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy, UploadHalfNans(out_elems));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer ws,
+                      cuda::DeviceBuffer::Create(0, cuda::SparseConvF16WorkspaceBytes(s)));
+  SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16(
+      s, nhwc, static_cast<const __half*>(dx.data()), static_cast<const uint16_t*>(dw.data()),
+      bias.empty() ? nullptr : static_cast<const __half*>(db.data()),
+      static_cast<__half*>(dy.data()), ws.data(), nullptr));
+  SF_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
+  SparseF16Result r;
+  SF_ASSIGN_OR_RETURN(r.y, DownloadHalves(dy, out_elems));
+  if (nhwc) r.y = NhwcToNchw(r.y, s.n, s.c_out, s.out_h, s.out_w);
+  SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(ws.data(), &r.counters));
+  return r;
 }
 
 }  // namespace sf::testing

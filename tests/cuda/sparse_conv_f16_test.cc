@@ -29,86 +29,22 @@
 namespace sf {
 namespace {
 
-using ::sf::testing::Abs;
 using ::sf::testing::Case;
 using ::sf::testing::CaseName;
-using ::sf::testing::CpuConv;
+using ::sf::testing::kHalfRel;
+using ::sf::testing::kSumRel;
 using ::sf::testing::MakeInput;
 using ::sf::testing::NchwToNhwc;
 using ::sf::testing::ParamsOf;
+using ::sf::testing::RoundToHalf;
+using ::sf::testing::RunSparseF16;
 using ::sf::testing::ShapeOf;
+using ::sf::testing::SparseF16Result;
 using ::sf::testing::ToHalfBits;
-using ::sf::testing::Upload;
 using ::testing::HasSubstr;
 
-// Float16 output: the exact sum (inputs and weights are FP16 values, the
-// kernel accumulates in FP32) rounded once to FP16, i.e. within half an FP16
-// ulp (2^-11 relative) plus the FP32 accumulation-order bound (1e-5 of the sum
-// of |terms|) and the smallest FP16 subnormal.
-constexpr double kHalfRel = 1.0 / 2048;
-constexpr double kSumRel = 1e-5;
-constexpr double kSubnormal = 6e-8;
-
-std::vector<float> RoundToHalf(std::vector<float> v) {
-  for (float& f : v) f = HalfToFloat(FloatToHalf(f));
-  return v;
-}
-
-// [n][h][w][c] -> [n][c][h][w].
-std::vector<float> NhwcToNchw(const std::vector<float>& y, int64_t n, int64_t c, int64_t h,
-                              int64_t w) {
-  std::vector<float> x(y.size());
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t k = 0; k < c; ++k)
-      for (int64_t i = 0; i < h * w; ++i) x[(b * c + k) * h * w + i] = y[(b * h * w + i) * c + k];
-  return x;
-}
-
-struct GpuResult {
-  std::vector<float> y;  // NCHW
-  cuda::SparseConvCounters counters;
-};
-
-// Runs LaunchSparseConvF16 on device 0 (x, w NCHW/KCRS float values that are
-// FP16-representable; transposed here for nhwc) and returns y as NCHW floats.
-absl::StatusOr<GpuResult> RunSparseF16(const cuda::SparseConvShape& s, bool nhwc,
-                                       const std::vector<float>& x, const std::vector<float>& w,
-                                       const std::vector<float>& bias) {
-  const std::vector<float> xl = nhwc ? NchwToNhwc(x, s.n, s.c_in, s.h, s.w) : x;
-  // KCRS -> KRSC is the same permutation as NCHW -> NHWC.
-  const std::vector<float> wl = nhwc ? NchwToNhwc(w, s.c_out, s.c_in, s.ksize, s.ksize) : w;
-  std::vector<uint16_t> packed(
-      static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(s.c_out, s.c_in, s.ksize)));
-  cuda::RepackSparseConvF16Weights(ToHalfBits(wl).data(), s.c_out, s.c_in, s.ksize, nhwc,
-                                   packed.data());
-  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dx, Upload(ToHalfBits(xl)));
-  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dw, Upload(packed));
-  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer db, Upload(ToHalfBits(bias)));
-  const size_t out_elems = static_cast<size_t>(s.n * s.c_out * s.out_h * s.out_w);
-  // NaN everywhere first: an output the kernel misses shows.
-  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy,
-                      Upload(std::vector<uint16_t>(out_elems, static_cast<uint16_t>(0x7e00))));
-  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer ws,
-                      cuda::DeviceBuffer::Create(0, cuda::SparseConvF16WorkspaceBytes(s)));
-  SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16(
-      s, nhwc, static_cast<const __half*>(dx.data()), static_cast<const uint16_t*>(dw.data()),
-      bias.empty() ? nullptr : static_cast<const __half*>(db.data()),
-      static_cast<__half*>(dy.data()), ws.data(), nullptr));
-  SF_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
-  std::vector<uint16_t> yh(out_elems);
-  if (out_elems > 0) {
-    SF_CUDA_RETURN_IF_ERROR(
-        cudaMemcpy(yh.data(), dy.data(), out_elems * sizeof(uint16_t), cudaMemcpyDeviceToHost));
-  }
-  GpuResult r;
-  r.y.resize(out_elems);
-  for (size_t i = 0; i < out_elems; ++i) r.y[i] = HalfToFloat(yh[i]);
-  if (nhwc) r.y = NhwcToNchw(r.y, s.n, s.c_out, s.out_h, s.out_w);
-  SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(ws.data(), &r.counters));
-  return r;
-}
-
-// GPU FP16 sparse conv == CPU conv of the same FP16 values, within the bound above.
+// GPU FP16 sparse conv == CPU conv of the same FP16 values, within the FP16
+// bound (sparse_conv_cases.h).
 void ExpectMatchesCpu(const Case& c, bool nhwc, const std::vector<float>& x, bool with_bias,
                       std::mt19937& rng, const std::string& what) {
   const Conv2dParams p = ParamsOf(c);
@@ -118,14 +54,9 @@ void ExpectMatchesCpu(const Case& c, bool nhwc, const std::vector<float>& x, boo
       with_bias ? RoundToHalf(testing::RandomVector(static_cast<size_t>(p.c_out), rng))
                 : std::vector<float>{};
   const std::vector<float> xh = RoundToHalf(x);
-  const std::vector<float> ref = CpuConv(p, xh, w, bias);
-  const std::vector<float> bound = CpuConv(p, Abs(xh), Abs(w), Abs(bias));
-  absl::StatusOr<GpuResult> gpu = RunSparseF16(ShapeOf(c, false), nhwc, xh, w, bias);
+  absl::StatusOr<SparseF16Result> gpu = RunSparseF16(ShapeOf(c, false), nhwc, xh, w, bias);
   ASSERT_TRUE(gpu.ok()) << what << ": " << gpu.status();
-  testing::ExpectWithin(
-      gpu->y, ref,
-      [&](size_t i) { return kHalfRel * std::fabs(ref[i]) + kSumRel * bound[i] + kSubnormal; },
-      what);
+  testing::ExpectMatchesHalfConv(p, gpu->y, xh, w, bias, what);
 }
 
 // n, c_in, h, w, c_out, k, stride, pads (top, left, bottom, right), tile.
@@ -241,25 +172,26 @@ TEST(SparseConvF16GpuTest, DeterministicAndSkipsEmptyWork) {
   const std::vector<float> bias = RoundToHalf(testing::RandomVector(72, rng));
   const std::vector<float> x = RoundToHalf(MakeInput(p, 0.05, false, true, rng));
   for (bool nhwc : {false, true}) {
-    ASSERT_OK_AND_ASSIGN(GpuResult a, RunSparseF16(ShapeOf(c, false), nhwc, x, w, bias));
-    ASSERT_OK_AND_ASSIGN(GpuResult b, RunSparseF16(ShapeOf(c, false), nhwc, x, w, bias));
+    ASSERT_OK_AND_ASSIGN(SparseF16Result a, RunSparseF16(ShapeOf(c, false), nhwc, x, w, bias));
+    ASSERT_OK_AND_ASSIGN(SparseF16Result b, RunSparseF16(ShapeOf(c, false), nhwc, x, w, bias));
     EXPECT_EQ(std::memcmp(a.y.data(), b.y.data(), a.y.size() * sizeof(float)), 0);
     EXPECT_EQ(a.counters.active_tiles + a.counters.empty_tiles, 2 * 3 * 3);
 
     const std::vector<float> zeros(x.size(), 0.0f);
-    ASSERT_OK_AND_ASSIGN(GpuResult z, RunSparseF16(ShapeOf(c, true), nhwc, zeros, w, bias));
+    ASSERT_OK_AND_ASSIGN(SparseF16Result z, RunSparseF16(ShapeOf(c, true), nhwc, zeros, w, bias));
     EXPECT_EQ(z.counters.active_tiles, 0);
     EXPECT_EQ(z.counters.active_groups, 0);
     for (int64_t i = 0; i < static_cast<int64_t>(z.y.size()); ++i) {
       ASSERT_EQ(z.y[i], bias[(i / (p.out_h * p.out_w)) % 72]) << "bias only at " << i;
     }
     const std::vector<float> ones(x.size(), 1.0f);
-    ASSERT_OK_AND_ASSIGN(GpuResult o, RunSparseF16(ShapeOf(c, true), nhwc, ones, w, bias));
+    ASSERT_OK_AND_ASSIGN(SparseF16Result o, RunSparseF16(ShapeOf(c, true), nhwc, ones, w, bias));
     EXPECT_EQ(o.counters.active_tiles, 18);
     EXPECT_EQ(o.counters.active_groups, 18 * 3);  // 40 channels: groups of 16, 16, 8
     // A tile whose only non-zero is -0 is empty (-0 adds nothing).
     std::vector<float> neg_zero(x.size(), -0.0f);
-    ASSERT_OK_AND_ASSIGN(GpuResult nz, RunSparseF16(ShapeOf(c, true), nhwc, neg_zero, w, bias));
+    ASSERT_OK_AND_ASSIGN(SparseF16Result nz,
+                         RunSparseF16(ShapeOf(c, true), nhwc, neg_zero, w, bias));
     EXPECT_EQ(nz.counters.active_tiles, 0);
   }
 }

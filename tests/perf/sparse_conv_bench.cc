@@ -36,6 +36,7 @@
 #include "cuda/cudnn_conv.h"
 #include "cuda/kernels/sparse_conv.h"
 #include "cuda/kernels/sparse_conv_f16.h"
+#include "cuda/kernels/spike_gather_conv.h"
 #include "cuda/resources.h"
 #include "graph/float16.h"
 #include "graph/passes/block_selection.h"
@@ -74,6 +75,9 @@ struct Row {
   double active_tiles = 0, active_groups = 0;  // fractions
   double cudnn_us = 0, sparse_us = 0, max_rel_err = 0;
   double prescan_us = -1;  // fp16: the prescan alone (no bias writes); -1: not timed
+  // fp16: the spike-gather conv (spike_gather_conv.h), its max error vs cuDNN;
+  // -1: not run (unsupported shape)
+  double gather_us = -1, gather_max_rel_err = -1;
 };
 
 // Binary spikes with overall rate `density`.
@@ -179,16 +183,21 @@ cuda::ConvShape CudnnShapeOf(const Layer& l) {
                          l.stride, pad,  pad,      1,   1,       1,   out, out};
 }
 
-// One table row: what a run of both kernels on `spikes` left behind.
-Row MakeRow(const Layer& l, const std::string& pattern, double density,
-            const std::vector<float>& spikes, int tile, int group,
-            const cuda::SparseConvCounters& counters, const std::vector<float>& want,
-            const std::vector<float>& got, double cudnn_us) {
+// max |got - want| over max |want| (the error itself when want is all 0).
+double MaxRelErr(const std::vector<float>& want, const std::vector<float>& got) {
   double max_ref = 0, max_err = 0;
   for (size_t i = 0; i < want.size(); ++i) {
     max_ref = std::max(max_ref, std::fabs(double{want[i]}));
     max_err = std::max(max_err, std::fabs(double{got[i]} - want[i]));
   }
+  return max_ref > 0 ? max_err / max_ref : max_err;
+}
+
+// One table row: what a run of both kernels on `spikes` left behind.
+Row MakeRow(const Layer& l, const std::string& pattern, double density,
+            const std::vector<float>& spikes, int tile, int group,
+            const cuda::SparseConvCounters& counters, const std::vector<float>& want,
+            const std::vector<float>& got, double cudnn_us) {
   Row row;
   row.layer = l.name;
   row.pattern = pattern;
@@ -202,7 +211,7 @@ Row MakeRow(const Layer& l, const std::string& pattern, double density,
       tiles > 0 ? counters.active_groups /
                       (static_cast<double>(tiles) * ((l.c_in + group - 1) / group))
                 : 0;
-  row.max_rel_err = max_ref > 0 ? max_err / max_ref : max_err;
+  row.max_rel_err = MaxRelErr(want, got);
   row.cudnn_us = cudnn_us;
   return row;
 }
@@ -346,6 +355,13 @@ absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stre
       static_cast<size_t>(cuda::SparseConvF16PackedWeightElems(l.c_out, l.c_in, l.k)));
   cuda::RepackSparseConvF16Weights(w_krsc.data(), l.c_out, l.c_in, l.k, /*krsc=*/true,
                                    packed.data());
+  const bool gather = *cuda::SpikeGatherConvUnsupportedReason(s) == '\0';
+  std::vector<uint16_t> gather_packed(
+      static_cast<size_t>(cuda::SpikeGatherConvPackedWeightElems(l.c_out, l.c_in, l.k)));
+  if (gather) {
+    cuda::RepackSpikeGatherConvWeights(w_krsc.data(), l.c_out, l.c_in, l.k, /*krsc=*/true,
+                                       gather_packed.data());
+  }
   const std::vector<uint16_t> bias = ToHalf(RandomVector(static_cast<size_t>(l.c_out), rng));
   const size_t x_bytes = 2 * kBatch * l.c_in * l.h * l.h;
   const size_t y_bytes = 2 * kBatch * l.c_out * out * out;
@@ -360,10 +376,20 @@ absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stre
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer sparse_ws,
                       cuda::DeviceBuffer::Create(0, cuda::SparseConvF16WorkspaceBytes(s)));
   SF_RETURN_IF_ERROR(UploadHalf(dw, w_krsc));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dwg,
+                      cuda::DeviceBuffer::Create(0, std::max<size_t>(gather_packed.size(), 1) * 2));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy_gather, cuda::DeviceBuffer::Create(0, y_bytes));
   SF_RETURN_IF_ERROR(UploadHalf(dwp, packed));
+  SF_RETURN_IF_ERROR(UploadHalf(dwg, gather_packed));
   SF_RETURN_IF_ERROR(UploadHalf(db, bias));
   auto run_dense = [&]() {
     return dense.Forward(cudnn, dx.data(), dw.data(), db.data(), dy_dense.data(), dense_ws.data());
+  };
+  auto run_gather = [&]() -> absl::Status {
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSpikeGatherConvF16(
+        s, static_cast<const __half*>(dx.data()), static_cast<const uint16_t*>(dwg.data()),
+        static_cast<const __half*>(db.data()), static_cast<__half*>(dy_gather.data()), stream));
+    return absl::OkStatus();
   };
   auto run_sparse = [&]() -> absl::Status {
     SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16(
@@ -407,6 +433,13 @@ absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stre
                               sparse_ws.data(), stream));
                           return absl::OkStatus();
                         }));
+    if (gather) {
+      SF_RETURN_IF_ERROR(run_gather());
+      SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+      SF_ASSIGN_OR_RETURN(std::vector<float> g, DownloadHalf(dy_gather));
+      row.gather_max_rel_err = MaxRelErr(want, g);
+      SF_ASSIGN_OR_RETURN(row.gather_us, MedianMicros(stream, run_gather));
+    }
     rows.push_back(row);
   }
   return rows;
@@ -448,10 +481,12 @@ std::string ToJson(const std::vector<Row>& rows, const std::string& device,
                                     "\"active_tiles\": %.4f, \"active_groups\": %.4f, "
                                     "\"cudnn_us\": %.2f, \"sparse_us\": %.2f, "
                                     "\"speedup\": %.3f, \"max_rel_err\": %.3g, "
-                                    "\"prescan_us\": %.2f}",
+                                    "\"prescan_us\": %.2f, \"gather_us\": %.2f, "
+                                    "\"gather_max_rel_err\": %.3g}",
                                     r.layer, r.pattern, r.density, r.measured_density, r.tile,
                                     r.active_tiles, r.active_groups, r.cudnn_us, r.sparse_us,
-                                    r.cudnn_us / r.sparse_us, r.max_rel_err, r.prescan_us));
+                                    r.cudnn_us / r.sparse_us, r.max_rel_err, r.prescan_us, r.gather_us,
+                                    r.gather_max_rel_err));
   }
   absl::StrAppend(&out, "\n]}\n");
   return out;
@@ -483,9 +518,9 @@ int Main(int argc, char** argv) {
   }
   std::printf("sparse_conv_bench on %s, cuDNN %zu, batch %lld, %s, median of %d\n", prop.name,
               cudnnGetVersion(), static_cast<long long>(kBatch), precision.c_str(), kIters);
-  std::printf("%-20s %-9s %7s %7s %4s %7s %7s %9s %9s %7s %9s %8s\n", "layer", "pattern",
-              "density", "actual", "tile", "tiles%", "groups%", "cudnn_us", "sparse_us", "speedup",
-              "max_err", "prescan");
+  std::printf("%-20s %-9s %7s %7s %4s %7s %7s %9s %9s %7s %9s %8s %9s %7s %9s\n", "layer",
+              "pattern", "density", "actual", "tile", "tiles%", "groups%", "cudnn_us", "sparse_us",
+              "speedup", "max_err", "prescan", "gather_us", "speedup", "g_max_err");
   std::mt19937 rng(2026);
   std::vector<Row> all;
   int failures = 0;
@@ -499,10 +534,13 @@ int Main(int argc, char** argv) {
       continue;
     }
     for (const Row& r : *rows) {
-      std::printf("%-20s %-9s %7.3f %7.4f %4d %7.1f %7.1f %9.2f %9.2f %7.2fx %9.2e %8.2f\n",
-                  r.layer.c_str(), r.pattern.c_str(), r.density, r.measured_density, r.tile,
-                  100 * r.active_tiles, 100 * r.active_groups, r.cudnn_us, r.sparse_us,
-                  r.cudnn_us / r.sparse_us, r.max_rel_err, r.prescan_us);
+      std::printf(
+          "%-20s %-9s %7.3f %7.4f %4d %7.1f %7.1f %9.2f %9.2f %7.2fx %9.2e %8.2f %9.2f %7.2fx "
+          "%9.2e\n",
+          r.layer.c_str(), r.pattern.c_str(), r.density, r.measured_density, r.tile,
+          100 * r.active_tiles, 100 * r.active_groups, r.cudnn_us, r.sparse_us,
+          r.cudnn_us / r.sparse_us, r.max_rel_err, r.prescan_us, r.gather_us,
+          r.gather_us > 0 ? r.cudnn_us / r.gather_us : 0.0, r.gather_max_rel_err);
       all.push_back(r);
     }
     if (fp16) {

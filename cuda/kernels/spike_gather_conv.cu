@@ -1,0 +1,400 @@
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "cuda/kernels/spike_gather_conv.h"
+
+namespace sf::cuda {
+namespace {
+
+constexpr int kTile = 8;  // output tile edge
+constexpr int kWarps = 32;
+constexpr int kThreads = kWarps * 32;
+// Largest opt-in shared memory per block on sm_90 (the launcher still checks
+// the device's own limit).
+constexpr int64_t kMaxShared = 227 * 1024;
+
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+struct Geometry {
+  int n, c_in, h, w, c_out, out_h, out_w;
+  int ksize, stride, pad_top, pad_left;
+  int tiles_w, tiles;  // output tiles per row, per image
+  int halo;            // input halo edge of a tile: (kTile - 1) * stride + ksize
+  int words;           // mask words per pixel: ceil(c_in / 32)
+};
+
+int HaloOf(int ksize, int stride) { return (kTile - 1) * stride + ksize; }
+
+int64_t WeightElems(int64_t c_in, int ksize, int chunk) {
+  return static_cast<int64_t>(ksize) * ksize * c_in * chunk;
+}
+
+int64_t MaskBytes(int64_t c_in, int ksize, int stride) {
+  const int64_t halo = HaloOf(ksize, stride);
+  return 2 * halo * halo * CeilDiv(c_in, 32) * static_cast<int64_t>(sizeof(uint32_t));  // 2 buffers
+}
+
+// The kCpl halves of one lane's part of a weight row, as raw bits.
+template <int kCpl>
+using RowBits = std::conditional_t<
+    kCpl == 1, uint16_t,
+    std::conditional_t<kCpl == 2, uint32_t, std::conditional_t<kCpl == 4, uint2, uint4>>>;
+
+template <int kCpl>
+__device__ __forceinline__ RowBits<kCpl> LoadRow(const __half* row) {
+  return *reinterpret_cast<const RowBits<kCpl>*>(row);
+}
+
+__device__ __forceinline__ void AddPair(float* acc, uint32_t bits) {
+  const float2 f = __half22float2(*reinterpret_cast<const __half2*>(&bits));
+  acc[0] += f.x;
+  acc[1] += f.y;
+}
+
+// acc += the halves of `r`, in channel order.
+template <int kCpl>
+__device__ __forceinline__ void AddRow(float (&acc)[kCpl], RowBits<kCpl> r) {
+  if constexpr (kCpl == 1) {
+    acc[0] += __half2float(__ushort_as_half(r));
+  } else if constexpr (kCpl == 2) {
+    AddPair(acc, r);
+  } else {
+    AddPair(acc, r.x);
+    AddPair(acc + 2, r.y);
+    if constexpr (kCpl == 8) {
+      AddPair(acc + 4, r.z);
+      AddPair(acc + 6, r.w);
+    }
+  }
+}
+
+// Bit i set where half i of the 8 (4 words) is not +-0.
+__device__ __forceinline__ uint32_t NonZeroBits(uint4 v) {
+  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
+  uint32_t m = 0;
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    m |= ((w[i] & 0x7fffu) != 0 ? 1u : 0u) << (2 * i);
+    m |= ((w[i] & 0x7fff0000u) != 0 ? 1u : 0u) << (2 * i + 1);
+  }
+  return m;
+}
+
+// Halo mask entries a thread keeps in flight (loaded before the current
+// item's gather, stored after it); a larger halo takes the rest directly.
+constexpr int kPrefetch = 2;
+
+// One item's halo: entry e = (halo pixel, 8-channel group) -> one mask byte.
+struct Halo {
+  int n, ih0, iw0;
+
+  __device__ Halo(const Geometry& g, int item) {
+    n = item / g.tiles;
+    const int t = item - n * g.tiles;
+    ih0 = t / g.tiles_w * kTile * g.stride - g.pad_top;
+    iw0 = t % g.tiles_w * kTile * g.stride - g.pad_left;
+  }
+
+  // The 8 halves of entry e (0 outside the image, in rows/columns no tap
+  // reads, and past c_in).
+  __device__ uint4 Load(const Geometry& g, const uint16_t* x, bool vec, int e) const {
+    const int groups = (g.c_in + 7) / 8;
+    const int p = e / groups, c = (e - p * groups) * 8;
+    const int r = p / g.halo, col = p - r * g.halo;
+    const int ih = ih0 + r, iw = iw0 + col;
+    uint4 v = make_uint4(0, 0, 0, 0);
+    if (r % g.stride >= g.ksize || col % g.stride >= g.ksize || ih < 0 || ih >= g.h || iw < 0 ||
+        iw >= g.w) {
+      return v;
+    }
+    const uint16_t* px = x + ((static_cast<int64_t>(n) * g.h + ih) * g.w + iw) * g.c_in + c;
+    if (vec) return *reinterpret_cast<const uint4*>(px);  // c_in % 8 == 0, x 16-byte aligned
+    uint16_t h[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) h[i] = c + i < g.c_in ? px[i] : 0;
+    v.x = h[0] | static_cast<uint32_t>(h[1]) << 16;
+    v.y = h[2] | static_cast<uint32_t>(h[3]) << 16;
+    v.z = h[4] | static_cast<uint32_t>(h[5]) << 16;
+    v.w = h[6] | static_cast<uint32_t>(h[7]) << 16;
+    return v;
+  }
+
+  // Mask byte of entry e: byte (e % groups) of pixel e / groups, whose words
+  // are g.words 32-bit words (bit b of word j: channel 32 j + b).
+  __device__ static void Store(const Geometry& g, uint8_t* masks, int e, uint4 v) {
+    const int groups = (g.c_in + 7) / 8;
+    const int p = e / groups;
+    masks[p * g.words * 4 + (e - p * groups)] = static_cast<uint8_t>(NonZeroBits(v));
+  }
+};
+
+// Block (slot, chunk): stages the chunk's weights, then takes (image, tile)
+// items in turn. The halo masks are double-buffered: the next item's input
+// loads are issued before this item's gather and stored after it.
+template <int kCpl>
+__global__ void __launch_bounds__(kThreads, 1)
+    SpikeGatherConvKernel(Geometry g, const uint16_t* __restrict__ x, bool vec,
+                          const uint16_t* __restrict__ w_packed, const __half* __restrict__ bias,
+                          __half* __restrict__ y, int items) {
+  constexpr int kChunk = 32 * kCpl;
+  extern __shared__ __align__(16) unsigned char smem[];
+  const int taps = g.ksize * g.ksize;
+  const int w_elems = taps * g.c_in * kChunk;  // a multiple of 32 halves (64 B)
+  const int mask_words = g.halo * g.halo * g.words;
+  __half* ws = reinterpret_cast<__half*>(smem);
+  uint32_t* masks = reinterpret_cast<uint32_t*>(smem + static_cast<size_t>(w_elems) * 2);
+  const int q = blockIdx.y;
+  {
+    const uint4* src = reinterpret_cast<const uint4*>(w_packed + static_cast<int64_t>(q) * w_elems);
+    uint4* dst = reinterpret_cast<uint4*>(ws);
+    for (int i = threadIdx.x; i < w_elems / 8; i += kThreads) dst[i] = src[i];
+    // Bytes past c_in's groups are never stored: zero them once.
+    for (int i = threadIdx.x; i < 2 * mask_words; i += kThreads) masks[i] = 0;
+  }
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int co = q * kChunk + lane * kCpl;  // this lane's first output channel
+  float b[kCpl];
+#pragma unroll
+  for (int j = 0; j < kCpl; ++j) {
+    b[j] = bias != nullptr && co + j < g.c_out ? __half2float(bias[co + j]) : 0.0f;
+  }
+  const bool vec_store = kCpl > 1 && g.c_out % 2 == 0 && co + kCpl <= g.c_out;
+  const int entries = g.halo * g.halo * ((g.c_in + 7) / 8);
+  const __half* w_lane = ws + lane * kCpl;
+
+  uint4 pre[kPrefetch];
+  // Loads entries of `item`'s halo into pre[] (the first kPrefetch x kThreads).
+  auto prefetch = [&](int item) {
+    const Halo h(g, item);
+#pragma unroll
+    for (int k = 0; k < kPrefetch; ++k) {
+      const int e = threadIdx.x + k * kThreads;
+      if (e < entries) pre[k] = h.Load(g, x, vec, e);
+    }
+  };
+  // Stores `item`'s masks into `buf`: pre[] and the entries past them.
+  auto commit = [&](int item, uint32_t* buf) {
+    auto* bytes = reinterpret_cast<uint8_t*>(buf);
+#pragma unroll
+    for (int k = 0; k < kPrefetch; ++k) {
+      const int e = threadIdx.x + k * kThreads;
+      if (e < entries) Halo::Store(g, bytes, e, pre[k]);
+    }
+    const Halo h(g, item);
+    for (int e = threadIdx.x + kPrefetch * kThreads; e < entries; e += kThreads) {
+      Halo::Store(g, bytes, e, h.Load(g, x, vec, e));
+    }
+  };
+
+  __syncthreads();  // weights in, masks zeroed
+  int buf = 0;
+  if (blockIdx.x < items) {
+    prefetch(blockIdx.x);
+    commit(blockIdx.x, masks);
+  }
+  __syncthreads();
+  for (int item = blockIdx.x; item < items; item += gridDim.x) {
+    const int next = item + gridDim.x;
+    if (next < items) prefetch(next);
+    const uint32_t* cur = masks + buf * mask_words;
+    const int n = item / g.tiles, t = item - n * g.tiles;
+    const int oh0 = t / g.tiles_w * kTile, ow0 = t % g.tiles_w * kTile;
+    for (int p = warp; p < kTile * kTile; p += kWarps) {
+      const int py = p / kTile, px = p % kTile;
+      const int oh = oh0 + py, ow = ow0 + px;
+      if (oh >= g.out_h || ow >= g.out_w) continue;  // warp-uniform
+      float acc[kCpl] = {};
+      // (tap, word) pairs in order, the next pair's mask loaded before this
+      // one's rows are added (its latency hidden).
+      const uint32_t* const m_pixel = cur + (py * g.stride * g.halo + px * g.stride) * g.words;
+      const uint32_t* m = m_pixel;
+      const __half* w_word = w_lane;
+      int kh = 0, kw = 0, word = 0;
+      uint32_t next = *m;
+      for (int pair = 0, pairs = taps * g.words; pair < pairs; ++pair) {
+        uint32_t bits = next;  // the same for every lane
+        const __half* const w_rows = w_word;
+        if (++word < g.words) {
+          ++m;
+          w_word += 32 * kChunk;
+        } else {
+          word = 0;
+          if (++kw == g.ksize) {
+            kw = 0;
+            ++kh;
+          }
+          m = m_pixel + (kh * g.halo + kw) * g.words;
+          w_word = w_lane + (kh * g.ksize + kw) * g.c_in * kChunk;
+        }
+        if (pair + 1 < pairs) next = *m;
+        // Two rows per step: both loads in flight, added in channel order.
+        while (bits != 0) {
+          const int i0 = __ffs(bits) - 1;
+          bits &= bits - 1;
+          const RowBits<kCpl> r0 = LoadRow<kCpl>(w_rows + i0 * kChunk);
+          if (bits != 0) {
+            const int i1 = __ffs(bits) - 1;
+            bits &= bits - 1;
+            const RowBits<kCpl> r1 = LoadRow<kCpl>(w_rows + i1 * kChunk);
+            AddRow<kCpl>(acc, r0);
+            AddRow<kCpl>(acc, r1);
+          } else {
+            AddRow<kCpl>(acc, r0);
+          }
+        }
+      }
+      __half* out = y + ((static_cast<int64_t>(n) * g.out_h + oh) * g.out_w + ow) * g.c_out + co;
+      if (vec_store) {
+#pragma unroll
+        for (int j = 0; j < kCpl / 2; ++j) {
+          reinterpret_cast<__half2*>(out)[j] =
+              __floats2half2_rn(acc[2 * j] + b[2 * j], acc[2 * j + 1] + b[2 * j + 1]);
+        }
+      } else {
+#pragma unroll
+        for (int j = 0; j < kCpl; ++j) {
+          if (co + j < g.c_out) out[j] = __float2half_rn(acc[j] + b[j]);
+        }
+      }
+    }
+    // The other buffer was last read before the previous barrier.
+    if (next < items) commit(next, masks + (buf ^ 1) * mask_words);
+    __syncthreads();
+    buf ^= 1;
+  }
+}
+
+template <int kCpl>
+cudaError_t LaunchFor(const Geometry& g, const uint16_t* x, const uint16_t* w_packed,
+                      const __half* bias, __half* y, size_t shared, cudaStream_t stream) {
+  auto* kernel = SpikeGatherConvKernel<kCpl>;
+  // Above 48 KiB of dynamic shared memory a kernel must opt in (not a stream
+  // operation: fine under CUDA-graph capture).
+  cudaError_t err =
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared);
+  if (err != cudaSuccess) return err;
+  int device = 0, sms = 0, per_sm = 0;
+  if ((err = cudaGetDevice(&device)) != cudaSuccess) return err;
+  if ((err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) != cudaSuccess) {
+    return err;
+  }
+  if ((err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, shared)) !=
+      cudaSuccess) {
+    return err;
+  }
+  if (per_sm < 1) return cudaErrorInvalidConfiguration;  // shared memory over the device's limit
+  const int items = g.n * g.tiles;
+  const int chunks = static_cast<int>(CeilDiv(g.c_out, 32 * kCpl));
+  const int slots = std::max(1, std::min(items, sms * per_sm / chunks));
+  const bool vec = g.c_in % 8 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0;
+  kernel<<<dim3(slots, chunks), kThreads, shared, stream>>>(g, x, vec, w_packed, bias, y, items);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+int SpikeGatherConvChunk(int64_t c_out, int64_t c_in, int ksize) {
+  if (c_out < 1 || c_in < 1 || ksize < 1) return 0;
+  for (int cpl = 8; cpl >= 1; cpl /= 2) {
+    const int chunk = 32 * cpl;
+    if (cpl > 1 && chunk > CeilDiv(c_out, 32) * 32) continue;  // channels it would not fill
+    if (WeightElems(c_in, ksize, chunk) * 2 <= kSpikeGatherWeightBytes) return chunk;
+  }
+  return 0;
+}
+
+const char* SpikeGatherConvUnsupportedReason(const SparseConvShape& s) {
+  if (!s.binary) return "the spike-gather conv needs binary (0/1) inputs";
+  if (s.ksize < 1 || s.ksize > 7) return "kernel size must be 1..7";
+  if (s.stride < 1 || s.stride > 4) return "stride must be 1..4";
+  if (s.n < 1 || s.c_in < 1 || s.c_out < 1 || s.h < 1 || s.w < 1 || s.out_h < 1 || s.out_w < 1) {
+    return "every size must be >= 1";
+  }
+  if (s.pad_top < 0 || s.pad_left < 0) return "padding must be >= 0";
+  constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+  if (s.n * s.h * s.w > kIntMax / s.c_in || s.n * s.out_h * s.out_w > kIntMax / s.c_out ||
+      s.h > kIntMax / 8 || s.w > kIntMax / 8) {
+    return "tensor too large for 32-bit pixel indexing";
+  }
+  const int chunk = SpikeGatherConvChunk(s.c_out, s.c_in, s.ksize);
+  if (chunk == 0) return "the weights of 32 output channels exceed the shared memory of a block";
+  if (static_cast<int64_t>(SpikeGatherConvSharedBytes(s)) > kMaxShared) {
+    return "weights and halo masks exceed the shared memory of a block";
+  }
+  return "";
+}
+
+size_t SpikeGatherConvSharedBytes(const SparseConvShape& s) {
+  const int chunk = SpikeGatherConvChunk(s.c_out, s.c_in, s.ksize);
+  if (chunk == 0) return 0;
+  return static_cast<size_t>(WeightElems(s.c_in, s.ksize, chunk) * 2 +
+                             MaskBytes(s.c_in, s.ksize, s.stride));
+}
+
+int64_t SpikeGatherConvPackedWeightElems(int64_t c_out, int64_t c_in, int ksize) {
+  const int chunk = SpikeGatherConvChunk(c_out, c_in, ksize);
+  if (chunk == 0) return 0;
+  return CeilDiv(c_out, chunk) * WeightElems(c_in, ksize, chunk);
+}
+
+void RepackSpikeGatherConvWeights(const uint16_t* w, int64_t c_out, int64_t c_in, int ksize,
+                                  bool krsc, uint16_t* out) {
+  const int chunk = SpikeGatherConvChunk(c_out, c_in, ksize);
+  if (chunk == 0) return;
+  const int64_t taps = static_cast<int64_t>(ksize) * ksize;
+  const int64_t chunks = CeilDiv(c_out, chunk);
+  for (int64_t q = 0; q < chunks; ++q) {
+    for (int64_t t = 0; t < taps; ++t) {
+      for (int64_t c = 0; c < c_in; ++c) {
+        uint16_t* row = out + ((q * taps + t) * c_in + c) * chunk;
+        for (int64_t j = 0; j < chunk; ++j) {
+          const int64_t o = q * chunk + j;
+          row[j] = o >= c_out ? 0
+                   : krsc     ? w[(o * taps + t) * c_in + c]
+                              : w[(o * c_in + c) * taps + t];
+        }
+      }
+    }
+  }
+}
+
+cudaError_t LaunchSpikeGatherConvF16(const SparseConvShape& s, const __half* x,
+                                     const uint16_t* w_packed, const __half* bias, __half* y,
+                                     cudaStream_t stream) {
+  if (*SpikeGatherConvUnsupportedReason(s) != '\0') return cudaErrorInvalidValue;
+  Geometry g{};
+  g.n = static_cast<int>(s.n);
+  g.c_in = static_cast<int>(s.c_in);
+  g.h = static_cast<int>(s.h);
+  g.w = static_cast<int>(s.w);
+  g.c_out = static_cast<int>(s.c_out);
+  g.out_h = static_cast<int>(s.out_h);
+  g.out_w = static_cast<int>(s.out_w);
+  g.ksize = s.ksize;
+  g.stride = s.stride;
+  g.pad_top = static_cast<int>(s.pad_top);
+  g.pad_left = static_cast<int>(s.pad_left);
+  g.tiles_w = static_cast<int>(CeilDiv(s.out_w, kTile));
+  const int64_t tiles = CeilDiv(s.out_h, kTile) * g.tiles_w;
+  if (tiles * s.n > std::numeric_limits<int>::max()) return cudaErrorInvalidValue;
+  g.tiles = static_cast<int>(tiles);
+  g.halo = HaloOf(s.ksize, s.stride);
+  g.words = static_cast<int>(CeilDiv(s.c_in, 32));
+  const int chunk = SpikeGatherConvChunk(s.c_out, s.c_in, s.ksize);
+  const size_t shared = SpikeGatherConvSharedBytes(s);
+  const auto* xb = reinterpret_cast<const uint16_t*>(x);
+  switch (chunk) {
+    case 32:
+      return LaunchFor<1>(g, xb, w_packed, bias, y, shared, stream);
+    case 64:
+      return LaunchFor<2>(g, xb, w_packed, bias, y, shared, stream);
+    case 128:
+      return LaunchFor<4>(g, xb, w_packed, bias, y, shared, stream);
+    default:
+      return LaunchFor<8>(g, xb, w_packed, bias, y, shared, stream);
+  }
+}
+
+}  // namespace sf::cuda
