@@ -168,7 +168,8 @@ do_bench_kernels() {
 # synccheck take every test; racecheck (every shared-memory access tracked) and
 # initcheck take representative tests, chosen to stay near 3 minutes each:
 # the sparse convs (shared-memory accumulators, prescan; the FP16 tensor-core
-# kernel's cp.async stages, the fused conv + neuron kernel), reductions, softmax,
+# kernel's cp.async stages, the fused conv + neuron kernel, the spike gather's
+# double-buffered halo masks), reductions, softmax,
 # pooling, neurons, an executor end to end with graph replay, and the
 # separate-allocation run. Everywhere: not BadDeviceFails, whose failing
 # cudaSetDevice is an intended API error.
@@ -177,7 +178,7 @@ sanitize_filter() {
   case $1 in
     memcheck|synccheck) echo "*-$skip" ;;
     racecheck|initcheck)
-      echo "SparseConvGpuTest.SingleSpikeAtEveryTileEdgeAndCorner:SparseConvGpuTest.DeterministicAndSkipsEmptyWork:SparseConvGpuTest.ExecutorRunsPlannedSparseConvs:GpuOpsTest.ReduceAndGlobalAveragePool:GpuOpsTest.Softmax:GpuOpsTest.MaxAndAveragePool:GpuOpsTest.Gather:GpuNeuronTest.LifTauValuesBitExact:GpuExecutorTest.SmallSnnMatchesCpu:GpuGraphReplayTest.ReplaySeesEachRunsNewInput:GpuArenaBypassTest.SeparateAllocationsGiveTheArenaResults:GpuProfileTest.SparseConvReportsItsTileDensity:SparseConvF16GpuTest.DeterministicAndSkipsEmptyWork:SparseConvF16GpuTest.ExecutorRunsPlannedFloat16SparseConvs:GpuNhwcTest.SparseConvKernelByPrecision:ConvNeuronF16GpuTest.SpikesEqualConvThenNeuronBitForBit:ConvNeuronF16GpuTest.ExecutorFusesPlannedConvsAndMatchesUnfused" ;;
+      echo "SparseConvGpuTest.SingleSpikeAtEveryTileEdgeAndCorner:SparseConvGpuTest.DeterministicAndSkipsEmptyWork:SparseConvGpuTest.ExecutorRunsPlannedSparseConvs:GpuOpsTest.ReduceAndGlobalAveragePool:GpuOpsTest.Softmax:GpuOpsTest.MaxAndAveragePool:GpuOpsTest.Gather:GpuNeuronTest.LifTauValuesBitExact:GpuExecutorTest.SmallSnnMatchesCpu:GpuGraphReplayTest.ReplaySeesEachRunsNewInput:GpuArenaBypassTest.SeparateAllocationsGiveTheArenaResults:GpuProfileTest.SparseConvReportsItsTileDensity:SparseConvF16GpuTest.DeterministicAndSkipsEmptyWork:SparseConvF16GpuTest.ExecutorRunsPlannedFloat16SparseConvs:GpuNhwcTest.SparseConvKernelByPrecision:ConvNeuronF16GpuTest.SpikesEqualConvThenNeuronBitForBit:ConvNeuronF16GpuTest.ExecutorFusesPlannedConvsAndMatchesUnfused:SpikeGatherConvGpuTest.SingleSpikeAtEveryPixelAroundTileBorders:SpikeGatherConvGpuTest.TwoLaunchesGiveIdenticalBits:SpikeGatherConvExecutorTest.ForcedGatherMatchesCpuInExecutor" ;;
   esac
 }
 

@@ -206,42 +206,28 @@ __global__ void __launch_bounds__(kThreads, 1)
       const int oh = oh0 + py, ow = ow0 + px;
       if (oh >= g.out_h || ow >= g.out_w) continue;  // warp-uniform
       float acc[kCpl] = {};
-      // (tap, word) pairs in order, the next pair's mask loaded before this
-      // one's rows are added (its latency hidden).
-      const uint32_t* const m_pixel = cur + (py * g.stride * g.halo + px * g.stride) * g.words;
-      const uint32_t* m = m_pixel;
-      const __half* w_word = w_lane;
-      int kh = 0, kw = 0, word = 0;
-      uint32_t next = *m;
-      for (int pair = 0, pairs = taps * g.words; pair < pairs; ++pair) {
-        uint32_t bits = next;  // the same for every lane
-        const __half* const w_rows = w_word;
-        if (++word < g.words) {
-          ++m;
-          w_word += 32 * kChunk;
-        } else {
-          word = 0;
-          if (++kw == g.ksize) {
-            kw = 0;
-            ++kh;
-          }
-          m = m_pixel + (kh * g.halo + kw) * g.words;
-          w_word = w_lane + (kh * g.ksize + kw) * g.c_in * kChunk;
-        }
-        if (pair + 1 < pairs) next = *m;
-        // Two rows per step: both loads in flight, added in channel order.
-        while (bits != 0) {
-          const int i0 = __ffs(bits) - 1;
-          bits &= bits - 1;
-          const RowBits<kCpl> r0 = LoadRow<kCpl>(w_rows + i0 * kChunk);
-          if (bits != 0) {
-            const int i1 = __ffs(bits) - 1;
-            bits &= bits - 1;
-            const RowBits<kCpl> r1 = LoadRow<kCpl>(w_rows + i1 * kChunk);
-            AddRow<kCpl>(acc, r0);
-            AddRow<kCpl>(acc, r1);
-          } else {
-            AddRow<kCpl>(acc, r0);
+      for (int kh = 0; kh < g.ksize; ++kh) {
+        for (int kw = 0; kw < g.ksize; ++kw) {
+          const uint32_t* m = cur + ((py * g.stride + kh) * g.halo + px * g.stride + kw) * g.words;
+          const __half* w_tap = w_lane + (kh * g.ksize + kw) * g.c_in * kChunk;
+          for (int word = 0; word < g.words; ++word) {
+            uint32_t bits = m[word];  // the same for every lane
+            const __half* w_rows = w_tap + word * 32 * kChunk;
+            // Two rows per step: both loads in flight, added in channel order.
+            while (bits != 0) {
+              const int i0 = __ffs(bits) - 1;
+              bits &= bits - 1;
+              const RowBits<kCpl> r0 = LoadRow<kCpl>(w_rows + i0 * kChunk);
+              if (bits != 0) {
+                const int i1 = __ffs(bits) - 1;
+                bits &= bits - 1;
+                const RowBits<kCpl> r1 = LoadRow<kCpl>(w_rows + i1 * kChunk);
+                AddRow<kCpl>(acc, r0);
+                AddRow<kCpl>(acc, r1);
+              } else {
+                AddRow<kCpl>(acc, r0);
+              }
+            }
           }
         }
       }
