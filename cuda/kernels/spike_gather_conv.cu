@@ -23,6 +23,7 @@ struct Geometry {
   int tiles_w, tiles;  // output tiles per row, per image
   int halo;            // input halo edge of a tile: (kTile - 1) * stride + ksize
   int words;           // mask words per pixel: ceil(c_in / 32)
+  bool y_pairs;        // outputs may be stored as __half2 (even c_out, y 4-byte aligned)
 };
 
 int HaloOf(int ksize, int stride) { return (kTile - 1) * stride + ksize; }
@@ -160,7 +161,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   for (int j = 0; j < kCpl; ++j) {
     b[j] = bias != nullptr && co + j < g.c_out ? __half2float(bias[co + j]) : 0.0f;
   }
-  const bool vec_store = kCpl > 1 && g.c_out % 2 == 0 && co + kCpl <= g.c_out;
+  const bool vec_store = kCpl > 1 && g.y_pairs && co + kCpl <= g.c_out;
   const int entries = g.halo * g.halo * ((g.c_in + 7) / 8);
   const __half* w_lane = ws + lane * kCpl;
 
@@ -350,6 +351,8 @@ cudaError_t LaunchSpikeGatherConvF16(const SparseConvShape& s, const __half* x,
                                      const uint16_t* w_packed, const __half* bias, __half* y,
                                      cudaStream_t stream) {
   if (*SpikeGatherConvUnsupportedReason(s) != '\0') return cudaErrorInvalidValue;
+  if (reinterpret_cast<uintptr_t>(w_packed) % 16 != 0)
+    return cudaErrorInvalidValue;  // uint4 copies
   Geometry g{};
   g.n = static_cast<int>(s.n);
   g.c_in = static_cast<int>(s.c_in);
@@ -368,6 +371,7 @@ cudaError_t LaunchSpikeGatherConvF16(const SparseConvShape& s, const __half* x,
   g.tiles = static_cast<int>(tiles);
   g.halo = HaloOf(s.ksize, s.stride);
   g.words = static_cast<int>(CeilDiv(s.c_in, 32));
+  g.y_pairs = s.c_out % 2 == 0 && reinterpret_cast<uintptr_t>(y) % 4 == 0;
   const int chunk = SpikeGatherConvChunk(s.c_out, s.c_in, s.ksize);
   const size_t shared = SpikeGatherConvSharedBytes(s);
   const auto* xb = reinterpret_cast<const uint16_t*>(x);

@@ -67,9 +67,11 @@ void RepackSpikeGatherConvWeights(const uint16_t* w, int64_t c_out, int64_t c_in
                                   bool krsc, uint16_t* out);
 
 // y = conv(x, w) + bias in FP16, x and y NHWC; `w_packed` from
-// RepackSpikeGatherConvWeights (device), `bias` [c_out] may be null. Queues one
-// kernel on `stream`; never synchronises (CUDA graph capture works). `s` must
-// be supported.
+// RepackSpikeGatherConvWeights (device, 16-byte aligned), `bias` [c_out] may be
+// null. Queues one kernel on `stream`; never synchronises (CUDA graph capture
+// works). cudaErrorInvalidValue when `s` is not supported or `w_packed` is
+// misaligned (x and y may have any 2-byte alignment: narrower loads and
+// stores then).
 cudaError_t LaunchSpikeGatherConvF16(const SparseConvShape& s, const __half* x,
                                      const uint16_t* w_packed, const __half* bias, __half* y,
                                      cudaStream_t stream);

@@ -74,11 +74,13 @@ using ::testing::StartsWith;
 // Runs LaunchSpikeGatherConvF16 on device 0 for x NCHW and w KCRS (float
 // values that are FP16-representable; x is transposed to NHWC here, and the
 // weights repacked from KRSC when krsc, else from KCRS) and returns y as NCHW
-// floats.
+// floats. x and y start `offset` halves into their buffers (1: only 2-byte
+// aligned, so the kernel takes its narrow loads and stores).
 absl::StatusOr<std::vector<float>> RunGather(const cuda::SparseConvShape& s,
                                              const std::vector<float>& x,
                                              const std::vector<float>& w,
-                                             const std::vector<float>& bias, bool krsc) {
+                                             const std::vector<float>& bias, bool krsc,
+                                             int64_t offset = 0) {
   if (const char* why = cuda::SpikeGatherConvUnsupportedReason(s); why[0] != '\0') {
     return absl::InvalidArgumentError(absl::StrCat("unsupported: ", why));
   }
@@ -88,18 +90,20 @@ absl::StatusOr<std::vector<float>> RunGather(const cuda::SparseConvShape& s,
       static_cast<size_t>(cuda::SpikeGatherConvPackedWeightElems(s.c_out, s.c_in, s.ksize)));
   cuda::RepackSpikeGatherConvWeights(ToHalfBits(wl).data(), s.c_out, s.c_in, s.ksize, krsc,
                                      packed.data());
-  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dx,
-                      Upload(ToHalfBits(NchwToNhwc(x, s.n, s.c_in, s.h, s.w))));
+  std::vector<uint16_t> x_bits = ToHalfBits(NchwToNhwc(x, s.n, s.c_in, s.h, s.w));
+  x_bits.insert(x_bits.begin(), static_cast<size_t>(offset), 0);
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dx, Upload(x_bits));
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dw, Upload(packed));
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer db, Upload(ToHalfBits(bias)));
-  const size_t out_elems = static_cast<size_t>(s.n * s.c_out * s.out_h * s.out_w);
+  const size_t out_elems = static_cast<size_t>(s.n * s.c_out * s.out_h * s.out_w + offset);
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy, UploadHalfNans(out_elems));
   SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSpikeGatherConvF16(
-      s, static_cast<const __half*>(dx.data()), static_cast<const uint16_t*>(dw.data()),
+      s, static_cast<const __half*>(dx.data()) + offset, static_cast<const uint16_t*>(dw.data()),
       bias.empty() ? nullptr : static_cast<const __half*>(db.data()),
-      static_cast<__half*>(dy.data()), nullptr));
+      static_cast<__half*>(dy.data()) + offset, nullptr));
   SF_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
   SF_ASSIGN_OR_RETURN(std::vector<float> y, DownloadHalves(dy, out_elems));
+  y.erase(y.begin(), y.begin() + offset);
   return NhwcToNchw(y, s.n, s.c_out, s.out_h, s.out_w);
 }
 
@@ -385,6 +389,36 @@ TEST(SpikeGatherConvGpuTest, TwoLaunchesGiveIdenticalBits) {
     ASSERT_EQ(a.size(), b.size());
     EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << CaseName(c);
   }
+}
+
+// x and y only 2-byte aligned (c_in a multiple of 8, c_out even: the shapes
+// that otherwise take 16-byte loads and __half2 stores) give the CPU's result.
+TEST(SpikeGatherConvGpuTest, MisalignedInputAndOutput) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(47);
+  for (const Case& c : {Case{2, 64, 17, 15, 64, 3, 1, 1, 1, 1, 1, 8},
+                        Case{2, 128, 16, 16, 256, 1, 2, 0, 0, 0, 0, 8}}) {
+    const Conv2dParams p = ParamsOf(c);
+    const std::vector<float> x = MakeInput(p, 0.1, true, false, rng);
+    const std::vector<float> w = RandomHalves(p.c_out * p.c_in * c.k * c.k, rng);
+    const std::vector<float> bias = RandomHalves(p.c_out, rng);
+    ASSERT_OK_AND_ASSIGN(std::vector<float> got,
+                         RunGather(ShapeOf(c, true), x, w, bias, true, /*offset=*/1));
+    ExpectMatchesHalfConv(p, got, x, w, bias, CaseName(c));
+  }
+}
+
+// A misaligned w_packed (the block copies it in 16-byte words) or an
+// unsupported shape is refused before anything is launched.
+TEST(SpikeGatherConvHostTest, LaunchRefusesMisalignedWeightsAndUnsupportedShapes) {
+  const Case c{1, 8, 8, 8, 32, 3, 1, 1, 1, 1, 1, 8};
+  alignas(16) uint16_t w[2] = {};
+  EXPECT_EQ(
+      cuda::LaunchSpikeGatherConvF16(ShapeOf(c, true), nullptr, w + 1, nullptr, nullptr, nullptr),
+      cudaErrorInvalidValue);
+  EXPECT_EQ(cuda::LaunchSpikeGatherConvF16(ShapeOf(c, /*binary=*/false), nullptr, w, nullptr,
+                                           nullptr, nullptr),
+            cudaErrorInvalidValue);
 }
 
 // Both kernels round the FP32 sum of the same terms once to FP16, in different
