@@ -3,6 +3,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "cuda/kernels/sparse_conv_geometry.cuh"
 #include "cuda/kernels/spike_gather_conv.h"
 
 namespace sf::cuda {
@@ -15,25 +16,22 @@ constexpr int kThreads = kWarps * 32;
 // the device's own limit).
 constexpr int64_t kMaxShared = 227 * 1024;
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using sparse_detail::CeilDiv;
 
-struct Geometry {
-  int n, c_in, h, w, c_out, out_h, out_w;
-  int ksize, stride, pad_top, pad_left;
-  int tiles_w, tiles;  // output tiles per row, per image
-  int halo;            // input halo edge of a tile: (kTile - 1) * stride + ksize
-  int words;           // mask words per pixel: ceil(c_in / 32)
-  bool y_pairs;        // outputs may be stored as __half2 (even c_out, y 4-byte aligned)
+// The block-sparse kernels' geometry (tile kTile; 32-channel groups, one mask
+// word each) and what the gather adds.
+struct Geometry : sparse_detail::Geometry {
+  int ksize, stride;
+  int halo;      // input halo edge of a tile: sparse_detail::Span(kTile, ksize, stride)
+  bool y_pairs;  // outputs may be stored as __half2 (even c_out, y 4-byte aligned)
 };
-
-int HaloOf(int ksize, int stride) { return (kTile - 1) * stride + ksize; }
 
 int64_t WeightElems(int64_t c_in, int ksize, int chunk) {
   return static_cast<int64_t>(ksize) * ksize * c_in * chunk;
 }
 
 int64_t MaskBytes(int64_t c_in, int ksize, int stride) {
-  const int64_t halo = HaloOf(ksize, stride);
+  const int64_t halo = sparse_detail::Span(kTile, ksize, stride);
   return 2 * halo * halo * CeilDiv(c_in, 32) * static_cast<int64_t>(sizeof(uint32_t));  // 2 buffers
 }
 
@@ -92,10 +90,11 @@ struct Halo {
   int n, ih0, iw0;
 
   __device__ Halo(const Geometry& g, int item) {
-    n = item / g.tiles;
-    const int t = item - n * g.tiles;
-    ih0 = t / g.tiles_w * kTile * g.stride - g.pad_top;
-    iw0 = t % g.tiles_w * kTile * g.stride - g.pad_left;
+    const int per_image = g.tiles_y * g.tiles_x;
+    n = item / per_image;
+    const int t = item - n * per_image;
+    ih0 = t / g.tiles_x * kTile * g.stride - g.pad_top;
+    iw0 = t % g.tiles_x * kTile * g.stride - g.pad_left;
   }
 
   // The 8 halves of entry e (0 outside the image, in rows/columns no tap
@@ -123,11 +122,11 @@ struct Halo {
   }
 
   // Mask byte of entry e: byte (e % groups) of pixel e / groups, whose words
-  // are g.words 32-bit words (bit b of word j: channel 32 j + b).
+  // are g.num_groups 32-bit words (bit b of word j: channel 32 j + b).
   __device__ static void Store(const Geometry& g, uint8_t* masks, int e, uint4 v) {
     const int groups = (g.c_in + 7) / 8;
     const int p = e / groups;
-    masks[p * g.words * 4 + (e - p * groups)] = static_cast<uint8_t>(NonZeroBits(v));
+    masks[p * g.num_groups * 4 + (e - p * groups)] = static_cast<uint8_t>(NonZeroBits(v));
   }
 };
 
@@ -143,7 +142,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   extern __shared__ __align__(16) unsigned char smem[];
   const int taps = g.ksize * g.ksize;
   const int w_elems = taps * g.c_in * kChunk;  // a multiple of 32 halves (64 B)
-  const int mask_words = g.halo * g.halo * g.words;
+  const int mask_words = g.halo * g.halo * g.num_groups;
   __half* ws = reinterpret_cast<__half*>(smem);
   uint32_t* masks = reinterpret_cast<uint32_t*>(smem + static_cast<size_t>(w_elems) * 2);
   const int q = blockIdx.y;
@@ -200,8 +199,9 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int next = item + gridDim.x;
     if (next < items) prefetch(next);
     const uint32_t* cur = masks + buf * mask_words;
-    const int n = item / g.tiles, t = item - n * g.tiles;
-    const int oh0 = t / g.tiles_w * kTile, ow0 = t % g.tiles_w * kTile;
+    const int per_image = g.tiles_y * g.tiles_x;
+    const int n = item / per_image, t = item - n * per_image;
+    const int oh0 = t / g.tiles_x * kTile, ow0 = t % g.tiles_x * kTile;
     for (int p = warp; p < kTile * kTile; p += kWarps) {
       const int py = p / kTile, px = p % kTile;
       const int oh = oh0 + py, ow = ow0 + px;
@@ -209,9 +209,10 @@ __global__ void __launch_bounds__(kThreads, 1)
       float acc[kCpl] = {};
       for (int kh = 0; kh < g.ksize; ++kh) {
         for (int kw = 0; kw < g.ksize; ++kw) {
-          const uint32_t* m = cur + ((py * g.stride + kh) * g.halo + px * g.stride + kw) * g.words;
+          const uint32_t* m =
+              cur + ((py * g.stride + kh) * g.halo + px * g.stride + kw) * g.num_groups;
           const __half* w_tap = w_lane + (kh * g.ksize + kw) * g.c_in * kChunk;
-          for (int word = 0; word < g.words; ++word) {
+          for (int word = 0; word < g.num_groups; ++word) {
             uint32_t bits = m[word];  // the same for every lane
             const __half* w_rows = w_tap + word * 32 * kChunk;
             // Two rows per step: both loads in flight, added in channel order.
@@ -272,7 +273,7 @@ cudaError_t LaunchFor(const Geometry& g, const uint16_t* x, const uint16_t* w_pa
     return err;
   }
   if (per_sm < 1) return cudaErrorInvalidConfiguration;  // shared memory over the device's limit
-  const int items = g.n * g.tiles;
+  const int items = g.num_tiles;
   const int chunks = static_cast<int>(CeilDiv(g.c_out, 32 * kCpl));
   const int slots = std::max(1, std::min(items, sms * per_sm / chunks));
   const bool vec = g.c_in % 8 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0;
@@ -353,24 +354,16 @@ cudaError_t LaunchSpikeGatherConvF16(const SparseConvShape& s, const __half* x,
   if (*SpikeGatherConvUnsupportedReason(s) != '\0') return cudaErrorInvalidValue;
   if (reinterpret_cast<uintptr_t>(w_packed) % 16 != 0)
     return cudaErrorInvalidValue;  // uint4 copies
+  if (CeilDiv(s.out_h, kTile) * CeilDiv(s.out_w, kTile) * s.n > std::numeric_limits<int>::max()) {
+    return cudaErrorInvalidValue;
+  }
+  SparseConvShape tiled = s;
+  tiled.tile = kTile;
   Geometry g{};
-  g.n = static_cast<int>(s.n);
-  g.c_in = static_cast<int>(s.c_in);
-  g.h = static_cast<int>(s.h);
-  g.w = static_cast<int>(s.w);
-  g.c_out = static_cast<int>(s.c_out);
-  g.out_h = static_cast<int>(s.out_h);
-  g.out_w = static_cast<int>(s.out_w);
+  static_cast<sparse_detail::Geometry&>(g) = sparse_detail::MakeGeometry(tiled, 32);
   g.ksize = s.ksize;
   g.stride = s.stride;
-  g.pad_top = static_cast<int>(s.pad_top);
-  g.pad_left = static_cast<int>(s.pad_left);
-  g.tiles_w = static_cast<int>(CeilDiv(s.out_w, kTile));
-  const int64_t tiles = CeilDiv(s.out_h, kTile) * g.tiles_w;
-  if (tiles * s.n > std::numeric_limits<int>::max()) return cudaErrorInvalidValue;
-  g.tiles = static_cast<int>(tiles);
-  g.halo = HaloOf(s.ksize, s.stride);
-  g.words = static_cast<int>(CeilDiv(s.c_in, 32));
+  g.halo = sparse_detail::Span(kTile, s.ksize, s.stride);
   g.y_pairs = s.c_out % 2 == 0 && reinterpret_cast<uintptr_t>(y) % 4 == 0;
   const int chunk = SpikeGatherConvChunk(s.c_out, s.c_in, s.ksize);
   const size_t shared = SpikeGatherConvSharedBytes(s);
