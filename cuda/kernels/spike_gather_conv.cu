@@ -30,9 +30,12 @@ int64_t WeightElems(int64_t c_in, int ksize, int chunk) {
   return static_cast<int64_t>(ksize) * ksize * c_in * chunk;
 }
 
-int64_t MaskBytes(int64_t c_in, int ksize, int stride) {
+// Shared memory of the two halo buffers: masks, and for non-binary inputs
+// the input halves (32 per mask word, so 16-byte aligned per pixel).
+int64_t HaloBytes(int64_t c_in, int ksize, int stride, bool binary) {
   const int64_t halo = sparse_detail::Span(kTile, ksize, stride);
-  return 2 * halo * halo * CeilDiv(c_in, 32) * static_cast<int64_t>(sizeof(uint32_t));  // 2 buffers
+  const int64_t words = CeilDiv(c_in, 32);
+  return 2 * halo * halo * words * (4 + (binary ? 0 : 64));
 }
 
 // The kCpl halves of one lane's part of a weight row, as raw bits.
@@ -52,19 +55,33 @@ __device__ __forceinline__ void AddPair(float* acc, uint32_t bits) {
   acc[1] += f.y;
 }
 
-// acc += the halves of `r`, in channel order.
-template <int kCpl>
-__device__ __forceinline__ void AddRow(float (&acc)[kCpl], RowBits<kCpl> r) {
+__device__ __forceinline__ void AddPair(float* acc, uint32_t bits, float v) {
+  const float2 f = __half22float2(*reinterpret_cast<const __half2*>(&bits));
+  acc[0] += v * f.x;  // exact: a product of two halves fits a float
+  acc[1] += v * f.y;
+}
+
+// acc += the halves of `r` (kValues: times v), in channel order.
+template <int kCpl, bool kValues>
+__device__ __forceinline__ void AddRow(float (&acc)[kCpl], RowBits<kCpl> r, float v) {
+  auto pair = [&](float* a, uint32_t bits) {
+    if constexpr (kValues) {
+      AddPair(a, bits, v);
+    } else {
+      AddPair(a, bits);
+    }
+  };
   if constexpr (kCpl == 1) {
-    acc[0] += __half2float(__ushort_as_half(r));
+    const float f = __half2float(__ushort_as_half(r));
+    acc[0] += kValues ? v * f : f;
   } else if constexpr (kCpl == 2) {
-    AddPair(acc, r);
+    pair(acc, r);
   } else {
-    AddPair(acc, r.x);
-    AddPair(acc + 2, r.y);
+    pair(acc, r.x);
+    pair(acc + 2, r.y);
     if constexpr (kCpl == 8) {
-      AddPair(acc + 4, r.z);
-      AddPair(acc + 6, r.w);
+      pair(acc + 4, r.z);
+      pair(acc + 6, r.w);
     }
   }
 }
@@ -131,9 +148,10 @@ struct Halo {
 };
 
 // Block (slot, chunk): stages the chunk's weights, then takes (image, tile)
-// items in turn. The halo masks are double-buffered: the next item's input
-// loads are issued before this item's gather and stored after it.
-template <int kCpl>
+// items in turn. The halo masks (kValues: and values) are double-buffered: the
+// next item's input loads are issued before this item's gather and stored
+// after it. Shared memory: weights, [kValues: 2 value buffers], 2 mask buffers.
+template <int kCpl, bool kValues>
 __global__ void __launch_bounds__(kThreads, 1)
     SpikeGatherConvKernel(Geometry g, const uint16_t* __restrict__ x, bool vec,
                           const uint16_t* __restrict__ w_packed, const __half* __restrict__ bias,
@@ -143,8 +161,11 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int taps = g.ksize * g.ksize;
   const int w_elems = taps * g.c_in * kChunk;  // a multiple of 32 halves (64 B)
   const int mask_words = g.halo * g.halo * g.num_groups;
+  const int val_stride = g.num_groups * 32;  // halves per halo pixel
+  const int val_elems = kValues ? g.halo * g.halo * val_stride : 0;
   __half* ws = reinterpret_cast<__half*>(smem);
-  uint32_t* masks = reinterpret_cast<uint32_t*>(smem + static_cast<size_t>(w_elems) * 2);
+  __half* vals = ws + w_elems;
+  uint32_t* masks = reinterpret_cast<uint32_t*>(vals + 2 * val_elems);
   const int q = blockIdx.y;
   {
     const uint4* src = reinterpret_cast<const uint4*>(w_packed + static_cast<int64_t>(q) * w_elems);
@@ -174,17 +195,24 @@ __global__ void __launch_bounds__(kThreads, 1)
       if (e < entries) pre[k] = h.Load(g, x, vec, e);
     }
   };
-  // Stores `item`'s masks into `buf`: pre[] and the entries past them.
-  auto commit = [&](int item, uint32_t* buf) {
-    auto* bytes = reinterpret_cast<uint8_t*>(buf);
+  // Stores `item`'s halo into buffer `b`: pre[] and the entries past them.
+  auto commit = [&](int item, int b) {
+    auto* bytes = reinterpret_cast<uint8_t*>(masks + b * mask_words);
+    auto store = [&](int e, uint4 v) {
+      Halo::Store(g, bytes, e, v);
+      if constexpr (kValues) {  // entry e's 8 halves, 16-byte aligned
+        const int groups = (g.c_in + 7) / 8, p = e / groups;
+        *reinterpret_cast<uint4*>(vals + b * val_elems + p * val_stride + (e - p * groups) * 8) = v;
+      }
+    };
 #pragma unroll
     for (int k = 0; k < kPrefetch; ++k) {
       const int e = threadIdx.x + k * kThreads;
-      if (e < entries) Halo::Store(g, bytes, e, pre[k]);
+      if (e < entries) store(e, pre[k]);
     }
     const Halo h(g, item);
     for (int e = threadIdx.x + kPrefetch * kThreads; e < entries; e += kThreads) {
-      Halo::Store(g, bytes, e, h.Load(g, x, vec, e));
+      store(e, h.Load(g, x, vec, e));
     }
   };
 
@@ -192,13 +220,14 @@ __global__ void __launch_bounds__(kThreads, 1)
   int buf = 0;
   if (blockIdx.x < items) {
     prefetch(blockIdx.x);
-    commit(blockIdx.x, masks);
+    commit(blockIdx.x, 0);
   }
   __syncthreads();
   for (int item = blockIdx.x; item < items; item += gridDim.x) {
     const int next = item + gridDim.x;
     if (next < items) prefetch(next);
     const uint32_t* cur = masks + buf * mask_words;
+    const __half* cur_vals = vals + buf * val_elems;
     const int per_image = g.tiles_y * g.tiles_x;
     const int n = item / per_image, t = item - n * per_image;
     const int oh0 = t / g.tiles_x * kTile, ow0 = t % g.tiles_x * kTile;
@@ -209,12 +238,14 @@ __global__ void __launch_bounds__(kThreads, 1)
       float acc[kCpl] = {};
       for (int kh = 0; kh < g.ksize; ++kh) {
         for (int kw = 0; kw < g.ksize; ++kw) {
-          const uint32_t* m =
-              cur + ((py * g.stride + kh) * g.halo + px * g.stride + kw) * g.num_groups;
+          const int hp = (py * g.stride + kh) * g.halo + px * g.stride + kw;  // halo pixel
+          const uint32_t* m = cur + hp * g.num_groups;
           const __half* w_tap = w_lane + (kh * g.ksize + kw) * g.c_in * kChunk;
           for (int word = 0; word < g.num_groups; ++word) {
             uint32_t bits = m[word];  // the same for every lane
             const __half* w_rows = w_tap + word * 32 * kChunk;
+            const __half* v_word = cur_vals + hp * val_stride + word * 32;  // kValues only
+            auto value = [&](int i) { return kValues ? __half2float(v_word[i]) : 1.0f; };
             // Two rows per step: both loads in flight, added in channel order.
             while (bits != 0) {
               const int i0 = __ffs(bits) - 1;
@@ -224,10 +255,10 @@ __global__ void __launch_bounds__(kThreads, 1)
                 const int i1 = __ffs(bits) - 1;
                 bits &= bits - 1;
                 const RowBits<kCpl> r1 = LoadRow<kCpl>(w_rows + i1 * kChunk);
-                AddRow<kCpl>(acc, r0);
-                AddRow<kCpl>(acc, r1);
+                AddRow<kCpl, kValues>(acc, r0, value(i0));
+                AddRow<kCpl, kValues>(acc, r1, value(i1));
               } else {
-                AddRow<kCpl>(acc, r0);
+                AddRow<kCpl, kValues>(acc, r0, value(i0));
               }
             }
           }
@@ -248,16 +279,16 @@ __global__ void __launch_bounds__(kThreads, 1)
       }
     }
     // The other buffer was last read before the previous barrier.
-    if (next < items) commit(next, masks + (buf ^ 1) * mask_words);
+    if (next < items) commit(next, buf ^ 1);
     __syncthreads();
     buf ^= 1;
   }
 }
 
-template <int kCpl>
+template <int kCpl, bool kValues>
 cudaError_t LaunchFor(const Geometry& g, const uint16_t* x, const uint16_t* w_packed,
                       const __half* bias, __half* y, size_t shared, cudaStream_t stream) {
-  auto* kernel = SpikeGatherConvKernel<kCpl>;
+  auto* kernel = SpikeGatherConvKernel<kCpl, kValues>;
   // Above 48 KiB of dynamic shared memory a kernel must opt in (not a stream
   // operation: fine under CUDA-graph capture).
   cudaError_t err =
@@ -281,6 +312,22 @@ cudaError_t LaunchFor(const Geometry& g, const uint16_t* x, const uint16_t* w_pa
   return cudaGetLastError();
 }
 
+template <bool kValues>
+cudaError_t LaunchForChunk(int chunk, const Geometry& g, const uint16_t* x,
+                           const uint16_t* w_packed, const __half* bias, __half* y, size_t shared,
+                           cudaStream_t stream) {
+  switch (chunk) {
+    case 32:
+      return LaunchFor<1, kValues>(g, x, w_packed, bias, y, shared, stream);
+    case 64:
+      return LaunchFor<2, kValues>(g, x, w_packed, bias, y, shared, stream);
+    case 128:
+      return LaunchFor<4, kValues>(g, x, w_packed, bias, y, shared, stream);
+    default:
+      return LaunchFor<8, kValues>(g, x, w_packed, bias, y, shared, stream);
+  }
+}
+
 }  // namespace
 
 int SpikeGatherConvChunk(int64_t c_out, int64_t c_in, int ksize) {
@@ -294,7 +341,6 @@ int SpikeGatherConvChunk(int64_t c_out, int64_t c_in, int ksize) {
 }
 
 const char* SpikeGatherConvUnsupportedReason(const SparseConvShape& s) {
-  if (!s.binary) return "the spike-gather conv needs binary (0/1) inputs";
   if (s.ksize < 1 || s.ksize > 7) return "kernel size must be 1..7";
   if (s.stride < 1 || s.stride > 4) return "stride must be 1..4";
   if (s.n < 1 || s.c_in < 1 || s.c_out < 1 || s.h < 1 || s.w < 1 || s.out_h < 1 || s.out_w < 1) {
@@ -318,7 +364,7 @@ size_t SpikeGatherConvSharedBytes(const SparseConvShape& s) {
   const int chunk = SpikeGatherConvChunk(s.c_out, s.c_in, s.ksize);
   if (chunk == 0) return 0;
   return static_cast<size_t>(WeightElems(s.c_in, s.ksize, chunk) * 2 +
-                             MaskBytes(s.c_in, s.ksize, s.stride));
+                             HaloBytes(s.c_in, s.ksize, s.stride, s.binary));
 }
 
 int64_t SpikeGatherConvPackedWeightElems(int64_t c_out, int64_t c_in, int ksize) {
@@ -368,16 +414,8 @@ cudaError_t LaunchSpikeGatherConvF16(const SparseConvShape& s, const __half* x,
   const int chunk = SpikeGatherConvChunk(s.c_out, s.c_in, s.ksize);
   const size_t shared = SpikeGatherConvSharedBytes(s);
   const auto* xb = reinterpret_cast<const uint16_t*>(x);
-  switch (chunk) {
-    case 32:
-      return LaunchFor<1>(g, xb, w_packed, bias, y, shared, stream);
-    case 64:
-      return LaunchFor<2>(g, xb, w_packed, bias, y, shared, stream);
-    case 128:
-      return LaunchFor<4>(g, xb, w_packed, bias, y, shared, stream);
-    default:
-      return LaunchFor<8>(g, xb, w_packed, bias, y, shared, stream);
-  }
+  return s.binary ? LaunchForChunk<false>(chunk, g, xb, w_packed, bias, y, shared, stream)
+                  : LaunchForChunk<true>(chunk, g, xb, w_packed, bias, y, shared, stream);
 }
 
 }  // namespace sf::cuda

@@ -1,6 +1,8 @@
-// Spike-gather FP16 convolution for binary (0/1 spike) NHWC inputs: a spike
-// selects a row of weights, no multiply, and zeros cost nothing at the
-// granularity of one input element (not of a tile or a channel group).
+// Spike-gather FP16 convolution for NHWC inputs that are mostly zero: a spike
+// selects a row of weights (binary inputs: no multiply; other inputs, e.g. the
+// spike counts of SEW-ResNet's additions: the row times the value), and zeros
+// cost nothing at the granularity of one input element (not of a tile or a
+// channel group).
 //
 // Why: trained SNNs on static images fire 3-12% of their inputs, yet 90-100%
 // of 8x8 tiles x 16-channel groups hold a spike (docs/benchmarks.md), so the
@@ -12,17 +14,20 @@
 // shared memory once, then takes (image, 8x8 output tile) work items in turn.
 // For each item its warps read the input halo the tile needs (clipped to the
 // image, padding reads as zero) and turn every pixel's channels into bit masks
-// (8 channels per thread and load, 32 per word; the next item's loads are in
-// flight while this one gathers); then each warp owns one output pixel
+// (8 channels per thread and load, 32 per word; non-binary inputs also keep
+// the halo's values; the next item's loads are in flight while this one
+// gathers); then each warp owns one output pixel
 // at a time, lanes own consecutive output channels, and for every kernel tap
 // and every set bit of the tapped pixel's masks (warp-uniform loop) it adds
-// the weight row [tap][c_in][chunk] to FP32 accumulators.
+// the weight row [tap][c_in][chunk] (times the input value) to FP32
+// accumulators.
 //
 // Deterministic: no atomics; each output sums its taps in order and channels
 // ascending, then adds the bias in FP32 and rounds once to FP16. The order
 // differs from cuDNN's, so results agree within FP16 rounding, not bitwise.
-// Inputs must hold only 0 and 1 (the plan's binary class: spikes, and what
-// max-pooling, padding or reshaping them gives): any non-zero counts as 1.
+// With s.binary the inputs must hold only 0 and 1 (the plan's binary class:
+// spikes, and what max-pooling, padding or reshaping them gives): any non-zero
+// counts as 1. Without, each product input x weight is exact in FP32.
 //
 // Weights are repacked once on the host (RepackSpikeGatherConvWeights) to
 // [chunk][tap][c_in][chunk width] halves, zero-padded past c_out.
@@ -47,14 +52,14 @@ inline constexpr int64_t kSpikeGatherWeightBytes = 200 * 1024;
 // allowed, 0 when even its weights do not fit.
 int SpikeGatherConvChunk(int64_t c_out, int64_t c_in, int ksize);
 
-// Empty when `s` is supported, else why not. Needs s.binary, ksize 1..7,
+// Empty when `s` is supported, else why not. Needs ksize 1..7,
 // stride 1..4, SpikeGatherConvChunk > 0 and SpikeGatherConvSharedBytes within
 // sm_90's 227 KiB. (s.tile is not used: the tile is 8x8.)
 const char* SpikeGatherConvUnsupportedReason(const SparseConvShape& s);
 
 // Dynamic shared memory a block of `s`'s kernel takes, in bytes (weights and
-// two halo mask buffers); the launch fails on a device whose opt-in limit
-// (cudaDevAttrMaxSharedMemoryPerBlockOptin) is smaller.
+// two halo buffers of masks, and of values unless s.binary); the launch fails on a device whose
+// opt-in limit (cudaDevAttrMaxSharedMemoryPerBlockOptin) is smaller.
 size_t SpikeGatherConvSharedBytes(const SparseConvShape& s);
 
 // Halves RepackSpikeGatherConvWeights writes for these sizes.

@@ -343,7 +343,8 @@ class SparseConvGpuKernel : public GpuKernel {
     SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, half_, binary_));
     SF_ASSIGN_OR_RETURN(weights_,
                         UploadSparseWeights(graph, node, shape_, ctx.device, half_, nhwc_));
-    // kAuto also times the spike-gather kernel (float16 NHWC, binary input)
+    // kAuto also times the spike-gather kernel (float16 NHWC; binary inputs
+    // add weight rows, zero-preserving ones multiply them by the value)
     // against the tensor-core one when it fits this device's shared memory.
     // SF_SPARSE_F16_KERNEL=gather makes every sparse path (kAuto and kOn) run
     // it where it can, =tensor-core never (tests, exactness checks).
@@ -353,7 +354,7 @@ class SparseConvGpuKernel : public GpuKernel {
       return absl::InvalidArgumentError(absl::StrCat(
           "SF_SPARSE_F16_KERNEL must be 'gather' or 'tensor-core', got '", force, "'"));
     }
-    if (half_ && nhwc_ && binary_ && force != "tensor-core" &&
+    if (half_ && nhwc_ && force != "tensor-core" &&
         (mode_ == SparseMode::kAuto || force == "gather") &&
         *cuda::SpikeGatherConvUnsupportedReason(shape_) == '\0') {
       int shared = 0;
@@ -446,7 +447,7 @@ class SparseConvGpuKernel : public GpuKernel {
   cuda::DeviceBuffer weights_;        // float32 [c_in][k][k][c_out], or RepackSparseConvF16Weights
   std::unique_ptr<GpuKernel> dense_;  // the cuDNN conv; null when sparse is the only path
   cuda::Event start_, end_;           // for kAuto's timing
-  // kAuto, float16 NHWC binary input: the spike-gather kernel's weights
+  // kAuto, float16 NHWC: the spike-gather kernel's weights
   // (RepackSpikeGatherConvWeights; null when it cannot run), whether the
   // sparse path runs it instead of the tensor-core kernel, and both timings.
   cuda::DeviceBuffer gather_weights_;

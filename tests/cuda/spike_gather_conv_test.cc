@@ -243,8 +243,17 @@ TEST(SpikeGatherConvHostTest, SupportedShapes) {
   EXPECT_STREQ(cuda::SpikeGatherConvUnsupportedReason(s), "");
   s.tile = 4;  // not used
   EXPECT_STREQ(cuda::SpikeGatherConvUnsupportedReason(s), "");
-  s.binary = false;
-  EXPECT_STRNE(cuda::SpikeGatherConvUnsupportedReason(s), "");
+  s.binary = false;  // values: the halo's halves take shared memory too
+  EXPECT_STREQ(cuda::SpikeGatherConvUnsupportedReason(s), "");
+  EXPECT_GT(cuda::SpikeGatherConvSharedBytes(s),
+            cuda::SpikeGatherConvSharedBytes(
+                ShapeOf(Case{2, 64, 16, 16, 64, 3, 1, 1, 1, 1, 1, 8}, true)));
+  EXPECT_STREQ(cuda::SpikeGatherConvUnsupportedReason(
+                   ShapeOf(Case{1, 256, 16, 16, 512, 3, 2, 1, 1, 1, 1, 8}, true)),
+               "");
+  EXPECT_STRNE(cuda::SpikeGatherConvUnsupportedReason(
+                   ShapeOf(Case{1, 256, 16, 16, 512, 3, 2, 1, 1, 1, 1, 8}, false)),
+               "");  // 144 KiB of weights + 2 x 144 KiB of halo values
   EXPECT_STREQ(cuda::SpikeGatherConvUnsupportedReason(
                    ShapeOf(Case{1, 512, 8, 8, 512, 1, 1, 0, 0, 0, 0, 8}, true)),
                "");
@@ -347,6 +356,32 @@ TEST(SpikeGatherConvGpuTest, SingleSpikeAtEveryPixelAroundTileBorders) {
   ExpectSingleSpikes(Case{0, 40, 20, 20, 8, 3, 2, 1, 1, 1, 1, 8}, at, rng);
 }
 
+// Non-binary inputs (s.binary false: the SEW additions' spike counts, or any
+// values): each set element's weight row times its value, against the CPU.
+TEST(SpikeGatherConvGpuTest, ValuesMatchCpu) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(48);
+  for (const Case& c :
+       {Case{2, 64, 32, 32, 128, 1, 2, 0, 0, 0, 0, 8}, Case{3, 17, 19, 21, 33, 3, 1, 1, 1, 1, 1, 8},
+        Case{2, 128, 16, 16, 256, 1, 2, 0, 0, 0, 0, 8},
+        Case{1, 40, 13, 11, 70, 3, 2, 1, 0, 0, 1, 8}}) {
+    const Conv2dParams p = ParamsOf(c);
+    for (double density : {0.0, 0.05, 0.5, 1.0}) {
+      const std::vector<float> x = RoundToHalf(MakeInput(p, density, false, true, rng));
+      const std::vector<float> w = RandomHalves(p.c_out * p.c_in * c.k * c.k, rng);
+      const std::vector<float> bias = RandomHalves(p.c_out, rng);
+      for (int64_t offset : {0, 1}) {
+        const std::string what =
+            absl::StrCat(CaseName(c), " density ", density, " offset ", offset);
+        absl::StatusOr<std::vector<float>> got =
+            RunGather(ShapeOf(c, /*binary=*/false), x, w, bias, true, offset);
+        ASSERT_TRUE(got.ok()) << what << ": " << got.status();
+        ExpectMatchesHalfConv(p, *got, x, w, bias, what);
+      }
+    }
+  }
+}
+
 // Every input a spike: each output adds every tap of every channel, up to
 // C_in 512 (1x1) and the widest 3x3 the weight budget holds (352 channels).
 TEST(SpikeGatherConvGpuTest, AllOnesInputAddsEveryWeight) {
@@ -415,9 +450,10 @@ TEST(SpikeGatherConvHostTest, LaunchRefusesMisalignedWeightsAndUnsupportedShapes
   EXPECT_EQ(
       cuda::LaunchSpikeGatherConvF16(ShapeOf(c, true), nullptr, w + 1, nullptr, nullptr, nullptr),
       cudaErrorInvalidValue);
-  EXPECT_EQ(cuda::LaunchSpikeGatherConvF16(ShapeOf(c, /*binary=*/false), nullptr, w, nullptr,
-                                           nullptr, nullptr),
-            cudaErrorInvalidValue);
+  const Case k8{1, 8, 24, 24, 32, 8, 1, 0, 0, 0, 0, 8};  // ksize 8
+  EXPECT_EQ(
+      cuda::LaunchSpikeGatherConvF16(ShapeOf(k8, true), nullptr, w, nullptr, nullptr, nullptr),
+      cudaErrorInvalidValue);
 }
 
 // Both kernels round the FP32 sum of the same terms once to FP16, in different
