@@ -464,10 +464,6 @@ class SparseConvGpuKernel : public GpuKernel {
   double sparse_us_ = 0, dense_us_ = 0;
 };
 
-// Bytes rounded up to a multiple of 256 (the unfused path's scratch output
-// sits before the cuDNN workspace).
-size_t AlignUp256(size_t v) { return (v + 255) / 256 * 256; }
-
 class ConvNeuronGpuKernel : public GpuKernel {
  public:
   ConvNeuronGpuKernel(int block, ValueClass input_class, SparseMode mode, int neuron)
@@ -493,12 +489,19 @@ class ConvNeuronGpuKernel : public GpuKernel {
                        " time steps of ", neuron_name_);
     }
     params_.step_elements = count / params_.steps;
-    scratch_bytes_ = AlignUp256(static_cast<size_t>(count) * SizeOf(OutputType(graph, node, 0)));
     nhwc_ = node.channels_last;
     // The unfused alternative: the planned sparse conv kernel (which itself
-    // runs sparse or cuDNN by the mode) into scratch memory, then the neuron.
+    // runs sparse or cuDNN by the mode) into the neuron's output, then the
+    // neuron in place there (as the executor runs an unfused neuron on its
+    // input's memory: no scratch, the smallest memory footprint).
+    if (OutputType(graph, neuron, 0) != OutputType(graph, node, 0)) {
+      return NodeError(node, "the fused neuron's output type differs from the conv's");
+    }
     neuron_kernel_ = MakeGpuNeuronKernel(neuron.op);
     SF_RETURN_IF_ERROR(neuron_kernel_->Prepare(graph, neuron, ctx));
+    if (neuron_kernel_->InPlaceInput() != 0) {
+      return NodeError(node, "the neuron kernel cannot run in place");
+    }
     absl::Status fused = PrepareFused(graph, node, ctx);
     if (mode_ == SparseMode::kOn && fused.ok()) {
       path_ = Path::kFused;
@@ -562,7 +565,7 @@ class ConvNeuronGpuKernel : public GpuKernel {
   std::string LastPath() const override { return last_ran_; }
 
   size_t workspace_bytes() const override {
-    return conv_ != nullptr ? scratch_bytes_ + conv_->workspace_bytes() : 0;
+    return conv_ != nullptr ? conv_->workspace_bytes() : 0;
   }
 
   std::string Describe() const override {
@@ -618,12 +621,9 @@ class ConvNeuronGpuKernel : public GpuKernel {
 
   absl::Status EnqueueUnfused(const GpuRunContext& ctx, std::span<const void* const> in,
                               std::span<void* const> out) {
-    void* scratch = ctx.workspace;
-    GpuRunContext conv_ctx = ctx;
-    conv_ctx.workspace = static_cast<char*>(ctx.workspace) + scratch_bytes_;
-    void* const conv_out[] = {scratch};
-    SF_RETURN_IF_ERROR(conv_->Enqueue(conv_ctx, in, conv_out));
-    const void* const neuron_in[] = {scratch};
+    void* const conv_out[] = {out[0]};
+    SF_RETURN_IF_ERROR(conv_->Enqueue(ctx, in, conv_out));
+    const void* const neuron_in[] = {out[0]};  // in place
     return neuron_kernel_->Enqueue(ctx, neuron_in, out);
   }
 
@@ -640,7 +640,6 @@ class ConvNeuronGpuKernel : public GpuKernel {
   // null when it cannot run or with kOn and a fused kernel), then the neuron.
   std::unique_ptr<GpuKernel> conv_;
   std::unique_ptr<GpuKernel> neuron_kernel_;
-  size_t scratch_bytes_ = 0;  // the conv output in the unfused path
   cuda::Event start_, end_;
   Path path_ = Path::kUndecided;
   std::string last_ran_;

@@ -317,8 +317,8 @@ TEST(ConvNeuronF16GpuTest, AutoModeRunsExactlyOneOfThePaths) {
   }
 }
 
-// The unfused path writes cuDNN's conv into scratch memory that held other
-// data (NaN bit patterns included): the bias-fused cuDNN call (NHWC
+// The unfused path writes cuDNN's conv into the neuron's output memory, which
+// held other data (NaN bit patterns included): the bias-fused cuDNN call (NHWC
 // IMPLICIT_PRECOMP_GEMM, alpha2 = 0) must not let the old contents of its
 // output through. The same conv into a NaN-filled and a zero-filled output.
 TEST(ConvNeuronF16GpuTest, CudnnConvIgnoresWhatItsOutputHeld) {
