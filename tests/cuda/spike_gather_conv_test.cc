@@ -111,15 +111,16 @@ std::vector<float> RandomHalves(int64_t size, std::mt19937& rng) {
   return RoundToHalf(testing::RandomVector(static_cast<size_t>(size), rng));
 }
 
-// Binary spikes for `c` at `density` (clustered or uniform) and random FP16
-// weights and bias.
+// Binary spikes (else FP16 values in [-2, 2]) for `c` at `density`
+// (clustered or uniform) and random FP16 weights and bias.
 struct ConvData {
   std::vector<float> x, w, bias;
 };
-ConvData RandomConvData(const Case& c, double density, bool clustered, std::mt19937& rng) {
+ConvData RandomConvData(const Case& c, double density, bool clustered, std::mt19937& rng,
+                        bool binary = true) {
   const Conv2dParams p = ParamsOf(c);
   ConvData d;
-  d.x = MakeInput(p, density, true, clustered, rng);
+  d.x = RoundToHalf(MakeInput(p, density, binary, clustered, rng));
   d.w = RandomHalves(p.c_out * p.c_in * c.k * c.k, rng);
   d.bias = RandomHalves(p.c_out, rng);
   return d;
@@ -367,16 +368,14 @@ TEST(SpikeGatherConvGpuTest, ValuesMatchCpu) {
         Case{1, 40, 13, 11, 70, 3, 2, 1, 0, 0, 1, 8}}) {
     const Conv2dParams p = ParamsOf(c);
     for (double density : {0.0, 0.05, 0.5, 1.0}) {
-      const std::vector<float> x = RoundToHalf(MakeInput(p, density, false, true, rng));
-      const std::vector<float> w = RandomHalves(p.c_out * p.c_in * c.k * c.k, rng);
-      const std::vector<float> bias = RandomHalves(p.c_out, rng);
+      const ConvData d = RandomConvData(c, density, /*clustered=*/true, rng, /*binary=*/false);
       for (int64_t offset : {0, 1}) {
         const std::string what =
             absl::StrCat(CaseName(c), " density ", density, " offset ", offset);
         absl::StatusOr<std::vector<float>> got =
-            RunGather(ShapeOf(c, /*binary=*/false), x, w, bias, true, offset);
+            RunGather(ShapeOf(c, /*binary=*/false), d.x, d.w, d.bias, true, offset);
         ASSERT_TRUE(got.ok()) << what << ": " << got.status();
-        ExpectMatchesHalfConv(p, *got, x, w, bias, what);
+        ExpectMatchesHalfConv(p, *got, d.x, d.w, d.bias, what);
       }
     }
   }
