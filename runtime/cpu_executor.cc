@@ -55,9 +55,12 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
   const CpuExecutor* self = exec.get();
   SF_ASSIGN_OR_RETURN(
       PlannedValues planned,
-      PlanValueLifetimes(graph, {.profiling = options.profiling, .in_place_input = [self](int i) {
-                                   return self->kernels_[i]->InPlaceInput();
-                                 }}));
+      PlanValueLifetimes(graph, [&] {
+        ValueLifetimeOptions o;
+        o.profiling = options.profiling;
+        o.in_place_input = [self](int i) { return self->kernels_[i]->InPlaceInput(); };
+        return o;
+      }()));
   exec->memory_plan_ = PlanMemory(planned.lifetimes);
   if (exec->memory_plan_.arena_bytes > kMaxTensorBytes) {
     return absl::ResourceExhaustedError(absl::StrCat(

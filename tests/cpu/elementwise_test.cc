@@ -120,9 +120,13 @@ TEST(BinaryTest, VariadicSumMaxMin) {
                                                  Tensor::FromVector<float>({2, 1}, {100, 50})}));
     // Row 0 adds 100, row 1 adds 50.
     const std::vector<float> y = Values<float>(out[0]);
-    if (op == OpType::kSum) EXPECT_THAT(y, ElementsAre(111, 112, 61, 62));
-    if (op == OpType::kMax) EXPECT_THAT(y, ElementsAre(100, 100, 50, 50));
-    if (op == OpType::kMin) EXPECT_THAT(y, ElementsAre(1, 2, 1, 2));
+    if (op == OpType::kSum) {
+      EXPECT_THAT(y, ElementsAre(111, 112, 61, 62));
+    } else if (op == OpType::kMax) {
+      EXPECT_THAT(y, ElementsAre(100, 100, 50, 50));
+    } else if (op == OpType::kMin) {
+      EXPECT_THAT(y, ElementsAre(1, 2, 1, 2));
+    }
   }
 }
 

@@ -314,7 +314,9 @@ TEST(OnnxImporterTest, SurvivesCorruptedBytes) {
       std::string corrupt = bytes;
       corrupt[i] = static_cast<char>(v);
       auto g = ImportOnnxModel(corrupt, {});
-      if (!g.ok()) EXPECT_FALSE(g.status().message().empty());
+      if (!g.ok()) {
+        EXPECT_FALSE(g.status().message().empty());
+      }
     }
   }
 }

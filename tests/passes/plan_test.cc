@@ -40,7 +40,11 @@ class PlanTest : public ::testing::Test {
   }
 
   GraphBuilder b_;
-  PlanOptions options_{.model_name = "net.onnx"};
+  PlanOptions options_ = [] {
+    PlanOptions o;
+    o.model_name = "net.onnx";
+    return o;
+  }();
 };
 
 TEST_F(PlanTest, OneStepPerNodeWithConvDecisions) {

@@ -48,10 +48,18 @@ int LinkOf(const Graph& g, const PlannedValues& p, const char* name) {
   return -2;  // not planned
 }
 
+// Options with some fields set (designated initializers that skip members
+// warn under -Wmissing-field-initializers).
+ValueLifetimeOptions InPlaceOptions(bool profiling = false) {
+  ValueLifetimeOptions o;
+  o.profiling = profiling;
+  o.in_place_input = [](int) { return 0; };
+  return o;
+}
+
 TEST(ValueLifetimesTest, OutputsTakeDyingInputsInPlace) {
   const Graph g = Chain(false);
-  ASSERT_OK_AND_ASSIGN(PlannedValues p,
-                       PlanValueLifetimes(g, {.in_place_input = [](int) { return 0; }}));
+  ASSERT_OK_AND_ASSIGN(PlannedValues p, PlanValueLifetimes(g, InPlaceOptions()));
   EXPECT_EQ(LinkOf(g, p, "a"), -1);  // x is a graph input
   EXPECT_EQ(LinkOf(g, p, "b"), *g.FindValue("a"));
   EXPECT_EQ(LinkOf(g, p, "c"), *g.FindValue("b"));
@@ -63,19 +71,18 @@ TEST(ValueLifetimesTest, OutputsTakeDyingInputsInPlace) {
 
 TEST(ValueLifetimesTest, NoInPlaceWhenTheInputIsReadLaterOrProfiling) {
   const Graph g = Chain(true);
-  ASSERT_OK_AND_ASSIGN(PlannedValues p,
-                       PlanValueLifetimes(g, {.in_place_input = [](int) { return 0; }}));
+  ASSERT_OK_AND_ASSIGN(PlannedValues p, PlanValueLifetimes(g, InPlaceOptions()));
   EXPECT_EQ(LinkOf(g, p, "c"), -1);  // b is read again by add_z
-  ASSERT_OK_AND_ASSIGN(
-      PlannedValues prof,
-      PlanValueLifetimes(g, {.profiling = true, .in_place_input = [](int) { return 0; }}));
+  ASSERT_OK_AND_ASSIGN(PlannedValues prof,
+                       PlanValueLifetimes(g, InPlaceOptions(/*profiling=*/true)));
   for (const TensorLifetime& t : prof.lifetimes) EXPECT_EQ(t.in_place_of, -1);
 }
 
 TEST(ValueLifetimesTest, GraphInputsWhenAskedAndShapesMustBeConcrete) {
   Graph g = Chain(false);
-  ASSERT_OK_AND_ASSIGN(PlannedValues p,
-                       PlanValueLifetimes(g, {.include_inputs = true, .in_place_input = nullptr}));
+  ValueLifetimeOptions with_inputs;
+  with_inputs.include_inputs = true;
+  ASSERT_OK_AND_ASSIGN(PlannedValues p, PlanValueLifetimes(g, with_inputs));
   EXPECT_EQ(LinkOf(g, p, "x"), -1);
   g.value(*g.FindValue("b")).shape = Shape{Dim::Symbolic("N"), Dim::Known(8)};
   EXPECT_THAT(
@@ -86,9 +93,9 @@ TEST(ValueLifetimesTest, GraphInputsWhenAskedAndShapesMustBeConcrete) {
 TEST(ValueLifetimesTest, UnmaterializedValuesGetNoSlot) {
   const Graph g = Chain(false);
   const ValueId b = *g.FindValue("b");
-  ASSERT_OK_AND_ASSIGN(
-      PlannedValues p,
-      PlanValueLifetimes(g, {.unmaterialized = [b](ValueId v) { return v == b; }}));
+  ValueLifetimeOptions options;
+  options.unmaterialized = [b](ValueId v) { return v == b; };
+  ASSERT_OK_AND_ASSIGN(PlannedValues p, PlanValueLifetimes(g, options));
   EXPECT_EQ(LinkOf(g, p, "b"), -2);
   EXPECT_EQ(LinkOf(g, p, "a"), -1);
   EXPECT_EQ(p.values.size(), 3u);  // a, c, y
@@ -98,9 +105,9 @@ TEST(ValueLifetimesTest, WrittenAtMovesTheStartOfALifetime) {
   const Graph g = Chain(false);
   const ValueId c = *g.FindValue("c");
   ASSERT_OK_AND_ASSIGN(PlannedValues plain, PlanValueLifetimes(g, {}));
-  ASSERT_OK_AND_ASSIGN(
-      PlannedValues moved,
-      PlanValueLifetimes(g, {.written_at = [c](ValueId v) { return v == c ? 0 : -1; }}));
+  ValueLifetimeOptions options;
+  options.written_at = [c](ValueId v) { return v == c ? 0 : -1; };
+  ASSERT_OK_AND_ASSIGN(PlannedValues moved, PlanValueLifetimes(g, options));
   for (size_t i = 0; i < moved.values.size(); ++i) {
     if (moved.values[i] != c) continue;
     EXPECT_EQ(moved.lifetimes[i].first_step, 0);
