@@ -23,6 +23,7 @@ using sparse_detail::CeilDiv;
 struct Geometry : sparse_detail::Geometry {
   int ksize, stride;
   int halo;      // input halo edge of a tile: sparse_detail::Span(kTile, ksize, stride)
+  int groups8;   // 8-channel groups of a pixel, ceil(c_in / 8): one load and mask byte each
   bool y_pairs;  // outputs may be stored as __half2 (even c_out, y 4-byte aligned)
 };
 
@@ -107,18 +108,16 @@ struct Halo {
   int n, ih0, iw0;
 
   __device__ Halo(const Geometry& g, int item) {
-    const int per_image = g.tiles_y * g.tiles_x;
-    n = item / per_image;
-    const int t = item - n * per_image;
-    ih0 = t / g.tiles_x * kTile * g.stride - g.pad_top;
-    iw0 = t % g.tiles_x * kTile * g.stride - g.pad_left;
+    const sparse_detail::TileWindow t = sparse_detail::MakeWindow(g, item, g.ksize, g.stride);
+    n = t.n;
+    ih0 = t.iy0;
+    iw0 = t.ix0;
   }
 
   // The 8 halves of entry e (0 outside the image, in rows/columns no tap
   // reads, and past c_in).
   __device__ uint4 Load(const Geometry& g, const uint16_t* x, bool vec, int e) const {
-    const int groups = (g.c_in + 7) / 8;
-    const int p = e / groups, c = (e - p * groups) * 8;
+    const int p = e / g.groups8, c = (e - p * g.groups8) * 8;
     const int r = p / g.halo, col = p - r * g.halo;
     const int ih = ih0 + r, iw = iw0 + col;
     uint4 v = make_uint4(0, 0, 0, 0);
@@ -138,12 +137,10 @@ struct Halo {
     return v;
   }
 
-  // Mask byte of entry e: byte (e % groups) of pixel e / groups, whose words
-  // are g.num_groups 32-bit words (bit b of word j: channel 32 j + b).
-  __device__ static void Store(const Geometry& g, uint8_t* masks, int e, uint4 v) {
-    const int groups = (g.c_in + 7) / 8;
-    const int p = e / groups;
-    masks[p * g.num_groups * 4 + (e - p * groups)] = static_cast<uint8_t>(NonZeroBits(v));
+  // Mask byte of halo pixel p's 8-channel group `group`: byte `group` of the
+  // pixel's g.num_groups 32-bit words (bit b of word j: channel 32 j + b).
+  __device__ static void Store(const Geometry& g, uint8_t* masks, int p, int group, uint4 v) {
+    masks[p * g.num_groups * 4 + group] = static_cast<uint8_t>(NonZeroBits(v));
   }
 };
 
@@ -182,7 +179,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     b[j] = bias != nullptr && co + j < g.c_out ? __half2float(bias[co + j]) : 0.0f;
   }
   const bool vec_store = kCpl > 1 && g.y_pairs && co + kCpl <= g.c_out;
-  const int entries = g.halo * g.halo * ((g.c_in + 7) / 8);
+  const int entries = g.halo * g.halo * g.groups8;
   const __half* w_lane = ws + lane * kCpl;
 
   uint4 pre[kPrefetch];
@@ -199,10 +196,10 @@ __global__ void __launch_bounds__(kThreads, 1)
   auto commit = [&](int item, int b) {
     auto* bytes = reinterpret_cast<uint8_t*>(masks + b * mask_words);
     auto store = [&](int e, uint4 v) {
-      Halo::Store(g, bytes, e, v);
-      if constexpr (kValues) {  // entry e's 8 halves, 16-byte aligned
-        const int groups = (g.c_in + 7) / 8, p = e / groups;
-        *reinterpret_cast<uint4*>(vals + b * val_elems + p * val_stride + (e - p * groups) * 8) = v;
+      const int p = e / g.groups8, group = e - p * g.groups8;
+      Halo::Store(g, bytes, p, group, v);
+      if constexpr (kValues) {  // the 8 halves, 16-byte aligned
+        *reinterpret_cast<uint4*>(vals + b * val_elems + p * val_stride + group * 8) = v;
       }
     };
 #pragma unroll
@@ -228,9 +225,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     if (next < items) prefetch(next);
     const uint32_t* cur = masks + buf * mask_words;
     const __half* cur_vals = vals + buf * val_elems;
-    const int per_image = g.tiles_y * g.tiles_x;
-    const int n = item / per_image, t = item - n * per_image;
-    const int oh0 = t / g.tiles_x * kTile, ow0 = t % g.tiles_x * kTile;
+    const sparse_detail::TileWindow tile = sparse_detail::MakeWindow(g, item, g.ksize, g.stride);
+    const int n = tile.n, oh0 = tile.oy0, ow0 = tile.ox0;
     for (int p = warp; p < kTile * kTile; p += kWarps) {
       const int py = p / kTile, px = p % kTile;
       const int oh = oh0 + py, ow = ow0 + px;
@@ -410,6 +406,7 @@ cudaError_t LaunchSpikeGatherConvF16(const SparseConvShape& s, const __half* x,
   g.ksize = s.ksize;
   g.stride = s.stride;
   g.halo = sparse_detail::Span(kTile, s.ksize, s.stride);
+  g.groups8 = static_cast<int>(CeilDiv(s.c_in, 8));
   g.y_pairs = s.c_out % 2 == 0 && reinterpret_cast<uintptr_t>(y) % 4 == 0;
   const int chunk = SpikeGatherConvChunk(s.c_out, s.c_in, s.ksize);
   const size_t shared = SpikeGatherConvSharedBytes(s);
