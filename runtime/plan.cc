@@ -1,6 +1,8 @@
 #include "runtime/plan.h"
 
 #include <algorithm>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -43,6 +45,10 @@ void FillConvStep(const ConvBlockChoice& choice, SparseMode mode, PlanStep& step
   step.kernel = std::string(step.block > 0 ? kSparseKernel : kDenseKernel);
 }
 
+// Most taps per output (C_in * kh * kw) of a dense conv fused with its neuron
+// (the direct kernel's limit, cuda/kernels/direct_conv_neuron.h).
+constexpr int64_t kDirectFusionMaxTaps = 64;
+
 // PlanStep::fused_neuron / fused_into, per the conditions in plan.h.
 void MarkNeuronFusion(const Graph& graph, const PlanOptions& options, Plan& plan) {
   if (!options.fuse_neurons || options.sparse == SparseMode::kOff ||
@@ -54,14 +60,21 @@ void MarkNeuronFusion(const Graph& graph, const PlanOptions& options, Plan& plan
   for (ValueId out : graph.outputs()) is_output[out] = true;  // a graph output needs its memory
   for (PlanStep& step : plan.steps) {
     const Node& conv = graph.node(step.node);
-    if (step.op != OpType::kConv || step.block <= 0 || step.stride[0] != step.stride[1] ||
-        conv.outputs.empty() || conv.inputs.empty()) {
+    if (step.op != OpType::kConv || step.stride[0] != step.stride[1] || conv.outputs.empty() ||
+        conv.inputs.size() < 2 || conv.inputs[0] == kNoValue || conv.inputs[1] == kNoValue) {
       continue;
+    }
+    if (step.block <= 0) {  // dense: only where the direct kernel may run (few taps)
+      const Value& w = graph.value(conv.inputs[1]);
+      const std::optional<std::vector<int64_t>> wd =
+          w.shape ? ConcreteDims(*w.shape) : std::nullopt;
+      if (!wd || wd->size() != 4 || (*wd)[1] * (*wd)[2] * (*wd)[3] > kDirectFusionMaxTaps) continue;
     }
     const ValueId y = conv.outputs[0];
     if (y == kNoValue || is_output[y] || readers[y].size() != 1) continue;
     const int reader = readers[y][0];
     const Node& neuron = graph.node(reader);
+    if (plan.steps[reader].fused_into >= 0 || plan.steps[reader].fused_add >= 0) continue;
     if (!IsNeuron(neuron.op) || neuron.carries_state || neuron.inputs.size() != 1 ||
         neuron.inputs[0] != y || neuron.outputs.size() != 1) {
       continue;
@@ -77,6 +90,91 @@ void MarkNeuronFusion(const Graph& graph, const PlanOptions& options, Plan& plan
     if (!steps.ok() || *steps < 1 || step.output_dims[0] % *steps != 0) continue;
     step.fused_neuron = reader;
     plan.steps[reader].fused_into = step.node;
+  }
+}
+
+// A neuron the Add fusion may take: no carried state, one input and one
+// output of `type`, `steps` dividing the first of `dims`.
+bool FusableNeuron(const Graph& graph, const Node& neuron, DataType type,
+                   const std::vector<int64_t>& dims) {
+  if (!IsNeuron(neuron.op) || neuron.carries_state || neuron.inputs.size() != 1 ||
+      neuron.outputs.size() != 1 || neuron.inputs[0] == kNoValue ||
+      neuron.outputs[0] == kNoValue || graph.value(neuron.outputs[0]).dtype != type ||
+      dims.empty() || dims[0] <= 0) {
+    return false;
+  }
+  absl::StatusOr<int64_t> steps = neuron.attrs.GetInt("steps");
+  return steps.ok() && *steps >= 1 && dims[0] % *steps == 0;
+}
+
+// The dims of an elementwise Add whose two inputs and output share concrete
+// dims and one float type (`type`); nullopt for any other node.
+std::optional<std::vector<int64_t>> PlainAddDims(const Graph& graph, const Node& add,
+                                                 DataType* type) {
+  if (add.op != OpType::kAdd || add.inputs.size() != 2 || add.outputs.size() != 1 ||
+      add.outputs[0] == kNoValue) {
+    return std::nullopt;
+  }
+  const Value& y = graph.value(add.outputs[0]);
+  if (y.dtype != DataType::kFloat32 && y.dtype != DataType::kFloat16) return std::nullopt;
+  if (!y.shape) return std::nullopt;
+  std::optional<std::vector<int64_t>> dims = ConcreteDims(*y.shape);
+  if (!dims) return std::nullopt;
+  for (ValueId in : add.inputs) {
+    if (in == kNoValue) return std::nullopt;
+    const Value& x = graph.value(in);
+    if (x.dtype != y.dtype || !x.shape || ConcreteDims(*x.shape) != dims) return std::nullopt;
+  }
+  *type = y.dtype;
+  return dims;
+}
+
+// PlanStep::fused_neuron on Adds and fused_add, per the conditions in plan.h.
+void MarkAddFusion(const Graph& graph, const PlanOptions& options, Plan& plan) {
+  if (!options.fuse_neurons || !absl::StartsWith(options.device, "cuda")) return;
+  const std::vector<std::vector<int>> readers = graph.Consumers();
+  std::vector<bool> is_output(graph.num_values(), false);
+  for (ValueId out : graph.outputs()) is_output[out] = true;
+  auto free_step = [&plan](int i) {
+    const PlanStep& s = plan.steps[i];
+    return s.fused_neuron < 0 && s.fused_add < 0 && s.fused_into < 0;
+  };
+  // Add -> neuron.
+  for (int i = 0; i < graph.num_nodes(); ++i) {
+    const Node& add = graph.node(i);
+    DataType type = DataType::kUndefined;
+    const std::optional<std::vector<int64_t>> dims = PlainAddDims(graph, add, &type);
+    if (!dims) continue;
+    const ValueId y = add.outputs[0];
+    if (is_output[y] || readers[y].size() != 1) continue;
+    const int reader = readers[y][0];
+    if (!free_step(i) || !free_step(reader) ||
+        !FusableNeuron(graph, graph.node(reader), type, *dims)) {
+      continue;
+    }
+    plan.steps[i].fused_neuron = reader;
+    plan.steps[reader].fused_into = i;
+  }
+  // Neuron -> Add, where the Add's other input already exists at the neuron.
+  for (int i = 0; i < graph.num_nodes(); ++i) {
+    const Node& neuron = graph.node(i);
+    if (!IsNeuron(neuron.op) || neuron.outputs.size() != 1 || neuron.outputs[0] == kNoValue) {
+      continue;
+    }
+    const ValueId s = neuron.outputs[0];
+    if (is_output[s] || readers[s].size() != 1) continue;
+    const int a = readers[s][0];
+    const Node& add = graph.node(a);
+    DataType type = DataType::kUndefined;
+    const std::optional<std::vector<int64_t>> dims = PlainAddDims(graph, add, &type);
+    if (!dims || (add.inputs[0] == s) == (add.inputs[1] == s)) continue;  // s once, not twice
+    const ValueId other = add.inputs[0] == s ? add.inputs[1] : add.inputs[0];
+    if (graph.value(other).producer >= i || !free_step(i) || !free_step(a) ||
+        !FusableNeuron(graph, neuron, type, *dims)) {
+      continue;
+    }
+    plan.steps[i].fused_add = a;
+    plan.steps[a].fused_into = i;
   }
 }
 
@@ -207,6 +305,7 @@ absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
     }
     plan.steps.push_back(std::move(step));
   }
+  MarkAddFusion(graph, options, plan);
   MarkNeuronFusion(graph, options, plan);
   return plan;
 }
@@ -232,6 +331,9 @@ std::string PlanToJson(const Plan& plan) {
     if (s.fused_neuron >= 0) {
       absl::StrAppend(&out, ", \"fused_neuron\": ", JsonString(plan.steps[s.fused_neuron].name));
     }
+    if (s.fused_add >= 0) {
+      absl::StrAppend(&out, ", \"fused_add\": ", JsonString(plan.steps[s.fused_add].name));
+    }
     if (s.fused_into >= 0) {
       absl::StrAppend(&out, ", \"fused_into\": ", JsonString(plan.steps[s.fused_into].name));
     }
@@ -254,8 +356,8 @@ std::string PlanToTable(const Plan& plan) {
                     conv_only(absl::StrCat(s.h)), conv_only(absl::StrCat(s.w)),
                     conv_only(absl::StrCat(s.kernel_hw[0], "x", s.kernel_hw[1])),
                     conv_only(absl::StrCat(s.stride[0], "x", s.stride[1])), absl::StrCat(s.block),
-                    s.fused_neuron >= 0
-                        ? absl::StrCat(s.kernel, "+", plan.steps[s.fused_neuron].name)
+                    s.fused_neuron >= 0 ? absl::StrCat(s.kernel, "+", plan.steps[s.fused_neuron].name)
+                    : s.fused_add >= 0      ? absl::StrCat(s.kernel, "+", plan.steps[s.fused_add].name)
                     : s.fused_into >= 0 ? absl::StrCat("fused into ", plan.steps[s.fused_into].name)
                                         : s.kernel,
                     s.spike_sources.empty() ? "-" : absl::StrJoin(s.spike_sources, ",")});

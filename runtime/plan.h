@@ -51,7 +51,9 @@ struct PlanOptions {
   BlockRule block_rule;
   std::map<std::string, int> block_overrides;  // node name -> block edge
   // CUDA, float16, sparse mode auto/on: fuse a sparse-planned Conv with the
-  // neuron that is its output's only reader (PlanStep::fused_neuron).
+  // neuron that is its output's only reader (PlanStep::fused_neuron). CUDA,
+  // any precision and sparse mode: fuse a residual Add with the neuron it
+  // feeds or is fed by (PlanStep::fused_neuron on the Add, fused_add).
   bool fuse_neurons = true;
 };
 
@@ -74,11 +76,25 @@ struct PlanStep {
   // both as one kernel that writes the neuron's spikes, and the conv's output
   // gets no memory. On that neuron, the Conv's index (its step runs nothing).
   // -1 otherwise. Chosen by BuildPlan for device cuda, precision fp16, sparse
-  // mode auto/on, a sparse-planned conv (block > 0) with equal strides, whose
+  // mode auto/on, a sparse-planned conv (block > 0) or a dense one with at
+  // most 64 taps per output (C_in * kh * kw: a first conv on a 1- or 3-channel
+  // image, run by the direct kernel) with equal strides, whose
   // float16 output is no graph output and is read only by a neuron without
   // carried state whose `steps` divides the batch. With mode auto the kernel
   // still times fused against cuDNN + neuron on the first run.
+  //
+  // Add + neuron fusion (device cuda, any precision and sparse mode, taken
+  // before the conv + neuron fusion): an elementwise Add of two tensors of
+  // the same dims and float type, with a neuron without carried state
+  // (`steps` dividing the first dim), one reading the other's output as its
+  // only reader, neither output a graph output. Add -> neuron: fused_neuron
+  // on the Add, whose step writes the neuron's spikes (the sum gets no
+  // memory). Neuron -> Add (SEW's spike + shortcut): fused_add on the
+  // neuron, whose step writes the Add's output (the spikes get no memory);
+  // only where the Add's other input is computed before the neuron. The
+  // fused step's node is the one that runs; the other has fused_into.
   int fused_neuron = -1;
+  int fused_add = -1;
   int fused_into = -1;
 };
 

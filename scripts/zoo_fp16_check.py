@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The model zoo on a GPU in float16: --sparse on vs off (the FP16 tensor-core
-block-sparse conv vs cuDNN), NHWC and NCHW, and against float32.
+block-sparse conv vs cuDNN), NHWC and NCHW, and against float32; and the
+fused Add + neuron steps (on by default) against --no-fuse, fp32 and fp16,
+which must agree to the bit.
 
     python3 scripts/zoo_fp16_check.py SFRUN [ZOO_ROOT]
 
@@ -9,7 +11,8 @@ models/make_test_models.py (default .device-models, what scripts/gpu-check.sh
 carries). Prints per model: logits models the largest |diff| relative to the
 largest |value|, spike models the count of differing spikes. Exits 1 when an
 fp16 sparse-on output differs from sparse-off (same layout) by more than
-0.25 + 2% (logits) or in more than 1% of the spikes, or a run fails.
+0.25 + 2% (logits) or in more than 1% of the spikes, a fused output differs
+from --no-fuse at all, or a run fails.
 """
 import json
 import subprocess
@@ -21,7 +24,10 @@ RUNS = (("f32off", ["--sparse", "off"]),
         ("f16on_nhwc", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on"]),
         ("f16off_nhwc", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "off"]),
         ("f16on_nchw", ["--precision", "fp16", "--sparse", "on"]),
-        ("f16off_nchw", ["--precision", "fp16", "--sparse", "off"]))
+        ("f16off_nchw", ["--precision", "fp16", "--sparse", "off"]),
+        ("f32off_nofuse", ["--sparse", "off", "--no-fuse"]),
+        ("f16off_nhwc_nofuse", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "off",
+                                "--no-fuse"]))
 
 
 def run_case(sfrun, d, case):
@@ -52,12 +58,23 @@ def compare(outs, a, b, kind):
   return f"{rel:.2e}", bool((np.abs(x - y) <= 0.25 + 0.02 * np.abs(y)).all())
 
 
+def identical(outs, a, b):
+  """(text, ok): the count of differing elements; ok only when there are none."""
+  for t in (a, b):
+    if isinstance(outs[t], str):
+      return outs[t], False
+  if outs[a].shape != outs[b].shape:
+    return "shape", False
+  n = int((outs[a] != outs[b]).sum())
+  return f"{n} differ", n == 0
+
+
 def main():
   sfrun = sys.argv[1]
   root = sys.argv[2] if len(sys.argv) > 2 else ".device-models"
   bad = total = 0
   print(f"{'model':40s} {'kind':7s} {'fp16 on/off nhwc':18s} {'fp16 on/off nchw':22s} "
-        "fp16 on vs fp32")
+        "fp16 on vs fp32   fused vs --no-fuse (fp32, fp16)")
   for sub in ("snn", "neurons", "cnn"):
     d = f"{root}/{sub}/models"
     with open(f"{d}/manifest.json") as f:
@@ -67,10 +84,13 @@ def main():
       on_off, ok1 = compare(outs, "f16on_nhwc", "f16off_nhwc", case["kind"])
       nchw, ok2 = compare(outs, "f16on_nchw", "f16off_nchw", case["kind"])
       vs32, _ = compare(outs, "f16on_nhwc", "f32off", case["kind"])
+      f32fuse, ok3 = identical(outs, "f32off", "f32off_nofuse")
+      f16fuse, ok4 = identical(outs, "f16off_nhwc", "f16off_nhwc_nofuse")
       total += 1
-      bad += not (ok1 and ok2)
-      print(f"{case['name']:40s} {case['kind']:7s} {on_off:18s} {nchw:22s} {vs32}", flush=True)
-  print(f"{total} models, {bad} with fp16 sparse-on/off disagreements")
+      bad += not (ok1 and ok2 and ok3 and ok4)
+      print(f"{case['name']:40s} {case['kind']:7s} {on_off:18s} {nchw:22s} {vs32:17s} "
+            f"{f32fuse}, {f16fuse}", flush=True)
+  print(f"{total} models, {bad} with fp16 sparse-on/off or fused/unfused disagreements")
   return 1 if bad or total == 0 else 0
 
 

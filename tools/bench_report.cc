@@ -90,7 +90,10 @@ LayerTotals SumLayers(const std::vector<LayerProfile>& layers) {
   for (const LayerProfile& l : layers) {
     t.all_us += l.median_us;
     if (l.op == OpType::kConv) t.conv_us += l.median_us;
-    if (IsNeuron(l.op)) t.neuron_us += l.median_us;
+    // An Add fused with the neuron after it runs that neuron (and the Add).
+    if (IsNeuron(l.op) || (l.op == OpType::kAdd && !l.fused_neuron.empty())) {
+      t.neuron_us += l.median_us;
+    }
     if (l.path == "sparse" && l.prescan_us > 0) t.prescan_us += l.prescan_us;
   }
   return t;

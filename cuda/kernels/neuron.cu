@@ -5,29 +5,42 @@
 namespace sf::cuda {
 namespace {
 
+// One element of one step: the neuron's input (x, or x + b rounded to T like
+// the Add kernel), the spike, and what is stored (the spike, or spike + b).
+template <NeuronAdd kAdd, typename T>
+__device__ inline T FireElement(const NeuronParams& p, float& v, T x, T b) {
+  float in = LoadValue(x);
+  if constexpr (kAdd == NeuronAdd::kBefore) in = LoadValue(StoreValue<T>(in + LoadValue(b)));
+  const T spike = StoreValue<T>(Fire(p, v, in));
+  if constexpr (kAdd == NeuronAdd::kAfter) return StoreValue<T>(LoadValue(spike) + LoadValue(b));
+  return spike;
+}
+
 // T is float or __half (read as float; the membrane stays float32 either way).
-template <typename T>
-__global__ void NeuronKernel(NeuronParams p, const T* __restrict__ x, T* __restrict__ s) {
+template <NeuronAdd kAdd, typename T>
+__global__ void NeuronKernel(NeuronParams p, const T* x, const T* b, T* s) {
   SF_GRID_STRIDE_LOOP(i, p.step_elements) {
     float v = p.state != nullptr ? p.state[i] : InitialMembrane(p);
     for (int64_t t = 0; t < p.steps; ++t) {
       const int64_t at = t * p.step_elements + i;
-      s[at] = StoreValue<T>(Fire(p, v, LoadValue(x[at])));
+      const T bt = kAdd == NeuronAdd::kNone ? T{} : b[at];
+      s[at] = FireElement<kAdd>(p, v, x[at], bt);
     }
     if (p.state != nullptr) p.state[i] = v;
   }
 }
 
 // The same for kV = 8 / sizeof(T) consecutive elements per thread (8-byte
-// loads and stores; step_elements a multiple of kV, x and s 8-byte aligned),
-// loading kPrefetch time steps ahead so several loads are in flight per
-// thread: the neuron layers are memory-bound. Bit-identical to NeuronKernel
-// (the same Fire per element, the same order over t).
-template <typename T>
-__global__ void NeuronVecKernel(NeuronParams p, const uint2* __restrict__ x,
-                                uint2* __restrict__ s) {
+// loads and stores; step_elements a multiple of kV, x, b and s 8-byte
+// aligned), loading kPrefetch time steps ahead so several loads are in flight
+// per thread: the neuron layers are memory-bound. Bit-identical to
+// NeuronKernel (the same FireElement per element, the same order over t).
+// Not __restrict__: s may alias x or b (in place).
+template <NeuronAdd kAdd, typename T>
+__global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, uint2* s) {
   constexpr int kV = static_cast<int>(sizeof(uint2) / sizeof(T));
   constexpr int kPrefetch = 4;
+  constexpr bool kHasB = kAdd != NeuronAdd::kNone;
   const int64_t step_vecs = p.step_elements / kV;
   SF_GRID_STRIDE_LOOP(i, step_vecs) {
     float v[kV];
@@ -37,18 +50,23 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* __restrict__ x,
     }
     for (int64_t t0 = 0; t0 < p.steps; t0 += kPrefetch) {
       uint2 in[kPrefetch];
+      uint2 add[kHasB ? kPrefetch : 1];
 #pragma unroll
       for (int u = 0; u < kPrefetch; ++u) {
-        if (t0 + u < p.steps) in[u] = x[(t0 + u) * step_vecs + i];
+        if (t0 + u < p.steps) {
+          in[u] = x[(t0 + u) * step_vecs + i];
+          if constexpr (kHasB) add[u] = b[(t0 + u) * step_vecs + i];
+        }
       }
 #pragma unroll
       for (int u = 0; u < kPrefetch; ++u) {
         if (t0 + u >= p.steps) break;
         const T* e = reinterpret_cast<const T*>(&in[u]);
+        const T* f = reinterpret_cast<const T*>(&add[kHasB ? u : 0]);
         uint2 out;
         T* o = reinterpret_cast<T*>(&out);
 #pragma unroll
-        for (int k = 0; k < kV; ++k) o[k] = StoreValue<T>(Fire(p, v[k], LoadValue(e[k])));
+        for (int k = 0; k < kV; ++k) o[k] = FireElement<kAdd>(p, v[k], e[k], kHasB ? f[k] : T{});
         s[(t0 + u) * step_vecs + i] = out;
       }
     }
@@ -59,6 +77,23 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* __restrict__ x,
   }
 }
 
+template <NeuronAdd kAdd>
+bool LaunchNeuronKernel(const NeuronParams& p, DataType type, const void* x, const void* b,
+                        void* s, cudaStream_t stream) {
+  return VisitFloatType(type, [&](auto tag) {
+    using T = decltype(tag);
+    constexpr int64_t kV = static_cast<int64_t>(sizeof(uint2) / sizeof(T));
+    if (p.step_elements % kV == 0 && IsAligned(x, sizeof(uint2)) && IsAligned(s, sizeof(uint2)) &&
+        IsAligned(b, sizeof(uint2))) {
+      NeuronVecKernel<kAdd, T><<<BlocksFor(p.step_elements / kV), kThreadsPerBlock, 0, stream>>>(
+          p, static_cast<const uint2*>(x), static_cast<const uint2*>(b), static_cast<uint2*>(s));
+    } else {
+      NeuronKernel<kAdd, T><<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
+          p, static_cast<const T*>(x), static_cast<const T*>(b), static_cast<T*>(s));
+    }
+  });
+}
+
 __global__ void FillKernel(int64_t n, float value, float* y) {
   SF_GRID_STRIDE_LOOP(i, n) { y[i] = value; }
 }
@@ -67,18 +102,25 @@ __global__ void FillKernel(int64_t n, float value, float* y) {
 
 cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, void* s,
                          cudaStream_t stream) {
+  return LaunchNeuronAdd(p, NeuronAdd::kNone, type, x, nullptr, s, stream);
+}
+
+cudaError_t LaunchNeuronAdd(const NeuronParams& p, NeuronAdd add, DataType type, const void* x,
+                            const void* b, void* s, cudaStream_t stream) {
+  if (add != NeuronAdd::kNone && b == nullptr) return cudaErrorInvalidValue;
   if (p.step_elements == 0 || p.steps == 0) return cudaSuccess;
-  const bool ok = VisitFloatType(type, [&](auto tag) {
-    using T = decltype(tag);
-    constexpr int64_t kV = static_cast<int64_t>(sizeof(uint2) / sizeof(T));
-    if (p.step_elements % kV == 0 && IsAligned(x, sizeof(uint2)) && IsAligned(s, sizeof(uint2))) {
-      NeuronVecKernel<T><<<BlocksFor(p.step_elements / kV), kThreadsPerBlock, 0, stream>>>(
-          p, static_cast<const uint2*>(x), static_cast<uint2*>(s));
-    } else {
-      NeuronKernel<<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
-          p, static_cast<const T*>(x), static_cast<T*>(s));
-    }
-  });
+  bool ok = false;
+  switch (add) {
+    case NeuronAdd::kNone:
+      ok = LaunchNeuronKernel<NeuronAdd::kNone>(p, type, x, b, s, stream);
+      break;
+    case NeuronAdd::kBefore:
+      ok = LaunchNeuronKernel<NeuronAdd::kBefore>(p, type, x, b, s, stream);
+      break;
+    case NeuronAdd::kAfter:
+      ok = LaunchNeuronKernel<NeuronAdd::kAfter>(p, type, x, b, s, stream);
+      break;
+  }
   return ok ? cudaGetLastError() : cudaErrorInvalidValue;
 }
 

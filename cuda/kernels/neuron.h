@@ -44,6 +44,20 @@ struct NeuronParams {
 // are `type` (kFloat32 or kFloat16, else cudaErrorInvalidValue).
 cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, void* s,
                          cudaStream_t stream);
+// A residual Add fused with the neuron (runtime/plan.h, PlanStep::fused_add
+// and fused_neuron), bit-identical to the Add kernel followed by the neuron or
+// the other way round: the sum is rounded to `type` exactly as the Add kernel
+// rounds it (float32 add, round to nearest).
+enum class NeuronAdd : int {
+  kNone,    // s = neuron(x)
+  kBefore,  // s = neuron(x + b)  (Add -> neuron)
+  kAfter,   // s = neuron(x) + b  (neuron -> Add)
+};
+// As LaunchNeuron, with the Add of `b` (laid out like x, [T, E]) before or
+// after the neuron; b must be non-null unless `add` is kNone. s may alias x
+// or b (each element is written after both are read).
+cudaError_t LaunchNeuronAdd(const NeuronParams& p, NeuronAdd add, DataType type, const void* x,
+                            const void* b, void* s, cudaStream_t stream);
 // Sets p.state (step_elements floats) to V_0: v_reset, or 0 for soft reset.
 cudaError_t LaunchNeuronStateReset(const NeuronParams& p, cudaStream_t stream);
 

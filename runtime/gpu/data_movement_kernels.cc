@@ -156,6 +156,10 @@ class CopyKernel : public GpuKernel {
   size_t mask_bytes_ = 0;
 };
 
+// A permutation that only moves axes of size 1 keeps every element at its
+// byte offset (NCHW <-> NHWC of a 1-channel image or a 1x1 map): such a
+// Transpose is a plain copy, run in place (no work) where the memory plan
+// lets its output share the input's bytes.
 class TransposeKernel : public StridedCopyKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
@@ -178,8 +182,32 @@ class TransposeKernel : public StridedCopyKernel {
       seen[axis] = true;
       strides[d] = in_strides[axis];
     }
+    int last = -1;
+    keeps_bytes_ = true;
+    for (int64_t axis : perm) {
+      const int a = static_cast<int>(axis < 0 ? axis + static_cast<int64_t>(in.size()) : axis);
+      if (in[a] == 1) continue;
+      keeps_bytes_ = keeps_bytes_ && a > last;
+      last = a;
+    }
+    bytes_ = static_cast<size_t>(Product(in)) * SizeOf(InputType(graph, node, 0));
     return AddLaunch(node, 0, out, strides, 0, ContiguousStrides(out), 0);
   }
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    if (!keeps_bytes_) return StridedCopyKernel::Enqueue(ctx, in, out);
+    if (in[0] != out[0] && bytes_ > 0) {  // in place: nothing to copy
+      SF_CUDA_RETURN_IF_ERROR(
+          cudaMemcpyAsync(out[0], in[0], bytes_, cudaMemcpyDeviceToDevice, ctx.stream));
+    }
+    return absl::OkStatus();
+  }
+  // Only a byte-preserving permutation: a real transpose reads across elements.
+  int InPlaceInput() const override { return keeps_bytes_ ? 0 : -1; }
+
+ private:
+  bool keeps_bytes_ = false;
+  size_t bytes_ = 0;
 };
 
 class SliceKernel : public StridedCopyKernel {

@@ -8,6 +8,7 @@
 #include "cuda/cuda_status.h"
 #include "graph/status.h"
 #include "runtime/gpu/cuda_graph.h"
+#include "runtime/gpu/gpu_kernel_factories.h"
 #include "runtime/gpu/sparse_conv_kernel.h"
 #include "runtime/latency_stats.h"
 #include "runtime/value_lifetimes.h"
@@ -96,16 +97,37 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
     const PlanStep& step = plan.steps[i];
     const bool sparse = step.kernel == "sparse" && node.op == OpType::kConv && step.block > 0;
     std::unique_ptr<GpuKernel> kernel;
-    int writes = i;  // whose outputs the step writes
-    if (sparse && step.fused_neuron >= 0) {
-      if (step.fused_neuron >= num_nodes || plan.steps[step.fused_neuron].fused_into != i) {
+    int writes = i;             // whose outputs the step writes
+    ValueId extra = kNoValue;  // an input the step reads beyond its node's
+    auto fused_with = [&](int other) {
+      return other >= 0 && other < num_nodes && plan.steps[other].fused_into == i;
+    };
+    if (step.fused_neuron >= 0 || step.fused_add >= 0) {
+      const int other = step.fused_neuron >= 0 ? step.fused_neuron : step.fused_add;
+      if (!fused_with(other) || (step.fused_neuron >= 0 && step.fused_add >= 0)) {
         return absl::InternalError("plan fusion does not match the graph");
       }
-      kernel = CreateConvNeuronGpuKernel(step.block, step.input_class, plan.sparse_mode,
-                                         step.fused_neuron);
-      writes = step.fused_neuron;
+      writes = other;
+      if (node.op == OpType::kConv && step.fused_neuron >= 0) {
+        // A dense conv (block 0) fuses through the direct kernel.
+        kernel = CreateConvNeuronGpuKernel(sparse ? step.block : 0, step.input_class,
+                                           plan.sparse_mode, step.fused_neuron);
+      } else if (node.op == OpType::kAdd && step.fused_neuron >= 0) {
+        kernel = CreateNeuronAddGpuKernel(/*add_first=*/true, other);
+      } else if (IsNeuron(node.op) && step.fused_add >= 0) {
+        kernel = CreateNeuronAddGpuKernel(/*add_first=*/false, other);
+        const Node& add = graph.node(other);
+        if (add.inputs.size() != 2 || node.outputs.empty()) {
+          return absl::InternalError("plan fusion does not match the graph");
+        }
+        extra = add.inputs[0] == node.outputs[0] ? add.inputs[1] : add.inputs[0];
+      } else {
+        return absl::InternalError("plan fusion does not match the graph");
+      }
     } else if (step.fused_into >= 0) {
-      if (step.fused_into >= num_nodes || plan.steps[step.fused_into].fused_neuron != i) {
+      const int into = step.fused_into;
+      if (into >= num_nodes ||
+          (plan.steps[into].fused_neuron != i && plan.steps[into].fused_add != i)) {
         return absl::InternalError("plan fusion does not match the graph");
       }
       kernel = CreateFusedAwayGpuKernel(graph.node(step.fused_into).name);
@@ -115,6 +137,7 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
       kernel = CreateGpuKernel(node.op);
     }
     exec->writes_outputs_of_.push_back(writes);
+    exec->extra_input_.push_back(extra);
     if (kernel == nullptr) {
       return absl::UnimplementedError(absl::StrCat("node '", node.name, "': op ", ToString(node.op),
                                                    " has no CUDA kernel yet"));
@@ -123,7 +146,7 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
     exec->kernels_.push_back(std::move(kernel));
   }
   const auto [widest_in, widest_out] = WidestNode(graph);
-  exec->step_inputs_.reserve(widest_in);
+  exec->step_inputs_.reserve(widest_in + 1);  // + a fused Add's other input
   exec->step_outputs_.reserve(widest_out);
   exec->graph_ = std::move(graph);
   exec->slots_.assign(exec->graph_.num_values(), nullptr);
@@ -275,6 +298,7 @@ absl::StatusOr<bool> GpuExecutor::EnqueueStepPart(int i, std::optional<KernelPar
   step_inputs_.clear();
   step_outputs_.clear();
   for (ValueId in : node.inputs) step_inputs_.push_back(in == kNoValue ? nullptr : slots_[in]);
+  if (extra_input_[i] != kNoValue) step_inputs_.push_back(slots_[extra_input_[i]]);
   for (ValueId out : graph_.node(writes_outputs_of_[i]).outputs) {
     step_outputs_.push_back(out == kNoValue ? nullptr : slots_[out]);
   }

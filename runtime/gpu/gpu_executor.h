@@ -162,9 +162,13 @@ class GpuExecutor : public Executor {
   cuda::CudnnHandle cudnn_;
   cuda::CublasHandle cublas_;
   std::vector<std::unique_ptr<GpuKernel>> kernels_;  // per node
-  // Per node, the node whose outputs its kernel writes: itself, or for a conv
-  // fused with its neuron (PlanStep::fused_neuron) that neuron.
+  // Per node, the node whose outputs its kernel writes: itself, or for a step
+  // fused with the next node (PlanStep::fused_neuron, fused_add) that node.
   std::vector<int> writes_outputs_of_;
+  // Per node, an input its kernel reads after its node's own (kNoValue for
+  // none): for a neuron fused with the Add after it (PlanStep::fused_add),
+  // the Add's other input.
+  std::vector<ValueId> extra_input_;
   std::vector<void*> slots_;       // per value: device address
   std::vector<void*> home_slots_;  // slots_ as planned (RunBound rebinds some)
   // EnqueueStep's kernel arguments, reserved for the widest node.

@@ -27,6 +27,11 @@ std::unique_ptr<GpuKernel> MakeGpuConstantOfShapeKernel(OpType op);  // data_mov
 std::unique_ptr<GpuKernel> MakeGpuConvKernel(OpType op);       // nn_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuNeuronKernel(OpType op);     // nn_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuBatchNormKernel(OpType op);  // nn_kernels.cc
+// A residual Add fused with a neuron (NeuronAddKernel in nn_kernels.cc):
+// add_first prepares it on the Add with `partner` the neuron after it
+// (PlanStep::fused_neuron), else on the neuron with `partner` the Add after
+// it (PlanStep::fused_add; the executor passes the Add's other input second).
+std::unique_ptr<GpuKernel> CreateNeuronAddGpuKernel(bool add_first, int partner);
 std::unique_ptr<GpuKernel> MakeGpuPoolKernel(OpType op);       // nn_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuReduceKernel(OpType op);     // reduce_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuSoftmaxKernel(OpType op);    // reduce_kernels.cc

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
 #include "cuda/cudnn_conv.h"
 #include "cuda/resources.h"
@@ -99,6 +100,73 @@ class NeuronKernel : public GpuKernel {
   DataType type_ = DataType::kFloat32;
 };
 
+// A residual Add fused with a neuron (PlanStep::fused_neuron on an Add,
+// PlanStep::fused_add on a neuron): one pass over the tensors instead of two,
+// the intermediate never stored. add_first: prepared on the Add node, reads
+// its two inputs and writes the neuron's spikes. Otherwise prepared on the
+// neuron, reads its input and then the Add's other input (the executor's
+// extra input) and writes the Add's output. Bit-identical to the two kernels.
+class NeuronAddKernel : public GpuKernel {
+ public:
+  NeuronAddKernel(bool add_first, int partner) : add_first_(add_first), partner_(partner) {}
+  absl::Status Prepare(const Graph& graph, const Node& node,
+                       const GpuPrepareContext&) override {
+    if (partner_ < 0 || partner_ >= graph.num_nodes()) {
+      return NodeError(node, "fused partner node ", partner_, " is not in the graph");
+    }
+    const Node& add = add_first_ ? node : graph.node(partner_);
+    const Node& neuron = add_first_ ? graph.node(partner_) : node;
+    if (add.op != OpType::kAdd || !IsNeuron(neuron.op) || neuron.carries_state) {
+      return NodeError(node, "only an Add and a neuron without carried state fuse");
+    }
+    SF_RETURN_IF_ERROR(CheckArity(add, 2, 2, 1, 1));
+    SF_RETURN_IF_ERROR(CheckArity(neuron, 1, 1, 1, 1));
+    SF_ASSIGN_OR_RETURN(type_, CheckGpuFloatType(graph, neuron, /*allow_half=*/true));
+    SF_ASSIGN_OR_RETURN(const DataType add_type, CheckGpuFloatType(graph, add, true));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, OutputDims(graph, add, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> neuron_out, OutputDims(graph, neuron, 0));
+    for (int i = 0; i < 2; ++i) {
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, add, i));
+      if (in != dims) return NodeError(add, "a fused Add needs inputs of its output's shape");
+    }
+    const ValueId link = add_first_ ? add.outputs[0] : neuron.outputs[0];
+    const bool linked = add_first_ ? neuron.inputs[0] == link
+                                   : (add.inputs[0] == link) != (add.inputs[1] == link);
+    if (add_type != type_ || neuron_out != dims || dims.empty() || !linked) {
+      return NodeError(node, "the Add and the neuron do not fuse (types, shapes or links)");
+    }
+    SF_ASSIGN_OR_RETURN(params_, GetNeuronParams(neuron));
+    if (dims[0] % params_.steps != 0) {
+      return NodeError(neuron, "first dim ", dims[0], " is not divisible by steps ",
+                       params_.steps);
+    }
+    params_.step_elements = Product(dims) / params_.steps;
+    what_ = add_first_ ? absl::StrCat("add+", ToString(neuron.op), " '", neuron.name, "'")
+                       : absl::StrCat(ToString(neuron.op), "+add '", add.name, "'");
+    return absl::OkStatus();
+  }
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    if (in.size() != 2 || out.size() != 1) {
+      return absl::InternalError("a fused Add + neuron takes two inputs and one output");
+    }
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuronAdd(
+        params_, add_first_ ? cuda::NeuronAdd::kBefore : cuda::NeuronAdd::kAfter, type_, in[0],
+        in[1], out[0], ctx.stream));
+    return absl::OkStatus();
+  }
+  std::string Describe() const override {
+    return absl::StrCat("cuda ", what_, " fused", type_ == DataType::kFloat16 ? " fp16" : "");
+  }
+
+ private:
+  bool add_first_;
+  int partner_;
+  cuda::NeuronParams params_;
+  DataType type_ = DataType::kFloat32;
+  std::string what_;
+};
+
 class BatchNormKernel : public GpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
@@ -187,6 +255,9 @@ class PoolKernel : public GpuKernel {
 
 std::unique_ptr<GpuKernel> MakeGpuConvKernel(OpType) { return std::make_unique<ConvKernel>(); }
 std::unique_ptr<GpuKernel> MakeGpuNeuronKernel(OpType) { return std::make_unique<NeuronKernel>(); }
+std::unique_ptr<GpuKernel> CreateNeuronAddGpuKernel(bool add_first, int partner) {
+  return std::make_unique<NeuronAddKernel>(add_first, partner);
+}
 std::unique_ptr<GpuKernel> MakeGpuBatchNormKernel(OpType) {
   return std::make_unique<BatchNormKernel>();
 }

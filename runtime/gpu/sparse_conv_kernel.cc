@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cuda/cuda_status.h"
+#include "cuda/kernels/direct_conv_neuron.h"
 #include "cuda/kernels/sparse_conv.h"
 #include "cuda/kernels/sparse_conv_f16.h"
 #include "cuda/kernels/spike_gather_conv.h"
@@ -18,6 +19,7 @@
 #include "runtime/cpu/conv.h"
 #include "runtime/cpu/kernel_util.h"
 #include "runtime/gpu/cuda_graph.h"
+#include "runtime/gpu/float_type.h"
 #include "runtime/gpu/gpu_kernel_factories.h"
 #include "runtime/gpu/neuron_params.h"
 
@@ -466,8 +468,15 @@ class SparseConvGpuKernel : public GpuKernel {
 
 class ConvNeuronGpuKernel : public GpuKernel {
  public:
+  // block 0: a dense conv (not planned sparse) whose fused kernel is the
+  // direct one (cuda/kernels/direct_conv_neuron.h) and whose unfused
+  // alternative is cuDNN.
   ConvNeuronGpuKernel(int block, ValueClass input_class, SparseMode mode, int neuron)
-      : block_(block), binary_(input_class == ValueClass::kBinary), mode_(mode), neuron_(neuron) {}
+      : block_(block),
+        direct_(block <= 0),
+        binary_(input_class == ValueClass::kBinary),
+        mode_(mode),
+        neuron_(neuron) {}
 
   absl::Status Prepare(const Graph& graph, const Node& node,
                        const GpuPrepareContext& ctx) override {
@@ -508,8 +517,9 @@ class ConvNeuronGpuKernel : public GpuKernel {
       reason_ = "sparse mode on";
       return absl::OkStatus();
     }
-    conv_ = CreateSparseConvGpuKernel(block_, binary_ ? ValueClass::kBinary : ValueClass::kDense,
-                                      mode_);
+    conv_ = direct_ ? MakeGpuConvKernel(OpType::kConv)
+                    : CreateSparseConvGpuKernel(
+                          block_, binary_ ? ValueClass::kBinary : ValueClass::kDense, mode_);
     absl::Status unfused = conv_->Prepare(graph, node, ctx);
     if (!unfused.ok()) {
       conv_.reset();
@@ -536,7 +546,7 @@ class ConvNeuronGpuKernel : public GpuKernel {
       SF_CUDA_RETURN_IF_ERROR(cudaStreamIsCapturing(ctx.stream, &capture));
       if (capture != cudaStreamCaptureStatusNone) {
         SF_RETURN_IF_ERROR(EnqueueUnfused(ctx, in, out));
-        last_ran_ = conv_->LastPath();
+        last_ran_ = UnfusedPath();
         return absl::OkStatus();
       }
       // The unfused conv makes its own choice on its first plain run.
@@ -550,14 +560,14 @@ class ConvNeuronGpuKernel : public GpuKernel {
       unfused_us_ = r.b_us;
       reason_ = r.why;
     }
-    last_ran_ = path_ == Path::kFused ? "fused" : conv_->LastPath();
+    last_ran_ = path_ == Path::kFused ? "fused" : UnfusedPath();
     return path_ == Path::kFused ? EnqueueFused(ctx, in, out) : EnqueueUnfused(ctx, in, out);
   }
 
   absl::StatusOr<bool> EnqueuePart(KernelPart part, const GpuRunContext& ctx,
                                    std::span<const void* const> in,
                                    std::span<void* const> out) override {
-    if (part != KernelPart::kSparse || weights_.data() == nullptr) return false;
+    if (part != KernelPart::kSparse || !fused_ready_) return false;
     SF_RETURN_IF_ERROR(EnqueueFused(ctx, in, out));
     return true;
   }
@@ -569,8 +579,11 @@ class ConvNeuronGpuKernel : public GpuKernel {
   }
 
   std::string Describe() const override {
-    std::string out = absl::StrCat("cuda conv+", neuron_name_, " fused fp16 tensor-core ",
-                                   nhwc_ ? "nhwc " : "", "tile ", shape_.tile, " (");
+    std::string out =
+        direct_ ? absl::StrCat("cuda conv+", neuron_name_, " fused ", half_ ? "fp16 " : "",
+                               "direct ", nhwc_ ? "nhwc " : "", "(")
+                : absl::StrCat("cuda conv+", neuron_name_, " fused fp16 tensor-core ",
+                               nhwc_ ? "nhwc " : "", "tile ", shape_.tile, " (");
     switch (path_) {
       case Path::kUndecided:
         absl::StrAppend(&out, "auto: fused vs conv + neuron timed on the first run)");
@@ -592,6 +605,31 @@ class ConvNeuronGpuKernel : public GpuKernel {
   enum class Path { kUndecided, kFused, kUnfused };
 
   absl::Status PrepareFused(const Graph& graph, const Node& node, const GpuPrepareContext& ctx) {
+    SF_RETURN_IF_ERROR(direct_ ? PrepareDirect(graph, node) : PrepareTensorCore(graph, node, ctx));
+    fused_ready_ = true;
+    return absl::OkStatus();
+  }
+
+  absl::Status PrepareDirect(const Graph& graph, const Node& node) {
+    SF_ASSIGN_OR_RETURN(type_, CheckGpuFloatType(graph, node, /*allow_half=*/true));
+    half_ = type_ == DataType::kFloat16;
+    SF_ASSIGN_OR_RETURN(Conv2dParams c, GetConv2dParams(graph, node));
+    if (c.group != 1 || c.dil_h != 1 || c.dil_w != 1) {
+      return NodeError(node, "the direct conv + neuron kernel takes group 1, dilation 1");
+    }
+    direct_shape_ = cuda::DirectConvShape{c.n,        c.c_in,     c.h,       c.w,      c.c_out,
+                                          c.kh,       c.kw,       c.stride_h, c.stride_w,
+                                          c.pad_top,  c.pad_left, c.out_h,   c.out_w};
+    if (const std::string why = cuda::DirectConvNeuronUnsupportedReason(direct_shape_,
+                                                                         params_.steps);
+        !why.empty()) {
+      return NodeError(node, "the direct conv + neuron kernel does not run this conv: ", why);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PrepareTensorCore(const Graph& graph, const Node& node,
+                                 const GpuPrepareContext& ctx) {
     if (InputType(graph, node, 0) != DataType::kFloat16) {
       return NodeError(node, "the fused conv + neuron kernel is float16 only");
     }
@@ -611,6 +649,12 @@ class ConvNeuronGpuKernel : public GpuKernel {
 
   absl::Status EnqueueFused(const GpuRunContext& ctx, std::span<const void* const> in,
                             std::span<void* const> out) {
+    if (direct_) {
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchDirectConvNeuron(
+          direct_shape_, nhwc_, type_, in[0], in[1], in.size() > 2 ? in[2] : nullptr, params_,
+          out[0], ctx.stream));
+      return absl::OkStatus();
+    }
     SF_CUDA_RETURN_IF_ERROR(
         cuda::LaunchConvNeuronF16(shape_, nhwc_, static_cast<const __half*>(in[0]),
                                   static_cast<const uint16_t*>(weights_.data()),
@@ -627,7 +671,11 @@ class ConvNeuronGpuKernel : public GpuKernel {
     return neuron_kernel_->Enqueue(ctx, neuron_in, out);
   }
 
+  // "cudnn" for a direct pair's cuDNN conv, else what the sparse conv ran.
+  std::string UnfusedPath() const { return direct_ ? "cudnn" : conv_->LastPath(); }
+
   int block_;
+  bool direct_;
   bool binary_;
   SparseMode mode_;
   int neuron_;               // node index of the fused neuron
@@ -635,7 +683,12 @@ class ConvNeuronGpuKernel : public GpuKernel {
   cuda::NeuronParams params_;
   bool nhwc_ = false;
   cuda::SparseConvShape shape_;
-  cuda::DeviceBuffer weights_;  // RepackSparseConvF16Weights; empty without a fused kernel
+  cuda::DeviceBuffer weights_;  // RepackSparseConvF16Weights (tensor-core kernel only)
+  bool fused_ready_ = false;    // PrepareFused succeeded
+  // The direct kernel: its shape and type (it reads the graph's weights).
+  cuda::DirectConvShape direct_shape_;
+  DataType type_ = DataType::kFloat16;
+  bool half_ = true;
   // The unfused path: the sparse conv kernel (sparse or cuDNN by the mode;
   // null when it cannot run or with kOn and a fused kernel), then the neuron.
   std::unique_ptr<GpuKernel> conv_;
@@ -647,7 +700,8 @@ class ConvNeuronGpuKernel : public GpuKernel {
   double fused_us_ = 0, unfused_us_ = 0;
 };
 
-// A neuron fused into its conv: the conv's kernel writes its output.
+// A node fused into another step (PlanStep::fused_into): that step's kernel
+// writes its outputs.
 class FusedAwayGpuKernel : public GpuKernel {
  public:
   explicit FusedAwayGpuKernel(std::string into) : into_(std::move(into)) {}
@@ -658,7 +712,7 @@ class FusedAwayGpuKernel : public GpuKernel {
                        std::span<void* const>) override {
     return absl::OkStatus();
   }
-  std::string Describe() const override { return absl::StrCat("fused into conv '", into_, "'"); }
+  std::string Describe() const override { return absl::StrCat("fused into '", into_, "'"); }
 
  private:
   std::string into_;

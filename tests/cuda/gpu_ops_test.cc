@@ -200,6 +200,30 @@ TEST(GpuOpsTest, TransposeSliceConcatExpand) {
     ExpectGpuMatchesCpu(g.graph, {RandomTensor(DataType::kFloat32, in, rng)}, 0, 0,
                         absl::StrCat("Transpose ", ShapeToString(perm)));
   }
+  // Permutations that only move size-1 axes keep the bytes (a copy, in place
+  // when the memory plan allows: after a Relu whose output dies there).
+  for (const Dims& perm : {Dims{0, 2, 3, 1}, Dims{1, 0, 2, 3}, Dims{0, 3, 1, 2}, Dims{3, 2, 1, 0}}) {
+    const Dims in = {2, 1, 3, 4};
+    const Dims out = {in[perm[0]], in[perm[1]], in[perm[2]], in[perm[3]]};
+    auto g = OneNodeGraphBuilder(OpType::kTranspose, "tr")
+                 .Input(DataType::kFloat32, in)
+                 .Output(DataType::kFloat32, out)
+                 .Attr("perm", perm)
+                 .Build();
+    const Tensor x = RandomTensor(DataType::kFloat32, in, rng);
+    ExpectGpuMatchesCpu(g.graph, {x}, 0, 0, absl::StrCat("Transpose ", ShapeToString(perm)));
+    Graph chained;
+    const ValueId a = chained.AddValue("a", DataType::kFloat32, MakeShape(in));
+    const ValueId r = chained.AddValue("r", DataType::kFloat32, MakeShape(in));
+    const ValueId t = chained.AddValue("t", DataType::kFloat32, MakeShape(out));
+    chained.AddInput(a);
+    chained.AddNode(Node{"relu", OpType::kRelu, {a}, {r}, {}});
+    Attrs attrs;
+    attrs.Set("perm", perm);
+    chained.AddNode(Node{"tr", OpType::kTranspose, {r}, {t}, attrs});
+    chained.AddOutput(t);
+    ExpectGpuMatchesCpu(chained, {x}, 0, 0, absl::StrCat("Relu -> Transpose ", ShapeToString(perm)));
+  }
   struct SliceCase {
     Dims starts, ends, axes, steps, out;
   };

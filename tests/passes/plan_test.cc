@@ -282,5 +282,148 @@ TEST_F(PlanTest, NoFusionOffCudaFloat16OrWhenTheConvOutputIsReadElsewhere) {
   EXPECT_FALSE(fused(streamed, o));
 }
 
+// x -> lif_0 -> conv_1 -> add_2 (+ lif_0) -> lif_3 -> conv_4 -> lif_5
+//   -> add_6 (+ lif_3) -> conv_7: a Spiking-ResNet block (Add -> neuron) and a
+// SEW one (neuron -> Add).
+void BuildResidualNet(GraphBuilder& b) {
+  ValueId x = b.Input("x", {2, 8, 16, 16});
+  const ValueId s0 = b.Lif("lif_0", x);
+  const ValueId s3 = b.Lif("lif_3", b.Same(OpType::kAdd, "add_2", {b.Conv("conv_1", s0, 8, 3), s0}));
+  const ValueId s5 = b.Lif("lif_5", b.Conv("conv_4", s3, 8, 3));
+  b.Conv("conv_7", b.Same(OpType::kAdd, "add_6", {s5, s3}), 8, 3);
+}
+
+TEST_F(PlanTest, FusesResidualAddsWithNeuronsOnCuda) {
+  BuildResidualNet(b_);
+  for (SparseMode mode : {SparseMode::kAuto, SparseMode::kOff}) {
+    PlanOptions o = options_;
+    o.device = "cuda:0";
+    o.sparse = mode;
+    ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(b_.graph(), o));
+    EXPECT_EQ(Step(plan, "add_2").fused_neuron, Step(plan, "lif_3").node);
+    EXPECT_EQ(Step(plan, "lif_3").fused_into, Step(plan, "add_2").node);
+    EXPECT_EQ(Step(plan, "lif_5").fused_add, Step(plan, "add_6").node);
+    EXPECT_EQ(Step(plan, "add_6").fused_into, Step(plan, "lif_5").node);
+    EXPECT_EQ(Step(plan, "lif_0").fused_add, -1);  // read by conv_1 and add_2
+    EXPECT_EQ(Step(plan, "lif_0").fused_into, -1);
+    const std::string json = PlanToJson(plan);
+    EXPECT_THAT(json, HasSubstr("\"fused_neuron\": \"lif_3\", \"spike_sources\""));
+    EXPECT_THAT(json, HasSubstr("\"fused_add\": \"add_6\""));
+    EXPECT_THAT(json, HasSubstr("\"fused_into\": \"lif_5\""));
+    const std::string table = PlanToTable(plan);
+    EXPECT_THAT(table, AllOf(HasSubstr("dense+lif_3"), HasSubstr("dense+add_6"),
+                             HasSubstr("fused into add_2"), HasSubstr("fused into lif_5")));
+  }
+  PlanOptions cpu = options_;
+  ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(b_.graph(), cpu));
+  for (const PlanStep& s : plan.steps) {
+    EXPECT_EQ(s.fused_neuron, -1) << s.name;
+    EXPECT_EQ(s.fused_add, -1) << s.name;
+    EXPECT_EQ(s.fused_into, -1) << s.name;
+  }
+  PlanOptions no = options_;
+  no.device = "cuda";
+  no.fuse_neurons = false;
+  ASSERT_OK_AND_ASSIGN(plan, BuildPlan(b_.graph(), no));
+  EXPECT_EQ(Step(plan, "add_2").fused_neuron, -1);
+  EXPECT_EQ(Step(plan, "lif_5").fused_add, -1);
+}
+
+// Where the Add fusion must not happen: a broadcasting Add, an Add output
+// that is a graph output, an Add's other input computed after the neuron,
+// a neuron with carried state, `steps` not dividing the batch, mixed types.
+TEST_F(PlanTest, NoAddFusionWhereItWouldChangeWhatIsComputed) {
+  PlanOptions o = options_;
+  o.device = "cuda";
+  auto plan_of = [&](GraphBuilder& b) {
+    absl::StatusOr<Plan> plan = BuildPlan(b.graph(), o);
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    return plan.ok() ? *plan : Plan{};
+  };
+  auto unfused = [](const Plan& plan) {
+    for (const PlanStep& s : plan.steps) {
+      if (s.fused_neuron >= 0 || s.fused_add >= 0 || s.fused_into >= 0) return false;
+    }
+    return !plan.steps.empty();
+  };
+  {  // broadcast: [2,8,16,16] + [1,8,1,1]
+    GraphBuilder b;
+    ValueId x = b.Input("x", {2, 8, 16, 16});
+    ValueId c = b.Const("c", {1, 8, 1, 1}, 0.5f);
+    b.Lif("lif_1", b.Same(OpType::kAdd, "add_0", {x, c}));
+    EXPECT_TRUE(unfused(plan_of(b)));
+  }
+  {  // the Add's output is a graph output (Add -> neuron), or the neuron's (neuron -> Add)
+    GraphBuilder b;
+    ValueId x = b.Input("x", {2, 8, 16, 16});
+    ValueId sum = b.Same(OpType::kAdd, "add_0", {x, x});
+    b.graph().AddOutput(b.Lif("lif_1", sum));
+    b.graph().AddOutput(sum);
+    EXPECT_TRUE(unfused(plan_of(b)));
+    GraphBuilder c;
+    ValueId y = c.Input("y", {2, 8, 16, 16});
+    ValueId s = c.Lif("lif_0", y);
+    c.graph().AddOutput(c.Same(OpType::kAdd, "add_1", {s, y}));
+    c.graph().AddOutput(s);
+    EXPECT_TRUE(unfused(plan_of(c)));
+  }
+  {  // the Add's other input comes after the neuron: lif_1 + conv_2(x)
+    GraphBuilder b;
+    ValueId x = b.Input("x", {2, 8, 16, 16});
+    ValueId s = b.Lif("lif_1", b.Conv("conv_0", x, 8, 3));
+    b.Conv("conv_4", b.Same(OpType::kAdd, "add_3", {s, b.Conv("conv_2", x, 8, 3)}), 8, 3);
+    EXPECT_TRUE(unfused(plan_of(b)));
+  }
+  {  // s + s: the neuron's output twice
+    GraphBuilder b;
+    ValueId s = b.Lif("lif_0", b.Input("x", {2, 8, 16, 16}));
+    b.Conv("conv_2", b.Same(OpType::kAdd, "add_1", {s, s}), 8, 3);
+    EXPECT_TRUE(unfused(plan_of(b)));
+  }
+  {  // carried state; steps 3 not dividing 2 rows; a float16 addend
+    for (int variant = 0; variant < 3; ++variant) {
+      GraphBuilder b;
+      ValueId x = b.Input("x", {2, 8, 16, 16});
+      ValueId y = b.Input("y", {2, 8, 16, 16}, variant == 2 ? DataType::kFloat16 : DataType::kFloat32);
+      b.Lif("lif_1", b.Same(OpType::kAdd, "add_0", {x, y}));
+      Node& lif = b.graph().node(b.last_node());
+      if (variant == 0) lif.carries_state = true;
+      if (variant == 1) lif.attrs.Set("steps", int64_t{3});
+      EXPECT_TRUE(unfused(plan_of(b))) << variant;
+    }
+  }
+}
+
+// A dense conv with few taps per output (a first conv on a 1-channel image)
+// fuses with its neuron through the direct kernel; one with more taps does
+// not, nor does the all-cuDNN plan (sparse off).
+TEST_F(PlanTest, FusesAFewTapDenseConvWithItsNeuron) {
+  auto plan_for = [&](int64_t c_in, SparseMode mode) {
+    GraphBuilder b;
+    ValueId x = b.Input("x", {4, c_in, 16, 16}, DataType::kFloat16);
+    b.Lif("lif_1", b.Conv("conv_0", x, 8, 3));
+    Graph g = b.graph();
+    for (int i = 0; i < g.num_nodes(); ++i) {
+      for (ValueId v : g.node(i).outputs) g.value(v).dtype = DataType::kFloat16;
+    }
+    PlanOptions o = options_;
+    o.device = "cuda";
+    o.precision = Precision::kFloat16;
+    o.sparse = mode;
+    absl::StatusOr<Plan> plan = BuildPlan(g, o);
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    return plan.ok() ? *plan : Plan{};
+  };
+  Plan one = plan_for(1, SparseMode::kAuto);
+  ASSERT_EQ(one.steps.size(), 2u);
+  EXPECT_EQ(one.steps[0].kernel, "dense");
+  EXPECT_EQ(one.steps[0].fused_neuron, 1);
+  EXPECT_EQ(one.steps[1].fused_into, 0);
+  EXPECT_THAT(PlanToTable(one), HasSubstr("dense+lif_1"));
+  EXPECT_EQ(plan_for(7, SparseMode::kOn).steps[0].fused_neuron, 1);   // 63 taps
+  EXPECT_EQ(plan_for(8, SparseMode::kAuto).steps[0].fused_neuron, -1);  // 72 taps
+  EXPECT_EQ(plan_for(1, SparseMode::kOff).steps[0].fused_neuron, -1);
+}
+
 }  // namespace
 }  // namespace sf

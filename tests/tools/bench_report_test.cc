@@ -68,6 +68,12 @@ TEST(LayerTotalsTest, SplitsConvsNeuronsAndTheRest) {
   EXPECT_THAT(t.other_us(), DoubleEq(100));
   EXPECT_THAT(t.share(t.conv_us), DoubleEq(0.7));
   EXPECT_EQ(LayerTotals{}.share(5), 0);
+  // An Add fused with the neuron after it runs that neuron: a neuron step.
+  PlanBench fused = MakePlan("sparseflow", 1000, 1000);
+  fused.layers[2].fused_neuron = "lif_1";
+  const LayerTotals f = SumLayers(fused.layers);
+  EXPECT_THAT(f.neuron_us, DoubleEq(300));
+  EXPECT_THAT(f.other_us(), DoubleEq(0));
 }
 
 TEST(LayerSumCheckTest, ComparesWithGraphReplayWhereMeasured) {

@@ -1,0 +1,45 @@
+// A small dense convolution (few input channels, e.g. a network's first conv
+// on a 1- or 3-channel image) fused with the IF/LIF/PLIF neuron that reads its
+// output: one thread per output element of one time step computes the conv
+// for every step directly (a handful of taps, FP32 accumulation in a fixed
+// order, no tensor cores), rounds it to the tensor type as the unfused conv's
+// output would be, and runs the neuron over T in a register: the float
+// pre-activation never goes to memory. Tensor cores gain nothing at a few
+// taps per output; the cost is writing the spikes.
+#ifndef SF_CUDA_KERNELS_DIRECT_CONV_NEURON_H_
+#define SF_CUDA_KERNELS_DIRECT_CONV_NEURON_H_
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "cuda/kernels/neuron.h"
+#include "graph/dtype.h"
+
+namespace sf::cuda {
+
+// Rows are T-major ([T * N, ...]); group 1, dilation 1. Weights as the graph
+// stores them: [C_out, C_in, kh, kw] (NCHW) or [C_out, kh, kw, C_in] (NHWC).
+struct DirectConvShape {
+  int64_t rows = 0, c_in = 0, h = 0, w = 0, c_out = 0;
+  int64_t kh = 1, kw = 1, stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0;
+  int64_t out_h = 0, out_w = 0;
+};
+
+// Most taps (C_in * kh * kw) per output the direct kernel takes.
+inline constexpr int64_t kDirectConvMaxTaps = 64;
+
+// "" when the kernel runs `s` with `steps` time steps, else why not.
+const char* DirectConvNeuronUnsupportedReason(const DirectConvShape& s, int64_t steps);
+
+// y[t*E + e] = neuron over t of round(bias[co] + sum over (ky, kx, ci) of
+// x * w), E the elements of one step, for float32 or float16 tensors of
+// `type`; bias may be null. p.step_elements must be E.
+// cudaErrorInvalidValue for a shape it does not run or another type.
+cudaError_t LaunchDirectConvNeuron(const DirectConvShape& s, bool nhwc, DataType type,
+                                   const void* x, const void* w, const void* bias,
+                                   const NeuronParams& p, void* y, cudaStream_t stream);
+
+}  // namespace sf::cuda
+
+#endif  // SF_CUDA_KERNELS_DIRECT_CONV_NEURON_H_
