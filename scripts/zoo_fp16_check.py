@@ -14,6 +14,7 @@ fp16 sparse-on output differs from sparse-off (same layout) by more than
 0.25 + 2% (logits) or in more than 1% of the spikes, a fused output differs
 from --no-fuse at all, or a run fails.
 """
+import concurrent.futures
 import json
 import subprocess
 import sys
@@ -34,7 +35,7 @@ def run_case(sfrun, d, case):
   ins = sum([["--input", f"{k}={d}/{v}"] for k, v in case["inputs"].items()], [])
   outs = {}
   for tag, extra in RUNS:
-    o = f"/tmp/zoo16_{case['name']}_{tag}.npy"
+    o = f"/tmp/zoo16_{case['name']}_{tag}.npy"  # names are unique across the zoo
     r = subprocess.run([sfrun, f"{d}/{case['onnx']}", *ins, "--device", "cuda", "--output", o,
                         *extra], capture_output=True, text=True, timeout=120, check=False)
     outs[tag] = np.load(o) if r.returncode == 0 else "ERR " + (r.stderr.strip().splitlines() or [""])[-1]
@@ -75,12 +76,15 @@ def main():
   bad = total = 0
   print(f"{'model':40s} {'kind':7s} {'fp16 on/off nhwc':18s} {'fp16 on/off nchw':22s} "
         "fp16 on vs fp32   fused vs --no-fuse (fp32, fp16)")
+  jobs = []
   for sub in ("snn", "neurons", "cnn"):
     d = f"{root}/{sub}/models"
     with open(f"{d}/manifest.json") as f:
-      manifest = json.load(f)
-    for case in manifest:
-      outs = run_case(sfrun, d, case)
+      jobs += [(d, case) for case in json.load(f)]
+  # Several sfrun processes at once (each is mostly start-up); results in order.
+  with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+    results = pool.map(lambda job: run_case(sfrun, *job), jobs)
+    for (_, case), outs in zip(jobs, results):
       on_off, ok1 = compare(outs, "f16on_nhwc", "f16off_nhwc", case["kind"])
       nchw, ok2 = compare(outs, "f16on_nchw", "f16off_nchw", case["kind"])
       vs32, _ = compare(outs, "f16on_nhwc", "f32off", case["kind"])

@@ -61,6 +61,117 @@ __global__ void DirectConvNeuronKernel(DirectConvShape s, bool nhwc, const T* __
   }
 }
 
+// NHWC with C_out a multiple of kVec and T <= kMaxSteps: one thread per kVec
+// consecutive output channels of one pixel, for every time step, so each
+// input value loaded serves kVec outputs and the spikes leave in 8-byte
+// (float16) stores. The weights wait in shared memory as float32, [tap][C_out]
+// (tap = (ky, kx, ci), their stored order). The same arithmetic, in the same
+// order, as DirectConvNeuronKernel. 32-bit indices (NhwcKernelSmem checks the
+// sizes).
+constexpr int kVec = 4;
+constexpr int kMaxSteps = 4;  // T the vectorised kernel takes (the rest: per element)
+
+template <typename T>
+__global__ void DirectConvNeuronNhwcKernel(DirectConvShape s, const T* __restrict__ x,
+                                           const T* __restrict__ w, const T* __restrict__ bias,
+                                           NeuronParams p, T* __restrict__ y) {
+  extern __shared__ float w_smem[];  // [taps][c_out]
+  // Per tap: (ky << 16 | kx + 0x8000, ci); kx + 0x8000 keeps the low half positive.
+  __shared__ int2 tap_smem[kDirectConvMaxTaps];
+  const int c_out = static_cast<int>(s.c_out), c_in = static_cast<int>(s.c_in);
+  const int kh = static_cast<int>(s.kh), kw = static_cast<int>(s.kw);
+  const int taps = kh * kw * c_in;
+  for (int i = threadIdx.x; i < taps * c_out; i += blockDim.x) {
+    const int co = i / taps, k = i - co * taps;  // w is [co][ky][kx][ci]: co-major
+    w_smem[k * c_out + co] = LoadValue(w[i]);
+  }
+  for (int k = threadIdx.x; k < taps; k += blockDim.x) {
+    const int ci = k % c_in, kx = (k / c_in) % kw, ky = k / (c_in * kw);
+    tap_smem[k] = make_int2((ky << 16) | (kx + 0x8000), ci);
+  }
+  __syncthreads();
+  const int h = static_cast<int>(s.h), wd = static_cast<int>(s.w);
+  const int out_h = static_cast<int>(s.out_h), out_w = static_cast<int>(s.out_w);
+  const int groups = c_out / kVec;
+  const int images = static_cast<int>(s.rows / p.steps);
+  const int vecs = static_cast<int>(p.step_elements / kVec);
+  const int row_elems = h * wd * c_in;  // one input row (one image of one step)
+  const int steps = static_cast<int>(p.steps);
+  const int step_rows = images * row_elems;  // from one step's input to the next
+  for (int g = blockIdx.x * blockDim.x + threadIdx.x; g < vecs; g += blockDim.x * gridDim.x) {
+    const int co0 = (g % groups) * kVec;
+    int r = g / groups;
+    const int ox = r % out_w;
+    r /= out_w;
+    const int oy = r % out_h;
+    const int n = r / out_h;
+    const int y0 = oy * static_cast<int>(s.stride_h) - static_cast<int>(s.pad_top);
+    const int x0 = ox * static_cast<int>(s.stride_w) - static_cast<int>(s.pad_left);
+    // Every step's conv first (taps outer, steps inner: a tap's offsets are
+    // worked out once and its kMaxSteps loads go out together), then the
+    // neuron over the steps.
+    float acc[kMaxSteps][kVec];
+#pragma unroll
+    for (int t = 0; t < kMaxSteps; ++t) {
+#pragma unroll
+      for (int j = 0; j < kVec; ++j) acc[t][j] = 0.0f;
+    }
+    for (int k = 0; k < taps; ++k) {
+      const int2 tap = tap_smem[k];
+      const int iy = y0 + (tap.x >> 16), ix = x0 + ((tap.x & 0xffff) - 0x8000);
+      if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;  // padding adds nothing
+      const T* xp = x + n * row_elems + (iy * wd + ix) * c_in + tap.y;
+      float xv[kMaxSteps];
+#pragma unroll
+      for (int t = 0; t < kMaxSteps; ++t) {
+        xv[t] = t < steps ? LoadValue(xp[t * step_rows]) : 0.0f;
+      }
+      const float* wp = w_smem + k * c_out + co0;
+      float wv[kVec];
+#pragma unroll
+      for (int j = 0; j < kVec; ++j) wv[j] = wp[j];
+#pragma unroll
+      for (int t = 0; t < kMaxSteps; ++t) {
+#pragma unroll
+        for (int j = 0; j < kVec; ++j) acc[t][j] = __fadd_rn(acc[t][j], __fmul_rn(xv[t], wv[j]));
+      }
+    }
+    float v[kVec];
+#pragma unroll
+    for (int j = 0; j < kVec; ++j) v[j] = InitialMembrane(p);
+#pragma unroll
+    for (int t = 0; t < kMaxSteps; ++t) {
+      if (t >= steps) break;
+      alignas(8) T out[kVec];
+#pragma unroll
+      for (int j = 0; j < kVec; ++j) {
+        float a = acc[t][j];
+        if (bias != nullptr) a = __fadd_rn(a, LoadValue(bias[co0 + j]));
+        out[j] = StoreValue<T>(Fire(p, v[j], LoadValue(StoreValue<T>(a))));
+      }
+      T* dst = y + t * p.step_elements + static_cast<int64_t>(g) * kVec;
+#pragma unroll
+      for (int q = 0; q < static_cast<int>(sizeof(out) / sizeof(uint2)); ++q) {
+        reinterpret_cast<uint2*>(dst)[q] = reinterpret_cast<const uint2*>(out)[q];
+      }
+    }
+  }
+}
+
+// Bytes of shared memory the vectorised kernel needs, or 0 where it does not
+// run `s` (the per-element kernel does).
+size_t NhwcKernelSmem(const DirectConvShape& s, bool nhwc, const void* y, int64_t steps) {
+  constexpr int64_t kInt32 = int64_t{1} << 31;
+  const int64_t taps = s.c_in * s.kh * s.kw;
+  const size_t smem = static_cast<size_t>(taps * s.c_out) * sizeof(float);
+  if (!nhwc || s.c_out % kVec != 0 || !IsAligned(y, 8) || smem > 48 * 1024 || steps < 1 ||
+      steps > kMaxSteps || s.rows * s.h * s.w * s.c_in >= kInt32 ||
+      s.rows * s.out_h * s.out_w * s.c_out >= kInt32) {
+    return 0;
+  }
+  return smem;
+}
+
 }  // namespace
 
 const char* DirectConvNeuronUnsupportedReason(const DirectConvShape& s, int64_t steps) {
@@ -81,11 +192,19 @@ cudaError_t LaunchDirectConvNeuron(const DirectConvShape& s, bool nhwc, DataType
       p.step_elements != s.rows / p.steps * s.c_out * s.out_h * s.out_w) {
     return cudaErrorInvalidValue;
   }
+  const size_t smem = NhwcKernelSmem(s, nhwc, y, p.steps);
   const bool ok = VisitFloatType(type, [&](auto tag) {
     using T = decltype(tag);
-    DirectConvNeuronKernel<T><<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
-        s, nhwc, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias), p,
-        static_cast<T*>(y));
+    if (smem > 0) {
+      DirectConvNeuronNhwcKernel<T>
+          <<<BlocksFor(p.step_elements / kVec), kThreadsPerBlock, smem, stream>>>(
+              s, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias), p,
+              static_cast<T*>(y));
+    } else {
+      DirectConvNeuronKernel<T><<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
+          s, nhwc, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias),
+          p, static_cast<T*>(y));
+    }
   });
   return ok ? cudaGetLastError() : cudaErrorInvalidValue;
 }
