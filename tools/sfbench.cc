@@ -50,8 +50,9 @@ constexpr char kUsage[] =
     "  --device all: one replica per GPU; per-GPU and aggregate throughput and the\n"
     "  scaling over one GPU (no per-layer tables; --csv/--export-profile not available).\n"
     "  --tf32 lets cuDNN/cuBLAS use TF32 tensor cores (precision reported as fp32+tf32).\n"
-    "  --no-fuse: the SparseFlow plan keeps convs and neurons apart (fp16 fuses a\n"
-    "  sparse-planned conv with the neuron that reads it, see docs/architecture.md).\n";
+    "  --no-fuse: both plans keep neurons apart from convs and residual Adds (by default\n"
+    "  an Add and its neuron run as one kernel in both plans, and the SparseFlow plan\n"
+    "  fp16 also fuses a sparse-planned conv with its neuron; docs/architecture.md).\n";
 
 // Most runs one measurement may ask for (--iters, or --duration's estimate).
 constexpr int64_t kMaxIters = 1000000;

@@ -77,10 +77,13 @@ struct Options {
   // inputs and outputs stay NCHW. Block-sparse convs run cuDNN instead.
   // kNHWC on the CPU fails at Load (InvalidArgument).
   Layout layout = Layout::kNCHW;
-  // CUDA, float16, sparse auto/on: a block-sparse-planned Conv whose output
-  // only a neuron reads runs with that neuron as one kernel (the plan's
-  // "fused_neuron"; with sparse auto only where it measures faster than
-  // cuDNN + the neuron kernel). false keeps every conv and neuron apart.
+  // CUDA, float16, sparse auto/on: a block-sparse-planned Conv (or a dense
+  // one with at most 64 taps per output) whose output only a neuron reads
+  // runs with that neuron as one kernel (the plan's "fused_neuron"; with
+  // sparse auto only where it measures faster than cuDNN + the neuron
+  // kernel). CUDA, any precision and sparse mode: a residual Add and the
+  // neuron it feeds or is fed by run as one kernel ("fused_neuron" on the
+  // Add, "fused_add" on the neuron; bit-identical). false keeps them apart.
   bool fuse_neurons = true;
   // Most bytes one prepared shape's arena (intermediate tensors; on a GPU also
   // graph inputs, cuDNN workspace and error flags) may take; preparing a shape
