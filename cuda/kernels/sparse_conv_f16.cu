@@ -149,11 +149,13 @@ __global__ void __launch_bounds__(kPrescanThreads)
 
 // 16 bytes global -> shared without passing through registers; `valid`
 // false writes 16 zero bytes (src-size 0: nothing is read from `gmem`).
+[[maybe_unused]]  // unused where the kernels compile as stubs (below sm_80)
 __device__ inline void CpAsync16(uint16_t* smem, const void* gmem, bool valid) {
   const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(addr), "l"(gmem),
                "r"(valid ? 16 : 0));
 }
+[[maybe_unused]]
 __device__ inline void CpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::); }
 // Waits until at most `kPending` committed groups are still in flight.
 template <int kPending>
@@ -161,6 +163,7 @@ __device__ inline void CpAsyncWait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
 }
 
+[[maybe_unused]]
 __device__ inline void LdMatrixX4(uint32_t (&r)[4], const uint16_t* smem) {
   const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
@@ -169,6 +172,7 @@ __device__ inline void LdMatrixX4(uint32_t (&r)[4], const uint16_t* smem) {
 }
 
 // d += a (16x16, row) * b (16x8, col); FP16 in, FP32 accumulate.
+[[maybe_unused]]
 __device__ inline void Mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
   asm volatile(
       "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
@@ -261,6 +265,7 @@ __device__ void LoadGroup(const Geometry& g, const TileWindow& t, const uint16_t
 }
 
 // The next set bit of the tile's mask after group `after` (-1: none).
+[[maybe_unused]]
 __device__ inline int NextGroup(const uint32_t* mask, int words, int after) {
   int grp = after + 1;
   for (int word = grp / 32; word < words; ++word) {
@@ -668,7 +673,24 @@ cudaError_t LaunchFusedTile(int tile, const Geometry& g, int images, const Neuro
                    : LaunchFusedFor<kSize, kStride, 4, kNhwc, 4, 64, 1>(g, images, p, x, w_packed,
                                                                         bias, y, vec_ok, stream);
 }
+// Compiled for the same targets as the kernels above: its attributes tell
+// which of them the driver loaded for the device.
+__global__ void ArchProbeKernel() {}
+
 }  // namespace
+
+const char* SparseConvF16BuildUnsupportedReason() {
+  cudaFuncAttributes attr{};
+  if (cudaFuncGetAttributes(&attr, ArchProbeKernel) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return "this build has no code for the device (CMAKE_CUDA_ARCHITECTURES)";
+  }
+  if (attr.ptxVersion < 80) {
+    return "this build's code for the device is for an architecture below sm_80, where the "
+           "tensor-core kernels are stubs (add 80 or 90 to CMAKE_CUDA_ARCHITECTURES)";
+  }
+  return "";
+}
 
 const char* SparseConvF16UnsupportedReason(const SparseConvShape& s) {
   if (s.tile != 4 && s.tile != 8) return "tile edge must be 4 or 8";

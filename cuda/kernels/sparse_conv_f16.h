@@ -50,6 +50,13 @@ inline constexpr int kSparseConvF16CoutChunk = 64;
 // Empty when `s` is supported (s.tile must be 4 or 8), else why not.
 const char* SparseConvF16UnsupportedReason(const SparseConvShape& s);
 
+// Empty when the code this build loads on the current device carries the
+// tensor-core kernels (this file's and the fused conv + neuron's): they are
+// compiled for sm_80 and up only, so a build whose CMAKE_CUDA_ARCHITECTURES
+// reach no 8.x or newer target holds a trapping stub that the driver would
+// JIT for a newer GPU. Else why not; the callers then run cuDNN.
+const char* SparseConvF16BuildUnsupportedReason();
+
 // The tile edge for a plan block edge: 8 for blocks >= 8, else 4.
 int SparseConvF16TileFor(int block);
 

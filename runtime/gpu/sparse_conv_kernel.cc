@@ -215,7 +215,11 @@ class SparseConvGpuKernel : public GpuKernel {
       int major = 0;
       SF_CUDA_RETURN_IF_ERROR(
           cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ctx.device));
-      if (major < 8) cudnn_only_ = "the float16 block-sparse kernel needs compute capability 8.0";
+      if (major < 8) {
+        cudnn_only_ = "the float16 block-sparse kernel needs compute capability 8.0";
+      } else if (const char* why = cuda::SparseConvF16BuildUnsupportedReason(); why[0] != '\0') {
+        cudnn_only_ = why;
+      }
     } else if (nhwc_) {
       cudnn_only_ = "the float32 block-sparse kernel is NCHW only";
     }
@@ -637,6 +641,9 @@ class ConvNeuronGpuKernel : public GpuKernel {
     SF_CUDA_RETURN_IF_ERROR(
         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ctx.device));
     if (major < 8) return NodeError(node, "the fused kernel needs compute capability 8.0");
+    if (const char* why = cuda::SparseConvF16BuildUnsupportedReason(); why[0] != '\0') {
+      return NodeError(node, "the fused kernel cannot run: ", why);
+    }
     SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, /*half=*/true, binary_));
     if (const std::string why = cuda::ConvNeuronF16UnsupportedReason(shape_, params_.steps);
         !why.empty()) {

@@ -74,6 +74,17 @@ const std::vector<Case>& Shapes() {
   return shapes;
 }
 
+// The build carries real sm_80+ code for the tensor-core kernels on this GPU
+// (a build for older targets only would hold trapping stubs; the runtime then
+// runs cuDNN and says why).
+TEST(SparseConvF16BuildTest, CarriesTheTensorCoreKernelsForThisGpu) {
+  SF_SKIP_WITHOUT_GPU();
+  int major = 0;
+  ASSERT_EQ(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0), cudaSuccess);
+  if (major < 8) GTEST_SKIP() << "compute capability " << major << ".x has no tensor-core path";
+  EXPECT_STREQ(cuda::SparseConvF16BuildUnsupportedReason(), "");
+}
+
 TEST(SparseConvF16HostTest, RepackGroupsChannelsAndPadsOutputChannels) {
   // c_out 2, c_in 3, 1x1: w[k][c] = 10k + c + 1 (as bit patterns: a pure copy).
   const std::vector<uint16_t> w = {1, 2, 3, 11, 12, 13};
