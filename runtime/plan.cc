@@ -49,15 +49,47 @@ void FillConvStep(const ConvBlockChoice& choice, SparseMode mode, PlanStep& step
 // (the direct kernel's limit, cuda/kernels/direct_conv_neuron.h).
 constexpr int64_t kDirectFusionMaxTaps = 64;
 
-// PlanStep::fused_neuron / fused_into, per the conditions in plan.h.
-void MarkNeuronFusion(const Graph& graph, const PlanOptions& options, Plan& plan) {
+// What the fusion passes ask of the graph: each value's readers, and whether
+// it is a graph output (which needs its memory, so it is never fused away).
+struct FusionView {
+  explicit FusionView(const Graph& graph)
+      : readers(graph.Consumers()), is_output(graph.num_values(), false) {
+    for (ValueId out : graph.outputs()) is_output[out] = true;
+  }
+  // The node that alone reads `v`, which is no graph output; -1 otherwise.
+  int OnlyReader(ValueId v) const {
+    return v != kNoValue && !is_output[v] && readers[v].size() == 1 ? readers[v][0] : -1;
+  }
+  std::vector<std::vector<int>> readers;
+  std::vector<bool> is_output;
+};
+
+// Whether step `i` takes part in no fusion yet.
+bool Unfused(const Plan& plan, int i) {
+  const PlanStep& s = plan.steps[i];
+  return s.fused_neuron < 0 && s.fused_add < 0 && s.fused_into < 0;
+}
+
+// A neuron a fusion may take: no carried state, one input and one output of
+// `type`, `steps` dividing the first of `dims`.
+bool FusableNeuron(const Graph& graph, const Node& neuron, DataType type,
+                   const std::vector<int64_t>& dims) {
+  if (!IsNeuron(neuron.op) || neuron.carries_state || neuron.inputs.size() != 1 ||
+      neuron.outputs.size() != 1 || neuron.inputs[0] == kNoValue || neuron.outputs[0] == kNoValue ||
+      graph.value(neuron.outputs[0]).dtype != type || dims.empty() || dims[0] <= 0) {
+    return false;
+  }
+  absl::StatusOr<int64_t> steps = neuron.attrs.GetInt("steps");
+  return steps.ok() && *steps >= 1 && dims[0] % *steps == 0;
+}
+
+// PlanStep::fused_neuron / fused_into on convs, per the conditions in plan.h.
+void MarkNeuronFusion(const Graph& graph, const PlanOptions& options, const FusionView& view,
+                      Plan& plan) {
   if (!options.fuse_neurons || options.sparse == SparseMode::kOff ||
       options.precision != Precision::kFloat16 || !absl::StartsWith(options.device, "cuda")) {
     return;
   }
-  const std::vector<std::vector<int>> readers = graph.Consumers();
-  std::vector<bool> is_output(graph.num_values(), false);
-  for (ValueId out : graph.outputs()) is_output[out] = true;  // a graph output needs its memory
   for (PlanStep& step : plan.steps) {
     const Node& conv = graph.node(step.node);
     if (step.op != OpType::kConv || step.stride[0] != step.stride[1] || conv.outputs.empty() ||
@@ -71,40 +103,16 @@ void MarkNeuronFusion(const Graph& graph, const PlanOptions& options, Plan& plan
       if (!wd || wd->size() != 4 || (*wd)[1] * (*wd)[2] * (*wd)[3] > kDirectFusionMaxTaps) continue;
     }
     const ValueId y = conv.outputs[0];
-    if (y == kNoValue || is_output[y] || readers[y].size() != 1) continue;
-    const int reader = readers[y][0];
-    const Node& neuron = graph.node(reader);
-    if (plan.steps[reader].fused_into >= 0 || plan.steps[reader].fused_add >= 0) continue;
-    if (!IsNeuron(neuron.op) || neuron.carries_state || neuron.inputs.size() != 1 ||
-        neuron.inputs[0] != y || neuron.outputs.size() != 1) {
+    const int reader = view.OnlyReader(y);
+    if (reader < 0 || !Unfused(plan, reader) ||
+        graph.value(conv.inputs[0]).dtype != DataType::kFloat16 ||
+        graph.value(y).dtype != DataType::kFloat16 ||
+        !FusableNeuron(graph, graph.node(reader), DataType::kFloat16, step.output_dims)) {
       continue;
     }
-    const Value& x = graph.value(conv.inputs[0]);
-    const Value& yv = graph.value(y);
-    if (x.dtype != DataType::kFloat16 || yv.dtype != DataType::kFloat16 ||
-        graph.value(neuron.outputs[0]).dtype != DataType::kFloat16 || step.output_dims.empty() ||
-        step.output_dims[0] <= 0) {
-      continue;
-    }
-    absl::StatusOr<int64_t> steps = neuron.attrs.GetInt("steps");
-    if (!steps.ok() || *steps < 1 || step.output_dims[0] % *steps != 0) continue;
     step.fused_neuron = reader;
     plan.steps[reader].fused_into = step.node;
   }
-}
-
-// A neuron the Add fusion may take: no carried state, one input and one
-// output of `type`, `steps` dividing the first of `dims`.
-bool FusableNeuron(const Graph& graph, const Node& neuron, DataType type,
-                   const std::vector<int64_t>& dims) {
-  if (!IsNeuron(neuron.op) || neuron.carries_state || neuron.inputs.size() != 1 ||
-      neuron.outputs.size() != 1 || neuron.inputs[0] == kNoValue ||
-      neuron.outputs[0] == kNoValue || graph.value(neuron.outputs[0]).dtype != type ||
-      dims.empty() || dims[0] <= 0) {
-    return false;
-  }
-  absl::StatusOr<int64_t> steps = neuron.attrs.GetInt("steps");
-  return steps.ok() && *steps >= 1 && dims[0] % *steps == 0;
 }
 
 // The dims of an elementwise Add whose two inputs and output share concrete
@@ -130,25 +138,17 @@ std::optional<std::vector<int64_t>> PlainAddDims(const Graph& graph, const Node&
 }
 
 // PlanStep::fused_neuron on Adds and fused_add, per the conditions in plan.h.
-void MarkAddFusion(const Graph& graph, const PlanOptions& options, Plan& plan) {
+void MarkAddFusion(const Graph& graph, const PlanOptions& options, const FusionView& view,
+                   Plan& plan) {
   if (!options.fuse_neurons || !absl::StartsWith(options.device, "cuda")) return;
-  const std::vector<std::vector<int>> readers = graph.Consumers();
-  std::vector<bool> is_output(graph.num_values(), false);
-  for (ValueId out : graph.outputs()) is_output[out] = true;
-  auto free_step = [&plan](int i) {
-    const PlanStep& s = plan.steps[i];
-    return s.fused_neuron < 0 && s.fused_add < 0 && s.fused_into < 0;
-  };
   // Add -> neuron.
   for (int i = 0; i < graph.num_nodes(); ++i) {
     const Node& add = graph.node(i);
     DataType type = DataType::kUndefined;
     const std::optional<std::vector<int64_t>> dims = PlainAddDims(graph, add, &type);
     if (!dims) continue;
-    const ValueId y = add.outputs[0];
-    if (is_output[y] || readers[y].size() != 1) continue;
-    const int reader = readers[y][0];
-    if (!free_step(i) || !free_step(reader) ||
+    const int reader = view.OnlyReader(add.outputs[0]);
+    if (reader < 0 || !Unfused(plan, i) || !Unfused(plan, reader) ||
         !FusableNeuron(graph, graph.node(reader), type, *dims)) {
       continue;
     }
@@ -158,18 +158,16 @@ void MarkAddFusion(const Graph& graph, const PlanOptions& options, Plan& plan) {
   // Neuron -> Add, where the Add's other input already exists at the neuron.
   for (int i = 0; i < graph.num_nodes(); ++i) {
     const Node& neuron = graph.node(i);
-    if (!IsNeuron(neuron.op) || neuron.outputs.size() != 1 || neuron.outputs[0] == kNoValue) {
-      continue;
-    }
+    if (!IsNeuron(neuron.op) || neuron.outputs.size() != 1) continue;
     const ValueId s = neuron.outputs[0];
-    if (is_output[s] || readers[s].size() != 1) continue;
-    const int a = readers[s][0];
+    const int a = view.OnlyReader(s);
+    if (a < 0) continue;
     const Node& add = graph.node(a);
     DataType type = DataType::kUndefined;
     const std::optional<std::vector<int64_t>> dims = PlainAddDims(graph, add, &type);
     if (!dims || (add.inputs[0] == s) == (add.inputs[1] == s)) continue;  // s once, not twice
     const ValueId other = add.inputs[0] == s ? add.inputs[1] : add.inputs[0];
-    if (graph.value(other).producer >= i || !free_step(i) || !free_step(a) ||
+    if (graph.value(other).producer >= i || !Unfused(plan, i) || !Unfused(plan, a) ||
         !FusableNeuron(graph, neuron, type, *dims)) {
       continue;
     }
@@ -305,8 +303,9 @@ absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
     }
     plan.steps.push_back(std::move(step));
   }
-  MarkAddFusion(graph, options, plan);
-  MarkNeuronFusion(graph, options, plan);
+  const FusionView view(graph);
+  MarkAddFusion(graph, options, view, plan);
+  MarkNeuronFusion(graph, options, view, plan);
   return plan;
 }
 
@@ -350,14 +349,14 @@ std::string PlanToTable(const Plan& plan) {
                             "block", "kernel", "spike sources"}};
   for (const PlanStep& s : plan.steps) {
     bool conv = s.op == OpType::kConv;
+    const int partner = s.fused_neuron >= 0 ? s.fused_neuron : s.fused_add;  // the step runs both
     auto conv_only = [conv](std::string text) { return conv ? text : std::string("-"); };
     rows.push_back({s.name, std::string(ToString(s.op)), std::string(ToString(s.input_class)),
                     absl::StrCat(DimsToString(s.input_dims), " -> ", DimsToString(s.output_dims)),
                     conv_only(absl::StrCat(s.h)), conv_only(absl::StrCat(s.w)),
                     conv_only(absl::StrCat(s.kernel_hw[0], "x", s.kernel_hw[1])),
                     conv_only(absl::StrCat(s.stride[0], "x", s.stride[1])), absl::StrCat(s.block),
-                    s.fused_neuron >= 0 ? absl::StrCat(s.kernel, "+", plan.steps[s.fused_neuron].name)
-                    : s.fused_add >= 0      ? absl::StrCat(s.kernel, "+", plan.steps[s.fused_add].name)
+                    partner >= 0        ? absl::StrCat(s.kernel, "+", plan.steps[partner].name)
                     : s.fused_into >= 0 ? absl::StrCat("fused into ", plan.steps[s.fused_into].name)
                                         : s.kernel,
                     s.spike_sources.empty() ? "-" : absl::StrJoin(s.spike_sources, ",")});

@@ -1,11 +1,13 @@
 // A small dense convolution (few input channels, e.g. a network's first conv
 // on a 1- or 3-channel image) fused with the IF/LIF/PLIF neuron that reads its
-// output: one thread per output element of one time step computes the conv
-// for every step directly (a handful of taps, FP32 accumulation in a fixed
-// order, no tensor cores), rounds it to the tensor type as the unfused conv's
-// output would be, and runs the neuron over T in a register: the float
-// pre-activation never goes to memory. Tensor cores gain nothing at a few
-// taps per output; the cost is writing the spikes.
+// output: a thread computes the conv of its outputs (one element, or 4
+// channels of a pixel in NHWC) for every time step directly (a handful of
+// taps, FP32 accumulation in a fixed order, no tensor cores), rounds it to the
+// tensor type as the unfused conv's output would be, and runs the neuron over
+// T in registers: the float pre-activation never goes to memory. Measured
+// slower than cuDNN + the neuron kernel on the ResNet18s' 1 -> 64 stem
+// (21.4 vs 16.1 us, docs/benchmarks.md, seventh run); `--sparse auto` times
+// the two and keeps the faster.
 #ifndef SF_CUDA_KERNELS_DIRECT_CONV_NEURON_H_
 #define SF_CUDA_KERNELS_DIRECT_CONV_NEURON_H_
 

@@ -119,6 +119,16 @@ class ConstantOfShapeKernel : public GpuKernel {
   cuda::DeviceBuffer value_;  // the one fill element
 };
 
+// Copies `bytes` from in to out, or nothing when they are one buffer (the
+// memory plan ran the step in place).
+absl::Status CopyBytesUnlessInPlace(const GpuRunContext& ctx, const void* in, void* out,
+                                    size_t bytes) {
+  if (in != out && bytes > 0) {
+    SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(out, in, bytes, cudaMemcpyDeviceToDevice, ctx.stream));
+  }
+  return absl::OkStatus();
+}
+
 // Reshape/Flatten/Squeeze/Unsqueeze/Identity/Dropout: the bytes are unchanged.
 class CopyKernel : public GpuKernel {
  public:
@@ -139,10 +149,7 @@ class CopyKernel : public GpuKernel {
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
-    if (in[0] != out[0] && bytes_ > 0) {  // in place: nothing to copy
-      SF_CUDA_RETURN_IF_ERROR(
-          cudaMemcpyAsync(out[0], in[0], bytes_, cudaMemcpyDeviceToDevice, ctx.stream));
-    }
+    SF_RETURN_IF_ERROR(CopyBytesUnlessInPlace(ctx, in[0], out[0], bytes_));
     if (mask_bytes_ > 0 && out[1] != nullptr) {
       SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(out[1], 1, mask_bytes_, ctx.stream));
     }
@@ -176,19 +183,17 @@ class TransposeKernel : public StridedCopyKernel {
     const std::vector<int64_t> in_strides = ContiguousStrides(in);
     std::vector<int64_t> strides(in.size());
     std::vector<bool> seen(in.size(), false);
+    int last = -1;  // the last axis of size > 1 taken so far
+    keeps_bytes_ = true;
     for (size_t d = 0; d < perm.size(); ++d) {
       SF_ASSIGN_OR_RETURN(int axis, NormalizeAxis(node, perm[d], static_cast<int64_t>(in.size())));
       if (seen[axis] || out[d] != in[axis]) return NodeError(node, "bad perm or output shape");
       seen[axis] = true;
       strides[d] = in_strides[axis];
-    }
-    int last = -1;
-    keeps_bytes_ = true;
-    for (int64_t axis : perm) {
-      const int a = static_cast<int>(axis < 0 ? axis + static_cast<int64_t>(in.size()) : axis);
-      if (in[a] == 1) continue;
-      keeps_bytes_ = keeps_bytes_ && a > last;
-      last = a;
+      if (in[axis] != 1) {
+        keeps_bytes_ = keeps_bytes_ && axis > last;
+        last = axis;
+      }
     }
     bytes_ = static_cast<size_t>(Product(in)) * SizeOf(InputType(graph, node, 0));
     return AddLaunch(node, 0, out, strides, 0, ContiguousStrides(out), 0);
@@ -196,11 +201,7 @@ class TransposeKernel : public StridedCopyKernel {
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
     if (!keeps_bytes_) return StridedCopyKernel::Enqueue(ctx, in, out);
-    if (in[0] != out[0] && bytes_ > 0) {  // in place: nothing to copy
-      SF_CUDA_RETURN_IF_ERROR(
-          cudaMemcpyAsync(out[0], in[0], bytes_, cudaMemcpyDeviceToDevice, ctx.stream));
-    }
-    return absl::OkStatus();
+    return CopyBytesUnlessInPlace(ctx, in[0], out[0], bytes_);
   }
   // Only a byte-preserving permutation: a real transpose reads across elements.
   int InPlaceInput() const override { return keeps_bytes_ ? 0 : -1; }

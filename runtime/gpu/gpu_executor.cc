@@ -130,7 +130,7 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
           (plan.steps[into].fused_neuron != i && plan.steps[into].fused_add != i)) {
         return absl::InternalError("plan fusion does not match the graph");
       }
-      kernel = CreateFusedAwayGpuKernel(graph.node(step.fused_into).name);
+      kernel = CreateFusedAwayGpuKernel(graph.node(into).name);
     } else if (sparse) {
       kernel = CreateSparseConvGpuKernel(step.block, step.input_class, plan.sparse_mode);
     } else {

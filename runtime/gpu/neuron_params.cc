@@ -62,4 +62,15 @@ absl::StatusOr<cuda::NeuronParams> GetNeuronParams(const Node& node) {
   return p;
 }
 
+absl::StatusOr<cuda::NeuronParams> GetNeuronParams(const Node& node,
+                                                   const std::vector<int64_t>& dims) {
+  SF_ASSIGN_OR_RETURN(cuda::NeuronParams p, GetNeuronParams(node));
+  if (dims.empty() || dims[0] % p.steps != 0) {
+    return NodeError(node, "first dim ", dims.empty() ? 0 : dims[0],
+                     " is not divisible by steps ", p.steps);
+  }
+  p.step_elements = Product(dims) / p.steps;
+  return p;
+}
+
 }  // namespace sf

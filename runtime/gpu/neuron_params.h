@@ -7,6 +7,9 @@
 #ifndef SF_RUNTIME_GPU_NEURON_PARAMS_H_
 #define SF_RUNTIME_GPU_NEURON_PARAMS_H_
 
+#include <cstdint>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "cuda/kernels/neuron.h"
 #include "graph/graph.h"
@@ -16,6 +19,11 @@ namespace sf {
 // Everything but step_elements. InvalidArgument naming the node for a missing
 // or out-of-range attribute (steps < 1, tau <= 0, NaN/Inf).
 absl::StatusOr<cuda::NeuronParams> GetNeuronParams(const Node& node);
+
+// GetNeuronParams with step_elements for a [T * N, ...] tensor of `dims`;
+// InvalidArgument naming the node when `steps` does not divide the first dim.
+absl::StatusOr<cuda::NeuronParams> GetNeuronParams(const Node& node,
+                                                   const std::vector<int64_t>& dims);
 
 }  // namespace sf
 

@@ -67,11 +67,7 @@ class NeuronKernel : public GpuKernel {
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, node, 0));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, 0));
     if (in != out || in.empty()) return NodeError(node, "output must have the input's shape");
-    SF_ASSIGN_OR_RETURN(params_, GetNeuronParams(node));
-    if (in[0] % params_.steps != 0) {
-      return NodeError(node, "first dim ", in[0], " is not divisible by steps ", params_.steps);
-    }
-    params_.step_elements = Product(in) / params_.steps;
+    SF_ASSIGN_OR_RETURN(params_, GetNeuronParams(node, in));
     if (node.carries_state) {
       SF_ASSIGN_OR_RETURN(state_, cuda::DeviceBuffer::Create(
                                       ctx.device, sizeof(float) * params_.step_elements));
@@ -124,6 +120,7 @@ class NeuronAddKernel : public GpuKernel {
     SF_ASSIGN_OR_RETURN(type_, CheckGpuFloatType(graph, neuron, /*allow_half=*/true));
     SF_ASSIGN_OR_RETURN(const DataType add_type, CheckGpuFloatType(graph, add, true));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, OutputDims(graph, add, 0));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> neuron_in, InputDims(graph, neuron, 0));
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> neuron_out, OutputDims(graph, neuron, 0));
     for (int i = 0; i < 2; ++i) {
       SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, add, i));
@@ -132,15 +129,10 @@ class NeuronAddKernel : public GpuKernel {
     const ValueId link = add_first_ ? add.outputs[0] : neuron.outputs[0];
     const bool linked = add_first_ ? neuron.inputs[0] == link
                                    : (add.inputs[0] == link) != (add.inputs[1] == link);
-    if (add_type != type_ || neuron_out != dims || dims.empty() || !linked) {
+    if (add_type != type_ || neuron_in != dims || neuron_out != dims || dims.empty() || !linked) {
       return NodeError(node, "the Add and the neuron do not fuse (types, shapes or links)");
     }
-    SF_ASSIGN_OR_RETURN(params_, GetNeuronParams(neuron));
-    if (dims[0] % params_.steps != 0) {
-      return NodeError(neuron, "first dim ", dims[0], " is not divisible by steps ",
-                       params_.steps);
-    }
-    params_.step_elements = Product(dims) / params_.steps;
+    SF_ASSIGN_OR_RETURN(params_, GetNeuronParams(neuron, dims));
     what_ = add_first_ ? absl::StrCat("add+", ToString(neuron.op), " '", neuron.name, "'")
                        : absl::StrCat(ToString(neuron.op), "+add '", add.name, "'");
     return absl::OkStatus();

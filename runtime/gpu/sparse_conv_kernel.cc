@@ -151,6 +151,20 @@ struct ReplayTiming {
   bool a_wins() const { return ok ? a_us < b_us : a_only; }
 };
 
+// Why the float16 tensor-core kernels (block-sparse and fused conv + neuron)
+// cannot run on `device`, as the end of "the ... kernel <reason>"; "" when
+// they can: they need compute capability 8.0 and this build's sm_80+ code.
+absl::StatusOr<std::string> TensorCoreUnsupportedReason(int device) {
+  int major = 0;
+  SF_CUDA_RETURN_IF_ERROR(
+      cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  if (major < 8) return std::string("needs compute capability 8.0");
+  if (const char* why = cuda::SparseConvF16BuildUnsupportedReason(); why[0] != '\0') {
+    return absl::StrCat("cannot run: ", why);
+  }
+  return std::string();
+}
+
 // Microseconds per launch of `graph`, over one round of back-to-back
 // launches (synchronises the stream).
 absl::StatusOr<double> TimeRound(const GraphExec& graph, cudaStream_t stream,
@@ -212,14 +226,8 @@ class SparseConvGpuKernel : public GpuKernel {
     half_ = InputType(graph, node, 0) == DataType::kFloat16;
     nhwc_ = node.channels_last;
     if (half_) {  // whatever the mode
-      int major = 0;
-      SF_CUDA_RETURN_IF_ERROR(
-          cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ctx.device));
-      if (major < 8) {
-        cudnn_only_ = "the float16 block-sparse kernel needs compute capability 8.0";
-      } else if (const char* why = cuda::SparseConvF16BuildUnsupportedReason(); why[0] != '\0') {
-        cudnn_only_ = why;
-      }
+      SF_ASSIGN_OR_RETURN(const std::string why, TensorCoreUnsupportedReason(ctx.device));
+      if (!why.empty()) cudnn_only_ = absl::StrCat("the float16 block-sparse kernel ", why);
     } else if (nhwc_) {
       cudnn_only_ = "the float32 block-sparse kernel is NCHW only";
     }
@@ -318,12 +326,14 @@ class SparseConvGpuKernel : public GpuKernel {
     if (!cudnn_only_.empty()) {
       return absl::StrCat(dense_->Describe(), " (planned sparse; ", cudnn_only_, ")");
     }
-    std::string out =
-        use_gather_ ? "cuda sparse fp16 spike-gather nhwc ("
-        : half_     ? absl::StrCat("cuda sparse fp16 tensor-core ", nhwc_ ? "nhwc " : "", "tile ",
-                                   shape_.tile, " (", cuda::kSparseConvF16Group, "-channel groups; ")
-                    : absl::StrCat("cuda sparse tile ", shape_.tile, " ", binary_ ? "binary" : "values",
-                                   " (", cuda::kSparseConvChannelGroup, "-channel groups; ");
+    std::string out = "cuda sparse fp16 spike-gather nhwc (";
+    if (!use_gather_ && half_) {
+      out = absl::StrCat("cuda sparse fp16 tensor-core ", nhwc_ ? "nhwc " : "", "tile ",
+                         shape_.tile, " (", cuda::kSparseConvF16Group, "-channel groups; ");
+    } else if (!use_gather_) {
+      out = absl::StrCat("cuda sparse tile ", shape_.tile, " ", binary_ ? "binary" : "values",
+                         " (", cuda::kSparseConvChannelGroup, "-channel groups; ");
+    }
     if (gather_forced_) absl::StrAppend(&out, "SF_SPARSE_F16_KERNEL=gather; ");
     if (gather_us_ > 0) {
       absl::StrAppend(&out, absl::StrFormat("spike-gather %.1f us, tensor-core tile %d %.1f us; ",
@@ -584,7 +594,8 @@ class ConvNeuronGpuKernel : public GpuKernel {
 
   std::string Describe() const override {
     std::string out =
-        direct_ ? absl::StrCat("cuda conv+", neuron_name_, " fused ", half_ ? "fp16 " : "",
+        direct_ ? absl::StrCat("cuda conv+", neuron_name_, " fused ",
+                               type_ == DataType::kFloat16 ? "fp16 " : "",
                                "direct ", nhwc_ ? "nhwc " : "", "(")
                 : absl::StrCat("cuda conv+", neuron_name_, " fused fp16 tensor-core ",
                                nhwc_ ? "nhwc " : "", "tile ", shape_.tile, " (");
@@ -616,7 +627,6 @@ class ConvNeuronGpuKernel : public GpuKernel {
 
   absl::Status PrepareDirect(const Graph& graph, const Node& node) {
     SF_ASSIGN_OR_RETURN(type_, CheckGpuFloatType(graph, node, /*allow_half=*/true));
-    half_ = type_ == DataType::kFloat16;
     SF_ASSIGN_OR_RETURN(Conv2dParams c, GetConv2dParams(graph, node));
     if (c.group != 1 || c.dil_h != 1 || c.dil_w != 1) {
       return NodeError(node, "the direct conv + neuron kernel takes group 1, dilation 1");
@@ -637,13 +647,8 @@ class ConvNeuronGpuKernel : public GpuKernel {
     if (InputType(graph, node, 0) != DataType::kFloat16) {
       return NodeError(node, "the fused conv + neuron kernel is float16 only");
     }
-    int major = 0;
-    SF_CUDA_RETURN_IF_ERROR(
-        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ctx.device));
-    if (major < 8) return NodeError(node, "the fused kernel needs compute capability 8.0");
-    if (const char* why = cuda::SparseConvF16BuildUnsupportedReason(); why[0] != '\0') {
-      return NodeError(node, "the fused kernel cannot run: ", why);
-    }
+    SF_ASSIGN_OR_RETURN(const std::string why, TensorCoreUnsupportedReason(ctx.device));
+    if (!why.empty()) return NodeError(node, "the fused kernel ", why);
     SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, /*half=*/true, binary_));
     if (const std::string why = cuda::ConvNeuronF16UnsupportedReason(shape_, params_.steps);
         !why.empty()) {
@@ -695,7 +700,6 @@ class ConvNeuronGpuKernel : public GpuKernel {
   // The direct kernel: its shape and type (it reads the graph's weights).
   cuda::DirectConvShape direct_shape_;
   DataType type_ = DataType::kFloat16;
-  bool half_ = true;
   // The unfused path: the sparse conv kernel (sparse or cuDNN by the mode;
   // null when it cannot run or with kOn and a fused kernel), then the neuron.
   std::unique_ptr<GpuKernel> conv_;

@@ -149,6 +149,20 @@ TEST(GpuNeuronParamsTest, PicksChargeEquationAndConstants) {
   EXPECT_EQ(p.k, 0.5f);
 }
 
+TEST(GpuNeuronParamsTest, StepElementsForATensorAndStepsThatDoNotDivideIt) {
+  Node lif{"lif_3", OpType::kLIF, {}, {}, {}};
+  lif.attrs.Set("steps", int64_t{4});
+  lif.attrs.Set("tau", 2.0f);
+  ASSERT_OK_AND_ASSIGN(cuda::NeuronParams p, GetNeuronParams(lif, {8, 3, 5}));
+  EXPECT_EQ(p.steps, 4);
+  EXPECT_EQ(p.step_elements, 30);
+  EXPECT_THAT(GetNeuronParams(lif, {6, 3}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("first dim 6 is not divisible by steps 4")));
+  EXPECT_THAT(GetNeuronParams(lif, std::vector<int64_t>{}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("lif_3")));
+}
+
 TEST(GpuNeuronParamsTest, PowerOfTwoTauMultipliesInsteadOfDividing) {
   Node lif;
   lif.name = "lif";
