@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "cuda/conv_algo_cache.h"
 #include "cuda/cuda_status.h"
+#include "cuda/kernels/data_movement.h"
 #include "cuda/resources.h"
 #include "graph/status.h"
 
@@ -63,6 +64,28 @@ bool SearchLogOn() {
     return v != nullptr && std::string(v) == "1";
   }();
   return on;
+}
+
+// A 1x1 conv with stride > 1 and no padding reads only every stride-th row
+// and pixel. cuDNN's legacy algorithms are slow on some such shapes (H100,
+// fp16 NHWC, 64 rows: 64->128 at 32x32 -> 16x16, IMPLICIT_GEMM 31.4 us) and
+// refuse a strided view of x (BAD_PARAM / NOT_SUPPORTED), so those pixels
+// are copied to a packed tensor in the workspace first and the conv runs with
+// stride 1 on it (docs/benchmarks.md, eighth run). SF_CUDNN_SUBSAMPLE=0 turns
+// it off.
+bool SubsamplesFirst(const ConvShape& s) {
+  static const bool on = [] {
+    const char* v = std::getenv("SF_CUDNN_SUBSAMPLE");
+    return v == nullptr || std::string(v) != "0";
+  }();
+  return on && s.kh == 1 && s.kw == 1 && s.pad_h == 0 && s.pad_w == 0 &&
+         (s.stride_h > 1 || s.stride_w > 1) && s.out_h >= 1 && s.out_w >= 1 &&
+         (s.out_h - 1) * s.stride_h < s.h && (s.out_w - 1) * s.stride_w < s.w;
+}
+
+constexpr size_t kWorkspaceAlign = 256;
+size_t AlignWorkspace(size_t bytes) {
+  return (bytes + kWorkspaceAlign - 1) / kWorkspaceAlign * kWorkspaceAlign;
 }
 
 }  // namespace
@@ -130,8 +153,23 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   const cudnnDataType_t data = conv.half_ ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
   const bool tensor_ops = allow_tf32 || conv.half_;
   auto as_int = [](int64_t v) { return static_cast<int>(v); };
+  if (SubsamplesFirst(s)) {
+    const int64_t elem = conv.half_ ? 2 : 4;
+    conv.subsample_ = SubsampleShape{.images = conv.nhwc_ ? s.n : s.n * s.c_in,
+                                     .h = s.h,
+                                     .w = s.w,
+                                     .stride_h = s.stride_h,
+                                     .stride_w = s.stride_w,
+                                     .out_h = s.out_h,
+                                     .out_w = s.out_w,
+                                     .pixel_bytes = conv.nhwc_ ? s.c_in * elem : elem};
+    conv.subsample_bytes_ =
+        AlignWorkspace(static_cast<size_t>(s.n * s.c_in * s.out_h * s.out_w * elem));
+  }
+  const bool sub = conv.subsample_bytes_ > 0;
   {
-    auto x = MakeTensorDescriptor(s.n, s.c_in, s.h, s.w, data, format);
+    auto x = MakeTensorDescriptor(s.n, s.c_in, sub ? s.out_h : s.h, sub ? s.out_w : s.w, data,
+                                  format);
     if (!x.ok()) return x.status();
     conv.x_desc_ = std::move(*x);
     auto y = MakeTensorDescriptor(s.n, s.c_out, s.out_h, s.out_w, data, format);
@@ -151,8 +189,9 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   SF_CUDNN_RETURN_IF_ERROR(cudnnCreateConvolutionDescriptor(&c));
   conv.conv_desc_ = ConvDescriptor(c);
   SF_CUDNN_RETURN_IF_ERROR(cudnnSetConvolution2dDescriptor(
-      c, as_int(s.pad_h), as_int(s.pad_w), as_int(s.stride_h), as_int(s.stride_w),
-      as_int(s.dil_h), as_int(s.dil_w), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+      c, as_int(s.pad_h), as_int(s.pad_w), sub ? 1 : as_int(s.stride_h),
+      sub ? 1 : as_int(s.stride_w), as_int(s.dil_h), as_int(s.dil_w), CUDNN_CROSS_CORRELATION,
+      CUDNN_DATA_FLOAT));
   SF_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionGroupCount(c, as_int(s.group)));
   SF_CUDNN_RETURN_IF_ERROR(
       cudnnSetConvolutionMathType(c, tensor_ops ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
@@ -380,7 +419,8 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
 }
 
 std::string CudnnConv::Describe() const {
-  return absl::StrCat(half_ ? "fp16 " : "", nhwc_ ? "nhwc " : "", AlgoName(algo_), " (",
+  return absl::StrCat(half_ ? "fp16 " : "", nhwc_ ? "nhwc " : "", AlgoName(algo_),
+                      subsample_bytes_ > 0 ? " stride 1 on a subsampled copy" : "", " (",
                       fallback_ ? "fallback: the chosen algorithm's workspace is over the limit"
                                 : (timed_ ? "timed" : "heuristic"),
                       ", ws ", workspace_bytes_, " B", tf32_ ? ", TF32" : "",
@@ -388,8 +428,16 @@ std::string CudnnConv::Describe() const {
 }
 
 absl::Status CudnnConv::Forward(cudnnHandle_t handle, const void* x, const void* w,
-                                const void* bias, void* y, void* workspace) const {
+                                const void* bias, void* y, void* workspace_base) const {
   const float one = 1.0f, zero = 0.0f;
+  void* workspace = workspace_base;
+  if (subsample_bytes_ > 0) {  // the pixels the conv reads, packed, at the workspace's start
+    cudaStream_t stream = nullptr;
+    SF_CUDNN_RETURN_IF_ERROR(cudnnGetStream(handle, &stream));
+    SF_CUDA_RETURN_IF_ERROR(LaunchSubsample(subsample_, x, workspace_base, stream));
+    x = workspace_base;
+    workspace = static_cast<char*>(workspace_base) + subsample_bytes_;
+  }
   if (bias != nullptr && FusesBias()) {
     // One kernel: the bias is added to the FP32 accumulator before the output
     // is written (alpha2 = 0: z is not read). IDENTITY needs IMPLICIT_PRECOMP_GEMM.

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "cuda/kernels/data_movement.h"
 #include "cuda/owned.h"
 #include "graph/dtype.h"
 
@@ -77,7 +78,11 @@ class CudnnConv {
                                           DataType type = DataType::kFloat32,
                                           cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW);
 
-  size_t workspace_bytes() const { return workspace_bytes_; }
+  // Device workspace Forward needs: cuDNN's, plus, for a 1x1 conv with stride
+  // > 1 and no padding, room for the input pixels it reads (copied there
+  // packed, then convolved with stride 1: cuDNN's legacy algorithms are much
+  // faster so on some shapes and refuse a strided view of x).
+  size_t workspace_bytes() const { return subsample_bytes_ + workspace_bytes_; }
   // "IMPLICIT_PRECOMP_GEMM (timed, ws 1024 B)" ("heuristic" instead of "timed"
   // when cuDNN's heuristic chose; ", TF32" inside the parentheses when
   // allowed; "fp16 " and "nhwc " in front for float16 and NHWC), for plan
@@ -117,7 +122,9 @@ class CudnnConv {
   ActivationDescriptor act_desc_;  // IDENTITY, set for NHWC IMPLICIT_PRECOMP_GEMM (bias fusion)
   mutable bool fuse_bias_failed_ = false;  // cuDNN answered NOT_SUPPORTED to the fused call
   cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
-  size_t workspace_bytes_ = 0;
+  size_t workspace_bytes_ = 0;  // cuDNN's, after the subsampled copy's subsample_bytes_
+  SubsampleShape subsample_{};
+  size_t subsample_bytes_ = 0;  // 0: x is convolved in place with the real stride
   bool timed_ = false;  // algo_ came from a timed search
   bool fallback_ = false;  // the chosen algorithm did not fit: IMPLICIT_GEMM instead
   bool tf32_ = false;   // tensor-op (TF32) math allowed

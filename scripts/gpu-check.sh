@@ -169,7 +169,8 @@ do_bench_kernels() {
 # initcheck take representative tests, chosen to stay near 3 minutes each:
 # the sparse convs (shared-memory accumulators, prescan; the FP16 tensor-core
 # kernel's cp.async stages, the fused conv + neuron kernel, the spike gather's
-# double-buffered halo masks), reductions, softmax,
+# double-buffered halo masks, the direct conv + neuron and the Add + neuron
+# kernels), reductions, softmax,
 # pooling, neurons, an executor end to end with graph replay, and the
 # separate-allocation run. Everywhere: not BadDeviceFails, whose failing
 # cudaSetDevice is an intended API error.
@@ -178,7 +179,7 @@ sanitize_filter() {
   case $1 in
     memcheck|synccheck) echo "*-$skip" ;;
     racecheck|initcheck)
-      echo "SparseConvGpuTest.SingleSpikeAtEveryTileEdgeAndCorner:SparseConvGpuTest.DeterministicAndSkipsEmptyWork:SparseConvGpuTest.ExecutorRunsPlannedSparseConvs:GpuOpsTest.ReduceAndGlobalAveragePool:GpuOpsTest.Softmax:GpuOpsTest.MaxAndAveragePool:GpuOpsTest.Gather:GpuNeuronTest.LifTauValuesBitExact:GpuExecutorTest.SmallSnnMatchesCpu:GpuGraphReplayTest.ReplaySeesEachRunsNewInput:GpuArenaBypassTest.SeparateAllocationsGiveTheArenaResults:GpuProfileTest.SparseConvReportsItsTileDensity:SparseConvF16GpuTest.DeterministicAndSkipsEmptyWork:SparseConvF16GpuTest.ExecutorRunsPlannedFloat16SparseConvs:GpuNhwcTest.SparseConvKernelByPrecision:ConvNeuronF16GpuTest.SpikesEqualConvThenNeuronBitForBit:ConvNeuronF16GpuTest.ExecutorFusesPlannedConvsAndMatchesUnfused:SpikeGatherConvGpuTest.SingleSpikeAtEveryPixelAroundTileBorders:SpikeGatherConvGpuTest.TwoLaunchesGiveIdenticalBitsAtAnyAlignment:SpikeGatherConvExecutorTest.ForcedGatherMatchesCpuInExecutor" ;;
+      echo "SparseConvGpuTest.SingleSpikeAtEveryTileEdgeAndCorner:SparseConvGpuTest.DeterministicAndSkipsEmptyWork:SparseConvGpuTest.ExecutorRunsPlannedSparseConvs:GpuOpsTest.ReduceAndGlobalAveragePool:GpuOpsTest.Softmax:GpuOpsTest.MaxAndAveragePool:GpuOpsTest.Gather:GpuNeuronTest.LifTauValuesBitExact:GpuExecutorTest.SmallSnnMatchesCpu:GpuGraphReplayTest.ReplaySeesEachRunsNewInput:GpuArenaBypassTest.SeparateAllocationsGiveTheArenaResults:GpuProfileTest.SparseConvReportsItsTileDensity:SparseConvF16GpuTest.DeterministicAndSkipsEmptyWork:SparseConvF16GpuTest.ExecutorRunsPlannedFloat16SparseConvs:GpuNhwcTest.SparseConvKernelByPrecision:ConvNeuronF16GpuTest.SpikesEqualConvThenNeuronBitForBit:ConvNeuronF16GpuTest.ExecutorFusesPlannedConvsAndMatchesUnfused:SpikeGatherConvGpuTest.SingleSpikeAtEveryPixelAroundTileBorders:SpikeGatherConvGpuTest.TwoLaunchesGiveIdenticalBitsAtAnyAlignment:SpikeGatherConvExecutorTest.ForcedGatherMatchesCpuInExecutor:DirectConvNeuronTest.SpikesMatchTheReferenceBitForBit:DirectConvNeuronTest.FirstConvOfAModelRunsFusedAndAgrees:NeuronAddTest.FusedEqualsUnfusedBitForBit:NeuronAddTest.SumOnTheThresholdFires" ;;
   esac
 }
 

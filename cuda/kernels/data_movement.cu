@@ -32,7 +32,56 @@ __global__ void GatherKernel(GatherShape s, const U* data, const I* indices, U* 
   }
 }
 
+// One thread per U-sized unit of an output pixel.
+template <typename U>
+__global__ void SubsampleKernel(SubsampleShape s, int64_t units_per_pixel, int64_t n,
+                                const U* __restrict__ in, U* __restrict__ out) {
+  SF_GRID_STRIDE_LOOP(i, n) {
+    const int64_t u = i % units_per_pixel;
+    const int64_t p = i / units_per_pixel;
+    const int64_t ox = p % s.out_w;
+    const int64_t oy = (p / s.out_w) % s.out_h;
+    const int64_t b = p / (s.out_w * s.out_h);
+    out[i] = in[((b * s.h + oy * s.stride_h) * s.w + ox * s.stride_w) * units_per_pixel + u];
+  }
+}
+
 }  // namespace
+
+cudaError_t LaunchSubsample(const SubsampleShape& s, const void* in, void* out,
+                            cudaStream_t stream) {
+  if (s.images < 0 || s.h < 0 || s.w < 0 || s.out_h < 0 || s.out_w < 0 || s.pixel_bytes < 0 ||
+      s.stride_h < 1 || s.stride_w < 1) {
+    return cudaErrorInvalidValue;
+  }
+  if (s.images == 0 || s.out_h == 0 || s.out_w == 0 || s.pixel_bytes == 0) return cudaSuccess;
+  if ((s.out_h - 1) * s.stride_h >= s.h || (s.out_w - 1) * s.stride_w >= s.w) {
+    return cudaErrorInvalidValue;
+  }
+  const auto launch = [&](auto tag) {
+    using U = decltype(tag);
+    const int64_t units = s.pixel_bytes / static_cast<int64_t>(sizeof(U));
+    const int64_t n = s.images * s.out_h * s.out_w * units;
+    SubsampleKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(
+        s, units, n, static_cast<const U*>(in), static_cast<U*>(out));
+  };
+  const auto fits = [&](size_t bytes) {
+    return s.pixel_bytes % static_cast<int64_t>(bytes) == 0 && IsAligned(in, bytes) &&
+           IsAligned(out, bytes);
+  };
+  if (fits(16)) {
+    launch(uint4{});
+  } else if (fits(8)) {
+    launch(uint2{});
+  } else if (fits(4)) {
+    launch(uint32_t{});
+  } else if (fits(2)) {
+    launch(uint16_t{});
+  } else {
+    launch(uint8_t{});
+  }
+  return cudaGetLastError();
+}
 
 cudaError_t LaunchStridedCopy(size_t elem_bytes, const Indexer& ix, int64_t n, const void* in,
                               void* out, cudaStream_t stream) {

@@ -26,6 +26,20 @@ cudaError_t LaunchGather(size_t elem_bytes, const GatherShape& shape, const void
                          const void* indices, size_t index_bytes, void* out, int* error_flag,
                          cudaStream_t stream);
 
+// Every stride-th row and pixel of `images` planes: out[b][oy][ox][:] =
+// in[b][oy * stride_h][ox * stride_w][:], where a pixel is `pixel_bytes`
+// contiguous bytes (NHWC: images = N, a pixel's C channels; NCHW: images =
+// N * C, one element). in is [images][h][w], out [images][out_h][out_w];
+// (out_h - 1) * stride_h < h and (out_w - 1) * stride_w < w (else
+// cudaErrorInvalidValue). Copies 16, 8, 4, 2 or 1 bytes at a time, the widest
+// that pixel_bytes and both addresses allow.
+struct SubsampleShape {
+  int64_t images = 0, h = 0, w = 0, stride_h = 1, stride_w = 1, out_h = 0, out_w = 0;
+  int64_t pixel_bytes = 0;
+};
+cudaError_t LaunchSubsample(const SubsampleShape& s, const void* in, void* out,
+                            cudaStream_t stream);
+
 }  // namespace sf::cuda
 
 #endif  // SF_CUDA_KERNELS_DATA_MOVEMENT_H_

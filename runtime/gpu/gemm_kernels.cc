@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
 #include "cuda/kernels/data_movement.h"
+#include "cuda/kernels/small_gemm.h"
 #include "graph/status.h"
 #include "runtime/cpu/broadcast.h"
 #include "runtime/cpu/kernel_util.h"
@@ -86,8 +88,9 @@ absl::Status EnqueueGemm(cublasHandle_t handle, const GemmShape& g, const void* 
   return absl::OkStatus();
 }
 
-std::string DescribeGemm(DataType t) {
-  return t == DataType::kFloat16 ? "cublas fp16 (fp32 accumulate)" : "cublas fp32";
+std::string DescribeGemm(DataType t, bool small = false) {
+  const char* what = small ? "small-gemm" : "cublas";
+  return absl::StrCat(what, t == DataType::kFloat16 ? " fp16 (fp32 accumulate)" : " fp32");
 }
 
 class GemmKernel : public GpuKernel {
@@ -125,24 +128,42 @@ class GemmKernel : public GpuKernel {
       const std::vector<std::vector<int64_t>> strides = {BroadcastStrides(c, y),
                                                          ContiguousStrides(y)};
       SF_ASSIGN_OR_RETURN(c_copy_, MakeIndexer(node, y, strides));
+      small_.c_row_stride = strides[0][0];
+      small_.c_col_stride = strides[0][1];
     }
+    // A small product (a classifier head) runs in one kernel with C fused.
+    use_small_ = cuda::SmallGemmPreferred(m, n, k);
+    small_.m = m;
+    small_.n = n;
+    small_.k = k;
+    small_.trans_a = g_.trans_a;
+    small_.trans_b = g_.trans_b;
+    small_.alpha = alpha_;
+    small_.beta = beta_;
     return absl::OkStatus();
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
+    if (use_small_) {
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSmallGemm(small_, g_.type, in[0], in[1],
+                                                    has_c_ ? in[2] : nullptr, out[0], ctx.stream));
+      return absl::OkStatus();
+    }
     if (has_c_) {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchStridedCopy(
           SizeOf(g_.type), c_copy_, int64_t{g_.m} * g_.n, in[2], out[0], ctx.stream));
     }
     return EnqueueGemm(ctx.cublas, g_, in[0], in[1], out[0], alpha_, has_c_ ? beta_ : 0.0f);
   }
-  std::string Describe() const override { return DescribeGemm(g_.type); }
+  std::string Describe() const override { return DescribeGemm(g_.type, use_small_); }
 
  private:
   GemmShape g_;
   float alpha_ = 1.0f, beta_ = 1.0f;
   bool has_c_ = false;
   cuda::Indexer c_copy_;
+  bool use_small_ = false;
+  cuda::SmallGemmShape small_;
 };
 
 class MatMulKernel : public GpuKernel {

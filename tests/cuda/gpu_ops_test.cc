@@ -1,5 +1,6 @@
 // Every GPU op against its CPU reference kernel, on random inputs and many
 // shapes (each test graph runs through CpuExecutor and GpuExecutor).
+#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
@@ -477,7 +478,11 @@ TEST(GpuOpsTest, ConvMatchesCpuWithin1e4) {
       {1, 3, 8, 8, 4, 3, 1, 1, 1, 1, true},    {2, 4, 9, 7, 6, 3, 2, 1, 1, 1, false},
       {1, 8, 16, 16, 8, 3, 1, 1, 1, 8, true},  {2, 6, 10, 10, 4, 3, 1, 2, 2, 2, true},
       {3, 16, 7, 7, 32, 1, 1, 0, 1, 1, true},  {1, 3, 32, 32, 16, 7, 2, 3, 1, 1, false},
-      {4, 64, 8, 8, 64, 3, 1, 1, 1, 1, true},  {2, 5, 6, 6, 3, 5, 1, 0, 1, 1, true}};
+      {4, 64, 8, 8, 64, 3, 1, 1, 1, 1, true},  {2, 5, 6, 6, 3, 5, 1, 0, 1, 1, true},
+      // 1x1 with stride > 1 and no padding: cuDNN runs it as stride 1 on a
+      // strided view of x (odd sizes, stride 3, groups).
+      {2, 16, 9, 7, 24, 1, 2, 0, 1, 1, true},  {1, 8, 8, 8, 8, 1, 3, 0, 1, 1, false},
+      {2, 8, 8, 8, 8, 1, 2, 0, 1, 2, true}};
   for (const Case& c : cases) {
     const int64_t oh = (c.h + 2 * c.pad - c.dil * (c.k - 1) - 1) / c.stride + 1;
     const int64_t ow = (c.w + 2 * c.pad - c.dil * (c.k - 1) - 1) / c.stride + 1;
@@ -506,30 +511,34 @@ TEST(GpuOpsTest, ConvMatchesCpuWithin1e4) {
 TEST(GpuOpsTest, GemmVariants) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(15);
-  const int64_t m = 5, k = 7, n = 3;
-  for (int64_t ta : {0, 1}) {
-    for (int64_t tb : {0, 1}) {
-      for (const Dims& c_dims : {Dims{}, Dims{n}, Dims{m, 1}, Dims{m, n}}) {
-        for (float beta : {1.0f, 0.5f}) {
-          const Dims a = ta ? Dims{k, m} : Dims{m, k};
-          const Dims b = tb ? Dims{n, k} : Dims{k, n};
-          OneNodeGraphBuilder builder(OpType::kGemm, "gemm");
-          builder.Input(DataType::kFloat32, a).Input(DataType::kFloat32, b);
-          std::vector<Tensor> inputs = {RandomTensor(DataType::kFloat32, a, rng),
-                                        RandomTensor(DataType::kFloat32, b, rng)};
-          if (!c_dims.empty()) {
-            builder.Input(DataType::kFloat32, c_dims);
-            inputs.push_back(RandomTensor(DataType::kFloat32, c_dims, rng));
+  // Small products run the one-kernel small GEMM (k above 32: several k per
+  // lane); 64 x 640 x 128 (5.2 M multiply-adds) runs cuBLAS after a copy of C.
+  for (const Dims& mkn : {Dims{5, 7, 3}, Dims{33, 100, 17}, Dims{64, 640, 128}}) {
+    const int64_t m = mkn[0], k = mkn[1], n = mkn[2];
+    for (int64_t ta : {0, 1}) {
+      for (int64_t tb : {0, 1}) {
+        for (const Dims& c_dims : {Dims{}, Dims{n}, Dims{m, 1}, Dims{m, n}}) {
+          for (float beta : {1.0f, 0.5f}) {
+            const Dims a = ta ? Dims{k, m} : Dims{m, k};
+            const Dims b = tb ? Dims{n, k} : Dims{k, n};
+            OneNodeGraphBuilder builder(OpType::kGemm, "gemm");
+            builder.Input(DataType::kFloat32, a).Input(DataType::kFloat32, b);
+            std::vector<Tensor> inputs = {RandomTensor(DataType::kFloat32, a, rng),
+                                          RandomTensor(DataType::kFloat32, b, rng)};
+            if (!c_dims.empty()) {
+              builder.Input(DataType::kFloat32, c_dims);
+              inputs.push_back(RandomTensor(DataType::kFloat32, c_dims, rng));
+            }
+            auto g = builder.Output(DataType::kFloat32, {m, n})
+                         .Attr("transA", ta)
+                         .Attr("transB", tb)
+                         .Attr("alpha", 0.75f)
+                         .Attr("beta", beta)
+                         .Build();
+            ExpectGpuMatchesCpu(g.graph, inputs, 1e-5, 1e-5 * std::sqrt(static_cast<double>(k)),
+                                absl::StrCat("Gemm ", m, "x", k, "x", n, " tA", ta, " tB", tb, " C",
+                                             ShapeToString(c_dims), " beta", beta));
           }
-          auto g = builder.Output(DataType::kFloat32, {m, n})
-                       .Attr("transA", ta)
-                       .Attr("transB", tb)
-                       .Attr("alpha", 0.75f)
-                       .Attr("beta", beta)
-                       .Build();
-          ExpectGpuMatchesCpu(g.graph, inputs, 1e-5, 1e-5,
-                              absl::StrCat("Gemm tA", ta, " tB", tb, " C", ShapeToString(c_dims),
-                                           " beta", beta));
         }
       }
     }

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "cuda/kernels/neuron.h"
 #include "graph/float16.h"
 #include "graph/passes/float16.h"
+#include "runtime/gpu/neuron_params.h"
 #include "runtime/plan.h"
 #include "tests/cuda/gpu_test_util.h"
 #include "tests/testing/status_matchers.h"
@@ -216,6 +218,76 @@ TEST(NeuronAddTest, SumOnTheThresholdFires) {
     const float d = xs[i] - spikes[i];
     EXPECT_EQ(run.outputs[0].data<float>()[i], (d >= 1.0f ? 1.0f : 0.0f) + spikes[i]) << i;
   }
+}
+
+// The launcher picks 8-byte vectors or scalar access from the sizes and
+// addresses; both give the same bits (the scalar kernel's, which the tests
+// above hold to the CPU reference), in both types and every Add mode.
+TEST(NeuronAddTest, EveryVectorWidthGivesTheSameBits) {
+  SF_SKIP_WITHOUT_GPU();
+  constexpr int64_t kSteps = 4;
+  Node lif{"lif_9", OpType::kLIF, {}, {}, {}};
+  lif.attrs.Set("steps", kSteps);
+  lif.attrs.Set("tau", 2.0f);
+  std::mt19937 rng(5);
+  int compared = 0;
+  // 96 and 36 per step: vectors for both types; 37: scalar only.
+  for (int64_t step : {96, 36, 37}) {
+    const int64_t n = kSteps * step;
+    const std::vector<int64_t> dims = {kSteps, step};
+    ASSERT_OK_AND_ASSIGN(cuda::NeuronParams p, GetNeuronParams(lif, dims));
+    const Tensor x = NearThreshold(dims, rng, false), b = NearThreshold(dims, rng, true);
+    for (bool half : {false, true}) {
+      const size_t elem = half ? 2 : 4;
+      std::vector<unsigned char> hx(n * elem), hb(n * elem);
+      for (int64_t i = 0; i < n; ++i) {
+        if (half) {
+          const uint16_t vx = FloatToHalf(x.data<float>()[i]), vb = FloatToHalf(b.data<float>()[i]);
+          std::memcpy(&hx[i * elem], &vx, elem);
+          std::memcpy(&hb[i * elem], &vb, elem);
+        } else {
+          std::memcpy(&hx[i * elem], &x.data<float>()[i], elem);
+          std::memcpy(&hb[i * elem], &b.data<float>()[i], elem);
+        }
+      }
+      const DataType type = half ? DataType::kFloat16 : DataType::kFloat32;
+      for (cuda::NeuronAdd add :
+           {cuda::NeuronAdd::kNone, cuda::NeuronAdd::kBefore, cuda::NeuronAdd::kAfter}) {
+        // Element offsets into 256-byte aligned buffers: 1 forces the scalar
+        // kernel (the reference); 0 and 4 allow vectors, 2 only for float32.
+        std::vector<unsigned char> reference;
+        for (int64_t offset : {1, 0, 2, 4}) {
+          const size_t bytes = (n + offset) * elem;
+          void *vx = nullptr, *vb = nullptr, *vs = nullptr;
+          ASSERT_EQ(cudaMalloc(&vx, bytes), cudaSuccess);
+          ASSERT_EQ(cudaMalloc(&vb, bytes), cudaSuccess);
+          ASSERT_EQ(cudaMalloc(&vs, bytes), cudaSuccess);
+          auto* dx = static_cast<unsigned char*>(vx);
+          auto* db = static_cast<unsigned char*>(vb);
+          auto* ds = static_cast<unsigned char*>(vs);
+          const size_t at = offset * elem;
+          ASSERT_EQ(cudaMemcpy(dx + at, hx.data(), n * elem, cudaMemcpyHostToDevice), cudaSuccess);
+          ASSERT_EQ(cudaMemcpy(db + at, hb.data(), n * elem, cudaMemcpyHostToDevice), cudaSuccess);
+          const void* addend = add == cuda::NeuronAdd::kNone ? nullptr : db + at;
+          ASSERT_EQ(cuda::LaunchNeuronAdd(p, add, type, dx + at, addend, ds + at, nullptr),
+                    cudaSuccess);
+          std::vector<unsigned char> out(n * elem);
+          ASSERT_EQ(cudaMemcpy(out.data(), ds + at, n * elem, cudaMemcpyDeviceToHost), cudaSuccess);
+          cudaFree(dx);
+          cudaFree(db);
+          cudaFree(ds);
+          if (reference.empty()) {
+            reference = out;
+            continue;
+          }
+          EXPECT_EQ(out, reference) << "step " << step << (half ? " fp16" : " fp32") << " add "
+                                    << static_cast<int>(add) << " offset " << offset;
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 3 * 2 * 3 * 3);
 }
 
 // The launcher refuses a missing addend and a non-float type.
