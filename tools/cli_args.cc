@@ -77,6 +77,13 @@ absl::StatusOr<Layout> ParseLayoutFlag(const std::string& text) {
   return l;
 }
 
+absl::StatusOr<ConvAlgoSearch> ParseConvAlgoFlag(const std::string& text) {
+  if (text == "timed") return ConvAlgoSearch::kTimed;
+  if (text == "heuristic") return ConvAlgoSearch::kHeuristic;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--conv-algo must be timed or heuristic, not '", text, "'"));
+}
+
 absl::StatusOr<std::pair<std::string, std::string>> BindFile(const std::string& spec,
                                                             const std::vector<TensorInfo>& infos,
                                                             const char* what) {

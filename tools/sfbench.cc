@@ -37,6 +37,7 @@ constexpr char kUsage[] =
     "               [--warmup N] [--iters N] [--duration S]\n"
     "               [--layer-iters N] [--no-layers] [--steps T] [--precision fp32|fp16]\n"
     "               [--layout nchw|nhwc] [--tf32] [--no-fuse] [--label TEXT]\n"
+    "               [--conv-algo timed|heuristic]\n"
     "               [--save-input FILE]\n"
     "               [--json FILE] [--csv FILE] [--export-profile FILE]\n"
     "               [-v|--verbose] [--version] [--help]\n"
@@ -52,7 +53,9 @@ constexpr char kUsage[] =
     "  --tf32 lets cuDNN/cuBLAS use TF32 tensor cores (precision reported as fp32+tf32).\n"
     "  --no-fuse: both plans keep neurons apart from convs and residual Adds (by default\n"
     "  an Add and its neuron run as one kernel in both plans, and the SparseFlow plan\n"
-    "  fp16 also fuses a sparse-planned conv with its neuron; docs/architecture.md).\n";
+    "  fp16 also fuses a sparse-planned conv with its neuron; docs/architecture.md).\n"
+    "  --conv-algo heuristic: cuDNN's heuristic picks each conv's algorithm (no timed\n"
+    "  search; default timed), in both plans.\n";
 
 // Most runs one measurement may ask for (--iters, or --duration's estimate).
 constexpr int64_t kMaxIters = 1000000;
@@ -70,6 +73,7 @@ struct Flags {
   bool layers = true;
   bool tf32 = false;
   bool fuse = true;    // --no-fuse clears it
+  sf::ConvAlgoSearch conv_algo = sf::ConvAlgoSearch::kTimed;
   int64_t steps = -1;  // -1: T-major with T from the model's first neuron, or 1 row per sample
   int64_t batch = 0;   // samples per run; 0: a given input as it is, a generated one 1
   std::string label, save_input;
@@ -118,6 +122,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
         return absl::InvalidArgumentError(
             absl::StrCat("--duration must be seconds in (0, 3600], not '", value, "'"));
       }
+    } else if (args.Flag("--conv-algo", &value)) {
+      SF_ASSIGN_OR_RETURN(f.conv_algo, sf::tools::ParseConvAlgoFlag(value));
     } else if (args.Flag("--label", &value)) {
       f.label = value;
     } else if (args.Flag("--save-input", &value)) {
@@ -232,6 +238,7 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   options.precision = f.precision;
   options.layout = f.layout;
   options.fuse_neurons = f.fuse;
+  options.conv_algo_search = f.conv_algo;
   auto start = std::chrono::steady_clock::now();
   SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt, sf::Runtime::Load(f.model, options));
   bench->load_ms = MsSince(start);
@@ -312,6 +319,7 @@ absl::Status BenchScaling(const Flags& f, sf::tools::ScalingReport* report) {
   options.allow_tf32 = f.tf32;
   options.precision = f.precision;
   options.layout = f.layout;
+  options.conv_algo_search = f.conv_algo;
   SF_ASSIGN_OR_RETURN(auto set, sf::ReplicaSet::LoadOnAllGpus(f.model, options));
   SF_ASSIGN_OR_RETURN(BenchInputs inputs, ReadInputs(f, set->replica(0), set->steps()));
   report->input = inputs.description;

@@ -29,6 +29,7 @@ constexpr char kUsage[] =
     "             [--device auto|cpu|cuda|cuda:N|all] [--sparse auto|on|off]\n"
     "             [--plan] [--plan-json FILE] [--plan-only] [--tf32]\n"
     "             [--precision fp32|fp16] [--layout nchw|nhwc] [--no-fuse]\n"
+    "             [--conv-algo timed|heuristic]\n"
     "             [--block-rule MIN_H:BLOCK,...] [--block CONV_NAME=EDGE ...]\n"
     "             [-v|--verbose] [--version] [--help]\n";
 
@@ -60,6 +61,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       SF_ASSIGN_OR_RETURN(f.options.precision, sf::tools::ParsePrecisionFlag(value));
     } else if (args.Flag("--layout", &value)) {
       SF_ASSIGN_OR_RETURN(f.options.layout, sf::tools::ParseLayoutFlag(value));
+    } else if (args.Flag("--conv-algo", &value)) {
+      SF_ASSIGN_OR_RETURN(f.options.conv_algo_search, sf::tools::ParseConvAlgoFlag(value));
     } else if (args.Flag("--plan-json", &value)) {
       f.plan_json = value;
     } else if (args.Flag("--block-rule", &value)) {
