@@ -68,7 +68,7 @@ bool SearchLogOn() {
 
 // A 1x1 conv with stride > 1 and no padding reads only every stride-th row
 // and pixel. cuDNN's legacy algorithms are slow on some such shapes (H100,
-// fp16 NHWC, 64 rows: 64->128 at 32x32 -> 16x16, IMPLICIT_GEMM 31.4 us) and
+// fp16 NHWC, 64 rows: 64->128 at 32x32 -> 16x16, IMPLICIT_GEMM 31.8 us) and
 // refuse a strided view of x (BAD_PARAM / NOT_SUPPORTED), so those pixels
 // are copied to a packed tensor in the workspace first and the conv runs with
 // stride 1 on it (docs/benchmarks.md, eighth run). SF_CUDNN_SUBSAMPLE=0 turns
