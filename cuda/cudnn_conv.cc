@@ -83,11 +83,6 @@ bool SubsamplesFirst(const ConvShape& s) {
          (s.out_h - 1) * s.stride_h < s.h && (s.out_w - 1) * s.stride_w < s.w;
 }
 
-constexpr size_t kWorkspaceAlign = 256;
-size_t AlignWorkspace(size_t bytes) {
-  return (bytes + kWorkspaceAlign - 1) / kWorkspaceAlign * kWorkspaceAlign;
-}
-
 }  // namespace
 
 // The first result (cuDNN sorts them fastest first) that succeeded, uses
@@ -164,7 +159,7 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
                                      .out_w = s.out_w,
                                      .pixel_bytes = conv.nhwc_ ? s.c_in * elem : elem};
     conv.subsample_bytes_ =
-        AlignWorkspace(static_cast<size_t>(s.n * s.c_in * s.out_h * s.out_w * elem));
+        static_cast<size_t>(AlignUpToDevice(s.n * s.c_in * s.out_h * s.out_w * elem));
   }
   const bool sub = conv.subsample_bytes_ > 0;
   {

@@ -27,6 +27,14 @@ inline void DestroyCudnn(cudnnHandle_t h) { cudnnDestroy(h); }
 inline void DestroyCublas(cublasHandle_t h) { cublasDestroy(h); }
 }  // namespace internal
 
+// The alignment of every region the GPU executor carves from its arena
+// (tensors, the workspace) and of sub-buffers a kernel carves from its
+// workspace; cudaMalloc's own alignment (DeviceBuffer) is at least this.
+inline constexpr int64_t kDeviceAlignment = 256;
+inline int64_t AlignUpToDevice(int64_t bytes) {
+  return (bytes + kDeviceAlignment - 1) / kDeviceAlignment * kDeviceAlignment;
+}
+
 // How many device allocations (cudaMalloc calls, all made by
 // DeviceBuffer::Create) this process has made so far; thread-safe. For tests
 // that check a path allocates no device memory.

@@ -17,13 +17,10 @@
 namespace sf {
 namespace {
 
-constexpr int64_t kDeviceAlignment = 256;
+using cuda::AlignUpToDevice;
+using cuda::kDeviceAlignment;
 // Most workspace one cuDNN algorithm may ask for.
 constexpr size_t kWorkspaceLimit = size_t{256} << 20;
-
-int64_t AlignUp(int64_t v) {
-  return (v + kDeviceAlignment - 1) / kDeviceAlignment * kDeviceAlignment;
-}
 
 absl::Status WithNode(const absl::Status& s, const Node& node) {
   if (s.ok()) return s;
@@ -188,7 +185,7 @@ absl::Status GpuExecutor::UploadConstants() {
   for (ValueId v = 0; v < graph_.num_values(); ++v) {
     if (!graph_.value(v).constant) continue;
     offsets[v] = total;
-    total += AlignUp(static_cast<int64_t>(graph_.value(v).constant->nbytes()));
+    total += AlignUpToDevice(static_cast<int64_t>(graph_.value(v).constant->nbytes()));
   }
   if (!separate_allocations_) {
     SF_ASSIGN_OR_RETURN(weights_, cuda::DeviceBuffer::Create(device_, static_cast<size_t>(total)));
@@ -239,8 +236,8 @@ absl::Status GpuExecutor::PlanArena() {
   memory_plan_ = PlanMemory(lifetimes, kDeviceAlignment);
   size_t workspace = 0;
   for (const auto& k : kernels_) workspace = std::max(workspace, k->workspace_bytes());
-  const int64_t workspace_at = AlignUp(memory_plan_.arena_bytes);
-  const int64_t flags_at = workspace_at + AlignUp(static_cast<int64_t>(workspace));
+  const int64_t workspace_at = AlignUpToDevice(memory_plan_.arena_bytes);
+  const int64_t flags_at = workspace_at + AlignUpToDevice(static_cast<int64_t>(workspace));
   const int64_t total = flags_at + static_cast<int64_t>(sizeof(int)) * std::max(num_nodes, 1);
   if (total > kMaxTensorBytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
