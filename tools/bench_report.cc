@@ -243,6 +243,10 @@ std::string PlanJson(const PlanBench& b, int64_t samples) {
                 ", \"tolerance\": ", JsonNumber(kLayerSumTolerance),
                 ", \"within_tolerance\": ", c.within() ? "true" : "false", "}")
           : std::string("null"),
+      ",\n      \"kernel_trace\": ",
+      b.trace.kernels > 0     ? KernelTraceJson(b.trace)
+      : b.trace_error.empty() ? std::string("null")
+                              : absl::StrCat("{\"error\": ", JsonString(b.trace_error), "}"),
       "}");
 }
 
@@ -454,7 +458,32 @@ std::string FormatConsole(const BenchReport& r) {
                     DiffText(r.dense.replay_max_diff),
                     "; sparseflow vs dense plan: ", DiffText(r.plans_max_diff), "\n");
   }
+  for (const PlanBench* b : {&r.sparse, &r.dense}) {
+    if (b->trace.kernels > 0) {
+      const KernelTraceSummary& t = b->trace;
+      absl::StrAppendFormat(
+          &out,
+          "%s plan, one CUDA-graph replay on the GPU (CUPTI, median of %d): %d kernels, "
+          "span %.1f us = kernels %.1f us + idle gaps %.1f us (%.2f us per gap)\n",
+          b->label, t.replays, t.kernels, t.span_us, t.busy_us, t.gap_us,
+          t.kernels > 1 ? t.gap_us / (t.kernels - 1) : 0.0);
+    } else if (!b->trace_error.empty()) {
+      absl::StrAppend(&out, b->label, " plan, kernel trace: ", b->trace_error, "\n");
+    }
+  }
   for (const std::string& w : OutputWarnings(r)) absl::StrAppend(&out, w, "\n");
+  return out;
+}
+
+std::string FormatKernelTraceFile(const BenchReport& r) {
+  std::string out = absl::StrFormat("model %s  device %s  precision %s  layout %s  input %s\n",
+                                    r.model, r.device, r.precision, r.layout, r.input);
+  for (const PlanBench* b : {&r.sparse, &r.dense}) {
+    absl::StrAppend(&out, "\n",
+                    b->trace.kernels > 0
+                        ? FormatKernelTrace(b->label, b->trace)
+                        : absl::StrCat(b->label, " plan: no trace: ", b->trace_error, "\n"));
+  }
   return out;
 }
 

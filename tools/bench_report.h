@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "runtime/latency_stats.h"
 #include "sf/runtime.h"
+#include "tools/kernel_trace.h"
 
 namespace sf::tools {
 
@@ -30,6 +31,10 @@ struct PlanBench {
   // checked. Non-float outputs count as 0 or infinity (bytes equal or not).
   std::vector<Tensor> first_outputs;
   double replay_max_diff = -1;
+  // --kernel-trace: the kernels of one traced CUDA-graph replay (kernels 0:
+  // not traced), or why the trace gave none.
+  KernelTraceSummary trace;
+  std::string trace_error;
 };
 
 struct BenchReport {
@@ -98,6 +103,8 @@ std::string FormatJson(const BenchReport& report);
 std::string FormatCsv(const BenchReport& report);
 // Every step of both plans with its time and occupancy, as JSON.
 std::string FormatProfileJson(const BenchReport& report);
+// --kernel-trace FILE: both plans' traced replays, kernel by kernel (text).
+std::string FormatKernelTraceFile(const BenchReport& report);
 
 // JSON pieces shared by the reports: a quoted, escaped string; a number (null
 // when not finite); an array of integers; all of a LatencyStats (null when empty).

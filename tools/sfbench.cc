@@ -27,6 +27,7 @@
 #include "spdlog/spdlog.h"
 #include "tools/bench_report.h"
 #include "tools/cli_args.h"
+#include "tools/kernel_trace.h"
 #include "tools/scaling_bench.h"
 
 namespace {
@@ -40,6 +41,7 @@ constexpr char kUsage[] =
     "               [--conv-algo timed|heuristic]\n"
     "               [--save-input FILE]\n"
     "               [--json FILE] [--csv FILE] [--export-profile FILE]\n"
+    "               [--kernel-trace FILE]\n"
     "               [-v|--verbose] [--version] [--help]\n"
     "  Without --input, every input is uniform [0,1) noise (seed 0): timings are valid,\n"
     "  densities are not those of real data. --batch N: N samples per run; a generated\n"
@@ -55,7 +57,11 @@ constexpr char kUsage[] =
     "  an Add and its neuron run as one kernel in both plans, and the SparseFlow plan\n"
     "  fp16 also fuses a sparse-planned conv with its neuron; docs/architecture.md).\n"
     "  --conv-algo heuristic: cuDNN's heuristic picks each conv's algorithm (no timed\n"
-    "  search; default timed), in both plans.\n";
+    "  search; default timed), in both plans.\n"
+    "  --kernel-trace FILE: after the timing, trace the GPU kernels of 20 CUDA-graph\n"
+    "  replays of each plan with CUPTI (loaded at run time) and write every kernel of the\n"
+    "  median replay, its time and the GPU's idle gap before it, to FILE; the totals go\n"
+    "  to the console and --json. CUDA devices only.\n";
 
 // Most runs one measurement may ask for (--iters, or --duration's estimate).
 constexpr int64_t kMaxIters = 1000000;
@@ -77,7 +83,7 @@ struct Flags {
   int64_t steps = -1;  // -1: T-major with T from the model's first neuron, or 1 row per sample
   int64_t batch = 0;   // samples per run; 0: a given input as it is, a generated one 1
   std::string label, save_input;
-  std::string json, csv, profile;
+  std::string json, csv, profile, kernel_trace;
   bool verbose = false;
 };
 
@@ -134,6 +140,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.csv = value;
     } else if (args.Flag("--export-profile", &value)) {
       f.profile = value;
+    } else if (args.Flag("--kernel-trace", &value)) {
+      f.kernel_trace = value;
     } else if (args.Switch("--tf32")) {
       f.tf32 = true;
     } else if (args.Switch("--no-fuse")) {
@@ -148,9 +156,14 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
     SF_RETURN_IF_ERROR(args.status());
   }
   if (f.model.empty()) return absl::InvalidArgumentError("no model given");
-  if (f.device == "all" && (!f.csv.empty() || !f.profile.empty() || !f.save_input.empty())) {
+  if (f.device == "all" &&
+      (!f.csv.empty() || !f.profile.empty() || !f.save_input.empty() || !f.kernel_trace.empty())) {
     return absl::InvalidArgumentError(
-        "--csv, --export-profile and --save-input need one device, not 'all'");
+        "--csv, --export-profile, --kernel-trace and --save-input need one device, not 'all'");
+  }
+  if (!f.kernel_trace.empty() && f.device.rfind("cuda", 0) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--kernel-trace traces GPU kernels: it needs --device cuda, not '", f.device, "'"));
   }
   return f;
 }
@@ -226,9 +239,13 @@ absl::StatusOr<BenchInputs> ReadInputs(const Flags& f, const sf::Runtime& rt,
 // Loads one plan of the model, runs it once cold, and times it. Reads the
 // inputs with the first plan (`inputs` empty). Returns the runtime (for its
 // device and T).
+// Graph replays --kernel-trace records per plan.
+constexpr int kTraceReplays = 20;
+
 absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::SparseMode mode,
                                                        const std::string& label,
                                                        BenchInputs* inputs, int* iters,
+                                                       sf::tools::KernelTracer* tracer,
                                                        sf::tools::PlanBench* bench) {
   bench->label = label;
   sf::Options options;
@@ -274,6 +291,22 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   // GPU) must give the first run's outputs.
   SF_ASSIGN_OR_RETURN(std::vector<sf::Tensor> last, rt->Run(tensors));
   bench->replay_max_diff = sf::tools::MaxOutputDiff(bench->first_outputs, last);
+  if (tracer != nullptr) {
+    // After all timing, so that CUPTI's hooks cost the measurements nothing.
+    Progress(absl::StrCat(label, " plan: tracing the kernels of ", kTraceReplays,
+                          " CUDA-graph replays"));
+    SF_RETURN_IF_ERROR(tracer->Start());
+    absl::StatusOr<sf::RunTimings> traced = rt->TimeRuns(tensors, 0, kTraceReplays);
+    SF_ASSIGN_OR_RETURN(std::vector<sf::tools::KernelRecord> records, tracer->Stop());
+    SF_RETURN_IF_ERROR(traced.status());
+    absl::StatusOr<sf::tools::KernelTraceSummary> summary =
+        sf::tools::SummarizeReplays(std::move(records));
+    if (summary.ok()) {
+      bench->trace = *std::move(summary);
+    } else {
+      bench->trace_error = std::string(summary.status().message());
+    }
+  }
   return rt;
 }
 
@@ -288,16 +321,21 @@ absl::Status Bench(const Flags& f, sf::tools::BenchReport* report) {
   report->layer_iters = f.layers ? f.layer_iters : 0;
   BenchInputs inputs;
   int iters = f.iters;
-  SF_ASSIGN_OR_RETURN(
-      std::unique_ptr<sf::Runtime> rt,
-      BenchPlan(f, sf::SparseMode::kAuto, "sparseflow", &inputs, &iters, &report->sparse));
+  std::unique_ptr<sf::tools::KernelTracer> tracer;
+  if (!f.kernel_trace.empty()) {
+    SF_ASSIGN_OR_RETURN(tracer, sf::tools::KernelTracer::Create());
+  }
+  SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt,
+                      BenchPlan(f, sf::SparseMode::kAuto, "sparseflow", &inputs, &iters,
+                                tracer.get(), &report->sparse));
   report->device = rt->device();
   const int64_t model_steps = rt->NeuronSteps();
   const sf::Tensor& first = inputs.tensors.at(rt->InputInfo().front().name);
   rt.reset();  // free its device memory before the dense plan loads
   if (!f.save_input.empty()) SF_RETURN_IF_ERROR(sf::WriteNpy(f.save_input, first));
   SF_RETURN_IF_ERROR(
-      BenchPlan(f, sf::SparseMode::kOff, "dense", &inputs, &iters, &report->dense).status());
+      BenchPlan(f, sf::SparseMode::kOff, "dense", &inputs, &iters, tracer.get(), &report->dense)
+          .status());
   report->plans_max_diff =
       sf::tools::MaxOutputDiff(report->sparse.first_outputs, report->dense.first_outputs);
   report->input = inputs.description;
@@ -354,7 +392,9 @@ int Run(const Flags& flags) {
   const std::pair<const std::string*, std::string> files[] = {
       {&flags.json, flags.json.empty() ? "" : sf::tools::FormatJson(report)},
       {&flags.csv, flags.csv.empty() ? "" : sf::tools::FormatCsv(report)},
-      {&flags.profile, flags.profile.empty() ? "" : sf::tools::FormatProfileJson(report)}};
+      {&flags.profile, flags.profile.empty() ? "" : sf::tools::FormatProfileJson(report)},
+      {&flags.kernel_trace,
+       flags.kernel_trace.empty() ? "" : sf::tools::FormatKernelTraceFile(report)}};
   for (const auto& [path, text] : files) {
     if (path->empty()) continue;
     absl::Status w = sf::WriteFileAtomically(*path, text);

@@ -5,13 +5,29 @@
 namespace sf::cuda {
 namespace {
 
+// How a kernel fires one neuron step: with the kind of charge and the reset
+// read from NeuronParams per element (RuntimeFire), or fixed at compile time
+// (FixedFire: no per-element switch; the vector kernel, the hot path). Both
+// run the same operations (neuron_fire.cuh), so they give the same bits.
+struct RuntimeFire {
+  __device__ float operator()(const NeuronParams& p, float& v, float x) const {
+    return Fire(p, v, x);
+  }
+};
+template <NeuronCharge kCharge, bool kSoft>
+struct FixedFire {
+  __device__ float operator()(const NeuronParams& p, float& v, float x) const {
+    return FireAs<kCharge, kSoft>(p, v, x);
+  }
+};
+
 // One element of one step: the neuron's input (x, or x + b rounded to T like
 // the Add kernel), the spike, and what is stored (the spike, or spike + b).
-template <NeuronAdd kAdd, typename T>
+template <NeuronAdd kAdd, typename FireFn, typename T>
 __device__ inline T FireElement(const NeuronParams& p, float& v, T x, T b) {
   float in = LoadValue(x);
   if constexpr (kAdd == NeuronAdd::kBefore) in = LoadValue(StoreValue<T>(in + LoadValue(b)));
-  const T spike = StoreValue<T>(Fire(p, v, in));
+  const T spike = StoreValue<T>(FireFn()(p, v, in));
   if constexpr (kAdd == NeuronAdd::kAfter) return StoreValue<T>(LoadValue(spike) + LoadValue(b));
   return spike;
 }
@@ -24,7 +40,7 @@ __global__ void NeuronKernel(NeuronParams p, const T* x, const T* b, T* s) {
     for (int64_t t = 0; t < p.steps; ++t) {
       const int64_t at = t * p.step_elements + i;
       const T bt = kAdd == NeuronAdd::kNone ? T{} : b[at];
-      s[at] = FireElement<kAdd>(p, v, x[at], bt);
+      s[at] = FireElement<kAdd, RuntimeFire>(p, v, x[at], bt);
     }
     if (p.state != nullptr) p.state[i] = v;
   }
@@ -33,10 +49,12 @@ __global__ void NeuronKernel(NeuronParams p, const T* x, const T* b, T* s) {
 // The same for kV = 8 / sizeof(T) consecutive elements per thread (8-byte
 // loads and stores; step_elements a multiple of kV, x, b and s 8-byte
 // aligned), loading kPrefetch time steps ahead so several loads are in flight
-// per thread: the neuron layers are memory-bound. Bit-identical to
-// NeuronKernel (the same FireElement per element, the same order over t).
-// Not __restrict__: s may alias x or b (in place).
-template <NeuronAdd kAdd, typename T>
+// per thread, with the neuron's charge and reset fixed by FireFn (the
+// instructions per element, not the bytes, limited this kernel with the
+// per-element switch: ncu, H200, 55% SM vs 20% memory throughput).
+// Bit-identical to NeuronKernel (the same FireElement per element, the same
+// order over t). Not __restrict__: s may alias x or b (in place).
+template <NeuronAdd kAdd, typename T, typename FireFn>
 __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, uint2* s) {
   constexpr int kV = static_cast<int>(sizeof(uint2) / sizeof(T));
   constexpr int kPrefetch = 4;
@@ -66,7 +84,9 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, 
         uint2 out;
         T* o = reinterpret_cast<T*>(&out);
 #pragma unroll
-        for (int k = 0; k < kV; ++k) o[k] = FireElement<kAdd>(p, v[k], e[k], kHasB ? f[k] : T{});
+        for (int k = 0; k < kV; ++k) {
+          o[k] = FireElement<kAdd, FireFn>(p, v[k], e[k], kHasB ? f[k] : T{});
+        }
         s[(t0 + u) * step_vecs + i] = out;
       }
     }
@@ -77,21 +97,64 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, 
   }
 }
 
+template <NeuronAdd kAdd, typename T, NeuronCharge kCharge>
+void LaunchVecCharged(const NeuronParams& p, const uint2* x, const uint2* b, uint2* s,
+                      unsigned int blocks, cudaStream_t stream) {
+  if (p.soft_reset) {
+    NeuronVecKernel<kAdd, T, FixedFire<kCharge, true>>
+        <<<blocks, kThreadsPerBlock, 0, stream>>>(p, x, b, s);
+  } else {
+    NeuronVecKernel<kAdd, T, FixedFire<kCharge, false>>
+        <<<blocks, kThreadsPerBlock, 0, stream>>>(p, x, b, s);
+  }
+}
+
+// NeuronVecKernel for p's charge and reset; false for an unknown charge.
+template <NeuronAdd kAdd, typename T>
+bool LaunchVec(const NeuronParams& p, const uint2* x, const uint2* b, uint2* s,
+               unsigned int blocks, cudaStream_t stream) {
+  switch (p.charge) {
+    case NeuronCharge::kIf:
+      LaunchVecCharged<kAdd, T, NeuronCharge::kIf>(p, x, b, s, blocks, stream);
+      return true;
+    case NeuronCharge::kDecayDiv:
+      LaunchVecCharged<kAdd, T, NeuronCharge::kDecayDiv>(p, x, b, s, blocks, stream);
+      return true;
+    case NeuronCharge::kDecayMul:
+      LaunchVecCharged<kAdd, T, NeuronCharge::kDecayMul>(p, x, b, s, blocks, stream);
+      return true;
+    case NeuronCharge::kScaled:
+      LaunchVecCharged<kAdd, T, NeuronCharge::kScaled>(p, x, b, s, blocks, stream);
+      return true;
+    case NeuronCharge::kLeakDiv:
+      LaunchVecCharged<kAdd, T, NeuronCharge::kLeakDiv>(p, x, b, s, blocks, stream);
+      return true;
+    case NeuronCharge::kLeakMul:
+      LaunchVecCharged<kAdd, T, NeuronCharge::kLeakMul>(p, x, b, s, blocks, stream);
+      return true;
+  }
+  return false;
+}
+
 template <NeuronAdd kAdd>
 bool LaunchNeuronKernel(const NeuronParams& p, DataType type, const void* x, const void* b,
                         void* s, cudaStream_t stream) {
-  return VisitFloatType(type, [&](auto tag) {
+  bool launched = false;
+  const bool typed = VisitFloatType(type, [&](auto tag) {
     using T = decltype(tag);
     constexpr int64_t kV = static_cast<int64_t>(sizeof(uint2) / sizeof(T));
     if (p.step_elements % kV == 0 && IsAligned(x, sizeof(uint2)) && IsAligned(s, sizeof(uint2)) &&
         IsAligned(b, sizeof(uint2))) {
-      NeuronVecKernel<kAdd, T><<<BlocksFor(p.step_elements / kV), kThreadsPerBlock, 0, stream>>>(
-          p, static_cast<const uint2*>(x), static_cast<const uint2*>(b), static_cast<uint2*>(s));
+      launched = LaunchVec<kAdd, T>(p, static_cast<const uint2*>(x), static_cast<const uint2*>(b),
+                                    static_cast<uint2*>(s), BlocksFor(p.step_elements / kV),
+                                    stream);
     } else {
       NeuronKernel<kAdd, T><<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
           p, static_cast<const T*>(x), static_cast<const T*>(b), static_cast<T*>(s));
+      launched = true;
     }
   });
+  return typed && launched;
 }
 
 __global__ void FillKernel(int64_t n, float value, float* y) {

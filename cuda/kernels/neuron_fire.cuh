@@ -12,32 +12,67 @@
 
 namespace sf::cuda {
 
+// The charge of kind kCharge (a compile-time constant, so the neuron kernels
+// carry no per-element switch); Charge below picks it at run time. Both give
+// the same bits: one set of operations.
+template <NeuronCharge kCharge>
+__device__ inline float ChargeAs(const NeuronParams& p, float v, float x) {
+  if constexpr (kCharge == NeuronCharge::kIf) {
+    return __fadd_rn(v, x);
+  } else if constexpr (kCharge == NeuronCharge::kDecayDiv) {
+    return __fadd_rn(v, __fdiv_rn(__fsub_rn(x, __fsub_rn(v, p.vr)), p.tau));
+  } else if constexpr (kCharge == NeuronCharge::kDecayMul) {
+    return __fadd_rn(v, __fmul_rn(__fsub_rn(x, __fsub_rn(v, p.vr)), p.k));
+  } else if constexpr (kCharge == NeuronCharge::kScaled) {
+    return __fadd_rn(__fmul_rn(v, p.c), x);
+  } else if constexpr (kCharge == NeuronCharge::kLeakDiv) {
+    return __fadd_rn(__fsub_rn(v, __fdiv_rn(__fsub_rn(v, p.vr), p.tau)), x);
+  } else {
+    static_assert(kCharge == NeuronCharge::kLeakMul);
+    return __fadd_rn(__fsub_rn(v, __fmul_rn(__fsub_rn(v, p.vr), p.k)), x);
+  }
+}
+
 __device__ inline float Charge(const NeuronParams& p, float v, float x) {
   switch (p.charge) {
     case NeuronCharge::kIf:
-      return __fadd_rn(v, x);
+      return ChargeAs<NeuronCharge::kIf>(p, v, x);
     case NeuronCharge::kDecayDiv:
-      return __fadd_rn(v, __fdiv_rn(__fsub_rn(x, __fsub_rn(v, p.vr)), p.tau));
+      return ChargeAs<NeuronCharge::kDecayDiv>(p, v, x);
     case NeuronCharge::kDecayMul:
-      return __fadd_rn(v, __fmul_rn(__fsub_rn(x, __fsub_rn(v, p.vr)), p.k));
+      return ChargeAs<NeuronCharge::kDecayMul>(p, v, x);
     case NeuronCharge::kScaled:
-      return __fadd_rn(__fmul_rn(v, p.c), x);
+      return ChargeAs<NeuronCharge::kScaled>(p, v, x);
     case NeuronCharge::kLeakDiv:
-      return __fadd_rn(__fsub_rn(v, __fdiv_rn(__fsub_rn(v, p.vr), p.tau)), x);
+      return ChargeAs<NeuronCharge::kLeakDiv>(p, v, x);
     case NeuronCharge::kLeakMul:
-      return __fadd_rn(__fsub_rn(v, __fmul_rn(__fsub_rn(v, p.vr), p.k)), x);
+      return ChargeAs<NeuronCharge::kLeakMul>(p, v, x);
   }
   return 0.0f;
+}
+
+// Fire at the threshold and reset: returns the spike (0 or 1), leaves the new
+// membrane in v. kSoft: subtract the threshold, else set v_reset.
+template <bool kSoft>
+__device__ inline float FireCharged(const NeuronParams& p, float& v, float h) {
+  const float spike = h >= p.v_threshold ? 1.0f : 0.0f;
+  v = kSoft ? __fsub_rn(h, __fmul_rn(p.v_threshold, spike))
+            : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)), __fmul_rn(p.v_reset, spike));
+  return spike;
+}
+
+// One time step of one neuron with the kind and reset fixed at compile time
+// (the same bits as Fire for p.charge == kCharge, p.soft_reset == kSoft).
+template <NeuronCharge kCharge, bool kSoft>
+__device__ inline float FireAs(const NeuronParams& p, float& v, float x) {
+  return FireCharged<kSoft>(p, v, ChargeAs<kCharge>(p, v, x));
 }
 
 // One time step of one neuron: charge v with x, fire at the threshold, reset
 // v; returns the spike (0 or 1).
 __device__ inline float Fire(const NeuronParams& p, float& v, float x) {
   const float h = Charge(p, v, x);
-  const float spike = h >= p.v_threshold ? 1.0f : 0.0f;
-  v = p.soft_reset ? __fsub_rn(h, __fmul_rn(p.v_threshold, spike))
-                   : __fadd_rn(__fmul_rn(h, __fsub_rn(1.0f, spike)), __fmul_rn(p.v_reset, spike));
-  return spike;
+  return p.soft_reset ? FireCharged<true>(p, v, h) : FireCharged<false>(p, v, h);
 }
 
 // V_0: the membrane before step 0 (without carried state).

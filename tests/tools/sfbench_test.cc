@@ -243,6 +243,12 @@ TEST_F(SfbenchTest, UsageErrorsExitTwo) {
   r = Run("m.onnx --json");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("--json needs a value"));
+  r = Run("m.onnx --device cpu --kernel-trace t.txt");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--kernel-trace traces GPU kernels: it needs --device cuda"));
+  r = Run("m.onnx --device all --kernel-trace t.txt");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("need one device, not 'all'"));
   r = Run("a.onnx b.onnx");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("unexpected argument 'b.onnx'"));

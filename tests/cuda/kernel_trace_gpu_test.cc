@@ -1,0 +1,58 @@
+// sfbench --kernel-trace on a GPU: CUPTI records the kernels of CUDA-graph
+// replays of a real model, and the summary splits a replay's span into kernel
+// time and gaps. Skips without a GPU.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/npy.h"
+#include "sf/runtime.h"
+#include "tests/cuda/gpu_test_util.h"
+#include "tests/testing/status_matchers.h"
+#include "tools/kernel_trace.h"
+
+namespace sf {
+namespace {
+
+TEST(KernelTraceGpuTest, TracesEveryReplayOfAModel) {
+  SF_SKIP_WITHOUT_GPU();
+  const std::string dir = std::string(SF_SOURCE_DIR) + "/models/fmnist_snn/";
+  ASSERT_OK_AND_ASSIGN(Tensor images, ReadNpy(dir + "test_input.npy"));
+  Options o;
+  o.device = "cuda";
+  ASSERT_OK_AND_ASSIGN(auto rt, Runtime::Load(dir + "model.onnx", o));
+  const std::map<std::string, Tensor> inputs = {{rt->InputInfo().at(0).name, images}};
+  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> before, rt->Run(inputs));
+  absl::StatusOr<std::unique_ptr<tools::KernelTracer>> tracer = tools::KernelTracer::Create();
+  if (!tracer.ok()) GTEST_SKIP() << "no CUPTI here: " << tracer.status().message();
+  ASSERT_OK((*tracer)->Start());
+  EXPECT_EQ((*tracer)->Start().code(), absl::StatusCode::kFailedPrecondition);  // one at a time
+  ASSERT_OK_AND_ASSIGN(RunTimings t, rt->TimeRuns(inputs, 0, 5));
+  ASSERT_OK_AND_ASSIGN(std::vector<tools::KernelRecord> records, (*tracer)->Stop());
+  ASSERT_EQ(t.graph_us.size(), 5u) << t.graph_status;
+  ASSERT_OK_AND_ASSIGN(tools::KernelTraceSummary s, tools::SummarizeReplays(records));
+  EXPECT_GE(s.replays, 5);
+  EXPECT_GE(s.kernels, 3);  // convs, neurons, the classifier at least
+  EXPECT_EQ(s.kernel_list.size(), static_cast<size_t>(s.kernels));
+  EXPECT_GT(s.busy_us, 0);
+  EXPECT_NEAR(s.span_us, s.busy_us + s.gap_us, 0.01);
+  // The replay's span on the GPU cannot exceed the events around it by much
+  // (event timestamps bracket it; 1 us for clock granularity).
+  double max_graph = 0;
+  for (double us : t.graph_us) max_graph = std::max(max_graph, us);
+  EXPECT_LE(s.min_span_us, max_graph + 1.0);
+  // Tracing changed nothing the model computes.
+  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> after, rt->Run(inputs));
+  ASSERT_EQ(before.size(), after.size());
+  EXPECT_EQ(before[0].nbytes(), after[0].nbytes());
+  EXPECT_EQ(std::memcmp(before[0].raw_data(), after[0].raw_data(), before[0].nbytes()), 0);
+}
+
+}  // namespace
+}  // namespace sf

@@ -1,0 +1,77 @@
+// GPU kernel trace for sfbench --kernel-trace: which kernels one CUDA-graph
+// replay of a plan runs, how long each takes on the GPU, and how long the GPU
+// waits between them. The per-step tables time each step alone; this shows
+// the whole run as the GPU executes it, so the gaps between kernels (launch
+// latency inside the graph) are measured, not inferred.
+//
+// Recording uses CUPTI's activity API (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL),
+// loaded with dlopen at run time (libcupti ships with the CUDA toolkit; no
+// build or link dependency): SF_CUPTI_LIBRARY, else libcupti.so.13 /
+// libcupti.so on the loader path or under /usr/local/cuda. Summarising is
+// pure and testable without a GPU.
+#ifndef SF_TOOLS_KERNEL_TRACE_H_
+#define SF_TOOLS_KERNEL_TRACE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace sf::tools {
+
+// One kernel execution as CUPTI reports it. Times in ns (GPU clock).
+struct KernelRecord {
+  std::string name;  // demangled when possible
+  uint64_t start_ns = 0, end_ns = 0;
+  uint32_t correlation_id = 0;  // the launching API call: one cudaGraphLaunch for a whole replay
+  uint32_t graph_id = 0;        // 0: not launched from a CUDA graph
+};
+
+// One replay: the kernels of one graph launch in start order.
+struct ReplayKernel {
+  std::string name;
+  double us = 0;             // end - start
+  double gap_before_us = 0;  // idle time since the previous kernel of the replay ended (0 first)
+};
+
+struct KernelTraceSummary {
+  int replays = 0;     // graph launches with the full kernel count
+  int kernels = 0;     // per replay
+  double span_us = 0;  // first start to last end, of the median replay (by span)
+  double busy_us = 0;  // sum of its kernel times
+  double gap_us = 0;   // sum of its gaps: span - busy (overlap counted as 0 gap)
+  double min_span_us = 0, max_span_us = 0;
+  std::vector<ReplayKernel> kernel_list;  // the median replay
+};
+
+// Groups graph-launched records by launch (correlation id), keeps the
+// launches with the most kernels (the plan's compute graph; others, such as
+// the profilers' small graphs, are dropped) and summarises the replay of
+// median span. NotFound when no record came from a CUDA graph.
+absl::StatusOr<KernelTraceSummary> SummarizeReplays(std::vector<KernelRecord> records);
+
+// A console block ("GPU kernels of one CUDA-graph replay ...") and a JSON object.
+std::string FormatKernelTrace(const std::string& plan, const KernelTraceSummary& s);
+std::string KernelTraceJson(const KernelTraceSummary& s);
+
+// Records kernel activity between Start and Stop. One at a time per process.
+class KernelTracer {
+ public:
+  // Loads CUPTI; FailedPrecondition naming what was tried when it cannot.
+  static absl::StatusOr<std::unique_ptr<KernelTracer>> Create();
+  ~KernelTracer();
+  absl::Status Start();
+  // Flushes and returns what was recorded since Start.
+  absl::StatusOr<std::vector<KernelRecord>> Stop();
+
+ private:
+  KernelTracer() = default;
+  void* library_ = nullptr;
+  bool running_ = false;
+};
+
+}  // namespace sf::tools
+
+#endif  // SF_TOOLS_KERNEL_TRACE_H_
