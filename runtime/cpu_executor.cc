@@ -170,6 +170,18 @@ absl::StatusOr<std::vector<Tensor>> CpuExecutor::Run(std::span<const Tensor> inp
   return outputs;
 }
 
+absl::Status CpuExecutor::RunStepByStep(std::span<const Tensor> inputs,
+                                        const std::function<absl::Status(int step)>& after_step) {
+  SF_RETURN_IF_ERROR(BindInputs(inputs));
+  absl::Status s;
+  for (int i = 0; i < graph_.num_nodes() && s.ok(); ++i) {
+    s = ComputeStep(i);
+    if (s.ok()) s = after_step(i);
+  }
+  UnbindInputs();
+  return s;
+}
+
 void CpuExecutor::SwapBorrowed() {
   for (size_t i = 0; i < borrowed_inputs_.size(); ++i) {
     std::swap(slots_[graph_.inputs()[i]], borrowed_inputs_[i]);

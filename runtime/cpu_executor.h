@@ -8,6 +8,7 @@
 #ifndef SF_RUNTIME_CPU_EXECUTOR_H_
 #define SF_RUNTIME_CPU_EXECUTOR_H_
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -46,6 +47,10 @@ class CpuExecutor : public Executor {
   absl::StatusOr<RunPhaseTimes> TimedRun(std::span<const Tensor> inputs) override;
   absl::StatusOr<std::vector<StepProfile>> ProfileSteps(std::span<const Tensor> inputs,
                                                         int iters) override;
+  // Each step's callback comes right after its kernel returns (the CPU runs
+  // synchronously).
+  absl::Status RunStepByStep(std::span<const Tensor> inputs,
+                             const std::function<absl::Status(int step)>& after_step) override;
 
  private:
   CpuExecutor() = default;

@@ -5,6 +5,7 @@
 #define SF_RUNTIME_EXECUTOR_H_
 
 #include <algorithm>
+#include <functional>
 #include <span>
 #include <utility>
 #include <string>
@@ -149,6 +150,18 @@ class Executor {
       std::span<const Tensor> inputs, int warmup, int iters) {
     (void)inputs, (void)warmup, (void)iters;
     return absl::UnimplementedError("graph replay needs the CUDA backend");
+  }
+  // Runs the steps one at a time, in plan order, each launched plainly (never
+  // from a CUDA graph) and finished before `after_step(i)` is called: the
+  // callback sees step i's work complete and nothing of step i + 1 (a kernel
+  // tracer attributes what it recorded since the last call to step i). Stops at
+  // the first error, of a step or of the callback, and returns it; the
+  // outputs are computed but not returned. Unimplemented where the backend
+  // has no such run.
+  virtual absl::Status RunStepByStep(std::span<const Tensor> inputs,
+                                     const std::function<absl::Status(int step)>& after_step) {
+    (void)inputs, (void)after_step;
+    return absl::UnimplementedError("RunStepByStep is not implemented by this backend");
   }
 };
 

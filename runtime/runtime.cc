@@ -573,6 +573,24 @@ absl::StatusOr<RunTimings> Runtime::TimeRuns(const std::map<std::string, Tensor>
   return timings;
 }
 
+absl::Status Runtime::RunStepByStep(
+    const std::map<std::string, Tensor>& inputs,
+    const std::function<absl::Status(int step, const std::string& step_name)>& after_step) {
+  SF_ASSIGN_OR_RETURN(auto dims_and_inputs, impl_->OrderInputs(inputs));
+  auto& [dims, ordered] = dims_and_inputs;
+  SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
+  const std::vector<PlanStep>& steps = p->plan.steps;
+  SF_RETURN_IF_ERROR(p->executor->RunStepByStep(ordered, [&](int i) -> absl::Status {
+    if (i < 0 || static_cast<size_t>(i) >= steps.size()) {
+      return absl::InternalError(
+          absl::StrCat("the executor ran step ", i, " of a plan of ", steps.size()));
+    }
+    return after_step(i, steps[i].name);
+  }));
+  impl_->last_run = p;
+  return absl::OkStatus();
+}
+
 namespace {
 
 // A float32 NCHW copy of a 4-D float32 or float16 tensor of `node`, stored

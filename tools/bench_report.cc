@@ -152,6 +152,12 @@ std::vector<std::string> LayerSumWarnings(const BenchReport& r) {
     if (!unstable.empty()) {
       causes.push_back(absl::StrCat("least stable alone: ", absl::StrJoin(unstable, ", ")));
     }
+    if (!b->trace.steps.empty()) {
+      causes.push_back(absl::StrFormat(
+          "each step's time inside the traced CUDA-graph replay is in the --kernel-trace file "
+          "(they sum to %.1f us; the replay's span %.1f us)",
+          StepsGraphUs(b->trace), b->trace.span_us));
+    }
     warnings.push_back(absl::StrFormat(
         "WARNING: %s plan: the %d steps timed alone sum to %.1f us, %.2fx the whole run's "
         "%.1f us (%s p50%s), outside 1 +- %.0f%%; biggest contributors: %s",
@@ -467,6 +473,21 @@ std::string FormatConsole(const BenchReport& r) {
           "span %.1f us = kernels %.1f us + idle gaps %.1f us (%.2f us per gap)\n",
           b->label, t.replays, t.kernels, t.span_us, t.busy_us, t.gap_us,
           t.kernels > 1 ? t.gap_us / (t.kernels - 1) : 0.0);
+      if (!t.steps.empty()) {
+        const double sum = StepsGraphUs(t);
+        absl::StrAppendFormat(
+            &out, "%s plan: per-step times inside the traced replay sum to %.1f us %s span",
+            b->label, sum,
+            StepsMatchSpan(t) ? "= the replay's" : "!= (kernels overlap) the replay's");
+        if (b->graph.count > 0 && b->graph.p50 > 0) {
+          absl::StrAppendFormat(&out, "; vs the CUDA-graph p50 (events) %.1f us: %.2fx",
+                                b->graph.p50, sum / b->graph.p50);
+        }
+        absl::StrAppend(&out, " (per step in the --kernel-trace file)\n");
+      } else if (!t.steps_error.empty()) {
+        absl::StrAppend(&out, b->label, " plan, per-step times in the replay: ", t.steps_error,
+                        "\n");
+      }
     } else if (!b->trace_error.empty()) {
       absl::StrAppend(&out, b->label, " plan, kernel trace: ", b->trace_error, "\n");
     }

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -69,6 +70,49 @@ absl::StatusOr<KernelTraceSummary> SummarizeReplays(std::vector<KernelRecord> re
   return s;
 }
 
+absl::StatusOr<std::vector<StepKernels>> AttributeToSteps(const std::vector<StepLaunches>& launches,
+                                                          const KernelTraceSummary& s) {
+  size_t launched = 0;
+  for (const StepLaunches& l : launches) launched += l.kernels.size();
+  if (launched != s.kernel_list.size()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the step-by-step run launched ", launched, " kernels, the graph replay ",
+                     s.kernel_list.size(), ": cannot attribute the replay's kernels to steps"));
+  }
+  std::vector<StepKernels> steps;
+  steps.reserve(launches.size());
+  size_t k = 0;
+  for (const StepLaunches& l : launches) {
+    StepKernels step;
+    step.name = l.step;
+    step.kernels = static_cast<int>(l.kernels.size());
+    for (const std::string& name : l.kernels) {
+      const ReplayKernel& replayed = s.kernel_list[k];
+      if (replayed.name != name) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("kernel ", k, " differs: step '", l.step, "' launched ", name,
+                         " in the step-by-step run, the graph replay ran ", replayed.name));
+      }
+      step.kernel_us += replayed.us;
+      step.gap_us += replayed.gap_before_us;
+      ++k;
+    }
+    step.graph_us = step.kernel_us + step.gap_us;
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+double StepsGraphUs(const KernelTraceSummary& s) {
+  double sum = 0;
+  for (const StepKernels& st : s.steps) sum += st.graph_us;
+  return sum;
+}
+
+bool StepsMatchSpan(const KernelTraceSummary& s) {
+  return std::abs(StepsGraphUs(s) - s.span_us) <= kStepsSpanToleranceUs;
+}
+
 std::string FormatKernelTrace(const std::string& plan, const KernelTraceSummary& s) {
   std::string out = absl::StrFormat(
       "%s plan, GPU kernels of one CUDA-graph replay (CUPTI trace, median of %d replays by span; "
@@ -83,6 +127,30 @@ std::string FormatKernelTrace(const std::string& plan, const KernelTraceSummary&
     absl::StrAppendFormat(&out, "  %4d %10.2f %10.2f  %s\n", static_cast<int>(i), k.gap_before_us,
                           k.us, name);
   }
+  if (!s.steps_error.empty()) {
+    absl::StrAppend(&out, "  per plan step: not attributed: ", s.steps_error, "\n");
+  }
+  if (s.steps.empty()) return out;
+  absl::StrAppend(&out,
+                  "  per plan step, inside this replay (graph_us: its kernels plus the idle gap "
+                  "before each; the kernels matched by name and order with a step-by-step run):\n"
+                  "     #  kernels     gap_us  kernel_us   graph_us  step\n");
+  int kernels = 0;
+  double gap_us = 0, kernel_us = 0, graph_us = 0;
+  for (size_t i = 0; i < s.steps.size(); ++i) {
+    const StepKernels& st = s.steps[i];
+    absl::StrAppendFormat(&out, "  %4d %8d %10.2f %10.2f %10.2f  %s\n", static_cast<int>(i),
+                          st.kernels, st.gap_us, st.kernel_us, st.graph_us, st.name);
+    kernels += st.kernels;
+    gap_us += st.gap_us;
+    kernel_us += st.kernel_us;
+    graph_us += st.graph_us;
+  }
+  absl::StrAppendFormat(
+      &out, "  %4s %8d %10.2f %10.2f %10.2f  %s %.2f us\n", "sum", kernels, gap_us, kernel_us,
+      graph_us,
+      StepsMatchSpan(s) ? "= the replay's span" : "!= (kernels overlap) the replay's span",
+      s.span_us);
   return out;
 }
 
@@ -93,12 +161,21 @@ std::string KernelTraceJson(const KernelTraceSummary& s) {
                                    ", \"us\": ", JsonNumber(k.us),
                                    ", \"gap_before_us\": ", JsonNumber(k.gap_before_us), "}"));
   }
+  std::vector<std::string> steps;
+  for (const StepKernels& st : s.steps) {
+    steps.push_back(absl::StrCat("{\"name\": ", JsonString(st.name), ", \"kernels\": ", st.kernels,
+                                 ", \"kernel_us\": ", JsonNumber(st.kernel_us),
+                                 ", \"gap_us\": ", JsonNumber(st.gap_us),
+                                 ", \"graph_us\": ", JsonNumber(st.graph_us), "}"));
+  }
   return absl::StrCat(
       "{\"replays\": ", s.replays, ", \"kernels\": ", s.kernels,
       ", \"span_us\": ", JsonNumber(s.span_us), ", \"busy_us\": ", JsonNumber(s.busy_us),
       ", \"gap_us\": ", JsonNumber(s.gap_us), ", \"min_span_us\": ", JsonNumber(s.min_span_us),
       ", \"max_span_us\": ", JsonNumber(s.max_span_us), ", \"kernel_list\": [",
-      absl::StrJoin(kernels, ", "), "]}");
+      absl::StrJoin(kernels, ", "), "], \"steps\": [", absl::StrJoin(steps, ", "),
+      "], \"steps_error\": ",
+      s.steps_error.empty() ? std::string("null") : JsonString(s.steps_error), "}");
 }
 
 #ifdef SF_KERNEL_TRACE_CUPTI
@@ -228,6 +305,19 @@ absl::Status KernelTracer::Start() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<KernelRecord>> KernelTracer::Flush() {
+  if (!running_) return absl::FailedPreconditionError("the kernel trace is not running");
+  // A forced flush hands every buffer, full or not, to BufferCompleted before
+  // it returns.
+  SF_RETURN_IF_ERROR(Check(g_cupti.flush_all(1), "cuptiActivityFlushAll"));
+  std::vector<KernelRecord> records;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    records.swap(*g_records);
+  }
+  return records;
+}
+
 absl::StatusOr<std::vector<KernelRecord>> KernelTracer::Stop() {
   if (!running_) return absl::FailedPreconditionError("the kernel trace is not running");
   running_ = false;
@@ -253,6 +343,9 @@ absl::StatusOr<std::unique_ptr<KernelTracer>> KernelTracer::Create() {
 }
 KernelTracer::~KernelTracer() = default;
 absl::Status KernelTracer::Start() { return absl::FailedPreconditionError("built without CUPTI"); }
+absl::StatusOr<std::vector<KernelRecord>> KernelTracer::Flush() {
+  return absl::FailedPreconditionError("built without CUPTI");
+}
 absl::StatusOr<std::vector<KernelRecord>> KernelTracer::Stop() {
   return absl::FailedPreconditionError("built without CUPTI");
 }

@@ -2,7 +2,11 @@
 // replay of a plan runs, how long each takes on the GPU, and how long the GPU
 // waits between them. The per-step tables time each step alone; this shows
 // the whole run as the GPU executes it, so the gaps between kernels (launch
-// latency inside the graph) are measured, not inferred.
+// latency inside the graph) are measured, not inferred. A step-by-step run
+// under the tracer (Runtime::RunStepByStep, a Flush after each step) tells
+// which step launches which kernels, and the replay splits among the plan
+// steps (AttributeToSteps): per step its time inside the real replay, the
+// steps summing to the replay's span.
 //
 // Recording uses CUPTI's activity API (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL),
 // loaded with dlopen at run time (libcupti ships with the CUDA toolkit; no
@@ -36,6 +40,17 @@ struct ReplayKernel {
   double gap_before_us = 0;  // idle time since the previous kernel of the replay ended (0 first)
 };
 
+// One plan step's part of the traced replay (AttributeToSteps): its kernels,
+// the time they ran and the GPU's idle time before each of them (the gap after
+// the previous step's last kernel counts to this step: it is launch latency of
+// this step's first kernel). Per step these add up to the replay's span.
+struct StepKernels {
+  std::string name;
+  int kernels = 0;
+  double kernel_us = 0, gap_us = 0;
+  double graph_us = 0;  // kernel_us + gap_us: the step's time inside the replay
+};
+
 struct KernelTraceSummary {
   int replays = 0;     // graph launches with the full kernel count
   int kernels = 0;     // per replay
@@ -44,6 +59,11 @@ struct KernelTraceSummary {
   double gap_us = 0;   // sum of its gaps: span - busy (overlap counted as 0 gap)
   double min_span_us = 0, max_span_us = 0;
   std::vector<ReplayKernel> kernel_list;  // the median replay
+  // The median replay per plan step, in plan order (every step, also those
+  // with no kernel); empty when not attributed, and then `steps_error` says
+  // why (empty too when not attempted).
+  std::vector<StepKernels> steps;
+  std::string steps_error;
 };
 
 // Groups graph-launched records by launch (correlation id), keeps the
@@ -52,7 +72,31 @@ struct KernelTraceSummary {
 // median span. NotFound when no record came from a CUDA graph.
 absl::StatusOr<KernelTraceSummary> SummarizeReplays(std::vector<KernelRecord> records);
 
-// A console block ("GPU kernels of one CUDA-graph replay ...") and a JSON object.
+// The kernel names each plan step launched, from a step-by-step run
+// (Runtime::RunStepByStep) under the tracer.
+struct StepLaunches {
+  std::string step;
+  std::vector<std::string> kernels;  // in launch order
+};
+
+// Splits the summary's replay among the steps that launched its kernels: the
+// step-by-step run launches the same kernels in the same order as the graph
+// replay, so the k-th kernel of the replay belongs to the step that launched
+// the k-th kernel there. FailedPrecondition when the two runs' kernels differ
+// in count or in any name (e.g. a kernel choosing another path in one of
+// them): no guessing.
+absl::StatusOr<std::vector<StepKernels>> AttributeToSteps(const std::vector<StepLaunches>& launches,
+                                                          const KernelTraceSummary& s);
+
+// The steps' graph_us summed; without overlapping kernels (one stream, no
+// programmatic launch) it equals the replay's span up to rounding:
+// StepsMatchSpan says whether it does within kStepsSpanToleranceUs.
+inline constexpr double kStepsSpanToleranceUs = 0.01;
+double StepsGraphUs(const KernelTraceSummary& s);
+bool StepsMatchSpan(const KernelTraceSummary& s);
+
+// A console block ("GPU kernels of one CUDA-graph replay ...", then the per-step
+// table when attributed) and a JSON object.
 std::string FormatKernelTrace(const std::string& plan, const KernelTraceSummary& s);
 std::string KernelTraceJson(const KernelTraceSummary& s);
 
@@ -63,7 +107,11 @@ class KernelTracer {
   static absl::StatusOr<std::unique_ptr<KernelTracer>> Create();
   ~KernelTracer();
   absl::Status Start();
-  // Flushes and returns what was recorded since Start.
+  // Returns (and forgets) the kernels recorded since Start or the last Flush;
+  // tracing goes on. CUPTI's flush does not wait for the GPU: synchronise the
+  // work whose kernels must be in first.
+  absl::StatusOr<std::vector<KernelRecord>> Flush();
+  // Flushes and returns what was recorded since Start (or the last Flush).
   absl::StatusOr<std::vector<KernelRecord>> Stop();
 
  private:

@@ -60,8 +60,10 @@ constexpr char kUsage[] =
     "  search; default timed), in both plans.\n"
     "  --kernel-trace FILE: after the timing, trace the GPU kernels of 20 CUDA-graph\n"
     "  replays of each plan with CUPTI (loaded at run time) and write every kernel of the\n"
-    "  median replay, its time and the GPU's idle gap before it, to FILE; the totals go\n"
-    "  to the console and --json. CUDA devices only.\n";
+    "  median replay, its time and the GPU's idle gap before it, to FILE, then each plan\n"
+    "  step's share of that replay (its kernels, matched with a step-by-step run, and the\n"
+    "  gaps before them; the steps sum to the replay's span); the totals go to the\n"
+    "  console and --json. CUDA devices only.\n";
 
 // Most runs one measurement may ask for (--iters, or --duration's estimate).
 constexpr int64_t kMaxIters = 1000000;
@@ -293,16 +295,43 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   bench->replay_max_diff = sf::tools::MaxOutputDiff(bench->first_outputs, last);
   if (tracer != nullptr) {
     // After all timing, so that CUPTI's hooks cost the measurements nothing.
-    Progress(absl::StrCat(label, " plan: tracing the kernels of ", kTraceReplays,
-                          " CUDA-graph replays"));
+    Progress(absl::StrCat(label, " plan: tracing the kernels of a step-by-step run and of ",
+                          kTraceReplays, " CUDA-graph replays"));
     SF_RETURN_IF_ERROR(tracer->Start());
-    absl::StatusOr<sf::RunTimings> traced = rt->TimeRuns(tensors, 0, kTraceReplays);
+    // First every step alone, its kernels flushed after it: which step
+    // launches which kernels, to split the replay among the steps.
+    std::vector<sf::tools::StepLaunches> launches;
+    const absl::Status stepped =
+        rt->RunStepByStep(tensors, [&](int, const std::string& name) -> absl::Status {
+          SF_ASSIGN_OR_RETURN(std::vector<sf::tools::KernelRecord> step, tracer->Flush());
+          std::sort(step.begin(), step.end(),
+                    [](const sf::tools::KernelRecord& a, const sf::tools::KernelRecord& b) {
+                      return a.start_ns < b.start_ns;
+                    });
+          sf::tools::StepLaunches& l = launches.emplace_back();
+          l.step = name;
+          for (sf::tools::KernelRecord& k : step) l.kernels.push_back(std::move(k.name));
+          return absl::OkStatus();
+        });
+    // Whatever the step-by-step run left (it stops at an error) goes now, so
+    // that the records from here on are the replays' (SummarizeReplays would
+    // ignore plain launches anyway).
+    absl::Status traced = tracer->Flush().status();
+    if (traced.ok()) traced = rt->TimeRuns(tensors, 0, kTraceReplays).status();
     SF_ASSIGN_OR_RETURN(std::vector<sf::tools::KernelRecord> records, tracer->Stop());
-    SF_RETURN_IF_ERROR(traced.status());
+    SF_RETURN_IF_ERROR(traced);
     absl::StatusOr<sf::tools::KernelTraceSummary> summary =
         sf::tools::SummarizeReplays(std::move(records));
     if (summary.ok()) {
       bench->trace = *std::move(summary);
+      // Not fatal: the replay's kernels stand without their steps.
+      if (!stepped.ok()) {
+        bench->trace.steps_error = absl::StrCat("the step-by-step run failed: ", stepped.message());
+      } else if (auto steps = sf::tools::AttributeToSteps(launches, bench->trace); steps.ok()) {
+        bench->trace.steps = *std::move(steps);
+      } else {
+        bench->trace.steps_error = std::string(steps.status().message());
+      }
     } else {
       bench->trace_error = std::string(summary.status().message());
     }

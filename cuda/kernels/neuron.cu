@@ -5,22 +5,6 @@
 namespace sf::cuda {
 namespace {
 
-// How a kernel fires one neuron step: with the kind of charge and the reset
-// read from NeuronParams per element (RuntimeFire), or fixed at compile time
-// (FixedFire: no per-element switch; the vector kernel, the hot path). Both
-// run the same operations (neuron_fire.cuh), so they give the same bits.
-struct RuntimeFire {
-  __device__ float operator()(const NeuronParams& p, float& v, float x) const {
-    return Fire(p, v, x);
-  }
-};
-template <NeuronCharge kCharge, bool kSoft>
-struct FixedFire {
-  __device__ float operator()(const NeuronParams& p, float& v, float x) const {
-    return FireAs<kCharge, kSoft>(p, v, x);
-  }
-};
-
 // One element of one step: the neuron's input (x, or x + b rounded to T like
 // the Add kernel), the spike, and what is stored (the spike, or spike + b).
 template <NeuronAdd kAdd, typename FireFn, typename T>
@@ -52,8 +36,10 @@ __global__ void NeuronKernel(NeuronParams p, const T* x, const T* b, T* s) {
 // per thread, with the neuron's charge and reset fixed by FireFn (the
 // instructions per element, not the bytes, limited this kernel with the
 // per-element switch: ncu, H200, 55% SM vs 20% memory throughput).
-// Bit-identical to NeuronKernel (the same FireElement per element, the same
-// order over t). Not __restrict__: s may alias x or b (in place).
+// 16-byte vectors were measured twice, no faster (eighth and ninth runs,
+// docs/bench/s9/neuron_uint4_ab). Bit-identical to NeuronKernel (the same
+// FireElement per element, the same order over t). Not __restrict__: s may
+// alias x or b (in place).
 template <NeuronAdd kAdd, typename T, typename FireFn>
 __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, uint2* s) {
   constexpr int kV = static_cast<int>(sizeof(uint2) / sizeof(T));
@@ -97,45 +83,6 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, 
   }
 }
 
-template <NeuronAdd kAdd, typename T, NeuronCharge kCharge>
-void LaunchVecCharged(const NeuronParams& p, const uint2* x, const uint2* b, uint2* s,
-                      unsigned int blocks, cudaStream_t stream) {
-  if (p.soft_reset) {
-    NeuronVecKernel<kAdd, T, FixedFire<kCharge, true>>
-        <<<blocks, kThreadsPerBlock, 0, stream>>>(p, x, b, s);
-  } else {
-    NeuronVecKernel<kAdd, T, FixedFire<kCharge, false>>
-        <<<blocks, kThreadsPerBlock, 0, stream>>>(p, x, b, s);
-  }
-}
-
-// NeuronVecKernel for p's charge and reset; false for an unknown charge.
-template <NeuronAdd kAdd, typename T>
-bool LaunchVec(const NeuronParams& p, const uint2* x, const uint2* b, uint2* s,
-               unsigned int blocks, cudaStream_t stream) {
-  switch (p.charge) {
-    case NeuronCharge::kIf:
-      LaunchVecCharged<kAdd, T, NeuronCharge::kIf>(p, x, b, s, blocks, stream);
-      return true;
-    case NeuronCharge::kDecayDiv:
-      LaunchVecCharged<kAdd, T, NeuronCharge::kDecayDiv>(p, x, b, s, blocks, stream);
-      return true;
-    case NeuronCharge::kDecayMul:
-      LaunchVecCharged<kAdd, T, NeuronCharge::kDecayMul>(p, x, b, s, blocks, stream);
-      return true;
-    case NeuronCharge::kScaled:
-      LaunchVecCharged<kAdd, T, NeuronCharge::kScaled>(p, x, b, s, blocks, stream);
-      return true;
-    case NeuronCharge::kLeakDiv:
-      LaunchVecCharged<kAdd, T, NeuronCharge::kLeakDiv>(p, x, b, s, blocks, stream);
-      return true;
-    case NeuronCharge::kLeakMul:
-      LaunchVecCharged<kAdd, T, NeuronCharge::kLeakMul>(p, x, b, s, blocks, stream);
-      return true;
-  }
-  return false;
-}
-
 template <NeuronAdd kAdd>
 bool LaunchNeuronKernel(const NeuronParams& p, DataType type, const void* x, const void* b,
                         void* s, cudaStream_t stream) {
@@ -145,9 +92,12 @@ bool LaunchNeuronKernel(const NeuronParams& p, DataType type, const void* x, con
     constexpr int64_t kV = static_cast<int64_t>(sizeof(uint2) / sizeof(T));
     if (p.step_elements % kV == 0 && IsAligned(x, sizeof(uint2)) && IsAligned(s, sizeof(uint2)) &&
         IsAligned(b, sizeof(uint2))) {
-      launched = LaunchVec<kAdd, T>(p, static_cast<const uint2*>(x), static_cast<const uint2*>(b),
-                                    static_cast<uint2*>(s), BlocksFor(p.step_elements / kV),
-                                    stream);
+      launched = VisitFire(p, [&](auto fire) {
+        NeuronVecKernel<kAdd, T, decltype(fire)>
+            <<<BlocksFor(p.step_elements / kV), kThreadsPerBlock, 0, stream>>>(
+                p, static_cast<const uint2*>(x), static_cast<const uint2*>(b),
+                static_cast<uint2*>(s));
+      });
     } else {
       NeuronKernel<kAdd, T><<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
           p, static_cast<const T*>(x), static_cast<const T*>(b), static_cast<T*>(s));

@@ -8,6 +8,8 @@
 
 #include <cuda_runtime.h>
 
+#include <type_traits>
+
 #include "cuda/kernels/neuron.h"
 
 namespace sf::cuda {
@@ -73,6 +75,46 @@ __device__ inline float FireAs(const NeuronParams& p, float& v, float x) {
 __device__ inline float Fire(const NeuronParams& p, float& v, float x) {
   const float h = Charge(p, v, x);
   return p.soft_reset ? FireCharged<true>(p, v, h) : FireCharged<false>(p, v, h);
+}
+
+// How a kernel fires one neuron step: with the kind of charge and the reset
+// read from NeuronParams per element (RuntimeFire), or fixed at compile time
+// (FixedFire: no per-element switch, for the hot loops; VisitFire picks it).
+// Both run the same operations, so they give the same bits.
+struct RuntimeFire {
+  __device__ float operator()(const NeuronParams& p, float& v, float x) const {
+    return Fire(p, v, x);
+  }
+};
+template <NeuronCharge kCharge, bool kSoft>
+struct FixedFire {
+  __device__ float operator()(const NeuronParams& p, float& v, float x) const {
+    return FireAs<kCharge, kSoft>(p, v, x);
+  }
+};
+
+// Host side: calls f(FixedFire<p.charge, p.soft_reset>{}); false for an
+// unknown charge (f not called).
+template <typename F>
+bool VisitFire(const NeuronParams& p, F&& f) {
+  auto reset = [&](auto charge) {
+    constexpr NeuronCharge kCharge = decltype(charge)::value;
+    if (p.soft_reset) {
+      f(FixedFire<kCharge, true>{});
+    } else {
+      f(FixedFire<kCharge, false>{});
+    }
+  };
+  using C = NeuronCharge;
+  switch (p.charge) {
+    case C::kIf: reset(std::integral_constant<C, C::kIf>{}); return true;
+    case C::kDecayDiv: reset(std::integral_constant<C, C::kDecayDiv>{}); return true;
+    case C::kDecayMul: reset(std::integral_constant<C, C::kDecayMul>{}); return true;
+    case C::kScaled: reset(std::integral_constant<C, C::kScaled>{}); return true;
+    case C::kLeakDiv: reset(std::integral_constant<C, C::kLeakDiv>{}); return true;
+    case C::kLeakMul: reset(std::integral_constant<C, C::kLeakMul>{}); return true;
+  }
+  return false;
 }
 
 // V_0: the membrane before step 0 (without carried state).

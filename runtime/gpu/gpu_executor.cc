@@ -309,9 +309,14 @@ absl::StatusOr<bool> GpuExecutor::EnqueueStepPart(int i, std::optional<KernelPar
   return queued;
 }
 
-absl::Status GpuExecutor::EnqueueCompute(bool time_steps) {
+absl::Status GpuExecutor::EnqueueFlagReset() {
   SF_CUDA_RETURN_IF_ERROR(
       cudaMemsetAsync(error_flags_, 0, sizeof(int) * host_flags_.size(), stream_.get()));
+  return absl::OkStatus();
+}
+
+absl::Status GpuExecutor::EnqueueCompute(bool time_steps) {
+  SF_RETURN_IF_ERROR(EnqueueFlagReset());
   if (time_steps) SF_RETURN_IF_ERROR(node_events_[0].Record(stream_.get()));
   for (int i = 0; i < graph_.num_nodes(); ++i) {
     SF_RETURN_IF_ERROR(EnqueueStep(i));
@@ -623,6 +628,20 @@ absl::StatusOr<std::vector<double>> GpuExecutor::GraphReplayMicroseconds(
   }
   SF_RETURN_IF_ERROR(FinishRun());
   return us;
+}
+
+absl::Status GpuExecutor::RunStepByStep(std::span<const Tensor> inputs,
+                                        const std::function<absl::Status(int step)>& after_step) {
+  if (!ran_plain_) SF_RETURN_IF_ERROR(Run(inputs).status());
+  SF_RETURN_IF_ERROR(EnqueueInputs(inputs));
+  SF_RETURN_IF_ERROR(EnqueueFlagReset());
+  SF_RETURN_IF_ERROR(stream_.Synchronize());
+  for (int i = 0; i < graph_.num_nodes(); ++i) {
+    SF_RETURN_IF_ERROR(EnqueueStep(i));
+    SF_RETURN_IF_ERROR(stream_.Synchronize());
+    SF_RETURN_IF_ERROR(after_step(i));
+  }
+  return FinishRun();
 }
 
 std::vector<std::string> GpuExecutor::KernelDescriptions() const {

@@ -98,6 +98,14 @@ class GpuExecutor : public Executor {
                                                         int iters) override;
   absl::StatusOr<std::vector<double>> GraphReplayMicroseconds(std::span<const Tensor> inputs,
                                                               int warmup, int iters) override;
+  // Synchronises the stream after the input copies and after every step, so
+  // that each callback sees its step's kernels finished and no later ones.
+  // When this shape has not run yet, a full Run comes first (before the input
+  // copies), so that kernels that choose their path on their first plain
+  // launch (sparse auto) have chosen, and the steps launch what Run's CUDA
+  // graph replays.
+  absl::Status RunStepByStep(std::span<const Tensor> inputs,
+                             const std::function<absl::Status(int step)>& after_step) override;
 
  private:
   GpuExecutor() = default;
@@ -118,6 +126,8 @@ class GpuExecutor : public Executor {
   // per-execution microseconds of each round, sorted.
   absl::StatusOr<std::vector<double>> TimeAlone(const std::function<absl::Status()>& enqueue_one,
                                                 int per_round);
+  // Clears the per-node error flags that FinishRun checks (before the steps).
+  absl::Status EnqueueFlagReset();
   // `time_steps`: record node_events_ around the steps (never under capture).
   absl::Status EnqueueCompute(bool time_steps = false);
   // Run's compute: plain on the first run, then a captured graph: run_graph_

@@ -12,15 +12,16 @@
 //       {{"logits", {d_y, sf::DataType::kFloat32, {16, 10}, sf::MemoryKind::kCuda}}}, stream));
 //
 // Thread-safety: one Runtime = one executor (and, on a GPU, one CUDA stream)
-// per prepared input shape. Run, RunInto, Step, TimeRuns and ProfileLayers are
-// not reentrant: call them from one thread at a time. Separate Runtimes, on the
-// same or different devices, may run concurrently. A Runtime keeps its prepared
-// plan per input shape, so repeated Run()s with the same shapes do no planning
-// work.
+// per prepared input shape. Run, RunInto, Step, TimeRuns, ProfileLayers and
+// RunStepByStep are not reentrant: call them from one thread at a time.
+// Separate Runtimes, on the same or different devices, may run concurrently. A
+// Runtime keeps its prepared plan per input shape, so repeated Run()s with the
+// same shapes do no planning work.
 #ifndef SF_RUNTIME_H_
 #define SF_RUNTIME_H_
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -268,6 +269,22 @@ class Runtime {
   // inputs and measures each Conv input's occupancy. Per step, in plan order.
   absl::StatusOr<std::vector<LayerProfile>> ProfileLayers(
       const std::map<std::string, Tensor>& inputs, int iters);
+  // Runs the model once on the prepared plan (the executor Run uses, not a
+  // profiling one) step by step, in plan order, and calls `after_step(i,
+  // name)` after step i (plan.steps[i], named `name`) has finished: on a GPU
+  // each step is launched plainly (never from a CUDA graph) and the stream
+  // synchronised before its callback, so that whatever the callback observes
+  // (e.g. the kernels a tracer recorded since the previous call) belongs to
+  // that step alone. Steps that launch nothing (a neuron fused into its conv)
+  // get their callback too. The first error, of a step or of the callback,
+  // stops the run and is returned; outputs are not returned. On a GPU, when
+  // this shape has not run yet, a full Run comes first (the kernels' run-time
+  // choices are made on the first run), before the steps. For attributing
+  // the kernels of a traced CUDA-graph replay to steps (sfbench
+  // --kernel-trace); slow, not for serving. Inputs as for Run.
+  absl::Status RunStepByStep(
+      const std::map<std::string, Tensor>& inputs,
+      const std::function<absl::Status(int step, const std::string& step_name)>& after_step);
 
  private:
   struct Impl;

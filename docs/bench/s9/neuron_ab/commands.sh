@@ -1,4 +1,5 @@
 #!/bin/bash
+# Device script of the ninth run (2026-11-27), run from the repository root on the GPU machine with .device-debs carried; scripts/.old and scripts/.base held the baseline sources of the A/B (not committed).
 # new build + old-neuron build, tests, A/B bench, pytorch
 R=$OUT/r; mkdir -p $R
 exec > >(tee $R/run.log) 2>&1
