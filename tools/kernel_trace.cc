@@ -62,8 +62,10 @@ absl::StatusOr<KernelTraceSummary> SummarizeReplays(std::vector<KernelRecord> re
     rk.name = k.name;
     rk.us = (k.end_ns - k.start_ns) / 1e3;
     rk.gap_before_us = k.start_ns > covered_until ? (k.start_ns - covered_until) / 1e3 : 0.0;
+    const uint64_t own_from = std::max(covered_until, k.start_ns);
+    rk.own_us = k.end_ns > own_from ? (k.end_ns - own_from) / 1e3 : 0.0;
     covered_until = std::max(covered_until, k.end_ns);
-    s.busy_us += rk.us;
+    s.busy_us += rk.own_us;
     s.gap_us += rk.gap_before_us;
     s.kernel_list.push_back(std::move(rk));
   }
@@ -93,7 +95,7 @@ absl::StatusOr<std::vector<StepKernels>> AttributeToSteps(const std::vector<Step
             absl::StrCat("kernel ", k, " differs: step '", l.step, "' launched ", name,
                          " in the step-by-step run, the graph replay ran ", replayed.name));
       }
-      step.kernel_us += replayed.us;
+      step.kernel_us += replayed.own_us;
       step.gap_us += replayed.gap_before_us;
       ++k;
     }
@@ -120,12 +122,15 @@ std::string FormatKernelTrace(const std::string& plan, const KernelTraceSummary&
       "(%.2f us per gap)\n",
       plan, s.replays, s.min_span_us, s.max_span_us, s.kernels, s.span_us, s.busy_us, s.gap_us,
       s.kernels > 1 ? s.gap_us / (s.kernels - 1) : 0.0);
-  absl::StrAppend(&out, "     #     gap_us  kernel_us  kernel\n");
+  absl::StrAppend(&out,
+                  "  (kernel_us: start to end; own_us: the part after the kernels before it "
+                  "ended, less when it was launched early to wait for them)\n"
+                  "     #     gap_us  kernel_us     own_us  kernel\n");
   for (size_t i = 0; i < s.kernel_list.size(); ++i) {
     const ReplayKernel& k = s.kernel_list[i];
     std::string name = k.name.size() > 110 ? k.name.substr(0, 107) + "..." : k.name;
-    absl::StrAppendFormat(&out, "  %4d %10.2f %10.2f  %s\n", static_cast<int>(i), k.gap_before_us,
-                          k.us, name);
+    absl::StrAppendFormat(&out, "  %4d %10.2f %10.2f %10.2f  %s\n", static_cast<int>(i),
+                          k.gap_before_us, k.us, k.own_us, name);
   }
   if (!s.steps_error.empty()) {
     absl::StrAppend(&out, "  per plan step: not attributed: ", s.steps_error, "\n");
@@ -157,8 +162,8 @@ std::string FormatKernelTrace(const std::string& plan, const KernelTraceSummary&
 std::string KernelTraceJson(const KernelTraceSummary& s) {
   std::vector<std::string> kernels;
   for (const ReplayKernel& k : s.kernel_list) {
-    kernels.push_back(absl::StrCat("{\"name\": ", JsonString(k.name),
-                                   ", \"us\": ", JsonNumber(k.us),
+    kernels.push_back(absl::StrCat("{\"name\": ", JsonString(k.name), ", \"us\": ",
+                                   JsonNumber(k.us), ", \"own_us\": ", JsonNumber(k.own_us),
                                    ", \"gap_before_us\": ", JsonNumber(k.gap_before_us), "}"));
   }
   std::vector<std::string> steps;

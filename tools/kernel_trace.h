@@ -38,6 +38,11 @@ struct ReplayKernel {
   std::string name;
   double us = 0;             // end - start
   double gap_before_us = 0;  // idle time since the previous kernel of the replay ended (0 first)
+  // The part of [start, end] after every earlier kernel of the replay ended:
+  // `us` unless the kernel started early, as one launched with programmatic
+  // dependent launch does (it starts, then waits for the kernel before it);
+  // the busy time, the steps' kernel_us and the sums to the span count this.
+  double own_us = 0;
 };
 
 // One plan step's part of the traced replay (AttributeToSteps): its kernels,

@@ -6,9 +6,11 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "cuda/kernels/indexer.h"
 #include "graph/dtype.h"
@@ -26,6 +28,51 @@ inline unsigned int BlocksFor(int64_t n) {
 // Whether `p` is a multiple of `bytes` (a vector load/store width).
 __host__ __device__ inline bool IsAligned(const void* p, size_t bytes) {
   return reinterpret_cast<uintptr_t>(p) % bytes == 0;
+}
+
+// Programmatic dependent launch (sm_90+): LaunchAfterPrevious lets the GPU
+// start launching a kernel while the kernel before it in the stream finishes
+// (its memory flush and the launch latency overlap, the idle gap between the
+// two shrinks); the kernel must call WaitForPreviousGrid() before it touches
+// memory, which waits for the previous kernel's completion and flush, so the
+// semantics are those of an ordinary launch. Captured into CUDA graphs as a
+// programmatic edge. Elsewhere (older GPUs) an ordinary launch.
+__device__ __forceinline__ void WaitForPreviousGrid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+// Whether the current device has programmatic dependent launch (compute
+// capability 9.0 or later); cached per device.
+inline bool ProgrammaticLaunchOnDevice() {
+  static std::atomic<int> cached[64] = {};  // 0 unknown, 1 no, 2 yes
+  int device = 0, major = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= 64) return false;
+  const int known = cached[device].load(std::memory_order_relaxed);
+  if (known != 0) return known == 2;
+  const bool yes =
+      cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
+      major >= 9;
+  cached[device].store(yes ? 2 : 1, std::memory_order_relaxed);
+  return yes;
+}
+
+template <typename... KernelArgs, typename... Args>
+cudaError_t LaunchAfterPrevious(void (*kernel)(KernelArgs...), unsigned int blocks,
+                                unsigned int threads, cudaStream_t stream, Args&&... args) {
+  cudaLaunchAttribute attr{};
+  attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr.val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t config{};
+  config.gridDim = dim3(blocks);
+  config.blockDim = dim3(threads);
+  config.stream = stream;
+  config.attrs = &attr;
+  config.numAttrs = ProgrammaticLaunchOnDevice() ? 1 : 0;
+  const cudaError_t err = cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+  if (err != cudaSuccess) (void)cudaGetLastError();  // returned here, not left for a later check
+  return err;
 }
 
 #define SF_GRID_STRIDE_LOOP(i, n)                                                      \

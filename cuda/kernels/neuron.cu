@@ -36,7 +36,10 @@ __global__ void NeuronKernel(NeuronParams p, const T* x, const T* b, T* s) {
 // per thread, with the neuron's charge and reset fixed by FireFn (the
 // instructions per element, not the bytes, limited this kernel with the
 // per-element switch: ncu, H200, 55% SM vs 20% memory throughput).
-// 16-byte vectors were measured twice, no faster (eighth and ninth runs,
+// Launched with programmatic dependent launch (LaunchAfterPrevious): it
+// usually follows a cuDNN conv, and the GPU idles less between the two (ninth
+// run, H100: whole model -7 to -9 us at N=16, docs/bench/s9/pdl_ab). 16-byte
+// vectors were measured twice, no faster (eighth and ninth runs,
 // docs/bench/s9/neuron_uint4_ab). Bit-identical to NeuronKernel (the same
 // FireElement per element, the same order over t). Not __restrict__: s may
 // alias x or b (in place).
@@ -46,6 +49,7 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, 
   constexpr int kPrefetch = 4;
   constexpr bool kHasB = kAdd != NeuronAdd::kNone;
   const int64_t step_vecs = p.step_elements / kV;
+  WaitForPreviousGrid();  // launched with LaunchAfterPrevious
   SF_GRID_STRIDE_LOOP(i, step_vecs) {
     float v[kV];
 #pragma unroll
@@ -83,28 +87,31 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, 
   }
 }
 
+// cudaErrorInvalidValue for a type or charge it has no kernel for.
 template <NeuronAdd kAdd>
-bool LaunchNeuronKernel(const NeuronParams& p, DataType type, const void* x, const void* b,
-                        void* s, cudaStream_t stream) {
+cudaError_t LaunchNeuronKernel(const NeuronParams& p, DataType type, const void* x, const void* b,
+                               void* s, cudaStream_t stream) {
   bool launched = false;
+  cudaError_t err = cudaSuccess;
   const bool typed = VisitFloatType(type, [&](auto tag) {
     using T = decltype(tag);
     constexpr int64_t kV = static_cast<int64_t>(sizeof(uint2) / sizeof(T));
     if (p.step_elements % kV == 0 && IsAligned(x, sizeof(uint2)) && IsAligned(s, sizeof(uint2)) &&
         IsAligned(b, sizeof(uint2))) {
       launched = VisitFire(p, [&](auto fire) {
-        NeuronVecKernel<kAdd, T, decltype(fire)>
-            <<<BlocksFor(p.step_elements / kV), kThreadsPerBlock, 0, stream>>>(
-                p, static_cast<const uint2*>(x), static_cast<const uint2*>(b),
-                static_cast<uint2*>(s));
+        err = LaunchAfterPrevious(NeuronVecKernel<kAdd, T, decltype(fire)>,
+                                  BlocksFor(p.step_elements / kV), kThreadsPerBlock, stream, p,
+                                  static_cast<const uint2*>(x), static_cast<const uint2*>(b),
+                                  static_cast<uint2*>(s));
       });
     } else {
       NeuronKernel<kAdd, T><<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
           p, static_cast<const T*>(x), static_cast<const T*>(b), static_cast<T*>(s));
       launched = true;
+      err = cudaGetLastError();
     }
   });
-  return typed && launched;
+  return typed && launched ? err : cudaErrorInvalidValue;
 }
 
 __global__ void FillKernel(int64_t n, float value, float* y) {
@@ -122,19 +129,15 @@ cudaError_t LaunchNeuronAdd(const NeuronParams& p, NeuronAdd add, DataType type,
                             const void* b, void* s, cudaStream_t stream) {
   if (add != NeuronAdd::kNone && b == nullptr) return cudaErrorInvalidValue;
   if (p.step_elements == 0 || p.steps == 0) return cudaSuccess;
-  bool ok = false;
   switch (add) {
     case NeuronAdd::kNone:
-      ok = LaunchNeuronKernel<NeuronAdd::kNone>(p, type, x, b, s, stream);
-      break;
+      return LaunchNeuronKernel<NeuronAdd::kNone>(p, type, x, b, s, stream);
     case NeuronAdd::kBefore:
-      ok = LaunchNeuronKernel<NeuronAdd::kBefore>(p, type, x, b, s, stream);
-      break;
+      return LaunchNeuronKernel<NeuronAdd::kBefore>(p, type, x, b, s, stream);
     case NeuronAdd::kAfter:
-      ok = LaunchNeuronKernel<NeuronAdd::kAfter>(p, type, x, b, s, stream);
-      break;
+      return LaunchNeuronKernel<NeuronAdd::kAfter>(p, type, x, b, s, stream);
   }
-  return ok ? cudaGetLastError() : cudaErrorInvalidValue;
+  return cudaErrorInvalidValue;
 }
 
 cudaError_t LaunchNeuronStateReset(const NeuronParams& p, cudaStream_t stream) {

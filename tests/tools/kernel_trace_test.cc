@@ -63,7 +63,8 @@ TEST(KernelTraceTest, MedianReplaySplitsItsSpanIntoKernelsAndGaps) {
   EXPECT_THAT(text, HasSubstr("(2.00 us per gap)"));
   const std::string json = KernelTraceJson(s);
   EXPECT_THAT(json, HasSubstr("\"span_us\": 39"));
-  EXPECT_THAT(json, HasSubstr("{\"name\": \"b\", \"us\": 20, \"gap_before_us\": 2}"));
+  EXPECT_THAT(json,
+              HasSubstr("{\"name\": \"b\", \"us\": 20, \"own_us\": 20, \"gap_before_us\": 2}"));
 }
 
 TEST(KernelTraceTest, OverlappingKernelsLeaveNoGap) {
@@ -75,6 +76,19 @@ TEST(KernelTraceTest, OverlappingKernelsLeaveNoGap) {
   EXPECT_DOUBLE_EQ(s.span_us, 16.0);
   EXPECT_DOUBLE_EQ(s.gap_us, 3.0);  // only 12..15
   EXPECT_DOUBLE_EQ(s.kernel_list[1].gap_before_us, 0.0);
+  // b ran 4 us, 2 of them after a ended: the busy time counts those 2, so
+  // kernels + gaps still make up the span.
+  EXPECT_DOUBLE_EQ(s.kernel_list[1].us, 4.0);
+  EXPECT_DOUBLE_EQ(s.kernel_list[1].own_us, 2.0);
+  EXPECT_DOUBLE_EQ(s.busy_us, 13.0);
+  EXPECT_DOUBLE_EQ(s.busy_us + s.gap_us, s.span_us);
+  // Per step the same: a and b in one step, c in another.
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<StepKernels> steps,
+      AttributeToSteps({StepLaunches{"ab", {"a", "b"}}, StepLaunches{"c", {"c"}}}, s));
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_DOUBLE_EQ(steps[0].graph_us, 12.0);
+  EXPECT_DOUBLE_EQ(steps[1].graph_us, 4.0);  // the 3 us gap and c
 }
 
 TEST(KernelTraceTest, NoGraphLaunchIsNotFound) {
@@ -99,7 +113,7 @@ TEST(KernelTraceTest, ReportCarriesTheTraceOrWhyNot) {
   EXPECT_THAT(json, HasSubstr("\"kernel_trace\": {\"replays\": 1, \"kernels\": 3"));
   EXPECT_THAT(json, HasSubstr("\"kernel_trace\": {\"error\": \"no kernel"));
   const std::string file = FormatKernelTraceFile(r);
-  EXPECT_THAT(file, HasSubstr("     #     gap_us  kernel_us  kernel\n"));
+  EXPECT_THAT(file, HasSubstr("     #     gap_us  kernel_us     own_us  kernel\n"));
   EXPECT_THAT(file, HasSubstr("dense plan: no trace: no kernel"));
 }
 
