@@ -22,14 +22,10 @@ using ::testing::ElementsAreArray;
 
 TEST(RunStepByStepGpuTest, CallsBackOncePerStepInOrderAndStopsAtAnError) {
   SF_SKIP_WITHOUT_GPU();
-  const std::string dir = std::string(SF_SOURCE_DIR) + "/models/fmnist_snn/";
-  ASSERT_OK_AND_ASSIGN(Tensor images, ReadNpy(dir + "test_input.npy"));
-  Options o;
-  o.device = "cuda";
-  ASSERT_OK_AND_ASSIGN(auto rt, Runtime::Load(dir + "model.onnx", o));
-  const std::string input = rt->InputInfo().at(0).name;
-  const std::map<std::string, Tensor> inputs = {{input, images}};
-  ASSERT_OK_AND_ASSIGN(Plan plan, rt->GetPlan({{input, images.dims()}}));
+  ASSERT_OK_AND_ASSIGN(testing::FmnistOnGpu m, testing::LoadFmnistOnGpu());
+  Runtime* rt = m.rt.get();
+  const std::map<std::string, Tensor>& inputs = m.inputs;
+  ASSERT_OK_AND_ASSIGN(Plan plan, rt->GetPlan({{m.input, m.images.dims()}}));
   std::vector<std::string> plan_names;
   std::vector<int> plan_indices;
   for (const PlanStep& step : plan.steps) {

@@ -3,19 +3,23 @@
 #ifndef SF_TESTS_CUDA_GPU_TEST_UTIL_H_
 #define SF_TESTS_CUDA_GPU_TEST_UTIL_H_
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "absl/status/statusor.h"
 #include "cuda/device.h"
 #include "graph/status.h"
 #include "runtime/cpu_executor.h"
 #include "runtime/gpu/gpu_executor.h"
+#include "runtime/npy.h"
+#include "sf/runtime.h"
 #include "tests/testing/graph_builder.h"
 
 namespace sf::testing {
@@ -29,6 +33,26 @@ namespace sf::testing {
   } while (0)
 
 // One dense step per node, in node order.
+// The shipped models/fmnist_snn loaded for CUDA (default options) with its
+// test input bound to the model's input name.
+struct FmnistOnGpu {
+  std::unique_ptr<Runtime> rt;
+  std::string input;  // the model's input name
+  Tensor images;
+  std::map<std::string, Tensor> inputs;  // {input, images}
+};
+inline absl::StatusOr<FmnistOnGpu> LoadFmnistOnGpu() {
+  const std::string dir = std::string(SF_SOURCE_DIR) + "/models/fmnist_snn/";
+  FmnistOnGpu m;
+  SF_ASSIGN_OR_RETURN(m.images, ReadNpy(dir + "test_input.npy"));
+  Options o;
+  o.device = "cuda";
+  SF_ASSIGN_OR_RETURN(m.rt, Runtime::Load(dir + "model.onnx", o));
+  m.input = m.rt->InputInfo().at(0).name;
+  m.inputs = {{m.input, m.images}};
+  return m;
+}
+
 inline Plan PlanFor(const Graph& graph) {
   Plan plan;
   for (int i = 0; i < graph.num_nodes(); ++i) {

@@ -23,12 +23,9 @@ namespace {
 
 TEST(KernelTraceGpuTest, TracesEveryReplayOfAModel) {
   SF_SKIP_WITHOUT_GPU();
-  const std::string dir = std::string(SF_SOURCE_DIR) + "/models/fmnist_snn/";
-  ASSERT_OK_AND_ASSIGN(Tensor images, ReadNpy(dir + "test_input.npy"));
-  Options o;
-  o.device = "cuda";
-  ASSERT_OK_AND_ASSIGN(auto rt, Runtime::Load(dir + "model.onnx", o));
-  const std::map<std::string, Tensor> inputs = {{rt->InputInfo().at(0).name, images}};
+  ASSERT_OK_AND_ASSIGN(testing::FmnistOnGpu m, testing::LoadFmnistOnGpu());
+  Runtime* rt = m.rt.get();
+  const std::map<std::string, Tensor>& inputs = m.inputs;
   ASSERT_OK_AND_ASSIGN(std::vector<Tensor> before, rt->Run(inputs));
   absl::StatusOr<std::unique_ptr<tools::KernelTracer>> tracer = tools::KernelTracer::Create();
   if (!tracer.ok()) GTEST_SKIP() << "no CUPTI here: " << tracer.status().message();
@@ -57,14 +54,10 @@ TEST(KernelTraceGpuTest, TracesEveryReplayOfAModel) {
 
 TEST(KernelTraceGpuTest, StepByStepRunSplitsTheReplayAmongTheSteps) {
   SF_SKIP_WITHOUT_GPU();
-  const std::string dir = std::string(SF_SOURCE_DIR) + "/models/fmnist_snn/";
-  ASSERT_OK_AND_ASSIGN(Tensor images, ReadNpy(dir + "test_input.npy"));
-  Options o;
-  o.device = "cuda";
-  ASSERT_OK_AND_ASSIGN(auto rt, Runtime::Load(dir + "model.onnx", o));
-  const std::string input = rt->InputInfo().at(0).name;
-  const std::map<std::string, Tensor> inputs = {{input, images}};
-  ASSERT_OK_AND_ASSIGN(Plan plan, rt->GetPlan({{input, images.dims()}}));
+  ASSERT_OK_AND_ASSIGN(testing::FmnistOnGpu m, testing::LoadFmnistOnGpu());
+  Runtime* rt = m.rt.get();
+  const std::map<std::string, Tensor>& inputs = m.inputs;
+  ASSERT_OK_AND_ASSIGN(Plan plan, rt->GetPlan({{m.input, m.images.dims()}}));
   ASSERT_OK(rt->Run(inputs).status());  // the kernels' first-run choices, as sfbench has them
   absl::StatusOr<std::unique_ptr<tools::KernelTracer>> tracer = tools::KernelTracer::Create();
   if (!tracer.ok()) GTEST_SKIP() << "no CUPTI here: " << tracer.status().message();
