@@ -467,18 +467,14 @@ std::string FormatConsole(const BenchReport& r) {
   for (const PlanBench* b : {&r.sparse, &r.dense}) {
     if (b->trace.kernels > 0) {
       const KernelTraceSummary& t = b->trace;
-      absl::StrAppendFormat(
-          &out,
-          "%s plan, one CUDA-graph replay on the GPU (CUPTI, median of %d): %d kernels, "
-          "span %.1f us = kernels %.1f us + idle gaps %.1f us (%.2f us per gap)\n",
-          b->label, t.replays, t.kernels, t.span_us, t.busy_us, t.gap_us,
-          t.kernels > 1 ? t.gap_us / (t.kernels - 1) : 0.0);
+      absl::StrAppendFormat(&out,
+                            "%s plan, one CUDA-graph replay on the GPU (CUPTI, median of %d): %s\n",
+                            b->label, t.replays, KernelTraceTotals(t));
       if (!t.steps.empty()) {
         const double sum = StepsGraphUs(t);
         absl::StrAppendFormat(
             &out, "%s plan: per-step times inside the traced replay sum to %.1f us %s span",
-            b->label, sum,
-            StepsMatchSpan(t) ? "= the replay's" : "!= (kernels overlap) the replay's");
+            b->label, sum, StepsMatchSpan(t) ? "= the replay's" : "!= the replay's");
         if (b->graph.count > 0 && b->graph.p50 > 0) {
           absl::StrAppendFormat(&out, "; vs the CUDA-graph p50 (events) %.1f us: %.2fx",
                                 b->graph.p50, sum / b->graph.p50);

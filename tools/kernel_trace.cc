@@ -115,13 +115,17 @@ bool StepsMatchSpan(const KernelTraceSummary& s) {
   return std::abs(StepsGraphUs(s) - s.span_us) <= kStepsSpanToleranceUs;
 }
 
+std::string KernelTraceTotals(const KernelTraceSummary& s) {
+  return absl::StrFormat(
+      "%d kernels, span %.1f us = kernels %.1f us + gaps %.1f us (%.2f us per gap)", s.kernels,
+      s.span_us, s.busy_us, s.gap_us, s.kernels > 1 ? s.gap_us / (s.kernels - 1) : 0.0);
+}
+
 std::string FormatKernelTrace(const std::string& plan, const KernelTraceSummary& s) {
   std::string out = absl::StrFormat(
       "%s plan, GPU kernels of one CUDA-graph replay (CUPTI trace, median of %d replays by span; "
-      "spans %.1f..%.1f us):\n  %d kernels, span %.1f us = kernels %.1f us + gaps %.1f us "
-      "(%.2f us per gap)\n",
-      plan, s.replays, s.min_span_us, s.max_span_us, s.kernels, s.span_us, s.busy_us, s.gap_us,
-      s.kernels > 1 ? s.gap_us / (s.kernels - 1) : 0.0);
+      "spans %.1f..%.1f us):\n  %s\n",
+      plan, s.replays, s.min_span_us, s.max_span_us, KernelTraceTotals(s));
   absl::StrAppend(&out,
                   "  (kernel_us: start to end; own_us: the part after the kernels before it "
                   "ended, less when it was launched early to wait for them)\n"
@@ -153,9 +157,7 @@ std::string FormatKernelTrace(const std::string& plan, const KernelTraceSummary&
   }
   absl::StrAppendFormat(
       &out, "  %4s %8d %10.2f %10.2f %10.2f  %s %.2f us\n", "sum", kernels, gap_us, kernel_us,
-      graph_us,
-      StepsMatchSpan(s) ? "= the replay's span" : "!= (kernels overlap) the replay's span",
-      s.span_us);
+      graph_us, StepsMatchSpan(s) ? "= the replay's span" : "!= the replay's span", s.span_us);
   return out;
 }
 

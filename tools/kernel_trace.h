@@ -93,9 +93,10 @@ struct StepLaunches {
 absl::StatusOr<std::vector<StepKernels>> AttributeToSteps(const std::vector<StepLaunches>& launches,
                                                           const KernelTraceSummary& s);
 
-// The steps' graph_us summed; without overlapping kernels (one stream, no
-// programmatic launch) it equals the replay's span up to rounding:
-// StepsMatchSpan says whether it does within kStepsSpanToleranceUs.
+// The steps' graph_us summed. Counting each kernel's own_us (not its start to
+// end) makes it the replay's span up to rounding even where kernels overlap
+// (programmatic launch); StepsMatchSpan checks that it is, within
+// kStepsSpanToleranceUs.
 inline constexpr double kStepsSpanToleranceUs = 0.01;
 double StepsGraphUs(const KernelTraceSummary& s);
 bool StepsMatchSpan(const KernelTraceSummary& s);
@@ -103,6 +104,9 @@ bool StepsMatchSpan(const KernelTraceSummary& s);
 // A console block ("GPU kernels of one CUDA-graph replay ...", then the per-step
 // table when attributed) and a JSON object.
 std::string FormatKernelTrace(const std::string& plan, const KernelTraceSummary& s);
+// "N kernels, span S us = kernels K us + gaps G us (P us per gap)": the totals
+// line both the console and FormatKernelTrace print.
+std::string KernelTraceTotals(const KernelTraceSummary& s);
 std::string KernelTraceJson(const KernelTraceSummary& s);
 
 // Records kernel activity between Start and Stop. One at a time per process.
