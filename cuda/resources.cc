@@ -50,10 +50,11 @@ absl::Status Stream::Synchronize() const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Event> Event::Create(int device) {
+absl::StatusOr<Event> Event::Create(int device, bool timing) {
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device));
   cudaEvent_t e = nullptr;
-  SF_CUDA_RETURN_IF_ERROR(cudaEventCreate(&e));
+  SF_CUDA_RETURN_IF_ERROR(
+      cudaEventCreateWithFlags(&e, timing ? cudaEventDefault : cudaEventDisableTiming));
   Event event;
   event.event_ = Owned<cudaEvent_t, internal::DestroyEvent>(e);
   return event;

@@ -87,9 +87,11 @@ class Stream {
 };
 
 // A timing event; Elapsed gives milliseconds between two recorded events.
+// With `timing` false it only orders work across streams (cheaper to record
+// and wait for; ElapsedMs fails on it).
 class Event {
  public:
-  static absl::StatusOr<Event> Create(int device);
+  static absl::StatusOr<Event> Create(int device, bool timing = true);
   cudaEvent_t get() const { return event_.get(); }
   absl::Status Record(cudaStream_t stream) const;
   static absl::StatusOr<float> ElapsedMs(const Event& start, const Event& end);

@@ -41,6 +41,10 @@ struct ExecutorOptions {
   // exact-size allocation instead of arena offsets, CUDA graphs off: for
   // compute-sanitizer, which cannot see an overrun inside one arena.
   bool debug_separate_allocations = false;
+  // CUDA (Options::overlap_branches): steps that PlanSideBranches
+  // (runtime/side_branches.h) finds beside the main path run on a second
+  // stream in Run's compute.
+  bool overlap_branches = true;
   // Most bytes the executor's arena may take (Options::arena_limit_bytes);
   // 0 for no limit of the caller's (the built-in maximum still applies).
   int64_t arena_limit_bytes = 0;

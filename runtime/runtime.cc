@@ -224,6 +224,7 @@ struct Runtime::Impl {
         .conv_algo_search = options.conv_algo_search,
         .profile_nodes = options.profile_nodes,
         .debug_separate_allocations = options.debug_separate_allocations,
+        .overlap_branches = options.overlap_branches,
         .arena_limit_bytes = options.arena_limit_bytes};
     SF_ASSIGN_OR_RETURN(int ordinal, CudaOrdinal(device));
     if (ordinal < 0) return CpuExecutor::Create(std::move(g), plan, executor_options);

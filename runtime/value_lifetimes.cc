@@ -11,11 +11,16 @@ absl::StatusOr<PlannedValues> PlanValueLifetimes(const Graph& graph,
                                                  const ValueLifetimeOptions& options) {
   const int num_nodes = graph.num_nodes();
   const int num_values = graph.num_values();
+  auto span_of = [&](int i) {
+    return options.runs_during ? options.runs_during(i) : std::pair<int, int>{i, i};
+  };
   std::vector<int> last_use(num_values, -1), uses(num_values, 0);
+  std::vector<int> last_read_by(num_values, -1);  // the last node reading the value
   for (int i = 0; i < num_nodes; ++i) {
     for (ValueId in : graph.node(i).inputs) {
       if (in == kNoValue) continue;
-      last_use[in] = i;
+      last_use[in] = std::max(last_use[in], std::max(i, span_of(i).second));
+      last_read_by[in] = i;
       ++uses[in];
     }
   }
@@ -38,10 +43,11 @@ absl::StatusOr<PlannedValues> PlanValueLifetimes(const Graph& graph,
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
     SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(dims, value.name));
     const int written = options.written_at ? options.written_at(v) : -1;
-    const int first =
-        options.profiling
-            ? 0
-            : std::max(written >= 0 ? std::min(written, value.producer) : value.producer, 0);
+    const int writer = written >= 0 ? written : value.producer;
+    int first = written >= 0 ? std::min(written, value.producer) : value.producer;
+    if (writer >= 0) first = std::min(first, span_of(writer).first);
+    if (options.profiling) first = 0;
+    first = std::max(first, 0);
     const int last = options.profiling ? num_nodes : std::max(last_use[v], first);
     index_of[v] = static_cast<int>(planned.values.size());
     planned.values.push_back(v);
@@ -56,7 +62,8 @@ absl::StatusOr<PlannedValues> PlanValueLifetimes(const Graph& graph,
     if (k < 0 || k >= static_cast<int>(node.inputs.size()) || node.outputs.empty()) continue;
     const ValueId x = node.inputs[k], y = node.outputs[0];
     if (x == kNoValue || y == kNoValue || is_io[x] || is_io[y] || index_of[x] < 0 ||
-        index_of[y] < 0 || last_use[x] != i || uses[x] != 1) {
+        index_of[y] < 0 || last_use[x] != i || last_read_by[x] != i || uses[x] != 1 ||
+        span_of(i) != std::pair<int, int>{i, i}) {
       continue;
     }
     TensorLifetime& out = planned.lifetimes[index_of[y]];

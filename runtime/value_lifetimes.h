@@ -5,6 +5,7 @@
 #define SF_RUNTIME_VALUE_LIFETIMES_H_
 
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -30,6 +31,13 @@ struct ValueLifetimeOptions {
   // fused with its neuron writes the neuron's output at the conv's step), else
   // -1. The value lives from there.
   std::function<int(ValueId)> written_at;
+  // The steps [first, last] during which step i may run, when that is not
+  // just step i: a step queued on a second stream runs beside the steps
+  // between the writer of its inputs and the first reader of its outputs
+  // (GpuExecutor's side stream). Its inputs then live to at least `last`, its
+  // outputs from `first`, and it takes no input's bytes in place. nullptr:
+  // every step runs at its own index.
+  std::function<std::pair<int, int>(int node)> runs_during;
 };
 
 struct PlannedValues {

@@ -81,26 +81,37 @@ absl::StatusOr<std::vector<StepKernels>> AttributeToSteps(const std::vector<Step
         absl::StrCat("the step-by-step run launched ", launched, " kernels, the graph replay ",
                      s.kernel_list.size(), ": cannot attribute the replay's kernels to steps"));
   }
-  std::vector<StepKernels> steps;
-  steps.reserve(launches.size());
-  size_t k = 0;
-  for (const StepLaunches& l : launches) {
-    StepKernels step;
-    step.name = l.step;
-    step.kernels = static_cast<int>(l.kernels.size());
-    for (const std::string& name : l.kernels) {
-      const ReplayKernel& replayed = s.kernel_list[k];
-      if (replayed.name != name) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("kernel ", k, " differs: step '", l.step, "' launched ", name,
-                         " in the step-by-step run, the graph replay ran ", replayed.name));
-      }
-      step.kernel_us += replayed.own_us;
-      step.gap_us += replayed.gap_before_us;
-      ++k;
+  std::vector<StepKernels> steps(launches.size());
+  std::vector<size_t> matched(launches.size(), 0);  // per step: its kernels found so far
+  size_t open = 0;                                  // the first step with kernels not found yet
+  for (size_t k = 0; k < s.kernel_list.size(); ++k) {
+    const ReplayKernel& replayed = s.kernel_list[k];
+    while (open < launches.size() && matched[open] == launches[open].kernels.size()) ++open;
+    // The first unfinished step whose next kernel this is: in a sequential
+    // replay the open step itself, else a step running beside it (a side
+    // stream) whose kernel started in between.
+    size_t j = open;
+    while (j < launches.size() && (matched[j] == launches[j].kernels.size() ||
+                                   launches[j].kernels[matched[j]] != replayed.name)) {
+      ++j;
     }
-    step.graph_us = step.kernel_us + step.gap_us;
-    steps.push_back(std::move(step));
+    if (j == launches.size()) {
+      // The counts are equal, so a step under way exists: `open`.
+      const StepLaunches& expected = launches[open];
+      return absl::FailedPreconditionError(absl::StrCat(
+          "kernel ", k, " differs: step '", expected.step, "' launched ",
+          expected.kernels[matched[open]], " in the step-by-step run, the graph replay ran ",
+          replayed.name, ", which no step beside it launches next"));
+    }
+    StepKernels& step = steps[j];
+    step.kernel_us += replayed.own_us;
+    step.gap_us += replayed.gap_before_us;
+    ++matched[j];
+  }
+  for (size_t i = 0; i < launches.size(); ++i) {
+    steps[i].name = launches[i].step;
+    steps[i].kernels = static_cast<int>(launches[i].kernels.size());
+    steps[i].graph_us = steps[i].kernel_us + steps[i].gap_us;
   }
   return steps;
 }

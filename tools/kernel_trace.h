@@ -85,11 +85,15 @@ struct StepLaunches {
 };
 
 // Splits the summary's replay among the steps that launched its kernels: the
-// step-by-step run launches the same kernels in the same order as the graph
-// replay, so the k-th kernel of the replay belongs to the step that launched
-// the k-th kernel there. FailedPrecondition when the two runs' kernels differ
-// in count or in any name (e.g. a kernel choosing another path in one of
-// them): no guessing.
+// step-by-step run launches the same kernels as the graph replay, each step's
+// in the same order. Taken in start order, a replay kernel belongs to the
+// first step not yet complete whose next kernel has its name: in a sequential
+// replay that is the step under way, and a step the executor runs on a side
+// stream (GpuExecutor, Options::overlap_branches) can start its kernels in
+// between. (Two concurrent steps' kernels of one name may be matched to
+// either; their sum is the same.) FailedPrecondition when the two runs'
+// kernels differ in count, or a replay kernel is no unfinished step's next
+// one (e.g. a kernel choosing another path in one of the runs): no guessing.
 absl::StatusOr<std::vector<StepKernels>> AttributeToSteps(const std::vector<StepLaunches>& launches,
                                                           const KernelTraceSummary& s);
 

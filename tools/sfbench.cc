@@ -37,8 +37,8 @@ constexpr char kUsage[] =
     "               [--device cuda|cuda:N|cpu|all] [--batch N]\n"
     "               [--warmup N] [--iters N] [--duration S]\n"
     "               [--layer-iters N] [--no-layers] [--steps T] [--precision fp32|fp16]\n"
-    "               [--layout nchw|nhwc] [--tf32] [--no-fuse] [--label TEXT]\n"
-    "               [--conv-algo timed|heuristic]\n"
+    "               [--layout nchw|nhwc] [--tf32] [--no-fuse] [--no-overlap]\n"
+    "               [--label TEXT] [--conv-algo timed|heuristic]\n"
     "               [--save-input FILE]\n"
     "               [--json FILE] [--csv FILE] [--export-profile FILE]\n"
     "               [--kernel-trace FILE]\n"
@@ -56,6 +56,9 @@ constexpr char kUsage[] =
     "  --no-fuse: both plans keep neurons apart from convs and residual Adds (by default\n"
     "  an Add and its neuron run as one kernel in both plans, and the SparseFlow plan\n"
     "  fp16 also fuses a sparse-planned conv with its neuron; docs/architecture.md).\n"
+    "  --no-overlap: both plans run every step on one CUDA stream (by default a conv\n"
+    "  beside the main path, a ResNet's shortcut, runs on a second stream; Options::\n"
+    "  overlap_branches).\n"
     "  --conv-algo heuristic: cuDNN's heuristic picks each conv's algorithm (no timed\n"
     "  search; default timed), in both plans.\n"
     "  --kernel-trace FILE: after the timing, trace the GPU kernels of 20 CUDA-graph\n"
@@ -81,6 +84,7 @@ struct Flags {
   bool layers = true;
   bool tf32 = false;
   bool fuse = true;    // --no-fuse clears it
+  bool overlap = true;  // --no-overlap clears it
   sf::ConvAlgoSearch conv_algo = sf::ConvAlgoSearch::kTimed;
   int64_t steps = -1;  // -1: T-major with T from the model's first neuron, or 1 row per sample
   int64_t batch = 0;   // samples per run; 0: a given input as it is, a generated one 1
@@ -148,6 +152,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.tf32 = true;
     } else if (args.Switch("--no-fuse")) {
       f.fuse = false;
+    } else if (args.Switch("--no-overlap")) {
+      f.overlap = false;
     } else if (args.Switch("--no-layers")) {
       f.layers = false;
     } else if (args.Switch("-v") || args.Switch("--verbose")) {
@@ -257,6 +263,7 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   options.precision = f.precision;
   options.layout = f.layout;
   options.fuse_neurons = f.fuse;
+  options.overlap_branches = f.overlap;
   options.conv_algo_search = f.conv_algo;
   auto start = std::chrono::steady_clock::now();
   SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt, sf::Runtime::Load(f.model, options));
@@ -387,6 +394,7 @@ absl::Status BenchScaling(const Flags& f, sf::tools::ScalingReport* report) {
   options.precision = f.precision;
   options.layout = f.layout;
   options.conv_algo_search = f.conv_algo;
+  options.overlap_branches = f.overlap;
   SF_ASSIGN_OR_RETURN(auto set, sf::ReplicaSet::LoadOnAllGpus(f.model, options));
   SF_ASSIGN_OR_RETURN(BenchInputs inputs, ReadInputs(f, set->replica(0), set->steps()));
   report->input = inputs.description;

@@ -56,6 +56,7 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   exec->profile_nodes_ = options.profile_nodes;
   exec->separate_allocations_ = options.debug_separate_allocations || ArenaBypassFromEnv();
   exec->arena_limit_bytes_ = options.arena_limit_bytes;
+  exec->allow_tf32_ = options.allow_tf32;
   // Per-node events cannot be read out of a replayed graph; a captured graph
   // would also keep the separate allocations' addresses out of the sanitizer.
   exec->cuda_graphs_ =
@@ -88,11 +89,13 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
                               options.allow_tf32,
                               options.conv_algo_search,
                               options.profile_nodes};
+  std::vector<bool> launches;  // per step: queues work (not fused into another step)
   for (int i = 0; i < num_nodes; ++i) {
     if (plan.steps[i].node != i) return absl::InternalError("plan steps out of node order");
     const Node& node = graph.node(i);
     const PlanStep& step = plan.steps[i];
     const bool sparse = step.kernel == "sparse" && node.op == OpType::kConv && step.block > 0;
+    launches.push_back(step.fused_into < 0);
     std::unique_ptr<GpuKernel> kernel;
     int writes = i;             // whose outputs the step writes
     ValueId extra = kNoValue;  // an input the step reads beyond its node's
@@ -147,6 +150,8 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   exec->step_outputs_.reserve(widest_out);
   exec->graph_ = std::move(graph);
   exec->slots_.assign(exec->graph_.num_values(), nullptr);
+  exec->side_index_.assign(num_nodes, -1);
+  if (options.overlap_branches) SF_RETURN_IF_ERROR(exec->PlanSideStream(launches));
   SF_RETURN_IF_ERROR(exec->UploadConstants());
   SF_RETURN_IF_ERROR(exec->PlanArena());
   exec->home_slots_ = exec->slots_;
@@ -177,6 +182,52 @@ absl::StatusOr<void*> GpuExecutor::SeparateAllocation(size_t bytes) {
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer buffer, cuda::DeviceBuffer::Create(device_, bytes));
   separate_.push_back(std::move(buffer));
   return separate_.back().data();
+}
+
+absl::Status GpuExecutor::PlanSideStream(const std::vector<bool>& launches) {
+  const int num_nodes = graph_.num_nodes();
+  std::vector<StepAccess> steps(num_nodes);
+  for (int i = 0; i < num_nodes; ++i) {
+    const Node& node = graph_.node(i);
+    const Node& written = graph_.node(writes_outputs_of_[i]);
+    StepAccess& s = steps[i];
+    s.launches = launches[i];
+    // Convs only: stateless, and the only steps long enough to be worth a
+    // second stream's events.
+    s.may_branch = node.op == OpType::kConv && !node.carries_state && !written.carries_state;
+    for (ValueId v : node.inputs) {
+      if (v != kNoValue && !graph_.value(v).constant) s.reads.push_back(v);
+    }
+    if (extra_input_[i] != kNoValue) s.reads.push_back(extra_input_[i]);
+    if (!s.launches) continue;  // fused into another step, which lists what it does
+    for (ValueId v : written.outputs) {
+      if (v != kNoValue) s.writes.push_back(v);
+    }
+  }
+  side_branches_ = PlanSideBranches(steps, graph_.num_values());
+  if (side_branches_.empty()) return absl::OkStatus();
+  for (size_t b = 0; b < side_branches_.size(); ++b) {
+    const SideBranch& branch = side_branches_[b];
+    spdlog::debug("side stream: step {} '{}' after step {}, joined before step {}", branch.step,
+                  graph_.node(branch.step).name, branch.fork_after, branch.join_before);
+    side_index_[branch.step] = static_cast<int>(b);
+    SF_ASSIGN_OR_RETURN(side_forked_.emplace_back(), cuda::Event::Create(device_, false));
+    SF_ASSIGN_OR_RETURN(side_done_.emplace_back(), cuda::Event::Create(device_, false));
+  }
+  SF_ASSIGN_OR_RETURN(side_stream_, cuda::Stream::Create(device_));
+  SF_ASSIGN_OR_RETURN(side_cudnn_, cuda::CudnnHandle::Create(device_, side_stream_.get()));
+  SF_ASSIGN_OR_RETURN(side_cublas_,
+                      cuda::CublasHandle::Create(device_, side_stream_.get(), allow_tf32_));
+  return absl::OkStatus();
+}
+
+std::string GpuExecutor::StepDescription(int i) const {
+  std::string d = kernels_[i]->Describe();
+  if (side_index_[i] >= 0) {
+    const SideBranch& b = side_branches_[side_index_[i]];
+    absl::StrAppend(&d, "; side stream, beside steps ", b.fork_after + 1, "..", b.join_before - 1);
+  }
+  return d;
 }
 
 absl::Status GpuExecutor::UploadConstants() {
@@ -231,13 +282,26 @@ absl::Status GpuExecutor::PlanArena() {
                    .profiling = profiling_,
                    .in_place_input = [this](int i) { return kernels_[i]->InPlaceInput(); },
                    .unmaterialized = [&unmaterialized](ValueId v) { return unmaterialized[v]; },
-                   .written_at = [&written_at](ValueId v) { return written_at[v]; }}));
+                   .written_at = [&written_at](ValueId v) { return written_at[v]; },
+                   .runs_during =
+                       [this](int i) {
+                         if (side_index_[i] < 0) return std::pair<int, int>{i, i};
+                         const SideBranch& b = side_branches_[side_index_[i]];
+                         return std::pair<int, int>{b.fork_after + 1, b.join_before};
+                       }}));
   const std::vector<TensorLifetime>& lifetimes = planned.lifetimes;
   memory_plan_ = PlanMemory(lifetimes, kDeviceAlignment);
-  size_t workspace = 0;
+  // One workspace for the main stream's steps (and for every step when all
+  // run on it), one for the side stream's.
+  size_t workspace = 0, side_workspace = 0;
   for (const auto& k : kernels_) workspace = std::max(workspace, k->workspace_bytes());
+  for (const SideBranch& b : side_branches_) {
+    side_workspace = std::max(side_workspace, kernels_[b.step]->workspace_bytes());
+  }
   const int64_t workspace_at = AlignUpToDevice(memory_plan_.arena_bytes);
-  const int64_t flags_at = workspace_at + AlignUpToDevice(static_cast<int64_t>(workspace));
+  const int64_t side_workspace_at = workspace_at + AlignUpToDevice(static_cast<int64_t>(workspace));
+  const int64_t flags_at =
+      side_workspace_at + AlignUpToDevice(static_cast<int64_t>(side_workspace));
   const int64_t total = flags_at + static_cast<int64_t>(sizeof(int)) * std::max(num_nodes, 1);
   if (total > kMaxTensorBytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -251,6 +315,7 @@ absl::Status GpuExecutor::PlanArena() {
                           SeparateAllocation(static_cast<size_t>(lifetimes[i].bytes)));
     }
     SF_ASSIGN_OR_RETURN(workspace_, SeparateAllocation(workspace));
+    SF_ASSIGN_OR_RETURN(side_workspace_, SeparateAllocation(side_workspace));
     SF_ASSIGN_OR_RETURN(void* flags, SeparateAllocation(sizeof(int) * host_flags_.size()));
     error_flags_ = static_cast<int*>(flags);
     return absl::OkStatus();
@@ -261,6 +326,7 @@ absl::Status GpuExecutor::PlanArena() {
     slots_[planned.values[i]] = base + memory_plan_.offsets[i];
   }
   workspace_ = base + workspace_at;
+  side_workspace_ = base + side_workspace_at;
   error_flags_ = reinterpret_cast<int*>(base + flags_at);
   return absl::OkStatus();
 }
@@ -288,9 +354,12 @@ absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
   return absl::OkStatus();
 }
 
-absl::Status GpuExecutor::EnqueueStep(int i) { return EnqueueStepPart(i, std::nullopt).status(); }
+absl::Status GpuExecutor::EnqueueStep(int i, bool on_side) {
+  return EnqueueStepPart(i, std::nullopt, on_side).status();
+}
 
-absl::StatusOr<bool> GpuExecutor::EnqueueStepPart(int i, std::optional<KernelPart> part) {
+absl::StatusOr<bool> GpuExecutor::EnqueueStepPart(int i, std::optional<KernelPart> part,
+                                                  bool on_side) {
   const Node& node = graph_.node(i);
   step_inputs_.clear();
   step_outputs_.clear();
@@ -299,7 +368,11 @@ absl::StatusOr<bool> GpuExecutor::EnqueueStepPart(int i, std::optional<KernelPar
   for (ValueId out : graph_.node(writes_outputs_of_[i]).outputs) {
     step_outputs_.push_back(out == kNoValue ? nullptr : slots_[out]);
   }
-  const GpuRunContext ctx{stream_.get(), cudnn_.get(), cublas_.get(), workspace_, error_flags_ + i};
+  const GpuRunContext ctx =
+      on_side
+          ? GpuRunContext{side_stream_.get(), side_cudnn_.get(), side_cublas_.get(),
+                          side_workspace_, error_flags_ + i}
+          : GpuRunContext{stream_.get(), cudnn_.get(), cublas_.get(), workspace_, error_flags_ + i};
   if (!part) {
     SF_RETURN_IF_ERROR(WithNode(kernels_[i]->Enqueue(ctx, step_inputs_, step_outputs_), node));
     return true;
@@ -318,9 +391,38 @@ absl::Status GpuExecutor::EnqueueFlagReset() {
 absl::Status GpuExecutor::EnqueueCompute(bool time_steps) {
   SF_RETURN_IF_ERROR(EnqueueFlagReset());
   if (time_steps) SF_RETURN_IF_ERROR(node_events_[0].Record(stream_.get()));
-  for (int i = 0; i < graph_.num_nodes(); ++i) {
+  // The first run is plain and sequential: kernels may time their paths there.
+  const bool overlap = !time_steps && ran_plain_ && !side_branches_.empty();
+  const int n = graph_.num_nodes();
+  if (overlap) SF_RETURN_IF_ERROR(EnqueueForks(-1));
+  for (int i = 0; i < n; ++i) {
+    if (overlap) {
+      SF_RETURN_IF_ERROR(EnqueueJoins(i));
+      if (side_index_[i] >= 0) continue;  // queued at its fork
+    }
     SF_RETURN_IF_ERROR(EnqueueStep(i));
     if (time_steps) SF_RETURN_IF_ERROR(node_events_[i + 1].Record(stream_.get()));
+    if (overlap) SF_RETURN_IF_ERROR(EnqueueForks(i));
+  }
+  if (overlap) SF_RETURN_IF_ERROR(EnqueueJoins(n));
+  return absl::OkStatus();
+}
+
+absl::Status GpuExecutor::EnqueueForks(int after) {
+  for (size_t b = 0; b < side_branches_.size(); ++b) {
+    if (side_branches_[b].fork_after != after) continue;
+    SF_RETURN_IF_ERROR(side_forked_[b].Record(stream_.get()));
+    SF_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(side_stream_.get(), side_forked_[b].get(), 0));
+    SF_RETURN_IF_ERROR(EnqueueStep(side_branches_[b].step, /*on_side=*/true));
+    SF_RETURN_IF_ERROR(side_done_[b].Record(side_stream_.get()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GpuExecutor::EnqueueJoins(int before) {
+  for (size_t b = 0; b < side_branches_.size(); ++b) {
+    if (side_branches_[b].join_before != before) continue;
+    SF_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(stream_.get(), side_done_[b].get(), 0));
   }
   return absl::OkStatus();
 }
@@ -336,7 +438,7 @@ std::vector<StepStats> GpuExecutor::LastStepStats() const {
   std::vector<StepStats> stats;
   stats.reserve(kernels_.size());
   for (size_t i = 0; i < kernels_.size(); ++i) {
-    stats.push_back(StepStats{step_us_[i], kernels_[i]->Describe(),
+    stats.push_back(StepStats{step_us_[i], StepDescription(static_cast<int>(i)),
                               profile_nodes_ ? kernels_[i]->LastTileDensity() : -1.0});
   }
   return stats;
@@ -554,7 +656,7 @@ absl::StatusOr<std::vector<StepProfile>> GpuExecutor::ProfileSteps(std::span<con
   for (int i = 0; i < graph_.num_nodes(); ++i) {
     const Node& node = graph_.node(i);
     StepProfile& p = profiles[i];
-    p.kernel = kernels_[i]->Describe();
+    p.kernel = StepDescription(i);
     if (node.op == OpType::kConv && !node.inputs.empty() && node.inputs[0] != kNoValue) {
       const Value& x = graph_.value(node.inputs[0]);
       SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(x));
@@ -646,7 +748,7 @@ absl::Status GpuExecutor::RunStepByStep(std::span<const Tensor> inputs,
 
 std::vector<std::string> GpuExecutor::KernelDescriptions() const {
   std::vector<std::string> out;
-  for (const auto& k : kernels_) out.push_back(k->Describe());
+  for (int i = 0; i < static_cast<int>(kernels_.size()); ++i) out.push_back(StepDescription(i));
   return out;
 }
 

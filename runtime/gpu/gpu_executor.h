@@ -33,6 +33,17 @@
 // addresses. Caller addresses seen for the first time are launched plainly;
 // when the same set comes back in the next RunBound it is captured, and
 // replayed for as long as it keeps coming back.
+// With ExecutorOptions::overlap_branches, the steps PlanSideBranches finds
+// (runtime/side_branches.h: a ResNet's shortcut conv) are queued on a second
+// stream with their own cuDNN/cuBLAS handles and workspace: each right after
+// the step that writes its input (an event the side stream waits for), the
+// main stream waiting for it (another event) before the first step that
+// reads its output. The memory planner keeps its tensors out of the bytes
+// the steps beside it reuse (ValueLifetimeOptions::runs_during). Captured
+// into a CUDA graph, the events become edges of two parallel paths. The first
+// Run (where kernels may time their paths) and every run that times steps
+// (profile_nodes, ProfileSteps, RunStepByStep) queue all steps on the main
+// stream, in plan order.
 // Not thread-safe: one Run at a time. Owns all its CUDA resources.
 #ifndef SF_RUNTIME_GPU_GPU_EXECUTOR_H_
 #define SF_RUNTIME_GPU_GPU_EXECUTOR_H_
@@ -53,6 +64,7 @@
 #include "runtime/gpu/gpu_kernel.h"
 #include "runtime/memory_planner.h"
 #include "runtime/plan.h"
+#include "runtime/side_branches.h"
 
 namespace sf {
 
@@ -117,10 +129,21 @@ class GpuExecutor : public Executor {
   // and every step; output copies; then FinishRun synchronises and checks the
   // error flags.
   absl::Status EnqueueInputs(std::span<const Tensor> inputs);
-  absl::Status EnqueueStep(int i);
+  // On the side stream (with its handles and workspace) when `on_side`.
+  absl::Status EnqueueStep(int i, bool on_side = false);
   // Step i's kernel's EnqueuePart (false when it has no such part), or with
   // nullopt its Enqueue (true).
-  absl::StatusOr<bool> EnqueueStepPart(int i, std::optional<KernelPart> part);
+  absl::StatusOr<bool> EnqueueStepPart(int i, std::optional<KernelPart> part, bool on_side = false);
+  // Create: the side branches (ExecutorOptions::overlap_branches), with their
+  // stream, handles and events; `launches[i]`: step i queues work.
+  absl::Status PlanSideStream(const std::vector<bool>& launches);
+  // EnqueueCompute with the side stream: the branches forked after step
+  // `after` (-1: before step 0), and the main stream's waits for the
+  // branches joined before step `before` (the step count: the end).
+  absl::Status EnqueueForks(int after);
+  absl::Status EnqueueJoins(int before);
+  // Kernel::Describe, plus where a side step runs.
+  std::string StepDescription(int i) const;
   // Times `enqueue_one` (one execution of a step or of a part of it) as
   // ProfileSteps does: kProfileRounds rounds of `per_round` executions; the
   // per-execution microseconds of each round, sorted.
@@ -150,6 +173,7 @@ class GpuExecutor : public Executor {
   absl::Status ReadStepTimes();
 
   int64_t arena_limit_bytes_ = 0;  // ExecutorOptions::arena_limit_bytes
+  bool allow_tf32_ = false;        // ExecutorOptions::allow_tf32 (the side cuBLAS handle)
   bool profiling_ = false;
   bool profile_nodes_ = false;
   bool separate_allocations_ = false;
@@ -171,6 +195,17 @@ class GpuExecutor : public Executor {
   cuda::Stream stream_;
   cuda::CudnnHandle cudnn_;
   cuda::CublasHandle cublas_;
+  // overlap_branches: the side stream's steps (step order), and per step the
+  // index of its branch there (-1: main stream). The stream, handles, events
+  // (one fork and one join per branch) and workspace exist only when a branch
+  // does.
+  std::vector<SideBranch> side_branches_;
+  std::vector<int> side_index_;
+  cuda::Stream side_stream_;
+  cuda::CudnnHandle side_cudnn_;
+  cuda::CublasHandle side_cublas_;
+  std::vector<cuda::Event> side_forked_, side_done_;
+  void* side_workspace_ = nullptr;
   std::vector<std::unique_ptr<GpuKernel>> kernels_;  // per node
   // Per node, the node whose outputs its kernel writes: itself, or for a step
   // fused with the next node (PlanStep::fused_neuron, fused_add) that node.

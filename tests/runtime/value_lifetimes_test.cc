@@ -115,5 +115,28 @@ TEST(ValueLifetimesTest, WrittenAtMovesTheStartOfALifetime) {
   }
 }
 
+// A step that runs beside others (a second stream) keeps its inputs alive and
+// its outputs reserved over the whole span, and takes nothing in place.
+TEST(ValueLifetimesTest, RunsDuringWidensTheLifetimesOfAConcurrentStep) {
+  const Graph g = Chain(false);
+  ValueLifetimeOptions options = InPlaceOptions();
+  options.runs_during = [](int i) { return i == 2 ? std::pair<int, int>{0, 3} : std::pair{i, i}; };
+  ASSERT_OK_AND_ASSIGN(PlannedValues p, PlanValueLifetimes(g, options));
+  auto lifetime = [&](const char* name) {
+    const ValueId v = *g.FindValue(name);
+    for (size_t i = 0; i < p.values.size(); ++i) {
+      if (p.values[i] == v) return p.lifetimes[i];
+    }
+    return TensorLifetime{};
+  };
+  EXPECT_EQ(lifetime("b").last_step, 3);   // read by relu_c (node 2), which may run until 3
+  EXPECT_EQ(lifetime("c").first_step, 0);  // written by relu_c, which may run from 0
+  EXPECT_EQ(LinkOf(g, p, "c"), -1);        // no in-place for the concurrent step
+  EXPECT_EQ(LinkOf(g, p, "b"), *g.FindValue("a"));  // the others keep theirs
+  // b and c overlap in time now: they cannot share bytes.
+  const MemoryPlan plan = PlanMemory(p.lifetimes);
+  EXPECT_GE(plan.arena_bytes, 3 * 64);
+}
+
 }  // namespace
 }  // namespace sf

@@ -188,6 +188,35 @@ TEST(AttributeToStepsTest, ADifferentKernelNameIsAnError) {
   EXPECT_THAT(steps.status().message(), HasSubstr("kernel 0 differs"));
 }
 
+// A step on a side stream starts its kernels while the main path's run:
+// replay s0 (side) 0..4 beside a 0..10, then b 12..32, s1 (side) 13..20,
+// c 34..39. Each kernel goes to its own step; the side step's overlapped
+// time is not counted twice, so the steps still sum to the span.
+TEST(AttributeToStepsTest, ASideStreamsKernelsInterleaveWithTheMainPath) {
+  const std::vector<KernelRecord> r = {
+      KernelRecord{"a", 0, 10000, 1, 3}, KernelRecord{"s0", 1000, 4000, 1, 3},
+      KernelRecord{"b", 12000, 32000, 1, 3}, KernelRecord{"s1", 13000, 20000, 1, 3},
+      KernelRecord{"c", 34000, 39000, 1, 3}};
+  ASSERT_OK_AND_ASSIGN(KernelTraceSummary s, SummarizeReplays(r));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<StepKernels> steps,
+      AttributeToSteps({{"x", {"a"}}, {"y", {"b"}}, {"side", {"s0", "s1"}}, {"z", {"c"}}}, s));
+  ASSERT_EQ(steps.size(), 4u);
+  EXPECT_EQ(steps[2].kernels, 2);
+  EXPECT_DOUBLE_EQ(steps[2].graph_us, 0.0);  // wholly hidden behind a and b
+  EXPECT_DOUBLE_EQ(steps[0].graph_us, 10.0);
+  EXPECT_DOUBLE_EQ(steps[1].graph_us, 22.0);  // 2 idle + 20
+  s.steps = steps;
+  EXPECT_TRUE(StepsMatchSpan(s));
+  // A step's own kernels still keep their order.
+  EXPECT_THAT(
+      AttributeToSteps({{"x", {"a"}}, {"y", {"b"}}, {"side", {"s1", "s0"}}, {"z", {"c"}}}, s)
+          .status()
+          .message(),
+      HasSubstr("kernel 1 differs: step 'y' launched b in the step-by-step run, the "
+                "graph replay ran s0"));
+}
+
 TEST(AttributeToStepsTest, ReportsShowTheStepsAndTheirSumOrWhyNot) {
   BenchReport r;
   r.device = "cuda:0";

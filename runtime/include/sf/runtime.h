@@ -86,6 +86,16 @@ struct Options {
   // neuron it feeds or is fed by run as one kernel ("fused_neuron" on the
   // Add, "fused_add" on the neuron; bit-identical). false keeps them apart.
   bool fuse_neurons = true;
+  // CUDA: a conv on a branch beside the main path (a ResNet's shortcut conv,
+  // which reads the block input and is needed only at the residual Add) runs
+  // on a second stream, concurrently with the main path's kernels; the two
+  // streams meet before the first step that reads its result (in a CUDA graph
+  // these are graph edges). Its tensors are kept out of the bytes the steps
+  // beside it reuse, and it has its own cuDNN/cuBLAS handles and workspace.
+  // Runs that time each step (profile_nodes, the step profilers,
+  // RunStepByStep) stay on one stream. The plan's kernel detail of such a
+  // step says "side stream". false: one stream.
+  bool overlap_branches = true;
   // Most bytes one prepared shape's arena (intermediate tensors; on a GPU also
   // graph inputs, cuDNN workspace and error flags) may take; preparing a shape
   // that needs more fails with ResourceExhausted naming both sizes, before
