@@ -1,3 +1,5 @@
+#include <type_traits>
+
 #include "cuda/kernels/device_util.cuh"
 #include "cuda/kernels/direct_conv_neuron.h"
 #include "cuda/kernels/neuron_fire.cuh"
@@ -61,21 +63,26 @@ __global__ void DirectConvNeuronKernel(DirectConvShape s, bool nhwc, const T* __
   }
 }
 
-// NHWC with C_out a multiple of kVec and T <= kMaxSteps: one thread per kVec
-// consecutive output channels of one pixel, for every time step, so each
-// input value loaded serves kVec outputs and the spikes leave in 8-byte
-// (float16) stores. The weights wait in shared memory as float32, [tap][C_out]
-// (tap = (ky, kx, ci), their stored order). The same arithmetic, in the same
-// order, as DirectConvNeuronKernel. 32-bit indices (NhwcKernelSmem checks the
-// sizes).
-constexpr int kVec = 4;
+// NHWC with C_out a multiple of kVec and T <= kMaxSteps: one thread per kV
+// consecutive output channels of one pixel (kV = 16 where C_out allows, else
+// 4), for every time step, so each input value loaded, each tap's offsets and
+// bounds serve kV outputs, the weights come out of shared memory 16 bytes at
+// a time and the spikes leave in 8- or 16-byte stores; the neuron is fixed at
+// compile time (FixedFire, as NeuronVecKernel). The weights wait in shared
+// memory as float32, [tap][C_out] (tap = (ky, kx, ci), their stored order).
+// The same arithmetic, in the same order, as DirectConvNeuronKernel. 32-bit
+// indices (NhwcKernelSmem checks the sizes).
+constexpr int kVec = 4;       // the narrow vector (C_out a multiple of 4)
+constexpr int kWideVec = 16;  // C_out a multiple of 16
 constexpr int kMaxSteps = 4;  // T the vectorised kernel takes (the rest: per element)
 
-template <typename T>
+template <typename T, int kV, typename FireFn>
 __global__ void DirectConvNeuronNhwcKernel(DirectConvShape s, const T* __restrict__ x,
                                            const T* __restrict__ w, const T* __restrict__ bias,
                                            NeuronParams p, T* __restrict__ y) {
-  extern __shared__ float w_smem[];  // [taps][c_out]
+  static_assert(kV % 4 == 0, "weights are read as float4");
+  extern __shared__ float4 w_smem4[];  // [taps][c_out] floats
+  float* w_smem = reinterpret_cast<float*>(w_smem4);
   // Per tap: (ky << 16 | kx + 0x8000, ci); kx + 0x8000 keeps the low half positive.
   __shared__ int2 tap_smem[kDirectConvMaxTaps];
   const int c_out = static_cast<int>(s.c_out), c_in = static_cast<int>(s.c_in);
@@ -90,16 +97,17 @@ __global__ void DirectConvNeuronNhwcKernel(DirectConvShape s, const T* __restric
     tap_smem[k] = make_int2((ky << 16) | (kx + 0x8000), ci);
   }
   __syncthreads();
+  const FireFn fire;
   const int h = static_cast<int>(s.h), wd = static_cast<int>(s.w);
   const int out_h = static_cast<int>(s.out_h), out_w = static_cast<int>(s.out_w);
-  const int groups = c_out / kVec;
+  const int groups = c_out / kV;
   const int images = static_cast<int>(s.rows / p.steps);
-  const int vecs = static_cast<int>(p.step_elements / kVec);
+  const int vecs = static_cast<int>(p.step_elements / kV);
   const int row_elems = h * wd * c_in;  // one input row (one image of one step)
   const int steps = static_cast<int>(p.steps);
   const int step_rows = images * row_elems;  // from one step's input to the next
   for (int g = blockIdx.x * blockDim.x + threadIdx.x; g < vecs; g += blockDim.x * gridDim.x) {
-    const int co0 = (g % groups) * kVec;
+    const int co0 = (g % groups) * kV;
     int r = g / groups;
     const int ox = r % out_w;
     r /= out_w;
@@ -110,11 +118,11 @@ __global__ void DirectConvNeuronNhwcKernel(DirectConvShape s, const T* __restric
     // Every step's conv first (taps outer, steps inner: a tap's offsets are
     // worked out once and its kMaxSteps loads go out together), then the
     // neuron over the steps.
-    float acc[kMaxSteps][kVec];
+    float acc[kMaxSteps][kV];
 #pragma unroll
     for (int t = 0; t < kMaxSteps; ++t) {
 #pragma unroll
-      for (int j = 0; j < kVec; ++j) acc[t][j] = 0.0f;
+      for (int j = 0; j < kV; ++j) acc[t][j] = 0.0f;
     }
     for (int k = 0; k < taps; ++k) {
       const int2 tap = tap_smem[k];
@@ -126,36 +134,50 @@ __global__ void DirectConvNeuronNhwcKernel(DirectConvShape s, const T* __restric
       for (int t = 0; t < kMaxSteps; ++t) {
         xv[t] = t < steps ? LoadValue(xp[t * step_rows]) : 0.0f;
       }
-      const float* wp = w_smem + k * c_out + co0;
-      float wv[kVec];
+      const float4* wp = reinterpret_cast<const float4*>(w_smem + k * c_out + co0);
+      float wv[kV];
 #pragma unroll
-      for (int j = 0; j < kVec; ++j) wv[j] = wp[j];
+      for (int q = 0; q < kV / 4; ++q) {
+        const float4 f = wp[q];
+        wv[4 * q] = f.x, wv[4 * q + 1] = f.y, wv[4 * q + 2] = f.z, wv[4 * q + 3] = f.w;
+      }
 #pragma unroll
       for (int t = 0; t < kMaxSteps; ++t) {
 #pragma unroll
-        for (int j = 0; j < kVec; ++j) acc[t][j] = __fadd_rn(acc[t][j], __fmul_rn(xv[t], wv[j]));
+        for (int j = 0; j < kV; ++j) acc[t][j] = __fadd_rn(acc[t][j], __fmul_rn(xv[t], wv[j]));
       }
     }
-    float v[kVec];
+    float v[kV];
+    float b[kV];
 #pragma unroll
-    for (int j = 0; j < kVec; ++j) v[j] = InitialMembrane(p);
+    for (int j = 0; j < kV; ++j) {
+      v[j] = InitialMembrane(p);
+      b[j] = bias != nullptr ? LoadValue(bias[co0 + j]) : 0.0f;
+    }
 #pragma unroll
     for (int t = 0; t < kMaxSteps; ++t) {
       if (t >= steps) break;
-      alignas(8) T out[kVec];
+      alignas(16) T out[kV];
 #pragma unroll
-      for (int j = 0; j < kVec; ++j) {
+      for (int j = 0; j < kV; ++j) {
         float a = acc[t][j];
-        if (bias != nullptr) a = __fadd_rn(a, LoadValue(bias[co0 + j]));
-        out[j] = StoreValue<T>(Fire(p, v[j], LoadValue(StoreValue<T>(a))));
+        if (bias != nullptr) a = __fadd_rn(a, b[j]);
+        out[j] = StoreValue<T>(fire(p, v[j], LoadValue(StoreValue<T>(a))));
       }
-      T* dst = y + t * p.step_elements + static_cast<int64_t>(g) * kVec;
+      T* dst = y + t * p.step_elements + static_cast<int64_t>(g) * kV;
+      using Store = std::conditional_t<sizeof(out) % sizeof(uint4) == 0, uint4, uint2>;
 #pragma unroll
-      for (int q = 0; q < static_cast<int>(sizeof(out) / sizeof(uint2)); ++q) {
-        reinterpret_cast<uint2*>(dst)[q] = reinterpret_cast<const uint2*>(out)[q];
+      for (int q = 0; q < static_cast<int>(sizeof(out) / sizeof(Store)); ++q) {
+        reinterpret_cast<Store*>(dst)[q] = reinterpret_cast<const Store*>(out)[q];
       }
     }
   }
+}
+
+// Channels per thread of the vectorised kernel for `s`: kWideVec where C_out
+// and y's alignment allow, else kVec.
+int NhwcKernelVec(const DirectConvShape& s, const void* y) {
+  return s.c_out % kWideVec == 0 && IsAligned(y, 16) ? kWideVec : kVec;
 }
 
 // Bytes of shared memory the vectorised kernel needs, or 0 where it does not
@@ -193,20 +215,31 @@ cudaError_t LaunchDirectConvNeuron(const DirectConvShape& s, bool nhwc, DataType
     return cudaErrorInvalidValue;
   }
   const size_t smem = NhwcKernelSmem(s, nhwc, y, p.steps);
+  bool fired = true;  // VisitFire knew the neuron (the vectorised kernel)
   const bool ok = VisitFloatType(type, [&](auto tag) {
     using T = decltype(tag);
     if (smem > 0) {
-      DirectConvNeuronNhwcKernel<T>
-          <<<BlocksFor(p.step_elements / kVec), kThreadsPerBlock, smem, stream>>>(
+      const int vec = NhwcKernelVec(s, y);
+      fired = VisitFire(p, [&](auto fire) {
+        using Fire = decltype(fire);
+        auto launch = [&](auto kernel, int v) {
+          kernel<<<BlocksFor(p.step_elements / v), kThreadsPerBlock, smem, stream>>>(
               s, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias), p,
               static_cast<T*>(y));
+        };
+        if (vec == kWideVec) {
+          launch(DirectConvNeuronNhwcKernel<T, kWideVec, Fire>, kWideVec);
+        } else {
+          launch(DirectConvNeuronNhwcKernel<T, kVec, Fire>, kVec);
+        }
+      });
     } else {
       DirectConvNeuronKernel<T><<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
           s, nhwc, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias),
           p, static_cast<T*>(y));
     }
   });
-  return ok ? cudaGetLastError() : cudaErrorInvalidValue;
+  return ok && fired ? cudaGetLastError() : cudaErrorInvalidValue;
 }
 
 }  // namespace sf::cuda
