@@ -31,16 +31,10 @@ inline Graph ConvLifGemmGraph(int64_t c_in, int64_t c_out, int64_t h, int64_t w,
   Attrs conv;
   conv.Set("kernel_shape", Dims{3, 3});
   conv.Set("pads", Dims{1, 1, 1, 1});
-  const ValueId y = node(OpType::kConv, "conv_0",
-                         {x, constant("w", {c_out, c_in, 3, 3}), constant("b", {c_out})},
-                         {4, c_out, h, w}, conv);
-  Attrs lif;
-  lif.Set("steps", int64_t{2});
-  lif.Set("v_threshold", 0.5f);
-  lif.Set("v_reset", 0.0f);
-  lif.Set("soft_reset", int64_t{0});
-  lif.Set("tau", 2.0f);
-  lif.Set("decay_input", int64_t{1});
+  const ValueId y =
+      node(OpType::kConv, "conv_0", {x, constant("w", {c_out, c_in, 3, 3}), constant("b", {c_out})},
+           {4, c_out, h, w}, conv);
+  const Attrs lif = LifAttrs(0.5f);
   const ValueId spikes = node(OpType::kLIF, "lif_0", {y}, {4, c_out, h, w}, lif);
   Attrs flatten;
   flatten.Set("axis", int64_t{1});
@@ -48,9 +42,9 @@ inline Graph ConvLifGemmGraph(int64_t c_in, int64_t c_out, int64_t h, int64_t w,
   const ValueId flat = node(OpType::kFlatten, "flatten_0", {spikes}, {4, features}, flatten);
   Attrs gemm;
   gemm.Set("transB", int64_t{1});
-  const ValueId logits = node(OpType::kGemm, "fc_0",
-                              {flat, constant("fc_w", {10, features}), constant("fc_b", {10})},
-                              {4, 10}, gemm);
+  const ValueId logits =
+      node(OpType::kGemm, "fc_0", {flat, constant("fc_w", {10, features}), constant("fc_b", {10})},
+           {4, 10}, gemm);
   g.AddOutput(spikes);
   g.AddOutput(logits);
   return g;

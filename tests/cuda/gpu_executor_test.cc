@@ -51,13 +51,7 @@ Graph SmallSnn(std::mt19937& rng) {
                              {conv, constant("scale", {4}, 0.5, 2.0), constant("bias", {4}),
                               constant("mean", {4}), constant("var", {4}, 0.5, 1.5)},
                              DataType::kFloat32, {4, 4, 8, 8});
-  Attrs lif_attrs;
-  lif_attrs.Set("steps", int64_t{2});
-  lif_attrs.Set("v_threshold", 0.5f);
-  lif_attrs.Set("v_reset", 0.0f);
-  lif_attrs.Set("soft_reset", int64_t{0});
-  lif_attrs.Set("tau", 2.0f);
-  lif_attrs.Set("decay_input", int64_t{1});
+  const Attrs lif_attrs = testing::LifAttrs(0.5f);
   const ValueId spikes =
       AddNode(g, OpType::kLIF, "lif_0", {bn}, DataType::kFloat32, {4, 4, 8, 8}, lif_attrs);
   Attrs pool_attrs;

@@ -25,11 +25,11 @@
 namespace sf::testing {
 
 // Skips the current test (with a clear message) on machines without a GPU.
-#define SF_SKIP_WITHOUT_GPU()                                                      \
-  do {                                                                             \
-    if (::sf::cuda::ListDevices().empty()) {                                       \
-      GTEST_SKIP() << "no CUDA GPU present (cuda::ListDevices() is empty)";        \
-    }                                                                              \
+#define SF_SKIP_WITHOUT_GPU()                                               \
+  do {                                                                      \
+    if (::sf::cuda::ListDevices().empty()) {                                \
+      GTEST_SKIP() << "no CUDA GPU present (cuda::ListDevices() is empty)"; \
+    }                                                                       \
   } while (0)
 
 // One dense step per node, in node order.
@@ -51,6 +51,20 @@ inline absl::StatusOr<FmnistOnGpu> LoadFmnistOnGpu() {
   m.input = m.rt->InputInfo().at(0).name;
   m.inputs = {{m.input, m.images}};
   return m;
+}
+
+// Attributes of a hard-reset LIF over two time steps (tau 2, decay_input,
+// v_reset 0) firing at `threshold`: the neuron the executor tests put after
+// a conv.
+inline Attrs LifAttrs(float threshold) {
+  Attrs lif;
+  lif.Set("steps", int64_t{2});
+  lif.Set("v_threshold", threshold);
+  lif.Set("v_reset", 0.0f);
+  lif.Set("soft_reset", int64_t{0});
+  lif.Set("tau", 2.0f);
+  lif.Set("decay_input", int64_t{1});
+  return lif;
 }
 
 inline Plan PlanFor(const Graph& graph) {
@@ -86,12 +100,24 @@ inline Tensor RandomTensor(DataType dtype, std::vector<int64_t> dims, std::mt199
   for (int64_t i = 0; i < t.num_elements(); ++i) {
     const double v = u(rng);
     switch (dtype) {
-      case DataType::kFloat32: t.data<float>()[i] = static_cast<float>(v); break;
-      case DataType::kFloat64: t.data<double>()[i] = v; break;
-      case DataType::kInt32: t.data<int32_t>()[i] = static_cast<int32_t>(std::lround(v)); break;
-      case DataType::kInt64: t.data<int64_t>()[i] = std::llround(v); break;
-      case DataType::kBool: t.data<bool>()[i] = v > (lo + hi) / 2; break;
-      default: ADD_FAILURE() << "RandomTensor: unsupported dtype"; break;
+      case DataType::kFloat32:
+        t.data<float>()[i] = static_cast<float>(v);
+        break;
+      case DataType::kFloat64:
+        t.data<double>()[i] = v;
+        break;
+      case DataType::kInt32:
+        t.data<int32_t>()[i] = static_cast<int32_t>(std::lround(v));
+        break;
+      case DataType::kInt64:
+        t.data<int64_t>()[i] = std::llround(v);
+        break;
+      case DataType::kBool:
+        t.data<bool>()[i] = v > (lo + hi) / 2;
+        break;
+      default:
+        ADD_FAILURE() << "RandomTensor: unsupported dtype";
+        break;
     }
   }
   return t;
@@ -99,14 +125,22 @@ inline Tensor RandomTensor(DataType dtype, std::vector<int64_t> dims, std::mt199
 
 inline double ElementAsDouble(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
-    case DataType::kFloat32: return t.data<float>()[i];
-    case DataType::kFloat64: return t.data<double>()[i];
-    case DataType::kInt32: return t.data<int32_t>()[i];
-    case DataType::kInt64: return static_cast<double>(t.data<int64_t>()[i]);
-    case DataType::kBool: return t.data<bool>()[i] ? 1.0 : 0.0;
-    case DataType::kInt8: return t.data<int8_t>()[i];
-    case DataType::kUInt8: return t.data<uint8_t>()[i];
-    default: return std::nan("");
+    case DataType::kFloat32:
+      return t.data<float>()[i];
+    case DataType::kFloat64:
+      return t.data<double>()[i];
+    case DataType::kInt32:
+      return t.data<int32_t>()[i];
+    case DataType::kInt64:
+      return static_cast<double>(t.data<int64_t>()[i]);
+    case DataType::kBool:
+      return t.data<bool>()[i] ? 1.0 : 0.0;
+    case DataType::kInt8:
+      return t.data<int8_t>()[i];
+    case DataType::kUInt8:
+      return t.data<uint8_t>()[i];
+    default:
+      return std::nan("");
   }
 }
 
@@ -150,8 +184,8 @@ inline void ExpectClose(const Tensor& gpu, const Tensor& cpu, double rtol, doubl
 }
 
 // Runs the graph on both executors and compares every output.
-inline void ExpectGpuMatchesCpu(const Graph& graph, const std::vector<Tensor>& inputs,
-                                double rtol, double atol, const std::string& what) {
+inline void ExpectGpuMatchesCpu(const Graph& graph, const std::vector<Tensor>& inputs, double rtol,
+                                double atol, const std::string& what) {
   absl::StatusOr<std::vector<Tensor>> cpu = RunCpu(graph, inputs);
   ASSERT_TRUE(cpu.ok()) << what << ": CPU: " << cpu.status();
   absl::StatusOr<std::vector<Tensor>> gpu = RunGpu(graph, inputs);

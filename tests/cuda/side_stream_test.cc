@@ -34,13 +34,7 @@ Graph ResidualBlock(int64_t n, int64_t c, int64_t h, std::mt19937& rng) {
   Graph g;
   const ValueId x = g.AddValue("x", DataType::kFloat32, MakeShape(Dims{n, c, h, h}));
   g.AddInput(x);
-  Attrs lif;
-  lif.Set("steps", int64_t{2});
-  lif.Set("v_threshold", 0.3f);
-  lif.Set("v_reset", 0.0f);
-  lif.Set("soft_reset", int64_t{0});
-  lif.Set("tau", 2.0f);
-  lif.Set("decay_input", int64_t{1});
+  const Attrs lif = testing::LifAttrs(0.3f);
   auto node = [&](OpType op, const std::string& name, std::vector<ValueId> in, Dims out,
                   Attrs attrs) {
     const ValueId y = g.AddValue(name + "_out", DataType::kFloat32, MakeShape(out));
