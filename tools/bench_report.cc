@@ -359,11 +359,11 @@ std::string FormatConsole(const BenchReport& r) {
   std::string out = absl::StrFormat(
       "model %s  device %s  precision %s  layout %s  input %s %s\n"
       "samples per run %d (rows %d / %d per sample, T %d%s)  warmup %d  iters %d  layer iters %d  "
-      "clock %s\n",
+      "clock %s  fuse %s  overlap %s\n",
       r.model, r.device, r.precision, r.layout, r.input, ShapeToString(r.input_dims), r.samples,
       DimOr(r.input_dims, 0), r.rows_per_sample, r.steps,
       r.batch > 0 ? absl::StrCat(", --batch ", r.batch) : "", r.warmup, r.iters, r.layer_iters,
-      r.sparse.runs.clock);
+      r.sparse.runs.clock, r.fuse_neurons ? "on" : "off", r.overlap_branches ? "on" : "off");
   if (!r.label.empty()) absl::StrAppend(&out, "label: ", r.label, "\n");
   if (!gpu) {
     absl::StrAppend(&out,
@@ -508,8 +508,11 @@ std::string FormatJson(const BenchReport& r) {
   std::string out = absl::StrCat(
       "{\n  \"tool\": \"sfbench\",\n  \"model\": ", JsonString(r.model),
       ",\n  \"device\": ", JsonString(r.device), ",\n  \"precision\": ", JsonString(r.precision),
-      ",\n  \"layout\": ", JsonString(r.layout), ",\n  \"input\": ", JsonString(r.input),
-      ",\n  \"input_dims\": ", JsonInts(r.input_dims), ",\n  \"label\": ", JsonString(r.label),
+      ",\n  \"layout\": ", JsonString(r.layout),
+      ",\n  \"fuse_neurons\": ", r.fuse_neurons ? "true" : "false",
+      ",\n  \"overlap_branches\": ", r.overlap_branches ? "true" : "false",
+      ",\n  \"input\": ", JsonString(r.input), ",\n  \"input_dims\": ", JsonInts(r.input_dims),
+      ",\n  \"label\": ", JsonString(r.label),
       ",\n  \"batch\": ", r.batch > 0 ? absl::StrCat(r.batch) : std::string("null"),
       ",\n  \"steps\": ", r.steps, ",\n  \"rows_per_sample\": ", r.rows_per_sample,
       ",\n  \"samples_per_run\": ", r.samples, ",\n  \"warmup\": ", r.warmup,

@@ -19,7 +19,7 @@ namespace sf::tools {
 
 // Timings of one plan (the SparseFlow plan or the all-cuDNN plan).
 struct PlanBench {
-  std::string label;  // "sparseflow" / "dense"
+  std::string label;        // "sparseflow" / "dense"
   double load_ms = 0;       // Runtime::Load: import, verify, analyse
   double first_run_ms = 0;  // first Run: planning, algorithm search, arena, the run
   RunTimings runs;
@@ -42,9 +42,12 @@ struct BenchReport {
   std::string device;     // resolved ("cuda:0", "cpu")
   std::string precision;  // "fp32"
   std::string layout;     // "nchw" / "nhwc" (Options::layout of both plans)
-  std::string input;      // the .npy, or how the input was made
-  std::string label;      // --label: what the numbers are of ("random weights: ...")
-  int64_t batch = 0;      // samples per run asked for with --batch (0: the input's own)
+  // Options::fuse_neurons and overlap_branches of both plans (--no-fuse,
+  // --no-overlap clear them).
+  bool fuse_neurons = true, overlap_branches = true;
+  std::string input;  // the .npy, or how the input was made
+  std::string label;  // --label: what the numbers are of ("random weights: ...")
+  int64_t batch = 0;  // samples per run asked for with --batch (0: the input's own)
   std::vector<int64_t> input_dims;
   int64_t steps = 0;            // T: the model's neuron steps (or --steps); 0 without neurons
   int64_t rows_per_sample = 1;  // input rows per sample: T when T-major, 1 when not

@@ -353,6 +353,8 @@ absl::Status Bench(const Flags& f, sf::tools::BenchReport* report) {
   report->batch = f.batch;
   report->precision = absl::StrCat(sf::ToString(f.precision), f.tf32 ? "+tf32" : "");
   report->layout = std::string(sf::ToString(f.layout));
+  report->fuse_neurons = f.fuse;
+  report->overlap_branches = f.overlap;
   report->warmup = f.warmup;
   report->layer_iters = f.layers ? f.layer_iters : 0;
   BenchInputs inputs;

@@ -139,6 +139,16 @@ TEST(BenchReportTest, JsonHasTotalsTheSumCheckAndTheWarning) {
   EXPECT_THAT(json, HasSubstr("\"warnings\": [\"WARNING: sparseflow plan: the 4 steps"));
 }
 
+TEST(BenchReportTest, TheOptionsOfBothPlansAreInTheHeaderAndTheJson) {
+  BenchReport r = Report(MakePlan("sparseflow", 1000, 1000), MakePlan("dense", 1000, 1000));
+  EXPECT_THAT(FormatConsole(r), HasSubstr("  fuse on  overlap on\n"));
+  EXPECT_THAT(FormatJson(r), HasSubstr("\"fuse_neurons\": true,\n  \"overlap_branches\": true,"));
+  r.fuse_neurons = false;
+  r.overlap_branches = false;
+  EXPECT_THAT(FormatConsole(r), HasSubstr("  fuse off  overlap off\n"));
+  EXPECT_THAT(FormatJson(r), HasSubstr("\"fuse_neurons\": false,\n  \"overlap_branches\": false,"));
+}
+
 TEST(BenchReportTest, ConvRowSaysWhichKernelRanAndTimesTheSparseKernelAlone) {
   PlanBench sparse = MakePlan("sparseflow", 1000, 1000);
   // kAuto chose cuDNN for conv_0: the step took 600 us, the sparse kernel alone 900.
