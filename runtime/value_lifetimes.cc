@@ -15,12 +15,10 @@ absl::StatusOr<PlannedValues> PlanValueLifetimes(const Graph& graph,
     return options.runs_during ? options.runs_during(i) : std::pair<int, int>{i, i};
   };
   std::vector<int> last_use(num_values, -1), uses(num_values, 0);
-  std::vector<int> last_read_by(num_values, -1);  // the last node reading the value
   for (int i = 0; i < num_nodes; ++i) {
     for (ValueId in : graph.node(i).inputs) {
       if (in == kNoValue) continue;
       last_use[in] = std::max(last_use[in], std::max(i, span_of(i).second));
-      last_read_by[in] = i;
       ++uses[in];
     }
   }
@@ -62,7 +60,7 @@ absl::StatusOr<PlannedValues> PlanValueLifetimes(const Graph& graph,
     if (k < 0 || k >= static_cast<int>(node.inputs.size()) || node.outputs.empty()) continue;
     const ValueId x = node.inputs[k], y = node.outputs[0];
     if (x == kNoValue || y == kNoValue || is_io[x] || is_io[y] || index_of[x] < 0 ||
-        index_of[y] < 0 || last_use[x] != i || last_read_by[x] != i || uses[x] != 1 ||
+        index_of[y] < 0 || last_use[x] != i || uses[x] != 1 ||
         span_of(i) != std::pair<int, int>{i, i}) {
       continue;
     }
