@@ -56,7 +56,6 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   exec->profile_nodes_ = options.profile_nodes;
   exec->separate_allocations_ = options.debug_separate_allocations || ArenaBypassFromEnv();
   exec->arena_limit_bytes_ = options.arena_limit_bytes;
-  exec->allow_tf32_ = options.allow_tf32;
   // Per-node events cannot be read out of a replayed graph; a captured graph
   // would also keep the separate allocations' addresses out of the sanitizer.
   exec->cuda_graphs_ =
@@ -151,7 +150,9 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   exec->graph_ = std::move(graph);
   exec->slots_.assign(exec->graph_.num_values(), nullptr);
   exec->side_index_.assign(num_nodes, -1);
-  if (options.overlap_branches) SF_RETURN_IF_ERROR(exec->PlanSideStream(launches));
+  if (options.overlap_branches) {
+    SF_RETURN_IF_ERROR(exec->PlanSideStream(launches, options.allow_tf32));
+  }
   SF_RETURN_IF_ERROR(exec->UploadConstants());
   SF_RETURN_IF_ERROR(exec->PlanArena());
   exec->home_slots_ = exec->slots_;
@@ -184,7 +185,7 @@ absl::StatusOr<void*> GpuExecutor::SeparateAllocation(size_t bytes) {
   return separate_.back().data();
 }
 
-absl::Status GpuExecutor::PlanSideStream(const std::vector<bool>& launches) {
+absl::Status GpuExecutor::PlanSideStream(const std::vector<bool>& launches, bool allow_tf32) {
   const int num_nodes = graph_.num_nodes();
   std::vector<StepAccess> steps(num_nodes);
   for (int i = 0; i < num_nodes; ++i) {
@@ -217,7 +218,7 @@ absl::Status GpuExecutor::PlanSideStream(const std::vector<bool>& launches) {
   SF_ASSIGN_OR_RETURN(side_stream_, cuda::Stream::Create(device_));
   SF_ASSIGN_OR_RETURN(side_cudnn_, cuda::CudnnHandle::Create(device_, side_stream_.get()));
   SF_ASSIGN_OR_RETURN(side_cublas_,
-                      cuda::CublasHandle::Create(device_, side_stream_.get(), allow_tf32_));
+                      cuda::CublasHandle::Create(device_, side_stream_.get(), allow_tf32));
   return absl::OkStatus();
 }
 

@@ -135,8 +135,9 @@ class GpuExecutor : public Executor {
   // nullopt its Enqueue (true).
   absl::StatusOr<bool> EnqueueStepPart(int i, std::optional<KernelPart> part, bool on_side = false);
   // Create: the side branches (ExecutorOptions::overlap_branches), with their
-  // stream, handles and events; `launches[i]`: step i queues work.
-  absl::Status PlanSideStream(const std::vector<bool>& launches);
+  // stream, handles (cuBLAS with `allow_tf32` as the main one) and events;
+  // `launches[i]`: step i queues work.
+  absl::Status PlanSideStream(const std::vector<bool>& launches, bool allow_tf32);
   // EnqueueCompute with the side stream: the branches forked after step
   // `after` (-1: before step 0), and the main stream's waits for the
   // branches joined before step `before` (the step count: the end).
@@ -173,7 +174,6 @@ class GpuExecutor : public Executor {
   absl::Status ReadStepTimes();
 
   int64_t arena_limit_bytes_ = 0;  // ExecutorOptions::arena_limit_bytes
-  bool allow_tf32_ = false;        // ExecutorOptions::allow_tf32 (the side cuBLAS handle)
   bool profiling_ = false;
   bool profile_nodes_ = false;
   bool separate_allocations_ = false;
