@@ -98,11 +98,17 @@ TEST(KernelTraceTest, NoGraphLaunchIsNotFound) {
   EXPECT_THAT(s.status().message(), HasSubstr("CUDA graph"));
 }
 
-TEST(KernelTraceTest, ReportCarriesTheTraceOrWhyNot) {
+// An empty report of both plans on a GPU, for the report formatters.
+BenchReport GpuReport() {
   BenchReport r;
   r.device = "cuda:0";
   r.sparse.label = "sparseflow";
   r.dense.label = "dense";
+  return r;
+}
+
+TEST(KernelTraceTest, ReportCarriesTheTraceOrWhyNot) {
+  BenchReport r = GpuReport();
   ASSERT_OK_AND_ASSIGN(r.sparse.trace, SummarizeReplays(Replay(1, 0, 2000)));
   r.dense.trace_error = "no kernel in the trace was launched from a CUDA graph";
   const std::string console = FormatConsole(r);
@@ -218,10 +224,7 @@ TEST(AttributeToStepsTest, ASideStreamsKernelsInterleaveWithTheMainPath) {
 }
 
 TEST(AttributeToStepsTest, ReportsShowTheStepsAndTheirSumOrWhyNot) {
-  BenchReport r;
-  r.device = "cuda:0";
-  r.sparse.label = "sparseflow";
-  r.dense.label = "dense";
+  BenchReport r = GpuReport();
   ASSERT_OK_AND_ASSIGN(r.sparse.trace, SummarizeReplays(Replay(1, 0, 2000)));
   ASSERT_OK_AND_ASSIGN(r.sparse.trace.steps, AttributeToSteps(Launches(), r.sparse.trace));
   r.sparse.runs.graph_us.assign(3, 50.0);
@@ -257,10 +260,7 @@ TEST(AttributeToStepsTest, ReportsShowTheStepsAndTheirSumOrWhyNot) {
 }
 
 TEST(AttributeToStepsTest, TheLayerSumWarningPointsToTheInGraphStepTimes) {
-  BenchReport r;
-  r.device = "cuda:0";
-  r.sparse.label = "sparseflow";
-  r.dense.label = "dense";
+  BenchReport r = GpuReport();
   for (PlanBench* b : {&r.sparse, &r.dense}) {
     LayerProfile l;
     l.name = "conv_0";
