@@ -317,8 +317,14 @@ absl::Status KernelTracer::Start() {
     std::lock_guard<std::mutex> lock(g_mutex);
     g_records = new std::vector<KernelRecord>();
   }
-  SF_RETURN_IF_ERROR(Check(g_cupti.enable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL),
-                           "cuptiActivityEnable(CONCURRENT_KERNEL)"));
+  const absl::Status enabled = Check(g_cupti.enable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL),
+                                     "cuptiActivityEnable(CONCURRENT_KERNEL)");
+  if (!enabled.ok()) {  // not running: nothing may be left for a later Start
+    std::lock_guard<std::mutex> lock(g_mutex);
+    delete g_records;
+    g_records = nullptr;
+    return enabled;
+  }
   running_ = true;
   return absl::OkStatus();
 }
