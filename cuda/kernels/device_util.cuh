@@ -59,20 +59,29 @@ inline bool ProgrammaticLaunchOnDevice() {
 }
 
 template <typename... KernelArgs, typename... Args>
-cudaError_t LaunchAfterPrevious(void (*kernel)(KernelArgs...), unsigned int blocks,
-                                unsigned int threads, cudaStream_t stream, Args&&... args) {
+cudaError_t LaunchAfterPrevious(void (*kernel)(KernelArgs...), dim3 grid, dim3 block,
+                                size_t shared_bytes, cudaStream_t stream, Args&&... args) {
   cudaLaunchAttribute attr{};
   attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
   attr.val.programmaticStreamSerializationAllowed = 1;
   cudaLaunchConfig_t config{};
-  config.gridDim = dim3(blocks);
-  config.blockDim = dim3(threads);
+  config.gridDim = grid;
+  config.blockDim = block;
+  config.dynamicSmemBytes = shared_bytes;
   config.stream = stream;
   config.attrs = &attr;
   config.numAttrs = ProgrammaticLaunchOnDevice() ? 1 : 0;
   const cudaError_t err = cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
   if (err != cudaSuccess) (void)cudaGetLastError();  // returned here, not left for a later check
   return err;
+}
+
+// A one-dimensional grid without dynamic shared memory.
+template <typename... KernelArgs, typename... Args>
+cudaError_t LaunchAfterPrevious(void (*kernel)(KernelArgs...), unsigned int blocks,
+                                unsigned int threads, cudaStream_t stream, Args&&... args) {
+  return LaunchAfterPrevious(kernel, dim3(blocks), dim3(threads), 0, stream,
+                             std::forward<Args>(args)...);
 }
 
 #define SF_GRID_STRIDE_LOOP(i, n)                                                      \

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 
 #include "cuda/kernels/device_util.cuh"
@@ -46,6 +47,26 @@ template <bool kNhwc>
 __device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __half* bias,
                               __half* y) {
   const int pixels = t.th * t.tw;
+  if (kNhwc && g.c_out % 8 == 0 && IsAligned(y, sizeof(uint4))) {  // 16-byte stores
+    const int vecs = g.c_out / 8;
+    const int total = pixels * vecs;
+    const bool bias_vec = bias != nullptr && IsAligned(bias, sizeof(uint4));
+    for (int i = threadIdx.x; i < total; i += blockDim.x) {
+      const int p = i / vecs, v = i - p * vecs;
+      uint4 value = make_uint4(0, 0, 0, 0);
+      if (bias_vec) {
+        value = __ldg(reinterpret_cast<const uint4*>(bias) + v);
+      } else if (bias != nullptr) {
+        __half b[8];
+        for (int j = 0; j < 8; ++j) b[j] = bias[v * 8 + j];
+        memcpy(&value, b, sizeof(value));
+      }
+      const int oy = t.oy0 + p / t.tw, ox = t.ox0 + p % t.tw;
+      reinterpret_cast<uint4*>(
+          y + ((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out)[v] = value;
+    }
+    return;
+  }
   const int total = pixels * g.c_out;
   for (int i = threadIdx.x; i < total; i += blockDim.x) {
     int k, p;
@@ -227,12 +248,24 @@ __device__ void LoadHalo(const Geometry& g, const TileWindow& t, const uint16_t*
 template <int kTaps, int kChannels>
 __device__ void LoadWeights(const uint16_t* __restrict__ w_packed, int cout_pad, int cout0,
                             int grp, uint16_t* wsm) {
-  const uint16_t* wg = w_packed + (static_cast<int64_t>(grp) * kTaps * cout_pad + cout0) * kGroup;
-  for (int i = threadIdx.x; i < kTaps * kChannels * 2; i += kThreads) {
-    const int tap = i / (kChannels * 2), r = i - tap * (kChannels * 2);
-    const int n = r >> 1, half = r & 1;
-    CpAsync16(wsm + (tap * kChannels + n) * kRow + half * 8,
-              wg + (static_cast<int64_t>(tap) * cout_pad + n) * kGroup + half * 8, true);
+  // Each thread keeps one (channel, 8-half) slot of every kTapStep-th tap:
+  // only the tap offset changes between its copies (blockDim.x == kThreads).
+  constexpr int kPerTap = kChannels * 2;  // 16-byte copies per tap
+  static_assert(kThreads % kPerTap == 0, "a tap's copies must divide the block");
+  constexpr int kTapStep = kThreads / kPerTap;
+  const int slot = static_cast<int>(threadIdx.x) % kPerTap;
+  const int n = slot >> 1, half = slot & 1;
+  const int first_tap = static_cast<int>(threadIdx.x) / kPerTap;
+  const uint16_t* src =
+      w_packed + (static_cast<int64_t>(grp) * kTaps * cout_pad + cout0 + n) * kGroup + half * 8;
+  uint16_t* dst = wsm + n * kRow + half * 8;
+#pragma unroll
+  for (int k = 0; k < (kTaps + kTapStep - 1) / kTapStep; ++k) {
+    const int tap = k * kTapStep + first_tap;
+    if (tap < kTaps) {
+      CpAsync16(dst + tap * kChannels * kRow, src + static_cast<int64_t>(tap) * cout_pad * kGroup,
+                true);
+    }
   }
 }
 
@@ -245,15 +278,22 @@ struct Stage {
   static constexpr int kElems = kHaloElems + kTaps * kChunk * kRow;
   static constexpr size_t kBytes = sizeof(uint16_t) * kElems;
 };
-// Two stages: the next group's loads fly while this one computes.
+// The fused conv + neuron kernel: two stages, the next group's loads fly
+// while this one computes.
 constexpr int kStages = 2;
+// The sparse conv: three stages, two groups' loads in flight while one
+// computes. An active tile walks its groups one after another, so at low
+// tile density (few blocks busy) its time is that walk's latency, which the
+// deeper pipeline shortens; 97 KiB (tile 8) / 88 KiB (tile 4) of shared
+// memory still leave two blocks per SM for dense inputs.
+constexpr int kConvStages = 3;
 
 template <int kSize, int kStride, int kTile>
 constexpr size_t ConvSharedBytes() {
-  return kStages * Stage<kSize, kStride, kTile>::kBytes;
+  return kConvStages * Stage<kSize, kStride, kTile>::kBytes;
 }
 
-// Stages group `grp` (halo and weights) into `stage` and commits the copies.
+// Stages group `grp` (halo and weights) into `stage`; the caller commits.
 template <int kSize, int kStride, int kTile, bool kNhwc>
 __device__ void LoadGroup(const Geometry& g, const TileWindow& t, const uint16_t* __restrict__ x,
                           const uint16_t* __restrict__ w_packed, int cout_pad, int cout0,
@@ -261,7 +301,6 @@ __device__ void LoadGroup(const Geometry& g, const TileWindow& t, const uint16_t
   using S = Stage<kSize, kStride, kTile>;
   LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, stage);
   LoadWeights<S::kTaps, kChunk>(w_packed, cout_pad, cout0, grp, stage + S::kHaloElems);
-  CpAsyncCommit();
 }
 
 // The next set bit of the tile's mask after group `after` (-1: none).
@@ -275,12 +314,17 @@ __device__ inline int NextGroup(const uint32_t* mask, int words, int after) {
   return -1;
 }
 
-// One block per (work-list slot, 64 output channels); slots past the active
-// count exit at once (empty tiles got their bias in the prescan).
+// Persistent blocks: block b takes work items b, b + gridDim.x, ... of
+// (active tile, 64 output channels), item i = slot i / chunks, chunk i %
+// chunks, up to the active count the prescan left in device memory (empty
+// tiles got their bias in the prescan). The grid is what fits on the GPU at
+// once (LaunchConvFor), so at low density no block is launched only to exit.
+// Launched after the prescan with programmatic dependent launch: the block
+// starts while the prescan drains and waits for it before reading its list.
 template <int kSize, int kStride, int kTile, bool kNhwc>
 __global__ void __launch_bounds__(kThreads)
     SparseConvF16Kernel(Geometry g, const uint16_t* __restrict__ x,
-                        const uint16_t* __restrict__ w_packed, int cout_pad,
+                        const uint16_t* __restrict__ w_packed, int cout_pad, int chunks,
                         const __half* __restrict__ bias, __half* __restrict__ y, bool vec_ok,
                         int words, Workspace ws) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
@@ -290,23 +334,14 @@ __global__ void __launch_bounds__(kThreads)
   constexpr int kWarpsM = kM / 16;           // warps along M: 4 or 1
   constexpr int kWarpsN = 4 / kWarpsM;       // warps along N: 1 or 4
   constexpr int kNB = kChunk / 8 / kWarpsN;  // 8-channel n-blocks per warp: 8 or 2
+  constexpr int kDepth = kConvStages - 1;    // groups whose loads fly ahead
   extern __shared__ __align__(16) uint16_t smem[];
   __shared__ uint32_t mask[kMaxMaskWords];
 
-  if (static_cast<int>(blockIdx.x) >= ws.counters[0]) return;
-  const int tile_index = ws.work[blockIdx.x];
-  const int cout0 = blockIdx.y * kChunk;
-  const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
+  WaitForPreviousGrid();
+  const int items = ws.counters[0] * chunks;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int wm = warp % kWarpsM, wn = warp / kWarpsM;
-  if (threadIdx.x < words)
-    mask[threadIdx.x] = ws.masks[static_cast<int64_t>(tile_index) * words + threadIdx.x];
-  __syncthreads();
-
-  float acc[kNB][4];
-#pragma unroll
-  for (int i = 0; i < kNB; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
-
   // A rows (ldmatrix.x4 of a 16x16 tile): lane -> row lane % 16, k half lane / 16.
   const int m = wm * 16 + (lane & 15);
   const int a_base =
@@ -314,72 +349,96 @@ __global__ void __launch_bounds__(kThreads)
   // B rows (two 8-channel n-blocks x two k halves): lane -> matrix lane / 8.
   const int b_base = ((lane >> 4) * 8 + (lane & 7)) * kRow + ((lane >> 3) & 1) * 8;
   const int n_first = wn * kNB * 8;
-
-  int grp = NextGroup(mask, words, -1);  // an active tile has one
-  LoadGroup<kSize, kStride, kTile, kNhwc>(g, t, x, w_packed, cout_pad, cout0, vec_ok, grp, smem);
-  for (int it = 0; grp >= 0; ++it) {
-    const int next = NextGroup(mask, words, grp);
-    uint16_t* stage = smem + (it % kStages) * S::kElems;
-    if (next >= 0) {
-      LoadGroup<kSize, kStride, kTile, kNhwc>(g, t, x, w_packed, cout_pad, cout0, vec_ok, next,
-                                              smem + ((it + 1) % kStages) * S::kElems);
-      CpAsyncWait<1>();  // this group's copies are done, the next one's may fly
-    } else {
-      CpAsyncWait<0>();
-    }
-    __syncthreads();
-    const uint16_t* halo = stage;
-    const uint16_t* wsm = stage + S::kHaloElems;
-#pragma unroll
-    for (int ky = 0; ky < kSize; ++ky) {
-#pragma unroll
-      for (int kx = 0; kx < kSize; ++kx) {
-        const int tap = ky * kSize + kx;
-        uint32_t a[4];
-        LdMatrixX4(a, halo + a_base + (ky * kSpan + kx) * kRow);
-#pragma unroll
-        for (int nb = 0; nb < kNB; nb += 2) {
-          uint32_t b[4];
-          LdMatrixX4(b, wsm + (tap * kChunk + n_first + nb * 8) * kRow + b_base);
-          Mma16816(acc[nb], a, b[0], b[1]);
-          Mma16816(acc[nb + 1], a, b[2], b[3]);
-        }
-      }
-    }
-    __syncthreads();  // the stage is free for the load after next
-    grp = next;
-  }
   // Paired stores: an even c_out keeps every even channel 4-byte aligned.
   const bool half2_ok = g.c_out % 2 == 0 && IsAligned(y, sizeof(__half2));
-  // Accumulator layout: acc[nb][0..1] row lane / 4, acc[nb][2..3] row lane / 4 + 8;
-  // columns 2 * (lane % 4) + {0, 1} of n-block nb.
+
+  for (int item = blockIdx.x; item < items; item += gridDim.x) {
+    const int tile_index = ws.work[item / chunks];
+    const int cout0 = (item % chunks) * kChunk;
+    const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
+    __syncthreads();  // the previous item is done with the mask and the stages
+    if (threadIdx.x < words)
+      mask[threadIdx.x] = ws.masks[static_cast<int64_t>(tile_index) * words + threadIdx.x];
+    __syncthreads();
+    int count = 0;
+    for (int i = 0; i < words; ++i) count += __popc(mask[i]);
+
+    float acc[kNB][4];
 #pragma unroll
-  for (int nb = 0; nb < kNB; ++nb) {
-    const int k = cout0 + n_first + nb * 8 + 2 * (lane & 3);
+    for (int i = 0; i < kNB; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
+
+    // Groups are loaded kDepth ahead of the one computed; every iteration
+    // commits one (possibly empty) copy group, so "all but the last kDepth
+    // - 1 committed" is always the one about to be computed.
+    int load = NextGroup(mask, words, -1);  // an active tile has one
 #pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const int row = wm * 16 + (lane >> 2) + h * 8;
-      const int ty = row / kTile, tx = row % kTile;
-      if (ty >= t.th || tx >= t.tw) continue;
-      const int oy = t.oy0 + ty, ox = t.ox0 + tx;
-      float v[2];
-#pragma unroll
-      for (int j = 0; j < 2; ++j) {
-        const float b = bias != nullptr && k + j < g.c_out ? __half2float(bias[k + j]) : 0.0f;
-        v[j] = acc[nb][h * 2 + j] + b;
+    for (int s = 0; s < kDepth; ++s) {
+      if (load >= 0) {
+        LoadGroup<kSize, kStride, kTile, kNhwc>(g, t, x, w_packed, cout_pad, cout0, vec_ok, load,
+                                                smem + s * S::kElems);
+        load = NextGroup(mask, words, load);
       }
-      if (kNhwc) {
-        const int64_t at =
-            ((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + k;
-        if (k + 1 < g.c_out && half2_ok) {
-          *reinterpret_cast<__half2*>(y + at) = __floats2half2_rn(v[0], v[1]);
-        } else {
-          for (int j = 0; j < 2 && k + j < g.c_out; ++j) y[at + j] = __float2half_rn(v[j]);
+      CpAsyncCommit();
+    }
+    for (int it = 0; it < count; ++it) {
+      CpAsyncWait<kDepth - 1>();
+      __syncthreads();  // group `it` is in; everyone is past computing it - 1
+      if (load >= 0) {  // into the stage group it - 1 used
+        LoadGroup<kSize, kStride, kTile, kNhwc>(g, t, x, w_packed, cout_pad, cout0, vec_ok, load,
+                                                smem + ((it + kDepth) % kConvStages) * S::kElems);
+        load = NextGroup(mask, words, load);
+      }
+      CpAsyncCommit();
+      const uint16_t* halo = smem + (it % kConvStages) * S::kElems;
+      const uint16_t* wsm = halo + S::kHaloElems;
+#pragma unroll
+      for (int ky = 0; ky < kSize; ++ky) {
+#pragma unroll
+        for (int kx = 0; kx < kSize; ++kx) {
+          const int tap = ky * kSize + kx;
+          uint32_t a[4];
+          LdMatrixX4(a, halo + a_base + (ky * kSpan + kx) * kRow);
+#pragma unroll
+          for (int nb = 0; nb < kNB; nb += 2) {
+            uint32_t b[4];
+            LdMatrixX4(b, wsm + (tap * kChunk + n_first + nb * 8) * kRow + b_base);
+            Mma16816(acc[nb], a, b[0], b[1]);
+            Mma16816(acc[nb + 1], a, b[2], b[3]);
+          }
         }
-      } else {
-        for (int j = 0; j < 2 && k + j < g.c_out; ++j) {
-          y[((static_cast<int64_t>(t.n) * g.c_out + k + j) * g.out_h + oy) * g.out_w + ox] =
-              __float2half_rn(v[j]);
+      }
+    }
+    CpAsyncWait<0>();  // no copy may land in a stage the next item reuses
+    // Accumulator layout: acc[nb][0..1] row lane / 4, acc[nb][2..3] row lane / 4 + 8;
+    // columns 2 * (lane % 4) + {0, 1} of n-block nb.
+#pragma unroll
+    for (int nb = 0; nb < kNB; ++nb) {
+      const int k = cout0 + n_first + nb * 8 + 2 * (lane & 3);
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int row = wm * 16 + (lane >> 2) + h * 8;
+        const int ty = row / kTile, tx = row % kTile;
+        if (ty >= t.th || tx >= t.tw) continue;
+        const int oy = t.oy0 + ty, ox = t.ox0 + tx;
+        float v[2];
+#pragma unroll
+        for (int j = 0; j < 2; ++j) {
+          const float b = bias != nullptr && k + j < g.c_out ? __half2float(bias[k + j]) : 0.0f;
+          v[j] = acc[nb][h * 2 + j] + b;
+        }
+        if (kNhwc) {
+          const int64_t at =
+              ((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + k;
+          if (k + 1 < g.c_out && half2_ok) {
+            *reinterpret_cast<__half2*>(y + at) = __floats2half2_rn(v[0], v[1]);
+          } else {
+            for (int j = 0; j < 2 && k + j < g.c_out; ++j) y[at + j] = __float2half_rn(v[j]);
+          }
+        } else {
+          for (int j = 0; j < 2 && k + j < g.c_out; ++j) {
+            y[((static_cast<int64_t>(t.n) * g.c_out + k + j) * g.out_h + oy) * g.out_w + ox] =
+                __float2half_rn(v[j]);
+          }
         }
       }
     }
@@ -394,17 +453,26 @@ cudaError_t LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* 
                           const __half* bias, __half* y, bool vec_ok, int words,
                           const Workspace& ws, cudaStream_t stream) {
   const int chunks = static_cast<int>(CeilDiv(g.c_out, kChunk));
-  const dim3 grid(g.num_tiles, chunks);
   constexpr size_t kShared = ConvSharedBytes<kSize, kStride, kTile>();
   auto* kernel = SparseConvF16Kernel<kSize, kStride, kTile, kNhwc>;
   // Above 48 KiB of dynamic shared memory a kernel must opt in (not a stream
   // operation: fine under CUDA-graph capture).
-  const cudaError_t err =
+  cudaError_t err =
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kShared);
   if (err != cudaSuccess) return err;
-  kernel<<<grid, kThreads, kShared, stream>>>(g, x, w_packed, chunks * kChunk, bias, y, vec_ok,
-                                              words, ws);
-  return cudaSuccess;
+  int device = 0, sms = 0, per_sm = 0;
+  if ((err = cudaGetDevice(&device)) != cudaSuccess ||
+      (err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) !=
+          cudaSuccess ||
+      (err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, kShared)) !=
+          cudaSuccess) {
+    return err;
+  }
+  const int64_t most = static_cast<int64_t>(g.num_tiles) * chunks;
+  const int64_t resident = static_cast<int64_t>(std::max(per_sm, 1)) * std::max(sms, 1);
+  const auto blocks = static_cast<unsigned int>(std::max<int64_t>(1, std::min(most, resident)));
+  return LaunchAfterPrevious(kernel, dim3(blocks), dim3(kThreads), kShared, stream, g, x,
+                            w_packed, chunks * kChunk, chunks, bias, y, vec_ok, words, ws);
 }
 
 template <int kSize, int kStride, bool kNhwc>

@@ -9,12 +9,14 @@
 //     bit mask of the non-empty groups per tile. A tile with some files itself
 //     in a device work list (atomic counter); an empty tile's outputs get the
 //     bias (0 without) right there, so the conv never touches it.
-//  2. Conv: one CUDA block per (work-list slot, 64 output channels), sized to
-//     the tile count; slots past the active count exit at once. An implicit
+//  2. Conv: persistent blocks, as many as fit on the GPU at once, take the work
+//     items (active tile, 64 output channels) in turn up to the active count
+//     (read from device memory; launched with programmatic dependent launch,
+//     so the blocks start while the prescan drains). An implicit
 //     GEMM, M = the tile's pixels (64 or 16), N = 64, K = taps x 16 channels per
 //     non-empty group: for each set bit of the tile's mask the block stages the
-//     group's input halo and weights in shared memory (cp.async, two stages: the
-//     next group's copies fly while this one computes) and runs mma.sync
+//     group's input halo and weights in shared memory (cp.async, three stages:
+//     the next two groups' copies fly while this one computes) and runs mma.sync
 //     m16n8k16 (FP16 in, FP32 accumulate) for every kernel tap, reading A rows
 //     straight from the halo (ldmatrix with per-row addresses: no im2col copy).
 //     Empty groups cost nothing.

@@ -12,6 +12,13 @@
 //                                    halo reaches a neighbour), the rest is silent;
 //                                    prints the crossover tile density per layer.
 //
+// Options (before JSON): --reps K puts K back-to-back runs of the op in one
+// CUDA graph and reports a launch's time / K, as a layer costs inside a
+// model's graph (no graph launch per layer; default 1: one run per graph
+// launch, its launch latency included); --only SUBSTR benches only the
+// layers whose name holds SUBSTR. Layers: the CIFAR Spiking-ResNet18 shapes
+// above and the ImageNet ResNet18 3x3 shapes (56x56 .. 14x14, "imagenet").
+//
 // Each timing is the median over kIters launches after kWarmup, measured with
 // CUDA events around one CUDA-graph launch (direct launches if capture fails);
 // the sparse timing covers everything a run pays: counter reset, prescan and
@@ -23,6 +30,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <functional>
 #include <random>
@@ -66,7 +74,12 @@ constexpr Layer kLayers[] = {
     {"layer3 3x3", 256, 256, 8, 3, 1},          {"layer4 3x3", 512, 512, 4, 3, 1},
     {"layer2 down 3x3/2", 64, 128, 32, 3, 2},   {"layer3 down 3x3/2", 128, 256, 16, 3, 2},
     {"layer4 down 3x3/2", 256, 512, 8, 3, 2},   {"layer2 short 1x1/2", 64, 128, 32, 1, 2},
-    {"layer3 short 1x1/2", 128, 256, 16, 1, 2}, {"layer4 short 1x1/2", 256, 512, 8, 1, 2}};
+    {"layer3 short 1x1/2", 128, 256, 16, 1, 2}, {"layer4 short 1x1/2", 256, 512, 8, 1, 2},
+    {"imagenet l1 3x3", 64, 64, 56, 3, 1},      {"imagenet l2 3x3", 128, 128, 28, 3, 1},
+    {"imagenet l3 3x3", 256, 256, 14, 3, 1}};
+
+// Runs of the op per CUDA graph (--reps); the timing is divided by it.
+int g_reps = 1;
 
 struct Row {
   std::string layer, pattern;
@@ -128,7 +141,8 @@ absl::StatusOr<double> MedianMicros(cudaStream_t stream,
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t exec = nullptr;
   if (cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) == cudaSuccess) {
-    const absl::Status captured = enqueue();
+    absl::Status captured = absl::OkStatus();
+    for (int r = 0; r < g_reps && captured.ok(); ++r) captured = enqueue();
     if (cudaStreamEndCapture(stream, &graph) != cudaSuccess || !captured.ok() ||
         cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess) {
       exec = nullptr;
@@ -140,7 +154,8 @@ absl::StatusOr<double> MedianMicros(cudaStream_t stream,
       SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec, stream));
       return absl::OkStatus();
     }
-    return enqueue();
+    for (int r = 0; r < g_reps; ++r) SF_RETURN_IF_ERROR(enqueue());
+    return absl::OkStatus();
   };
   SF_ASSIGN_OR_RETURN(cuda::Event start, cuda::Event::Create(0));
   SF_ASSIGN_OR_RETURN(cuda::Event end, cuda::Event::Create(0));
@@ -153,7 +168,7 @@ absl::StatusOr<double> MedianMicros(cudaStream_t stream,
     if (!status.ok()) break;
     absl::StatusOr<float> ms = cuda::Event::ElapsedMs(start, end);  // synchronises
     if (!ms.ok()) status = ms.status();
-    if (status.ok() && i >= kWarmup) us.push_back(1000.0 * *ms);
+    if (status.ok() && i >= kWarmup) us.push_back(1000.0 * *ms / g_reps);
   }
   if (exec != nullptr) cudaGraphExecDestroy(exec);
   if (graph != nullptr) cudaGraphDestroy(graph);
@@ -173,14 +188,14 @@ int PlanBlock(const Layer& l) {
 // The layer at batch kBatch, binary input, `tile`; pads k / 2.
 cuda::SparseConvShape SparseShapeOf(const Layer& l, int tile) {
   const int64_t out = OutEdge(l);
-  return cuda::SparseConvShape{kBatch,   l.c_in,    l.h,       l.h, l.c_out, out, out, l.k,
-                               l.stride, l.k / 2, l.k / 2, tile, true};
+  return cuda::SparseConvShape{kBatch, l.c_in,   l.h,     l.h,     l.c_out, out, out,
+                               l.k,    l.stride, l.k / 2, l.k / 2, tile,    true};
 }
 
 cuda::ConvShape CudnnShapeOf(const Layer& l) {
   const int64_t out = OutEdge(l), pad = l.k / 2;
-  return cuda::ConvShape{kBatch, l.c_in, l.h,      l.h, l.c_out, l.k, l.k, l.stride,
-                         l.stride, pad,  pad,      1,   1,       1,   out, out};
+  return cuda::ConvShape{kBatch,   l.c_in, l.h, l.h, l.c_out, l.k, l.k, l.stride,
+                         l.stride, pad,    pad, 1,   1,       1,   out, out};
 }
 
 // max |got - want| over max |want| (the error itself when want is all 0).
@@ -207,10 +222,9 @@ Row MakeRow(const Layer& l, const std::string& pattern, double density,
   row.tile = tile;
   const int tiles = counters.active_tiles + counters.empty_tiles;
   row.active_tiles = tiles > 0 ? counters.active_tiles / static_cast<double>(tiles) : 0;
-  row.active_groups =
-      tiles > 0 ? counters.active_groups /
-                      (static_cast<double>(tiles) * ((l.c_in + group - 1) / group))
-                : 0;
+  row.active_groups = tiles > 0 ? counters.active_groups /
+                                      (static_cast<double>(tiles) * ((l.c_in + group - 1) / group))
+                                : 0;
   row.max_rel_err = MaxRelErr(want, got);
   row.cudnn_us = cudnn_us;
   return row;
@@ -319,7 +333,8 @@ std::vector<uint16_t> ToNhwcHalf(const std::vector<float>& x, int64_t n, int64_t
   std::vector<uint16_t> y(x.size());
   for (int64_t b = 0; b < n; ++b)
     for (int64_t k = 0; k < c; ++k)
-      for (int64_t i = 0; i < hw; ++i) y[(b * hw + i) * c + k] = FloatToHalf(x[(b * c + k) * hw + i]);
+      for (int64_t i = 0; i < hw; ++i)
+        y[(b * hw + i) * c + k] = FloatToHalf(x[(b * c + k) * hw + i]);
   return y;
 }
 
@@ -399,7 +414,8 @@ absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stre
     return absl::OkStatus();
   };
   const int64_t hw = l.h * l.h;
-  SF_RETURN_IF_ERROR(UploadHalf(dx, ToNhwcHalf(MakeSpikes(l, 0.1, false, rng), kBatch, l.c_in, hw)));
+  SF_RETURN_IF_ERROR(
+      UploadHalf(dx, ToNhwcHalf(MakeSpikes(l, 0.1, false, rng), kBatch, l.c_in, hw)));
   SF_ASSIGN_OR_RETURN(const double cudnn_us, MedianMicros(stream, run_dense));
 
   struct Pattern {
@@ -413,9 +429,9 @@ absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stre
   std::vector<Row> rows;
   for (const Pattern& pat : patterns) {
     const std::string name = pat.name;
-    const std::vector<float> spikes = name == "tiles" ? MakeTileSpikes(l, s.tile, pat.value, rng)
-                                                       : MakeSpikes(l, pat.value,
-                                                                    name == "clustered", rng);
+    const std::vector<float> spikes = name == "tiles"
+                                          ? MakeTileSpikes(l, s.tile, pat.value, rng)
+                                          : MakeSpikes(l, pat.value, name == "clustered", rng);
     SF_RETURN_IF_ERROR(UploadHalf(dx, ToNhwcHalf(spikes, kBatch, l.c_in, hw)));
     SF_RETURN_IF_ERROR(run_dense());
     SF_RETURN_IF_ERROR(run_sparse());
@@ -424,15 +440,15 @@ absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stre
     SF_ASSIGN_OR_RETURN(std::vector<float> got, DownloadHalf(dy_sparse));
     cuda::SparseConvCounters counters;
     SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(sparse_ws.data(), &counters));
-    Row row = MakeRow(l, name, pat.value, spikes, s.tile, cuda::kSparseConvF16Group, counters,
-                      want, got, cudnn_us);
+    Row row = MakeRow(l, name, pat.value, spikes, s.tile, cuda::kSparseConvF16Group, counters, want,
+                      got, cudnn_us);
     SF_ASSIGN_OR_RETURN(row.sparse_us, MedianMicros(stream, run_sparse));
-    SF_ASSIGN_OR_RETURN(row.prescan_us, MedianMicros(stream, [&]() -> absl::Status {
-                          SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Prescan(
-                              s, /*nhwc=*/true, static_cast<const __half*>(dx.data()),
-                              sparse_ws.data(), stream));
-                          return absl::OkStatus();
-                        }));
+    SF_ASSIGN_OR_RETURN(
+        row.prescan_us, MedianMicros(stream, [&]() -> absl::Status {
+          SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Prescan(
+              s, /*nhwc=*/true, static_cast<const __half*>(dx.data()), sparse_ws.data(), stream));
+          return absl::OkStatus();
+        }));
     if (gather) {
       SF_RETURN_IF_ERROR(run_gather());
       SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
@@ -471,22 +487,22 @@ std::string ToJson(const std::vector<Row>& rows, const std::string& device,
   std::string out =
       absl::StrCat("{\"bench\": \"sparse_conv_bench\", \"date\": \"", date, "\", \"device\": \"",
                    device, "\", \"cudnn\": ", cudnnGetVersion(), ", \"batch\": ", kBatch,
-                   ", \"precision\": \"", precision, "\", \"warmup\": ", kWarmup, ", \"iters\": ", kIters,
-                   ", \"rows\": [");
+                   ", \"precision\": \"", precision, "\", \"warmup\": ", kWarmup,
+                   ", \"iters\": ", kIters, ", \"runs_per_graph\": ", g_reps, ", \"rows\": [");
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
-    absl::StrAppend(&out, i ? ",\n  " : "\n  ",
-                    absl::StrFormat("{\"layer\": \"%s\", \"pattern\": \"%s\", \"density\": %g, "
-                                    "\"measured_density\": %.5f, \"tile\": %d, "
-                                    "\"active_tiles\": %.4f, \"active_groups\": %.4f, "
-                                    "\"cudnn_us\": %.2f, \"sparse_us\": %.2f, "
-                                    "\"speedup\": %.3f, \"max_rel_err\": %.3g, "
-                                    "\"prescan_us\": %.2f, \"gather_us\": %.2f, "
-                                    "\"gather_max_rel_err\": %.3g}",
-                                    r.layer, r.pattern, r.density, r.measured_density, r.tile,
-                                    r.active_tiles, r.active_groups, r.cudnn_us, r.sparse_us,
-                                    r.cudnn_us / r.sparse_us, r.max_rel_err, r.prescan_us, r.gather_us,
-                                    r.gather_max_rel_err));
+    absl::StrAppend(
+        &out, i ? ",\n  " : "\n  ",
+        absl::StrFormat("{\"layer\": \"%s\", \"pattern\": \"%s\", \"density\": %g, "
+                        "\"measured_density\": %.5f, \"tile\": %d, "
+                        "\"active_tiles\": %.4f, \"active_groups\": %.4f, "
+                        "\"cudnn_us\": %.2f, \"sparse_us\": %.2f, "
+                        "\"speedup\": %.3f, \"max_rel_err\": %.3g, "
+                        "\"prescan_us\": %.2f, \"gather_us\": %.2f, "
+                        "\"gather_max_rel_err\": %.3g}",
+                        r.layer, r.pattern, r.density, r.measured_density, r.tile, r.active_tiles,
+                        r.active_groups, r.cudnn_us, r.sparse_us, r.cudnn_us / r.sparse_us,
+                        r.max_rel_err, r.prescan_us, r.gather_us, r.gather_max_rel_err));
   }
   absl::StrAppend(&out, "\n]}\n");
   return out;
@@ -496,6 +512,20 @@ int Main(int argc, char** argv) {
   int arg = 1;
   const bool fp16 = argc > arg && std::string(argv[arg]) == "fp16";
   if (argc > arg && (fp16 || std::string(argv[arg]) == "fp32")) ++arg;
+  std::string only;
+  while (argc > arg + 1 &&
+         (std::string(argv[arg]) == "--reps" || std::string(argv[arg]) == "--only")) {
+    if (std::string(argv[arg]) == "--only") {
+      only = argv[arg + 1];
+    } else {
+      g_reps = std::atoi(argv[arg + 1]);
+      if (g_reps < 1 || g_reps > 1000) {
+        std::fprintf(stderr, "sparse_conv_bench: --reps wants 1..1000, got %s\n", argv[arg + 1]);
+        return 2;
+      }
+    }
+    arg += 2;
+  }
   const std::string json_path =
       argc > arg ? argv[arg] : (fp16 ? "sparse_conv_bench_fp16.json" : "sparse_conv_bench.json");
   const std::string precision = fp16 ? "fp16 nhwc" : "fp32 nchw";
@@ -516,8 +546,11 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "sparse_conv_bench: %s\n", std::string(cudnn.status().message()).c_str());
     return 1;
   }
-  std::printf("sparse_conv_bench on %s, cuDNN %zu, batch %lld, %s, median of %d\n", prop.name,
-              cudnnGetVersion(), static_cast<long long>(kBatch), precision.c_str(), kIters);
+  std::printf(
+      "sparse_conv_bench on %s, cuDNN %zu, batch %lld, %s, median of %d, %d run(s) per "
+      "graph\n",
+      prop.name, cudnnGetVersion(), static_cast<long long>(kBatch), precision.c_str(), kIters,
+      g_reps);
   std::printf("%-20s %-9s %7s %7s %4s %7s %7s %9s %9s %7s %9s %8s %9s %7s %9s\n", "layer",
               "pattern", "density", "actual", "tile", "tiles%", "groups%", "cudnn_us", "sparse_us",
               "speedup", "max_err", "prescan", "gather_us", "speedup", "g_max_err");
@@ -525,6 +558,7 @@ int Main(int argc, char** argv) {
   std::vector<Row> all;
   int failures = 0;
   for (const Layer& l : kLayers) {
+    if (std::string(l.name).find(only) == std::string::npos) continue;
     absl::StatusOr<std::vector<Row>> rows = fp16
                                                 ? BenchLayerF16(l, stream->get(), cudnn->get(), rng)
                                                 : BenchLayer(l, stream->get(), cudnn->get(), rng);
