@@ -526,6 +526,18 @@ int Main(int argc, char** argv) {
     }
     arg += 2;
   }
+  // Left: at most the JSON path, never an option (one without its value).
+  if (argc > arg + 1 || (argc > arg && std::string(argv[arg]).rfind("--", 0) == 0)) {
+    std::fprintf(stderr,
+                 "usage: sparse_conv_bench [fp32|fp16] [--reps K] [--only SUBSTR] [JSON]\n");
+    return 2;
+  }
+  if (std::none_of(std::begin(kLayers), std::end(kLayers), [&](const Layer& l) {
+        return std::string(l.name).find(only) != std::string::npos;
+      })) {
+    std::fprintf(stderr, "sparse_conv_bench: no layer name holds '%s'\n", only.c_str());
+    return 2;
+  }
   const std::string json_path =
       argc > arg ? argv[arg] : (fp16 ? "sparse_conv_bench_fp16.json" : "sparse_conv_bench.json");
   const std::string precision = fp16 ? "fp16 nhwc" : "fp32 nchw";
