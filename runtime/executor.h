@@ -73,6 +73,13 @@ struct StepStats {
   // Sparse conv: fraction of output tiles its prescan found active in the last
   // run; -1 for every other step and where it was not measured.
   double tile_density = -1;
+  // Sparse conv with a run-time density switch (CUDA, float16, --sparse
+  // auto): the most active tiles of the batch's `switch_tiles` at which its
+  // sparse path was measured faster than cuDNN (-1: at none), calibrated when
+  // the executor was prepared; above it a run computes with cuDNN. -2 where
+  // the step has no calibrated switch.
+  int switch_sparse_tiles = -2;
+  int switch_tiles = 0;
 };
 
 // One step timed alone on its real inputs (ProfileSteps).

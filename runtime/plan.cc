@@ -309,6 +309,18 @@ absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options) {
   return plan;
 }
 
+namespace {
+
+// Whether a step's kernel_detail adds to its kernel: the CPU executor's
+// ("cpu dense", "cpu sparse block 16") repeats the plan, and a GPU kernel
+// with no choice to report says "cuda".
+bool DetailSaysMore(const PlanStep& s) {
+  return !s.kernel_detail.empty() && s.kernel_detail != "cuda" &&
+         !absl::StartsWith(s.kernel_detail, "cpu ");
+}
+
+}  // namespace
+
 std::string PlanToJson(const Plan& plan) {
   std::string out = absl::StrCat("{\n  \"model\": ", JsonString(plan.model),
                                  ",\n  \"device\": ", JsonString(plan.device),
@@ -338,7 +350,17 @@ std::string PlanToJson(const Plan& plan) {
     }
     std::vector<std::string> sources;
     for (const std::string& name : s.spike_sources) sources.push_back(JsonString(name));
-    absl::StrAppend(&out, ", \"spike_sources\": [", absl::StrJoin(sources, ", "), "]}");
+    absl::StrAppend(&out, ", \"spike_sources\": [", absl::StrJoin(sources, ", "), "]");
+    // What the executor prepared (Runtime::GetPlan), after the spec's fields.
+    if (s.switch_sparse_tiles >= -1) {
+      absl::StrAppend(&out,
+                      ", \"density_switch\": {\"sparse_up_to_tiles\": ", s.switch_sparse_tiles,
+                      ", \"tiles\": ", s.switch_tiles, "}");
+    }
+    if (DetailSaysMore(s)) {
+      absl::StrAppend(&out, ", \"kernel_detail\": ", JsonString(s.kernel_detail));
+    }
+    absl::StrAppend(&out, "}");
   }
   return absl::StrCat(out, plan.steps.empty() ? "]\n}\n" : "\n  ]\n}\n");
 }
@@ -376,6 +398,14 @@ std::string PlanToTable(const Plan& plan) {
     line.erase(line.find_last_not_of(' ') + 1);
     absl::StrAppend(&out, line, "\n");
   }
+  // What the executor prepared (Runtime::GetPlan): one line per step that
+  // says more than its kernel column.
+  std::string details;
+  for (const PlanStep& s : plan.steps) {
+    if (!DetailSaysMore(s) || s.fused_into >= 0) continue;
+    absl::StrAppend(&details, "  ", s.name, ": ", s.kernel_detail, "\n");
+  }
+  if (!details.empty()) absl::StrAppend(&out, "kernels as prepared:\n", details);
   if (plan.tensor_bytes > 0) {
     absl::StrAppendFormat(
         &out, "memory: arena %d bytes for %d bytes of tensors (%.1f%%)\n", plan.arena_bytes,

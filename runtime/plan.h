@@ -96,6 +96,14 @@ struct PlanStep {
   int fused_neuron = -1;
   int fused_add = -1;
   int fused_into = -1;
+  // Filled by Runtime::GetPlan from the executor prepared for these shapes
+  // (BuildPlan leaves them empty): what the step's kernel is ("cudnn fp16
+  // nhwc IMPLICIT_PRECOMP_GEMM (timed, ...)", a sparse conv's choice and
+  // measured times), and a sparse conv's calibrated density switch
+  // (StepStats::switch_sparse_tiles, switch_tiles; -2 and 0 without one).
+  std::string kernel_detail;
+  int switch_sparse_tiles = -2;
+  int switch_tiles = 0;
 };
 
 struct Plan {

@@ -460,7 +460,14 @@ absl::StatusOr<Plan> Runtime::GetPlan(
     const std::map<std::string, std::vector<int64_t>>& input_dims) {
   SF_ASSIGN_OR_RETURN(InputDims dims, impl_->ResolveDims(input_dims));
   SF_ASSIGN_OR_RETURN(Impl::Prepared * p, impl_->Prepare(dims));
-  return p->plan;
+  Plan plan = p->plan;
+  const std::vector<StepStats> stats = p->executor->LastStepStats();
+  for (size_t i = 0; i < plan.steps.size() && i < stats.size(); ++i) {
+    plan.steps[i].kernel_detail = stats[i].kernel_detail;
+    plan.steps[i].switch_sparse_tiles = stats[i].switch_sparse_tiles;
+    plan.steps[i].switch_tiles = stats[i].switch_tiles;
+  }
+  return plan;
 }
 
 absl::StatusOr<std::vector<Tensor>> Runtime::Run(const std::map<std::string, Tensor>& inputs) {

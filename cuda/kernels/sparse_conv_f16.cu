@@ -475,14 +475,39 @@ cudaError_t LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* 
                             w_packed, chunks * kChunk, chunks, bias, y, vec_ok, words, ws);
 }
 
+// What Launch queues: the counter reset and the prescan, then the conv.
+enum class Stages {
+  kAll,              // reset, prescan (empty tiles get the bias), conv
+  kPrescanOnly,      // reset, prescan without the bias (timing it alone)
+  kPrescanAndBias,   // reset, prescan with the bias: kAll without the conv
+  kConvOnly,         // the conv, reading what a kPrescanAndBias run left
+};
+
+// Sets `handle` to 1 when the prescan found more than `threshold` active
+// tiles, else 0 (LaunchSparseConvF16Switch); 0 without counters (no tile).
+__global__ void SetDensitySwitchKernel(cudaGraphConditionalHandle handle,
+                                       const int* __restrict__ counters, int threshold) {
+  cudaGraphSetConditional(handle, counters != nullptr && counters[0] > threshold ? 1u : 0u);
+}
+
+__global__ void FillOnesPrefixKernel(uint16_t* x, int64_t count, int64_t ones) {
+  constexpr uint16_t kOne = 0x3C00;  // 1.0 in FP16
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    x[i] = i < ones ? kOne : 0;
+  }
+}
+
 template <int kSize, int kStride, bool kNhwc>
 cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_t* x,
                       const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
-                      int words, const Workspace& ws, cudaStream_t stream, bool conv) {
-  PrescanF16Kernel<kSize, kStride, kNhwc>
-      <<<g.num_tiles, kPrescanThreads, sizeof(uint32_t) * words, stream>>>(
-          g, x, vec_ok, words, bias, conv ? y : nullptr, ws);
-  if (!conv) return cudaSuccess;
+                      int words, const Workspace& ws, cudaStream_t stream, Stages stages) {
+  if (stages != Stages::kConvOnly) {
+    PrescanF16Kernel<kSize, kStride, kNhwc>
+        <<<g.num_tiles, kPrescanThreads, sizeof(uint32_t) * words, stream>>>(
+            g, x, vec_ok, words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
+  }
+  if (stages == Stages::kPrescanOnly || stages == Stages::kPrescanAndBias) return cudaSuccess;
   return s.tile == 8 ? LaunchConvFor<kSize, kStride, 8, kNhwc>(g, x, w_packed, bias, y, vec_ok,
                                                                words, ws, stream)
                      : LaunchConvFor<kSize, kStride, 4, kNhwc>(g, x, w_packed, bias, y, vec_ok,
@@ -491,25 +516,27 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
 
 cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
                    const uint16_t* w_packed, const __half* bias, __half* y, void* workspace,
-                   cudaStream_t stream, bool conv) {
+                   cudaStream_t stream, Stages stages) {
   const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
   if (g.num_tiles == 0) return cudaSuccess;
   const Workspace ws = CarveWorkspace(workspace, g.num_tiles);
-  const cudaError_t err = cudaMemsetAsync(ws.counters, 0, sizeof(int) * kNumCounters, stream);
-  if (err != cudaSuccess) return err;
+  if (stages != Stages::kConvOnly) {
+    const cudaError_t err = cudaMemsetAsync(ws.counters, 0, sizeof(int) * kNumCounters, stream);
+    if (err != cudaSuccess) return err;
+  }
   const auto* x = reinterpret_cast<const uint16_t*>(x_half);
   // 16-byte loads of 8 channels need 8-channel pixel rows and an aligned base.
   const bool vec_ok = s.c_in % 8 == 0 && IsAligned(x, sizeof(uint4));
   const int words = MaskWords(g.num_groups);
   using Fn =
       cudaError_t (*)(const SparseConvShape&, const Geometry&, const uint16_t*, const uint16_t*,
-                      const __half*, __half*, bool, int, const Workspace&, cudaStream_t, bool);
+                      const __half*, __half*, bool, int, const Workspace&, cudaStream_t, Stages);
   const bool k1 = s.ksize == 1, s1 = s.stride == 1;
   const Fn fn = nhwc ? (k1 ? (s1 ? LaunchFor<1, 1, true> : LaunchFor<1, 2, true>)
                            : (s1 ? LaunchFor<3, 1, true> : LaunchFor<3, 2, true>))
                      : (k1 ? (s1 ? LaunchFor<1, 1, false> : LaunchFor<1, 2, false>)
                            : (s1 ? LaunchFor<3, 1, false> : LaunchFor<3, 2, false>));
-  if (const cudaError_t e = fn(s, g, x, w_packed, bias, y, vec_ok, words, ws, stream, conv);
+  if (const cudaError_t e = fn(s, g, x, w_packed, bias, y, vec_ok, words, ws, stream, stages);
       e != cudaSuccess) {
     return e;
   }
@@ -799,12 +826,44 @@ void RepackSparseConvF16Weights(const uint16_t* w, int64_t c_out, int64_t c_in, 
 cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __half* x,
                                 const uint16_t* w_packed, const __half* bias, __half* y,
                                 void* workspace, cudaStream_t stream) {
-  return Launch(s, nhwc, x, w_packed, bias, y, workspace, stream, /*conv=*/true);
+  return Launch(s, nhwc, x, w_packed, bias, y, workspace, stream, Stages::kAll);
 }
 
 cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, const __half* x,
                                        void* workspace, cudaStream_t stream) {
-  return Launch(s, nhwc, x, nullptr, nullptr, nullptr, workspace, stream, /*conv=*/false);
+  return Launch(s, nhwc, x, nullptr, nullptr, nullptr, workspace, stream, Stages::kPrescanOnly);
+}
+
+cudaError_t LaunchSparseConvF16Switch(const SparseConvShape& s, bool nhwc, const __half* x,
+                                      const __half* bias, __half* y, void* workspace,
+                                      int threshold, cudaGraphConditionalHandle handle,
+                                      cudaStream_t stream) {
+  if (const cudaError_t err =
+          Launch(s, nhwc, x, nullptr, bias, y, workspace, stream, Stages::kPrescanAndBias);
+      err != cudaSuccess) {
+    return err;
+  }
+  // With no tile (an empty output) Launch queues nothing and the switch
+  // says 0: the sparse branch, which queues nothing either.
+  const int num_tiles = sparse_detail::MakeGeometry(s, kGroup).num_tiles;
+  const int* counters = num_tiles > 0 ? CarveWorkspace(workspace, num_tiles).counters : nullptr;
+  SetDensitySwitchKernel<<<1, 1, 0, stream>>>(handle, counters, threshold);
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchSparseConvF16AfterSwitch(const SparseConvShape& s, bool nhwc, const __half* x,
+                                           const uint16_t* w_packed, const __half* bias, __half* y,
+                                           void* workspace, cudaStream_t stream) {
+  return Launch(s, nhwc, x, w_packed, bias, y, workspace, stream, Stages::kConvOnly);
+}
+
+cudaError_t LaunchFillOnesPrefixF16(__half* x, int64_t count, int64_t ones, cudaStream_t stream) {
+  if (count <= 0) return cudaSuccess;
+  constexpr int kFillThreads = 256;
+  const int64_t blocks = std::min<int64_t>(CeilDiv(count, kFillThreads), 65535);
+  FillOnesPrefixKernel<<<static_cast<unsigned int>(blocks), kFillThreads, 0, stream>>>(
+      reinterpret_cast<uint16_t*>(x), count, ones);
+  return cudaGetLastError();
 }
 
 const char* ConvNeuronF16UnsupportedReason(const SparseConvShape& s, int64_t steps) {

@@ -92,6 +92,22 @@ cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __hal
 cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, const __half* x,
                                        void* workspace, cudaStream_t stream);
 
+// LaunchSparseConvF16 in two halves around a CUDA graph's IF/ELSE node (the
+// run-time density switch of runtime/gpu/sparse_conv_kernel.cc): the Switch
+// half queues the counter reset and the prescan (the empty tiles get their
+// bias), then sets `handle` (created for the graph being captured) to 1 when
+// more than `threshold` tiles are active, else 0. AfterSwitch queues the conv
+// alone, reading the work list the Switch half left in `workspace`; the two
+// give LaunchSparseConvF16's exact output. Never synchronise.
+cudaError_t LaunchSparseConvF16Switch(const SparseConvShape& s, bool nhwc, const __half* x,
+                                      const __half* bias, __half* y, void* workspace, int threshold,
+                                      cudaGraphConditionalHandle handle, cudaStream_t stream);
+cudaError_t LaunchSparseConvF16AfterSwitch(const SparseConvShape& s, bool nhwc, const __half* x,
+                                           const uint16_t* w_packed, const __half* bias, __half* y,
+                                           void* workspace, cudaStream_t stream);
+// Fills x[0, ones) with 1.0 and x[ones, count) with 0 (FP16): the calibration
+// inputs of the density switch, a growing prefix of active rows.
+cudaError_t LaunchFillOnesPrefixF16(__half* x, int64_t count, int64_t ones, cudaStream_t stream);
 // Conv + neuron fused (issue 12): spikes = neuron(conv(x, w) + bias) over the
 // T time steps of the batch (rows t * N + n, N = s.n / steps), in one kernel,
 // so the conv's output never goes to memory. One CUDA block per (image n,

@@ -439,8 +439,10 @@ std::vector<StepStats> GpuExecutor::LastStepStats() const {
   std::vector<StepStats> stats;
   stats.reserve(kernels_.size());
   for (size_t i = 0; i < kernels_.size(); ++i) {
+    const auto [sparse_tiles, tiles] = kernels_[i]->DensitySwitchTiles();
     stats.push_back(StepStats{step_us_[i], StepDescription(static_cast<int>(i)),
-                              profile_nodes_ ? kernels_[i]->LastTileDensity() : -1.0});
+                              profile_nodes_ ? kernels_[i]->LastTileDensity() : -1.0, sparse_tiles,
+                              tiles});
   }
   return stats;
 }

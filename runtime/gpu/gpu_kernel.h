@@ -16,6 +16,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -96,6 +97,9 @@ class GpuKernel {
   // Kernels with alternative paths: the one the last Enqueue ran ("sparse",
   // "cudnn"); "" for every other kernel and before an Enqueue.
   virtual std::string LastPath() const { return ""; }
+  // A sparse conv's calibrated density switch (StepStats::switch_sparse_tiles
+  // and switch_tiles): {-2, 0} for every other kernel.
+  virtual std::pair<int, int> DensitySwitchTiles() const { return {-2, 0}; }
 };
 
 // The kernel for `op` from the explicit table in gpu_kernels.cc; nullptr when

@@ -4,9 +4,13 @@
 #include <array>
 #include <cstdlib>
 #include <functional>
+#include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cuda/cuda_status.h"
@@ -19,6 +23,7 @@
 #include "runtime/cpu/conv.h"
 #include "runtime/cpu/kernel_util.h"
 #include "runtime/gpu/cuda_graph.h"
+#include "runtime/gpu/density_switch.h"
 #include "runtime/gpu/float_type.h"
 #include "runtime/gpu/gpu_kernel_factories.h"
 #include "runtime/gpu/neuron_params.h"
@@ -26,14 +31,27 @@
 namespace sf {
 namespace {
 
-// When kAuto measures: each path is captured once as a CUDA graph (how the
-// executor runs it after the first run: no host launch cost in the timing,
-// which for cuDNN's legacy API is larger than many convs), then timed in
-// kTimingRounds interleaved rounds of kLaunchesPerRound back-to-back graph
-// launches between two events, after one warm-up round; the median round
-// decides.
+// When kAuto measures: each path is captured as a CUDA graph of
+// kRunsPerGraph back-to-back runs (how the executor runs it after the first
+// run, inside the model's graph: no host launch cost in the timing, which for
+// cuDNN's legacy API is larger than many convs, and no graph launch per run:
+// sparse_conv_bench measured a 128-channel 16x16 conv at batch 64 on an empty
+// input at 9.0 us sparse, 22.6 cuDNN with one run per graph launch, and 7.3 /
+// 19.2 with 20; docs/bench/s11), then timed in kTimingRounds interleaved
+// rounds of kLaunchesPerRound graph launches between two events, after one
+// warm-up round; the median round decides.
 constexpr int kTimingRounds = 5;
-constexpr int kLaunchesPerRound = 10;
+constexpr int kLaunchesPerRound = 1;
+constexpr int kRunsPerGraph = 10;
+
+// `enqueue` kRunsPerGraph times in one CUDA graph.
+absl::StatusOr<GraphExec> CaptureRuns(cudaStream_t stream,
+                                      const std::function<absl::Status()>& enqueue) {
+  return CaptureGraph(stream, [&]() -> absl::Status {
+    for (int i = 0; i < kRunsPerGraph; ++i) SF_RETURN_IF_ERROR(enqueue());
+    return absl::OkStatus();
+  });
+}
 
 // kAuto runs cuDNN without timing sparse on these shapes, for the float32
 // kernel only. Measured on an H200 (FP32 NCHW, batch 64, ResNet18 shapes,
@@ -165,8 +183,8 @@ absl::StatusOr<std::string> TensorCoreUnsupportedReason(int device) {
   return std::string();
 }
 
-// Microseconds per launch of `graph`, over one round of back-to-back
-// launches (synchronises the stream).
+// Microseconds per run of a CaptureRuns graph, over one round of
+// back-to-back launches (synchronises the stream).
 absl::StatusOr<double> TimeRound(const GraphExec& graph, cudaStream_t stream,
                                  const cuda::Event& start, const cuda::Event& end) {
   SF_RETURN_IF_ERROR(start.Record(stream));
@@ -175,15 +193,15 @@ absl::StatusOr<double> TimeRound(const GraphExec& graph, cudaStream_t stream,
   }
   SF_RETURN_IF_ERROR(end.Record(stream));
   SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start, end));
-  return static_cast<double>(ms) * 1000.0 / kLaunchesPerRound;
+  return static_cast<double>(ms) * 1000.0 / (kLaunchesPerRound * kRunsPerGraph);
 }
 
 absl::StatusOr<ReplayTiming> TimeByReplay(cudaStream_t stream, const cuda::Event& start,
                                           const cuda::Event& end,
                                           const std::function<absl::Status()>& a,
                                           const std::function<absl::Status()>& b) {
-  absl::StatusOr<GraphExec> a_graph = CaptureGraph(stream, a);
-  absl::StatusOr<GraphExec> b_graph = CaptureGraph(stream, b);
+  absl::StatusOr<GraphExec> a_graph = CaptureRuns(stream, a);
+  absl::StatusOr<GraphExec> b_graph = CaptureRuns(stream, b);
   ReplayTiming r;
   if (!a_graph.ok() || !b_graph.ok()) {
     r.a_only = a_graph.ok();
@@ -202,6 +220,72 @@ absl::StatusOr<ReplayTiming> TimeByReplay(cudaStream_t stream, const cuda::Event
   r.ok = true;
   r.a_us = Median(std::move(a_us));
   r.b_us = Median(std::move(b_us));
+  return r;
+}
+
+// Microseconds per launch of what `enqueue` queues, timed as kAuto times
+// (a warm-up round, then the median of kTimingRounds rounds of graph replays).
+absl::StatusOr<double> TimeOne(cudaStream_t stream, const cuda::Event& start,
+                               const cuda::Event& end,
+                               const std::function<absl::Status()>& enqueue) {
+  SF_ASSIGN_OR_RETURN(GraphExec graph, CaptureRuns(stream, enqueue));
+  std::vector<double> us;
+  for (int round = 0; round <= kTimingRounds; ++round) {
+    SF_ASSIGN_OR_RETURN(double t, TimeRound(graph, stream, start, end));
+    if (round > 0) us.push_back(t);
+  }
+  return Median(std::move(us));
+}
+
+// The run-time density switch of a float16 tensor-core sparse conv (kAuto):
+// its crossover, calibrated in Prepare on synthetic inputs, and whether the
+// switch runs.
+struct DensityCrossover {
+  bool measured = false;
+  std::string why_not;  // why not measured, or why the switch is off
+  int tiles = 0;        // output tiles of the whole batch
+  // The most active tiles at which sparse (prescan included) was measured
+  // faster than cuDNN; -1 when it never was, `tiles` when it always was.
+  int threshold = -1;
+  double cudnn_us = 0, empty_us = 0, full_us = 0;
+  int steps = 0;        // sparse timings the search took
+  bool forced = false;  // threshold from SF_SPARSE_SWITCH_TILES, not measured
+};
+
+// Whether the density switch runs, and with which threshold, from the
+// environment. It is off unless asked for: on an H100 (docs/benchmarks.md,
+// twelfth run) its setter kernel and IF/ELSE node cost 7-9 us over the sparse
+// path alone, and its cuDNN branch 13-39 us over cuDNN alone (the prescan
+// runs first either way): the switched layer was 1.2-2.0x slower than the
+// better fixed path at every measured density.
+//  - unset: the crossover is calibrated (for the plan), the switch stays off;
+//  - SF_SPARSE_SWITCH=on: on, at the calibrated crossover;
+//  - SF_SPARSE_SWITCH=off: neither (no calibration at load);
+//  - SF_SPARSE_SWITCH_TILES=N: on, cuDNN above N active tiles, uncalibrated (a
+//    crossover known from elsewhere; tests).
+struct SwitchRequest {
+  bool on = false;
+  bool calibrate = true;
+  int tiles = -1;  // >= 0: SF_SPARSE_SWITCH_TILES
+};
+
+absl::StatusOr<SwitchRequest> SwitchRequestFromEnv() {
+  SwitchRequest r;
+  const char* on = std::getenv("SF_SPARSE_SWITCH");
+  const std::string mode = on != nullptr ? on : "";
+  if (!mode.empty() && mode != "on" && mode != "off") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SF_SPARSE_SWITCH must be 'on' or 'off', got '", mode, "'"));
+  }
+  r.on = mode == "on";
+  r.calibrate = mode != "off";
+  const char* env = std::getenv("SF_SPARSE_SWITCH_TILES");
+  if (env == nullptr || env[0] == '\0') return r;
+  if (!absl::SimpleAtoi(env, &r.tiles) || r.tiles < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "SF_SPARSE_SWITCH_TILES must be a whole number of tiles >= 0, got '", env, "'"));
+  }
+  r.on = r.calibrate = true;
   return r;
 }
 
@@ -225,6 +309,7 @@ class SparseConvGpuKernel : public GpuKernel {
                        const GpuPrepareContext& ctx) override {
     half_ = InputType(graph, node, 0) == DataType::kFloat16;
     nhwc_ = node.channels_last;
+    device_ = ctx.device;
     if (half_) {  // whatever the mode
       SF_ASSIGN_OR_RETURN(const std::string why, TensorCoreUnsupportedReason(ctx.device));
       if (!why.empty()) cudnn_only_ = absl::StrCat("the float16 block-sparse kernel ", why);
@@ -265,6 +350,21 @@ class SparseConvGpuKernel : public GpuKernel {
     } else {
       SF_ASSIGN_OR_RETURN(start_, cuda::Event::Create(ctx.device));
       SF_ASSIGN_OR_RETURN(end_, cuda::Event::Create(ctx.device));
+      SF_ASSIGN_OR_RETURN(const SwitchRequest request, SwitchRequestFromEnv());
+      switch_wanted_ = request.on;
+      if (half_ && !gather_forced_ && request.tiles >= 0) {
+        crossover_ = DensityCrossover{};
+        crossover_.measured = crossover_.forced = true;
+        crossover_.threshold = request.tiles;
+        crossover_.tiles = static_cast<int>(static_cast<int64_t>(shape_.n) *
+                                            ((shape_.out_h + shape_.tile - 1) / shape_.tile) *
+                                            ((shape_.out_w + shape_.tile - 1) / shape_.tile));
+      } else if (half_ && !gather_forced_ && request.calibrate) {
+        if (absl::Status s = CalibrateSwitch(graph, node, ctx); !s.ok()) {
+          crossover_ = DensityCrossover{};
+          crossover_.why_not = absl::StrCat("not calibrated: ", s.message());
+        }
+      }
     }
     return absl::OkStatus();
   }
@@ -282,6 +382,10 @@ class SparseConvGpuKernel : public GpuKernel {
       SF_RETURN_IF_ERROR(Measure(ctx, in, out));
       last_ran_ = path_ == Path::kSparse ? "sparse" : "cudnn";
       return absl::OkStatus();
+    }
+    if (path_ == Path::kSparse && switch_on_) {
+      last_ran_ = "switch";
+      return EnqueueSwitched(ctx, in, out);
     }
     last_ran_ = path_ == Path::kSparse ? "sparse" : "cudnn";
     return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
@@ -306,7 +410,19 @@ class SparseConvGpuKernel : public GpuKernel {
     return true;
   }
 
-  std::string LastPath() const override { return last_ran_; }
+  std::pair<int, int> DensitySwitchTiles() const override {
+    if (!crossover_.measured) return {-2, 0};
+    return {crossover_.threshold, crossover_.tiles};
+  }
+
+  // With the density switch the branch taken is known only where the
+  // counters were copied (profiling): more active tiles than the threshold
+  // ran cuDNN. Otherwise "sparse" (the switch's default branch) is not
+  // claimed: "switch".
+  std::string LastPath() const override {
+    if (last_ran_ != "switch" || !counted_) return last_ran_;
+    return HostCounters()->active_tiles > crossover_.threshold ? "cudnn" : "sparse";
+  }
 
   size_t workspace_bytes() const override {
     if (!cudnn_only_.empty()) return dense_->workspace_bytes();
@@ -351,10 +467,170 @@ class SparseConvGpuKernel : public GpuKernel {
         break;
       }
     }
+    if (crossover_.measured || !crossover_.why_not.empty()) {
+      absl::StrAppend(&out, "; ", DescribeSwitch());
+    }
     return out;
   }
 
  private:
+  // "density switch: cudnn above 12 of 256 active tiles (4.7%); calibrated:
+  // sparse 8.1 us empty, 40.2 us full, cudnn 19.3 us", then whether it runs.
+  std::string DescribeSwitch() const {
+    const DensityCrossover& c = crossover_;
+    if (!c.measured) return absl::StrCat("density switch ", c.why_not);
+    std::string out = "density switch: ";
+    if (c.threshold < 0) {
+      absl::StrAppend(&out, "cudnn at every density");
+    } else if (c.threshold >= c.tiles) {
+      absl::StrAppend(&out, "sparse at every density");
+    } else {
+      absl::StrAppend(&out, absl::StrFormat("cudnn above %d of %d active tiles (%.1f%%)",
+                                            c.threshold, c.tiles, 100.0 * c.threshold / c.tiles));
+    }
+    if (c.forced) {
+      absl::StrAppend(&out, "; from SF_SPARSE_SWITCH_TILES");
+    } else {
+      absl::StrAppend(
+          &out, absl::StrFormat("; calibrated: sparse %.1f us empty, %.1f us full, cudnn %.1f us, "
+                                "%d sparse timings",
+                                c.empty_us, c.full_us, c.cudnn_us, c.steps));
+    }
+    if (switch_on_) {
+      absl::StrAppend(&out, absl::StrFormat("; on (%.1f us on this input, sparse alone %.1f us)",
+                                            switched_us_, sparse_alone_us_));
+    } else if (!c.why_not.empty()) {
+      absl::StrAppend(&out, "; off: ", c.why_not);
+    } else if (!switch_wanted_) {
+      absl::StrAppend(&out, "; off (SF_SPARSE_SWITCH=on turns it on)");
+    }
+    return out;
+  }
+
+  // The density switch's crossover (kAuto, float16 tensor-core kernel), on
+  // synthetic inputs in buffers of its own: an input whose first rows (NHWC:
+  // pixel rows of all channels; NCHW: rows of one channel) are 1.0 and the
+  // rest 0, its prefix searched by bisection for the most active tiles at
+  // which sparse (prescan included) still beats cuDNN. Every timing as kAuto
+  // times (graph replays, medians); synchronises.
+  absl::Status CalibrateSwitch(const Graph& graph, const Node& node, const GpuPrepareContext& ctx) {
+    crossover_ = DensityCrossover{};
+    const cuda::SparseConvShape& s = shape_;
+    const int64_t x_elems = static_cast<int64_t>(s.n) * s.c_in * s.h * s.w;
+    const int64_t y_elems = static_cast<int64_t>(s.n) * s.c_out * s.out_h * s.out_w;
+    const int64_t rows = static_cast<int64_t>(s.n) * s.h * (nhwc_ ? 1 : s.c_in);
+    if (x_elems == 0 || y_elems == 0) return absl::UnimplementedError("empty tensors");
+    const int64_t row_elems = x_elems / rows;
+    cudaStream_t stream = nullptr;
+    SF_CUDNN_RETURN_IF_ERROR(cudnnGetStream(ctx.cudnn, &stream));
+    const Tensor& w = *graph.value(node.inputs[1]).constant;
+    SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer x, cuda::DeviceBuffer::Create(ctx.device, x_elems * 2));
+    SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer y, cuda::DeviceBuffer::Create(ctx.device, y_elems * 2));
+    SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer wd, cuda::DeviceBuffer::Create(ctx.device, w.nbytes()));
+    SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer b, cuda::DeviceBuffer::Create(ctx.device, s.c_out * 2));
+    SF_ASSIGN_OR_RETURN(
+        cuda::DeviceBuffer ws,
+        cuda::DeviceBuffer::Create(ctx.device, std::max<size_t>(workspace_bytes(), 16)));
+    SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer flag,
+                        cuda::DeviceBuffer::Create(ctx.device, sizeof(int)));
+    SF_CUDA_RETURN_IF_ERROR(
+        cudaMemcpy(wd.data(), w.raw_data(), w.nbytes(), cudaMemcpyHostToDevice));
+    SF_CUDA_RETURN_IF_ERROR(cudaMemset(b.data(), 0, s.c_out * 2));
+    SF_CUDA_RETURN_IF_ERROR(cudaMemset(flag.data(), 0, sizeof(int)));
+    const bool has_bias = node.inputs.size() > 2 && HasInput(node, 2);
+    const std::array<const void*, 3> in = {x.data(), wd.data(), has_bias ? b.data() : nullptr};
+    const std::array<void*, 1> out = {y.data()};
+    const std::span<const void* const> in_span(in.data(), has_bias ? 3 : 2);
+    const GpuRunContext run{stream, ctx.cudnn, nullptr, ws.data(), static_cast<int*>(flag.data())};
+    DensityCrossover c;
+    SF_CUDA_RETURN_IF_ERROR(
+        cuda::LaunchFillOnesPrefixF16(static_cast<__half*>(x.data()), x_elems, 0, stream));
+    SF_ASSIGN_OR_RETURN(c.cudnn_us, TimeOne(stream, start_, end_,
+                                            [&] { return dense_->Enqueue(run, in_span, out); }));
+    // Sparse time and active tiles with the first `r` rows set.
+    auto sparse_at = [&](int64_t r) -> absl::StatusOr<std::pair<double, int>> {
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchFillOnesPrefixF16(static_cast<__half*>(x.data()), x_elems,
+                                                            r * row_elems, stream));
+      SF_ASSIGN_OR_RETURN(double us, TimeOne(stream, start_, end_,
+                                             [&] { return EnqueueSparse(run, in_span, out); }));
+      SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+      cuda::SparseConvCounters counters;
+      SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(ws.data(), &counters));
+      ++c.steps;
+      return std::make_pair(us, counters.active_tiles);
+    };
+    SF_ASSIGN_OR_RETURN(auto empty, sparse_at(0));
+    SF_ASSIGN_OR_RETURN(auto full, sparse_at(rows));
+    c.empty_us = empty.first;
+    c.full_us = full.first;
+    c.tiles = full.second;
+    if (empty.first >= c.cudnn_us) {
+      c.threshold = -1;
+    } else if (full.first < c.cudnn_us) {
+      c.threshold = c.tiles;
+    } else {
+      // Invariant: sparse faster at lo rows (lo_tiles active), not at hi.
+      int64_t lo = 0, hi = rows;
+      int lo_tiles = empty.second;
+      while (hi - lo > 1) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        SF_ASSIGN_OR_RETURN(auto at, sparse_at(mid));
+        if (at.first < c.cudnn_us) {
+          lo = mid;
+          lo_tiles = at.second;
+        } else {
+          hi = mid;
+        }
+      }
+      c.threshold = lo_tiles;
+    }
+    c.measured = true;
+    crossover_ = c;
+    return absl::OkStatus();
+  }
+
+  // The sparse path with the density switch: the prescan, then cuDNN when
+  // more tiles than the crossover are active, else the sparse conv.
+  absl::Status EnqueueSwitched(const GpuRunContext& ctx, std::span<const void* const> in,
+                               std::span<void* const> out) {
+    const auto* x = static_cast<const __half*>(in[0]);
+    const auto* bias = static_cast<const __half*>(in.size() > 2 ? in[2] : nullptr);
+    auto* y = static_cast<__half*>(out[0]);
+    counted_ = false;
+    auto set = [&](cudaStream_t stream, cudaGraphConditionalHandle handle) -> absl::Status {
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Switch(
+          shape_, nhwc_, x, bias, y, ctx.workspace, crossover_.threshold, handle, stream));
+      // The cuDNN branch may reuse the workspace: the counters leave first.
+      if (counters_.data() != nullptr && shape_.n * shape_.out_h * shape_.out_w > 0) {
+        SF_CUDA_RETURN_IF_ERROR(
+            cuda::CopySparseConvCountersAsync(ctx.workspace, HostCounters(), stream));
+        counted_ = true;
+      }
+      return absl::OkStatus();
+    };
+    auto dense = [&](cudaStream_t stream) -> absl::Status {
+      GpuRunContext c = ctx;
+      c.stream = stream;
+      SF_CUDNN_RETURN_IF_ERROR(cudnnSetStream(ctx.cudnn, stream));
+      const absl::Status queued = dense_->Enqueue(c, in, out);
+      SF_CUDNN_RETURN_IF_ERROR(cudnnSetStream(ctx.cudnn, ctx.stream));
+      return queued;
+    };
+    auto sparse = [&](cudaStream_t stream) -> absl::Status {
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16AfterSwitch(
+          shape_, nhwc_, x, static_cast<const uint16_t*>(weights_.data()), bias, y, ctx.workspace,
+          stream));
+      return absl::OkStatus();
+    };
+    SF_RETURN_IF_ERROR(
+        switch_->Enqueue(ctx.stream, set, dense, sparse,
+                         {in[0], in[1], bias, y, ctx.workspace, ctx.cudnn, ctx.stream}));
+    // A plain launch may replay the graph built by an earlier one, which
+    // copies the counters too.
+    counted_ = counters_.data() != nullptr && shape_.n * shape_.out_h * shape_.out_w > 0;
+    return absl::OkStatus();
+  }
+
   absl::Status PrepareSparse(const Graph& graph, const Node& node, const GpuPrepareContext& ctx) {
     SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, half_, binary_));
     SF_ASSIGN_OR_RETURN(weights_,
@@ -450,7 +726,56 @@ class SparseConvGpuKernel : public GpuKernel {
     sparse_us_ = r.a_us;
     dense_us_ = r.b_us;
     reason_ = r.why;
+    if (path_ == Path::kSparse) SF_RETURN_IF_ERROR(MaybeSwitchOn(ctx, in, out));
+    if (path_ == Path::kSparse && switch_on_) {
+      // Its first plain launch builds the switch's own graph: if that fails,
+      // the layer stays on the sparse path (which rewrites the whole output).
+      absl::Status switched = EnqueueSwitched(ctx, in, out);
+      if (switched.ok()) return switched;
+      switch_on_ = false;
+      crossover_.why_not = absl::StrCat("its plain launch failed: ", switched.message());
+    }
     return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
+  }
+
+  // Sparse won on the first input: turns the density switch on when the
+  // calibration found a crossover that this input's active tiles lie below
+  // (the synthetic inputs agree with the real one) and the switched path can
+  // be captured and run; times it against the sparse path alone.
+  absl::Status MaybeSwitchOn(const GpuRunContext& ctx, std::span<const void* const> in,
+                             std::span<void* const> out) {
+    DensityCrossover& c = crossover_;
+    if (!switch_wanted_) return absl::OkStatus();
+    if (!c.measured || use_gather_) {
+      if (use_gather_) c.why_not = "the spike-gather kernel runs (no prescan)";
+      return absl::OkStatus();
+    }
+    if (c.threshold >= c.tiles) return absl::OkStatus();  // sparse at every density
+    SF_RETURN_IF_ERROR(EnqueueSparse(ctx, in, out));
+    SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(ctx.stream));
+    cuda::SparseConvCounters counters;
+    SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(ctx.workspace, &counters));
+    if (counters.active_tiles > c.threshold && !c.forced) {
+      c.why_not = absl::StrCat("the first input's ", counters.active_tiles,
+                               " active tiles ran sparse faster, above the calibrated crossover");
+      return absl::OkStatus();
+    }
+    if (!switch_.has_value()) {
+      absl::StatusOr<DensitySwitch> sw = DensitySwitch::Create(device_);
+      if (!sw.ok()) return sw.status();
+      switch_.emplace(*std::move(sw));
+    }
+    absl::StatusOr<ReplayTiming> t = TimeByReplay(
+        ctx.stream, start_, end_, [&] { return EnqueueSwitched(ctx, in, out); },
+        [&] { return EnqueueSparse(ctx, in, out); });
+    if (!t.ok() || !t->ok) {
+      c.why_not = t.ok() ? t->why : std::string(t.status().message());
+      return absl::OkStatus();
+    }
+    switched_us_ = t->a_us;
+    sparse_alone_us_ = t->b_us;
+    switch_on_ = true;
+    return absl::OkStatus();
   }
 
   int block_;
@@ -478,6 +803,13 @@ class SparseConvGpuKernel : public GpuKernel {
   std::string last_ran_;  // LastPath()
   std::string reason_;    // why path_ was fixed without timing
   double sparse_us_ = 0, dense_us_ = 0;
+  int device_ = 0;
+  // kAuto, float16 tensor-core kernel: the density switch (DescribeSwitch).
+  DensityCrossover crossover_;
+  bool switch_wanted_ = false;  // SwitchRequestFromEnv
+  bool switch_on_ = false;
+  std::optional<DensitySwitch> switch_;
+  double switched_us_ = 0, sparse_alone_us_ = 0;  // on the first input
 };
 
 class ConvNeuronGpuKernel : public GpuKernel {
@@ -587,6 +919,11 @@ class ConvNeuronGpuKernel : public GpuKernel {
   }
 
   std::string LastPath() const override { return last_ran_; }
+
+  // The unfused path's sparse conv's switch (it runs when that path does).
+  std::pair<int, int> DensitySwitchTiles() const override {
+    return conv_ != nullptr ? conv_->DensitySwitchTiles() : std::pair<int, int>{-2, 0};
+  }
 
   size_t workspace_bytes() const override {
     return conv_ != nullptr ? conv_->workspace_bytes() : 0;

@@ -114,6 +114,37 @@ TEST_F(PlanTest, JsonFollowsTheSpec) {
   EXPECT_EQ(json.substr(json.size() - 2), "}\n");
 }
 
+// Runtime::GetPlan fills what the executor prepared: the kernel detail (not
+// the CPU's, which repeats the kernel column) and a sparse conv's density
+// switch, after the spec's fields in the JSON and below the table.
+TEST_F(PlanTest, PreparedKernelDetailsFollowTheSpecFields) {
+  BuildNet();
+  options_.device = "cuda:0";
+  ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(b_.graph(), options_));
+  for (PlanStep& s : plan.steps) {
+    if (s.name == "conv_3") {
+      s.kernel_detail = "cuda sparse fp16 tensor-core (\"x\")";
+      s.switch_sparse_tiles = 80;
+      s.switch_tiles = 1024;
+    } else if (s.name == "conv_0") {
+      s.kernel_detail = "cpu dense";
+    } else if (s.name == "maxpool") {
+      s.kernel_detail = "cuda";  // a GPU kernel with nothing to report
+    }
+  }
+  const std::string json = PlanToJson(plan);
+  EXPECT_THAT(json, HasSubstr("\"kernel\": \"sparse\", \"spike_sources\": [\"lif_1\"], "
+                              "\"density_switch\": {\"sparse_up_to_tiles\": 80, \"tiles\": 1024}, "
+                              "\"kernel_detail\": \"cuda sparse fp16 tensor-core (\\\"x\\\")\"}"));
+  EXPECT_THAT(json, Not(HasSubstr("cpu dense")));
+  EXPECT_THAT(json, HasSubstr("\"kernel\": \"dense\", \"spike_sources\": []}"));
+  const std::string table = PlanToTable(plan);
+  EXPECT_THAT(table, HasSubstr("kernels as prepared:\n  conv_3: cuda sparse fp16 tensor-core"));
+  EXPECT_THAT(table, Not(HasSubstr("cpu dense")));
+  EXPECT_THAT(table, Not(HasSubstr("maxpool: cuda")));
+  EXPECT_THAT(json, Not(HasSubstr("\"kernel_detail\": \"cuda\"")));
+}
+
 TEST_F(PlanTest, JsonEscapesStrings) {
   Plan plan{.model = "a\"b\\c\nd\x01.onnx", .device = "cpu", .steps = {}};
   std::string json = PlanToJson(plan);

@@ -1,0 +1,186 @@
+// A float16 channels-last conv graph and one sparse conv GpuKernel prepared
+// for it on a stream of its own, for the density-switch test and bench
+// (tests/cuda/density_switch_test.cc, tests/perf/density_switch_bench.cc).
+#ifndef SF_TESTS_CUDA_SPARSE_KERNEL_RIG_H_
+#define SF_TESTS_CUDA_SPARSE_KERNEL_RIG_H_
+
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "cuda/cuda_status.h"
+#include "cuda/resources.h"
+#include "graph/float16.h"
+#include "graph/passes/float16.h"
+#include "graph/passes/layout.h"
+#include "graph/status.h"
+#include "runtime/gpu/cuda_graph.h"
+#include "runtime/gpu/sparse_conv_kernel.h"
+#include "tests/testing/graph_builder.h"
+
+namespace sf::testing {
+
+inline constexpr uint16_t kHalfOne = 0x3C00;  // 1.0 in FP16
+
+// A square-kernel conv with bias and pads k / 2, converted to float16
+// channels-last as the runtime converts it; `conv` is its Conv node.
+struct HalfConvSpec {
+  int64_t n, c_in, c_out, h, w, k, stride;
+};
+
+struct HalfConv {
+  HalfConvSpec spec;
+  Graph graph;
+  int conv = -1;
+  int64_t out_h = 0, out_w = 0;
+};
+
+inline Tensor RandomHalfTensor(const std::vector<int64_t>& dims, std::mt19937& rng) {
+  Tensor t = Tensor::Create(DataType::kFloat32, dims).value();
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    t.data<float>()[i] = HalfToFloat(FloatToHalf(u(rng) * 0.1f));
+  }
+  return t;
+}
+
+inline absl::StatusOr<HalfConv> MakeHalfConv(const HalfConvSpec& c, std::mt19937& rng) {
+  const int64_t pad = c.k / 2;
+  HalfConv h;
+  h.spec = c;
+  h.out_h = (c.h + 2 * pad - c.k) / c.stride + 1;
+  h.out_w = (c.w + 2 * pad - c.k) / c.stride + 1;
+  auto built = OneNodeGraphBuilder(OpType::kConv, "conv_switch")
+                   .Input(DataType::kFloat32, {c.n, c.c_in, c.h, c.w})
+                   .ConstantInput(RandomHalfTensor({c.c_out, c.c_in, c.k, c.k}, rng))
+                   .ConstantInput(RandomHalfTensor({c.c_out}, rng))
+                   .Output(DataType::kFloat32, {c.n, c.c_out, h.out_h, h.out_w})
+                   .Attr("kernel_shape", std::vector<int64_t>{c.k, c.k})
+                   .Attr("strides", std::vector<int64_t>{c.stride, c.stride})
+                   .Attr("pads", std::vector<int64_t>{pad, pad, pad, pad})
+                   .Build();
+  h.graph = std::move(built.graph);
+  SF_RETURN_IF_ERROR(ConvertToFloat16(h.graph, GpuKernelRunsFloat16).status());
+  SF_RETURN_IF_ERROR(ConvertToNhwc(h.graph, GpuKernelRunsNhwc).status());
+  for (int i = 0; i < h.graph.num_nodes(); ++i) {
+    if (h.graph.node(i).op == OpType::kConv) h.conv = i;
+  }
+  if (h.conv < 0 || !h.graph.node(h.conv).channels_last) {
+    return absl::InternalError("the conv did not go float16 channels-last");
+  }
+  return h;
+}
+
+// One sparse conv GpuKernel of `mode` for `h`'s conv (binary input, the
+// plan's `block`) on its own stream and cuDNN handle, with device copies of
+// the weights and bias and its own output. With `profile` it is prepared for
+// profiling: every run also copies the prescan counters to the host (a copy
+// in each timed run), so LastPath() names a density switch's branch.
+class SparseKernelRig {
+ public:
+  static absl::StatusOr<SparseKernelRig> Create(const HalfConv& h, SparseMode mode, int block,
+                                                bool profile = true) {
+    SparseKernelRig rig;
+    SF_ASSIGN_OR_RETURN(rig.stream_, cuda::Stream::Create(0));
+    SF_ASSIGN_OR_RETURN(rig.cudnn_, cuda::CudnnHandle::Create(0, rig.stream_.get()));
+    SF_ASSIGN_OR_RETURN(rig.start_, cuda::Event::Create(0));
+    SF_ASSIGN_OR_RETURN(rig.end_, cuda::Event::Create(0));
+    rig.kernel_ = CreateSparseConvGpuKernel(block, ValueClass::kBinary, mode);
+    const Node& node = h.graph.node(h.conv);
+    GpuPrepareContext ctx{0, rig.cudnn_.get(), size_t{256} << 20};
+    ctx.profile_nodes = profile;
+    SF_RETURN_IF_ERROR(rig.kernel_->Prepare(h.graph, node, ctx));
+    for (int i = 1; i < 3; ++i) {
+      const Tensor& t = *h.graph.value(node.inputs[i]).constant;
+      SF_ASSIGN_OR_RETURN(rig.constants_[i - 1], cuda::DeviceBuffer::Create(0, t.nbytes()));
+      SF_CUDA_RETURN_IF_ERROR(cudaMemcpy(rig.constants_[i - 1].data(), t.raw_data(), t.nbytes(),
+                                         cudaMemcpyHostToDevice));
+    }
+    SF_ASSIGN_OR_RETURN(
+        rig.workspace_,
+        cuda::DeviceBuffer::Create(0, std::max<size_t>(rig.kernel_->workspace_bytes(), 1)));
+    const int64_t y_elems = h.spec.n * h.spec.c_out * h.out_h * h.out_w;
+    SF_ASSIGN_OR_RETURN(rig.y_, cuda::DeviceBuffer::Create(0, y_elems * 2));
+    return rig;
+  }
+
+  GpuKernel& kernel() { return *kernel_; }
+
+  // Runs the kernel on `x` (device, NHWC FP16) once, plainly or as a captured
+  // CUDA graph, and returns the output's bits.
+  absl::StatusOr<std::vector<uint16_t>> Run(const cuda::DeviceBuffer& x, bool graph) {
+    SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(y_.data(), 0xFF, y_.bytes(), stream_.get()));
+    if (graph) {
+      SF_ASSIGN_OR_RETURN(GraphExec exec, CaptureGraph(stream_.get(), [&] { return Enqueue(x); }));
+      SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec.get(), stream_.get()));
+    } else {
+      SF_RETURN_IF_ERROR(Enqueue(x));
+    }
+    SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_.get()));
+    std::vector<uint16_t> bits(y_.bytes() / 2);
+    SF_CUDA_RETURN_IF_ERROR(cudaMemcpy(bits.data(), y_.data(), y_.bytes(), cudaMemcpyDeviceToHost));
+    return bits;
+  }
+
+  // Microseconds per run: `reps` runs on `x` captured in one CUDA graph, the
+  // median over `iters` launches after `warmup`.
+  absl::StatusOr<double> Time(const cuda::DeviceBuffer& x, int reps, int warmup, int iters) {
+    SF_ASSIGN_OR_RETURN(GraphExec exec, CaptureGraph(stream_.get(), [&]() -> absl::Status {
+                          for (int i = 0; i < reps; ++i) SF_RETURN_IF_ERROR(Enqueue(x));
+                          return absl::OkStatus();
+                        }));
+    std::vector<double> us;
+    for (int i = 0; i < warmup + iters; ++i) {
+      SF_RETURN_IF_ERROR(start_.Record(stream_.get()));
+      SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec.get(), stream_.get()));
+      SF_RETURN_IF_ERROR(end_.Record(stream_.get()));
+      SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start_, end_));
+      if (i >= warmup) us.push_back(ms * 1000.0 / reps);
+    }
+    std::sort(us.begin(), us.end());
+    return us[us.size() / 2];
+  }
+
+ private:
+  absl::Status Enqueue(const cuda::DeviceBuffer& x) {
+    const std::vector<const void*> in = {x.data(), constants_[0].data(), constants_[1].data()};
+    const std::vector<void*> out = {y_.data()};
+    const GpuRunContext ctx{stream_.get(), cudnn_.get(), nullptr, workspace_.data(), nullptr};
+    return kernel_->Enqueue(ctx, in, out);
+  }
+
+  cuda::Stream stream_;
+  cuda::CudnnHandle cudnn_;
+  cuda::Event start_, end_;
+  std::unique_ptr<GpuKernel> kernel_;
+  cuda::DeviceBuffer constants_[2];  // weights (KRSC), bias
+  cuda::DeviceBuffer workspace_;
+  cuda::DeviceBuffer y_;
+};
+
+// NHWC FP16 spikes for `c`'s input: images [0, full_images) all ones, then
+// single spikes at `density` elsewhere.
+inline absl::StatusOr<cuda::DeviceBuffer> SwitchSpikes(const HalfConvSpec& c, int64_t full_images,
+                                                       double density, std::mt19937& rng) {
+  std::vector<uint16_t> x(static_cast<size_t>(c.n * c.h * c.w * c.c_in), 0);
+  const size_t per_image = static_cast<size_t>(c.h * c.w * c.c_in);
+  std::bernoulli_distribution fire(density);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (i < static_cast<size_t>(full_images) * per_image || (density > 0 && fire(rng))) {
+      x[i] = kHalfOne;
+    }
+  }
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer d, cuda::DeviceBuffer::Create(0, x.size() * 2));
+  SF_CUDA_RETURN_IF_ERROR(cudaMemcpy(d.data(), x.data(), x.size() * 2, cudaMemcpyHostToDevice));
+  return d;
+}
+
+}  // namespace sf::testing
+
+#endif  // SF_TESTS_CUDA_SPARSE_KERNEL_RIG_H_
