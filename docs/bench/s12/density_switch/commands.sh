@@ -1,8 +1,9 @@
-# Session 12 (2026-11-27), H100 (nvidia-h100-x1). Four device runs, each a fresh machine (run 4 on run 3's warm one); scripts as run.
+# Session 12 (2026-11-27), H100 (nvidia-h100-x1). Five device runs, each a fresh machine (run 4 on run 3's warm one); scripts as run.
 # run1: first build of the switch: tests, all CUDA tests, sfbench SR18 N=16 fp16 (kAuto still timed one run per graph launch).
 # run2: kAuto timing 10 runs per graph; density_switch_bench with profiled rigs (every run copied its counters to the host: superseded by run 4).
 # run3: the switch opt-in; tests, all CUDA tests, memcheck (0 errors) and racecheck (did not finish in the 600 s limit) on DensitySwitch*.
 # run4: density_switch_bench without profiling, sfbench SR18 N=16 fp16, sfrun --plan.
+# run5: the committed code (ce544cc): switch tests, all CUDA tests (130), tools tests (72).
 
 ## run1
 # Session 12 run 1: density switch tests, all CUDA tests, sfbench SR18 N=16 fp16.
@@ -90,4 +91,18 @@ timeout 150 build-dev/tools/sfbench $D/spiking_resnet18.onnx --input models/resn
 grep -E "cold start|compute \(CUDA graph\)|speedup \(|rc=" $R/sfbench.txt
 timeout 60 build-dev/tools/sfrun $D/spiking_resnet18.onnx --input models/resnet18_fmnist/test_input.npy --precision fp16 --layout nhwc --plan > $R/plan.txt 2>&1
 grep -A2 "kernels as prepared" $R/plan.txt | cut -c1-300
+cd $OUT && tar czf r.tgz r
+
+## run5
+# Session 12 run 5 (the committed code, ce544cc + docs): switch tests, all CUDA and tools tests.
+set -x
+R=$OUT/r; mkdir -p $R
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu SF_EXPECT_GPU=1
+SF_BUILD_DIR=$PWD/build-dev OUT=$R scripts/gpu-check.sh build > $R/build.txt 2>&1
+timeout 120 build-dev/tests/sf_cuda_tests --gtest_filter='DensitySwitch*' > $R/switch_tests.txt 2>&1; echo "rc=$?" >> $R/switch_tests.txt
+grep -E "^\[ |rc=|Failure" $R/switch_tests.txt | head -20
+timeout 200 build-dev/tests/sf_cuda_tests --gtest_brief=1 > $R/cuda_tests.txt 2>&1; echo "rc=$?" >> $R/cuda_tests.txt
+tail -5 $R/cuda_tests.txt
+timeout 100 build-dev/tests/sf_tools_tests --gtest_brief=1 > $R/tools_tests.txt 2>&1; echo "rc=$?" >> $R/tools_tests.txt
+tail -4 $R/tools_tests.txt
 cd $OUT && tar czf r.tgz r
