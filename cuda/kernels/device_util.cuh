@@ -6,9 +6,13 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -56,6 +60,43 @@ inline bool ProgrammaticLaunchOnDevice() {
       major >= 9;
   cached[device].store(yes ? 2 : 1, std::memory_order_relaxed);
   return yes;
+}
+
+// Opts `kernel` in to `shared_bytes` of dynamic shared memory on the current
+// device (needed above 48 KiB; not a stream operation, fine under CUDA-graph
+// capture) and gives how many of its blocks of `threads` threads fit on the
+// device at once: SM count x occupancy, 0 when none fits. Done once per
+// device, kernel, block size and shared size, then cached: these are host
+// calls of a few us each that every plain launch would otherwise pay.
+inline cudaError_t PrepareSharedKernel(const void* kernel, int threads, size_t shared_bytes,
+                                       int* resident_blocks) {
+  using Key = std::tuple<int, const void*, int, size_t>;
+  static std::mutex mu;
+  static std::map<Key, int> cache;
+  int device = 0;
+  cudaError_t err = cudaGetDevice(&device);
+  if (err != cudaSuccess) return err;
+  const Key key{device, kernel, threads, shared_bytes};
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = cache.find(key); it != cache.end()) {
+      *resident_blocks = it->second;
+      return cudaSuccess;
+    }
+  }
+  int sms = 0, per_sm = 0;
+  if ((err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(shared_bytes))) != cudaSuccess ||
+      (err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) !=
+          cudaSuccess ||
+      (err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, threads,
+                                                           shared_bytes)) != cudaSuccess) {
+    return err;
+  }
+  *resident_blocks = std::max(per_sm, 0) * std::max(sms, 0);
+  std::lock_guard<std::mutex> lock(mu);
+  cache.emplace(key, *resident_blocks);
+  return cudaSuccess;
 }
 
 template <typename... KernelArgs, typename... Args>

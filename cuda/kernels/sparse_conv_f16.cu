@@ -455,22 +455,15 @@ cudaError_t LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* 
   const int chunks = static_cast<int>(CeilDiv(g.c_out, kChunk));
   constexpr size_t kShared = ConvSharedBytes<kSize, kStride, kTile>();
   auto* kernel = SparseConvF16Kernel<kSize, kStride, kTile, kNhwc>;
-  // Above 48 KiB of dynamic shared memory a kernel must opt in (not a stream
-  // operation: fine under CUDA-graph capture).
-  cudaError_t err =
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kShared);
-  if (err != cudaSuccess) return err;
-  int device = 0, sms = 0, per_sm = 0;
-  if ((err = cudaGetDevice(&device)) != cudaSuccess ||
-      (err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) !=
-          cudaSuccess ||
-      (err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, kShared)) !=
-          cudaSuccess) {
+  int resident = 0;
+  if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads,
+                                                  kShared, &resident);
+      err != cudaSuccess) {
     return err;
   }
   const int64_t most = static_cast<int64_t>(g.num_tiles) * chunks;
-  const int64_t resident = static_cast<int64_t>(std::max(per_sm, 1)) * std::max(sms, 1);
-  const auto blocks = static_cast<unsigned int>(std::max<int64_t>(1, std::min(most, resident)));
+  const auto blocks = static_cast<unsigned int>(
+      std::max<int64_t>(1, std::min<int64_t>(most, std::max(resident, 1))));
   return LaunchAfterPrevious(kernel, dim3(blocks), dim3(kThreads), kShared, stream, g, x,
                             w_packed, chunks * kChunk, chunks, bias, y, vec_ok, words, ws);
 }
@@ -745,9 +738,12 @@ cudaError_t LaunchFusedFor(const Geometry& g, int images, const NeuronParams& p,
   const dim3 grid(images * g.tiles_y * g.tiles_x, static_cast<int>(CeilDiv(g.c_out, kChunkF)));
   constexpr size_t kShared = kStages * FusedStage<kSize, kStride, kTile, kSteps, kChunkF>::kBytes;
   auto* kernel = ConvNeuronF16Kernel<kSize, kStride, kTile, kNhwc, kSteps, kChunkF, kMinBlocks>;
-  const cudaError_t err =
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kShared);
-  if (err != cudaSuccess) return err;
+  int resident = 0;  // not needed: one block per work item
+  if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads,
+                                                  kShared, &resident);
+      err != cudaSuccess) {
+    return err;
+  }
   const int cout_pad = static_cast<int>(CeilDiv(g.c_out, kChunk) * kChunk);
   kernel<<<grid, kThreads, kShared, stream>>>(g, images, p, x, w_packed, cout_pad, bias, y, vec_ok);
   return cudaSuccess;

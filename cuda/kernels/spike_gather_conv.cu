@@ -3,6 +3,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "cuda/kernels/device_util.cuh"
 #include "cuda/kernels/sparse_conv_geometry.cuh"
 #include "cuda/kernels/spike_gather_conv.h"
 
@@ -285,24 +286,16 @@ template <int kCpl, bool kValues>
 cudaError_t LaunchFor(const Geometry& g, const uint16_t* x, const uint16_t* w_packed,
                       const __half* bias, __half* y, size_t shared, cudaStream_t stream) {
   auto* kernel = SpikeGatherConvKernel<kCpl, kValues>;
-  // Above 48 KiB of dynamic shared memory a kernel must opt in (not a stream
-  // operation: fine under CUDA-graph capture).
-  cudaError_t err =
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared);
-  if (err != cudaSuccess) return err;
-  int device = 0, sms = 0, per_sm = 0;
-  if ((err = cudaGetDevice(&device)) != cudaSuccess) return err;
-  if ((err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) != cudaSuccess) {
+  int resident = 0;
+  if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads,
+                                                  shared, &resident);
+      err != cudaSuccess) {
     return err;
   }
-  if ((err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, shared)) !=
-      cudaSuccess) {
-    return err;
-  }
-  if (per_sm < 1) return cudaErrorInvalidConfiguration;  // shared memory over the device's limit
+  if (resident < 1) return cudaErrorInvalidConfiguration;  // shared memory over the device's limit
   const int items = g.num_tiles;
   const int chunks = static_cast<int>(CeilDiv(g.c_out, 32 * kCpl));
-  const int slots = std::max(1, std::min(items, sms * per_sm / chunks));
+  const int slots = std::max(1, std::min(items, resident / chunks));
   const bool vec = g.c_in % 8 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0;
   kernel<<<dim3(slots, chunks), kThreads, shared, stream>>>(g, x, vec, w_packed, bias, y, items);
   return cudaGetLastError();
