@@ -65,37 +65,44 @@ inline bool ProgrammaticLaunchOnDevice() {
 // Opts `kernel` in to `shared_bytes` of dynamic shared memory on the current
 // device (needed above 48 KiB; not a stream operation, fine under CUDA-graph
 // capture) and gives how many of its blocks of `threads` threads fit on the
-// device at once: SM count x occupancy, 0 when none fits. Done once per
-// device, kernel, block size and shared size, then cached: these are host
-// calls of a few us each that every plain launch would otherwise pay.
+// device at once: SM count x occupancy, 0 when none fits. The opt-in is a
+// property of the kernel, not of a launch, so it only ever grows (to the most
+// any launch asked for; a smaller launch runs under a larger opt-in); the
+// queries are made once per device, kernel, block size and shared size, then
+// cached: these are host calls of a few us each that every plain launch
+// would otherwise pay.
 inline cudaError_t PrepareSharedKernel(const void* kernel, int threads, size_t shared_bytes,
                                        int* resident_blocks) {
   using Key = std::tuple<int, const void*, int, size_t>;
   static std::mutex mu;
-  static std::map<Key, int> cache;
+  static std::map<Key, int> resident;                          // by device, kernel, threads, shared
+  static std::map<std::pair<int, const void*>, size_t> opted;  // by device, kernel
   int device = 0;
   cudaError_t err = cudaGetDevice(&device);
   if (err != cudaSuccess) return err;
+  std::lock_guard<std::mutex> lock(mu);
   const Key key{device, kernel, threads, shared_bytes};
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    if (auto it = cache.find(key); it != cache.end()) {
-      *resident_blocks = it->second;
-      return cudaSuccess;
+  if (auto it = resident.find(key); it != resident.end()) {
+    *resident_blocks = it->second;
+    return cudaSuccess;
+  }
+  size_t& opted_in = opted[{device, kernel}];
+  if (shared_bytes > opted_in) {
+    if ((err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    static_cast<int>(shared_bytes))) != cudaSuccess) {
+      return err;
     }
+    opted_in = shared_bytes;
   }
   int sms = 0, per_sm = 0;
-  if ((err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(shared_bytes))) != cudaSuccess ||
-      (err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) !=
+  if ((err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) !=
           cudaSuccess ||
       (err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, threads,
                                                            shared_bytes)) != cudaSuccess) {
     return err;
   }
   *resident_blocks = std::max(per_sm, 0) * std::max(sms, 0);
-  std::lock_guard<std::mutex> lock(mu);
-  cache.emplace(key, *resident_blocks);
+  resident.emplace(key, *resident_blocks);
   return cudaSuccess;
 }
 

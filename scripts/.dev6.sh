@@ -1,0 +1,12 @@
+# Session 12 run 6 (2ceca3c): all CUDA tests (PrepareSharedKernel), sparse_conv_gbench (Google Benchmark).
+set -x
+R=$OUT/r; mkdir -p $R
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu SF_EXPECT_GPU=1
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt
+SF_BUILD_DIR=$PWD/build-dev OUT=$R scripts/gpu-check.sh build > $R/build.txt 2>&1
+(cd build-dev && cmake --build . --target sparse_conv_gbench -j 16 >> $R/build.txt 2>&1); tail -2 $R/build.txt
+timeout 110 build-dev/tests/sf_cuda_tests --gtest_brief=1 > $R/cuda_tests.txt 2>&1; echo "rc=$?" >> $R/cuda_tests.txt
+tail -4 $R/cuda_tests.txt
+timeout 170 build-dev/tests/perf/sparse_conv_gbench --reps=20 --benchmark_out=$R/gbench.json --benchmark_out_format=json > $R/gbench.txt 2>&1; echo "rc=$?" >> $R/gbench.txt
+tail -16 $R/gbench.txt
+cd $OUT && tar czf r.tgz r
