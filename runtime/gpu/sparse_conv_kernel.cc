@@ -41,6 +41,9 @@ namespace {
 // rounds of kLaunchesPerRound graph launches between two events, after one
 // warm-up round; the median round decides.
 constexpr int kTimingRounds = 5;
+// Most bytes of input and output the density switch's calibration allocates
+// for its synthetic runs (larger convs are not calibrated; the plan says so).
+constexpr int64_t kMaxCalibrationBytes = int64_t{256} << 20;
 constexpr int kLaunchesPerRound = 1;
 constexpr int kRunsPerGraph = 10;
 
@@ -520,6 +523,13 @@ class SparseConvGpuKernel : public GpuKernel {
     const int64_t y_elems = static_cast<int64_t>(s.n) * s.c_out * s.out_h * s.out_w;
     const int64_t rows = static_cast<int64_t>(s.n) * s.h * (nhwc_ ? 1 : s.c_in);
     if (x_elems == 0 || y_elems == 0) return absl::UnimplementedError("empty tensors");
+    // Its buffers are its own, outside the arena (and Options::arena_limit_bytes).
+    const int64_t bytes = (x_elems + y_elems) * 2;
+    if (bytes > kMaxCalibrationBytes) {
+      return absl::UnimplementedError(absl::StrCat("input and output take ", bytes,
+                                                   " bytes, above the ", kMaxCalibrationBytes,
+                                                   " the calibration allocates beside the arena"));
+    }
     const int64_t row_elems = x_elems / rows;
     cudaStream_t stream = nullptr;
     SF_CUDNN_RETURN_IF_ERROR(cudnnGetStream(ctx.cudnn, &stream));
