@@ -634,6 +634,7 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
   SF_ASSIGN_OR_RETURN(std::unique_ptr<Executor> profiler,
                       impl_->CreateExecutor(graph, p->plan, /*profiling=*/true));
   SF_ASSIGN_OR_RETURN(std::vector<StepProfile> steps, profiler->ProfileSteps(ordered, iters));
+  const std::vector<StepStats> prepared = p->executor->LastStepStats();
   std::vector<LayerProfile> layers;
   for (size_t i = 0; i < p->plan.steps.size() && i < steps.size(); ++i) {
     const PlanStep& step = p->plan.steps[i];
@@ -657,6 +658,10 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
                        {},
                        step.fused_neuron >= 0 ? p->plan.steps[step.fused_neuron].name : ""};
     const Node& node = graph.node(step.node);
+    if (i < prepared.size()) {
+      layer.switch_sparse_tiles = prepared[i].switch_sparse_tiles;
+      layer.switch_tiles = prepared[i].switch_tiles;
+    }
     layer.input_dims = LogicalDims(node, layer.input_dims);  // the report speaks NCHW
     layer.output_dims = LogicalDims(node, layer.output_dims);
     const DataType in_type = steps[i].first_input.dtype();

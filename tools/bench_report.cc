@@ -203,6 +203,14 @@ std::string TilesJson(const std::vector<TileOccupancy>& tiles) {
   return absl::StrCat("[", absl::StrJoin(parts, ", "), "]");
 }
 
+// The calibrated crossover (LayerProfile::switch_sparse_tiles) as a share of
+// the tiles: sparse won up to it; 0 when it won at none (not even an empty
+// input); null where not calibrated.
+std::string CrossoverJson(const LayerProfile& l) {
+  if (l.switch_sparse_tiles < -1 || l.switch_tiles <= 0) return "null";
+  return JsonNumber(std::max(l.switch_sparse_tiles, 0) / static_cast<double>(l.switch_tiles));
+}
+
 std::string LayerJson(const LayerProfile& l) {
   return absl::StrCat(
       "{\"name\": ", JsonString(l.name), ", \"op\": ", JsonString(ToString(l.op)),
@@ -554,6 +562,7 @@ std::string FormatJson(const BenchReport& r) {
         ", \"ran\": ", JsonString(row.ran()), ", \"kernel\": ", JsonString(s.kernel),
         ", \"kernel_detail\": ", JsonString(s.kernel_detail),
         ", \"dense_kernel_detail\": ", row.dense ? JsonString(row.dense->kernel_detail) : "null",
+        ", \"crossover_tile_density\": ", CrossoverJson(s),
         ", \"fused_neuron\": ", s.fused_neuron.empty() ? "null" : JsonString(s.fused_neuron), "}");
   }
   absl::StrAppend(&out, rows.empty() ? "]" : "\n  ]", ",\n  \"warnings\": [");

@@ -156,6 +156,8 @@ TEST(BenchReportTest, ConvRowSaysWhichKernelRanAndTimesTheSparseKernelAlone) {
   sparse.layers[0].path = "cudnn";
   sparse.layers[0].sparse_us = 900;
   sparse.layers[0].prescan_us = 50;
+  sparse.layers[0].switch_sparse_tiles = 80;  // calibrated: sparse won up to 80 of 1024 tiles
+  sparse.layers[0].switch_tiles = 1024;
   PlanBench dense = MakePlan("dense", 1000, 1000);
   dense.layers[0].median_us = 590;
   dense.layers[3].median_us = 300;
@@ -167,6 +169,8 @@ TEST(BenchReportTest, ConvRowSaysWhichKernelRanAndTimesTheSparseKernelAlone) {
   EXPECT_THAT(json, HasSubstr("\"dense_us\": 300, \"sparse_us\": 100, \"prescan_us\": 20, "
                               "\"speedup\": 3, \"plan_us\": 100, \"plan_speedup\": 3, "
                               "\"ran\": \"sparse\""));
+  EXPECT_THAT(json, HasSubstr("\"crossover_tile_density\": 0.078125, \"fused_neuron\": null}"));
+  EXPECT_THAT(json, HasSubstr("\"crossover_tile_density\": null, \"fused_neuron\": null}"));
   const std::string console = FormatConsole(r);
   EXPECT_THAT(console, HasSubstr("prescan_us"));
   EXPECT_THAT(console, HasSubstr("cudnn "));

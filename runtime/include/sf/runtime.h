@@ -167,6 +167,11 @@ struct LayerProfile {
   // neuron's name; the step's time then includes the neuron, whose own step
   // runs nothing. Empty otherwise.
   std::string fused_neuron;
+  // CUDA float16 sparse conv in --sparse auto: its calibrated crossover, the
+  // most of `switch_tiles` active tiles at which its sparse path beat cuDNN
+  // (-1: at none); -2 and 0 where not calibrated (PlanStep's fields).
+  int switch_sparse_tiles = -2;
+  int switch_tiles = 0;
 };
 
 class Runtime {
