@@ -24,7 +24,13 @@
 //    interleaved rounds of back-to-back launches, medians; it keeps the
 //    faster for good. That one Enqueue synchronises the stream (the only
 //    Enqueue that does). An Enqueue under capture before the
-//    choice is made runs cuDNN and decides nothing.
+//    choice is made runs cuDNN and decides nothing. Float16: Prepare also
+//    calibrates the crossover with cuDNN (DensitySwitchTiles(), the plan's
+//    switch_sparse_tiles; SF_SPARSE_SWITCH=off skips it), and with
+//    SF_SPARSE_SWITCH=on (or SF_SPARSE_SWITCH_TILES=N) a layer whose first run
+//    chose sparse picks cuDNN or sparse on the GPU every run by its prescan's
+//    active tile count (runtime/gpu/density_switch.h; off by default: it
+//    measured slower than either fixed path, docs/benchmarks.md twelfth run).
 // The cuDNN path is the dense conv kernel prepared with the same context, so
 // it runs the very algorithm the dense path would (one process-wide choice per
 // conv, cuda/conv_algo_cache.h), and kAuto times sparse against that.
