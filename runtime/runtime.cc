@@ -313,7 +313,9 @@ struct Runtime::Impl {
   static absl::Status OrderViews(const std::map<std::string, TensorView>& views,
                                  const std::vector<TensorInfo>& infos, absl::string_view what,
                                  std::vector<const TensorView*>& ordered) {
-    for (const auto& [name, view] : views) {
+    for (const auto& entry : views) {
+      // Not a structured binding: clang before 16 cannot capture one in a lambda.
+      const std::string& name = entry.first;
       const bool known = std::any_of(infos.begin(), infos.end(),
                                      [&](const TensorInfo& info) { return info.name == name; });
       if (!known) {
