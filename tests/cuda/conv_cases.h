@@ -11,16 +11,9 @@
 #include "graph/float16.h"
 #include "tests/cuda/gpu_test_util.h"
 #include "tests/testing/graph_builder.h"
+#include "tests/testing/random_half.h"
 
 namespace sf::testing {
-
-// Uniform in [lo, hi], rounded to the nearest float16 value (kept as float32).
-inline Tensor RandomHalf(std::vector<int64_t> dims, std::mt19937& rng, double lo = -1.0,
-                         double hi = 1.0) {
-  Tensor t = RandomTensor(DataType::kFloat32, std::move(dims), rng, lo, hi);
-  for (float& v : t.span<float>()) v = HalfToFloat(FloatToHalf(v));
-  return t;
-}
 
 struct ConvCase {
   std::vector<int64_t> x;  // N, C, H, W

@@ -23,6 +23,7 @@
 #include "runtime/gpu/cuda_graph.h"
 #include "runtime/gpu/sparse_conv_kernel.h"
 #include "tests/testing/graph_builder.h"
+#include "tests/testing/random_half.h"
 
 namespace sf::testing {
 
@@ -41,15 +42,6 @@ struct HalfConv {
   int64_t out_h = 0, out_w = 0;
 };
 
-inline Tensor RandomHalfTensor(const std::vector<int64_t>& dims, std::mt19937& rng) {
-  Tensor t = Tensor::Create(DataType::kFloat32, dims).value();
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  for (int64_t i = 0; i < t.num_elements(); ++i) {
-    t.data<float>()[i] = HalfToFloat(FloatToHalf(u(rng) * 0.1f));
-  }
-  return t;
-}
-
 inline absl::StatusOr<HalfConv> MakeHalfConv(const HalfConvSpec& c, std::mt19937& rng) {
   const int64_t pad = c.k / 2;
   HalfConv h;
@@ -58,8 +50,8 @@ inline absl::StatusOr<HalfConv> MakeHalfConv(const HalfConvSpec& c, std::mt19937
   h.out_w = (c.w + 2 * pad - c.k) / c.stride + 1;
   auto built = OneNodeGraphBuilder(OpType::kConv, "conv_switch")
                    .Input(DataType::kFloat32, {c.n, c.c_in, c.h, c.w})
-                   .ConstantInput(RandomHalfTensor({c.c_out, c.c_in, c.k, c.k}, rng))
-                   .ConstantInput(RandomHalfTensor({c.c_out}, rng))
+                   .ConstantInput(RandomHalf({c.c_out, c.c_in, c.k, c.k}, rng, -0.1, 0.1))
+                   .ConstantInput(RandomHalf({c.c_out}, rng, -0.1, 0.1))
                    .Output(DataType::kFloat32, {c.n, c.c_out, h.out_h, h.out_w})
                    .Attr("kernel_shape", std::vector<int64_t>{c.k, c.k})
                    .Attr("strides", std::vector<int64_t>{c.stride, c.stride})
