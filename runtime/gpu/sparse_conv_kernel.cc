@@ -606,15 +606,13 @@ class SparseConvGpuKernel : public GpuKernel {
     const auto* x = static_cast<const __half*>(in[0]);
     const auto* bias = static_cast<const __half*>(in.size() > 2 ? in[2] : nullptr);
     auto* y = static_cast<__half*>(out[0]);
-    counted_ = false;
     auto set = [&](cudaStream_t stream, cudaGraphConditionalHandle handle) -> absl::Status {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Switch(
           shape_, nhwc_, x, bias, y, ctx.workspace, crossover_.threshold, handle, stream));
       // The cuDNN branch may reuse the workspace: the counters leave first.
-      if (counters_.data() != nullptr && shape_.n * shape_.out_h * shape_.out_w > 0) {
+      if (CopiesCounters()) {
         SF_CUDA_RETURN_IF_ERROR(
             cuda::CopySparseConvCountersAsync(ctx.workspace, HostCounters(), stream));
-        counted_ = true;
       }
       return absl::OkStatus();
     };
@@ -635,9 +633,9 @@ class SparseConvGpuKernel : public GpuKernel {
     SF_RETURN_IF_ERROR(
         switch_->Enqueue(ctx.stream, set, dense, sparse,
                          {in[0], in[1], bias, y, ctx.workspace, ctx.cudnn, ctx.stream}));
-    // A plain launch may replay the graph built by an earlier one, which
-    // copies the counters too.
-    counted_ = counters_.data() != nullptr && shape_.n * shape_.out_h * shape_.out_w > 0;
+    // Set here, not in `set`: a plain launch may replay the graph an earlier
+    // one built (and `set` is not called), which copies the counters too.
+    counted_ = CopiesCounters();
     return absl::OkStatus();
   }
 
@@ -697,7 +695,7 @@ class SparseConvGpuKernel : public GpuKernel {
     }
     // Profiling: the prescan's counters leave the workspace before the next
     // kernel reuses it (stream order).
-    if (counters_.data() != nullptr && shape_.n * shape_.out_h * shape_.out_w > 0) {
+    if (CopiesCounters()) {
       SF_CUDA_RETURN_IF_ERROR(
           cuda::CopySparseConvCountersAsync(ctx.workspace, HostCounters(), ctx.stream));
       counted_ = true;
@@ -707,6 +705,12 @@ class SparseConvGpuKernel : public GpuKernel {
 
   cuda::SparseConvCounters* HostCounters() const {
     return static_cast<cuda::SparseConvCounters*>(counters_.data());
+  }
+
+  // Whether a sparse launch also queues the counters' copy to the host:
+  // profiling, and a non-empty output (else the prescan writes no counters).
+  bool CopiesCounters() const {
+    return counters_.data() != nullptr && shape_.n * shape_.out_h * shape_.out_w > 0;
   }
 
   // Times both paths on this input, each replayed as a CUDA graph, keeps the
