@@ -87,7 +87,8 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
                               kWorkspaceLimit,
                               options.allow_tf32,
                               options.conv_algo_search,
-                              options.profile_nodes};
+                              options.profile_nodes,
+                              options.profiling};
   std::vector<bool> launches;  // per step: queues work (not fused into another step)
   for (int i = 0; i < num_nodes; ++i) {
     if (plan.steps[i].node != i) return absl::InternalError("plan steps out of node order");

@@ -37,6 +37,11 @@ struct GpuPrepareContext {
   bool allow_tf32 = false;
   ConvAlgoSearch conv_algo_search = ConvAlgoSearch::kTimed;
   bool profile_nodes = false;
+  // Prepared for an ExecutorOptions::profiling executor (Runtime::ProfileLayers
+  // builds one beside the running executor): a float16 sparse conv then
+  // calibrates its density crossover only when the switch is asked for, as
+  // the plan's figure comes from the running executor.
+  bool profiling = false;
 };
 
 // What Enqueue may use. `workspace` holds workspace_bytes() bytes for this

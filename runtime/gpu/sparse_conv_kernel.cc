@@ -362,7 +362,7 @@ class SparseConvGpuKernel : public GpuKernel {
         crossover_.tiles = static_cast<int>(static_cast<int64_t>(shape_.n) *
                                             ((shape_.out_h + shape_.tile - 1) / shape_.tile) *
                                             ((shape_.out_w + shape_.tile - 1) / shape_.tile));
-      } else if (half_ && !gather_forced_ && request.calibrate) {
+      } else if (half_ && !gather_forced_ && request.calibrate && (request.on || !ctx.profiling)) {
         if (absl::Status s = CalibrateSwitch(graph, node, ctx); !s.ok()) {
           crossover_ = DensityCrossover{};
           crossover_.why_not = absl::StrCat("not calibrated: ", s.message());
