@@ -120,20 +120,32 @@ class SparseKernelRig {
     return bits;
   }
 
-  // Microseconds per run: `reps` runs on `x` captured in one CUDA graph, the
-  // median over `iters` launches after `warmup`.
+  // `reps` runs on `x` captured in one CUDA graph.
+  absl::StatusOr<GraphExec> CaptureRuns(const cuda::DeviceBuffer& x, int reps) {
+    return CaptureGraph(stream_.get(), [&]() -> absl::Status {
+      for (int i = 0; i < reps; ++i) SF_RETURN_IF_ERROR(Enqueue(x));
+      return absl::OkStatus();
+    });
+  }
+
+  // Microseconds per run of one launch of `runs`, a CaptureRuns graph of
+  // `reps` runs, between two events (synchronises).
+  absl::StatusOr<double> TimeLaunch(const GraphExec& runs, int reps) {
+    SF_RETURN_IF_ERROR(start_.Record(stream_.get()));
+    SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(runs.get(), stream_.get()));
+    SF_RETURN_IF_ERROR(end_.Record(stream_.get()));
+    SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start_, end_));
+    return ms * 1000.0 / reps;
+  }
+
+  // Microseconds per run: the median over `iters` launches of a CaptureRuns
+  // graph of `reps` runs, after `warmup`.
   absl::StatusOr<double> Time(const cuda::DeviceBuffer& x, int reps, int warmup, int iters) {
-    SF_ASSIGN_OR_RETURN(GraphExec exec, CaptureGraph(stream_.get(), [&]() -> absl::Status {
-                          for (int i = 0; i < reps; ++i) SF_RETURN_IF_ERROR(Enqueue(x));
-                          return absl::OkStatus();
-                        }));
+    SF_ASSIGN_OR_RETURN(GraphExec runs, CaptureRuns(x, reps));
     std::vector<double> us;
     for (int i = 0; i < warmup + iters; ++i) {
-      SF_RETURN_IF_ERROR(start_.Record(stream_.get()));
-      SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec.get(), stream_.get()));
-      SF_RETURN_IF_ERROR(end_.Record(stream_.get()));
-      SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start_, end_));
-      if (i >= warmup) us.push_back(ms * 1000.0 / reps);
+      SF_ASSIGN_OR_RETURN(double t, TimeLaunch(runs, reps));
+      if (i >= warmup) us.push_back(t);
     }
     std::sort(us.begin(), us.end());
     return us[us.size() / 2];

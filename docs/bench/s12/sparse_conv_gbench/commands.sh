@@ -28,3 +28,4 @@ timeout 110 build-dev/tests/sf_cuda_tests --gtest_brief=1 > $R/cuda_tests.txt 2>
 grep -E "FAILED" $R/cuda_tests.txt | head; tail -4 $R/cuda_tests.txt
 timeout 60 build-dev/tests/sf_tools_tests --gtest_brief=1 > $R/tools_tests.txt 2>&1; echo "rc=$?" >> $R/tools_tests.txt
 tail -3 $R/tools_tests.txt
+# Note: after run 6, sparse_conv_gbench captures its graph once per benchmark (one untimed launch, then one timed launch per iteration) instead of once per iteration with an untimed launch each; not re-run on a GPU (no device time left).
