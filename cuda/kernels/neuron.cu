@@ -1,3 +1,5 @@
+#include <type_traits>
+
 #include "cuda/kernels/device_util.cuh"
 #include "cuda/kernels/neuron.h"
 #include "cuda/kernels/neuron_fire.cuh"
@@ -16,15 +18,94 @@ __device__ inline T FireElement(const NeuronParams& p, float& v, T x, T b) {
   return spike;
 }
 
+// ---- Spike occupancy (SpikeOccupancy in neuron.h) ----
+
+// Where element e of step 0 lands in a target: its image, the output tiles
+// that read it (rows ty0..ty1, columns tx0..tx1; none when ty0 > ty1) and its
+// channel group's mask word and bit. At step t the image moves on by the
+// images of one step; the rest stays. 32-bit arithmetic: the launcher
+// allows no target of 2^31 elements or more.
+struct OccupancyPlace {
+  int image;
+  int images_per_step;
+  int ty0, ty1, tx0, tx1;
+  int word;
+  int shift;  // the group's bit in the word
+};
+
+// The output rows (or columns) that read input row `i`: o with o * stride -
+// pad + r == i for a kernel row r in [0, ksize), clipped to [0, extent); as
+// tiles of `tile`. Empty (first > last) when none does.
+__device__ inline void TilesReading(int i, int pad, int ksize, int stride, int extent, int tile,
+                                    int& first, int& last) {
+  const int lo = i + pad - ksize + 1;
+  const int o0 = lo <= 0 ? 0 : (lo + stride - 1) / stride;
+  const int o1 = min((i + pad) / stride, extent - 1);
+  first = o0 / tile;
+  last = o0 <= o1 ? o1 / tile : first - 1;
+}
+
+__device__ inline OccupancyPlace PlaceOf(const SpikeOccupancyTarget& o, int64_t step_elements,
+                                         int64_t e) {
+  const auto image_elements = static_cast<unsigned>(o.h * o.w * o.c);
+  const auto u = static_cast<unsigned>(e);
+  OccupancyPlace q;
+  q.image = static_cast<int>(u / image_elements);
+  q.images_per_step = static_cast<int>(static_cast<unsigned>(step_elements) / image_elements);
+  const unsigned r = u - static_cast<unsigned>(q.image) * image_elements;
+  const unsigned pixel = r / static_cast<unsigned>(o.c);
+  const int channel = static_cast<int>(r - pixel * static_cast<unsigned>(o.c));
+  const int y = static_cast<int>(pixel / static_cast<unsigned>(o.w));
+  const int x = static_cast<int>(pixel) - y * o.w;
+  TilesReading(y, o.pad_top, o.ksize, o.stride, o.out_h, o.tile, q.ty0, q.ty1);
+  TilesReading(x, o.pad_left, o.ksize, o.stride, o.out_w, o.tile, q.tx0, q.tx1);
+  if (q.tx0 > q.tx1) q.ty1 = q.ty0 - 1;  // no column reads it: nothing to mark
+  const int group = channel / o.group;
+  q.word = group / 32;
+  q.shift = group % 32;
+  return q;
+}
+
+// Sets `bits` of the place's word in every tile that reads it at step t.
+// The word is read first (L2, not L1: other blocks set it): once a tile's
+// groups are marked, its other non-zeros cost a load, not an atomic.
+__device__ inline void MarkPlace(const SpikeOccupancyTarget& o, const OccupancyPlace& q,
+                                 int64_t t, uint32_t bits) {
+  const int64_t image = q.image + t * q.images_per_step;
+  for (int ty = q.ty0; ty <= q.ty1; ++ty) {
+    for (int tx = q.tx0; tx <= q.tx1; ++tx) {
+      uint32_t* word =
+          o.masks + ((image * o.tiles_y + ty) * o.tiles_x + tx) * o.words + q.word;
+      if ((__ldcg(reinterpret_cast<const unsigned int*>(word)) & bits) != bits) {
+        atomicOr(reinterpret_cast<unsigned int*>(word), bits);
+      }
+    }
+  }
+}
+
+template <typename T>
+__device__ inline bool NonZero(T v) {
+  return LoadValue(v) != 0.0f;
+}
+
 // T is float or __half (read as float; the membrane stays float32 either way).
+// With occupancy targets each non-zero stored element marks them (one place
+// per element: any channel count).
 template <NeuronAdd kAdd, typename T>
-__global__ void NeuronKernel(NeuronParams p, const T* x, const T* b, T* s) {
+__global__ void NeuronKernel(NeuronParams p, const T* x, const T* b, T* s, SpikeOccupancy occ) {
   SF_GRID_STRIDE_LOOP(i, p.step_elements) {
     float v = p.state != nullptr ? p.state[i] : InitialMembrane(p);
     for (int64_t t = 0; t < p.steps; ++t) {
       const int64_t at = t * p.step_elements + i;
       const T bt = kAdd == NeuronAdd::kNone ? T{} : b[at];
-      s[at] = FireElement<kAdd, RuntimeFire>(p, v, x[at], bt);
+      const T out = FireElement<kAdd, RuntimeFire>(p, v, x[at], bt);
+      s[at] = out;
+      if (occ.count > 0 && NonZero(out)) {
+        for (int k = 0; k < occ.count; ++k) {
+          const OccupancyPlace q = PlaceOf(occ.targets[k], p.step_elements, i);
+          MarkPlace(occ.targets[k], q, t, 1u << q.shift);
+        }
+      }
     }
     if (p.state != nullptr) p.state[i] = v;
   }
@@ -42,15 +123,32 @@ __global__ void NeuronKernel(NeuronParams p, const T* x, const T* b, T* s) {
 // vectors were measured twice, no faster (eighth and ninth runs,
 // docs/bench/s9/neuron_uint4_ab). Bit-identical to NeuronKernel (the same
 // FireElement per element, the same order over t). Not __restrict__: s may
-// alias x or b (in place).
-template <NeuronAdd kAdd, typename T, typename FireFn>
-__global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, uint2* s) {
+// alias x or b (in place). kOccupancy: a vector with a non-zero stored marks
+// the targets (its kV elements are channels of one pixel in one group: each
+// target's c and group are multiples of kV). Per step one warp ballot says
+// which lanes stored a non-zero; nothing more happens where none did. Of the
+// `occ.segment` lanes that hold one pixel's vectors (a power of two dividing
+// 32, aligned: whole pixels of c / kV lanes, or 32 lanes of a wider pixel, all
+// in one mask word) the first turns the ballot into its groups' bits and
+// marks: one load (and at most one atomic) per tile and pixel, not per
+// vector. It works out where its pixel lands the first time it marks.
+template <NeuronAdd kAdd, typename T, typename FireFn, bool kOccupancy>
+__global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, uint2* s,
+                                SpikeOccupancy occ) {
   constexpr int kV = static_cast<int>(sizeof(uint2) / sizeof(T));
   constexpr int kPrefetch = 4;
   constexpr bool kHasB = kAdd != NeuronAdd::kNone;
   const int64_t step_vecs = p.step_elements / kV;
   WaitForPreviousGrid();  // launched with LaunchAfterPrevious
   SF_GRID_STRIDE_LOOP(i, step_vecs) {
+    // Indexed only by unrolled constants: registers, not local memory.
+    OccupancyPlace places[kOccupancy ? kMaxSpikeOccupancyTargets : 1];
+    bool placed = false;
+    // The lanes of this warp in this iteration (the grid stride is a multiple
+    // of 32, so lane j holds vector i - lane + j).
+    const int lane = static_cast<int>(threadIdx.x % 32);
+    const int64_t left = step_vecs - (i - lane);
+    const unsigned warp_mask = left >= 32 ? 0xffffffffu : (1u << left) - 1u;
     float v[kV];
 #pragma unroll
     for (int k = 0; k < kV; ++k) {
@@ -78,6 +176,33 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, 
           o[k] = FireElement<kAdd, FireFn>(p, v[k], e[k], kHasB ? f[k] : T{});
         }
         s[(t0 + u) * step_vecs + i] = out;
+        if constexpr (kOccupancy) {
+          bool any = false;
+#pragma unroll
+          for (int k = 0; k < kV; ++k) any = any || NonZero(o[k]);
+          const unsigned ballot = __ballot_sync(warp_mask, any);
+          const int seg = occ.segment;
+          if (ballot != 0 && (lane & (seg - 1)) == 0) {
+            // This segment's lanes (whole pixels, so all in this iteration).
+            const unsigned mine = seg == 32 ? ballot : (ballot >> lane) & ((1u << seg) - 1u);
+            if (mine != 0) {
+              // kV-channel lanes -> group bits, from the segment's first group.
+              const int per_group = occ.targets[0].group / kV;
+              uint32_t bits = 0;
+              for (int j = 0; j < seg; j += per_group) {
+                const unsigned lanes = per_group >= 32 ? mine : (mine >> j) & ((1u << per_group) - 1u);
+                if (lanes != 0) bits |= 1u << (j / per_group);
+              }
+#pragma unroll
+              for (int k = 0; k < kMaxSpikeOccupancyTargets; ++k) {
+                if (k >= occ.count) break;
+                if (!placed) places[k] = PlaceOf(occ.targets[k], p.step_elements, i * kV);
+                MarkPlace(occ.targets[k], places[k], t0 + u, bits << places[k].shift);
+              }
+              placed = true;
+            }
+          }
+        }
       }
     }
     if (p.state != nullptr) {
@@ -87,26 +212,67 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, 
   }
 }
 
+// Whether every target's pixels hold whole vectors of kV channels in one group.
+bool VectorsFit(const SpikeOccupancy* occ, int64_t kv) {
+  for (int k = 0; occ != nullptr && k < occ->count; ++k) {
+    if (occ->targets[k].c % kv != 0 || occ->targets[k].group % kv != 0) return false;
+  }
+  return true;
+}
+
+// The lanes of the vector kernel that hold one pixel's vectors, for
+// NeuronVecKernel's OR across them: c / kv when that is a power of two up to
+// 32 (a pixel of at most 32 x kv channels: its groups are in word 0), 32 when
+// it is a multiple of 32 and a warp's 32 x kv channels stay in one mask word;
+// else 1 (each lane marks alone). Every target reads the same tensor, so the first
+// one's channels hold for all.
+int OccupancySegment(const SpikeOccupancy& occ, int kv) {
+  if (occ.count == 0) return 1;
+  const int lanes = occ.targets[0].c / kv;
+  for (int k = 1; k < occ.count; ++k) {
+    if (occ.targets[k].c != occ.targets[0].c || occ.targets[k].group != occ.targets[0].group) {
+      return 1;
+    }
+  }
+  if (lanes % 32 == 0) {  // a warp's groups must not straddle two mask words
+    const int channels = 32 * kv, group = occ.targets[0].group;
+    return channels % group == 0 && 32 % (channels / group) == 0 ? 32 : 1;
+  }
+  return lanes > 0 && lanes <= 32 && (lanes & (lanes - 1)) == 0 ? lanes : 1;
+}
+
 // cudaErrorInvalidValue for a type or charge it has no kernel for.
 template <NeuronAdd kAdd>
 cudaError_t LaunchNeuronKernel(const NeuronParams& p, DataType type, const void* x, const void* b,
-                               void* s, cudaStream_t stream) {
+                               void* s, cudaStream_t stream, const SpikeOccupancy* occupancy) {
   bool launched = false;
   cudaError_t err = cudaSuccess;
+  SpikeOccupancy occ = occupancy != nullptr ? *occupancy : SpikeOccupancy{};
   const bool typed = VisitFloatType(type, [&](auto tag) {
     using T = decltype(tag);
     constexpr int64_t kV = static_cast<int64_t>(sizeof(uint2) / sizeof(T));
     if (p.step_elements % kV == 0 && IsAligned(x, sizeof(uint2)) && IsAligned(s, sizeof(uint2)) &&
-        IsAligned(b, sizeof(uint2))) {
+        IsAligned(b, sizeof(uint2)) && VectorsFit(&occ, kV)) {
+      occ.segment = OccupancySegment(occ, static_cast<int>(kV));
       launched = VisitFire(p, [&](auto fire) {
-        err = LaunchAfterPrevious(NeuronVecKernel<kAdd, T, decltype(fire)>,
-                                  BlocksFor(p.step_elements / kV), kThreadsPerBlock, stream, p,
-                                  static_cast<const uint2*>(x), static_cast<const uint2*>(b),
-                                  static_cast<uint2*>(s));
+        auto launch = [&](auto kernel) {
+          err = LaunchAfterPrevious(kernel, BlocksFor(p.step_elements / kV), kThreadsPerBlock,
+                                    stream, p, static_cast<const uint2*>(x),
+                                    static_cast<const uint2*>(b), static_cast<uint2*>(s), occ);
+        };
+        // Only float16 marks occupancy (LaunchNeuronAdd checks): no float
+        // kernel with it is compiled.
+        if constexpr (std::is_same_v<T, __half>) {
+          if (occ.count > 0) {
+            launch(NeuronVecKernel<kAdd, T, decltype(fire), true>);
+            return;
+          }
+        }
+        launch(NeuronVecKernel<kAdd, T, decltype(fire), false>);
       });
     } else {
       NeuronKernel<kAdd, T><<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
-          p, static_cast<const T*>(x), static_cast<const T*>(b), static_cast<T*>(s));
+          p, static_cast<const T*>(x), static_cast<const T*>(b), static_cast<T*>(s), occ);
       launched = true;
       err = cudaGetLastError();
     }
@@ -120,22 +286,61 @@ __global__ void FillKernel(int64_t n, float value, float* y) {
 
 }  // namespace
 
+const char* SpikeOccupancyUnsupportedReason(const SpikeOccupancyTarget& t, int64_t elements) {
+  if (t.masks == nullptr) return "no masks";
+  if (t.images <= 0 || t.h <= 0 || t.w <= 0 || t.c <= 0) return "an empty image";
+  if (t.ksize < 1 || t.stride < 1 || t.tile < 1 || t.group < 1 || t.pad_top < 0 ||
+      t.pad_left < 0 || t.out_h < 1 || t.out_w < 1) {
+    return "a bad conv geometry";
+  }
+  if (t.tiles_y != (t.out_h + t.tile - 1) / t.tile || t.tiles_x != (t.out_w + t.tile - 1) / t.tile ||
+      t.words != ((t.c + t.group - 1) / t.group + 31) / 32) {
+    return "tile or mask counts that do not follow from the geometry";
+  }
+  const int64_t image = static_cast<int64_t>(t.h) * t.w * t.c;
+  if (image > elements || elements / image != t.images || elements % image != 0) {
+    return "a conv input of another size than the neuron's output";
+  }
+  if (elements >= (int64_t{1} << 31)) return "2^31 elements or more";
+  return "";
+}
+
 cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, void* s,
-                         cudaStream_t stream) {
-  return LaunchNeuronAdd(p, NeuronAdd::kNone, type, x, nullptr, s, stream);
+                         cudaStream_t stream, const SpikeOccupancy* occupancy) {
+  return LaunchNeuronAdd(p, NeuronAdd::kNone, type, x, nullptr, s, stream, occupancy);
 }
 
 cudaError_t LaunchNeuronAdd(const NeuronParams& p, NeuronAdd add, DataType type, const void* x,
-                            const void* b, void* s, cudaStream_t stream) {
+                            const void* b, void* s, cudaStream_t stream,
+                            const SpikeOccupancy* occupancy) {
   if (add != NeuronAdd::kNone && b == nullptr) return cudaErrorInvalidValue;
+  if (occupancy != nullptr && occupancy->count > 0) {
+    if (type != DataType::kFloat16 || occupancy->count > kMaxSpikeOccupancyTargets ||
+        p.step_elements <= 0 || p.steps <= 0) {
+      return cudaErrorInvalidValue;
+    }
+    for (int k = 0; k < occupancy->count; ++k) {
+      const SpikeOccupancyTarget& t = occupancy->targets[k];
+      const int64_t image = static_cast<int64_t>(t.h) * t.w * t.c;
+      if (*SpikeOccupancyUnsupportedReason(t, p.steps * p.step_elements) != '\0' ||
+          p.step_elements % image != 0) {
+        return cudaErrorInvalidValue;
+      }
+      const size_t bytes = sizeof(uint32_t) * static_cast<size_t>(t.images) * t.tiles_y *
+                           t.tiles_x * t.words;
+      if (const cudaError_t err = cudaMemsetAsync(t.masks, 0, bytes, stream); err != cudaSuccess) {
+        return err;
+      }
+    }
+  }
   if (p.step_elements == 0 || p.steps == 0) return cudaSuccess;
   switch (add) {
     case NeuronAdd::kNone:
-      return LaunchNeuronKernel<NeuronAdd::kNone>(p, type, x, b, s, stream);
+      return LaunchNeuronKernel<NeuronAdd::kNone>(p, type, x, b, s, stream, occupancy);
     case NeuronAdd::kBefore:
-      return LaunchNeuronKernel<NeuronAdd::kBefore>(p, type, x, b, s, stream);
+      return LaunchNeuronKernel<NeuronAdd::kBefore>(p, type, x, b, s, stream, occupancy);
     case NeuronAdd::kAfter:
-      return LaunchNeuronKernel<NeuronAdd::kAfter>(p, type, x, b, s, stream);
+      return LaunchNeuronKernel<NeuronAdd::kAfter>(p, type, x, b, s, stream, occupancy);
   }
   return cudaErrorInvalidValue;
 }

@@ -40,10 +40,41 @@ struct NeuronParams {
   float* state = nullptr;
 };
 
+// Spike occupancy (issue 12): where the neuron's output is the NHWC float16
+// input of a block-sparse conv (cuda/kernels/sparse_conv_f16.h), the neuron
+// can mark, while it stores, which (image, output tile, 16-channel group) of
+// that conv reads a non-zero, so the conv needs no prescan of its input. The
+// masks are the prescan's: [images][tiles_y][tiles_x][words], bit g of a
+// tile's words set when some input element of channel group g that an output
+// of the tile reads (halo under kernel size, stride and padding) is non-zero.
+// SparseConvF16OccupancyTarget (sparse_conv_f16.h) fills one for a conv.
+struct SpikeOccupancyTarget {
+  uint32_t* masks = nullptr;  // device, images * tiles_y * tiles_x * words words
+  int64_t images = 0;         // the conv's batch
+  int h = 0, w = 0, c = 0;    // its input image, NHWC
+  int ksize = 1, stride = 1, pad_top = 0, pad_left = 0;
+  int out_h = 0, out_w = 0, tile = 1, tiles_y = 0, tiles_x = 0;
+  int group = 16;  // input channels per mask bit
+  int words = 0;   // mask words per tile: ceil(ceil(c / group) / 32)
+};
+inline constexpr int kMaxSpikeOccupancyTargets = 2;
+struct SpikeOccupancy {
+  int count = 0;  // targets in use
+  SpikeOccupancyTarget targets[kMaxSpikeOccupancyTargets];
+  int segment = 1;  // set by the launcher (lanes that OR their marks together)
+};
+// Empty when the neuron can mark `t` for an output of `elements` elements
+// ([T, E] laid out as the conv's [images, h, w, c], fewer than 2^31), else
+// why not.
+const char* SpikeOccupancyUnsupportedReason(const SpikeOccupancyTarget& t, int64_t elements);
+
 // s[t*E + i] = spike of element i at step t, for x laid out [T, E]; x and s
-// are `type` (kFloat32 or kFloat16, else cudaErrorInvalidValue).
+// are `type` (kFloat32 or kFloat16, else cudaErrorInvalidValue). With
+// `occupancy` (float16 only, each target supported, else
+// cudaErrorInvalidValue) it first zeroes every target's masks, then marks
+// them from the stored values (the occupancy of s, whatever the neuron kind).
 cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, void* s,
-                         cudaStream_t stream);
+                         cudaStream_t stream, const SpikeOccupancy* occupancy = nullptr);
 // A residual Add fused with the neuron (runtime/plan.h, PlanStep::fused_add
 // and fused_neuron), bit-identical to the Add kernel followed by the neuron or
 // the other way round: the sum is rounded to `type` exactly as the Add kernel
@@ -55,9 +86,11 @@ enum class NeuronAdd : int {
 };
 // As LaunchNeuron, with the Add of `b` (laid out like x, [T, E]) before or
 // after the neuron; b must be non-null unless `add` is kNone. s may alias x
-// or b (each element is written after both are read).
+// or b (each element is written after both are read). `occupancy` as for
+// LaunchNeuron: the masks mark the non-zeros of what is stored in s.
 cudaError_t LaunchNeuronAdd(const NeuronParams& p, NeuronAdd add, DataType type, const void* x,
-                            const void* b, void* s, cudaStream_t stream);
+                            const void* b, void* s, cudaStream_t stream,
+                            const SpikeOccupancy* occupancy = nullptr);
 // Sets p.state (step_elements floats) to V_0: v_reset, or 0 for soft reset.
 cudaError_t LaunchNeuronStateReset(const NeuronParams& p, cudaStream_t stream);
 

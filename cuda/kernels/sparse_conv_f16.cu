@@ -32,6 +32,11 @@ struct Workspace {
   int* counters;
   int* work;        // [num_tiles]: the active tiles, counters[0] of them, in any order
   uint32_t* masks;  // [num_tiles][words]: bit g of a tile = group g is not all zero
+  // LaunchSparseConvF16Occupied: the conv walks every tile (no work list),
+  // reading `masks` that its input's producer wrote, and writes the bias of
+  // the empty ones itself; count_tiles: it also counts into `counters`.
+  bool all_tiles = false;
+  bool count_tiles = false;
 };
 
 int MaskWords(int num_groups) { return static_cast<int>(CeilDiv(num_groups, 32)); }
@@ -41,18 +46,23 @@ Workspace CarveWorkspace(void* base, int num_tiles) {
   return Workspace{p, p + kNumCounters, reinterpret_cast<uint32_t*>(p + kNumCounters + num_tiles)};
 }
 
-// Writes the bias (0 without) to every output of the tile: its input is all
-// zero. The prescan does this for empty tiles, so the conv never sees them.
+// Writes the bias (0 without) to output channels [c0, c1) of every output of
+// the tile: its input is all zero. The prescan does this for empty tiles (all
+// channels), so the conv never sees them; the occupied conv (Workspace::
+// all_tiles) for its chunk of channels. c0 is a multiple of 8.
+// Threads `first`, first + `step`, ... of the caller share the stores (the
+// block: threadIdx.x, blockDim.x; one warp: its lane, 32).
 template <bool kNhwc>
 __device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __half* bias,
-                              __half* y) {
+                              __half* y, int c0, int c1, int first, int step) {
   const int pixels = t.th * t.tw;
+  const int channels = c1 - c0;
   if (kNhwc && g.c_out % 8 == 0 && IsAligned(y, sizeof(uint4))) {  // 16-byte stores
-    const int vecs = g.c_out / 8;
+    const int vecs = channels / 8;
     const int total = pixels * vecs;
     const bool bias_vec = bias != nullptr && IsAligned(bias, sizeof(uint4));
-    for (int i = threadIdx.x; i < total; i += blockDim.x) {
-      const int p = i / vecs, v = i - p * vecs;
+    for (int i = first; i < total; i += step) {
+      const int p = i / vecs, v = c0 / 8 + i - p * vecs;
       uint4 value = make_uint4(0, 0, 0, 0);
       if (bias_vec) {
         value = __ldg(reinterpret_cast<const uint4*>(bias) + v);
@@ -67,15 +77,15 @@ __device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __ha
     }
     return;
   }
-  const int total = pixels * g.c_out;
-  for (int i = threadIdx.x; i < total; i += blockDim.x) {
+  const int total = pixels * channels;
+  for (int i = first; i < total; i += step) {
     int k, p;
     if (kNhwc) {  // channels fastest: coalesced
-      p = i / g.c_out;
-      k = i - p * g.c_out;
+      p = i / channels;
+      k = c0 + i - p * channels;
     } else {  // pixels fastest
-      k = i / pixels;
-      p = i - k * pixels;
+      k = c0 + i / pixels;
+      p = i - (k - c0) * pixels;
     }
     const int oy = t.oy0 + p / t.tw, ox = t.ox0 + p % t.tw;
     const __half v = bias != nullptr ? bias[k] : __float2half_rn(0.0f);
@@ -165,7 +175,9 @@ __global__ void __launch_bounds__(kPrescanThreads)
       atomicAdd(&ws.counters[1], 1);
     }
   }
-  if (count == 0 && y != nullptr) StoreBiasTile<kNhwc>(g, t, bias, y);
+  if (count == 0 && y != nullptr) {
+    StoreBiasTile<kNhwc>(g, t, bias, y, 0, g.c_out, threadIdx.x, blockDim.x);
+  }
 }
 
 // 16 bytes global -> shared without passing through registers; `valid`
@@ -339,7 +351,6 @@ __global__ void __launch_bounds__(kThreads)
   __shared__ uint32_t mask[kMaxMaskWords];
 
   WaitForPreviousGrid();
-  const int items = ws.counters[0] * chunks;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int wm = warp % kWarpsM, wn = warp / kWarpsM;
   // A rows (ldmatrix.x4 of a 16x16 tile): lane -> row lane % 16, k half lane / 16.
@@ -352,9 +363,8 @@ __global__ void __launch_bounds__(kThreads)
   // Paired stores: an even c_out keeps every even channel 4-byte aligned.
   const bool half2_ok = g.c_out % 2 == 0 && IsAligned(y, sizeof(__half2));
 
-  for (int item = blockIdx.x; item < items; item += gridDim.x) {
-    const int tile_index = ws.work[item / chunks];
-    const int cout0 = (item % chunks) * kChunk;
+  // One (tile, 64 output channels) item, by the whole block; the tile has work.
+  auto run_item = [&](int tile_index, int cout0) {
     const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
     __syncthreads();  // the previous item is done with the mask and the stages
     if (threadIdx.x < words)
@@ -442,6 +452,50 @@ __global__ void __launch_bounds__(kThreads)
         }
       }
     }
+  };
+
+  if (!ws.all_tiles) {  // the prescan's work list: active tiles only
+    const int items = ws.counters[0] * chunks;
+    for (int item = blockIdx.x; item < items; item += gridDim.x) {
+      run_item(ws.work[item / chunks], (item % chunks) * kChunk);
+    }
+    return;
+  }
+  // Every (tile, chunk) item, the producer's masks saying which have work.
+  // The block takes items blockIdx.x + j * gridDim.x in rounds of
+  // kTriage: first each warp triages items alone (reads the tile's mask
+  // words, writes the bias of an empty one's chunk, lists an active one),
+  // then the block computes the listed ones. Empty tiles cost no block-wide
+  // barrier, and the active ones of a round stay spread over all blocks.
+  constexpr int kTriage = 32;
+  __shared__ int listed[kTriage];
+  __shared__ int num_listed;
+  const int items = g.num_tiles * chunks;
+  for (int first = blockIdx.x; first < items; first += gridDim.x * kTriage) {
+    __syncthreads();  // the previous round's list is done with
+    if (threadIdx.x == 0) num_listed = 0;
+    __syncthreads();
+    for (int j = warp; j < kTriage; j += kThreads / 32) {
+      const int item = first + j * gridDim.x;
+      if (item >= items) break;
+      const int tile_index = item / chunks, cout0 = (item % chunks) * kChunk;
+      const uint32_t word =
+          lane < words ? ws.masks[static_cast<int64_t>(tile_index) * words + lane] : 0u;
+      const int groups = __reduce_add_sync(0xffffffffu, __popc(word));
+      if (ws.count_tiles && cout0 == 0 && lane == 0) {  // what the prescan counts
+        atomicAdd(&ws.counters[groups > 0 ? 0 : 1], 1);
+        if (groups > 0) atomicAdd(&ws.counters[2], groups);
+      }
+      if (groups > 0) {
+        if (lane == 0) listed[atomicAdd(&num_listed, 1)] = item;
+      } else {
+        StoreBiasTile<kNhwc>(g, MakeWindow(g, tile_index, kSize, kStride), bias, y, cout0,
+                             min(cout0 + kChunk, g.c_out), lane, 32);
+      }
+    }
+    __syncthreads();
+    const int n = num_listed;
+    for (int a = 0; a < n; ++a) run_item(listed[a] / chunks, (listed[a] % chunks) * kChunk);
   }
 #else
   __trap();  // mma.sync m16n8k16 needs sm_80; the runtime never launches this below it
@@ -474,6 +528,7 @@ enum class Stages {
   kPrescanOnly,      // reset, prescan without the bias (timing it alone)
   kPrescanAndBias,   // reset, prescan with the bias: kAll without the conv
   kConvOnly,         // the conv, reading what a kPrescanAndBias run left
+  kOccupied,         // the conv over every tile, reading the producer's masks
 };
 
 // Sets `handle` to 1 when the prescan found more than `threshold` active
@@ -495,7 +550,7 @@ template <int kSize, int kStride, bool kNhwc>
 cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_t* x,
                       const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
                       int words, const Workspace& ws, cudaStream_t stream, Stages stages) {
-  if (stages != Stages::kConvOnly) {
+  if (stages != Stages::kConvOnly && stages != Stages::kOccupied) {
     PrescanF16Kernel<kSize, kStride, kNhwc>
         <<<g.num_tiles, kPrescanThreads, sizeof(uint32_t) * words, stream>>>(
             g, x, vec_ok, words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
@@ -507,13 +562,24 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
                                                                words, ws, stream);
 }
 
+// `masks`: kOccupied reads them (the producer's), kPrescanOnly writes them
+// there instead of the workspace; `count_tiles` false: kOccupied neither
+// resets nor counts the counters (the workspace may then be null).
 cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
                    const uint16_t* w_packed, const __half* bias, __half* y, void* workspace,
-                   cudaStream_t stream, Stages stages) {
+                   cudaStream_t stream, Stages stages, uint32_t* masks = nullptr,
+                   bool count_tiles = true) {
   const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
   if (g.num_tiles == 0) return cudaSuccess;
-  const Workspace ws = CarveWorkspace(workspace, g.num_tiles);
-  if (stages != Stages::kConvOnly) {
+  const bool occupied = stages == Stages::kOccupied;
+  if ((occupied && (masks == nullptr || !nhwc)) || (occupied && count_tiles && !workspace)) {
+    return cudaErrorInvalidValue;
+  }
+  Workspace ws = workspace != nullptr ? CarveWorkspace(workspace, g.num_tiles) : Workspace{};
+  if (masks != nullptr) ws.masks = masks;
+  ws.all_tiles = occupied;
+  ws.count_tiles = occupied && count_tiles;
+  if (stages != Stages::kConvOnly && (!occupied || count_tiles)) {
     const cudaError_t err = cudaMemsetAsync(ws.counters, 0, sizeof(int) * kNumCounters, stream);
     if (err != cudaSuccess) return err;
   }
@@ -826,8 +892,45 @@ cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __hal
 }
 
 cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, const __half* x,
-                                       void* workspace, cudaStream_t stream) {
-  return Launch(s, nhwc, x, nullptr, nullptr, nullptr, workspace, stream, Stages::kPrescanOnly);
+                                       void* workspace, cudaStream_t stream, uint32_t* masks_out) {
+  return Launch(s, nhwc, x, nullptr, nullptr, nullptr, workspace, stream, Stages::kPrescanOnly,
+                masks_out);
+}
+
+size_t SparseConvF16MaskBytes(const SparseConvShape& s) {
+  const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
+  return sizeof(uint32_t) * static_cast<size_t>(g.num_tiles) * MaskWords(g.num_groups);
+}
+
+SpikeOccupancyTarget SparseConvF16OccupancyTarget(const SparseConvShape& s, uint32_t* masks) {
+  const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
+  SpikeOccupancyTarget t;
+  t.masks = masks;
+  t.images = s.n;
+  t.h = g.h;
+  t.w = g.w;
+  t.c = g.c_in;
+  t.ksize = s.ksize;
+  t.stride = s.stride;
+  t.pad_top = g.pad_top;
+  t.pad_left = g.pad_left;
+  t.out_h = g.out_h;
+  t.out_w = g.out_w;
+  t.tile = g.tile;
+  t.tiles_y = g.tiles_y;
+  t.tiles_x = g.tiles_x;
+  t.group = kGroup;
+  t.words = MaskWords(g.num_groups);
+  return t;
+}
+
+cudaError_t LaunchSparseConvF16Occupied(const SparseConvShape& s, const __half* x,
+                                        const uint16_t* w_packed, const __half* bias, __half* y,
+                                        const uint32_t* masks, void* workspace, bool count_tiles,
+                                        cudaStream_t stream) {
+  // The conv only reads the masks (Workspace holds one non-const pointer for both uses).
+  return Launch(s, /*nhwc=*/true, x, w_packed, bias, y, workspace, stream, Stages::kOccupied,
+                const_cast<uint32_t*>(masks), count_tiles);
 }
 
 cudaError_t LaunchSparseConvF16Switch(const SparseConvShape& s, bool nhwc, const __half* x,

@@ -88,9 +88,35 @@ cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __hal
 
 // The counter reset and the prescan alone (for timing it): leaves the
 // workspace as LaunchSparseConvF16 would, writes no output (not even the
-// empty tiles' bias, so it is slightly cheaper than the real prescan).
+// empty tiles' bias, so it is slightly cheaper than the real prescan). With
+// `masks_out` the per-tile group masks go there (SparseConvF16MaskBytes(s)
+// bytes) instead of the workspace: what a neuron marking x's occupancy
+// writes (SpikeOccupancy, neuron.h).
 cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, const __half* x,
-                                       void* workspace, cudaStream_t stream);
+                                       void* workspace, cudaStream_t stream,
+                                       uint32_t* masks_out = nullptr);
+
+// ---- The input's occupancy from its producer (issue 12) ----
+// A neuron kernel that writes x can mark, as it stores, which (tile, group)
+// of this conv reads a non-zero (SpikeOccupancy in neuron.h): the prescan's
+// masks, so the conv needs no prescan. NHWC only.
+//
+// Bytes of those masks for `s`: images x tiles x ceil(groups / 32) words.
+size_t SparseConvF16MaskBytes(const SparseConvShape& s);
+// The target a neuron marks for conv `s` into `masks`.
+SpikeOccupancyTarget SparseConvF16OccupancyTarget(const SparseConvShape& s, uint32_t* masks);
+// LaunchSparseConvF16 (NHWC) without its prescan: persistent blocks walk
+// every (tile, 64 output channels) item; a tile whose masks are empty gets
+// the bias, the others are computed as there. The same bits as
+// LaunchSparseConvF16 when `masks` are x's (the neuron marked them for this
+// x, or LaunchSparseConvF16Prescan put them in masks_out). count_tiles: also
+// resets and fills the counters at the start of `workspace`
+// (SparseConvF16WorkspaceBytes(s)) as LaunchSparseConvF16 does; else
+// `workspace` is not touched (may be null) and no counter is reset.
+cudaError_t LaunchSparseConvF16Occupied(const SparseConvShape& s, const __half* x,
+                                        const uint16_t* w_packed, const __half* bias, __half* y,
+                                        const uint32_t* masks, void* workspace, bool count_tiles,
+                                        cudaStream_t stream);
 
 // LaunchSparseConvF16 in two halves around a CUDA graph's IF/ELSE node (the
 // run-time density switch of runtime/gpu/sparse_conv_kernel.cc): the Switch

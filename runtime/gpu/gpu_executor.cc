@@ -149,6 +149,7 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   exec->step_inputs_.reserve(widest_in + 1);  // + a fused Add's other input
   exec->step_outputs_.reserve(widest_out);
   exec->graph_ = std::move(graph);
+  SF_RETURN_IF_ERROR(exec->LinkSpikeOccupancy(launches));
   exec->slots_.assign(exec->graph_.num_values(), nullptr);
   exec->side_index_.assign(num_nodes, -1);
   if (options.overlap_branches) {
@@ -171,6 +172,27 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   exec->output_bound_.assign(exec->graph_.outputs().size(), false);
   SF_RETURN_IF_ERROR(exec->ResetState());
   return exec;
+}
+
+absl::Status GpuExecutor::LinkSpikeOccupancy(const std::vector<bool>& launches) {
+  std::vector<int> writer(static_cast<size_t>(graph_.num_values()), -1);
+  for (int i = 0; i < graph_.num_nodes(); ++i) {
+    if (!launches[i]) continue;
+    for (ValueId v : graph_.node(writes_outputs_of_[i]).outputs) {
+      if (v != kNoValue) writer[v] = i;
+    }
+  }
+  for (int i = 0; i < graph_.num_nodes(); ++i) {
+    const Node& node = graph_.node(i);
+    if (!launches[i] || node.inputs.empty() || node.inputs[0] == kNoValue) continue;
+    absl::StatusOr<SpikeOccupancyLink*> link = kernels_[i]->SpikeOccupancyConsumer();
+    if (!link.ok()) return WithNode(link.status(), node);
+    const int from = writer[node.inputs[0]];
+    if (*link != nullptr && from >= 0 && kernels_[from]->AcceptSpikeOccupancy(*link)) {
+      (*link)->producer = graph_.node(from).name;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status GpuExecutor::ResetState() {

@@ -138,6 +138,10 @@ class GpuExecutor : public Executor {
   // stream, handles (cuBLAS with `allow_tf32` as the main one) and events;
   // `launches[i]`: step i queues work.
   absl::Status PlanSideStream(const std::vector<bool>& launches, bool allow_tf32);
+  // Hands each kernel's spike occupancy link (GpuKernel::SpikeOccupancyConsumer)
+  // to the kernel of the step that writes its input 0 (`launches`: per step,
+  // whether it queues work).
+  absl::Status LinkSpikeOccupancy(const std::vector<bool>& launches);
   // EnqueueCompute with the side stream: the branches forked after step
   // `after` (-1: before step 0), and the main stream's waits for the
   // branches joined before step `before` (the step count: the end).

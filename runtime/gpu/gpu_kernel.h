@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "cuda/kernels/neuron.h"
 #include "graph/graph.h"
 #include "runtime/plan.h"
 
@@ -60,6 +61,24 @@ struct GpuRunContext {
 enum class KernelPart {
   kPrescan,  // a block-sparse conv's prescan (occupancy scan, work list), no output
   kSparse,   // a block-sparse conv's whole sparse path, even where Enqueue runs cuDNN
+};
+
+// Spike occupancy between two steps (issue 12; cuda::SpikeOccupancy in
+// cuda/kernels/neuron.h). A float16 NHWC block-sparse conv offers one for its
+// input (GpuKernel::SpikeOccupancyConsumer); the executor, after every kernel
+// is prepared, hands it to the kernel of the step that writes that input
+// (AcceptSpikeOccupancy), which names itself in `producer` when it takes it.
+// The consumer turns it `on` in one of its Enqueues, once its own path is the
+// block-sparse kernel, after filling the masks for that run's input itself;
+// from the next run on the producer marks the masks as it writes and the
+// consumer runs without its prescan. Both are steps of one executor, run in
+// plan order, so the producer's Enqueue of a run always precedes the
+// consumer's.
+struct SpikeOccupancyLink {
+  cuda::SpikeOccupancyTarget target;  // the masks (owned by the consumer kernel)
+  int64_t elements = 0;               // of the consumer's input
+  std::string consumer, producer;     // node names; producer empty until accepted
+  bool on = false;
 };
 
 class GpuKernel {
@@ -105,6 +124,16 @@ class GpuKernel {
   // A sparse conv's calibrated density switch (StepStats::switch_sparse_tiles
   // and switch_tiles): {-2, 0} for every other kernel.
   virtual std::pair<int, int> DensitySwitchTiles() const { return {-2, 0}; }
+  // A kernel that can run on its input's occupancy (SpikeOccupancyLink
+  // above): the link it offers, owned by it for its lifetime; null when it
+  // cannot use one. Called once, after Prepare.
+  virtual absl::StatusOr<SpikeOccupancyLink*> SpikeOccupancyConsumer() { return nullptr; }
+  // The kernel that writes a consumer's input: whether it will mark `link`
+  // (kept for its lifetime) whenever link->on.
+  virtual bool AcceptSpikeOccupancy(SpikeOccupancyLink* link) {
+    (void)link;
+    return false;
+  }
 };
 
 // The kernel for `op` from the explicit table in gpu_kernels.cc; nullptr when

@@ -58,6 +58,49 @@ class ConvKernel : public GpuKernel {
   cuda::CudnnConv conv_;
 };
 
+// The spike occupancy links a neuron kernel marks as it stores its output
+// (GpuKernel::AcceptSpikeOccupancy): float16 only, at most
+// cuda::kMaxSpikeOccupancyTargets consumers.
+class OccupancyMarks {
+ public:
+  bool Accept(SpikeOccupancyLink* link, DataType type, const cuda::NeuronParams& p) {
+    if (link == nullptr || type != DataType::kFloat16 ||
+        links_.size() >= static_cast<size_t>(cuda::kMaxSpikeOccupancyTargets)) {
+      return false;
+    }
+    const int64_t elements = p.steps * p.step_elements;
+    const cuda::SpikeOccupancyTarget& t = link->target;
+    const int64_t image = static_cast<int64_t>(t.h) * t.w * t.c;
+    if (link->elements != elements || *cuda::SpikeOccupancyUnsupportedReason(t, elements) != '\0' ||
+        p.step_elements % image != 0) {
+      return false;
+    }
+    links_.push_back(link);
+    return true;
+  }
+  // The targets to mark in this run; null when no link is on.
+  const cuda::SpikeOccupancy* ForRun() {
+    occupancy_.count = 0;
+    for (const SpikeOccupancyLink* link : links_) {
+      if (link->on) occupancy_.targets[occupancy_.count++] = link->target;
+    }
+    return occupancy_.count > 0 ? &occupancy_ : nullptr;
+  }
+  // ", marks spike occupancy for 'conv1', 'conv2'", or "" without links.
+  std::string Describe() const {
+    std::string out;
+    for (const SpikeOccupancyLink* link : links_) {
+      absl::StrAppend(&out, out.empty() ? ", marks spike occupancy for '" : ", '", link->consumer,
+                      "'", link->on ? "" : " (off)");
+    }
+    return out;
+  }
+
+ private:
+  std::vector<SpikeOccupancyLink*> links_;
+  cuda::SpikeOccupancy occupancy_;
+};
+
 class NeuronKernel : public GpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node,
@@ -83,14 +126,19 @@ class NeuronKernel : public GpuKernel {
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
-    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuron(params_, type_, in[0], out[0], ctx.stream));
+    SF_CUDA_RETURN_IF_ERROR(
+        cuda::LaunchNeuron(params_, type_, in[0], out[0], ctx.stream, marks_.ForRun()));
     return absl::OkStatus();
   }
+  bool AcceptSpikeOccupancy(SpikeOccupancyLink* link) override {
+    return marks_.Accept(link, type_, params_);
+  }
   std::string Describe() const override {
-    return type_ == DataType::kFloat16 ? "cuda fp16" : "cuda";
+    return absl::StrCat(type_ == DataType::kFloat16 ? "cuda fp16" : "cuda", marks_.Describe());
   }
 
  private:
+  OccupancyMarks marks_;
   cuda::NeuronParams params_;
   cuda::DeviceBuffer state_;  // streamed: the membrane between runs
   DataType type_ = DataType::kFloat32;
@@ -144,14 +192,19 @@ class NeuronAddKernel : public GpuKernel {
     }
     SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuronAdd(
         params_, add_first_ ? cuda::NeuronAdd::kBefore : cuda::NeuronAdd::kAfter, type_, in[0],
-        in[1], out[0], ctx.stream));
+        in[1], out[0], ctx.stream, marks_.ForRun()));
     return absl::OkStatus();
   }
+  bool AcceptSpikeOccupancy(SpikeOccupancyLink* link) override {
+    return marks_.Accept(link, type_, params_);
+  }
   std::string Describe() const override {
-    return absl::StrCat("cuda ", what_, " fused", type_ == DataType::kFloat16 ? " fp16" : "");
+    return absl::StrCat("cuda ", what_, " fused", type_ == DataType::kFloat16 ? " fp16" : "",
+                        marks_.Describe());
   }
 
  private:
+  OccupancyMarks marks_;
   bool add_first_;
   int partner_;
   cuda::NeuronParams params_;

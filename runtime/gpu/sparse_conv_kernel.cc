@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -313,6 +314,7 @@ class SparseConvGpuKernel : public GpuKernel {
     half_ = InputType(graph, node, 0) == DataType::kFloat16;
     nhwc_ = node.channels_last;
     device_ = ctx.device;
+    name_ = node.name;
     if (half_) {  // whatever the mode
       SF_ASSIGN_OR_RETURN(const std::string why, TensorCoreUnsupportedReason(ctx.device));
       if (!why.empty()) cudnn_only_ = absl::StrCat("the float16 block-sparse kernel ", why);
@@ -384,14 +386,40 @@ class SparseConvGpuKernel : public GpuKernel {
       }
       SF_RETURN_IF_ERROR(Measure(ctx, in, out));
       last_ran_ = path_ == Path::kSparse ? "sparse" : "cudnn";
-      return absl::OkStatus();
+      return MaybeStartOccupancy(ctx, in);
     }
     if (path_ == Path::kSparse && switch_on_) {
       last_ran_ = "switch";
       return EnqueueSwitched(ctx, in, out);
     }
     last_ran_ = path_ == Path::kSparse ? "sparse" : "cudnn";
+    SF_RETURN_IF_ERROR(MaybeStartOccupancy(ctx, in));  // kOn: its first run
     return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
+  }
+
+  // Float16 NHWC block-sparse convs: masks the input's producer can mark
+  // (SF_SPIKE_OCCUPANCY=off: none, every run prescans).
+  absl::StatusOr<SpikeOccupancyLink*> SpikeOccupancyConsumer() override {
+    const char* env = std::getenv("SF_SPIKE_OCCUPANCY");
+    const std::string want = env != nullptr ? env : "";
+    if (!want.empty() && want != "on" && want != "off") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("SF_SPIKE_OCCUPANCY must be 'on' or 'off', got '", want, "'"));
+    }
+    if (want == "off" || !half_ || !nhwc_ || !cudnn_only_.empty() || path_ == Path::kDense ||
+        gather_forced_ || shape_.n * shape_.out_h * shape_.out_w == 0) {
+      return nullptr;
+    }
+    if (link_ == nullptr) {
+      SF_ASSIGN_OR_RETURN(
+          link_masks_, cuda::DeviceBuffer::Create(device_, cuda::SparseConvF16MaskBytes(shape_)));
+      link_ = std::make_unique<SpikeOccupancyLink>();
+      link_->target =
+          cuda::SparseConvF16OccupancyTarget(shape_, static_cast<uint32_t*>(link_masks_.data()));
+      link_->elements = shape_.n * shape_.h * shape_.w * shape_.c_in;
+      link_->consumer = name_;
+    }
+    return link_.get();
   }
 
   absl::StatusOr<bool> EnqueuePart(KernelPart part, const GpuRunContext& ctx,
@@ -402,7 +430,7 @@ class SparseConvGpuKernel : public GpuKernel {
       SF_RETURN_IF_ERROR(EnqueueSparse(ctx, in, out));
       return true;
     }
-    if (use_gather_) return false;  // it has no prescan
+    if (use_gather_ || Occupied()) return false;  // it has no prescan
     if (half_) {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Prescan(
           shape_, nhwc_, static_cast<const __half*>(in[0]), ctx.workspace, ctx.stream));
@@ -472,6 +500,9 @@ class SparseConvGpuKernel : public GpuKernel {
     }
     if (crossover_.measured || !crossover_.why_not.empty()) {
       absl::StrAppend(&out, "; ", DescribeSwitch());
+    }
+    if (link_ != nullptr && !link_->producer.empty()) {
+      absl::StrAppend(&out, "; spike occupancy from '", link_->producer, "': ", DescribeLink());
     }
     return out;
   }
@@ -683,7 +714,12 @@ class SparseConvGpuKernel : public GpuKernel {
           static_cast<__half*>(out[0]), ctx.stream));
       return absl::OkStatus();
     }
-    if (half_) {
+    if (half_ && Occupied()) {  // the producer marked this input's masks
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Occupied(
+          shape_, static_cast<const __half*>(in[0]), static_cast<const uint16_t*>(weights_.data()),
+          static_cast<const __half*>(bias), static_cast<__half*>(out[0]), link_->target.masks,
+          ctx.workspace, CopiesCounters(), ctx.stream));
+    } else if (half_) {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16(
           shape_, nhwc_, static_cast<const __half*>(in[0]),
           static_cast<const uint16_t*>(weights_.data()), static_cast<const __half*>(bias),
@@ -700,6 +736,34 @@ class SparseConvGpuKernel : public GpuKernel {
           cuda::CopySparseConvCountersAsync(ctx.workspace, HostCounters(), ctx.stream));
       counted_ = true;
     }
+    return absl::OkStatus();
+  }
+
+  bool Occupied() const { return link_ != nullptr && link_->on; }
+
+  std::string DescribeLink() const {
+    if (Occupied()) return "on, no prescan";
+    if (path_ == Path::kUndecided) return "off until a run chooses the tensor-core kernel";
+    if (path_ == Path::kDense) return "off (cudnn runs)";
+    if (use_gather_) return "off (the spike-gather kernel runs: it has no prescan)";
+    if (switch_on_) return "off (the density switch needs the prescan's count)";
+    return "off until the next run";
+  }
+
+  // Turns the occupancy link on once this conv's path is the tensor-core
+  // kernel on its own (not the spike gather, not the density switch) and a
+  // producer took the link: the producer did not mark this run's input, so a
+  // prescan fills the masks for it first; from the next run the producer
+  // marks them and no prescan runs.
+  absl::Status MaybeStartOccupancy(const GpuRunContext& ctx, std::span<const void* const> in) {
+    if (link_ == nullptr || link_->on || link_->producer.empty() || path_ != Path::kSparse ||
+        use_gather_ || switch_on_) {
+      return absl::OkStatus();
+    }
+    SF_CUDA_RETURN_IF_ERROR(
+        cuda::LaunchSparseConvF16Prescan(shape_, nhwc_, static_cast<const __half*>(in[0]),
+                                         ctx.workspace, ctx.stream, link_->target.masks));
+    link_->on = true;
     return absl::OkStatus();
   }
 
@@ -824,6 +888,10 @@ class SparseConvGpuKernel : public GpuKernel {
   bool switch_on_ = false;
   std::optional<DensitySwitch> switch_;
   double switched_us_ = 0, sparse_alone_us_ = 0;  // on the first input
+  std::string name_;                              // the node's
+  // Float16 NHWC: the input's occupancy link (SpikeOccupancyConsumer) and its masks.
+  std::unique_ptr<SpikeOccupancyLink> link_;
+  cuda::DeviceBuffer link_masks_;
 };
 
 class ConvNeuronGpuKernel : public GpuKernel {

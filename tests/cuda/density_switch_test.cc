@@ -30,6 +30,7 @@ namespace {
 using ::sf::testing::HalfConv;
 using ::sf::testing::HalfConvSpec;
 using ::sf::testing::MakeHalfConv;
+using ::sf::testing::ScopedEnv;
 using ::sf::testing::SwitchSpikes;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -42,16 +43,6 @@ constexpr int kTiles = 64 * 16;  // 8x8 tiles (block 16) of 32x32
 absl::StatusOr<cuda::DeviceBuffer> Spikes(int64_t full_images, double density, std::mt19937& rng) {
   return SwitchSpikes(kSpec, full_images, density, rng);
 }
-
-// Sets an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-  ~ScopedEnv() { unsetenv(name_); }
-
- private:
-  const char* name_;
-};
 
 // The switch with its threshold fixed (SF_SPARSE_SWITCH_TILES) at 40 of the
 // 1024 tiles: an all-zero first input makes the first run choose sparse

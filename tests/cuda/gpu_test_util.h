@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -31,6 +33,33 @@ namespace sf::testing {
       GTEST_SKIP() << "no CUDA GPU present (cuda::ListDevices() is empty)"; \
     }                                                                       \
   } while (0)
+
+// Sets environment variable `name` to `value` (unsets it for nullptr) for its
+// lifetime; the destructor restores the previous value, or its absence.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name); old != nullptr) old_ = old;
+    if (value != nullptr) {
+      setenv(name, value, /*overwrite=*/1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_.has_value()) {
+      setenv(name_.c_str(), old_->c_str(), /*overwrite=*/1);
+    } else {
+      unsetenv(name_.c_str());
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
 
 // One dense step per node, in node order.
 // The shipped models/fmnist_snn loaded for CUDA (default options) with its
@@ -197,6 +226,49 @@ inline void ExpectGpuMatchesCpu(const Graph& graph, const std::vector<Tensor>& i
 }
 
 inline std::string DimsString(const std::vector<int64_t>& d) { return ShapeToString(d); }
+
+// x [N, C, H, W] -> LIF -> s; main path conv 3x3/2 (C -> 2C) -> LIF -> conv
+// 3x3 (2C -> 2C) -> a; shortcut conv 1x1/2 (C -> 2C) on s -> b; a + b -> LIF
+// -> y. Nodes in the order exporters write them: the shortcut after the main
+// path. Outputs: y and the shortcut's b (read by the Add and the graph).
+// With `stem` a conv 3x3 (C -> C) named "stem" comes first, so that (in
+// channels-last) the block's input neuron runs channels-last too.
+inline Graph ResidualBlock(int64_t n, int64_t c, int64_t h, std::mt19937& rng, bool stem = false) {
+  using Dims = std::vector<int64_t>;
+  Graph g;
+  const ValueId x = g.AddValue("x", DataType::kFloat32, MakeShape(Dims{n, c, h, h}));
+  g.AddInput(x);
+  const Attrs lif = LifAttrs(0.3f);
+  auto node = [&](OpType op, const std::string& name, std::vector<ValueId> in, Dims out,
+                  Attrs attrs) {
+    const ValueId y = g.AddValue(name + "_out", DataType::kFloat32, MakeShape(out));
+    g.AddNode(Node{name, op, std::move(in), {y}, std::move(attrs)});
+    return y;
+  };
+  auto conv = [&](const std::string& name, ValueId in, int64_t c_in, int64_t k, int64_t stride,
+                  Dims out) {
+    Attrs a;
+    a.Set("kernel_shape", Dims{k, k});
+    a.Set("strides", Dims{stride, stride});
+    a.Set("pads", Dims{k / 2, k / 2, k / 2, k / 2});
+    const ValueId w = g.AddConstant(
+        name + "_w", RandomTensor(DataType::kFloat32, {out[1], c_in, k, k}, rng, -0.3, 0.3));
+    const ValueId b =
+        g.AddConstant(name + "_b", RandomTensor(DataType::kFloat32, {out[1]}, rng, -0.1, 0.1));
+    return node(OpType::kConv, name, {in, w, b}, std::move(out), a);
+  };
+  const int64_t h2 = (h + 1) / 2;
+  const Dims half = {n, 2 * c, h2, h2};
+  const ValueId in = stem ? conv("stem", x, c, 3, 1, {n, c, h, h}) : x;
+  const ValueId s = node(OpType::kLIF, "lif_in", {in}, {n, c, h, h}, lif);
+  const ValueId m1 = node(OpType::kLIF, "lif_mid", {conv("body_0", s, c, 3, 2, half)}, half, lif);
+  const ValueId a = conv("body_1", m1, 2 * c, 3, 1, half);
+  const ValueId b = conv("shortcut", s, c, 1, 2, half);
+  const ValueId sum = node(OpType::kAdd, "add", {a, b}, half, {});
+  g.AddOutput(node(OpType::kLIF, "lif_out", {sum}, half, lif));
+  g.AddOutput(b);
+  return g;
+}
 
 }  // namespace sf::testing
 

@@ -22,48 +22,10 @@ namespace {
 using ::sf::testing::ExpectClose;
 using ::sf::testing::PlanFor;
 using ::sf::testing::RandomTensor;
+using ::sf::testing::ResidualBlock;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using Dims = std::vector<int64_t>;
-
-// x [N, C, H, W] -> LIF -> s; main path conv 3x3/2 (C -> 2C) -> LIF -> conv
-// 3x3 (2C -> 2C) -> a; shortcut conv 1x1/2 (C -> 2C) on s -> b; a + b -> LIF
-// -> y. Nodes in the order exporters write them: the shortcut after the main
-// path. Outputs: y and the shortcut's b (read by the Add and the graph).
-Graph ResidualBlock(int64_t n, int64_t c, int64_t h, std::mt19937& rng) {
-  Graph g;
-  const ValueId x = g.AddValue("x", DataType::kFloat32, MakeShape(Dims{n, c, h, h}));
-  g.AddInput(x);
-  const Attrs lif = testing::LifAttrs(0.3f);
-  auto node = [&](OpType op, const std::string& name, std::vector<ValueId> in, Dims out,
-                  Attrs attrs) {
-    const ValueId y = g.AddValue(name + "_out", DataType::kFloat32, MakeShape(out));
-    g.AddNode(Node{name, op, std::move(in), {y}, std::move(attrs)});
-    return y;
-  };
-  auto conv = [&](const std::string& name, ValueId in, int64_t c_in, int64_t k, int64_t stride,
-                  Dims out) {
-    Attrs a;
-    a.Set("kernel_shape", Dims{k, k});
-    a.Set("strides", Dims{stride, stride});
-    a.Set("pads", Dims{k / 2, k / 2, k / 2, k / 2});
-    const ValueId w = g.AddConstant(
-        name + "_w", RandomTensor(DataType::kFloat32, {out[1], c_in, k, k}, rng, -0.3, 0.3));
-    const ValueId b =
-        g.AddConstant(name + "_b", RandomTensor(DataType::kFloat32, {out[1]}, rng, -0.1, 0.1));
-    return node(OpType::kConv, name, {in, w, b}, std::move(out), a);
-  };
-  const int64_t h2 = (h + 1) / 2;
-  const Dims half = {n, 2 * c, h2, h2};
-  const ValueId s = node(OpType::kLIF, "lif_in", {x}, {n, c, h, h}, lif);
-  const ValueId m1 = node(OpType::kLIF, "lif_mid", {conv("body_0", s, c, 3, 2, half)}, half, lif);
-  const ValueId a = conv("body_1", m1, 2 * c, 3, 1, half);
-  const ValueId b = conv("shortcut", s, c, 1, 2, half);
-  const ValueId sum = node(OpType::kAdd, "add", {a, b}, half, {});
-  g.AddOutput(node(OpType::kLIF, "lif_out", {sum}, half, lif));
-  g.AddOutput(b);
-  return g;
-}
 
 absl::StatusOr<std::unique_ptr<GpuExecutor>> Make(const Graph& g, bool overlap, bool graphs = true,
                                                   bool separate = false,

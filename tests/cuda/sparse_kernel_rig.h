@@ -1,6 +1,8 @@
 // A float16 channels-last conv graph and one sparse conv GpuKernel prepared
-// for it on a stream of its own, for the density-switch test and bench
-// (tests/cuda/density_switch_test.cc, tests/perf/density_switch_bench.cc).
+// for it on a stream of its own, optionally behind a neuron kernel, for the
+// density-switch and spike-occupancy tests and benches
+// (tests/cuda/density_switch_test.cc, tests/perf/density_switch_bench.cc,
+// tests/perf/spike_occupancy_bench.cc).
 #ifndef SF_TESTS_CUDA_SPARSE_KERNEL_RIG_H_
 #define SF_TESTS_CUDA_SPARSE_KERNEL_RIG_H_
 
@@ -15,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
+#include "cuda/kernels/neuron.h"
 #include "cuda/resources.h"
 #include "graph/float16.h"
 #include "graph/passes/float16.h"
@@ -104,6 +107,29 @@ class SparseKernelRig {
 
   GpuKernel& kernel() { return *kernel_; }
 
+  // From now on every run first runs an IF neuron (threshold 1, hard reset
+  // to 0, over `steps` time steps of the batch) on the run's input, into a
+  // buffer the conv then reads: inputs of 0 and 1 fire exactly where they are
+  // 1, so the conv sees the input's pattern. With `link` the kernel's spike
+  // occupancy link (GpuKernel::SpikeOccupancyConsumer) goes to the neuron,
+  // which marks it once the kernel turned it on (kOn: its first run).
+  absl::Status AddNeuron(const HalfConv& h, int64_t steps, bool link) {
+    const int64_t elements = h.spec.n * h.spec.c_in * h.spec.h * h.spec.w;
+    if (steps < 1 || elements % steps != 0) {
+      return absl::InvalidArgumentError("the batch does not split into the time steps");
+    }
+    neuron_ = cuda::NeuronParams{};
+    neuron_.steps = steps;
+    neuron_.step_elements = elements / steps;
+    SF_ASSIGN_OR_RETURN(spikes_, cuda::DeviceBuffer::Create(0, sizeof(uint16_t) * elements));
+    if (link) {
+      SF_ASSIGN_OR_RETURN(link_, kernel_->SpikeOccupancyConsumer());
+      if (link_ == nullptr) return absl::FailedPreconditionError("the kernel offers no link");
+      link_->producer = "rig neuron";
+    }
+    return absl::OkStatus();
+  }
+
   // Runs the kernel on `x` (device, NHWC FP16) once, plainly or as a captured
   // CUDA graph, and returns the output's bits.
   absl::StatusOr<std::vector<uint16_t>> Run(const cuda::DeviceBuffer& x, bool graph) {
@@ -153,7 +179,16 @@ class SparseKernelRig {
 
  private:
   absl::Status Enqueue(const cuda::DeviceBuffer& x) {
-    const std::vector<const void*> in = {x.data(), constants_[0].data(), constants_[1].data()};
+    const void* conv_in = x.data();
+    if (spikes_.data() != nullptr) {
+      cuda::SpikeOccupancy marks;
+      if (link_ != nullptr && link_->on) marks.targets[marks.count++] = link_->target;
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuron(neuron_, DataType::kFloat16, x.data(),
+                                                 spikes_.data(), stream_.get(),
+                                                 marks.count > 0 ? &marks : nullptr));
+      conv_in = spikes_.data();
+    }
+    const std::vector<const void*> in = {conv_in, constants_[0].data(), constants_[1].data()};
     const std::vector<void*> out = {y_.data()};
     const GpuRunContext ctx{stream_.get(), cudnn_.get(), nullptr, workspace_.data(), nullptr};
     return kernel_->Enqueue(ctx, in, out);
@@ -166,6 +201,10 @@ class SparseKernelRig {
   cuda::DeviceBuffer constants_[2];  // weights (KRSC), bias
   cuda::DeviceBuffer workspace_;
   cuda::DeviceBuffer y_;
+  // AddNeuron: the neuron, its output (the conv's input) and the link it marks.
+  cuda::NeuronParams neuron_;
+  cuda::DeviceBuffer spikes_;
+  SpikeOccupancyLink* link_ = nullptr;
 };
 
 // NHWC FP16 spikes for `c`'s input: images [0, full_images) all ones, then

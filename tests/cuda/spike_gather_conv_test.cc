@@ -62,6 +62,7 @@ using ::sf::testing::NhwcToNchw;
 using ::sf::testing::ParamsOf;
 using ::sf::testing::RoundToHalf;
 using ::sf::testing::RunSparseF16;
+using ::sf::testing::ScopedEnv;
 using ::sf::testing::ShapeOf;
 using ::sf::testing::SparseF16Result;
 using ::sf::testing::ToHalfBits;
@@ -490,33 +491,6 @@ TEST(SpikeGatherConvGpuTest, AgreesWithTensorCoreKernel) {
 constexpr char kKernelEnv[] = "SF_SPARSE_F16_KERNEL";
 constexpr char kGatherPrefix[] = "cuda sparse fp16 spike-gather nhwc (";
 constexpr char kTensorCorePrefix[] = "cuda sparse fp16 tensor-core nhwc tile 8 (";
-
-// Sets environment variable `name` to `value` (unsets it for nullptr) for its
-// lifetime; the destructor restores the previous value, or its absence.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name); old != nullptr) old_ = old;
-    if (value != nullptr) {
-      setenv(name, value, /*overwrite=*/1);
-    } else {
-      unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_.has_value()) {
-      setenv(name_.c_str(), old_->c_str(), /*overwrite=*/1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
 
 int ComputeCapabilityMajor() {
   int major = 0;

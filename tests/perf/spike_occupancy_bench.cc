@@ -1,0 +1,209 @@
+// spike_occupancy_bench: what the neuron's spike occupancy (issue 12) buys a
+// block-sparse conv. Per layer (Spiking-ResNet18 CIFAR shapes at batch
+// T x N = 4 x 16 and ImageNet ResNet18's 3x3 shapes, FP16 NHWC), a neuron
+// kernel (IF over T = 4) writes the conv's input, then the conv runs, timed
+// as one unit in three ways on the same weights:
+//   prescan:  the neuron, then the sparse conv with its prescan (kOn, no link);
+//   occupied: the neuron marking the conv's masks as it stores, then the
+//             sparse conv on them without a prescan (kOn with the link);
+//   cudnn:    the neuron, then cuDNN (kOff, the algorithm its timed search chose);
+// and the neuron alone: plain, after clearing the masks (as the marking launch
+// does) and marking. Inputs: the first k images
+// all spikes, the rest zero (k / 64 of the tiles active). The occupied and
+// prescan runs' outputs are compared bit for bit at every input.
+//
+//   spike_occupancy_bench [--reps K] [--only SUBSTR]
+//
+// --reps K (default 20): K runs per CUDA graph, a launch's time / K (as a
+// layer costs inside a model's graph). Each timing is the median of 50
+// launches after 10. Prints a table per layer. Exits 0 without a GPU, 1 on a
+// failure or differing bits, 2 on a usage error.
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cuda/device.h"
+#include "cuda/kernels/neuron.h"
+#include "cuda/kernels/sparse_conv_f16.h"
+#include "graph/status.h"
+#include "tests/cuda/sparse_kernel_rig.h"
+
+namespace sf {
+namespace {
+
+using testing::HalfConv;
+using testing::HalfConvSpec;
+using testing::SparseKernelRig;
+
+constexpr int kWarmup = 10;
+constexpr int kIters = 50;
+constexpr int64_t kBatch = 64;
+constexpr int64_t kSteps = 4;
+
+struct Layer {
+  const char* name;
+  HalfConvSpec spec;
+  int block;  // the plan's default for the input's H
+};
+
+const Layer kLayers[] = {
+    {"cifar l1 3x3 64@32", {kBatch, 64, 64, 32, 32, 3, 1}, 16},
+    {"cifar l2 3x3 128@16", {kBatch, 128, 128, 16, 16, 3, 1}, 8},
+    {"cifar l3 3x3 256@8", {kBatch, 256, 256, 8, 8, 3, 1}, 4},
+    {"cifar l2.0 3x3/2 64->128@32", {kBatch, 64, 128, 32, 32, 3, 2}, 16},
+    {"cifar l2.0 1x1/2 64->128@32", {kBatch, 64, 128, 32, 32, 1, 2}, 16},
+    {"imagenet l1 3x3 64@56", {kBatch, 64, 64, 56, 56, 3, 1}, 16},
+    {"imagenet l2 3x3 128@28", {kBatch, 128, 128, 28, 28, 3, 1}, 8},
+    {"imagenet l3 3x3 256@14", {kBatch, 256, 256, 14, 14, 3, 1}, 4},
+};
+
+// Images of the batch made all spikes: 0, 1, 2, 4, 6, 13, 32, 64 of 64.
+const int64_t kFullImages[] = {0, 1, 2, 4, 6, 13, 32, 64};
+
+// Microseconds per run of the neuron alone on `x` (into `y`), marking `occ`
+// when given; with `clear_only` it does not mark, but clears occ's masks
+// first as the marking launch does (what that clearing costs): `reps`
+// launches per CUDA graph, median of kIters.
+absl::StatusOr<double> TimeNeuron(const HalfConv& h, const cuda::DeviceBuffer& x,
+                                  const cuda::DeviceBuffer& y, const cuda::SpikeOccupancy* occ,
+                                  int reps, bool clear_only = false) {
+  SF_ASSIGN_OR_RETURN(cuda::Stream stream, cuda::Stream::Create(0));
+  SF_ASSIGN_OR_RETURN(cuda::Event start, cuda::Event::Create(0));
+  SF_ASSIGN_OR_RETURN(cuda::Event end, cuda::Event::Create(0));
+  cuda::NeuronParams p;
+  p.steps = kSteps;
+  p.step_elements = h.spec.n * h.spec.c_in * h.spec.h * h.spec.w / kSteps;
+  SF_ASSIGN_OR_RETURN(
+      GraphExec graph, CaptureGraph(stream.get(), [&]() -> absl::Status {
+        for (int i = 0; i < reps; ++i) {
+          if (clear_only) {
+            const cuda::SpikeOccupancyTarget& t = occ->targets[0];
+            SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(
+                t.masks, 0, sizeof(uint32_t) * t.images * t.tiles_y * t.tiles_x * t.words,
+                stream.get()));
+          }
+          SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuron(p, DataType::kFloat16, x.data(), y.data(),
+                                                     stream.get(), clear_only ? nullptr : occ));
+        }
+        return absl::OkStatus();
+      }));
+  std::vector<double> us;
+  for (int i = 0; i < kWarmup + kIters; ++i) {
+    SF_RETURN_IF_ERROR(start.Record(stream.get()));
+    SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph.get(), stream.get()));
+    SF_RETURN_IF_ERROR(end.Record(stream.get()));
+    SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start, end));
+    if (i >= kWarmup) us.push_back(ms * 1000.0 / reps);
+  }
+  std::sort(us.begin(), us.end());
+  return us[us.size() / 2];
+}
+
+absl::Status BenchLayer(const Layer& layer, int reps) {
+  std::mt19937 rng(7);
+  SF_ASSIGN_OR_RETURN(HalfConv h, testing::MakeHalfConv(layer.spec, rng));
+  SF_ASSIGN_OR_RETURN(SparseKernelRig prescan,
+                      SparseKernelRig::Create(h, SparseMode::kOn, layer.block, false));
+  SF_ASSIGN_OR_RETURN(SparseKernelRig occupied,
+                      SparseKernelRig::Create(h, SparseMode::kOn, layer.block, false));
+  SF_ASSIGN_OR_RETURN(SparseKernelRig cudnn,
+                      SparseKernelRig::Create(h, SparseMode::kOff, layer.block, false));
+  SF_RETURN_IF_ERROR(prescan.AddNeuron(h, kSteps, /*link=*/false));
+  SF_RETURN_IF_ERROR(occupied.AddNeuron(h, kSteps, /*link=*/true));
+  SF_RETURN_IF_ERROR(cudnn.AddNeuron(h, kSteps, /*link=*/false));
+  // A marking target of the same geometry for the neuron-alone timings.
+  cuda::SparseConvShape s;
+  s.n = h.spec.n;
+  s.c_in = h.spec.c_in;
+  s.h = h.spec.h;
+  s.w = h.spec.w;
+  s.c_out = h.spec.c_out;
+  s.out_h = h.out_h;
+  s.out_w = h.out_w;
+  s.ksize = static_cast<int>(h.spec.k);
+  s.stride = static_cast<int>(h.spec.stride);
+  s.pad_top = s.pad_left = h.spec.k / 2;
+  s.tile = cuda::SparseConvF16TileFor(layer.block);
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer masks,
+                      cuda::DeviceBuffer::Create(0, cuda::SparseConvF16MaskBytes(s)));
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer spikes,
+                      cuda::DeviceBuffer::Create(0, 2 * s.n * s.c_in * s.h * s.w));
+  cuda::SpikeOccupancy occ;
+  occ.count = 1;
+  occ.targets[0] = cuda::SparseConvF16OccupancyTarget(s, static_cast<uint32_t*>(masks.data()));
+
+  std::printf("\n%s (tile %d, batch %lld = T %lld x N %lld)\n", layer.name, s.tile,
+              static_cast<long long>(kBatch), static_cast<long long>(kSteps),
+              static_cast<long long>(kBatch / kSteps));
+  std::printf("  %7s %10s %11s %9s %11s %11s %9s %9s %9s\n", "tiles", "prescan_us", "occupied_us",
+              "cudnn_us", "vs_prescan", "vs_cudnn", "neuron", "+clear", "marking");
+  bool first = true;
+  for (int64_t full : kFullImages) {
+    SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer x, testing::SwitchSpikes(layer.spec, full, 0.0, rng));
+    SF_ASSIGN_OR_RETURN(std::vector<uint16_t> want, prescan.Run(x, false));
+    SF_ASSIGN_OR_RETURN(std::vector<uint16_t> got, occupied.Run(x, false));   // 1st: link on
+    SF_ASSIGN_OR_RETURN(std::vector<uint16_t> again, occupied.Run(x, true));  // marked
+    SF_RETURN_IF_ERROR(cudnn.Run(x, false).status());
+    if (got != want || again != want) {
+      return absl::InternalError(
+          absl::StrCat("occupied bits differ from the prescan's at ", full, " full images"));
+    }
+    if (first) {
+      std::printf("  conv: %s\n", occupied.kernel().Describe().c_str());
+      first = false;
+    }
+    SF_ASSIGN_OR_RETURN(const double a, prescan.Time(x, reps, kWarmup, kIters));
+    SF_ASSIGN_OR_RETURN(const double b, occupied.Time(x, reps, kWarmup, kIters));
+    SF_ASSIGN_OR_RETURN(const double c, cudnn.Time(x, reps, kWarmup, kIters));
+    SF_ASSIGN_OR_RETURN(const double plain, TimeNeuron(h, x, spikes, nullptr, reps));
+    SF_ASSIGN_OR_RETURN(const double cleared, TimeNeuron(h, x, spikes, &occ, reps, true));
+    SF_ASSIGN_OR_RETURN(const double marking, TimeNeuron(h, x, spikes, &occ, reps));
+    std::printf("  %6.1f%% %10.1f %11.1f %9.1f %10.2fx %10.2fx %9.1f %9.1f %9.1f\n",
+                100.0 * full / kBatch, a, b, c, a / b, c / b, plain, cleared, marking);
+  }
+  return absl::OkStatus();
+}
+
+int Main(int argc, char** argv) {
+  int reps = 20;
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 < argc && a == "--reps") {
+      if (!absl::SimpleAtoi(argv[++i], &reps) || reps < 1) {
+        std::fprintf(stderr, "error: --reps needs a whole number >= 1, got '%s'\n", argv[i]);
+        return 2;
+      }
+    } else if (i + 1 < argc && a == "--only") {
+      only = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: spike_occupancy_bench [--reps K] [--only SUBSTR]\n");
+      return 2;
+    }
+  }
+  if (cuda::ListDevices().empty()) {
+    std::printf("no CUDA GPU present: nothing to bench\n");
+    return 0;
+  }
+  std::printf("us per run (neuron + conv), %d runs per CUDA graph, median of %d launches\n", reps,
+              kIters);
+  for (const Layer& layer : kLayers) {
+    if (!only.empty() && std::string(layer.name).find(only) == std::string::npos) continue;
+    if (absl::Status s = BenchLayer(layer, reps); !s.ok()) {
+      std::fprintf(stderr, "error: %s: %s\n", layer.name, std::string(s.message()).c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace sf
+
+int main(int argc, char** argv) { return sf::Main(argc, argv); }
