@@ -38,6 +38,29 @@ struct HalfConvSpec {
   int64_t n, c_in, c_out, h, w, k, stride;
 };
 
+// The conv layers the perf programs time: Spiking-ResNet18's CIFAR shapes at
+// batch T x N = 4 x 16 = 64 and ImageNet ResNet18's 3x3 ones; `block` is the
+// plan's default for the input's H.
+inline constexpr int64_t kBenchBatch = 64;
+// Each perf timing: the median of kBenchIters launches after kBenchWarmup.
+inline constexpr int kBenchWarmup = 10;
+inline constexpr int kBenchIters = 50;
+struct BenchLayer {
+  const char* name;
+  HalfConvSpec spec;
+  int block;
+};
+inline constexpr BenchLayer kBenchLayers[] = {
+    {"cifar l1 3x3 64@32", {kBenchBatch, 64, 64, 32, 32, 3, 1}, 16},
+    {"cifar l2 3x3 128@16", {kBenchBatch, 128, 128, 16, 16, 3, 1}, 8},
+    {"cifar l3 3x3 256@8", {kBenchBatch, 256, 256, 8, 8, 3, 1}, 4},
+    {"cifar l2.0 3x3/2 64->128@32", {kBenchBatch, 64, 128, 32, 32, 3, 2}, 16},
+    {"cifar l2.0 1x1/2 64->128@32", {kBenchBatch, 64, 128, 32, 32, 1, 2}, 16},
+    {"imagenet l1 3x3 64@56", {kBenchBatch, 64, 64, 56, 56, 3, 1}, 16},
+    {"imagenet l2 3x3 128@28", {kBenchBatch, 128, 128, 28, 28, 3, 1}, 8},
+    {"imagenet l3 3x3 256@14", {kBenchBatch, 256, 256, 14, 14, 3, 1}, 4},
+};
+
 struct HalfConv {
   HalfConvSpec spec;
   Graph graph;

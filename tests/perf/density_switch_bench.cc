@@ -1,7 +1,9 @@
 // density_switch_bench: what the run-time density switch of the float16
 // sparse conv buys and costs (runtime/gpu/sparse_conv_kernel.cc, --sparse
-// auto). Per layer (Spiking-ResNet18 CIFAR 3x3 shapes at batch T*N = 64 and
-// ImageNet ResNet18's 56x56x64, FP16 NHWC), three GpuKernels on the same
+// auto). Per layer (testing::kBenchLayers: Spiking-ResNet18's CIFAR shapes at
+// batch T*N = 64 and ImageNet ResNet18's 3x3 ones, FP16 NHWC; before
+// 2026-11-27's thirteenth run it timed five of them, without the 1x1/2
+// shortcut and ImageNet's 28x28 and 14x14), three GpuKernels on the same
 // weights: kOn (always the sparse conv, prescan included), kOff (always
 // cuDNN, the algorithm its timed search chose) and kAuto with
 // SF_SPARSE_SWITCH=on (set here unless given), whose crossover is calibrated
@@ -38,26 +40,11 @@ namespace sf {
 namespace {
 
 using testing::HalfConv;
-using testing::HalfConvSpec;
 using testing::SparseKernelRig;
 
-constexpr int kWarmup = 10;
-constexpr int kIters = 50;
-constexpr int64_t kBatch = 64;
-
-struct Layer {
-  const char* name;
-  HalfConvSpec spec;
-  int block;  // the plan's default for the input's H
-};
-
-const Layer kLayers[] = {
-    {"cifar l1 3x3 64@32", {kBatch, 64, 64, 32, 32, 3, 1}, 16},
-    {"cifar l2 3x3 128@16", {kBatch, 128, 128, 16, 16, 3, 1}, 8},
-    {"cifar l3 3x3 256@8", {kBatch, 256, 256, 8, 8, 3, 1}, 4},
-    {"cifar l2.0 3x3/2 64->128@32", {kBatch, 64, 128, 32, 32, 3, 2}, 16},
-    {"imagenet l1 3x3 64@56", {kBatch, 64, 64, 56, 56, 3, 1}, 16},
-};
+constexpr int kWarmup = testing::kBenchWarmup;
+constexpr int kIters = testing::kBenchIters;
+constexpr int64_t kBatch = testing::kBenchBatch;
 
 // Images of the batch made all ones, for about these shares of active tiles.
 const double kShares[] = {0.0, 0.016, 0.03, 0.06, 0.1, 0.2, 0.5, 1.0};
@@ -69,7 +56,7 @@ struct Row {
   std::string branch;  // what the switched kernel ran
 };
 
-absl::Status BenchLayer(const Layer& layer, int reps, std::vector<Row>& rows,
+absl::Status BenchLayer(const testing::BenchLayer& layer, int reps, std::vector<Row>& rows,
                         std::string& described) {
   std::mt19937 rng(7);
   SF_ASSIGN_OR_RETURN(HalfConv h, testing::MakeHalfConv(layer.spec, rng));
@@ -142,7 +129,7 @@ int Main(int argc, char** argv) {
   std::vector<Row> rows;
   std::vector<std::string> layers_json;
   int benched = 0;
-  for (const Layer& layer : kLayers) {
+  for (const testing::BenchLayer& layer : testing::kBenchLayers) {
     if (!only.empty() && std::string(layer.name).find(only) == std::string::npos) continue;
     ++benched;
     std::string described;

@@ -1,6 +1,6 @@
 // spike_occupancy_bench: what the neuron's spike occupancy (issue 12) buys a
-// block-sparse conv. Per layer (Spiking-ResNet18 CIFAR shapes at batch
-// T x N = 4 x 16 and ImageNet ResNet18's 3x3 shapes, FP16 NHWC), a neuron
+// block-sparse conv. Per layer (testing::kBenchLayers: Spiking-ResNet18's CIFAR
+// shapes at batch T x N = 4 x 16 and ImageNet ResNet18's 3x3 ones, FP16 NHWC), a neuron
 // kernel (IF over T = 4) writes the conv's input, then the conv runs, timed
 // as one unit in three ways on the same weights:
 //   prescan:  the neuron, then the sparse conv with its prescan (kOn, no link);
@@ -38,30 +38,12 @@ namespace sf {
 namespace {
 
 using testing::HalfConv;
-using testing::HalfConvSpec;
 using testing::SparseKernelRig;
 
-constexpr int kWarmup = 10;
-constexpr int kIters = 50;
-constexpr int64_t kBatch = 64;
+constexpr int kWarmup = testing::kBenchWarmup;
+constexpr int kIters = testing::kBenchIters;
+constexpr int64_t kBatch = testing::kBenchBatch;
 constexpr int64_t kSteps = 4;
-
-struct Layer {
-  const char* name;
-  HalfConvSpec spec;
-  int block;  // the plan's default for the input's H
-};
-
-const Layer kLayers[] = {
-    {"cifar l1 3x3 64@32", {kBatch, 64, 64, 32, 32, 3, 1}, 16},
-    {"cifar l2 3x3 128@16", {kBatch, 128, 128, 16, 16, 3, 1}, 8},
-    {"cifar l3 3x3 256@8", {kBatch, 256, 256, 8, 8, 3, 1}, 4},
-    {"cifar l2.0 3x3/2 64->128@32", {kBatch, 64, 128, 32, 32, 3, 2}, 16},
-    {"cifar l2.0 1x1/2 64->128@32", {kBatch, 64, 128, 32, 32, 1, 2}, 16},
-    {"imagenet l1 3x3 64@56", {kBatch, 64, 64, 56, 56, 3, 1}, 16},
-    {"imagenet l2 3x3 128@28", {kBatch, 128, 128, 28, 28, 3, 1}, 8},
-    {"imagenet l3 3x3 256@14", {kBatch, 256, 256, 14, 14, 3, 1}, 4},
-};
 
 // Images of the batch made all spikes: 0, 1, 2, 4, 6, 13, 32, 64 of 64.
 const int64_t kFullImages[] = {0, 1, 2, 4, 6, 13, 32, 64};
@@ -105,7 +87,7 @@ absl::StatusOr<double> TimeNeuron(const HalfConv& h, const cuda::DeviceBuffer& x
   return us[us.size() / 2];
 }
 
-absl::Status BenchLayer(const Layer& layer, int reps) {
+absl::Status BenchLayer(const testing::BenchLayer& layer, int reps) {
   std::mt19937 rng(7);
   SF_ASSIGN_OR_RETURN(HalfConv h, testing::MakeHalfConv(layer.spec, rng));
   SF_ASSIGN_OR_RETURN(SparseKernelRig prescan,
@@ -193,7 +175,7 @@ int Main(int argc, char** argv) {
   }
   std::printf("us per run (neuron + conv), %d runs per CUDA graph, median of %d launches\n", reps,
               kIters);
-  for (const Layer& layer : kLayers) {
+  for (const testing::BenchLayer& layer : testing::kBenchLayers) {
     if (!only.empty() && std::string(layer.name).find(only) == std::string::npos) continue;
     if (absl::Status s = BenchLayer(layer, reps); !s.ok()) {
       std::fprintf(stderr, "error: %s: %s\n", layer.name, std::string(s.message()).c_str());
