@@ -52,3 +52,6 @@ run memcheck 'SpikeOccupancy*' 150 memcheck
 run racecheck 'SpikeOccupancyTest.OneNeuronMarksTwoConvs:SpikeOccupancyTest.ScalarKernel*' 120 racecheck_small
 run racecheck 'SpikeOccupancyTest.MasksAndConv*' 200 racecheck_shapes
 cd $OUT && tar czf r.tgz r
+
+## run9 (run9/): the occupancy tests after adding the c 128 and 256 shapes (32 lanes per pixel): run1's build line, then
+timeout 100 build-dev/tests/sf_cuda_tests --gtest_filter='SpikeOccupancy*' --gtest_brief=1 > $R/occ_tests.txt 2>&1; echo "rc=$?" >> $R/occ_tests.txt
