@@ -62,17 +62,22 @@ struct SpikeOccupancy {
   int count = 0;  // targets in use
   SpikeOccupancyTarget targets[kMaxSpikeOccupancyTargets];
   int segment = 1;  // set by the launcher (lanes that OR their marks together)
+  // The caller cleared every target's masks since they were last read (the
+  // GPU executor does with its error flags at the start of a run): the
+  // launch does not clear them itself.
+  bool cleared = false;
 };
-// Empty when the neuron can mark `t` for an output of `elements` elements
-// ([T, E] laid out as the conv's [images, h, w, c], fewer than 2^31), else
-// why not.
+// Empty when the neuron can mark `t`'s geometry for an output of `elements`
+// elements ([T, E] laid out as the conv's [images, h, w, c], fewer than
+// 2^31), else why not (t.masks is not looked at: the launch needs them).
 const char* SpikeOccupancyUnsupportedReason(const SpikeOccupancyTarget& t, int64_t elements);
 
 // s[t*E + i] = spike of element i at step t, for x laid out [T, E]; x and s
 // are `type` (kFloat32 or kFloat16, else cudaErrorInvalidValue). With
 // `occupancy` (float16 only, each target supported, else
-// cudaErrorInvalidValue) it first zeroes every target's masks, then marks
-// them from the stored values (the occupancy of s, whatever the neuron kind).
+// cudaErrorInvalidValue) it first zeroes every target's masks (unless
+// occupancy->cleared), then marks them from the stored values (the occupancy
+// of s, whatever the neuron kind).
 cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, void* s,
                          cudaStream_t stream, const SpikeOccupancy* occupancy = nullptr);
 // A residual Add fused with the neuron (runtime/plan.h, PlanStep::fused_add

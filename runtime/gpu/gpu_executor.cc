@@ -190,6 +190,8 @@ absl::Status GpuExecutor::LinkSpikeOccupancy(const std::vector<bool>& launches) 
     const int from = writer[node.inputs[0]];
     if (*link != nullptr && from >= 0 && kernels_[from]->AcceptSpikeOccupancy(*link)) {
       (*link)->producer = graph_.node(from).name;
+      (*link)->cleared_each_run = true;
+      occupancy_links_.push_back(*link);
     }
   }
   return absl::OkStatus();
@@ -326,7 +328,16 @@ absl::Status GpuExecutor::PlanArena() {
   const int64_t side_workspace_at = workspace_at + AlignUpToDevice(static_cast<int64_t>(workspace));
   const int64_t flags_at =
       side_workspace_at + AlignUpToDevice(static_cast<int64_t>(side_workspace));
-  const int64_t total = flags_at + static_cast<int64_t>(sizeof(int)) * std::max(num_nodes, 1);
+  // Right after the flags, cleared with them at the start of every run: the
+  // spike occupancy masks of the links (LinkSpikeOccupancy), 16-byte aligned.
+  const int64_t flag_bytes = static_cast<int64_t>(sizeof(int)) * std::max(num_nodes, 1);
+  const int64_t masks_at = flags_at + (flag_bytes + 15) / 16 * 16;
+  int64_t mask_bytes = 0;
+  for (const SpikeOccupancyLink* link : occupancy_links_) {
+    mask_bytes += (static_cast<int64_t>(link->mask_bytes) + 15) / 16 * 16;
+  }
+  const int64_t total = mask_bytes > 0 ? masks_at + mask_bytes : flags_at + flag_bytes;
+  cleared_bytes_ = static_cast<size_t>(total - flags_at);
   if (total > kMaxTensorBytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the model needs a ", total, "-byte device arena, above the limit of ", kMaxTensorBytes));
@@ -340,8 +351,9 @@ absl::Status GpuExecutor::PlanArena() {
     }
     SF_ASSIGN_OR_RETURN(workspace_, SeparateAllocation(workspace));
     SF_ASSIGN_OR_RETURN(side_workspace_, SeparateAllocation(side_workspace));
-    SF_ASSIGN_OR_RETURN(void* flags, SeparateAllocation(sizeof(int) * host_flags_.size()));
+    SF_ASSIGN_OR_RETURN(void* flags, SeparateAllocation(cleared_bytes_));
     error_flags_ = static_cast<int*>(flags);
+    PlaceOccupancyMasks(static_cast<char*>(flags) + (masks_at - flags_at));
     return absl::OkStatus();
   }
   SF_ASSIGN_OR_RETURN(arena_, cuda::DeviceBuffer::Create(device_, static_cast<size_t>(total)));
@@ -352,7 +364,15 @@ absl::Status GpuExecutor::PlanArena() {
   workspace_ = base + workspace_at;
   side_workspace_ = base + side_workspace_at;
   error_flags_ = reinterpret_cast<int*>(base + flags_at);
+  PlaceOccupancyMasks(base + masks_at);
   return absl::OkStatus();
+}
+
+void GpuExecutor::PlaceOccupancyMasks(char* at) {
+  for (SpikeOccupancyLink* link : occupancy_links_) {
+    link->target.masks = reinterpret_cast<uint32_t*>(at);
+    at += (link->mask_bytes + 15) / 16 * 16;
+  }
 }
 
 absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
@@ -407,8 +427,7 @@ absl::StatusOr<bool> GpuExecutor::EnqueueStepPart(int i, std::optional<KernelPar
 }
 
 absl::Status GpuExecutor::EnqueueFlagReset() {
-  SF_CUDA_RETURN_IF_ERROR(
-      cudaMemsetAsync(error_flags_, 0, sizeof(int) * host_flags_.size(), stream_.get()));
+  SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(error_flags_, 0, cleared_bytes_, stream_.get()));
   return absl::OkStatus();
 }
 

@@ -81,8 +81,11 @@ class OccupancyMarks {
   // The targets to mark in this run; null when no link is on.
   const cuda::SpikeOccupancy* ForRun() {
     occupancy_.count = 0;
+    occupancy_.cleared = true;
     for (const SpikeOccupancyLink* link : links_) {
-      if (link->on) occupancy_.targets[occupancy_.count++] = link->target;
+      if (!link->on) continue;
+      occupancy_.targets[occupancy_.count++] = link->target;
+      occupancy_.cleared = occupancy_.cleared && link->cleared_each_run;
     }
     return occupancy_.count > 0 ? &occupancy_ : nullptr;
   }

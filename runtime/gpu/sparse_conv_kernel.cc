@@ -410,12 +410,10 @@ class SparseConvGpuKernel : public GpuKernel {
         gather_forced_ || shape_.n * shape_.out_h * shape_.out_w == 0) {
       return nullptr;
     }
-    if (link_ == nullptr) {
-      SF_ASSIGN_OR_RETURN(
-          link_masks_, cuda::DeviceBuffer::Create(device_, cuda::SparseConvF16MaskBytes(shape_)));
+    if (link_ == nullptr) {  // the masks come from whoever links it
       link_ = std::make_unique<SpikeOccupancyLink>();
-      link_->target =
-          cuda::SparseConvF16OccupancyTarget(shape_, static_cast<uint32_t*>(link_masks_.data()));
+      link_->target = cuda::SparseConvF16OccupancyTarget(shape_, nullptr);
+      link_->mask_bytes = cuda::SparseConvF16MaskBytes(shape_);
       link_->elements = shape_.n * shape_.h * shape_.w * shape_.c_in;
       link_->consumer = name_;
     }
@@ -756,8 +754,8 @@ class SparseConvGpuKernel : public GpuKernel {
   // prescan fills the masks for it first; from the next run the producer
   // marks them and no prescan runs.
   absl::Status MaybeStartOccupancy(const GpuRunContext& ctx, std::span<const void* const> in) {
-    if (link_ == nullptr || link_->on || link_->producer.empty() || path_ != Path::kSparse ||
-        use_gather_ || switch_on_) {
+    if (link_ == nullptr || link_->on || link_->producer.empty() ||
+        link_->target.masks == nullptr || path_ != Path::kSparse || use_gather_ || switch_on_) {
       return absl::OkStatus();
     }
     SF_CUDA_RETURN_IF_ERROR(
@@ -889,9 +887,8 @@ class SparseConvGpuKernel : public GpuKernel {
   std::optional<DensitySwitch> switch_;
   double switched_us_ = 0, sparse_alone_us_ = 0;  // on the first input
   std::string name_;                              // the node's
-  // Float16 NHWC: the input's occupancy link (SpikeOccupancyConsumer) and its masks.
+  // Float16 NHWC: the input's occupancy link (SpikeOccupancyConsumer).
   std::unique_ptr<SpikeOccupancyLink> link_;
-  cuda::DeviceBuffer link_masks_;
 };
 
 class ConvNeuronGpuKernel : public GpuKernel {

@@ -148,6 +148,8 @@ class SparseKernelRig {
     if (link) {
       SF_ASSIGN_OR_RETURN(link_, kernel_->SpikeOccupancyConsumer());
       if (link_ == nullptr) return absl::FailedPreconditionError("the kernel offers no link");
+      SF_ASSIGN_OR_RETURN(masks_, cuda::DeviceBuffer::Create(0, link_->mask_bytes));
+      link_->target.masks = static_cast<uint32_t*>(masks_.data());
       link_->producer = "rig neuron";
     }
     return absl::OkStatus();
@@ -157,6 +159,7 @@ class SparseKernelRig {
   // CUDA graph, and returns the output's bits.
   absl::StatusOr<std::vector<uint16_t>> Run(const cuda::DeviceBuffer& x, bool graph) {
     SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(y_.data(), 0xFF, y_.bytes(), stream_.get()));
+    SF_RETURN_IF_ERROR(ClearMasks());
     if (graph) {
       SF_ASSIGN_OR_RETURN(GraphExec exec, CaptureGraph(stream_.get(), [&] { return Enqueue(x); }));
       SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec.get(), stream_.get()));
@@ -171,6 +174,7 @@ class SparseKernelRig {
 
   // `reps` runs on `x` captured in one CUDA graph.
   absl::StatusOr<GraphExec> CaptureRuns(const cuda::DeviceBuffer& x, int reps) {
+    SF_RETURN_IF_ERROR(ClearMasks());  // then every run marks the same bits again
     return CaptureGraph(stream_.get(), [&]() -> absl::Status {
       for (int i = 0; i < reps; ++i) SF_RETURN_IF_ERROR(Enqueue(x));
       return absl::OkStatus();
@@ -201,11 +205,20 @@ class SparseKernelRig {
   }
 
  private:
+  // The link's masks, cleared before a run (Run) or a graph of runs on one
+  // input (CaptureRuns) as the executor clears them with its error flags.
+  absl::Status ClearMasks() {
+    if (masks_.data() == nullptr) return absl::OkStatus();
+    SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(masks_.data(), 0, masks_.bytes(), stream_.get()));
+    return absl::OkStatus();
+  }
+
   absl::Status Enqueue(const cuda::DeviceBuffer& x) {
     const void* conv_in = x.data();
     if (spikes_.data() != nullptr) {
       cuda::SpikeOccupancy marks;
       if (link_ != nullptr && link_->on) marks.targets[marks.count++] = link_->target;
+      marks.cleared = true;  // as the executor: cleared before the run (ClearMasks)
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuron(neuron_, DataType::kFloat16, x.data(),
                                                  spikes_.data(), stream_.get(),
                                                  marks.count > 0 ? &marks : nullptr));
@@ -228,6 +241,7 @@ class SparseKernelRig {
   cuda::NeuronParams neuron_;
   cuda::DeviceBuffer spikes_;
   SpikeOccupancyLink* link_ = nullptr;
+  cuda::DeviceBuffer masks_;  // the link's
 };
 
 // NHWC FP16 spikes for `c`'s input: images [0, full_images) all ones, then

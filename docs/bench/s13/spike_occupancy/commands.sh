@@ -55,3 +55,11 @@ cd $OUT && tar czf r.tgz r
 
 ## run9 (run9/): the occupancy tests after adding the c 128 and 256 shapes (32 lanes per pixel): run1's build line, then
 timeout 100 build-dev/tests/sf_cuda_tests --gtest_filter='SpikeOccupancy*' --gtest_brief=1 > $R/occ_tests.txt 2>&1; echo "rc=$?" >> $R/occ_tests.txt
+
+## run10 (run10/): masks in the executor's arena, cleared with its error flags; the rig and the bench clear them before a graph of runs (final code)
+SF_BUILD_DIR=$PWD/build-dev OUT=$R scripts/gpu-check.sh build > $R/build.txt 2>&1
+(cd build-dev && cmake --build . --target spike_occupancy_bench -j 16 >> $R/build.txt 2>&1); tail -1 $R/build.txt
+timeout 100 build-dev/tests/sf_cuda_tests --gtest_brief=1 > $R/cuda_tests.txt 2>&1; echo "rc=$?" >> $R/cuda_tests.txt
+grep -E "FAILED|Failure" $R/cuda_tests.txt | cut -c1-300 | head; tail -3 $R/cuda_tests.txt
+timeout 100 build-dev/tests/perf/spike_occupancy_bench --reps 20 > $R/bench.txt 2>&1; echo "rc=$?" >> $R/bench.txt
+cat $R/bench.txt
