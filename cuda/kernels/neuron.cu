@@ -286,7 +286,9 @@ __global__ void FillKernel(int64_t n, float value, float* y) {
 
 }  // namespace
 
-const char* SpikeOccupancyUnsupportedReason(const SpikeOccupancyTarget& t, int64_t elements) {
+const char* SpikeOccupancyUnsupportedReason(const SpikeOccupancyTarget& t, int64_t steps,
+                                            int64_t step_elements) {
+  const int64_t elements = steps * step_elements;
   if (t.images <= 0 || t.h <= 0 || t.w <= 0 || t.c <= 0) return "an empty image";
   if (t.ksize < 1 || t.stride < 1 || t.tile < 1 || t.group < 1 || t.pad_top < 0 ||
       t.pad_left < 0 || t.out_h < 1 || t.out_w < 1) {
@@ -300,6 +302,7 @@ const char* SpikeOccupancyUnsupportedReason(const SpikeOccupancyTarget& t, int64
   if (image > elements || elements / image != t.images || elements % image != 0) {
     return "a conv input of another size than the neuron's output";
   }
+  if (step_elements % image != 0) return "time steps that are not whole images";
   if (elements >= (int64_t{1} << 31)) return "2^31 elements or more";
   return "";
 }
@@ -320,15 +323,13 @@ cudaError_t LaunchNeuronAdd(const NeuronParams& p, NeuronAdd add, DataType type,
     }
     for (int k = 0; k < occupancy->count; ++k) {
       const SpikeOccupancyTarget& t = occupancy->targets[k];
-      const int64_t image = static_cast<int64_t>(t.h) * t.w * t.c;
-      if (t.masks == nullptr || *SpikeOccupancyUnsupportedReason(t, p.steps * p.step_elements) != '\0' ||
-          p.step_elements % image != 0) {
+      if (t.masks == nullptr ||
+          *SpikeOccupancyUnsupportedReason(t, p.steps, p.step_elements) != '\0') {
         return cudaErrorInvalidValue;
       }
       if (occupancy->cleared) continue;
-      const size_t bytes = sizeof(uint32_t) * static_cast<size_t>(t.images) * t.tiles_y *
-                           t.tiles_x * t.words;
-      if (const cudaError_t err = cudaMemsetAsync(t.masks, 0, bytes, stream); err != cudaSuccess) {
+      if (const cudaError_t err = cudaMemsetAsync(t.masks, 0, SpikeOccupancyMaskBytes(t), stream);
+          err != cudaSuccess) {
         return err;
       }
     }

@@ -67,10 +67,16 @@ struct SpikeOccupancy {
   // launch does not clear them itself.
   bool cleared = false;
 };
-// Empty when the neuron can mark `t`'s geometry for an output of `elements`
-// elements ([T, E] laid out as the conv's [images, h, w, c], fewer than
-// 2^31), else why not (t.masks is not looked at: the launch needs them).
-const char* SpikeOccupancyUnsupportedReason(const SpikeOccupancyTarget& t, int64_t elements);
+// Empty when a neuron over `steps` steps of `step_elements` elements can mark
+// `t`'s geometry (its output, [T, E], laid out as the conv's [images, h, w,
+// c]: whole images per step, fewer than 2^31 elements), else why not
+// (t.masks is not looked at: the launch needs them).
+const char* SpikeOccupancyUnsupportedReason(const SpikeOccupancyTarget& t, int64_t steps,
+                                            int64_t step_elements);
+// Bytes of `t`'s masks.
+inline size_t SpikeOccupancyMaskBytes(const SpikeOccupancyTarget& t) {
+  return sizeof(uint32_t) * static_cast<size_t>(t.images) * t.tiles_y * t.tiles_x * t.words;
+}
 
 // s[t*E + i] = spike of element i at step t, for x laid out [T, E]; x and s
 // are `type` (kFloat32 or kFloat16, else cudaErrorInvalidValue). With

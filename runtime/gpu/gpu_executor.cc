@@ -174,6 +174,15 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   return exec;
 }
 
+namespace {
+
+// A link's masks rounded up to 16 bytes (their place in the arena).
+int64_t AlignedMaskBytes(const SpikeOccupancyLink& link) {
+  return (static_cast<int64_t>(cuda::SpikeOccupancyMaskBytes(link.target)) + 15) / 16 * 16;
+}
+
+}  // namespace
+
 absl::Status GpuExecutor::LinkSpikeOccupancy(const std::vector<bool>& launches) {
   std::vector<int> writer(static_cast<size_t>(graph_.num_values()), -1);
   for (int i = 0; i < graph_.num_nodes(); ++i) {
@@ -190,7 +199,6 @@ absl::Status GpuExecutor::LinkSpikeOccupancy(const std::vector<bool>& launches) 
     const int from = writer[node.inputs[0]];
     if (*link != nullptr && from >= 0 && kernels_[from]->AcceptSpikeOccupancy(*link)) {
       (*link)->producer = graph_.node(from).name;
-      (*link)->cleared_each_run = true;
       occupancy_links_.push_back(*link);
     }
   }
@@ -333,9 +341,7 @@ absl::Status GpuExecutor::PlanArena() {
   const int64_t flag_bytes = static_cast<int64_t>(sizeof(int)) * std::max(num_nodes, 1);
   const int64_t masks_at = flags_at + (flag_bytes + 15) / 16 * 16;
   int64_t mask_bytes = 0;
-  for (const SpikeOccupancyLink* link : occupancy_links_) {
-    mask_bytes += (static_cast<int64_t>(link->mask_bytes) + 15) / 16 * 16;
-  }
+  for (const SpikeOccupancyLink* link : occupancy_links_) mask_bytes += AlignedMaskBytes(*link);
   const int64_t total = mask_bytes > 0 ? masks_at + mask_bytes : flags_at + flag_bytes;
   cleared_bytes_ = static_cast<size_t>(total - flags_at);
   if (total > kMaxTensorBytes) {
@@ -371,7 +377,7 @@ absl::Status GpuExecutor::PlanArena() {
 void GpuExecutor::PlaceOccupancyMasks(char* at) {
   for (SpikeOccupancyLink* link : occupancy_links_) {
     link->target.masks = reinterpret_cast<uint32_t*>(at);
-    at += (link->mask_bytes + 15) / 16 * 16;
+    at += AlignedMaskBytes(*link);
   }
 }
 

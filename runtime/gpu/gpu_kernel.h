@@ -68,8 +68,9 @@ enum class KernelPart {
 // input (GpuKernel::SpikeOccupancyConsumer); the executor, after every kernel
 // is prepared, hands it to the kernel of the step that writes that input
 // (AcceptSpikeOccupancy), which names itself in `producer` when it takes it,
-// and gives the link its masks (cleared with the executor's error flags at
-// the start of every run, so the producer need not clear them).
+// and gives the link its masks (cuda::SpikeOccupancyMaskBytes(target) bytes)
+// and clears them before every run (with its error flags), so the producer
+// does not: whoever links a producer outside an executor must do the same.
 // The consumer turns it `on` in one of its Enqueues, once its own path is the
 // block-sparse kernel, after filling the masks for that run's input itself;
 // from the next run on the producer marks the masks as it writes and the
@@ -77,17 +78,9 @@ enum class KernelPart {
 // plan order, so the producer's Enqueue of a run always precedes the
 // consumer's.
 struct SpikeOccupancyLink {
-  cuda::SpikeOccupancyTarget target;  // target.masks: see mask_bytes
-  size_t mask_bytes = 0;              // the masks' size
-  int64_t elements = 0;               // of the consumer's input
+  cuda::SpikeOccupancyTarget target;  // target.masks: given by whoever links it
   std::string consumer, producer;     // node names; producer empty until accepted
   bool on = false;
-  // Set by the executor, which owns the masks (target.masks, in its arena
-  // right after its error flags) and clears them with the flags at the start
-  // of every run: the producer then marks without clearing them first. Else
-  // (a link used outside an executor) the one who links them provides the
-  // masks, and the producer clears them before it marks.
-  bool cleared_each_run = false;
 };
 
 class GpuKernel {

@@ -60,7 +60,8 @@ class ConvKernel : public GpuKernel {
 
 // The spike occupancy links a neuron kernel marks as it stores its output
 // (GpuKernel::AcceptSpikeOccupancy): float16 only, at most
-// cuda::kMaxSpikeOccupancyTargets consumers.
+// cuda::kMaxSpikeOccupancyTargets consumers. Their masks are cleared before
+// every run by whoever linked them (SpikeOccupancyLink), not here.
 class OccupancyMarks {
  public:
   bool Accept(SpikeOccupancyLink* link, DataType type, const cuda::NeuronParams& p) {
@@ -68,11 +69,7 @@ class OccupancyMarks {
         links_.size() >= static_cast<size_t>(cuda::kMaxSpikeOccupancyTargets)) {
       return false;
     }
-    const int64_t elements = p.steps * p.step_elements;
-    const cuda::SpikeOccupancyTarget& t = link->target;
-    const int64_t image = static_cast<int64_t>(t.h) * t.w * t.c;
-    if (link->elements != elements || *cuda::SpikeOccupancyUnsupportedReason(t, elements) != '\0' ||
-        p.step_elements % image != 0) {
+    if (*cuda::SpikeOccupancyUnsupportedReason(link->target, p.steps, p.step_elements) != '\0') {
       return false;
     }
     links_.push_back(link);
@@ -83,9 +80,7 @@ class OccupancyMarks {
     occupancy_.count = 0;
     occupancy_.cleared = true;
     for (const SpikeOccupancyLink* link : links_) {
-      if (!link->on) continue;
-      occupancy_.targets[occupancy_.count++] = link->target;
-      occupancy_.cleared = occupancy_.cleared && link->cleared_each_run;
+      if (link->on) occupancy_.targets[occupancy_.count++] = link->target;
     }
     return occupancy_.count > 0 ? &occupancy_ : nullptr;
   }

@@ -273,14 +273,21 @@ struct SwitchRequest {
   int tiles = -1;  // >= 0: SF_SPARSE_SWITCH_TILES
 };
 
+// Environment variable `name`: "" (unset or empty), "on" or "off"; any other
+// value is an error naming it.
+absl::StatusOr<std::string> OnOffFromEnv(const char* name) {
+  const char* env = std::getenv(name);
+  const std::string value = env != nullptr ? env : "";
+  if (!value.empty() && value != "on" && value != "off") {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be 'on' or 'off', got '", value, "'"));
+  }
+  return value;
+}
+
 absl::StatusOr<SwitchRequest> SwitchRequestFromEnv() {
   SwitchRequest r;
-  const char* on = std::getenv("SF_SPARSE_SWITCH");
-  const std::string mode = on != nullptr ? on : "";
-  if (!mode.empty() && mode != "on" && mode != "off") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("SF_SPARSE_SWITCH must be 'on' or 'off', got '", mode, "'"));
-  }
+  SF_ASSIGN_OR_RETURN(const std::string mode, OnOffFromEnv("SF_SPARSE_SWITCH"));
   r.on = mode == "on";
   r.calibrate = mode != "off";
   const char* env = std::getenv("SF_SPARSE_SWITCH_TILES");
@@ -400,12 +407,7 @@ class SparseConvGpuKernel : public GpuKernel {
   // Float16 NHWC block-sparse convs: masks the input's producer can mark
   // (SF_SPIKE_OCCUPANCY=off: none, every run prescans).
   absl::StatusOr<SpikeOccupancyLink*> SpikeOccupancyConsumer() override {
-    const char* env = std::getenv("SF_SPIKE_OCCUPANCY");
-    const std::string want = env != nullptr ? env : "";
-    if (!want.empty() && want != "on" && want != "off") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("SF_SPIKE_OCCUPANCY must be 'on' or 'off', got '", want, "'"));
-    }
+    SF_ASSIGN_OR_RETURN(const std::string want, OnOffFromEnv("SF_SPIKE_OCCUPANCY"));
     if (want == "off" || !half_ || !nhwc_ || !cudnn_only_.empty() || path_ == Path::kDense ||
         gather_forced_ || shape_.n * shape_.out_h * shape_.out_w == 0) {
       return nullptr;
@@ -413,8 +415,6 @@ class SparseConvGpuKernel : public GpuKernel {
     if (link_ == nullptr) {  // the masks come from whoever links it
       link_ = std::make_unique<SpikeOccupancyLink>();
       link_->target = cuda::SparseConvF16OccupancyTarget(shape_, nullptr);
-      link_->mask_bytes = cuda::SparseConvF16MaskBytes(shape_);
-      link_->elements = shape_.n * shape_.h * shape_.w * shape_.c_in;
       link_->consumer = name_;
     }
     return link_.get();

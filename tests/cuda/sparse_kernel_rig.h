@@ -95,6 +95,32 @@ inline absl::StatusOr<HalfConv> MakeHalfConv(const HalfConvSpec& c, std::mt19937
   return h;
 }
 
+// Microseconds per run of one launch of `graph`, which holds `reps` runs,
+// between `start` and `end` recorded on `stream` (synchronises).
+inline absl::StatusOr<double> TimeGraphLaunch(cudaStream_t stream, const cuda::Event& start,
+                                              const cuda::Event& end, const GraphExec& graph,
+                                              int reps) {
+  SF_RETURN_IF_ERROR(start.Record(stream));
+  SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph.get(), stream));
+  SF_RETURN_IF_ERROR(end.Record(stream));
+  SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start, end));
+  return ms * 1000.0 / reps;
+}
+
+// Microseconds per run: the median of `iters` TimeGraphLaunch timings of
+// `graph` after `warmup` untimed ones.
+inline absl::StatusOr<double> MedianGraphLaunchUs(cudaStream_t stream, const cuda::Event& start,
+                                                  const cuda::Event& end, const GraphExec& graph,
+                                                  int reps, int warmup, int iters) {
+  std::vector<double> us;
+  for (int i = 0; i < warmup + iters; ++i) {
+    SF_ASSIGN_OR_RETURN(double t, TimeGraphLaunch(stream, start, end, graph, reps));
+    if (i >= warmup) us.push_back(t);
+  }
+  std::sort(us.begin(), us.end());
+  return us[us.size() / 2];
+}
+
 // One sparse conv GpuKernel of `mode` for `h`'s conv (binary input, the
 // plan's `block`) on its own stream and cuDNN handle, with device copies of
 // the weights and bias and its own output. With `profile` it is prepared for
@@ -129,6 +155,8 @@ class SparseKernelRig {
   }
 
   GpuKernel& kernel() { return *kernel_; }
+  // AddNeuron with `link`: the kernel's spike occupancy link, masks set; else null.
+  const SpikeOccupancyLink* link() const { return link_; }
 
   // From now on every run first runs an IF neuron (threshold 1, hard reset
   // to 0, over `steps` time steps of the batch) on the run's input, into a
@@ -148,7 +176,8 @@ class SparseKernelRig {
     if (link) {
       SF_ASSIGN_OR_RETURN(link_, kernel_->SpikeOccupancyConsumer());
       if (link_ == nullptr) return absl::FailedPreconditionError("the kernel offers no link");
-      SF_ASSIGN_OR_RETURN(masks_, cuda::DeviceBuffer::Create(0, link_->mask_bytes));
+      SF_ASSIGN_OR_RETURN(
+          masks_, cuda::DeviceBuffer::Create(0, cuda::SpikeOccupancyMaskBytes(link_->target)));
       link_->target.masks = static_cast<uint32_t*>(masks_.data());
       link_->producer = "rig neuron";
     }
@@ -184,24 +213,14 @@ class SparseKernelRig {
   // Microseconds per run of one launch of `runs`, a CaptureRuns graph of
   // `reps` runs, between two events (synchronises).
   absl::StatusOr<double> TimeLaunch(const GraphExec& runs, int reps) {
-    SF_RETURN_IF_ERROR(start_.Record(stream_.get()));
-    SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(runs.get(), stream_.get()));
-    SF_RETURN_IF_ERROR(end_.Record(stream_.get()));
-    SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start_, end_));
-    return ms * 1000.0 / reps;
+    return TimeGraphLaunch(stream_.get(), start_, end_, runs, reps);
   }
 
   // Microseconds per run: the median over `iters` launches of a CaptureRuns
   // graph of `reps` runs, after `warmup`.
   absl::StatusOr<double> Time(const cuda::DeviceBuffer& x, int reps, int warmup, int iters) {
     SF_ASSIGN_OR_RETURN(GraphExec runs, CaptureRuns(x, reps));
-    std::vector<double> us;
-    for (int i = 0; i < warmup + iters; ++i) {
-      SF_ASSIGN_OR_RETURN(double t, TimeLaunch(runs, reps));
-      if (i >= warmup) us.push_back(t);
-    }
-    std::sort(us.begin(), us.end());
-    return us[us.size() / 2];
+    return MedianGraphLaunchUs(stream_.get(), start_, end_, runs, reps, warmup, iters);
   }
 
  private:

@@ -153,7 +153,8 @@ void CheckOccupancy(const std::vector<cuda::SparseConvShape>& convs, int64_t ste
     ASSERT_EQ(cudaMemset(m.data(), 0xff, m.bytes()), cudaSuccess);
     occ.targets[occ.count] =
         cuda::SparseConvF16OccupancyTarget(s, static_cast<uint32_t*>(m.data()));
-    ASSERT_STREQ(cuda::SpikeOccupancyUnsupportedReason(occ.targets[occ.count], elements), "");
+    ASSERT_STREQ(
+        cuda::SpikeOccupancyUnsupportedReason(occ.targets[occ.count], steps, elements / steps), "");
     ++occ.count;
     masks.push_back(std::move(m));
   }
@@ -304,8 +305,8 @@ TEST(SpikeOccupancyTest, RejectsWhatItCannotMark) {
   occ.count = 1;
   occ.targets[0] = cuda::SparseConvF16OccupancyTarget(s, static_cast<uint32_t*>(m.data()));
   const int64_t elements = 2 * 16 * 8 * 8;
-  EXPECT_STREQ(cuda::SpikeOccupancyUnsupportedReason(occ.targets[0], elements), "");
-  EXPECT_STRNE(cuda::SpikeOccupancyUnsupportedReason(occ.targets[0], elements / 2), "");
+  EXPECT_STREQ(cuda::SpikeOccupancyUnsupportedReason(occ.targets[0], 2, elements / 2), "");
+  EXPECT_STRNE(cuda::SpikeOccupancyUnsupportedReason(occ.targets[0], 1, elements / 2), "");
   const cuda::NeuronParams p = IfParams(2, elements / 2);
   // float32 has no marking kernel.
   EXPECT_EQ(cuda::LaunchNeuron(p, DataType::kFloat32, buf.data(), buf.data(), nullptr, &occ),

@@ -22,7 +22,6 @@
 // failure or differing bits, 2 on a usage error.
 #include <cuda_runtime_api.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -32,7 +31,6 @@
 #include "absl/strings/str_cat.h"
 #include "cuda/device.h"
 #include "cuda/kernels/neuron.h"
-#include "cuda/kernels/sparse_conv_f16.h"
 #include "graph/status.h"
 #include "tests/cuda/sparse_kernel_rig.h"
 
@@ -68,25 +66,15 @@ absl::StatusOr<double> TimeNeuron(const HalfConv& h, const cuda::DeviceBuffer& x
         for (int i = 0; i < reps; ++i) {
           if (clear_only) {
             const cuda::SpikeOccupancyTarget& t = occ->targets[0];
-            SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(
-                t.masks, 0, sizeof(uint32_t) * t.images * t.tiles_y * t.tiles_x * t.words,
-                stream.get()));
+            SF_CUDA_RETURN_IF_ERROR(
+                cudaMemsetAsync(t.masks, 0, cuda::SpikeOccupancyMaskBytes(t), stream.get()));
           }
           SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuron(p, DataType::kFloat16, x.data(), y.data(),
                                                      stream.get(), clear_only ? nullptr : occ));
         }
         return absl::OkStatus();
       }));
-  std::vector<double> us;
-  for (int i = 0; i < kWarmup + kIters; ++i) {
-    SF_RETURN_IF_ERROR(start.Record(stream.get()));
-    SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph.get(), stream.get()));
-    SF_RETURN_IF_ERROR(end.Record(stream.get()));
-    SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start, end));
-    if (i >= kWarmup) us.push_back(ms * 1000.0 / reps);
-  }
-  std::sort(us.begin(), us.end());
-  return us[us.size() / 2];
+  return testing::MedianGraphLaunchUs(stream.get(), start, end, graph, reps, kWarmup, kIters);
 }
 
 absl::Status BenchLayer(const testing::BenchLayer& layer, int reps) {
@@ -101,29 +89,17 @@ absl::Status BenchLayer(const testing::BenchLayer& layer, int reps) {
   SF_RETURN_IF_ERROR(prescan.AddNeuron(h, kSteps, /*link=*/false));
   SF_RETURN_IF_ERROR(occupied.AddNeuron(h, kSteps, /*link=*/true));
   SF_RETURN_IF_ERROR(cudnn.AddNeuron(h, kSteps, /*link=*/false));
-  // A marking target of the same geometry for the neuron-alone timings.
-  cuda::SparseConvShape s;
-  s.n = h.spec.n;
-  s.c_in = h.spec.c_in;
-  s.h = h.spec.h;
-  s.w = h.spec.w;
-  s.c_out = h.spec.c_out;
-  s.out_h = h.out_h;
-  s.out_w = h.out_w;
-  s.ksize = static_cast<int>(h.spec.k);
-  s.stride = static_cast<int>(h.spec.stride);
-  s.pad_top = s.pad_left = h.spec.k / 2;
-  s.tile = cuda::SparseConvF16TileFor(layer.block);
-  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer masks,
-                      cuda::DeviceBuffer::Create(0, cuda::SparseConvF16MaskBytes(s)));
-  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer spikes,
-                      cuda::DeviceBuffer::Create(0, 2 * s.n * s.c_in * s.h * s.w));
+  // The neuron-alone timings mark the occupied rig's masks (it clears them
+  // before each of its own runs).
   cuda::SpikeOccupancy occ;
   occ.count = 1;
-  occ.targets[0] = cuda::SparseConvF16OccupancyTarget(s, static_cast<uint32_t*>(masks.data()));
+  occ.targets[0] = occupied.link()->target;
   occ.cleared = true;  // as in the executor, which clears the masks with its error flags
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer spikes,
+                      cuda::DeviceBuffer::Create(
+                          0, sizeof(uint16_t) * h.spec.n * h.spec.c_in * h.spec.h * h.spec.w));
 
-  std::printf("\n%s (tile %d, batch %lld = T %lld x N %lld)\n", layer.name, s.tile,
+  std::printf("\n%s (tile %d, batch %lld = T %lld x N %lld)\n", layer.name, occ.targets[0].tile,
               static_cast<long long>(kBatch), static_cast<long long>(kSteps),
               static_cast<long long>(kBatch / kSteps));
   std::printf("  %7s %10s %11s %9s %11s %11s %9s %9s %9s\n", "tiles", "prescan_us", "occupied_us",
