@@ -47,6 +47,10 @@ struct SparseConvShape {
   int64_t pad_top = 0, pad_left = 0;        // bottom/right padding follow from out_h/out_w
   int tile = kSparseConvMaxTile;            // output tile edge, 1..kSparseConvMaxTile
   bool binary = false;                      // input holds only 0 and 1
+  // The float16 tensor-core kernel's output channels per work item
+  // (sparse_conv_f16.h): 32 or 64, or 16 with tile 8; the float32 kernel
+  // ignores it.
+  int cout_chunk = 64;
 };
 
 // Empty when `s` is supported, else why not ("ksize 5 is not 1 or 3").

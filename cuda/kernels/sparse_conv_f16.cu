@@ -204,6 +204,14 @@ __device__ inline void LdMatrixX4(uint32_t (&r)[4], const uint16_t* smem) {
                : "r"(addr));
 }
 
+[[maybe_unused]]
+__device__ inline void LdMatrixX2(uint32_t (&r)[2], const uint16_t* smem) {
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];\n"
+               : "=r"(r[0]), "=r"(r[1])
+               : "r"(addr));
+}
+
 // d += a (16x16, row) * b (16x8, col); FP16 in, FP32 accumulate.
 [[maybe_unused]]
 __device__ inline void Mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
@@ -281,13 +289,14 @@ __device__ void LoadWeights(const uint16_t* __restrict__ w_packed, int cout_pad,
   }
 }
 
-// Shared memory of one pipeline stage: the halo and the weights of one group.
-template <int kSize, int kStride, int kTile>
+// Shared memory of one pipeline stage: the halo and the weights of one group
+// for kChannels output channels.
+template <int kSize, int kStride, int kTile, int kChannels>
 struct Stage {
   static constexpr int kSpan = (kTile - 1) * kStride + kSize;
   static constexpr int kTaps = kSize * kSize;
   static constexpr int kHaloElems = kSpan * kSpan * kRow;
-  static constexpr int kElems = kHaloElems + kTaps * kChunk * kRow;
+  static constexpr int kElems = kHaloElems + kTaps * kChannels * kRow;
   static constexpr size_t kBytes = sizeof(uint16_t) * kElems;
 };
 // The fused conv + neuron kernel: two stages, the next group's loads fly
@@ -300,19 +309,19 @@ constexpr int kStages = 2;
 // memory still leave two blocks per SM for dense inputs.
 constexpr int kConvStages = 3;
 
-template <int kSize, int kStride, int kTile>
+template <int kSize, int kStride, int kTile, int kChannels>
 constexpr size_t ConvSharedBytes() {
-  return kConvStages * Stage<kSize, kStride, kTile>::kBytes;
+  return kConvStages * Stage<kSize, kStride, kTile, kChannels>::kBytes;
 }
 
 // Stages group `grp` (halo and weights) into `stage`; the caller commits.
-template <int kSize, int kStride, int kTile, bool kNhwc>
+template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels>
 __device__ void LoadGroup(const Geometry& g, const TileWindow& t, const uint16_t* __restrict__ x,
                           const uint16_t* __restrict__ w_packed, int cout_pad, int cout0,
                           bool vec_ok, int grp, uint16_t* stage) {
-  using S = Stage<kSize, kStride, kTile>;
+  using S = Stage<kSize, kStride, kTile, kChannels>;
   LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, stage);
-  LoadWeights<S::kTaps, kChunk>(w_packed, cout_pad, cout0, grp, stage + S::kHaloElems);
+  LoadWeights<S::kTaps, kChannels>(w_packed, cout_pad, cout0, grp, stage + S::kHaloElems);
 }
 
 // The next set bit of the tile's mask after group `after` (-1: none).
@@ -327,25 +336,26 @@ __device__ inline int NextGroup(const uint32_t* mask, int words, int after) {
 }
 
 // Persistent blocks: block b takes work items b, b + gridDim.x, ... of
-// (active tile, 64 output channels), item i = slot i / chunks, chunk i %
+// (active tile, kChannels output channels), item i = slot i / chunks, chunk i %
 // chunks, up to the active count the prescan left in device memory (empty
 // tiles got their bias in the prescan). The grid is what fits on the GPU at
 // once (LaunchConvFor), so at low density no block is launched only to exit.
 // Launched after the prescan with programmatic dependent launch: the block
 // starts while the prescan drains and waits for it before reading its list.
-template <int kSize, int kStride, int kTile, bool kNhwc>
+template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels>
 __global__ void __launch_bounds__(kThreads)
     SparseConvF16Kernel(Geometry g, const uint16_t* __restrict__ x,
                         const uint16_t* __restrict__ w_packed, int cout_pad, int chunks,
                         const __half* __restrict__ bias, __half* __restrict__ y, bool vec_ok,
                         int words, Workspace ws) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  using S = Stage<kSize, kStride, kTile>;
+  using S = Stage<kSize, kStride, kTile, kChannels>;
   constexpr int kSpan = S::kSpan;
   constexpr int kM = kTile * kTile;          // 64 or 16 output pixels
   constexpr int kWarpsM = kM / 16;           // warps along M: 4 or 1
   constexpr int kWarpsN = 4 / kWarpsM;       // warps along N: 1 or 4
-  constexpr int kNB = kChunk / 8 / kWarpsN;  // 8-channel n-blocks per warp: 8 or 2
+  constexpr int kNB = kChannels / 8 / kWarpsN;  // 8-channel n-blocks per warp: 1..8
+  static_assert(kNB == 1 || kNB % 2 == 0, "n-blocks go by pairs (one ldmatrix.x4) or alone");
   constexpr int kDepth = kConvStages - 1;    // groups whose loads fly ahead
   extern __shared__ __align__(16) uint16_t smem[];
   __shared__ uint32_t mask[kMaxMaskWords];
@@ -363,7 +373,7 @@ __global__ void __launch_bounds__(kThreads)
   // Paired stores: an even c_out keeps every even channel 4-byte aligned.
   const bool half2_ok = g.c_out % 2 == 0 && IsAligned(y, sizeof(__half2));
 
-  // One (tile, 64 output channels) item, by the whole block; the tile has work.
+  // One (tile, kChannels output channels) item, by the whole block; the tile has work.
   auto run_item = [&](int tile_index, int cout0) {
     const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
     __syncthreads();  // the previous item is done with the mask and the stages
@@ -384,7 +394,7 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int s = 0; s < kDepth; ++s) {
       if (load >= 0) {
-        LoadGroup<kSize, kStride, kTile, kNhwc>(g, t, x, w_packed, cout_pad, cout0, vec_ok, load,
+        LoadGroup<kSize, kStride, kTile, kNhwc, kChannels>(g, t, x, w_packed, cout_pad, cout0, vec_ok, load,
                                                 smem + s * S::kElems);
         load = NextGroup(mask, words, load);
       }
@@ -394,7 +404,7 @@ __global__ void __launch_bounds__(kThreads)
       CpAsyncWait<kDepth - 1>();
       __syncthreads();  // group `it` is in; everyone is past computing it - 1
       if (load >= 0) {  // into the stage group it - 1 used
-        LoadGroup<kSize, kStride, kTile, kNhwc>(g, t, x, w_packed, cout_pad, cout0, vec_ok, load,
+        LoadGroup<kSize, kStride, kTile, kNhwc, kChannels>(g, t, x, w_packed, cout_pad, cout0, vec_ok, load,
                                                 smem + ((it + kDepth) % kConvStages) * S::kElems);
         load = NextGroup(mask, words, load);
       }
@@ -408,12 +418,18 @@ __global__ void __launch_bounds__(kThreads)
           const int tap = ky * kSize + kx;
           uint32_t a[4];
           LdMatrixX4(a, halo + a_base + (ky * kSpan + kx) * kRow);
+          if constexpr (kNB == 1) {  // lanes 0-15 address the n-block's two k halves
+            uint32_t b[2];
+            LdMatrixX2(b, wsm + (tap * kChannels + n_first) * kRow + b_base);
+            Mma16816(acc[0], a, b[0], b[1]);
+          } else {
 #pragma unroll
-          for (int nb = 0; nb < kNB; nb += 2) {
-            uint32_t b[4];
-            LdMatrixX4(b, wsm + (tap * kChunk + n_first + nb * 8) * kRow + b_base);
-            Mma16816(acc[nb], a, b[0], b[1]);
-            Mma16816(acc[nb + 1], a, b[2], b[3]);
+            for (int nb = 0; nb < kNB; nb += 2) {
+              uint32_t b[4];
+              LdMatrixX4(b, wsm + (tap * kChannels + n_first + nb * 8) * kRow + b_base);
+              Mma16816(acc[nb], a, b[0], b[1]);
+              Mma16816(acc[nb + 1], a, b[2], b[3]);
+            }
           }
         }
       }
@@ -457,7 +473,7 @@ __global__ void __launch_bounds__(kThreads)
   if (!ws.all_tiles) {  // the prescan's work list: active tiles only
     const int items = ws.counters[0] * chunks;
     for (int item = blockIdx.x; item < items; item += gridDim.x) {
-      run_item(ws.work[item / chunks], (item % chunks) * kChunk);
+      run_item(ws.work[item / chunks], (item % chunks) * kChannels);
     }
     return;
   }
@@ -478,7 +494,7 @@ __global__ void __launch_bounds__(kThreads)
     for (int j = warp; j < kTriage; j += kThreads / 32) {
       const int item = first + j * gridDim.x;
       if (item >= items) break;
-      const int tile_index = item / chunks, cout0 = (item % chunks) * kChunk;
+      const int tile_index = item / chunks, cout0 = (item % chunks) * kChannels;
       const uint32_t word =
           lane < words ? ws.masks[static_cast<int64_t>(tile_index) * words + lane] : 0u;
       const int groups = __reduce_add_sync(0xffffffffu, __popc(word));
@@ -490,25 +506,28 @@ __global__ void __launch_bounds__(kThreads)
         if (lane == 0) listed[atomicAdd(&num_listed, 1)] = item;
       } else {
         StoreBiasTile<kNhwc>(g, MakeWindow(g, tile_index, kSize, kStride), bias, y, cout0,
-                             min(cout0 + kChunk, g.c_out), lane, 32);
+                             min(cout0 + kChannels, g.c_out), lane, 32);
       }
     }
     __syncthreads();
     const int n = num_listed;
-    for (int a = 0; a < n; ++a) run_item(listed[a] / chunks, (listed[a] % chunks) * kChunk);
+    for (int a = 0; a < n; ++a) run_item(listed[a] / chunks, (listed[a] % chunks) * kChannels);
   }
 #else
   __trap();  // mma.sync m16n8k16 needs sm_80; the runtime never launches this below it
 #endif
 }
 
-template <int kSize, int kStride, int kTile, bool kNhwc>
+template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels>
 cudaError_t LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* w_packed,
                           const __half* bias, __half* y, bool vec_ok, int words,
                           const Workspace& ws, cudaStream_t stream) {
-  const int chunks = static_cast<int>(CeilDiv(g.c_out, kChunk));
-  constexpr size_t kShared = ConvSharedBytes<kSize, kStride, kTile>();
-  auto* kernel = SparseConvF16Kernel<kSize, kStride, kTile, kNhwc>;
+  const int chunks = static_cast<int>(CeilDiv(g.c_out, kChannels));
+  // The packed weights' row stride: c_out rounded up to kChunk (any
+  // kChannels divides it), whatever the chunk this kernel walks.
+  const int cout_pad = static_cast<int>(CeilDiv(g.c_out, kChunk) * kChunk);
+  constexpr size_t kShared = ConvSharedBytes<kSize, kStride, kTile, kChannels>();
+  auto* kernel = SparseConvF16Kernel<kSize, kStride, kTile, kNhwc, kChannels>;
   int resident = 0;
   if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads,
                                                   kShared, &resident);
@@ -519,7 +538,7 @@ cudaError_t LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* 
   const auto blocks = static_cast<unsigned int>(
       std::max<int64_t>(1, std::min<int64_t>(most, std::max(resident, 1))));
   return LaunchAfterPrevious(kernel, dim3(blocks), dim3(kThreads), kShared, stream, g, x,
-                            w_packed, chunks * kChunk, chunks, bias, y, vec_ok, words, ws);
+                            w_packed, cout_pad, chunks, bias, y, vec_ok, words, ws);
 }
 
 // What Launch queues: the counter reset and the prescan, then the conv.
@@ -556,10 +575,23 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
             g, x, vec_ok, words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
   }
   if (stages == Stages::kPrescanOnly || stages == Stages::kPrescanAndBias) return cudaSuccess;
-  return s.tile == 8 ? LaunchConvFor<kSize, kStride, 8, kNhwc>(g, x, w_packed, bias, y, vec_ok,
-                                                               words, ws, stream)
-                     : LaunchConvFor<kSize, kStride, 4, kNhwc>(g, x, w_packed, bias, y, vec_ok,
-                                                               words, ws, stream);
+  if (s.tile == 4) {
+    return s.cout_chunk == 32 ? LaunchConvFor<kSize, kStride, 4, kNhwc, 32>(
+                                    g, x, w_packed, bias, y, vec_ok, words, ws, stream)
+                              : LaunchConvFor<kSize, kStride, 4, kNhwc, 64>(
+                                    g, x, w_packed, bias, y, vec_ok, words, ws, stream);
+  }
+  switch (s.cout_chunk) {
+    case 16:
+      return LaunchConvFor<kSize, kStride, 8, kNhwc, 16>(g, x, w_packed, bias, y, vec_ok, words,
+                                                         ws, stream);
+    case 32:
+      return LaunchConvFor<kSize, kStride, 8, kNhwc, 32>(g, x, w_packed, bias, y, vec_ok, words,
+                                                         ws, stream);
+    default:
+      return LaunchConvFor<kSize, kStride, 8, kNhwc, 64>(g, x, w_packed, bias, y, vec_ok, words,
+                                                         ws, stream);
+  }
 }
 
 // `masks`: kOccupied reads them (the producer's), kPrescanOnly writes them
@@ -851,6 +883,9 @@ const char* SparseConvF16BuildUnsupportedReason() {
 
 const char* SparseConvF16UnsupportedReason(const SparseConvShape& s) {
   if (s.tile != 4 && s.tile != 8) return "tile edge must be 4 or 8";
+  if (s.cout_chunk != 64 && s.cout_chunk != 32 && (s.tile != 8 || s.cout_chunk != 16)) {
+    return "output channels per work item must be 32 or 64, or 16 with tile 8";
+  }
   if (const char* why = SparseConvUnsupportedReason(s); why[0] != '\0') return why;
   if (CeilDiv(s.c_out, kChunk) > 65535) return "c_out is too large";
   if (CeilDiv(s.c_in, kGroup) > 32 * kMaxMaskWords) return "c_in is larger than 4096";
@@ -858,6 +893,8 @@ const char* SparseConvF16UnsupportedReason(const SparseConvShape& s) {
 }
 
 int SparseConvF16TileFor(int block) { return block >= 8 ? 8 : 4; }
+
+int SparseConvF16ChunkFor(int tile) { return tile == 8 ? 32 : 64; }
 
 size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s) {
   const Geometry g = sparse_detail::MakeGeometry(s, kGroup);

@@ -10,10 +10,11 @@
 //     in a device work list (atomic counter); an empty tile's outputs get the
 //     bias (0 without) right there, so the conv never touches it.
 //  2. Conv: persistent blocks, as many as fit on the GPU at once, take the work
-//     items (active tile, 64 output channels) in turn up to the active count
+//     items (active tile, SparseConvShape::cout_chunk output channels: 32 or
+//     64, or 16 with tile 8) in turn up to the active count
 //     (read from device memory; launched with programmatic dependent launch,
 //     so the blocks start while the prescan drains). An implicit
-//     GEMM, M = the tile's pixels (64 or 16), N = 64, K = taps x 16 channels per
+//     GEMM, M = the tile's pixels (64 or 16), N = the chunk, K = taps x 16 channels per
 //     non-empty group: for each set bit of the tile's mask the block stages the
 //     group's input halo and weights in shared memory (cp.async, three stages:
 //     the next two groups' copies fly while this one computes) and runs mma.sync
@@ -62,6 +63,16 @@ const char* SparseConvF16BuildUnsupportedReason();
 // The tile edge for a plan block edge: 8 for blocks >= 8, else 4.
 int SparseConvF16TileFor(int block);
 
+// SparseConvShape::cout_chunk for a tile edge: 32 for tile 8, else 64. An
+// active tile costs about a microsecond per non-empty 16-channel group (one
+// block walks its groups in turn), and 32 channels per item spread a tile
+// over twice the blocks of 64. Measured (H100, docs/benchmarks.md,
+// fourteenth run): tile 8, 1.03-1.34x faster at 1-25% of tiles active, the
+// same on an empty input, 0.86-1.06x on a dense one; tile 4 (one 8-channel
+// n-block per warp), 1.07-1.22x faster at 1% but 0.84-1.05x from 5% on, so
+// tile 4 keeps 64.
+int SparseConvF16ChunkFor(int tile);
+
 // Device workspace for `s`, in bytes (counters, work list, per-tile group masks).
 size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s);
 
@@ -106,7 +117,7 @@ size_t SparseConvF16MaskBytes(const SparseConvShape& s);
 // The target a neuron marks for conv `s` into `masks`.
 SpikeOccupancyTarget SparseConvF16OccupancyTarget(const SparseConvShape& s, uint32_t* masks);
 // LaunchSparseConvF16 (NHWC) without its prescan: persistent blocks walk
-// every (tile, 64 output channels) item; a tile whose masks are empty gets
+// every (tile, cout_chunk output channels) item; a tile whose masks are empty gets
 // the bias, the others are computed as there. The same bits as
 // LaunchSparseConvF16 when `masks` are x's (the neuron marked them for this
 // x, or LaunchSparseConvF16Prescan put them in masks_out). count_tiles: also

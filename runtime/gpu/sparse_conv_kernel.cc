@@ -107,7 +107,7 @@ absl::StatusOr<cuda::SparseConvShape> SparseShapeFor(const Graph& graph, const N
                      "the CUDA sparse conv needs group 1, dilation 1, a square kernel "
                      "and equal strides");
   }
-  const cuda::SparseConvShape shape{
+  cuda::SparseConvShape shape{
       p.n,
       p.c_in,
       p.h,
@@ -121,6 +121,20 @@ absl::StatusOr<cuda::SparseConvShape> SparseShapeFor(const Graph& graph, const N
       p.pad_left,
       half ? cuda::SparseConvF16TileFor(block) : cuda::SparseConvTileFor(block),
       binary};
+  if (half) {
+    shape.cout_chunk = cuda::SparseConvF16ChunkFor(shape.tile);
+    // SF_SPARSE_F16_CHUNK=16|32|64: the output channels per work item of the
+    // tensor-core kernel (measurements, docs/benchmarks.md); tile 4 has no 16
+    // and keeps its default there.
+    if (const char* env = std::getenv("SF_SPARSE_F16_CHUNK"); env != nullptr && env[0] != '\0') {
+      int chunk = 0;
+      if (!absl::SimpleAtoi(env, &chunk) || (chunk != 16 && chunk != 32 && chunk != 64)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("SF_SPARSE_F16_CHUNK must be 16, 32 or 64, got '", env, "'"));
+      }
+      if (shape.tile == 8 || chunk != 16) shape.cout_chunk = chunk;
+    }
+  }
   if (const std::string why = half ? cuda::SparseConvF16UnsupportedReason(shape)
                                    : cuda::SparseConvUnsupportedReason(shape);
       !why.empty()) {
@@ -474,7 +488,8 @@ class SparseConvGpuKernel : public GpuKernel {
     std::string out = "cuda sparse fp16 spike-gather nhwc (";
     if (!use_gather_ && half_) {
       out = absl::StrCat("cuda sparse fp16 tensor-core ", nhwc_ ? "nhwc " : "", "tile ",
-                         shape_.tile, " (", cuda::kSparseConvF16Group, "-channel groups; ");
+                         shape_.tile, " (", cuda::kSparseConvF16Group, "-channel groups, ",
+                         shape_.cout_chunk, " output channels per item; ");
     } else if (!use_gather_) {
       out = absl::StrCat("cuda sparse tile ", shape_.tile, " ", binary_ ? "binary" : "values",
                          " (", cuda::kSparseConvChannelGroup, "-channel groups; ");

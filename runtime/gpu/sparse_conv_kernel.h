@@ -38,7 +38,9 @@
 // cuda/kernels/sparse_conv.h (tile = the block capped at 8); float16 convs,
 // NCHW or NHWC (Options::precision fp16, Options::layout nhwc), the
 // tensor-core kernel of cuda/kernels/sparse_conv_f16.h (tile 8 for blocks >= 8,
-// else 4; compute capability 8.0 or newer, else cuDNN). A float32
+// else 4; 32 output channels per work item for tile 8, 64 for tile 4, or
+// SF_SPARSE_F16_CHUNK=16|32|64, any other value fails Prepare; compute
+// capability 8.0 or newer, else cuDNN). A float32
 // channels-last conv always runs cuDNN's conv, in every mode; Describe() says
 // so.
 // Describe() reports the choice and the measured times for plan printouts;

@@ -116,6 +116,18 @@ TEST(SparseConvF16HostTest, SupportedShapesAndTiles) {
   EXPECT_EQ(std::string(cuda::SparseConvF16UnsupportedReason(s)), "");
   s.tile = 5;
   EXPECT_THAT(cuda::SparseConvF16UnsupportedReason(s), HasSubstr("4 or 8"));
+  s = ShapeOf(Shapes()[1], true);  // tile 8
+  for (int chunk : {16, 32, 64}) {
+    s.cout_chunk = chunk;
+    EXPECT_EQ(std::string(cuda::SparseConvF16UnsupportedReason(s)), "") << chunk;
+  }
+  s.cout_chunk = 48;
+  EXPECT_THAT(cuda::SparseConvF16UnsupportedReason(s), HasSubstr("output channels per work item"));
+  s = ShapeOf(Shapes()[0], true);  // tile 4
+  s.cout_chunk = 32;
+  EXPECT_EQ(std::string(cuda::SparseConvF16UnsupportedReason(s)), "");
+  s.cout_chunk = 16;
+  EXPECT_THAT(cuda::SparseConvF16UnsupportedReason(s), HasSubstr("output channels per work item"));
   s = ShapeOf(Shapes()[0], true);
   s.ksize = 5;
   EXPECT_THAT(cuda::SparseConvF16UnsupportedReason(s), HasSubstr("kernel size"));
@@ -199,6 +211,23 @@ TEST(SparseConvF16GpuTest, DeterministicAndSkipsEmptyWork) {
     ASSERT_OK_AND_ASSIGN(SparseF16Result o, RunSparseF16(ShapeOf(c, true), nhwc, ones, w, bias));
     EXPECT_EQ(o.counters.active_tiles, 18);
     EXPECT_EQ(o.counters.active_groups, 18 * 3);  // 40 channels: groups of 16, 16, 8
+    // 16 (tile 8) or 32 output channels per work item instead of 64: the
+    // same bits (each output adds the same products in the same order).
+    for (int tile : {8, 4}) {
+      cuda::SparseConvShape s64 = ShapeOf(c, false);
+      s64.tile = tile;
+      ASSERT_OK_AND_ASSIGN(SparseF16Result want, RunSparseF16(s64, nhwc, x, w, bias));
+      for (int chunk : {16, 32}) {
+        if (tile == 4 && chunk == 16) continue;
+        cuda::SparseConvShape sc = s64;
+        sc.cout_chunk = chunk;
+        ASSERT_OK_AND_ASSIGN(SparseF16Result got, RunSparseF16(sc, nhwc, x, w, bias));
+        EXPECT_EQ(std::memcmp(want.y.data(), got.y.data(), want.y.size() * sizeof(float)), 0)
+            << "tile " << tile << " chunk " << chunk << (nhwc ? " nhwc" : " nchw");
+        EXPECT_EQ(got.counters.active_tiles, want.counters.active_tiles);
+        EXPECT_EQ(got.counters.active_groups, want.counters.active_groups);
+      }
+    }
     // A tile whose only non-zero is -0 is empty (-0 adds nothing).
     std::vector<float> neg_zero(x.size(), -0.0f);
     ASSERT_OK_AND_ASSIGN(SparseF16Result nz,

@@ -213,6 +213,25 @@ void CheckOccupancy(const std::vector<cuda::SparseConvShape>& convs, int64_t ste
     const std::vector<uint16_t> prescanned = Download<uint16_t>(y1.data(), out);
     EXPECT_TRUE(prescanned == Download<uint16_t>(y2.data(), out)) << "occupied, counted";
     EXPECT_TRUE(prescanned == Download<uint16_t>(y3.data(), out)) << "occupied, not counted";
+    // 16 (tile 8) and 32 output channels per work item: each output adds
+    // the same products in the same order, so the bits are the same.
+    for (int chunk : {16, 32}) {
+      if (s.tile != 8 && chunk == 16) continue;
+      cuda::SparseConvShape sc = s;
+      sc.cout_chunk = chunk;
+      ASSERT_OK_AND_ASSIGN(cuda::DeviceBuffer y4, Upload(std::vector<uint16_t>(out, 0x7e00)));
+      ASSERT_OK_AND_ASSIGN(cuda::DeviceBuffer y5, Upload(std::vector<uint16_t>(out, 0x7e00)));
+      ASSERT_EQ(cuda::LaunchSparseConvF16Occupied(
+                    sc, spikes, wp, bias, static_cast<__half*>(y4.data()),
+                    static_cast<const uint32_t*>(masks[k].data()), nullptr, false, nullptr),
+                cudaSuccess);
+      ASSERT_EQ(cuda::LaunchSparseConvF16(sc, true, spikes, wp, bias,
+                                          static_cast<__half*>(y5.data()), ws2.data(), nullptr),
+                cudaSuccess);
+      ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+      EXPECT_TRUE(prescanned == Download<uint16_t>(y4.data(), out)) << "occupied, chunk " << chunk;
+      EXPECT_TRUE(prescanned == Download<uint16_t>(y5.data(), out)) << "prescan, chunk " << chunk;
+    }
     cuda::SparseConvCounters a, c;
     ASSERT_EQ(cuda::ReadSparseConvCounters(ws.data(), &a), cudaSuccess);
     ASSERT_EQ(cuda::ReadSparseConvCounters(ws2.data(), &c), cudaSuccess);
@@ -427,6 +446,49 @@ TEST(SpikeOccupancyRuntimeTest, LinkedConvsGiveTheUnlinkedBits) {
         }
       }
     }
+  }
+}
+
+// SF_SPARSE_F16_CHUNK: 16, 32 (the default for tile 8) or 64 output
+// channels per work item of the tile-8 tensor-core kernel, the same bits
+// (each output adds the same products in the same order); any other value
+// fails at load, naming the variable.
+TEST(SpikeOccupancyRuntimeTest, OutputChannelsPerItemKeepTheBits) {
+  SF_SKIP_WITHOUT_GPU();
+  if (const char* why = cuda::SparseConvF16BuildUnsupportedReason(); *why != '\0') {
+    GTEST_SKIP() << why;
+  }
+  std::mt19937 rng(23);
+  ASSERT_OK_AND_ASSIGN(const LinkedBlock b, MakeLinkedBlock(SparseMode::kOn, rng));
+  std::vector<std::unique_ptr<GpuExecutor>> execs;
+  for (const char* chunk : {static_cast<const char*>(nullptr), "16", "64"}) {
+    const ScopedEnv env("SF_SPARSE_F16_CHUNK", chunk);
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> e,
+                         GpuExecutor::Create(b.graph, b.plan, 0, ExecutorOptions{}));
+    EXPECT_THAT(DescriptionOf(*e, b.graph, "body_0"),
+                HasSubstr(absl::StrCat("tile 8 (16-channel groups, ", chunk ? chunk : "32",
+                                       " output channels per item")));
+    execs.push_back(std::move(e));
+  }
+  for (int round = 0; round < 3; ++round) {
+    const double hi = 0.3 + 0.3 * round;
+    const std::vector<Tensor> in = {
+        testing::RandomTensor(DataType::kFloat32, {4, 32, 16, 16}, rng, 0.0, hi)};
+    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, execs[0]->Run(in));
+    for (size_t k = 1; k < execs.size(); ++k) {
+      ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, execs[k]->Run(in));
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        ExpectClose(got[i], want[i], 0, 0, absl::StrCat("round ", round, ", executor ", k));
+      }
+    }
+  }
+  for (const char* bad : {"48", "x", "-32"}) {
+    const ScopedEnv env("SF_SPARSE_F16_CHUNK", bad);
+    const absl::StatusOr<std::unique_ptr<GpuExecutor>> exec =
+        GpuExecutor::Create(b.graph, b.plan, 0, ExecutorOptions{});
+    ASSERT_FALSE(exec.ok()) << bad;
+    EXPECT_THAT(exec.status().message(), HasSubstr("SF_SPARSE_F16_CHUNK must be 16, 32 or 64"));
   }
 }
 

@@ -355,7 +355,8 @@ absl::StatusOr<std::vector<float>> DownloadHalf(const cuda::DeviceBuffer& src) {
 // The FP16 NHWC tensor-core sparse conv against cuDNN FP16 NHWC.
 absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stream,
                                                cudnnHandle_t cudnn, std::mt19937& rng) {
-  const cuda::SparseConvShape s = SparseShapeOf(l, cuda::SparseConvF16TileFor(PlanBlock(l)));
+  cuda::SparseConvShape s = SparseShapeOf(l, cuda::SparseConvF16TileFor(PlanBlock(l)));
+  s.cout_chunk = cuda::SparseConvF16ChunkFor(s.tile);  // as the runtime runs it
   if (const std::string why = cuda::SparseConvF16UnsupportedReason(s); !why.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(l.name, ": ", why));
   }
