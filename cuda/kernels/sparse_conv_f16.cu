@@ -314,13 +314,63 @@ constexpr size_t ConvSharedBytes() {
   return kConvStages * Stage<kSize, kStride, kTile, kChannels>::kBytes;
 }
 
+// Where this thread's 16-byte halo copies of one work item come from, worked
+// out once per item instead of once per group: copy j is slot threadIdx.x + j
+// * kThreads of LoadHalo's NHWC loop (pixel slot / 2, channels (slot % 2) * 8
+// on), `src` its channel-0 address, null outside the image or past the
+// window. Only for 16-byte copies (vec_ok, NHWC).
+template <int kSpan>
+struct HaloSources {
+  static constexpr int kCopies = kSpan * kSpan * 2;
+  static constexpr int kPerThread = (kCopies + kThreads - 1) / kThreads;
+  const uint16_t* src[kPerThread];
+};
+
+template <int kSpan>
+__device__ HaloSources<kSpan> PlanHalo(const Geometry& g, const TileWindow& t,
+                                       const uint16_t* __restrict__ x) {
+  using H = HaloSources<kSpan>;
+  H h;
+#pragma unroll
+  for (int j = 0; j < H::kPerThread; ++j) {
+    const int i = static_cast<int>(threadIdx.x) + j * kThreads;
+    const int p = i >> 1, half = i & 1;
+    const int iy = t.iy0 + p / kSpan, ix = t.ix0 + p % kSpan;
+    const bool inside = i < H::kCopies && iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+    h.src[j] = inside ? x + ((static_cast<int64_t>(t.n) * g.h + iy) * g.w + ix) * g.c_in + half * 8
+                      : nullptr;
+  }
+  return h;
+}
+
+// LoadHalo's NHWC 16-byte path from PlanHalo's sources: the same copies.
+template <int kSpan>
+__device__ void LoadPlannedHalo(const HaloSources<kSpan>& h, const uint16_t* __restrict__ x,
+                                int c_in, int c0, uint16_t* halo) {
+  using H = HaloSources<kSpan>;
+#pragma unroll
+  for (int j = 0; j < H::kPerThread; ++j) {
+    const int i = static_cast<int>(threadIdx.x) + j * kThreads;
+    if (i >= H::kCopies) break;
+    const int half = i & 1;
+    const bool valid = h.src[j] != nullptr && c0 + half * 8 < c_in;
+    CpAsync16(halo + (i >> 1) * kRow + half * 8, valid ? h.src[j] + c0 : x, valid);
+  }
+}
+
 // Stages group `grp` (halo and weights) into `stage`; the caller commits.
+// `planned`: the halo from `h` (PlanHalo; NHWC with vec_ok only).
 template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels>
 __device__ void LoadGroup(const Geometry& g, const TileWindow& t, const uint16_t* __restrict__ x,
                           const uint16_t* __restrict__ w_packed, int cout_pad, int cout0,
-                          bool vec_ok, int grp, uint16_t* stage) {
+                          bool vec_ok, int grp, uint16_t* stage, bool planned,
+                          const HaloSources<Stage<kSize, kStride, kTile, kChannels>::kSpan>& h) {
   using S = Stage<kSize, kStride, kTile, kChannels>;
-  LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, stage);
+  if (kNhwc && planned) {
+    LoadPlannedHalo<S::kSpan>(h, x, g.c_in, grp * kGroup, stage);
+  } else {
+    LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, stage);
+  }
   LoadWeights<S::kTaps, kChannels>(w_packed, cout_pad, cout0, grp, stage + S::kHaloElems);
 }
 
@@ -391,11 +441,15 @@ __global__ void __launch_bounds__(kThreads)
     // commits one (possibly empty) copy group, so "all but the last kDepth
     // - 1 committed" is always the one about to be computed.
     int load = NextGroup(mask, words, -1);  // an active tile has one
+    const bool planned = kNhwc && vec_ok;
+    HaloSources<kSpan> halo_src{};
+    if (planned) halo_src = PlanHalo<kSpan>(g, t, x);
 #pragma unroll
     for (int s = 0; s < kDepth; ++s) {
       if (load >= 0) {
-        LoadGroup<kSize, kStride, kTile, kNhwc, kChannels>(g, t, x, w_packed, cout_pad, cout0, vec_ok, load,
-                                                smem + s * S::kElems);
+        LoadGroup<kSize, kStride, kTile, kNhwc, kChannels>(g, t, x, w_packed, cout_pad, cout0,
+                                                           vec_ok, load, smem + s * S::kElems,
+                                                           planned, halo_src);
         load = NextGroup(mask, words, load);
       }
       CpAsyncCommit();
@@ -404,8 +458,9 @@ __global__ void __launch_bounds__(kThreads)
       CpAsyncWait<kDepth - 1>();
       __syncthreads();  // group `it` is in; everyone is past computing it - 1
       if (load >= 0) {  // into the stage group it - 1 used
-        LoadGroup<kSize, kStride, kTile, kNhwc, kChannels>(g, t, x, w_packed, cout_pad, cout0, vec_ok, load,
-                                                smem + ((it + kDepth) % kConvStages) * S::kElems);
+        LoadGroup<kSize, kStride, kTile, kNhwc, kChannels>(
+            g, t, x, w_packed, cout_pad, cout0, vec_ok, load,
+            smem + ((it + kDepth) % kConvStages) * S::kElems, planned, halo_src);
         load = NextGroup(mask, words, load);
       }
       CpAsyncCommit();
@@ -537,8 +592,8 @@ cudaError_t LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* 
   const int64_t most = static_cast<int64_t>(g.num_tiles) * chunks;
   const auto blocks = static_cast<unsigned int>(
       std::max<int64_t>(1, std::min<int64_t>(most, std::max(resident, 1))));
-  return LaunchAfterPrevious(kernel, dim3(blocks), dim3(kThreads), kShared, stream, g, x,
-                            w_packed, cout_pad, chunks, bias, y, vec_ok, words, ws);
+  return LaunchAfterPrevious(kernel, dim3(blocks), dim3(kThreads), kShared, stream, g, x, w_packed,
+                             cout_pad, chunks, bias, y, vec_ok, words, ws);
 }
 
 // What Launch queues: the counter reset and the prescan, then the conv.
@@ -583,14 +638,14 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
   }
   switch (s.cout_chunk) {
     case 16:
-      return LaunchConvFor<kSize, kStride, 8, kNhwc, 16>(g, x, w_packed, bias, y, vec_ok, words,
-                                                         ws, stream);
+      return LaunchConvFor<kSize, kStride, 8, kNhwc, 16>(g, x, w_packed, bias, y, vec_ok, words, ws,
+                                                         stream);
     case 32:
-      return LaunchConvFor<kSize, kStride, 8, kNhwc, 32>(g, x, w_packed, bias, y, vec_ok, words,
-                                                         ws, stream);
+      return LaunchConvFor<kSize, kStride, 8, kNhwc, 32>(g, x, w_packed, bias, y, vec_ok, words, ws,
+                                                         stream);
     default:
-      return LaunchConvFor<kSize, kStride, 8, kNhwc, 64>(g, x, w_packed, bias, y, vec_ok, words,
-                                                         ws, stream);
+      return LaunchConvFor<kSize, kStride, 8, kNhwc, 64>(g, x, w_packed, bias, y, vec_ok, words, ws,
+                                                         stream);
   }
 }
 

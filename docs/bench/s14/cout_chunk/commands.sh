@@ -95,3 +95,19 @@ for m in spiking_resnet18 sew_resnet18; do
   grep -c "output channels per item" $R/zoo_${m}_32.txt | tee -a $R/zoo.txt
 done
 cd $OUT && tar czf r.tgz r
+
+## run7 (run7_plan_halo/): the halo's copy sources worked out once per work item; the build of that run chose it or not by SF_EXP_PLAN_HALO
+## (an experiment switch removed afterwards: the final code always plans the halo, as with SF_EXP_PLAN_HALO unset here)
+# kernel and occupancy tests, then sparse_conv_gbench with it (SF_EXP_PLAN_HALO unset) and without (=0), same machine.
+R=$OUT
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu SF_EXPECT_GPU=1
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt
+mkdir -p /tmp/b; SF_BUILD_DIR=$PWD/build-dev OUT=/tmp/b scripts/gpu-check.sh build > /tmp/b/build.txt 2>&1
+(cd build-dev && cmake --build . --target sparse_conv_gbench -j 16 >> /tmp/b/build.txt 2>&1); tail -1 /tmp/b/build.txt
+timeout 60 build-dev/tests/sf_cuda_tests --gtest_filter='SparseConvF16*:SpikeOccupancy*:DensitySwitch*:GpuExecutor*' --gtest_brief=1 > $R/tests.txt 2>&1; echo "rc=$?" >> $R/tests.txt
+tail -3 $R/tests.txt
+for v in 1 0; do
+  SF_EXP_PLAN_HALO=$v timeout 80 build-dev/tests/perf/sparse_conv_gbench --reps=20 --benchmark_filter='3x3_' > $R/gbench_$v.txt 2>&1; echo "rc=$?" >> $R/gbench_$v.txt
+done
+paste <(grep manual_time $R/gbench_0.txt | awk '{print $1, $2}') <(grep manual_time $R/gbench_1.txt | awk '{print $2}') | sed 's|/iterations:30/manual_time||' | grep sparse > $R/ab.txt
+cat $R/ab.txt
