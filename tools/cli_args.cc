@@ -2,8 +2,11 @@
 
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
 
 namespace sf::tools {
 
@@ -75,6 +78,25 @@ absl::StatusOr<Layout> ParseLayoutFlag(const std::string& text) {
   absl::StatusOr<Layout> l = ParseLayout(text);
   if (!l.ok()) return absl::InvalidArgumentError(absl::StrCat("--", l.status().message()));
   return l;
+}
+
+void LogToStderr() {
+  if (spdlog::get("sparseflow") != nullptr) return;  // already (a second tool run in-process)
+  std::shared_ptr<spdlog::logger> logger = spdlog::stderr_color_mt("sparseflow");
+  logger->set_level(spdlog::default_logger()->level());
+  spdlog::set_default_logger(std::move(logger));
+}
+
+absl::StatusOr<std::string> ParseDeviceFlag(const std::string& text, bool allow_all) {
+  if (text == "auto" || text == "cpu" || text == "cuda" || (allow_all && text == "all")) {
+    return text;
+  }
+  if (absl::StartsWith(text, "cuda:") && text.size() > 5 &&
+      text.find_first_not_of("0123456789", 5) == std::string::npos) {
+    return text;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("--device must be auto, cpu, cuda, cuda:N",
+                                                 allow_all ? " or all" : "", ", not '", text, "'"));
 }
 
 absl::StatusOr<ConvAlgoSearch> ParseConvAlgoFlag(const std::string& text) {

@@ -6,6 +6,7 @@
 #include <exception>
 #include <iostream>
 #include <map>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,10 @@ class ArgReader {
 };
 
 absl::StatusOr<SparseMode> ParseSparseMode(const std::string& text);
+// --device: "auto", "cpu", "cuda" or "cuda:N" (N a whole number), and "all"
+// where `allow_all`; returns the text. Only the spelling: whether that GPU
+// exists is the runtime's to say (exit 1), a misspelling is a usage error.
+absl::StatusOr<std::string> ParseDeviceFlag(const std::string& text, bool allow_all);
 // --precision: "fp32" or "fp16".
 absl::StatusOr<Precision> ParsePrecisionFlag(const std::string& text);
 // --layout: "nchw" or "nhwc".
@@ -63,6 +68,10 @@ absl::Status ParseBlockOverride(const std::string& text, std::map<std::string, i
 // Prints "error: <message>" on stderr; returns exit status 1.
 int Fail(const absl::Status& s);
 
+// Sends the runtime's log lines (spdlog's default logger, -v) to stderr, so
+// that stdout carries only what the tool prints as its result.
+void LogToStderr();
+
 // The frame both tools share: --help/-h and --version anywhere print and exit 0;
 // a flag error prints "error: ..." and the usage, exit 2; then `run(flags)`,
 // whose exceptions become "error: internal failure: ...", exit 1.
@@ -80,15 +89,24 @@ int RunTool(int argc, char** argv, const char* name, const char* usage,
       return 0;
     }
   }
+  std::string model;
   try {
     absl::StatusOr<Flags> flags = parse(argc, argv);
     if (!flags.ok()) {
       std::cerr << "error: " << flags.status().message() << "\n" << usage;
       return 2;
     }
+    LogToStderr();
+    model = flags->model;
     return run(*flags);
+  } catch (const std::bad_alloc& e) {
+    std::cerr << "error: " << model
+              << ": out of memory: the model's tensors need more memory than this machine "
+                 "gives ("
+              << e.what() << ")\n";
+    return 1;
   } catch (const std::exception& e) {
-    std::cerr << "error: internal failure: " << e.what() << "\n";
+    std::cerr << "error: " << model << ": internal failure: " << e.what() << "\n";
     return 1;
   }
 }

@@ -110,7 +110,7 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
     if (args.Flag("--input", &value)) {
       f.inputs.push_back(value);
     } else if (args.Flag("--device", &value)) {
-      f.device = value;
+      SF_ASSIGN_OR_RETURN(f.device, sf::tools::ParseDeviceFlag(value, /*allow_all=*/true));
     } else if (args.Flag("--precision", &value)) {
       SF_ASSIGN_OR_RETURN(f.precision, sf::tools::ParsePrecisionFlag(value));
     } else if (args.Flag("--layout", &value)) {

@@ -54,7 +54,7 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
     } else if (args.Flag("--output", &value)) {
       f.outputs.push_back(value);
     } else if (args.Flag("--device", &value)) {
-      f.options.device = value;
+      SF_ASSIGN_OR_RETURN(f.options.device, sf::tools::ParseDeviceFlag(value, /*allow_all=*/true));
     } else if (args.Flag("--sparse", &value)) {
       SF_ASSIGN_OR_RETURN(f.options.sparse, sf::tools::ParseSparseMode(value));
     } else if (args.Flag("--precision", &value)) {
@@ -155,7 +155,8 @@ void PrintSummary(const std::string& name, sf::DataType dtype, const sf::Tensor&
     }
     absl::StrAppendFormat(&line, "  min=%g max=%g mean=%g", lo, hi, sum / v.size());
     if (t32.rank() >= 1 && t32.dim(0) > 0) {
-      const int64_t rows = t32.dim(0), cols = t32.num_elements() / rows;
+      // A rank-1 output is one row; otherwise rows run along dim 0.
+      const int64_t rows = t32.rank() == 1 ? 1 : t32.dim(0), cols = t32.num_elements() / rows;
       auto argmax = [&](int64_t r) {
         int64_t best = 0;
         for (int64_t c = 1; c < cols; ++c) {

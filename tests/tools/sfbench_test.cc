@@ -228,6 +228,9 @@ TEST_F(SfbenchTest, UsageErrorsExitTwo) {
   EXPECT_THAT(r.err, HasSubstr("--iters must be an integer"));
   r = Run("m.onnx --warmup -3");
   EXPECT_EQ(r.exit_code, 2);
+  r = Run("m.onnx --device gpu0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--device must be auto, cpu, cuda, cuda:N or all, not 'gpu0'"));
   r = Run("m.onnx --precision int8");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("--precision must be fp32 or fp16"));

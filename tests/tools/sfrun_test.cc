@@ -1,10 +1,12 @@
 // End-to-end tests of the sfrun binary: outputs, exit codes, error lines, and
 // that no output file is left behind on failure.
-#include <filesystem>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
 #include "runtime/file_util.h"
 #include "runtime/npy.h"
 #include "tests/testing/cli_test_util.h"
@@ -16,8 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
+using ::testing::Not;
 using testing::OnnxModelBuilder;
+using ::testing::StartsWith;
 
 class SfrunTest : public ::testing::Test {
  protected:
@@ -117,6 +120,42 @@ TEST_F(SfrunTest, UsageErrorsExitTwo) {
   EXPECT_THAT(r.err, HasSubstr("--input needs a value"));
   EXPECT_EQ(Run("model.onnx").exit_code, 2);
   EXPECT_EQ(Run("model.onnx --input x.npy --block conv").exit_code, 2);
+  // A misspelt device is a usage error; a well-spelt one that is missing is not (1, below).
+  for (const char* bad : {"gpu", "cuda:", "cuda:x", "cuda:-1", "CPU"}) {
+    r = Run(std::string("model.onnx --input x.npy --device ") + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_THAT(r.err, HasSubstr(absl::StrCat("--device must be auto, cpu, cuda, cuda:N or all, "
+                                              "not '",
+                                              bad, "'")));
+  }
+}
+
+// -v's log lines go to stderr: stdout carries only the outputs' summary.
+TEST_F(SfrunTest, VerboseLogsGoToStderr) {
+  std::string model = WriteConvModel();
+  std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
+  testing::CommandResult r = Run(model + " --input " + in + " --device cpu -v");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("y: [1,1,4,4] float32"));
+  EXPECT_THAT(r.out, Not(HasSubstr("[debug]")));
+  EXPECT_THAT(r.err, HasSubstr("[debug]"));
+}
+
+// A rank-1 output is one row: its argmax is over all of it.
+TEST_F(SfrunTest, SummaryArgmaxOfAVector) {
+  OnnxModelBuilder b;
+  b.Input("x", {5}).Output("y");
+  b.Node("Relu", {"x"}, {"y"}, "relu_0");
+  const std::string model = Path("vec.onnx");
+  ASSERT_OK(WriteFileAtomically(model, b.Serialize()));
+  Tensor t = Tensor::Create(DataType::kFloat32, {5}).value();
+  const float values[] = {0.0f, 1.0f, 9.0f, 3.0f, 2.0f};
+  std::copy(values, values + 5, t.data<float>());
+  ASSERT_OK(WriteNpy(Path("v.npy"), t));
+  testing::CommandResult r = Run(model + " --input " + Path("v.npy") + " --device cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("y: [5] float32"));
+  EXPECT_THAT(r.out, HasSubstr("argmax(row 0)=2"));
 }
 
 TEST_F(SfrunTest, PrecisionFlag) {
