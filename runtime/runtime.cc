@@ -299,7 +299,18 @@ struct Runtime::Impl {
         dims.push_back(it->second);
       } else {
         std::vector<int64_t> d = info.dims;
-        for (int64_t& x : d) x = x < 0 ? default_dim : x;
+        for (size_t k = 0; k < d.size(); ++k) {
+          if (d[k] >= 0) continue;
+          d[k] = default_dim;
+          // A symbolic batch is routine; a symbolic spatial size makes the plan
+          // (block sizes, kernels) one for a made-up size: say so.
+          if (k > 0) {
+            spdlog::warn(
+                "input '{}' dim {} is symbolic: planned as {} (give the input's shape to plan "
+                "for its real size)",
+                info.name, k, default_dim);
+          }
+        }
         dims.push_back(d);
       }
     }

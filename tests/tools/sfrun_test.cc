@@ -288,6 +288,29 @@ TEST_F(SfrunTest, PlanOnlyOfTimeMajorSnnWithSymbolicBatch) {
   EXPECT_THAT(json, HasSubstr("\"block\": 4, \"kernel\": \"sparse\""));
 }
 
+// Symbolic H and W: planning without an input says on stderr that it used a
+// made-up size; with an input the plan is for the input's size, silently.
+TEST_F(SfrunTest, PlanOnlyWithSymbolicSpatialDimsWarnsUnlessGivenAnInput) {
+  OnnxModelBuilder b;
+  b.Input("x", {-1, 2, -1, -1}).Output("y");
+  b.Initializer("w", {4, 2, 3, 3}, std::vector<float>(72, 0.5f));
+  b.Node("LIF", {"x"}, {"s"}, "lif_0", "sparseflow").Int("steps", 4).Float("tau", 2.0f);
+  b.Node("Conv", {"s", "w"}, {"y"}, "conv_1").Ints("pads", {1, 1, 1, 1});
+  ASSERT_OK(WriteFileAtomically(Path("snn_hw.onnx"), b.Serialize()));
+  testing::CommandResult r = Run(Path("snn_hw.onnx") + " --plan-only --device cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("input 'x' dim 2 is symbolic: planned as 4"));
+  EXPECT_THAT(r.err, HasSubstr("input 'x' dim 3 is symbolic"));
+  const std::string in = WriteInput("x.npy", {8, 2, 32, 32}, 0.0f);
+  r = Run(Path("snn_hw.onnx") + " --plan-only --device cpu --input " + in + " --plan-json " +
+          Path("plan.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("symbolic")));
+  const std::string json = testing::ReadTextFile(Path("plan.json"));
+  EXPECT_THAT(json, HasSubstr("\"H\": 32"));
+  EXPECT_THAT(json, HasSubstr("\"block\": 16, \"kernel\": \"sparse\""));
+}
+
 TEST_F(SfrunTest, SummaryNamesTheModelsOutputType) {
   OnnxModelBuilder b;
   b.Input("x", {1, 4}).Output("y", onnx::TensorProto::BOOL);
