@@ -69,7 +69,9 @@ absl::StatusOr<std::optional<std::vector<Tensor>>> TryFold(const Graph& graph, i
                                                            const FoldOptions& options) {
   using Result = std::optional<std::vector<Tensor>>;
   const Node& node = graph.node(i);
-  if (IsNeuron(node.op)) return Result();
+  // Neurons carry state over time steps; a Conv stays a node so that the plan
+  // lists every Conv of the model (../shared/spec/cli-and-plan.md).
+  if (IsNeuron(node.op) || node.op == OpType::kConv) return Result();
   const std::optional<int64_t> elements = OutputElements(graph, node);
   if (!elements || *elements > options.max_folded_elements) return Result();
   if (IsShapeOfConcrete(graph, node)) {

@@ -3,8 +3,10 @@
 // Walks nodes in topological order; infers each node's output shapes; when a node's
 // inputs are all constants (or it is a Shape node whose input shape is concrete) and
 // its outputs are small, evaluates it with `eval` and turns its outputs into
-// constants, removing the node. This folds the Shape->Gather->Concat->Reshape
-// subgraphs that PyTorch exports, so that later shapes become concrete.
+// constants, removing the node. Neurons and Convs are never folded (a Conv on
+// constants stays a node: the plan lists every Conv of the model). This folds the
+// Shape->Gather->Concat->Reshape subgraphs that PyTorch exports, so that later shapes become
+// concrete.
 #ifndef SF_GRAPH_PASSES_CONSTANT_FOLDING_H_
 #define SF_GRAPH_PASSES_CONSTANT_FOLDING_H_
 

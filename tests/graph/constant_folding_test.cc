@@ -125,6 +125,22 @@ TEST(ConstantFoldingTest, NeuronsAndUnimplementedOpsAreNotFolded) {
   EXPECT_EQ(calls, 1);  // only Relu was offered to the evaluator
 }
 
+// A Conv on constants stays a node (the plan lists every Conv of the model).
+TEST(ConstantFoldingTest, ConvsAreNotFolded) {
+  Graph g;
+  ValueId x = g.AddConstant("x", Tensor::FromVector<float>({1, 1, 2, 2}, {1, 2, 3, 4}));
+  ValueId w = g.AddConstant("w", Tensor::FromVector<float>({1, 1, 1, 1}, {2}));
+  g.AddOutput(AddOp(g, OpType::kConv, "conv_1", {x, w}));
+  int calls = 0;
+  NodeEvaluator counting = [&](const Graph& gr, int i, std::span<const Tensor> in) {
+    ++calls;
+    return EvalInt64(gr, i, in);
+  };
+  ASSERT_OK(InferShapesAndFold(g, counting));
+  EXPECT_THAT(NodeNames(g), ElementsAre("conv_1"));
+  EXPECT_EQ(calls, 0);
+}
+
 TEST(ConstantFoldingTest, EvaluatorErrorsNameTheNode) {
   ValueId y;
   Graph g = FlattenPattern(S({"2", "3"}), &y);

@@ -311,6 +311,27 @@ TEST_F(SfrunTest, PlanOnlyWithSymbolicSpatialDimsWarnsUnlessGivenAnInput) {
   EXPECT_THAT(json, HasSubstr("\"block\": 16, \"kernel\": \"sparse\""));
 }
 
+// Every Conv of the model is in the plan, even one whose inputs are all
+// constants (it is not folded away at load); the run adds it correctly.
+TEST_F(SfrunTest, ConvOnConstantsIsPlannedAndRun) {
+  OnnxModelBuilder b;
+  b.Input("x", {1, 1, 2, 2}).Output("y");
+  b.Initializer("c", {1, 1, 2, 2}, {1.0f, 2.0f, 3.0f, 4.0f});
+  b.Initializer("w", {1, 1, 1, 1}, {2.0f});
+  b.Node("Conv", {"c", "w"}, {"k"}, "conv_const");
+  b.Node("Add", {"x", "k"}, {"y"}, "add_0");
+  ASSERT_OK(WriteFileAtomically(Path("cc.onnx"), b.Serialize()));
+  const std::string in = WriteInput("x.npy", {1, 1, 2, 2}, 0.5f);
+  testing::CommandResult r = Run(Path("cc.onnx") + " --device cpu --input " + in + " --plan-json " +
+                                 Path("plan.json") + " --output " + Path("y.npy"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(testing::ReadTextFile(Path("plan.json")),
+              HasSubstr("\"name\": \"conv_const\", \"op\": \"Conv\""));
+  ASSERT_OK_AND_ASSIGN(Tensor y, ReadNpy(Path("y.npy")));
+  EXPECT_THAT(std::vector<float>(y.data<float>(), y.data<float>() + 4),
+              ::testing::ElementsAre(2.5f, 4.5f, 6.5f, 8.5f));
+}
+
 TEST_F(SfrunTest, SummaryNamesTheModelsOutputType) {
   OnnxModelBuilder b;
   b.Input("x", {1, 4}).Output("y", onnx::TensorProto::BOOL);
