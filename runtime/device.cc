@@ -9,9 +9,15 @@
 
 namespace sf {
 
+bool IsDeviceSpelling(const std::string& spec) {
+  if (spec == "auto" || spec == "cpu" || spec == "cuda") return true;
+  return absl::StartsWith(spec, "cuda:") && spec.size() > 5 &&
+         spec.find_first_not_of("0123456789", 5) == std::string::npos;
+}
+
 absl::StatusOr<std::string> ResolveRuntimeDevice(const std::string& spec) {
   if (spec == "cpu") return std::string("cpu");
-  if (spec != "auto" && spec != "cuda" && !absl::StartsWith(spec, "cuda:")) {
+  if (!IsDeviceSpelling(spec)) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad device '", spec, "' (expected auto, cpu, cuda or cuda:N)"));
   }

@@ -15,6 +15,10 @@ namespace sf {
 // none is present or the build has no CUDA.
 absl::StatusOr<std::string> ResolveRuntimeDevice(const std::string& spec);
 
+// Whether `spec` is spelt as ResolveRuntimeDevice takes it: "auto", "cpu",
+// "cuda" or "cuda:N" with N decimal digits. Says nothing of which GPUs exist.
+bool IsDeviceSpelling(const std::string& spec);
+
 // The CUDA ordinal of a resolved device string: -1 for "cpu", N for "cuda:N".
 absl::StatusOr<int> CudaOrdinal(const std::string& resolved);
 

@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/device.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -88,13 +88,7 @@ void LogToStderr() {
 }
 
 absl::StatusOr<std::string> ParseDeviceFlag(const std::string& text, bool allow_all) {
-  if (text == "auto" || text == "cpu" || text == "cuda" || (allow_all && text == "all")) {
-    return text;
-  }
-  if (absl::StartsWith(text, "cuda:") && text.size() > 5 &&
-      text.find_first_not_of("0123456789", 5) == std::string::npos) {
-    return text;
-  }
+  if (IsDeviceSpelling(text) || (allow_all && text == "all")) return text;
   return absl::InvalidArgumentError(absl::StrCat("--device must be auto, cpu, cuda, cuda:N",
                                                  allow_all ? " or all" : "", ", not '", text, "'"));
 }

@@ -44,9 +44,9 @@ class ArgReader {
 };
 
 absl::StatusOr<SparseMode> ParseSparseMode(const std::string& text);
-// --device: "auto", "cpu", "cuda" or "cuda:N" (N a whole number), and "all"
-// where `allow_all`; returns the text. Only the spelling: whether that GPU
-// exists is the runtime's to say (exit 1), a misspelling is a usage error.
+// --device: a device the runtime can spell (IsDeviceSpelling, runtime/device.h),
+// and "all" where `allow_all`; returns the text. Only the spelling: whether that
+// GPU exists is the runtime's to say (exit 1), a misspelling is a usage error.
 absl::StatusOr<std::string> ParseDeviceFlag(const std::string& text, bool allow_all);
 // --precision: "fp32" or "fp16".
 absl::StatusOr<Precision> ParsePrecisionFlag(const std::string& text);

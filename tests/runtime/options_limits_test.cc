@@ -1,9 +1,10 @@
-// Options::arena_limit_bytes and Options::log_level.
-#include <string>
-
+// Options::arena_limit_bytes, Options::log_level and Options::device spelling.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "runtime/device.h"
 #include "runtime/npy.h"
 #include "sf/runtime.h"
 #include "spdlog/spdlog.h"
@@ -16,6 +17,19 @@ using ::sf::testing::StatusIs;
 using ::testing::HasSubstr;
 
 const std::string kModelDir = std::string(SF_SOURCE_DIR) + "/models/fmnist_snn";
+
+// A misspelt device is refused as such, with or without a GPU present.
+TEST(OptionsLimitsTest, DeviceSpelling) {
+  for (const char* ok : {"auto", "cpu", "cuda", "cuda:0", "cuda:12"}) {
+    EXPECT_TRUE(IsDeviceSpelling(ok)) << ok;
+  }
+  for (const char* bad : {"", "gpu", "CPU", "cuda:", "cuda:x", "cuda:-1", "cuda:+1", "cuda:1 "}) {
+    EXPECT_FALSE(IsDeviceSpelling(bad)) << bad;
+    EXPECT_THAT(ResolveRuntimeDevice(bad),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad device")))
+        << bad;
+  }
+}
 
 TEST(OptionsLimitsTest, ArenaLimitRefusesABiggerPlanBeforeAllocating) {
   ASSERT_OK_AND_ASSIGN(Tensor x, ReadNpy(kModelDir + "/test_input.npy"));
