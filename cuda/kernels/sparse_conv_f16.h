@@ -69,7 +69,7 @@ int SparseConvF16TileFor(int block);
 // over twice the blocks of 64. Measured (H100, docs/benchmarks.md,
 // fourteenth run): tile 8, 1.03-1.34x faster at 1-25% of tiles active, the
 // same on an empty input, 0.86-1.06x on a dense one; tile 4 (one 8-channel
-// n-block per warp), 1.07-1.22x faster at 1% but 0.84-1.05x from 5% on, so
+// n-block per warp), 1.07-1.22x faster at 1% but 0.84-1.07x from 5% on, so
 // tile 4 keeps 64.
 int SparseConvF16ChunkFor(int tile);
 
