@@ -132,6 +132,8 @@ __global__ void NeuronKernel(NeuronParams p, const T* x, const T* b, T* s, Spike
 // in one mask word) the first turns the ballot into its groups' bits and
 // marks: one load (and at most one atomic) per tile and pixel, not per
 // vector. It works out where its pixel lands the first time it marks.
+// With occ.packed, 32 / kV lanes OR their bits together (three shuffles) and
+// the first stores the word: the warp_mask holds whole words, as E % 32 == 0.
 template <NeuronAdd kAdd, typename T, typename FireFn, bool kOccupancy>
 __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, uint2* s,
                                 SpikeOccupancy occ) {
@@ -177,6 +179,20 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, 
         }
         s[(t0 + u) * step_vecs + i] = out;
         if constexpr (kOccupancy) {
+          if (occ.packed != nullptr) {
+            // kV bits per lane, 32 / kV lanes per word (aligned: E % 32 == 0).
+            constexpr int kLanes = 32 / kV;
+            uint32_t word = 0;
+#pragma unroll
+            for (int k = 0; k < kV; ++k) word |= (NonZero(o[k]) ? 1u : 0u) << k;
+            word <<= kV * (lane % kLanes);
+#pragma unroll
+            for (int d = 1; d < kLanes; d *= 2) word |= __shfl_xor_sync(warp_mask, word, d);
+            if (lane % kLanes == 0) occ.packed[((t0 + u) * step_vecs + i) / kLanes] = word;
+          }
+        }
+        if constexpr (kOccupancy) {
+          if (occ.count == 0) continue;
           bool any = false;
 #pragma unroll
           for (int k = 0; k < kV; ++k) any = any || NonZero(o[k]);
@@ -263,14 +279,14 @@ cudaError_t LaunchNeuronKernel(const NeuronParams& p, DataType type, const void*
         // Only float16 marks occupancy (LaunchNeuronAdd checks): no float
         // kernel with it is compiled.
         if constexpr (std::is_same_v<T, __half>) {
-          if (occ.count > 0) {
+          if (occ.count > 0 || occ.packed != nullptr) {
             launch(NeuronVecKernel<kAdd, T, decltype(fire), true>);
             return;
           }
         }
         launch(NeuronVecKernel<kAdd, T, decltype(fire), false>);
       });
-    } else {
+    } else if (occ.packed == nullptr) {  // the scalar kernel does not pack
       NeuronKernel<kAdd, T><<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
           p, static_cast<const T*>(x), static_cast<const T*>(b), static_cast<T*>(s), occ);
       launched = true;
@@ -307,6 +323,13 @@ const char* SpikeOccupancyUnsupportedReason(const SpikeOccupancyTarget& t, int64
   return "";
 }
 
+const char* SpikePackedUnsupportedReason(DataType type, int64_t steps, int64_t step_elements) {
+  if (type != DataType::kFloat16) return "bit-packed spikes need float16";
+  if (steps <= 0 || step_elements <= 0) return "an empty output";
+  if (step_elements % 32 != 0) return "time steps of elements that are not a multiple of 32";
+  return "";
+}
+
 cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, void* s,
                          cudaStream_t stream, const SpikeOccupancy* occupancy) {
   return LaunchNeuronAdd(p, NeuronAdd::kNone, type, x, nullptr, s, stream, occupancy);
@@ -333,6 +356,11 @@ cudaError_t LaunchNeuronAdd(const NeuronParams& p, NeuronAdd add, DataType type,
         return err;
       }
     }
+  }
+  if (occupancy != nullptr && occupancy->packed != nullptr &&
+      (*SpikePackedUnsupportedReason(type, p.steps, p.step_elements) != '\0' ||
+       !IsAligned(occupancy->packed, sizeof(uint32_t)))) {
+    return cudaErrorInvalidValue;
   }
   if (p.step_elements == 0 || p.steps == 0) return cudaSuccess;
   switch (add) {

@@ -66,7 +66,22 @@ struct SpikeOccupancy {
   // GPU executor does with its error flags at the start of a run): the
   // launch does not clear them itself.
   bool cleared = false;
+  // Bit-packed spikes (issue 12): with `packed` the neuron also stores one bit
+  // per element of what it stores, set where that is non-zero: bit b of word j
+  // for element 32 j + b of its [T, E] output (SpikePackedBytes). For an NHWC
+  // tensor of 32k channels, word j is 32 channels of one pixel: the input of
+  // LaunchSpikeGatherConvF16Packed (spike_gather_conv.h), 16x smaller than
+  // float16. Every word is written (nothing to clear). Float16, the vector
+  // kernel (x, b and s 8-byte aligned) and SpikePackedUnsupportedReason only.
+  uint32_t* packed = nullptr;
 };
+// Empty when a `type` neuron over `steps` steps of `step_elements` elements
+// can write bit-packed spikes (SpikeOccupancy::packed), else why not.
+const char* SpikePackedUnsupportedReason(DataType type, int64_t steps, int64_t step_elements);
+// Bytes of the bit-packed form of `elements` elements (a multiple of 32).
+inline size_t SpikePackedBytes(int64_t elements) {
+  return sizeof(uint32_t) * static_cast<size_t>(elements / 32);
+}
 // Empty when a neuron over `steps` steps of `step_elements` elements can mark
 // `t`'s geometry (its output, [T, E], laid out as the conv's [images, h, w,
 // c]: whole images per step, fewer than 2^31 elements), else why not
@@ -83,7 +98,8 @@ inline size_t SpikeOccupancyMaskBytes(const SpikeOccupancyTarget& t) {
 // `occupancy` (float16 only, each target supported, else
 // cudaErrorInvalidValue) it first zeroes every target's masks (unless
 // occupancy->cleared), then marks them from the stored values (the occupancy
-// of s, whatever the neuron kind).
+// of s, whatever the neuron kind), and writes occupancy->packed when set
+// (cudaErrorInvalidValue where it cannot: see SpikeOccupancy::packed).
 cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, void* s,
                          cudaStream_t stream, const SpikeOccupancy* occupancy = nullptr);
 // A residual Add fused with the neuron (runtime/plan.h, PlanStep::fused_add

@@ -138,6 +138,19 @@ struct Halo {
     return v;
   }
 
+  // Bit-packed input (kBits), entry e = (halo pixel, 32-channel word): the
+  // word as stored (0 outside the image and in rows/columns no tap reads).
+  __device__ uint32_t LoadBits(const Geometry& g, const uint32_t* x, int e) const {
+    const int p = e / g.num_groups, word = e - p * g.num_groups;
+    const int r = p / g.halo, col = p - r * g.halo;
+    const int ih = ih0 + r, iw = iw0 + col;
+    if (r % g.stride >= g.ksize || col % g.stride >= g.ksize || ih < 0 || ih >= g.h || iw < 0 ||
+        iw >= g.w) {
+      return 0;
+    }
+    return x[((static_cast<int64_t>(n) * g.h + ih) * g.w + iw) * g.num_groups + word];
+  }
+
   // Mask byte of halo pixel p's 8-channel group `group`: byte `group` of the
   // pixel's g.num_groups 32-bit words (bit b of word j: channel 32 j + b).
   __device__ static void Store(const Geometry& g, uint8_t* masks, int p, int group, uint4 v) {
@@ -149,11 +162,15 @@ struct Halo {
 // items in turn. The halo masks (kValues: and values) are double-buffered: the
 // next item's input loads are issued before this item's gather and stored
 // after it. Shared memory: weights, [kValues: 2 value buffers], 2 mask buffers.
-template <int kCpl, bool kValues>
+// kBits: the input is bit-packed (x_bits, [pixel][num_groups words]): its
+// words are the masks, copied as they are (no values).
+template <int kCpl, bool kValues, bool kBits>
 __global__ void __launch_bounds__(kThreads, 1)
-    SpikeGatherConvKernel(Geometry g, const uint16_t* __restrict__ x, bool vec,
+    SpikeGatherConvKernel(Geometry g, const uint16_t* __restrict__ x,
+                          const uint32_t* __restrict__ x_bits, bool vec,
                           const uint16_t* __restrict__ w_packed, const __half* __restrict__ bias,
                           __half* __restrict__ y, int items) {
+  static_assert(!(kBits && kValues), "bit-packed inputs are binary");
   constexpr int kChunk = 32 * kCpl;
   extern __shared__ __align__(16) unsigned char smem[];
   const int taps = g.ksize * g.ksize;
@@ -180,27 +197,39 @@ __global__ void __launch_bounds__(kThreads, 1)
     b[j] = bias != nullptr && co + j < g.c_out ? __half2float(bias[co + j]) : 0.0f;
   }
   const bool vec_store = kCpl > 1 && g.y_pairs && co + kCpl <= g.c_out;
-  const int entries = g.halo * g.halo * g.groups8;
+  // Halo entries: (pixel, 8-channel group), or (pixel, word) with kBits.
+  const int entries = g.halo * g.halo * (kBits ? g.num_groups : g.groups8);
   const __half* w_lane = ws + lane * kCpl;
 
-  uint4 pre[kPrefetch];
+  using Entry = std::conditional_t<kBits, uint32_t, uint4>;
+  Entry pre[kPrefetch];
+  auto load = [&](const Halo& h, int e) -> Entry {
+    if constexpr (kBits) {
+      return h.LoadBits(g, x_bits, e);
+    } else {
+      return h.Load(g, x, vec, e);
+    }
+  };
   // Loads entries of `item`'s halo into pre[] (the first kPrefetch x kThreads).
   auto prefetch = [&](int item) {
     const Halo h(g, item);
 #pragma unroll
     for (int k = 0; k < kPrefetch; ++k) {
       const int e = threadIdx.x + k * kThreads;
-      if (e < entries) pre[k] = h.Load(g, x, vec, e);
+      if (e < entries) pre[k] = load(h, e);
     }
   };
   // Stores `item`'s halo into buffer `b`: pre[] and the entries past them.
   auto commit = [&](int item, int b) {
-    auto* bytes = reinterpret_cast<uint8_t*>(masks + b * mask_words);
-    auto store = [&](int e, uint4 v) {
-      const int p = e / g.groups8, group = e - p * g.groups8;
-      Halo::Store(g, bytes, p, group, v);
-      if constexpr (kValues) {  // the 8 halves, 16-byte aligned
-        *reinterpret_cast<uint4*>(vals + b * val_elems + p * val_stride + group * 8) = v;
+    auto store = [&](int e, Entry v) {
+      if constexpr (kBits) {
+        masks[b * mask_words + e] = v;  // entry e is word e of [pixel][word]
+      } else {
+        const int p = e / g.groups8, group = e - p * g.groups8;
+        Halo::Store(g, reinterpret_cast<uint8_t*>(masks + b * mask_words), p, group, v);
+        if constexpr (kValues) {  // the 8 halves, 16-byte aligned
+          *reinterpret_cast<uint4*>(vals + b * val_elems + p * val_stride + group * 8) = v;
+        }
       }
     };
 #pragma unroll
@@ -210,7 +239,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     const Halo h(g, item);
     for (int e = threadIdx.x + kPrefetch * kThreads; e < entries; e += kThreads) {
-      store(e, h.Load(g, x, vec, e));
+      store(e, load(h, e));
     }
   };
 
@@ -282,10 +311,11 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
 }
 
-template <int kCpl, bool kValues>
-cudaError_t LaunchFor(const Geometry& g, const uint16_t* x, const uint16_t* w_packed,
-                      const __half* bias, __half* y, size_t shared, cudaStream_t stream) {
-  auto* kernel = SpikeGatherConvKernel<kCpl, kValues>;
+template <int kCpl, bool kValues, bool kBits>
+cudaError_t LaunchFor(const Geometry& g, const uint16_t* x, const uint32_t* x_bits,
+                      const uint16_t* w_packed, const __half* bias, __half* y, size_t shared,
+                      cudaStream_t stream) {
+  auto* kernel = SpikeGatherConvKernel<kCpl, kValues, kBits>;
   int resident = 0;
   if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads,
                                                   shared, &resident);
@@ -297,23 +327,24 @@ cudaError_t LaunchFor(const Geometry& g, const uint16_t* x, const uint16_t* w_pa
   const int chunks = static_cast<int>(CeilDiv(g.c_out, 32 * kCpl));
   const int slots = std::max(1, std::min(items, resident / chunks));
   const bool vec = g.c_in % 8 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0;
-  kernel<<<dim3(slots, chunks), kThreads, shared, stream>>>(g, x, vec, w_packed, bias, y, items);
+  kernel<<<dim3(slots, chunks), kThreads, shared, stream>>>(g, x, x_bits, vec, w_packed, bias, y,
+                                                            items);
   return cudaGetLastError();
 }
 
-template <bool kValues>
-cudaError_t LaunchForChunk(int chunk, const Geometry& g, const uint16_t* x,
+template <bool kValues, bool kBits>
+cudaError_t LaunchForChunk(int chunk, const Geometry& g, const uint16_t* x, const uint32_t* x_bits,
                            const uint16_t* w_packed, const __half* bias, __half* y, size_t shared,
                            cudaStream_t stream) {
   switch (chunk) {
     case 32:
-      return LaunchFor<1, kValues>(g, x, w_packed, bias, y, shared, stream);
+      return LaunchFor<1, kValues, kBits>(g, x, x_bits, w_packed, bias, y, shared, stream);
     case 64:
-      return LaunchFor<2, kValues>(g, x, w_packed, bias, y, shared, stream);
+      return LaunchFor<2, kValues, kBits>(g, x, x_bits, w_packed, bias, y, shared, stream);
     case 128:
-      return LaunchFor<4, kValues>(g, x, w_packed, bias, y, shared, stream);
+      return LaunchFor<4, kValues, kBits>(g, x, x_bits, w_packed, bias, y, shared, stream);
     default:
-      return LaunchFor<8, kValues>(g, x, w_packed, bias, y, shared, stream);
+      return LaunchFor<8, kValues, kBits>(g, x, x_bits, w_packed, bias, y, shared, stream);
   }
 }
 
@@ -383,9 +414,12 @@ void RepackSpikeGatherConvWeights(const uint16_t* w, int64_t c_out, int64_t c_in
   }
 }
 
-cudaError_t LaunchSpikeGatherConvF16(const SparseConvShape& s, const __half* x,
-                                     const uint16_t* w_packed, const __half* bias, __half* y,
-                                     cudaStream_t stream) {
+namespace {
+
+// x (float16) or x_bits (bit-packed, binary only) -> y.
+cudaError_t LaunchGather(const SparseConvShape& s, const __half* x, const uint32_t* x_bits,
+                         const uint16_t* w_packed, const __half* bias, __half* y,
+                         cudaStream_t stream) {
   if (*SpikeGatherConvUnsupportedReason(s) != '\0') return cudaErrorInvalidValue;
   if (reinterpret_cast<uintptr_t>(w_packed) % 16 != 0)
     return cudaErrorInvalidValue;  // uint4 copies
@@ -403,9 +437,40 @@ cudaError_t LaunchSpikeGatherConvF16(const SparseConvShape& s, const __half* x,
   g.y_pairs = s.c_out % 2 == 0 && reinterpret_cast<uintptr_t>(y) % 4 == 0;
   const int chunk = SpikeGatherConvChunk(s.c_out, s.c_in, s.ksize);
   const size_t shared = SpikeGatherConvSharedBytes(s);
-  const auto* xb = reinterpret_cast<const uint16_t*>(x);
-  return s.binary ? LaunchForChunk<false>(chunk, g, xb, w_packed, bias, y, shared, stream)
-                  : LaunchForChunk<true>(chunk, g, xb, w_packed, bias, y, shared, stream);
+  const auto* xh = reinterpret_cast<const uint16_t*>(x);
+  if (x_bits != nullptr) {
+    return LaunchForChunk<false, true>(chunk, g, nullptr, x_bits, w_packed, bias, y, shared,
+                                       stream);
+  }
+  return s.binary ? LaunchForChunk<false, false>(chunk, g, xh, nullptr, w_packed, bias, y, shared,
+                                                 stream)
+                  : LaunchForChunk<true, false>(chunk, g, xh, nullptr, w_packed, bias, y, shared,
+                                                stream);
+}
+
+}  // namespace
+
+cudaError_t LaunchSpikeGatherConvF16(const SparseConvShape& s, const __half* x,
+                                     const uint16_t* w_packed, const __half* bias, __half* y,
+                                     cudaStream_t stream) {
+  return LaunchGather(s, x, nullptr, w_packed, bias, y, stream);
+}
+
+const char* SpikeGatherConvPackedUnsupportedReason(const SparseConvShape& s) {
+  if (const char* why = SpikeGatherConvUnsupportedReason(s); *why != '\0') return why;
+  if (!s.binary) return "bit-packed inputs hold spikes only (a binary input)";
+  if (s.c_in % 32 != 0) return "bit-packed inputs need a multiple of 32 input channels";
+  return "";
+}
+
+cudaError_t LaunchSpikeGatherConvF16Packed(const SparseConvShape& s, const uint32_t* x_bits,
+                                           const uint16_t* w_packed, const __half* bias, __half* y,
+                                           cudaStream_t stream) {
+  if (*SpikeGatherConvPackedUnsupportedReason(s) != '\0' || x_bits == nullptr ||
+      reinterpret_cast<uintptr_t>(x_bits) % sizeof(uint32_t) != 0) {
+    return cudaErrorInvalidValue;
+  }
+  return LaunchGather(s, nullptr, x_bits, w_packed, bias, y, stream);
 }
 
 }  // namespace sf::cuda

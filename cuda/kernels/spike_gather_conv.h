@@ -81,6 +81,18 @@ cudaError_t LaunchSpikeGatherConvF16(const SparseConvShape& s, const __half* x,
                                      const uint16_t* w_packed, const __half* bias, __half* y,
                                      cudaStream_t stream);
 
+// The same conv reading bit-packed spikes (issue 12): x_bits holds, per
+// input pixel (NHWC order), c_in / 32 words, bit b of word j set where channel
+// 32 j + b fires (what a neuron writes to SpikeOccupancy::packed, neuron.h).
+// Its words are the kernel's halo masks as they are: 16x less input read than
+// float16 and no mask build. The same bits as LaunchSpikeGatherConvF16 on the
+// float16 spikes those words describe. Needs s.binary and c_in % 32 == 0
+// (SpikeGatherConvPackedUnsupportedReason; else cudaErrorInvalidValue).
+const char* SpikeGatherConvPackedUnsupportedReason(const SparseConvShape& s);
+cudaError_t LaunchSpikeGatherConvF16Packed(const SparseConvShape& s, const uint32_t* x_bits,
+                                           const uint16_t* w_packed, const __half* bias, __half* y,
+                                           cudaStream_t stream);
+
 }  // namespace sf::cuda
 
 #endif  // SF_CUDA_KERNELS_SPIKE_GATHER_CONV_H_

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <set>
+#include <string>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
@@ -176,9 +179,9 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
 
 namespace {
 
-// A link's masks rounded up to 16 bytes (their place in the arena).
-int64_t AlignedMaskBytes(const SpikeOccupancyLink& link) {
-  return (static_cast<int64_t>(cuda::SpikeOccupancyMaskBytes(link.target)) + 15) / 16 * 16;
+// A link's masks or packed spikes rounded up to 16 bytes (their place in the arena).
+int64_t AlignedLinkBytes(const SpikeOccupancyLink& link) {
+  return (static_cast<int64_t>(SpikeLinkBytes(link)) + 15) / 16 * 16;
 }
 
 }  // namespace
@@ -194,14 +197,19 @@ absl::Status GpuExecutor::LinkSpikeOccupancy(const std::vector<bool>& launches) 
   for (int i = 0; i < graph_.num_nodes(); ++i) {
     const Node& node = graph_.node(i);
     if (!launches[i] || node.inputs.empty() || node.inputs[0] == kNoValue) continue;
-    absl::StatusOr<SpikeOccupancyLink*> link = kernels_[i]->SpikeOccupancyConsumer();
-    if (!link.ok()) return WithNode(link.status(), node);
+    absl::StatusOr<std::vector<SpikeOccupancyLink*>> links = kernels_[i]->SpikeOccupancyConsumer();
+    if (!links.ok()) return WithNode(links.status(), node);
     const int from = writer[node.inputs[0]];
-    if (*link != nullptr && from >= 0 && kernels_[from]->AcceptSpikeOccupancy(*link)) {
-      (*link)->producer = graph_.node(from).name;
-      occupancy_links_.push_back(*link);
+    for (SpikeOccupancyLink* link : *links) {
+      if (link != nullptr && from >= 0 && kernels_[from]->AcceptSpikeOccupancy(link)) {
+        link->producer = graph_.node(from).name;
+        occupancy_links_.push_back(link);
+      }
     }
   }
+  // The masks first (cleared every run, PlanArena), then the packed spikes.
+  std::stable_partition(occupancy_links_.begin(), occupancy_links_.end(),
+                        [](const SpikeOccupancyLink* link) { return !link->packed; });
   return absl::OkStatus();
 }
 
@@ -337,13 +345,22 @@ absl::Status GpuExecutor::PlanArena() {
   const int64_t flags_at =
       side_workspace_at + AlignUpToDevice(static_cast<int64_t>(side_workspace));
   // Right after the flags, cleared with them at the start of every run: the
-  // spike occupancy masks of the links (LinkSpikeOccupancy), 16-byte aligned.
+  // spike occupancy masks of the links (LinkSpikeOccupancy), 16-byte aligned;
+  // then, not cleared (written whole by their producer), the links' packed spikes.
   const int64_t flag_bytes = static_cast<int64_t>(sizeof(int)) * std::max(num_nodes, 1);
   const int64_t masks_at = flags_at + (flag_bytes + 15) / 16 * 16;
-  int64_t mask_bytes = 0;
-  for (const SpikeOccupancyLink* link : occupancy_links_) mask_bytes += AlignedMaskBytes(*link);
-  const int64_t total = mask_bytes > 0 ? masks_at + mask_bytes : flags_at + flag_bytes;
-  cleared_bytes_ = static_cast<size_t>(total - flags_at);
+  int64_t mask_bytes = 0, packed_bytes = 0;
+  std::set<std::string> packing;  // producers: one buffer of packed spikes each
+  for (const SpikeOccupancyLink* link : occupancy_links_) {
+    if (!link->packed) {
+      mask_bytes += AlignedLinkBytes(*link);
+    } else if (packing.insert(link->producer).second) {
+      packed_bytes += AlignedLinkBytes(*link);
+    }
+  }
+  const int64_t cleared_end = mask_bytes > 0 ? masks_at + mask_bytes : flags_at + flag_bytes;
+  const int64_t total = packed_bytes > 0 ? masks_at + mask_bytes + packed_bytes : cleared_end;
+  cleared_bytes_ = static_cast<size_t>(cleared_end - flags_at);
   if (total > kMaxTensorBytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the model needs a ", total, "-byte device arena, above the limit of ", kMaxTensorBytes));
@@ -357,7 +374,7 @@ absl::Status GpuExecutor::PlanArena() {
     }
     SF_ASSIGN_OR_RETURN(workspace_, SeparateAllocation(workspace));
     SF_ASSIGN_OR_RETURN(side_workspace_, SeparateAllocation(side_workspace));
-    SF_ASSIGN_OR_RETURN(void* flags, SeparateAllocation(cleared_bytes_));
+    SF_ASSIGN_OR_RETURN(void* flags, SeparateAllocation(static_cast<size_t>(total - flags_at)));
     error_flags_ = static_cast<int*>(flags);
     PlaceOccupancyMasks(static_cast<char*>(flags) + (masks_at - flags_at));
     return absl::OkStatus();
@@ -375,9 +392,17 @@ absl::Status GpuExecutor::PlanArena() {
 }
 
 void GpuExecutor::PlaceOccupancyMasks(char* at) {
+  std::map<std::string, uint32_t*> packed_at;  // producer -> its packed spikes
   for (SpikeOccupancyLink* link : occupancy_links_) {
-    link->target.masks = reinterpret_cast<uint32_t*>(at);
-    at += AlignedMaskBytes(*link);
+    if (link->packed) {
+      const auto [it, fresh] =
+          packed_at.try_emplace(link->producer, reinterpret_cast<uint32_t*>(at));
+      link->target.masks = it->second;
+      if (!fresh) continue;  // shares its producer's buffer
+    } else {
+      link->target.masks = reinterpret_cast<uint32_t*>(at);
+    }
+    at += AlignedLinkBytes(*link);
   }
 }
 

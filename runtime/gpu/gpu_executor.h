@@ -142,7 +142,9 @@ class GpuExecutor : public Executor {
   // to the kernel of the step that writes its input 0 (`launches`: per step,
   // whether it queues work).
   absl::Status LinkSpikeOccupancy(const std::vector<bool>& launches);
-  // PlanArena: points the links' masks at consecutive 16-byte-aligned blocks from `at`.
+  // PlanArena: points the links' masks, then their packed spikes (one buffer
+  // per producer, shared by its packed links), at consecutive 16-byte-aligned
+  // blocks from `at`.
   void PlaceOccupancyMasks(char* at);
   // EnqueueCompute with the side stream: the branches forked after step
   // `after` (-1: before step 0), and the main stream's waits for the
@@ -231,9 +233,9 @@ class GpuExecutor : public Executor {
   MemoryPlan memory_plan_;
   void* workspace_ = nullptr;
   int* error_flags_ = nullptr;  // one int per node, in the arena
-  // The accepted spike occupancy links, whose masks follow the flags in the
-  // arena (PlaceOccupancyMasks), and the bytes EnqueueFlagReset clears: the
-  // flags and those masks.
+  // The accepted spike occupancy links, masks first, then packed spikes:
+  // they follow the flags in the arena (PlaceOccupancyMasks). The bytes
+  // EnqueueFlagReset clears: the flags and the masks (not the packed spikes).
   std::vector<SpikeOccupancyLink*> occupancy_links_;
   size_t cleared_bytes_ = 0;
   std::vector<int> host_flags_;

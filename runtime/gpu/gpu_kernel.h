@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -77,11 +78,26 @@ enum class KernelPart {
 // consumer runs without its prescan. Both are steps of one executor, run in
 // plan order, so the producer's Enqueue of a run always precedes the
 // consumer's.
+//
+// A `packed` link carries bit-packed spikes instead (cuda::SpikeOccupancy::
+// packed): a conv running the spike-gather kernel on a binary input offers it;
+// the producer writes its whole output's bits into target.masks
+// (cuda::SpikePackedBytes of target.images x h x w x c elements) every run
+// once the link is on, and nobody clears them. The consumer turns it on in a
+// run whose input it reads as float16; from the next run on it reads the bits.
 struct SpikeOccupancyLink {
   cuda::SpikeOccupancyTarget target;  // target.masks: given by whoever links it
   std::string consumer, producer;     // node names; producer empty until accepted
   bool on = false;
+  bool packed = false;
 };
+
+// Bytes of a link's buffer: its masks, or its packed spikes.
+inline size_t SpikeLinkBytes(const SpikeOccupancyLink& link) {
+  const cuda::SpikeOccupancyTarget& t = link.target;
+  return link.packed ? cuda::SpikePackedBytes(t.images * t.h * t.w * t.c)
+                     : cuda::SpikeOccupancyMaskBytes(t);
+}
 
 class GpuKernel {
  public:
@@ -126,10 +142,13 @@ class GpuKernel {
   // A sparse conv's calibrated density switch (StepStats::switch_sparse_tiles
   // and switch_tiles): {-2, 0} for every other kernel.
   virtual std::pair<int, int> DensitySwitchTiles() const { return {-2, 0}; }
-  // A kernel that can run on its input's occupancy (SpikeOccupancyLink
-  // above): the link it offers, owned by it for its lifetime; null when it
-  // cannot use one. Called once, after Prepare.
-  virtual absl::StatusOr<SpikeOccupancyLink*> SpikeOccupancyConsumer() { return nullptr; }
+  // A kernel that can run on its input's occupancy or bit-packed spikes
+  // (SpikeOccupancyLink above): the links it offers (at most one of each
+  // kind), owned by it for its lifetime; none when it cannot use one. Called
+  // once, after Prepare.
+  virtual absl::StatusOr<std::vector<SpikeOccupancyLink*>> SpikeOccupancyConsumer() {
+    return std::vector<SpikeOccupancyLink*>{};
+  }
   // The kernel that writes a consumer's input: whether it will mark `link`
   // (kept for its lifetime) whenever link->on.
   virtual bool AcceptSpikeOccupancy(SpikeOccupancyLink* link) {

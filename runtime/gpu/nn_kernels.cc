@@ -60,42 +60,62 @@ class ConvKernel : public GpuKernel {
 
 // The spike occupancy links a neuron kernel marks as it stores its output
 // (GpuKernel::AcceptSpikeOccupancy): float16 only, at most
-// cuda::kMaxSpikeOccupancyTargets consumers. Their masks are cleared before
-// every run by whoever linked them (SpikeOccupancyLink), not here.
+// cuda::kMaxSpikeOccupancyTargets consumers of masks, and any number of
+// bit-packed spikes, which all its consumers share (the executor gives a
+// producer's packed links one buffer). The masks are cleared before every run
+// by whoever linked them (SpikeOccupancyLink), not here.
 class OccupancyMarks {
  public:
   bool Accept(SpikeOccupancyLink* link, DataType type, const cuda::NeuronParams& p) {
-    if (link == nullptr || type != DataType::kFloat16 ||
-        links_.size() >= static_cast<size_t>(cuda::kMaxSpikeOccupancyTargets)) {
-      return false;
+    if (link == nullptr || type != DataType::kFloat16) return false;
+    const cuda::SpikeOccupancyTarget& t = link->target;
+    if (link->packed) {
+      if (t.images * t.h * t.w * t.c != p.steps * p.step_elements ||
+          *cuda::SpikePackedUnsupportedReason(type, p.steps, p.step_elements) != '\0') {
+        return false;
+      }
+      packed_.push_back(link);
+      return true;
     }
-    if (*cuda::SpikeOccupancyUnsupportedReason(link->target, p.steps, p.step_elements) != '\0') {
+    if (links_.size() >= static_cast<size_t>(cuda::kMaxSpikeOccupancyTargets)) return false;
+    if (*cuda::SpikeOccupancyUnsupportedReason(t, p.steps, p.step_elements) != '\0') {
       return false;
     }
     links_.push_back(link);
     return true;
   }
-  // The targets to mark in this run; null when no link is on.
+  // The targets to mark and the packed spikes to write in this run; null
+  // when no link is on.
   const cuda::SpikeOccupancy* ForRun() {
     occupancy_.count = 0;
     occupancy_.cleared = true;
     for (const SpikeOccupancyLink* link : links_) {
       if (link->on) occupancy_.targets[occupancy_.count++] = link->target;
     }
-    return occupancy_.count > 0 ? &occupancy_ : nullptr;
+    occupancy_.packed = nullptr;
+    for (const SpikeOccupancyLink* link : packed_) {
+      if (link->on) occupancy_.packed = link->target.masks;  // one buffer for all
+    }
+    return occupancy_.count > 0 || occupancy_.packed != nullptr ? &occupancy_ : nullptr;
   }
-  // ", marks spike occupancy for 'conv1', 'conv2'", or "" without links.
+  // ", marks spike occupancy for 'conv1', 'conv2', writes bit-packed spikes
+  // for 'conv3'", or "" without links.
   std::string Describe() const {
     std::string out;
     for (const SpikeOccupancyLink* link : links_) {
       absl::StrAppend(&out, out.empty() ? ", marks spike occupancy for '" : ", '", link->consumer,
                       "'", link->on ? "" : " (off)");
     }
+    for (size_t i = 0; i < packed_.size(); ++i) {
+      absl::StrAppend(&out, i == 0 ? ", writes bit-packed spikes for '" : ", '",
+                      packed_[i]->consumer, "'", packed_[i]->on ? "" : " (off)");
+    }
     return out;
   }
 
  private:
   std::vector<SpikeOccupancyLink*> links_;
+  std::vector<SpikeOccupancyLink*> packed_;
   cuda::SpikeOccupancy occupancy_;
 };
 

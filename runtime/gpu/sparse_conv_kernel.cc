@@ -398,6 +398,9 @@ class SparseConvGpuKernel : public GpuKernel {
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
     counted_ = false;
+    // The producer packed this run's input only if the link was on before
+    // this Enqueue (MaybeStartOccupancy may turn it on below).
+    read_packed_ = PackedOn();
     if (path_ == Path::kUndecided) {
       cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
       SF_CUDA_RETURN_IF_ERROR(cudaStreamIsCapturing(ctx.stream, &capture));
@@ -418,20 +421,47 @@ class SparseConvGpuKernel : public GpuKernel {
     return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
   }
 
-  // Float16 NHWC block-sparse convs: masks the input's producer can mark
-  // (SF_SPIKE_OCCUPANCY=off: none, every run prescans).
-  absl::StatusOr<SpikeOccupancyLink*> SpikeOccupancyConsumer() override {
+  // Float16 NHWC block-sparse convs: masks the input's producer can mark for
+  // the tensor-core kernel, and bit-packed spikes it can write for the spike
+  // gather (binary inputs of 32k channels, where the gather can run)
+  // (SF_SPIKE_OCCUPANCY=off: neither; every run prescans or reads float16).
+  // Packed spikes only where the conv reads every input pixel (ksize >=
+  // stride): the producer packs its whole output, and a 1x1/2 conv reads a
+  // quarter of it. Measured (H100, docs/benchmarks.md, fifteenth run), neuron
+  // + gather, packed against float16: 1.00-1.30x on the 3x3 layers and the
+  // 128- and 256-channel 1x1/2 ones, 0.96-0.98x on the 64-channel 1x1/2
+  // shortcut. SF_SPIKE_PACKED=off: never; =on: strided 1x1 convs too.
+  absl::StatusOr<std::vector<SpikeOccupancyLink*>> SpikeOccupancyConsumer() override {
     SF_ASSIGN_OR_RETURN(const std::string want, OnOffFromEnv("SF_SPIKE_OCCUPANCY"));
+    SF_ASSIGN_OR_RETURN(const std::string packed, OnOffFromEnv("SF_SPIKE_PACKED"));
+    std::vector<SpikeOccupancyLink*> links;
     if (want == "off" || !half_ || !nhwc_ || !cudnn_only_.empty() || path_ == Path::kDense ||
-        gather_forced_ || shape_.n * shape_.out_h * shape_.out_w == 0) {
-      return nullptr;
+        shape_.n * shape_.out_h * shape_.out_w == 0) {
+      return links;
     }
-    if (link_ == nullptr) {  // the masks come from whoever links it
-      link_ = std::make_unique<SpikeOccupancyLink>();
-      link_->target = cuda::SparseConvF16OccupancyTarget(shape_, nullptr);
-      link_->consumer = name_;
+    if (!gather_forced_) {
+      if (link_ == nullptr) {  // the masks come from whoever links it
+        link_ = std::make_unique<SpikeOccupancyLink>();
+        link_->target = cuda::SparseConvF16OccupancyTarget(shape_, nullptr);
+        link_->consumer = name_;
+      }
+      links.push_back(link_.get());
     }
-    return link_.get();
+    const bool reads_all = shape_.ksize >= shape_.stride || packed == "on";
+    if (gather_weights_.data() != nullptr && packed != "off" && reads_all &&
+        *cuda::SpikeGatherConvPackedUnsupportedReason(shape_) == '\0') {
+      if (packed_link_ == nullptr) {
+        packed_link_ = std::make_unique<SpikeOccupancyLink>();
+        packed_link_->packed = true;
+        packed_link_->target.images = shape_.n;
+        packed_link_->target.h = static_cast<int>(shape_.h);
+        packed_link_->target.w = static_cast<int>(shape_.w);
+        packed_link_->target.c = static_cast<int>(shape_.c_in);
+        packed_link_->consumer = name_;
+      }
+      links.push_back(packed_link_.get());
+    }
+    return links;
   }
 
   absl::StatusOr<bool> EnqueuePart(KernelPart part, const GpuRunContext& ctx,
@@ -439,6 +469,7 @@ class SparseConvGpuKernel : public GpuKernel {
                                    std::span<void* const> out) override {
     if (!cudnn_only_.empty()) return false;  // no block-sparse kernel prepared
     if (part == KernelPart::kSparse) {
+      read_packed_ = PackedOn();  // the producer's step ran before this one
       SF_RETURN_IF_ERROR(EnqueueSparse(ctx, in, out));
       return true;
     }
@@ -516,6 +547,12 @@ class SparseConvGpuKernel : public GpuKernel {
     }
     if (link_ != nullptr && !link_->producer.empty()) {
       absl::StrAppend(&out, "; spike occupancy from '", link_->producer, "': ", DescribeLink());
+    }
+    if (packed_link_ != nullptr && !packed_link_->producer.empty()) {
+      const cuda::SpikeOccupancyTarget& t = packed_link_->target;
+      absl::StrAppend(&out, "; bit-packed spikes from '", packed_link_->producer,
+                      "': ", DescribePackedLink(), " (", SpikeLinkBytes(*packed_link_),
+                      " B; float16: ", 2 * t.images * t.h * t.w * t.c, " B)");
     }
     return out;
   }
@@ -720,6 +757,12 @@ class SparseConvGpuKernel : public GpuKernel {
   absl::Status EnqueueSparse(const GpuRunContext& ctx, std::span<const void* const> in,
                              std::span<void* const> out) {
     const void* bias = in.size() > 2 ? in[2] : nullptr;
+    if (use_gather_ && read_packed_) {  // the producer packed this input
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSpikeGatherConvF16Packed(
+          shape_, packed_link_->target.masks, static_cast<const uint16_t*>(gather_weights_.data()),
+          static_cast<const __half*>(bias), static_cast<__half*>(out[0]), ctx.stream));
+      return absl::OkStatus();
+    }
     if (use_gather_) {  // no prescan, no counters
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSpikeGatherConvF16(
           shape_, static_cast<const __half*>(in[0]),
@@ -753,6 +796,15 @@ class SparseConvGpuKernel : public GpuKernel {
   }
 
   bool Occupied() const { return link_ != nullptr && link_->on; }
+  bool PackedOn() const { return packed_link_ != nullptr && packed_link_->on; }
+
+  std::string DescribePackedLink() const {
+    if (PackedOn()) return "on, read as bits";
+    if (path_ == Path::kUndecided) return "off until a run chooses the spike-gather kernel";
+    if (path_ == Path::kDense) return "off (cudnn runs)";
+    if (!use_gather_) return "off (the tensor-core kernel runs)";
+    return "off until the next run";
+  }
 
   std::string DescribeLink() const {
     if (Occupied()) return "on, no prescan";
@@ -768,7 +820,13 @@ class SparseConvGpuKernel : public GpuKernel {
   // producer took the link: the producer did not mark this run's input, so a
   // prescan fills the masks for it first; from the next run the producer
   // marks them and no prescan runs.
+  // Likewise the packed link once the path is the spike gather: this run
+  // read float16; from the next the producer packs and the gather reads bits.
   absl::Status MaybeStartOccupancy(const GpuRunContext& ctx, std::span<const void* const> in) {
+    if (packed_link_ != nullptr && !packed_link_->on && !packed_link_->producer.empty() &&
+        packed_link_->target.masks != nullptr && path_ == Path::kSparse && use_gather_) {
+      packed_link_->on = true;
+    }
     if (link_ == nullptr || link_->on || link_->producer.empty() ||
         link_->target.masks == nullptr || path_ != Path::kSparse || use_gather_ || switch_on_) {
       return absl::OkStatus();
@@ -902,8 +960,11 @@ class SparseConvGpuKernel : public GpuKernel {
   std::optional<DensitySwitch> switch_;
   double switched_us_ = 0, sparse_alone_us_ = 0;  // on the first input
   std::string name_;                              // the node's
-  // Float16 NHWC: the input's occupancy link (SpikeOccupancyConsumer).
+  // Float16 NHWC: the input's occupancy link and packed-spikes link
+  // (SpikeOccupancyConsumer), and whether this Enqueue reads the packed spikes.
   std::unique_ptr<SpikeOccupancyLink> link_;
+  std::unique_ptr<SpikeOccupancyLink> packed_link_;
+  bool read_packed_ = false;
 };
 
 class ConvNeuronGpuKernel : public GpuKernel {

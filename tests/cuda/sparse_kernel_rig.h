@@ -155,15 +155,17 @@ class SparseKernelRig {
   }
 
   GpuKernel& kernel() { return *kernel_; }
-  // AddNeuron with `link`: the kernel's spike occupancy link, masks set; else null.
+  // AddNeuron with `link`: the kernel's first link (occupancy masks, or
+  // packed spikes where it runs the spike gather), buffer set; else null.
   const SpikeOccupancyLink* link() const { return link_; }
 
   // From now on every run first runs an IF neuron (threshold 1, hard reset
   // to 0, over `steps` time steps of the batch) on the run's input, into a
   // buffer the conv then reads: inputs of 0 and 1 fire exactly where they are
-  // 1, so the conv sees the input's pattern. With `link` the kernel's spike
-  // occupancy link (GpuKernel::SpikeOccupancyConsumer) goes to the neuron,
-  // which marks it once the kernel turned it on (kOn: its first run).
+  // 1, so the conv sees the input's pattern. With `link` the kernel's first
+  // link (GpuKernel::SpikeOccupancyConsumer) goes to the neuron, which marks
+  // its masks or writes its packed spikes once the kernel turned it on (kOn:
+  // its first run).
   absl::Status AddNeuron(const HalfConv& h, int64_t steps, bool link) {
     const int64_t elements = h.spec.n * h.spec.c_in * h.spec.h * h.spec.w;
     if (steps < 1 || elements % steps != 0) {
@@ -174,10 +176,11 @@ class SparseKernelRig {
     neuron_.step_elements = elements / steps;
     SF_ASSIGN_OR_RETURN(spikes_, cuda::DeviceBuffer::Create(0, sizeof(uint16_t) * elements));
     if (link) {
-      SF_ASSIGN_OR_RETURN(link_, kernel_->SpikeOccupancyConsumer());
-      if (link_ == nullptr) return absl::FailedPreconditionError("the kernel offers no link");
-      SF_ASSIGN_OR_RETURN(
-          masks_, cuda::DeviceBuffer::Create(0, cuda::SpikeOccupancyMaskBytes(link_->target)));
+      SF_ASSIGN_OR_RETURN(const std::vector<SpikeOccupancyLink*> links,
+                          kernel_->SpikeOccupancyConsumer());
+      if (links.empty()) return absl::FailedPreconditionError("the kernel offers no link");
+      link_ = links[0];
+      SF_ASSIGN_OR_RETURN(masks_, cuda::DeviceBuffer::Create(0, SpikeLinkBytes(*link_)));
       link_->target.masks = static_cast<uint32_t*>(masks_.data());
       link_->producer = "rig neuron";
     }
@@ -227,7 +230,7 @@ class SparseKernelRig {
   // The link's masks, cleared before a run (Run) or a graph of runs on one
   // input (CaptureRuns) as the executor clears them with its error flags.
   absl::Status ClearMasks() {
-    if (masks_.data() == nullptr) return absl::OkStatus();
+    if (masks_.data() == nullptr || link_->packed) return absl::OkStatus();  // packed: rewritten
     SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(masks_.data(), 0, masks_.bytes(), stream_.get()));
     return absl::OkStatus();
   }
@@ -236,11 +239,18 @@ class SparseKernelRig {
     const void* conv_in = x.data();
     if (spikes_.data() != nullptr) {
       cuda::SpikeOccupancy marks;
-      if (link_ != nullptr && link_->on) marks.targets[marks.count++] = link_->target;
+      if (link_ != nullptr && link_->on) {
+        if (link_->packed) {
+          marks.packed = link_->target.masks;
+        } else {
+          marks.targets[marks.count++] = link_->target;
+        }
+      }
       marks.cleared = true;  // as the executor: cleared before the run (ClearMasks)
+      const bool any = marks.count > 0 || marks.packed != nullptr;
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuron(neuron_, DataType::kFloat16, x.data(),
                                                  spikes_.data(), stream_.get(),
-                                                 marks.count > 0 ? &marks : nullptr));
+                                                 any ? &marks : nullptr));
       conv_in = spikes_.data();
     }
     const std::vector<const void*> in = {conv_in, constants_[0].data(), constants_[1].data()};
