@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "graph/status.h"
+#include "graph/tensor.h"
 
 namespace sf {
 namespace {
@@ -413,6 +414,66 @@ std::string PlanToTable(const Plan& plan) {
         100.0 * static_cast<double>(plan.arena_bytes) / static_cast<double>(plan.tensor_bytes));
   }
   return out;
+}
+
+namespace {
+
+absl::StatusOr<int64_t> ValueBytes(const Graph& graph, ValueId v) {
+  if (v == kNoValue) return 0;
+  if (v < 0 || v >= graph.num_values()) {
+    return absl::InvalidArgumentError(absl::StrCat("value ", v, " is not in the graph"));
+  }
+  const Value& value = graph.value(v);
+  SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
+  SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(dims, value.name));
+  return count * static_cast<int64_t>(SizeOf(value.dtype));
+}
+
+}  // namespace
+
+absl::StatusOr<StepTraffic> PlanStepTraffic(const Graph& graph, const Plan& plan, size_t step,
+                                            bool conv_neuron_ran_fused) {
+  if (step >= plan.steps.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("the plan has no step ", step));
+  }
+  auto node_of = [&](int index) -> absl::StatusOr<const Node*> {
+    if (index < 0 || static_cast<size_t>(index) >= plan.steps.size() ||
+        plan.steps[index].node < 0 || plan.steps[index].node >= graph.num_nodes()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("plan step ", step, " refers to a step the graph does not have"));
+    }
+    return &graph.node(plan.steps[index].node);
+  };
+  const PlanStep& s = plan.steps[step];
+  StepTraffic t;
+  if (s.fused_into >= 0) return t;  // its work is the other step's
+  SF_ASSIGN_OR_RETURN(const Node* node, node_of(static_cast<int>(step)));
+  std::vector<ValueId> reads = node->inputs, writes = node->outputs;
+  if (s.fused_neuron >= 0) {
+    SF_ASSIGN_OR_RETURN(const Node* neuron, node_of(s.fused_neuron));
+    if (node->op == OpType::kConv && !conv_neuron_ran_fused) {
+      reads.insert(reads.end(), node->outputs.begin(), node->outputs.end());  // by the neuron
+      writes.insert(writes.end(), neuron->outputs.begin(), neuron->outputs.end());
+    } else {
+      writes = neuron->outputs;
+    }
+  }
+  if (s.fused_add >= 0) {
+    SF_ASSIGN_OR_RETURN(const Node* add, node_of(s.fused_add));
+    for (ValueId v : add->inputs) {
+      if (node->outputs.empty() || v != node->outputs[0]) reads.push_back(v);
+    }
+    writes = add->outputs;
+  }
+  for (ValueId v : reads) {
+    SF_ASSIGN_OR_RETURN(int64_t bytes, ValueBytes(graph, v));
+    t.read_bytes += bytes;
+  }
+  for (ValueId v : writes) {
+    SF_ASSIGN_OR_RETURN(int64_t bytes, ValueBytes(graph, v));
+    t.written_bytes += bytes;
+  }
+  return t;
 }
 
 }  // namespace sf

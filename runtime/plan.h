@@ -132,6 +132,23 @@ std::string PlanToJson(const Plan& plan);
 std::string JsonString(absl::string_view s);
 std::string PlanToTable(const Plan& plan);
 
+// The tensor bytes step `step` of `plan` moves when every tensor it touches is
+// read or written once: its inputs (weights included) and its outputs,
+// following the fusions. A conv fused with its neuron writes the neuron's
+// output, not its own; an Add fused with its neuron likewise; a neuron fused
+// with an Add also reads the Add's other input and writes the Add's output; a
+// step fused into another moves nothing. `conv_neuron_ran_fused` false: the
+// conv + neuron pair ran its unfused path (a kernel that chose it at run time),
+// the conv's output written and read back by the neuron. A model for comparing
+// plans, not a measurement: caches, a sparse conv's prescan (a second read of
+// its input), occupancy masks and packed spikes are not in it. `graph` is the
+// one the plan was built from (concrete shapes; else an error).
+struct StepTraffic {
+  int64_t read_bytes = 0, written_bytes = 0;
+};
+absl::StatusOr<StepTraffic> PlanStepTraffic(const Graph& graph, const Plan& plan, size_t step,
+                                            bool conv_neuron_ran_fused = true);
+
 }  // namespace sf
 
 #endif  // SF_RUNTIME_PLAN_H_

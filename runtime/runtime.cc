@@ -675,6 +675,12 @@ absl::StatusOr<std::vector<LayerProfile>> Runtime::ProfileLayers(
       layer.switch_sparse_tiles = prepared[i].switch_sparse_tiles;
       layer.switch_tiles = prepared[i].switch_tiles;
     }
+    // A conv + neuron pair that chose its unfused path at run time (path
+    // "cudnn" or "sparse", not "fused") wrote the conv's output.
+    const bool ran_fused = step.fused_neuron < 0 || steps[i].path == "fused";
+    SF_ASSIGN_OR_RETURN(const StepTraffic traffic, PlanStepTraffic(graph, p->plan, i, ran_fused));
+    layer.read_bytes = traffic.read_bytes;
+    layer.written_bytes = traffic.written_bytes;
     layer.input_dims = LogicalDims(node, layer.input_dims);  // the report speaks NCHW
     layer.output_dims = LogicalDims(node, layer.output_dims);
     const DataType in_type = steps[i].first_input.dtype();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -85,6 +86,41 @@ double PerSecond(int64_t samples, double us) { return us > 0 ? samples * 1e6 / u
 
 }  // namespace
 
+namespace {
+
+double Mb(int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
+
+// "tensor traffic ..." lines: each profiled plan's bytes read and written
+// (every tensor once per step: a model, not DRAM counters), and what the
+// SparseFlow plan saves against the all-cuDNN one. Empty without layers.
+std::string TrafficLines(const BenchReport& r) {
+  std::string out;
+  for (const PlanBench* b : {&r.sparse, &r.dense}) {
+    if (b->layers.empty()) continue;
+    if (out.empty()) {
+      out =
+          "\ntensor traffic (each step reads its inputs and writes its outputs once, fusions "
+          "followed; a model from tensor sizes, not DRAM counters):\n";
+    }
+    const LayerTotals t = SumLayers(b->layers);
+    absl::StrAppendFormat(&out, "  %-11s read %9.2f MB  written %9.2f MB  total %9.2f MB\n",
+                          b->label, Mb(t.read_bytes), Mb(t.written_bytes),
+                          Mb(t.read_bytes + t.written_bytes));
+  }
+  if (!r.sparse.layers.empty() && !r.dense.layers.empty()) {
+    const LayerTotals s = SumLayers(r.sparse.layers), d = SumLayers(r.dense.layers);
+    const int64_t saved = d.read_bytes + d.written_bytes - (s.read_bytes + s.written_bytes);
+    const int64_t dense_total = d.read_bytes + d.written_bytes;
+    absl::StrAppendFormat(&out, "  %s plan moves %.2f MB %s than the %s plan (%.1f%%)\n",
+                          r.sparse.label, Mb(std::abs(saved)), saved >= 0 ? "less" : "more",
+                          r.dense.label,
+                          dense_total > 0 ? 100.0 * std::abs(saved) / dense_total : 0.0);
+  }
+  return out;
+}
+
+}  // namespace
+
 LayerTotals SumLayers(const std::vector<LayerProfile>& layers) {
   LayerTotals t;
   for (const LayerProfile& l : layers) {
@@ -95,6 +131,8 @@ LayerTotals SumLayers(const std::vector<LayerProfile>& layers) {
       t.neuron_us += l.median_us;
     }
     if (l.path == "sparse" && l.prescan_us > 0) t.prescan_us += l.prescan_us;
+    t.read_bytes += l.read_bytes;
+    t.written_bytes += l.written_bytes;
   }
   return t;
 }
@@ -221,7 +259,8 @@ std::string LayerJson(const LayerProfile& l) {
       ", \"iters\": ", l.iters, ", \"prescan_us\": ", JsonOptional(l.prescan_us),
       ", \"sparse_us\": ", JsonOptional(l.sparse_us), ", \"path\": ", JsonString(l.path),
       ", \"element_density\": ", JsonOptional(l.element_density),
-      ", \"tiles\": ", TilesJson(l.tiles), "}");
+      ", \"tiles\": ", TilesJson(l.tiles), ", \"read_bytes\": ", l.read_bytes,
+      ", \"written_bytes\": ", l.written_bytes, "}");
 }
 
 std::string PlanJson(const PlanBench& b, int64_t samples) {
@@ -246,7 +285,8 @@ std::string PlanJson(const PlanBench& b, int64_t samples) {
       ", \"neuron_us\": ", JsonNumber(t.neuron_us), ", \"other_us\": ", JsonNumber(t.other_us()),
       ", \"conv_share\": ", JsonNumber(t.share(t.conv_us)),
       ", \"neuron_share\": ", JsonNumber(t.share(t.neuron_us)),
-      ", \"other_share\": ", JsonNumber(t.share(t.other_us())), "},\n      \"layer_sum_check\": ",
+      ", \"other_share\": ", JsonNumber(t.share(t.other_us())), ", \"read_bytes\": ", t.read_bytes,
+      ", \"written_bytes\": ", t.written_bytes, "},\n      \"layer_sum_check\": ",
       c.measured
           ? absl::StrCat(
                 "{\"sum_us\": ", JsonNumber(c.sum_us),
@@ -439,6 +479,7 @@ std::string FormatConsole(const BenchReport& r) {
                           "  (sum/e2e: sum_us over the graph-replay p50 where measured, else the "
                           "plain p50; '!' outside 1 +- %.0f%%, see the WARNING)\n",
                           100 * kLayerSumTolerance);
+    absl::StrAppend(&out, TrafficLines(r));
   }
   absl::StrAppend(&out, "\nwhole model (us per run):\n");
   for (const PlanBench* b : {&r.sparse, &r.dense}) {

@@ -76,6 +76,8 @@ std::vector<std::string> OutputWarnings(const BenchReport& report);
 // inside conv_us and also in prescan_us), spiking neurons, everything else.
 struct LayerTotals {
   double all_us = 0, conv_us = 0, prescan_us = 0, neuron_us = 0;
+  // The steps' tensor traffic (LayerProfile::read_bytes, written_bytes).
+  int64_t read_bytes = 0, written_bytes = 0;
   double other_us() const { return std::max(0.0, all_us - conv_us - neuron_us); }
   double share(double us) const { return all_us > 0 ? us / all_us : 0; }
 };

@@ -324,6 +324,101 @@ void BuildResidualNet(GraphBuilder& b) {
   b.Conv("conv_7", b.Same(OpType::kAdd, "add_6", {s5, s3}), 8, 3);
 }
 
+// Bytes of value `name` in `g` (float32 4, float16 2 per element).
+int64_t BytesOf(const Graph& g, const std::string& name) {
+  for (int v = 0; v < g.num_values(); ++v) {
+    if (g.value(v).name != name) continue;
+    const absl::StatusOr<std::vector<int64_t>> dims = ConcreteValueDims(g.value(v));
+    if (!dims.ok()) {
+      ADD_FAILURE() << dims.status();
+      return 0;
+    }
+    int64_t n = 1;
+    for (int64_t d : *dims) n *= d;
+    return n * static_cast<int64_t>(SizeOf(g.value(v).dtype));
+  }
+  ADD_FAILURE() << "no value " << name;
+  return 0;
+}
+
+// Each step's tensor traffic: its inputs (weights too) read and its outputs
+// written once; a conv fused with its neuron writes the neuron's spikes and the
+// neuron's own step moves nothing; unfused (CPU plan), each writes its own.
+TEST_F(PlanTest, StepTrafficFollowsTheFusions) {
+  BuildNet();
+  Graph g = b_.graph();
+  MakeFloat16(g);
+  options_.device = "cuda";
+  options_.precision = Precision::kFloat16;
+  ASSERT_OK_AND_ASSIGN(Plan fused, BuildPlan(g, options_));
+  PlanOptions cpu = options_;
+  cpu.device = "cpu";
+  cpu.precision = Precision::kFloat32;
+  ASSERT_OK_AND_ASSIGN(Plan apart, BuildPlan(g, cpu));
+  auto index = [&](const Plan& plan, const std::string& name) {
+    for (size_t i = 0; i < plan.steps.size(); ++i) {
+      if (plan.steps[i].name == name) return i;
+    }
+    ADD_FAILURE() << "no step " << name;
+    return size_t{0};
+  };
+  const Node& conv = g.node(Step(fused, "conv_3").node);
+  int64_t conv_reads = 0;
+  for (ValueId v : conv.inputs) conv_reads += BytesOf(g, g.value(v).name);
+  const int64_t conv_out = BytesOf(g, g.value(conv.outputs[0]).name);
+  const int64_t spikes = BytesOf(g, g.value(g.node(Step(fused, "lif_4").node).outputs[0]).name);
+  ASSERT_OK_AND_ASSIGN(StepTraffic c, PlanStepTraffic(g, fused, index(fused, "conv_3")));
+  EXPECT_EQ(c.read_bytes, conv_reads);
+  EXPECT_EQ(c.written_bytes, spikes);
+  ASSERT_OK_AND_ASSIGN(StepTraffic n, PlanStepTraffic(g, fused, index(fused, "lif_4")));
+  EXPECT_EQ(n.read_bytes + n.written_bytes, 0);
+  // The pair ran unfused (chosen at run time): the conv's output goes out and back.
+  ASSERT_OK_AND_ASSIGN(c, PlanStepTraffic(g, fused, index(fused, "conv_3"), false));
+  EXPECT_EQ(c.read_bytes, conv_reads + conv_out);
+  EXPECT_EQ(c.written_bytes, conv_out + spikes);
+  ASSERT_OK_AND_ASSIGN(c, PlanStepTraffic(g, apart, index(apart, "conv_3")));
+  EXPECT_EQ(c.read_bytes, conv_reads);
+  EXPECT_EQ(c.written_bytes, conv_out);
+  ASSERT_OK_AND_ASSIGN(n, PlanStepTraffic(g, apart, index(apart, "lif_4")));
+  EXPECT_EQ(n.read_bytes, conv_out);
+  EXPECT_EQ(n.written_bytes, spikes);
+  EXPECT_FALSE(PlanStepTraffic(g, fused, fused.steps.size()).ok());
+}
+
+// A neuron fused with the Add after it (SEW) reads the Add's other input and
+// writes the Add's output; an Add fused with the neuron after it writes the spikes.
+TEST_F(PlanTest, StepTrafficOfAddNeuronFusions) {
+  BuildResidualNet(b_);
+  const Graph& g = b_.graph();
+  PlanOptions o = options_;
+  o.device = "cuda";
+  ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(g, o));
+  auto traffic = [&](const std::string& name) {
+    for (size_t i = 0; i < plan.steps.size(); ++i) {
+      if (plan.steps[i].name == name) return *PlanStepTraffic(g, plan, i);
+    }
+    ADD_FAILURE() << "no step " << name;
+    return StepTraffic{};
+  };
+  auto out_of = [&](const std::string& step) {
+    return BytesOf(g, g.value(g.node(Step(plan, step).node).outputs[0]).name);
+  };
+  const Node& add2 = g.node(Step(plan, "add_2").node);
+  const StepTraffic a = traffic("add_2");
+  EXPECT_EQ(a.read_bytes,
+            BytesOf(g, g.value(add2.inputs[0]).name) + BytesOf(g, g.value(add2.inputs[1]).name));
+  EXPECT_EQ(a.written_bytes, out_of("lif_3"));
+  EXPECT_EQ(traffic("lif_3").read_bytes + traffic("lif_3").written_bytes, 0);
+  const Node& lif5 = g.node(Step(plan, "lif_5").node);
+  const Node& add6 = g.node(Step(plan, "add_6").node);
+  const ValueId other = add6.inputs[0] == lif5.outputs[0] ? add6.inputs[1] : add6.inputs[0];
+  const StepTraffic l = traffic("lif_5");
+  EXPECT_EQ(l.read_bytes,
+            BytesOf(g, g.value(lif5.inputs[0]).name) + BytesOf(g, g.value(other).name));
+  EXPECT_EQ(l.written_bytes, out_of("add_6"));
+  EXPECT_EQ(traffic("add_6").read_bytes + traffic("add_6").written_bytes, 0);
+}
+
 TEST_F(PlanTest, FusesResidualAddsWithNeuronsOnCuda) {
   BuildResidualNet(b_);
   for (SparseMode mode : {SparseMode::kAuto, SparseMode::kOff}) {

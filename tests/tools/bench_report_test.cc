@@ -132,11 +132,48 @@ TEST(BenchReportTest, JsonHasTotalsTheSumCheckAndTheWarning) {
       FormatJson(Report(MakePlan("sparseflow", 1600, 1250), MakePlan("dense", 1000, 1000)));
   EXPECT_THAT(json, HasSubstr("\"totals\": {\"steps\": 4, \"all_us\": 1000, \"conv_us\": 700, "
                               "\"prescan_us\": 20, \"neuron_us\": 200, \"other_us\": 100, "
-                              "\"conv_share\": 0.7, \"neuron_share\": 0.2, \"other_share\": 0.1}"));
+                              "\"conv_share\": 0.7, \"neuron_share\": 0.2, \"other_share\": 0.1, "
+                              "\"read_bytes\": 0, \"written_bytes\": 0}"));
   EXPECT_THAT(json, HasSubstr("\"layer_sum_check\": {\"sum_us\": 1000, \"compute_p50_us\": 1600, "
                               "\"graph_replay_p50_us\": 1250, \"reference\": \"graph_replay\", "
                               "\"ratio\": 0.8, \"tolerance\": 0.1, \"within_tolerance\": false}"));
   EXPECT_THAT(json, HasSubstr("\"warnings\": [\"WARNING: sparseflow plan: the 4 steps"));
+}
+
+// The steps' tensor traffic: summed per plan, in the JSON (totals and each
+// step) and on the console with what the SparseFlow plan saves.
+TEST(BenchReportTest, TensorTrafficPerPlanAndSaved) {
+  PlanBench sparse = MakePlan("sparseflow", 1000, 1000), dense = MakePlan("dense", 1000, 1000);
+  for (LayerProfile& l : dense.layers) {
+    l.read_bytes = 2'000'000;
+    l.written_bytes = 1'000'000;
+  }
+  for (LayerProfile& l : sparse.layers) {
+    l.read_bytes = 1'500'000;
+    l.written_bytes = 1'000'000;
+  }
+  sparse.layers[1].read_bytes = sparse.layers[1].written_bytes = 0;  // fused into a conv
+  EXPECT_EQ(SumLayers(dense.layers).read_bytes, 8'000'000);
+  EXPECT_EQ(SumLayers(sparse.layers).written_bytes, 3'000'000);
+  const BenchReport r = Report(sparse, dense);
+  const std::string console = FormatConsole(r);
+  EXPECT_THAT(console, HasSubstr("tensor traffic (each step reads its inputs and writes its "
+                                 "outputs once"));
+  EXPECT_THAT(console, HasSubstr("sparseflow  read      4.50 MB  written      3.00 MB  total      "
+                                 "7.50 MB"));
+  EXPECT_THAT(console, HasSubstr("dense       read      8.00 MB  written      4.00 MB  total     "
+                                 "12.00 MB"));
+  EXPECT_THAT(console, HasSubstr("sparseflow plan moves 4.50 MB less than the dense plan (37.5%)"));
+  const std::string json = FormatJson(r);
+  EXPECT_THAT(json, HasSubstr("\"read_bytes\": 4500000, \"written_bytes\": 3000000}"));
+  EXPECT_THAT(json, HasSubstr("\"read_bytes\": 8000000, \"written_bytes\": 4000000}"));
+  EXPECT_THAT(FormatProfileJson(r),
+              HasSubstr("\"read_bytes\": 1500000, \"written_bytes\": 1000000}"));
+  // Without per-step tables there is nothing to sum: no traffic lines.
+  PlanBench bare_s = sparse, bare_d = dense;
+  bare_s.layers.clear();
+  bare_d.layers.clear();
+  EXPECT_THAT(FormatConsole(Report(bare_s, bare_d)), Not(HasSubstr("tensor traffic")));
 }
 
 TEST(BenchReportTest, TheOptionsOfBothPlansAreInTheHeaderAndTheJson) {

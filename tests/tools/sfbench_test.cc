@@ -180,6 +180,16 @@ TEST(ProfilingApiTest, CpuTimeRunsAndProfileLayers) {
   EXPECT_LE(conv1.element_density, 1);
   ASSERT_EQ(conv1.tiles.size(), 3u);  // 4, 8, 16 (the block 8 is among them)
   EXPECT_EQ(conv1.tiles[1].block, 8);
+  // Tensor traffic: each step reads its inputs (weights too) and writes its
+  // output once, in float32: x [4, 1, 16, 16] and w0 [8, 1, 3, 3] -> [4, 8,
+  // 16, 16]; the neuron that in and out; the spikes and w1 [8, 8, 3, 3] -> y.
+  constexpr int64_t kMap = 4 * 8 * 16 * 16 * 4;
+  EXPECT_EQ(layers[0].read_bytes, 4 * 16 * 16 * 4 + 8 * 9 * 4);
+  EXPECT_EQ(layers[0].written_bytes, kMap);
+  EXPECT_EQ(layers[1].read_bytes, kMap);
+  EXPECT_EQ(layers[1].written_bytes, kMap);
+  EXPECT_EQ(conv1.read_bytes, kMap + 8 * 8 * 9 * 4);
+  EXPECT_EQ(conv1.written_bytes, kMap);
 
   // The profiling executor must agree with the normal one (no state leaks).
   ASSERT_OK_AND_ASSIGN(std::vector<Tensor> after, rt->Run(inputs));

@@ -172,6 +172,10 @@ struct LayerProfile {
   // (-1: at none); -2 and 0 where not calibrated (PlanStep's fields).
   int switch_sparse_tiles = -2;
   int switch_tiles = 0;
+  // The tensor bytes the step reads and writes, each tensor once
+  // (PlanStepTraffic in runtime/plan.h: a model, not a measurement); 0 for a
+  // step fused into another.
+  int64_t read_bytes = 0, written_bytes = 0;
 };
 
 class Runtime {
