@@ -9,14 +9,18 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
+#include "cuda/device.h"
 #include "cuda/kernels/neuron.h"
 #include "cuda/resources.h"
 #include "graph/float16.h"
@@ -288,6 +292,79 @@ inline absl::StatusOr<cuda::DeviceBuffer> SwitchSpikes(const HalfConvSpec& c, in
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer d, cuda::DeviceBuffer::Create(0, x.size() * 2));
   SF_CUDA_RETURN_IF_ERROR(cudaMemcpy(d.data(), x.data(), x.size() * 2, cudaMemcpyHostToDevice));
   return d;
+}
+
+// Microseconds per run of an IF neuron alone over `steps` steps on `h`'s
+// conv input `x` (into `y`, float16), with `occ` (marks, packed spikes) when
+// given; with `clear_only` it does not mark but clears occ's first target's
+// masks first, as the marking launch does (what that clearing costs):
+// `reps` launches per CUDA graph, the median of kBenchIters after kBenchWarmup.
+inline absl::StatusOr<double> TimeNeuronAlone(const HalfConv& h, int64_t steps,
+                                              const cuda::DeviceBuffer& x,
+                                              const cuda::DeviceBuffer& y,
+                                              const cuda::SpikeOccupancy* occ, int reps,
+                                              bool clear_only = false) {
+  SF_ASSIGN_OR_RETURN(cuda::Stream stream, cuda::Stream::Create(0));
+  SF_ASSIGN_OR_RETURN(cuda::Event start, cuda::Event::Create(0));
+  SF_ASSIGN_OR_RETURN(cuda::Event end, cuda::Event::Create(0));
+  cuda::NeuronParams p;
+  p.steps = steps;
+  p.step_elements = h.spec.n * h.spec.c_in * h.spec.h * h.spec.w / steps;
+  SF_ASSIGN_OR_RETURN(
+      GraphExec graph, CaptureGraph(stream.get(), [&]() -> absl::Status {
+        for (int i = 0; i < reps; ++i) {
+          if (clear_only) {
+            const cuda::SpikeOccupancyTarget& t = occ->targets[0];
+            SF_CUDA_RETURN_IF_ERROR(
+                cudaMemsetAsync(t.masks, 0, cuda::SpikeOccupancyMaskBytes(t), stream.get()));
+          }
+          SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuron(p, DataType::kFloat16, x.data(), y.data(),
+                                                     stream.get(), clear_only ? nullptr : occ));
+        }
+        return absl::OkStatus();
+      }));
+  return MedianGraphLaunchUs(stream.get(), start, end, graph, reps, kBenchWarmup, kBenchIters);
+}
+
+// The main of the per-layer neuron + conv perf programs:
+//   NAME [--reps K] [--only SUBSTR]
+// --reps K (default 20): K runs per CUDA graph; --only: the layers whose name
+// holds SUBSTR. Runs `bench(layer, reps)` per layer after a header line. 0
+// without a GPU (nothing to bench), 1 on a failed layer (its error on
+// stderr), 2 on a usage error.
+inline int RunLayerBench(int argc, char** argv, const char* name,
+                         const std::vector<BenchLayer>& layers,
+                         const std::function<absl::Status(const BenchLayer&, int)>& bench) {
+  int reps = 20;
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 < argc && a == "--reps") {
+      if (!absl::SimpleAtoi(argv[++i], &reps) || reps < 1) {
+        std::fprintf(stderr, "error: --reps needs a whole number >= 1, got '%s'\n", argv[i]);
+        return 2;
+      }
+    } else if (i + 1 < argc && a == "--only") {
+      only = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: %s [--reps K] [--only SUBSTR]\n", name);
+      return 2;
+    }
+  }
+  if (cuda::ListDevices().empty()) {
+    std::printf("no CUDA GPU present: nothing to bench\n");
+    return 0;
+  }
+  std::printf("us per run (neuron + conv), %d runs per CUDA graph, median of %d launches\n", reps,
+              kBenchIters);
+  for (const BenchLayer& layer : layers) {
+    if (!only.empty() && std::string(layer.name).find(only) == std::string::npos) continue;
+    if (absl::Status s = bench(layer, reps); !s.ok()) {
+      std::fprintf(stderr, "error: %s: %s\n", layer.name, std::string(s.message()).c_str());
+      return 1;
+    }
+  }
+  return 0;
 }
 
 }  // namespace sf::testing

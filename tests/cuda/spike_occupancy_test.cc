@@ -32,6 +32,7 @@
 #include "runtime/plan.h"
 #include "tests/cuda/gpu_test_util.h"
 #include "tests/cuda/sparse_conv_cases.h"
+#include "tests/cuda/spike_link_test_util.h"
 #include "tests/testing/status_matchers.h"
 
 namespace sf {
@@ -39,27 +40,17 @@ namespace {
 
 using ::sf::testing::Case;
 using ::sf::testing::CaseName;
+using ::sf::testing::DescriptionOf;
+using ::sf::testing::Download;
 using ::sf::testing::ExpectClose;
+using ::sf::testing::IfParams;
+using ::sf::testing::LinkedBlock;
+using ::sf::testing::MakeLinkedBlock;
 using ::sf::testing::ScopedEnv;
 using ::sf::testing::ShapeOf;
 using ::sf::testing::Upload;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr uint16_t kTwo = 0x4000;  // 2.0 in FP16: an IF neuron at threshold 1 fires on it
-
-// An IF neuron, threshold 1, hard reset to 0, over `steps`: with inputs of 0
-// and 2 only it fires exactly where the input is 2.
-cuda::NeuronParams IfParams(int64_t steps, int64_t step_elements) {
-  cuda::NeuronParams p;
-  p.charge = cuda::NeuronCharge::kIf;
-  p.steps = steps;
-  p.step_elements = step_elements;
-  p.v_threshold = 1.0f;
-  p.v_reset = 0.0f;
-  p.vr = 0.0f;
-  return p;
-}
 
 // Neuron inputs for conv input `s` (NHWC): 2 at `density`, and with `edges`
 // also on the first and last row and column of every tile's window (and
@@ -68,7 +59,7 @@ std::vector<uint16_t> MakeInput(const cuda::SparseConvShape& s, double density, 
                                 std::mt19937& rng) {
   std::vector<uint16_t> x(static_cast<size_t>(s.n * s.h * s.w * s.c_in), 0);
   std::bernoulli_distribution fire(density);
-  for (uint16_t& v : x) v = fire(rng) ? kTwo : 0;
+  for (uint16_t& v : x) v = fire(rng) ? testing::kHalfTwo : 0;
   if (edges) {
     const int64_t period = static_cast<int64_t>(s.tile) * s.stride;
     auto on_edge = [&](int64_t i, int64_t size, int64_t pad) {
@@ -80,21 +71,14 @@ std::vector<uint16_t> MakeInput(const cuda::SparseConvShape& s, double density, 
       for (int64_t y = 0; y < s.h; ++y) {
         for (int64_t xx = 0; xx < s.w; ++xx) {
           if (on_edge(y, s.h, s.pad_top) && on_edge(xx, s.w, s.pad_left)) {
-            x[static_cast<size_t>(((n * s.h + y) * s.w + xx) * s.c_in + channel(rng))] = kTwo;
+            x[static_cast<size_t>(((n * s.h + y) * s.w + xx) * s.c_in + channel(rng))] =
+                testing::kHalfTwo;
           }
         }
       }
     }
   }
   return x;
-}
-
-template <typename T>
-std::vector<T> Download(const void* device, size_t count) {
-  std::vector<T> host(count);
-  EXPECT_EQ(cudaMemcpy(host.data(), device, count * sizeof(T), cudaMemcpyDeviceToHost),
-            cudaSuccess);
-  return host;
 }
 
 // Random FP16 weights (KRSC) packed for the sparse kernel, and a bias.
@@ -348,38 +332,6 @@ TEST(SpikeOccupancyTest, RejectsWhatItCannotMark) {
             cudaErrorInvalidValue);
   EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   EXPECT_EQ(cudaGetLastError(), cudaSuccess);
-}
-
-// The residual block with a stem conv (tests/cuda/gpu_test_util.h) in
-// float16 channels-last, every spike-fed conv planned sparse in `mode`, no
-// conv + neuron fusion: "lif_in" writes the input of "body_0" (3x3/2) and
-// "shortcut" (1x1/2), "lif_mid" that of "body_1".
-struct LinkedBlock {
-  Graph graph;
-  Plan plan;
-};
-absl::StatusOr<LinkedBlock> MakeLinkedBlock(SparseMode mode, std::mt19937& rng) {
-  LinkedBlock b;
-  b.graph = testing::ResidualBlock(4, 32, 16, rng, /*stem=*/true);
-  SF_RETURN_IF_ERROR(ConvertToFloat16(b.graph, GpuKernelRunsFloat16).status());
-  SF_RETURN_IF_ERROR(ConvertToNhwc(b.graph, GpuKernelRunsNhwc).status());
-  PlanOptions po;
-  po.device = "cuda";
-  po.precision = Precision::kFloat16;
-  po.layout = Layout::kNHWC;
-  po.sparse = mode;
-  po.fuse_neurons = false;
-  SF_ASSIGN_OR_RETURN(b.plan, BuildPlan(b.graph, po));
-  return b;
-}
-
-// The description of node `name`'s kernel.
-std::string DescriptionOf(const GpuExecutor& exec, const Graph& g, const std::string& name) {
-  const std::vector<std::string> d = exec.KernelDescriptions();
-  for (int i = 0; i < g.num_nodes(); ++i) {
-    if (g.node(i).name == name) return d[i];
-  }
-  return "(no node " + name + ")";
 }
 
 // With the links, run after run (the first plain, then captured and

@@ -35,6 +35,7 @@
 #include "runtime/plan.h"
 #include "tests/cuda/gpu_test_util.h"
 #include "tests/cuda/sparse_conv_cases.h"
+#include "tests/cuda/spike_link_test_util.h"
 #include "tests/testing/status_matchers.h"
 
 namespace sf {
@@ -42,7 +43,12 @@ namespace {
 
 using ::sf::testing::Case;
 using ::sf::testing::CaseName;
+using ::sf::testing::DescriptionOf;
+using ::sf::testing::Download;
 using ::sf::testing::ExpectClose;
+using ::sf::testing::IfParams;
+using ::sf::testing::LinkedBlock;
+using ::sf::testing::MakeLinkedBlock;
 using ::sf::testing::ScopedEnv;
 using ::sf::testing::ShapeOf;
 using ::sf::testing::Upload;
@@ -50,24 +56,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr uint16_t kOne = 0x3C00;  // 1.0 in FP16
-constexpr uint16_t kTwo = 0x4000;  // 2.0: an IF neuron at threshold 1 fires on it
-
-cuda::NeuronParams IfParams(int64_t steps, int64_t step_elements) {
-  cuda::NeuronParams p;
-  p.charge = cuda::NeuronCharge::kIf;
-  p.steps = steps;
-  p.step_elements = step_elements;
-  p.v_threshold = 1.0f;
-  return p;
-}
-
-template <typename T>
-std::vector<T> Download(const void* device, size_t count) {
-  std::vector<T> host(count);
-  EXPECT_EQ(cudaMemcpy(host.data(), device, count * sizeof(T), cudaMemcpyDeviceToHost),
-            cudaSuccess);
-  return host;
-}
+using ::sf::testing::kHalfTwo;
 
 // The packed form of float16 bits `x`: bit b of word j where x[32 j + b] is
 // not +-0 (x.size() a multiple of 32).
@@ -118,7 +107,7 @@ void CheckNeuronPacks(int64_t steps, int64_t images, int64_t h, int64_t w, int64
                             density, " add ", static_cast<int>(add), masks_too ? " masks" : ""));
   std::bernoulli_distribution fire(density), some(0.01);
   std::vector<uint16_t> x(static_cast<size_t>(elements)), b(x.size());
-  for (uint16_t& v : x) v = fire(rng) ? kTwo : 0;
+  for (uint16_t& v : x) v = fire(rng) ? kHalfTwo : 0;
   for (uint16_t& v : b) v = some(rng) ? FloatToHalf(0.5f) : 0;
   ASSERT_OK_AND_ASSIGN(cuda::DeviceBuffer dx, Upload(x));
   ASSERT_OK_AND_ASSIGN(cuda::DeviceBuffer db, Upload(b));
@@ -305,7 +294,7 @@ TEST(SpikePackedTest, GatherReadsWhatTheNeuronPacked) {
   const int64_t elements = s.n * s.h * s.w * s.c_in;
   std::bernoulli_distribution fire(0.05);
   std::vector<uint16_t> x(static_cast<size_t>(elements));
-  for (uint16_t& v : x) v = fire(rng) ? kTwo : 0;
+  for (uint16_t& v : x) v = fire(rng) ? kHalfTwo : 0;
   ASSERT_OK_AND_ASSIGN(cuda::DeviceBuffer dx, Upload(x));
   ASSERT_OK_AND_ASSIGN(cuda::DeviceBuffer ds, cuda::DeviceBuffer::Create(0, 2 * elements));
   ASSERT_OK_AND_ASSIGN(cuda::DeviceBuffer bits, cuda::DeviceBuffer::Create(0, elements / 8));
@@ -343,32 +332,6 @@ TEST(SpikePackedTest, GatherRefusesWhatItCannotRead) {
   EXPECT_EQ(cudaGetLastError(), cudaSuccess);
 }
 
-// The residual block with a stem (tests/cuda/gpu_test_util.h) in float16
-// channels-last, every spike-fed conv planned sparse in `mode`, no conv +
-// neuron fusion: "lif_in" writes the input of "body_0" (3x3/2) and
-// "shortcut" (1x1/2), "lif_mid" that of "body_1".
-absl::StatusOr<std::pair<Graph, Plan>> MakeBlock(SparseMode mode, std::mt19937& rng) {
-  Graph g = testing::ResidualBlock(4, 32, 16, rng, /*stem=*/true);
-  SF_RETURN_IF_ERROR(ConvertToFloat16(g, GpuKernelRunsFloat16).status());
-  SF_RETURN_IF_ERROR(ConvertToNhwc(g, GpuKernelRunsNhwc).status());
-  PlanOptions po;
-  po.device = "cuda";
-  po.precision = Precision::kFloat16;
-  po.layout = Layout::kNHWC;
-  po.sparse = mode;
-  po.fuse_neurons = false;
-  SF_ASSIGN_OR_RETURN(Plan plan, BuildPlan(g, po));
-  return std::make_pair(std::move(g), std::move(plan));
-}
-
-std::string DescriptionOf(const GpuExecutor& exec, const Graph& g, const std::string& name) {
-  const std::vector<std::string> d = exec.KernelDescriptions();
-  for (int i = 0; i < g.num_nodes(); ++i) {
-    if (g.node(i).name == name) return d[i];
-  }
-  return "(no node " + name + ")";
-}
-
 // With SF_SPARSE_F16_KERNEL=gather every sparse conv runs the spike gather;
 // with the links it reads its input's bits from the second run on (the
 // first turns the links on), and the outputs equal the unlinked executor's
@@ -383,18 +346,18 @@ TEST(SpikePackedRuntimeTest, GatherOnPackedSpikesGivesTheUnlinkedBits) {
     for (bool graphs : {true, false}) {
       SCOPED_TRACE(absl::StrCat("sparse ", ToString(mode), graphs ? ", graphs" : ", no graphs"));
       std::mt19937 rng(34);
-      ASSERT_OK_AND_ASSIGN(const auto block, MakeBlock(mode, rng));
-      const Graph& g = block.first;
+      ASSERT_OK_AND_ASSIGN(const LinkedBlock block, MakeLinkedBlock(mode, rng));
+      const Graph& g = block.graph;
       ExecutorOptions o;
       o.cuda_graphs = graphs;
       std::unique_ptr<GpuExecutor> with, without;
       {
         const ScopedEnv env("SF_SPIKE_OCCUPANCY", "off");
-        ASSERT_OK_AND_ASSIGN(without, GpuExecutor::Create(g, block.second, 0, o));
+        ASSERT_OK_AND_ASSIGN(without, GpuExecutor::Create(g, block.plan, 0, o));
       }
       {
         const ScopedEnv env("SF_SPIKE_OCCUPANCY", nullptr);
-        ASSERT_OK_AND_ASSIGN(with, GpuExecutor::Create(g, block.second, 0, o));
+        ASSERT_OK_AND_ASSIGN(with, GpuExecutor::Create(g, block.plan, 0, o));
       }
       for (const char* conv : {"body_0", "body_1", "shortcut"}) {
         EXPECT_THAT(DescriptionOf(*without, g, conv), Not(HasSubstr("bit-packed")));
@@ -445,16 +408,16 @@ TEST(SpikePackedRuntimeTest, PackedSwitch) {
   }
   const ScopedEnv gather("SF_SPARSE_F16_KERNEL", "gather");
   std::mt19937 rng(35);
-  ASSERT_OK_AND_ASSIGN(const auto block, MakeBlock(SparseMode::kOn, rng));
-  const Graph& g = block.first;
+  ASSERT_OK_AND_ASSIGN(const LinkedBlock block, MakeLinkedBlock(SparseMode::kOn, rng));
+  const Graph& g = block.graph;
   std::unique_ptr<GpuExecutor> off, on;
   {
     const ScopedEnv env("SF_SPIKE_PACKED", "off");
-    ASSERT_OK_AND_ASSIGN(off, GpuExecutor::Create(g, block.second, 0, ExecutorOptions{}));
+    ASSERT_OK_AND_ASSIGN(off, GpuExecutor::Create(g, block.plan, 0, ExecutorOptions{}));
   }
   {
     const ScopedEnv env("SF_SPIKE_PACKED", "on");
-    ASSERT_OK_AND_ASSIGN(on, GpuExecutor::Create(g, block.second, 0, ExecutorOptions{}));
+    ASSERT_OK_AND_ASSIGN(on, GpuExecutor::Create(g, block.plan, 0, ExecutorOptions{}));
   }
   EXPECT_THAT(DescriptionOf(*off, g, "lif_in"), Not(HasSubstr("bit-packed")));
   for (int round = 0; round < 3; ++round) {
@@ -473,7 +436,7 @@ TEST(SpikePackedRuntimeTest, PackedSwitch) {
               HasSubstr("bit-packed spikes from 'lif_in': on, read as bits"));
   const ScopedEnv env("SF_SPIKE_PACKED", "sometimes");
   const absl::StatusOr<std::unique_ptr<GpuExecutor>> bad =
-      GpuExecutor::Create(g, block.second, 0, ExecutorOptions{});
+      GpuExecutor::Create(g, block.plan, 0, ExecutorOptions{});
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("SF_SPIKE_PACKED must be 'on' or 'off'"));
 }

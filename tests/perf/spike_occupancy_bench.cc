@@ -27,9 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "cuda/device.h"
 #include "cuda/kernels/neuron.h"
 #include "graph/status.h"
 #include "tests/cuda/sparse_kernel_rig.h"
@@ -48,33 +46,10 @@ constexpr int64_t kSteps = 4;
 // Images of the batch made all spikes: 0, 1, 2, 4, 6, 13, 32, 64 of 64.
 const int64_t kFullImages[] = {0, 1, 2, 4, 6, 13, 32, 64};
 
-// Microseconds per run of the neuron alone on `x` (into `y`), marking `occ`
-// when given; with `clear_only` it does not mark, but clears occ's masks
-// first as the marking launch does (what that clearing costs): `reps`
-// launches per CUDA graph, median of kIters.
 absl::StatusOr<double> TimeNeuron(const HalfConv& h, const cuda::DeviceBuffer& x,
                                   const cuda::DeviceBuffer& y, const cuda::SpikeOccupancy* occ,
                                   int reps, bool clear_only = false) {
-  SF_ASSIGN_OR_RETURN(cuda::Stream stream, cuda::Stream::Create(0));
-  SF_ASSIGN_OR_RETURN(cuda::Event start, cuda::Event::Create(0));
-  SF_ASSIGN_OR_RETURN(cuda::Event end, cuda::Event::Create(0));
-  cuda::NeuronParams p;
-  p.steps = kSteps;
-  p.step_elements = h.spec.n * h.spec.c_in * h.spec.h * h.spec.w / kSteps;
-  SF_ASSIGN_OR_RETURN(
-      GraphExec graph, CaptureGraph(stream.get(), [&]() -> absl::Status {
-        for (int i = 0; i < reps; ++i) {
-          if (clear_only) {
-            const cuda::SpikeOccupancyTarget& t = occ->targets[0];
-            SF_CUDA_RETURN_IF_ERROR(
-                cudaMemsetAsync(t.masks, 0, cuda::SpikeOccupancyMaskBytes(t), stream.get()));
-          }
-          SF_CUDA_RETURN_IF_ERROR(cuda::LaunchNeuron(p, DataType::kFloat16, x.data(), y.data(),
-                                                     stream.get(), clear_only ? nullptr : occ));
-        }
-        return absl::OkStatus();
-      }));
-  return testing::MedianGraphLaunchUs(stream.get(), start, end, graph, reps, kWarmup, kIters);
+  return testing::TimeNeuronAlone(h, kSteps, x, y, occ, reps, clear_only);
 }
 
 absl::Status BenchLayer(const testing::BenchLayer& layer, int reps) {
@@ -132,36 +107,10 @@ absl::Status BenchLayer(const testing::BenchLayer& layer, int reps) {
 }
 
 int Main(int argc, char** argv) {
-  int reps = 20;
-  std::string only;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 < argc && a == "--reps") {
-      if (!absl::SimpleAtoi(argv[++i], &reps) || reps < 1) {
-        std::fprintf(stderr, "error: --reps needs a whole number >= 1, got '%s'\n", argv[i]);
-        return 2;
-      }
-    } else if (i + 1 < argc && a == "--only") {
-      only = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: spike_occupancy_bench [--reps K] [--only SUBSTR]\n");
-      return 2;
-    }
-  }
-  if (cuda::ListDevices().empty()) {
-    std::printf("no CUDA GPU present: nothing to bench\n");
-    return 0;
-  }
-  std::printf("us per run (neuron + conv), %d runs per CUDA graph, median of %d launches\n", reps,
-              kIters);
-  for (const testing::BenchLayer& layer : testing::kBenchLayers) {
-    if (!only.empty() && std::string(layer.name).find(only) == std::string::npos) continue;
-    if (absl::Status s = BenchLayer(layer, reps); !s.ok()) {
-      std::fprintf(stderr, "error: %s: %s\n", layer.name, std::string(s.message()).c_str());
-      return 1;
-    }
-  }
-  return 0;
+  return testing::RunLayerBench(argc, argv, "spike_occupancy_bench",
+                                std::vector<testing::BenchLayer>(std::begin(testing::kBenchLayers),
+                                                                 std::end(testing::kBenchLayers)),
+                                BenchLayer);
 }
 
 }  // namespace

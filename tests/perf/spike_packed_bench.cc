@@ -26,9 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "cuda/device.h"
 #include "cuda/kernels/neuron.h"
 #include "graph/status.h"
 #include "tests/cuda/sparse_kernel_rig.h"
@@ -54,29 +52,6 @@ std::vector<testing::BenchLayer> Layers() {
   return layers;
 }
 
-// Microseconds per run of the neuron alone on `x` (into `y`), packing into
-// `bits` when given: `reps` launches per CUDA graph, median of kIters.
-absl::StatusOr<double> TimeNeuron(const HalfConv& h, const cuda::DeviceBuffer& x,
-                                  const cuda::DeviceBuffer& y, uint32_t* bits, int reps) {
-  SF_ASSIGN_OR_RETURN(cuda::Stream stream, cuda::Stream::Create(0));
-  SF_ASSIGN_OR_RETURN(cuda::Event start, cuda::Event::Create(0));
-  SF_ASSIGN_OR_RETURN(cuda::Event end, cuda::Event::Create(0));
-  cuda::NeuronParams p;
-  p.steps = kSteps;
-  p.step_elements = h.spec.n * h.spec.c_in * h.spec.h * h.spec.w / kSteps;
-  cuda::SpikeOccupancy occ;
-  occ.packed = bits;
-  SF_ASSIGN_OR_RETURN(GraphExec graph, CaptureGraph(stream.get(), [&]() -> absl::Status {
-                        for (int i = 0; i < reps; ++i) {
-                          SF_CUDA_RETURN_IF_ERROR(
-                              cuda::LaunchNeuron(p, DataType::kFloat16, x.data(), y.data(),
-                                                 stream.get(), bits != nullptr ? &occ : nullptr));
-                        }
-                        return absl::OkStatus();
-                      }));
-  return testing::MedianGraphLaunchUs(stream.get(), start, end, graph, reps, kWarmup, kIters);
-}
-
 absl::Status BenchLayer(const testing::BenchLayer& layer, int reps) {
   std::mt19937 rng(7);
   SF_ASSIGN_OR_RETURN(HalfConv h, testing::MakeHalfConv(layer.spec, rng));
@@ -100,6 +75,8 @@ absl::Status BenchLayer(const testing::BenchLayer& layer, int reps) {
                       cuda::DeviceBuffer::Create(0, sizeof(uint16_t) * elements));
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer bits,
                       cuda::DeviceBuffer::Create(0, cuda::SpikePackedBytes(elements)));
+  cuda::SpikeOccupancy packs;  // the neuron-alone timing's packed spikes
+  packs.packed = static_cast<uint32_t*>(bits.data());
 
   std::printf("\n%s (batch %lld = T %lld x N %lld; input %.2f MB float16, %.3f MB packed)\n",
               layer.name, static_cast<long long>(kBatch), static_cast<long long>(kSteps),
@@ -124,9 +101,10 @@ absl::Status BenchLayer(const testing::BenchLayer& layer, int reps) {
     SF_ASSIGN_OR_RETURN(const double a, halves->Time(x, reps, kWarmup, kIters));
     SF_ASSIGN_OR_RETURN(const double b, packed->Time(x, reps, kWarmup, kIters));
     SF_ASSIGN_OR_RETURN(const double c, cudnn.Time(x, reps, kWarmup, kIters));
-    SF_ASSIGN_OR_RETURN(const double plain, TimeNeuron(h, x, spikes, nullptr, reps));
+    SF_ASSIGN_OR_RETURN(const double plain,
+                        testing::TimeNeuronAlone(h, kSteps, x, spikes, nullptr, reps));
     SF_ASSIGN_OR_RETURN(const double packing,
-                        TimeNeuron(h, x, spikes, static_cast<uint32_t*>(bits.data()), reps));
+                        testing::TimeNeuronAlone(h, kSteps, x, spikes, &packs, reps));
     std::printf("  %7.1f%% %10.1f %10.1f %9.1f %9.2fx %9.2fx %9.1f %9.1f\n", 100.0 * density, a, b,
                 c, a / b, c / b, plain, packing);
   }
@@ -134,36 +112,7 @@ absl::Status BenchLayer(const testing::BenchLayer& layer, int reps) {
 }
 
 int Main(int argc, char** argv) {
-  int reps = 20;
-  std::string only;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 < argc && a == "--reps") {
-      if (!absl::SimpleAtoi(argv[++i], &reps) || reps < 1) {
-        std::fprintf(stderr, "error: --reps needs a whole number >= 1, got '%s'\n", argv[i]);
-        return 2;
-      }
-    } else if (i + 1 < argc && a == "--only") {
-      only = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: spike_packed_bench [--reps K] [--only SUBSTR]\n");
-      return 2;
-    }
-  }
-  if (cuda::ListDevices().empty()) {
-    std::printf("no CUDA GPU present: nothing to bench\n");
-    return 0;
-  }
-  std::printf("us per run (neuron + conv), %d runs per CUDA graph, median of %d launches\n", reps,
-              kIters);
-  for (const testing::BenchLayer& layer : Layers()) {
-    if (!only.empty() && std::string(layer.name).find(only) == std::string::npos) continue;
-    if (absl::Status s = BenchLayer(layer, reps); !s.ok()) {
-      std::fprintf(stderr, "error: %s: %s\n", layer.name, std::string(s.message()).c_str());
-      return 1;
-    }
-  }
-  return 0;
+  return testing::RunLayerBench(argc, argv, "spike_packed_bench", Layers(), BenchLayer);
 }
 
 }  // namespace

@@ -1,0 +1,85 @@
+// Helpers shared by the spike occupancy and packed-spike tests
+// (tests/cuda/spike_occupancy_test.cc, spike_packed_test.cc): an IF neuron
+// that fires exactly where its input is 2, device downloads, and the float16
+// channels-last residual block whose neurons feed sparse convs, with a lookup
+// of a node's kernel description.
+#ifndef SF_TESTS_CUDA_SPIKE_LINK_TEST_UTIL_H_
+#define SF_TESTS_CUDA_SPIKE_LINK_TEST_UTIL_H_
+
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cuda/kernels/neuron.h"
+#include "graph/passes/float16.h"
+#include "graph/passes/layout.h"
+#include "graph/status.h"
+#include "runtime/gpu/gpu_executor.h"
+#include "runtime/plan.h"
+#include "tests/cuda/gpu_test_util.h"
+
+namespace sf::testing {
+
+inline constexpr uint16_t kHalfTwo =
+    0x4000;  // 2.0 in FP16: an IF neuron at threshold 1 fires on it
+
+// An IF neuron, threshold 1, hard reset to 0, over `steps`: with inputs of 0
+// and 2 only it fires exactly where the input is 2.
+inline cuda::NeuronParams IfParams(int64_t steps, int64_t step_elements) {
+  cuda::NeuronParams p;
+  p.charge = cuda::NeuronCharge::kIf;
+  p.steps = steps;
+  p.step_elements = step_elements;
+  p.v_threshold = 1.0f;
+  p.v_reset = 0.0f;
+  p.vr = 0.0f;
+  return p;
+}
+
+template <typename T>
+std::vector<T> Download(const void* device, size_t count) {
+  std::vector<T> host(count);
+  EXPECT_EQ(cudaMemcpy(host.data(), device, count * sizeof(T), cudaMemcpyDeviceToHost),
+            cudaSuccess);
+  return host;
+}
+
+// The residual block with a stem conv (gpu_test_util.h's ResidualBlock(4,
+// 32, 16)) in float16 channels-last, every spike-fed conv planned sparse in
+// `mode`, no conv + neuron fusion: "lif_in" writes the input of "body_0"
+// (3x3/2) and "shortcut" (1x1/2), "lif_mid" that of "body_1".
+struct LinkedBlock {
+  Graph graph;
+  Plan plan;
+};
+inline absl::StatusOr<LinkedBlock> MakeLinkedBlock(SparseMode mode, std::mt19937& rng) {
+  LinkedBlock b;
+  b.graph = ResidualBlock(4, 32, 16, rng, /*stem=*/true);
+  SF_RETURN_IF_ERROR(ConvertToFloat16(b.graph, GpuKernelRunsFloat16).status());
+  SF_RETURN_IF_ERROR(ConvertToNhwc(b.graph, GpuKernelRunsNhwc).status());
+  PlanOptions po;
+  po.device = "cuda";
+  po.precision = Precision::kFloat16;
+  po.layout = Layout::kNHWC;
+  po.sparse = mode;
+  po.fuse_neurons = false;
+  SF_ASSIGN_OR_RETURN(b.plan, BuildPlan(b.graph, po));
+  return b;
+}
+
+// The description of node `name`'s kernel.
+inline std::string DescriptionOf(const GpuExecutor& exec, const Graph& g, const std::string& name) {
+  const std::vector<std::string> d = exec.KernelDescriptions();
+  for (int i = 0; i < g.num_nodes(); ++i) {
+    if (g.node(i).name == name) return d[i];
+  }
+  return "(no node " + name + ")";
+}
+
+}  // namespace sf::testing
+
+#endif  // SF_TESTS_CUDA_SPIKE_LINK_TEST_UTIL_H_
