@@ -141,6 +141,9 @@ class Executor {
   virtual absl::Status ResetState() = 0;
   // How the intermediates were packed into the executor's arena.
   virtual const MemoryPlan& memory_plan() const = 0;
+  // Device bytes of the spike links beside the arena (Plan::spike_mask_bytes,
+  // spike_packed_bytes): {masks, packed spikes}; {0, 0} where there are none.
+  virtual std::pair<int64_t, int64_t> SpikeLinkBytes() const { return {0, 0}; }
   // Per step of the last Run, in plan order: time (CPU: steady_clock always;
   // CUDA: events, only with ExecutorOptions::profile_nodes), what ran, tile
   // density.

@@ -323,12 +323,13 @@ bool DetailSaysMore(const PlanStep& s) {
 }  // namespace
 
 std::string PlanToJson(const Plan& plan) {
-  std::string out = absl::StrCat("{\n  \"model\": ", JsonString(plan.model),
-                                 ",\n  \"device\": ", JsonString(plan.device),
-                                 ",\n  \"precision\": ", JsonString(ToString(plan.precision)),
-                                 ",\n  \"layout\": ", JsonString(ToString(plan.layout)),
-                                 ",\n  \"arena_bytes\": ", plan.arena_bytes,
-                                 ",\n  \"tensor_bytes\": ", plan.tensor_bytes, ",\n  \"nodes\": [");
+  std::string out = absl::StrCat(
+      "{\n  \"model\": ", JsonString(plan.model), ",\n  \"device\": ", JsonString(plan.device),
+      ",\n  \"precision\": ", JsonString(ToString(plan.precision)),
+      ",\n  \"layout\": ", JsonString(ToString(plan.layout)),
+      ",\n  \"arena_bytes\": ", plan.arena_bytes, ",\n  \"tensor_bytes\": ", plan.tensor_bytes,
+      ",\n  \"spike_mask_bytes\": ", plan.spike_mask_bytes,
+      ",\n  \"spike_packed_bytes\": ", plan.spike_packed_bytes, ",\n  \"nodes\": [");
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const PlanStep& s = plan.steps[i];
     absl::StrAppend(&out, i == 0 ? "\n" : ",\n", "    {\"name\": ", JsonString(s.name),
@@ -412,6 +413,12 @@ std::string PlanToTable(const Plan& plan) {
         &out, "memory: arena %d bytes for %d bytes of tensors (%.1f%%)\n", plan.arena_bytes,
         plan.tensor_bytes,
         100.0 * static_cast<double>(plan.arena_bytes) / static_cast<double>(plan.tensor_bytes));
+  }
+  if (plan.spike_mask_bytes > 0 || plan.spike_packed_bytes > 0) {
+    absl::StrAppendFormat(&out,
+                          "spike links: %d bytes of tile occupancy masks, %d bytes of bit-packed "
+                          "spikes\n",
+                          plan.spike_mask_bytes, plan.spike_packed_bytes);
   }
   return out;
 }

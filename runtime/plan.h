@@ -122,6 +122,12 @@ struct Plan {
   // holds every intermediate, and the sum of their sizes without reuse.
   int64_t arena_bytes = 0;
   int64_t tensor_bytes = 0;
+  // CUDA: the device memory beside the arena that the spike links between
+  // neurons and sparse convs take (issue 12; GpuExecutor): tile occupancy
+  // masks, and bit-packed spikes (one buffer per producing neuron, 1/16 of its
+  // float16 output). 0 without links and on the CPU.
+  int64_t spike_mask_bytes = 0;
+  int64_t spike_packed_bytes = 0;
 };
 
 // `graph` must be topologically sorted with concrete shapes.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <numeric>
+#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
@@ -200,6 +201,7 @@ struct Runtime::Impl {
     SF_ASSIGN_OR_RETURN(p->executor, CreateExecutor(std::move(g), p->plan));
     p->plan.arena_bytes = p->executor->memory_plan().arena_bytes;
     p->plan.tensor_bytes = p->executor->memory_plan().total_bytes;
+    std::tie(p->plan.spike_mask_bytes, p->plan.spike_packed_bytes) = p->executor->SpikeLinkBytes();
     return p;
   }
 

@@ -358,6 +358,7 @@ absl::Status GpuExecutor::PlanArena() {
       packed_bytes += AlignedLinkBytes(*link);
     }
   }
+  link_bytes_ = {mask_bytes, packed_bytes};
   const int64_t cleared_end = mask_bytes > 0 ? masks_at + mask_bytes : flags_at + flag_bytes;
   const int64_t total = packed_bytes > 0 ? masks_at + mask_bytes + packed_bytes : cleared_end;
   cleared_bytes_ = static_cast<size_t>(cleared_end - flags_at);

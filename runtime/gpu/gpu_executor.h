@@ -94,6 +94,8 @@ class GpuExecutor : public Executor {
   // Whether debug_separate_allocations (or SF_CUDA_ARENA_BYPASS=1) is in effect.
   bool separate_allocations() const { return separate_allocations_; }
   const MemoryPlan& memory_plan() const override { return memory_plan_; }
+  // {masks, packed spikes}: the bytes PlanArena gives the spike links.
+  std::pair<int64_t, int64_t> SpikeLinkBytes() const override { return link_bytes_; }
   // Times are 0 and densities -1 unless created with profile_nodes.
   std::vector<StepStats> LastStepStats() const override;
   // What each kernel's Prepare chose, indexed like the plan steps.
@@ -237,6 +239,7 @@ class GpuExecutor : public Executor {
   // they follow the flags in the arena (PlaceOccupancyMasks). The bytes
   // EnqueueFlagReset clears: the flags and the masks (not the packed spikes).
   std::vector<SpikeOccupancyLink*> occupancy_links_;
+  std::pair<int64_t, int64_t> link_bytes_{0, 0};  // SpikeLinkBytes
   size_t cleared_bytes_ = 0;
   std::vector<int> host_flags_;
 };

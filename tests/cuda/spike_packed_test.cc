@@ -420,6 +420,11 @@ TEST(SpikePackedRuntimeTest, PackedSwitch) {
     ASSERT_OK_AND_ASSIGN(on, GpuExecutor::Create(g, block.plan, 0, ExecutorOptions{}));
   }
   EXPECT_THAT(DescriptionOf(*off, g, "lif_in"), Not(HasSubstr("bit-packed")));
+  // One buffer per producer: lif_in's [4, 32, 16, 16] (body_0 and the
+  // shortcut share it) and lif_mid's [4, 64, 8, 8], one bit an element; the
+  // gather has no masks.
+  EXPECT_EQ(on->SpikeLinkBytes(), (std::pair<int64_t, int64_t>{0, (32768 + 16384) / 8}));
+  EXPECT_EQ(off->SpikeLinkBytes(), (std::pair<int64_t, int64_t>{0, 0}));
   for (int round = 0; round < 3; ++round) {
     const std::vector<Tensor> in = {
         testing::RandomTensor(DataType::kFloat32, {4, 32, 16, 16}, rng, 0.0, 0.5 + 0.3 * round)};

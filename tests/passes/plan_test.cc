@@ -114,6 +114,24 @@ TEST_F(PlanTest, JsonFollowsTheSpec) {
   EXPECT_EQ(json.substr(json.size() - 2), "}\n");
 }
 
+// The spike links' device bytes (filled by the runtime from the executor):
+// in the JSON, and a table line where there are any.
+TEST_F(PlanTest, SpikeLinkBytesInJsonAndTable) {
+  BuildNet();
+  options_.device = "cuda:0";
+  ASSERT_OK_AND_ASSIGN(Plan plan, BuildPlan(b_.graph(), options_));
+  EXPECT_THAT(PlanToJson(plan),
+              HasSubstr("\"spike_mask_bytes\": 0,\n  \"spike_packed_bytes\": 0,\n  \"nodes\""));
+  EXPECT_THAT(PlanToTable(plan), Not(HasSubstr("spike links")));
+  plan.spike_mask_bytes = 4096;
+  plan.spike_packed_bytes = 6144;
+  EXPECT_THAT(PlanToJson(plan),
+              HasSubstr("\"spike_mask_bytes\": 4096,\n  \"spike_packed_bytes\": 6144"));
+  EXPECT_THAT(PlanToTable(plan),
+              HasSubstr("spike links: 4096 bytes of tile occupancy masks, 6144 bytes of "
+                        "bit-packed spikes\n"));
+}
+
 // Runtime::GetPlan fills what the executor prepared: the kernel detail (not
 // the CPU's, which repeats the kernel column) and a sparse conv's density
 // switch, after the spec's fields in the JSON and below the table.
@@ -319,7 +337,8 @@ TEST_F(PlanTest, NoFusionOffCudaFloat16OrWhenTheConvOutputIsReadElsewhere) {
 void BuildResidualNet(GraphBuilder& b) {
   ValueId x = b.Input("x", {2, 8, 16, 16});
   const ValueId s0 = b.Lif("lif_0", x);
-  const ValueId s3 = b.Lif("lif_3", b.Same(OpType::kAdd, "add_2", {b.Conv("conv_1", s0, 8, 3), s0}));
+  const ValueId s3 =
+      b.Lif("lif_3", b.Same(OpType::kAdd, "add_2", {b.Conv("conv_1", s0, 8, 3), s0}));
   const ValueId s5 = b.Lif("lif_5", b.Conv("conv_4", s3, 8, 3));
   b.Conv("conv_7", b.Same(OpType::kAdd, "add_6", {s5, s3}), 8, 3);
 }
@@ -510,7 +529,8 @@ TEST_F(PlanTest, NoAddFusionWhereItWouldChangeWhatIsComputed) {
     for (int variant = 0; variant < 3; ++variant) {
       GraphBuilder b;
       ValueId x = b.Input("x", {2, 8, 16, 16});
-      ValueId y = b.Input("y", {2, 8, 16, 16}, variant == 2 ? DataType::kFloat16 : DataType::kFloat32);
+      ValueId y =
+          b.Input("y", {2, 8, 16, 16}, variant == 2 ? DataType::kFloat16 : DataType::kFloat32);
       b.Lif("lif_1", b.Same(OpType::kAdd, "add_0", {x, y}));
       Node& lif = b.graph().node(b.last_node());
       if (variant == 0) lif.carries_state = true;
@@ -546,7 +566,7 @@ TEST_F(PlanTest, FusesAFewTapDenseConvWithItsNeuron) {
   EXPECT_EQ(one.steps[0].fused_neuron, 1);
   EXPECT_EQ(one.steps[1].fused_into, 0);
   EXPECT_THAT(PlanToTable(one), HasSubstr("dense+lif_1"));
-  EXPECT_EQ(plan_for(7, SparseMode::kOn).steps[0].fused_neuron, 1);   // 63 taps
+  EXPECT_EQ(plan_for(7, SparseMode::kOn).steps[0].fused_neuron, 1);     // 63 taps
   EXPECT_EQ(plan_for(8, SparseMode::kAuto).steps[0].fused_neuron, -1);  // 72 taps
   EXPECT_EQ(plan_for(1, SparseMode::kOff).steps[0].fused_neuron, -1);
 }
