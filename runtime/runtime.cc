@@ -14,6 +14,7 @@
 #include "graph/passes/float16.h"
 #include "graph/passes/fold_batchnorm.h"
 #include "graph/passes/layout.h"
+#include "graph/passes/lift_1d.h"
 #include "graph/passes/step_graph.h"
 #include "graph/status.h"
 #include "importers/onnx/onnx_importer.h"
@@ -416,6 +417,7 @@ absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph
   impl->options = options;
   impl->model_name = std::move(model_name);
   impl->device = std::move(device);
+  SF_RETURN_IF_ERROR(LiftOneDimensionalOps(graph).status());  // 1-D convs, pools -> 2-D
   SF_RETURN_IF_ERROR(InferShapesAndFold(graph, CpuNodeEvaluator()));
   SF_RETURN_IF_ERROR(FoldBatchNormIntoConv(graph).status());
   for (ValueId v : graph.inputs()) impl->input_info.push_back(MakeInfo(graph.value(v)));

@@ -39,12 +39,24 @@ absl::Status WindowAttrs(ConvertContext& ctx, size_t spatial, bool dilations) {
 
 }  // namespace
 
+// 2-D convolutions, and 1-D ones (which graph/passes/lift_1d.h runs as 2-D):
+// the spatial dims from kernel_shape, else from W's rank where it is known.
 absl::Status ConvertConv(ConvertContext& ctx) {
-  constexpr size_t kSpatial = 2;  // only 2-D convolutions
-  if (ctx.node.attrs.Has("kernel_shape")) {
-    SF_RETURN_IF_ERROR(ListAttr(ctx, "kernel_shape", kSpatial, 1, 1));
+  SF_ASSIGN_OR_RETURN(auto kernel, IntsAttr(ctx, "kernel_shape"));
+  size_t spatial = 2;
+  if (kernel) {
+    spatial = kernel->size();
+  } else if (ctx.node.inputs.size() > 1 && ctx.node.inputs[1] != kNoValue) {
+    const Value& w = ctx.graph.value(ctx.node.inputs[1]);
+    const int64_t rank = w.constant ? w.constant->rank() : w.shape ? w.shape->size() : 4;
+    if (rank == 3) spatial = 1;
   }
-  SF_RETURN_IF_ERROR(WindowAttrs(ctx, kSpatial, /*dilations=*/true));
+  if (spatial != 1 && spatial != 2) {
+    return NodeError(ctx, "only 1-D and 2-D convolutions are supported, kernel_shape has ", spatial,
+                     " values");
+  }
+  if (kernel) SF_RETURN_IF_ERROR(ListAttr(ctx, "kernel_shape", spatial, 1, 1));
+  SF_RETURN_IF_ERROR(WindowAttrs(ctx, spatial, /*dilations=*/true));
   SF_ASSIGN_OR_RETURN(int64_t group, IntAttr(ctx, "group", 1));
   if (group < 1) return NodeError(ctx, "group must be >= 1, got ", group);
   return absl::OkStatus();

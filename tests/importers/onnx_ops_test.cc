@@ -230,9 +230,16 @@ TEST(OnnxOpsTest, ConvRefusals) {
     edit(*m.n);
     return m.Import().status();
   };
-  EXPECT_THAT(conv([](auto& n) { SetInts(n, "kernel_shape", {3, 3, 3}); }),
-              StatusIs(kInvalid, HasSubstr("node 'op1': attribute 'kernel_shape' has 3 values, "
-                                           "expected 2")));
+  EXPECT_THAT(conv([](auto& n) {
+                SetInts(n, "kernel_shape", {3, 3, 3});
+              }),
+              StatusIs(kInvalid, HasSubstr("node 'op1': only 1-D and 2-D convolutions are "
+                                           "supported, kernel_shape has 3 values")));
+  // A 1-D kernel_shape with 2-D strides.
+  EXPECT_THAT(conv([](auto& n) {
+                SetInts(n, "kernel_shape", {3}), SetInts(n, "strides", {1, 1});
+              }),
+              StatusIs(kInvalid, HasSubstr("attribute 'strides' has 2 values, expected 1")));
   EXPECT_THAT(conv([](auto& n) { SetInts(n, "strides", {0, 1}); }),
               StatusIs(kInvalid, HasSubstr("attribute 'strides' has value 0 < 1")));
   EXPECT_THAT(conv([](auto& n) { SetInt(n, "group", 0); }),
@@ -243,6 +250,20 @@ TEST(OnnxOpsTest, ConvRefusals) {
               StatusIs(kInvalid, HasSubstr("attribute 'auto_pad' is \"FOO\"")));
   EXPECT_THAT(conv([](auto& n) { n.add_input("x"), n.add_input("x"); }),
               StatusIs(kInvalid, HasSubstr("node 'op1': Conv takes 2 to 3 inputs, got 4")));
+}
+
+// A 1-D Conv (graph/passes/lift_1d.h runs it as 2-D): its defaults are 1-D,
+// from kernel_shape or, without it, from a rank-3 W.
+TEST(OnnxOpsTest, OneDimensionalConvGetsOneDimensionalDefaults) {
+  for (bool kernel_attr : {true, false}) {
+    OpModel m(13, "Conv", {"w"});
+    m.b.Initializer("w", {8, 3, 5}, std::vector<float>(8 * 3 * 5, 0.0f));
+    if (kernel_attr) SetInts(*m.n, "kernel_shape", {5});
+    ASSERT_OK_AND_ASSIGN(sf::Node n, m.ImportNode());
+    EXPECT_THAT(Ints(n, "strides"), ElementsAre(1));
+    EXPECT_THAT(Ints(n, "dilations"), ElementsAre(1));
+    EXPECT_THAT(Ints(n, "pads"), ElementsAre(0, 0));
+  }
 }
 
 TEST(OnnxOpsTest, Pools) {

@@ -1,0 +1,134 @@
+#include "graph/passes/lift_1d.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "graph/status.h"
+#include "graph/topo.h"
+
+namespace sf {
+namespace {
+
+bool HasRank(const Graph& graph, ValueId v, size_t rank) {
+  if (v == kNoValue) return false;
+  const Value& value = graph.value(v);
+  if (value.constant) return static_cast<size_t>(value.constant->rank()) == rank;
+  return value.shape && value.shape->size() == rank;
+}
+
+// Whether `node` is a 1-D Conv, MaxPool or AveragePool (a kernel_shape of
+// another type: no, shape inference reports it).
+bool IsOneDimensional(const Graph& graph, const Node& node) {
+  if (node.inputs.empty() || node.inputs[0] == kNoValue || node.outputs.empty() ||
+      node.outputs[0] == kNoValue) {
+    return false;  // malformed: left to shape inference to report
+  }
+  const absl::StatusOr<std::vector<int64_t>> k = node.attrs.GetIntsOr("kernel_shape", {});
+  if (!k.ok()) return false;
+  const std::vector<int64_t>& kernel = *k;
+  switch (node.op) {
+    case OpType::kConv:
+      return kernel.size() == 1 || HasRank(graph, node.inputs[0], 3) ||
+             (node.inputs.size() > 1 && HasRank(graph, node.inputs[1], 3));
+    case OpType::kMaxPool:
+    case OpType::kAveragePool:
+      return kernel.size() == 1;
+    default:
+      return false;
+  }
+}
+
+// Attribute `name` of a 1-D op ([a] or, for pads, [b, e]) as its 2-D form:
+// [fill, a] or [0, b, 0, e]; absent stays absent.
+absl::Status LiftInts(const Node& node, Attrs& attrs, const std::string& name, size_t count,
+                      int64_t fill) {
+  if (!node.attrs.Has(name)) return absl::OkStatus();
+  absl::StatusOr<std::vector<int64_t>> ints = node.attrs.GetIntsOr(name, {});
+  if (!ints.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("node '", node.name, "': attribute '", name, "': ", ints.status().message()));
+  }
+  const std::vector<int64_t>& v = *ints;
+  if (v.size() != count) {
+    return absl::InvalidArgumentError(absl::StrCat("node '", node.name, "' (1-D ",
+                                                   ToString(node.op), "): '", name, "' must have ",
+                                                   count, " element(s), got ", v.size()));
+  }
+  attrs.Set(name,
+            count == 2 ? std::vector<int64_t>{0, v[0], 0, v[1]} : std::vector<int64_t>{fill, v[0]});
+  return absl::OkStatus();
+}
+
+// A value named after `base` for the 4-D side, of `like`'s type.
+ValueId NewValue(Graph& graph, const std::string& base, ValueId like) {
+  return graph.AddValue(graph.UniqueValueName(base), graph.value(like).dtype);
+}
+
+Node AxisNode(const std::string& name, OpType op, ValueId in, ValueId out) {
+  Node n{name, op, {in}, {out}, {}};
+  n.attrs.Set("axes", std::vector<int64_t>{2});
+  return n;
+}
+
+bool IsGraphOutput(const Graph& graph, ValueId v) {
+  return std::find(graph.outputs().begin(), graph.outputs().end(), v) != graph.outputs().end();
+}
+
+}  // namespace
+
+absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
+  const int original = graph.num_nodes();
+  const std::vector<std::vector<int>> consumers = graph.Consumers();
+  int lifted = 0;
+  for (int i = 0; i < original; ++i) {
+    if (!IsOneDimensional(graph, graph.node(i))) continue;
+    const Node node = graph.node(i);  // a copy: AddNode may move the nodes
+    Attrs attrs = node.attrs;
+    SF_RETURN_IF_ERROR(LiftInts(node, attrs, "kernel_shape", 1, 1));
+    SF_RETURN_IF_ERROR(LiftInts(node, attrs, "strides", 1, 1));
+    SF_RETURN_IF_ERROR(LiftInts(node, attrs, "dilations", 1, 1));
+    SF_RETURN_IF_ERROR(LiftInts(node, attrs, "pads", 2, 0));
+    std::vector<ValueId> inputs = node.inputs;
+    // X, and a Conv's W: through an Unsqueeze each.
+    const int lifted_inputs = node.op == OpType::kConv ? std::min<int>(2, inputs.size()) : 1;
+    for (int k = 0; k < lifted_inputs; ++k) {
+      if (inputs[k] == kNoValue) continue;
+      const ValueId four = NewValue(graph, graph.value(inputs[k]).name + "_2d", inputs[k]);
+      graph.AddNode(
+          AxisNode(absl::StrCat(node.name, "/unsqueeze_", k), OpType::kUnsqueeze, inputs[k], four));
+      inputs[k] = four;
+    }
+    // The output; a BatchNormalization that alone reads a Conv's moves along.
+    const ValueId y = node.outputs[0];
+    int bn = -1;
+    if (node.op == OpType::kConv && consumers[y].size() == 1 && !IsGraphOutput(graph, y)) {
+      const Node& reader = graph.node(consumers[y][0]);
+      if (reader.op == OpType::kBatchNormalization && !reader.inputs.empty() &&
+          reader.inputs[0] == y && reader.outputs.size() == 1) {
+        bn = consumers[y][0];
+      }
+    }
+    const ValueId y4 = NewValue(graph, graph.value(y).name + "_2d", y);
+    Node& op = graph.node(i);
+    op.inputs = inputs;
+    op.outputs[0] = y4;
+    op.attrs = attrs;
+    ValueId last = y4, out = y;
+    if (bn >= 0) {
+      const ValueId bn_y = graph.node(bn).outputs[0];
+      const ValueId bn_y4 = NewValue(graph, graph.value(bn_y).name + "_2d", bn_y);
+      graph.node(bn).inputs[0] = y4;
+      graph.node(bn).outputs[0] = bn_y4;
+      last = bn_y4;
+      out = bn_y;
+    }
+    graph.AddNode(AxisNode(absl::StrCat(node.name, "/squeeze"), OpType::kSqueeze, last, out));
+    ++lifted;
+  }
+  if (lifted > 0) SF_RETURN_IF_ERROR(SortTopologically(graph));
+  return lifted;
+}
+
+}  // namespace sf
