@@ -17,6 +17,7 @@
 
 #include "graph/graph.h"
 #include "graph/passes/lift_1d.h"
+#include "runtime/npy.h"
 #include "sf/runtime.h"
 #include "tests/testing/onnx_model_builder.h"
 #include "tests/testing/status_matchers.h"
@@ -221,6 +222,23 @@ TEST(Conv1dTest, BatchNormIsFoldedAndASpikingNetRuns) {
     EXPECT_NE(s.op, OpType::kBatchNormalization) << s.name;
     if (s.name == "conv_b") EXPECT_EQ(s.input_class, ValueClass::kBinary);
   }
+}
+
+// A net of 1-D ops exported by PyTorch (models/conv1d_pytorch: Conv1d,
+// BatchNorm1d folded by the exporter, ReLU, MaxPool1d, dilated Conv1d,
+// AvgPool1d without padding counted) against PyTorch's output.
+TEST(Conv1dTest, MatchesThePyTorchExport) {
+  const std::string dir = std::string(SF_SOURCE_DIR) + "/models/conv1d_pytorch/";
+  Options o;
+  o.device = "cpu";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Runtime> rt, Runtime::Load(dir + "model.onnx", o));
+  ASSERT_OK_AND_ASSIGN(Tensor x, ReadNpy(dir + "input.npy"));
+  ASSERT_OK_AND_ASSIGN(Tensor want, ReadNpy(dir + "expected_output.npy"));
+  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> y, rt->Run({{rt->InputInfo()[0].name, x}}));
+  ASSERT_EQ(y.size(), 1u);
+  ASSERT_EQ(y[0].dims(), want.dims());
+  ExpectNear(y[0], std::vector<float>(want.data<float>(), want.data<float>() + want.num_elements()),
+             "PyTorch export");
 }
 
 TEST(Conv1dTest, AttributesThatDoNotFitFailAtLoadNamingTheNode) {
