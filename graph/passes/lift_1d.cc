@@ -106,7 +106,7 @@ absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
     if (node.op == OpType::kConv && consumers[y].size() == 1 && !IsGraphOutput(graph, y)) {
       const Node& reader = graph.node(consumers[y][0]);
       if (reader.op == OpType::kBatchNormalization && !reader.inputs.empty() &&
-          reader.inputs[0] == y && reader.outputs.size() == 1) {
+          reader.inputs[0] == y && reader.outputs.size() == 1 && reader.outputs[0] != kNoValue) {
         bn = consumers[y][0];
       }
     }
