@@ -65,6 +65,15 @@ def onnx_seeds():
   s["avgpool"] = model([node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
                              count_include_pad=0)], x, y)
   s["gap"] = model([node("GlobalAveragePool", ["x"], ["y"])], x, y)
+  # 1-D ops (graph/passes/lift_1d.h): a conv with a BatchNormalization after it, pools.
+  x1 = [value("x", [1, 2, 9])]
+  s["conv1d"] = model([node("Conv", ["x", "w"], ["c"], kernel_shape=[3], pads=[1, 2], strides=[2]),
+                       helper.make_node("BatchNormalization", ["c", "s", "b", "m", "v"], ["y"],
+                                        name="bn_0")], x1, y,
+                      [("w", f32(3, 2, 3)), ("s", f32(3)), ("b", f32(3)), ("m", f32(3)),
+                       ("v", np.ones(3, np.float32))])
+  s["maxpool1d"] = model([node("MaxPool", ["x"], ["y"], kernel_shape=[2], strides=[2])], x1, y)
+  s["avgpool1d"] = model([node("AveragePool", ["x"], ["y"], kernel_shape=[3], pads=[1, 0])], x1, y)
   s["batchnorm"] = model([node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"])], x, y,
                          [("s", f32(2)), ("b", f32(2)), ("m", f32(2)), ("v", np.ones(2, np.float32))])
   s["gemm"] = model([node("Gemm", ["a", "w", "c"], ["y"], transB=1, alpha=0.5)],
