@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "graph/graph.h"
 #include "graph/passes/constant_folding.h"
+#include "graph/passes/lift_1d.h"
 #include "graph/status.h"
 #include "graph/verifier.h"
 #include "importers/onnx/onnx_importer.h"
@@ -19,11 +20,13 @@
 
 namespace sf::fuzz {
 
-// Imports `bytes` (external data refused), infers and folds with the declared
-// input shapes, then again with every symbolic input dim set to 1 (as
-// Runtime::GetPlan does), and checks that the passes kept the graph valid.
+// Imports `bytes` (external data refused), lifts 1-D ops to 2-D and infers
+// and folds with the declared input shapes (as Runtime::Load does), then again
+// with every symbolic input dim set to 1 (as Runtime::GetPlan does), and checks
+// that the passes kept the graph valid.
 inline absl::StatusOr<Graph> ImportAndSpecialize(absl::string_view bytes) {
   SF_ASSIGN_OR_RETURN(Graph graph, ImportOnnxModel(bytes, OnnxImportOptions{}));
+  SF_RETURN_IF_ERROR(LiftOneDimensionalOps(graph).status());
   SF_RETURN_IF_ERROR(InferShapesAndFold(graph, CpuNodeEvaluator()));
   for (ValueId in : graph.inputs()) {
     std::optional<Shape>& shape = graph.value(in).shape;
