@@ -1,5 +1,7 @@
 #include "graph/graph.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace sf {
@@ -66,6 +68,10 @@ int Graph::AddNode(Node node) {
   }
   nodes_.push_back(std::move(node));
   return index;
+}
+
+bool Graph::IsOutput(ValueId v) const {
+  return std::find(outputs_.begin(), outputs_.end(), v) != outputs_.end();
 }
 
 std::optional<ValueId> Graph::FindValue(absl::string_view name) const {

@@ -100,6 +100,8 @@ class Graph {
   const std::vector<ValueId>& inputs() const { return inputs_; }
   const std::vector<ValueId>& outputs() const { return outputs_; }
   std::vector<ValueId>& mutable_outputs() { return outputs_; }
+  // Whether `v` is one of the graph's outputs.
+  bool IsOutput(ValueId v) const;
 
   // consumers()[v] = indices of nodes reading value v (a node appears once per use).
   std::vector<std::vector<int>> Consumers() const;

@@ -190,8 +190,6 @@ __global__ void NeuronVecKernel(NeuronParams p, const uint2* x, const uint2* b, 
             for (int d = 1; d < kLanes; d *= 2) word |= __shfl_xor_sync(warp_mask, word, d);
             if (lane % kLanes == 0) occ.packed[((t0 + u) * step_vecs + i) / kLanes] = word;
           }
-        }
-        if constexpr (kOccupancy) {
           if (occ.count == 0) continue;
           bool any = false;
 #pragma unroll

@@ -115,18 +115,25 @@ struct Halo {
     iw0 = t.ix0;
   }
 
-  // The 8 halves of entry e (0 outside the image, in rows/columns no tap
-  // reads, and past c_in).
-  __device__ uint4 Load(const Geometry& g, const uint16_t* x, bool vec, int e) const {
-    const int p = e / g.groups8, c = (e - p * g.groups8) * 8;
+  // The input pixel (index in [n][h][w] order) of halo pixel p, or -1 outside
+  // the image and in rows/columns no tap reads.
+  __device__ int64_t Pixel(const Geometry& g, int p) const {
     const int r = p / g.halo, col = p - r * g.halo;
     const int ih = ih0 + r, iw = iw0 + col;
-    uint4 v = make_uint4(0, 0, 0, 0);
     if (r % g.stride >= g.ksize || col % g.stride >= g.ksize || ih < 0 || ih >= g.h || iw < 0 ||
         iw >= g.w) {
-      return v;
+      return -1;
     }
-    const uint16_t* px = x + ((static_cast<int64_t>(n) * g.h + ih) * g.w + iw) * g.c_in + c;
+    return (static_cast<int64_t>(n) * g.h + ih) * g.w + iw;
+  }
+
+  // The 8 halves of entry e (0 where Pixel says none, and past c_in).
+  __device__ uint4 Load(const Geometry& g, const uint16_t* x, bool vec, int e) const {
+    const int p = e / g.groups8, c = (e - p * g.groups8) * 8;
+    uint4 v = make_uint4(0, 0, 0, 0);
+    const int64_t pixel = Pixel(g, p);
+    if (pixel < 0) return v;
+    const uint16_t* px = x + pixel * g.c_in + c;
     if (vec) return *reinterpret_cast<const uint4*>(px);  // c_in % 8 == 0, x 16-byte aligned
     uint16_t h[8];
 #pragma unroll
@@ -139,16 +146,11 @@ struct Halo {
   }
 
   // Bit-packed input (kBits), entry e = (halo pixel, 32-channel word): the
-  // word as stored (0 outside the image and in rows/columns no tap reads).
+  // word as stored (0 where Pixel says none).
   __device__ uint32_t LoadBits(const Geometry& g, const uint32_t* x, int e) const {
     const int p = e / g.num_groups, word = e - p * g.num_groups;
-    const int r = p / g.halo, col = p - r * g.halo;
-    const int ih = ih0 + r, iw = iw0 + col;
-    if (r % g.stride >= g.ksize || col % g.stride >= g.ksize || ih < 0 || ih >= g.h || iw < 0 ||
-        iw >= g.w) {
-      return 0;
-    }
-    return x[((static_cast<int64_t>(n) * g.h + ih) * g.w + iw) * g.num_groups + word];
+    const int64_t pixel = Pixel(g, p);
+    return pixel < 0 ? 0u : x[pixel * g.num_groups + word];
   }
 
   // Mask byte of halo pixel p's 8-channel group `group`: byte `group` of the

@@ -22,10 +22,6 @@ const Tensor* FloatConstant(const Graph& graph, ValueId v, int64_t count) {
   return &*c;
 }
 
-bool IsGraphOutput(const Graph& graph, ValueId v) {
-  return std::find(graph.outputs().begin(), graph.outputs().end(), v) != graph.outputs().end();
-}
-
 // The index of the Conv that BN node `bn` can be folded into, or nullopt.
 std::optional<int> FoldableConv(const Graph& graph, const std::vector<std::vector<int>>& consumers,
                                 int bn) {
@@ -39,7 +35,7 @@ std::optional<int> FoldableConv(const Graph& graph, const std::vector<std::vecto
   if (conv < 0 || graph.node(conv).op != OpType::kConv) return std::nullopt;
   const Node& c = graph.node(conv);
   if (c.outputs.size() != 1 || c.inputs.size() < 2 || consumers[x].size() != 1 ||
-      IsGraphOutput(graph, x)) {
+      graph.IsOutput(x)) {
     return std::nullopt;
   }
   const std::optional<Tensor>& w = graph.value(c.inputs[1]).constant;
@@ -59,8 +55,8 @@ std::optional<int> FoldableConv(const Graph& graph, const std::vector<std::vecto
 // buffer is left alone: other graph copies may share it), else as a new value.
 ValueId StoreConstant(Graph& graph, const std::vector<std::vector<int>>& consumers, int node,
                       ValueId v, Tensor t, absl::string_view fallback_name) {
-  const bool private_value = v != kNoValue && consumers[v].size() == 1 &&
-                             consumers[v][0] == node && !IsGraphOutput(graph, v);
+  const bool private_value =
+      v != kNoValue && consumers[v].size() == 1 && consumers[v][0] == node && !graph.IsOutput(v);
   if (private_value) {
     graph.value(v).constant = std::move(t);
     return v;

@@ -72,10 +72,6 @@ Node AxisNode(const std::string& name, OpType op, ValueId in, ValueId out) {
   return n;
 }
 
-bool IsGraphOutput(const Graph& graph, ValueId v) {
-  return std::find(graph.outputs().begin(), graph.outputs().end(), v) != graph.outputs().end();
-}
-
 }  // namespace
 
 absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
@@ -103,7 +99,7 @@ absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
     // The output; a BatchNormalization that alone reads a Conv's moves along.
     const ValueId y = node.outputs[0];
     int bn = -1;
-    if (node.op == OpType::kConv && consumers[y].size() == 1 && !IsGraphOutput(graph, y)) {
+    if (node.op == OpType::kConv && consumers[y].size() == 1 && !graph.IsOutput(y)) {
       const Node& reader = graph.node(consumers[y][0]);
       if (reader.op == OpType::kBatchNormalization && !reader.inputs.empty() &&
           reader.inputs[0] == y && reader.outputs.size() == 1 && reader.outputs[0] != kNoValue) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
-#include <set>
 #include <string>
 
 #include "absl/cleanup/cleanup.h"
@@ -184,6 +183,28 @@ int64_t AlignedLinkBytes(const SpikeOccupancyLink& link) {
   return (static_cast<int64_t>(SpikeLinkBytes(link)) + 15) / 16 * 16;
 }
 
+// Where each link's buffer lies from the first mask (`links` masks first, as
+// LinkSpikeOccupancy orders them): the masks one after another, then one
+// buffer of packed spikes per producer, which all its packed links share.
+GpuExecutor::LinkLayout LayOutLinks(const std::vector<SpikeOccupancyLink*>& links) {
+  GpuExecutor::LinkLayout layout;
+  std::map<std::string, int64_t> packed_at;  // producer -> its buffer's offset
+  int64_t at = 0;
+  for (const SpikeOccupancyLink* link : links) {
+    if (link->packed) {
+      const auto [it, fresh] = packed_at.try_emplace(link->producer, at);
+      layout.offsets.push_back(it->second);
+      if (!fresh) continue;  // shares its producer's buffer
+      layout.packed_bytes += AlignedLinkBytes(*link);
+    } else {
+      layout.offsets.push_back(at);
+      layout.mask_bytes += AlignedLinkBytes(*link);
+    }
+    at += AlignedLinkBytes(*link);
+  }
+  return layout;
+}
+
 }  // namespace
 
 absl::Status GpuExecutor::LinkSpikeOccupancy(const std::vector<bool>& launches) {
@@ -349,16 +370,8 @@ absl::Status GpuExecutor::PlanArena() {
   // then, not cleared (written whole by their producer), the links' packed spikes.
   const int64_t flag_bytes = static_cast<int64_t>(sizeof(int)) * std::max(num_nodes, 1);
   const int64_t masks_at = flags_at + (flag_bytes + 15) / 16 * 16;
-  int64_t mask_bytes = 0, packed_bytes = 0;
-  std::set<std::string> packing;  // producers: one buffer of packed spikes each
-  for (const SpikeOccupancyLink* link : occupancy_links_) {
-    if (!link->packed) {
-      mask_bytes += AlignedLinkBytes(*link);
-    } else if (packing.insert(link->producer).second) {
-      packed_bytes += AlignedLinkBytes(*link);
-    }
-  }
-  link_bytes_ = {mask_bytes, packed_bytes};
+  link_layout_ = LayOutLinks(occupancy_links_);
+  const int64_t mask_bytes = link_layout_.mask_bytes, packed_bytes = link_layout_.packed_bytes;
   const int64_t cleared_end = mask_bytes > 0 ? masks_at + mask_bytes : flags_at + flag_bytes;
   const int64_t total = packed_bytes > 0 ? masks_at + mask_bytes + packed_bytes : cleared_end;
   cleared_bytes_ = static_cast<size_t>(cleared_end - flags_at);
@@ -393,17 +406,8 @@ absl::Status GpuExecutor::PlanArena() {
 }
 
 void GpuExecutor::PlaceOccupancyMasks(char* at) {
-  std::map<std::string, uint32_t*> packed_at;  // producer -> its packed spikes
-  for (SpikeOccupancyLink* link : occupancy_links_) {
-    if (link->packed) {
-      const auto [it, fresh] =
-          packed_at.try_emplace(link->producer, reinterpret_cast<uint32_t*>(at));
-      link->target.masks = it->second;
-      if (!fresh) continue;  // shares its producer's buffer
-    } else {
-      link->target.masks = reinterpret_cast<uint32_t*>(at);
-    }
-    at += AlignedLinkBytes(*link);
+  for (size_t i = 0; i < occupancy_links_.size(); ++i) {
+    occupancy_links_[i]->target.masks = reinterpret_cast<uint32_t*>(at + link_layout_.offsets[i]);
   }
 }
 

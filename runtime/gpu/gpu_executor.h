@@ -95,7 +95,15 @@ class GpuExecutor : public Executor {
   bool separate_allocations() const { return separate_allocations_; }
   const MemoryPlan& memory_plan() const override { return memory_plan_; }
   // {masks, packed spikes}: the bytes PlanArena gives the spike links.
-  std::pair<int64_t, int64_t> SpikeLinkBytes() const override { return link_bytes_; }
+  std::pair<int64_t, int64_t> SpikeLinkBytes() const override {
+    return {link_layout_.mask_bytes, link_layout_.packed_bytes};
+  }
+  // Where the spike links' buffers lie (PlanArena): each link's offset from
+  // the first mask, in occupancy_links_ order, and the bytes of both kinds.
+  struct LinkLayout {
+    std::vector<int64_t> offsets;
+    int64_t mask_bytes = 0, packed_bytes = 0;
+  };
   // Times are 0 and densities -1 unless created with profile_nodes.
   std::vector<StepStats> LastStepStats() const override;
   // What each kernel's Prepare chose, indexed like the plan steps.
@@ -144,9 +152,7 @@ class GpuExecutor : public Executor {
   // to the kernel of the step that writes its input 0 (`launches`: per step,
   // whether it queues work).
   absl::Status LinkSpikeOccupancy(const std::vector<bool>& launches);
-  // PlanArena: points the links' masks, then their packed spikes (one buffer
-  // per producer, shared by its packed links), at consecutive 16-byte-aligned
-  // blocks from `at`.
+  // PlanArena: points each link's buffer at `at` + its link_layout_ offset.
   void PlaceOccupancyMasks(char* at);
   // EnqueueCompute with the side stream: the branches forked after step
   // `after` (-1: before step 0), and the main stream's waits for the
@@ -239,7 +245,7 @@ class GpuExecutor : public Executor {
   // they follow the flags in the arena (PlaceOccupancyMasks). The bytes
   // EnqueueFlagReset clears: the flags and the masks (not the packed spikes).
   std::vector<SpikeOccupancyLink*> occupancy_links_;
-  std::pair<int64_t, int64_t> link_bytes_{0, 0};  // SpikeLinkBytes
+  LinkLayout link_layout_;  // of occupancy_links_ (PlanArena)
   size_t cleared_bytes_ = 0;
   std::vector<int> host_flags_;
 };

@@ -10,10 +10,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "cuda/kernels/neuron.h"
 #include "graph/passes/float16.h"
 #include "graph/passes/layout.h"
@@ -21,6 +24,7 @@
 #include "runtime/gpu/gpu_executor.h"
 #include "runtime/plan.h"
 #include "tests/cuda/gpu_test_util.h"
+#include "tests/testing/status_matchers.h"
 
 namespace sf::testing {
 
@@ -78,6 +82,32 @@ inline std::string DescriptionOf(const GpuExecutor& exec, const Graph& g, const 
     if (g.node(i).name == name) return d[i];
   }
   return "(no node " + name + ")";
+}
+
+// The block's executor (default options but `o`), created while environment
+// variable `env` is `value` (nullptr: unset).
+inline absl::StatusOr<std::unique_ptr<GpuExecutor>> CreateWithEnv(const LinkedBlock& b,
+                                                                  const ExecutorOptions& o,
+                                                                  const char* env,
+                                                                  const char* value) {
+  const ScopedEnv scoped(env, value);
+  return GpuExecutor::Create(b.graph, b.plan, 0, o);
+}
+
+// Runs `want` and `got` on `rounds` inputs of the block ([4, 32, 16, 16],
+// uniform in [0, hi(round))) and expects the same output bits.
+inline void ExpectSameBits(GpuExecutor& want, GpuExecutor& got, int rounds,
+                           const std::function<double(int)>& hi, std::mt19937& rng) {
+  for (int round = 0; round < rounds; ++round) {
+    const std::vector<Tensor> in = {
+        RandomTensor(DataType::kFloat32, {4, 32, 16, 16}, rng, 0.0, hi(round))};
+    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> a, want.Run(in));
+    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> b, got.Run(in));
+    ASSERT_EQ(b.size(), a.size());
+    for (size_t i = 0; i < b.size(); ++i) {
+      ExpectClose(b[i], a[i], 0, 0, absl::StrCat("round ", round, ", output ", i));
+    }
+  }
 }
 
 }  // namespace sf::testing

@@ -40,9 +40,11 @@ namespace {
 
 using ::sf::testing::Case;
 using ::sf::testing::CaseName;
+using ::sf::testing::CreateWithEnv;
 using ::sf::testing::DescriptionOf;
 using ::sf::testing::Download;
 using ::sf::testing::ExpectClose;
+using ::sf::testing::ExpectSameBits;
 using ::sf::testing::IfParams;
 using ::sf::testing::LinkedBlock;
 using ::sf::testing::MakeLinkedBlock;
@@ -353,15 +355,10 @@ TEST(SpikeOccupancyRuntimeTest, LinkedConvsGiveTheUnlinkedBits) {
       ASSERT_OK_AND_ASSIGN(const LinkedBlock b, MakeLinkedBlock(mode, rng));
       ExecutorOptions o;
       o.cuda_graphs = graphs;
-      std::unique_ptr<GpuExecutor> with, without;
-      {
-        const ScopedEnv env("SF_SPIKE_OCCUPANCY", "off");
-        ASSERT_OK_AND_ASSIGN(without, GpuExecutor::Create(b.graph, b.plan, 0, o));
-      }
-      {
-        const ScopedEnv env("SF_SPIKE_OCCUPANCY", nullptr);
-        ASSERT_OK_AND_ASSIGN(with, GpuExecutor::Create(b.graph, b.plan, 0, o));
-      }
+      ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> without,
+                           CreateWithEnv(b, o, "SF_SPIKE_OCCUPANCY", "off"));
+      ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> with,
+                           CreateWithEnv(b, o, "SF_SPIKE_OCCUPANCY", nullptr));
       for (const char* conv : {"body_0", "body_1", "shortcut"}) {
         EXPECT_THAT(DescriptionOf(*without, b.graph, conv), Not(HasSubstr("spike occupancy")));
       }
@@ -373,18 +370,9 @@ TEST(SpikeOccupancyRuntimeTest, LinkedConvsGiveTheUnlinkedBits) {
                   HasSubstr("spike occupancy from 'lif_mid'"));
       EXPECT_THAT(DescriptionOf(*with, b.graph, "lif_in"),
                   HasSubstr("marks spike occupancy for '"));
-      for (int round = 0; round < 5; ++round) {
-        // An all-zero input first (auto chooses on it), then spiking ones.
-        const double hi = round == 0 ? 0.0 : 0.4 + 0.3 * round;
-        const std::vector<Tensor> in = {
-            testing::RandomTensor(DataType::kFloat32, {4, 32, 16, 16}, rng, 0.0, hi)};
-        ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, without->Run(in));
-        ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, with->Run(in));
-        ASSERT_EQ(got.size(), want.size());
-        for (size_t i = 0; i < got.size(); ++i) {
-          ExpectClose(got[i], want[i], 0, 0, absl::StrCat("round ", round, ", output ", i));
-        }
-      }
+      // An all-zero input first (auto chooses on it), then spiking ones.
+      ASSERT_NO_FATAL_FAILURE(ExpectSameBits(
+          *without, *with, 5, [](int round) { return round == 0 ? 0.0 : 0.4 + 0.3 * round; }, rng));
       for (const char* conv : {"body_0", "body_1", "shortcut"}) {
         const std::string d = DescriptionOf(*with, b.graph, conv);
         std::cout << ToString(mode) << " " << conv << ": " << d << std::endl;

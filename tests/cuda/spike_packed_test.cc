@@ -43,9 +43,10 @@ namespace {
 
 using ::sf::testing::Case;
 using ::sf::testing::CaseName;
+using ::sf::testing::CreateWithEnv;
 using ::sf::testing::DescriptionOf;
 using ::sf::testing::Download;
-using ::sf::testing::ExpectClose;
+using ::sf::testing::ExpectSameBits;
 using ::sf::testing::IfParams;
 using ::sf::testing::LinkedBlock;
 using ::sf::testing::MakeLinkedBlock;
@@ -350,15 +351,10 @@ TEST(SpikePackedRuntimeTest, GatherOnPackedSpikesGivesTheUnlinkedBits) {
       const Graph& g = block.graph;
       ExecutorOptions o;
       o.cuda_graphs = graphs;
-      std::unique_ptr<GpuExecutor> with, without;
-      {
-        const ScopedEnv env("SF_SPIKE_OCCUPANCY", "off");
-        ASSERT_OK_AND_ASSIGN(without, GpuExecutor::Create(g, block.plan, 0, o));
-      }
-      {
-        const ScopedEnv env("SF_SPIKE_OCCUPANCY", nullptr);
-        ASSERT_OK_AND_ASSIGN(with, GpuExecutor::Create(g, block.plan, 0, o));
-      }
+      ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> without,
+                           CreateWithEnv(block, o, "SF_SPIKE_OCCUPANCY", "off"));
+      ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> with,
+                           CreateWithEnv(block, o, "SF_SPIKE_OCCUPANCY", nullptr));
       for (const char* conv : {"body_0", "body_1", "shortcut"}) {
         EXPECT_THAT(DescriptionOf(*without, g, conv), Not(HasSubstr("bit-packed")));
       }
@@ -366,17 +362,8 @@ TEST(SpikePackedRuntimeTest, GatherOnPackedSpikesGivesTheUnlinkedBits) {
       EXPECT_THAT(DescriptionOf(*with, g, "lif_in"),
                   HasSubstr("writes bit-packed spikes for 'body_0' (off)"));
       EXPECT_THAT(DescriptionOf(*with, g, "lif_in"), Not(HasSubstr("'shortcut'")));
-      for (int round = 0; round < 5; ++round) {
-        const double hi = round == 0 ? 0.0 : 0.4 + 0.3 * round;
-        const std::vector<Tensor> in = {
-            testing::RandomTensor(DataType::kFloat32, {4, 32, 16, 16}, rng, 0.0, hi)};
-        ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, without->Run(in));
-        ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, with->Run(in));
-        ASSERT_EQ(got.size(), want.size());
-        for (size_t i = 0; i < got.size(); ++i) {
-          ExpectClose(got[i], want[i], 0, 0, absl::StrCat("round ", round, ", output ", i));
-        }
-      }
+      ASSERT_NO_FATAL_FAILURE(ExpectSameBits(
+          *without, *with, 5, [](int round) { return round == 0 ? 0.0 : 0.4 + 0.3 * round; }, rng));
       const std::pair<const char*, const char*> links[] = {{"body_0", "lif_in"},
                                                            {"body_1", "lif_mid"}};
       for (const auto& [conv, from] : links) {
@@ -410,31 +397,18 @@ TEST(SpikePackedRuntimeTest, PackedSwitch) {
   std::mt19937 rng(35);
   ASSERT_OK_AND_ASSIGN(const LinkedBlock block, MakeLinkedBlock(SparseMode::kOn, rng));
   const Graph& g = block.graph;
-  std::unique_ptr<GpuExecutor> off, on;
-  {
-    const ScopedEnv env("SF_SPIKE_PACKED", "off");
-    ASSERT_OK_AND_ASSIGN(off, GpuExecutor::Create(g, block.plan, 0, ExecutorOptions{}));
-  }
-  {
-    const ScopedEnv env("SF_SPIKE_PACKED", "on");
-    ASSERT_OK_AND_ASSIGN(on, GpuExecutor::Create(g, block.plan, 0, ExecutorOptions{}));
-  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> off,
+                       CreateWithEnv(block, ExecutorOptions{}, "SF_SPIKE_PACKED", "off"));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> on,
+                       CreateWithEnv(block, ExecutorOptions{}, "SF_SPIKE_PACKED", "on"));
   EXPECT_THAT(DescriptionOf(*off, g, "lif_in"), Not(HasSubstr("bit-packed")));
   // One buffer per producer: lif_in's [4, 32, 16, 16] (body_0 and the
   // shortcut share it) and lif_mid's [4, 64, 8, 8], one bit an element; the
   // gather has no masks.
   EXPECT_EQ(on->SpikeLinkBytes(), (std::pair<int64_t, int64_t>{0, (32768 + 16384) / 8}));
   EXPECT_EQ(off->SpikeLinkBytes(), (std::pair<int64_t, int64_t>{0, 0}));
-  for (int round = 0; round < 3; ++round) {
-    const std::vector<Tensor> in = {
-        testing::RandomTensor(DataType::kFloat32, {4, 32, 16, 16}, rng, 0.0, 0.5 + 0.3 * round)};
-    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, off->Run(in));
-    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, on->Run(in));
-    ASSERT_EQ(got.size(), want.size());
-    for (size_t i = 0; i < got.size(); ++i) {
-      ExpectClose(got[i], want[i], 0, 0, absl::StrCat("round ", round, ", output ", i));
-    }
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectSameBits(
+      *off, *on, 3, [](int round) { return 0.5 + 0.3 * round; }, rng));
   EXPECT_THAT(DescriptionOf(*on, g, "lif_in"),
               HasSubstr("writes bit-packed spikes for 'body_0', 'shortcut'"));
   EXPECT_THAT(DescriptionOf(*on, g, "shortcut"),
