@@ -2,7 +2,8 @@
 """The model zoo on a GPU in float16: --sparse on vs off (the FP16 tensor-core
 block-sparse conv vs cuDNN), NHWC and NCHW, and against float32; and the
 fused Add + neuron steps (on by default) against --no-fuse, fp32 and fp16,
-which must agree to the bit.
+and the sparse-on runs against one tile per work item
+(SF_SPARSE_F16_GROUP_TILES=off), which must agree to the bit.
 
     python3 scripts/zoo_fp16_check.py SFRUN [ZOO_ROOT]
 
@@ -12,10 +13,12 @@ carries). Prints per model: logits models the largest |diff| relative to the
 largest |value|, spike models the count of differing spikes. Exits 1 when an
 fp16 sparse-on output differs from sparse-off (same layout) by more than
 0.25 + 2% (logits) or in more than 1% of the spikes, a fused output differs
-from --no-fuse at all, or a run fails.
+from --no-fuse or a grouped-tile one from one tile per item at all, or a run
+fails. A missing {snn,neurons,cnn} folder is skipped.
 """
 import concurrent.futures
 import json
+import os
 import subprocess
 import sys
 
@@ -26,10 +29,14 @@ import numpy as np
 # several processes timing at once it can pick algorithms with other fp32 sums
 # in the two (docs/bench/s8/lenet_if_primitive_repeat.txt).
 SAME = ["--conv-algo", "heuristic"]
+ONE_TILE = {"SF_SPARSE_F16_GROUP_TILES": "off"}
 RUNS = (("f32off", ["--sparse", "off", *SAME]),
         ("f16on_nhwc", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on"]),
         ("f16off_nhwc", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "off", *SAME]),
+        ("f16on_nhwc_one_tile", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on"],
+         ONE_TILE),
         ("f16on_nchw", ["--precision", "fp16", "--sparse", "on"]),
+        ("f16on_nchw_one_tile", ["--precision", "fp16", "--sparse", "on"], ONE_TILE),
         ("f16off_nchw", ["--precision", "fp16", "--sparse", "off"]),
         ("f32off_nofuse", ["--sparse", "off", "--no-fuse", *SAME]),
         ("f16off_nhwc_nofuse", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "off",
@@ -39,10 +46,11 @@ RUNS = (("f32off", ["--sparse", "off", *SAME]),
 def run_case(sfrun, d, case):
   ins = sum([["--input", f"{k}={d}/{v}"] for k, v in case["inputs"].items()], [])
   outs = {}
-  for tag, extra in RUNS:
+  for tag, extra, *env in RUNS:
     o = f"/tmp/zoo16_{case['name']}_{tag}.npy"  # names are unique across the zoo
     r = subprocess.run([sfrun, f"{d}/{case['onnx']}", *ins, "--device", "cuda", "--output", o,
-                        *extra], capture_output=True, text=True, timeout=120, check=False)
+                        *extra], capture_output=True, text=True, timeout=120, check=False,
+                       env={**os.environ, **(env[0] if env else {})})
     outs[tag] = np.load(o) if r.returncode == 0 else "ERR " + (r.stderr.strip().splitlines() or [""])[-1]
   return outs
 
@@ -80,10 +88,12 @@ def main():
   root = sys.argv[2] if len(sys.argv) > 2 else ".device-models"
   bad = total = 0
   print(f"{'model':40s} {'kind':7s} {'fp16 on/off nhwc':18s} {'fp16 on/off nchw':22s} "
-        "fp16 on vs fp32   fused vs --no-fuse (fp32, fp16)")
+        "fp16 on vs fp32   fused vs --no-fuse (fp32, fp16)   grouped vs one tile (nhwc, nchw)")
   jobs = []
   for sub in ("snn", "neurons", "cnn"):
     d = f"{root}/{sub}/models"
+    if not os.path.exists(f"{d}/manifest.json"):
+      continue
     with open(f"{d}/manifest.json") as f:
       jobs += [(d, case) for case in json.load(f)]
   # Several sfrun processes at once (each is mostly start-up); results in order.
@@ -95,11 +105,14 @@ def main():
       vs32, _ = compare(outs, "f16on_nhwc", "f32off", case["kind"])
       f32fuse, ok3 = identical(outs, "f32off", "f32off_nofuse")
       f16fuse, ok4 = identical(outs, "f16off_nhwc", "f16off_nhwc_nofuse")
+      tiles_nhwc, ok5 = identical(outs, "f16on_nhwc", "f16on_nhwc_one_tile")
+      tiles_nchw, ok6 = identical(outs, "f16on_nchw", "f16on_nchw_one_tile")
       total += 1
-      bad += not (ok1 and ok2 and ok3 and ok4)
+      bad += not (ok1 and ok2 and ok3 and ok4 and ok5 and ok6)
       print(f"{case['name']:40s} {case['kind']:7s} {on_off:18s} {nchw:22s} {vs32:17s} "
-            f"{f32fuse}, {f16fuse}", flush=True)
-  print(f"{total} models, {bad} with fp16 sparse-on/off or fused/unfused disagreements")
+            f"{f32fuse}, {f16fuse}   {tiles_nhwc}, {tiles_nchw}", flush=True)
+  print(f"{total} models, {bad} with fp16 sparse-on/off, fused/unfused or grouped/one-tile "
+        "disagreements")
   return 1 if bad or total == 0 else 0
 
 

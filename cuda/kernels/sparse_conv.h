@@ -51,6 +51,10 @@ struct SparseConvShape {
   // (sparse_conv_f16.h): 32 or 64, or 16 with tile 8; the float32 kernel
   // ignores it.
   int cout_chunk = 64;
+  // The float16 kernel with tile 4 and 64-channel chunks: a work item may hold
+  // several active tiles that share each group's weights (sparse_conv_f16.h);
+  // false: one tile per item. The same bits either way.
+  bool group_tiles = true;
 };
 
 // Empty when `s` is supported, else why not ("ksize 5 is not 1 or 3").

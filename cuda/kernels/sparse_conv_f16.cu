@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "cuda/kernels/device_util.cuh"
 #include "cuda/kernels/neuron_fire.cuh"
@@ -289,14 +290,15 @@ __device__ void LoadWeights(const uint16_t* __restrict__ w_packed, int cout_pad,
   }
 }
 
-// Shared memory of one pipeline stage: the halo and the weights of one group
-// for kChannels output channels.
-template <int kSize, int kStride, int kTile, int kChannels>
+// Shared memory of one pipeline stage: the halos of up to kTiles tiles and
+// the weights of one group for kChannels output channels (the tiles of one
+// work item share the weights).
+template <int kSize, int kStride, int kTile, int kChannels, int kTiles = 1>
 struct Stage {
   static constexpr int kSpan = (kTile - 1) * kStride + kSize;
   static constexpr int kTaps = kSize * kSize;
-  static constexpr int kHaloElems = kSpan * kSpan * kRow;
-  static constexpr int kElems = kHaloElems + kTaps * kChannels * kRow;
+  static constexpr int kHaloElems = kSpan * kSpan * kRow;  // one tile's
+  static constexpr int kElems = kTiles * kHaloElems + kTaps * kChannels * kRow;
   static constexpr size_t kBytes = sizeof(uint16_t) * kElems;
 };
 // The fused conv + neuron kernel: two stages, the next group's loads fly
@@ -305,74 +307,122 @@ constexpr int kStages = 2;
 // The sparse conv: three stages, two groups' loads in flight while one
 // computes. An active tile walks its groups one after another, so at low
 // tile density (few blocks busy) its time is that walk's latency, which the
-// deeper pipeline shortens; 97 KiB (tile 8) / 88 KiB (tile 4) of shared
-// memory still leave two blocks per SM for dense inputs.
+// deeper pipeline shortens; 97 KiB (tile 8) / 101-104 KiB (tile 4, four or
+// two tiles per item) of shared memory still leave two blocks per SM for
+// dense inputs.
 constexpr int kConvStages = 3;
 
+// Tiles one work item of the tile-4 kernel holds at most when
+// SparseConvShape::group_tiles is on: 4, or 2 for 3x3 stride 2 (four 9x9
+// halos would leave one block per SM). Tile 8 (M = 64 already) and the
+// 32-channel chunk walk one tile per item.
 template <int kSize, int kStride, int kTile, int kChannels>
+constexpr int GroupedTiles() {
+  if (kTile != 4 || kChannels != 64) return 1;
+  return kSize == 3 && kStride == 2 ? 2 : 4;
+}
+
+template <int kSize, int kStride, int kTile, int kChannels, int kTiles>
 constexpr size_t ConvSharedBytes() {
-  return kConvStages * Stage<kSize, kStride, kTile, kChannels>::kBytes;
+  return kConvStages * Stage<kSize, kStride, kTile, kChannels, kTiles>::kBytes;
 }
 
 // Where this thread's 16-byte halo copies of one work item come from, worked
 // out once per item instead of once per group: copy j is slot threadIdx.x + j
-// * kThreads of LoadHalo's NHWC loop (pixel slot / 2, channels (slot % 2) * 8
-// on), `src` its channel-0 address, null outside the image or past the
-// window. Only for 16-byte copies (vec_ok, NHWC).
-template <int kSpan>
+// * kThreads of the item's kTiles halos (tile slot / kPerTile, then as
+// LoadHalo's NHWC loop: pixel (slot % kPerTile) / 2, channels (slot % 2) * 8
+// on), `src` its channel-0 address, null outside the image, past the window or
+// for a tile the item does not hold. Only for 16-byte copies (vec_ok, NHWC).
+template <int kSpan, int kTiles>
 struct HaloSources {
-  static constexpr int kCopies = kSpan * kSpan * 2;
+  static constexpr int kPerTile = kSpan * kSpan * 2;
+  static constexpr int kCopies = kTiles * kPerTile;
   static constexpr int kPerThread = (kCopies + kThreads - 1) / kThreads;
   const uint16_t* src[kPerThread];
 };
 
-template <int kSpan>
-__device__ HaloSources<kSpan> PlanHalo(const Geometry& g, const TileWindow& t,
-                                       const uint16_t* __restrict__ x) {
-  using H = HaloSources<kSpan>;
+template <int kSpan, int kTiles>
+__device__ HaloSources<kSpan, kTiles> PlanHalo(const Geometry& g, const TileWindow* t,
+                                               const uint16_t* __restrict__ x) {
+  using H = HaloSources<kSpan, kTiles>;
   H h;
 #pragma unroll
   for (int j = 0; j < H::kPerThread; ++j) {
     const int i = static_cast<int>(threadIdx.x) + j * kThreads;
-    const int p = i >> 1, half = i & 1;
-    const int iy = t.iy0 + p / kSpan, ix = t.ix0 + p % kSpan;
-    const bool inside = i < H::kCopies && iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
-    h.src[j] = inside ? x + ((static_cast<int64_t>(t.n) * g.h + iy) * g.w + ix) * g.c_in + half * 8
-                      : nullptr;
+    int q = 0, r = i;  // tile slot and copy within its halo
+    if constexpr (kTiles > 1) {
+      q = i / H::kPerTile;
+      r = i - q * H::kPerTile;
+    }
+    const int p = r >> 1, half = r & 1;
+    h.src[j] = nullptr;
+    if (i < H::kCopies) {
+      const TileWindow& w = t[q];
+      const int iy = w.iy0 + p / kSpan, ix = w.ix0 + p % kSpan;
+      if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
+        h.src[j] = x + ((static_cast<int64_t>(w.n) * g.h + iy) * g.w + ix) * g.c_in + half * 8;
+      }
+    }
   }
   return h;
 }
 
-// LoadHalo's NHWC 16-byte path from PlanHalo's sources: the same copies.
-template <int kSpan>
-__device__ void LoadPlannedHalo(const HaloSources<kSpan>& h, const uint16_t* __restrict__ x,
+// LoadHalo's NHWC 16-byte path from PlanHalo's sources: the same copies, tile
+// q's halo at halo + q * kHaloElems.
+template <int kSpan, int kTiles>
+__device__ void LoadPlannedHalo(const HaloSources<kSpan, kTiles>& h, const uint16_t* __restrict__ x,
                                 int c_in, int c0, uint16_t* halo) {
-  using H = HaloSources<kSpan>;
+  using H = HaloSources<kSpan, kTiles>;
+  constexpr int kHaloElems = kSpan * kSpan * kRow;
 #pragma unroll
   for (int j = 0; j < H::kPerThread; ++j) {
     const int i = static_cast<int>(threadIdx.x) + j * kThreads;
     if (i >= H::kCopies) break;
-    const int half = i & 1;
+    int q = 0, r = i;  // tile slot and copy within its halo
+    if constexpr (kTiles > 1) {
+      q = i / H::kPerTile;
+      r = i - q * H::kPerTile;
+    }
+    const int half = r & 1;
     const bool valid = h.src[j] != nullptr && c0 + half * 8 < c_in;
-    CpAsync16(halo + (i >> 1) * kRow + half * 8, valid ? h.src[j] + c0 : x, valid);
+    CpAsync16(halo + q * kHaloElems + (r >> 1) * kRow + half * 8, valid ? h.src[j] + c0 : x, valid);
   }
 }
 
-// Stages group `grp` (halo and weights) into `stage`; the caller commits.
-// `planned`: the halo from `h` (PlanHalo; NHWC with vec_ok only).
-template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels>
-__device__ void LoadGroup(const Geometry& g, const TileWindow& t, const uint16_t* __restrict__ x,
-                          const uint16_t* __restrict__ w_packed, int cout_pad, int cout0,
-                          bool vec_ok, int grp, uint16_t* stage, bool planned,
-                          const HaloSources<Stage<kSize, kStride, kTile, kChannels>::kSpan>& h) {
-  using S = Stage<kSize, kStride, kTile, kChannels>;
+// Stages group `grp` (the halos of the first kN tiles of the item, windows
+// `t`, and the weights) into `stage`, laid out for kTiles halos; the caller
+// commits. `planned`: the halos from `h` (PlanHalo; NHWC with vec_ok only).
+template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels, int kTiles, int kN>
+__device__ void LoadGroup(
+    const Geometry& g, const TileWindow* t, const uint16_t* __restrict__ x,
+    const uint16_t* __restrict__ w_packed, int cout_pad, int cout0, bool vec_ok, int grp,
+    uint16_t* stage, bool planned,
+    const HaloSources<Stage<kSize, kStride, kTile, kChannels>::kSpan, kN>& h) {
+  using S = Stage<kSize, kStride, kTile, kChannels, kTiles>;
   if (kNhwc && planned) {
-    LoadPlannedHalo<S::kSpan>(h, x, g.c_in, grp * kGroup, stage);
+    LoadPlannedHalo<S::kSpan, kN>(h, x, g.c_in, grp * kGroup, stage);
   } else {
-    LoadHalo<S::kSpan, kNhwc>(g, t, x, vec_ok, grp * kGroup, stage);
+#pragma unroll
+    for (int q = 0; q < kN; ++q) {
+      LoadHalo<S::kSpan, kNhwc>(g, t[q], x, vec_ok, grp * kGroup, stage + q * S::kHaloElems);
+    }
   }
-  LoadWeights<S::kTaps, kChannels>(w_packed, cout_pad, cout0, grp, stage + S::kHaloElems);
+  LoadWeights<S::kTaps, kChannels>(w_packed, cout_pad, cout0, grp, stage + kTiles * S::kHaloElems);
 }
+
+// The window of a tile slot an item leaves empty: outside the image, so its
+// halo loads write zeros, and no outputs.
+__device__ inline TileWindow OutsideWindow() {
+  TileWindow t{};
+  t.iy0 = t.ix0 = -(1 << 20);
+  return t;
+}
+
+// The tile indices of one work item.
+template <int kTiles>
+struct TileList {
+  int at[kTiles];
+};
 
 // The next set bit of the tile's mask after group `after` (-1: none).
 [[maybe_unused]]
@@ -385,30 +435,39 @@ __device__ inline int NextGroup(const uint32_t* mask, int words, int after) {
   return -1;
 }
 
-// Persistent blocks: block b takes work items b, b + gridDim.x, ... of
-// (active tile, kChannels output channels), item i = slot i / chunks, chunk i %
-// chunks, up to the active count the prescan left in device memory (empty
-// tiles got their bias in the prescan). The grid is what fits on the GPU at
-// once (LaunchConvFor), so at low density no block is launched only to exit.
-// Launched after the prescan with programmatic dependent launch: the block
-// starts while the prescan drains and waits for it before reading its list.
-template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels>
+// Persistent blocks: block b takes work items b, b + gridDim.x, ... up to the
+// active count the prescan left in device memory (empty tiles got their bias
+// in the prescan). An item is (up to kTiles active tiles, kChannels output
+// channels); with kTiles > 1 (tile 4, GroupedTiles) an item holds kTiles
+// consecutive entries of the work list when there are more (tile, chunk)
+// pairs than blocks, else one: the tiles share each group's weights in shared
+// memory (a 4x4 tile alone does 16 rows of MMA per weight copy), walking the
+// union of their groups. A group empty for one of them adds exact zeros to
+// its sums (its halo is zero), so every output is the same sum in the same
+// order as with one tile per item: the same bits. The grid is what fits on
+// the GPU at once (LaunchConvFor), so at low density no block is launched only
+// to exit. Launched after the prescan with programmatic dependent launch: the
+// block starts while the prescan drains and waits for it before reading its
+// list.
+template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels, int kTiles>
 __global__ void __launch_bounds__(kThreads)
     SparseConvF16Kernel(Geometry g, const uint16_t* __restrict__ x,
                         const uint16_t* __restrict__ w_packed, int cout_pad, int chunks,
                         const __half* __restrict__ bias, __half* __restrict__ y, bool vec_ok,
                         int words, Workspace ws) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  using S = Stage<kSize, kStride, kTile, kChannels>;
+  using S = Stage<kSize, kStride, kTile, kChannels, kTiles>;
   constexpr int kSpan = S::kSpan;
-  constexpr int kM = kTile * kTile;          // 64 or 16 output pixels
+  constexpr int kM = kTile * kTile;          // 64 or 16 output pixels per tile
   constexpr int kWarpsM = kM / 16;           // warps along M: 4 or 1
   constexpr int kWarpsN = 4 / kWarpsM;       // warps along N: 1 or 4
   constexpr int kNB = kChannels / 8 / kWarpsN;  // 8-channel n-blocks per warp: 1..8
   static_assert(kNB == 1 || kNB % 2 == 0, "n-blocks go by pairs (one ldmatrix.x4) or alone");
+  static_assert(kTiles == 1 || kWarpsM == 1, "several tiles per item only with 16-pixel tiles");
   constexpr int kDepth = kConvStages - 1;    // groups whose loads fly ahead
   extern __shared__ __align__(16) uint16_t smem[];
   __shared__ uint32_t mask[kMaxMaskWords];
+  __shared__ TileWindow window[kTiles];  // an item's tiles, kTiles > 1
 
   WaitForPreviousGrid();
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -423,102 +482,169 @@ __global__ void __launch_bounds__(kThreads)
   // Paired stores: an even c_out keeps every even channel 4-byte aligned.
   const bool half2_ok = g.c_out % 2 == 0 && IsAligned(y, sizeof(__half2));
 
-  // One (tile, kChannels output channels) item, by the whole block; the tile has work.
-  auto run_item = [&](int tile_index, int cout0) {
-    const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
-    __syncthreads();  // the previous item is done with the mask and the stages
-    if (threadIdx.x < words)
-      mask[threadIdx.x] = ws.masks[static_cast<int64_t>(tile_index) * words + threadIdx.x];
-    __syncthreads();
-    int count = 0;
-    for (int i = 0; i < words; ++i) count += __popc(mask[i]);
-
-    float acc[kNB][4];
+  // The MMAs of one staged group for the first kN tiles of the stage (kN a
+  // compile-time count, so every tap's loads and MMAs are straight-line
+  // code): per tap, the weight fragments once, then each tile's A rows.
+  auto mma_group = [&](const uint16_t* halo, auto tiles_tag, float(&acc)[kTiles][kNB][4]) {
+    constexpr int kN = decltype(tiles_tag)::value;
+    const uint16_t* wsm = halo + kTiles * S::kHaloElems;
 #pragma unroll
-    for (int i = 0; i < kNB; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
-
-    // Groups are loaded kDepth ahead of the one computed; every iteration
-    // commits one (possibly empty) copy group, so "all but the last kDepth
-    // - 1 committed" is always the one about to be computed.
-    int load = NextGroup(mask, words, -1);  // an active tile has one
-    const bool planned = kNhwc && vec_ok;
-    HaloSources<kSpan> halo_src{};
-    if (planned) halo_src = PlanHalo<kSpan>(g, t, x);
+    for (int ky = 0; ky < kSize; ++ky) {
 #pragma unroll
-    for (int s = 0; s < kDepth; ++s) {
-      if (load >= 0) {
-        LoadGroup<kSize, kStride, kTile, kNhwc, kChannels>(g, t, x, w_packed, cout_pad, cout0,
-                                                           vec_ok, load, smem + s * S::kElems,
-                                                           planned, halo_src);
-        load = NextGroup(mask, words, load);
-      }
-      CpAsyncCommit();
-    }
-    for (int it = 0; it < count; ++it) {
-      CpAsyncWait<kDepth - 1>();
-      __syncthreads();  // group `it` is in; everyone is past computing it - 1
-      if (load >= 0) {  // into the stage group it - 1 used
-        LoadGroup<kSize, kStride, kTile, kNhwc, kChannels>(
-            g, t, x, w_packed, cout_pad, cout0, vec_ok, load,
-            smem + ((it + kDepth) % kConvStages) * S::kElems, planned, halo_src);
-        load = NextGroup(mask, words, load);
-      }
-      CpAsyncCommit();
-      const uint16_t* halo = smem + (it % kConvStages) * S::kElems;
-      const uint16_t* wsm = halo + S::kHaloElems;
-#pragma unroll
-      for (int ky = 0; ky < kSize; ++ky) {
-#pragma unroll
-        for (int kx = 0; kx < kSize; ++kx) {
-          const int tap = ky * kSize + kx;
+      for (int kx = 0; kx < kSize; ++kx) {
+        const int tap = ky * kSize + kx;
+        const int a_at = a_base + (ky * kSpan + kx) * kRow;
+        if constexpr (kN == 1) {
           uint32_t a[4];
-          LdMatrixX4(a, halo + a_base + (ky * kSpan + kx) * kRow);
+          LdMatrixX4(a, halo + a_at);
           if constexpr (kNB == 1) {  // lanes 0-15 address the n-block's two k halves
             uint32_t b[2];
             LdMatrixX2(b, wsm + (tap * kChannels + n_first) * kRow + b_base);
-            Mma16816(acc[0], a, b[0], b[1]);
+            Mma16816(acc[0][0], a, b[0], b[1]);
           } else {
 #pragma unroll
             for (int nb = 0; nb < kNB; nb += 2) {
               uint32_t b[4];
               LdMatrixX4(b, wsm + (tap * kChannels + n_first + nb * 8) * kRow + b_base);
-              Mma16816(acc[nb], a, b[0], b[1]);
-              Mma16816(acc[nb + 1], a, b[2], b[3]);
+              Mma16816(acc[0][nb], a, b[0], b[1]);
+              Mma16816(acc[0][nb + 1], a, b[2], b[3]);
+            }
+          }
+        } else {
+          static_assert(kN == 1 || kNB % 2 == 0, "grouped tiles walk n-block pairs");
+          uint32_t b[kNB / 2][4];
+#pragma unroll
+          for (int j = 0; j < kNB / 2; ++j) {
+            LdMatrixX4(b[j], wsm + (tap * kChannels + n_first + j * 16) * kRow + b_base);
+          }
+#pragma unroll
+          for (int q = 0; q < kN; ++q) {
+            uint32_t a[4];
+            LdMatrixX4(a, halo + q * S::kHaloElems + a_at);
+#pragma unroll
+            for (int j = 0; j < kNB / 2; ++j) {
+              Mma16816(acc[q][2 * j], a, b[j][0], b[j][1]);
+              Mma16816(acc[q][2 * j + 1], a, b[j][2], b[j][3]);
             }
           }
         }
       }
     }
-    CpAsyncWait<0>();  // no copy may land in a stage the next item reuses
-    // Accumulator layout: acc[nb][0..1] row lane / 4, acc[nb][2..3] row lane / 4 + 8;
-    // columns 2 * (lane % 4) + {0, 1} of n-block nb.
+  };
+
+  // One item by the whole block: tiles tile[0..tiles) (each has work), output
+  // channels [cout0, cout0 + kChannels).
+  auto run_item = [&](const TileList<kTiles> tile, int tiles, int cout0) {
+    __syncthreads();  // the previous item is done with the mask, windows and stages
+    if (threadIdx.x < words) {
+      uint32_t bits = 0;
 #pragma unroll
-    for (int nb = 0; nb < kNB; ++nb) {
-      const int k = cout0 + n_first + nb * 8 + 2 * (lane & 3);
+      for (int q = 0; q < kTiles; ++q) {
+        if (q < tiles) bits |= ws.masks[static_cast<int64_t>(tile.at[q]) * words + threadIdx.x];
+      }
+      mask[threadIdx.x] = bits;
+    }
+    // One tile: every thread works out its window. Several: thread 32 + q
+    // works out tile q's into shared memory (warp 0 reads the masks).
+    TileWindow own{};
+    if constexpr (kTiles == 1) {
+      own = MakeWindow(g, tile.at[0], kSize, kStride);
+    } else {
 #pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int row = wm * 16 + (lane >> 2) + h * 8;
-        const int ty = row / kTile, tx = row % kTile;
-        if (ty >= t.th || tx >= t.tw) continue;
-        const int oy = t.oy0 + ty, ox = t.ox0 + tx;
-        float v[2];
-#pragma unroll
-        for (int j = 0; j < 2; ++j) {
-          const float b = bias != nullptr && k + j < g.c_out ? __half2float(bias[k + j]) : 0.0f;
-          v[j] = acc[nb][h * 2 + j] + b;
+      for (int q = 0; q < kTiles; ++q) {
+        if (threadIdx.x == 32 + q) {
+          window[q] = q < tiles ? MakeWindow(g, tile.at[q], kSize, kStride) : OutsideWindow();
         }
-        if (kNhwc) {
-          const int64_t at =
-              ((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + k;
-          if (k + 1 < g.c_out && half2_ok) {
-            *reinterpret_cast<__half2*>(y + at) = __floats2half2_rn(v[0], v[1]);
-          } else {
-            for (int j = 0; j < 2 && k + j < g.c_out; ++j) y[at + j] = __float2half_rn(v[j]);
+      }
+    }
+    const TileWindow* win = kTiles == 1 ? &own : window;
+    __syncthreads();
+    int count = 0;
+    for (int i = 0; i < words; ++i) count += __popc(mask[i]);
+
+    float acc[kTiles][kNB][4];
+#pragma unroll
+    for (int q = 0; q < kTiles; ++q) {
+#pragma unroll
+      for (int i = 0; i < kNB; ++i)
+        acc[q][i][0] = acc[q][i][1] = acc[q][i][2] = acc[q][i][3] = 0.0f;
+    }
+
+    // Groups are loaded kDepth ahead of the one computed; every iteration
+    // commits one (possibly empty) copy group, so "all but the last kDepth
+    // - 1 committed" is always the one about to be computed. kN halos are
+    // staged and multiplied (a compile-time count: one tile alone runs the
+    // code of a one-tile kernel).
+    auto walk = [&](auto tiles_tag) {
+      constexpr int kN = decltype(tiles_tag)::value;
+      int load = NextGroup(mask, words, -1);  // an active tile has one
+      const bool planned = kNhwc && vec_ok;
+      HaloSources<kSpan, kN> halo_src{};
+      if (planned) halo_src = PlanHalo<kSpan, kN>(g, win, x);
+#pragma unroll
+      for (int s = 0; s < kDepth; ++s) {
+        if (load >= 0) {
+          LoadGroup<kSize, kStride, kTile, kNhwc, kChannels, kTiles, kN>(
+              g, win, x, w_packed, cout_pad, cout0, vec_ok, load, smem + s * S::kElems, planned,
+              halo_src);
+          load = NextGroup(mask, words, load);
+        }
+        CpAsyncCommit();
+      }
+      for (int it = 0; it < count; ++it) {
+        CpAsyncWait<kDepth - 1>();
+        __syncthreads();  // group `it` is in; everyone is past computing it - 1
+        if (load >= 0) {  // into the stage group it - 1 used
+          LoadGroup<kSize, kStride, kTile, kNhwc, kChannels, kTiles, kN>(
+              g, win, x, w_packed, cout_pad, cout0, vec_ok, load,
+              smem + ((it + kDepth) % kConvStages) * S::kElems, planned, halo_src);
+          load = NextGroup(mask, words, load);
+        }
+        CpAsyncCommit();
+        mma_group(smem + (it % kConvStages) * S::kElems, tiles_tag, acc);
+      }
+    };
+    if (tiles == 1) {
+      walk(std::integral_constant<int, 1>{});
+    } else {  // the missing tiles of a last, partial item read zeros
+      walk(std::integral_constant<int, kTiles>{});
+    }
+    CpAsyncWait<0>();  // no copy may land in a stage the next item reuses
+
+    // Accumulator layout: acc[q][nb][0..1] row lane / 4, acc[q][nb][2..3] row
+    // lane / 4 + 8; columns 2 * (lane % 4) + {0, 1} of n-block nb.
+#pragma unroll
+    for (int q = 0; q < kTiles; ++q) {
+      if (q >= tiles) break;
+      const TileWindow t = win[q];
+#pragma unroll
+      for (int nb = 0; nb < kNB; ++nb) {
+        const int k = cout0 + n_first + nb * 8 + 2 * (lane & 3);
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int row = wm * 16 + (lane >> 2) + h * 8;
+          const int ty = row / kTile, tx = row % kTile;
+          if (ty >= t.th || tx >= t.tw) continue;
+          const int oy = t.oy0 + ty, ox = t.ox0 + tx;
+          float v[2];
+#pragma unroll
+          for (int j = 0; j < 2; ++j) {
+            const float b = bias != nullptr && k + j < g.c_out ? __half2float(bias[k + j]) : 0.0f;
+            v[j] = acc[q][nb][h * 2 + j] + b;
           }
-        } else {
-          for (int j = 0; j < 2 && k + j < g.c_out; ++j) {
-            y[((static_cast<int64_t>(t.n) * g.c_out + k + j) * g.out_h + oy) * g.out_w + ox] =
-                __float2half_rn(v[j]);
+          if (kNhwc) {
+            const int64_t at =
+                ((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + k;
+            if (k + 1 < g.c_out && half2_ok) {
+              *reinterpret_cast<__half2*>(y + at) = __floats2half2_rn(v[0], v[1]);
+            } else {
+              for (int j = 0; j < 2 && k + j < g.c_out; ++j) y[at + j] = __float2half_rn(v[j]);
+            }
+          } else {
+            for (int j = 0; j < 2 && k + j < g.c_out; ++j) {
+              y[((static_cast<int64_t>(t.n) * g.c_out + k + j) * g.out_h + oy) * g.out_w + ox] =
+                  __float2half_rn(v[j]);
+            }
           }
         }
       }
@@ -526,22 +652,34 @@ __global__ void __launch_bounds__(kThreads)
   };
 
   if (!ws.all_tiles) {  // the prescan's work list: active tiles only
-    const int items = ws.counters[0] * chunks;
+    const int active = ws.counters[0];
+    // Tiles per item: kTiles once there are more (tile, chunk) pairs than
+    // blocks (throughput), else one (the walk's latency, over more blocks).
+    const int per = kTiles > 1 && static_cast<int64_t>(active) * chunks > gridDim.x ? kTiles : 1;
+    const int items = (active + per - 1) / per * chunks;
     for (int item = blockIdx.x; item < items; item += gridDim.x) {
-      run_item(ws.work[item / chunks], (item % chunks) * kChannels);
+      const int first = item / chunks * per;
+      const int tiles = min(per, active - first);
+      TileList<kTiles> tile;
+#pragma unroll
+      for (int q = 0; q < kTiles; ++q) tile.at[q] = q < tiles ? ws.work[first + q] : 0;
+      run_item(tile, tiles, (item % chunks) * kChannels);
     }
     return;
   }
-  // Every (tile, chunk) item, the producer's masks saying which have work.
-  // The block takes items blockIdx.x + j * gridDim.x in rounds of
-  // kTriage: first each warp triages items alone (reads the tile's mask
-  // words, writes the bias of an empty one's chunk, lists an active one),
-  // then the block computes the listed ones. Empty tiles cost no block-wide
-  // barrier, and the active ones of a round stay spread over all blocks.
+  // Every (kTiles consecutive tiles, chunk) item, the producer's masks saying
+  // which tiles have work. The block takes items blockIdx.x + j * gridDim.x in
+  // rounds of kTriage: first each warp triages items alone (reads each tile's
+  // mask words, writes the bias of an empty tile's chunk, lists an item with
+  // an active tile and which of its tiles are), then the block computes the
+  // listed ones. Empty tiles cost no block-wide barrier, and the active ones of
+  // a round stay spread over all blocks.
   constexpr int kTriage = 32;
   __shared__ int listed[kTriage];
+  __shared__ uint32_t listed_tiles[kTriage];  // bit q: tile q of the item is active
   __shared__ int num_listed;
-  const int items = g.num_tiles * chunks;
+  const int spans = (g.num_tiles + kTiles - 1) / kTiles;
+  const int items = spans * chunks;
   for (int first = blockIdx.x; first < items; first += gridDim.x * kTriage) {
     __syncthreads();  // the previous round's list is done with
     if (threadIdx.x == 0) num_listed = 0;
@@ -549,31 +687,58 @@ __global__ void __launch_bounds__(kThreads)
     for (int j = warp; j < kTriage; j += kThreads / 32) {
       const int item = first + j * gridDim.x;
       if (item >= items) break;
-      const int tile_index = item / chunks, cout0 = (item % chunks) * kChannels;
-      const uint32_t word =
-          lane < words ? ws.masks[static_cast<int64_t>(tile_index) * words + lane] : 0u;
-      const int groups = __reduce_add_sync(0xffffffffu, __popc(word));
-      if (ws.count_tiles && cout0 == 0 && lane == 0) {  // what the prescan counts
-        atomicAdd(&ws.counters[groups > 0 ? 0 : 1], 1);
-        if (groups > 0) atomicAdd(&ws.counters[2], groups);
+      const int span = item / chunks, cout0 = (item % chunks) * kChannels;
+      uint32_t active = 0;
+#pragma unroll
+      for (int q = 0; q < kTiles; ++q) {
+        const int tile_index = span * kTiles + q;
+        if (tile_index >= g.num_tiles) break;
+        const uint32_t word =
+            lane < words ? ws.masks[static_cast<int64_t>(tile_index) * words + lane] : 0u;
+        const int groups = __reduce_add_sync(0xffffffffu, __popc(word));
+        if (ws.count_tiles && cout0 == 0 && lane == 0) {  // what the prescan counts
+          atomicAdd(&ws.counters[groups > 0 ? 0 : 1], 1);
+          if (groups > 0) atomicAdd(&ws.counters[2], groups);
+        }
+        if (groups > 0) {
+          active |= 1u << q;
+        } else {
+          StoreBiasTile<kNhwc>(g, MakeWindow(g, tile_index, kSize, kStride), bias, y, cout0,
+                               min(cout0 + kChannels, g.c_out), lane, 32);
+        }
       }
-      if (groups > 0) {
-        if (lane == 0) listed[atomicAdd(&num_listed, 1)] = item;
-      } else {
-        StoreBiasTile<kNhwc>(g, MakeWindow(g, tile_index, kSize, kStride), bias, y, cout0,
-                             min(cout0 + kChannels, g.c_out), lane, 32);
+      if (active != 0 && lane == 0) {
+        const int at = atomicAdd(&num_listed, 1);
+        listed[at] = item;
+        listed_tiles[at] = active;
       }
     }
     __syncthreads();
     const int n = num_listed;
-    for (int a = 0; a < n; ++a) run_item(listed[a] / chunks, (listed[a] % chunks) * kChannels);
+    for (int a = 0; a < n; ++a) {
+      const int span = listed[a] / chunks;
+      uint32_t active = listed_tiles[a];
+      TileList<kTiles> tile;
+      int tiles = 0;
+#pragma unroll
+      for (int q = 0; q < kTiles; ++q) {
+        tile.at[q] = 0;
+        if (active != 0) {
+          const int bit = __ffs(active) - 1;
+          active &= active - 1;
+          tile.at[q] = span * kTiles + bit;
+          ++tiles;
+        }
+      }
+      run_item(tile, tiles, (listed[a] % chunks) * kChannels);
+    }
   }
 #else
   __trap();  // mma.sync m16n8k16 needs sm_80; the runtime never launches this below it
 #endif
 }
 
-template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels>
+template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels, int kTiles>
 cudaError_t LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* w_packed,
                           const __half* bias, __half* y, bool vec_ok, int words,
                           const Workspace& ws, cudaStream_t stream) {
@@ -581,8 +746,8 @@ cudaError_t LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* 
   // The packed weights' row stride: c_out rounded up to kChunk (any
   // kChannels divides it), whatever the chunk this kernel walks.
   const int cout_pad = static_cast<int>(CeilDiv(g.c_out, kChunk) * kChunk);
-  constexpr size_t kShared = ConvSharedBytes<kSize, kStride, kTile, kChannels>();
-  auto* kernel = SparseConvF16Kernel<kSize, kStride, kTile, kNhwc, kChannels>;
+  constexpr size_t kShared = ConvSharedBytes<kSize, kStride, kTile, kChannels, kTiles>();
+  auto* kernel = SparseConvF16Kernel<kSize, kStride, kTile, kNhwc, kChannels, kTiles>;
   int resident = 0;
   if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads,
                                                   kShared, &resident);
@@ -631,21 +796,26 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
   }
   if (stages == Stages::kPrescanOnly || stages == Stages::kPrescanAndBias) return cudaSuccess;
   if (s.tile == 4) {
-    return s.cout_chunk == 32 ? LaunchConvFor<kSize, kStride, 4, kNhwc, 32>(
-                                    g, x, w_packed, bias, y, vec_ok, words, ws, stream)
-                              : LaunchConvFor<kSize, kStride, 4, kNhwc, 64>(
-                                    g, x, w_packed, bias, y, vec_ok, words, ws, stream);
+    if (s.cout_chunk == 32) {
+      return LaunchConvFor<kSize, kStride, 4, kNhwc, 32, 1>(g, x, w_packed, bias, y, vec_ok, words,
+                                                            ws, stream);
+    }
+    constexpr int kGrouped = GroupedTiles<kSize, kStride, 4, 64>();
+    return s.group_tiles ? LaunchConvFor<kSize, kStride, 4, kNhwc, 64, kGrouped>(
+                               g, x, w_packed, bias, y, vec_ok, words, ws, stream)
+                         : LaunchConvFor<kSize, kStride, 4, kNhwc, 64, 1>(
+                               g, x, w_packed, bias, y, vec_ok, words, ws, stream);
   }
   switch (s.cout_chunk) {
     case 16:
-      return LaunchConvFor<kSize, kStride, 8, kNhwc, 16>(g, x, w_packed, bias, y, vec_ok, words, ws,
-                                                         stream);
+      return LaunchConvFor<kSize, kStride, 8, kNhwc, 16, 1>(g, x, w_packed, bias, y, vec_ok, words,
+                                                            ws, stream);
     case 32:
-      return LaunchConvFor<kSize, kStride, 8, kNhwc, 32>(g, x, w_packed, bias, y, vec_ok, words, ws,
-                                                         stream);
+      return LaunchConvFor<kSize, kStride, 8, kNhwc, 32, 1>(g, x, w_packed, bias, y, vec_ok, words,
+                                                            ws, stream);
     default:
-      return LaunchConvFor<kSize, kStride, 8, kNhwc, 64>(g, x, w_packed, bias, y, vec_ok, words, ws,
-                                                         stream);
+      return LaunchConvFor<kSize, kStride, 8, kNhwc, 64, 1>(g, x, w_packed, bias, y, vec_ok, words,
+                                                            ws, stream);
   }
 }
 
@@ -950,6 +1120,12 @@ const char* SparseConvF16UnsupportedReason(const SparseConvShape& s) {
 int SparseConvF16TileFor(int block) { return block >= 8 ? 8 : 4; }
 
 int SparseConvF16ChunkFor(int tile) { return tile == 8 ? 32 : 64; }
+
+int SparseConvF16TilesPerItem(const SparseConvShape& s) {
+  if (s.tile != 4 || s.cout_chunk != 64 || !s.group_tiles) return 1;
+  return s.ksize == 3 ? (s.stride == 2 ? GroupedTiles<3, 2, 4, 64>() : GroupedTiles<3, 1, 4, 64>())
+                      : (s.stride == 2 ? GroupedTiles<1, 2, 4, 64>() : GroupedTiles<1, 1, 4, 64>());
+}
 
 size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s) {
   const Geometry g = sparse_detail::MakeGeometry(s, kGroup);

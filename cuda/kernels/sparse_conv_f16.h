@@ -20,7 +20,13 @@
 //     the next two groups' copies fly while this one computes) and runs mma.sync
 //     m16n8k16 (FP16 in, FP32 accumulate) for every kernel tap, reading A rows
 //     straight from the halo (ldmatrix with per-row addresses: no im2col copy).
-//     Empty groups cost nothing.
+//     Empty groups cost nothing. With 4x4 tiles and 64-channel chunks an item
+//     may hold up to 4 active tiles (2 for 3x3 stride 2;
+//     SparseConvShape::group_tiles, SparseConvF16TilesPerItem) once there are
+//     more (tile, chunk) pairs than blocks: they share each staged group's
+//     weights (M = 64 rows per weight copy instead of 16) and walk the union of
+//     their groups; a group empty for one of them adds exact zeros to its sums,
+//     so the bits are those of one tile per item.
 //
 // Deterministic: no atomics on outputs, one block owns each output and adds
 // its groups in ascending order, so every run gives identical bits. FP16
@@ -72,6 +78,13 @@ int SparseConvF16TileFor(int block);
 // n-block per warp), 1.07-1.22x faster at 1% but 0.84-1.07x from 5% on, so
 // tile 4 keeps 64.
 int SparseConvF16ChunkFor(int tile);
+
+// Most active tiles one work item of the conv holds for `s` (supported):
+// 4 (2 for 3x3 stride 2) with tile 4, 64-channel chunks and
+// SparseConvShape::group_tiles, else 1. The tiles of an item share each
+// group's weights in shared memory, so a dense 4x4-tiled input copies a
+// quarter of the weights per output that one tile per item does.
+int SparseConvF16TilesPerItem(const SparseConvShape& s);
 
 // Device workspace for `s`, in bytes (counters, work list, per-tile group masks).
 size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s);

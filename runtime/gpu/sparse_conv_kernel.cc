@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -88,9 +89,11 @@ double Median(std::vector<double> v) {
 }
 
 // The CUDA sparse conv's shape for `node` (tile from the plan's `block`),
-// after checking the types and attributes the kernels need.
+// after checking the types and attributes the kernels need. `group_tiles`:
+// SparseConvShape::group_tiles unless SF_SPARSE_F16_GROUP_TILES says.
 absl::StatusOr<cuda::SparseConvShape> SparseShapeFor(const Graph& graph, const Node& node,
-                                                     int block, bool half, bool binary) {
+                                                     int block, bool half, bool binary,
+                                                     bool group_tiles) {
   if (block < 1) return NodeError(node, "sparse conv block must be >= 1, got ", block);
   SF_ASSIGN_OR_RETURN(Conv2dParams p, GetConv2dParams(graph, node));
   const DataType type = half ? DataType::kFloat16 : DataType::kFloat32;
@@ -133,6 +136,18 @@ absl::StatusOr<cuda::SparseConvShape> SparseShapeFor(const Graph& graph, const N
             absl::StrCat("SF_SPARSE_F16_CHUNK must be 16, 32 or 64, got '", env, "'"));
       }
       if (shape.tile == 8 || chunk != 16) shape.cout_chunk = chunk;
+    }
+    // SF_SPARSE_F16_GROUP_TILES=on|off: several active tiles per work item
+    // for tile 4 or one (the same bits).
+    shape.group_tiles = group_tiles;
+    if (const char* env = std::getenv("SF_SPARSE_F16_GROUP_TILES");
+        env != nullptr && env[0] != '\0') {
+      const std::string_view v(env);
+      if (v != "on" && v != "off") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("SF_SPARSE_F16_GROUP_TILES must be on or off, got '", env, "'"));
+      }
+      shape.group_tiles = v == "on";
     }
   }
   if (const std::string why = half ? cuda::SparseConvF16UnsupportedReason(shape)
@@ -521,6 +536,9 @@ class SparseConvGpuKernel : public GpuKernel {
       out = absl::StrCat("cuda sparse fp16 tensor-core ", nhwc_ ? "nhwc " : "", "tile ",
                          shape_.tile, " (", cuda::kSparseConvF16Group, "-channel groups, ",
                          shape_.cout_chunk, " output channels per item; ");
+      if (const int tiles = cuda::SparseConvF16TilesPerItem(shape_); tiles > 1) {
+        absl::StrAppend(&out, "up to ", tiles, " tiles per item; ");
+      }
     } else if (!use_gather_) {
       out = absl::StrCat("cuda sparse tile ", shape_.tile, " ", binary_ ? "binary" : "values",
                          " (", cuda::kSparseConvChannelGroup, "-channel groups; ");
@@ -721,7 +739,12 @@ class SparseConvGpuKernel : public GpuKernel {
   }
 
   absl::Status PrepareSparse(const Graph& graph, const Node& node, const GpuPrepareContext& ctx) {
-    SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, half_, binary_));
+    // Tile 4 groups active tiles (sparse_conv_f16.h) in mode on only: it is
+    // 1.5-2.7x faster on dense inputs, where cuDNN is faster still and kAuto
+    // runs cuDNN, and 5-11% slower at 1-5% of tiles (docs/benchmarks.md,
+    // sixteenth run), the densities at which kAuto runs the sparse kernel.
+    SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, half_, binary_,
+                                               /*group_tiles=*/mode_ == SparseMode::kOn));
     SF_ASSIGN_OR_RETURN(weights_,
                         UploadSparseWeights(graph, node, shape_, ctx.device, half_, nhwc_));
     // kAuto also times the spike-gather kernel (float16 NHWC; binary inputs
@@ -1141,7 +1164,8 @@ class ConvNeuronGpuKernel : public GpuKernel {
     }
     SF_ASSIGN_OR_RETURN(const std::string why, TensorCoreUnsupportedReason(ctx.device));
     if (!why.empty()) return NodeError(node, "the fused kernel ", why);
-    SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, /*half=*/true, binary_));
+    SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, /*half=*/true, binary_,
+                                               /*group_tiles=*/false));
     if (const std::string why = cuda::ConvNeuronF16UnsupportedReason(shape_, params_.steps);
         !why.empty()) {
       return NodeError(node, "the fused kernel does not run this conv: ", why);

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -38,6 +39,7 @@ using ::sf::testing::NchwToNhwc;
 using ::sf::testing::ParamsOf;
 using ::sf::testing::RoundToHalf;
 using ::sf::testing::RunSparseF16;
+using ::sf::testing::ScopedEnv;
 using ::sf::testing::ShapeOf;
 using ::sf::testing::SparseF16Result;
 using ::sf::testing::ToHalfBits;
@@ -126,8 +128,16 @@ TEST(SparseConvF16HostTest, SupportedShapesAndTiles) {
   s = ShapeOf(Shapes()[0], true);  // tile 4
   s.cout_chunk = 32;
   EXPECT_EQ(std::string(cuda::SparseConvF16UnsupportedReason(s)), "");
+  EXPECT_EQ(cuda::SparseConvF16TilesPerItem(s), 1);  // 32-channel chunks: one tile
   s.cout_chunk = 16;
   EXPECT_THAT(cuda::SparseConvF16UnsupportedReason(s), HasSubstr("output channels per work item"));
+  s = ShapeOf(Shapes()[0], true);  // tile 4, 3x3 stride 1: four tiles per item
+  EXPECT_EQ(cuda::SparseConvF16TilesPerItem(s), 4);
+  s.stride = 2;  // 3x3 stride 2: two (9x9 halos)
+  EXPECT_EQ(cuda::SparseConvF16TilesPerItem(s), 2);
+  s.group_tiles = false;
+  EXPECT_EQ(cuda::SparseConvF16TilesPerItem(s), 1);
+  EXPECT_EQ(cuda::SparseConvF16TilesPerItem(ShapeOf(Shapes()[1], true)), 1);  // tile 8
   s = ShapeOf(Shapes()[0], true);
   s.ksize = 5;
   EXPECT_THAT(cuda::SparseConvF16UnsupportedReason(s), HasSubstr("kernel size"));
@@ -236,9 +246,98 @@ TEST(SparseConvF16GpuTest, DeterministicAndSkipsEmptyWork) {
   }
 }
 
+// Tile 4 with several active tiles per work item (the default) against one
+// tile per item: the same bits, whether the kernel takes one tile per item
+// (few active tiles) or groups them (more (tile, chunk) pairs than blocks),
+// with partial last items, both layouts, every kernel size and stride.
+TEST(SparseConvF16GpuTest, GroupedTilesGiveTheSameBitsAsOneTilePerItem) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(27);
+  // n, c_in, h, w, c_out, k, stride, pads (top, left, bottom, right), tile.
+  const std::vector<Case> cases = {{16, 48, 14, 14, 64, 3, 1, 1, 1, 1, 1, 4},
+                                   {8, 40, 13, 15, 70, 3, 2, 1, 1, 1, 1, 4},
+                                   {16, 64, 12, 12, 128, 1, 1, 0, 0, 0, 0, 4},
+                                   {8, 32, 15, 13, 64, 1, 2, 0, 0, 0, 0, 4},
+                                   {9, 20, 9, 11, 24, 3, 1, 0, 1, 1, 0, 4}};
+  for (const Case& c : cases) {
+    const Conv2dParams p = ParamsOf(c);
+    const std::vector<float> w =
+        RoundToHalf(testing::RandomVector(p.c_out * p.c_in * c.k * c.k, rng));
+    const std::vector<float> bias = RoundToHalf(testing::RandomVector(p.c_out, rng));
+    for (double density : {1e-3, 0.02, 0.2, 1.0}) {
+      const std::vector<float> x = RoundToHalf(MakeInput(p, density, true, density < 0.1, rng));
+      for (bool nhwc : {false, true}) {
+        const std::string what =
+            absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw", " density ", density);
+        cuda::SparseConvShape grouped = ShapeOf(c, true);
+        ASSERT_GT(cuda::SparseConvF16TilesPerItem(grouped), 1) << what;
+        cuda::SparseConvShape single = grouped;
+        single.group_tiles = false;
+        EXPECT_EQ(cuda::SparseConvF16TilesPerItem(single), 1);
+        ASSERT_OK_AND_ASSIGN(SparseF16Result want, RunSparseF16(single, nhwc, x, w, bias));
+        ASSERT_OK_AND_ASSIGN(SparseF16Result got, RunSparseF16(grouped, nhwc, x, w, bias));
+        EXPECT_EQ(std::memcmp(want.y.data(), got.y.data(), want.y.size() * sizeof(float)), 0)
+            << what;
+        EXPECT_EQ(got.counters.active_tiles, want.counters.active_tiles) << what;
+        EXPECT_EQ(got.counters.active_groups, want.counters.active_groups) << what;
+      }
+    }
+  }
+}
+
+// A one-conv graph of FP16 values (weights, bias and spikes at 5%), its input,
+// and the CPU run of the float32 graph; `graph` converted to float16 (and
+// channels-last when nhwc) and `plan` marking the conv sparse with `block`.
+struct PlannedF16Conv {
+  Graph graph;
+  Plan plan;
+  Tensor x;
+  std::vector<Tensor> want;
+};
+
+absl::StatusOr<PlannedF16Conv> MakePlannedF16Conv(const Case& c, bool nhwc, int block,
+                                                  SparseMode mode, std::mt19937& rng) {
+  const Conv2dParams p = ParamsOf(c);
+  auto built =
+      testing::OneNodeGraphBuilder(OpType::kConv, "conv_f16")
+          .Input(DataType::kFloat32, {p.n, p.c_in, p.h, p.w})
+          .ConstantInput(testing::RandomHalf({p.c_out, p.c_in, c.k, c.k}, rng))
+          .ConstantInput(testing::RandomHalf({p.c_out}, rng))
+          .Output(DataType::kFloat32, {p.n, p.c_out, p.out_h, p.out_w})
+          .Attr("kernel_shape", std::vector<int64_t>{c.k, c.k})
+          .Attr("strides", std::vector<int64_t>{c.stride, c.stride})
+          .Attr("pads", std::vector<int64_t>{c.pad_top, c.pad_left, c.pad_bottom, c.pad_right})
+          .Build();
+  PlannedF16Conv out;
+  SF_ASSIGN_OR_RETURN(out.x, Tensor::Create(DataType::kFloat32, {p.n, p.c_in, p.h, p.w}));
+  const std::vector<float> spikes = MakeInput(p, 0.05, true, true, rng);
+  std::copy(spikes.begin(), spikes.end(), out.x.data<float>());
+  SF_ASSIGN_OR_RETURN(out.want, testing::RunCpu(built.graph, {out.x}));
+  out.graph = built.graph;
+  SF_RETURN_IF_ERROR(ConvertToFloat16(out.graph, GpuKernelRunsFloat16).status());
+  if (nhwc) SF_RETURN_IF_ERROR(ConvertToNhwc(out.graph, GpuKernelRunsNhwc).status());
+  out.plan = testing::PlanFor(out.graph);
+  out.plan.sparse_mode = mode;
+  for (PlanStep& step : out.plan.steps) {
+    if (step.op != OpType::kConv) continue;
+    step.kernel = "sparse";
+    step.block = block;
+    step.input_class = ValueClass::kBinary;
+  }
+  return out;
+}
+
+// The description of the executor's tensor-core sparse conv ("" if none).
+std::string TensorCoreDescription(const GpuExecutor& gpu) {
+  for (const std::string& d : gpu.KernelDescriptions()) {
+    if (d.find("sparse fp16 tensor-core") != std::string::npos) return d;
+  }
+  return "";
+}
+
 // A one-conv float16 graph (channels-last when nhwc) planned sparse with
-// `block`, through GpuExecutor in mode kOn, against the CPU run of the float32
-// graph of the same FP16 values.
+// block 16, through GpuExecutor in mode kOn, against the CPU run of the
+// float32 graph of the same FP16 values.
 TEST(SparseConvF16GpuTest, ExecutorRunsPlannedFloat16SparseConvs) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(24);
@@ -246,49 +345,54 @@ TEST(SparseConvF16GpuTest, ExecutorRunsPlannedFloat16SparseConvs) {
        {Case{2, 32, 32, 32, 48, 3, 1, 1, 1, 1, 1, 0}, Case{2, 24, 17, 15, 24, 3, 2, 1, 1, 1, 1, 0},
         Case{1, 40, 9, 9, 20, 1, 2, 0, 0, 0, 0, 0}}) {
     for (bool nhwc : {false, true}) {
-      const Conv2dParams p = ParamsOf(c);
       const std::string what = absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw");
-      auto built =
-          testing::OneNodeGraphBuilder(OpType::kConv, "conv_f16")
-              .Input(DataType::kFloat32, {p.n, p.c_in, p.h, p.w})
-              .ConstantInput(testing::RandomHalf({p.c_out, p.c_in, c.k, c.k}, rng))
-              .ConstantInput(testing::RandomHalf({p.c_out}, rng))
-              .Output(DataType::kFloat32, {p.n, p.c_out, p.out_h, p.out_w})
-              .Attr("kernel_shape", std::vector<int64_t>{c.k, c.k})
-              .Attr("strides", std::vector<int64_t>{c.stride, c.stride})
-              .Attr("pads", std::vector<int64_t>{c.pad_top, c.pad_left, c.pad_bottom, c.pad_right})
-              .Build();
-      Tensor x = Tensor::Create(DataType::kFloat32, {p.n, p.c_in, p.h, p.w}).value();
-      const std::vector<float> spikes = MakeInput(p, 0.05, true, true, rng);
-      std::copy(spikes.begin(), spikes.end(), x.data<float>());
-      ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, testing::RunCpu(built.graph, {x}));
-      Graph graph = built.graph;
-      ASSERT_OK(ConvertToFloat16(graph, GpuKernelRunsFloat16).status());
-      if (nhwc) {
-        ASSERT_OK(ConvertToNhwc(graph, GpuKernelRunsNhwc).status());
-      }
-      Plan plan = testing::PlanFor(graph);
-      plan.sparse_mode = SparseMode::kOn;
-      for (PlanStep& step : plan.steps) {
-        if (step.op != OpType::kConv) continue;
-        step.kernel = "sparse";
-        step.block = 16;
-        step.input_class = ValueClass::kBinary;
-      }
-      ASSERT_OK_AND_ASSIGN(auto gpu, GpuExecutor::Create(graph, plan, 0));
-      ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, gpu->Run(std::vector<Tensor>{x}));
-      bool described = false;
-      for (const std::string& d : gpu->KernelDescriptions()) {
-        if (d.find("sparse fp16 tensor-core") == std::string::npos) continue;
-        described = true;
-        EXPECT_THAT(d, HasSubstr(nhwc ? "nhwc tile 8" : "tile 8")) << what;
-        EXPECT_THAT(d, HasSubstr("chosen: sparse, sparse mode on")) << what;
-      }
-      EXPECT_TRUE(described) << what;
+      ASSERT_OK_AND_ASSIGN(PlannedF16Conv t, MakePlannedF16Conv(c, nhwc, 16, SparseMode::kOn, rng));
+      ASSERT_OK_AND_ASSIGN(auto gpu, GpuExecutor::Create(t.graph, t.plan, 0));
+      ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, gpu->Run(std::vector<Tensor>{t.x}));
+      const std::string d = TensorCoreDescription(*gpu);
+      ASSERT_NE(d, "") << what;
+      EXPECT_THAT(d, HasSubstr(nhwc ? "nhwc tile 8" : "tile 8")) << what;
+      EXPECT_THAT(d, HasSubstr("chosen: sparse, sparse mode on")) << what;
       const double taps = static_cast<double>(c.c_in * c.k * c.k);
       // Input, weights and bias are FP16 values: the output rounding only.
-      testing::ExpectClose(got[0], want[0], kHalfRel * 2, kSumRel * taps + 1e-3, what);
+      testing::ExpectClose(got[0], t.want[0], kHalfRel * 2, kSumRel * taps + 1e-3, what);
     }
+  }
+}
+
+// Tile 4 groups active tiles per work item in mode on (and with
+// SF_SPARSE_F16_GROUP_TILES=on), not in auto (and not with =off); the plan
+// shows it and the output bits are the same either way.
+TEST(SparseConvF16GpuTest, Tile4GroupsTilesInModeOn) {
+  SF_SKIP_WITHOUT_GPU();
+  if (const char* why = cuda::SparseConvF16BuildUnsupportedReason(); *why != '\0') {
+    GTEST_SKIP() << why;
+  }
+  // kAuto would also time the spike gather on NHWC: the tensor-core kernel only.
+  const ScopedEnv kernel("SF_SPARSE_F16_KERNEL", "tensor-core");
+  const Case c{8, 32, 12, 12, 48, 3, 1, 1, 1, 1, 1, 0};
+  for (bool nhwc : {false, true}) {
+    const std::string what = nhwc ? "nhwc" : "nchw";
+    std::vector<std::vector<Tensor>> outs;
+    for (auto [mode, env, grouped] :
+         {std::tuple{SparseMode::kOn, static_cast<const char*>(nullptr), true},
+          std::tuple{SparseMode::kOn, "off", false}, std::tuple{SparseMode::kAuto, "on", true},
+          std::tuple{SparseMode::kAuto, static_cast<const char*>(nullptr), false}}) {
+      const ScopedEnv scoped("SF_SPARSE_F16_GROUP_TILES", env);
+      std::mt19937 same(29);  // the same graph and input each time
+      ASSERT_OK_AND_ASSIGN(PlannedF16Conv t, MakePlannedF16Conv(c, nhwc, 4, mode, same));
+      ASSERT_OK_AND_ASSIGN(auto gpu, GpuExecutor::Create(t.graph, t.plan, 0));
+      ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, gpu->Run(std::vector<Tensor>{t.x}));
+      const std::string d = TensorCoreDescription(*gpu);
+      ASSERT_NE(d, "") << what;
+      EXPECT_THAT(d, HasSubstr("tile 4")) << what << ": " << d;
+      EXPECT_EQ(d.find("up to 4 tiles per item") != std::string::npos, grouped)
+          << what << " mode " << static_cast<int>(mode) << " env " << (env ? env : "-") << ": "
+          << d;
+      if (mode == SparseMode::kOn) outs.push_back(std::move(got));
+    }
+    ASSERT_EQ(outs.size(), 2u);
+    testing::ExpectClose(outs[1][0], outs[0][0], 0, 0, what + " grouped vs one tile");
   }
 }
 

@@ -199,12 +199,17 @@ void CheckOccupancy(const std::vector<cuda::SparseConvShape>& convs, int64_t ste
     const std::vector<uint16_t> prescanned = Download<uint16_t>(y1.data(), out);
     EXPECT_TRUE(prescanned == Download<uint16_t>(y2.data(), out)) << "occupied, counted";
     EXPECT_TRUE(prescanned == Download<uint16_t>(y3.data(), out)) << "occupied, not counted";
-    // 16 (tile 8) and 32 output channels per work item: each output adds
-    // the same products in the same order, so the bits are the same.
-    for (int chunk : {16, 32}) {
-      if (s.tile != 8 && chunk == 16) continue;
+    // 16 (tile 8) and 32 output channels per work item, and tile 4 with
+    // one tile per item (0: group_tiles off): each output adds the same
+    // products in the same order, so the bits are the same.
+    for (int chunk : {16, 32, 0}) {
+      if ((s.tile != 8 && chunk == 16) || (s.tile != 4 && chunk == 0)) continue;
       cuda::SparseConvShape sc = s;
-      sc.cout_chunk = chunk;
+      if (chunk == 0) {
+        sc.group_tiles = false;
+      } else {
+        sc.cout_chunk = chunk;
+      }
       ASSERT_OK_AND_ASSIGN(cuda::DeviceBuffer y4, Upload(std::vector<uint16_t>(out, 0x7e00)));
       ASSERT_OK_AND_ASSIGN(cuda::DeviceBuffer y5, Upload(std::vector<uint16_t>(out, 0x7e00)));
       ASSERT_EQ(cuda::LaunchSparseConvF16Occupied(
@@ -429,6 +434,13 @@ TEST(SpikeOccupancyRuntimeTest, OutputChannelsPerItemKeepTheBits) {
         GpuExecutor::Create(b.graph, b.plan, 0, ExecutorOptions{});
     ASSERT_FALSE(exec.ok()) << bad;
     EXPECT_THAT(exec.status().message(), HasSubstr("SF_SPARSE_F16_CHUNK must be 16, 32 or 64"));
+  }
+  for (const char* bad : {"1", "yes", "ON"}) {
+    const ScopedEnv env("SF_SPARSE_F16_GROUP_TILES", bad);
+    const absl::StatusOr<std::unique_ptr<GpuExecutor>> exec =
+        GpuExecutor::Create(b.graph, b.plan, 0, ExecutorOptions{});
+    ASSERT_FALSE(exec.ok()) << bad;
+    EXPECT_THAT(exec.status().message(), HasSubstr("SF_SPARSE_F16_GROUP_TILES must be on or off"));
   }
 }
 

@@ -357,6 +357,10 @@ absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stre
                                                cudnnHandle_t cudnn, std::mt19937& rng) {
   cuda::SparseConvShape s = SparseShapeOf(l, cuda::SparseConvF16TileFor(PlanBlock(l)));
   s.cout_chunk = cuda::SparseConvF16ChunkFor(s.tile);  // as the runtime runs it
+  // SF_SPARSE_F16_GROUP_TILES=off: one tile per work item, as the runtime.
+  if (const char* e = std::getenv("SF_SPARSE_F16_GROUP_TILES"); e != nullptr) {
+    s.group_tiles = std::string(e) != "off";
+  }
   if (const std::string why = cuda::SparseConvF16UnsupportedReason(s); !why.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(l.name, ": ", why));
   }
