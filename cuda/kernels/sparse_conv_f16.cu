@@ -227,6 +227,29 @@ __device__ inline void Mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t 
 // ([kSpan * kSpan][kRow], pixel-major), zeros outside the image and past c_in:
 // NHWC by cp.async where 16-byte copies can (the caller commits and waits),
 // plain loads otherwise.
+// One tap's weight fragments for a warp's kNB 8-channel n-blocks (kNB even:
+// pairs by ldmatrix.x4), from the tap's row of this warp's first n-block
+// (plus the lane's b_base).
+template <int kNB>
+__device__ inline void LoadTapWeights(uint32_t (&b)[kNB / 2][4], const uint16_t* w) {
+#pragma unroll
+  for (int j = 0; j < kNB / 2; ++j) LdMatrixX4(b[j], w + j * 16 * kRow);
+}
+
+// acc += the 16 A rows at `a_src` (the lane's ldmatrix address) times one
+// tap's weight fragments (LoadTapWeights), n-block by n-block.
+template <int kNB>
+__device__ inline void MmaTap(float (&acc)[kNB][4], const uint16_t* a_src,
+                              const uint32_t (&b)[kNB / 2][4]) {
+  uint32_t a[4];
+  LdMatrixX4(a, a_src);
+#pragma unroll
+  for (int j = 0; j < kNB / 2; ++j) {
+    Mma16816(acc[2 * j], a, b[j][0], b[j][1]);
+    Mma16816(acc[2 * j + 1], a, b[j][2], b[j][3]);
+  }
+}
+
 template <int kSpan, bool kNhwc>
 __device__ void LoadHalo(const Geometry& g, const TileWindow& t, const uint16_t* __restrict__ x,
                          bool vec_ok, int c0, uint16_t* halo) {
@@ -510,23 +533,13 @@ __global__ void __launch_bounds__(kThreads)
               Mma16816(acc[0][nb + 1], a, b[2], b[3]);
             }
           }
-        } else {
-          static_assert(kN == 1 || kNB % 2 == 0, "grouped tiles walk n-block pairs");
+        } else if constexpr (kNB % 2 == 0) {
           uint32_t b[kNB / 2][4];
+          LoadTapWeights<kNB>(b, wsm + (tap * kChannels + n_first) * kRow + b_base);
 #pragma unroll
-          for (int j = 0; j < kNB / 2; ++j) {
-            LdMatrixX4(b[j], wsm + (tap * kChannels + n_first + j * 16) * kRow + b_base);
-          }
-#pragma unroll
-          for (int q = 0; q < kN; ++q) {
-            uint32_t a[4];
-            LdMatrixX4(a, halo + q * S::kHaloElems + a_at);
-#pragma unroll
-            for (int j = 0; j < kNB / 2; ++j) {
-              Mma16816(acc[q][2 * j], a, b[j][0], b[j][1]);
-              Mma16816(acc[q][2 * j + 1], a, b[j][2], b[j][3]);
-            }
-          }
+          for (int q = 0; q < kN; ++q) MmaTap<kNB>(acc[q], halo + q * S::kHaloElems + a_at, b);
+        } else {
+          static_assert(kN == 1, "grouped tiles walk n-block pairs");
         }
       }
     }
@@ -999,20 +1012,11 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
         for (int kx = 0; kx < kSize; ++kx) {
           const int tap = ky * kSize + kx;
           uint32_t b[kNB / 2][4];
-#pragma unroll
-          for (int j = 0; j < kNB / 2; ++j) {
-            LdMatrixX4(b[j], wsm + (tap * kChunkF + n_first + j * 16) * kRow + b_base);
-          }
+          LoadTapWeights<kNB>(b, wsm + (tap * kChunkF + n_first) * kRow + b_base);
 #pragma unroll
           for (int s = 0; s < kSteps; ++s) {
             if (s >= steps) break;
-            uint32_t a[4];
-            LdMatrixX4(a, stage + s * S::kHaloElems + a_base + (ky * kSpan + kx) * kRow);
-#pragma unroll
-            for (int j = 0; j < kNB / 2; ++j) {
-              Mma16816(acc[s][2 * j], a, b[j][0], b[j][1]);
-              Mma16816(acc[s][2 * j + 1], a, b[j][2], b[j][3]);
-            }
+            MmaTap<kNB>(acc[s], stage + s * S::kHaloElems + a_base + (ky * kSpan + kx) * kRow, b);
           }
         }
       }

@@ -153,3 +153,14 @@ timeout 300 build-dev/tests/sf_cuda_tests --gtest_brief=1 > $R/tests.txt 2>&1; e
 timeout 120 build-dev/tests/sf_cuda_tests --gtest_filter='SparseConvF16GpuTest.Tile4*:SpikeOccupancyRuntimeTest.OutputChannels*' > $R/tile4_test.txt 2>&1; echo "rc=$?" >> $R/tile4_test.txt; tail -3 $R/tile4_test.txt
 timeout 200 build-dev/tests/sf_tools_tests --gtest_brief=1 > $R/tools_tests.txt 2>&1; echo "rc=$?" >> $R/tools_tests.txt; tail -3 $R/tools_tests.txt
 cd $OUT && tar czf r.tgz r
+
+## run9
+# Session 16 run 9 (2026-11-27): the tap MMA helpers shared by the sparse conv's grouped walk and the
+# fused conv + neuron kernel (LoadTapWeights, MmaTap; same instructions in the same order). The fused,
+# sparse, occupancy and executor CUDA tests.
+R=$OUT/r; mkdir -p $R
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu SF_EXPECT_GPU=1
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt
+SF_BUILD_DIR=$PWD/build-dev OUT=$R scripts/gpu-check.sh build > $R/build.txt 2>&1; tail -1 $R/build.txt
+timeout 300 build-dev/tests/sf_cuda_tests --gtest_filter='ConvNeuron*:SparseConvF16*:SpikeOccupancy*:GpuExecutor*:*DensitySwitch*:SpikePacked*:DirectConvNeuron*' --gtest_brief=1 > $R/tests.txt 2>&1; echo "rc=$?" >> $R/tests.txt; tail -3 $R/tests.txt
+cd $OUT && tar czf r.tgz r
