@@ -798,6 +798,38 @@ __global__ void FillOnesPrefixKernel(uint16_t* x, int64_t count, int64_t ones) {
   }
 }
 
+// Whether a block of the current device can have `bytes` of dynamic shared
+// memory (its opt-in limit).
+bool FitsSharedMemory(size_t bytes) {
+  int device = 0, optin = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) !=
+          cudaSuccess) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  return bytes <= static_cast<size_t>(optin);
+}
+
+// The conv kernel's dynamic shared memory for `s` (SparseConvF16SharedBytes).
+template <int kSize, int kStride>
+size_t ConvSharedBytesFor(const SparseConvShape& s) {
+  if (s.tile == 4) {
+    if (s.cout_chunk == 32) return ConvSharedBytes<kSize, kStride, 4, 32, 1>();
+    return SparseConvF16TilesPerItem(s) > 1
+               ? ConvSharedBytes<kSize, kStride, 4, 64, GroupedTiles<kSize, kStride, 4, 64>()>()
+               : ConvSharedBytes<kSize, kStride, 4, 64, 1>();
+  }
+  switch (s.cout_chunk) {
+    case 16:
+      return ConvSharedBytes<kSize, kStride, 8, 16, 1>();
+    case 32:
+      return ConvSharedBytes<kSize, kStride, 8, 32, 1>();
+    default:
+      return ConvSharedBytes<kSize, kStride, 8, 64, 1>();
+  }
+}
+
 template <int kSize, int kStride, bool kNhwc>
 cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_t* x,
                       const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
@@ -814,10 +846,14 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
                                                             ws, stream);
     }
     constexpr int kGrouped = GroupedTiles<kSize, kStride, 4, 64>();
-    return s.group_tiles ? LaunchConvFor<kSize, kStride, 4, kNhwc, 64, kGrouped>(
-                               g, x, w_packed, bias, y, vec_ok, words, ws, stream)
-                         : LaunchConvFor<kSize, kStride, 4, kNhwc, 64, 1>(
-                               g, x, w_packed, bias, y, vec_ok, words, ws, stream);
+    // A GPU whose blocks cannot take the grouped kernel's shared memory (99
+    // KiB on sm_86 / sm_89) runs one tile per item.
+    const bool grouped =
+        s.group_tiles && FitsSharedMemory(ConvSharedBytes<kSize, kStride, 4, 64, kGrouped>());
+    return grouped ? LaunchConvFor<kSize, kStride, 4, kNhwc, 64, kGrouped>(
+                         g, x, w_packed, bias, y, vec_ok, words, ws, stream)
+                   : LaunchConvFor<kSize, kStride, 4, kNhwc, 64, 1>(g, x, w_packed, bias, y, vec_ok,
+                                                                    words, ws, stream);
   }
   switch (s.cout_chunk) {
     case 16:
@@ -1129,6 +1165,11 @@ int SparseConvF16TilesPerItem(const SparseConvShape& s) {
   if (s.tile != 4 || s.cout_chunk != 64 || !s.group_tiles) return 1;
   return s.ksize == 3 ? (s.stride == 2 ? GroupedTiles<3, 2, 4, 64>() : GroupedTiles<3, 1, 4, 64>())
                       : (s.stride == 2 ? GroupedTiles<1, 2, 4, 64>() : GroupedTiles<1, 1, 4, 64>());
+}
+
+size_t SparseConvF16SharedBytes(const SparseConvShape& s) {
+  return s.ksize == 3 ? (s.stride == 2 ? ConvSharedBytesFor<3, 2>(s) : ConvSharedBytesFor<3, 1>(s))
+                      : (s.stride == 2 ? ConvSharedBytesFor<1, 2>(s) : ConvSharedBytesFor<1, 1>(s));
 }
 
 size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s) {

@@ -86,6 +86,13 @@ int SparseConvF16ChunkFor(int tile);
 // quarter of the weights per output that one tile per item does.
 int SparseConvF16TilesPerItem(const SparseConvShape& s);
 
+// Dynamic shared memory of a conv block for `s` (supported), in bytes: 88-106
+// KiB for the three-stage pipeline (tile 4 with several tiles per item the
+// most). A device whose blocks take less (its opt-in limit: 99 KiB on sm_86
+// and sm_89) gets one tile per item from the launch; callers that describe
+// the kernel can clear group_tiles themselves.
+size_t SparseConvF16SharedBytes(const SparseConvShape& s);
+
 // Device workspace for `s`, in bytes (counters, work list, per-tile group masks).
 size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s);
 

@@ -137,6 +137,12 @@ TEST(SparseConvF16HostTest, SupportedShapesAndTiles) {
   EXPECT_EQ(cuda::SparseConvF16TilesPerItem(s), 2);
   s.group_tiles = false;
   EXPECT_EQ(cuda::SparseConvF16TilesPerItem(s), 1);
+  // Three stages of halos (rows of 24 halves) and one group's weights: 3x3
+  // stride 1 tile 4 holds 6x6 halos, one or four of them.
+  s.stride = 1;
+  EXPECT_EQ(cuda::SparseConvF16SharedBytes(s), 3u * 2 * (36 * 24 + 9 * 64 * 24));
+  s.group_tiles = true;
+  EXPECT_EQ(cuda::SparseConvF16SharedBytes(s), 3u * 2 * (4 * 36 * 24 + 9 * 64 * 24));
   EXPECT_EQ(cuda::SparseConvF16TilesPerItem(ShapeOf(Shapes()[1], true)), 1);  // tile 8
   s = ShapeOf(Shapes()[0], true);
   s.ksize = 5;

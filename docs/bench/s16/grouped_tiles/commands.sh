@@ -185,3 +185,17 @@ timeout 120 build-dev/tests/perf/sparse_conv_gbench --reps=20 --benchmark_filter
 SF_SPARSE_F16_GROUP_TILES=off timeout 120 build-dev/tests/perf/sparse_conv_gbench --reps=20 --benchmark_filter="$F" > $R/gbench_1b.txt 2>&1; echo "1b rc=$?"
 cp /tmp/keep.cu cuda/kernels/sparse_conv_f16.cu
 cd $OUT && tar czf r.tgz r
+
+## run11
+# Session 16 run 11 (2026-11-27, H100): the shared-memory guard (a GPU whose blocks cannot take the
+# grouped kernel's shared memory runs one tile per item; SparseConvF16SharedBytes). All CUDA tests,
+# and the tile-4 shapes of sparse_conv_gbench (grouped, as mode on runs them) against run 7.
+R=$OUT/r; mkdir -p $R
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu SF_EXPECT_GPU=1
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt
+SF_BUILD_DIR=$PWD/build-dev OUT=$R scripts/gpu-check.sh build > $R/build.txt 2>&1; tail -1 $R/build.txt
+cmake --build build-dev --target sparse_conv_gbench -j16 > $R/build_bench.txt 2>&1; echo "bench build rc=$?"
+timeout 300 build-dev/tests/sf_cuda_tests --gtest_brief=1 > $R/tests.txt 2>&1; echo "rc=$?" >> $R/tests.txt; tail -3 $R/tests.txt
+timeout 120 build-dev/tests/perf/sparse_conv_gbench --reps=20 --benchmark_filter='cifar_l3_3x3_256@8|imagenet_l3_3x3_256@14' > $R/gbench.txt 2>&1; echo "gbench rc=$?"
+grep -E "tiles_(1|100)%/sparse" $R/gbench.txt | awk '{print $1, $2}'
+cd $OUT && tar czf r.tgz r
