@@ -223,10 +223,6 @@ __device__ inline void Mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t 
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-// Stages input channels [c0, c0 + 16) of the tile's window in `halo`
-// ([kSpan * kSpan][kRow], pixel-major), zeros outside the image and past c_in:
-// NHWC by cp.async where 16-byte copies can (the caller commits and waits),
-// plain loads otherwise.
 // One tap's weight fragments for a warp's kNB 8-channel n-blocks (kNB even:
 // pairs by ldmatrix.x4), from the tap's row of this warp's first n-block
 // (plus the lane's b_base).
@@ -250,6 +246,10 @@ __device__ inline void MmaTap(float (&acc)[kNB][4], const uint16_t* a_src,
   }
 }
 
+// Stages input channels [c0, c0 + 16) of the tile's window in `halo`
+// ([kSpan * kSpan][kRow], pixel-major), zeros outside the image and past c_in:
+// NHWC by cp.async where 16-byte copies can (the caller commits and waits),
+// plain loads otherwise.
 template <int kSpan, bool kNhwc>
 __device__ void LoadHalo(const Geometry& g, const TileWindow& t, const uint16_t* __restrict__ x,
                          bool vec_ok, int c0, uint16_t* halo) {
@@ -330,9 +330,9 @@ constexpr int kStages = 2;
 // The sparse conv: three stages, two groups' loads in flight while one
 // computes. An active tile walks its groups one after another, so at low
 // tile density (few blocks busy) its time is that walk's latency, which the
-// deeper pipeline shortens; 97 KiB (tile 8) / 101-104 KiB (tile 4, four or
-// two tiles per item) of shared memory still leave two blocks per SM for
-// dense inputs.
+// deeper pipeline shortens; 55 KiB (tile 8 at 32 channels; 95 at 64), 86
+// KiB (tile 4, one tile per item) or 101-104 KiB (four or two tiles per
+// item) of shared memory still leave two blocks per SM for dense inputs.
 constexpr int kConvStages = 3;
 
 // Tiles one work item of the tile-4 kernel holds at most when
