@@ -260,11 +260,16 @@ TEST(SparseConvF16GpuTest, GroupedTilesGiveTheSameBitsAsOneTilePerItem) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(27);
   // n, c_in, h, w, c_out, k, stride, pads (top, left, bottom, right), tile.
-  const std::vector<Case> cases = {{16, 48, 14, 14, 64, 3, 1, 1, 1, 1, 1, 4},
-                                   {8, 40, 13, 15, 70, 3, 2, 1, 1, 1, 1, 4},
-                                   {16, 64, 12, 12, 128, 1, 1, 0, 0, 0, 0, 4},
-                                   {8, 32, 15, 13, 64, 1, 2, 0, 0, 0, 0, 4},
-                                   {9, 20, 9, 11, 24, 3, 1, 0, 1, 1, 0, 4}};
+  // The first four have 512-4096 (tile, chunk) pairs when dense, more than an
+  // H100's or H200's resident blocks of the grouped kernel: the work list is
+  // cut into items of several tiles. The rest take one tile per item there
+  // (the occupied path, spike_occupancy_test, groups at any density).
+  const std::vector<Case> cases = {
+      {64, 64, 14, 14, 256, 3, 1, 1, 1, 1, 1, 4}, {64, 48, 16, 16, 128, 3, 2, 1, 1, 1, 1, 4},
+      {64, 64, 16, 16, 192, 1, 1, 0, 0, 0, 0, 4}, {64, 32, 16, 15, 256, 1, 2, 0, 0, 0, 0, 4},
+      {16, 48, 14, 14, 64, 3, 1, 1, 1, 1, 1, 4},  {8, 40, 13, 15, 70, 3, 2, 1, 1, 1, 1, 4},
+      {16, 64, 12, 12, 128, 1, 1, 0, 0, 0, 0, 4}, {8, 32, 15, 13, 64, 1, 2, 0, 0, 0, 0, 4},
+      {9, 20, 9, 11, 24, 3, 1, 0, 1, 1, 0, 4}};
   for (const Case& c : cases) {
     const Conv2dParams p = ParamsOf(c);
     const std::vector<float> w =

@@ -199,3 +199,15 @@ timeout 300 build-dev/tests/sf_cuda_tests --gtest_brief=1 > $R/tests.txt 2>&1; e
 timeout 120 build-dev/tests/perf/sparse_conv_gbench --reps=20 --benchmark_filter='cifar_l3_3x3_256@8|imagenet_l3_3x3_256@14' > $R/gbench.txt 2>&1; echo "gbench rc=$?"
 grep -E "tiles_(1|100)%/sparse" $R/gbench.txt | awk '{print $1, $2}'
 cd $OUT && tar czf r.tgz r
+
+## run12
+# Session 16 run 12 (2026-11-27, H100): the grouped-tiles test with four large cases (512-4096
+# (tile, chunk) pairs when dense), so the prescan's work list is cut into items of several tiles
+# (the earlier cases took one tile per item there on an H100). The test, then memcheck on it.
+R=$OUT/r; mkdir -p $R
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu SF_EXPECT_GPU=1
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt
+SF_BUILD_DIR=$PWD/build-dev OUT=$R scripts/gpu-check.sh build > $R/build.txt 2>&1; tail -1 $R/build.txt
+timeout 200 build-dev/tests/sf_cuda_tests --gtest_filter='SparseConvF16*' > $R/tests.txt 2>&1; echo "rc=$?" >> $R/tests.txt; grep -E "OK|FAILED|PASSED|rc=" $R/tests.txt | tail -12
+timeout 200 /usr/local/cuda/bin/compute-sanitizer --tool memcheck --error-exitcode 9 build-dev/tests/sf_cuda_tests --gtest_filter='SparseConvF16GpuTest.Grouped*' --gtest_brief=1 > $R/memcheck.txt 2>&1; echo "memcheck rc=$?" >> $R/memcheck.txt; tail -2 $R/memcheck.txt
+cd $OUT && tar czf r.tgz r
