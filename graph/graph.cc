@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "graph/status.h"
 
 namespace sf {
 
@@ -21,6 +22,12 @@ absl::StatusOr<std::vector<int64_t>> ConcreteValueDims(const Value& value) {
                                                    " that is not concrete after inference"));
   }
   return *std::move(concrete);
+}
+
+absl::StatusOr<int64_t> ConcreteValueBytes(const Value& value) {
+  SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
+  SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(dims, value.name));
+  return count * static_cast<int64_t>(SizeOf(value.dtype));
 }
 
 std::optional<std::vector<int64_t>> ConcreteDims(const Shape& shape) {

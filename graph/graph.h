@@ -54,6 +54,8 @@ struct Value {
 // The concrete dims of `value`; InvalidArgument naming it when its shape is
 // unknown or has a symbolic dim (e.g. after shape inference failed to resolve it).
 absl::StatusOr<std::vector<int64_t>> ConcreteValueDims(const Value& value);
+// Its bytes: the element count (CheckedElementCount's limit) times the dtype's size.
+absl::StatusOr<int64_t> ConcreteValueBytes(const Value& value);
 
 struct Node {
   std::string name;

@@ -9,7 +9,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "graph/status.h"
-#include "graph/tensor.h"
 
 namespace sf {
 namespace {
@@ -430,10 +429,7 @@ absl::StatusOr<int64_t> ValueBytes(const Graph& graph, ValueId v) {
   if (v < 0 || v >= graph.num_values()) {
     return absl::InvalidArgumentError(absl::StrCat("value ", v, " is not in the graph"));
   }
-  const Value& value = graph.value(v);
-  SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
-  SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(dims, value.name));
-  return count * static_cast<int64_t>(SizeOf(value.dtype));
+  return ConcreteValueBytes(graph.value(v));
 }
 
 }  // namespace

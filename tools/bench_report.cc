@@ -84,10 +84,6 @@ constexpr double kUnstableAlone = 1.5;
 
 double PerSecond(int64_t samples, double us) { return us > 0 ? samples * 1e6 / us : 0; }
 
-}  // namespace
-
-namespace {
-
 double Mb(int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
 
 // "tensor traffic ..." lines: each profiled plan's bytes read and written
@@ -95,26 +91,25 @@ double Mb(int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
 // SparseFlow plan saves against the all-cuDNN one. Empty without layers.
 std::string TrafficLines(const BenchReport& r) {
   std::string out;
-  for (const PlanBench* b : {&r.sparse, &r.dense}) {
-    if (b->layers.empty()) continue;
+  int64_t moved[2] = {-1, -1};  // bytes read + written by r.sparse, r.dense; -1 without layers
+  const PlanBench* plans[2] = {&r.sparse, &r.dense};
+  for (int i = 0; i < 2; ++i) {
+    if (plans[i]->layers.empty()) continue;
     if (out.empty()) {
       out =
           "\ntensor traffic (each step reads its inputs and writes its outputs once, fusions "
           "followed; a model from tensor sizes, not DRAM counters):\n";
     }
-    const LayerTotals t = SumLayers(b->layers);
+    const LayerTotals t = SumLayers(plans[i]->layers);
+    moved[i] = t.read_bytes + t.written_bytes;
     absl::StrAppendFormat(&out, "  %-11s read %9.2f MB  written %9.2f MB  total %9.2f MB\n",
-                          b->label, Mb(t.read_bytes), Mb(t.written_bytes),
-                          Mb(t.read_bytes + t.written_bytes));
+                          plans[i]->label, Mb(t.read_bytes), Mb(t.written_bytes), Mb(moved[i]));
   }
-  if (!r.sparse.layers.empty() && !r.dense.layers.empty()) {
-    const LayerTotals s = SumLayers(r.sparse.layers), d = SumLayers(r.dense.layers);
-    const int64_t saved = d.read_bytes + d.written_bytes - (s.read_bytes + s.written_bytes);
-    const int64_t dense_total = d.read_bytes + d.written_bytes;
+  if (moved[0] >= 0 && moved[1] >= 0) {
+    const int64_t saved = moved[1] - moved[0];
     absl::StrAppendFormat(&out, "  %s plan moves %.2f MB %s than the %s plan (%.1f%%)\n",
                           r.sparse.label, Mb(std::abs(saved)), saved >= 0 ? "less" : "more",
-                          r.dense.label,
-                          dense_total > 0 ? 100.0 * std::abs(saved) / dense_total : 0.0);
+                          r.dense.label, moved[1] > 0 ? 100.0 * std::abs(saved) / moved[1] : 0.0);
   }
   return out;
 }

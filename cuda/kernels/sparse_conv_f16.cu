@@ -798,19 +798,6 @@ __global__ void FillOnesPrefixKernel(uint16_t* x, int64_t count, int64_t ones) {
   }
 }
 
-// Whether a block of the current device can have `bytes` of dynamic shared
-// memory (its opt-in limit).
-bool FitsSharedMemory(size_t bytes) {
-  int device = 0, optin = 0;
-  if (cudaGetDevice(&device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) !=
-          cudaSuccess) {
-    (void)cudaGetLastError();
-    return false;
-  }
-  return bytes <= static_cast<size_t>(optin);
-}
-
 // The conv kernel's dynamic shared memory for `s` (SparseConvF16SharedBytes).
 template <int kSize, int kStride>
 size_t ConvSharedBytesFor(const SparseConvShape& s) {
@@ -848,8 +835,15 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
     constexpr int kGrouped = GroupedTiles<kSize, kStride, 4, 64>();
     // A GPU whose blocks cannot take the grouped kernel's shared memory (99
     // KiB on sm_86 / sm_89) runs one tile per item.
-    const bool grouped =
-        s.group_tiles && FitsSharedMemory(ConvSharedBytes<kSize, kStride, 4, 64, kGrouped>());
+    bool grouped = false;
+    if (s.group_tiles) {
+      int device = 0;
+      if (cudaGetDevice(&device) != cudaSuccess ||
+          SparseConvF16FitsDevice(s, device, &grouped) != cudaSuccess) {
+        (void)cudaGetLastError();  // a failed query only means one tile
+        grouped = false;
+      }
+    }
     return grouped ? LaunchConvFor<kSize, kStride, 4, kNhwc, 64, kGrouped>(
                          g, x, w_packed, bias, y, vec_ok, words, ws, stream)
                    : LaunchConvFor<kSize, kStride, 4, kNhwc, 64, 1>(g, x, w_packed, bias, y, vec_ok,
@@ -1170,6 +1164,14 @@ int SparseConvF16TilesPerItem(const SparseConvShape& s) {
 size_t SparseConvF16SharedBytes(const SparseConvShape& s) {
   return s.ksize == 3 ? (s.stride == 2 ? ConvSharedBytesFor<3, 2>(s) : ConvSharedBytesFor<3, 1>(s))
                       : (s.stride == 2 ? ConvSharedBytesFor<1, 2>(s) : ConvSharedBytesFor<1, 1>(s));
+}
+
+cudaError_t SparseConvF16FitsDevice(const SparseConvShape& s, int device, bool* fits) {
+  int optin = 0;
+  const cudaError_t err =
+      cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
+  *fits = err == cudaSuccess && SparseConvF16SharedBytes(s) <= static_cast<size_t>(optin);
+  return err;
 }
 
 size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s) {

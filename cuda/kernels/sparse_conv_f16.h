@@ -90,8 +90,11 @@ int SparseConvF16TilesPerItem(const SparseConvShape& s);
 // KiB for the three-stage pipeline (tile 4 with several tiles per item the
 // most). A device whose blocks take less (its opt-in limit: 99 KiB on sm_86
 // and sm_89) gets one tile per item from the launch; callers that describe
-// the kernel can clear group_tiles themselves.
+// the kernel can clear group_tiles themselves (SparseConvF16FitsDevice).
 size_t SparseConvF16SharedBytes(const SparseConvShape& s);
+// *fits: whether a block of `device` can take SparseConvF16SharedBytes(s)
+// (false when the device cannot be queried; the error is returned).
+cudaError_t SparseConvF16FitsDevice(const SparseConvShape& s, int device, bool* fits);
 
 // Device workspace for `s`, in bytes (counters, work list, per-tile group masks).
 size_t SparseConvF16WorkspaceBytes(const SparseConvShape& s);

@@ -162,10 +162,8 @@ absl::StatusOr<std::unique_ptr<GpuExecutor>> GpuExecutor::Create(Graph graph, co
   exec->home_slots_ = exec->slots_;
   for (const std::vector<ValueId>* io : {&exec->graph_.inputs(), &exec->graph_.outputs()}) {
     for (ValueId v : *io) {
-      const Value& value = exec->graph_.value(v);
-      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
-      SF_ASSIGN_OR_RETURN(int64_t count, CheckedElementCount(dims, value.name));
-      exec->io_bytes_.push_back(static_cast<size_t>(count) * SizeOf(value.dtype));
+      SF_ASSIGN_OR_RETURN(int64_t bytes, ConcreteValueBytes(exec->graph_.value(v)));
+      exec->io_bytes_.push_back(static_cast<size_t>(bytes));
     }
   }
   exec->io_addresses_.assign(exec->io_bytes_.size(), nullptr);

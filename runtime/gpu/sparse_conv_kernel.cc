@@ -746,12 +746,9 @@ class SparseConvGpuKernel : public GpuKernel {
     SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, half_, binary_,
                                                /*group_tiles=*/mode_ == SparseMode::kOn));
     if (half_ && shape_.group_tiles) {  // the launch does the same on a smaller GPU
-      int optin = 0;
-      SF_CUDA_RETURN_IF_ERROR(
-          cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, ctx.device));
-      if (cuda::SparseConvF16SharedBytes(shape_) > static_cast<size_t>(optin)) {
-        shape_.group_tiles = false;
-      }
+      bool fits = false;
+      SF_CUDA_RETURN_IF_ERROR(cuda::SparseConvF16FitsDevice(shape_, ctx.device, &fits));
+      shape_.group_tiles = fits;
     }
     SF_ASSIGN_OR_RETURN(weights_,
                         UploadSparseWeights(graph, node, shape_, ctx.device, half_, nhwc_));

@@ -223,7 +223,9 @@ TEST(Conv1dTest, BatchNormIsFoldedAndASpikingNetRuns) {
   ASSERT_OK_AND_ASSIGN(Plan plan, rt->GetPlan());
   for (const PlanStep& s : plan.steps) {
     EXPECT_NE(s.op, OpType::kBatchNormalization) << s.name;
-    if (s.name == "conv_b") EXPECT_EQ(s.input_class, ValueClass::kBinary);
+    if (s.name == "conv_b") {
+      EXPECT_EQ(s.input_class, ValueClass::kBinary);
+    }
   }
 }
 
