@@ -3,6 +3,7 @@
 #include "cuda/kernels/device_util.cuh"
 #include "cuda/kernels/direct_conv_neuron.h"
 #include "cuda/kernels/neuron_fire.cuh"
+#include "cuda/kernels/spike_occupancy.cuh"
 
 namespace sf::cuda {
 namespace {
@@ -11,11 +12,12 @@ namespace {
 // slice in the tensor's layout), looping over the T steps with the membrane
 // in a register. The conv sums taps in (ky, kx, ci) order in float32 with
 // round-to-nearest adds and multiplies (nothing contracted), then adds the
-// bias, then rounds to T as a stored conv output would be.
+// bias, then rounds to T as a stored conv output would be. Each non-zero
+// spike marks `occ`'s targets (NHWC only; no packed spikes here).
 template <typename T>
 __global__ void DirectConvNeuronKernel(DirectConvShape s, bool nhwc, const T* __restrict__ x,
                                        const T* __restrict__ w, const T* __restrict__ bias,
-                                       NeuronParams p, T* __restrict__ y) {
+                                       NeuronParams p, T* __restrict__ y, SpikeOccupancy occ) {
   const int64_t images = s.rows / p.steps;
   SF_GRID_STRIDE_LOOP(e, p.step_elements) {
     int64_t n, oy, ox, co;
@@ -58,7 +60,14 @@ __global__ void DirectConvNeuronKernel(DirectConvShape s, bool nhwc, const T* __
       }
       if (bias != nullptr) acc = __fadd_rn(acc, b);
       const float conv = LoadValue(StoreValue<T>(acc));
-      y[t * p.step_elements + e] = StoreValue<T>(Fire(p, v, conv));
+      const T out = StoreValue<T>(Fire(p, v, conv));
+      y[t * p.step_elements + e] = out;
+      if (occ.count > 0 && LoadValue(out) != 0.0f) {
+        for (int k = 0; k < occ.count; ++k) {
+          const OccupancyPlace q = PlaceOf(occ.targets[k], p.step_elements, e);
+          MarkPlace(occ.targets[k], q, t, 1u << q.shift);
+        }
+      }
     }
   }
 }
@@ -71,7 +80,10 @@ __global__ void DirectConvNeuronKernel(DirectConvShape s, bool nhwc, const T* __
 // compile time (FixedFire, as NeuronVecKernel). The weights wait in shared
 // memory as float32, [tap][C_out] (tap = (ky, kx, ci), their stored order).
 // The same arithmetic, in the same order, as DirectConvNeuronKernel. 32-bit
-// indices (NhwcKernelSmem checks the sizes).
+// indices (NhwcKernelSmem checks the sizes). With `occ` a thread marks its
+// pixel's group in every target (its kV channels are in one 16-channel group)
+// where one of them fires, and with kV = 16 stores their bit-packed spikes
+// (half a packed word).
 constexpr int kVec = 4;       // the narrow vector (C_out a multiple of 4)
 constexpr int kWideVec = 16;  // C_out a multiple of 16
 constexpr int kMaxSteps = 4;  // T the vectorised kernel takes (the rest: per element)
@@ -79,8 +91,9 @@ constexpr int kMaxSteps = 4;  // T the vectorised kernel takes (the rest: per el
 template <typename T, int kV, typename FireFn>
 __global__ void DirectConvNeuronNhwcKernel(DirectConvShape s, const T* __restrict__ x,
                                            const T* __restrict__ w, const T* __restrict__ bias,
-                                           NeuronParams p, T* __restrict__ y) {
+                                           NeuronParams p, T* __restrict__ y, SpikeOccupancy occ) {
   static_assert(kV % 4 == 0, "weights are read as float4");
+  static_assert(16 % kV == 0 || kV == 16, "a thread's channels lie in one 16-channel group");
   extern __shared__ float4 w_smem4[];  // [taps][c_out] floats
   float* w_smem = reinterpret_cast<float*>(w_smem4);
   // Per tap: (ky << 16 | kx + 0x8000, ci); kx + 0x8000 keeps the low half positive.
@@ -170,6 +183,24 @@ __global__ void DirectConvNeuronNhwcKernel(DirectConvShape s, const T* __restric
       for (int q = 0; q < static_cast<int>(sizeof(out) / sizeof(Store)); ++q) {
         reinterpret_cast<Store*>(dst)[q] = reinterpret_cast<const Store*>(out)[q];
       }
+      if (occ.count > 0 || occ.packed != nullptr) {
+        uint32_t bits = 0;
+#pragma unroll
+        for (int j = 0; j < kV; ++j) bits |= (LoadValue(out[j]) != 0.0f ? 1u : 0u) << j;
+        if constexpr (kV == 16) {
+          if (occ.packed != nullptr) {
+            reinterpret_cast<uint16_t*>(occ.packed)[(t * p.step_elements + g * kV) / 16] =
+                static_cast<uint16_t>(bits);
+          }
+        }
+        if (bits != 0) {
+          for (int k = 0; k < occ.count; ++k) {
+            const OccupancyPlace q =
+                PlaceOf(occ.targets[k], p.step_elements, static_cast<int64_t>(g) * kV);
+            MarkPlace(occ.targets[k], q, t, 1u << q.shift);
+          }
+        }
+      }
     }
   }
 }
@@ -207,14 +238,37 @@ const char* DirectConvNeuronUnsupportedReason(const DirectConvShape& s, int64_t 
   return "";
 }
 
+const char* DirectConvNeuronMarksUnsupportedReason(const DirectConvShape& s, bool nhwc,
+                                                   int64_t steps, bool packed) {
+  if (const char* why = DirectConvNeuronUnsupportedReason(s, steps); why[0] != '\0') return why;
+  if (!nhwc) return "spike occupancy and bit-packed spikes are NHWC only";
+  if (packed && (s.c_out % kWideVec != 0 || NhwcKernelSmem(s, nhwc, nullptr, steps) == 0)) {
+    return "bit-packed spikes need the vectorised kernel with 16 channels per thread";
+  }
+  return "";
+}
+
 cudaError_t LaunchDirectConvNeuron(const DirectConvShape& s, bool nhwc, DataType type,
                                    const void* x, const void* w, const void* bias,
-                                   const NeuronParams& p, void* y, cudaStream_t stream) {
+                                   const NeuronParams& p, void* y, cudaStream_t stream,
+                                   const SpikeOccupancy* occupancy) {
   if (DirectConvNeuronUnsupportedReason(s, p.steps)[0] != '\0' || p.state != nullptr ||
       p.step_elements != s.rows / p.steps * s.c_out * s.out_h * s.out_w) {
     return cudaErrorInvalidValue;
   }
+  const SpikeOccupancy occ = occupancy != nullptr ? *occupancy : SpikeOccupancy{};
   const size_t smem = NhwcKernelSmem(s, nhwc, y, p.steps);
+  if (occ.count > 0 || occ.packed != nullptr) {
+    const bool packed = occ.packed != nullptr;
+    if (*DirectConvNeuronMarksUnsupportedReason(s, nhwc, p.steps, packed) != '\0' ||
+        (packed && (smem == 0 || NhwcKernelVec(s, y) != kWideVec))) {
+      return cudaErrorInvalidValue;
+    }
+    if (const cudaError_t err = PrepareSpikeOccupancy(&occ, type, p.steps, p.step_elements, stream);
+        err != cudaSuccess) {
+      return err;
+    }
+  }
   bool fired = true;  // VisitFire knew the neuron (the vectorised kernel)
   const bool ok = VisitFloatType(type, [&](auto tag) {
     using T = decltype(tag);
@@ -225,7 +279,7 @@ cudaError_t LaunchDirectConvNeuron(const DirectConvShape& s, bool nhwc, DataType
         auto launch = [&](auto kernel, int v) {
           kernel<<<BlocksFor(p.step_elements / v), kThreadsPerBlock, smem, stream>>>(
               s, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias), p,
-              static_cast<T*>(y));
+              static_cast<T*>(y), occ);
         };
         if (vec == kWideVec) {
           launch(DirectConvNeuronNhwcKernel<T, kWideVec, Fire>, kWideVec);
@@ -236,7 +290,7 @@ cudaError_t LaunchDirectConvNeuron(const DirectConvShape& s, bool nhwc, DataType
     } else {
       DirectConvNeuronKernel<T><<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
           s, nhwc, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias),
-          p, static_cast<T*>(y));
+          p, static_cast<T*>(y), occ);
     }
   });
   return ok && fired ? cudaGetLastError() : cudaErrorInvalidValue;

@@ -38,9 +38,18 @@ const char* DirectConvNeuronUnsupportedReason(const DirectConvShape& s, int64_t 
 // x * w), E the elements of one step, for float32 or float16 tensors of
 // `type`; bias may be null. p.step_elements must be E.
 // cudaErrorInvalidValue for a shape it does not run or another type.
+// With `occupancy` it also marks, as it stores the spikes, what the
+// consumers of y read instead of a prescan, exactly as LaunchNeuron marks
+// them from the same spikes (SpikeOccupancy, neuron.h; PrepareSpikeOccupancy's
+// checks, and DirectConvNeuronMarksUnsupportedReason: NHWC, and for packed
+// spikes the vectorised kernel with 16 channels per thread, i.e. c_out % 16
+// == 0 and y 16-byte aligned; else cudaErrorInvalidValue).
+const char* DirectConvNeuronMarksUnsupportedReason(const DirectConvShape& s, bool nhwc,
+                                                   int64_t steps, bool packed);
 cudaError_t LaunchDirectConvNeuron(const DirectConvShape& s, bool nhwc, DataType type,
                                    const void* x, const void* w, const void* bias,
-                                   const NeuronParams& p, void* y, cudaStream_t stream);
+                                   const NeuronParams& p, void* y, cudaStream_t stream,
+                                   const SpikeOccupancy* occupancy = nullptr);
 
 }  // namespace sf::cuda
 

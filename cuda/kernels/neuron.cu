@@ -3,6 +3,7 @@
 #include "cuda/kernels/device_util.cuh"
 #include "cuda/kernels/neuron.h"
 #include "cuda/kernels/neuron_fire.cuh"
+#include "cuda/kernels/spike_occupancy.cuh"
 
 namespace sf::cuda {
 namespace {
@@ -16,71 +17,6 @@ __device__ inline T FireElement(const NeuronParams& p, float& v, T x, T b) {
   const T spike = StoreValue<T>(FireFn()(p, v, in));
   if constexpr (kAdd == NeuronAdd::kAfter) return StoreValue<T>(LoadValue(spike) + LoadValue(b));
   return spike;
-}
-
-// ---- Spike occupancy (SpikeOccupancy in neuron.h) ----
-
-// Where element e of step 0 lands in a target: its image, the output tiles
-// that read it (rows ty0..ty1, columns tx0..tx1; none when ty0 > ty1) and its
-// channel group's mask word and bit. At step t the image moves on by the
-// images of one step; the rest stays. 32-bit arithmetic: the launcher
-// allows no target of 2^31 elements or more.
-struct OccupancyPlace {
-  int image;
-  int images_per_step;
-  int ty0, ty1, tx0, tx1;
-  int word;
-  int shift;  // the group's bit in the word
-};
-
-// The output rows (or columns) that read input row `i`: o with o * stride -
-// pad + r == i for a kernel row r in [0, ksize), clipped to [0, extent); as
-// tiles of `tile`. Empty (first > last) when none does.
-__device__ inline void TilesReading(int i, int pad, int ksize, int stride, int extent, int tile,
-                                    int& first, int& last) {
-  const int lo = i + pad - ksize + 1;
-  const int o0 = lo <= 0 ? 0 : (lo + stride - 1) / stride;
-  const int o1 = min((i + pad) / stride, extent - 1);
-  first = o0 / tile;
-  last = o0 <= o1 ? o1 / tile : first - 1;
-}
-
-__device__ inline OccupancyPlace PlaceOf(const SpikeOccupancyTarget& o, int64_t step_elements,
-                                         int64_t e) {
-  const auto image_elements = static_cast<unsigned>(o.h * o.w * o.c);
-  const auto u = static_cast<unsigned>(e);
-  OccupancyPlace q;
-  q.image = static_cast<int>(u / image_elements);
-  q.images_per_step = static_cast<int>(static_cast<unsigned>(step_elements) / image_elements);
-  const unsigned r = u - static_cast<unsigned>(q.image) * image_elements;
-  const unsigned pixel = r / static_cast<unsigned>(o.c);
-  const int channel = static_cast<int>(r - pixel * static_cast<unsigned>(o.c));
-  const int y = static_cast<int>(pixel / static_cast<unsigned>(o.w));
-  const int x = static_cast<int>(pixel) - y * o.w;
-  TilesReading(y, o.pad_top, o.ksize, o.stride, o.out_h, o.tile, q.ty0, q.ty1);
-  TilesReading(x, o.pad_left, o.ksize, o.stride, o.out_w, o.tile, q.tx0, q.tx1);
-  if (q.tx0 > q.tx1) q.ty1 = q.ty0 - 1;  // no column reads it: nothing to mark
-  const int group = channel / o.group;
-  q.word = group / 32;
-  q.shift = group % 32;
-  return q;
-}
-
-// Sets `bits` of the place's word in every tile that reads it at step t.
-// The word is read first (L2, not L1: other blocks set it): once a tile's
-// groups are marked, its other non-zeros cost a load, not an atomic.
-__device__ inline void MarkPlace(const SpikeOccupancyTarget& o, const OccupancyPlace& q,
-                                 int64_t t, uint32_t bits) {
-  const int64_t image = q.image + t * q.images_per_step;
-  for (int ty = q.ty0; ty <= q.ty1; ++ty) {
-    for (int tx = q.tx0; tx <= q.tx1; ++tx) {
-      uint32_t* word =
-          o.masks + ((image * o.tiles_y + ty) * o.tiles_x + tx) * o.words + q.word;
-      if ((__ldcg(reinterpret_cast<const unsigned int*>(word)) & bits) != bits) {
-        atomicOr(reinterpret_cast<unsigned int*>(word), bits);
-      }
-    }
-  }
 }
 
 template <typename T>
@@ -328,24 +264,17 @@ const char* SpikePackedUnsupportedReason(DataType type, int64_t steps, int64_t s
   return "";
 }
 
-cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, void* s,
-                         cudaStream_t stream, const SpikeOccupancy* occupancy) {
-  return LaunchNeuronAdd(p, NeuronAdd::kNone, type, x, nullptr, s, stream, occupancy);
-}
-
-cudaError_t LaunchNeuronAdd(const NeuronParams& p, NeuronAdd add, DataType type, const void* x,
-                            const void* b, void* s, cudaStream_t stream,
-                            const SpikeOccupancy* occupancy) {
-  if (add != NeuronAdd::kNone && b == nullptr) return cudaErrorInvalidValue;
-  if (occupancy != nullptr && occupancy->count > 0) {
+cudaError_t PrepareSpikeOccupancy(const SpikeOccupancy* occupancy, DataType type, int64_t steps,
+                                  int64_t step_elements, cudaStream_t stream) {
+  if (occupancy == nullptr) return cudaSuccess;
+  if (occupancy->count > 0) {
     if (type != DataType::kFloat16 || occupancy->count > kMaxSpikeOccupancyTargets ||
-        p.step_elements <= 0 || p.steps <= 0) {
+        step_elements <= 0 || steps <= 0) {
       return cudaErrorInvalidValue;
     }
     for (int k = 0; k < occupancy->count; ++k) {
       const SpikeOccupancyTarget& t = occupancy->targets[k];
-      if (t.masks == nullptr ||
-          *SpikeOccupancyUnsupportedReason(t, p.steps, p.step_elements) != '\0') {
+      if (t.masks == nullptr || *SpikeOccupancyUnsupportedReason(t, steps, step_elements) != '\0') {
         return cudaErrorInvalidValue;
       }
       if (occupancy->cleared) continue;
@@ -355,10 +284,27 @@ cudaError_t LaunchNeuronAdd(const NeuronParams& p, NeuronAdd add, DataType type,
       }
     }
   }
-  if (occupancy != nullptr && occupancy->packed != nullptr &&
-      (*SpikePackedUnsupportedReason(type, p.steps, p.step_elements) != '\0' ||
+  if (occupancy->packed != nullptr &&
+      (*SpikePackedUnsupportedReason(type, steps, step_elements) != '\0' ||
        !IsAligned(occupancy->packed, sizeof(uint32_t)))) {
     return cudaErrorInvalidValue;
+  }
+  return cudaSuccess;
+}
+
+cudaError_t LaunchNeuron(const NeuronParams& p, DataType type, const void* x, void* s,
+                         cudaStream_t stream, const SpikeOccupancy* occupancy) {
+  return LaunchNeuronAdd(p, NeuronAdd::kNone, type, x, nullptr, s, stream, occupancy);
+}
+
+cudaError_t LaunchNeuronAdd(const NeuronParams& p, NeuronAdd add, DataType type, const void* x,
+                            const void* b, void* s, cudaStream_t stream,
+                            const SpikeOccupancy* occupancy) {
+  if (add != NeuronAdd::kNone && b == nullptr) return cudaErrorInvalidValue;
+  if (const cudaError_t err =
+          PrepareSpikeOccupancy(occupancy, type, p.steps, p.step_elements, stream);
+      err != cudaSuccess) {
+    return err;
   }
   if (p.step_elements == 0 || p.steps == 0) return cudaSuccess;
   switch (add) {

@@ -93,6 +93,16 @@ inline size_t SpikeOccupancyMaskBytes(const SpikeOccupancyTarget& t) {
   return sizeof(uint32_t) * static_cast<size_t>(t.images) * t.tiles_y * t.tiles_x * t.words;
 }
 
+// For a kernel about to store a float16 [steps, step_elements] tensor and
+// mark `occupancy` from it (null: nothing to do): cudaErrorInvalidValue when
+// a target cannot be marked from it (SpikeOccupancyUnsupportedReason, no
+// masks, too many targets, not float16) or the packed spikes cannot be
+// written (SpikePackedUnsupportedReason, a misaligned buffer); else clears
+// the targets' masks on `stream` unless occupancy->cleared. The neuron
+// launches and the fused conv + neuron launches call it.
+cudaError_t PrepareSpikeOccupancy(const SpikeOccupancy* occupancy, DataType type, int64_t steps,
+                                  int64_t step_elements, cudaStream_t stream);
+
 // s[t*E + i] = spike of element i at step t, for x laid out [T, E]; x and s
 // are `type` (kFloat32 or kFloat16, else cudaErrorInvalidValue). With
 // `occupancy` (float16 only, each target supported, else

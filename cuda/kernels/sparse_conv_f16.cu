@@ -6,6 +6,7 @@
 #include "cuda/kernels/neuron_fire.cuh"
 #include "cuda/kernels/sparse_conv_f16.h"
 #include "cuda/kernels/sparse_conv_geometry.cuh"
+#include "cuda/kernels/spike_occupancy.cuh"
 
 namespace sf::cuda {
 namespace {
@@ -953,13 +954,190 @@ __device__ void LoadFusedGroup(const Geometry& g, TileWindow t, int first_row, i
   CpAsyncCommit();
 }
 
+// What the consumers of the fused kernel's spikes read instead of a prescan
+// (SpikeOccupancy, NHWC only). Marking each pixel in global memory as the
+// neuron kernel does (where a pixel lands in each target: divisions, loads,
+// atomics) made the kernel up to 1.6x slower on dense spikes
+// (fused_marks_bench), so a block gathers its own: per time step the group
+// bits of each pixel of its output tile in shared memory (one OR per pixel
+// and warp); then, once per chunk of steps where some pixel fired, per pixel
+// row the OR over the pixels that each column of consumer tiles reads, and
+// per consumer tile that reads some of its pixels (FusedMarkBox) the OR over
+// its rows, set in the target's masks with a load and, where a bit is
+// missing, an atomic. A box of more than kMarkBoxSide tiles a side (not for
+// the tiles and kernels the runtime plans: 8 outputs read at most 10 inputs,
+// and a consumer tile has 4 or 8 outputs) marks pixel by pixel in global
+// memory instead.
+constexpr int kMarkBoxSide = 4;
+
+// The consumer tiles that read some output of a block: rows [ty0, ty0 +
+// nty), columns [tx0, tx0 + ntx); nty * ntx == 0 when none does.
+struct FusedMarkBox {
+  int ty0, nty, tx0, ntx;
+};
+
+// The consumer tiles (of `tile` outputs) whose outputs read input rows [i0,
+// i1]: the outputs o with o * stride - pad + r in [i0, i1] for a kernel row
+// r, clipped to [0, extent).
+__device__ inline void TilesReadingRows(int i0, int i1, int pad, int ksize, int stride, int extent,
+                                        int tile, int& first, int& count) {
+  const int lo = i0 + pad - ksize + 1;
+  const int o0 = lo <= 0 ? 0 : (lo + stride - 1) / stride;
+  const int o1 = min((i1 + pad) / stride, extent - 1);
+  first = o0 / tile;
+  count = o0 <= o1 ? o1 / tile - first + 1 : 0;
+}
+
+// The input rows [first, last] within [i0, i0 + n) that consumer tile row
+// `t` may read (its outputs' windows); row i in there is read when
+// ReadsRow(i) (a kernel narrower than the stride skips rows).
+__device__ inline void RowsOfTile(int t, int tile, int stride, int pad, int ksize, int extent,
+                                  int i0, int n, int& first, int& last) {
+  const int o0 = t * tile, o1 = min(o0 + tile, extent) - 1;
+  first = max(o0 * stride - pad, i0);
+  last = min(o1 * stride - pad + ksize - 1, i0 + n - 1);
+}
+__device__ inline bool ReadsRow(int i, int pad, int ksize, int stride) {
+  return ksize >= stride || (i + pad) % stride < ksize;
+}
+
+template <int kSteps, int kTile>
+struct FusedMarks {
+  FusedMarkBox box[kMaxSpikeOccupancyTargets];
+  bool in_shared;  // every target's box is at most kMarkBoxSide tiles a side
+  bool any;        // some pixel of this chunk of steps fired
+  // Per step and pixel of the tile: its group bits in the block's word.
+  uint32_t px[kSteps][kTile * kTile];
+  // Per step, target, pixel row and box column: the OR over the pixels of
+  // the row that the column's tiles read.
+  uint32_t rows[kSteps][kMaxSpikeOccupancyTargets][kTile][kMarkBoxSide];
+};
+
+// Thread 0 works out the boxes of output tile `t`; every thread clears the
+// bits (the caller synchronises before they are used).
+template <int kSteps, int kTile>
+__device__ void StartFusedMarks(const SpikeOccupancy& occ, const TileWindow& t,
+                                FusedMarks<kSteps, kTile>& m) {
+  if (threadIdx.x == 0) {
+    m.in_shared = true;
+    m.any = false;
+    for (int k = 0; k < occ.count; ++k) {
+      const SpikeOccupancyTarget& o = occ.targets[k];
+      FusedMarkBox& b = m.box[k];
+      TilesReadingRows(t.oy0, t.oy0 + t.th - 1, o.pad_top, o.ksize, o.stride, o.out_h, o.tile,
+                       b.ty0, b.nty);
+      TilesReadingRows(t.ox0, t.ox0 + t.tw - 1, o.pad_left, o.ksize, o.stride, o.out_w, o.tile,
+                       b.tx0, b.ntx);
+      if (b.nty > kMarkBoxSide || b.ntx > kMarkBoxSide) m.in_shared = false;
+    }
+  }
+  for (int i = threadIdx.x; i < kSteps * kTile * kTile; i += kThreads) (&m.px[0][0])[i] = 0;
+}
+
+// After step `s` of a chunk stored one pixel per lane quad (pixel `r` of the
+// tile), `nz[nb]` says which of this lane's two channels 2 * (lane % 4) +
+// {0, 1} of n-block nb are non-zero. The four lanes of the pixel OR their
+// bits into a byte per n-block (every lane of the warp takes part); the first
+// of them stores the bit-packed spikes 16 channels at a time (16-bit stores:
+// a pair of n-blocks is half a packed word; c_out % 16 == 0) and ORs the
+// pixel's 16-channel groups into m.px (or, without room there, into each
+// target's masks). `at`: the flat index of the pixel's channel k_base (the
+// warp's first channel, a multiple of 16), -1 outside the image.
+template <int kNB, int kSteps, int kTile>
+__device__ void MarkFusedPixel(const SpikeOccupancy& occ, const uint32_t (&nz)[kNB], int64_t at,
+                               int r, int k_base, int c_out, int64_t step_elements, int lane, int s,
+                               FusedMarks<kSteps, kTile>& m) {
+  static_assert(kNB % 2 == 0, "n-blocks pair up into 16-channel groups");
+  uint32_t bytes[kNB];
+#pragma unroll
+  for (int nb = 0; nb < kNB; ++nb) {
+    uint32_t b = nz[nb] << (2 * (lane & 3));
+    b |= __shfl_xor_sync(0xffffffffu, b, 1);
+    b |= __shfl_xor_sync(0xffffffffu, b, 2);
+    bytes[nb] = b;
+  }
+  if ((lane & 3) != 0 || at < 0) return;
+  uint32_t groups = 0;  // bit p: group k_base / 16 + p holds a spike
+#pragma unroll
+  for (int p = 0; p < kNB / 2; ++p) {
+    const uint32_t half = bytes[2 * p] | bytes[2 * p + 1] << 8;
+    if (occ.packed != nullptr && k_base + 16 * p < c_out) {
+      reinterpret_cast<uint16_t*>(occ.packed)[(at + 16 * p) / 16] = static_cast<uint16_t>(half);
+    }
+    if (half != 0) groups |= 1u << p;
+  }
+  if (groups == 0 || occ.count == 0) return;
+  if (m.in_shared) {
+    // The block's groups share one mask word: one or two from an even one
+    // per warp, in a chunk of 32 or 64 channels from a multiple of it, and a
+    // word covers 32 groups.
+    atomicOr(&m.px[s][r], groups << ((k_base / kGroup) % 32));
+    m.any = true;
+    return;
+  }
+  for (int k = 0; k < occ.count; ++k) {
+    const OccupancyPlace q = PlaceOf(occ.targets[k], step_elements, at);
+    MarkPlace(occ.targets[k], q, 0, groups << q.shift);
+  }
+}
+
+// Sets what a chunk of steps gathered (rows first_row + s * images of the
+// targets' masks, word `word` of each tile) and clears it for the next
+// chunk. Every thread of the block calls it.
+template <int kSteps, int kTile>
+__device__ void FlushFusedMarks(const SpikeOccupancy& occ, const TileWindow& t, int first_row,
+                                int images, int word, FusedMarks<kSteps, kTile>& m) {
+  constexpr int kT = kMaxSpikeOccupancyTargets, kS = kMarkBoxSide;
+  __syncthreads();  // every warp's bits are in
+  if (!m.in_shared || !m.any) return;
+  for (int i = threadIdx.x; i < kSteps * kT * kTile * kS; i += kThreads) {
+    const int q = i % kS, y = (i / kS) % kTile, k = (i / (kS * kTile)) % kT;
+    const int s = i / (kS * kTile * kT);
+    if (k >= occ.count || q >= m.box[k].ntx || y >= t.th) continue;
+    const SpikeOccupancyTarget& o = occ.targets[k];
+    int x0, x1;
+    RowsOfTile(m.box[k].tx0 + q, o.tile, o.stride, o.pad_left, o.ksize, o.out_w, t.ox0, t.tw, x0,
+               x1);
+    uint32_t bits = 0;
+    for (int x = x0; x <= x1; ++x) {
+      if (ReadsRow(x, o.pad_left, o.ksize, o.stride)) bits |= m.px[s][y * kTile + x - t.ox0];
+    }
+    m.rows[s][k][y][q] = bits;
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < kSteps * kT * kS * kS; i += kThreads) {
+    const int qx = i % kS, qy = (i / kS) % kS, k = (i / (kS * kS)) % kT, s = i / (kS * kS * kT);
+    if (k >= occ.count) continue;
+    const FusedMarkBox b = m.box[k];
+    if (qy >= b.nty || qx >= b.ntx) continue;
+    const SpikeOccupancyTarget& o = occ.targets[k];
+    int y0, y1;
+    RowsOfTile(b.ty0 + qy, o.tile, o.stride, o.pad_top, o.ksize, o.out_h, t.oy0, t.th, y0, y1);
+    uint32_t bits = 0;
+    for (int y = y0; y <= y1; ++y) {
+      if (ReadsRow(y, o.pad_top, o.ksize, o.stride)) bits |= m.rows[s][k][y - t.oy0][qx];
+    }
+    if (bits == 0) continue;
+    const int64_t row = first_row + static_cast<int64_t>(s) * images;
+    uint32_t* w =
+        o.masks + ((row * o.tiles_y + b.ty0 + qy) * o.tiles_x + b.tx0 + qx) * o.words + word;
+    if ((__ldcg(reinterpret_cast<const unsigned int*>(w)) & bits) != bits) {
+      atomicOr(reinterpret_cast<unsigned int*>(w), bits);
+    }
+  }
+  __syncthreads();  // read before cleared; the next chunk ORs in after its group loop's barriers
+  for (int i = threadIdx.x; i < kSteps * kTile * kTile; i += kThreads) (&m.px[0][0])[i] = 0;
+  if (threadIdx.x == 0) m.any = false;
+}
+
 // One block per (image, output tile, kChunkF output channels). `images` = N,
 // the batch holds p.steps * N rows, step t of image n at row t * N + n.
 template <int kSize, int kStride, int kTile, bool kNhwc, int kSteps, int kChunkF, int kMinBlocks>
 __global__ void __launch_bounds__(kThreads, kMinBlocks)
     ConvNeuronF16Kernel(Geometry g, int images, NeuronParams p, const uint16_t* __restrict__ x,
                         const uint16_t* __restrict__ w_packed, int cout_pad,
-                        const __half* __restrict__ bias, __half* __restrict__ y, bool vec_ok) {
+                        const __half* __restrict__ bias, __half* __restrict__ y, bool vec_ok,
+                        SpikeOccupancy occ) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   using S = FusedStage<kSize, kStride, kTile, kSteps, kChunkF>;
   constexpr int kSpan = S::kSpan;
@@ -1006,6 +1184,11 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
     }
   }
   const bool pairs = g.c_out % 2 == 0 && IsAligned(y, sizeof(__half2));
+
+  // Spike marks for the consumers of y (MarkFusedPixel).
+  __shared__ FusedMarks<kSteps, kTile> marks;
+  const bool marking = kNhwc && (occ.count > 0 || occ.packed != nullptr);
+  if (kNhwc && occ.count > 0) StartFusedMarks<kSteps, kTile>(occ, t, marks);
 
   // The membrane of each output this thread owns (the same ones at every step).
   float v[kNB][4];
@@ -1056,13 +1239,18 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
 #pragma unroll
     for (int s = 0; s < kSteps; ++s) {
       if (s >= steps) break;
-      __half* y_row = y + (static_cast<int64_t>(first_row) + static_cast<int64_t>(s) * images) *
-                              g.c_out * plane;
+      const int64_t row_at =
+          (static_cast<int64_t>(first_row) + static_cast<int64_t>(s) * images) * g.c_out * plane;
+      __half* y_row = y + row_at;
+      // Pixel by pixel (h: rows lane / 4 and lane / 4 + 8), so the marks of
+      // one pixel follow its stores.
 #pragma unroll
-      for (int nb = 0; nb < kNB; ++nb) {
-        const int k = k_of[nb];
+      for (int h = 0; h < 2; ++h) {
+        uint32_t nz[kNB];  // MarkFusedPixel's bits
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
+        for (int nb = 0; nb < kNB; ++nb) {
+          const int k = k_of[nb];
+          nz[nb] = 0;
           if (pix[h] < 0) continue;
           __half out[2];
 #pragma unroll
@@ -1071,6 +1259,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
             // the neuron kernel reads it.
             const float x_t = __half2float(__float2half_rn(acc[s][nb][h * 2 + j] + bias_of[nb][j]));
             out[j] = __float2half_rn(Fire(p, v[nb][h * 2 + j], x_t));
+            if (k + j < g.c_out && NonZeroHalfBits(__half_as_ushort(out[j]))) nz[nb] |= 1u << j;
           }
           if (kNhwc && pairs && k + 1 < g.c_out) {
             *reinterpret_cast<__half2*>(y_row + pix[h] + k) = __halves2half2(out[0], out[1]);
@@ -1080,6 +1269,19 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
             }
           }
         }
+        if constexpr (kNhwc && kNB % 2 == 0) {  // the launch allows marks only there
+          if (marking) {
+            MarkFusedPixel<kNB, kSteps, kTile>(
+                occ, nz, pix[h] < 0 ? -1 : row_at + pix[h] + cout0 + n_first,
+                wm * 16 + (lane >> 2) + h * 8, cout0 + n_first, g.c_out,
+                static_cast<int64_t>(images) * g.c_out * plane, lane, s, marks);
+          }
+        }
+      }
+    }
+    if constexpr (kNhwc && kNB % 2 == 0) {
+      if (marking && occ.count > 0) {
+        FlushFusedMarks<kSteps, kTile>(occ, t, first_row, images, cout0 / kGroup / 32, marks);
       }
     }
   }
@@ -1091,7 +1293,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
 template <int kSize, int kStride, int kTile, bool kNhwc, int kSteps, int kChunkF, int kMinBlocks>
 cudaError_t LaunchFusedFor(const Geometry& g, int images, const NeuronParams& p, const uint16_t* x,
                            const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
-                           cudaStream_t stream) {
+                           const SpikeOccupancy& occ, cudaStream_t stream) {
   const dim3 grid(images * g.tiles_y * g.tiles_x, static_cast<int>(CeilDiv(g.c_out, kChunkF)));
   constexpr size_t kShared = kStages * FusedStage<kSize, kStride, kTile, kSteps, kChunkF>::kBytes;
   auto* kernel = ConvNeuronF16Kernel<kSize, kStride, kTile, kNhwc, kSteps, kChunkF, kMinBlocks>;
@@ -1102,7 +1304,8 @@ cudaError_t LaunchFusedFor(const Geometry& g, int images, const NeuronParams& p,
     return err;
   }
   const int cout_pad = static_cast<int>(CeilDiv(g.c_out, kChunk) * kChunk);
-  kernel<<<grid, kThreads, kShared, stream>>>(g, images, p, x, w_packed, cout_pad, bias, y, vec_ok);
+  kernel<<<grid, kThreads, kShared, stream>>>(g, images, p, x, w_packed, cout_pad, bias, y, vec_ok,
+                                              occ);
   return cudaSuccess;
 }
 
@@ -1115,11 +1318,12 @@ cudaError_t LaunchFusedFor(const Geometry& g, int images, const NeuronParams& p,
 template <int kSize, int kStride, bool kNhwc>
 cudaError_t LaunchFusedTile(int tile, const Geometry& g, int images, const NeuronParams& p,
                             const uint16_t* x, const uint16_t* w_packed, const __half* bias,
-                            __half* y, bool vec_ok, cudaStream_t stream) {
-  return tile == 8 ? LaunchFusedFor<kSize, kStride, 8, kNhwc, 2, 32, 4>(g, images, p, x, w_packed,
-                                                                        bias, y, vec_ok, stream)
-                   : LaunchFusedFor<kSize, kStride, 4, kNhwc, 4, 64, 1>(g, images, p, x, w_packed,
-                                                                        bias, y, vec_ok, stream);
+                            __half* y, bool vec_ok, const SpikeOccupancy& occ,
+                            cudaStream_t stream) {
+  return tile == 8 ? LaunchFusedFor<kSize, kStride, 8, kNhwc, 2, 32, 4>(
+                         g, images, p, x, w_packed, bias, y, vec_ok, occ, stream)
+                   : LaunchFusedFor<kSize, kStride, 4, kNhwc, 4, 64, 1>(
+                         g, images, p, x, w_packed, bias, y, vec_ok, occ, stream);
 }
 // Compiled for the same targets as the kernels above: its attributes tell
 // which of them the driver loaded for the device.
@@ -1288,11 +1492,31 @@ const char* ConvNeuronF16UnsupportedReason(const SparseConvShape& s, int64_t ste
   return "";
 }
 
+const char* ConvNeuronF16MarksUnsupportedReason(const SparseConvShape& s, bool nhwc, int64_t steps,
+                                                bool packed) {
+  if (const char* why = ConvNeuronF16UnsupportedReason(s, steps); why[0] != '\0') return why;
+  if (!nhwc) return "spike occupancy and bit-packed spikes are NHWC only";
+  if (packed && s.c_out % 16 != 0) return "bit-packed spikes need a multiple of 16 output channels";
+  return "";
+}
+
 cudaError_t LaunchConvNeuronF16(const SparseConvShape& s, bool nhwc, const __half* x_half,
                                 const uint16_t* w_packed, const __half* bias, const NeuronParams& p,
-                                __half* y, cudaStream_t stream) {
+                                __half* y, cudaStream_t stream, const SpikeOccupancy* occupancy) {
   if (p.state != nullptr || ConvNeuronF16UnsupportedReason(s, p.steps)[0] != '\0') {
     return cudaErrorInvalidValue;
+  }
+  const SpikeOccupancy occ = occupancy != nullptr ? *occupancy : SpikeOccupancy{};
+  if (occ.count > 0 || occ.packed != nullptr) {
+    if (*ConvNeuronF16MarksUnsupportedReason(s, nhwc, p.steps, occ.packed != nullptr) != '\0') {
+      return cudaErrorInvalidValue;
+    }
+    const int64_t step_elements = s.n / p.steps * s.out_h * s.out_w * s.c_out;
+    if (const cudaError_t err =
+            PrepareSpikeOccupancy(&occ, DataType::kFloat16, p.steps, step_elements, stream);
+        err != cudaSuccess) {
+      return err;
+    }
   }
   const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
   if (g.num_tiles == 0 || g.c_out == 0) return cudaSuccess;
@@ -1300,13 +1524,14 @@ cudaError_t LaunchConvNeuronF16(const SparseConvShape& s, bool nhwc, const __hal
   const auto* x = reinterpret_cast<const uint16_t*>(x_half);
   const bool vec_ok = s.c_in % 8 == 0 && IsAligned(x, sizeof(uint4));
   using Fn = cudaError_t (*)(int, const Geometry&, int, const NeuronParams&, const uint16_t*,
-                             const uint16_t*, const __half*, __half*, bool, cudaStream_t);
+                             const uint16_t*, const __half*, __half*, bool, const SpikeOccupancy&,
+                             cudaStream_t);
   const bool k1 = s.ksize == 1, s1 = s.stride == 1;
   const Fn fn = nhwc ? (k1 ? (s1 ? LaunchFusedTile<1, 1, true> : LaunchFusedTile<1, 2, true>)
                            : (s1 ? LaunchFusedTile<3, 1, true> : LaunchFusedTile<3, 2, true>))
                      : (k1 ? (s1 ? LaunchFusedTile<1, 1, false> : LaunchFusedTile<1, 2, false>)
                            : (s1 ? LaunchFusedTile<3, 1, false> : LaunchFusedTile<3, 2, false>));
-  if (const cudaError_t e = fn(s.tile, g, images, p, x, w_packed, bias, y, vec_ok, stream);
+  if (const cudaError_t e = fn(s.tile, g, images, p, x, w_packed, bias, y, vec_ok, occ, stream);
       e != cudaSuccess) {
     return e;
   }

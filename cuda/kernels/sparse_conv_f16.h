@@ -184,10 +184,19 @@ cudaError_t LaunchFillOnesPrefixF16(__half* x, int64_t count, int64_t ones, cuda
 // `p` without state (p.state must be null; p.steps is the T the batch holds,
 // p.step_elements is ignored). x, y, bias and weights as LaunchSparseConvF16;
 // needs no workspace.
+// With `occupancy` it also marks, as it stores the spikes, what the
+// consumers of y read instead of a prescan: every target's masks (cleared
+// first unless occupancy->cleared) and the bit-packed spikes, exactly as
+// LaunchNeuron marks them from the same spikes (SpikeOccupancy, neuron.h;
+// PrepareSpikeOccupancy's checks, and ConvNeuronF16MarksUnsupportedReason:
+// NHWC, and c_out % 16 == 0 for packed spikes; else cudaErrorInvalidValue).
 const char* ConvNeuronF16UnsupportedReason(const SparseConvShape& s, int64_t steps);
+const char* ConvNeuronF16MarksUnsupportedReason(const SparseConvShape& s, bool nhwc, int64_t steps,
+                                                bool packed);
 cudaError_t LaunchConvNeuronF16(const SparseConvShape& s, bool nhwc, const __half* x,
                                 const uint16_t* w_packed, const __half* bias, const NeuronParams& p,
-                                __half* y, cudaStream_t stream);
+                                __half* y, cudaStream_t stream,
+                                const SpikeOccupancy* occupancy = nullptr);
 
 }  // namespace sf::cuda
 

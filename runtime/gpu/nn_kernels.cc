@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"
 #include "cuda/cudnn_conv.h"
-#include "cuda/resources.h"
 #include "cuda/kernels/neuron.h"
 #include "cuda/kernels/reduction.h"
+#include "cuda/resources.h"
 #include "graph/passes/layout.h"
 #include "graph/status.h"
 #include "runtime/cpu/conv.h"
@@ -20,6 +20,7 @@
 #include "runtime/gpu/float_type.h"
 #include "runtime/gpu/gpu_kernel_factories.h"
 #include "runtime/gpu/neuron_params.h"
+#include "runtime/gpu/occupancy_marks.h"
 
 namespace sf {
 namespace {
@@ -56,67 +57,6 @@ class ConvKernel : public GpuKernel {
 
  private:
   cuda::CudnnConv conv_;
-};
-
-// The spike occupancy links a neuron kernel marks as it stores its output
-// (GpuKernel::AcceptSpikeOccupancy): float16 only, at most
-// cuda::kMaxSpikeOccupancyTargets consumers of masks, and any number of
-// bit-packed spikes, which all its consumers share (the executor gives a
-// producer's packed links one buffer). The masks are cleared before every run
-// by whoever linked them (SpikeOccupancyLink), not here.
-class OccupancyMarks {
- public:
-  bool Accept(SpikeOccupancyLink* link, DataType type, const cuda::NeuronParams& p) {
-    if (link == nullptr || type != DataType::kFloat16) return false;
-    const cuda::SpikeOccupancyTarget& t = link->target;
-    if (link->packed) {
-      if (t.images * t.h * t.w * t.c != p.steps * p.step_elements ||
-          *cuda::SpikePackedUnsupportedReason(type, p.steps, p.step_elements) != '\0') {
-        return false;
-      }
-      packed_.push_back(link);
-      return true;
-    }
-    if (links_.size() >= static_cast<size_t>(cuda::kMaxSpikeOccupancyTargets)) return false;
-    if (*cuda::SpikeOccupancyUnsupportedReason(t, p.steps, p.step_elements) != '\0') {
-      return false;
-    }
-    links_.push_back(link);
-    return true;
-  }
-  // The targets to mark and the packed spikes to write in this run; null
-  // when no link is on.
-  const cuda::SpikeOccupancy* ForRun() {
-    occupancy_.count = 0;
-    occupancy_.cleared = true;
-    for (const SpikeOccupancyLink* link : links_) {
-      if (link->on) occupancy_.targets[occupancy_.count++] = link->target;
-    }
-    occupancy_.packed = nullptr;
-    for (const SpikeOccupancyLink* link : packed_) {
-      if (link->on) occupancy_.packed = link->target.masks;  // one buffer for all
-    }
-    return occupancy_.count > 0 || occupancy_.packed != nullptr ? &occupancy_ : nullptr;
-  }
-  // ", marks spike occupancy for 'conv1', 'conv2', writes bit-packed spikes
-  // for 'conv3'", or "" without links.
-  std::string Describe() const {
-    std::string out;
-    for (const SpikeOccupancyLink* link : links_) {
-      absl::StrAppend(&out, out.empty() ? ", marks spike occupancy for '" : ", '", link->consumer,
-                      "'", link->on ? "" : " (off)");
-    }
-    for (size_t i = 0; i < packed_.size(); ++i) {
-      absl::StrAppend(&out, i == 0 ? ", writes bit-packed spikes for '" : ", '",
-                      packed_[i]->consumer, "'", packed_[i]->on ? "" : " (off)");
-    }
-    return out;
-  }
-
- private:
-  std::vector<SpikeOccupancyLink*> links_;
-  std::vector<SpikeOccupancyLink*> packed_;
-  cuda::SpikeOccupancy occupancy_;
 };
 
 class NeuronKernel : public GpuKernel {

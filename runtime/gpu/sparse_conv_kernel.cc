@@ -29,6 +29,7 @@
 #include "runtime/gpu/float_type.h"
 #include "runtime/gpu/gpu_kernel_factories.h"
 #include "runtime/gpu/neuron_params.h"
+#include "runtime/gpu/occupancy_marks.h"
 
 namespace sf {
 namespace {
@@ -1028,6 +1029,7 @@ class ConvNeuronGpuKernel : public GpuKernel {
     }
     params_.step_elements = count / params_.steps;
     nhwc_ = node.channels_last;
+    out_type_ = OutputType(graph, node, 0);
     // The unfused alternative: the planned sparse conv kernel (which itself
     // runs sparse or cuDNN by the mode) into the neuron's output, then the
     // neuron in place there (as the executor runs an unfused neuron on its
@@ -1103,6 +1105,23 @@ class ConvNeuronGpuKernel : public GpuKernel {
 
   std::string LastPath() const override { return last_ran_; }
 
+  // The links of the neuron's output (its consumers' occupancy or bit-packed
+  // spikes): the fused kernel marks them as it stores the spikes, the
+  // unfused path's neuron kernel as it stores them, so the pair takes a link
+  // only where each path it may run can mark it.
+  bool AcceptSpikeOccupancy(SpikeOccupancyLink* link) override {
+    if (!marks_.CanTake(link, out_type_, params_)) return false;
+    if (fused_ready_ && path_ != Path::kUnfused) {
+      const char* why = direct_ ? cuda::DirectConvNeuronMarksUnsupportedReason(
+                                      direct_shape_, nhwc_, params_.steps, link->packed)
+                                : cuda::ConvNeuronF16MarksUnsupportedReason(
+                                      shape_, nhwc_, params_.steps, link->packed);
+      if (*why != '\0') return false;
+    }
+    if (path_ != Path::kFused && !neuron_kernel_->AcceptSpikeOccupancy(link)) return false;
+    return marks_.Accept(link, out_type_, params_);
+  }
+
   // The unfused path's sparse conv's switch (it runs when that path does).
   std::pair<int, int> DensitySwitchTiles() const override {
     return conv_ != nullptr ? conv_->DensitySwitchTiles() : std::pair<int, int>{-2, 0};
@@ -1133,6 +1152,7 @@ class ConvNeuronGpuKernel : public GpuKernel {
         break;
       }
     }
+    absl::StrAppend(&out, marks_.Describe());
     return out;
   }
 
@@ -1185,14 +1205,14 @@ class ConvNeuronGpuKernel : public GpuKernel {
     if (direct_) {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchDirectConvNeuron(
           direct_shape_, nhwc_, type_, in[0], in[1], in.size() > 2 ? in[2] : nullptr, params_,
-          out[0], ctx.stream));
+          out[0], ctx.stream, marks_.ForRun()));
       return absl::OkStatus();
     }
-    SF_CUDA_RETURN_IF_ERROR(
-        cuda::LaunchConvNeuronF16(shape_, nhwc_, static_cast<const __half*>(in[0]),
-                                  static_cast<const uint16_t*>(weights_.data()),
-                                  static_cast<const __half*>(in.size() > 2 ? in[2] : nullptr),
-                                  params_, static_cast<__half*>(out[0]), ctx.stream));
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchConvNeuronF16(
+        shape_, nhwc_, static_cast<const __half*>(in[0]),
+        static_cast<const uint16_t*>(weights_.data()),
+        static_cast<const __half*>(in.size() > 2 ? in[2] : nullptr), params_,
+        static_cast<__half*>(out[0]), ctx.stream, marks_.ForRun()));
     return absl::OkStatus();
   }
 
@@ -1215,6 +1235,8 @@ class ConvNeuronGpuKernel : public GpuKernel {
   std::string neuron_name_;  // "LIF 'sn1'"
   cuda::NeuronParams params_;
   bool nhwc_ = false;
+  DataType out_type_ = DataType::kFloat32;  // the spikes'
+  OccupancyMarks marks_;                    // what the fused kernel marks
   cuda::SparseConvShape shape_;
   cuda::DeviceBuffer weights_;  // RepackSparseConvF16Weights (tensor-core kernel only)
   bool fused_ready_ = false;    // PrepareFused succeeded

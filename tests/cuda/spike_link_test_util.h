@@ -52,15 +52,28 @@ std::vector<T> Download(const void* device, size_t count) {
   return host;
 }
 
+// The packed form of float16 bits `x`: bit b of word j where x[32 j + b] is
+// not +-0 (x.size() a multiple of 32).
+inline std::vector<uint32_t> PackOnHost(const std::vector<uint16_t>& x) {
+  std::vector<uint32_t> words(x.size() / 32, 0);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if ((x[i] & 0x7fff) != 0) words[i / 32] |= 1u << (i % 32);
+  }
+  return words;
+}
+
 // The residual block with a stem conv (gpu_test_util.h's ResidualBlock(4,
 // 32, 16)) in float16 channels-last, every spike-fed conv planned sparse in
 // `mode`, no conv + neuron fusion: "lif_in" writes the input of "body_0"
-// (3x3/2) and "shortcut" (1x1/2), "lif_mid" that of "body_1".
+// (3x3/2) and "shortcut" (1x1/2), "lif_mid" that of "body_1". With `fuse`,
+// conv + neuron pairs fuse where the plan allows: "body_0" + "lif_mid" (the
+// pair on node "body_0" writes the input of "body_1").
 struct LinkedBlock {
   Graph graph;
   Plan plan;
 };
-inline absl::StatusOr<LinkedBlock> MakeLinkedBlock(SparseMode mode, std::mt19937& rng) {
+inline absl::StatusOr<LinkedBlock> MakeLinkedBlock(SparseMode mode, std::mt19937& rng,
+                                                   bool fuse = false) {
   LinkedBlock b;
   b.graph = ResidualBlock(4, 32, 16, rng, /*stem=*/true);
   SF_RETURN_IF_ERROR(ConvertToFloat16(b.graph, GpuKernelRunsFloat16).status());
@@ -70,7 +83,7 @@ inline absl::StatusOr<LinkedBlock> MakeLinkedBlock(SparseMode mode, std::mt19937
   po.precision = Precision::kFloat16;
   po.layout = Layout::kNHWC;
   po.sparse = mode;
-  po.fuse_neurons = false;
+  po.fuse_neurons = fuse;
   SF_ASSIGN_OR_RETURN(b.plan, BuildPlan(b.graph, po));
   return b;
 }

@@ -58,16 +58,7 @@ using ::testing::Not;
 
 constexpr uint16_t kOne = 0x3C00;  // 1.0 in FP16
 using ::sf::testing::kHalfTwo;
-
-// The packed form of float16 bits `x`: bit b of word j where x[32 j + b] is
-// not +-0 (x.size() a multiple of 32).
-std::vector<uint32_t> PackOnHost(const std::vector<uint16_t>& x) {
-  std::vector<uint32_t> words(x.size() / 32, 0);
-  for (size_t i = 0; i < x.size(); ++i) {
-    if ((x[i] & 0x7fff) != 0) words[i / 32] |= 1u << (i % 32);
-  }
-  return words;
-}
+using ::sf::testing::PackOnHost;
 
 TEST(SpikePackedHostTest, SupportAndSizes) {
   EXPECT_STREQ(cuda::SpikePackedUnsupportedReason(DataType::kFloat16, 4, 64 * 32), "");
