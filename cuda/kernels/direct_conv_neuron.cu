@@ -12,9 +12,9 @@ namespace {
 // slice in the tensor's layout), looping over the T steps with the membrane
 // in a register. The conv sums taps in (ky, kx, ci) order in float32 with
 // round-to-nearest adds and multiplies (nothing contracted), then adds the
-// bias, then rounds to T as a stored conv output would be. Each non-zero
-// spike marks `occ`'s targets (NHWC only; no packed spikes here).
-template <typename T>
+// bias, then rounds to T as a stored conv output would be. kMarks (float16
+// NHWC): each non-zero spike marks `occ`'s targets (no packed spikes here).
+template <typename T, bool kMarks>
 __global__ void DirectConvNeuronKernel(DirectConvShape s, bool nhwc, const T* __restrict__ x,
                                        const T* __restrict__ w, const T* __restrict__ bias,
                                        NeuronParams p, T* __restrict__ y, SpikeOccupancy occ) {
@@ -62,7 +62,7 @@ __global__ void DirectConvNeuronKernel(DirectConvShape s, bool nhwc, const T* __
       const float conv = LoadValue(StoreValue<T>(acc));
       const T out = StoreValue<T>(Fire(p, v, conv));
       y[t * p.step_elements + e] = out;
-      if (occ.count > 0 && LoadValue(out) != 0.0f) {
+      if (kMarks && LoadValue(out) != 0.0f) {
         for (int k = 0; k < occ.count; ++k) {
           const OccupancyPlace q = PlaceOf(occ.targets[k], p.step_elements, e);
           MarkPlace(occ.targets[k], q, t, 1u << q.shift);
@@ -80,15 +80,16 @@ __global__ void DirectConvNeuronKernel(DirectConvShape s, bool nhwc, const T* __
 // compile time (FixedFire, as NeuronVecKernel). The weights wait in shared
 // memory as float32, [tap][C_out] (tap = (ky, kx, ci), their stored order).
 // The same arithmetic, in the same order, as DirectConvNeuronKernel. 32-bit
-// indices (NhwcKernelSmem checks the sizes). With `occ` a thread marks its
-// pixel's group in every target (its kV channels are in one 16-channel group)
-// where one of them fires, and with kV = 16 stores their bit-packed spikes
-// (half a packed word).
+// indices (NhwcKernelSmem checks the sizes). kMarks (float16): a thread
+// marks its pixel's group in every target of `occ` (its kV channels are in
+// one 16-channel group) where one of them fires, and with kV = 16 stores
+// their bit-packed spikes (half a packed word). Compiled apart, so the kernel
+// without marks is the one measured before they existed.
 constexpr int kVec = 4;       // the narrow vector (C_out a multiple of 4)
 constexpr int kWideVec = 16;  // C_out a multiple of 16
 constexpr int kMaxSteps = 4;  // T the vectorised kernel takes (the rest: per element)
 
-template <typename T, int kV, typename FireFn>
+template <typename T, int kV, typename FireFn, bool kMarks>
 __global__ void DirectConvNeuronNhwcKernel(DirectConvShape s, const T* __restrict__ x,
                                            const T* __restrict__ w, const T* __restrict__ bias,
                                            NeuronParams p, T* __restrict__ y, SpikeOccupancy occ) {
@@ -183,7 +184,7 @@ __global__ void DirectConvNeuronNhwcKernel(DirectConvShape s, const T* __restric
       for (int q = 0; q < static_cast<int>(sizeof(out) / sizeof(Store)); ++q) {
         reinterpret_cast<Store*>(dst)[q] = reinterpret_cast<const Store*>(out)[q];
       }
-      if (occ.count > 0 || occ.packed != nullptr) {
+      if constexpr (kMarks) {
         uint32_t bits = 0;
 #pragma unroll
         for (int j = 0; j < kV; ++j) bits |= (LoadValue(out[j]) != 0.0f ? 1u : 0u) << j;
@@ -270,8 +271,10 @@ cudaError_t LaunchDirectConvNeuron(const DirectConvShape& s, bool nhwc, DataType
     }
   }
   bool fired = true;  // VisitFire knew the neuron (the vectorised kernel)
+  const bool marks = occ.count > 0 || occ.packed != nullptr;  // float16 (checked above)
   const bool ok = VisitFloatType(type, [&](auto tag) {
     using T = decltype(tag);
+    constexpr bool kHalf = std::is_same_v<T, __half>;
     if (smem > 0) {
       const int vec = NhwcKernelVec(s, y);
       fired = VisitFire(p, [&](auto fire) {
@@ -282,13 +285,21 @@ cudaError_t LaunchDirectConvNeuron(const DirectConvShape& s, bool nhwc, DataType
               static_cast<T*>(y), occ);
         };
         if (vec == kWideVec) {
-          launch(DirectConvNeuronNhwcKernel<T, kWideVec, Fire>, kWideVec);
+          if (kHalf && marks) {
+            launch(DirectConvNeuronNhwcKernel<T, kWideVec, Fire, kHalf>, kWideVec);
+          } else {
+            launch(DirectConvNeuronNhwcKernel<T, kWideVec, Fire, false>, kWideVec);
+          }
+        } else if (kHalf && marks) {
+          launch(DirectConvNeuronNhwcKernel<T, kVec, Fire, kHalf>, kVec);
         } else {
-          launch(DirectConvNeuronNhwcKernel<T, kVec, Fire>, kVec);
+          launch(DirectConvNeuronNhwcKernel<T, kVec, Fire, false>, kVec);
         }
       });
     } else {
-      DirectConvNeuronKernel<T><<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
+      auto* kernel =
+          kHalf && marks ? DirectConvNeuronKernel<T, kHalf> : DirectConvNeuronKernel<T, false>;
+      kernel<<<BlocksFor(p.step_elements), kThreadsPerBlock, 0, stream>>>(
           s, nhwc, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias),
           p, static_cast<T*>(y), occ);
     }

@@ -1034,9 +1034,9 @@ __device__ void StartFusedMarks(const SpikeOccupancy& occ, const TileWindow& t,
   for (int i = threadIdx.x; i < kSteps * kTile * kTile; i += kThreads) (&m.px[0][0])[i] = 0;
 }
 
-// After step `s` of a chunk stored one pixel per lane quad (pixel `r` of the
-// tile), `nz[nb]` says which of this lane's two channels 2 * (lane % 4) +
-// {0, 1} of n-block nb are non-zero. The four lanes of the pixel OR their
+// After step `s` of a chunk stored two pixels per lane quad, `nz[nb][h]`
+// says which of this lane's two channels 2 * (lane % 4) + {0, 1} of n-block nb
+// are non-zero at its pixel h (pixel `r` of the tile). The four lanes of the pixel OR their
 // bits into a byte per n-block (every lane of the warp takes part); the first
 // of them stores the bit-packed spikes 16 channels at a time (16-bit stores:
 // a pair of n-blocks is half a packed word; c_out % 16 == 0) and ORs the
@@ -1044,14 +1044,14 @@ __device__ void StartFusedMarks(const SpikeOccupancy& occ, const TileWindow& t,
 // target's masks). `at`: the flat index of the pixel's channel k_base (the
 // warp's first channel, a multiple of 16), -1 outside the image.
 template <int kNB, int kSteps, int kTile>
-__device__ void MarkFusedPixel(const SpikeOccupancy& occ, const uint32_t (&nz)[kNB], int64_t at,
-                               int r, int k_base, int c_out, int64_t step_elements, int lane, int s,
-                               FusedMarks<kSteps, kTile>& m) {
+__device__ void MarkFusedPixel(const SpikeOccupancy& occ, const uint32_t (&nz)[kNB][2], int h,
+                               int64_t at, int r, int k_base, int c_out, int64_t step_elements,
+                               int lane, int s, FusedMarks<kSteps, kTile>& m) {
   static_assert(kNB % 2 == 0, "n-blocks pair up into 16-channel groups");
   uint32_t bytes[kNB];
 #pragma unroll
   for (int nb = 0; nb < kNB; ++nb) {
-    uint32_t b = nz[nb] << (2 * (lane & 3));
+    uint32_t b = nz[nb][h] << (2 * (lane & 3));
     b |= __shfl_xor_sync(0xffffffffu, b, 1);
     b |= __shfl_xor_sync(0xffffffffu, b, 2);
     bytes[nb] = b;
@@ -1132,7 +1132,10 @@ __device__ void FlushFusedMarks(const SpikeOccupancy& occ, const TileWindow& t, 
 
 // One block per (image, output tile, kChunkF output channels). `images` = N,
 // the batch holds p.steps * N rows, step t of image n at row t * N + n.
-template <int kSize, int kStride, int kTile, bool kNhwc, int kSteps, int kChunkF, int kMinBlocks>
+// kMarks (NHWC only): it also marks `occ` (compiled apart, so the kernel
+// without marks is the one measured before they existed).
+template <int kSize, int kStride, int kTile, bool kNhwc, int kSteps, int kChunkF, int kMinBlocks,
+          bool kMarks>
 __global__ void __launch_bounds__(kThreads, kMinBlocks)
     ConvNeuronF16Kernel(Geometry g, int images, NeuronParams p, const uint16_t* __restrict__ x,
                         const uint16_t* __restrict__ w_packed, int cout_pad,
@@ -1186,9 +1189,11 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
   const bool pairs = g.c_out % 2 == 0 && IsAligned(y, sizeof(__half2));
 
   // Spike marks for the consumers of y (MarkFusedPixel).
-  __shared__ FusedMarks<kSteps, kTile> marks;
-  const bool marking = kNhwc && (occ.count > 0 || occ.packed != nullptr);
-  if (kNhwc && occ.count > 0) StartFusedMarks<kSteps, kTile>(occ, t, marks);
+  static_assert(!kMarks || (kNhwc && kNB % 2 == 0), "marks: NHWC, n-blocks in pairs");
+  __shared__ std::conditional_t<kMarks, FusedMarks<kSteps, kTile>, char> marks;
+  if constexpr (kMarks) {
+    if (occ.count > 0) StartFusedMarks<kSteps, kTile>(occ, t, marks);
+  }
 
   // The membrane of each output this thread owns (the same ones at every step).
   float v[kNB][4];
@@ -1242,15 +1247,13 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
       const int64_t row_at =
           (static_cast<int64_t>(first_row) + static_cast<int64_t>(s) * images) * g.c_out * plane;
       __half* y_row = y + row_at;
-      // Pixel by pixel (h: rows lane / 4 and lane / 4 + 8), so the marks of
-      // one pixel follow its stores.
+      uint32_t nz[kNB][2];  // kMarks: MarkFusedPixel's bits
 #pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        uint32_t nz[kNB];  // MarkFusedPixel's bits
+      for (int nb = 0; nb < kNB; ++nb) {
+        const int k = k_of[nb];
 #pragma unroll
-        for (int nb = 0; nb < kNB; ++nb) {
-          const int k = k_of[nb];
-          nz[nb] = 0;
+        for (int h = 0; h < 2; ++h) {
+          nz[nb][h] = 0;
           if (pix[h] < 0) continue;
           __half out[2];
 #pragma unroll
@@ -1259,7 +1262,9 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
             // the neuron kernel reads it.
             const float x_t = __half2float(__float2half_rn(acc[s][nb][h * 2 + j] + bias_of[nb][j]));
             out[j] = __float2half_rn(Fire(p, v[nb][h * 2 + j], x_t));
-            if (k + j < g.c_out && NonZeroHalfBits(__half_as_ushort(out[j]))) nz[nb] |= 1u << j;
+            if (kMarks && k + j < g.c_out && NonZeroHalfBits(__half_as_ushort(out[j]))) {
+              nz[nb][h] |= 1u << j;
+            }
           }
           if (kNhwc && pairs && k + 1 < g.c_out) {
             *reinterpret_cast<__half2*>(y_row + pix[h] + k) = __halves2half2(out[0], out[1]);
@@ -1269,18 +1274,19 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
             }
           }
         }
-        if constexpr (kNhwc && kNB % 2 == 0) {  // the launch allows marks only there
-          if (marking) {
-            MarkFusedPixel<kNB, kSteps, kTile>(
-                occ, nz, pix[h] < 0 ? -1 : row_at + pix[h] + cout0 + n_first,
-                wm * 16 + (lane >> 2) + h * 8, cout0 + n_first, g.c_out,
-                static_cast<int64_t>(images) * g.c_out * plane, lane, s, marks);
-          }
+      }
+      if constexpr (kMarks) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          MarkFusedPixel<kNB, kSteps, kTile>(
+              occ, nz, h, pix[h] < 0 ? -1 : row_at + pix[h] + cout0 + n_first,
+              wm * 16 + (lane >> 2) + h * 8, cout0 + n_first, g.c_out,
+              static_cast<int64_t>(images) * g.c_out * plane, lane, s, marks);
         }
       }
     }
-    if constexpr (kNhwc && kNB % 2 == 0) {
-      if (marking && occ.count > 0) {
+    if constexpr (kMarks) {
+      if (occ.count > 0) {
         FlushFusedMarks<kSteps, kTile>(occ, t, first_row, images, cout0 / kGroup / 32, marks);
       }
     }
@@ -1296,7 +1302,14 @@ cudaError_t LaunchFusedFor(const Geometry& g, int images, const NeuronParams& p,
                            const SpikeOccupancy& occ, cudaStream_t stream) {
   const dim3 grid(images * g.tiles_y * g.tiles_x, static_cast<int>(CeilDiv(g.c_out, kChunkF)));
   constexpr size_t kShared = kStages * FusedStage<kSize, kStride, kTile, kSteps, kChunkF>::kBytes;
-  auto* kernel = ConvNeuronF16Kernel<kSize, kStride, kTile, kNhwc, kSteps, kChunkF, kMinBlocks>;
+  auto* kernel = ConvNeuronF16Kernel<kSize, kStride, kTile, kNhwc, kSteps, kChunkF, kMinBlocks,
+                                     /*kMarks=*/false>;
+  if constexpr (kNhwc) {
+    if (occ.count > 0 || occ.packed != nullptr) {
+      kernel = ConvNeuronF16Kernel<kSize, kStride, kTile, kNhwc, kSteps, kChunkF, kMinBlocks,
+                                   /*kMarks=*/true>;
+    }
+  }
   int resident = 0;  // not needed: one block per work item
   if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads,
                                                   kShared, &resident);

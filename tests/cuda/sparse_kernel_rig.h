@@ -326,15 +326,17 @@ inline absl::StatusOr<double> TimeNeuronAlone(const HalfConv& h, int64_t steps,
   return MedianGraphLaunchUs(stream.get(), start, end, graph, reps, kBenchWarmup, kBenchIters);
 }
 
-// The main of the per-layer neuron + conv perf programs:
+// The main of the per-layer perf programs:
 //   NAME [--reps K] [--only SUBSTR]
 // --reps K (default 20): K runs per CUDA graph; --only: the layers whose name
-// holds SUBSTR. Runs `bench(layer, reps)` per layer after a header line. 0
+// holds SUBSTR. Runs `bench(layer, reps)` per layer after a header line that
+// says what a time covers (`what`). 0
 // without a GPU (nothing to bench), 1 on a failed layer (its error on
 // stderr), 2 on a usage error.
 inline int RunLayerBench(int argc, char** argv, const char* name,
                          const std::vector<BenchLayer>& layers,
-                         const std::function<absl::Status(const BenchLayer&, int)>& bench) {
+                         const std::function<absl::Status(const BenchLayer&, int)>& bench,
+                         const char* what = "neuron + conv") {
   int reps = 20;
   std::string only;
   for (int i = 1; i < argc; ++i) {
@@ -355,7 +357,7 @@ inline int RunLayerBench(int argc, char** argv, const char* name,
     std::printf("no CUDA GPU present: nothing to bench\n");
     return 0;
   }
-  std::printf("us per run (neuron + conv), %d runs per CUDA graph, median of %d launches\n", reps,
+  std::printf("us per run (%s), %d runs per CUDA graph, median of %d launches\n", what, reps,
               kBenchIters);
   for (const BenchLayer& layer : layers) {
     if (!only.empty() && std::string(layer.name).find(only) == std::string::npos) continue;

@@ -195,7 +195,8 @@ int Main(int argc, char** argv) {
   for (const BenchLayer& l : testing::kBenchLayers) {
     if (l.spec.k == 3 && l.spec.stride == 1) layers.push_back(l);
   }
-  return testing::RunLayerBench(argc, argv, "fused_marks_bench", layers, BenchLayer1);
+  return testing::RunLayerBench(argc, argv, "fused_marks_bench", layers, BenchLayer1,
+                                "each kernel alone");
 }
 
 }  // namespace
