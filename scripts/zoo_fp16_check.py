@@ -2,8 +2,9 @@
 """The model zoo on a GPU in float16: --sparse on vs off (the FP16 tensor-core
 block-sparse conv vs cuDNN), NHWC and NCHW, and against float32; and the
 fused Add + neuron steps (on by default) against --no-fuse, fp32 and fp16,
-and the sparse-on runs against one tile per work item
-(SF_SPARSE_F16_GROUP_TILES=off), which must agree to the bit.
+the sparse-on runs against one tile per work item
+(SF_SPARSE_F16_GROUP_TILES=off), and under sparse on the fused conv + neuron
+pairs against --no-fuse (fp16 NHWC), which must agree to the bit.
 
     python3 scripts/zoo_fp16_check.py SFRUN [ZOO_ROOT]
 
@@ -40,7 +41,12 @@ RUNS = (("f32off", ["--sparse", "off", *SAME]),
         ("f16off_nchw", ["--precision", "fp16", "--sparse", "off"]),
         ("f32off_nofuse", ["--sparse", "off", "--no-fuse", *SAME]),
         ("f16off_nhwc_nofuse", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "off",
-                                "--no-fuse", *SAME]))
+                                "--no-fuse", *SAME]),
+        # Issue 12: the conv + neuron pairs fused (sparse on runs the fused
+        # kernels) against conv + neuron kernel, to the bit.
+        ("f16on_nhwc_same", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on", *SAME]),
+        ("f16on_nhwc_nofuse", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on",
+                               "--no-fuse", *SAME]))
 
 
 def run_case(sfrun, d, case):
@@ -88,7 +94,8 @@ def main():
   root = sys.argv[2] if len(sys.argv) > 2 else ".device-models"
   bad = total = 0
   print(f"{'model':40s} {'kind':7s} {'fp16 on/off nhwc':18s} {'fp16 on/off nchw':22s} "
-        "fp16 on vs fp32   fused vs --no-fuse (fp32, fp16)   grouped vs one tile (nhwc, nchw)")
+        "fp16 on vs fp32   fused vs --no-fuse (fp32, fp16)   grouped vs one tile (nhwc, nchw)   "
+        "sparse on: fused vs --no-fuse (nhwc)")
   jobs = []
   for sub in ("snn", "neurons", "cnn"):
     d = f"{root}/{sub}/models"
@@ -107,10 +114,11 @@ def main():
       f16fuse, ok4 = identical(outs, "f16off_nhwc", "f16off_nhwc_nofuse")
       tiles_nhwc, ok5 = identical(outs, "f16on_nhwc", "f16on_nhwc_one_tile")
       tiles_nchw, ok6 = identical(outs, "f16on_nchw", "f16on_nchw_one_tile")
+      on_fuse, ok7 = identical(outs, "f16on_nhwc_same", "f16on_nhwc_nofuse")
       total += 1
-      bad += not (ok1 and ok2 and ok3 and ok4 and ok5 and ok6)
+      bad += not (ok1 and ok2 and ok3 and ok4 and ok5 and ok6 and ok7)
       print(f"{case['name']:40s} {case['kind']:7s} {on_off:18s} {nchw:22s} {vs32:17s} "
-            f"{f32fuse}, {f16fuse}   {tiles_nhwc}, {tiles_nchw}", flush=True)
+            f"{f32fuse}, {f16fuse}   {tiles_nhwc}, {tiles_nchw}   {on_fuse}", flush=True)
   print(f"{total} models, {bad} with fp16 sparse-on/off, fused/unfused or grouped/one-tile "
         "disagreements")
   return 1 if bad or total == 0 else 0
