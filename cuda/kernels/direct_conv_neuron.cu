@@ -62,7 +62,7 @@ __global__ void DirectConvNeuronKernel(DirectConvShape s, bool nhwc, const T* __
       const float conv = LoadValue(StoreValue<T>(acc));
       const T out = StoreValue<T>(Fire(p, v, conv));
       y[t * p.step_elements + e] = out;
-      if (kMarks && LoadValue(out) != 0.0f) {
+      if (kMarks && NonZero(out)) {
         for (int k = 0; k < occ.count; ++k) {
           const OccupancyPlace q = PlaceOf(occ.targets[k], p.step_elements, e);
           MarkPlace(occ.targets[k], q, t, 1u << q.shift);
@@ -187,7 +187,7 @@ __global__ void DirectConvNeuronNhwcKernel(DirectConvShape s, const T* __restric
       if constexpr (kMarks) {
         uint32_t bits = 0;
 #pragma unroll
-        for (int j = 0; j < kV; ++j) bits |= (LoadValue(out[j]) != 0.0f ? 1u : 0u) << j;
+        for (int j = 0; j < kV; ++j) bits |= (NonZero(out[j]) ? 1u : 0u) << j;
         if constexpr (kV == 16) {
           if (occ.packed != nullptr) {
             reinterpret_cast<uint16_t*>(occ.packed)[(t * p.step_elements + g * kV) / 16] =
@@ -259,7 +259,8 @@ cudaError_t LaunchDirectConvNeuron(const DirectConvShape& s, bool nhwc, DataType
   }
   const SpikeOccupancy occ = occupancy != nullptr ? *occupancy : SpikeOccupancy{};
   const size_t smem = NhwcKernelSmem(s, nhwc, y, p.steps);
-  if (occ.count > 0 || occ.packed != nullptr) {
+  const bool marks = occ.count > 0 || occ.packed != nullptr;  // float16 (checked here)
+  if (marks) {
     const bool packed = occ.packed != nullptr;
     if (*DirectConvNeuronMarksUnsupportedReason(s, nhwc, p.steps, packed) != '\0' ||
         (packed && (smem == 0 || NhwcKernelVec(s, y) != kWideVec))) {
@@ -271,7 +272,6 @@ cudaError_t LaunchDirectConvNeuron(const DirectConvShape& s, bool nhwc, DataType
     }
   }
   bool fired = true;  // VisitFire knew the neuron (the vectorised kernel)
-  const bool marks = occ.count > 0 || occ.packed != nullptr;  // float16 (checked above)
   const bool ok = VisitFloatType(type, [&](auto tag) {
     using T = decltype(tag);
     constexpr bool kHalf = std::is_same_v<T, __half>;

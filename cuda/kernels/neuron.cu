@@ -19,11 +19,6 @@ __device__ inline T FireElement(const NeuronParams& p, float& v, T x, T b) {
   return spike;
 }
 
-template <typename T>
-__device__ inline bool NonZero(T v) {
-  return LoadValue(v) != 0.0f;
-}
-
 // T is float or __half (read as float; the membrane stays float32 either way).
 // With occupancy targets each non-zero stored element marks them (one place
 // per element: any channel count).

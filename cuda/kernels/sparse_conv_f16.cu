@@ -976,18 +976,6 @@ struct FusedMarkBox {
   int ty0, nty, tx0, ntx;
 };
 
-// The consumer tiles (of `tile` outputs) whose outputs read input rows [i0,
-// i1]: the outputs o with o * stride - pad + r in [i0, i1] for a kernel row
-// r, clipped to [0, extent).
-__device__ inline void TilesReadingRows(int i0, int i1, int pad, int ksize, int stride, int extent,
-                                        int tile, int& first, int& count) {
-  const int lo = i0 + pad - ksize + 1;
-  const int o0 = lo <= 0 ? 0 : (lo + stride - 1) / stride;
-  const int o1 = min((i1 + pad) / stride, extent - 1);
-  first = o0 / tile;
-  count = o0 <= o1 ? o1 / tile - first + 1 : 0;
-}
-
 // The input rows [first, last] within [i0, i0 + n) that consumer tile row
 // `t` may read (its outputs' windows); row i in there is read when
 // ReadsRow(i) (a kernel narrower than the stride skips rows).
@@ -1024,10 +1012,10 @@ __device__ void StartFusedMarks(const SpikeOccupancy& occ, const TileWindow& t,
     for (int k = 0; k < occ.count; ++k) {
       const SpikeOccupancyTarget& o = occ.targets[k];
       FusedMarkBox& b = m.box[k];
-      TilesReadingRows(t.oy0, t.oy0 + t.th - 1, o.pad_top, o.ksize, o.stride, o.out_h, o.tile,
-                       b.ty0, b.nty);
-      TilesReadingRows(t.ox0, t.ox0 + t.tw - 1, o.pad_left, o.ksize, o.stride, o.out_w, o.tile,
-                       b.tx0, b.ntx);
+      TilesReadingRange(t.oy0, t.oy0 + t.th - 1, o.pad_top, o.ksize, o.stride, o.out_h, o.tile,
+                        b.ty0, b.nty);
+      TilesReadingRange(t.ox0, t.ox0 + t.tw - 1, o.pad_left, o.ksize, o.stride, o.out_w, o.tile,
+                        b.tx0, b.ntx);
       if (b.nty > kMarkBoxSide || b.ntx > kMarkBoxSide) m.in_shared = false;
     }
   }
@@ -1035,9 +1023,10 @@ __device__ void StartFusedMarks(const SpikeOccupancy& occ, const TileWindow& t,
 }
 
 // After step `s` of a chunk stored two pixels per lane quad, `nz[nb][h]`
-// says which of this lane's two channels 2 * (lane % 4) + {0, 1} of n-block nb
-// are non-zero at its pixel h (pixel `r` of the tile). The four lanes of the pixel OR their
-// bits into a byte per n-block (every lane of the warp takes part); the first
+// says which of this lane's two channels 2 * (lane % 4) + {0, 1} of n-block
+// nb are non-zero at its pixel h (pixel `r` of the tile). The four lanes of
+// the pixel OR their bits into a byte per n-block (every lane of the warp
+// takes part); the first
 // of them stores the bit-packed spikes 16 channels at a time (16-bit stores:
 // a pair of n-blocks is half a packed word; c_out % 16 == 0) and ORs the
 // pixel's 16-channel groups into m.px (or, without room there, into each
@@ -1121,9 +1110,7 @@ __device__ void FlushFusedMarks(const SpikeOccupancy& occ, const TileWindow& t, 
     const int64_t row = first_row + static_cast<int64_t>(s) * images;
     uint32_t* w =
         o.masks + ((row * o.tiles_y + b.ty0 + qy) * o.tiles_x + b.tx0 + qx) * o.words + word;
-    if ((__ldcg(reinterpret_cast<const unsigned int*>(w)) & bits) != bits) {
-      atomicOr(reinterpret_cast<unsigned int*>(w), bits);
-    }
+    SetMaskBits(w, bits);
   }
   __syncthreads();  // read before cleared; the next chunk ORs in after its group loop's barriers
   for (int i = threadIdx.x; i < kSteps * kTile * kTile; i += kThreads) (&m.px[0][0])[i] = 0;
@@ -1262,7 +1249,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
             // the neuron kernel reads it.
             const float x_t = __half2float(__float2half_rn(acc[s][nb][h * 2 + j] + bias_of[nb][j]));
             out[j] = __float2half_rn(Fire(p, v[nb][h * 2 + j], x_t));
-            if (kMarks && k + j < g.c_out && NonZeroHalfBits(__half_as_ushort(out[j]))) {
+            if (kMarks && k + j < g.c_out && NonZero(out[j])) {
               nz[nb][h] |= 1u << j;
             }
           }

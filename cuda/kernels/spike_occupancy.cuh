@@ -10,6 +10,7 @@
 
 #include <cstdint>
 
+#include "cuda/kernels/device_util.cuh"
 #include "cuda/kernels/neuron.h"
 
 namespace sf::cuda {
@@ -27,16 +28,36 @@ struct OccupancyPlace {
   int shift;  // the group's bit in the word
 };
 
-// The output rows (or columns) that read input row `i`: o with o * stride -
-// pad + r == i for a kernel row r in [0, ksize), clipped to [0, extent); as
-// tiles of `tile`. Empty (first > last) when none does.
+// The first output (of a conv's rows or columns) whose window reaches input
+// row `i`, and the last whose window starts at or before it, clipped to [0,
+// extent): the outputs o with o * stride - pad + r == i for a kernel row r in
+// [0, ksize) lie between them (none when first > last).
+__device__ inline int FirstOutputReading(int i, int pad, int ksize, int stride) {
+  const int lo = i + pad - ksize + 1;
+  return lo <= 0 ? 0 : (lo + stride - 1) / stride;
+}
+__device__ inline int LastOutputReading(int i, int pad, int stride, int extent) {
+  return min((i + pad) / stride, extent - 1);
+}
+
+// The output tiles (of `tile` outputs) that read input row (or column) `i`:
+// first..last, empty (first > last) when none does.
 __device__ inline void TilesReading(int i, int pad, int ksize, int stride, int extent, int tile,
                                     int& first, int& last) {
-  const int lo = i + pad - ksize + 1;
-  const int o0 = lo <= 0 ? 0 : (lo + stride - 1) / stride;
-  const int o1 = min((i + pad) / stride, extent - 1);
+  const int o0 = FirstOutputReading(i, pad, ksize, stride);
+  const int o1 = LastOutputReading(i, pad, stride, extent);
   first = o0 / tile;
   last = o0 <= o1 ? o1 / tile : first - 1;
+}
+
+// The same for some input row in [i0, i1]: tiles first.. first + count - 1,
+// count 0 when none reads one.
+__device__ inline void TilesReadingRange(int i0, int i1, int pad, int ksize, int stride, int extent,
+                                         int tile, int& first, int& count) {
+  const int o0 = FirstOutputReading(i0, pad, ksize, stride);
+  const int o1 = LastOutputReading(i1, pad, stride, extent);
+  first = o0 / tile;
+  count = o0 <= o1 ? o1 / tile - first + 1 : 0;
 }
 
 __device__ inline OccupancyPlace PlaceOf(const SpikeOccupancyTarget& o, int64_t step_elements,
@@ -60,24 +81,31 @@ __device__ inline OccupancyPlace PlaceOf(const SpikeOccupancyTarget& o, int64_t 
   return q;
 }
 
+// Sets `bits` of a mask word. The word is read first (L2, not L1: other
+// blocks set it): once a tile's groups are marked, its other non-zeros cost a
+// load, not an atomic.
+__device__ inline void SetMaskBits(uint32_t* word, uint32_t bits) {
+  if ((__ldcg(reinterpret_cast<const unsigned int*>(word)) & bits) != bits) {
+    atomicOr(reinterpret_cast<unsigned int*>(word), bits);
+  }
+}
+
 // Sets `bits` of the place's word in every tile that reads it at step t.
-// The word is read first (L2, not L1: other blocks set it): once a tile's
-// groups are marked, its other non-zeros cost a load, not an atomic.
 __device__ inline void MarkPlace(const SpikeOccupancyTarget& o, const OccupancyPlace& q, int64_t t,
                                  uint32_t bits) {
   const int64_t image = q.image + t * q.images_per_step;
   for (int ty = q.ty0; ty <= q.ty1; ++ty) {
     for (int tx = q.tx0; tx <= q.tx1; ++tx) {
-      uint32_t* word = o.masks + ((image * o.tiles_y + ty) * o.tiles_x + tx) * o.words + q.word;
-      if ((__ldcg(reinterpret_cast<const unsigned int*>(word)) & bits) != bits) {
-        atomicOr(reinterpret_cast<unsigned int*>(word), bits);
-      }
+      SetMaskBits(o.masks + ((image * o.tiles_y + ty) * o.tiles_x + tx) * o.words + q.word, bits);
     }
   }
 }
 
-// Whether float16 bits `h` are a non-zero value (not +-0).
-__device__ inline bool NonZeroHalfBits(uint16_t h) { return (h & 0x7fffu) != 0; }
+// Whether a stored value marks: not +-0.
+template <typename T>
+__device__ inline bool NonZero(T v) {
+  return LoadValue(v) != 0.0f;
+}
 
 }  // namespace sf::cuda
 

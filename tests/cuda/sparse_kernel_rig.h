@@ -330,9 +330,8 @@ inline absl::StatusOr<double> TimeNeuronAlone(const HalfConv& h, int64_t steps,
 //   NAME [--reps K] [--only SUBSTR]
 // --reps K (default 20): K runs per CUDA graph; --only: the layers whose name
 // holds SUBSTR. Runs `bench(layer, reps)` per layer after a header line that
-// says what a time covers (`what`). 0
-// without a GPU (nothing to bench), 1 on a failed layer (its error on
-// stderr), 2 on a usage error.
+// says what a time covers (`what`). 0 without a GPU (nothing to bench), 1 on
+// a failed layer (its error on stderr), 2 on a usage error.
 inline int RunLayerBench(int argc, char** argv, const char* name,
                          const std::vector<BenchLayer>& layers,
                          const std::function<absl::Status(const BenchLayer&, int)>& bench,
