@@ -4,7 +4,8 @@ block-sparse conv vs cuDNN), NHWC and NCHW, and against float32; and the
 fused Add + neuron steps (on by default) against --no-fuse, fp32 and fp16,
 the sparse-on runs against one tile per work item
 (SF_SPARSE_F16_GROUP_TILES=off), and under sparse on the fused conv + neuron
-pairs against --no-fuse (fp16 NHWC), which must agree to the bit.
+pairs against --no-fuse (fp16 NHWC, third run: spike-occupancy links on), which
+must agree to the bit.
 
     python3 scripts/zoo_fp16_check.py SFRUN [ZOO_ROOT]
 
@@ -31,6 +32,7 @@ import numpy as np
 # in the two (docs/bench/s8/lenet_if_primitive_repeat.txt).
 SAME = ["--conv-algo", "heuristic"]
 ONE_TILE = {"SF_SPARSE_F16_GROUP_TILES": "off"}
+LINKED = ["--runs", "3"]
 RUNS = (("f32off", ["--sparse", "off", *SAME]),
         ("f16on_nhwc", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on"]),
         ("f16off_nhwc", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "off", *SAME]),
@@ -43,10 +45,14 @@ RUNS = (("f32off", ["--sparse", "off", *SAME]),
         ("f16off_nhwc_nofuse", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "off",
                                 "--no-fuse", *SAME]),
         # Issue 12: the conv + neuron pairs fused (sparse on runs the fused
-        # kernels) against conv + neuron kernel, to the bit.
-        ("f16on_nhwc_same", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on", *SAME]),
+        # kernels) against conv + neuron kernel, to the bit, on the third run:
+        # from the second on, the producers (fused pairs in one, neuron
+        # kernels in the other) mark their consumers' spike occupancy and the
+        # consumers skip their prescan.
+        ("f16on_nhwc_same", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on", *SAME,
+                             *LINKED]),
         ("f16on_nhwc_nofuse", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on",
-                               "--no-fuse", *SAME]))
+                               "--no-fuse", *SAME, *LINKED]))
 
 
 def run_case(sfrun, d, case):

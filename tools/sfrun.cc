@@ -29,7 +29,7 @@ constexpr char kUsage[] =
     "             [--device auto|cpu|cuda|cuda:N|all] [--sparse auto|on|off]\n"
     "             [--plan] [--plan-json FILE] [--plan-only] [--tf32]\n"
     "             [--precision fp32|fp16] [--layout nchw|nhwc] [--no-fuse] [--no-overlap]\n"
-    "             [--conv-algo timed|heuristic]\n"
+    "             [--conv-algo timed|heuristic] [--runs N]\n"
     "             [--block-rule MIN_H:BLOCK,...] [--block CONV_NAME=EDGE ...]\n"
     "             [-v|--verbose] [--version] [--help]\n";
 
@@ -41,8 +41,12 @@ struct Flags {
   bool plan = false;
   bool plan_only = false;
   std::string plan_json;
+  int runs = 1;  // --runs: the model runs this many times; the last run's outputs count
   bool verbose = false;
 };
+
+// The most --runs allows: a check of run-to-run state, not a benchmark (sfbench).
+constexpr int kMaxRuns = 1000;
 
 absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
   sf::tools::ArgReader args(argc, argv);
@@ -63,6 +67,11 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       SF_ASSIGN_OR_RETURN(f.options.layout, sf::tools::ParseLayoutFlag(value));
     } else if (args.Flag("--conv-algo", &value)) {
       SF_ASSIGN_OR_RETURN(f.options.conv_algo_search, sf::tools::ParseConvAlgoFlag(value));
+    } else if (args.Flag("--runs", &value)) {
+      if (!absl::SimpleAtoi(value, &f.runs) || f.runs < 1 || f.runs > kMaxRuns) {
+        return absl::InvalidArgumentError(absl::StrCat("--runs must be a whole number from 1 to ",
+                                                       kMaxRuns, ", not '", value, "'"));
+      }
     } else if (args.Flag("--plan-json", &value)) {
       f.plan_json = value;
     } else if (args.Flag("--block-rule", &value)) {
@@ -241,7 +250,11 @@ int Run(const Flags& flags) {
     if (flags.plan_only) return 0;
   }
 
+  // Runs after the first see what it left behind (cuDNN's chosen algorithms,
+  // auto's kernel choices, spike-occupancy links, CUDA graphs): --runs N shows
+  // the outputs of a model that has warmed up.
   auto outputs = model->Run(inputs);
+  for (int run = 1; run < flags.runs && outputs.ok(); ++run) outputs = model->Run(inputs);
   if (!outputs.ok()) return sf::tools::Fail(outputs.status());
   const auto& infos = rt.OutputInfo();
 

@@ -459,6 +459,26 @@ __device__ inline int NextGroup(const uint32_t* mask, int words, int after) {
   return -1;
 }
 
+// The count of tiles whose masks (`words` per tile) have a bit set, by the
+// whole block (every thread gets it); once per block, before its items, so
+// out of line.
+__device__ __noinline__ int CountActiveTiles(const uint32_t* __restrict__ masks, int num_tiles,
+                                             int words, int* shared_count) {
+  if (threadIdx.x == 0) *shared_count = 0;
+  __syncthreads();
+  int mine = 0;
+#pragma unroll 4
+  for (int t = threadIdx.x; t < num_tiles; t += blockDim.x) {
+    uint32_t any = 0;
+    for (int i = 0; i < words; ++i) any |= masks[static_cast<int64_t>(t) * words + i];
+    mine += any != 0;
+  }
+  mine = __reduce_add_sync(0xffffffffu, mine);
+  if (threadIdx.x % 32 == 0 && mine != 0) atomicAdd(shared_count, mine);
+  __syncthreads();
+  return *shared_count;
+}
+
 // Persistent blocks: block b takes work items b, b + gridDim.x, ... up to the
 // active count the prescan left in device memory (empty tiles got their bias
 // in the prescan). An item is (up to kTiles active tiles, kChannels output
@@ -665,11 +685,18 @@ __global__ void __launch_bounds__(kThreads)
     }
   };
 
+  // Tiles per item: kTiles once the active (tile, chunk) pairs are more than
+  // gridDim.x / kTiles (the tiles share each weight copy), else one (the
+  // walk's latency, over more blocks). One tile per item costs more than its
+  // latency once most blocks work at once: 256 pairs on an H100's 264 blocks
+  // took 35-39 us where items of four took 27 (CIFAR 256@8), 36-44 against
+  // 30 (ImageNet 256@14; docs/benchmarks.md, eighteenth run).
+  auto tiles_per_item = [&](int active) {
+    return kTiles > 1 && static_cast<int64_t>(active) * chunks * kTiles > gridDim.x ? kTiles : 1;
+  };
   if (!ws.all_tiles) {  // the prescan's work list: active tiles only
     const int active = ws.counters[0];
-    // Tiles per item: kTiles once there are more (tile, chunk) pairs than
-    // blocks (throughput), else one (the walk's latency, over more blocks).
-    const int per = kTiles > 1 && static_cast<int64_t>(active) * chunks > gridDim.x ? kTiles : 1;
+    const int per = tiles_per_item(active);
     const int items = (active + per - 1) / per * chunks;
     for (int item = blockIdx.x; item < items; item += gridDim.x) {
       const int first = item / chunks * per;
@@ -681,19 +708,36 @@ __global__ void __launch_bounds__(kThreads)
     }
     return;
   }
-  // Every (kTiles consecutive tiles, chunk) item, the producer's masks saying
-  // which tiles have work. The block takes items blockIdx.x + j * gridDim.x in
-  // rounds of kTriage: first each warp triages items alone (reads each tile's
-  // mask words, writes the bias of an empty tile's chunk, lists an item with
-  // an active tile and which of its tiles are), then the block computes the
-  // listed ones. Empty tiles cost no block-wide barrier, and the active ones of
-  // a round stay spread over all blocks.
+  // Every (kTiles tiles, chunk) item, the producer's masks saying which
+  // tiles have work. Which tiles share an item follows the prescan path's
+  // rule on the count of active tiles, which each block takes from the masks
+  // first (a few KB in L2; with kTiles = 1 there is nothing to choose): past
+  // the rule's bound, kTiles consecutive tiles (neighbours, often active
+  // together, share their weight copies); below it, tiles spans apart
+  // (`spread`: far apart in the batch, seldom active together, so a few
+  // active tiles each get a block, as one tile per item would). Consecutive
+  // tiles at any count made a few active neighbours share one block's walk:
+  // 26-30 us where spread items take 19-22 (CIFAR 256@8 and ImageNet 256@14,
+  // 1% of tiles; docs/benchmarks.md, eighteenth run). The block takes items
+  // blockIdx.x + j * gridDim.x in rounds of kTriage: first each warp triages
+  // items alone (reads each tile's mask words, writes the bias of an empty
+  // tile's chunk, lists an item with an active tile and which of its tiles
+  // are), then the block computes the listed ones. Empty tiles cost no
+  // block-wide barrier, and the active ones of a round stay spread over all
+  // blocks.
   constexpr int kTriage = 32;
   __shared__ int listed[kTriage];
   __shared__ uint32_t listed_tiles[kTriage];  // bit q: tile q of the item is active
   __shared__ int num_listed;
   const int spans = (g.num_tiles + kTiles - 1) / kTiles;
   const int items = spans * chunks;
+  bool spread = false;
+  if constexpr (kTiles > 1 && kNhwc) {  // (the occupied conv is NHWC-only)
+    __shared__ int active_tiles;
+    spread = tiles_per_item(CountActiveTiles(ws.masks, g.num_tiles, words, &active_tiles)) == 1;
+  }
+  // Tile q of the item of span `span`.
+  auto tile_of = [&](int span, int q) { return spread ? q * spans + span : span * kTiles + q; };
   for (int first = blockIdx.x; first < items; first += gridDim.x * kTriage) {
     __syncthreads();  // the previous round's list is done with
     if (threadIdx.x == 0) num_listed = 0;
@@ -705,7 +749,7 @@ __global__ void __launch_bounds__(kThreads)
       uint32_t active = 0;
 #pragma unroll
       for (int q = 0; q < kTiles; ++q) {
-        const int tile_index = span * kTiles + q;
+        const int tile_index = tile_of(span, q);
         if (tile_index >= g.num_tiles) break;
         const uint32_t word =
             lane < words ? ws.masks[static_cast<int64_t>(tile_index) * words + lane] : 0u;
@@ -740,7 +784,7 @@ __global__ void __launch_bounds__(kThreads)
         if (active != 0) {
           const int bit = __ffs(active) - 1;
           active &= active - 1;
-          tile.at[q] = span * kTiles + bit;
+          tile.at[q] = tile_of(span, bit);
           ++tiles;
         }
       }

@@ -39,13 +39,11 @@ namespace {
 
 using ::sf::testing::Case;
 using ::sf::testing::CaseName;
-using ::sf::testing::CreateWithEnv;
 using ::sf::testing::DescriptionOf;
 using ::sf::testing::Download;
-using ::sf::testing::ExpectSameBits;
-using ::sf::testing::LinkedBlock;
+using ::sf::testing::ForEachLinkedRun;
+using ::sf::testing::LinkedRun;
 using ::sf::testing::MakeInput;
-using ::sf::testing::MakeLinkedBlock;
 using ::sf::testing::NchwToNhwc;
 using ::sf::testing::PackOnHost;
 using ::sf::testing::ParamsOf;
@@ -331,41 +329,29 @@ TEST(FusedSpikeMarksRuntimeTest, FusedPairMarksForItsConsumer) {
   for (const char* kernel : {static_cast<const char*>(nullptr), "gather"}) {
     const ScopedEnv env("SF_SPARSE_F16_KERNEL", kernel);
     const bool gather = kernel != nullptr;
-    for (SparseMode mode : {SparseMode::kOn, SparseMode::kAuto}) {
-      for (bool graphs : {true, false}) {
-        SCOPED_TRACE(absl::StrCat(gather ? "gather, " : "", "sparse ", ToString(mode),
-                                  graphs ? ", graphs" : ", no graphs"));
-        std::mt19937 rng(43);
-        ASSERT_OK_AND_ASSIGN(const LinkedBlock b, MakeLinkedBlock(mode, rng, /*fuse=*/true));
-        ExecutorOptions o;
-        o.cuda_graphs = graphs;
-        ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> without,
-                             CreateWithEnv(b, o, "SF_SPIKE_OCCUPANCY", "off"));
-        ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> with,
-                             CreateWithEnv(b, o, "SF_SPIKE_OCCUPANCY", nullptr));
-        EXPECT_THAT(DescriptionOf(*with, b.graph, "body_0"), HasSubstr("conv+LIF 'lif_mid' fused"));
-        EXPECT_THAT(DescriptionOf(*with, b.graph, "body_0"),
-                    HasSubstr(gather ? "writes bit-packed spikes for 'body_1'"
-                                     : "marks spike occupancy for 'body_1'"));
-        EXPECT_THAT(DescriptionOf(*without, b.graph, "body_0"), Not(HasSubstr("for 'body_1'")));
-        ASSERT_NO_FATAL_FAILURE(ExpectSameBits(
-            *without, *with, 5, [](int round) { return round == 0 ? 0.0 : 0.4 + 0.3 * round; },
-            rng));
-        const std::string pair = DescriptionOf(*with, b.graph, "body_0");
-        const std::string d = DescriptionOf(*with, b.graph, "body_1");
-        std::cout << "body_0: " << pair << "\nbody_1: " << d << std::endl;
-        const bool sparse =
-            mode == SparseMode::kOn || d.find("chosen: sparse") != std::string::npos;
-        const std::string on = gather ? "bit-packed spikes from 'body_0': on, read as bits"
-                                      : "spike occupancy from 'body_0': on, no prescan";
-        // Auto: the gather or the tensor-core kernel, each with its own link.
-        const bool tensor_core = d.rfind("cuda sparse fp16 tensor-core", 0) == 0;
-        EXPECT_EQ(d.find(on) != std::string::npos, sparse && tensor_core != gather) << d;
-        if (mode == SparseMode::kOn) {
-          EXPECT_THAT(d, HasSubstr(on));
-        }
+    SCOPED_TRACE(gather ? "gather" : "tensor-core");
+    ForEachLinkedRun(43, /*fuse=*/true, [gather](LinkedRun& r) {
+      const Graph& g = r.block.graph;
+      EXPECT_THAT(DescriptionOf(*r.with, g, "body_0"), HasSubstr("conv+LIF 'lif_mid' fused"));
+      EXPECT_THAT(DescriptionOf(*r.with, g, "body_0"),
+                  HasSubstr(gather ? "writes bit-packed spikes for 'body_1'"
+                                   : "marks spike occupancy for 'body_1'"));
+      EXPECT_THAT(DescriptionOf(*r.without, g, "body_0"), Not(HasSubstr("for 'body_1'")));
+      ASSERT_NO_FATAL_FAILURE(r.ExpectSameBitsOverRuns());
+      const std::string pair = DescriptionOf(*r.with, g, "body_0");
+      const std::string d = DescriptionOf(*r.with, g, "body_1");
+      std::cout << "body_0: " << pair << "\nbody_1: " << d << std::endl;
+      const bool sparse =
+          r.mode == SparseMode::kOn || d.find("chosen: sparse") != std::string::npos;
+      const std::string on = gather ? "bit-packed spikes from 'body_0': on, read as bits"
+                                    : "spike occupancy from 'body_0': on, no prescan";
+      // Auto: the gather or the tensor-core kernel, each with its own link.
+      const bool tensor_core = d.rfind("cuda sparse fp16 tensor-core", 0) == 0;
+      EXPECT_EQ(d.find(on) != std::string::npos, sparse && tensor_core != gather) << d;
+      if (r.mode == SparseMode::kOn) {
+        EXPECT_THAT(d, HasSubstr(on));
       }
-    }
+    });
   }
 }
 

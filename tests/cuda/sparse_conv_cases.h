@@ -209,10 +209,13 @@ struct SparseF16Result {
 
 // Runs LaunchSparseConvF16 on device 0 (x, w NCHW/KCRS float values that are
 // FP16-representable; transposed here for nhwc) and returns y as NCHW floats.
+// `occupied` (nhwc only): the conv reads masks (the prescan's, as a producer
+// marks them) through LaunchSparseConvF16Occupied instead.
 inline absl::StatusOr<SparseF16Result> RunSparseF16(const cuda::SparseConvShape& s, bool nhwc,
                                                     const std::vector<float>& x,
                                                     const std::vector<float>& w,
-                                                    const std::vector<float>& bias) {
+                                                    const std::vector<float>& bias,
+                                                    bool occupied = false) {
   const std::vector<float> xl = nhwc ? NchwToNhwc(x, s.n, s.c_in, s.h, s.w) : x;
   // KCRS -> KRSC is the same permutation as NCHW -> NHWC.
   const std::vector<float> wl = nhwc ? NchwToNhwc(w, s.c_out, s.c_in, s.ksize, s.ksize) : w;
@@ -227,11 +230,24 @@ inline absl::StatusOr<SparseF16Result> RunSparseF16(const cuda::SparseConvShape&
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy, UploadHalfNans(out_elems));
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer ws,
                       cuda::DeviceBuffer::Create(0, cuda::SparseConvF16WorkspaceBytes(s)));
-  SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16(
-      s, nhwc, static_cast<const __half*>(dx.data()), static_cast<const uint16_t*>(dw.data()),
-      bias.empty() ? nullptr : static_cast<const __half*>(db.data()),
-      static_cast<__half*>(dy.data()), ws.data(), nullptr));
-  SF_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
+  const auto* xh = static_cast<const __half*>(dx.data());
+  const auto* wp = static_cast<const uint16_t*>(dw.data());
+  const __half* bh = bias.empty() ? nullptr : static_cast<const __half*>(db.data());
+  if (occupied) {  // the masks a producer would mark: the prescan's
+    if (!nhwc) return absl::InvalidArgumentError("the occupied conv is NHWC-only");
+    SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer masks,
+                        cuda::DeviceBuffer::Create(0, cuda::SparseConvF16MaskBytes(s)));
+    auto* m = static_cast<uint32_t*>(masks.data());
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Prescan(s, true, xh, ws.data(), nullptr, m));
+    SF_CUDA_RETURN_IF_ERROR(
+        cuda::LaunchSparseConvF16Occupied(s, xh, wp, bh, static_cast<__half*>(dy.data()), m,
+                                          ws.data(), /*count_tiles=*/true, nullptr));
+    SF_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
+  } else {
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16(
+        s, nhwc, xh, wp, bh, static_cast<__half*>(dy.data()), ws.data(), nullptr));
+    SF_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
+  }
   SparseF16Result r;
   SF_ASSIGN_OR_RETURN(r.y, DownloadHalves(dy, out_elems));
   if (nhwc) r.y = NhwcToNchw(r.y, s.n, s.c_out, s.out_h, s.out_w);

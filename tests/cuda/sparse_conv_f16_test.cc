@@ -262,8 +262,9 @@ TEST(SparseConvF16GpuTest, GroupedTilesGiveTheSameBitsAsOneTilePerItem) {
   // n, c_in, h, w, c_out, k, stride, pads (top, left, bottom, right), tile.
   // The first four have 512-4096 (tile, chunk) pairs when dense, more than an
   // H100's or H200's resident blocks of the grouped kernel: the work list is
-  // cut into items of several tiles. The rest take one tile per item there
-  // (the occupied path, spike_occupancy_test, groups at any density).
+  // cut into items of several tiles. The rest take one tile per item there.
+  // NHWC also runs the occupied conv (masks instead of the work list), which
+  // groups by the same rule on the count of active tiles.
   const std::vector<Case> cases = {
       {64, 64, 14, 14, 256, 3, 1, 1, 1, 1, 1, 4}, {64, 48, 16, 16, 128, 3, 2, 1, 1, 1, 1, 4},
       {64, 64, 16, 16, 192, 1, 1, 0, 0, 0, 0, 4}, {64, 32, 16, 15, 256, 1, 2, 0, 0, 0, 0, 4},
@@ -291,6 +292,13 @@ TEST(SparseConvF16GpuTest, GroupedTilesGiveTheSameBitsAsOneTilePerItem) {
             << what;
         EXPECT_EQ(got.counters.active_tiles, want.counters.active_tiles) << what;
         EXPECT_EQ(got.counters.active_groups, want.counters.active_groups) << what;
+        if (!nhwc) continue;
+        ASSERT_OK_AND_ASSIGN(SparseF16Result occupied,
+                             RunSparseF16(grouped, nhwc, x, w, bias, /*occupied=*/true));
+        EXPECT_EQ(std::memcmp(want.y.data(), occupied.y.data(), want.y.size() * sizeof(float)), 0)
+            << what << ", occupied";
+        EXPECT_EQ(occupied.counters.active_tiles, want.counters.active_tiles) << what;
+        EXPECT_EQ(occupied.counters.active_groups, want.counters.active_groups) << what;
       }
     }
   }

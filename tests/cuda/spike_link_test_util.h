@@ -1,8 +1,9 @@
-// Helpers shared by the spike occupancy and packed-spike tests
-// (tests/cuda/spike_occupancy_test.cc, spike_packed_test.cc): an IF neuron
-// that fires exactly where its input is 2, device downloads, and the float16
-// channels-last residual block whose neurons feed sparse convs, with a lookup
-// of a node's kernel description.
+// Helpers shared by the spike occupancy, packed-spike and fused-marks tests
+// (tests/cuda/spike_occupancy_test.cc, spike_packed_test.cc,
+// fused_spike_marks_test.cc): an IF neuron that fires exactly where its
+// input is 2, device downloads, host packing, and the float16 channels-last
+// residual block whose neurons feed sparse convs, with a lookup of a node's
+// kernel description and the executors with and without links.
 #ifndef SF_TESTS_CUDA_SPIKE_LINK_TEST_UTIL_H_
 #define SF_TESTS_CUDA_SPIKE_LINK_TEST_UTIL_H_
 
@@ -119,6 +120,51 @@ inline void ExpectSameBits(GpuExecutor& want, GpuExecutor& got, int rounds,
     ASSERT_EQ(b.size(), a.size());
     for (size_t i = 0; i < b.size(); ++i) {
       ExpectClose(b[i], a[i], 0, 0, absl::StrCat("round ", round, ", output ", i));
+    }
+  }
+}
+
+// One case of a runtime link test: the block planned in `mode`, its
+// executor without links (SF_SPIKE_OCCUPANCY=off) and with them, both with
+// CUDA graphs on or off, and the random source of its inputs. Not movable:
+// the executors refer to `block`.
+struct LinkedRun {
+  SparseMode mode = SparseMode::kOn;
+  bool graphs = false;
+  std::mt19937 rng;
+  LinkedBlock block;
+  std::unique_ptr<GpuExecutor> without;
+  std::unique_ptr<GpuExecutor> with;
+
+  LinkedRun() = default;
+  LinkedRun(const LinkedRun&) = delete;
+  LinkedRun& operator=(const LinkedRun&) = delete;
+
+  // Both executors on 5 inputs, an all-zero one first (auto chooses its
+  // kernels on it), then spikes at rising density: the same output bits.
+  void ExpectSameBitsOverRuns() {
+    ExpectSameBits(
+        *without, *with, 5, [](int round) { return round == 0 ? 0.0 : 0.4 + 0.3 * round; }, rng);
+  }
+};
+
+// Calls `check(run)` for sparse modes on and auto, each with and without CUDA
+// graphs, on a block made from `seed` (with conv + neuron fusion if `fuse`).
+template <typename Check>
+void ForEachLinkedRun(uint32_t seed, bool fuse, Check&& check) {
+  for (SparseMode mode : {SparseMode::kOn, SparseMode::kAuto}) {
+    for (bool graphs : {true, false}) {
+      SCOPED_TRACE(absl::StrCat("sparse ", ToString(mode), graphs ? ", graphs" : ", no graphs"));
+      LinkedRun r;
+      r.mode = mode;
+      r.graphs = graphs;
+      r.rng.seed(seed);
+      ASSERT_OK_AND_ASSIGN(r.block, MakeLinkedBlock(mode, r.rng, fuse));
+      ExecutorOptions o;
+      o.cuda_graphs = graphs;
+      ASSERT_OK_AND_ASSIGN(r.without, CreateWithEnv(r.block, o, "SF_SPIKE_OCCUPANCY", "off"));
+      ASSERT_OK_AND_ASSIGN(r.with, CreateWithEnv(r.block, o, "SF_SPIKE_OCCUPANCY", nullptr));
+      check(r);
     }
   }
 }

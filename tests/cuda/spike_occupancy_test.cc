@@ -40,13 +40,13 @@ namespace {
 
 using ::sf::testing::Case;
 using ::sf::testing::CaseName;
-using ::sf::testing::CreateWithEnv;
 using ::sf::testing::DescriptionOf;
 using ::sf::testing::Download;
 using ::sf::testing::ExpectClose;
-using ::sf::testing::ExpectSameBits;
+using ::sf::testing::ForEachLinkedRun;
 using ::sf::testing::IfParams;
 using ::sf::testing::LinkedBlock;
+using ::sf::testing::LinkedRun;
 using ::sf::testing::MakeLinkedBlock;
 using ::sf::testing::ScopedEnv;
 using ::sf::testing::ShapeOf;
@@ -353,45 +353,29 @@ TEST(SpikeOccupancyRuntimeTest, LinkedConvsGiveTheUnlinkedBits) {
   if (const char* why = cuda::SparseConvF16BuildUnsupportedReason(); *why != '\0') {
     GTEST_SKIP() << why;
   }
-  for (SparseMode mode : {SparseMode::kOn, SparseMode::kAuto}) {
-    for (bool graphs : {true, false}) {
-      SCOPED_TRACE(absl::StrCat("sparse ", ToString(mode), graphs ? ", graphs" : ", no graphs"));
-      std::mt19937 rng(21);
-      ASSERT_OK_AND_ASSIGN(const LinkedBlock b, MakeLinkedBlock(mode, rng));
-      ExecutorOptions o;
-      o.cuda_graphs = graphs;
-      ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> without,
-                           CreateWithEnv(b, o, "SF_SPIKE_OCCUPANCY", "off"));
-      ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> with,
-                           CreateWithEnv(b, o, "SF_SPIKE_OCCUPANCY", nullptr));
-      for (const char* conv : {"body_0", "body_1", "shortcut"}) {
-        EXPECT_THAT(DescriptionOf(*without, b.graph, conv), Not(HasSubstr("spike occupancy")));
-      }
-      EXPECT_THAT(DescriptionOf(*with, b.graph, "body_0"),
-                  HasSubstr("spike occupancy from 'lif_in'"));
-      EXPECT_THAT(DescriptionOf(*with, b.graph, "shortcut"),
-                  HasSubstr("spike occupancy from 'lif_in'"));
-      EXPECT_THAT(DescriptionOf(*with, b.graph, "body_1"),
-                  HasSubstr("spike occupancy from 'lif_mid'"));
-      EXPECT_THAT(DescriptionOf(*with, b.graph, "lif_in"),
-                  HasSubstr("marks spike occupancy for '"));
-      // An all-zero input first (auto chooses on it), then spiking ones.
-      ASSERT_NO_FATAL_FAILURE(ExpectSameBits(
-          *without, *with, 5, [](int round) { return round == 0 ? 0.0 : 0.4 + 0.3 * round; }, rng));
-      for (const char* conv : {"body_0", "body_1", "shortcut"}) {
-        const std::string d = DescriptionOf(*with, b.graph, conv);
-        std::cout << ToString(mode) << " " << conv << ": " << d << std::endl;
-        // Sparse by the tensor-core kernel (not the spike gather, which
-        // auto may pick and which has no prescan to skip).
-        const bool sparse = d.find("chosen: sparse") != std::string::npos &&
-                            d.rfind("cuda sparse fp16 tensor-core", 0) == 0;
-        EXPECT_EQ(d.find("': on, no prescan") != std::string::npos, sparse) << conv << ": " << d;
-        if (mode == SparseMode::kOn) {
-          EXPECT_TRUE(sparse) << conv << ": " << d;
-        }
+  ForEachLinkedRun(21, /*fuse=*/false, [](LinkedRun& r) {
+    const Graph& g = r.block.graph;
+    for (const char* conv : {"body_0", "body_1", "shortcut"}) {
+      EXPECT_THAT(DescriptionOf(*r.without, g, conv), Not(HasSubstr("spike occupancy")));
+    }
+    EXPECT_THAT(DescriptionOf(*r.with, g, "body_0"), HasSubstr("spike occupancy from 'lif_in'"));
+    EXPECT_THAT(DescriptionOf(*r.with, g, "shortcut"), HasSubstr("spike occupancy from 'lif_in'"));
+    EXPECT_THAT(DescriptionOf(*r.with, g, "body_1"), HasSubstr("spike occupancy from 'lif_mid'"));
+    EXPECT_THAT(DescriptionOf(*r.with, g, "lif_in"), HasSubstr("marks spike occupancy for '"));
+    ASSERT_NO_FATAL_FAILURE(r.ExpectSameBitsOverRuns());
+    for (const char* conv : {"body_0", "body_1", "shortcut"}) {
+      const std::string d = DescriptionOf(*r.with, g, conv);
+      std::cout << ToString(r.mode) << " " << conv << ": " << d << std::endl;
+      // Sparse by the tensor-core kernel (not the spike gather, which
+      // auto may pick and which has no prescan to skip).
+      const bool sparse = d.find("chosen: sparse") != std::string::npos &&
+                          d.rfind("cuda sparse fp16 tensor-core", 0) == 0;
+      EXPECT_EQ(d.find("': on, no prescan") != std::string::npos, sparse) << conv << ": " << d;
+      if (r.mode == SparseMode::kOn) {
+        EXPECT_TRUE(sparse) << conv << ": " << d;
       }
     }
-  }
+  });
 }
 
 // SF_SPARSE_F16_CHUNK: 16, 32 (the default for tile 8) or 64 output

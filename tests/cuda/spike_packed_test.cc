@@ -47,8 +47,10 @@ using ::sf::testing::CreateWithEnv;
 using ::sf::testing::DescriptionOf;
 using ::sf::testing::Download;
 using ::sf::testing::ExpectSameBits;
+using ::sf::testing::ForEachLinkedRun;
 using ::sf::testing::IfParams;
 using ::sf::testing::LinkedBlock;
+using ::sf::testing::LinkedRun;
 using ::sf::testing::MakeLinkedBlock;
 using ::sf::testing::ScopedEnv;
 using ::sf::testing::ShapeOf;
@@ -334,47 +336,35 @@ TEST(SpikePackedRuntimeTest, GatherOnPackedSpikesGivesTheUnlinkedBits) {
     GTEST_SKIP() << why;
   }
   const ScopedEnv gather("SF_SPARSE_F16_KERNEL", "gather");
-  for (SparseMode mode : {SparseMode::kOn, SparseMode::kAuto}) {
-    for (bool graphs : {true, false}) {
-      SCOPED_TRACE(absl::StrCat("sparse ", ToString(mode), graphs ? ", graphs" : ", no graphs"));
-      std::mt19937 rng(34);
-      ASSERT_OK_AND_ASSIGN(const LinkedBlock block, MakeLinkedBlock(mode, rng));
-      const Graph& g = block.graph;
-      ExecutorOptions o;
-      o.cuda_graphs = graphs;
-      ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> without,
-                           CreateWithEnv(block, o, "SF_SPIKE_OCCUPANCY", "off"));
-      ASSERT_OK_AND_ASSIGN(std::unique_ptr<GpuExecutor> with,
-                           CreateWithEnv(block, o, "SF_SPIKE_OCCUPANCY", nullptr));
-      for (const char* conv : {"body_0", "body_1", "shortcut"}) {
-        EXPECT_THAT(DescriptionOf(*without, g, conv), Not(HasSubstr("bit-packed")));
-      }
-      // The 1x1/2 shortcut reads a quarter of its input: it reads float16.
-      EXPECT_THAT(DescriptionOf(*with, g, "lif_in"),
-                  HasSubstr("writes bit-packed spikes for 'body_0' (off)"));
-      EXPECT_THAT(DescriptionOf(*with, g, "lif_in"), Not(HasSubstr("'shortcut'")));
-      ASSERT_NO_FATAL_FAILURE(ExpectSameBits(
-          *without, *with, 5, [](int round) { return round == 0 ? 0.0 : 0.4 + 0.3 * round; }, rng));
-      const std::pair<const char*, const char*> links[] = {{"body_0", "lif_in"},
-                                                           {"body_1", "lif_mid"}};
-      for (const auto& [conv, from] : links) {
-        const std::string d = DescriptionOf(*with, g, conv);
-        std::cout << ToString(mode) << " " << conv << ": " << d << std::endl;
-        const bool sparse =
-            mode == SparseMode::kOn || d.find("chosen: sparse") != std::string::npos;
-        EXPECT_EQ(d.find(absl::StrCat("bit-packed spikes from '", from, "': on, read as bits")) !=
-                      std::string::npos,
-                  sparse)
-            << d;
-        EXPECT_THAT(d, Not(HasSubstr("': on, no prescan")));
-      }
-      EXPECT_THAT(DescriptionOf(*with, g, "shortcut"), Not(HasSubstr("bit-packed")));
-      if (mode == SparseMode::kOn) {
-        EXPECT_THAT(DescriptionOf(*with, g, "body_0"),
-                    HasSubstr("': on, read as bits (4096 B; float16: 65536 B)"));
-      }
+  ForEachLinkedRun(34, /*fuse=*/false, [](LinkedRun& r) {
+    const Graph& g = r.block.graph;
+    for (const char* conv : {"body_0", "body_1", "shortcut"}) {
+      EXPECT_THAT(DescriptionOf(*r.without, g, conv), Not(HasSubstr("bit-packed")));
     }
-  }
+    // The 1x1/2 shortcut reads a quarter of its input: it reads float16.
+    EXPECT_THAT(DescriptionOf(*r.with, g, "lif_in"),
+                HasSubstr("writes bit-packed spikes for 'body_0' (off)"));
+    EXPECT_THAT(DescriptionOf(*r.with, g, "lif_in"), Not(HasSubstr("'shortcut'")));
+    ASSERT_NO_FATAL_FAILURE(r.ExpectSameBitsOverRuns());
+    const std::pair<const char*, const char*> links[] = {{"body_0", "lif_in"},
+                                                         {"body_1", "lif_mid"}};
+    for (const auto& [conv, from] : links) {
+      const std::string d = DescriptionOf(*r.with, g, conv);
+      std::cout << ToString(r.mode) << " " << conv << ": " << d << std::endl;
+      const bool sparse =
+          r.mode == SparseMode::kOn || d.find("chosen: sparse") != std::string::npos;
+      EXPECT_EQ(d.find(absl::StrCat("bit-packed spikes from '", from, "': on, read as bits")) !=
+                    std::string::npos,
+                sparse)
+          << d;
+      EXPECT_THAT(d, Not(HasSubstr("': on, no prescan")));
+    }
+    EXPECT_THAT(DescriptionOf(*r.with, g, "shortcut"), Not(HasSubstr("bit-packed")));
+    if (r.mode == SparseMode::kOn) {
+      EXPECT_THAT(DescriptionOf(*r.with, g, "body_0"),
+                  HasSubstr("': on, read as bits (4096 B; float16: 65536 B)"));
+    }
+  });
 }
 
 // SF_SPIKE_PACKED=on: the 1x1/2 shortcut reads the bits too, from the buffer

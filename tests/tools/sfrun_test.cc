@@ -90,6 +90,29 @@ TEST_F(SfrunTest, ConvAlgoFlag) {
   EXPECT_EQ(Run(model + " --input " + in + " --conv-algo").exit_code, 2);
 }
 
+// --runs N runs the model N times and reports the last run's outputs (the
+// same here: nothing on the CPU depends on an earlier run); anything but a
+// whole number from 1 to 1000 is a usage error.
+TEST_F(SfrunTest, RunsFlag) {
+  std::string model = WriteConvModel();
+  std::string in = WriteInput("x.npy", {2, 1, 4, 4}, 1.0f);
+  testing::CommandResult r =
+      Run(model + " --input " + in + " --device cpu --runs 3 --output " + Path("y.npy"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_OK_AND_ASSIGN(Tensor y, ReadNpy(Path("y.npy")));
+  ASSERT_EQ(y.dims(), (std::vector<int64_t>{2, 1, 4, 4}));
+  EXPECT_EQ(y.data<float>()[0], 0.0f);
+  EXPECT_EQ(y.data<float>()[5], 5.0f);
+  for (const char* bad : {"0", "-1", "x", "1001", "2.5"}) {
+    r = Run(model + " --input " + in + " --runs " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_THAT(r.err, HasSubstr(absl::StrCat("--runs must be a whole number from 1 to 1000, "
+                                              "not '",
+                                              bad, "'")));
+  }
+  EXPECT_EQ(Run(model + " --input " + in + " --runs").exit_code, 2);
+}
+
 TEST_F(SfrunTest, PrintsSummaryWithoutOutputFlag) {
   std::string model = WriteConvModel();
   std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);

@@ -6,13 +6,13 @@
 ## run1
 # Session 17 run 1 (2026-11-27): fused conv + neuron kernels marking their consumers' spike occupancy and
 # bit-packed spikes. Build; the new and the related CUDA tests; memcheck on the new ones; the trained
-# ResNet18s under sparse on (fp16 NHWC, fusion on), 4 runs, links vs SF_SPIKE_OCCUPANCY=off (scripts/.zoo_links.cc (docs/bench/s17/fused_marks/zoo_links.cc),
+# ResNet18s under sparse on (fp16 NHWC, fusion on), 4 runs, links vs SF_SPIKE_OCCUPANCY=off (scripts/.zoo_links.cc, kept as zoo_links.cc here,
 # the tensor-core kernel and the spike gather); fused_marks_bench.
 R=$OUT/r; mkdir -p $R
 export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu SF_EXPECT_GPU=1
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
 grep -q zoo_links tests/perf/CMakeLists.txt || cat >> tests/perf/CMakeLists.txt <<'XX'
-add_executable(zoo_links ${PROJECT_SOURCE_DIR}/scripts/.zoo_links.cc (docs/bench/s17/fused_marks/zoo_links.cc))
+add_executable(zoo_links ${PROJECT_SOURCE_DIR}/scripts/.zoo_links.cc)
 target_include_directories(zoo_links PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/runtime/include)
 target_link_libraries(zoo_links PRIVATE sf_runtime)
 XX
@@ -44,7 +44,7 @@ R=$OUT/r; mkdir -p $R
 export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu SF_EXPECT_GPU=1
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
 grep -q zoo_links tests/perf/CMakeLists.txt || cat >> tests/perf/CMakeLists.txt <<'XX'
-add_executable(zoo_links ${PROJECT_SOURCE_DIR}/scripts/.zoo_links.cc (docs/bench/s17/fused_marks/zoo_links.cc))
+add_executable(zoo_links ${PROJECT_SOURCE_DIR}/scripts/.zoo_links.cc)
 target_include_directories(zoo_links PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/runtime/include)
 target_link_libraries(zoo_links PRIVATE sf_runtime)
 XX
@@ -88,12 +88,12 @@ cd $OUT && tar czf r.tgz r
 # Session 17 run 5 (2026-11-27, H100): the block gathers its marks in two passes (per pixel row the OR over each
 # column of consumer tiles, then per tile the OR over its rows) and skips the flush when no pixel fired. Build; the
 # tests; racecheck and memcheck on the kernel-level fused-marks tests; fused_marks_bench; the trained ResNet18s under
-# sparse on, links vs none (scripts/.zoo_links.cc (docs/bench/s17/fused_marks/zoo_links.cc)).
+# sparse on, links vs none (scripts/.zoo_links.cc, kept as zoo_links.cc here).
 R=$OUT/r; mkdir -p $R
 export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu SF_EXPECT_GPU=1
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
 grep -q zoo_links tests/perf/CMakeLists.txt || cat >> tests/perf/CMakeLists.txt <<'XX'
-add_executable(zoo_links ${PROJECT_SOURCE_DIR}/scripts/.zoo_links.cc (docs/bench/s17/fused_marks/zoo_links.cc))
+add_executable(zoo_links ${PROJECT_SOURCE_DIR}/scripts/.zoo_links.cc)
 target_include_directories(zoo_links PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/runtime/include)
 target_link_libraries(zoo_links PRIVATE sf_runtime)
 XX
