@@ -473,7 +473,8 @@ __device__ __noinline__ int CountActiveTiles(const uint32_t* __restrict__ masks,
     for (int i = 0; i < words; ++i) any |= masks[static_cast<int64_t>(t) * words + i];
     mine += any != 0;
   }
-  mine = __reduce_add_sync(0xffffffffu, mine);
+  // (Shuffles, not __reduce_add_sync: this function is also built for sm_75.)
+  for (int offset = 16; offset > 0; offset /= 2) mine += __shfl_xor_sync(0xffffffffu, mine, offset);
   if (threadIdx.x % 32 == 0 && mine != 0) atomicAdd(shared_count, mine);
   __syncthreads();
   return *shared_count;
