@@ -120,6 +120,16 @@ absl::StatusOr<std::pair<std::string, std::string>> BindFile(const std::string& 
   return std::make_pair(infos[0].name, spec);
 }
 
+absl::StatusOr<int64_t> ParseCountFlag(const std::string& flag, const std::string& text,
+                                       int64_t min, int64_t max) {
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(text, &v) || v < min || v > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " must be an integer in ", min, "..", max, ", not '", text, "'"));
+  }
+  return v;
+}
+
 absl::Status ParseBlockOverride(const std::string& text, std::map<std::string, int>* overrides) {
   const size_t eq = text.rfind('=');
   int edge = -1;

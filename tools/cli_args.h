@@ -3,6 +3,7 @@
 #ifndef SF_TOOLS_CLI_ARGS_H_
 #define SF_TOOLS_CLI_ARGS_H_
 
+#include <cstdint>
 #include <exception>
 #include <iostream>
 #include <map>
@@ -62,6 +63,10 @@ absl::StatusOr<ConvAlgoSearch> ParseConvAlgoFlag(const std::string& text);
 absl::StatusOr<std::pair<std::string, std::string>> BindFile(const std::string& spec,
                                                             const std::vector<TensorInfo>& infos,
                                                             const char* what);
+// A count flag (--iters, --runs, ...): a whole number in [min, max], else
+// "FLAG must be an integer in MIN..MAX, not 'TEXT'".
+absl::StatusOr<int64_t> ParseCountFlag(const std::string& flag, const std::string& text,
+                                       int64_t min, int64_t max);
 // "conv_3=8" -> overrides["conv_3"] = 8.
 absl::Status ParseBlockOverride(const std::string& text, std::map<std::string, int>* overrides);
 

@@ -94,12 +94,7 @@ struct Flags {
 };
 
 absl::StatusOr<int64_t> ParseCount(const std::string& flag, const std::string& text, int64_t min) {
-  int64_t v = 0;
-  if (!absl::SimpleAtoi(text, &v) || v < min || v > kMaxIters) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, " must be an integer in ", min, "..", kMaxIters, ", not '", text, "'"));
-  }
-  return v;
+  return sf::tools::ParseCountFlag(flag, text, min, kMaxIters);
 }
 
 absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {

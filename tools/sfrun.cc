@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -68,10 +67,9 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
     } else if (args.Flag("--conv-algo", &value)) {
       SF_ASSIGN_OR_RETURN(f.options.conv_algo_search, sf::tools::ParseConvAlgoFlag(value));
     } else if (args.Flag("--runs", &value)) {
-      if (!absl::SimpleAtoi(value, &f.runs) || f.runs < 1 || f.runs > kMaxRuns) {
-        return absl::InvalidArgumentError(absl::StrCat("--runs must be a whole number from 1 to ",
-                                                       kMaxRuns, ", not '", value, "'"));
-      }
+      SF_ASSIGN_OR_RETURN(const int64_t runs,
+                          sf::tools::ParseCountFlag("--runs", value, 1, kMaxRuns));
+      f.runs = static_cast<int>(runs);
     } else if (args.Flag("--plan-json", &value)) {
       f.plan_json = value;
     } else if (args.Flag("--block-rule", &value)) {

@@ -91,8 +91,8 @@ TEST_F(SfrunTest, ConvAlgoFlag) {
 }
 
 // --runs N runs the model N times and reports the last run's outputs (the
-// same here: nothing on the CPU depends on an earlier run); anything but a
-// whole number from 1 to 1000 is a usage error.
+// same here: nothing on the CPU depends on an earlier run); anything but an
+// integer from 1 to 1000 is a usage error.
 TEST_F(SfrunTest, RunsFlag) {
   std::string model = WriteConvModel();
   std::string in = WriteInput("x.npy", {2, 1, 4, 4}, 1.0f);
@@ -106,9 +106,8 @@ TEST_F(SfrunTest, RunsFlag) {
   for (const char* bad : {"0", "-1", "x", "1001", "2.5"}) {
     r = Run(model + " --input " + in + " --runs " + bad);
     EXPECT_EQ(r.exit_code, 2) << bad;
-    EXPECT_THAT(r.err, HasSubstr(absl::StrCat("--runs must be a whole number from 1 to 1000, "
-                                              "not '",
-                                              bad, "'")));
+    EXPECT_THAT(r.err,
+                HasSubstr(absl::StrCat("--runs must be an integer in 1..1000, not '", bad, "'")));
   }
   EXPECT_EQ(Run(model + " --input " + in + " --runs").exit_code, 2);
 }
