@@ -125,12 +125,11 @@ inline void ExpectSameBits(GpuExecutor& want, GpuExecutor& got, int rounds,
 }
 
 // One case of a runtime link test: the block planned in `mode`, its
-// executor without links (SF_SPIKE_OCCUPANCY=off) and with them, both with
-// CUDA graphs on or off, and the random source of its inputs. Not movable:
-// the executors refer to `block`.
+// executor without links (SF_SPIKE_OCCUPANCY=off) and with them (CUDA graphs
+// on or off: ForEachLinkedRun's trace says which), and the random source of
+// its inputs. Not movable: the executors refer to `block`.
 struct LinkedRun {
   SparseMode mode = SparseMode::kOn;
-  bool graphs = false;
   std::mt19937 rng;
   LinkedBlock block;
   std::unique_ptr<GpuExecutor> without;
@@ -157,7 +156,6 @@ void ForEachLinkedRun(uint32_t seed, bool fuse, Check&& check) {
       SCOPED_TRACE(absl::StrCat("sparse ", ToString(mode), graphs ? ", graphs" : ", no graphs"));
       LinkedRun r;
       r.mode = mode;
-      r.graphs = graphs;
       r.rng.seed(seed);
       ASSERT_OK_AND_ASSIGN(r.block, MakeLinkedBlock(mode, r.rng, fuse));
       ExecutorOptions o;
