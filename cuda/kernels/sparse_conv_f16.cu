@@ -247,6 +247,41 @@ __device__ inline void MmaTap(float (&acc)[kNB][4], const uint16_t* a_src,
   }
 }
 
+// LoadHalo's NHWC path (below), on the window's scalars.
+template <int kSpan>
+__device__ __forceinline__ void LoadHaloNhwc(int h, int w, int c_in, int n, int iy0, int ix0,
+                                             const uint16_t* __restrict__ x, bool vec_ok, int c0,
+                                             uint16_t* halo) {
+  for (int i = threadIdx.x; i < kSpan * kSpan * 2; i += kThreads) {
+    const int p = i >> 1, half = i & 1;
+    const int iy = iy0 + p / kSpan, ix = ix0 + p % kSpan;
+    const int c = c0 + half * 8;
+    uint16_t* dst = halo + p * kRow + half * 8;
+    const bool inside = iy >= 0 && iy < h && ix >= 0 && ix < w && c < c_in;
+    const uint16_t* px = inside ? x + ((static_cast<int64_t>(n) * h + iy) * w + ix) * c_in + c : x;
+    if (vec_ok && (!inside || c + 8 <= c_in)) {
+      CpAsync16(dst, px, inside);  // zeros outside the image and past c_in
+    } else {
+      uint16_t tmp[8] = {};
+      if (inside) {
+        for (int k = 0; k < min(8, c_in - c); ++k) tmp[k] = px[k];
+      }
+      memcpy(dst, tmp, sizeof(tmp));
+    }
+  }
+}
+
+// The same, out of line, for the sparse conv's group loop, where it runs only
+// when the planned 16-byte copies cannot: inlined, its ~290 instructions sat
+// in the middle of the loop between the code that does run, and each item's
+// walk ran 2-6% slower at 1-10% of tiles (docs/benchmarks.md, twentieth run).
+template <int kSpan>
+__device__ __noinline__ void LoadHaloNhwcOutOfLine(int h, int w, int c_in, int n, int iy0, int ix0,
+                                                   const uint16_t* __restrict__ x, bool vec_ok,
+                                                   int c0, uint16_t* halo) {
+  LoadHaloNhwc<kSpan>(h, w, c_in, n, iy0, ix0, x, vec_ok, c0, halo);
+}
+
 // Stages input channels [c0, c0 + 16) of the tile's window in `halo`
 // ([kSpan * kSpan][kRow], pixel-major), zeros outside the image and past c_in:
 // NHWC by cp.async where 16-byte copies can (the caller commits and waits),
@@ -255,24 +290,7 @@ template <int kSpan, bool kNhwc>
 __device__ void LoadHalo(const Geometry& g, const TileWindow& t, const uint16_t* __restrict__ x,
                          bool vec_ok, int c0, uint16_t* halo) {
   if (kNhwc) {
-    for (int i = threadIdx.x; i < kSpan * kSpan * 2; i += kThreads) {
-      const int p = i >> 1, half = i & 1;
-      const int iy = t.iy0 + p / kSpan, ix = t.ix0 + p % kSpan;
-      const int c = c0 + half * 8;
-      uint16_t* dst = halo + p * kRow + half * 8;
-      const bool inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w && c < g.c_in;
-      const uint16_t* px =
-          inside ? x + ((static_cast<int64_t>(t.n) * g.h + iy) * g.w + ix) * g.c_in + c : x;
-      if (vec_ok && (!inside || c + 8 <= g.c_in)) {
-        CpAsync16(dst, px, inside);  // zeros outside the image and past c_in
-      } else {
-        uint16_t tmp[8] = {};
-        if (inside) {
-          for (int k = 0; k < min(8, g.c_in - c); ++k) tmp[k] = px[k];
-        }
-        memcpy(dst, tmp, sizeof(tmp));
-      }
-    }
+    LoadHaloNhwc<kSpan>(g.h, g.w, g.c_in, t.n, t.iy0, t.ix0, x, vec_ok, c0, halo);
   } else {
     const uint16_t* image = x + static_cast<int64_t>(t.n) * g.c_in * g.h * g.w;
     for (int i = threadIdx.x; i < kGroup * kSpan * kSpan; i += kThreads) {
@@ -425,6 +443,12 @@ __device__ void LoadGroup(
   using S = Stage<kSize, kStride, kTile, kChannels, kTiles>;
   if (kNhwc && planned) {
     LoadPlannedHalo<S::kSpan, kN>(h, x, g.c_in, grp * kGroup, stage);
+  } else if constexpr (kNhwc && kTiles == 1) {
+    // Out of line in the kernels of one tile per item. Those of several
+    // tiles per item keep it inline: out of line, their grouped walk ran up
+    // to 17% slower (twentieth run; the cause was not measured).
+    LoadHaloNhwcOutOfLine<S::kSpan>(g.h, g.w, g.c_in, t[0].n, t[0].iy0, t[0].ix0, x, vec_ok,
+                                    grp * kGroup, stage);
   } else {
 #pragma unroll
     for (int q = 0; q < kN; ++q) {
