@@ -305,31 +305,57 @@ __device__ void LoadHalo(const Geometry& g, const TileWindow& t, const uint16_t*
   }
 }
 
-// Copies (cp.async, not committed) the weights of group `grp` for output
-// channels [cout0, cout0 + kChannels) to `wsm` ([kTaps][kChannels][kRow]) from
-// RepackSparseConvF16Weights' layout.
+// Where this thread's weight copies of one work item come from (output
+// channels [cout0, cout0 + kChannels), RepackSparseConvF16Weights' layout),
+// worked out once per item: each thread keeps one (channel, 8-half) slot of
+// every kTapStep-th tap (blockDim.x == kThreads), so a group adds kTaps *
+// cout_pad * kGroup elements and a copy kTapStep * cout_pad * kGroup more.
+// Worked out per group, the 64-bit address of each copy took about 13
+// instructions (docs/benchmarks.md, twentieth run).
 template <int kTaps, int kChannels>
-__device__ void LoadWeights(const uint16_t* __restrict__ w_packed, int cout_pad, int cout0,
-                            int grp, uint16_t* wsm) {
-  // Each thread keeps one (channel, 8-half) slot of every kTapStep-th tap:
-  // only the tap offset changes between its copies (blockDim.x == kThreads).
-  constexpr int kPerTap = kChannels * 2;  // 16-byte copies per tap
+struct WeightCopies {
+  static constexpr int kPerTap = kChannels * 2;  // 16-byte copies per tap
   static_assert(kThreads % kPerTap == 0, "a tap's copies must divide the block");
-  constexpr int kTapStep = kThreads / kPerTap;
-  const int slot = static_cast<int>(threadIdx.x) % kPerTap;
-  const int n = slot >> 1, half = slot & 1;
-  const int first_tap = static_cast<int>(threadIdx.x) / kPerTap;
-  const uint16_t* src =
-      w_packed + (static_cast<int64_t>(grp) * kTaps * cout_pad + cout0 + n) * kGroup + half * 8;
-  uint16_t* dst = wsm + n * kRow + half * 8;
+  static constexpr int kTapStep = kThreads / kPerTap;
+  static constexpr int kPerThread = (kTaps + kTapStep - 1) / kTapStep;
+  const uint16_t* src;  // group 0, this thread's first tap
+};
+
+template <int kTaps, int kChannels>
+__device__ WeightCopies<kTaps, kChannels> PlanWeights(const uint16_t* __restrict__ w_packed,
+                                                      int cout_pad, int cout0) {
+  using C = WeightCopies<kTaps, kChannels>;
+  const int slot = static_cast<int>(threadIdx.x) % C::kPerTap;
+  const int first_tap = static_cast<int>(threadIdx.x) / C::kPerTap;
+  return C{w_packed + (static_cast<int64_t>(first_tap) * cout_pad + cout0 + (slot >> 1)) * kGroup +
+           (slot & 1) * 8};
+}
+
+// Copies (cp.async, not committed) the weights of group `grp` to `wsm`
+// ([kTaps][kChannels][kRow]).
+template <int kTaps, int kChannels>
+__device__ void LoadPlannedWeights(const WeightCopies<kTaps, kChannels>& c, int cout_pad, int grp,
+                                   uint16_t* wsm) {
+  using C = WeightCopies<kTaps, kChannels>;
+  const int slot = static_cast<int>(threadIdx.x) % C::kPerTap;
+  const int first_tap = static_cast<int>(threadIdx.x) / C::kPerTap;
+  const int tap_elems = cout_pad * kGroup;  // c_out <= 65535 * 64: kTaps * tap_elems < 2^31
+  const uint16_t* src = c.src + static_cast<int64_t>(grp) * (kTaps * tap_elems);
+  uint16_t* dst = wsm + (first_tap * kChannels + (slot >> 1)) * kRow + (slot & 1) * 8;
 #pragma unroll
-  for (int k = 0; k < (kTaps + kTapStep - 1) / kTapStep; ++k) {
-    const int tap = k * kTapStep + first_tap;
-    if (tap < kTaps) {
-      CpAsync16(dst + tap * kChannels * kRow, src + static_cast<int64_t>(tap) * cout_pad * kGroup,
-                true);
+  for (int k = 0; k < C::kPerThread; ++k) {
+    if (k * C::kTapStep + first_tap < kTaps) {
+      CpAsync16(dst + k * C::kTapStep * kChannels * kRow, src + k * C::kTapStep * tap_elems, true);
     }
   }
+}
+
+// The same for one group, planned on the spot (the fused conv + neuron kernel).
+template <int kTaps, int kChannels>
+__device__ void LoadWeights(const uint16_t* __restrict__ w_packed, int cout_pad, int cout0, int grp,
+                            uint16_t* wsm) {
+  LoadPlannedWeights<kTaps, kChannels>(PlanWeights<kTaps, kChannels>(w_packed, cout_pad, cout0),
+                                       cout_pad, grp, wsm);
 }
 
 // Shared memory of one pipeline stage: the halos of up to kTiles tiles and
@@ -437,7 +463,7 @@ __device__ void LoadPlannedHalo(const HaloSources<kSpan, kTiles>& h, const uint1
 template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels, int kTiles, int kN>
 __device__ void LoadGroup(
     const Geometry& g, const TileWindow* t, const uint16_t* __restrict__ x,
-    const uint16_t* __restrict__ w_packed, int cout_pad, int cout0, bool vec_ok, int grp,
+    const WeightCopies<kSize * kSize, kChannels>& wc, int cout_pad, bool vec_ok, int grp,
     uint16_t* stage, bool planned,
     const HaloSources<Stage<kSize, kStride, kTile, kChannels>::kSpan, kN>& h) {
   using S = Stage<kSize, kStride, kTile, kChannels, kTiles>;
@@ -455,7 +481,7 @@ __device__ void LoadGroup(
       LoadHalo<S::kSpan, kNhwc>(g, t[q], x, vec_ok, grp * kGroup, stage + q * S::kHaloElems);
     }
   }
-  LoadWeights<S::kTaps, kChannels>(w_packed, cout_pad, cout0, grp, stage + kTiles * S::kHaloElems);
+  LoadPlannedWeights<S::kTaps, kChannels>(wc, cout_pad, grp, stage + kTiles * S::kHaloElems);
 }
 
 // The window of a tile slot an item leaves empty: outside the image, so its
@@ -640,12 +666,12 @@ __global__ void __launch_bounds__(kThreads)
       const bool planned = kNhwc && vec_ok;
       HaloSources<kSpan, kN> halo_src{};
       if (planned) halo_src = PlanHalo<kSpan, kN>(g, win, x);
+      const auto wc = PlanWeights<S::kTaps, kChannels>(w_packed, cout_pad, cout0);
 #pragma unroll
       for (int s = 0; s < kDepth; ++s) {
         if (load >= 0) {
           LoadGroup<kSize, kStride, kTile, kNhwc, kChannels, kTiles, kN>(
-              g, win, x, w_packed, cout_pad, cout0, vec_ok, load, smem + s * S::kElems, planned,
-              halo_src);
+              g, win, x, wc, cout_pad, vec_ok, load, smem + s * S::kElems, planned, halo_src);
           load = NextGroup(mask, words, load);
         }
         CpAsyncCommit();
@@ -655,7 +681,7 @@ __global__ void __launch_bounds__(kThreads)
         __syncthreads();  // group `it` is in; everyone is past computing it - 1
         if (load >= 0) {  // into the stage group it - 1 used
           LoadGroup<kSize, kStride, kTile, kNhwc, kChannels, kTiles, kN>(
-              g, win, x, w_packed, cout_pad, cout0, vec_ok, load,
+              g, win, x, wc, cout_pad, vec_ok, load,
               smem + ((it + kDepth) % kConvStages) * S::kElems, planned, halo_src);
           load = NextGroup(mask, words, load);
         }

@@ -113,3 +113,55 @@ timeout 120 $CS --tool racecheck --print-limit 5 /tmp/bin/tests_E --gtest_filter
 F='^(cifar_l1_3x3_64@32|cifar_l2_3x3_128@16|cifar_l3_3x3_256@8|imagenet_l1_3x3_64@56|imagenet_l2_3x3_128@28|imagenet_l3_3x3_256@14)/tiles_(0|1|5|10|100)%/'
 for v in A E A E; do timeout 80 /tmp/bin/gbench_$v --reps=20 --benchmark_filter="$F" >> $R/gbench_$v.txt 2>&1; echo "rc=$?" >> $R/gbench_$v.txt; done; snap
 for v in A E; do timeout 60 /tmp/bin/occ_$v --reps 20 > $R/occ_$v.txt 2>&1; echo "rc=$?" >> $R/occ_$v.txt; done; snap
+
+## run6
+# Session 20 run 6 (H100): F = E (7a22cc9) + each thread's weight-copy addresses worked out once per work item
+# (a struct of the first copy's pointer and the group and tap strides; run 7's G keeps only the pointer).
+# The CUDA suite on F; sparse_conv_gbench and spike_occupancy_bench E and F interleaved; fused_marks_bench
+# A (9d6f9db, whose fused kernel E leaves as is) and F (the fused kernel's weight loads change too).
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin /work; ln -sfn $PWD /work/main
+for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+timeout 200 /tmp/bin/tests_F --gtest_brief=1 > $R/cuda_tests_F.txt 2>&1; echo "rc=$?" >> $R/cuda_tests_F.txt
+grep -E "FAILED|Failure" -A3 $R/cuda_tests_F.txt | cut -c1-250 | head -30; tail -4 $R/cuda_tests_F.txt; snap
+F='^(cifar_l1_3x3_64@32|cifar_l2_3x3_128@16|cifar_l3_3x3_256@8|imagenet_l1_3x3_64@56|imagenet_l2_3x3_128@28|imagenet_l3_3x3_256@14)/tiles_(0|1|5|10|100)%/'
+for v in E F E F; do timeout 80 /tmp/bin/gbench_$v --reps=20 --benchmark_filter="$F" >> $R/gbench_$v.txt 2>&1; echo "rc=$?" >> $R/gbench_$v.txt; done; snap
+for v in E F; do timeout 60 /tmp/bin/occ_$v --reps 20 > $R/occ_$v.txt 2>&1; echo "rc=$?" >> $R/occ_$v.txt; done; snap
+for v in A F; do timeout 60 /tmp/bin/fm_$v --reps 20 > $R/fm_$v.txt 2>&1; echo "rc=$?" >> $R/fm_$v.txt; done; snap
+# (then the same A/B summary as run 7's, E against F)
+
+## run7
+# Session 20 run 7 (2026-11-28, H100): G = the code committed: F with only the per-thread pointer kept per item
+# (the group and tap strides from cout_pad, a kernel parameter, at each load). E = 7a22cc9, A = 9d6f9db.
+# The CUDA suite on G; sparse_conv_gbench and spike_occupancy_bench E and G interleaved; fused_marks_bench A, G.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin /work; ln -sfn $PWD /work/main
+for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+timeout 200 /tmp/bin/tests_G --gtest_brief=1 > $R/cuda_tests_G.txt 2>&1; echo "rc=$?" >> $R/cuda_tests_G.txt
+grep -E "FAILED|Failure" -A3 $R/cuda_tests_G.txt | cut -c1-250 | head -30; tail -3 $R/cuda_tests_G.txt; snap
+CS=/usr/local/cuda/bin/compute-sanitizer
+timeout 120 $CS --tool memcheck --print-limit 5 /tmp/bin/tests_G --gtest_filter='SparseConvF16*:ConvNeuronF16*' --gtest_brief=1 > $R/memcheck_G.txt 2>&1; echo "rc=$?" >> $R/memcheck_G.txt; tail -2 $R/memcheck_G.txt; snap
+F='^(cifar_l1_3x3_64@32|cifar_l2_3x3_128@16|cifar_l3_3x3_256@8|imagenet_l1_3x3_64@56|imagenet_l2_3x3_128@28|imagenet_l3_3x3_256@14)/tiles_(0|1|5|10|100)%/'
+for v in E G E G; do timeout 80 /tmp/bin/gbench_$v --reps=20 --benchmark_filter="$F" >> $R/gbench_$v.txt 2>&1; echo "rc=$?" >> $R/gbench_$v.txt; done; snap
+for v in E G; do timeout 60 /tmp/bin/occ_$v --reps 20 > $R/occ_$v.txt 2>&1; echo "rc=$?" >> $R/occ_$v.txt; done; snap
+for v in A G; do timeout 60 /tmp/bin/fm_$v --reps 20 > $R/fm_$v.txt 2>&1; echo "rc=$?" >> $R/fm_$v.txt; done; snap
+python3 - $R <<'PY'
+import sys,re,collections
+R=sys.argv[1]; t=collections.defaultdict(dict)
+for v in 'EG':
+    for l in open(f'{R}/gbench_{v}.txt'):
+        m=re.match(r'(\S+)/(sparse|cudnn)/\S+\s+([\d.]+) us',l)
+        if m: t[(m.group(1),m.group(2))].setdefault(v,[]).append(float(m.group(3)))
+for k in sorted(t):
+    if k[1]!='sparse': continue
+    c=t.get((k[0],'cudnn'),{}).get('E',[0]); a=t[k]['E']; e=t[k]['G']
+    print('%-40s cudnn %6.1f  E %s  G %s  %+.1f%%'%(k[0],min(c),' '.join('%.1f'%x for x in a),' '.join('%.1f'%x for x in e),100*(sum(e)/len(e)/(sum(a)/len(a))-1)))
+PY
