@@ -165,3 +165,55 @@ for k in sorted(t):
     c=t.get((k[0],'cudnn'),{}).get('E',[0]); a=t[k]['E']; e=t[k]['G']
     print('%-40s cudnn %6.1f  E %s  G %s  %+.1f%%'%(k[0],min(c),' '.join('%.1f'%x for x in a),' '.join('%.1f'%x for x in e),100*(sum(e)/len(e)/(sum(a)/len(a))-1)))
 PY
+
+## run8
+# Session 20 run 8 (H100): run 2's ncu profile again on G (bf37e22's kernel), CIFAR 3x3 128@16 and 256@8 at 1%,
+# and G's SASS of the CIFAR 128@16 kernel (build-bin/G.cubin from `nvcc -O3 -DNDEBUG -arch=sm_90 -cubin
+# -fmad=false -std=c++17 -I. cuda/kernels/sparse_conv_f16.cu`).
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+/usr/local/cuda/bin/cuobjdump -sass /tmp/bin/G.cubin | awk '/Function : /{p = index($0, "SparseConvF16KernelILi3ELi1ELi8ELb1ELi32ELi1E") > 0} p' | grep -v '^\s*/\* 0x' | sed 's#/\* 0x[0-9a-f]* \*/##; s/ \+/ /g' > $R/sass_l2_G.txt; wc -l $R/sass_l2_G.txt
+NCU=$(ls /usr/local/cuda/bin/ncu 2>/dev/null || which ncu)
+for L in cifar_l2_3x3_128@16 cifar_l3_3x3_256@8; do
+  timeout 200 $NCU --cache-control none --clock-control none --set full --import-source no -k regex:SparseConvF16Kernel --launch-skip 30 --launch-count 1 -o $R/p -f /tmp/bin/gbench_G --reps=20 --benchmark_filter="$L/tiles_1%/sparse" > $R/ncu_$L.log 2>&1; echo "rc=$?" >> $R/ncu_$L.log
+  $NCU --import $R/p.ncu-rep --page source --csv --print-source sass > $R/sass_$L.csv 2>&1
+  $NCU --import $R/p.ncu-rep --page details > $R/details_$L.txt 2>&1
+  grep -E "Duration" $R/details_$L.txt; rm -f $R/p.ncu-rep
+done
+snap
+# ncu_item/run8_G/stall_summary.txt: the stall sums and the regions (entry, setup and prologue, group loop,
+# epilogue) of run 2's and run 8's CIFAR 128@16 CSVs (not kept, 3 MB each).
+
+## run9
+# Session 20 run 9 (2026-11-28, H100): P = G (bf37e22) with the walk's two prologue loads as a rolled loop
+# (`#pragma unroll 1`): one inlined copy of the group load in the item's setup instead of two (CIFAR 128@16
+# kernel 5552 -> 5328 instructions, spill 12 -> 4 bytes). The CUDA suite on P; sparse_conv_gbench and
+# spike_occupancy_bench G and P interleaved, twice each.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin /work; ln -sfn $PWD /work/main
+for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+timeout 200 /tmp/bin/tests_P --gtest_brief=1 > $R/cuda_tests_P.txt 2>&1; echo "rc=$?" >> $R/cuda_tests_P.txt
+grep -E "FAILED|Failure" -A3 $R/cuda_tests_P.txt | cut -c1-250 | head -30; tail -3 $R/cuda_tests_P.txt; snap
+F='^(cifar_l1_3x3_64@32|cifar_l2_3x3_128@16|cifar_l3_3x3_256@8|imagenet_l1_3x3_64@56|imagenet_l2_3x3_128@28|imagenet_l3_3x3_256@14)/tiles_(0|1|5|10|100)%/'
+for v in G P G P; do timeout 80 /tmp/bin/gbench_$v --reps=20 --benchmark_filter="$F" >> $R/gbench_$v.txt 2>&1; echo "rc=$?" >> $R/gbench_$v.txt; done; snap
+for v in G P G P; do timeout 60 /tmp/bin/occ_$v --reps 20 >> $R/occ_$v.txt 2>&1; echo "rc=$?" >> $R/occ_$v.txt; done; snap
+python3 - $R <<'PY'
+import sys,re,collections
+R=sys.argv[1]; t=collections.defaultdict(dict)
+for v in 'GP':
+    for l in open(f'{R}/gbench_{v}.txt'):
+        m=re.match(r'(\S+)/(sparse|cudnn)/\S+\s+([\d.]+) us',l)
+        if m: t[(m.group(1),m.group(2))].setdefault(v,[]).append(float(m.group(3)))
+for k in sorted(t):
+    if k[1]!='sparse': continue
+    c=t.get((k[0],'cudnn'),{}).get('G',[0]); a=t[k]['G']; e=t[k]['P']
+    print('%-40s cudnn %6.1f  G %s  P %s  %+.1f%%'%(k[0],min(c),' '.join('%.1f'%x for x in a),' '.join('%.1f'%x for x in e),100*(sum(e)/len(e)/(sum(a)/len(a))-1)))
+PY
