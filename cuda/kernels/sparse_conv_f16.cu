@@ -274,7 +274,7 @@ __device__ __forceinline__ void LoadHaloNhwc(int h, int w, int c_in, int n, int 
 // The same, out of line, for the sparse conv's group loop, where it runs only
 // when the planned 16-byte copies cannot: inlined, its ~290 instructions sat
 // in the middle of the loop between the code that does run, and each item's
-// walk ran 2-6% slower at 1-10% of tiles (docs/benchmarks.md, twentieth run).
+// walk ran 2-4% slower at 1-10% of tiles (docs/benchmarks.md, twentieth run).
 template <int kSpan>
 __device__ __noinline__ void LoadHaloNhwcOutOfLine(int h, int w, int c_in, int n, int iy0, int ix0,
                                                    const uint16_t* __restrict__ x, bool vec_ok,
