@@ -217,3 +217,17 @@ for k in sorted(t):
     c=t.get((k[0],'cudnn'),{}).get('G',[0]); a=t[k]['G']; e=t[k]['P']
     print('%-40s cudnn %6.1f  G %s  P %s  %+.1f%%'%(k[0],min(c),' '.join('%.1f'%x for x in a),' '.join('%.1f'%x for x in e),100*(sum(e)/len(e)/(sum(a)/len(a))-1)))
 PY
+
+## run10
+# Session 20 run 10 (2026-11-28, H100): the whole zoo (48 cases of models/make_test_models.py) through
+# scripts/zoo_fp16_check.py on the kernel committed (bf37e22's sparse conv; sfrun built here at eb1ffac):
+# fp16 sparse on vs off, NHWC and NCHW, fused vs --no-fuse, grouped tiles vs one tile per item, linked runs.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin /tmp/zoo; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+xz -dc build-bin/sfrun.xz > /tmp/bin/sfrun && chmod +x /tmp/bin/sfrun
+tar xJf build-bin/zoo-all-48.tar.xz -C /tmp/zoo
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+timeout 420 python3 scripts/zoo_fp16_check.py /tmp/bin/sfrun /tmp/zoo > $R/zoo-fp16.txt 2>&1; echo "zoo rc=$?" | tee -a $R/zoo-fp16.txt; tail -6 $R/zoo-fp16.txt
+snap
