@@ -20,7 +20,9 @@ using sparse_detail::TileWindow;
 
 constexpr int kGroup = kSparseConvF16Group;
 constexpr int kChunk = kSparseConvF16CoutChunk;
-constexpr int kThreads = 128;  // 4 warps
+// 4 warps: the fused conv + neuron kernel's block, and the copy helpers'
+// thread count (the sparse conv's loader warps).
+constexpr int kThreads = 128;
 constexpr int kPrescanThreads = 256;
 // Halves per shared-memory row of 16 channels: 48 bytes apart, so the 8 rows
 // one ldmatrix reads fall in 8 different 16-byte bank quads (no conflicts for
@@ -214,6 +216,12 @@ __device__ inline void LdMatrixX2(uint32_t (&r)[2], const uint16_t* smem) {
                : "r"(addr));
 }
 
+// All threads of the sparse conv's block (2 * kThreads) wait at named
+// barrier 1: its loader and MMA warps reach it from different code.
+[[maybe_unused]] __device__ inline void WalkBarrier() {
+  asm volatile("bar.sync 1, %0;\n" ::"n"(2 * kThreads) : "memory");
+}
+
 // d += a (16x16, row) * b (16x8, col); FP16 in, FP32 accumulate.
 [[maybe_unused]]
 __device__ inline void Mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
@@ -372,10 +380,11 @@ struct Stage {
 // The fused conv + neuron kernel: two stages, the next group's loads fly
 // while this one computes.
 constexpr int kStages = 2;
-// The sparse conv: three stages, two groups' loads in flight while one
-// computes. An active tile walks its groups one after another, so at low
-// tile density (few blocks busy) its time is that walk's latency, which the
-// deeper pipeline shortens; 55 KiB (tile 8 at 32 channels; 95 at 64), 86
+// The sparse conv: three stages, two groups' loads in flight (issued by
+// other warps: SparseConvF16Kernel's walk) while one computes. An active
+// tile walks its groups one after another, so at low tile density (few
+// blocks busy) its time is that walk's latency, which the deeper pipeline
+// shortens; 55 KiB (tile 8 at 32 channels; 95 at 64), 86
 // KiB (tile 4, one tile per item) or 101-104 KiB (four or two tiles per
 // item) of shared memory still leave two blocks per SM for dense inputs.
 constexpr int kConvStages = 3;
@@ -393,6 +402,24 @@ constexpr int GroupedTiles() {
 template <int kSize, int kStride, int kTile, int kChannels, int kTiles>
 constexpr size_t ConvSharedBytes() {
   return kConvStages * Stage<kSize, kStride, kTile, kChannels, kTiles>::kBytes;
+}
+
+// The sparse conv's block: four loader warps and four MMA warps
+// (SparseConvF16Kernel).
+constexpr int kConvThreads = 2 * kThreads;
+
+// Blocks per SM the sparse conv asks registers for (__launch_bounds__): as
+// many as an H100's 228 KiB of shared memory hold, at most 3 (80
+// registers), 2 for 1x1 stride 2 on 8x8 tiles (15x15 halos: 80 registers
+// spilled 60-104 bytes). Left to itself, ptxas gave the 8-warp kernels 80
+// registers and the grouped tile-4 kernel spilled 68 bytes.
+template <int kSize, int kStride, int kTile, int kChannels, int kTiles>
+constexpr int ConvMinBlocks() {
+  constexpr size_t kPerSm = 228 * 1024;
+  constexpr size_t kPerBlock = ConvSharedBytes<kSize, kStride, kTile, kChannels, kTiles>() + 2048;
+  constexpr size_t kFit = kPerSm / kPerBlock;
+  constexpr int kMost = kSize == 1 && kStride == 2 && kTile == 8 ? 2 : 3;
+  return kFit < 1 ? 1 : (kFit > kMost ? kMost : static_cast<int>(kFit));
 }
 
 // Where this thread's 16-byte halo copies of one work item come from, worked
@@ -543,9 +570,10 @@ __device__ __noinline__ int CountActiveTiles(const uint32_t* __restrict__ masks,
 // the GPU at once (LaunchConvFor), so at low density no block is launched only
 // to exit. Launched after the prescan with programmatic dependent launch: the
 // block starts while the prescan drains and waits for it before reading its
-// list.
+// list. In a block, four warps issue the copies and four multiply (walk).
 template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels, int kTiles>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kConvThreads,
+                                  (ConvMinBlocks<kSize, kStride, kTile, kChannels, kTiles>()))
     SparseConvF16Kernel(Geometry g, const uint16_t* __restrict__ x,
                         const uint16_t* __restrict__ w_packed, int cout_pad, int chunks,
                         const __half* __restrict__ bias, __half* __restrict__ y, bool vec_ok,
@@ -559,14 +587,18 @@ __global__ void __launch_bounds__(kThreads)
   constexpr int kNB = kChannels / 8 / kWarpsN;  // 8-channel n-blocks per warp: 1..8
   static_assert(kNB == 1 || kNB % 2 == 0, "n-blocks go by pairs (one ldmatrix.x4) or alone");
   static_assert(kTiles == 1 || kWarpsM == 1, "several tiles per item only with 16-pixel tiles");
-  constexpr int kDepth = kConvStages - 1;    // groups whose loads fly ahead
   extern __shared__ __align__(16) uint16_t smem[];
   __shared__ uint32_t mask[kMaxMaskWords];
   __shared__ TileWindow window[kTiles];  // an item's tiles, kTiles > 1
+  __shared__ float bias_s[kChannels];    // the item's bias (0 past c_out or without)
 
   WaitForPreviousGrid();
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int wm = warp % kWarpsM, wn = warp / kWarpsM;
+  // Warps 0-3 copy (threads 0..kThreads-1, as the copy helpers expect),
+  // warps 4-7 multiply and store.
+  const bool loader = warp < kThreads / 32;
+  const int mwarp = warp - kThreads / 32;  // the MMA warp (loaders: unused)
+  const int wm = mwarp % kWarpsM, wn = mwarp / kWarpsM;
   // A rows (ldmatrix.x4 of a 16x16 tile): lane -> row lane % 16, k half lane / 16.
   const int m = wm * 16 + (lane & 15);
   const int a_base =
@@ -621,6 +653,10 @@ __global__ void __launch_bounds__(kThreads)
   // channels [cout0, cout0 + kChannels).
   auto run_item = [&](const TileList<kTiles> tile, int tiles, int cout0) {
     __syncthreads();  // the previous item is done with the mask, windows and stages
+    // The bias now: its load's latency is hidden behind the walk.
+    for (int i = threadIdx.x; i < kChannels; i += kConvThreads) {
+      bias_s[i] = bias != nullptr && cout0 + i < g.c_out ? __half2float(bias[cout0 + i]) : 0.0f;
+    }
     if (threadIdx.x < words) {
       uint32_t bits = 0;
 #pragma unroll
@@ -655,52 +691,70 @@ __global__ void __launch_bounds__(kThreads)
         acc[q][i][0] = acc[q][i][1] = acc[q][i][2] = acc[q][i][3] = 0.0f;
     }
 
-    // Groups are loaded kDepth ahead of the one computed; every iteration
-    // commits one (possibly empty) copy group, so "all but the last kDepth
-    // - 1 committed" is always the one about to be computed. kN halos are
-    // staged and multiplied (a compile-time count: one tile alone runs the
-    // code of a one-tile kernel).
+    // The it-th non-empty group goes to stage it % kConvStages. The loaders
+    // issue group it + 2's copies and wait for group it + 1's while the MMA
+    // warps multiply group it; one block barrier per group then publishes
+    // group it + 1 and frees group it's stage (refilled by group it + 3).
+    // kN halos are staged and multiplied (a compile-time count: one tile
+    // alone runs the code of a one-tile kernel). Issuing one group's copies
+    // took about as long as its MMAs (~470 and ~580 SM cycles, CIFAR
+    // 128@16): done by the same warps, they ran in turn (docs/benchmarks.md,
+    // twenty-first run).
     auto walk = [&](auto tiles_tag) {
       constexpr int kN = decltype(tiles_tag)::value;
       int load = NextGroup(mask, words, -1);  // an active tile has one
       const bool planned = kNhwc && vec_ok;
       HaloSources<kSpan, kN> halo_src{};
-      if (planned) halo_src = PlanHalo<kSpan, kN>(g, win, x);
-      const auto wc = PlanWeights<S::kTaps, kChannels>(w_packed, cout_pad, cout0);
-#pragma unroll
-      for (int s = 0; s < kDepth; ++s) {
+      WeightCopies<S::kTaps, kChannels> wc{};
+      // Stages group `load` (if any) into stage `st` and commits (an empty
+      // commit keeps "all but the newest one landed" meaning group it + 1).
+      auto load_next = [&](int st) {
         if (load >= 0) {
           LoadGroup<kSize, kStride, kTile, kNhwc, kChannels, kTiles, kN>(
-              g, win, x, wc, cout_pad, vec_ok, load, smem + s * S::kElems, planned, halo_src);
+              g, win, x, wc, cout_pad, vec_ok, load, smem + st * S::kElems, planned, halo_src);
           load = NextGroup(mask, words, load);
         }
         CpAsyncCommit();
+      };
+      // The two sides meet at one barrier from two loops: named barrier 1
+      // of the whole block (bar.sync 1, 256; each warp waits at one barrier
+      // instruction, as PTX asks; __syncthreads must be reached by the whole
+      // block at one call site). compute-sanitizer's synccheck still reports
+      // "divergent threads" here; racecheck is clean. Arrive/wait pairs
+      // satisfy synccheck, but racecheck reports their ordering as races
+      // (docs/benchmarks.md, twenty-first run).
+      if (!loader) {
+        WalkBarrier();
+        for (int it = 0; it < count; ++it) {
+          mma_group(smem + (it % kConvStages) * S::kElems, tiles_tag, acc);
+          if (it + 1 < count) WalkBarrier();
+        }
+        return;
       }
+      if (planned) halo_src = PlanHalo<kSpan, kN>(g, win, x);
+      wc = PlanWeights<S::kTaps, kChannels>(w_packed, cout_pad, cout0);
+      load_next(0);
+      load_next(1);
+      CpAsyncWait<1>();  // group 0
+      WalkBarrier();
       for (int it = 0; it < count; ++it) {
-        CpAsyncWait<kDepth - 1>();
-        __syncthreads();  // group `it` is in; everyone is past computing it - 1
-        if (load >= 0) {  // into the stage group it - 1 used
-          LoadGroup<kSize, kStride, kTile, kNhwc, kChannels, kTiles, kN>(
-              g, win, x, wc, cout_pad, vec_ok, load,
-              smem + ((it + kDepth) % kConvStages) * S::kElems, planned, halo_src);
-          load = NextGroup(mask, words, load);
-        }
-        CpAsyncCommit();
-        mma_group(smem + (it % kConvStages) * S::kElems, tiles_tag, acc);
+        load_next((it + 2) % kConvStages);
+        CpAsyncWait<1>();  // group it + 1
+        if (it + 1 < count) WalkBarrier();
       }
+      CpAsyncWait<0>();  // no copy lands in a stage the next item reuses
     };
     if (tiles == 1) {
       walk(std::integral_constant<int, 1>{});
     } else {  // the missing tiles of a last, partial item read zeros
       walk(std::integral_constant<int, kTiles>{});
     }
-    CpAsyncWait<0>();  // no copy may land in a stage the next item reuses
 
     // Accumulator layout: acc[q][nb][0..1] row lane / 4, acc[q][nb][2..3] row
     // lane / 4 + 8; columns 2 * (lane % 4) + {0, 1} of n-block nb.
 #pragma unroll
     for (int q = 0; q < kTiles; ++q) {
-      if (q >= tiles) break;
+      if (q >= tiles || loader) break;  // the MMA warps hold the sums
       const TileWindow t = win[q];
 #pragma unroll
       for (int nb = 0; nb < kNB; ++nb) {
@@ -714,8 +768,7 @@ __global__ void __launch_bounds__(kThreads)
           float v[2];
 #pragma unroll
           for (int j = 0; j < 2; ++j) {
-            const float b = bias != nullptr && k + j < g.c_out ? __half2float(bias[k + j]) : 0.0f;
-            v[j] = acc[q][nb][h * 2 + j] + b;
+            v[j] = acc[q][nb][h * 2 + j] + bias_s[k + j - cout0];
           }
           if (kNhwc) {
             const int64_t at =
@@ -793,7 +846,7 @@ __global__ void __launch_bounds__(kThreads)
     __syncthreads();  // the previous round's list is done with
     if (threadIdx.x == 0) num_listed = 0;
     __syncthreads();
-    for (int j = warp; j < kTriage; j += kThreads / 32) {
+    for (int j = warp; j < kTriage; j += kConvThreads / 32) {
       const int item = first + j * gridDim.x;
       if (item >= items) break;
       const int span = item / chunks, cout0 = (item % chunks) * kChannels;
@@ -858,16 +911,16 @@ cudaError_t LaunchConvFor(const Geometry& g, const uint16_t* x, const uint16_t* 
   constexpr size_t kShared = ConvSharedBytes<kSize, kStride, kTile, kChannels, kTiles>();
   auto* kernel = SparseConvF16Kernel<kSize, kStride, kTile, kNhwc, kChannels, kTiles>;
   int resident = 0;
-  if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads,
-                                                  kShared, &resident);
+  if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel),
+                                                  kConvThreads, kShared, &resident);
       err != cudaSuccess) {
     return err;
   }
   const int64_t most = static_cast<int64_t>(g.num_tiles) * chunks;
   const auto blocks = static_cast<unsigned int>(
       std::max<int64_t>(1, std::min<int64_t>(most, std::max(resident, 1))));
-  return LaunchAfterPrevious(kernel, dim3(blocks), dim3(kThreads), kShared, stream, g, x, w_packed,
-                             cout_pad, chunks, bias, y, vec_ok, words, ws);
+  return LaunchAfterPrevious(kernel, dim3(blocks), dim3(kConvThreads), kShared, stream, g, x,
+                             w_packed, cout_pad, chunks, bias, y, vec_ok, words, ws);
 }
 
 // What Launch queues: the counter reset and the prescan, then the conv.
