@@ -23,6 +23,9 @@ constexpr int kChunk = kSparseConvF16CoutChunk;
 // 4 warps: the fused conv + neuron kernel's block, and the copy helpers'
 // thread count (the sparse conv's loader warps).
 constexpr int kThreads = 128;
+// The sparse conv's block: four loader warps and four MMA warps
+// (SparseConvF16Kernel).
+constexpr int kConvThreads = 2 * kThreads;
 constexpr int kPrescanThreads = 256;
 // Halves per shared-memory row of 16 channels: 48 bytes apart, so the 8 rows
 // one ldmatrix reads fall in 8 different 16-byte bank quads (no conflicts for
@@ -216,10 +219,10 @@ __device__ inline void LdMatrixX2(uint32_t (&r)[2], const uint16_t* smem) {
                : "r"(addr));
 }
 
-// All threads of the sparse conv's block (2 * kThreads) wait at named
+// All threads of the sparse conv's block (kConvThreads) wait at named
 // barrier 1: its loader and MMA warps reach it from different code.
 [[maybe_unused]] __device__ inline void WalkBarrier() {
-  asm volatile("bar.sync 1, %0;\n" ::"n"(2 * kThreads) : "memory");
+  asm volatile("bar.sync 1, %0;\n" ::"n"(kConvThreads) : "memory");
 }
 
 // d += a (16x16, row) * b (16x8, col); FP16 in, FP32 accumulate.
@@ -403,10 +406,6 @@ template <int kSize, int kStride, int kTile, int kChannels, int kTiles>
 constexpr size_t ConvSharedBytes() {
   return kConvStages * Stage<kSize, kStride, kTile, kChannels, kTiles>::kBytes;
 }
-
-// The sparse conv's block: four loader warps and four MMA warps
-// (SparseConvF16Kernel).
-constexpr int kConvThreads = 2 * kThreads;
 
 // Blocks per SM the sparse conv asks registers for (__launch_bounds__): as
 // many as an H100's 228 KiB of shared memory hold, at most 3 (80
