@@ -220,9 +220,12 @@ __device__ inline void LdMatrixX2(uint32_t (&r)[2], const uint16_t* smem) {
 }
 
 // All threads of the sparse conv's block (kConvThreads) wait at named
-// barrier 1: its loader and MMA warps reach it from different code.
+// barrier 1: its loader and MMA warps reach it from different code. Not
+// bar.sync: that is barrier.sync.aligned, which the whole block must reach
+// at one instruction (PTX ISA, barrier); the unaligned form may be reached
+// from several (sm_70 and later).
 [[maybe_unused]] __device__ inline void WalkBarrier() {
-  asm volatile("bar.sync 1, %0;\n" ::"n"(kConvThreads) : "memory");
+  asm volatile("barrier.sync 1, %0;\n" ::"n"(kConvThreads) : "memory");
 }
 
 // d += a (16x16, row) * b (16x8, col); FP16 in, FP32 accumulate.
@@ -716,12 +719,11 @@ __global__ void __launch_bounds__(kConvThreads,
         CpAsyncCommit();
       };
       // The two sides meet at one barrier from two loops: named barrier 1
-      // of the whole block (bar.sync 1, 256; each warp waits at one barrier
-      // instruction, as PTX asks; __syncthreads must be reached by the whole
-      // block at one call site). compute-sanitizer's synccheck still reports
-      // "divergent threads" here; racecheck is clean. Arrive/wait pairs
-      // satisfy synccheck, but racecheck reports their ordering as races
-      // (docs/benchmarks.md, twenty-first run).
+      // of the whole block, unaligned (WalkBarrier). compute-sanitizer's
+      // synccheck and racecheck are clean on it; the aligned bar.sync from
+      // two loops drew synccheck's "divergent threads", and arrive/wait
+      // pairs drew racecheck's races (docs/benchmarks.md, twenty-first and
+      // twenty-second runs).
       if (!loader) {
         WalkBarrier();
         for (int it = 0; it < count; ++it) {
