@@ -390,17 +390,22 @@ constexpr int kStages = 2;
 // other warps: SparseConvF16Kernel's walk) while one computes. An active
 // tile walks its groups one after another, so at low tile density (few
 // blocks busy) its time is that walk's latency, which the deeper pipeline
-// shortens; 55 KiB (tile 8 at 32 channels; 95 at 64), 86
-// KiB (tile 4, one tile per item) or 101-104 KiB (four or two tiles per
-// item) of shared memory still leave two blocks per SM for dense inputs.
+// shortens; 55 KiB (tile 8 at 32 channels; 69 with two tiles per item, 95
+// at 64), 86 KiB (tile 4, one tile per item) or 101-104 KiB (four or two
+// tiles per item) of shared memory still leave two blocks per SM for dense
+// inputs.
 constexpr int kConvStages = 3;
 
-// Tiles one work item of the tile-4 kernel holds at most when
-// SparseConvShape::group_tiles is on: 4, or 2 for 3x3 stride 2 (four 9x9
-// halos would leave one block per SM). Tile 8 (M = 64 already) and the
-// 32-channel chunk walk one tile per item.
+// Tiles one work item holds at most when SparseConvShape::group_tiles is on.
+// Tile 4 at 64 channels: 4, or 2 for 3x3 stride 2 (four 9x9 halos would
+// leave one block per SM). Tile 8 at 32 channels, stride 1: 2 (M = 128 per
+// weight copy: dense 3x3 layers ran 1.36-1.41x faster, 25% of tiles up to
+// 1.3x, 1-5% of tiles up to 2.7 us slower; 1x1 stride 2 was slower at every
+// density; docs/benchmarks.md, twenty-second run). Tile 4 at 32 channels,
+// tile 8 at 16 or 64: one.
 template <int kSize, int kStride, int kTile, int kChannels>
 constexpr int GroupedTiles() {
+  if (kTile == 8) return kChannels == 32 && kStride == 1 ? 2 : 1;
   if (kTile != 4 || kChannels != 64) return 1;
   return kSize == 3 && kStride == 2 ? 2 : 4;
 }
@@ -413,14 +418,16 @@ constexpr size_t ConvSharedBytes() {
 // Blocks per SM the sparse conv asks registers for (__launch_bounds__): as
 // many as an H100's 228 KiB of shared memory hold, at most 3 (80
 // registers), 2 for 1x1 stride 2 on 8x8 tiles (15x15 halos: 80 registers
-// spilled 60-104 bytes). Left to itself, ptxas gave the 8-warp kernels 80
-// registers and the grouped tile-4 kernel spilled 68 bytes.
+// spilled 60-104 bytes) and for two 8x8 tiles per item (80 registers
+// spilled 96 bytes; with 128, dense inputs ran 5-14% faster). Left to
+// itself, ptxas gave the 8-warp kernels 80 registers and the grouped tile-4
+// kernel spilled 68 bytes.
 template <int kSize, int kStride, int kTile, int kChannels, int kTiles>
 constexpr int ConvMinBlocks() {
   constexpr size_t kPerSm = 228 * 1024;
   constexpr size_t kPerBlock = ConvSharedBytes<kSize, kStride, kTile, kChannels, kTiles>() + 2048;
   constexpr size_t kFit = kPerSm / kPerBlock;
-  constexpr int kMost = kSize == 1 && kStride == 2 && kTile == 8 ? 2 : 3;
+  constexpr int kMost = kTile == 8 && ((kSize == 1 && kStride == 2) || kTiles > 1) ? 2 : 3;
   return kFit < 1 ? 1 : (kFit > kMost ? kMost : static_cast<int>(kFit));
 }
 
@@ -562,10 +569,11 @@ __device__ __noinline__ int CountActiveTiles(const uint32_t* __restrict__ masks,
 // Persistent blocks: block b takes work items b, b + gridDim.x, ... up to the
 // active count the prescan left in device memory (empty tiles got their bias
 // in the prescan). An item is (up to kTiles active tiles, kChannels output
-// channels); with kTiles > 1 (tile 4, GroupedTiles) an item holds kTiles
+// channels); with kTiles > 1 (GroupedTiles) an item holds kTiles
 // consecutive entries of the work list when there are more (tile, chunk)
 // pairs than blocks, else one: the tiles share each group's weights in shared
-// memory (a 4x4 tile alone does 16 rows of MMA per weight copy), walking the
+// memory (a 4x4 tile alone does 16 rows of MMA per weight copy, an 8x8 one
+// 64), walking the
 // union of their groups. A group empty for one of them adds exact zeros to
 // its sums (its halo is zero), so every output is the same sum in the same
 // order as with one tile per item: the same bits. The grid is what fits on
@@ -588,7 +596,6 @@ __global__ void __launch_bounds__(kConvThreads,
   constexpr int kWarpsN = 4 / kWarpsM;       // warps along N: 1 or 4
   constexpr int kNB = kChannels / 8 / kWarpsN;  // 8-channel n-blocks per warp: 1..8
   static_assert(kNB == 1 || kNB % 2 == 0, "n-blocks go by pairs (one ldmatrix.x4) or alone");
-  static_assert(kTiles == 1 || kWarpsM == 1, "several tiles per item only with 16-pixel tiles");
   extern __shared__ __align__(16) uint16_t smem[];
   __shared__ uint32_t mask[kMaxMaskWords];
   __shared__ TileWindow window[kTiles];  // an item's tiles, kTiles > 1
@@ -961,7 +968,9 @@ size_t ConvSharedBytesFor(const SparseConvShape& s) {
     case 16:
       return ConvSharedBytes<kSize, kStride, 8, 16, 1>();
     case 32:
-      return ConvSharedBytes<kSize, kStride, 8, 32, 1>();
+      return SparseConvF16TilesPerItem(s) > 1
+                 ? ConvSharedBytes<kSize, kStride, 8, 32, GroupedTiles<kSize, kStride, 8, 32>()>()
+                 : ConvSharedBytes<kSize, kStride, 8, 32, 1>();
     default:
       return ConvSharedBytes<kSize, kStride, 8, 64, 1>();
   }
@@ -977,23 +986,23 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
             g, x, vec_ok, words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
   }
   if (stages == Stages::kPrescanOnly || stages == Stages::kPrescanAndBias) return cudaSuccess;
+  // A GPU whose blocks cannot take a grouped kernel's shared memory (99 KiB
+  // on sm_86 / sm_89) runs one tile per item.
+  bool grouped = false;
+  if (SparseConvF16TilesPerItem(s) > 1) {
+    int device = 0;
+    if (cudaGetDevice(&device) != cudaSuccess ||
+        SparseConvF16FitsDevice(s, device, &grouped) != cudaSuccess) {
+      (void)cudaGetLastError();  // a failed query only means one tile
+      grouped = false;
+    }
+  }
   if (s.tile == 4) {
     if (s.cout_chunk == 32) {
       return LaunchConvFor<kSize, kStride, 4, kNhwc, 32, 1>(g, x, w_packed, bias, y, vec_ok, words,
                                                             ws, stream);
     }
     constexpr int kGrouped = GroupedTiles<kSize, kStride, 4, 64>();
-    // A GPU whose blocks cannot take the grouped kernel's shared memory (99
-    // KiB on sm_86 / sm_89) runs one tile per item.
-    bool grouped = false;
-    if (s.group_tiles) {
-      int device = 0;
-      if (cudaGetDevice(&device) != cudaSuccess ||
-          SparseConvF16FitsDevice(s, device, &grouped) != cudaSuccess) {
-        (void)cudaGetLastError();  // a failed query only means one tile
-        grouped = false;
-      }
-    }
     return grouped ? LaunchConvFor<kSize, kStride, 4, kNhwc, 64, kGrouped>(
                          g, x, w_packed, bias, y, vec_ok, words, ws, stream)
                    : LaunchConvFor<kSize, kStride, 4, kNhwc, 64, 1>(g, x, w_packed, bias, y, vec_ok,
@@ -1003,9 +1012,13 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
     case 16:
       return LaunchConvFor<kSize, kStride, 8, kNhwc, 16, 1>(g, x, w_packed, bias, y, vec_ok, words,
                                                             ws, stream);
-    case 32:
-      return LaunchConvFor<kSize, kStride, 8, kNhwc, 32, 1>(g, x, w_packed, bias, y, vec_ok, words,
-                                                            ws, stream);
+    case 32: {
+      constexpr int kGrouped = GroupedTiles<kSize, kStride, 8, 32>();
+      return grouped ? LaunchConvFor<kSize, kStride, 8, kNhwc, 32, kGrouped>(
+                           g, x, w_packed, bias, y, vec_ok, words, ws, stream)
+                     : LaunchConvFor<kSize, kStride, 8, kNhwc, 32, 1>(g, x, w_packed, bias, y,
+                                                                      vec_ok, words, ws, stream);
+    }
     default:
       return LaunchConvFor<kSize, kStride, 8, kNhwc, 64, 1>(g, x, w_packed, bias, y, vec_ok, words,
                                                             ws, stream);
@@ -1508,10 +1521,21 @@ int SparseConvF16TileFor(int block) { return block >= 8 ? 8 : 4; }
 
 int SparseConvF16ChunkFor(int tile) { return tile == 8 ? 32 : 64; }
 
+namespace {
+template <int kTile, int kChannels>
+int GroupedTilesFor(const SparseConvShape& s) {
+  return s.ksize == 3 ? (s.stride == 2 ? GroupedTiles<3, 2, kTile, kChannels>()
+                                       : GroupedTiles<3, 1, kTile, kChannels>())
+                      : (s.stride == 2 ? GroupedTiles<1, 2, kTile, kChannels>()
+                                       : GroupedTiles<1, 1, kTile, kChannels>());
+}
+}  // namespace
+
 int SparseConvF16TilesPerItem(const SparseConvShape& s) {
-  if (s.tile != 4 || s.cout_chunk != 64 || !s.group_tiles) return 1;
-  return s.ksize == 3 ? (s.stride == 2 ? GroupedTiles<3, 2, 4, 64>() : GroupedTiles<3, 1, 4, 64>())
-                      : (s.stride == 2 ? GroupedTiles<1, 2, 4, 64>() : GroupedTiles<1, 1, 4, 64>());
+  if (!s.group_tiles) return 1;
+  if (s.tile == 4 && s.cout_chunk == 64) return GroupedTilesFor<4, 64>(s);
+  if (s.tile == 8 && s.cout_chunk == 32) return GroupedTilesFor<8, 32>(s);
+  return 1;
 }
 
 size_t SparseConvF16SharedBytes(const SparseConvShape& s) {

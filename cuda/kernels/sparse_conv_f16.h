@@ -21,12 +21,13 @@
 //     m16n8k16 (FP16 in, FP32 accumulate) for every kernel tap, reading A rows
 //     straight from the halo (ldmatrix with per-row addresses: no im2col copy).
 //     Empty groups cost nothing. With 4x4 tiles and 64-channel chunks an item
-//     may hold up to 4 active tiles (2 for 3x3 stride 2;
-//     SparseConvShape::group_tiles, SparseConvF16TilesPerItem) once there are
-//     more (tile, chunk) pairs than blocks: they share each staged group's
-//     weights (M = 64 rows per weight copy instead of 16) and walk the union of
-//     their groups; a group empty for one of them adds exact zeros to its sums,
-//     so the bits are those of one tile per item.
+//     may hold up to 4 active tiles (2 for 3x3 stride 2), with 8x8 tiles and
+//     32-channel chunks at stride 1 up to 2 (SparseConvShape::group_tiles,
+//     SparseConvF16TilesPerItem) once there are more (tile, chunk) pairs than
+//     blocks: they share each staged group's weights (M = 64 or 128 rows per
+//     weight copy instead of 16 or 64) and walk the union of their groups; a
+//     group empty for one of them adds exact zeros to its sums, so the bits
+//     are those of one tile per item.
 //
 // Deterministic: no atomics on outputs, one block owns each output and adds
 // its groups in ascending order, so every run gives identical bits. FP16
@@ -81,16 +82,18 @@ int SparseConvF16ChunkFor(int tile);
 
 // Most active tiles one work item of the conv holds for `s` (supported):
 // 4 (2 for 3x3 stride 2) with tile 4, 64-channel chunks and
-// SparseConvShape::group_tiles, else 1. The tiles of an item share each
-// group's weights in shared memory, so a dense 4x4-tiled input copies a
-// quarter of the weights per output that one tile per item does.
+// SparseConvShape::group_tiles; 2 with tile 8, 32-channel chunks, stride 1
+// and group_tiles; else 1. The tiles of an item share each group's weights
+// in shared memory, so a dense 4x4-tiled input copies a quarter of the
+// weights per output that one tile per item does (an 8x8-tiled one half).
 int SparseConvF16TilesPerItem(const SparseConvShape& s);
 
-// Dynamic shared memory of a conv block for `s` (supported), in bytes: 88-106
-// KiB for the three-stage pipeline (tile 4 with several tiles per item the
-// most). A device whose blocks take less (its opt-in limit: 99 KiB on sm_86
-// and sm_89) gets one tile per item from the launch; callers that describe
-// the kernel can clear group_tiles themselves (SparseConvF16FitsDevice).
+// Dynamic shared memory of a conv block for `s` (supported), in bytes: 55-106
+// KiB for the three-stage pipeline (tile 8 at 32 channels the least, tile 4
+// with several tiles per item the most). A device whose blocks take less
+// (its opt-in limit: 99 KiB on sm_86 and sm_89) gets one tile per item from
+// the launch; callers that describe the kernel can clear group_tiles
+// themselves (SparseConvF16FitsDevice).
 size_t SparseConvF16SharedBytes(const SparseConvShape& s);
 // *fits: whether a block of `device` can take SparseConvF16SharedBytes(s)
 // (false when the device cannot be queried; the error is returned).

@@ -139,7 +139,7 @@ absl::StatusOr<cuda::SparseConvShape> SparseShapeFor(const Graph& graph, const N
       if (shape.tile == 8 || chunk != 16) shape.cout_chunk = chunk;
     }
     // SF_SPARSE_F16_GROUP_TILES=on|off: several active tiles per work item
-    // for tile 4 or one (the same bits).
+    // (tile 4, and tile 8 at stride 1) or one (the same bits).
     shape.group_tiles = group_tiles;
     if (const char* env = std::getenv("SF_SPARSE_F16_GROUP_TILES");
         env != nullptr && env[0] != '\0') {
@@ -740,10 +740,12 @@ class SparseConvGpuKernel : public GpuKernel {
   }
 
   absl::Status PrepareSparse(const Graph& graph, const Node& node, const GpuPrepareContext& ctx) {
-    // Tile 4 groups active tiles (sparse_conv_f16.h) in mode on only: it is
-    // 1.5-2.7x faster on dense inputs, where cuDNN is faster still and kAuto
-    // runs cuDNN, and 5-11% slower at 1-5% of tiles (docs/benchmarks.md,
-    // sixteenth run), the densities at which kAuto runs the sparse kernel.
+    // Active tiles are grouped (sparse_conv_f16.h) in mode on only: tile 4
+    // is 1.5-2.7x faster on dense inputs, where cuDNN is faster still and
+    // kAuto runs cuDNN, and 5-11% slower at 1-5% of tiles (docs/benchmarks.md,
+    // sixteenth run), the densities at which kAuto runs the sparse kernel;
+    // tile 8 (stride 1) 1.36-1.41x faster dense, up to 8% slower at 1-5%
+    // (twenty-second run).
     SF_ASSIGN_OR_RETURN(shape_, SparseShapeFor(graph, node, block_, half_, binary_,
                                                /*group_tiles=*/mode_ == SparseMode::kOn));
     if (half_ && shape_.group_tiles) {  // the launch does the same on a smaller GPU

@@ -143,7 +143,19 @@ TEST(SparseConvF16HostTest, SupportedShapesAndTiles) {
   EXPECT_EQ(cuda::SparseConvF16SharedBytes(s), 3u * 2 * (36 * 24 + 9 * 64 * 24));
   s.group_tiles = true;
   EXPECT_EQ(cuda::SparseConvF16SharedBytes(s), 3u * 2 * (4 * 36 * 24 + 9 * 64 * 24));
-  EXPECT_EQ(cuda::SparseConvF16TilesPerItem(ShapeOf(Shapes()[1], true)), 1);  // tile 8
+  // Tile 8: two tiles at 32 channels and stride 1.
+  s = ShapeOf(Shapes()[4], true);                    // tile 8, 3x3 stride 1
+  EXPECT_EQ(cuda::SparseConvF16TilesPerItem(s), 1);  // 64-channel chunks: one tile
+  s.cout_chunk = 32;
+  EXPECT_EQ(cuda::SparseConvF16TilesPerItem(s), 2);
+  EXPECT_EQ(cuda::SparseConvF16SharedBytes(s), 3u * 2 * (2 * 100 * 24 + 9 * 32 * 24));
+  s.stride = 2;
+  EXPECT_EQ(cuda::SparseConvF16TilesPerItem(s), 1);
+  s = ShapeOf(Shapes()[3], true);  // tile 8, 1x1 stride 2
+  s.cout_chunk = 32;
+  EXPECT_EQ(cuda::SparseConvF16TilesPerItem(s), 1);
+  s.stride = 1;
+  EXPECT_EQ(cuda::SparseConvF16TilesPerItem(s), 2);
   s = ShapeOf(Shapes()[0], true);
   s.ksize = 5;
   EXPECT_THAT(cuda::SparseConvF16UnsupportedReason(s), HasSubstr("kernel size"));
@@ -252,10 +264,42 @@ TEST(SparseConvF16GpuTest, DeterministicAndSkipsEmptyWork) {
   }
 }
 
-// Tile 4 with several active tiles per work item (the default) against one
-// tile per item: the same bits, whether the kernel takes one tile per item
-// (few active tiles) or groups them (more (tile, chunk) pairs than blocks),
-// with partial last items, both layouts, every kernel size and stride.
+// Items of two 8x8 tiles and of four 4x4 ones (512 (tile, chunk) pairs, more
+// than the blocks of any GPU: the kernels group): the same bits run after run
+// and as one tile per item. Small enough for compute-sanitizer's racecheck
+// and synccheck, which GroupedTilesGiveTheSameBitsAsOneTilePerItem is not.
+TEST(SparseConvF16GpuTest, DeterministicWithGroupedTiles) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(28);
+  for (const Case& c : {Case{16, 24, 32, 32, 64, 3, 1, 1, 1, 1, 1, 8},
+                        Case{8, 24, 16, 16, 128, 3, 1, 1, 1, 1, 1, 4}}) {
+    const Conv2dParams p = ParamsOf(c);
+    const std::vector<float> w =
+        RoundToHalf(testing::RandomVector(p.c_out * p.c_in * c.k * c.k, rng));
+    const std::vector<float> bias = RoundToHalf(testing::RandomVector(p.c_out, rng));
+    const std::vector<float> x = RoundToHalf(MakeInput(p, 0.5, true, false, rng));
+    for (bool nhwc : {false, true}) {
+      const std::string what = absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw");
+      cuda::SparseConvShape grouped = ShapeOf(c, true);
+      grouped.cout_chunk = cuda::SparseConvF16ChunkFor(c.tile);
+      ASSERT_GT(cuda::SparseConvF16TilesPerItem(grouped), 1) << what;
+      cuda::SparseConvShape single = grouped;
+      single.group_tiles = false;
+      ASSERT_OK_AND_ASSIGN(SparseF16Result a, RunSparseF16(grouped, nhwc, x, w, bias));
+      ASSERT_OK_AND_ASSIGN(SparseF16Result b, RunSparseF16(grouped, nhwc, x, w, bias));
+      ASSERT_OK_AND_ASSIGN(SparseF16Result one, RunSparseF16(single, nhwc, x, w, bias));
+      EXPECT_EQ(a.counters.active_tiles, p.n * (p.out_h / c.tile) * (p.out_w / c.tile)) << what;
+      EXPECT_EQ(std::memcmp(a.y.data(), b.y.data(), a.y.size() * sizeof(float)), 0) << what;
+      EXPECT_EQ(std::memcmp(a.y.data(), one.y.data(), a.y.size() * sizeof(float)), 0) << what;
+    }
+  }
+}
+
+// Several active tiles per work item (tile 4 at 64 channels, tile 8 at 32
+// and stride 1) against one tile per item: the same bits, whether the
+// kernel takes one tile per item (few active tiles) or groups them (more
+// (tile, chunk) pairs than blocks), with partial last items, both layouts,
+// every kernel size and stride.
 TEST(SparseConvF16GpuTest, GroupedTilesGiveTheSameBitsAsOneTilePerItem) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(27);
@@ -265,12 +309,20 @@ TEST(SparseConvF16GpuTest, GroupedTilesGiveTheSameBitsAsOneTilePerItem) {
   // cut into items of several tiles. The rest take one tile per item there.
   // NHWC also runs the occupied conv (masks instead of the work list), which
   // groups by the same rule on the count of active tiles.
-  const std::vector<Case> cases = {
-      {64, 64, 14, 14, 256, 3, 1, 1, 1, 1, 1, 4}, {64, 48, 16, 16, 128, 3, 2, 1, 1, 1, 1, 4},
-      {64, 64, 16, 16, 192, 1, 1, 0, 0, 0, 0, 4}, {64, 32, 16, 15, 256, 1, 2, 0, 0, 0, 0, 4},
-      {16, 48, 14, 14, 64, 3, 1, 1, 1, 1, 1, 4},  {8, 40, 13, 15, 70, 3, 2, 1, 1, 1, 1, 4},
-      {16, 64, 12, 12, 128, 1, 1, 0, 0, 0, 0, 4}, {8, 32, 15, 13, 64, 1, 2, 0, 0, 0, 0, 4},
-      {9, 20, 9, 11, 24, 3, 1, 0, 1, 1, 0, 4}};
+  const std::vector<Case> cases = {{64, 64, 14, 14, 256, 3, 1, 1, 1, 1, 1, 4},
+                                   {64, 48, 16, 16, 128, 3, 2, 1, 1, 1, 1, 4},
+                                   {64, 64, 16, 16, 192, 1, 1, 0, 0, 0, 0, 4},
+                                   {64, 32, 16, 15, 256, 1, 2, 0, 0, 0, 0, 4},
+                                   {16, 48, 14, 14, 64, 3, 1, 1, 1, 1, 1, 4},
+                                   {8, 40, 13, 15, 70, 3, 2, 1, 1, 1, 1, 4},
+                                   {16, 64, 12, 12, 128, 1, 1, 0, 0, 0, 0, 4},
+                                   {8, 32, 15, 13, 64, 1, 2, 0, 0, 0, 0, 4},
+                                   {9, 20, 9, 11, 24, 3, 1, 0, 1, 1, 0, 4},
+                                   // Tile 8 (32-channel chunks): 512-1024 pairs when dense.
+                                   {64, 64, 16, 16, 128, 3, 1, 1, 1, 1, 1, 8},
+                                   {64, 32, 16, 16, 64, 1, 1, 0, 0, 0, 0, 8},
+                                   {32, 48, 24, 24, 96, 3, 1, 1, 1, 1, 1, 8},
+                                   {9, 20, 19, 21, 40, 3, 1, 0, 1, 1, 0, 8}};
   for (const Case& c : cases) {
     const Conv2dParams p = ParamsOf(c);
     const std::vector<float> w =
@@ -282,6 +334,7 @@ TEST(SparseConvF16GpuTest, GroupedTilesGiveTheSameBitsAsOneTilePerItem) {
         const std::string what =
             absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw", " density ", density);
         cuda::SparseConvShape grouped = ShapeOf(c, true);
+        grouped.cout_chunk = cuda::SparseConvF16ChunkFor(c.tile);
         ASSERT_GT(cuda::SparseConvF16TilesPerItem(grouped), 1) << what;
         cuda::SparseConvShape single = grouped;
         single.group_tiles = false;

@@ -2,3 +2,10 @@
 # Release), compressed into build-bin/ and carried; each script ran as `bash build-bin/run.sh`.
 # run 1  run1.sh   the walk's barrier as barrier.sync (unaligned): focused tests, synccheck,
 #                  racecheck, memcheck, H/N timing
+# run 2  run2.sh   work-list entries with the tile's first mask word, read with the count
+#                  (work_entry_rejected.patch): tests, sanitizers, H/W timing; not kept
+# run 3  run3.sh   two 8x8 tiles per work item, 80 or 128 registers (G, G2): focused tests, memcheck
+#                  of the grouped-tiles test, H/G/G2 timing
+# run 4  run4.sh   the committed kernels (G2, stride 1 only): whole CUDA suite, 48-case zoo, H/N
+#                  timing of every layer, memcheck/racecheck/synccheck
+# run 5  run5.sh   the new DeterministicWithGroupedTiles test under memcheck, racecheck, synccheck
