@@ -9,3 +9,5 @@
 # run 4  run4.sh   the committed kernels (G2, stride 1 only): whole CUDA suite, 48-case zoo, H/N
 #                  timing of every layer, memcheck/racecheck/synccheck
 # run 5  run5.sh   the new DeterministicWithGroupedTiles test under memcheck, racecheck, synccheck
+# run 6  run6.sh   one call site of the item for the work list and the occupied conv
+#                  (one_item_call_site_rejected.patch): focused tests, H/U timing, sanitizers; not kept
