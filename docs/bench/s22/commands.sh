@@ -11,3 +11,6 @@
 # run 5  run5.sh   the new DeterministicWithGroupedTiles test under memcheck, racecheck, synccheck
 # run 6  run6.sh   one call site of the item for the work list and the occupied conv
 #                  (one_item_call_site_rejected.patch): focused tests, H/U timing, sanitizers; not kept
+# run 7  run7.sh   clock64 timing of an item's steps (item_timing.patch), one-tile vs two-tile kernel
+# run 8  run8.sh   the same with each block's first item run twice, cold then warm (item_timing_twice.patch)
+# run 9  run9.sh   cuobjdump -sass of HEAD's tile-8 NHWC kernels on the device machine (no kernel run)
