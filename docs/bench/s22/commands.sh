@@ -14,3 +14,6 @@
 # run 7  run7.sh   clock64 timing of an item's steps (item_timing.patch), one-tile vs two-tile kernel
 # run 8  run8.sh   the same with each block's first item run twice, cold then warm (item_timing_twice.patch)
 # run 9  run9.sh   cuobjdump -sass of HEAD's tile-8 NHWC kernels on the device machine (no kernel run)
+# run 10 run10.sh  the walk's loops without a special pass (walk_loops.patch): focused tests, H/P timing,
+#                  synccheck, racecheck
+# run 11 run11.sh  the committed walk loops: the whole CUDA suite, memcheck
