@@ -573,14 +573,14 @@ __device__ __noinline__ int CountActiveTiles(const uint32_t* __restrict__ masks,
 // consecutive entries of the work list when there are more (tile, chunk)
 // pairs than blocks, else one: the tiles share each group's weights in shared
 // memory (a 4x4 tile alone does 16 rows of MMA per weight copy, an 8x8 one
-// 64), walking the
-// union of their groups. A group empty for one of them adds exact zeros to
-// its sums (its halo is zero), so every output is the same sum in the same
-// order as with one tile per item: the same bits. The grid is what fits on
-// the GPU at once (LaunchConvFor), so at low density no block is launched only
-// to exit. Launched after the prescan with programmatic dependent launch: the
-// block starts while the prescan drains and waits for it before reading its
-// list. In a block, four warps issue the copies and four multiply (walk).
+// 64), walking the union of their groups. A group empty for one of them adds
+// exact zeros to its sums (its halo is zero), so every output is the same sum
+// in the same order as with one tile per item: the same bits. The grid is
+// what fits on the GPU at once (LaunchConvFor), so at low density no block is
+// launched only to exit. Launched after the prescan with programmatic
+// dependent launch: the block starts while the prescan drains and waits for
+// it before reading its list. In a block, four warps issue the copies and
+// four multiply (walk).
 template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels, int kTiles>
 __global__ void __launch_bounds__(kConvThreads,
                                   (ConvMinBlocks<kSize, kStride, kTile, kChannels, kTiles>()))
@@ -731,6 +731,7 @@ __global__ void __launch_bounds__(kConvThreads,
       // two loops drew synccheck's "divergent threads", and arrive/wait
       // pairs drew racecheck's races (docs/benchmarks.md, twenty-first and
       // twenty-second runs).
+      //
       // Barrier it: group it is in, and the MMA warps are done with group
       // it - 1's stage, which the loaders then refill with group it + 2.
       // Loop bodies with no special first or last pass and one copy of the
