@@ -959,25 +959,44 @@ __global__ void FillOnesPrefixKernel(uint16_t* x, int64_t count, int64_t ones) {
   }
 }
 
-// The conv kernel's dynamic shared memory for `s` (SparseConvF16SharedBytes).
+// The conv kernel's dynamic shared memory: one tile per item, or
+// GroupedTiles of them when `grouped`.
+template <int kSize, int kStride, int kTile, int kChannels>
+size_t ConvSharedBytesOf(bool grouped) {
+  return grouped ? ConvSharedBytes<kSize, kStride, kTile, kChannels,
+                                   GroupedTiles<kSize, kStride, kTile, kChannels>()>()
+                 : ConvSharedBytes<kSize, kStride, kTile, kChannels, 1>();
+}
+
+// The same for `s` (SparseConvF16SharedBytes).
 template <int kSize, int kStride>
 size_t ConvSharedBytesFor(const SparseConvShape& s) {
+  const bool grouped = SparseConvF16TilesPerItem(s) > 1;
   if (s.tile == 4) {
-    if (s.cout_chunk == 32) return ConvSharedBytes<kSize, kStride, 4, 32, 1>();
-    return SparseConvF16TilesPerItem(s) > 1
-               ? ConvSharedBytes<kSize, kStride, 4, 64, GroupedTiles<kSize, kStride, 4, 64>()>()
-               : ConvSharedBytes<kSize, kStride, 4, 64, 1>();
+    return s.cout_chunk == 32 ? ConvSharedBytesOf<kSize, kStride, 4, 32>(grouped)
+                              : ConvSharedBytesOf<kSize, kStride, 4, 64>(grouped);
   }
   switch (s.cout_chunk) {
     case 16:
-      return ConvSharedBytes<kSize, kStride, 8, 16, 1>();
+      return ConvSharedBytesOf<kSize, kStride, 8, 16>(grouped);
     case 32:
-      return SparseConvF16TilesPerItem(s) > 1
-                 ? ConvSharedBytes<kSize, kStride, 8, 32, GroupedTiles<kSize, kStride, 8, 32>()>()
-                 : ConvSharedBytes<kSize, kStride, 8, 32, 1>();
+      return ConvSharedBytesOf<kSize, kStride, 8, 32>(grouped);
     default:
-      return ConvSharedBytes<kSize, kStride, 8, 64, 1>();
+      return ConvSharedBytesOf<kSize, kStride, 8, 64>(grouped);
   }
+}
+
+// LaunchConvFor with one tile per item, or GroupedTiles of them when
+// `grouped`.
+template <int kSize, int kStride, int kTile, bool kNhwc, int kChannels>
+cudaError_t LaunchConvTiles(bool grouped, const Geometry& g, const uint16_t* x,
+                            const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
+                            int words, const Workspace& ws, cudaStream_t stream) {
+  constexpr int kGrouped = GroupedTiles<kSize, kStride, kTile, kChannels>();
+  return grouped ? LaunchConvFor<kSize, kStride, kTile, kNhwc, kChannels, kGrouped>(
+                       g, x, w_packed, bias, y, vec_ok, words, ws, stream)
+                 : LaunchConvFor<kSize, kStride, kTile, kNhwc, kChannels, 1>(
+                       g, x, w_packed, bias, y, vec_ok, words, ws, stream);
 }
 
 template <int kSize, int kStride, bool kNhwc>
@@ -1002,30 +1021,21 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
     }
   }
   if (s.tile == 4) {
-    if (s.cout_chunk == 32) {
-      return LaunchConvFor<kSize, kStride, 4, kNhwc, 32, 1>(g, x, w_packed, bias, y, vec_ok, words,
-                                                            ws, stream);
-    }
-    constexpr int kGrouped = GroupedTiles<kSize, kStride, 4, 64>();
-    return grouped ? LaunchConvFor<kSize, kStride, 4, kNhwc, 64, kGrouped>(
-                         g, x, w_packed, bias, y, vec_ok, words, ws, stream)
-                   : LaunchConvFor<kSize, kStride, 4, kNhwc, 64, 1>(g, x, w_packed, bias, y, vec_ok,
-                                                                    words, ws, stream);
+    return s.cout_chunk == 32 ? LaunchConvTiles<kSize, kStride, 4, kNhwc, 32>(
+                                    grouped, g, x, w_packed, bias, y, vec_ok, words, ws, stream)
+                              : LaunchConvTiles<kSize, kStride, 4, kNhwc, 64>(
+                                    grouped, g, x, w_packed, bias, y, vec_ok, words, ws, stream);
   }
   switch (s.cout_chunk) {
     case 16:
-      return LaunchConvFor<kSize, kStride, 8, kNhwc, 16, 1>(g, x, w_packed, bias, y, vec_ok, words,
-                                                            ws, stream);
-    case 32: {
-      constexpr int kGrouped = GroupedTiles<kSize, kStride, 8, 32>();
-      return grouped ? LaunchConvFor<kSize, kStride, 8, kNhwc, 32, kGrouped>(
-                           g, x, w_packed, bias, y, vec_ok, words, ws, stream)
-                     : LaunchConvFor<kSize, kStride, 8, kNhwc, 32, 1>(g, x, w_packed, bias, y,
-                                                                      vec_ok, words, ws, stream);
-    }
+      return LaunchConvTiles<kSize, kStride, 8, kNhwc, 16>(grouped, g, x, w_packed, bias, y, vec_ok,
+                                                           words, ws, stream);
+    case 32:
+      return LaunchConvTiles<kSize, kStride, 8, kNhwc, 32>(grouped, g, x, w_packed, bias, y, vec_ok,
+                                                           words, ws, stream);
     default:
-      return LaunchConvFor<kSize, kStride, 8, kNhwc, 64, 1>(g, x, w_packed, bias, y, vec_ok, words,
-                                                            ws, stream);
+      return LaunchConvTiles<kSize, kStride, 8, kNhwc, 64>(grouped, g, x, w_packed, bias, y, vec_ok,
+                                                           words, ws, stream);
   }
 }
 

@@ -17,3 +17,4 @@
 # run 10 run10.sh  the walk's loops without a special pass (walk_loops.patch): focused tests, H/P timing,
 #                  synccheck, racecheck
 # run 11 run11.sh  the committed walk loops: the whole CUDA suite, memcheck
+# run 12 run12.sh  after the launch dispatch went through LaunchConvTiles (same cubin): the focused tests
