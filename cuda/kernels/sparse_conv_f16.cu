@@ -107,6 +107,7 @@ __global__ void __launch_bounds__(kPrescanThreads)
     PrescanF16Kernel(Geometry g, const uint16_t* __restrict__ x, bool vec_ok, int words,
                      const __half* __restrict__ bias, __half* __restrict__ y, Workspace ws) {
   extern __shared__ uint32_t mask[];
+  WaitForPreviousGrid();  // launched with LaunchAfterPrevious
   const int tile_index = blockIdx.x;
   for (int i = threadIdx.x; i < words; i += blockDim.x) mask[i] = 0;
   __syncthreads();
@@ -176,7 +177,8 @@ __global__ void __launch_bounds__(kPrescanThreads)
   for (int i = 0; i < words; ++i) count += __popc(mask[i]);
   if (threadIdx.x == 0) {
     if (count > 0) {
-      ws.work[atomicAdd(&ws.counters[0], 1)] = tile_index;
+      const int at = atomicAdd(&ws.counters[0], 1);
+      if (at < g.num_tiles) ws.work[at] = tile_index;  // (counters not reset: see the header)
       atomicAdd(&ws.counters[2], count);
     } else {
       atomicAdd(&ws.counters[1], 1);
@@ -811,7 +813,7 @@ __global__ void __launch_bounds__(kConvThreads,
     return kTiles > 1 && static_cast<int64_t>(active) * chunks * kTiles > gridDim.x ? kTiles : 1;
   };
   if (!ws.all_tiles) {  // the prescan's work list: active tiles only
-    const int active = ws.counters[0];
+    const int active = min(ws.counters[0], g.num_tiles);
     const int per = tiles_per_item(active);
     const int items = (active + per - 1) / per * chunks;
     for (int item = blockIdx.x; item < items; item += gridDim.x) {
@@ -1004,9 +1006,11 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
                       const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
                       int words, const Workspace& ws, cudaStream_t stream, Stages stages) {
   if (stages != Stages::kConvOnly && stages != Stages::kOccupied) {
-    PrescanF16Kernel<kSize, kStride, kNhwc>
-        <<<g.num_tiles, kPrescanThreads, sizeof(uint32_t) * words, stream>>>(
-            g, x, vec_ok, words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
+    const cudaError_t err =
+        LaunchAfterPrevious(PrescanF16Kernel<kSize, kStride, kNhwc>, dim3(g.num_tiles),
+                            dim3(kPrescanThreads), sizeof(uint32_t) * words, stream, g, x, vec_ok,
+                            words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
+    if (err != cudaSuccess) return err;
   }
   if (stages == Stages::kPrescanOnly || stages == Stages::kPrescanAndBias) return cudaSuccess;
   // A GPU whose blocks cannot take a grouped kernel's shared memory (99 KiB
@@ -1042,10 +1046,12 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
 // `masks`: kOccupied reads them (the producer's), kPrescanOnly writes them
 // there instead of the workspace; `count_tiles` false: kOccupied neither
 // resets nor counts the counters (the workspace may then be null).
+// `zeroed_counters`: the counters go there instead of the workspace, already
+// zero, so no reset is queued (SparseConvF16CounterBytes).
 cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
                    const uint16_t* w_packed, const __half* bias, __half* y, void* workspace,
                    cudaStream_t stream, Stages stages, uint32_t* masks = nullptr,
-                   bool count_tiles = true) {
+                   bool count_tiles = true, int* zeroed_counters = nullptr) {
   const Geometry g = sparse_detail::MakeGeometry(s, kGroup);
   if (g.num_tiles == 0) return cudaSuccess;
   const bool occupied = stages == Stages::kOccupied;
@@ -1054,9 +1060,10 @@ cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
   }
   Workspace ws = workspace != nullptr ? CarveWorkspace(workspace, g.num_tiles) : Workspace{};
   if (masks != nullptr) ws.masks = masks;
+  if (zeroed_counters != nullptr) ws.counters = zeroed_counters;
   ws.all_tiles = occupied;
   ws.count_tiles = occupied && count_tiles;
-  if (stages != Stages::kConvOnly && (!occupied || count_tiles)) {
+  if (stages != Stages::kConvOnly && (!occupied || count_tiles) && zeroed_counters == nullptr) {
     const cudaError_t err = cudaMemsetAsync(ws.counters, 0, sizeof(int) * kNumCounters, stream);
     if (err != cudaSuccess) return err;
   }
@@ -1591,10 +1598,13 @@ void RepackSparseConvF16Weights(const uint16_t* w, int64_t c_out, int64_t c_in, 
   }
 }
 
+size_t SparseConvF16CounterBytes() { return sizeof(int) * kNumCounters; }
+
 cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __half* x,
                                 const uint16_t* w_packed, const __half* bias, __half* y,
-                                void* workspace, cudaStream_t stream) {
-  return Launch(s, nhwc, x, w_packed, bias, y, workspace, stream, Stages::kAll);
+                                void* workspace, cudaStream_t stream, int* zeroed_counters) {
+  return Launch(s, nhwc, x, w_packed, bias, y, workspace, stream, Stages::kAll, nullptr, true,
+                zeroed_counters);
 }
 
 cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, const __half* x,
@@ -1633,10 +1643,10 @@ SpikeOccupancyTarget SparseConvF16OccupancyTarget(const SparseConvShape& s, uint
 cudaError_t LaunchSparseConvF16Occupied(const SparseConvShape& s, const __half* x,
                                         const uint16_t* w_packed, const __half* bias, __half* y,
                                         const uint32_t* masks, void* workspace, bool count_tiles,
-                                        cudaStream_t stream) {
+                                        cudaStream_t stream, int* zeroed_counters) {
   // The conv only reads the masks (Workspace holds one non-const pointer for both uses).
   return Launch(s, /*nhwc=*/true, x, w_packed, bias, y, workspace, stream, Stages::kOccupied,
-                const_cast<uint32_t*>(masks), count_tiles);
+                const_cast<uint32_t*>(masks), count_tiles, zeroed_counters);
 }
 
 cudaError_t LaunchSparseConvF16Switch(const SparseConvShape& s, bool nhwc, const __half* x,

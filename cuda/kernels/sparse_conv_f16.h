@@ -119,9 +119,18 @@ void RepackSparseConvF16Weights(const uint16_t* w, int64_t c_out, int64_t c_in, 
 // the workspace are those of SparseConvCounters (ReadSparseConvCounters,
 // CopySparseConvCountersAsync in sparse_conv.h), active_groups counting
 // 16-channel groups.
+// With `zeroed_counters` (SparseConvF16CounterBytes, device memory that the
+// caller zeroed after its last use, e.g. with other such memory in one memset
+// per model run) the counters go there and no reset is queued. One launch
+// per zeroing: the counters add up, and a second launch would find the first
+// one's count (its work list is bounded, so that is a wrong result, not a
+// stray write).
 cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __half* x,
                                 const uint16_t* w_packed, const __half* bias, __half* y,
-                                void* workspace, cudaStream_t stream);
+                                void* workspace, cudaStream_t stream,
+                                int* zeroed_counters = nullptr);
+// Bytes of the counters (SparseConvCounters and padding).
+size_t SparseConvF16CounterBytes();
 
 // The counter reset and the prescan alone (for timing it): leaves the
 // workspace as LaunchSparseConvF16 would, writes no output (not even the
@@ -150,10 +159,11 @@ SpikeOccupancyTarget SparseConvF16OccupancyTarget(const SparseConvShape& s, uint
 // resets and fills the counters at the start of `workspace`
 // (SparseConvF16WorkspaceBytes(s)) as LaunchSparseConvF16 does; else
 // `workspace` is not touched (may be null) and no counter is reset.
+// `zeroed_counters` with count_tiles: as for LaunchSparseConvF16.
 cudaError_t LaunchSparseConvF16Occupied(const SparseConvShape& s, const __half* x,
                                         const uint16_t* w_packed, const __half* bias, __half* y,
                                         const uint32_t* masks, void* workspace, bool count_tiles,
-                                        cudaStream_t stream);
+                                        cudaStream_t stream, int* zeroed_counters = nullptr);
 
 // LaunchSparseConvF16 in two halves around a CUDA graph's IF/ELSE node (the
 // run-time density switch of runtime/gpu/sparse_conv_kernel.cc): the Switch

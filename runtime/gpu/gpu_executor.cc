@@ -363,14 +363,27 @@ absl::Status GpuExecutor::PlanArena() {
   const int64_t side_workspace_at = workspace_at + AlignUpToDevice(static_cast<int64_t>(workspace));
   const int64_t flags_at =
       side_workspace_at + AlignUpToDevice(static_cast<int64_t>(side_workspace));
-  // Right after the flags, cleared with them at the start of every run: the
-  // spike occupancy masks of the links (LinkSpikeOccupancy), 16-byte aligned;
-  // then, not cleared (written whole by their producer), the links' packed spikes.
+  // Right after the flags, cleared with them at the start of every run: each
+  // step's zeroed bytes (GpuKernel::zeroed_bytes), then the spike occupancy
+  // masks of the links (LinkSpikeOccupancy), each 16-byte aligned; then, not
+  // cleared (written whole by their producer), the links' packed spikes.
   const int64_t flag_bytes = static_cast<int64_t>(sizeof(int)) * std::max(num_nodes, 1);
-  const int64_t masks_at = flags_at + (flag_bytes + 15) / 16 * 16;
+  const auto align16 = [](int64_t b) { return (b + 15) / 16 * 16; };
+  int64_t zeroed_end = flags_at + align16(flag_bytes);
+  std::vector<int64_t> zeroed_at(kernels_.size(), -1);
+  for (size_t i = 0; i < kernels_.size(); ++i) {
+    const auto bytes = static_cast<int64_t>(kernels_[i]->zeroed_bytes());
+    if (bytes <= 0) continue;
+    zeroed_at[i] = zeroed_end - flags_at;
+    zeroed_end += align16(bytes);
+  }
+  const int64_t masks_at = zeroed_end;
   link_layout_ = LayOutLinks(occupancy_links_);
   const int64_t mask_bytes = link_layout_.mask_bytes, packed_bytes = link_layout_.packed_bytes;
-  const int64_t cleared_end = mask_bytes > 0 ? masks_at + mask_bytes : flags_at + flag_bytes;
+  const bool any_zeroed = zeroed_end > flags_at + align16(flag_bytes);
+  const int64_t cleared_end = mask_bytes > 0 ? masks_at + mask_bytes
+                              : any_zeroed   ? zeroed_end
+                                             : flags_at + flag_bytes;
   const int64_t total = packed_bytes > 0 ? masks_at + mask_bytes + packed_bytes : cleared_end;
   cleared_bytes_ = static_cast<size_t>(cleared_end - flags_at);
   if (total > kMaxTensorBytes) {
@@ -388,6 +401,7 @@ absl::Status GpuExecutor::PlanArena() {
     SF_ASSIGN_OR_RETURN(side_workspace_, SeparateAllocation(side_workspace));
     SF_ASSIGN_OR_RETURN(void* flags, SeparateAllocation(static_cast<size_t>(total - flags_at)));
     error_flags_ = static_cast<int*>(flags);
+    PlaceZeroed(zeroed_at);
     PlaceOccupancyMasks(static_cast<char*>(flags) + (masks_at - flags_at));
     return absl::OkStatus();
   }
@@ -399,8 +413,16 @@ absl::Status GpuExecutor::PlanArena() {
   workspace_ = base + workspace_at;
   side_workspace_ = base + side_workspace_at;
   error_flags_ = reinterpret_cast<int*>(base + flags_at);
+  PlaceZeroed(zeroed_at);
   PlaceOccupancyMasks(base + masks_at);
   return absl::OkStatus();
+}
+
+void GpuExecutor::PlaceZeroed(const std::vector<int64_t>& offsets) {
+  zeroed_.assign(offsets.size(), nullptr);
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    if (offsets[i] >= 0) zeroed_[i] = reinterpret_cast<char*>(error_flags_) + offsets[i];
+  }
 }
 
 void GpuExecutor::PlaceOccupancyMasks(char* at) {
@@ -446,11 +468,14 @@ absl::StatusOr<bool> GpuExecutor::EnqueueStepPart(int i, std::optional<KernelPar
   for (ValueId out : graph_.node(writes_outputs_of_[i]).outputs) {
     step_outputs_.push_back(out == kNoValue ? nullptr : slots_[out]);
   }
+  // Zeroed bytes only in a whole run (EnqueueCompute: each step once after
+  // the flag reset), not for a step or part timed alone.
+  void* zeroed = in_whole_run_ && !part ? zeroed_[i] : nullptr;
   const GpuRunContext ctx =
-      on_side
-          ? GpuRunContext{side_stream_.get(), side_cudnn_.get(), side_cublas_.get(),
-                          side_workspace_, error_flags_ + i}
-          : GpuRunContext{stream_.get(), cudnn_.get(), cublas_.get(), workspace_, error_flags_ + i};
+      on_side ? GpuRunContext{side_stream_.get(), side_cudnn_.get(), side_cublas_.get(),
+                              side_workspace_,    error_flags_ + i,  zeroed}
+              : GpuRunContext{stream_.get(), cudnn_.get(),     cublas_.get(),
+                              workspace_,    error_flags_ + i, zeroed};
   if (!part) {
     SF_RETURN_IF_ERROR(WithNode(kernels_[i]->Enqueue(ctx, step_inputs_, step_outputs_), node));
     return true;
@@ -467,6 +492,8 @@ absl::Status GpuExecutor::EnqueueFlagReset() {
 
 absl::Status GpuExecutor::EnqueueCompute(bool time_steps) {
   SF_RETURN_IF_ERROR(EnqueueFlagReset());
+  in_whole_run_ = true;
+  absl::Cleanup done = [this] { in_whole_run_ = false; };
   if (time_steps) SF_RETURN_IF_ERROR(node_events_[0].Record(stream_.get()));
   // The first run is plain and sequential: kernels may time their paths there.
   const bool overlap = !time_steps && ran_plain_ && !side_branches_.empty();

@@ -152,6 +152,9 @@ class GpuExecutor : public Executor {
   // to the kernel of the step that writes its input 0 (`launches`: per step,
   // whether it queues work).
   absl::Status LinkSpikeOccupancy(const std::vector<bool>& launches);
+  // PlanArena: points each step's zeroed_ entry at error_flags_ + its
+  // offset in bytes (-1: none).
+  void PlaceZeroed(const std::vector<int64_t>& offsets);
   // PlanArena: points each link's buffer at `at` + its link_layout_ offset.
   void PlaceOccupancyMasks(char* at);
   // EnqueueCompute with the side stream: the branches forked after step
@@ -247,6 +250,10 @@ class GpuExecutor : public Executor {
   std::vector<SpikeOccupancyLink*> occupancy_links_;
   LinkLayout link_layout_;  // of occupancy_links_ (PlanArena)
   size_t cleared_bytes_ = 0;
+  // Per step: its GpuRunContext::zeroed (null without zeroed bytes), between
+  // the flags and the masks, cleared with them.
+  std::vector<void*> zeroed_;
+  bool in_whole_run_ = false;  // EnqueueCompute is queueing
   std::vector<int> host_flags_;
 };
 

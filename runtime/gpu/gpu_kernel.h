@@ -49,12 +49,17 @@ struct GpuPrepareContext {
 // What Enqueue may use. `workspace` holds workspace_bytes() bytes for this
 // kernel alone during its Enqueue; `error_flag` is one device int, zero at the
 // start of a run, that a kernel sets to non-zero to fail the run (bad indices).
+// `zeroed`: zeroed_bytes() bytes of this step's own, zeroed with the error
+// flags (one memset) before a whole run, in which the step is queued once;
+// null where the step may be queued again before the next zeroing (timed
+// alone, calibration) or zeroed_bytes() is 0.
 struct GpuRunContext {
   cudaStream_t stream = nullptr;
   cudnnHandle_t cudnn = nullptr;
   cublasHandle_t cublas = nullptr;
   void* workspace = nullptr;
   int* error_flag = nullptr;
+  void* zeroed = nullptr;
 };
 
 // Parts of a step that the per-step profiler (GpuExecutor::ProfileSteps) can
@@ -109,6 +114,10 @@ class GpuKernel {
   virtual absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> inputs,
                                std::span<void* const> outputs) = 0;
   virtual size_t workspace_bytes() const { return 0; }
+  // Device memory of this step's own that the executor zeroes before each
+  // whole run (GpuRunContext::zeroed): counters that would otherwise need a
+  // memset of their own in every run. Fixed once Prepare returned.
+  virtual size_t zeroed_bytes() const { return 0; }
   // Kernels of Node::carries_state nodes (streamed neurons, time reductions)
   // keep state in memory they own from Prepare; this queues its reset to the
   // initial state on `stream`. The executor calls it once after Prepare.

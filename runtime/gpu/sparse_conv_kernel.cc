@@ -434,7 +434,9 @@ class SparseConvGpuKernel : public GpuKernel {
     }
     last_ran_ = path_ == Path::kSparse ? "sparse" : "cudnn";
     SF_RETURN_IF_ERROR(MaybeStartOccupancy(ctx, in));  // kOn: its first run
-    return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
+    // The one launch of this run: its counters may be the zeroed ones.
+    return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out, static_cast<int*>(ctx.zeroed))
+                                  : dense_->Enqueue(ctx, in, out);
   }
 
   // Float16 NHWC block-sparse convs: masks the input's producer can mark for
@@ -512,6 +514,13 @@ class SparseConvGpuKernel : public GpuKernel {
   std::string LastPath() const override {
     if (last_ran_ != "switch" || !counted_) return last_ran_;
     return HostCounters()->active_tiles > crossover_.threshold ? "cudnn" : "sparse";
+  }
+
+  // Float16: the prescan's counters, zeroed by the executor with its flags
+  // (one memset per run, not one per sparse launch: about 1-2 us of graph
+  // time each, docs/benchmarks.md, twenty-third run).
+  size_t zeroed_bytes() const override {
+    return half_ && cudnn_only_.empty() ? cuda::SparseConvF16CounterBytes() : 0;
   }
 
   size_t workspace_bytes() const override {
@@ -785,8 +794,10 @@ class SparseConvGpuKernel : public GpuKernel {
     return absl::OkStatus();
   }
 
+  // `zeroed_counters`: GpuRunContext::zeroed, for the tensor-core kernel's
+  // counters instead of a reset in the workspace; null: the workspace's.
   absl::Status EnqueueSparse(const GpuRunContext& ctx, std::span<const void* const> in,
-                             std::span<void* const> out) {
+                             std::span<void* const> out, int* zeroed_counters = nullptr) {
     const void* bias = in.size() > 2 ? in[2] : nullptr;
     if (use_gather_ && read_packed_) {  // the producer packed this input
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSpikeGatherConvF16Packed(
@@ -805,12 +816,12 @@ class SparseConvGpuKernel : public GpuKernel {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Occupied(
           shape_, static_cast<const __half*>(in[0]), static_cast<const uint16_t*>(weights_.data()),
           static_cast<const __half*>(bias), static_cast<__half*>(out[0]), link_->target.masks,
-          ctx.workspace, CopiesCounters(), ctx.stream));
+          ctx.workspace, CopiesCounters(), ctx.stream, zeroed_counters));
     } else if (half_) {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16(
           shape_, nhwc_, static_cast<const __half*>(in[0]),
           static_cast<const uint16_t*>(weights_.data()), static_cast<const __half*>(bias),
-          static_cast<__half*>(out[0]), ctx.workspace, ctx.stream));
+          static_cast<__half*>(out[0]), ctx.workspace, ctx.stream, zeroed_counters));
     } else {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConv(
           shape_, static_cast<const float*>(in[0]), static_cast<const float*>(weights_.data()),
@@ -819,8 +830,9 @@ class SparseConvGpuKernel : public GpuKernel {
     // Profiling: the prescan's counters leave the workspace before the next
     // kernel reuses it (stream order).
     if (CopiesCounters()) {
-      SF_CUDA_RETURN_IF_ERROR(
-          cuda::CopySparseConvCountersAsync(ctx.workspace, HostCounters(), ctx.stream));
+      const bool zeroed = half_ && zeroed_counters != nullptr;
+      SF_CUDA_RETURN_IF_ERROR(cuda::CopySparseConvCountersAsync(
+          zeroed ? zeroed_counters : ctx.workspace, HostCounters(), ctx.stream));
       counted_ = true;
     }
     return absl::OkStatus();
@@ -1075,19 +1087,23 @@ class ConvNeuronGpuKernel : public GpuKernel {
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
     if (path_ == Path::kUndecided) {
+      // The unfused conv may be queued several times in this run: its
+      // counters cannot be the zeroed ones.
+      GpuRunContext plain = ctx;
+      plain.zeroed = nullptr;
       cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
       SF_CUDA_RETURN_IF_ERROR(cudaStreamIsCapturing(ctx.stream, &capture));
       if (capture != cudaStreamCaptureStatusNone) {
-        SF_RETURN_IF_ERROR(EnqueueUnfused(ctx, in, out));
+        SF_RETURN_IF_ERROR(EnqueueUnfused(plain, in, out));
         last_ran_ = UnfusedPath();
         return absl::OkStatus();
       }
       // The unfused conv makes its own choice on its first plain run.
-      SF_RETURN_IF_ERROR(EnqueueUnfused(ctx, in, out));
-      SF_ASSIGN_OR_RETURN(ReplayTiming r,
-                          TimeByReplay(
-                              ctx.stream, start_, end_, [&] { return EnqueueFused(ctx, in, out); },
-                              [&] { return EnqueueUnfused(ctx, in, out); }));
+      SF_RETURN_IF_ERROR(EnqueueUnfused(plain, in, out));
+      SF_ASSIGN_OR_RETURN(ReplayTiming r, TimeByReplay(
+                                              ctx.stream, start_, end_,
+                                              [&] { return EnqueueFused(plain, in, out); },
+                                              [&] { return EnqueueUnfused(plain, in, out); }));
       path_ = r.a_wins() ? Path::kFused : Path::kUnfused;
       fused_us_ = r.a_us;
       unfused_us_ = r.b_us;
@@ -1132,6 +1148,7 @@ class ConvNeuronGpuKernel : public GpuKernel {
   size_t workspace_bytes() const override {
     return conv_ != nullptr ? conv_->workspace_bytes() : 0;
   }
+  size_t zeroed_bytes() const override { return conv_ != nullptr ? conv_->zeroed_bytes() : 0; }
 
   std::string Describe() const override {
     std::string out =

@@ -188,5 +188,35 @@ TEST(DensitySwitchTest, RejectsABadOverride) {
                                       HasSubstr("SF_SPARSE_SWITCH must be 'on' or 'off'")));
 }
 
+// The perf programs' rig as the executor: each run of a graph of runs counts
+// its tiles in zeroed bytes of its own (one memset clears them all first),
+// so the counters after a graph of three runs, launched twice, are one
+// run's, and later plain runs on other inputs count theirs.
+TEST(DensitySwitchTest, RigRunsCountTheirOwnTiles) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(35);
+  ASSERT_OK_AND_ASSIGN(const HalfConv h, MakeHalfConv(kSpec, rng));
+  ASSERT_OK_AND_ASSIGN(Rig on, Rig::Create(h, SparseMode::kOn, 16, /*profile=*/true));
+  if (on.kernel().zeroed_bytes() == 0) GTEST_SKIP() << "no tensor-core sparse kernel here";
+  ASSERT_OK_AND_ASSIGN(const cuda::DeviceBuffer a, Spikes(2, 0.0, rng));  // 2 x 16 tiles
+  ASSERT_OK_AND_ASSIGN(const cuda::DeviceBuffer b, Spikes(5, 0.0, rng));  // 5 x 16 tiles
+  ASSERT_OK_AND_ASSIGN(const std::vector<uint16_t> want_a, on.Run(a, /*graph=*/false));
+  EXPECT_DOUBLE_EQ(on.kernel().LastTileDensity(), 32.0 / kTiles);
+  ASSERT_OK_AND_ASSIGN(const std::vector<uint16_t> want_b, on.Run(b, /*graph=*/true));
+  EXPECT_DOUBLE_EQ(on.kernel().LastTileDensity(), 80.0 / kTiles);
+  ASSERT_OK_AND_ASSIGN(GraphExec runs, on.CaptureRuns(a, 3));
+  for (int launch = 0; launch < 2; ++launch) {
+    ASSERT_OK(on.TimeLaunch(runs, 3).status());
+    EXPECT_DOUBLE_EQ(on.kernel().LastTileDensity(), 32.0 / kTiles) << "launch " << launch;
+  }
+  for (int run = 0; run < 2; ++run) {
+    ASSERT_OK_AND_ASSIGN(const std::vector<uint16_t> got, on.Run(b, /*graph=*/run == 1));
+    EXPECT_DOUBLE_EQ(on.kernel().LastTileDensity(), 80.0 / kTiles) << "run " << run;
+    EXPECT_TRUE(got == want_b) << "run " << run;
+  }
+  ASSERT_OK_AND_ASSIGN(const std::vector<uint16_t> got_a, on.Run(a, /*graph=*/false));
+  EXPECT_TRUE(got_a == want_a);
+}
+
 }  // namespace
 }  // namespace sf

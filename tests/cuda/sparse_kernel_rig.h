@@ -196,11 +196,16 @@ class SparseKernelRig {
   absl::StatusOr<std::vector<uint16_t>> Run(const cuda::DeviceBuffer& x, bool graph) {
     SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(y_.data(), 0xFF, y_.bytes(), stream_.get()));
     SF_RETURN_IF_ERROR(ClearMasks());
+    SF_RETURN_IF_ERROR(GrowZeroed(1));
+    auto run = [&]() -> absl::Status {
+      SF_RETURN_IF_ERROR(ClearZeroed(1));
+      return Enqueue(x, 0);
+    };
     if (graph) {
-      SF_ASSIGN_OR_RETURN(GraphExec exec, CaptureGraph(stream_.get(), [&] { return Enqueue(x); }));
+      SF_ASSIGN_OR_RETURN(GraphExec exec, CaptureGraph(stream_.get(), run));
       SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec.get(), stream_.get()));
     } else {
-      SF_RETURN_IF_ERROR(Enqueue(x));
+      SF_RETURN_IF_ERROR(run());
     }
     SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_.get()));
     std::vector<uint16_t> bits(y_.bytes() / 2);
@@ -208,11 +213,15 @@ class SparseKernelRig {
     return bits;
   }
 
-  // `reps` runs on `x` captured in one CUDA graph.
+  // `reps` runs on `x` captured in one CUDA graph. As in a model's run of
+  // `reps` such layers, one memset first zeroes each run's zeroed bytes
+  // (GpuKernel::zeroed_bytes: the executor zeroes them with its error flags).
   absl::StatusOr<GraphExec> CaptureRuns(const cuda::DeviceBuffer& x, int reps) {
     SF_RETURN_IF_ERROR(ClearMasks());  // then every run marks the same bits again
+    SF_RETURN_IF_ERROR(GrowZeroed(reps));
     return CaptureGraph(stream_.get(), [&]() -> absl::Status {
-      for (int i = 0; i < reps; ++i) SF_RETURN_IF_ERROR(Enqueue(x));
+      SF_RETURN_IF_ERROR(ClearZeroed(reps));
+      for (int i = 0; i < reps; ++i) SF_RETURN_IF_ERROR(Enqueue(x, i));
       return absl::OkStatus();
     });
   }
@@ -239,7 +248,26 @@ class SparseKernelRig {
     return absl::OkStatus();
   }
 
-  absl::Status Enqueue(const cuda::DeviceBuffer& x) {
+  // Makes room for `slots` runs' zeroed bytes (not under a capture).
+  absl::Status GrowZeroed(int slots) {
+    zeroed_stride_ = (kernel_->zeroed_bytes() + 15) / 16 * 16;
+    if (zeroed_stride_ == 0 || zeroed_.bytes() >= zeroed_stride_ * slots) {
+      return absl::OkStatus();
+    }
+    SF_ASSIGN_OR_RETURN(zeroed_, cuda::DeviceBuffer::Create(0, zeroed_stride_ * slots));
+    return absl::OkStatus();
+  }
+
+  // Queues the zeroing of `slots` runs' zeroed bytes (GrowZeroed first).
+  absl::Status ClearZeroed(int slots) {
+    if (zeroed_stride_ == 0) return absl::OkStatus();
+    SF_CUDA_RETURN_IF_ERROR(
+        cudaMemsetAsync(zeroed_.data(), 0, zeroed_stride_ * slots, stream_.get()));
+    return absl::OkStatus();
+  }
+
+  // `slot` >= 0: the run's zeroed bytes are slot `slot` of zeroed_ (ClearZeroed).
+  absl::Status Enqueue(const cuda::DeviceBuffer& x, int slot) {
     const void* conv_in = x.data();
     if (spikes_.data() != nullptr) {
       cuda::SpikeOccupancy marks;
@@ -259,7 +287,11 @@ class SparseKernelRig {
     }
     const std::vector<const void*> in = {conv_in, constants_[0].data(), constants_[1].data()};
     const std::vector<void*> out = {y_.data()};
-    const GpuRunContext ctx{stream_.get(), cudnn_.get(), nullptr, workspace_.data(), nullptr};
+    void* zeroed = slot >= 0 && zeroed_.data() != nullptr
+                       ? static_cast<char*>(zeroed_.data()) + slot * zeroed_stride_
+                       : nullptr;
+    const GpuRunContext ctx{stream_.get(),     cudnn_.get(), nullptr,
+                            workspace_.data(), nullptr,      zeroed};
     return kernel_->Enqueue(ctx, in, out);
   }
 
@@ -269,6 +301,8 @@ class SparseKernelRig {
   std::unique_ptr<GpuKernel> kernel_;
   cuda::DeviceBuffer constants_[2];  // weights (KRSC), bias
   cuda::DeviceBuffer workspace_;
+  cuda::DeviceBuffer zeroed_;  // ClearZeroed's slots, zeroed_stride_ bytes apart
+  size_t zeroed_stride_ = 0;
   cuda::DeviceBuffer y_;
   // AddNeuron: the neuron, its output (the conv's input) and the link it marks.
   cuda::NeuronParams neuron_;

@@ -16,6 +16,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <iostream>
@@ -40,6 +41,7 @@ namespace {
 
 using ::sf::testing::Case;
 using ::sf::testing::CaseName;
+using ::sf::testing::CreateWithEnv;
 using ::sf::testing::DescriptionOf;
 using ::sf::testing::Download;
 using ::sf::testing::ExpectClose;
@@ -376,6 +378,69 @@ TEST(SpikeOccupancyRuntimeTest, LinkedConvsGiveTheUnlinkedBits) {
       }
     }
   });
+}
+
+// The float16 sparse convs count their tiles in the executor's zeroed bytes
+// (GpuKernel::zeroed_bytes: cleared with the error flags, one memset per
+// run) instead of a counter reset of their own. Run after run on two inputs
+// in turn, each conv's tile density is that of a fresh executor's first run
+// on the same input (counters left from the run before would add its
+// tiles), and the outputs are the same bits: without links (the prescan
+// counts) and with them (the occupied conv counts).
+TEST(SpikeOccupancyRuntimeTest, EachRunCountsItsOwnTiles) {
+  SF_SKIP_WITHOUT_GPU();
+  if (const char* why = cuda::SparseConvF16BuildUnsupportedReason(); *why != '\0') {
+    GTEST_SKIP() << why;
+  }
+  std::mt19937 rng(29);
+  ASSERT_OK_AND_ASSIGN(const LinkedBlock b, MakeLinkedBlock(SparseMode::kOn, rng));
+  // x [4, 32, 16, 16]: 5.0 in a 4x4 corner of the listed images, else 0.
+  auto lit = [](std::vector<int64_t> images, int64_t y0, int64_t x0) {
+    Tensor x = Tensor::Create(DataType::kFloat32, {4, 32, 16, 16}).value();
+    float* v = x.data<float>();
+    std::fill(v, v + x.num_elements(), 0.0f);
+    for (int64_t n : images) {
+      for (int64_t c = 0; c < 32; ++c) {
+        for (int64_t y = y0; y < y0 + 4; ++y) {
+          for (int64_t xx = x0; xx < x0 + 4; ++xx) v[((n * 32 + c) * 16 + y) * 16 + xx] = 5.0f;
+        }
+      }
+    }
+    return std::vector<Tensor>{x};
+  };
+  const std::vector<Tensor> in[2] = {lit({0}, 0, 0), lit({1, 2}, 10, 6)};
+  ExecutorOptions o;
+  o.profile_nodes = true;  // the counters go to the step stats
+  auto densities = [&](const GpuExecutor& e) {
+    std::vector<double> d;
+    for (const StepStats& s : e.LastStepStats()) d.push_back(s.tile_density);
+    return d;
+  };
+  for (const char* links : {"off", static_cast<const char*>(nullptr)}) {
+    const std::string what = links ? "without links" : "with links";
+    std::vector<double> want[2];
+    std::vector<Tensor> want_out[2];
+    for (int k = 0; k < 2; ++k) {
+      ASSERT_OK_AND_ASSIGN(auto fresh, CreateWithEnv(b, o, "SF_SPIKE_OCCUPANCY", links));
+      ASSERT_OK_AND_ASSIGN(want_out[k], fresh->Run(in[k]));
+      want[k] = densities(*fresh);
+    }
+    int partial = 0;  // convs with some tiles active and some empty, on differing inputs
+    for (size_t i = 0; i < want[0].size(); ++i) {
+      partial += want[0][i] > 0 && want[0][i] < 1 && want[1][i] > 0 && want[0][i] != want[1][i];
+    }
+    EXPECT_GE(partial, 2) << what << ": the inputs do not tell the counts apart";
+    ASSERT_OK_AND_ASSIGN(auto exec, CreateWithEnv(b, o, "SF_SPIKE_OCCUPANCY", links));
+    for (int run = 0; run < 6; ++run) {
+      const int k = run % 2;
+      ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, exec->Run(in[k]));
+      EXPECT_EQ(densities(*exec), want[k]) << what << ", run " << run;
+      ASSERT_EQ(got.size(), want_out[k].size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        ExpectClose(got[i], want_out[k][i], 0, 0, absl::StrCat(what, ", run ", run));
+      }
+    }
+  }
 }
 
 // SF_SPARSE_F16_CHUNK: 16, 32 (the default for tile 8) or 64 output
