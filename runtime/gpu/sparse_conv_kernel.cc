@@ -59,6 +59,25 @@ absl::StatusOr<GraphExec> CaptureRuns(cudaStream_t stream,
   });
 }
 
+// What CaptureRuns captures to time a step as whole runs queue it: call i
+// of a graph's kRunsPerGraph gets `slots` + i * `stride` as its zeroed bytes
+// (GpuRunContext::zeroed), and the first also queues one memset of every
+// slot, as the executor's run zeroes all its steps' with its error flags: a
+// step's zeroed counters are not reset per launch in a run, so its timing
+// must not pay for that (about 2 us per launch; docs/benchmarks.md,
+// twenty-third run). `slots` null: enqueue(nullptr).
+std::function<absl::Status()> AsInARun(void* slots, size_t stride, cudaStream_t stream,
+                                       std::function<absl::Status(void*)> enqueue) {
+  return [slots, stride, stream, enqueue = std::move(enqueue), next = 0]() mutable -> absl::Status {
+    if (slots == nullptr) return enqueue(nullptr);
+    if (next == kRunsPerGraph) next = 0;  // the next graph
+    if (next == 0) {
+      SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(slots, 0, stride * kRunsPerGraph, stream));
+    }
+    return enqueue(static_cast<char*>(slots) + stride * next++);
+  };
+}
+
 // kAuto runs cuDNN without timing sparse on these shapes, for the float32
 // kernel only. Measured on an H200 (FP32 NCHW, batch 64, ResNet18 shapes,
 // sparse_conv_bench): 1x1 stride-2 shortcuts took 21-26 us in cuDNN and
@@ -670,11 +689,12 @@ class SparseConvGpuKernel : public GpuKernel {
     auto sparse_at = [&](int64_t r) -> absl::StatusOr<std::pair<double, int>> {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchFillOnesPrefixF16(static_cast<__half*>(x.data()), x_elems,
                                                             r * row_elems, stream));
-      SF_ASSIGN_OR_RETURN(double us, TimeOne(stream, start_, end_,
-                                             [&] { return EnqueueSparse(run, in_span, out); }));
+      SF_ASSIGN_OR_RETURN(double us,
+                          TimeOne(stream, start_, end_, SparseAsInARun(run, in_span, out)));
       SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
-      cuda::SparseConvCounters counters;
-      SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(ws.data(), &counters));
+      cuda::SparseConvCounters counters;  // the last run's (every run counts the same)
+      SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(
+          use_gather_ ? ws.data() : TimingCounters(kRunsPerGraph - 1), &counters));
       ++c.steps;
       return std::make_pair(us, counters.active_tiles);
     };
@@ -764,6 +784,11 @@ class SparseConvGpuKernel : public GpuKernel {
     }
     SF_ASSIGN_OR_RETURN(weights_,
                         UploadSparseWeights(graph, node, shape_, ctx.device, half_, nhwc_));
+    if (half_) {
+      SF_ASSIGN_OR_RETURN(timing_counters_,
+                          cuda::DeviceBuffer::Create(
+                              ctx.device, kRunsPerGraph * cuda::SparseConvF16CounterBytes()));
+    }
     // kAuto also times the spike-gather kernel (float16 NHWC; binary inputs
     // add weight rows, zero-preserving ones multiply them by the value)
     // against the tensor-core one when it fits this device's shared memory.
@@ -881,6 +906,23 @@ class SparseConvGpuKernel : public GpuKernel {
     return absl::OkStatus();
   }
 
+  // The sparse path as a whole run queues it, for CaptureRuns (AsInARun): the
+  // float16 tensor-core kernel counts in zeroed bytes (timing_counters_)
+  // instead of resetting its counters per launch.
+  std::function<absl::Status()> SparseAsInARun(const GpuRunContext& ctx,
+                                               std::span<const void* const> in,
+                                               std::span<void* const> out) {
+    const bool counts = half_ && !use_gather_ && !Occupied();
+    return AsInARun(counts ? timing_counters_.data() : nullptr, cuda::SparseConvF16CounterBytes(),
+                    ctx.stream, [this, ctx, in, out](void* zeroed) {
+                      return EnqueueSparse(ctx, in, out, static_cast<int*>(zeroed));
+                    });
+  }
+  int* TimingCounters(int slot) {
+    return static_cast<int*>(timing_counters_.data()) +
+           slot * (cuda::SparseConvF16CounterBytes() / sizeof(int));
+  }
+
   cuda::SparseConvCounters* HostCounters() const {
     return static_cast<cuda::SparseConvCounters*>(counters_.data());
   }
@@ -898,22 +940,24 @@ class SparseConvGpuKernel : public GpuKernel {
   absl::Status Measure(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) {
     if (gather_weights_.data() != nullptr && !gather_forced_) {  // first which sparse kernel
-      auto sparse_with = [&](bool gather) {
-        use_gather_ = gather;
-        return EnqueueSparse(ctx, in, out);
-      };
-      SF_ASSIGN_OR_RETURN(ReplayTiming g,
-                          TimeByReplay(
-                              ctx.stream, start_, end_, [&] { return sparse_with(true); },
-                              [&] { return sparse_with(false); }));
+      const std::function<absl::Status()> tensor_core = SparseAsInARun(ctx, in, out);
+      SF_ASSIGN_OR_RETURN(ReplayTiming g, TimeByReplay(
+                                              ctx.stream, start_, end_,
+                                              [&] {
+                                                use_gather_ = true;
+                                                return EnqueueSparse(ctx, in, out);
+                                              },
+                                              [&] {
+                                                use_gather_ = false;
+                                                return tensor_core();
+                                              }));
       use_gather_ = g.a_wins();
       gather_us_ = g.a_us;
       tensor_core_us_ = g.b_us;
     }
     SF_ASSIGN_OR_RETURN(ReplayTiming r,
-                        TimeByReplay(
-                            ctx.stream, start_, end_, [&] { return EnqueueSparse(ctx, in, out); },
-                            [&] { return dense_->Enqueue(ctx, in, out); }));
+                        TimeByReplay(ctx.stream, start_, end_, SparseAsInARun(ctx, in, out),
+                                     [&] { return dense_->Enqueue(ctx, in, out); }));
     path_ = r.a_wins() ? Path::kSparse : Path::kDense;
     sparse_us_ = r.a_us;
     dense_us_ = r.b_us;
@@ -978,6 +1022,7 @@ class SparseConvGpuKernel : public GpuKernel {
   std::string cudnn_only_;  // why this conv always runs cuDNN (float16, NHWC); empty otherwise
   cuda::SparseConvShape shape_;
   cuda::DeviceBuffer weights_;        // float32 [c_in][k][k][c_out], or RepackSparseConvF16Weights
+  cuda::DeviceBuffer timing_counters_;  // float16: SparseAsInARun's zeroed counters
   std::unique_ptr<GpuKernel> dense_;  // the cuDNN conv; null when sparse is the only path
   cuda::Event start_, end_;           // for kAuto's timing
   // kAuto, float16 NHWC: the spike-gather kernel's weights
@@ -1080,6 +1125,11 @@ class ConvNeuronGpuKernel : public GpuKernel {
     }
     SF_ASSIGN_OR_RETURN(start_, cuda::Event::Create(ctx.device));
     SF_ASSIGN_OR_RETURN(end_, cuda::Event::Create(ctx.device));
+    if (const size_t zeroed = conv_->zeroed_bytes(); zeroed > 0) {
+      unfused_zeroed_stride_ = (zeroed + 15) / 16 * 16;
+      SF_ASSIGN_OR_RETURN(unfused_zeroed_, cuda::DeviceBuffer::Create(
+                                               ctx.device, kRunsPerGraph * unfused_zeroed_stride_));
+    }
     return absl::OkStatus();
   }
 
@@ -1100,10 +1150,17 @@ class ConvNeuronGpuKernel : public GpuKernel {
       }
       // The unfused conv makes its own choice on its first plain run.
       SF_RETURN_IF_ERROR(EnqueueUnfused(plain, in, out));
-      SF_ASSIGN_OR_RETURN(ReplayTiming r, TimeByReplay(
-                                              ctx.stream, start_, end_,
-                                              [&] { return EnqueueFused(plain, in, out); },
-                                              [&] { return EnqueueUnfused(plain, in, out); }));
+      // Timed as whole runs queue it (AsInARun): the conv's zeroed bytes.
+      const std::function<absl::Status()> unfused =
+          AsInARun(unfused_zeroed_.data(), unfused_zeroed_stride_, ctx.stream, [&](void* zeroed) {
+            GpuRunContext run = plain;
+            run.zeroed = zeroed;
+            return EnqueueUnfused(run, in, out);
+          });
+      SF_ASSIGN_OR_RETURN(
+          ReplayTiming r,
+          TimeByReplay(
+              ctx.stream, start_, end_, [&] { return EnqueueFused(plain, in, out); }, unfused));
       path_ = r.a_wins() ? Path::kFused : Path::kUnfused;
       fused_us_ = r.a_us;
       unfused_us_ = r.b_us;
@@ -1267,6 +1324,9 @@ class ConvNeuronGpuKernel : public GpuKernel {
   std::unique_ptr<GpuKernel> conv_;
   std::unique_ptr<GpuKernel> neuron_kernel_;
   cuda::Event start_, end_;
+  // For timing the unfused path (AsInARun): conv_'s zeroed bytes per run.
+  cuda::DeviceBuffer unfused_zeroed_;
+  size_t unfused_zeroed_stride_ = 0;
   Path path_ = Path::kUndecided;
   std::string last_ran_;
   std::string reason_;
