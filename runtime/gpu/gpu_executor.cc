@@ -7,6 +7,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "cuda/cuda_status.h"
 #include "graph/status.h"
 #include "runtime/gpu/cuda_graph.h"
@@ -222,10 +223,15 @@ absl::Status GpuExecutor::LinkSpikeOccupancy(const std::vector<bool>& launches) 
     for (SpikeOccupancyLink* link : *links) {
       if (link != nullptr && from >= 0 && kernels_[from]->AcceptSpikeOccupancy(link)) {
         link->producer = graph_.node(from).name;
+        link->producer_step = from;
+        link->consumer_step = i;
         occupancy_links_.push_back(link);
       }
     }
   }
+  // SF_SPIKE_OCCUPANCY=on: every link stays on, untimed (TimeLinks).
+  const char* env = std::getenv("SF_SPIKE_OCCUPANCY");
+  links_timed_ = env != nullptr && std::string(env) == "on";
   // The masks first (cleared every run, PlanArena), then the packed spikes.
   std::stable_partition(occupancy_links_.begin(), occupancy_links_.end(),
                         [](const SpikeOccupancyLink* link) { return !link->packed; });
@@ -437,6 +443,7 @@ absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
         absl::StrCat("expected ", graph_.inputs().size(), " inputs, got ", inputs.size()));
   }
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
+  SF_RETURN_IF_ERROR(MaybeTimeLinks());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Value& value = graph_.value(graph_.inputs()[i]);
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
@@ -634,6 +641,120 @@ absl::StatusOr<std::vector<Tensor>> GpuExecutor::Run(std::span<const Tensor> inp
   return outputs;
 }
 
+// Each spike-occupancy mask link that is on after the first run (timed as
+// the next run starts, before its inputs arrive: the arena is free): its
+// producer and consumer steps timed as a pair, the producer marking and the
+// consumer reading the masks against the producer plain and the consumer
+// with its prescan. The link stays on only where it was faster. Measured
+// (docs/benchmarks.md, twenty-third run): the linked pair saves the
+// consumer's prescan but the producer's marking costs more than the prescan
+// on some layers (CIFAR 128@16 at 1.6% of tiles: 18.5 against 14.7 us), less
+// on others (ImageNet 64@56: 45.1 against 49.7). Timed on the producer's
+// inputs set to zero: the input of no run, but the same for both. Each rep
+// runs as in a whole run (zeroed bytes of its own, one memset per graph).
+// Not timed: SF_SPIKE_OCCUPANCY=on when the executor was created (links
+// kept on; LinkSpikeOccupancy), a producer that carries state (the reps
+// would move it on), a capture that fails.
+absl::Status GpuExecutor::MaybeTimeLinks() {
+  return ran_plain_ && !links_timed_ ? TimeLinks() : absl::OkStatus();
+}
+
+absl::Status GpuExecutor::TimeLinks() {
+  links_timed_ = true;
+  constexpr int kReps = 10, kRounds = 5;
+  bool changed = false;
+  for (SpikeOccupancyLink* link : occupancy_links_) {
+    if (link->packed || !link->on) continue;
+    const int p = link->producer_step, c = link->consumer_step;
+    if (p < 0 || c < 0) continue;
+    if (graph_.node(p).carries_state || graph_.node(writes_outputs_of_[p]).carries_state) {
+      link->timing = "not timed: its producer carries state";
+      continue;
+    }
+    // The producer's non-constant inputs (its extra one too) set to zero.
+    std::vector<ValueId> inputs = graph_.node(p).inputs;
+    if (extra_input_[p] != kNoValue) inputs.push_back(extra_input_[p]);
+    for (ValueId v : inputs) {
+      if (v == kNoValue || graph_.value(v).constant || slots_[v] == nullptr) continue;
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(graph_.value(v)));
+      int64_t elements = 1;
+      for (int64_t d : dims) elements *= d;
+      SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(
+          slots_[v], 0, static_cast<size_t>(elements) * SizeOf(graph_.value(v).dtype),
+          stream_.get()));
+    }
+    // Zeroed bytes for each rep's two steps, cleared once per graph.
+    const size_t stride_p = (kernels_[p]->zeroed_bytes() + 15) / 16 * 16;
+    const size_t stride_c = (kernels_[c]->zeroed_bytes() + 15) / 16 * 16;
+    cuda::DeviceBuffer scratch;
+    if (stride_p + stride_c > 0) {
+      SF_ASSIGN_OR_RETURN(scratch,
+                          cuda::DeviceBuffer::Create(device_, kReps * (stride_p + stride_c)));
+    }
+    void* const saved_p = zeroed_[p];
+    void* const saved_c = zeroed_[c];
+    auto pairs = [&]() -> absl::Status {
+      if (scratch.data() != nullptr) {
+        SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(scratch.data(), 0, scratch.bytes(), stream_.get()));
+      }
+      SF_CUDA_RETURN_IF_ERROR(
+          cudaMemsetAsync(link->target.masks, 0, sf::SpikeLinkBytes(*link), stream_.get()));
+      in_whole_run_ = true;
+      absl::Cleanup done = [&] {
+        in_whole_run_ = false;
+        zeroed_[p] = saved_p;
+        zeroed_[c] = saved_c;
+      };
+      for (int k = 0; k < kReps; ++k) {
+        char* at = static_cast<char*>(scratch.data()) + k * (stride_p + stride_c);
+        zeroed_[p] = stride_p > 0 ? at : nullptr;
+        zeroed_[c] = stride_c > 0 ? at + stride_p : nullptr;
+        SF_RETURN_IF_ERROR(EnqueueStep(p));
+        SF_RETURN_IF_ERROR(EnqueueStep(c));
+      }
+      return absl::OkStatus();
+    };
+    absl::StatusOr<GraphExec> linked = CaptureGraph(stream_.get(), pairs);
+    link->on = false;
+    link->held_off = true;  // the consumer must not turn it back on while timing
+    absl::StatusOr<GraphExec> apart = CaptureGraph(stream_.get(), pairs);
+    link->on = true;
+    link->held_off = false;
+    if (!linked.ok() || !apart.ok()) {
+      link->timing = absl::StrCat("not timed: ", (linked.ok() ? apart : linked).status().message());
+      continue;
+    }
+    std::vector<double> on_us, off_us;
+    for (int round = 0; round <= kRounds; ++round) {
+      for (int which = 0; which < 2; ++which) {
+        SF_RETURN_IF_ERROR(events_[0].Record(stream_.get()));
+        SF_CUDA_RETURN_IF_ERROR(
+            cudaGraphLaunch((which == 0 ? *linked : *apart).get(), stream_.get()));
+        SF_RETURN_IF_ERROR(events_[1].Record(stream_.get()));
+        SF_ASSIGN_OR_RETURN(double us, ElapsedUs(events_[0], events_[1]));
+        if (round > 0) (which == 0 ? on_us : off_us).push_back(us / kReps);
+      }
+    }
+    std::sort(on_us.begin(), on_us.end());
+    std::sort(off_us.begin(), off_us.end());
+    const double on = on_us[on_us.size() / 2], off = off_us[off_us.size() / 2];
+    const bool keep = on < off;
+    link->timing = absl::StrFormat("%s: pair %.1f us linked, %.1f us with the prescan",
+                                   keep ? "kept" : "measured slower", on, off);
+    if (!keep) {
+      link->on = false;
+      link->held_off = true;
+      changed = true;
+    }
+  }
+  SF_RETURN_IF_ERROR(stream_.Synchronize());
+  if (changed) {  // captured with the links as they were
+    run_graph_ = GraphExec();
+    bound_graph_ = GraphExec();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status GpuExecutor::CheckView(const TensorView& view, ValueId v,
                                     absl::string_view what) const {
   cudaPointerAttributes attr{};
@@ -688,6 +809,7 @@ absl::Status GpuExecutor::RunBound(std::span<const TensorView* const> inputs,
     SF_RETURN_IF_ERROR(caller_ready_.Record(caller));
     SF_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(stream, caller_ready_.get(), 0));
   }
+  SF_RETURN_IF_ERROR(MaybeTimeLinks());
   absl::Cleanup unbind = [this] { UnbindViews(); };
   bool bound = false;
   for (size_t i = 0; i < inputs.size(); ++i) {

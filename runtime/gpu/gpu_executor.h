@@ -152,6 +152,10 @@ class GpuExecutor : public Executor {
   // to the kernel of the step that writes its input 0 (`launches`: per step,
   // whether it queues work).
   absl::Status LinkSpikeOccupancy(const std::vector<bool>& launches);
+  // As the second run starts (EnqueueInputs, RunBound), once: keeps each
+  // mask link on only where its pair of steps runs faster with it.
+  absl::Status MaybeTimeLinks();
+  absl::Status TimeLinks();
   // PlanArena: points each step's zeroed_ entry at error_flags_ + its
   // offset in bytes (-1: none).
   void PlaceZeroed(const std::vector<int64_t>& offsets);
@@ -254,6 +258,7 @@ class GpuExecutor : public Executor {
   // the flags and the masks, cleared with them.
   std::vector<void*> zeroed_;
   bool in_whole_run_ = false;  // EnqueueCompute is queueing
+  bool links_timed_ = false;   // TimeLinks ran, or SF_SPIKE_OCCUPANCY=on
   std::vector<int> host_flags_;
 };
 

@@ -93,8 +93,14 @@ enum class KernelPart {
 struct SpikeOccupancyLink {
   cuda::SpikeOccupancyTarget target;  // target.masks: given by whoever links it
   std::string consumer, producer;     // node names; producer empty until accepted
+  int consumer_step = -1, producer_step = -1;  // their steps (GpuExecutor)
   bool on = false;
   bool packed = false;
+  // GpuExecutor::TimeLinks, after the first run: `held_off` keeps the link
+  // off for good (its pair was measured faster without it) and the consumer
+  // never turns it on; `timing` says what was measured ("" if nothing).
+  bool held_off = false;
+  std::string timing;
 };
 
 // Bytes of a link's buffer: its masks, or its packed spikes.

@@ -875,7 +875,9 @@ class SparseConvGpuKernel : public GpuKernel {
   }
 
   std::string DescribeLink() const {
-    if (Occupied()) return "on, no prescan";
+    const std::string timed = link_->timing.empty() ? "" : absl::StrCat(" (", link_->timing, ")");
+    if (Occupied()) return absl::StrCat("on, no prescan", timed);
+    if (link_->held_off) return absl::StrCat("off", timed);
     if (path_ == Path::kUndecided) return "off until a run chooses the tensor-core kernel";
     if (path_ == Path::kDense) return "off (cudnn runs)";
     if (use_gather_) return "off (the spike-gather kernel runs: it has no prescan)";
@@ -895,7 +897,7 @@ class SparseConvGpuKernel : public GpuKernel {
         packed_link_->target.masks != nullptr && path_ == Path::kSparse && use_gather_) {
       packed_link_->on = true;
     }
-    if (link_ == nullptr || link_->on || link_->producer.empty() ||
+    if (link_ == nullptr || link_->on || link_->held_off || link_->producer.empty() ||
         link_->target.masks == nullptr || path_ != Path::kSparse || use_gather_ || switch_on_) {
       return absl::OkStatus();
     }

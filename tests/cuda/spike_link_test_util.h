@@ -161,7 +161,8 @@ void ForEachLinkedRun(uint32_t seed, bool fuse, Check&& check) {
       ExecutorOptions o;
       o.cuda_graphs = graphs;
       ASSERT_OK_AND_ASSIGN(r.without, CreateWithEnv(r.block, o, "SF_SPIKE_OCCUPANCY", "off"));
-      ASSERT_OK_AND_ASSIGN(r.with, CreateWithEnv(r.block, o, "SF_SPIKE_OCCUPANCY", nullptr));
+      // "on": every link kept on, not timed against its prescan pair (GpuExecutor::TimeLinks).
+      ASSERT_OK_AND_ASSIGN(r.with, CreateWithEnv(r.block, o, "SF_SPIKE_OCCUPANCY", "on"));
       check(r);
     }
   }

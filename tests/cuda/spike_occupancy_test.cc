@@ -416,8 +416,8 @@ TEST(SpikeOccupancyRuntimeTest, EachRunCountsItsOwnTiles) {
     for (const StepStats& s : e.LastStepStats()) d.push_back(s.tile_density);
     return d;
   };
-  for (const char* links : {"off", static_cast<const char*>(nullptr)}) {
-    const std::string what = links ? "without links" : "with links";
+  for (const char* links : {"off", "on"}) {  // "on": kept on, not timed
+    const std::string what = std::string(links) == "off" ? "without links" : "with links";
     std::vector<double> want[2];
     std::vector<Tensor> want_out[2];
     for (int k = 0; k < 2; ++k) {
@@ -439,6 +439,44 @@ TEST(SpikeOccupancyRuntimeTest, EachRunCountsItsOwnTiles) {
       for (size_t i = 0; i < got.size(); ++i) {
         ExpectClose(got[i], want_out[k][i], 0, 0, absl::StrCat(what, ", run ", run));
       }
+    }
+  }
+}
+
+// By default (SF_SPIKE_OCCUPANCY unset) the executor times each link after
+// its first run (GpuExecutor::TimeLinks): the producer marking and the
+// consumer without its prescan, against the producer plain and the consumer
+// with it, and keeps the faster. Each linked conv then says which and both
+// times, and the outputs stay those without links, run after run (plain,
+// then replayed from a graph captured again if a link went off).
+TEST(SpikeOccupancyRuntimeTest, TimedLinksSayWhatWasMeasuredAndKeepTheBits) {
+  SF_SKIP_WITHOUT_GPU();
+  if (const char* why = cuda::SparseConvF16BuildUnsupportedReason(); *why != '\0') {
+    GTEST_SKIP() << why;
+  }
+  for (SparseMode mode : {SparseMode::kOn, SparseMode::kAuto}) {
+    SCOPED_TRACE(ToString(mode));
+    std::mt19937 rng(31);
+    ASSERT_OK_AND_ASSIGN(const LinkedBlock b, MakeLinkedBlock(mode, rng));
+    ASSERT_OK_AND_ASSIGN(auto without, CreateWithEnv(b, {}, "SF_SPIKE_OCCUPANCY", "off"));
+    ASSERT_OK_AND_ASSIGN(auto timed, CreateWithEnv(b, {}, "SF_SPIKE_OCCUPANCY", nullptr));
+    ASSERT_NO_FATAL_FAILURE(testing::ExpectSameBits(
+        *without, *timed, 5, [](int round) { return round == 0 ? 0.0 : 0.4 + 0.3 * round; }, rng));
+    int timed_links = 0;
+    for (const char* conv : {"body_0", "body_1", "shortcut"}) {
+      const std::string d = DescriptionOf(*timed, b.graph, conv);
+      std::cout << ToString(mode) << " " << conv << ": " << d << std::endl;
+      const bool tensor_core =
+          d.rfind("cuda sparse fp16 tensor-core", 0) == 0 &&
+          (mode == SparseMode::kOn || d.find("chosen: sparse") != std::string::npos);
+      const bool said = ::testing::Matches(::testing::ContainsRegex(
+          "': (on, no prescan \\(kept|off \\(measured slower): pair [0-9.]+ us linked, "
+          "[0-9.]+ us with the prescan\\)"))(d);
+      EXPECT_EQ(said, tensor_core) << d;
+      timed_links += said;
+    }
+    if (mode == SparseMode::kOn) {
+      EXPECT_EQ(timed_links, 3);
     }
   }
 }
