@@ -1608,9 +1608,10 @@ cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __hal
 }
 
 cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, const __half* x,
-                                       void* workspace, cudaStream_t stream, uint32_t* masks_out) {
+                                       void* workspace, cudaStream_t stream, uint32_t* masks_out,
+                                       int* zeroed_counters) {
   return Launch(s, nhwc, x, nullptr, nullptr, nullptr, workspace, stream, Stages::kPrescanOnly,
-                masks_out);
+                masks_out, true, zeroed_counters);
 }
 
 size_t SparseConvF16MaskBytes(const SparseConvShape& s) {

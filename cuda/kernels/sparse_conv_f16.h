@@ -138,9 +138,11 @@ size_t SparseConvF16CounterBytes();
 // `masks_out` the per-tile group masks go there (SparseConvF16MaskBytes(s)
 // bytes) instead of the workspace: what a neuron marking x's occupancy
 // writes (SpikeOccupancy, neuron.h).
+// `zeroed_counters`: as for LaunchSparseConvF16 (no reset queued).
 cudaError_t LaunchSparseConvF16Prescan(const SparseConvShape& s, bool nhwc, const __half* x,
                                        void* workspace, cudaStream_t stream,
-                                       uint32_t* masks_out = nullptr);
+                                       uint32_t* masks_out = nullptr,
+                                       int* zeroed_counters = nullptr);
 
 // ---- The input's occupancy from its producer (issue 12) ----
 // A neuron kernel that writes x can mark, as it stores, which (tile, group)

@@ -475,9 +475,10 @@ absl::StatusOr<bool> GpuExecutor::EnqueueStepPart(int i, std::optional<KernelPar
   for (ValueId out : graph_.node(writes_outputs_of_[i]).outputs) {
     step_outputs_.push_back(out == kNoValue ? nullptr : slots_[out]);
   }
-  // Zeroed bytes only in a whole run (EnqueueCompute: each step once after
-  // the flag reset), not for a step or part timed alone.
-  void* zeroed = in_whole_run_ && !part ? zeroed_[i] : nullptr;
+  // Zeroed bytes only where each queueing has its own (a whole run,
+  // EnqueueCompute: each step once after the flag reset; TimeLinks and
+  // TimeStepAlone: a slot per call).
+  void* zeroed = in_whole_run_ ? zeroed_[i] : nullptr;
   const GpuRunContext ctx =
       on_side ? GpuRunContext{side_stream_.get(), side_cudnn_.get(), side_cublas_.get(),
                               side_workspace_,    error_flags_ + i,  zeroed}
@@ -899,11 +900,13 @@ absl::StatusOr<std::vector<StepProfile>> GpuExecutor::ProfileSteps(std::span<con
       SF_ASSIGN_OR_RETURN(bool has_part, EnqueueStepPart(i, part));  // also a warm-up
       if (!has_part) continue;
       SF_ASSIGN_OR_RETURN(std::vector<double> rounds,
-                          TimeAlone([&] { return EnqueueStepPart(i, part).status(); }, per_round));
+                          TimeStepAlone(
+                              i, [&] { return EnqueueStepPart(i, part).status(); }, per_round));
       (part == KernelPart::kPrescan ? p.prescan_us : p.sparse_us) = Percentile(rounds, 0.5);
     }
     SF_ASSIGN_OR_RETURN(std::vector<double> rounds,
-                        TimeAlone([&] { return EnqueueStep(i); }, per_round));
+                        TimeStepAlone(
+                            i, [&] { return EnqueueStep(i); }, per_round));
     p.median_us = Percentile(rounds, 0.5);
     p.min_us = rounds.front();
     p.iters = per_round * kProfileRounds;
@@ -911,6 +914,33 @@ absl::StatusOr<std::vector<StepProfile>> GpuExecutor::ProfileSteps(std::span<con
   }
   SF_RETURN_IF_ERROR(FinishRun());
   return profiles;
+}
+
+absl::StatusOr<std::vector<double>> GpuExecutor::TimeStepAlone(
+    int i, const std::function<absl::Status()>& enqueue_one, int per_round) {
+  const size_t stride = (kernels_[i]->zeroed_bytes() + 15) / 16 * 16;
+  if (stride == 0) return TimeAlone(enqueue_one, per_round);
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer slots,
+                      cuda::DeviceBuffer::Create(device_, stride * per_round));
+  void* const saved = zeroed_[i];
+  absl::Cleanup restore = [&] {
+    zeroed_[i] = saved;
+    in_whole_run_ = false;
+  };
+  int next = 0;
+  return TimeAlone(
+      [&]() -> absl::Status {
+        if (next == per_round) next = 0;  // the next round
+        if (next == 0) {
+          SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(slots.data(), 0, slots.bytes(), stream_.get()));
+        }
+        zeroed_[i] = static_cast<char*>(slots.data()) + stride * next++;
+        in_whole_run_ = true;
+        const absl::Status queued = enqueue_one();
+        in_whole_run_ = false;
+        return queued;
+      },
+      per_round);
 }
 
 absl::StatusOr<std::vector<double>> GpuExecutor::TimeAlone(

@@ -505,15 +505,17 @@ class SparseConvGpuKernel : public GpuKernel {
                                    std::span<const void* const> in,
                                    std::span<void* const> out) override {
     if (!cudnn_only_.empty()) return false;  // no block-sparse kernel prepared
+    // ctx.zeroed: this part's own zeroed counters (GpuExecutor::TimeStepAlone).
     if (part == KernelPart::kSparse) {
       read_packed_ = PackedOn();  // the producer's step ran before this one
-      SF_RETURN_IF_ERROR(EnqueueSparse(ctx, in, out));
+      SF_RETURN_IF_ERROR(EnqueueSparse(ctx, in, out, static_cast<int*>(ctx.zeroed)));
       return true;
     }
     if (use_gather_ || Occupied()) return false;  // it has no prescan
     if (half_) {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvF16Prescan(
-          shape_, nhwc_, static_cast<const __half*>(in[0]), ctx.workspace, ctx.stream));
+          shape_, nhwc_, static_cast<const __half*>(in[0]), ctx.workspace, ctx.stream, nullptr,
+          static_cast<int*>(ctx.zeroed)));
     } else {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvPrescan(
           shape_, static_cast<const float*>(in[0]), ctx.workspace, ctx.stream));
