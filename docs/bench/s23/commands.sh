@@ -1,0 +1,15 @@
+# Twenty-third run (docs/benchmarks.md), 2026-11-28, one fresh H200 per run. Each runN.sh
+# ran on the device machine from the repository root, with the binaries built here
+# (nvcc 13.0, sm_90, Release) carried xz-compressed in build-bin/ and the Debian
+# libraries of .device-debs; its outputs are in runN/.
+#   run1.sh  A (5e82121) against N (a334860: counters zeroed once per run, the prescan
+#            by programmatic dependent launch): focused tests, gbench A/N interleaved
+#            twice, neuron + conv pairs, memcheck, the whole CUDA suite.
+#   run2.sh  N2 (kAuto times the sparse path as runs queue it): the whole suite, the zoo,
+#            gbench over all densities (crossovers); nsys was not on the machine.
+#   run3.sh  N3 (each spike-occupancy link timed once): the link tests, the whole
+#            suite, the zoo.
+#   run4.sh  N4 (steps timed alone as they run): the whole suite, sfbench on two zoo
+#            ResNets.
+# The zoo (build-bin/zoo.tgz) came from: /usr/bin/python3 models/make_test_models.py /tmp/zoo/snn/models
+for n in 1 2 3 4; do echo "docs/bench/s23/run$n.sh"; done
