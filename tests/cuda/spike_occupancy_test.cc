@@ -479,6 +479,20 @@ TEST(SpikeOccupancyRuntimeTest, TimedLinksSayWhatWasMeasuredAndKeepTheBits) {
       EXPECT_EQ(timed_links, 3);
     }
   }
+  // A profiling executor (sfbench's layer table) times its links before it
+  // times the steps, as a running executor has them by its second run.
+  std::mt19937 rng(32);
+  ASSERT_OK_AND_ASSIGN(const LinkedBlock b, MakeLinkedBlock(SparseMode::kOn, rng));
+  ASSERT_OK_AND_ASSIGN(auto profiling, CreateWithEnv(b, ExecutorOptions{.profiling = true},
+                                                     "SF_SPIKE_OCCUPANCY", nullptr));
+  const std::vector<Tensor> in = {
+      testing::RandomTensor(DataType::kFloat32, {4, 32, 16, 16}, rng, 0.0, 0.7)};
+  ASSERT_OK_AND_ASSIGN(std::vector<StepProfile> steps, profiling->ProfileSteps(in, 10));
+  for (const char* conv : {"body_0", "body_1", "shortcut"}) {
+    EXPECT_THAT(DescriptionOf(*profiling, b.graph, conv),
+                ::testing::ContainsRegex("(kept|measured slower): pair [0-9.]+ us linked"))
+        << conv;
+  }
 }
 
 // SF_SPARSE_F16_CHUNK: 16, 32 (the default for tile 8) or 64 output
