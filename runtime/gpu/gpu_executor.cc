@@ -443,7 +443,6 @@ absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
         absl::StrCat("expected ", graph_.inputs().size(), " inputs, got ", inputs.size()));
   }
   SF_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
-  SF_RETURN_IF_ERROR(MaybeTimeLinks());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Value& value = graph_.value(graph_.inputs()[i]);
     SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(value));
@@ -452,13 +451,18 @@ absl::Status GpuExecutor::EnqueueInputs(std::span<const Tensor> inputs) {
           "input '", value.name, "' must be ", ToString(value.dtype), ShapeToString(dims), ", got ",
           ToString(inputs[i].dtype()), ShapeToString(inputs[i].dims())));
     }
-    if (inputs[i].nbytes() > 0) {
+  }
+  const std::function<absl::Status()> copy = [&]() -> absl::Status {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (inputs[i].nbytes() == 0) continue;
       SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(slots_[graph_.inputs()[i]], inputs[i].raw_data(),
                                               inputs[i].nbytes(), cudaMemcpyHostToDevice,
                                               stream_.get()));
     }
-  }
-  return absl::OkStatus();
+    return absl::OkStatus();
+  };
+  SF_RETURN_IF_ERROR(MaybeTimeLinks(&copy));  // on this run's inputs
+  return copy();
 }
 
 absl::Status GpuExecutor::EnqueueStep(int i, bool on_side) {
@@ -501,7 +505,10 @@ absl::Status GpuExecutor::EnqueueFlagReset() {
 absl::Status GpuExecutor::EnqueueCompute(bool time_steps) {
   SF_RETURN_IF_ERROR(EnqueueFlagReset());
   in_whole_run_ = true;
-  absl::Cleanup done = [this] { in_whole_run_ = false; };
+  absl::Cleanup done = [this] {
+    in_whole_run_ = false;
+    computed_ = true;
+  };
   if (time_steps) SF_RETURN_IF_ERROR(node_events_[0].Record(stream_.get()));
   // The first run is plain and sequential: kernels may time their paths there.
   const bool overlap = !time_steps && ran_plain_ && !side_branches_.empty();
@@ -651,18 +658,21 @@ absl::StatusOr<std::vector<Tensor>> GpuExecutor::Run(std::span<const Tensor> inp
 // consumer's prescan but the producer's marking costs more than the prescan
 // on some layers (CIFAR 128@16 at 1.6% of tiles: 18.5 against 14.7 us), less
 // on others (ImageNet 64@56: 45.1 against 49.7). Timed on the producer's
-// inputs set to zero: the input of no run, but the same for both. Each rep
-// runs as in a whole run (zeroed bytes of its own, one memset per graph).
+// inputs as the run's own inputs make them (below). Each rep runs as in a
+// whole run (zeroed bytes of its own, one memset per graph), its timed
+// pair after a copy of the producer's inputs back (in both, equally).
 // Not timed: SF_SPIKE_OCCUPANCY=on when the executor was created (links
 // kept on; LinkSpikeOccupancy), a producer that carries state (the reps
 // would move it on), a capture that fails.
-absl::Status GpuExecutor::MaybeTimeLinks() {
-  return ran_plain_ && !links_timed_ ? TimeLinks() : absl::OkStatus();
+absl::Status GpuExecutor::MaybeTimeLinks(const std::function<absl::Status()>* load_inputs) {
+  return computed_ && !links_timed_ ? TimeLinks(load_inputs) : absl::OkStatus();
 }
 
-absl::Status GpuExecutor::TimeLinks() {
+absl::Status GpuExecutor::TimeLinks(const std::function<absl::Status()>* load_inputs) {
   links_timed_ = true;
   constexpr int kReps = 10, kRounds = 5;
+  bool stateful = false;
+  for (int i = 0; i < graph_.num_nodes(); ++i) stateful |= graph_.node(i).carries_state;
   bool changed = false;
   for (SpikeOccupancyLink* link : occupancy_links_) {
     if (link->packed || !link->on) continue;
@@ -672,18 +682,53 @@ absl::Status GpuExecutor::TimeLinks() {
       link->timing = "not timed: its producer carries state";
       continue;
     }
-    // The producer's non-constant inputs (its extra one too) set to zero.
+    // The producer's non-constant inputs (its extra one too): what the steps
+    // before it make of this run's inputs (the first p steps queued as a
+    // run queues them, on one stream), or zero where that is not possible
+    // (no inputs given, RunBound; a step that carries state, which another
+    // run would move on). Saved, and put back before each rep: the producer
+    // may run in place, and the consumer's output may share their memory.
+    const bool real = load_inputs != nullptr && !stateful;
+    if (real) {
+      SF_RETURN_IF_ERROR((*load_inputs)());
+      SF_RETURN_IF_ERROR(EnqueueFlagReset());
+      in_whole_run_ = true;
+      absl::Cleanup done = [this] { in_whole_run_ = false; };
+      for (int j = 0; j < p; ++j) SF_RETURN_IF_ERROR(EnqueueStep(j));
+    }
     std::vector<ValueId> inputs = graph_.node(p).inputs;
     if (extra_input_[p] != kNoValue) inputs.push_back(extra_input_[p]);
+    std::vector<std::pair<void*, size_t>> saved_inputs;  // (slot, bytes)
+    size_t input_bytes = 0;
     for (ValueId v : inputs) {
       if (v == kNoValue || graph_.value(v).constant || slots_[v] == nullptr) continue;
       SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(graph_.value(v)));
       int64_t elements = 1;
       for (int64_t d : dims) elements *= d;
-      SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(
-          slots_[v], 0, static_cast<size_t>(elements) * SizeOf(graph_.value(v).dtype),
-          stream_.get()));
+      const size_t bytes = static_cast<size_t>(elements) * SizeOf(graph_.value(v).dtype);
+      if (!real) SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(slots_[v], 0, bytes, stream_.get()));
+      saved_inputs.emplace_back(slots_[v], bytes);
+      input_bytes += (bytes + 255) / 256 * 256;
     }
+    cuda::DeviceBuffer input_copy;
+    if (input_bytes > 0) {
+      SF_ASSIGN_OR_RETURN(input_copy, cuda::DeviceBuffer::Create(device_, input_bytes));
+      size_t at = 0;
+      for (const auto& [slot, bytes] : saved_inputs) {
+        SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(static_cast<char*>(input_copy.data()) + at, slot,
+                                                bytes, cudaMemcpyDeviceToDevice, stream_.get()));
+        at += (bytes + 255) / 256 * 256;
+      }
+    }
+    auto restore_inputs = [&]() -> absl::Status {
+      size_t at = 0;
+      for (const auto& [slot, bytes] : saved_inputs) {
+        SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(slot, static_cast<char*>(input_copy.data()) + at,
+                                                bytes, cudaMemcpyDeviceToDevice, stream_.get()));
+        at += (bytes + 255) / 256 * 256;
+      }
+      return absl::OkStatus();
+    };
     // Zeroed bytes for each rep's two steps, cleared once per graph.
     const size_t stride_p = (kernels_[p]->zeroed_bytes() + 15) / 16 * 16;
     const size_t stride_c = (kernels_[c]->zeroed_bytes() + 15) / 16 * 16;
@@ -710,6 +755,7 @@ absl::Status GpuExecutor::TimeLinks() {
         char* at = static_cast<char*>(scratch.data()) + k * (stride_p + stride_c);
         zeroed_[p] = stride_p > 0 ? at : nullptr;
         zeroed_[c] = stride_c > 0 ? at + stride_p : nullptr;
+        SF_RETURN_IF_ERROR(restore_inputs());
         SF_RETURN_IF_ERROR(EnqueueStep(p));
         SF_RETURN_IF_ERROR(EnqueueStep(c));
       }
@@ -740,8 +786,9 @@ absl::Status GpuExecutor::TimeLinks() {
     std::sort(off_us.begin(), off_us.end());
     const double on = on_us[on_us.size() / 2], off = off_us[off_us.size() / 2];
     const bool keep = on < off;
-    link->timing = absl::StrFormat("%s: pair %.1f us linked, %.1f us with the prescan",
-                                   keep ? "kept" : "measured slower", on, off);
+    link->timing =
+        absl::StrFormat("%s: pair %.1f us linked, %.1f us with the prescan%s",
+                        keep ? "kept" : "measured slower", on, off, real ? "" : ", on zero inputs");
     if (!keep) {
       link->on = false;
       link->held_off = true;
@@ -810,7 +857,7 @@ absl::Status GpuExecutor::RunBound(std::span<const TensorView* const> inputs,
     SF_RETURN_IF_ERROR(caller_ready_.Record(caller));
     SF_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(stream, caller_ready_.get(), 0));
   }
-  SF_RETURN_IF_ERROR(MaybeTimeLinks());
+  SF_RETURN_IF_ERROR(MaybeTimeLinks(nullptr));  // views: on zero inputs
   absl::Cleanup unbind = [this] { UnbindViews(); };
   bool bound = false;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -881,8 +928,7 @@ absl::StatusOr<std::vector<StepProfile>> GpuExecutor::ProfileSteps(std::span<con
   SF_RETURN_IF_ERROR(EnqueueCompute());
   SF_RETURN_IF_ERROR(FinishRun());
   if (!links_timed_) {  // as a running executor has them by its second run
-    SF_RETURN_IF_ERROR(TimeLinks());
-    SF_RETURN_IF_ERROR(EnqueueInputs(inputs));  // the timing used the arena
+    SF_RETURN_IF_ERROR(EnqueueInputs(inputs));  // times the links, then copies
     SF_RETURN_IF_ERROR(EnqueueCompute());
     SF_RETURN_IF_ERROR(FinishRun());
   }

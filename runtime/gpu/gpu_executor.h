@@ -154,8 +154,10 @@ class GpuExecutor : public Executor {
   absl::Status LinkSpikeOccupancy(const std::vector<bool>& launches);
   // As the second run starts (EnqueueInputs, RunBound), once: keeps each
   // mask link on only where its pair of steps runs faster with it.
-  absl::Status MaybeTimeLinks();
-  absl::Status TimeLinks();
+  // `load_inputs` copies this run's inputs into the arena (null: the links
+  // are timed on zero inputs).
+  absl::Status MaybeTimeLinks(const std::function<absl::Status()>* load_inputs);
+  absl::Status TimeLinks(const std::function<absl::Status()>* load_inputs);
   // PlanArena: points each step's zeroed_ entry at error_flags_ + its
   // offset in bytes (-1: none).
   void PlaceZeroed(const std::vector<int64_t>& offsets);
@@ -265,6 +267,7 @@ class GpuExecutor : public Executor {
   std::vector<void*> zeroed_;
   bool in_whole_run_ = false;  // EnqueueCompute is queueing
   bool links_timed_ = false;   // TimeLinks ran, or SF_SPIKE_OCCUPANCY=on
+  bool computed_ = false;      // a whole run was queued (its kernels chose their paths)
   std::vector<int> host_flags_;
 };
 
