@@ -12,6 +12,7 @@
 #include "graph/status.h"
 #include "runtime/gpu/cuda_graph.h"
 #include "runtime/gpu/gpu_kernel_factories.h"
+#include "runtime/gpu/replay_timing.h"
 #include "runtime/gpu/sparse_conv_kernel.h"
 #include "runtime/latency_stats.h"
 #include "runtime/value_lifetimes.h"
@@ -374,23 +375,18 @@ absl::Status GpuExecutor::PlanArena() {
   // masks of the links (LinkSpikeOccupancy), each 16-byte aligned; then, not
   // cleared (written whole by their producer), the links' packed spikes.
   const int64_t flag_bytes = static_cast<int64_t>(sizeof(int)) * std::max(num_nodes, 1);
-  const auto align16 = [](int64_t b) { return (b + 15) / 16 * 16; };
-  int64_t zeroed_end = flags_at + align16(flag_bytes);
+  int64_t masks_at = flags_at + (flag_bytes + 15) / 16 * 16;
   std::vector<int64_t> zeroed_at(kernels_.size(), -1);
   for (size_t i = 0; i < kernels_.size(); ++i) {
-    const auto bytes = static_cast<int64_t>(kernels_[i]->zeroed_bytes());
-    if (bytes <= 0) continue;
-    zeroed_at[i] = zeroed_end - flags_at;
-    zeroed_end += align16(bytes);
+    const auto slot = static_cast<int64_t>(ZeroedSlotBytes(*kernels_[i]));
+    if (slot == 0) continue;
+    zeroed_at[i] = masks_at - flags_at;
+    masks_at += slot;
   }
-  const int64_t masks_at = zeroed_end;
   link_layout_ = LayOutLinks(occupancy_links_);
   const int64_t mask_bytes = link_layout_.mask_bytes, packed_bytes = link_layout_.packed_bytes;
-  const bool any_zeroed = zeroed_end > flags_at + align16(flag_bytes);
-  const int64_t cleared_end = mask_bytes > 0 ? masks_at + mask_bytes
-                              : any_zeroed   ? zeroed_end
-                                             : flags_at + flag_bytes;
-  const int64_t total = packed_bytes > 0 ? masks_at + mask_bytes + packed_bytes : cleared_end;
+  const int64_t cleared_end = masks_at + mask_bytes;  // flags, zeroed bytes, masks
+  const int64_t total = cleared_end + packed_bytes;
   cleared_bytes_ = static_cast<size_t>(cleared_end - flags_at);
   if (total > kMaxTensorBytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -660,7 +656,8 @@ absl::StatusOr<std::vector<Tensor>> GpuExecutor::Run(std::span<const Tensor> inp
 // on others (ImageNet 64@56: 45.1 against 49.7). Timed on the producer's
 // inputs as the run's own inputs make them (below). Each rep runs as in a
 // whole run (zeroed bytes of its own, one memset per graph), its timed
-// pair after a copy of the producer's inputs back (in both, equally).
+// pair after a copy of the producer's inputs back (in both, equally); timed
+// as kAuto times (TimeByReplay: 10 pairs per graph, 5 interleaved rounds).
 // Not timed: SF_SPIKE_OCCUPANCY=on when the executor was created (links
 // kept on; LinkSpikeOccupancy), a producer that carries state (the reps
 // would move it on), a capture that fails.
@@ -670,7 +667,6 @@ absl::Status GpuExecutor::MaybeTimeLinks(const std::function<absl::Status()>* lo
 
 absl::Status GpuExecutor::TimeLinks(const std::function<absl::Status()>* load_inputs) {
   links_timed_ = true;
-  constexpr int kReps = 10, kRounds = 5;
   bool stateful = false;
   for (int i = 0; i < graph_.num_nodes(); ++i) stateful |= graph_.node(i).carries_state;
   bool changed = false;
@@ -699,96 +695,72 @@ absl::Status GpuExecutor::TimeLinks(const std::function<absl::Status()>* load_in
     std::vector<ValueId> inputs = graph_.node(p).inputs;
     if (extra_input_[p] != kNoValue) inputs.push_back(extra_input_[p]);
     std::vector<std::pair<void*, size_t>> saved_inputs;  // (slot, bytes)
-    size_t input_bytes = 0;
+    int64_t input_bytes = 0;
     for (ValueId v : inputs) {
       if (v == kNoValue || graph_.value(v).constant || slots_[v] == nullptr) continue;
-      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConcreteValueDims(graph_.value(v)));
-      int64_t elements = 1;
-      for (int64_t d : dims) elements *= d;
-      const size_t bytes = static_cast<size_t>(elements) * SizeOf(graph_.value(v).dtype);
+      SF_ASSIGN_OR_RETURN(const int64_t bytes, ConcreteValueBytes(graph_.value(v)));
       if (!real) SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(slots_[v], 0, bytes, stream_.get()));
-      saved_inputs.emplace_back(slots_[v], bytes);
-      input_bytes += (bytes + 255) / 256 * 256;
+      saved_inputs.emplace_back(slots_[v], static_cast<size_t>(bytes));
+      input_bytes += cuda::AlignUpToDevice(bytes);
     }
     cuda::DeviceBuffer input_copy;
     if (input_bytes > 0) {
       SF_ASSIGN_OR_RETURN(input_copy, cuda::DeviceBuffer::Create(device_, input_bytes));
-      size_t at = 0;
-      for (const auto& [slot, bytes] : saved_inputs) {
-        SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(static_cast<char*>(input_copy.data()) + at, slot,
-                                                bytes, cudaMemcpyDeviceToDevice, stream_.get()));
-        at += (bytes + 255) / 256 * 256;
-      }
     }
-    auto restore_inputs = [&]() -> absl::Status {
-      size_t at = 0;
+    // Between the saved inputs and their copy, either way.
+    auto copy_inputs = [&](bool back) -> absl::Status {
+      char* at = static_cast<char*>(input_copy.data());
       for (const auto& [slot, bytes] : saved_inputs) {
-        SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(slot, static_cast<char*>(input_copy.data()) + at,
-                                                bytes, cudaMemcpyDeviceToDevice, stream_.get()));
-        at += (bytes + 255) / 256 * 256;
+        SF_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(back ? slot : at, back ? at : slot, bytes,
+                                                cudaMemcpyDeviceToDevice, stream_.get()));
+        at += cuda::AlignUpToDevice(static_cast<int64_t>(bytes));
       }
       return absl::OkStatus();
     };
-    // Zeroed bytes for each rep's two steps, cleared once per graph.
-    const size_t stride_p = (kernels_[p]->zeroed_bytes() + 15) / 16 * 16;
-    const size_t stride_c = (kernels_[c]->zeroed_bytes() + 15) / 16 * 16;
-    cuda::DeviceBuffer scratch;
-    if (stride_p + stride_c > 0) {
-      SF_ASSIGN_OR_RETURN(scratch,
-                          cuda::DeviceBuffer::Create(device_, kReps * (stride_p + stride_c)));
+    SF_RETURN_IF_ERROR(copy_inputs(/*back=*/false));
+    // The masks once: each linked pair marks the same bits again.
+    SF_CUDA_RETURN_IF_ERROR(
+        cudaMemsetAsync(link->target.masks, 0, sf::SpikeLinkBytes(*link), stream_.get()));
+    // Each pair with zeroed bytes of its own for its two steps (AsInARun).
+    const size_t slot_p = ZeroedSlotBytes(*kernels_[p]), slot_c = ZeroedSlotBytes(*kernels_[c]);
+    cuda::DeviceBuffer slots;
+    if (slot_p + slot_c > 0) {
+      SF_ASSIGN_OR_RETURN(slots,
+                          cuda::DeviceBuffer::Create(device_, kRunsPerGraph * (slot_p + slot_c)));
     }
     void* const saved_p = zeroed_[p];
     void* const saved_c = zeroed_[c];
-    auto pairs = [&]() -> absl::Status {
-      if (scratch.data() != nullptr) {
-        SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(scratch.data(), 0, scratch.bytes(), stream_.get()));
-      }
-      SF_CUDA_RETURN_IF_ERROR(
-          cudaMemsetAsync(link->target.masks, 0, sf::SpikeLinkBytes(*link), stream_.get()));
-      in_whole_run_ = true;
-      absl::Cleanup done = [&] {
-        in_whole_run_ = false;
-        zeroed_[p] = saved_p;
-        zeroed_[c] = saved_c;
-      };
-      for (int k = 0; k < kReps; ++k) {
-        char* at = static_cast<char*>(scratch.data()) + k * (stride_p + stride_c);
-        zeroed_[p] = stride_p > 0 ? at : nullptr;
-        zeroed_[c] = stride_c > 0 ? at + stride_p : nullptr;
-        SF_RETURN_IF_ERROR(restore_inputs());
-        SF_RETURN_IF_ERROR(EnqueueStep(p));
-        SF_RETURN_IF_ERROR(EnqueueStep(c));
-      }
-      return absl::OkStatus();
+    auto pair = [&](bool linked) {
+      return AsInARun(slots.data(), slot_p + slot_c, kRunsPerGraph, stream_.get(),
+                      [&, linked](void* at) -> absl::Status {
+                        link->on = linked;
+                        link->held_off = !linked;  // the consumer must not turn it back on
+                        zeroed_[p] = slot_p > 0 ? at : nullptr;
+                        zeroed_[c] = slot_c > 0 ? static_cast<char*>(at) + slot_p : nullptr;
+                        in_whole_run_ = true;
+                        absl::Cleanup done = [&] {
+                          in_whole_run_ = false;
+                          zeroed_[p] = saved_p;
+                          zeroed_[c] = saved_c;
+                        };
+                        SF_RETURN_IF_ERROR(copy_inputs(/*back=*/true));
+                        SF_RETURN_IF_ERROR(EnqueueStep(p));
+                        return EnqueueStep(c);
+                      });
     };
-    absl::StatusOr<GraphExec> linked = CaptureGraph(stream_.get(), pairs);
-    link->on = false;
-    link->held_off = true;  // the consumer must not turn it back on while timing
-    absl::StatusOr<GraphExec> apart = CaptureGraph(stream_.get(), pairs);
+    absl::StatusOr<ReplayTiming> t =
+        TimeByReplay(stream_.get(), events_[0], events_[1], pair(true), pair(false));
     link->on = true;
     link->held_off = false;
-    if (!linked.ok() || !apart.ok()) {
-      link->timing = absl::StrCat("not timed: ", (linked.ok() ? apart : linked).status().message());
+    SF_RETURN_IF_ERROR(t.status());
+    if (!t->ok) {
+      link->timing = absl::StrCat("not timed: ", t->why);
       continue;
     }
-    std::vector<double> on_us, off_us;
-    for (int round = 0; round <= kRounds; ++round) {
-      for (int which = 0; which < 2; ++which) {
-        SF_RETURN_IF_ERROR(events_[0].Record(stream_.get()));
-        SF_CUDA_RETURN_IF_ERROR(
-            cudaGraphLaunch((which == 0 ? *linked : *apart).get(), stream_.get()));
-        SF_RETURN_IF_ERROR(events_[1].Record(stream_.get()));
-        SF_ASSIGN_OR_RETURN(double us, ElapsedUs(events_[0], events_[1]));
-        if (round > 0) (which == 0 ? on_us : off_us).push_back(us / kReps);
-      }
-    }
-    std::sort(on_us.begin(), on_us.end());
-    std::sort(off_us.begin(), off_us.end());
-    const double on = on_us[on_us.size() / 2], off = off_us[off_us.size() / 2];
-    const bool keep = on < off;
-    link->timing =
-        absl::StrFormat("%s: pair %.1f us linked, %.1f us with the prescan%s",
-                        keep ? "kept" : "measured slower", on, off, real ? "" : ", on zero inputs");
+    const bool keep = t->a_wins();
+    link->timing = absl::StrFormat("%s: pair %.1f us linked, %.1f us with the prescan%s",
+                                   keep ? "kept" : "measured slower", t->a_us, t->b_us,
+                                   real ? "" : ", on zero inputs");
     if (!keep) {
       link->on = false;
       link->held_off = true;
@@ -970,29 +942,22 @@ absl::StatusOr<std::vector<StepProfile>> GpuExecutor::ProfileSteps(std::span<con
 
 absl::StatusOr<std::vector<double>> GpuExecutor::TimeStepAlone(
     int i, const std::function<absl::Status()>& enqueue_one, int per_round) {
-  const size_t stride = (kernels_[i]->zeroed_bytes() + 15) / 16 * 16;
-  if (stride == 0) return TimeAlone(enqueue_one, per_round);
+  const size_t slot = ZeroedSlotBytes(*kernels_[i]);
+  if (slot == 0) return TimeAlone(enqueue_one, per_round);
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer slots,
-                      cuda::DeviceBuffer::Create(device_, stride * per_round));
+                      cuda::DeviceBuffer::Create(device_, slot * per_round));
   void* const saved = zeroed_[i];
-  absl::Cleanup restore = [&] {
-    zeroed_[i] = saved;
-    in_whole_run_ = false;
-  };
-  int next = 0;
-  return TimeAlone(
-      [&]() -> absl::Status {
-        if (next == per_round) next = 0;  // the next round
-        if (next == 0) {
-          SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(slots.data(), 0, slots.bytes(), stream_.get()));
-        }
-        zeroed_[i] = static_cast<char*>(slots.data()) + stride * next++;
-        in_whole_run_ = true;
-        const absl::Status queued = enqueue_one();
-        in_whole_run_ = false;
-        return queued;
-      },
-      per_round);
+  return TimeAlone(AsInARun(slots.data(), slot, per_round, stream_.get(),
+                            [&](void* at) -> absl::Status {
+                              zeroed_[i] = at;
+                              in_whole_run_ = true;
+                              absl::Cleanup done = [&] {
+                                in_whole_run_ = false;
+                                zeroed_[i] = saved;
+                              };
+                              return enqueue_one();
+                            }),
+                   per_round);
 }
 
 absl::StatusOr<std::vector<double>> GpuExecutor::TimeAlone(

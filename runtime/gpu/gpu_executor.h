@@ -170,15 +170,15 @@ class GpuExecutor : public Executor {
   absl::Status EnqueueJoins(int before);
   // Kernel::Describe, plus where a side step runs.
   std::string StepDescription(int i) const;
+  // TimeAlone of step i: each of a round's calls gets zeroed bytes of its own
+  // (GpuKernel::zeroed_bytes), one memset at the round's start zeroing them
+  // all (AsInARun), as a whole run zeroes every step's with its flags: the
+  // step costs what it costs in a run, not a counter reset per call.
+  absl::StatusOr<std::vector<double>> TimeStepAlone(
+      int i, const std::function<absl::Status()>& enqueue_one, int per_round);
   // Times `enqueue_one` (one execution of a step or of a part of it) as
   // ProfileSteps does: kProfileRounds rounds of `per_round` executions; the
   // per-execution microseconds of each round, sorted.
-  // TimeAlone of step i: each of a round's calls gets zeroed bytes of its own
-  // (GpuKernel::zeroed_bytes), one memset at the round's start zeroing them
-  // all, as a whole run zeroes every step's with its flags: the step costs
-  // what it costs in a run, not a counter reset per call.
-  absl::StatusOr<std::vector<double>> TimeStepAlone(
-      int i, const std::function<absl::Status()>& enqueue_one, int per_round);
   absl::StatusOr<std::vector<double>> TimeAlone(const std::function<absl::Status()>& enqueue_one,
                                                 int per_round);
   // Clears the per-node error flags that FinishRun checks (before the steps).

@@ -172,6 +172,12 @@ class GpuKernel {
   }
 };
 
+// A kernel's zeroed bytes rounded up to 16: its slot where several lie side
+// by side (the executor's arena, timing buffers of one slot per run).
+inline size_t ZeroedSlotBytes(const GpuKernel& kernel) {
+  return (kernel.zeroed_bytes() + 15) / 16 * 16;
+}
+
 // The kernel for `op` from the explicit table in gpu_kernels.cc; nullptr when
 // the CUDA backend has none.
 std::unique_ptr<GpuKernel> CreateGpuKernel(OpType op);

@@ -30,53 +30,14 @@
 #include "runtime/gpu/gpu_kernel_factories.h"
 #include "runtime/gpu/neuron_params.h"
 #include "runtime/gpu/occupancy_marks.h"
+#include "runtime/gpu/replay_timing.h"
 
 namespace sf {
 namespace {
 
-// When kAuto measures: each path is captured as a CUDA graph of
-// kRunsPerGraph back-to-back runs (how the executor runs it after the first
-// run, inside the model's graph: no host launch cost in the timing, which for
-// cuDNN's legacy API is larger than many convs, and no graph launch per run:
-// sparse_conv_bench measured a 128-channel 16x16 conv at batch 64 on an empty
-// input at 9.0 us sparse, 22.6 cuDNN with one run per graph launch, and 7.3 /
-// 19.2 with 20; docs/bench/s11), then timed in kTimingRounds interleaved
-// rounds of kLaunchesPerRound graph launches between two events, after one
-// warm-up round; the median round decides.
-constexpr int kTimingRounds = 5;
 // Most bytes of input and output the density switch's calibration allocates
 // for its synthetic runs (larger convs are not calibrated; the plan says so).
 constexpr int64_t kMaxCalibrationBytes = int64_t{256} << 20;
-constexpr int kLaunchesPerRound = 1;
-constexpr int kRunsPerGraph = 10;
-
-// `enqueue` kRunsPerGraph times in one CUDA graph.
-absl::StatusOr<GraphExec> CaptureRuns(cudaStream_t stream,
-                                      const std::function<absl::Status()>& enqueue) {
-  return CaptureGraph(stream, [&]() -> absl::Status {
-    for (int i = 0; i < kRunsPerGraph; ++i) SF_RETURN_IF_ERROR(enqueue());
-    return absl::OkStatus();
-  });
-}
-
-// What CaptureRuns captures to time a step as whole runs queue it: call i
-// of a graph's kRunsPerGraph gets `slots` + i * `stride` as its zeroed bytes
-// (GpuRunContext::zeroed), and the first also queues one memset of every
-// slot, as the executor's run zeroes all its steps' with its error flags: a
-// step's zeroed counters are not reset per launch in a run, so its timing
-// must not pay for that (about 2 us per launch; docs/benchmarks.md,
-// twenty-third run). `slots` null: enqueue(nullptr).
-std::function<absl::Status()> AsInARun(void* slots, size_t stride, cudaStream_t stream,
-                                       std::function<absl::Status(void*)> enqueue) {
-  return [slots, stride, stream, enqueue = std::move(enqueue), next = 0]() mutable -> absl::Status {
-    if (slots == nullptr) return enqueue(nullptr);
-    if (next == kRunsPerGraph) next = 0;  // the next graph
-    if (next == 0) {
-      SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(slots, 0, stride * kRunsPerGraph, stream));
-    }
-    return enqueue(static_cast<char*>(slots) + stride * next++);
-  };
-}
 
 // kAuto runs cuDNN without timing sparse on these shapes, for the float32
 // kernel only. Measured on an H200 (FP32 NCHW, batch 64, ResNet18 shapes,
@@ -102,11 +63,6 @@ const NeverSparseRule* FindNeverSparseRule(const cuda::SparseConvShape& s) {
 }
 
 enum class Path { kUndecided, kSparse, kDense };
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 // The CUDA sparse conv's shape for `node` (tile from the plan's `block`),
 // after checking the types and attributes the kernels need. `group_tiles`:
@@ -210,18 +166,6 @@ absl::StatusOr<cuda::DeviceBuffer> UploadSparseWeights(const Graph& graph, const
   return Upload(device, packed);
 }
 
-// Two alternatives timed as kAuto does (above). ok false when one could not
-// be captured (`why` says how; `a_only` tells which one still can run).
-struct ReplayTiming {
-  bool ok = false;
-  bool a_only = false;
-  double a_us = 0, b_us = 0;  // 0 unless ok
-  std::string why;
-  // Whether A is the one to keep: the faster (ties go to B), or the only one
-  // that could be captured.
-  bool a_wins() const { return ok ? a_us < b_us : a_only; }
-};
-
 // Why the float16 tensor-core kernels (block-sparse and fused conv + neuron)
 // cannot run on `device`, as the end of "the ... kernel <reason>"; "" when
 // they can: they need compute capability 8.0 and this build's sm_80+ code.
@@ -234,60 +178,6 @@ absl::StatusOr<std::string> TensorCoreUnsupportedReason(int device) {
     return absl::StrCat("cannot run: ", why);
   }
   return std::string();
-}
-
-// Microseconds per run of a CaptureRuns graph, over one round of
-// back-to-back launches (synchronises the stream).
-absl::StatusOr<double> TimeRound(const GraphExec& graph, cudaStream_t stream,
-                                 const cuda::Event& start, const cuda::Event& end) {
-  SF_RETURN_IF_ERROR(start.Record(stream));
-  for (int i = 0; i < kLaunchesPerRound; ++i) {
-    SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph.get(), stream));
-  }
-  SF_RETURN_IF_ERROR(end.Record(stream));
-  SF_ASSIGN_OR_RETURN(float ms, cuda::Event::ElapsedMs(start, end));
-  return static_cast<double>(ms) * 1000.0 / (kLaunchesPerRound * kRunsPerGraph);
-}
-
-absl::StatusOr<ReplayTiming> TimeByReplay(cudaStream_t stream, const cuda::Event& start,
-                                          const cuda::Event& end,
-                                          const std::function<absl::Status()>& a,
-                                          const std::function<absl::Status()>& b) {
-  absl::StatusOr<GraphExec> a_graph = CaptureRuns(stream, a);
-  absl::StatusOr<GraphExec> b_graph = CaptureRuns(stream, b);
-  ReplayTiming r;
-  if (!a_graph.ok() || !b_graph.ok()) {
-    r.a_only = a_graph.ok();
-    r.why = absl::StrCat("could not time by graph replay: ",
-                         (a_graph.ok() ? b_graph : a_graph).status().message());
-    return r;
-  }
-  std::vector<double> a_us, b_us;
-  for (int round = 0; round <= kTimingRounds; ++round) {
-    SF_ASSIGN_OR_RETURN(double ta, TimeRound(*a_graph, stream, start, end));
-    SF_ASSIGN_OR_RETURN(double tb, TimeRound(*b_graph, stream, start, end));
-    if (round == 0) continue;  // warm-up
-    a_us.push_back(ta);
-    b_us.push_back(tb);
-  }
-  r.ok = true;
-  r.a_us = Median(std::move(a_us));
-  r.b_us = Median(std::move(b_us));
-  return r;
-}
-
-// Microseconds per launch of what `enqueue` queues, timed as kAuto times
-// (a warm-up round, then the median of kTimingRounds rounds of graph replays).
-absl::StatusOr<double> TimeOne(cudaStream_t stream, const cuda::Event& start,
-                               const cuda::Event& end,
-                               const std::function<absl::Status()>& enqueue) {
-  SF_ASSIGN_OR_RETURN(GraphExec graph, CaptureRuns(stream, enqueue));
-  std::vector<double> us;
-  for (int round = 0; round <= kTimingRounds; ++round) {
-    SF_ASSIGN_OR_RETURN(double t, TimeRound(graph, stream, start, end));
-    if (round > 0) us.push_back(t);
-  }
-  return Median(std::move(us));
 }
 
 // The run-time density switch of a float16 tensor-core sparse conv (kAuto):
@@ -918,7 +808,7 @@ class SparseConvGpuKernel : public GpuKernel {
                                                std::span<void* const> out) {
     const bool counts = half_ && !use_gather_ && !Occupied();
     return AsInARun(counts ? timing_counters_.data() : nullptr, cuda::SparseConvF16CounterBytes(),
-                    ctx.stream, [this, ctx, in, out](void* zeroed) {
+                    kRunsPerGraph, ctx.stream, [this, ctx, in, out](void* zeroed) {
                       return EnqueueSparse(ctx, in, out, static_cast<int*>(zeroed));
                     });
   }
@@ -1129,8 +1019,8 @@ class ConvNeuronGpuKernel : public GpuKernel {
     }
     SF_ASSIGN_OR_RETURN(start_, cuda::Event::Create(ctx.device));
     SF_ASSIGN_OR_RETURN(end_, cuda::Event::Create(ctx.device));
-    if (const size_t zeroed = conv_->zeroed_bytes(); zeroed > 0) {
-      unfused_zeroed_stride_ = (zeroed + 15) / 16 * 16;
+    if (conv_->zeroed_bytes() > 0) {
+      unfused_zeroed_stride_ = ZeroedSlotBytes(*conv_);
       SF_ASSIGN_OR_RETURN(unfused_zeroed_, cuda::DeviceBuffer::Create(
                                                ctx.device, kRunsPerGraph * unfused_zeroed_stride_));
     }
@@ -1156,11 +1046,12 @@ class ConvNeuronGpuKernel : public GpuKernel {
       SF_RETURN_IF_ERROR(EnqueueUnfused(plain, in, out));
       // Timed as whole runs queue it (AsInARun): the conv's zeroed bytes.
       const std::function<absl::Status()> unfused =
-          AsInARun(unfused_zeroed_.data(), unfused_zeroed_stride_, ctx.stream, [&](void* zeroed) {
-            GpuRunContext run = plain;
-            run.zeroed = zeroed;
-            return EnqueueUnfused(run, in, out);
-          });
+          AsInARun(unfused_zeroed_.data(), unfused_zeroed_stride_, kRunsPerGraph, ctx.stream,
+                   [&](void* zeroed) {
+                     GpuRunContext run = plain;
+                     run.zeroed = zeroed;
+                     return EnqueueUnfused(run, in, out);
+                   });
       SF_ASSIGN_OR_RETURN(
           ReplayTiming r,
           TimeByReplay(

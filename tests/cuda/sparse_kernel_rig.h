@@ -250,7 +250,7 @@ class SparseKernelRig {
 
   // Makes room for `slots` runs' zeroed bytes (not under a capture).
   absl::Status GrowZeroed(int slots) {
-    zeroed_stride_ = (kernel_->zeroed_bytes() + 15) / 16 * 16;
+    zeroed_stride_ = ZeroedSlotBytes(*kernel_);
     if (zeroed_stride_ == 0 || zeroed_.bytes() >= zeroed_stride_ * slots) {
       return absl::OkStatus();
     }
