@@ -28,6 +28,7 @@
 #include "graph/passes/layout.h"
 #include "graph/status.h"
 #include "runtime/gpu/cuda_graph.h"
+#include "runtime/gpu/replay_timing.h"
 #include "runtime/gpu/sparse_conv_kernel.h"
 #include "tests/testing/graph_builder.h"
 #include "tests/testing/random_half.h"
@@ -197,10 +198,7 @@ class SparseKernelRig {
     SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(y_.data(), 0xFF, y_.bytes(), stream_.get()));
     SF_RETURN_IF_ERROR(ClearMasks());
     SF_RETURN_IF_ERROR(GrowZeroed(1));
-    auto run = [&]() -> absl::Status {
-      SF_RETURN_IF_ERROR(ClearZeroed(1));
-      return Enqueue(x, 0);
-    };
+    const std::function<absl::Status()> run = AsInARun(x, 1);
     if (graph) {
       SF_ASSIGN_OR_RETURN(GraphExec exec, CaptureGraph(stream_.get(), run));
       SF_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec.get(), stream_.get()));
@@ -219,9 +217,9 @@ class SparseKernelRig {
   absl::StatusOr<GraphExec> CaptureRuns(const cuda::DeviceBuffer& x, int reps) {
     SF_RETURN_IF_ERROR(ClearMasks());  // then every run marks the same bits again
     SF_RETURN_IF_ERROR(GrowZeroed(reps));
+    const std::function<absl::Status()> run = AsInARun(x, reps);
     return CaptureGraph(stream_.get(), [&]() -> absl::Status {
-      SF_RETURN_IF_ERROR(ClearZeroed(reps));
-      for (int i = 0; i < reps; ++i) SF_RETURN_IF_ERROR(Enqueue(x, i));
+      for (int i = 0; i < reps; ++i) SF_RETURN_IF_ERROR(run());
       return absl::OkStatus();
     });
   }
@@ -258,16 +256,15 @@ class SparseKernelRig {
     return absl::OkStatus();
   }
 
-  // Queues the zeroing of `slots` runs' zeroed bytes (GrowZeroed first).
-  absl::Status ClearZeroed(int slots) {
-    if (zeroed_stride_ == 0) return absl::OkStatus();
-    SF_CUDA_RETURN_IF_ERROR(
-        cudaMemsetAsync(zeroed_.data(), 0, zeroed_stride_ * slots, stream_.get()));
-    return absl::OkStatus();
+  // A run on `x` for a graph of `runs` (GrowZeroed(runs) first), as the
+  // executor's whole run: zeroed bytes of its own (AsInARun).
+  std::function<absl::Status()> AsInARun(const cuda::DeviceBuffer& x, int runs) {
+    return sf::AsInARun(zeroed_stride_ > 0 ? zeroed_.data() : nullptr, zeroed_stride_, runs,
+                        stream_.get(), [this, &x](void* zeroed) { return Enqueue(x, zeroed); });
   }
 
-  // `slot` >= 0: the run's zeroed bytes are slot `slot` of zeroed_ (ClearZeroed).
-  absl::Status Enqueue(const cuda::DeviceBuffer& x, int slot) {
+  // `zeroed`: the run's zeroed bytes (GpuRunContext::zeroed), or null.
+  absl::Status Enqueue(const cuda::DeviceBuffer& x, void* zeroed) {
     const void* conv_in = x.data();
     if (spikes_.data() != nullptr) {
       cuda::SpikeOccupancy marks;
@@ -287,9 +284,6 @@ class SparseKernelRig {
     }
     const std::vector<const void*> in = {conv_in, constants_[0].data(), constants_[1].data()};
     const std::vector<void*> out = {y_.data()};
-    void* zeroed = slot >= 0 && zeroed_.data() != nullptr
-                       ? static_cast<char*>(zeroed_.data()) + slot * zeroed_stride_
-                       : nullptr;
     const GpuRunContext ctx{stream_.get(),     cudnn_.get(), nullptr,
                             workspace_.data(), nullptr,      zeroed};
     return kernel_->Enqueue(ctx, in, out);
@@ -301,7 +295,7 @@ class SparseKernelRig {
   std::unique_ptr<GpuKernel> kernel_;
   cuda::DeviceBuffer constants_[2];  // weights (KRSC), bias
   cuda::DeviceBuffer workspace_;
-  cuda::DeviceBuffer zeroed_;  // ClearZeroed's slots, zeroed_stride_ bytes apart
+  cuda::DeviceBuffer zeroed_;  // AsInARun's slots, zeroed_stride_ bytes apart
   size_t zeroed_stride_ = 0;
   cuda::DeviceBuffer y_;
   // AddNeuron: the neuron, its output (the conv's input) and the link it marks.

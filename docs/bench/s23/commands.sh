@@ -15,7 +15,7 @@
 #   run6.sh  f95f370 (profiling executors time their links): the whole suite.
 #   run7.sh  13cc742 (links timed on the run's own inputs): the timed-link test, the
 #            whole suite, the zoo.
-#   run8.sh  the final code (the review's mend): the timed-link test, the whole suite,
-#            the zoo.
+#   run8.sh  d3d5093 (the review's mend): the timed-link test, the whole suite, the zoo.
+#   run9.sh  the final code (the rig on AsInARun): the whole suite, gbench on CIFAR 128@16.
 # The zoo (build-bin/zoo.tgz) came from: /usr/bin/python3 models/make_test_models.py /tmp/zoo/snn/models
-for n in 1 2 3 4 5 6 7 8; do echo "docs/bench/s23/run$n.sh"; done
+for n in 1 2 3 4 5 6 7 8 9; do echo "docs/bench/s23/run$n.sh"; done
