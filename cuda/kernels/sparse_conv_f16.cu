@@ -101,9 +101,96 @@ __device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __ha
   }
 }
 
+// The prescan's NHWC scan of a tile's window with 16-byte loads (vec_ok):
+// a window row is one run of cols * c_in / 8 vectors in memory, so the
+// block's threads split each row's vectors (thread % vecs) and the rows
+// (thread / vecs, every `lanes`-th row): a thread keeps one vector column
+// per pass, works out its group once, ORs the rows it loads and marks its
+// group once. The per-element mapping (below) took two divisions and the
+// read-row tests per 16 channels: ~850 instructions a warp for a CIFAR
+// 128@16 tile, where this takes a few per load (docs/benchmarks.md,
+// twenty-fourth run).
+template <int kSize, int kStride>
+__device__ __forceinline__ void ScanWindowVectors(const Geometry& g, const TileWindow& t,
+                                                  const uint16_t* __restrict__ x, int rows,
+                                                  int cols, uint32_t* mask) {
+  const int c8 = g.c_in / 8;  // vectors per pixel
+  const int seg = cols * c8;  // vectors per window row
+  const int vecs = min(seg, kPrescanThreads);
+  const int lanes = kPrescanThreads / vecs;  // threads per vector column, over the rows
+  const int lane = threadIdx.x / vecs;
+  if (lane >= lanes) return;
+  const int64_t row_stride = static_cast<int64_t>(g.w) * g.c_in;
+  const uint16_t* window =
+      x + ((static_cast<int64_t>(t.n) * g.h + t.iy0 + t.ly0) * g.w + t.ix0 + t.lx0) * g.c_in;
+  for (int v = threadIdx.x % vecs; v < seg; v += vecs) {
+    const int px = v / c8;
+    // 1x1 stride 2 reads every other row and column; the other kernels read
+    // every one of the window (its span is the outputs' taps).
+    if (kSize < kStride && !IsRead<kSize, kStride>(t.lx0 + px, t.tw)) continue;
+    const uint16_t* column = window + static_cast<int64_t>(v) * 8;
+    uint32_t bits = 0;
+    // kBatch rows' loads in flight before any is tested (predicated, not a
+    // loop with a remainder: a window of 3-10 rows per thread would take the
+    // remainder's one-at-a-time path).
+    constexpr int kBatch = 8;
+    for (int r0 = lane; r0 < rows; r0 += kBatch * lanes) {
+      uint4 q[kBatch];
+#pragma unroll
+      for (int b = 0; b < kBatch; ++b) {
+        const int r = r0 + b * lanes;
+        q[b] = make_uint4(0, 0, 0, 0);
+        if (r < rows && (kSize >= kStride || IsRead<kSize, kStride>(t.ly0 + r, t.th))) {
+          q[b] = __ldg(reinterpret_cast<const uint4*>(column + r * row_stride));
+        }
+      }
+#pragma unroll
+      for (int b = 0; b < kBatch; ++b) bits |= q[b].x | q[b].y | q[b].z | q[b].w;
+    }
+    if ((bits & 0x7fff7fffu) != 0) {  // a non-zero half (-0.0 is zero)
+      const int grp = (v - px * c8) / 2;
+      atomicOr(&mask[grp / 32], 1u << (grp % 32));
+    }
+  }
+}
+
+// StoreBiasTile for the prescan's whole block over every channel, NHWC,
+// c_out % 8 == 0 and y 16-byte aligned: an output row of the tile is one run
+// of tw * c_out / 8 vectors, split as ScanWindowVectors splits a window row,
+// so each thread loads its bias vector once per column.
+__device__ __forceinline__ void StoreBiasRows(const Geometry& g, const TileWindow& t,
+                                              const __half* bias, __half* y) {
+  const int c8 = g.c_out / 8;
+  const int seg = t.tw * c8;
+  const int vecs = min(seg, kPrescanThreads);
+  const int lanes = kPrescanThreads / vecs;
+  const int lane = threadIdx.x / vecs;
+  if (lane >= lanes) return;
+  const int64_t row_stride = static_cast<int64_t>(g.out_w) * g.c_out;
+  __half* tile = y + ((static_cast<int64_t>(t.n) * g.out_h + t.oy0) * g.out_w + t.ox0) * g.c_out;
+  const bool bias_vec = bias != nullptr && IsAligned(bias, sizeof(uint4));
+  for (int v = threadIdx.x % vecs; v < seg; v += vecs) {
+    const int k8 = v % c8;
+    uint4 value = make_uint4(0, 0, 0, 0);
+    if (bias_vec) {
+      value = __ldg(reinterpret_cast<const uint4*>(bias) + k8);
+    } else if (bias != nullptr) {
+      __half b[8];
+      for (int j = 0; j < 8; ++j) b[j] = bias[k8 * 8 + j];
+      memcpy(&value, b, sizeof(value));
+    }
+    for (int r = lane; r < t.th; r += lanes) {
+      reinterpret_cast<uint4*>(tile + r * row_stride)[v] = value;
+    }
+  }
+}
+
 // With y == nullptr (timing the prescan alone) empty tiles get no bias.
-template <int kSize, int kStride, bool kNhwc>
-__global__ void __launch_bounds__(kPrescanThreads)
+// kVec: NHWC with vec_ok (c_in % 8 == 0, x 16-byte aligned), scanned by
+// ScanWindowVectors; a kernel of its own, so that the element-wise path's
+// registers do not limit how many of its blocks an SM holds.
+template <int kSize, int kStride, bool kNhwc, bool kVec>
+__global__ void __launch_bounds__(kPrescanThreads, kVec&& kSize >= kStride ? 6 : 1)
     PrescanF16Kernel(Geometry g, const uint16_t* __restrict__ x, bool vec_ok, int words,
                      const __half* __restrict__ bias, __half* __restrict__ y, Workspace ws) {
   extern __shared__ uint32_t mask[];
@@ -114,7 +201,10 @@ __global__ void __launch_bounds__(kPrescanThreads)
   const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
   const int rows = max(t.ly1 - t.ly0, 0), cols = max(t.lx1 - t.lx0, 0);
   const int plane = rows * cols;
-  if (kNhwc) {
+  if constexpr (kVec) {
+    static_assert(kNhwc, "16-byte vectors of channels are NHWC's");
+    if (plane > 0) ScanWindowVectors<kSize, kStride>(g, t, x, rows, cols, mask);
+  } else if constexpr (kNhwc) {
     // Consecutive threads take consecutive groups of one pixel: coalesced.
     // plane * num_groups < 2^31: at most 17 x 17 pixels x 256 groups. Each
     // thread issues kUnroll items' loads before testing any (the scan is
@@ -185,7 +275,11 @@ __global__ void __launch_bounds__(kPrescanThreads)
     }
   }
   if (count == 0 && y != nullptr) {
-    StoreBiasTile<kNhwc>(g, t, bias, y, 0, g.c_out, threadIdx.x, blockDim.x);
+    if (kNhwc && g.c_out % 8 == 0 && IsAligned(y, sizeof(uint4))) {
+      StoreBiasRows(g, t, bias, y);
+    } else {
+      StoreBiasTile<kNhwc>(g, t, bias, y, 0, g.c_out, threadIdx.x, blockDim.x);
+    }
   }
 }
 
@@ -1006,10 +1100,11 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
                       const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
                       int words, const Workspace& ws, cudaStream_t stream, Stages stages) {
   if (stages != Stages::kConvOnly && stages != Stages::kOccupied) {
-    const cudaError_t err =
-        LaunchAfterPrevious(PrescanF16Kernel<kSize, kStride, kNhwc>, dim3(g.num_tiles),
-                            dim3(kPrescanThreads), sizeof(uint32_t) * words, stream, g, x, vec_ok,
-                            words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
+    const cudaError_t err = LaunchAfterPrevious(
+        kNhwc && vec_ok ? PrescanF16Kernel<kSize, kStride, kNhwc, kNhwc>
+                        : PrescanF16Kernel<kSize, kStride, kNhwc, false>,
+        dim3(g.num_tiles), dim3(kPrescanThreads), sizeof(uint32_t) * words, stream, g, x, vec_ok,
+        words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
     if (err != cudaSuccess) return err;
   }
   if (stages == Stages::kPrescanOnly || stages == Stages::kPrescanAndBias) return cudaSuccess;

@@ -10,11 +10,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -209,6 +211,91 @@ TEST(SparseConvF16GpuTest, SingleSpikeAtEveryTileEdgeAndCorner) {
                            absl::StrCat(CaseName(c), nhwc ? " nhwc" : " nchw", " spike at ", r, ",",
                                         col, " channel ", channel));
         }
+      }
+    }
+  }
+}
+
+// The (tile, 16-channel group) pairs some output of the tile reads a
+// non-zero of (-0 is zero), counted on the host from the conv's taps, not
+// from tile windows: what the prescan's counters must say.
+cuda::SparseConvCounters CountReadGroups(const Case& c, const std::vector<float>& x) {
+  const Conv2dParams p = ParamsOf(c);
+  const int64_t tiles_y = (p.out_h + c.tile - 1) / c.tile,
+                tiles_x = (p.out_w + c.tile - 1) / c.tile;
+  const int64_t groups = (p.c_in + 15) / 16;
+  cuda::SparseConvCounters want;
+  for (int64_t n = 0; n < p.n; ++n) {
+    for (int64_t ty = 0; ty < tiles_y; ++ty) {
+      for (int64_t tx = 0; tx < tiles_x; ++tx) {
+        std::vector<bool> read(static_cast<size_t>(groups), false);
+        for (int64_t oy = ty * c.tile; oy < std::min(p.out_h, (ty + 1) * c.tile); ++oy) {
+          for (int64_t ox = tx * c.tile; ox < std::min(p.out_w, (tx + 1) * c.tile); ++ox) {
+            for (int ky = 0; ky < c.k; ++ky) {
+              for (int kx = 0; kx < c.k; ++kx) {
+                const int64_t iy = oy * c.stride - c.pad_top + ky;
+                const int64_t ix = ox * c.stride - c.pad_left + kx;
+                if (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w) continue;
+                for (int64_t ch = 0; ch < p.c_in; ++ch) {
+                  if (x[static_cast<size_t>(((n * p.c_in + ch) * p.h + iy) * p.w + ix)] != 0.0f) {
+                    read[static_cast<size_t>(ch / 16)] = true;
+                  }
+                }
+              }
+            }
+          }
+        }
+        int active = 0;
+        for (bool r : read) active += r;
+        ++(active > 0 ? want.active_tiles : want.empty_tiles);
+        want.active_groups += active;
+      }
+    }
+  }
+  return want;
+}
+
+// The prescan's counters equal that host count in both layouts: channel
+// counts that are and are not multiples of 8 and 16 (NHWC scans 16-byte
+// vectors where c_in % 8 == 0), window rows of more vectors than a block has
+// threads (512 channels), 1x1 stride 2 (rows and columns no output reads, all
+// non-zero in one input: no tile active), -0 inputs.
+TEST(SparseConvF16GpuTest, PrescanCountsExactlyTheGroupsTheTilesRead) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(27);
+  const std::vector<Case> cases = {
+      {2, 16, 15, 15, 33, 1, 2, 0, 0, 0, 0, 8}, {2, 64, 17, 17, 16, 1, 2, 0, 0, 0, 0, 4},
+      {1, 24, 20, 6, 70, 3, 1, 0, 0, 0, 0, 8},  {1, 40, 24, 24, 72, 3, 1, 1, 1, 1, 1, 4},
+      {1, 512, 9, 9, 32, 3, 2, 1, 1, 1, 1, 8},  {2, 37, 13, 11, 9, 3, 2, 1, 0, 0, 1, 8},
+      {1, 128, 16, 16, 16, 3, 1, 1, 1, 1, 1, 8}};
+  for (const Case& c : cases) {
+    const Conv2dParams p = ParamsOf(c);
+    const std::vector<float> w =
+        RoundToHalf(testing::RandomVector(static_cast<size_t>(p.c_out * p.c_in * c.k * c.k), rng));
+    std::vector<std::pair<std::string, std::vector<float>>> inputs;
+    for (double density : {0.002, 0.02, 0.2}) {
+      inputs.emplace_back(absl::StrCat("density ", density),
+                          MakeInput(p, density, true, false, rng));
+    }
+    std::vector<float> neg = MakeInput(p, 0.05, true, false, rng);
+    for (size_t i = 0; i < neg.size(); i += 2) neg[i] = neg[i] != 0.0f ? -0.0f : 0.0f;
+    inputs.emplace_back("half -0", neg);
+    if (c.k == 1 && c.stride == 2) {  // odd rows and odd columns only: never read
+      std::vector<float> unread(static_cast<size_t>(p.n * p.c_in * p.h * p.w), 0.0f);
+      for (int64_t i = 0; i < static_cast<int64_t>(unread.size()); ++i) {
+        const int64_t col = i % p.w, row = i / p.w % p.h;
+        if (row % 2 == 1 || col % 2 == 1) unread[static_cast<size_t>(i)] = 1.0f;
+      }
+      inputs.emplace_back("unread rows and columns", unread);
+    }
+    for (const auto& [name, x] : inputs) {
+      const cuda::SparseConvCounters want = CountReadGroups(c, x);
+      for (bool nhwc : {false, true}) {
+        const std::string what = absl::StrCat(CaseName(c), nhwc ? " nhwc " : " nchw ", name);
+        ASSERT_OK_AND_ASSIGN(SparseF16Result got, RunSparseF16(ShapeOf(c, true), nhwc, x, w, {}));
+        EXPECT_EQ(got.counters.active_tiles, want.active_tiles) << what;
+        EXPECT_EQ(got.counters.empty_tiles, want.empty_tiles) << what;
+        EXPECT_EQ(got.counters.active_groups, want.active_groups) << what;
       }
     }
   }
