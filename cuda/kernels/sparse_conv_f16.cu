@@ -65,11 +65,22 @@ __device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __ha
   const int pixels = t.th * t.tw;
   const int channels = c1 - c0;
   if (kNhwc && g.c_out % 8 == 0 && IsAligned(y, sizeof(uint4))) {  // 16-byte stores
-    const int vecs = channels / 8;
-    const int total = pixels * vecs;
+    // An output row of the tile is tw runs of `channels` / 8 vectors: the
+    // threads split a row's vectors (thread % vecs) and the rows (thread /
+    // vecs), so each works out its vector and loads its bias once and then
+    // only steps a row (with the vectors of all outputs in turn, the
+    // divisions and the bias load came per store).
+    const int per_pixel = channels / 8;
+    const int seg = t.tw * per_pixel;
+    const int vecs = min(seg, step);
+    const int lanes = step / vecs;  // threads per vector column, over the rows
+    const int lane = first / vecs;
+    if (lane >= lanes) return;
+    const int64_t row_stride = static_cast<int64_t>(g.out_w) * g.c_out;
+    __half* tile = y + ((static_cast<int64_t>(t.n) * g.out_h + t.oy0) * g.out_w + t.ox0) * g.c_out;
     const bool bias_vec = bias != nullptr && IsAligned(bias, sizeof(uint4));
-    for (int i = first; i < total; i += step) {
-      const int p = i / vecs, v = c0 / 8 + i - p * vecs;
+    for (int i = first % vecs; i < seg; i += vecs) {
+      const int px = i / per_pixel, v = c0 / 8 + i - px * per_pixel;
       uint4 value = make_uint4(0, 0, 0, 0);
       if (bias_vec) {
         value = __ldg(reinterpret_cast<const uint4*>(bias) + v);
@@ -78,9 +89,10 @@ __device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __ha
         for (int j = 0; j < 8; ++j) b[j] = bias[v * 8 + j];
         memcpy(&value, b, sizeof(value));
       }
-      const int oy = t.oy0 + p / t.tw, ox = t.ox0 + p % t.tw;
-      reinterpret_cast<uint4*>(
-          y + ((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out)[v] = value;
+      __half* column = tile + static_cast<int64_t>(px) * g.c_out;
+      for (int r = lane; r < t.th; r += lanes) {
+        reinterpret_cast<uint4*>(column + r * row_stride)[v] = value;
+      }
     }
     return;
   }
@@ -150,37 +162,6 @@ __device__ __forceinline__ void ScanWindowVectors(const Geometry& g, const TileW
     if ((bits & 0x7fff7fffu) != 0) {  // a non-zero half (-0.0 is zero)
       const int grp = (v - px * c8) / 2;
       atomicOr(&mask[grp / 32], 1u << (grp % 32));
-    }
-  }
-}
-
-// StoreBiasTile for the prescan's whole block over every channel, NHWC,
-// c_out % 8 == 0 and y 16-byte aligned: an output row of the tile is one run
-// of tw * c_out / 8 vectors, split as ScanWindowVectors splits a window row,
-// so each thread loads its bias vector once per column.
-__device__ __forceinline__ void StoreBiasRows(const Geometry& g, const TileWindow& t,
-                                              const __half* bias, __half* y) {
-  const int c8 = g.c_out / 8;
-  const int seg = t.tw * c8;
-  const int vecs = min(seg, kPrescanThreads);
-  const int lanes = kPrescanThreads / vecs;
-  const int lane = threadIdx.x / vecs;
-  if (lane >= lanes) return;
-  const int64_t row_stride = static_cast<int64_t>(g.out_w) * g.c_out;
-  __half* tile = y + ((static_cast<int64_t>(t.n) * g.out_h + t.oy0) * g.out_w + t.ox0) * g.c_out;
-  const bool bias_vec = bias != nullptr && IsAligned(bias, sizeof(uint4));
-  for (int v = threadIdx.x % vecs; v < seg; v += vecs) {
-    const int k8 = v % c8;
-    uint4 value = make_uint4(0, 0, 0, 0);
-    if (bias_vec) {
-      value = __ldg(reinterpret_cast<const uint4*>(bias) + k8);
-    } else if (bias != nullptr) {
-      __half b[8];
-      for (int j = 0; j < 8; ++j) b[j] = bias[k8 * 8 + j];
-      memcpy(&value, b, sizeof(value));
-    }
-    for (int r = lane; r < t.th; r += lanes) {
-      reinterpret_cast<uint4*>(tile + r * row_stride)[v] = value;
     }
   }
 }
@@ -275,11 +256,7 @@ __global__ void __launch_bounds__(kPrescanThreads, kVec&& kSize >= kStride ? 6 :
     }
   }
   if (count == 0 && y != nullptr) {
-    if (kNhwc && g.c_out % 8 == 0 && IsAligned(y, sizeof(uint4))) {
-      StoreBiasRows(g, t, bias, y);
-    } else {
-      StoreBiasTile<kNhwc>(g, t, bias, y, 0, g.c_out, threadIdx.x, blockDim.x);
-    }
+    StoreBiasTile<kNhwc>(g, t, bias, y, 0, g.c_out, threadIdx.x, blockDim.x);
   }
 }
 
