@@ -1,0 +1,172 @@
+# Session 24 (2026-11-28, H200): the device scripts, in order. Each ran as `bash build-bin/run.sh`
+# on a fresh machine with build-bin/ (the xz-compressed binaries named in it, built on the
+# development machine: nvcc 13.0, sm_90, Release) and .device-debs/ carried; outputs in runN/.
+# ---- run1.sh
+# Session 24 run 1 (H200): where the float16 sparse path's floor goes. ncu (basic set: duration,
+# memory throughput, occupancy) of the prescan and the conv kernel, one launch each inside the
+# graph of 20 runs, caches and clocks as they are, at HEAD (4c6621a): ImageNet 3x3 64@56 at 0%
+# and 5%, CIFAR 3x3 128@16 at 0% and 1%. Then the gbench rows of those shapes for the per-run time.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+NCU=$(ls /usr/local/cuda/bin/ncu 2>/dev/null || which ncu)
+for case in "imagenet_l1_3x3_64@56 0" "imagenet_l1_3x3_64@56 5" "cifar_l2_3x3_128@16 0" "cifar_l2_3x3_128@16 1"; do
+  set -- $case; L=$1; d=$2; T=${L%%_3x3*}_$d
+  timeout 150 $NCU --cache-control none --clock-control none --set basic --section MemoryWorkloadAnalysis -k regex:'PrescanF16Kernel|SparseConvF16Kernel' --launch-skip 60 --launch-count 4 -o $R/p -f /tmp/bin/gbench_N --reps=20 --benchmark_filter="$L/tiles_$d%/sparse" > $R/ncu_$T.log 2>&1; echo "rc=$?" >> $R/ncu_$T.log
+  $NCU --import $R/p.ncu-rep --page details > $R/details_$T.txt 2>&1
+  grep -E "PrescanF16Kernel|SparseConvF16Kernel|Duration|DRAM Throughput|Memory Throughput|Achieved Occupancy|Grid Size|Registers|L2 Hit" $R/details_$T.txt | head -60
+  rm -f $R/p.ncu-rep; snap
+done
+timeout 120 /tmp/bin/gbench_N --reps=20 --benchmark_filter='(imagenet_l1_3x3_64@56|cifar_l2_3x3_128@16)/tiles_(0|1|5)%/' > $R/gbench.txt 2>&1; echo "rc=$?" >> $R/gbench.txt; grep -E "imagenet|cifar" $R/gbench.txt; snap
+# ---- run2.sh
+# Session 24 run 2 (H200): programmatic dependent launch with an early trigger. A = HEAD (4c6621a);
+# B = A + griddepcontrol.launch_dependents at the start of the prescan, the sparse conv and the neuron
+# kernels (so the kernel behind each launches while it runs, not when its last block exits);
+# B with SF_EXP_CARVEOUT=1 also asks the prescan for the conv's shared-memory carveout (max shared),
+# so the SMs need not change their L1/shared split between the two. Interleaved A, B, B+carveout, twice.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+F='/tiles_(0|1|5|10|100)%/'
+for pass in 1 2; do
+  timeout 100 /tmp/bin/gbench_N --reps=20 --benchmark_filter="$F" > $R/gbench_A_$pass.txt 2>&1
+  timeout 100 /tmp/bin/gbench_B --reps=20 --benchmark_filter="$F" > $R/gbench_B_$pass.txt 2>&1
+  SF_EXP_CARVEOUT=1 timeout 100 /tmp/bin/gbench_B --reps=20 --benchmark_filter="$F" > $R/gbench_C_$pass.txt 2>&1
+  snap
+done
+for v in A B C; do echo "== $v"; grep -h "sparse/" $R/gbench_${v}_1.txt | awk '{print $1, $2}'; done
+# ---- run3.sh
+# Session 24 run 3 (H200): the prescan kernel's own profile at HEAD (4c6621a). ncu full set with
+# per-instruction stall samples, one PrescanF16Kernel launch inside the graph of 20 runs, caches and
+# clocks as they are: CIFAR 3x3 128@16 and ImageNet 3x3 64@56, no tile active.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+NCU=$(ls /usr/local/cuda/bin/ncu 2>/dev/null || which ncu)
+for L in cifar_l2_3x3_128@16 imagenet_l1_3x3_64@56; do
+  T=${L%%_3x3*}
+  timeout 150 $NCU --cache-control none --clock-control none --set full --import-source no -k regex:PrescanF16Kernel --launch-skip 30 --launch-count 1 -o $R/p -f /tmp/bin/gbench_N --reps=20 --benchmark_filter="$L/tiles_0%/sparse" > $R/ncu_$T.log 2>&1; echo "rc=$?" >> $R/ncu_$T.log
+  $NCU --import $R/p.ncu-rep --page source --csv --print-source sass > $R/sass_$T.csv 2> $R/sass_$T.err
+  $NCU --import $R/p.ncu-rep --page details > $R/details_$T.txt 2>&1
+  grep -E "Duration|Elapsed Cycles|SM Active|DRAM Throughput|Achieved Occupancy|Stall|Warp Cycles Per Issued" $R/details_$T.txt | head -30
+  gzip -f $R/sass_$T.csv; rm -f $R/p.ncu-rep; snap
+done
+# ---- run4.sh
+# Session 24 run 4 (H200): the prescan's NHWC scan and bias store by rows of 16-byte vectors (P)
+# against HEAD (A = 4c6621a). The whole CUDA suite on P, then sparse_conv_gbench A/P interleaved, two passes.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+timeout 250 /tmp/bin/sf_cuda_tests --gtest_brief=1 > $R/all_tests_P.txt 2>&1; echo "rc=$?" >> $R/all_tests_P.txt; tail -4 $R/all_tests_P.txt; snap
+F='/tiles_(0|1|5|10|100)%/'
+for pass in 1 2; do
+  timeout 100 /tmp/bin/gbench_N --reps=20 --benchmark_filter="$F" > $R/gbench_A_$pass.txt 2>&1
+  timeout 100 /tmp/bin/gbench_P --reps=20 --benchmark_filter="$F" > $R/gbench_P_$pass.txt 2>&1
+  snap
+done
+paste <(grep -h "sparse/" $R/gbench_A_1.txt | awk '{print $1, $2}') <(grep -h "sparse/" $R/gbench_P_1.txt | awk '{print $2}') <(grep -h "sparse/" $R/gbench_A_2.txt | awk '{print $2}') <(grep -h "sparse/" $R/gbench_P_2.txt | awk '{print $2}') | sed 's#/iterations:30/manual_time##'
+# ---- run5.sh
+# Session 24 run 5 (H200): run 4 with the window rows loaded eight at a time (predicated) instead of an unrolled loop with a remainder; the prescan's NHWC scan and bias store by rows of 16-byte vectors (P)
+# against HEAD (A = 4c6621a). sparse_conv_gbench A/P interleaved, two passes.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+F='/tiles_(0|1|5|10|100)%/'
+for pass in 1 2; do
+  timeout 100 /tmp/bin/gbench_N --reps=20 --benchmark_filter="$F" > $R/gbench_A_$pass.txt 2>&1
+  timeout 100 /tmp/bin/gbench_P --reps=20 --benchmark_filter="$F" > $R/gbench_P_$pass.txt 2>&1
+  snap
+done
+paste <(grep -h "sparse/" $R/gbench_A_1.txt | awk '{print $1, $2}') <(grep -h "sparse/" $R/gbench_P_1.txt | awk '{print $2}') <(grep -h "sparse/" $R/gbench_A_2.txt | awk '{print $2}') <(grep -h "sparse/" $R/gbench_P_2.txt | awk '{print $2}') | sed 's#/iterations:30/manual_time##'
+# ---- run6.sh
+# Session 24 run 6 (H200): the vector scan in a prescan kernel of its own (no element-wise path in it:
+# 42 registers, P) and the same asking for 6 blocks per SM (40 registers, Q), against HEAD (A = 4c6621a).
+# sparse_conv_gbench A/P/Q interleaved, two passes; the table gives each binary's mean of the two passes.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+F='/tiles_(0|1|5|10|100)%/'
+for pass in 1 2; do
+  for v in N P Q; do timeout 100 /tmp/bin/gbench_$v --reps=20 --benchmark_filter="$F" > $R/gbench_${v}_$pass.txt 2>&1; done
+  snap
+done
+for v in N P Q; do for p in 1 2; do grep -h "sparse/" $R/gbench_${v}_$p.txt | awk '{print $2}' > /tmp/c_${v}_$p; done; done
+grep -h "sparse/" $R/gbench_N_1.txt | awk '{print $1}' | sed 's#/iterations:30/manual_time##' > /tmp/names
+paste /tmp/names /tmp/c_N_1 /tmp/c_N_2 /tmp/c_P_1 /tmp/c_P_2 /tmp/c_Q_1 /tmp/c_Q_2 | awk '{printf "%-45s A %6.2f  P %6.2f  Q %6.2f\n", $1, ($2+$3)/2, ($4+$5)/2, ($6+$7)/2}' | tee $R/table.txt
+snap
+# ---- run7.sh
+# Session 24 run 7 (H200): the prescan's vector scan as it will be committed (R: its own kernel,
+# 6 blocks per SM asked for 3x3 and 1x1 stride 1) with the new counting test. The whole CUDA suite,
+# the 48-case zoo (sparse on against off, fused against unfused, links), compute-sanitizer memcheck
+# and racecheck on the prescan tests, and sparse_conv_gbench A/R interleaved, two passes.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+timeout 250 /tmp/bin/sf_cuda_tests --gtest_brief=1 > $R/all_tests_R.txt 2>&1; echo "rc=$?" >> $R/all_tests_R.txt; tail -4 $R/all_tests_R.txt; snap
+tar xzf build-bin/zoo.tgz -C /tmp
+timeout 240 python3 scripts/zoo_fp16_check.py /tmp/bin/sfrun /tmp/zoo > $R/zoo_R.txt 2>&1; echo "rc=$?" >> $R/zoo_R.txt; tail -2 $R/zoo_R.txt; snap
+CS=$(ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || which compute-sanitizer)
+timeout 200 $CS --tool memcheck --error-exitcode 9 /tmp/bin/sf_cuda_tests --gtest_filter='SparseConvF16GpuTest.PrescanCounts*:SparseConvF16GpuTest.SingleSpike*:SparseConvF16GpuTest.Deterministic*' > $R/memcheck.txt 2>&1; echo "rc=$?" >> $R/memcheck.txt; tail -3 $R/memcheck.txt
+timeout 200 $CS --tool racecheck --error-exitcode 9 /tmp/bin/sf_cuda_tests --gtest_filter='SparseConvF16GpuTest.PrescanCounts*' > $R/racecheck.txt 2>&1; echo "rc=$?" >> $R/racecheck.txt; tail -3 $R/racecheck.txt; snap
+F='/tiles_(0|1|5|10|100)%/'
+for pass in 1 2; do
+  for v in N R; do timeout 100 /tmp/bin/gbench_$v --reps=20 --benchmark_filter="$F" > $R/gbench_${v}_$pass.txt 2>&1; done
+  snap
+done
+for v in N R; do for p in 1 2; do grep -h "sparse/" $R/gbench_${v}_$p.txt | awk '{print $2}' > /tmp/c_${v}_$p; done; done
+grep -h "sparse/" $R/gbench_N_1.txt | awk '{print $1}' | sed 's#/iterations:30/manual_time##' > /tmp/names
+grep -h "cudnn/" $R/gbench_N_1.txt | awk '{print $2}' > /tmp/c_cudnn
+paste /tmp/names /tmp/c_cudnn /tmp/c_N_1 /tmp/c_N_2 /tmp/c_R_1 /tmp/c_R_2 | awk '{printf "%-45s cudnn %6.2f  A %6.2f  R %6.2f\n", $1, $2, ($3+$4)/2, ($5+$6)/2}' > $R/table.txt; cat $R/table.txt
+grep -A20 "crossover" $R/gbench_R_1.txt | head -16
+snap
+# ---- run8.sh
+# Session 24 run 8 (H200): an empty tile's bias stored by rows of 16-byte vectors in StoreBiasTile
+# itself (S), so the occupied conv's triage (one warp per item) gets it too, against 6f279c6
+# (R / A: the prescan's vector scan, committed). Focused tests on S; spike_occupancy_bench
+# (neuron + conv pairs, prescan and occupied paths) and fused_marks_bench A/S interleaved, twice;
+# sparse_conv_gbench R/S interleaved, once.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+timeout 150 /tmp/bin/sf_cuda_tests --gtest_brief=1 --gtest_filter='SparseConvF16*:SpikeOccupancy*:ConvNeuronF16*:FusedSpikeMarks*:DensitySwitch*' > $R/tests_S.txt 2>&1; echo "rc=$?" >> $R/tests_S.txt; tail -3 $R/tests_S.txt; snap
+for pass in 1 2; do
+  for v in A S; do timeout 120 /tmp/bin/occ_$v --reps 20 > $R/occ_${v}_$pass.txt 2>&1; echo "rc=$?" >> $R/occ_${v}_$pass.txt; done
+  for v in A S; do timeout 120 /tmp/bin/fmb_$v --reps 20 > $R/fmb_${v}_$pass.txt 2>&1; echo "rc=$?" >> $R/fmb_${v}_$pass.txt; done
+  snap
+done
+for v in R S; do timeout 100 /tmp/bin/gbench_$v --reps=20 --benchmark_filter='/tiles_(0|1|5|10|100)%/' > $R/gbench_$v.txt 2>&1; done
+paste <(grep -h "sparse/" $R/gbench_R.txt | awk '{print $1, $2}') <(grep -h "sparse/" $R/gbench_S.txt | awk '{print $2}') | sed 's#/iterations:30/manual_time##'
+for v in A S; do echo "== occ $v pass 1"; grep -E "^[a-z]|^ +(0.0|1.6|6.2)%" $R/occ_${v}_1.txt | cut -c1-60; done
+snap
