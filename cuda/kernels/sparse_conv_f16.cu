@@ -122,7 +122,7 @@ __device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __ha
 // read-row tests per 16 channels: ~850 instructions a warp for a CIFAR
 // 128@16 tile, where this takes a few per load (docs/benchmarks.md,
 // twenty-fourth run).
-template <int kSize, int kStride>
+template <int kSize, int kStride, int kBatch>
 __device__ __forceinline__ void ScanWindowVectors(const Geometry& g, const TileWindow& t,
                                                   const uint16_t* __restrict__ x, int rows,
                                                   int cols, uint32_t* mask) {
@@ -145,7 +145,6 @@ __device__ __forceinline__ void ScanWindowVectors(const Geometry& g, const TileW
     // kBatch rows' loads in flight before any is tested (predicated, not a
     // loop with a remainder: a window of 3-10 rows per thread would take the
     // remainder's one-at-a-time path).
-    constexpr int kBatch = 8;
     for (int r0 = lane; r0 < rows; r0 += kBatch * lanes) {
       uint4 q[kBatch];
 #pragma unroll
@@ -166,12 +165,35 @@ __device__ __forceinline__ void ScanWindowVectors(const Geometry& g, const TileW
   }
 }
 
+// Blocks per SM the prescan asks registers for: the vector scans hold
+// kBatch loads (4 or 8 16-byte registers) and fit 8 blocks (32 registers) or
+// 6 (40); 1x1 stride 2 spilled at those and keeps ptxas's choice, as does
+// the element-wise scan. More blocks keep more loads in flight: 6 instead
+// of 3 made the ImageNet 64@56 prescan 9% faster, 8 with four loads instead
+// of 6 with eight a further 10% (docs/benchmarks.md, twenty-fourth run).
+template <int kSize, int kStride, int kBatch>
+constexpr int PrescanMinBlocks() {
+  if (kBatch == 0 || kSize < kStride) return 1;
+  return kBatch == 4 ? 8 : 6;
+}
+
+// The vector scan's rows in flight per thread for `s`: 4 where no thread
+// has more window rows than that (so 8 blocks fit on an SM), else 8.
+int PrescanBatch(const SparseConvShape& s) {
+  const int span = sparse_detail::Span(s.tile, s.ksize, s.stride);
+  const int64_t seg = span * (s.c_in / 8);  // vectors per window row
+  const int lanes =
+      static_cast<int>(kPrescanThreads / std::clamp<int64_t>(seg, 1, kPrescanThreads));
+  return (span + lanes - 1) / lanes <= 4 ? 4 : 8;
+}
+
 // With y == nullptr (timing the prescan alone) empty tiles get no bias.
-// kVec: NHWC with vec_ok (c_in % 8 == 0, x 16-byte aligned), scanned by
-// ScanWindowVectors; a kernel of its own, so that the element-wise path's
-// registers do not limit how many of its blocks an SM holds.
-template <int kSize, int kStride, bool kNhwc, bool kVec>
-__global__ void __launch_bounds__(kPrescanThreads, kVec&& kSize >= kStride ? 6 : 1)
+// kVec: 0, or for NHWC with vec_ok (c_in % 8 == 0, x 16-byte aligned) the
+// vector scan's batch (ScanWindowVectors, PrescanBatch), in kernels of their
+// own so that the element-wise path's registers do not limit how many of
+// their blocks an SM holds.
+template <int kSize, int kStride, bool kNhwc, int kVec>
+__global__ void __launch_bounds__(kPrescanThreads, (PrescanMinBlocks<kSize, kStride, kVec>()))
     PrescanF16Kernel(Geometry g, const uint16_t* __restrict__ x, bool vec_ok, int words,
                      const __half* __restrict__ bias, __half* __restrict__ y, Workspace ws) {
   extern __shared__ uint32_t mask[];
@@ -182,9 +204,9 @@ __global__ void __launch_bounds__(kPrescanThreads, kVec&& kSize >= kStride ? 6 :
   const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
   const int rows = max(t.ly1 - t.ly0, 0), cols = max(t.lx1 - t.lx0, 0);
   const int plane = rows * cols;
-  if constexpr (kVec) {
+  if constexpr (kVec > 0) {
     static_assert(kNhwc, "16-byte vectors of channels are NHWC's");
-    if (plane > 0) ScanWindowVectors<kSize, kStride>(g, t, x, rows, cols, mask);
+    if (plane > 0) ScanWindowVectors<kSize, kStride, kVec>(g, t, x, rows, cols, mask);
   } else if constexpr (kNhwc) {
     // Consecutive threads take consecutive groups of one pixel: coalesced.
     // plane * num_groups < 2^31: at most 17 x 17 pixels x 256 groups. Each
@@ -1077,9 +1099,12 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
                       const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
                       int words, const Workspace& ws, cudaStream_t stream, Stages stages) {
   if (stages != Stages::kConvOnly && stages != Stages::kOccupied) {
+    const bool four = PrescanBatch(s) == 4;
     const cudaError_t err = LaunchAfterPrevious(
-        kNhwc && vec_ok ? PrescanF16Kernel<kSize, kStride, kNhwc, kNhwc>
-                        : PrescanF16Kernel<kSize, kStride, kNhwc, false>,
+        kNhwc && vec_ok
+            ? (four            ? PrescanF16Kernel < kSize, kStride, kNhwc,
+               kNhwc ? 4 : 0 > : PrescanF16Kernel < kSize, kStride, kNhwc, kNhwc ? 8 : 0 >)
+            : PrescanF16Kernel<kSize, kStride, kNhwc, 0>,
         dim3(g.num_tiles), dim3(kPrescanThreads), sizeof(uint32_t) * words, stream, g, x, vec_ok,
         words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
     if (err != cudaSuccess) return err;

@@ -170,3 +170,56 @@ for v in R S; do timeout 100 /tmp/bin/gbench_$v --reps=20 --benchmark_filter='/t
 paste <(grep -h "sparse/" $R/gbench_R.txt | awk '{print $1, $2}') <(grep -h "sparse/" $R/gbench_S.txt | awk '{print $2}') | sed 's#/iterations:30/manual_time##'
 for v in A S; do echo "== occ $v pass 1"; grep -E "^[a-z]|^ +(0.0|1.6|6.2)%" $R/occ_${v}_1.txt | cut -c1-60; done
 snap
+# ---- run9.sh
+# Session 24 run 9 (H200): the prescan's vector scan with four rows' loads in flight and 8 blocks per
+# SM (32 registers) where a thread has at most 4 rows of the window (the 64-channel 3x3 stride-1
+# layers), SF_EXP_BATCH4=1, against the committed eight (40 registers, 6 blocks); one binary (T = HEAD
+# aea5fbb + the switch), interleaved, two passes; then ncu (basic set + memory workload) of the
+# committed prescan on ImageNet 3x3 64@56 with no tile active.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+F='(64@56|64@32)/tiles_(0|1|5|10|100)%/sparse'
+for pass in 1 2; do
+  timeout 100 /tmp/bin/gbench_T --reps=20 --benchmark_filter="$F" > $R/gbench_8_$pass.txt 2>&1
+  SF_EXP_BATCH4=1 timeout 100 /tmp/bin/gbench_T --reps=20 --benchmark_filter="$F" > $R/gbench_4_$pass.txt 2>&1
+done
+paste <(grep -h "sparse/" $R/gbench_8_1.txt | awk '{print $1, $2}') <(grep -h "sparse/" $R/gbench_8_2.txt | awk '{print $2}') <(grep -h "sparse/" $R/gbench_4_1.txt | awk '{print $2}') <(grep -h "sparse/" $R/gbench_4_2.txt | awk '{print $2}') | sed 's#/iterations:30/manual_time##' | tee $R/table.txt
+snap
+NCU=$(ls /usr/local/cuda/bin/ncu 2>/dev/null || which ncu)
+timeout 150 $NCU --cache-control none --clock-control none --set basic --section MemoryWorkloadAnalysis -k regex:PrescanF16Kernel --launch-skip 30 --launch-count 1 -o $R/p -f /tmp/bin/gbench_T --reps=20 --benchmark_filter="imagenet_l1_3x3_64@56/tiles_0%/sparse" > $R/ncu.log 2>&1; echo "rc=$?" >> $R/ncu.log
+$NCU --import $R/p.ncu-rep --page details > $R/details_imagenet_l1_0.txt 2>&1
+grep -E "Duration|DRAM Throughput|Memory Throughput|Achieved Occupancy|Registers|L2 Hit" $R/details_imagenet_l1_0.txt | head -12
+rm -f $R/p.ncu-rep; snap
+# ---- run10.sh
+# Session 24 run 10 (H200): the committed form of run 9's batch of four (PrescanBatch: 4 rows' loads and
+# 8 blocks per SM where no thread has more than 4 window rows, else 8 and 6). The whole CUDA suite, the
+# zoo, memcheck on the prescan tests, and sparse_conv_gbench T (run 9's binary without the switch: the
+# state at aea5fbb) against U, interleaved, two passes.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+timeout 250 /tmp/bin/sf_cuda_tests --gtest_brief=1 > $R/all_tests_U.txt 2>&1; echo "rc=$?" >> $R/all_tests_U.txt; tail -3 $R/all_tests_U.txt; snap
+tar xzf build-bin/zoo.tgz -C /tmp
+timeout 240 python3 scripts/zoo_fp16_check.py /tmp/bin/sfrun /tmp/zoo > $R/zoo_U.txt 2>&1; echo "rc=$?" >> $R/zoo_U.txt; tail -2 $R/zoo_U.txt; snap
+CS=$(ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || which compute-sanitizer)
+timeout 200 $CS --tool memcheck --error-exitcode 9 /tmp/bin/sf_cuda_tests --gtest_filter='SparseConvF16GpuTest.PrescanCounts*:SparseConvF16GpuTest.SingleSpike*' > $R/memcheck.txt 2>&1; echo "rc=$?" >> $R/memcheck.txt; tail -3 $R/memcheck.txt; snap
+F='/tiles_(0|1|5|10|100)%/'
+for pass in 1 2; do
+  for v in T U; do timeout 100 /tmp/bin/gbench_$v --reps=20 --benchmark_filter="$F" > $R/gbench_${v}_$pass.txt 2>&1; done
+  snap
+done
+for v in T U; do for p in 1 2; do grep -h "sparse/" $R/gbench_${v}_$p.txt | awk '{print $2}' > /tmp/c_${v}_$p; done; done
+grep -h "sparse/" $R/gbench_T_1.txt | awk '{print $1}' | sed 's#/iterations:30/manual_time##' > /tmp/names
+grep -h "cudnn/" $R/gbench_T_1.txt | awk '{print $2}' > /tmp/c_cudnn
+paste /tmp/names /tmp/c_cudnn /tmp/c_T_1 /tmp/c_T_2 /tmp/c_U_1 /tmp/c_U_2 | awk '{printf "%-45s cudnn %6.2f  T %6.2f  U %6.2f\n", $1, $2, ($3+$4)/2, ($5+$6)/2}' > $R/table.txt; cat $R/table.txt
+grep -A14 "crossover" $R/gbench_U_1.txt
+snap
