@@ -1094,19 +1094,28 @@ cudaError_t LaunchConvTiles(bool grouped, const Geometry& g, const uint16_t* x,
                        g, x, w_packed, bias, y, vec_ok, words, ws, stream);
 }
 
+// The prescan kernel for `s`: the vector scan with PrescanBatch's batch for
+// NHWC with vec_ok, else the element-wise one.
+template <int kSize, int kStride, bool kNhwc>
+auto PrescanKernelFor(const SparseConvShape& s, bool vec_ok) {
+  if constexpr (kNhwc) {
+    if (vec_ok) {
+      return PrescanBatch(s) == 4 ? PrescanF16Kernel<kSize, kStride, true, 4>
+                                  : PrescanF16Kernel<kSize, kStride, true, 8>;
+    }
+  }
+  return PrescanF16Kernel<kSize, kStride, kNhwc, 0>;
+}
+
 template <int kSize, int kStride, bool kNhwc>
 cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_t* x,
                       const uint16_t* w_packed, const __half* bias, __half* y, bool vec_ok,
                       int words, const Workspace& ws, cudaStream_t stream, Stages stages) {
   if (stages != Stages::kConvOnly && stages != Stages::kOccupied) {
-    const bool four = PrescanBatch(s) == 4;
-    const cudaError_t err = LaunchAfterPrevious(
-        kNhwc && vec_ok
-            ? (four            ? PrescanF16Kernel < kSize, kStride, kNhwc,
-               kNhwc ? 4 : 0 > : PrescanF16Kernel < kSize, kStride, kNhwc, kNhwc ? 8 : 0 >)
-            : PrescanF16Kernel<kSize, kStride, kNhwc, 0>,
-        dim3(g.num_tiles), dim3(kPrescanThreads), sizeof(uint32_t) * words, stream, g, x, vec_ok,
-        words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
+    const cudaError_t err =
+        LaunchAfterPrevious(PrescanKernelFor<kSize, kStride, kNhwc>(s, vec_ok), dim3(g.num_tiles),
+                            dim3(kPrescanThreads), sizeof(uint32_t) * words, stream, g, x, vec_ok,
+                            words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
     if (err != cudaSuccess) return err;
   }
   if (stages == Stages::kPrescanOnly || stages == Stages::kPrescanAndBias) return cudaSuccess;
