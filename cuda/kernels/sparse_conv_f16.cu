@@ -60,9 +60,8 @@ Workspace CarveWorkspace(void* base, int num_tiles) {
 // Threads `first`, first + `step`, ... of the caller share the stores (the
 // block: threadIdx.x, blockDim.x; one warp: its lane, 32).
 template <bool kNhwc>
-__device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __half* bias,
-                              __half* y, int c0, int c1, int first, int step) {
-  const int pixels = t.th * t.tw;
+__device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __half* bias, __half* y,
+                              int c0, int c1, int first, int step) {
   const int channels = c1 - c0;
   if (kNhwc && g.c_out % 8 == 0 && IsAligned(y, sizeof(uint4))) {  // 16-byte stores
     // An output row of the tile is tw runs of `channels` / 8 vectors: the
@@ -96,20 +95,24 @@ __device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __ha
     }
     return;
   }
-  const int total = pixels * channels;
-  for (int i = first; i < total; i += step) {
-    int k, p;
-    if (kNhwc) {  // channels fastest: coalesced
-      p = i / channels;
-      k = c0 + i - p * channels;
-    } else {  // pixels fastest
-      k = c0 + i / pixels;
-      p = i - (k - c0) * pixels;
+  if (!kNhwc) {  // a tile row of one channel is tw consecutive halves
+    const int items = channels * t.th;
+    for (int e = first; e < items; e += step) {
+      const int k = c0 + e / t.th, r = e - (k - c0) * t.th;
+      const __half v = bias != nullptr ? bias[k] : __float2half_rn(0.0f);
+      __half* row =
+          y + ((static_cast<int64_t>(t.n) * g.c_out + k) * g.out_h + t.oy0 + r) * g.out_w + t.ox0;
+      for (int j = 0; j < t.tw; ++j) row[j] = v;
     }
+    return;
+  }
+  const int total = t.th * t.tw * channels;
+  for (int i = first; i < total; i += step) {  // NHWC, channels fastest: coalesced
+    const int p = i / channels;
+    const int k = c0 + i - p * channels;
     const int oy = t.oy0 + p / t.tw, ox = t.ox0 + p % t.tw;
     const __half v = bias != nullptr ? bias[k] : __float2half_rn(0.0f);
-    y[kNhwc ? ((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + k
-            : ((static_cast<int64_t>(t.n) * g.c_out + k) * g.out_h + oy) * g.out_w + ox] = v;
+    y[((static_cast<int64_t>(t.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + k] = v;
   }
 }
 
@@ -249,17 +252,28 @@ __global__ void __launch_bounds__(kPrescanThreads, (PrescanMinBlocks<kSize, kStr
         }
       }
     }
-  } else {
-    const int64_t total = static_cast<int64_t>(g.c_in) * plane;
+  } else if (plane > 0) {
+    // NCHW: a window row of one channel is `cols` consecutive halves. A
+    // thread takes a (channel, row) pair, loads the row's halves at once
+    // (predicated up to the widest window) and ORs them: one division per
+    // row, not two per element, and a row's loads in flight together.
+    constexpr int kMaxCols = sparse_detail::Span(8, kSize, kStride);
+    const int items = g.c_in * rows;
     const uint16_t* image = x + static_cast<int64_t>(t.n) * g.c_in * g.h * g.w;
-    for (int64_t e = threadIdx.x; e < total; e += blockDim.x) {
-      const int c = static_cast<int>(e / plane);
-      const int rest = static_cast<int>(e - static_cast<int64_t>(c) * plane);
-      const int ly = t.ly0 + rest / cols, lx = t.lx0 + rest % cols;
-      if (!IsRead<kSize, kStride>(ly, t.th) || !IsRead<kSize, kStride>(lx, t.tw)) continue;
-      const uint16_t v = image[(static_cast<int64_t>(c) * g.h + t.iy0 + ly) * g.w + t.ix0 + lx];
+    for (int e = threadIdx.x; e < items; e += blockDim.x) {
+      const int c = e / rows, r = e - c * rows;
+      if (kSize < kStride && !IsRead<kSize, kStride>(t.ly0 + r, t.th)) continue;
+      const uint16_t* row =
+          image + (static_cast<int64_t>(c) * g.h + t.iy0 + t.ly0 + r) * g.w + t.ix0 + t.lx0;
+      uint32_t bits = 0;
+#pragma unroll
+      for (int j = 0; j < kMaxCols; ++j) {
+        if (j < cols && (kSize >= kStride || IsRead<kSize, kStride>(t.lx0 + j, t.tw))) {
+          bits |= __ldg(row + j);
+        }
+      }
       const int grp = c / kGroup;
-      if ((v & 0x7fffu) != 0) atomicOr(&mask[grp / 32], 1u << (grp % 32));
+      if ((bits & 0x7fffu) != 0) atomicOr(&mask[grp / 32], 1u << (grp % 32));
     }
   }
   __syncthreads();

@@ -20,7 +20,7 @@ inline int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline constexpr int kNumCounters = 4;
 
 // Input rows (or columns) a run of `tile` outputs reads.
-__host__ __device__ inline int Span(int tile, int ksize, int stride) {
+__host__ __device__ constexpr int Span(int tile, int ksize, int stride) {
   return (tile - 1) * stride + ksize;
 }
 
