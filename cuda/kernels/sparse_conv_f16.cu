@@ -53,6 +53,18 @@ Workspace CarveWorkspace(void* base, int num_tiles) {
   return Workspace{p, p + kNumCounters, reinterpret_cast<uint32_t*>(p + kNumCounters + num_tiles)};
 }
 
+// How `threads` threads share rows of `seg` 16-byte vectors each (a window
+// row of an NHWC tile for the prescan's scan, an output row for its bias):
+// thread i takes vector column i % vecs and rows i / vecs, i / vecs + lanes,
+// ...; threads from vecs * lanes on have none.
+struct ColumnSplit {
+  int vecs, lanes;
+};
+__host__ __device__ inline ColumnSplit SplitColumns(int seg, int threads) {
+  const int vecs = seg < 1 ? 1 : (seg < threads ? seg : threads);
+  return {vecs, threads / vecs};
+}
+
 // Writes the bias (0 without) to output channels [c0, c1) of every output of
 // the tile: its input is all zero. The prescan does this for empty tiles (all
 // channels), so the conv never sees them; the occupied conv (Workspace::
@@ -64,15 +76,13 @@ __device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __ha
                               int c0, int c1, int first, int step) {
   const int channels = c1 - c0;
   if (kNhwc && g.c_out % 8 == 0 && IsAligned(y, sizeof(uint4))) {  // 16-byte stores
-    // An output row of the tile is tw runs of `channels` / 8 vectors: the
-    // threads split a row's vectors (thread % vecs) and the rows (thread /
-    // vecs), so each works out its vector and loads its bias once and then
-    // only steps a row (with the vectors of all outputs in turn, the
-    // divisions and the bias load came per store).
+    // An output row of the tile is tw runs of `channels` / 8 vectors, split
+    // as SplitColumns says: each thread works out its vector and loads its
+    // bias once and then only steps a row (with the vectors of all outputs in
+    // turn, the divisions and the bias load came per store).
     const int per_pixel = channels / 8;
     const int seg = t.tw * per_pixel;
-    const int vecs = min(seg, step);
-    const int lanes = step / vecs;  // threads per vector column, over the rows
+    const auto [vecs, lanes] = SplitColumns(seg, step);
     const int lane = first / vecs;
     if (lane >= lanes) return;
     const int64_t row_stride = static_cast<int64_t>(g.out_w) * g.c_out;
@@ -117,9 +127,8 @@ __device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __ha
 }
 
 // The prescan's NHWC scan of a tile's window with 16-byte loads (vec_ok):
-// a window row is one run of cols * c_in / 8 vectors in memory, so the
-// block's threads split each row's vectors (thread % vecs) and the rows
-// (thread / vecs, every `lanes`-th row): a thread keeps one vector column
+// a window row is one run of cols * c_in / 8 vectors in memory, split among
+// the block's threads by SplitColumns: a thread keeps one vector column
 // per pass, works out its group once, ORs the rows it loads and marks its
 // group once. The per-element mapping (below) took two divisions and the
 // read-row tests per 16 channels: ~850 instructions a warp for a CIFAR
@@ -131,8 +140,7 @@ __device__ __forceinline__ void ScanWindowVectors(const Geometry& g, const TileW
                                                   int cols, uint32_t* mask) {
   const int c8 = g.c_in / 8;  // vectors per pixel
   const int seg = cols * c8;  // vectors per window row
-  const int vecs = min(seg, kPrescanThreads);
-  const int lanes = kPrescanThreads / vecs;  // threads per vector column, over the rows
+  const auto [vecs, lanes] = SplitColumns(seg, kPrescanThreads);
   const int lane = threadIdx.x / vecs;
   if (lane >= lanes) return;
   const int64_t row_stride = static_cast<int64_t>(g.w) * g.c_in;
@@ -184,9 +192,10 @@ constexpr int PrescanMinBlocks() {
 // has more window rows than that (so 8 blocks fit on an SM), else 8.
 int PrescanBatch(const SparseConvShape& s) {
   const int span = sparse_detail::Span(s.tile, s.ksize, s.stride);
-  const int64_t seg = span * (s.c_in / 8);  // vectors per window row
+  const int64_t seg = span * (s.c_in / 8);  // vectors per window row (as ScanWindowVectors)
   const int lanes =
-      static_cast<int>(kPrescanThreads / std::clamp<int64_t>(seg, 1, kPrescanThreads));
+      SplitColumns(static_cast<int>(std::min<int64_t>(seg, kPrescanThreads)), kPrescanThreads)
+          .lanes;
   return (span + lanes - 1) / lanes <= 4 ? 4 : 8;
 }
 
@@ -197,7 +206,7 @@ int PrescanBatch(const SparseConvShape& s) {
 // their blocks an SM holds.
 template <int kSize, int kStride, bool kNhwc, int kVec>
 __global__ void __launch_bounds__(kPrescanThreads, (PrescanMinBlocks<kSize, kStride, kVec>()))
-    PrescanF16Kernel(Geometry g, const uint16_t* __restrict__ x, bool vec_ok, int words,
+    PrescanF16Kernel(Geometry g, const uint16_t* __restrict__ x, int words,
                      const __half* __restrict__ bias, __half* __restrict__ y, Workspace ws) {
   extern __shared__ uint32_t mask[];
   WaitForPreviousGrid();  // launched with LaunchAfterPrevious
@@ -211,6 +220,8 @@ __global__ void __launch_bounds__(kPrescanThreads, (PrescanMinBlocks<kSize, kStr
     static_assert(kNhwc, "16-byte vectors of channels are NHWC's");
     if (plane > 0) ScanWindowVectors<kSize, kStride, kVec>(g, t, x, rows, cols, mask);
   } else if constexpr (kNhwc) {
+    // Channels not in whole 16-byte vectors (c_in % 8 != 0 or an unaligned
+    // input: PrescanKernelFor), copied element by element.
     // Consecutive threads take consecutive groups of one pixel: coalesced.
     // plane * num_groups < 2^31: at most 17 x 17 pixels x 256 groups. Each
     // thread issues kUnroll items' loads before testing any (the scan is
@@ -234,14 +245,9 @@ __global__ void __launch_bounds__(kPrescanThreads, (PrescanMinBlocks<kSize, kStr
         const int c0 = grp * kGroup;
         const uint16_t* px =
             x + ((static_cast<int64_t>(t.n) * g.h + t.iy0 + ly) * g.w + t.ix0 + lx) * g.c_in + c0;
-        if (vec_ok && c0 + kGroup <= g.c_in) {
-          v[u][0] = __ldg(reinterpret_cast<const uint4*>(px));
-          v[u][1] = __ldg(reinterpret_cast<const uint4*>(px + 8));
-        } else {
-          uint16_t tmp[16] = {};
-          for (int c = 0; c < min(kGroup, g.c_in - c0); ++c) tmp[c] = px[c];
-          memcpy(v[u], tmp, sizeof(tmp));
-        }
+        uint16_t tmp[16] = {};
+        for (int c = 0; c < min(kGroup, g.c_in - c0); ++c) tmp[c] = px[c];
+        memcpy(v[u], tmp, sizeof(tmp));
       }
 #pragma unroll
       for (int u = 0; u < kUnroll; ++u) {
@@ -1128,8 +1134,8 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
   if (stages != Stages::kConvOnly && stages != Stages::kOccupied) {
     const cudaError_t err =
         LaunchAfterPrevious(PrescanKernelFor<kSize, kStride, kNhwc>(s, vec_ok), dim3(g.num_tiles),
-                            dim3(kPrescanThreads), sizeof(uint32_t) * words, stream, g, x, vec_ok,
-                            words, bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
+                            dim3(kPrescanThreads), sizeof(uint32_t) * words, stream, g, x, words,
+                            bias, stages == Stages::kPrescanOnly ? nullptr : y, ws);
     if (err != cudaSuccess) return err;
   }
   if (stages == Stages::kPrescanOnly || stages == Stages::kPrescanAndBias) return cudaSuccess;
