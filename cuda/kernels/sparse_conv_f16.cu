@@ -662,23 +662,23 @@ __device__ inline int NextGroup(const uint32_t* mask, int words, int after) {
 
 // The count of tiles whose masks (`words` per tile) have a bit set, by the
 // whole block (every thread gets it); once per block, before its items, so
-// out of line.
+// out of line. Exact up to blockDim.x tiles; past that, estimated from
+// blockDim.x tiles spread evenly over all (one load a thread, where the
+// exact count took num_tiles / blockDim.x loads one after another: 13 on
+// ImageNet 64@56, before any item of the block could start). The count only
+// chooses how tiles share items, and every block takes the same estimate.
 __device__ __noinline__ int CountActiveTiles(const uint32_t* __restrict__ masks, int num_tiles,
-                                             int words, int* shared_count) {
-  if (threadIdx.x == 0) *shared_count = 0;
-  __syncthreads();
-  int mine = 0;
-#pragma unroll 4
-  for (int t = threadIdx.x; t < num_tiles; t += blockDim.x) {
-    uint32_t any = 0;
-    for (int i = 0; i < words; ++i) any |= masks[static_cast<int64_t>(t) * words + i];
-    mine += any != 0;
+                                             int words) {
+  const int samples = min(num_tiles, static_cast<int>(blockDim.x));
+  bool any = false;
+  if (static_cast<int>(threadIdx.x) < samples) {
+    const int64_t t = static_cast<int64_t>(threadIdx.x) * num_tiles / samples;
+    uint32_t bits = 0;
+    for (int i = 0; i < words; ++i) bits |= masks[t * words + i];
+    any = bits != 0;
   }
-  // (Shuffles, not __reduce_add_sync: this function is also built for sm_75.)
-  for (int offset = 16; offset > 0; offset /= 2) mine += __shfl_xor_sync(0xffffffffu, mine, offset);
-  if (threadIdx.x % 32 == 0 && mine != 0) atomicAdd(shared_count, mine);
-  __syncthreads();
-  return *shared_count;
+  const int active = __syncthreads_count(any);
+  return static_cast<int>(static_cast<int64_t>(active) * num_tiles / max(samples, 1));
 }
 
 // Persistent blocks: block b takes work items b, b + gridDim.x, ... up to the
@@ -942,7 +942,8 @@ __global__ void __launch_bounds__(kConvThreads,
   // Every (kTiles tiles, chunk) item, the producer's masks saying which
   // tiles have work. Which tiles share an item follows the prescan path's
   // rule on the count of active tiles, which each block takes from the masks
-  // first (a few KB in L2; with kTiles = 1 there is nothing to choose): past
+  // first (CountActiveTiles: exact up to 256 tiles, else estimated from 256
+  // of them; with kTiles = 1 there is nothing to choose): past
   // the rule's bound, kTiles consecutive tiles (neighbours, often active
   // together, share their weight copies); below it, tiles spans apart
   // (`spread`: far apart in the batch, seldom active together, so a few
@@ -964,8 +965,7 @@ __global__ void __launch_bounds__(kConvThreads,
   const int items = spans * chunks;
   bool spread = false;
   if constexpr (kTiles > 1 && kNhwc) {  // (the occupied conv is NHWC-only)
-    __shared__ int active_tiles;
-    spread = tiles_per_item(CountActiveTiles(ws.masks, g.num_tiles, words, &active_tiles)) == 1;
+    spread = tiles_per_item(CountActiveTiles(ws.masks, g.num_tiles, words)) == 1;
   }
   // Tile q of the item of span `span`.
   auto tile_of = [&](int span, int q) { return spread ? q * spans + span : span * kTiles + q; };

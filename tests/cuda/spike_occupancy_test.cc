@@ -238,7 +238,8 @@ void CheckOccupancy(const std::vector<cuda::SparseConvShape>& convs, int64_t ste
 // left, bottom, right), tile. The channel counts cover every way the vector
 // kernel's lanes share a pixel's marks: 4 to 16 lanes per pixel (c 16..64), 32
 // lanes of a wider pixel (128, 256), each lane alone (12, 24, 36, 528) and the
-// scalar kernel (5).
+// scalar kernel (5). The last two have more than 256 tiles (576 of 4x4, 270 of
+// 8x8), where the occupied conv estimates its count of active tiles.
 const std::vector<Case>& Cases() {
   static const std::vector<Case> cases = {
       {4, 16, 13, 11, 20, 3, 1, 1, 1, 1, 1, 4}, {4, 64, 32, 32, 64, 3, 1, 1, 1, 1, 1, 8},
@@ -246,7 +247,8 @@ const std::vector<Case>& Cases() {
       {2, 24, 9, 10, 16, 1, 1, 0, 0, 0, 0, 4},  {2, 528, 7, 7, 64, 3, 1, 1, 1, 1, 1, 4},
       {4, 5, 12, 12, 8, 3, 1, 0, 1, 1, 0, 4},   {2, 64, 8, 8, 128, 3, 1, 0, 0, 0, 0, 8},
       {6, 12, 15, 15, 24, 3, 2, 0, 0, 0, 0, 4}, {2, 36, 9, 9, 8, 1, 2, 0, 0, 0, 0, 4},
-      {2, 128, 9, 9, 64, 3, 1, 1, 1, 1, 1, 8},  {2, 256, 6, 7, 32, 1, 1, 0, 0, 0, 0, 4}};
+      {2, 128, 9, 9, 64, 3, 1, 1, 1, 1, 1, 8},  {2, 256, 6, 7, 32, 1, 1, 0, 0, 0, 0, 4},
+      {8, 16, 33, 31, 24, 3, 1, 1, 1, 1, 1, 4}, {30, 16, 24, 24, 32, 3, 1, 1, 1, 1, 1, 8}};
   return cases;
 }
 

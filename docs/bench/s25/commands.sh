@@ -1,0 +1,132 @@
+# Session 25 device runs (H200). Binaries built on the development machine (nvcc 13.0, sm_90,
+# Release), compressed into build-bin/ and carried; each script ran as `bash build-bin/run.sh`.
+# run 1  run1.sh  the empty tiles' bias by the conv's idle blocks, a tile per warp, filled block by block
+#                 (empties_in_conv_rejected.patch, first form): focused tests, memcheck, racecheck, A/B gbench
+# run 2  run2.sh  the same dealt over blocks first: focused tests, A/B gbench
+# run 3  run3.sh  the same by output rows, dealt over blocks (B) or block by block (C): tests, A/B/C gbench;
+#                 none kept
+# run 4  run4.sh  the occupied conv's count of active tiles estimated past 256 tiles (B) against the exact
+#                 count (A): focused tests, fused_marks_bench and spike_occupancy_bench A/B, two passes
+# run 5  run5.sh  the committed estimate: whole CUDA suite, 48-case zoo, memcheck and racecheck
+# ---- run1.sh
+# Session 25 run 1 (H200): the empty tiles' bias moved from the prescan to the conv's idle blocks
+# (one binary; SF_AB_EMPTIES_IN_PRESCAN=1 runs the old split, A). Focused tests (B), memcheck and
+# racecheck on two of them, then sparse_conv_gbench A against B interleaved, two passes.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+TF='SparseConvF16*:*Occup*:*DensitySwitch*:*SparseConv*:*FusedSpikeMarks*'
+timeout 200 /tmp/bin/sf_cuda_tests --gtest_brief=1 --gtest_filter="$TF" > $R/tests_B.txt 2>&1; echo "rc=$?" >> $R/tests_B.txt; tail -4 $R/tests_B.txt; snap
+CS=$(ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || which compute-sanitizer)
+CF='SparseConvF16GpuTest.SingleSpike*:SparseConvF16GpuTest.DeterministicAndSkipsEmptyWork'
+timeout 150 $CS --tool memcheck --error-exitcode 9 /tmp/bin/sf_cuda_tests --gtest_filter="$CF" > $R/memcheck.txt 2>&1; echo "rc=$?" >> $R/memcheck.txt; tail -3 $R/memcheck.txt
+timeout 150 $CS --tool racecheck --error-exitcode 9 /tmp/bin/sf_cuda_tests --gtest_filter="$CF" > $R/racecheck.txt 2>&1; echo "rc=$?" >> $R/racecheck.txt; tail -3 $R/racecheck.txt; snap
+F='/tiles_(0|1|5|10|100)%/'
+for pass in 1 2; do
+  SF_AB_EMPTIES_IN_PRESCAN=1 timeout 100 /tmp/bin/sparse_conv_gbench --reps=20 --benchmark_filter="$F" > $R/gbench_A_$pass.txt 2>&1
+  timeout 100 /tmp/bin/sparse_conv_gbench --reps=20 --benchmark_filter="$F" > $R/gbench_B_$pass.txt 2>&1
+  snap
+done
+for v in A B; do for p in 1 2; do grep -h "sparse/" $R/gbench_${v}_$p.txt | awk '{print $2}' > /tmp/c_${v}_$p; done; done
+grep -h "sparse/" $R/gbench_A_1.txt | awk '{print $1}' | sed 's#/iterations:30/manual_time##' > /tmp/names
+grep -h "cudnn/" $R/gbench_A_1.txt | awk '{print $2}' > /tmp/c_cudnn
+paste /tmp/names /tmp/c_cudnn /tmp/c_A_1 /tmp/c_A_2 /tmp/c_B_1 /tmp/c_B_2 | awk '{printf "%-45s cudnn %6.2f  A %6.2f %6.2f  B %6.2f %6.2f\n", $1, $2, $3, $4, $5, $6}' > $R/table.txt; cat $R/table.txt
+grep -A14 "crossover" $R/gbench_B_1.txt
+snap
+# ---- run2.sh
+# Session 25 run 2 (H200): run 1 with the empty tiles dealt over blocks first (run 1 filled one block's
+# warps before the next) and to the warps of busy blocks after the idle ones. Focused tests (B), then
+# sparse_conv_gbench A (SF_AB_EMPTIES_IN_PRESCAN=1) against B interleaved, two passes.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+TF='SparseConvF16*:*Occup*:*DensitySwitch*:*SparseConv*:*FusedSpikeMarks*'
+timeout 200 /tmp/bin/sf_cuda_tests --gtest_brief=1 --gtest_filter="$TF" > $R/tests_B.txt 2>&1; echo "rc=$?" >> $R/tests_B.txt; tail -4 $R/tests_B.txt; snap
+F='/tiles_(0|1|5|10|100)%/'
+for pass in 1 2; do
+  SF_AB_EMPTIES_IN_PRESCAN=1 timeout 100 /tmp/bin/sparse_conv_gbench --reps=20 --benchmark_filter="$F" > $R/gbench_A_$pass.txt 2>&1
+  timeout 100 /tmp/bin/sparse_conv_gbench --reps=20 --benchmark_filter="$F" > $R/gbench_B_$pass.txt 2>&1
+  snap
+done
+for v in A B; do for p in 1 2; do grep -h "sparse/" $R/gbench_${v}_$p.txt | awk '{print $2}' > /tmp/c_${v}_$p; done; done
+grep -h "sparse/" $R/gbench_A_1.txt | awk '{print $1}' | sed 's#/iterations:30/manual_time##' > /tmp/names
+grep -h "cudnn/" $R/gbench_A_1.txt | awk '{print $2}' > /tmp/c_cudnn
+paste /tmp/names /tmp/c_cudnn /tmp/c_A_1 /tmp/c_A_2 /tmp/c_B_1 /tmp/c_B_2 | awk '{printf "%-45s cudnn %6.2f  A %6.2f %6.2f  B %6.2f %6.2f\n", $1, $2, $3, $4, $5, $6}' > $R/table.txt; cat $R/table.txt
+grep -A14 "crossover" $R/gbench_B_1.txt
+snap
+# ---- run3.sh
+# Session 25 run 3 (H200): the empty tiles' bias by output rows (a row of a tile per warp; run 2 gave a
+# warp a whole tile, up to 32 KB). Focused tests (B), then sparse_conv_gbench interleaved, two passes:
+# A = the old split (SF_AB_EMPTIES_IN_PRESCAN=1), B = rows dealt over blocks first, C = rows dealt
+# block by block (SF_AB_FILL=1, run 1's order).
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+TF='SparseConvF16*:*Occup*:*DensitySwitch*:*SparseConv*:*FusedSpikeMarks*'
+timeout 200 /tmp/bin/sf_cuda_tests --gtest_brief=1 --gtest_filter="$TF" > $R/tests_B.txt 2>&1; echo "rc=$?" >> $R/tests_B.txt; tail -3 $R/tests_B.txt
+SF_AB_FILL=1 timeout 200 /tmp/bin/sf_cuda_tests --gtest_brief=1 --gtest_filter="SparseConvF16*" > $R/tests_C.txt 2>&1; echo "rc=$?" >> $R/tests_C.txt; tail -3 $R/tests_C.txt; snap
+F='/tiles_(0|1|5|10|100)%/'
+for pass in 1 2; do
+  SF_AB_EMPTIES_IN_PRESCAN=1 timeout 100 /tmp/bin/sparse_conv_gbench --reps=20 --benchmark_filter="$F" > $R/gbench_A_$pass.txt 2>&1
+  timeout 100 /tmp/bin/sparse_conv_gbench --reps=20 --benchmark_filter="$F" > $R/gbench_B_$pass.txt 2>&1
+  SF_AB_FILL=1 timeout 100 /tmp/bin/sparse_conv_gbench --reps=20 --benchmark_filter="$F" > $R/gbench_C_$pass.txt 2>&1
+  snap
+done
+for v in A B C; do for p in 1 2; do grep -h "sparse/" $R/gbench_${v}_$p.txt | awk '{print $2}' > /tmp/c_${v}_$p; done; done
+grep -h "sparse/" $R/gbench_A_1.txt | awk '{print $1}' | sed 's#/iterations:30/manual_time##;s#/sparse##' > /tmp/names
+grep -h "cudnn/" $R/gbench_A_1.txt | awk '{print $2}' > /tmp/c_cudnn
+paste /tmp/names /tmp/c_cudnn /tmp/c_A_1 /tmp/c_A_2 /tmp/c_B_1 /tmp/c_B_2 /tmp/c_C_1 /tmp/c_C_2 | awk '{printf "%-38s cudnn %6.2f A %6.2f %6.2f B %6.2f %6.2f C %6.2f %6.2f\n", $1, $2, $3, $4, $5, $6, $7, $8}' > $R/table.txt; cat $R/table.txt
+snap
+# ---- run4.sh
+# Session 25 run 4 (H200): the occupied conv's count of active tiles (which only picks how tiles share
+# items) estimated from blockDim.x tiles spread over all, one load a thread and one barrier (B), against
+# the exact count (SF_AB_EXACT_COUNT=1, A, the state at HEAD). Focused tests (B), then
+# fused_marks_bench and spike_occupancy_bench, A and B interleaved, two passes.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+timeout 150 /tmp/bin/sf_cuda_tests --gtest_brief=1 --gtest_filter='SparseConvF16*:SpikeOccupancy*:ConvNeuronF16*:FusedSpikeMarks*:DensitySwitch*' > $R/tests_B.txt 2>&1; echo "rc=$?" >> $R/tests_B.txt; tail -3 $R/tests_B.txt; snap
+for pass in 1 2; do
+  SF_AB_EXACT_COUNT=1 timeout 120 /tmp/bin/fused_marks_bench --reps 20 > $R/fmb_A_$pass.txt 2>&1; echo "rc=$?" >> $R/fmb_A_$pass.txt
+  timeout 120 /tmp/bin/fused_marks_bench --reps 20 > $R/fmb_B_$pass.txt 2>&1; echo "rc=$?" >> $R/fmb_B_$pass.txt
+  SF_AB_EXACT_COUNT=1 timeout 120 /tmp/bin/spike_occupancy_bench --reps 20 > $R/occ_A_$pass.txt 2>&1; echo "rc=$?" >> $R/occ_A_$pass.txt
+  timeout 120 /tmp/bin/spike_occupancy_bench --reps 20 > $R/occ_B_$pass.txt 2>&1; echo "rc=$?" >> $R/occ_B_$pass.txt
+  snap
+done
+for v in A B; do echo "== fmb $v pass 1"; cat $R/fmb_${v}_1.txt | cut -c1-110 | head -60; done
+snap
+# ---- run5.sh
+# Session 25 run 5 (H200): the committed form of run 4's B (the occupied conv's count of active tiles
+# estimated past 256 tiles), with two new cases of more than 256 tiles in
+# SpikeOccupancyTest.MasksAndConvMatchThePrescanOverShapesAndDensities. The whole CUDA suite, the
+# 48-case zoo, memcheck and racecheck on the occupancy test.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+timeout 250 /tmp/bin/sf_cuda_tests --gtest_brief=1 > $R/all_tests.txt 2>&1; echo "rc=$?" >> $R/all_tests.txt; tail -4 $R/all_tests.txt; snap
+tar xzf build-bin/zoo.tgz -C /tmp
+timeout 240 python3 scripts/zoo_fp16_check.py /tmp/bin/sfrun /tmp/zoo > $R/zoo.txt 2>&1; echo "rc=$?" >> $R/zoo.txt; tail -2 $R/zoo.txt; snap
+CS=$(ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || which compute-sanitizer)
+CF='SpikeOccupancyTest.MasksAndConvMatch*'
+timeout 200 $CS --tool memcheck --error-exitcode 9 /tmp/bin/sf_cuda_tests --gtest_filter="$CF" > $R/memcheck.txt 2>&1; echo "rc=$?" >> $R/memcheck.txt; tail -3 $R/memcheck.txt; snap
+timeout 200 $CS --tool racecheck --error-exitcode 9 /tmp/bin/sf_cuda_tests --gtest_filter="$CF" > $R/racecheck.txt 2>&1; echo "rc=$?" >> $R/racecheck.txt; tail -3 $R/racecheck.txt; snap
