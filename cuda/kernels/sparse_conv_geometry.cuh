@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "cuda/kernels/fast_div.h"
 #include "cuda/kernels/sparse_conv.h"
 
 namespace sf::cuda::sparse_detail {
@@ -29,6 +30,9 @@ __host__ __device__ constexpr int Span(int tile, int ksize, int stride) {
 struct Geometry {
   int n, c_in, h, w, c_out, out_h, out_w, pad_top, pad_left;
   int tile, tiles_y, tiles_x, num_tiles, num_groups;
+  FastDiv per_image_div;  // by tiles_y * tiles_x
+  FastDiv tiles_x_div;    // by tiles_x
+  FastDiv c8_div;         // by c_in / 8 (16-byte vectors per NHWC pixel), 1 below 8
 };
 
 inline Geometry MakeGeometry(const SparseConvShape& s, int group) {
@@ -47,6 +51,9 @@ inline Geometry MakeGeometry(const SparseConvShape& s, int group) {
   g.tiles_x = static_cast<int>(CeilDiv(s.out_w, s.tile));
   g.num_tiles = static_cast<int>(s.n * g.tiles_y * g.tiles_x);
   g.num_groups = static_cast<int>(CeilDiv(s.c_in, group));
+  g.per_image_div = MakeFastDiv(g.tiles_y * g.tiles_x);
+  g.tiles_x_div = MakeFastDiv(g.tiles_x);
+  g.c8_div = MakeFastDiv(g.c_in / 8);
   return g;
 }
 
@@ -60,11 +67,11 @@ struct TileWindow {
 
 __device__ inline TileWindow MakeWindow(const Geometry& g, int tile_index, int ksize, int stride) {
   TileWindow t;
-  const int per_image = g.tiles_y * g.tiles_x;
-  t.n = tile_index / per_image;
-  const int rest = tile_index - t.n * per_image;
-  t.oy0 = (rest / g.tiles_x) * g.tile;
-  t.ox0 = (rest % g.tiles_x) * g.tile;
+  t.n = Div(tile_index, g.per_image_div);
+  const int rest = tile_index - t.n * g.per_image_div.d;
+  const int ty = Div(rest, g.tiles_x_div);
+  t.oy0 = ty * g.tile;
+  t.ox0 = (rest - ty * g.tiles_x) * g.tile;
   t.th = min(g.tile, g.out_h - t.oy0);
   t.tw = min(g.tile, g.out_w - t.ox0);
   t.iy0 = t.oy0 * stride - g.pad_top;

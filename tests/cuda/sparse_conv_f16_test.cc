@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cuda/kernels/fast_div.h"
 #include "graph/float16.h"
 #include "graph/passes/float16.h"
 #include "graph/passes/layout.h"
@@ -109,6 +110,27 @@ TEST(SparseConvF16HostTest, RepackGroupsChannelsAndPadsOutputChannels) {
   const std::vector<uint16_t> krsc = ToHalfBits(NchwToNhwc(wf, 5, 20, 3, 3));
   cuda::RepackSparseConvF16Weights(krsc.data(), 5, 20, 3, true, b.data());
   EXPECT_EQ(a, b);
+}
+
+// The kernels' division by a divisor fixed on the host (the tile's place in
+// the batch, the vector's pixel): the same quotient as `/` for divisors up to
+// past 2^16 and dividends up to 2^31 - 1.
+TEST(SparseConvF16HostTest, FastDivGivesTheQuotient) {
+  using cuda::sparse_detail::Div;
+  using cuda::sparse_detail::MakeFastDiv;
+  int checked = 0;
+  for (int d = 1; d <= 100000; d = d < 3000 ? d + 1 : d * 3 / 2) {
+    const cuda::sparse_detail::FastDiv f = MakeFastDiv(d);
+    for (int n : {0, 1, d - 1, d, d + 1, 2 * d - 1, 2 * d, 65535, 1 << 20, (1 << 30) + 7,
+                  2147483646, 2147483647}) {
+      ASSERT_EQ(Div(n, f), n / d) << n << " / " << d;
+    }
+    for (int n = 0; n < 2 * d + 64; ++n) {
+      ASSERT_EQ(Div(n, f), n / d) << n << " / " << d;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 9000000);
 }
 
 TEST(SparseConvF16HostTest, SupportedShapesAndTiles) {

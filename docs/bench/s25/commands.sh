@@ -8,6 +8,9 @@
 # run 4  run4.sh  the occupied conv's count of active tiles estimated past 256 tiles (B) against the exact
 #                 count (A): focused tests, fused_marks_bench and spike_occupancy_bench A/B, two passes
 # run 5  run5.sh  the committed estimate: whole CUDA suite, 48-case zoo, memcheck and racecheck
+# run 6  run6.sh  ncu full set of the prescan (ImageNet 64@56, CIFAR 128@16) and the conv at 0% (no code change)
+# run 7  run7.sh  the tile's place and the vector's pixel by FastDiv, a row's split by SmallDiv: focused
+#                 tests, A/B gbench
 # ---- run1.sh
 # Session 25 run 1 (H200): the empty tiles' bias moved from the prescan to the conv's idle blocks
 # (one binary; SF_AB_EMPTIES_IN_PRESCAN=1 runs the old split, A). Focused tests (B), memcheck and
@@ -130,3 +133,52 @@ CS=$(ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || which compute-sanit
 CF='SpikeOccupancyTest.MasksAndConvMatch*'
 timeout 200 $CS --tool memcheck --error-exitcode 9 /tmp/bin/sf_cuda_tests --gtest_filter="$CF" > $R/memcheck.txt 2>&1; echo "rc=$?" >> $R/memcheck.txt; tail -3 $R/memcheck.txt; snap
 timeout 200 $CS --tool racecheck --error-exitcode 9 /tmp/bin/sf_cuda_tests --gtest_filter="$CF" > $R/racecheck.txt 2>&1; echo "rc=$?" >> $R/racecheck.txt; tail -3 $R/racecheck.txt; snap
+# ---- run6.sh
+# Session 25 run 6 (H200): ncu full set with stall samples of the prescan (HEAD 579db2a) on ImageNet
+# 3x3 64@56 and CIFAR 3x3 128@16 with no tile active, in the graph of 20 runs (caches and clocks as
+# they are), and of the conv kernel that follows it on ImageNet 64@56 (no item: what it costs to exit).
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+NCU=$(ls /usr/local/cuda/bin/ncu 2>/dev/null || which ncu)
+for L in imagenet_l1_3x3_64@56 cifar_l2_3x3_128@16; do
+  T=${L%%_3x3*}
+  for K in PrescanF16Kernel SparseConvF16Kernel; do
+    [ $K = SparseConvF16Kernel ] && [ $T = cifar_l2 ] && continue
+    timeout 150 $NCU --cache-control none --clock-control none --set full --import-source no -k regex:$K --launch-skip 30 --launch-count 1 -o $R/p -f /tmp/bin/sparse_conv_gbench --reps=20 --benchmark_filter="$L/tiles_0%/sparse" > $R/ncu_${T}_$K.log 2>&1; echo "rc=$?" >> $R/ncu_${T}_$K.log
+    $NCU --import $R/p.ncu-rep --page source --csv --print-source sass > $R/sass_${T}_$K.csv 2> /dev/null
+    $NCU --import $R/p.ncu-rep --page details > $R/details_${T}_$K.txt 2>&1
+    echo "== $T $K"; grep -E "Duration|Elapsed Cycles|DRAM Throughput|Compute \(SM\)|Achieved Occupancy|Registers Per|Executed Ipc A|Issue Slots Busy|Warp Cycles Per Issued" $R/details_${T}_$K.txt | head -14
+    gzip -f $R/sass_${T}_$K.csv; rm -f $R/p.ncu-rep; snap
+  done
+done
+# ---- run7.sh
+# Session 25 run 7 (H200): the tile's place (MakeWindow) and the vector's pixel by a multiply-high and
+# a shift with divisors fixed on the host (FastDiv), and the split of a row's vectors among threads by a
+# corrected float quotient (SmallDiv), where each was an integer division (~25 instructions): run 6's
+# profile found the ImageNet 64@56 prescan issuing on 68% of its cycles, ~510 instructions a warp.
+# Focused tests (B), then sparse_conv_gbench A (579db2a) against B interleaved, two passes.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+TF='SparseConv*:SpikeOccupancy*:ConvNeuronF16*:FusedSpikeMarks*:*DensitySwitch*:SpikeGather*:SpikePacked*'
+timeout 200 /tmp/bin/sf_cuda_tests --gtest_brief=1 --gtest_filter="$TF" > $R/tests_B.txt 2>&1; echo "rc=$?" >> $R/tests_B.txt; tail -3 $R/tests_B.txt; snap
+F='/tiles_(0|1|5|10|100)%/'
+for pass in 1 2; do
+  for v in A B; do timeout 100 /tmp/bin/gbench_$v --reps=20 --benchmark_filter="$F" > $R/gbench_${v}_$pass.txt 2>&1; done
+  snap
+done
+for v in A B; do for p in 1 2; do grep -h "sparse/" $R/gbench_${v}_$p.txt | awk '{print $2}' > /tmp/c_${v}_$p; done; done
+grep -h "sparse/" $R/gbench_A_1.txt | awk '{print $1}' | sed 's#/iterations:30/manual_time##;s#/sparse##' > /tmp/names
+grep -h "cudnn/" $R/gbench_A_1.txt | awk '{print $2}' > /tmp/c_cudnn
+paste /tmp/names /tmp/c_cudnn /tmp/c_A_1 /tmp/c_A_2 /tmp/c_B_1 /tmp/c_B_2 | awk '{printf "%-38s cudnn %6.2f A %6.2f %6.2f B %6.2f %6.2f\n", $1, $2, $3, $4, $5, $6}' > $R/table.txt; cat $R/table.txt
+grep -A14 "crossover" $R/gbench_B_1.txt
+snap
