@@ -61,9 +61,11 @@ Workspace CarveWorkspace(void* base, int num_tiles) {
 struct ColumnSplit {
   int vecs, lanes;
 };
-// a / b for 0 <= a, 1 <= b, both below 2^20, where b is known only on the
-// device (a tile's own column count): a float quotient corrected by one
-// step, ~10 instructions where `/` takes ~25.
+// a / b for 0 <= a < 2^22 and 1 <= b, where b is known only on the device
+// (a tile's own column count): a float quotient (within 2 ulp, so within 1
+// of a / b) corrected by one step, ~10 instructions where `/` takes ~25.
+// The callers' dividends are at most c_out (SparseConvF16UnsupportedReason
+// keeps it below 2^21).
 __host__ __device__ inline int SmallDiv(int a, int b) {
 #if defined(__CUDA_ARCH__)
   int q = __float2int_rz(__fdividef(static_cast<float>(a), static_cast<float>(b)));
@@ -1674,7 +1676,8 @@ const char* SparseConvF16UnsupportedReason(const SparseConvShape& s) {
     return "output channels per work item must be 32 or 64, or 16 with tile 8";
   }
   if (const char* why = SparseConvUnsupportedReason(s); why[0] != '\0') return why;
-  if (CeilDiv(s.c_out, kChunk) > 65535) return "c_out is too large";
+  // (SmallDiv, in the empty tiles' bias store, splits up to c_out vectors.)
+  if (s.c_out > (int64_t{1} << 21)) return "c_out is larger than 2097152";
   if (CeilDiv(s.c_in, kGroup) > 32 * kMaxMaskWords) return "c_in is larger than 4096";
   return "";
 }

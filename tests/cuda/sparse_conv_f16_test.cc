@@ -142,6 +142,9 @@ TEST(SparseConvF16HostTest, SupportedShapesAndTiles) {
   EXPECT_EQ(std::string(cuda::SparseConvF16UnsupportedReason(s)), "");
   s.tile = 5;
   EXPECT_THAT(cuda::SparseConvF16UnsupportedReason(s), HasSubstr("4 or 8"));
+  s.tile = 4;
+  s.c_out = (int64_t{1} << 21) + 8;  // past what the bias store's quotients cover
+  EXPECT_THAT(cuda::SparseConvF16UnsupportedReason(s), HasSubstr("c_out is larger"));
   s = ShapeOf(Shapes()[1], true);  // tile 8
   for (int chunk : {16, 32, 64}) {
     s.cout_chunk = chunk;
