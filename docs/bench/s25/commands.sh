@@ -16,6 +16,9 @@
 # run 9  run9.sh  SmallDiv in the NCHW prescan and bias store, an 8-wide NCHW bias row in one store, a
 #                 fallback to `/` in SmallDiv (nchw_smalldiv_rejected.patch): whole CUDA suite, zoo,
 #                 memcheck, A/B gbench, A/B sfbench fp16 NCHW, fused_marks/occupancy benches; not kept
+# run 10 run10.sh the state at 2d70c2d: whole CUDA suite, zoo, memcheck, gbench and fused_marks_bench
+# run 11 run11.sh the occupied conv's first mask words loaded before the count (triage_prefetch_rejected.patch):
+#                 focused tests, zoo, fused_marks_bench A/B; not kept
 # ---- run1.sh
 # Session 25 run 1 (H200): the empty tiles' bias moved from the prescan to the conv's idle blocks
 # (one binary; SF_AB_EMPTIES_IN_PRESCAN=1 runs the old split, A). Focused tests (B), memcheck and
@@ -241,3 +244,43 @@ snap
 timeout 120 /tmp/bin/fused_marks_bench --reps 20 > $R/fmb_B.txt 2>&1; echo "rc=$?" >> $R/fmb_B.txt
 timeout 120 /tmp/bin/spike_occupancy_bench --reps 20 > $R/occ_B.txt 2>&1; echo "rc=$?" >> $R/occ_B.txt
 snap
+# ---- run10.sh
+# Session 25 run 10 (H200): HEAD 2d70c2d (FastDiv/SmallDiv in the prescan, the occupied conv's estimated
+# count, c_out capped at 2^21). The whole CUDA suite, the 48-case zoo, memcheck on the prescan and
+# occupancy tests, sparse_conv_gbench and fused_marks_bench (one pass each) for the figures at HEAD.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+timeout 250 /tmp/bin/sf_cuda_tests --gtest_brief=1 > $R/all_tests.txt 2>&1; echo "rc=$?" >> $R/all_tests.txt; tail -3 $R/all_tests.txt; snap
+tar xzf build-bin/zoo.tgz -C /tmp
+timeout 240 python3 scripts/zoo_fp16_check.py /tmp/bin/sfrun /tmp/zoo > $R/zoo.txt 2>&1; echo "rc=$?" >> $R/zoo.txt; tail -2 $R/zoo.txt; snap
+CS=$(ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || which compute-sanitizer)
+timeout 200 $CS --tool memcheck --error-exitcode 9 /tmp/bin/sf_cuda_tests --gtest_filter='SparseConvF16GpuTest.PrescanCounts*:SparseConvF16GpuTest.SingleSpike*:SpikeOccupancyTest.MasksAndConvMatch*' > $R/memcheck.txt 2>&1; echo "rc=$?" >> $R/memcheck.txt; tail -3 $R/memcheck.txt; snap
+timeout 100 /tmp/bin/sparse_conv_gbench --reps=20 --benchmark_filter='/tiles_(0|1|5|10|100)%/' > $R/gbench.txt 2>&1; echo "rc=$?" >> $R/gbench.txt; grep -A14 crossover $R/gbench.txt; snap
+timeout 120 /tmp/bin/fused_marks_bench --reps 20 > $R/fmb.txt 2>&1; echo "rc=$?" >> $R/fmb.txt; grep -E "^(cifar|imagenet)|^0 |^1 " $R/fmb.txt
+snap
+# ---- run11.sh
+# Session 25 run 11 (H200): the occupied conv's triage, two tiles per item: each warp loads its first
+# item's mask words both ways before the count of active tiles that chooses between them (the count
+# inline there), and an item's words all at once (B), against 2d70c2d (A). Focused tests and the zoo
+# (B), fused_marks_bench A/B interleaved, two passes.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+TF='SparseConv*:SpikeOccupancy*:ConvNeuronF16*:FusedSpikeMarks*:*DensitySwitch*'
+timeout 150 /tmp/bin/sf_cuda_tests --gtest_brief=1 --gtest_filter="$TF" > $R/tests_B.txt 2>&1; echo "rc=$?" >> $R/tests_B.txt; tail -3 $R/tests_B.txt; snap
+for pass in 1 2; do
+  for v in A B; do timeout 60 /tmp/bin/fmb_$v --reps 20 > $R/fmb_${v}_$pass.txt 2>&1; echo "rc=$?" >> $R/fmb_${v}_$pass.txt; done
+  snap
+done
+for v in A B; do echo "== $v"; grep -E "^(cifar|imagenet)|^(0|1|4) " $R/fmb_${v}_1.txt | awk '{print $1, $2, $3, $7, $8}'; done
+tar xzf build-bin/zoo.tgz -C /tmp
+timeout 150 python3 scripts/zoo_fp16_check.py /tmp/bin/sfrun /tmp/zoo > $R/zoo.txt 2>&1; echo "rc=$?" >> $R/zoo.txt; tail -2 $R/zoo.txt; snap
