@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "graph/op_type.h"
 #include "graph/status.h"
 #include "graph/topo.h"
 
@@ -72,13 +74,47 @@ Node AxisNode(const std::string& name, OpType op, ValueId in, ValueId out) {
   return n;
 }
 
+// Whether `node` computes each output element from the same element of its
+// inputs whatever their rank, so that it may run on the lifted 4-D values as
+// well: a neuron (per element over the T-major first axis, which the lift
+// keeps) and Add (both inputs gain the same unit axis, so they broadcast as
+// before).
+bool RunsOnLiftedValues(const Node& node) {
+  if (node.outputs.size() != 1 || node.outputs[0] == kNoValue) return false;
+  if (IsNeuron(node.op)) return node.inputs.size() == 1;
+  return node.op == OpType::kAdd && node.inputs.size() == 2;
+}
+
 }  // namespace
 
 absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
   const int original = graph.num_nodes();
   const std::vector<std::vector<int>> consumers = graph.Consumers();
+  // A 3-D value this pass squeezed -> the 4-D value it came from. A later
+  // lifted op reads the 4-D value itself (no Squeeze -> Unsqueeze between
+  // them), and a neuron or Add reading only such values moves to the 4-D side
+  // too, so that a 1-D conv -> LIF -> conv chain keeps the conv and its
+  // neuron adjacent (fusable, and no copies between). A Squeeze no one reads
+  // in the end is dropped.
+  absl::flat_hash_map<ValueId, ValueId> squeezed_from;
+  std::vector<int> squeezes;
+  const auto squeeze = [&](const std::string& name, ValueId four, ValueId three) {
+    squeezes.push_back(graph.AddNode(AxisNode(name, OpType::kSqueeze, four, three)));
+    squeezed_from[three] = four;
+  };
   int lifted = 0;
   for (int i = 0; i < original; ++i) {
+    if (RunsOnLiftedValues(graph.node(i)) &&
+        std::all_of(graph.node(i).inputs.begin(), graph.node(i).inputs.end(),
+                    [&](ValueId v) { return squeezed_from.contains(v); })) {
+      Node& node = graph.node(i);
+      for (ValueId& v : node.inputs) v = squeezed_from[v];
+      const ValueId y = node.outputs[0];
+      const ValueId y4 = NewValue(graph, graph.value(y).name + "_2d", y);
+      graph.node(i).outputs[0] = y4;
+      squeeze(absl::StrCat(graph.node(i).name, "/squeeze"), y4, y);
+      continue;
+    }
     if (!IsOneDimensional(graph, graph.node(i))) continue;
     const Node node = graph.node(i);  // a copy: AddNode may move the nodes
     Attrs attrs = node.attrs;
@@ -91,6 +127,10 @@ absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
     const int lifted_inputs = node.op == OpType::kConv ? std::min<int>(2, inputs.size()) : 1;
     for (int k = 0; k < lifted_inputs; ++k) {
       if (inputs[k] == kNoValue) continue;
+      if (auto it = squeezed_from.find(inputs[k]); it != squeezed_from.end()) {
+        inputs[k] = it->second;
+        continue;
+      }
       const ValueId four = NewValue(graph, graph.value(inputs[k]).name + "_2d", inputs[k]);
       graph.AddNode(
           AxisNode(absl::StrCat(node.name, "/unsqueeze_", k), OpType::kUnsqueeze, inputs[k], four));
@@ -120,10 +160,18 @@ absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
       last = bn_y4;
       out = bn_y;
     }
-    graph.AddNode(AxisNode(absl::StrCat(node.name, "/squeeze"), OpType::kSqueeze, last, out));
+    squeeze(absl::StrCat(node.name, "/squeeze"), last, out);
     ++lifted;
   }
-  if (lifted > 0) SF_RETURN_IF_ERROR(SortTopologically(graph));
+  if (lifted == 0) return 0;
+  const std::vector<std::vector<int>> readers = graph.Consumers();
+  std::vector<bool> keep(graph.num_nodes(), true);
+  for (int q : squeezes) {
+    const ValueId three = graph.node(q).outputs[0];
+    keep[q] = !readers[three].empty() || graph.IsOutput(three);
+  }
+  graph.KeepNodes(keep);
+  SF_RETURN_IF_ERROR(SortTopologically(graph));
   return lifted;
 }
 

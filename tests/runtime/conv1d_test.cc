@@ -229,6 +229,74 @@ TEST(Conv1dTest, BatchNormIsFoldedAndASpikingNetRuns) {
   }
 }
 
+// A 1-D spiking block (conv -> LIF -> conv -> Add of the spikes -> LIF ->
+// MaxPool -> conv): its neurons and Add run on the lifted 4-D values, so the
+// only Unsqueeze left is the input's and the only Squeeze the output's (each
+// conv reads the neuron or pool before it directly, and a conv and its LIF
+// are adjacent, as the conv + neuron fusion needs). The outputs are those of
+// the same net written in 2-D on a height-1 image, bit for bit.
+TEST(Conv1dTest, ASpikingChainStaysOnTheLiftedSide) {
+  std::mt19937 rng(7);
+  const int64_t n = 4, c = 4, l = 20;  // T = 2 steps of 2 samples
+  std::vector<float> x = Random(n * c * l, rng);
+  for (float& v : x) v *= 3.0f;  // so that both neurons fire
+  const std::vector<float> wa = Random(c * c * 3, rng), wb = Random(c * c * 3, rng),
+                           wc = Random(3 * c * 3, rng);
+  std::vector<float> one_d;
+  for (const bool two_d : {false, true}) {
+    const auto dims = [&](std::vector<int64_t> d) {
+      if (two_d) d.insert(d.begin() + 2, 1);
+      return d;
+    };
+    const auto ints = [&](std::vector<int64_t> v, int64_t fill) {
+      if (!two_d) return v;
+      return v.size() == 2 ? std::vector<int64_t>{0, v[0], 0, v[1]} : std::vector<int64_t>{fill, v[0]};
+    };
+    OnnxModelBuilder mb;
+    mb.Input("x", dims({n, c, l})).Output("y");
+    mb.Initializer("wa", dims({c, c, 3}), wa).Initializer("wb", dims({c, c, 3}), wb);
+    mb.Initializer("wc", dims({3, c, 3}), wc);
+    mb.Node("Conv", {"x", "wa"}, {"ca"}, "conv_a").Ints("kernel_shape", ints({3}, 1))
+        .Ints("pads", ints({1, 1}, 0));
+    mb.Node("LIF", {"ca"}, {"sa"}, "lif_a", "sparseflow").Int("steps", 2).Float("tau", 2.0f);
+    mb.Node("Conv", {"sa", "wb"}, {"cb"}, "conv_b").Ints("kernel_shape", ints({3}, 1))
+        .Ints("pads", ints({1, 1}, 0));
+    mb.Node("Add", {"cb", "sa"}, {"r"}, "add");
+    mb.Node("LIF", {"r"}, {"sb"}, "lif_b", "sparseflow").Int("steps", 2).Float("tau", 2.0f);
+    mb.Node("MaxPool", {"sb"}, {"p"}, "pool").Ints("kernel_shape", ints({2}, 1))
+        .Ints("strides", ints({2}, 1));
+    mb.Node("Conv", {"p", "wc"}, {"y"}, "conv_c").Ints("kernel_shape", ints({3}, 1))
+        .Ints("pads", ints({1, 1}, 0));
+    std::unique_ptr<Runtime> rt = Load(mb.Serialize());
+    ASSERT_NE(rt, nullptr);
+    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> y, rt->Run({{"x", MakeTensor(dims({n, c, l}), x)}}));
+    ASSERT_EQ(y.size(), 1u);
+    ASSERT_EQ(y[0].dims(), dims({n, 3, l / 2}));
+    const std::vector<float> got(y[0].data<float>(), y[0].data<float>() + y[0].num_elements());
+    if (!two_d) {
+      one_d = got;
+      ASSERT_OK_AND_ASSIGN(Plan plan, rt->GetPlan());
+      std::map<OpType, int> count;
+      for (const PlanStep& s : plan.steps) {
+        ++count[s.op];
+        if (s.op == OpType::kLIF || s.op == OpType::kAdd) {
+          EXPECT_EQ(s.input_dims.size(), 4u) << s.name << " runs on the 3-D values";
+        }
+        if (s.name == "conv_b" || s.name == "conv_c") {
+          EXPECT_EQ(s.input_class, ValueClass::kBinary) << s.name;
+        }
+      }
+      EXPECT_EQ(count[OpType::kUnsqueeze], 1);  // x's (the weights' are folded)
+      EXPECT_EQ(count[OpType::kSqueeze], 1);    // y's
+      EXPECT_EQ(count[OpType::kLIF], 2);
+    } else {
+      EXPECT_EQ(got, one_d) << "the 1-D net and its 2-D form differ";
+      EXPECT_TRUE(std::any_of(got.begin(), got.end(), [](float v) { return v != 0.0f; }))
+          << "no spike reached the last conv: the check proves nothing";
+    }
+  }
+}
+
 // A net of 1-D ops exported by PyTorch (models/conv1d_pytorch: Conv1d,
 // BatchNorm1d folded by the exporter, ReLU, MaxPool1d, dilated Conv1d,
 // AvgPool1d without padding counted) against PyTorch's output.
