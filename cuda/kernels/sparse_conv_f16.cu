@@ -57,9 +57,10 @@ Workspace CarveWorkspace(void* base, int num_tiles) {
 // How `threads` threads share rows of `seg` 16-byte vectors each (a window
 // row of an NHWC tile for the prescan's scan, an output row for its bias):
 // thread i takes vector column i % vecs and rows i / vecs, i / vecs + lanes,
-// ...; threads from vecs * lanes on have none.
+// ...; threads from vecs * lanes on have none. `lane` and `column` are
+// `thread`'s (i / vecs and i % vecs).
 struct ColumnSplit {
-  int vecs, lanes;
+  int vecs, lanes, lane, column;
 };
 // a / b for 0 <= a < 2^22 and 1 <= b, where b is known only on the device
 // (a tile's own column count): a float quotient (within 2 ulp, so within 1
@@ -77,9 +78,10 @@ __host__ __device__ inline int SmallDiv(int a, int b) {
 #endif
 }
 
-__host__ __device__ inline ColumnSplit SplitColumns(int seg, int threads) {
+__host__ __device__ inline ColumnSplit SplitColumns(int seg, int threads, int thread) {
   const int vecs = seg < 1 ? 1 : (seg < threads ? seg : threads);
-  return {vecs, SmallDiv(threads, vecs)};
+  const int lane = SmallDiv(thread, vecs);
+  return {vecs, SmallDiv(threads, vecs), lane, thread - lane * vecs};
 }
 
 // Writes the bias (0 without) to output channels [c0, c1) of every output of
@@ -99,13 +101,12 @@ __device__ void StoreBiasTile(const Geometry& g, const TileWindow& t, const __ha
     // turn, the divisions and the bias load came per store).
     const int per_pixel = channels / 8;
     const int seg = t.tw * per_pixel;
-    const auto [vecs, lanes] = SplitColumns(seg, step);
-    const int lane = SmallDiv(first, vecs);
+    const auto [vecs, lanes, lane, column] = SplitColumns(seg, step, first);
     if (lane >= lanes) return;
     const int64_t row_stride = static_cast<int64_t>(g.out_w) * g.c_out;
     __half* tile = y + ((static_cast<int64_t>(t.n) * g.out_h + t.oy0) * g.out_w + t.ox0) * g.c_out;
     const bool bias_vec = bias != nullptr && IsAligned(bias, sizeof(uint4));
-    for (int i = first - lane * vecs; i < seg; i += vecs) {
+    for (int i = column; i < seg; i += vecs) {
       const int px = SmallDiv(i, per_pixel), v = c0 / 8 + i - px * per_pixel;
       uint4 value = make_uint4(0, 0, 0, 0);
       if (bias_vec) {
@@ -157,13 +158,12 @@ __device__ __forceinline__ void ScanWindowVectors(const Geometry& g, const TileW
                                                   int cols, uint32_t* mask) {
   const int c8 = g.c_in / 8;  // vectors per pixel
   const int seg = cols * c8;  // vectors per window row
-  const auto [vecs, lanes] = SplitColumns(seg, kPrescanThreads);
-  const int lane = SmallDiv(threadIdx.x, vecs);
+  const auto [vecs, lanes, lane, column] = SplitColumns(seg, kPrescanThreads, threadIdx.x);
   if (lane >= lanes) return;
   const int64_t row_stride = static_cast<int64_t>(g.w) * g.c_in;
   const uint16_t* window =
       x + ((static_cast<int64_t>(t.n) * g.h + t.iy0 + t.ly0) * g.w + t.ix0 + t.lx0) * g.c_in;
-  for (int v = threadIdx.x - lane * vecs; v < seg; v += vecs) {
+  for (int v = column; v < seg; v += vecs) {
     const int px = Div(v, g.c8_div);
     // 1x1 stride 2 reads every other row and column; the other kernels read
     // every one of the window (its span is the outputs' taps).
@@ -211,7 +211,7 @@ int PrescanBatch(const SparseConvShape& s) {
   const int span = sparse_detail::Span(s.tile, s.ksize, s.stride);
   const int64_t seg = span * (s.c_in / 8);  // vectors per window row (as ScanWindowVectors)
   const int lanes =
-      SplitColumns(static_cast<int>(std::min<int64_t>(seg, kPrescanThreads)), kPrescanThreads)
+      SplitColumns(static_cast<int>(std::min<int64_t>(seg, kPrescanThreads)), kPrescanThreads, 0)
           .lanes;
   return (span + lanes - 1) / lanes <= 4 ? 4 : 8;
 }

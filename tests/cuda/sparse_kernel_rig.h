@@ -224,6 +224,18 @@ class SparseKernelRig {
     });
   }
 
+  // `reps` writes of the whole output (a memset of non-zero bytes) in one
+  // CUDA graph, in place of the runs: the least a run of any conv that
+  // writes this output can take (sparse_conv_gbench's floor).
+  absl::StatusOr<GraphExec> CaptureOutputWrites(int reps) {
+    return CaptureGraph(stream_.get(), [&]() -> absl::Status {
+      for (int i = 0; i < reps; ++i) {
+        SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(y_.data(), 0x3C, y_.bytes(), stream_.get()));
+      }
+      return absl::OkStatus();
+    });
+  }
+
   // Microseconds per run of one launch of `runs`, a CaptureRuns graph of
   // `reps` runs, between two events (synchronises).
   absl::StatusOr<double> TimeLaunch(const GraphExec& runs, int reps) {

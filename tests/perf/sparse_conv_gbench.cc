@@ -17,7 +17,10 @@
 // tiles is active, every 16-channel group of them. The CUDA graph of K
 // (default 20) back-to-back runs is captured once and launched once untimed;
 // each iteration is one launch of it, timed with CUDA events (manual time, per run: the launch's
-// time / K; how a layer costs inside a model's graph). Without a GPU it says so and exits 0.
+// time / K; how a layer costs inside a model's graph). Per shape, `output_write`
+// times the output written alone the same way (a memset per run): the floor
+// of any conv that writes that output, printed at the end as the most any
+// kernel can beat cuDNN by on the layer. Without a GPU it says so and exits 0.
 #include <benchmark/benchmark.h>
 #include <cuda_runtime_api.h>
 
@@ -169,6 +172,38 @@ void BM_Conv(benchmark::State& state, const BenchShape* shape, double density, b
   (sparse ? cell.first : cell.second) = total_us / static_cast<double>(state.iterations());
 }
 
+// Microseconds per run of writing the shape's output alone, by shape.
+std::map<std::string, double>& Floors() {
+  static std::map<std::string, double> floors;
+  return floors;
+}
+
+// The output written once per run and nothing else (a memset node per run in
+// the same graph form): no conv that writes this output, sparse or dense, can
+// take less, so cuDNN's time over it bounds any kernel's speedup on the layer.
+void BM_OutputWrite(benchmark::State& state, const BenchShape* shape) {
+  absl::StatusOr<ShapeRigs*> rigs = RigsFor(*shape);
+  absl::StatusOr<GraphExec> runs =
+      rigs.ok() ? (*rigs)->sparse->CaptureOutputWrites(g_reps) : rigs.status();
+  absl::StatusOr<double> warm = runs.ok() ? (*rigs)->sparse->TimeLaunch(*runs, g_reps)
+                                          : runs.status();
+  if (!warm.ok()) {
+    state.SkipWithError(std::string(warm.status().message()).c_str());
+    return;
+  }
+  double total_us = 0;
+  for (auto _ : state) {
+    absl::StatusOr<double> us = (*rigs)->sparse->TimeLaunch(*runs, g_reps);
+    if (!us.ok()) {
+      state.SkipWithError(std::string(us.status().message()).c_str());
+      return;
+    }
+    state.SetIterationTime(*us * 1e-6);
+    total_us += *us;
+  }
+  Floors()[shape->name] = total_us / static_cast<double>(state.iterations());
+}
+
 // Where sparse stops being faster: linear between the last density at which
 // it won and the next.
 void PrintCrossovers() {
@@ -206,6 +241,20 @@ void PrintCrossovers() {
                   by_density.begin()->second.second);
     }
   }
+  if (Floors().empty()) return;
+  std::printf(
+      "\nthe output written alone (a memset per run) against cuDNN: no kernel that writes the "
+      "output can beat cuDNN by more than this\n");
+  for (const auto& [name, floor_us] : Floors()) {
+    const auto it = Results().find(name);
+    if (it == Results().end() || it->second.empty() || it->second.begin()->second.second <= 0) {
+      std::printf("  %-30s  write %.2f us (cuDNN not run)\n", name.c_str(), floor_us);
+      continue;
+    }
+    const double cudnn_us = it->second.begin()->second.second;
+    std::printf("  %-30s  write %.2f us, cuDNN %.1f us: at most %.1fx\n", name.c_str(), floor_us,
+                cudnn_us, cudnn_us / floor_us);
+  }
 }
 
 }  // namespace
@@ -232,6 +281,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   for (const sf::BenchShape& shape : sf::kShapes) {
+    benchmark::RegisterBenchmark(absl::StrCat(shape.name, "/output_write").c_str(),
+                                 sf::BM_OutputWrite, &shape)
+        ->UseManualTime()
+        ->Unit(benchmark::kMicrosecond)
+        ->Iterations(sf::kIterations);
     for (double d : sf::kDensities) {
       for (bool sparse : {true, false}) {
         benchmark::RegisterBenchmark(
