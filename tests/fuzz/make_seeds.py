@@ -72,6 +72,16 @@ def onnx_seeds():
                                         name="bn_0")], x1, y,
                       [("w", f32(3, 2, 3)), ("s", f32(3)), ("b", f32(3)), ("m", f32(3)),
                        ("v", np.ones(3, np.float32))])
+  # A 1-D spiking chain: the LIFs and the Add stay on the lifted 4-D side; "s" is
+  # also an output, so its Squeeze stays.
+  s["snn1d"] = model(
+      [node("Conv", ["x", "w"], ["c"], kernel_shape=[3], pads=[1, 1]),
+       helper.make_node("LIF", ["c"], ["s"], name="lif_0", domain="sparseflow", steps=1, tau=2.0),
+       helper.make_node("Conv", ["s", "w2"], ["c2"], name="conv_1", kernel_shape=[3], pads=[1, 1]),
+       helper.make_node("Add", ["c2", "s"], ["a"], name="add_0"),
+       helper.make_node("LIF", ["a"], ["l"], name="lif_1", domain="sparseflow", steps=1, tau=2.0),
+       helper.make_node("MaxPool", ["l"], ["y"], name="pool_0", kernel_shape=[2], strides=[2])],
+      x1, y + [value("s", None)], [("w", f32(3, 2, 3)), ("w2", f32(3, 3, 3))], neurons=True)
   s["maxpool1d"] = model([node("MaxPool", ["x"], ["y"], kernel_shape=[2], strides=[2])], x1, y)
   s["avgpool1d"] = model([node("AveragePool", ["x"], ["y"], kernel_shape=[3], pads=[1, 0])], x1, y)
   s["batchnorm"] = model([node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"])], x, y,
