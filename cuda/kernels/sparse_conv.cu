@@ -82,11 +82,15 @@ __global__ void PrescanKernel(Geometry g, const float* __restrict__ x, Workspace
     if (group_active[i] != 0) list[count++] = i;
   }
   ws.group_count[tile_index] = count;
+  // Bounded: counters a caller failed to zero (LaunchSparseConv's
+  // zeroed_counters) give a wrong result, never a write past the list.
   if (count > 0) {
-    ws.work[atomicAdd(&ws.counters[0], 1)] = tile_index;
+    const int slot = atomicAdd(&ws.counters[0], 1);
+    if (slot < g.num_tiles) ws.work[slot] = tile_index;
     atomicAdd(&ws.counters[2], count);
   } else {
-    ws.work[g.num_tiles - 1 - atomicAdd(&ws.counters[1], 1)] = tile_index;
+    const int slot = atomicAdd(&ws.counters[1], 1);
+    if (slot < g.num_tiles) ws.work[g.num_tiles - 1 - slot] = tile_index;
   }
 }
 
@@ -111,6 +115,7 @@ __global__ void SparseConvKernel(Geometry g, const float* __restrict__ x,
                                  float* __restrict__ y, Workspace ws) {
   const int slot = blockIdx.x;
   const int tile_index = ws.work[slot];
+  if (tile_index < 0 || tile_index >= g.num_tiles) return;  // only if the counters were not zeroed
   const TileWindow t = MakeWindow(g, tile_index, kSize, kStride);
   const int kb = blockDim.x;
   const int kl = threadIdx.x;
@@ -232,12 +237,18 @@ void LaunchConvFor(const SparseConvShape& s, const Geometry& g, const float* x,
 // Queues the counter reset and the prescan, then (with `conv`) the conv kernel,
 // each instantiated for the shape's kernel size and stride.
 cudaError_t Launch(const SparseConvShape& s, const float* x, const float* w_packed,
-                   const float* bias, float* y, void* workspace, cudaStream_t stream, bool conv) {
+                   const float* bias, float* y, void* workspace, cudaStream_t stream, bool conv,
+                   int* zeroed_counters) {
   const Geometry g = MakeGeometry(s);
   if (g.num_tiles == 0) return cudaSuccess;
-  const Workspace ws = CarveWorkspace(g, workspace);
-  const cudaError_t err = cudaMemsetAsync(ws.counters, 0, sizeof(int) * kNumCounters, stream);
-  if (err != cudaSuccess) return err;
+  Workspace ws = CarveWorkspace(g, workspace);
+  if (zeroed_counters != nullptr) {
+    ws.counters = zeroed_counters;  // zeroed by the caller
+  } else if (const cudaError_t err =
+                 cudaMemsetAsync(ws.counters, 0, sizeof(int) * kNumCounters, stream);
+             err != cudaSuccess) {
+    return err;
+  }
   using Prescan = void (*)(const Geometry&, const float*, const Workspace&, cudaStream_t);
   using Conv = void (*)(const SparseConvShape&, const Geometry&, const float*, const float*,
                         const float*, float*, const Workspace&, cudaStream_t);
@@ -296,13 +307,17 @@ void RepackSparseConvWeights(const float* w_okk, int64_t c_out, int64_t c_in, in
 }
 
 cudaError_t LaunchSparseConv(const SparseConvShape& s, const float* x, const float* w_packed,
-                             const float* bias, float* y, void* workspace, cudaStream_t stream) {
-  return Launch(s, x, w_packed, bias, y, workspace, stream, /*conv=*/true);
+                             const float* bias, float* y, void* workspace, cudaStream_t stream,
+                             int* zeroed_counters) {
+  return Launch(s, x, w_packed, bias, y, workspace, stream, /*conv=*/true, zeroed_counters);
 }
 
+size_t SparseConvCounterBytes() { return sizeof(int) * kNumCounters; }
+
 cudaError_t LaunchSparseConvPrescan(const SparseConvShape& s, const float* x, void* workspace,
-                                    cudaStream_t stream) {
-  return Launch(s, x, nullptr, nullptr, nullptr, workspace, stream, /*conv=*/false);
+                                    cudaStream_t stream, int* zeroed_counters) {
+  return Launch(s, x, nullptr, nullptr, nullptr, workspace, stream, /*conv=*/false,
+                zeroed_counters);
 }
 
 cudaError_t CopySparseConvCountersAsync(const void* workspace, SparseConvCounters* pinned_out,

@@ -75,14 +75,23 @@ void RepackSparseConvWeights(const float* w_okk, int64_t c_out, int64_t c_in, in
 // `bias` may be null, `workspace` holds SparseConvWorkspaceBytes(s) bytes.
 // Queues a memset, the prescan and the conv on `stream`; never synchronises,
 // so it can be captured in a CUDA graph. `s` must be supported.
+// With `zeroed_counters` (SparseConvCounterBytes of device memory that the
+// caller zeroed after its last use, e.g. with other such memory in one memset
+// per model run, as the executor does) the counters go there and no memset
+// is queued; ReadSparseConvCounters/CopySparseConvCountersAsync then read
+// them from there. One launch per zeroing.
 cudaError_t LaunchSparseConv(const SparseConvShape& s, const float* x, const float* w_packed,
-                             const float* bias, float* y, void* workspace, cudaStream_t stream);
+                             const float* bias, float* y, void* workspace, cudaStream_t stream,
+                             int* zeroed_counters = nullptr);
+// Bytes of the counters (SparseConvCounters and padding).
+size_t SparseConvCounterBytes();
 
 // Only the first half of LaunchSparseConv (the counter reset and the prescan),
 // for timing the prescan alone (sfbench): leaves the counters, work list and
-// channel-group lists in `workspace` as LaunchSparseConv would; no output.
+// channel-group lists in `workspace` (the counters in `zeroed_counters` when
+// given) as LaunchSparseConv would; no output.
 cudaError_t LaunchSparseConvPrescan(const SparseConvShape& s, const float* x, void* workspace,
-                                    cudaStream_t stream);
+                                    cudaStream_t stream, int* zeroed_counters = nullptr);
 
 // Counters left in `workspace` by the last LaunchSparseConv (read after the
 // stream is synchronised): tiles with work, empty tiles, and non-empty

@@ -407,8 +407,9 @@ class SparseConvGpuKernel : public GpuKernel {
           shape_, nhwc_, static_cast<const __half*>(in[0]), ctx.workspace, ctx.stream, nullptr,
           static_cast<int*>(ctx.zeroed)));
     } else {
-      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvPrescan(
-          shape_, static_cast<const float*>(in[0]), ctx.workspace, ctx.stream));
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvPrescan(shape_, static_cast<const float*>(in[0]),
+                                                            ctx.workspace, ctx.stream,
+                                                            static_cast<int*>(ctx.zeroed)));
     }
     return true;
   }
@@ -427,12 +428,11 @@ class SparseConvGpuKernel : public GpuKernel {
     return HostCounters()->active_tiles > crossover_.threshold ? "cudnn" : "sparse";
   }
 
-  // Float16: the prescan's counters, zeroed by the executor with its flags
-  // (one memset per run, not one per sparse launch: about 1-2 us of graph
-  // time each, docs/benchmarks.md, twenty-third run).
-  size_t zeroed_bytes() const override {
-    return half_ && cudnn_only_.empty() ? cuda::SparseConvF16CounterBytes() : 0;
-  }
+  // The prescan's counters, zeroed by the executor with its flags (one
+  // memset per run, not one per sparse launch: about 1-2 us of graph time
+  // each, docs/benchmarks.md, twenty-third run; float32 too since the
+  // twenty-sixth).
+  size_t zeroed_bytes() const override { return cudnn_only_.empty() ? CounterBytes() : 0; }
 
   size_t workspace_bytes() const override {
     if (!cudnn_only_.empty()) return dense_->workspace_bytes();
@@ -676,11 +676,8 @@ class SparseConvGpuKernel : public GpuKernel {
     }
     SF_ASSIGN_OR_RETURN(weights_,
                         UploadSparseWeights(graph, node, shape_, ctx.device, half_, nhwc_));
-    if (half_) {
-      SF_ASSIGN_OR_RETURN(timing_counters_,
-                          cuda::DeviceBuffer::Create(
-                              ctx.device, kRunsPerGraph * cuda::SparseConvF16CounterBytes()));
-    }
+    SF_ASSIGN_OR_RETURN(timing_counters_,
+                        cuda::DeviceBuffer::Create(ctx.device, kRunsPerGraph * CounterBytes()));
     // kAuto also times the spike-gather kernel (float16 NHWC; binary inputs
     // add weight rows, zero-preserving ones multiply them by the value)
     // against the tensor-core one when it fits this device's shared memory.
@@ -711,8 +708,8 @@ class SparseConvGpuKernel : public GpuKernel {
     return absl::OkStatus();
   }
 
-  // `zeroed_counters`: GpuRunContext::zeroed, for the tensor-core kernel's
-  // counters instead of a reset in the workspace; null: the workspace's.
+  // `zeroed_counters`: GpuRunContext::zeroed, for the prescan's counters
+  // instead of a reset in the workspace; null: the workspace's.
   absl::Status EnqueueSparse(const GpuRunContext& ctx, std::span<const void* const> in,
                              std::span<void* const> out, int* zeroed_counters = nullptr) {
     const void* bias = in.size() > 2 ? in[2] : nullptr;
@@ -742,14 +739,14 @@ class SparseConvGpuKernel : public GpuKernel {
     } else {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConv(
           shape_, static_cast<const float*>(in[0]), static_cast<const float*>(weights_.data()),
-          static_cast<const float*>(bias), static_cast<float*>(out[0]), ctx.workspace, ctx.stream));
+          static_cast<const float*>(bias), static_cast<float*>(out[0]), ctx.workspace, ctx.stream,
+          zeroed_counters));
     }
     // Profiling: the prescan's counters leave the workspace before the next
     // kernel reuses it (stream order).
     if (CopiesCounters()) {
-      const bool zeroed = half_ && zeroed_counters != nullptr;
       SF_CUDA_RETURN_IF_ERROR(cuda::CopySparseConvCountersAsync(
-          zeroed ? zeroed_counters : ctx.workspace, HostCounters(), ctx.stream));
+          zeroed_counters != nullptr ? zeroed_counters : ctx.workspace, HostCounters(), ctx.stream));
       counted_ = true;
     }
     return absl::OkStatus();
@@ -801,20 +798,23 @@ class SparseConvGpuKernel : public GpuKernel {
   }
 
   // The sparse path as a whole run queues it, for CaptureRuns (AsInARun): the
-  // float16 tensor-core kernel counts in zeroed bytes (timing_counters_)
-  // instead of resetting its counters per launch.
+  // block-sparse kernels count in zeroed bytes (timing_counters_) instead of
+  // resetting their counters per launch.
   std::function<absl::Status()> SparseAsInARun(const GpuRunContext& ctx,
                                                std::span<const void* const> in,
                                                std::span<void* const> out) {
-    const bool counts = half_ && !use_gather_ && !Occupied();
-    return AsInARun(counts ? timing_counters_.data() : nullptr, cuda::SparseConvF16CounterBytes(),
+    const bool counts = !use_gather_ && !Occupied();
+    return AsInARun(counts ? timing_counters_.data() : nullptr, CounterBytes(),
                     kRunsPerGraph, ctx.stream, [this, ctx, in, out](void* zeroed) {
                       return EnqueueSparse(ctx, in, out, static_cast<int*>(zeroed));
                     });
   }
   int* TimingCounters(int slot) {
-    return static_cast<int*>(timing_counters_.data()) +
-           slot * (cuda::SparseConvF16CounterBytes() / sizeof(int));
+    return static_cast<int*>(timing_counters_.data()) + slot * (CounterBytes() / sizeof(int));
+  }
+  // Bytes of the prescan's counters (float16's kernel or float32's).
+  size_t CounterBytes() const {
+    return half_ ? cuda::SparseConvF16CounterBytes() : cuda::SparseConvCounterBytes();
   }
 
   cuda::SparseConvCounters* HostCounters() const {
@@ -916,7 +916,7 @@ class SparseConvGpuKernel : public GpuKernel {
   std::string cudnn_only_;  // why this conv always runs cuDNN (float16, NHWC); empty otherwise
   cuda::SparseConvShape shape_;
   cuda::DeviceBuffer weights_;        // float32 [c_in][k][k][c_out], or RepackSparseConvF16Weights
-  cuda::DeviceBuffer timing_counters_;  // float16: SparseAsInARun's zeroed counters
+  cuda::DeviceBuffer timing_counters_;  // SparseAsInARun's zeroed counters
   std::unique_ptr<GpuKernel> dense_;  // the cuDNN conv; null when sparse is the only path
   cuda::Event start_, end_;           // for kAuto's timing
   // kAuto, float16 NHWC: the spike-gather kernel's weights

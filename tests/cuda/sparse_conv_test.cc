@@ -49,9 +49,13 @@ struct GpuResult {
   cuda::SparseConvCounters counters;
 };
 
-// Runs LaunchSparseConv on device 0 and copies the output back.
+// Runs LaunchSparseConv on device 0 and copies the output back. `zeroed`:
+// `launches` launches, each with counters of its own in one buffer zeroed
+// once before them (as the executor's runs of a CUDA graph), instead of the
+// workspace's reset per launch; the result is the last launch's.
 absl::StatusOr<GpuResult> RunSparse(const cuda::SparseConvShape& s, const std::vector<float>& x,
-                                    const std::vector<float>& w, const std::vector<float>& bias) {
+                                    const std::vector<float>& w, const std::vector<float>& bias,
+                                    bool zeroed = false, int launches = 1) {
   std::vector<float> packed(w.size());
   cuda::RepackSparseConvWeights(w.data(), s.c_out, s.c_in, s.ksize, packed.data());
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dx, Upload(x));
@@ -62,16 +66,25 @@ absl::StatusOr<GpuResult> RunSparse(const cuda::SparseConvShape& s, const std::v
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy, Upload(r.y));
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer ws,
                       cuda::DeviceBuffer::Create(0, cuda::SparseConvWorkspaceBytes(s)));
-  SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConv(
-      s, static_cast<const float*>(dx.data()), static_cast<const float*>(dw.data()),
-      bias.empty() ? nullptr : static_cast<const float*>(db.data()), static_cast<float*>(dy.data()),
-      ws.data(), nullptr));
+  const size_t stride = cuda::SparseConvCounterBytes();
+  SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer counters,
+                      cuda::DeviceBuffer::Create(0, zeroed ? stride * launches : 16));
+  SF_CUDA_RETURN_IF_ERROR(cudaMemset(counters.data(), 0, counters.bytes()));
+  int* last = nullptr;
+  for (int i = 0; i < launches; ++i) {
+    last = zeroed ? static_cast<int*>(counters.data()) + i * (stride / sizeof(int)) : nullptr;
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConv(
+        s, static_cast<const float*>(dx.data()), static_cast<const float*>(dw.data()),
+        bias.empty() ? nullptr : static_cast<const float*>(db.data()),
+        static_cast<float*>(dy.data()), ws.data(), nullptr, last));
+  }
   SF_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
   if (!r.y.empty()) {
     SF_CUDA_RETURN_IF_ERROR(
         cudaMemcpy(r.y.data(), dy.data(), r.y.size() * sizeof(float), cudaMemcpyDeviceToHost));
   }
-  SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(ws.data(), &r.counters));
+  SF_CUDA_RETURN_IF_ERROR(
+      cuda::ReadSparseConvCounters(zeroed ? last : ws.data(), &r.counters));
   return r;
 }
 
@@ -195,6 +208,30 @@ TEST(SparseConvGpuTest, DeterministicAndSkipsEmptyWork) {
   EXPECT_EQ(o.counters.active_groups, 18 * 3);
 }
 
+// Counters in zeroed memory of the caller's (the executor's, once per run)
+// instead of the workspace's memset per launch: the same output bits and
+// counts, launch after launch (each with its own counters), at 0%, a few and
+// all tiles active.
+TEST(SparseConvGpuTest, ZeroedCountersGiveTheSameResult) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(31);
+  const Case c{3, 20, 24, 24, 40, 3, 1, 1, 1, 1, 1, 8};
+  const Conv2dParams p = ParamsOf(c);
+  const std::vector<float> w = RandomVector(static_cast<size_t>(40 * 20 * 9), rng);
+  const std::vector<float> bias = RandomVector(40, rng);
+  for (const double density : {0.0, 0.003, 1.0}) {
+    const std::vector<float> x = MakeInput(p, density, true, true, rng);
+    ASSERT_OK_AND_ASSIGN(GpuResult want, RunSparse(ShapeOf(c, true), x, w, bias));
+    ASSERT_OK_AND_ASSIGN(GpuResult got, RunSparse(ShapeOf(c, true), x, w, bias, true, 3));
+    EXPECT_EQ(std::memcmp(want.y.data(), got.y.data(), want.y.size() * sizeof(float)), 0)
+        << "density " << density;
+    EXPECT_EQ(got.counters.active_tiles, want.counters.active_tiles) << "density " << density;
+    EXPECT_EQ(got.counters.empty_tiles, want.counters.empty_tiles) << "density " << density;
+    EXPECT_EQ(got.counters.active_groups, want.counters.active_groups) << "density " << density;
+    EXPECT_EQ(got.counters.active_tiles + got.counters.empty_tiles, 3 * 3 * 3);
+  }
+}
+
 // A one-conv graph and a plan whose step is "sparse" with `block`.
 struct SparseGraph {
   Graph graph;
@@ -244,6 +281,55 @@ TEST(SparseConvGpuTest, ExecutorRunsPlannedSparseConvs) {
     ASSERT_OK_AND_ASSIGN(std::vector<Tensor> want, testing::RunCpu(s.graph, inputs));
     const double taps = static_cast<double>(c.c_in * c.k * c.k);
     testing::ExpectClose(got[0], want[0], kRelTol, kRelTol * taps, CaseName(c));
+  }
+}
+
+// The float32 sparse conv counts its tiles in the executor's zeroed bytes
+// (cleared once per run with the error flags): run after run on two inputs
+// in turn (CUDA graphs on and off), its tile density is that of a fresh
+// executor's first run on the same input and the outputs are the same bits
+// (counters left from the run before would add its tiles).
+TEST(SparseConvGpuTest, EachRunCountsItsOwnTiles) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(12);
+  const Case c{2, 12, 32, 32, 16, 3, 1, 1, 1, 1, 1, 0};
+  SparseGraph s = MakeSparseGraph(c, "conv_sparse", 16, 1, rng);
+  s.plan.sparse_mode = SparseMode::kOn;
+  const Conv2dParams p = ParamsOf(c);
+  // One spike inside one tile of image 0; then also one inside a tile of
+  // image 1 (8x8 tiles: 1 and 2 of the 32 active).
+  std::vector<Tensor> in[2];
+  for (int k = 0; k < 2; ++k) {
+    Tensor x = Tensor::Create(DataType::kFloat32, {p.n, p.c_in, p.h, p.w}).value();
+    float* v = x.data<float>();
+    std::fill(v, v + x.num_elements(), 0.0f);
+    v[(0 * p.c_in + 0) * p.h * p.w + 1 * p.w + 1] = 1.0f;
+    if (k == 1) v[(1 * p.c_in + 5) * p.h * p.w + 20 * p.w + 20] = 1.0f;
+    in[k] = {x};
+  }
+  for (const bool graphs : {true, false}) {
+    ExecutorOptions o;
+    o.profile_nodes = true;  // the counters go to the step stats
+    o.cuda_graphs = graphs;
+    double want[2];
+    std::vector<Tensor> want_out[2];
+    for (int k = 0; k < 2; ++k) {
+      ASSERT_OK_AND_ASSIGN(auto fresh, GpuExecutor::Create(s.graph, s.plan, 0, o));
+      ASSERT_OK_AND_ASSIGN(want_out[k], fresh->Run(in[k]));
+      want[k] = fresh->LastStepStats()[0].tile_density;
+    }
+    ASSERT_EQ(want[0], 1.0 / 32);
+    ASSERT_EQ(want[1], 2.0 / 32);
+    ASSERT_OK_AND_ASSIGN(auto exec, GpuExecutor::Create(s.graph, s.plan, 0, o));
+    for (int run = 0; run < 6; ++run) {
+      const int k = run % 2;
+      ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, exec->Run(in[k]));
+      EXPECT_EQ(exec->LastStepStats()[0].tile_density, want[k])
+          << "run " << run << (graphs ? ", graphs" : ", no graphs");
+      ASSERT_EQ(got[0].nbytes(), want_out[k][0].nbytes());
+      EXPECT_EQ(std::memcmp(got[0].raw_data(), want_out[k][0].raw_data(), got[0].nbytes()), 0)
+          << "run " << run;
+    }
   }
 }
 
