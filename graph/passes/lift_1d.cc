@@ -74,14 +74,14 @@ Node AxisNode(const std::string& name, OpType op, ValueId in, ValueId out) {
   return n;
 }
 
-// Whether `node` computes each output element from the same element of its
-// inputs whatever their rank, so that it may run on the lifted 4-D values as
-// well: a neuron (per element over the T-major first axis, which the lift
-// keeps) and Add (both inputs gain the same unit axis, so they broadcast as
-// before).
+// Whether `node` may run on the lifted 4-D values as well, its output then
+// squeezed on axis 2 as a lifted op's: a neuron (per element over the
+// T-major first axis, which the lift keeps), Add (both inputs gain the same
+// unit axis, so they broadcast as before) and GlobalAveragePool (the mean of
+// the same L elements, [N, C, 1, 1] squeezed to its [N, C, 1]).
 bool RunsOnLiftedValues(const Node& node) {
   if (node.outputs.size() != 1 || node.outputs[0] == kNoValue) return false;
-  if (IsNeuron(node.op)) return node.inputs.size() == 1;
+  if (IsNeuron(node.op) || node.op == OpType::kGlobalAveragePool) return node.inputs.size() == 1;
   return node.op == OpType::kAdd && node.inputs.size() == 2;
 }
 

@@ -230,11 +230,12 @@ TEST(Conv1dTest, BatchNormIsFoldedAndASpikingNetRuns) {
 }
 
 // A 1-D spiking block (conv -> LIF -> conv -> Add of the spikes -> LIF ->
-// MaxPool -> conv): its neurons and Add run on the lifted 4-D values, so the
-// only Unsqueeze left is the input's and the only Squeeze the output's (each
-// conv reads the neuron or pool before it directly, and a conv and its LIF
-// are adjacent, as the conv + neuron fusion needs). The outputs are those of
-// the same net written in 2-D on a height-1 image, bit for bit.
+// MaxPool -> conv, and a GlobalAveragePool of the pool): its neurons, Add and
+// global pool run on the lifted 4-D values, so the only Unsqueeze left is the
+// input's and the only Squeezes the outputs' (each conv reads the neuron or
+// pool before it directly, and a conv and its LIF are adjacent, as the conv +
+// neuron fusion needs). The outputs are those of the same net written in 2-D
+// on a height-1 image, bit for bit.
 TEST(Conv1dTest, ASpikingChainStaysOnTheLiftedSide) {
   std::mt19937 rng(7);
   const int64_t n = 4, c = 4, l = 20;  // T = 2 steps of 2 samples
@@ -253,7 +254,7 @@ TEST(Conv1dTest, ASpikingChainStaysOnTheLiftedSide) {
       return v.size() == 2 ? std::vector<int64_t>{0, v[0], 0, v[1]} : std::vector<int64_t>{fill, v[0]};
     };
     OnnxModelBuilder mb;
-    mb.Input("x", dims({n, c, l})).Output("y");
+    mb.Input("x", dims({n, c, l})).Output("y").Output("g");
     mb.Initializer("wa", dims({c, c, 3}), wa).Initializer("wb", dims({c, c, 3}), wb);
     mb.Initializer("wc", dims({3, c, 3}), wc);
     mb.Node("Conv", {"x", "wa"}, {"ca"}, "conv_a").Ints("kernel_shape", ints({3}, 1))
@@ -267,19 +268,22 @@ TEST(Conv1dTest, ASpikingChainStaysOnTheLiftedSide) {
         .Ints("strides", ints({2}, 1));
     mb.Node("Conv", {"p", "wc"}, {"y"}, "conv_c").Ints("kernel_shape", ints({3}, 1))
         .Ints("pads", ints({1, 1}, 0));
+    mb.Node("GlobalAveragePool", {"p"}, {"g"}, "gap");
     std::unique_ptr<Runtime> rt = Load(mb.Serialize());
     ASSERT_NE(rt, nullptr);
     ASSERT_OK_AND_ASSIGN(std::vector<Tensor> y, rt->Run({{"x", MakeTensor(dims({n, c, l}), x)}}));
-    ASSERT_EQ(y.size(), 1u);
+    ASSERT_EQ(y.size(), 2u);
     ASSERT_EQ(y[0].dims(), dims({n, 3, l / 2}));
-    const std::vector<float> got(y[0].data<float>(), y[0].data<float>() + y[0].num_elements());
+    ASSERT_EQ(y[1].dims(), dims({n, c, 1}));
+    std::vector<float> got(y[0].data<float>(), y[0].data<float>() + y[0].num_elements());
+    got.insert(got.end(), y[1].data<float>(), y[1].data<float>() + y[1].num_elements());
     if (!two_d) {
       one_d = got;
       ASSERT_OK_AND_ASSIGN(Plan plan, rt->GetPlan());
       std::map<OpType, int> count;
       for (const PlanStep& s : plan.steps) {
         ++count[s.op];
-        if (s.op == OpType::kLIF || s.op == OpType::kAdd) {
+        if (s.op == OpType::kLIF || s.op == OpType::kAdd || s.op == OpType::kGlobalAveragePool) {
           EXPECT_EQ(s.input_dims.size(), 4u) << s.name << " runs on the 3-D values";
         }
         if (s.name == "conv_b" || s.name == "conv_c") {
@@ -287,7 +291,7 @@ TEST(Conv1dTest, ASpikingChainStaysOnTheLiftedSide) {
         }
       }
       EXPECT_EQ(count[OpType::kUnsqueeze], 1);  // x's (the weights' are folded)
-      EXPECT_EQ(count[OpType::kSqueeze], 1);    // y's
+      EXPECT_EQ(count[OpType::kSqueeze], 2);    // y's and g's
       EXPECT_EQ(count[OpType::kLIF], 2);
     } else {
       EXPECT_EQ(got, one_d) << "the 1-D net and its 2-D form differ";
