@@ -3,7 +3,7 @@ twenty-sixth run): input [T*N=64, 16, 256] (T=4, N=16), conv1d + LIF stem, two
 residual blocks (conv1d -> LIF -> conv1d -> Add -> LIF), MaxPool1d between, a
 global average pool and a Gemm. Writes snn1d.onnx into the folder given.
 
-    /usr/bin/python3 make_snn1d.py OUT_DIR
+    /usr/bin/python3 make_snn1d.py OUT_DIR [SCALE BIAS]
 """
 import sys
 
@@ -12,12 +12,16 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 rng = np.random.default_rng(0)
+# Weights N(0, SCALE^2 / fan_in) and biases N(BIAS, 0.01): every LIF fires (run 1's
+# 2.0 and 0.0 left the second block silent and the logits all 0; run 4 on).
+SCALE = float(sys.argv[2]) if len(sys.argv) > 2 else 2.5
+BIAS = float(sys.argv[3]) if len(sys.argv) > 3 else 0.3
 nodes, inits = [], []
 
 
 def conv(name, x, cin, cout):
-    w = (rng.standard_normal((cout, cin, 3)) * (2.0 / np.sqrt(cin * 3))).astype(np.float32)
-    b = (rng.standard_normal(cout) * 0.1).astype(np.float32)
+    w = (rng.standard_normal((cout, cin, 3)) * (SCALE / np.sqrt(cin * 3))).astype(np.float32)
+    b = (rng.standard_normal(cout) * 0.1 + BIAS).astype(np.float32)
     inits.append(numpy_helper.from_array(w, name + "_w"))
     inits.append(numpy_helper.from_array(b, name + "_b"))
     nodes.append(helper.make_node("Conv", [x, name + "_w", name + "_b"], [name], name=name,
