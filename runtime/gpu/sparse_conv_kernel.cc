@@ -407,9 +407,9 @@ class SparseConvGpuKernel : public GpuKernel {
           shape_, nhwc_, static_cast<const __half*>(in[0]), ctx.workspace, ctx.stream, nullptr,
           static_cast<int*>(ctx.zeroed)));
     } else {
-      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSparseConvPrescan(shape_, static_cast<const float*>(in[0]),
-                                                            ctx.workspace, ctx.stream,
-                                                            static_cast<int*>(ctx.zeroed)));
+      SF_CUDA_RETURN_IF_ERROR(
+          cuda::LaunchSparseConvPrescan(shape_, static_cast<const float*>(in[0]), ctx.workspace,
+                                        ctx.stream, static_cast<int*>(ctx.zeroed)));
     }
     return true;
   }
@@ -746,7 +746,8 @@ class SparseConvGpuKernel : public GpuKernel {
     // kernel reuses it (stream order).
     if (CopiesCounters()) {
       SF_CUDA_RETURN_IF_ERROR(cuda::CopySparseConvCountersAsync(
-          zeroed_counters != nullptr ? zeroed_counters : ctx.workspace, HostCounters(), ctx.stream));
+          zeroed_counters != nullptr ? zeroed_counters : ctx.workspace, HostCounters(),
+          ctx.stream));
       counted_ = true;
     }
     return absl::OkStatus();
@@ -804,8 +805,8 @@ class SparseConvGpuKernel : public GpuKernel {
                                                std::span<const void* const> in,
                                                std::span<void* const> out) {
     const bool counts = !use_gather_ && !Occupied();
-    return AsInARun(counts ? timing_counters_.data() : nullptr, CounterBytes(),
-                    kRunsPerGraph, ctx.stream, [this, ctx, in, out](void* zeroed) {
+    return AsInARun(counts ? timing_counters_.data() : nullptr, CounterBytes(), kRunsPerGraph,
+                    ctx.stream, [this, ctx, in, out](void* zeroed) {
                       return EnqueueSparse(ctx, in, out, static_cast<int*>(zeroed));
                     });
   }

@@ -83,8 +83,7 @@ absl::StatusOr<GpuResult> RunSparse(const cuda::SparseConvShape& s, const std::v
     SF_CUDA_RETURN_IF_ERROR(
         cudaMemcpy(r.y.data(), dy.data(), r.y.size() * sizeof(float), cudaMemcpyDeviceToHost));
   }
-  SF_CUDA_RETURN_IF_ERROR(
-      cuda::ReadSparseConvCounters(zeroed ? last : ws.data(), &r.counters));
+  SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(zeroed ? last : ws.data(), &r.counters));
   return r;
 }
 

@@ -185,8 +185,8 @@ void BM_OutputWrite(benchmark::State& state, const BenchShape* shape) {
   absl::StatusOr<ShapeRigs*> rigs = RigsFor(*shape);
   absl::StatusOr<GraphExec> runs =
       rigs.ok() ? (*rigs)->sparse->CaptureOutputWrites(g_reps) : rigs.status();
-  absl::StatusOr<double> warm = runs.ok() ? (*rigs)->sparse->TimeLaunch(*runs, g_reps)
-                                          : runs.status();
+  absl::StatusOr<double> warm =
+      runs.ok() ? (*rigs)->sparse->TimeLaunch(*runs, g_reps) : runs.status();
   if (!warm.ok()) {
     state.SkipWithError(std::string(warm.status().message()).c_str());
     return;

@@ -251,22 +251,27 @@ TEST(Conv1dTest, ASpikingChainStaysOnTheLiftedSide) {
     };
     const auto ints = [&](std::vector<int64_t> v, int64_t fill) {
       if (!two_d) return v;
-      return v.size() == 2 ? std::vector<int64_t>{0, v[0], 0, v[1]} : std::vector<int64_t>{fill, v[0]};
+      return v.size() == 2 ? std::vector<int64_t>{0, v[0], 0, v[1]}
+                           : std::vector<int64_t>{fill, v[0]};
     };
     OnnxModelBuilder mb;
     mb.Input("x", dims({n, c, l})).Output("y").Output("g");
     mb.Initializer("wa", dims({c, c, 3}), wa).Initializer("wb", dims({c, c, 3}), wb);
     mb.Initializer("wc", dims({3, c, 3}), wc);
-    mb.Node("Conv", {"x", "wa"}, {"ca"}, "conv_a").Ints("kernel_shape", ints({3}, 1))
+    mb.Node("Conv", {"x", "wa"}, {"ca"}, "conv_a")
+        .Ints("kernel_shape", ints({3}, 1))
         .Ints("pads", ints({1, 1}, 0));
     mb.Node("LIF", {"ca"}, {"sa"}, "lif_a", "sparseflow").Int("steps", 2).Float("tau", 2.0f);
-    mb.Node("Conv", {"sa", "wb"}, {"cb"}, "conv_b").Ints("kernel_shape", ints({3}, 1))
+    mb.Node("Conv", {"sa", "wb"}, {"cb"}, "conv_b")
+        .Ints("kernel_shape", ints({3}, 1))
         .Ints("pads", ints({1, 1}, 0));
     mb.Node("Add", {"cb", "sa"}, {"r"}, "add");
     mb.Node("LIF", {"r"}, {"sb"}, "lif_b", "sparseflow").Int("steps", 2).Float("tau", 2.0f);
-    mb.Node("MaxPool", {"sb"}, {"p"}, "pool").Ints("kernel_shape", ints({2}, 1))
+    mb.Node("MaxPool", {"sb"}, {"p"}, "pool")
+        .Ints("kernel_shape", ints({2}, 1))
         .Ints("strides", ints({2}, 1));
-    mb.Node("Conv", {"p", "wc"}, {"y"}, "conv_c").Ints("kernel_shape", ints({3}, 1))
+    mb.Node("Conv", {"p", "wc"}, {"y"}, "conv_c")
+        .Ints("kernel_shape", ints({3}, 1))
         .Ints("pads", ints({1, 1}, 0));
     mb.Node("GlobalAveragePool", {"p"}, {"g"}, "gap");
     std::unique_ptr<Runtime> rt = Load(mb.Serialize());
