@@ -92,10 +92,10 @@ absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
   const std::vector<std::vector<int>> consumers = graph.Consumers();
   // A 3-D value this pass squeezed -> the 4-D value it came from. A later
   // lifted op reads the 4-D value itself (no Squeeze -> Unsqueeze between
-  // them), and a neuron or Add reading only such values moves to the 4-D side
-  // too, so that a 1-D conv -> LIF -> conv chain keeps the conv and its
-  // neuron adjacent (fusable, and no copies between). A Squeeze no one reads
-  // in the end is dropped.
+  // them), and a node that RunsOnLiftedValues reading only such values moves
+  // to the 4-D side too, so that a 1-D conv -> LIF -> conv chain keeps the
+  // conv and its neuron adjacent (fusable, and no copies between). A Squeeze
+  // no one reads in the end is dropped.
   absl::flat_hash_map<ValueId, ValueId> squeezed_from;
   std::vector<int> squeezes;
   const auto squeeze = [&](const std::string& name, ValueId four, ValueId three) {
@@ -107,12 +107,11 @@ absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
     if (RunsOnLiftedValues(graph.node(i)) &&
         std::all_of(graph.node(i).inputs.begin(), graph.node(i).inputs.end(),
                     [&](ValueId v) { return squeezed_from.contains(v); })) {
-      Node& node = graph.node(i);
+      Node& node = graph.node(i);  // valid until squeeze's AddNode
       for (ValueId& v : node.inputs) v = squeezed_from[v];
       const ValueId y = node.outputs[0];
-      const ValueId y4 = NewValue(graph, graph.value(y).name + "_2d", y);
-      graph.node(i).outputs[0] = y4;
-      squeeze(absl::StrCat(graph.node(i).name, "/squeeze"), y4, y);
+      node.outputs[0] = NewValue(graph, graph.value(y).name + "_2d", y);
+      squeeze(absl::StrCat(node.name, "/squeeze"), node.outputs[0], y);
       continue;
     }
     if (!IsOneDimensional(graph, graph.node(i))) continue;
