@@ -74,15 +74,49 @@ Node AxisNode(const std::string& name, OpType op, ValueId in, ValueId out) {
   return n;
 }
 
-// Whether `node` may run on the lifted 4-D values as well, its output then
-// squeezed on axis 2 as a lifted op's: a neuron (per element over the
-// T-major first axis, which the lift keeps), Add (both inputs gain the same
-// unit axis, so they broadcast as before) and GlobalAveragePool (the mean of
-// the same L elements, [N, C, 1, 1] squeezed to its [N, C, 1]).
-bool RunsOnLiftedValues(const Node& node) {
+// Ops that compute each output element from the input elements at the same
+// (broadcast) index, and the neurons (per element over the T-major first
+// axis, which the lift keeps): graph/passes/layout.cc's layout-agnostic ops
+// but Concat, whose axis would move.
+constexpr OpType kElementwiseOps[] = {
+    OpType::kAbs,      OpType::kAdd,  OpType::kCast,        OpType::kClip,
+    OpType::kDiv,      OpType::kDropout, OpType::kEqual,    OpType::kExp,
+    OpType::kFloor,    OpType::kGreater, OpType::kGreaterOrEqual, OpType::kIdentity,
+    OpType::kLess,     OpType::kLessOrEqual, OpType::kMax,  OpType::kMin,
+    OpType::kMul,      OpType::kNeg,  OpType::kNot,         OpType::kRelu,
+    OpType::kSigmoid,  OpType::kSqrt, OpType::kSub,         OpType::kSum,
+    OpType::kTanh,     OpType::kWhere, OpType::kIF,         OpType::kLIF,
+    OpType::kPLIF,
+};
+
+// Whether `node` may run on the lifted 4-D values instead, its output then
+// squeezed on axis 2 as a lifted op's: an elementwise op whose inputs are all
+// values this pass squeezed (`squeezed_from`) or single-element constants,
+// at least one squeezed (all such inputs gain the same unit axis and a scalar
+// broadcasts alike at any rank, so every element is computed from the same
+// elements), or a GlobalAveragePool of a squeezed value (the mean of the
+// same L elements, [N, C, 1, 1] squeezed to its [N, C, 1]).
+bool MovesToLiftedSide(const Graph& graph, const Node& node,
+                       const absl::flat_hash_map<ValueId, ValueId>& squeezed_from) {
   if (node.outputs.size() != 1 || node.outputs[0] == kNoValue) return false;
-  if (IsNeuron(node.op) || node.op == OpType::kGlobalAveragePool) return node.inputs.size() == 1;
-  return node.op == OpType::kAdd && node.inputs.size() == 2;
+  const auto squeezed = [&](ValueId v) { return squeezed_from.contains(v); };
+  if (node.op == OpType::kGlobalAveragePool) {
+    return node.inputs.size() == 1 && squeezed(node.inputs[0]);
+  }
+  if (std::find(std::begin(kElementwiseOps), std::end(kElementwiseOps), node.op) ==
+      std::end(kElementwiseOps)) {
+    return false;
+  }
+  bool any = false;
+  for (ValueId v : node.inputs) {
+    if (v == kNoValue) continue;
+    if (squeezed(v)) {
+      any = true;
+    } else if (!graph.value(v).constant || graph.value(v).constant->num_elements() != 1) {
+      return false;
+    }
+  }
+  return any;
 }
 
 }  // namespace
@@ -92,8 +126,7 @@ absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
   const std::vector<std::vector<int>> consumers = graph.Consumers();
   // A 3-D value this pass squeezed -> the 4-D value it came from. A later
   // lifted op reads the 4-D value itself (no Squeeze -> Unsqueeze between
-  // them), and a node that RunsOnLiftedValues reading only such values moves
-  // to the 4-D side too, so that a 1-D conv -> LIF -> conv chain keeps the
+  // them), and a node that MovesToLiftedSide runs on the 4-D side too, so that a 1-D conv -> LIF -> conv chain keeps the
   // conv and its neuron adjacent (fusable, and no copies between). A Squeeze
   // no one reads in the end is dropped.
   absl::flat_hash_map<ValueId, ValueId> squeezed_from;
@@ -104,11 +137,11 @@ absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
   };
   int lifted = 0;
   for (int i = 0; i < original; ++i) {
-    if (RunsOnLiftedValues(graph.node(i)) &&
-        std::all_of(graph.node(i).inputs.begin(), graph.node(i).inputs.end(),
-                    [&](ValueId v) { return squeezed_from.contains(v); })) {
+    if (MovesToLiftedSide(graph, graph.node(i), squeezed_from)) {
       Node& node = graph.node(i);  // valid until squeeze's AddNode
-      for (ValueId& v : node.inputs) v = squeezed_from[v];
+      for (ValueId& v : node.inputs) {
+        if (auto it = squeezed_from.find(v); it != squeezed_from.end()) v = it->second;
+      }
       const ValueId y = node.outputs[0];
       node.outputs[0] = NewValue(graph, graph.value(y).name + "_2d", y);
       squeeze(absl::StrCat(node.name, "/squeeze"), node.outputs[0], y);

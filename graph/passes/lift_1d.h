@@ -11,15 +11,15 @@
 // a Conv's W through its own Unsqueeze (folded when W is a constant). The op
 // keeps its node name, so the plan lists it. A BatchNormalization that is the
 // only reader of a lifted Conv's output (and not a graph output) moves to the
-// 4-D side with it, so FoldBatchNormIntoConv still folds it. A neuron
-// (IF/LIF/PLIF), Add or GlobalAveragePool whose inputs all come out of this
-// pass's Squeezes runs on their 4-D values instead (with a Squeeze of its
-// own), and a lifted op
-// whose X comes out of one reads its 4-D value: a 1-D SNN's chain of convs,
-// neurons, residual Adds and pools stays 4-D, and Squeezes that no one reads
-// are dropped. The same values in the same order: a height-1 window reads
-// exactly the 1-D op's inputs, and a neuron, Add or global pool computes each
-// element from the same elements whatever the rank.
+// 4-D side with it, so FoldBatchNormIntoConv still folds it. An elementwise
+// op or neuron (IF/LIF/PLIF) whose inputs all come out of this pass's
+// Squeezes, but for single-element constants, and a GlobalAveragePool of such
+// a value, run on the 4-D values instead (with a Squeeze of their own), and a
+// lifted op whose X comes out of one reads its 4-D value: a 1-D SNN's chain of
+// convs, neurons, residual Adds and pools stays 4-D, and Squeezes that no one
+// reads are dropped. The same values in the same order: a height-1 window reads
+// exactly the 1-D op's inputs, and an elementwise op, neuron or global pool
+// computes each element from the same elements whatever the rank.
 //
 // Runs on an imported graph before shape inference (which takes 2-D ops only).
 // Errors name the node: strides, dilations or pads that do not have the

@@ -229,9 +229,9 @@ TEST(Conv1dTest, BatchNormIsFoldedAndASpikingNetRuns) {
   }
 }
 
-// A 1-D spiking block (conv -> LIF -> conv -> Add of the spikes -> LIF ->
-// MaxPool -> conv, and a GlobalAveragePool of the pool): its neurons, Add and
-// global pool run on the lifted 4-D values, so the only Unsqueeze left is the
+// A 1-D spiking block (conv -> LIF -> conv -> Mul by a scalar -> Add of the
+// spikes -> LIF -> MaxPool -> conv, and a GlobalAveragePool of the pool): its
+// neurons, Mul, Add and global pool run on the lifted 4-D values, so the only Unsqueeze left is the
 // input's and the only Squeezes the outputs' (each conv reads the neuron or
 // pool before it directly, and a conv and its LIF are adjacent, as the conv +
 // neuron fusion needs). The outputs are those of the same net written in 2-D
@@ -257,7 +257,7 @@ TEST(Conv1dTest, ASpikingChainStaysOnTheLiftedSide) {
     OnnxModelBuilder mb;
     mb.Input("x", dims({n, c, l})).Output("y").Output("g");
     mb.Initializer("wa", dims({c, c, 3}), wa).Initializer("wb", dims({c, c, 3}), wb);
-    mb.Initializer("wc", dims({3, c, 3}), wc);
+    mb.Initializer("wc", dims({3, c, 3}), wc).Initializer("half", {}, std::vector<float>{0.5f});
     mb.Node("Conv", {"x", "wa"}, {"ca"}, "conv_a")
         .Ints("kernel_shape", ints({3}, 1))
         .Ints("pads", ints({1, 1}, 0));
@@ -265,7 +265,8 @@ TEST(Conv1dTest, ASpikingChainStaysOnTheLiftedSide) {
     mb.Node("Conv", {"sa", "wb"}, {"cb"}, "conv_b")
         .Ints("kernel_shape", ints({3}, 1))
         .Ints("pads", ints({1, 1}, 0));
-    mb.Node("Add", {"cb", "sa"}, {"r"}, "add");
+    mb.Node("Mul", {"cb", "half"}, {"cbh"}, "scale");
+    mb.Node("Add", {"cbh", "sa"}, {"r"}, "add");
     mb.Node("LIF", {"r"}, {"sb"}, "lif_b", "sparseflow").Int("steps", 2).Float("tau", 2.0f);
     mb.Node("MaxPool", {"sb"}, {"p"}, "pool")
         .Ints("kernel_shape", ints({2}, 1))
@@ -288,7 +289,8 @@ TEST(Conv1dTest, ASpikingChainStaysOnTheLiftedSide) {
       std::map<OpType, int> count;
       for (const PlanStep& s : plan.steps) {
         ++count[s.op];
-        if (s.op == OpType::kLIF || s.op == OpType::kAdd || s.op == OpType::kGlobalAveragePool) {
+        if (s.op == OpType::kLIF || s.op == OpType::kAdd || s.op == OpType::kMul ||
+            s.op == OpType::kGlobalAveragePool) {
           EXPECT_EQ(s.input_dims.size(), 4u) << s.name << " runs on the 3-D values";
         }
         if (s.name == "conv_b" || s.name == "conv_c") {
@@ -303,6 +305,33 @@ TEST(Conv1dTest, ASpikingChainStaysOnTheLiftedSide) {
       EXPECT_TRUE(std::any_of(got.begin(), got.end(), [](float v) { return v != 0.0f; }))
           << "no spike reached the last conv: the check proves nothing";
     }
+  }
+}
+
+// A Mul of a lifted conv's output by a per-channel [C, 1] constant stays on
+// the 1-D side: on the 4-D value [N, C, 1, L] that constant would broadcast
+// against [1, L], not [C, L]. The result is the plain one.
+TEST(Conv1dTest, PerChannelConstantsStayOneDimensional) {
+  std::mt19937 rng(5);
+  const Conv1d p{2, 4, 10, 4, 3, 1, 1, 1, 1, 1};
+  const std::vector<float> x = Random(p.n * p.c * p.l, rng), w = Random(p.m * p.c * p.k, rng);
+  const std::vector<float> scale = {1.5f, -0.5f, 2.0f, 0.25f};
+  OnnxModelBuilder mb;
+  mb.Input("x", {p.n, p.c, p.l}).Output("y");
+  mb.Initializer("w", {p.m, p.c, p.k}, w).Initializer("s", {4, 1}, scale);
+  mb.Node("Conv", {"x", "w"}, {"c"}, "conv").Ints("kernel_shape", {3}).Ints("pads", {1, 1});
+  mb.Node("Mul", {"c", "s"}, {"y"}, "per_channel");
+  std::unique_ptr<Runtime> rt = Load(mb.Serialize());
+  ASSERT_NE(rt, nullptr);
+  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> y, rt->Run({{"x", MakeTensor({p.n, p.c, p.l}, x)}}));
+  ASSERT_EQ(y.size(), 1u);
+  ASSERT_EQ(y[0].dims(), (std::vector<int64_t>{p.n, p.m, p.l}));
+  std::vector<float> want = ReferenceConv(p, x, w, {});
+  for (size_t i = 0; i < want.size(); ++i) want[i] *= scale[(i / p.l) % 4];
+  ExpectNear(y[0], want, "conv * per-channel constant");
+  ASSERT_OK_AND_ASSIGN(Plan plan, rt->GetPlan());
+  for (const PlanStep& s : plan.steps) {
+    if (s.op == OpType::kMul) EXPECT_EQ(s.input_dims.size(), 3u);
   }
 }
 

@@ -3,7 +3,7 @@ twenty-sixth run): input [T*N=64, 16, 256] (T=4, N=16), conv1d + LIF stem, two
 residual blocks (conv1d -> LIF -> conv1d -> Add -> LIF), MaxPool1d between, a
 global average pool and a Gemm. Writes snn1d.onnx into the folder given.
 
-    /usr/bin/python3 make_snn1d.py OUT_DIR [SCALE BIAS]
+    /usr/bin/python3 make_snn1d.py OUT_DIR [SCALE BIAS [scaled]]
 """
 import sys
 
@@ -16,6 +16,9 @@ rng = np.random.default_rng(0)
 # 2.0 and 0.0 left the second block silent and the logits all 0; run 4 on).
 SCALE = float(sys.argv[2]) if len(sys.argv) > 2 else 2.5
 BIAS = float(sys.argv[3]) if len(sys.argv) > 3 else 0.3
+# "scaled": each block's second conv output is multiplied by a scalar 0.75 before its Add
+# (run 6: an elementwise op with a scalar constant on the lifted side).
+SCALED = len(sys.argv) > 4 and sys.argv[4] == "scaled"
 nodes, inits = [], []
 
 
@@ -38,6 +41,12 @@ def lif(name, x):
 def block(name, x, c):
     a = lif(name + "_lif_a", conv(name + "_conv_a", x, c, c))
     b = conv(name + "_conv_b", a, c, c)
+    if SCALED:
+        if not any(i.name == "three_quarters" for i in inits):
+            inits.append(numpy_helper.from_array(np.array(0.75, np.float32), "three_quarters"))
+        nodes.append(helper.make_node("Mul", [b, "three_quarters"], [name + "_scaled"],
+                                      name=name + "_scale"))
+        b = name + "_scaled"
     nodes.append(helper.make_node("Add", [b, x], [name + "_add"], name=name + "_add"))
     return lif(name + "_lif_b", name + "_add")
 
@@ -63,4 +72,4 @@ graph = helper.make_graph(nodes, "snn1d",
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
                                                 helper.make_opsetid("sparseflow", 1)])
 onnx.checker.check_model(model)
-onnx.save(model, sys.argv[1] + "/snn1d.onnx")
+onnx.save(model, sys.argv[1] + ("/snn1d_scaled.onnx" if SCALED else "/snn1d.onnx"))
