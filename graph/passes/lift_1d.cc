@@ -1,6 +1,7 @@
 #include "graph/passes/lift_1d.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,10 +92,10 @@ constexpr OpType kElementwiseOps[] = {
 
 // Whether `node` may run on the lifted 4-D values instead, its output then
 // squeezed on axis 2 as a lifted op's: an elementwise op whose inputs are all
-// values this pass squeezed (`squeezed_from`) or single-element constants,
-// at least one squeezed (all such inputs gain the same unit axis and a scalar
-// broadcasts alike at any rank, so every element is computed from the same
-// elements), or a GlobalAveragePool of a squeezed value (the mean of the
+// values this pass squeezed (`squeezed_from`) or single-element constants of
+// rank <= 3, at least one squeezed (all such inputs gain the same unit axis
+// and such a constant broadcasts alike at rank 3 and 4, so every element is
+// computed from the same elements), or a GlobalAveragePool of a squeezed value (the mean of the
 // same L elements, [N, C, 1, 1] squeezed to its [N, C, 1]).
 bool MovesToLiftedSide(const Graph& graph, const Node& node,
                        const absl::flat_hash_map<ValueId, ValueId>& squeezed_from) {
@@ -112,8 +113,9 @@ bool MovesToLiftedSide(const Graph& graph, const Node& node,
     if (v == kNoValue) continue;
     if (squeezed(v)) {
       any = true;
-    } else if (!graph.value(v).constant || graph.value(v).constant->num_elements() != 1) {
-      return false;
+    } else if (const std::optional<Tensor>& c = graph.value(v).constant;
+               !c || c->num_elements() != 1 || c->rank() > 3) {
+      return false;  // a rank above 3 would add axes in front, moving the unit one
     }
   }
   return any;

@@ -13,7 +13,8 @@
 // only reader of a lifted Conv's output (and not a graph output) moves to the
 // 4-D side with it, so FoldBatchNormIntoConv still folds it. An elementwise
 // op or neuron (IF/LIF/PLIF) whose inputs all come out of this pass's
-// Squeezes, but for single-element constants, and a GlobalAveragePool of such
+// Squeezes, but for single-element constants of rank <= 3, and a
+// GlobalAveragePool of such
 // a value, run on the 4-D values instead (with a Squeeze of their own), and a
 // lifted op whose X comes out of one reads its 4-D value: a 1-D SNN's chain of
 // convs, neurons, residual Adds and pools stays 4-D, and Squeezes that no one

@@ -310,28 +310,37 @@ TEST(Conv1dTest, ASpikingChainStaysOnTheLiftedSide) {
 
 // A Mul of a lifted conv's output by a per-channel [C, 1] constant stays on
 // the 1-D side: on the 4-D value [N, C, 1, L] that constant would broadcast
-// against [1, L], not [C, L]. The result is the plain one.
+// against [1, L], not [C, L]. So does one by a [1, 1, 1, 1] constant, which
+// makes the output [1, N, C, L]. The results are the plain ones.
 TEST(Conv1dTest, PerChannelConstantsStayOneDimensional) {
   std::mt19937 rng(5);
   const Conv1d p{2, 4, 10, 4, 3, 1, 1, 1, 1, 1};
   const std::vector<float> x = Random(p.n * p.c * p.l, rng), w = Random(p.m * p.c * p.k, rng);
-  const std::vector<float> scale = {1.5f, -0.5f, 2.0f, 0.25f};
-  OnnxModelBuilder mb;
-  mb.Input("x", {p.n, p.c, p.l}).Output("y");
-  mb.Initializer("w", {p.m, p.c, p.k}, w).Initializer("s", {4, 1}, scale);
-  mb.Node("Conv", {"x", "w"}, {"c"}, "conv").Ints("kernel_shape", {3}).Ints("pads", {1, 1});
-  mb.Node("Mul", {"c", "s"}, {"y"}, "per_channel");
-  std::unique_ptr<Runtime> rt = Load(mb.Serialize());
-  ASSERT_NE(rt, nullptr);
-  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> y, rt->Run({{"x", MakeTensor({p.n, p.c, p.l}, x)}}));
-  ASSERT_EQ(y.size(), 1u);
-  ASSERT_EQ(y[0].dims(), (std::vector<int64_t>{p.n, p.m, p.l}));
-  std::vector<float> want = ReferenceConv(p, x, w, {});
-  for (size_t i = 0; i < want.size(); ++i) want[i] *= scale[(i / p.l) % 4];
-  ExpectNear(y[0], want, "conv * per-channel constant");
-  ASSERT_OK_AND_ASSIGN(Plan plan, rt->GetPlan());
-  for (const PlanStep& s : plan.steps) {
-    if (s.op == OpType::kMul) EXPECT_EQ(s.input_dims.size(), 3u);
+  const std::vector<float> per_channel = {1.5f, -0.5f, 2.0f, 0.25f};
+  for (const bool rank4 : {false, true}) {
+    OnnxModelBuilder mb;
+    mb.Input("x", {p.n, p.c, p.l}).Output("y");
+    if (rank4) {
+      mb.Initializer("s", {1, 1, 1, 1}, std::vector<float>{-2.0f});
+    } else {
+      mb.Initializer("s", {4, 1}, per_channel);
+    }
+    mb.Initializer("w", {p.m, p.c, p.k}, w);
+    mb.Node("Conv", {"x", "w"}, {"c"}, "conv").Ints("kernel_shape", {3}).Ints("pads", {1, 1});
+    mb.Node("Mul", {"c", "s"}, {"y"}, "scale");
+    std::unique_ptr<Runtime> rt = Load(mb.Serialize());
+    ASSERT_NE(rt, nullptr);
+    ASSERT_OK_AND_ASSIGN(std::vector<Tensor> y, rt->Run({{"x", MakeTensor({p.n, p.c, p.l}, x)}}));
+    ASSERT_EQ(y.size(), 1u);
+    ASSERT_EQ(y[0].dims(), rank4 ? (std::vector<int64_t>{1, p.n, p.m, p.l})
+                                 : (std::vector<int64_t>{p.n, p.m, p.l}));
+    std::vector<float> want = ReferenceConv(p, x, w, {});
+    for (size_t i = 0; i < want.size(); ++i) want[i] *= rank4 ? -2.0f : per_channel[(i / p.l) % 4];
+    ExpectNear(y[0], want, rank4 ? "conv * [1,1,1,1] constant" : "conv * per-channel constant");
+    ASSERT_OK_AND_ASSIGN(Plan plan, rt->GetPlan());
+    for (const PlanStep& s : plan.steps) {
+      if (s.op == OpType::kMul) EXPECT_EQ(s.input_dims.size(), 3u) << "rank4 " << rank4;
+    }
   }
 }
 
