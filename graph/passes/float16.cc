@@ -18,6 +18,12 @@ bool IsFloat32(const Graph& graph, ValueId v) {
   return v != kNoValue && graph.value(v).dtype == DataType::kFloat32;
 }
 
+// Whether `inputs` is one bool value (a Cast's input).
+bool IsBool(const Graph& graph, const std::vector<ValueId>& inputs) {
+  return inputs.size() == 1 && inputs[0] != kNoValue &&
+         graph.value(inputs[0]).dtype == DataType::kBool;
+}
+
 bool TouchesFloat32(const Graph& graph, const Node& node) {
   auto f32 = [&](ValueId v) { return IsFloat32(graph, v); };
   return std::any_of(node.inputs.begin(), node.inputs.end(), f32) ||
@@ -112,6 +118,15 @@ absl::StatusOr<int> ConvertToFloat16(Graph& graph, const Float16Support& runs_fl
       graph.value(v16).producer = producer;
       rw.AddCast(v16, v);
     } else if (readers16.empty()) {
+      continue;
+    } else if (!need32 && producer >= 0 && graph.node(producer).op == OpType::kCast &&
+               IsBool(graph, graph.node(producer).inputs)) {
+      // A model's Cast of a bool (a spike from a comparison) that only
+      // float16 nodes read writes float16 itself: 0 and 1 are exact either
+      // way, and the Cast a float32 output would need is one kernel less
+      // (per time step of a neuron written with primitive ops).
+      graph.value(v).dtype = DataType::kFloat16;
+      graph.node(producer).attrs.Set("to", int64_t{ToOnnx(DataType::kFloat16)});
       continue;
     } else if (graph.value(v).constant) {
       SF_ASSIGN_OR_RETURN(Tensor t, RoundToFloat16(*graph.value(v).constant, graph.value(v).name));

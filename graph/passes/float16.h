@@ -4,7 +4,10 @@
 // model still runs).
 //
 // A node runs in float16 when `runs_float16(graph, node)` is true, it is not a
-// Cast (a model's Cast keeps its 'to'), and it reads or writes a float32 value.
+// Cast (a model's Cast keeps its 'to', but for one from bool whose float32
+// output only float16 nodes read: it writes float16 instead, 0 and 1 being
+// exact either way, and no Cast follows it), and it reads or writes a float32
+// value.
 // All float32 inputs and outputs of such a node become float16; integer, bool
 // and float64 values are never touched. Where a value crosses between the two
 // precisions:

@@ -144,26 +144,53 @@ TEST(Float16Test, SharedConstantIsCopiedAndIntegersUntouched) {
   EXPECT_EQ(reshape.inputs[1], shape);
 }
 
+// A model's Cast keeps its 'to': from int32, and from bool where a float32
+// node (Softmax here) also reads its output.
 TEST(Float16Test, ModelCastsKeepTheirTypes) {
+  for (const DataType from : {DataType::kInt32, DataType::kBool}) {
+    GraphBuilder b;
+    ValueId x = b.Input("x", {4}, from);
+    Attrs to;
+    to.Set("to", int64_t{1});
+    ValueId f = b.Same(OpType::kCast, "cast", {x}, to);
+    Attrs steps;
+    steps.Set("steps", int64_t{1});
+    ValueId y = b.Same(OpType::kLIF, "lif", {f}, steps);
+    Graph& g = b.graph();
+    g.AddOutput(y);
+    if (from == DataType::kBool) g.AddOutput(b.Same(OpType::kSoftmax, "softmax", {f}));
+    ASSERT_OK_AND_ASSIGN(int converted, ConvertToFloat16(g, TestSupport));
+    EXPECT_EQ(converted, 1);
+    ASSERT_OK(VerifyGraph(g));
+    EXPECT_EQ(g.node(0).name, "cast");
+    EXPECT_EQ(g.value(f).dtype, DataType::kFloat32);
+    EXPECT_EQ(CountCasts(g, DataType::kFloat16), 1);
+    EXPECT_EQ(CountCasts(g, DataType::kFloat32), 2);  // the model's and the output's
+  }
+}
+
+// A model's Cast of a bool (a spike) that only float16 nodes read writes
+// float16 itself: no Cast after it.
+TEST(Float16Test, BoolCastReadOnlyInFloat16WritesFloat16) {
   GraphBuilder b;
   ValueId x = b.Input("x", {4}, DataType::kBool);
   Attrs to;
   to.Set("to", int64_t{1});
   ValueId f = b.Same(OpType::kCast, "cast", {x}, to);
-  ValueId y = b.Same(OpType::kLIF, "lif", {f}, [] {
-    Attrs a;
-    a.Set("steps", int64_t{1});
-    return a;
-  }());
+  Attrs steps;
+  steps.Set("steps", int64_t{1});
+  ValueId y = b.Same(OpType::kLIF, "lif", {f}, steps);
   Graph& g = b.graph();
   g.AddOutput(y);
   ASSERT_OK_AND_ASSIGN(int converted, ConvertToFloat16(g, TestSupport));
   EXPECT_EQ(converted, 1);
   ASSERT_OK(VerifyGraph(g));
   EXPECT_EQ(g.node(0).name, "cast");
-  EXPECT_EQ(g.value(f).dtype, DataType::kFloat32);
-  EXPECT_EQ(CountCasts(g, DataType::kFloat16), 1);
-  EXPECT_EQ(CountCasts(g, DataType::kFloat32), 2);  // the model's and the output's
+  EXPECT_EQ(*g.node(0).attrs.GetIntOr("to", 0), int64_t{ToOnnx(DataType::kFloat16)});
+  EXPECT_EQ(g.value(f).dtype, DataType::kFloat16);
+  EXPECT_EQ(&ReaderOf(g, f), &g.node(1));           // the LIF reads it directly
+  EXPECT_EQ(CountCasts(g, DataType::kFloat16), 1);  // the model's own
+  EXPECT_EQ(CountCasts(g, DataType::kFloat32), 1);  // the output's
 }
 
 TEST(Float16Test, NothingSupportedLeavesTheGraph) {
