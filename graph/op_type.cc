@@ -40,4 +40,38 @@ bool IsNeuron(OpType op) {
   return op == OpType::kIF || op == OpType::kLIF || op == OpType::kPLIF;
 }
 
+bool IsElementwise(OpType op) {
+  switch (op) {
+    case OpType::kAbs:
+    case OpType::kAdd:
+    case OpType::kCast:
+    case OpType::kClip:
+    case OpType::kDiv:
+    case OpType::kDropout:
+    case OpType::kEqual:
+    case OpType::kExp:
+    case OpType::kFloor:
+    case OpType::kGreater:
+    case OpType::kGreaterOrEqual:
+    case OpType::kIdentity:
+    case OpType::kLess:
+    case OpType::kLessOrEqual:
+    case OpType::kMax:
+    case OpType::kMin:
+    case OpType::kMul:
+    case OpType::kNeg:
+    case OpType::kNot:
+    case OpType::kRelu:
+    case OpType::kSigmoid:
+    case OpType::kSqrt:
+    case OpType::kSub:
+    case OpType::kSum:
+    case OpType::kTanh:
+    case OpType::kWhere:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace sf

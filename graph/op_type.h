@@ -26,6 +26,12 @@ absl::string_view DomainOf(OpType op);
 std::optional<OpType> OpTypeFromOnnx(absl::string_view domain, absl::string_view op_type);
 // True for IF/LIF/PLIF.
 bool IsNeuron(OpType op);
+// True for the ops that compute each output element from the input elements
+// at the same (broadcast) index: unary and binary math, the variadic Sum/Max/
+// Min, comparisons, Not, Cast, Clip, Where, Identity, Dropout. Not the
+// neurons (elementwise within each time step's rows, stateful along T) nor
+// Concat (whose axis matters).
+bool IsElementwise(OpType op);
 
 }  // namespace sf
 

@@ -15,18 +15,10 @@ namespace {
 
 enum class Kind { kOther, kAware, kAgnostic };
 
-// Ops that compute each output element from the input elements at the same
-// (broadcast) index, so any common layout of their operands works.
-constexpr OpType kAgnosticOps[] = {
-    OpType::kAbs,     OpType::kAdd,         OpType::kCast,      OpType::kClip,
-    OpType::kConcat,  OpType::kDiv,         OpType::kDropout,   OpType::kEqual,
-    OpType::kExp,     OpType::kFloor,       OpType::kGreater,   OpType::kGreaterOrEqual,
-    OpType::kIdentity, OpType::kLess,       OpType::kLessOrEqual, OpType::kMax,
-    OpType::kMin,     OpType::kMul,         OpType::kNeg,       OpType::kNot,
-    OpType::kRelu,    OpType::kSigmoid,     OpType::kSqrt,      OpType::kSub,
-    OpType::kSum,     OpType::kTanh,        OpType::kWhere,     OpType::kIF,
-    OpType::kLIF,     OpType::kPLIF,
-};
+// Ops that any common layout of their operands works for: the elementwise
+// ones and the neurons (each output element from the input elements at the
+// same broadcast index), and Concat (its axis is renamed).
+bool IsAgnostic(OpType op) { return IsElementwise(op) || IsNeuron(op) || op == OpType::kConcat; }
 
 bool IsRank4(const Graph& graph, ValueId v) {
   return v != kNoValue && graph.value(v).shape && graph.value(v).shape->size() == 4;
@@ -37,10 +29,7 @@ bool IsConstant(const Graph& graph, ValueId v) {
 }
 
 Kind Classify(const Graph& graph, const Node& node, const NhwcSupport& runs_nhwc) {
-  if (std::find(std::begin(kAgnosticOps), std::end(kAgnosticOps), node.op) !=
-      std::end(kAgnosticOps)) {
-    return Kind::kAgnostic;
-  }
+  if (IsAgnostic(node.op)) return Kind::kAgnostic;
   const bool spatial_io = !node.inputs.empty() && IsRank4(graph, node.inputs[0]) &&
                           node.outputs.size() == 1 && IsRank4(graph, node.outputs[0]);
   bool aware = false;

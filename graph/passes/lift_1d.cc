@@ -75,28 +75,15 @@ Node AxisNode(const std::string& name, OpType op, ValueId in, ValueId out) {
   return n;
 }
 
-// Ops that compute each output element from the input elements at the same
-// (broadcast) index, and the neurons (per element over the T-major first
-// axis, which the lift keeps): graph/passes/layout.cc's layout-agnostic ops
-// but Concat, whose axis would move.
-constexpr OpType kElementwiseOps[] = {
-    OpType::kAbs,      OpType::kAdd,  OpType::kCast,        OpType::kClip,
-    OpType::kDiv,      OpType::kDropout, OpType::kEqual,    OpType::kExp,
-    OpType::kFloor,    OpType::kGreater, OpType::kGreaterOrEqual, OpType::kIdentity,
-    OpType::kLess,     OpType::kLessOrEqual, OpType::kMax,  OpType::kMin,
-    OpType::kMul,      OpType::kNeg,  OpType::kNot,         OpType::kRelu,
-    OpType::kSigmoid,  OpType::kSqrt, OpType::kSub,         OpType::kSum,
-    OpType::kTanh,     OpType::kWhere, OpType::kIF,         OpType::kLIF,
-    OpType::kPLIF,
-};
-
 // Whether `node` may run on the lifted 4-D values instead, its output then
-// squeezed on axis 2 as a lifted op's: an elementwise op whose inputs are all
-// values this pass squeezed (`squeezed_from`) or single-element constants of
-// rank <= 3, at least one squeezed (all such inputs gain the same unit axis
-// and such a constant broadcasts alike at rank 3 and 4, so every element is
-// computed from the same elements), or a GlobalAveragePool of a squeezed value (the mean of the
-// same L elements, [N, C, 1, 1] squeezed to its [N, C, 1]).
+// squeezed on axis 2 as a lifted op's: an elementwise op (IsElementwise) or
+// neuron (per element over the T-major first axis, which the lift keeps)
+// whose inputs are all values this pass squeezed (`squeezed_from`) or
+// single-element constants of rank <= 3, at least one squeezed (all such
+// inputs gain the same unit axis and such a constant broadcasts alike at rank
+// 3 and 4, so every element is computed from the same elements), or a
+// GlobalAveragePool of a squeezed value (the mean of the same L elements,
+// [N, C, 1, 1] squeezed to its [N, C, 1]).
 bool MovesToLiftedSide(const Graph& graph, const Node& node,
                        const absl::flat_hash_map<ValueId, ValueId>& squeezed_from) {
   if (node.outputs.size() != 1 || node.outputs[0] == kNoValue) return false;
@@ -104,10 +91,7 @@ bool MovesToLiftedSide(const Graph& graph, const Node& node,
   if (node.op == OpType::kGlobalAveragePool) {
     return node.inputs.size() == 1 && squeezed(node.inputs[0]);
   }
-  if (std::find(std::begin(kElementwiseOps), std::end(kElementwiseOps), node.op) ==
-      std::end(kElementwiseOps)) {
-    return false;
-  }
+  if (!IsElementwise(node.op) && !IsNeuron(node.op)) return false;
   bool any = false;
   for (ValueId v : node.inputs) {
     if (v == kNoValue) continue;

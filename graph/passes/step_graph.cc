@@ -34,24 +34,6 @@ bool IsTimeRepeat(const Graph& graph, const Node& node, int64_t steps) {
   return axis.ok() && shape && (*axis == 0 || *axis == -static_cast<int64_t>(shape->size()));
 }
 
-// Ops that compute each output element from the same position of their inputs
-// (after broadcasting): rows and steps stay independent when no time-free
-// operand varies along axis 0.
-bool IsElementwise(OpType op) {
-  switch (op) {
-    case OpType::kAbs: case OpType::kAdd: case OpType::kCast: case OpType::kClip:
-    case OpType::kDiv: case OpType::kDropout: case OpType::kEqual: case OpType::kExp:
-    case OpType::kFloor: case OpType::kGreater: case OpType::kGreaterOrEqual:
-    case OpType::kIdentity: case OpType::kLess: case OpType::kLessOrEqual: case OpType::kMax:
-    case OpType::kMin: case OpType::kMul: case OpType::kNeg: case OpType::kNot:
-    case OpType::kRelu: case OpType::kSigmoid: case OpType::kSqrt: case OpType::kSub:
-    case OpType::kSum: case OpType::kTanh: case OpType::kWhere:
-      return true;
-    default:
-      return false;
-  }
-}
-
 class StepRewriter {
  public:
   explicit StepRewriter(Graph& graph) : graph_(graph), time_(graph.num_values(), Time::kNone) {}

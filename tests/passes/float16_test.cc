@@ -144,21 +144,28 @@ TEST(Float16Test, SharedConstantIsCopiedAndIntegersUntouched) {
   EXPECT_EQ(reshape.inputs[1], shape);
 }
 
+// x (`from`) -> the model's Cast to float32 -> LIF -> an output; with
+// `float32_reader` a Softmax reads the Cast's output too (another output).
+// Returns the Cast's output.
+ValueId CastThenLif(GraphBuilder& b, DataType from, bool float32_reader) {
+  ValueId x = b.Input("x", {4}, from);
+  Attrs to;
+  to.Set("to", int64_t{1});
+  ValueId f = b.Same(OpType::kCast, "cast", {x}, to);
+  Attrs steps;
+  steps.Set("steps", int64_t{1});
+  b.graph().AddOutput(b.Same(OpType::kLIF, "lif", {f}, steps));
+  if (float32_reader) b.graph().AddOutput(b.Same(OpType::kSoftmax, "softmax", {f}));
+  return f;
+}
+
 // A model's Cast keeps its 'to': from int32, and from bool where a float32
 // node (Softmax here) also reads its output.
 TEST(Float16Test, ModelCastsKeepTheirTypes) {
   for (const DataType from : {DataType::kInt32, DataType::kBool}) {
     GraphBuilder b;
-    ValueId x = b.Input("x", {4}, from);
-    Attrs to;
-    to.Set("to", int64_t{1});
-    ValueId f = b.Same(OpType::kCast, "cast", {x}, to);
-    Attrs steps;
-    steps.Set("steps", int64_t{1});
-    ValueId y = b.Same(OpType::kLIF, "lif", {f}, steps);
+    const ValueId f = CastThenLif(b, from, from == DataType::kBool);
     Graph& g = b.graph();
-    g.AddOutput(y);
-    if (from == DataType::kBool) g.AddOutput(b.Same(OpType::kSoftmax, "softmax", {f}));
     ASSERT_OK_AND_ASSIGN(int converted, ConvertToFloat16(g, TestSupport));
     EXPECT_EQ(converted, 1);
     ASSERT_OK(VerifyGraph(g));
@@ -173,15 +180,8 @@ TEST(Float16Test, ModelCastsKeepTheirTypes) {
 // float16 itself: no Cast after it.
 TEST(Float16Test, BoolCastReadOnlyInFloat16WritesFloat16) {
   GraphBuilder b;
-  ValueId x = b.Input("x", {4}, DataType::kBool);
-  Attrs to;
-  to.Set("to", int64_t{1});
-  ValueId f = b.Same(OpType::kCast, "cast", {x}, to);
-  Attrs steps;
-  steps.Set("steps", int64_t{1});
-  ValueId y = b.Same(OpType::kLIF, "lif", {f}, steps);
+  const ValueId f = CastThenLif(b, DataType::kBool, false);
   Graph& g = b.graph();
-  g.AddOutput(y);
   ASSERT_OK_AND_ASSIGN(int converted, ConvertToFloat16(g, TestSupport));
   EXPECT_EQ(converted, 1);
   ASSERT_OK(VerifyGraph(g));

@@ -339,7 +339,9 @@ TEST(Conv1dTest, PerChannelConstantsStayOneDimensional) {
     ExpectNear(y[0], want, rank4 ? "conv * [1,1,1,1] constant" : "conv * per-channel constant");
     ASSERT_OK_AND_ASSIGN(Plan plan, rt->GetPlan());
     for (const PlanStep& s : plan.steps) {
-      if (s.op == OpType::kMul) EXPECT_EQ(s.input_dims.size(), 3u) << "rank4 " << rank4;
+      if (s.op == OpType::kMul) {
+        EXPECT_EQ(s.input_dims.size(), 3u) << "rank4 " << rank4;
+      }
     }
   }
 }
