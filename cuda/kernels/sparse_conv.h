@@ -83,7 +83,8 @@ void RepackSparseConvWeights(const float* w_okk, int64_t c_out, int64_t c_in, in
 cudaError_t LaunchSparseConv(const SparseConvShape& s, const float* x, const float* w_packed,
                              const float* bias, float* y, void* workspace, cudaStream_t stream,
                              int* zeroed_counters = nullptr);
-// Bytes of the counters (SparseConvCounters and padding).
+// Bytes of the counters (SparseConvCounters and padding), for this kernel's
+// and the float16 ones' (sparse_conv_f16.h) `zeroed_counters` alike.
 size_t SparseConvCounterBytes();
 
 // Only the first half of LaunchSparseConv (the counter reset and the prescan),

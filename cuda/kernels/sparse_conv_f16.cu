@@ -1190,7 +1190,7 @@ cudaError_t LaunchFor(const SparseConvShape& s, const Geometry& g, const uint16_
 // there instead of the workspace; `count_tiles` false: kOccupied neither
 // resets nor counts the counters (the workspace may then be null).
 // `zeroed_counters`: the counters go there instead of the workspace, already
-// zero, so no reset is queued (SparseConvF16CounterBytes).
+// zero, so no reset is queued (SparseConvCounterBytes).
 cudaError_t Launch(const SparseConvShape& s, bool nhwc, const __half* x_half,
                    const uint16_t* w_packed, const __half* bias, __half* y, void* workspace,
                    cudaStream_t stream, Stages stages, uint32_t* masks = nullptr,
@@ -1741,8 +1741,6 @@ void RepackSparseConvF16Weights(const uint16_t* w, int64_t c_out, int64_t c_in, 
     }
   }
 }
-
-size_t SparseConvF16CounterBytes() { return sizeof(int) * kNumCounters; }
 
 cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __half* x,
                                 const uint16_t* w_packed, const __half* bias, __half* y,

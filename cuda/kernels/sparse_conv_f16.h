@@ -119,18 +119,16 @@ void RepackSparseConvF16Weights(const uint16_t* w, int64_t c_out, int64_t c_in, 
 // the workspace are those of SparseConvCounters (ReadSparseConvCounters,
 // CopySparseConvCountersAsync in sparse_conv.h), active_groups counting
 // 16-channel groups.
-// With `zeroed_counters` (SparseConvF16CounterBytes, device memory that the
-// caller zeroed after its last use, e.g. with other such memory in one memset
-// per model run) the counters go there and no reset is queued. One launch
-// per zeroing: the counters add up, and a second launch would find the first
-// one's count (its work list is bounded, so that is a wrong result, not a
-// stray write).
+// With `zeroed_counters` (SparseConvCounterBytes in sparse_conv.h, device
+// memory that the caller zeroed after its last use, e.g. with other such
+// memory in one memset per model run) the counters go there and no reset is
+// queued. One launch per zeroing: the counters add up, and a second launch
+// would find the first one's count (its work list is bounded, so that is a
+// wrong result, not a stray write).
 cudaError_t LaunchSparseConvF16(const SparseConvShape& s, bool nhwc, const __half* x,
                                 const uint16_t* w_packed, const __half* bias, __half* y,
                                 void* workspace, cudaStream_t stream,
                                 int* zeroed_counters = nullptr);
-// Bytes of the counters (SparseConvCounters and padding).
-size_t SparseConvF16CounterBytes();
 
 // The counter reset and the prescan alone (for timing it): leaves the
 // workspace as LaunchSparseConvF16 would, writes no output (not even the

@@ -112,9 +112,10 @@ absl::StatusOr<int> LiftOneDimensionalOps(Graph& graph) {
   const std::vector<std::vector<int>> consumers = graph.Consumers();
   // A 3-D value this pass squeezed -> the 4-D value it came from. A later
   // lifted op reads the 4-D value itself (no Squeeze -> Unsqueeze between
-  // them), and a node that MovesToLiftedSide runs on the 4-D side too, so that a 1-D conv -> LIF -> conv chain keeps the
-  // conv and its neuron adjacent (fusable, and no copies between). A Squeeze
-  // no one reads in the end is dropped.
+  // them), and a node that MovesToLiftedSide runs on the 4-D side too, so
+  // that a 1-D conv -> LIF -> conv chain keeps the conv and its neuron
+  // adjacent (fusable, and no copies between). A Squeeze no one reads in the
+  // end is dropped.
   absl::flat_hash_map<ValueId, ValueId> squeezed_from;
   std::vector<int> squeezes;
   const auto squeeze = [&](const std::string& name, ValueId four, ValueId three) {

@@ -14,12 +14,11 @@
 // 4-D side with it, so FoldBatchNormIntoConv still folds it. An elementwise
 // op or neuron (IF/LIF/PLIF) whose inputs all come out of this pass's
 // Squeezes, but for single-element constants of rank <= 3, and a
-// GlobalAveragePool of such
-// a value, run on the 4-D values instead (with a Squeeze of their own), and a
-// lifted op whose X comes out of one reads its 4-D value: a 1-D SNN's chain of
-// convs, neurons, residual Adds and pools stays 4-D, and Squeezes that no one
-// reads are dropped. The same values in the same order: a height-1 window reads
-// exactly the 1-D op's inputs, and an elementwise op, neuron or global pool
+// GlobalAveragePool of such a value, run on the 4-D values instead (with a
+// Squeeze of their own), and a lifted op whose X comes out of one reads its
+// 4-D value: a 1-D SNN's chain of convs, neurons, residual Adds and pools
+// stays 4-D, and Squeezes that no one reads are dropped. The same values in the same order: a
+// height-1 window reads exactly the 1-D op's inputs, and an elementwise op, neuron or global pool
 // computes each element from the same elements whatever the rank.
 //
 // Runs on an imported graph before shape inference (which takes 2-D ops only).

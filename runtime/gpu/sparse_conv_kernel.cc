@@ -432,7 +432,9 @@ class SparseConvGpuKernel : public GpuKernel {
   // memset per run, not one per sparse launch: about 1-2 us of graph time
   // each, docs/benchmarks.md, twenty-third run; float32 too since the
   // twenty-sixth).
-  size_t zeroed_bytes() const override { return cudnn_only_.empty() ? CounterBytes() : 0; }
+  size_t zeroed_bytes() const override {
+    return cudnn_only_.empty() ? cuda::SparseConvCounterBytes() : 0;
+  }
 
   size_t workspace_bytes() const override {
     if (!cudnn_only_.empty()) return dense_->workspace_bytes();
@@ -676,8 +678,9 @@ class SparseConvGpuKernel : public GpuKernel {
     }
     SF_ASSIGN_OR_RETURN(weights_,
                         UploadSparseWeights(graph, node, shape_, ctx.device, half_, nhwc_));
-    SF_ASSIGN_OR_RETURN(timing_counters_,
-                        cuda::DeviceBuffer::Create(ctx.device, kRunsPerGraph * CounterBytes()));
+    SF_ASSIGN_OR_RETURN(
+        timing_counters_,
+        cuda::DeviceBuffer::Create(ctx.device, kRunsPerGraph * cuda::SparseConvCounterBytes()));
     // kAuto also times the spike-gather kernel (float16 NHWC; binary inputs
     // add weight rows, zero-preserving ones multiply them by the value)
     // against the tensor-core one when it fits this device's shared memory.
@@ -805,17 +808,14 @@ class SparseConvGpuKernel : public GpuKernel {
                                                std::span<const void* const> in,
                                                std::span<void* const> out) {
     const bool counts = !use_gather_ && !Occupied();
-    return AsInARun(counts ? timing_counters_.data() : nullptr, CounterBytes(), kRunsPerGraph,
-                    ctx.stream, [this, ctx, in, out](void* zeroed) {
+    return AsInARun(counts ? timing_counters_.data() : nullptr, cuda::SparseConvCounterBytes(),
+                    kRunsPerGraph, ctx.stream, [this, ctx, in, out](void* zeroed) {
                       return EnqueueSparse(ctx, in, out, static_cast<int*>(zeroed));
                     });
   }
   int* TimingCounters(int slot) {
-    return static_cast<int*>(timing_counters_.data()) + slot * (CounterBytes() / sizeof(int));
-  }
-  // Bytes of the prescan's counters (float16's kernel or float32's).
-  size_t CounterBytes() const {
-    return half_ ? cuda::SparseConvF16CounterBytes() : cuda::SparseConvCounterBytes();
+    return static_cast<int*>(timing_counters_.data()) +
+           slot * (cuda::SparseConvCounterBytes() / sizeof(int));
   }
 
   cuda::SparseConvCounters* HostCounters() const {

@@ -30,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -137,6 +138,29 @@ std::map<std::string, std::map<double, std::pair<double, double>>>& Results() {
   return results;
 }
 
+// Times `runs` (a graph of g_reps runs on `rig`: one untimed launch, then one
+// per iteration as the iteration's manual time); the mean microseconds per
+// run, or nullopt after SkipWithError.
+std::optional<double> TimeIterations(benchmark::State& state, SparseKernelRig& rig,
+                                     const absl::StatusOr<GraphExec>& runs) {
+  absl::StatusOr<double> warm = runs.ok() ? rig.TimeLaunch(*runs, g_reps) : runs.status();
+  if (!warm.ok()) {
+    state.SkipWithError(std::string(warm.status().message()).c_str());
+    return std::nullopt;
+  }
+  double total_us = 0;
+  for (auto _ : state) {
+    absl::StatusOr<double> us = rig.TimeLaunch(*runs, g_reps);
+    if (!us.ok()) {
+      state.SkipWithError(std::string(us.status().message()).c_str());
+      return std::nullopt;
+    }
+    state.SetIterationTime(*us * 1e-6);
+    total_us += *us;
+  }
+  return total_us / static_cast<double>(state.iterations());
+}
+
 void BM_Conv(benchmark::State& state, const BenchShape* shape, double density, bool sparse) {
   absl::StatusOr<ShapeRigs*> rigs = RigsFor(*shape);
   if (!rigs.ok()) {
@@ -150,26 +174,12 @@ void BM_Conv(benchmark::State& state, const BenchShape* shape, double density, b
     return;
   }
   SparseKernelRig& rig = sparse ? *(*rigs)->sparse : *(*rigs)->cudnn;
-  absl::StatusOr<GraphExec> runs = rig.CaptureRuns(*x, g_reps);
-  absl::StatusOr<double> warm = runs.ok() ? rig.TimeLaunch(*runs, g_reps) : runs.status();
-  if (!warm.ok()) {
-    state.SkipWithError(std::string(warm.status().message()).c_str());
-    return;
-  }
-  double total_us = 0;
-  for (auto _ : state) {
-    absl::StatusOr<double> us = rig.TimeLaunch(*runs, g_reps);
-    if (!us.ok()) {
-      state.SkipWithError(std::string(us.status().message()).c_str());
-      return;
-    }
-    state.SetIterationTime(*us * 1e-6);
-    total_us += *us;
-  }
+  const std::optional<double> us = TimeIterations(state, rig, rig.CaptureRuns(*x, g_reps));
+  if (!us) return;
   state.counters["active_tiles"] = active;
   state.counters["tile"] = (*rigs)->tile;
   auto& cell = Results()[shape->name][density];
-  (sparse ? cell.first : cell.second) = total_us / static_cast<double>(state.iterations());
+  (sparse ? cell.first : cell.second) = *us;
 }
 
 // Microseconds per run of writing the shape's output alone, by shape.
@@ -183,25 +193,13 @@ std::map<std::string, double>& Floors() {
 // take less, so cuDNN's time over it bounds any kernel's speedup on the layer.
 void BM_OutputWrite(benchmark::State& state, const BenchShape* shape) {
   absl::StatusOr<ShapeRigs*> rigs = RigsFor(*shape);
-  absl::StatusOr<GraphExec> runs =
-      rigs.ok() ? (*rigs)->sparse->CaptureOutputWrites(g_reps) : rigs.status();
-  absl::StatusOr<double> warm =
-      runs.ok() ? (*rigs)->sparse->TimeLaunch(*runs, g_reps) : runs.status();
-  if (!warm.ok()) {
-    state.SkipWithError(std::string(warm.status().message()).c_str());
+  if (!rigs.ok()) {
+    state.SkipWithError(std::string(rigs.status().message()).c_str());
     return;
   }
-  double total_us = 0;
-  for (auto _ : state) {
-    absl::StatusOr<double> us = (*rigs)->sparse->TimeLaunch(*runs, g_reps);
-    if (!us.ok()) {
-      state.SkipWithError(std::string(us.status().message()).c_str());
-      return;
-    }
-    state.SetIterationTime(*us * 1e-6);
-    total_us += *us;
-  }
-  Floors()[shape->name] = total_us / static_cast<double>(state.iterations());
+  SparseKernelRig& rig = *(*rigs)->sparse;
+  const std::optional<double> us = TimeIterations(state, rig, rig.CaptureOutputWrites(g_reps));
+  if (us) Floors()[shape->name] = *us;
 }
 
 // Where sparse stops being faster: linear between the last density at which
