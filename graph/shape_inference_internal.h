@@ -20,6 +20,7 @@ class InferContext {
   InferContext(Graph& graph, int node_index) : graph_(graph), node_(graph.node(node_index)) {}
 
   const Node& node() const { return node_; }
+  const Graph& graph() const { return graph_; }
   const Attrs& attrs() const { return node_.attrs; }
   int num_inputs() const { return static_cast<int>(node_.inputs.size()); }
   // True when optional input i is given (in range and not kNoValue).

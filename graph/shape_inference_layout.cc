@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "graph/passes/fuse_elementwise.h"
 #include "graph/shape_inference_internal.h"
 #include "graph/status.h"
 
@@ -371,6 +372,17 @@ absl::Status InferConstantOfShape(InferContext& ctx) {
   return ctx.SetOutput(0, dtype, MakeShape(*target));
 }
 
+// Made by graph/passes/fuse_elementwise.h on a graph with concrete shapes:
+// its outputs keep them, once its program checks out against them.
+absl::Status InferFusedElementwise(InferContext& ctx) {
+  SF_RETURN_IF_ERROR(ReadFusedProgram(ctx.graph(), ctx.node()).status());
+  for (int i = 0; i < static_cast<int>(ctx.node().outputs.size()); ++i) {
+    const Value& out = ctx.graph().value(ctx.node().outputs[i]);
+    SF_RETURN_IF_ERROR(ctx.SetOutput(i, out.dtype, out.shape));
+  }
+  return absl::OkStatus();
+}
+
 constexpr ShapeFnEntry kTable[] = {
     {OpType::kReshape, InferReshape},
     {OpType::kFlatten, InferFlatten},
@@ -384,6 +396,7 @@ constexpr ShapeFnEntry kTable[] = {
     {OpType::kExpand, InferExpand},
     {OpType::kShape, InferShape},
     {OpType::kConstantOfShape, InferConstantOfShape},
+    {OpType::kFusedElementwise, InferFusedElementwise},
 };
 
 }  // namespace

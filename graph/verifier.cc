@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "graph/fused_program.h"
 #include "graph/status.h"
 #include "graph/topo.h"
 
@@ -40,6 +41,8 @@ Arity ArityOf(OpType op) {
     case OpType::kDropout: return {1, 3, 1, 2};
     case OpType::kBatchNormalization: return {5, 5, 1, 1};
     case OpType::kWhere: return {3, 3, 1, 1};
+    // Its load slots, then the program; its store slots.
+    case OpType::kFusedElementwise: return {2, 1 + fused::kMaxSlots, 1, fused::kMaxSlots};
     default: return kUnary;
   }
 }

@@ -13,6 +13,7 @@
 #include "graph/passes/constant_folding.h"
 #include "graph/passes/float16.h"
 #include "graph/passes/fold_batchnorm.h"
+#include "graph/passes/fuse_elementwise.h"
 #include "graph/passes/layout.h"
 #include "graph/passes/lift_1d.h"
 #include "graph/passes/step_graph.h"
@@ -161,7 +162,11 @@ struct Runtime::Impl {
 
   absl::Status ApplyPrecisionAndLayout(Graph& g) const {
     SF_RETURN_IF_ERROR(ApplyPrecision(g));
-    return ApplyLayout(g);
+    SF_RETURN_IF_ERROR(ApplyLayout(g));
+    if (!options.fuse_elementwise) return absl::OkStatus();
+    SF_ASSIGN_OR_RETURN(int fused, FuseElementwise(g, absl::StartsWith(device, "cuda")));
+    spdlog::debug("fusion: {} FusedElementwise nodes", fused);
+    return absl::OkStatus();
   }
 
   // Options::precision on a specialised graph, before ApplyLayout and the plan:

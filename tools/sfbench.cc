@@ -37,7 +37,8 @@ constexpr char kUsage[] =
     "               [--device cuda|cuda:N|cpu|all] [--batch N]\n"
     "               [--warmup N] [--iters N] [--duration S]\n"
     "               [--layer-iters N] [--no-layers] [--steps T] [--precision fp32|fp16]\n"
-    "               [--layout nchw|nhwc] [--tf32] [--no-fuse] [--no-overlap]\n"
+    "               [--layout nchw|nhwc] [--tf32] [--no-fuse] [--no-fuse-elementwise]\n"
+    "               [--no-overlap]\n"
     "               [--label TEXT] [--conv-algo timed|heuristic]\n"
     "               [--save-input FILE]\n"
     "               [--json FILE] [--csv FILE] [--export-profile FILE]\n"
@@ -55,7 +56,8 @@ constexpr char kUsage[] =
     "  --tf32 lets cuDNN/cuBLAS use TF32 tensor cores (precision reported as fp32+tf32).\n"
     "  --no-fuse: both plans keep neurons apart from convs and residual Adds (by default\n"
     "  an Add and its neuron run as one kernel in both plans, and the SparseFlow plan\n"
-    "  fp16 also fuses a sparse-planned conv with its neuron; docs/architecture.md).\n"
+    "  fp16 also fuses a sparse-planned conv with its neuron; docs/architecture.md), and\n"
+    "  run elementwise chains op by op (--no-fuse-elementwise: only that).\n"
     "  --no-overlap: both plans run every step on one CUDA stream (by default a conv\n"
     "  beside the main path, a ResNet's shortcut, runs on a second stream; Options::\n"
     "  overlap_branches).\n"
@@ -84,6 +86,7 @@ struct Flags {
   bool layers = true;
   bool tf32 = false;
   bool fuse = true;    // --no-fuse clears it
+  bool fuse_elementwise = true;  // --no-fuse and --no-fuse-elementwise clear it
   bool overlap = true;  // --no-overlap clears it
   sf::ConvAlgoSearch conv_algo = sf::ConvAlgoSearch::kTimed;
   int64_t steps = -1;  // -1: T-major with T from the model's first neuron, or 1 row per sample
@@ -147,6 +150,9 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.tf32 = true;
     } else if (args.Switch("--no-fuse")) {
       f.fuse = false;
+      f.fuse_elementwise = false;
+    } else if (args.Switch("--no-fuse-elementwise")) {
+      f.fuse_elementwise = false;
     } else if (args.Switch("--no-overlap")) {
       f.overlap = false;
     } else if (args.Switch("--no-layers")) {
@@ -258,6 +264,7 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   options.precision = f.precision;
   options.layout = f.layout;
   options.fuse_neurons = f.fuse;
+  options.fuse_elementwise = f.fuse_elementwise;
   options.overlap_branches = f.overlap;
   options.conv_algo_search = f.conv_algo;
   auto start = std::chrono::steady_clock::now();

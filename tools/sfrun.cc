@@ -28,7 +28,7 @@ constexpr char kUsage[] =
     "             [--device auto|cpu|cuda|cuda:N|all] [--sparse auto|on|off]\n"
     "             [--plan] [--plan-json FILE] [--plan-only] [--tf32]\n"
     "             [--precision fp32|fp16] [--layout nchw|nhwc] [--no-fuse] [--no-overlap]\n"
-    "             [--conv-algo timed|heuristic] [--runs N]\n"
+    "             [--no-fuse-elementwise] [--conv-algo timed|heuristic] [--runs N]\n"
     "             [--block-rule MIN_H:BLOCK,...] [--block CONV_NAME=EDGE ...]\n"
     "             [-v|--verbose] [--version] [--help]\n";
 
@@ -84,6 +84,9 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.options.allow_tf32 = true;
     } else if (args.Switch("--no-fuse")) {
       f.options.fuse_neurons = false;
+      f.options.fuse_elementwise = false;
+    } else if (args.Switch("--no-fuse-elementwise")) {
+      f.options.fuse_elementwise = false;
     } else if (args.Switch("--no-overlap")) {
       f.options.overlap_branches = false;
     } else if (args.Switch("-v") || args.Switch("--verbose")) {

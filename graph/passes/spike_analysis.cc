@@ -254,6 +254,21 @@ SpikeAnalysis AnalyzeSpikes(const Graph& graph) {
     if (node.outputs.empty() || node.outputs[0] < 0 || node.outputs[0] >= graph.num_values()) {
       continue;
     }
+    if (node.op == OpType::kFusedElementwise) {
+      // Classes the fusion pass recorded from the unfused ops; the node
+      // itself stands for the spike sources inside it.
+      const std::vector<int64_t> classes =
+          node.attrs.GetIntsOr("output_classes", {}).value_or(std::vector<int64_t>{});
+      for (size_t k = 0; k < node.outputs.size() && k < classes.size(); ++k) {
+        const ValueId out = node.outputs[k];
+        const bool spiking = classes[k] == static_cast<int64_t>(kZeroPreserving) ||
+                             classes[k] == static_cast<int64_t>(kBinary);
+        if (out < 0 || out >= graph.num_values() || !spiking) continue;
+        result.value_class[out] = static_cast<ValueClass>(classes[k]);
+        result.spike_sources[out] = {i};
+      }
+      continue;
+    }
     int op = static_cast<int>(node.op);
     Rule rule = op >= 0 && op < kNumOpTypes ? RuleTable()[op] : nullptr;
     if (rule == nullptr) continue;

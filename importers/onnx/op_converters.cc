@@ -77,6 +77,7 @@ constexpr OpConverter kConverters[] = {
     {O::kIF, 1, 1, 1, 1, kNeuronAttrs, ConvertNeuron},
     {O::kLIF, 1, 1, 1, 1, kDecayNeuronAttrs, ConvertNeuron},
     {O::kPLIF, 1, 1, 1, 1, kPlifAttrs, ConvertNeuron},
+    {O::kFusedElementwise, 0, 0, 0, 0, "", RefuseInternalOp},
 };
 static_assert(std::size(kConverters) == kNumOpTypes, "one converter per op in ops.def");
 
@@ -139,6 +140,10 @@ absl::Status ConvertNode(ConvertContext& ctx) {
 }
 
 absl::Status ConvertAsIs(ConvertContext&) { return absl::OkStatus(); }
+
+absl::Status RefuseInternalOp(ConvertContext& ctx) {
+  return NodeError(ctx, "op ", ToString(ctx.node.op), " is made by SparseFlow, not read from a model");
+}
 
 absl::StatusOr<int64_t> IntAttr(ConvertContext& ctx, absl::string_view name, int64_t def) {
   SF_ASSIGN_OR_RETURN(int64_t v, WithNode(ctx, ctx.node.attrs.GetIntOr(name, def)));

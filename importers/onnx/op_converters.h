@@ -78,6 +78,8 @@ absl::Status NormalizeAxes(ConvertContext& ctx, int input_since, bool required);
 // --- Converters (convert_*.cc) -----------------------------------------------
 
 absl::Status ConvertAsIs(ConvertContext& ctx);
+// Ops SparseFlow makes itself (FusedElementwise): never read from a file.
+absl::Status RefuseInternalOp(ConvertContext& ctx);
 // convert_nn.cc
 absl::Status ConvertConv(ConvertContext& ctx);
 absl::Status ConvertPool(ConvertContext& ctx);

@@ -64,6 +64,7 @@ constexpr Entry kRegistry[] = {
     {OpType::kIF, MakeNeuronKernel},
     {OpType::kLIF, MakeNeuronKernel},
     {OpType::kPLIF, MakeNeuronKernel},
+    {OpType::kFusedElementwise, MakeFusedElementwiseKernel},
 };
 
 }  // namespace

@@ -35,6 +35,7 @@ std::unique_ptr<CpuKernel> MakeSliceKernel(OpType op);            // slice.cc
 std::unique_ptr<CpuKernel> MakeGatherKernel(OpType op);           // gather.cc
 std::unique_ptr<CpuKernel> MakePadKernel(OpType op);              // pad.cc
 std::unique_ptr<CpuKernel> MakeNeuronKernel(OpType op);           // neuron.cc
+std::unique_ptr<CpuKernel> MakeFusedElementwiseKernel(OpType op);  // fused_elementwise.cc
 
 }  // namespace sf
 

@@ -26,6 +26,7 @@ std::unique_ptr<GpuKernel> MakeGpuGatherKernel(OpType op);     // data_movement_
 std::unique_ptr<GpuKernel> MakeGpuConstantOfShapeKernel(OpType op);  // data_movement_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuConvKernel(OpType op);       // nn_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuNeuronKernel(OpType op);     // nn_kernels.cc
+std::unique_ptr<GpuKernel> MakeGpuFusedElementwiseKernel(OpType op);  // fused_elementwise_kernel.cc
 std::unique_ptr<GpuKernel> MakeGpuBatchNormKernel(OpType op);  // nn_kernels.cc
 // A residual Add fused with a neuron (NeuronAddKernel in nn_kernels.cc):
 // add_first prepares it on the Add with `partner` the neuron after it

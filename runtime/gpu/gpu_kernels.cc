@@ -65,6 +65,7 @@ constexpr Entry kTable[] = {
     {OpType::kIF, MakeGpuNeuronKernel, true},
     {OpType::kLIF, MakeGpuNeuronKernel, true},
     {OpType::kPLIF, MakeGpuNeuronKernel, true},
+    {OpType::kFusedElementwise, MakeGpuFusedElementwiseKernel, true},
 };
 
 const Entry* Find(OpType op) {

@@ -86,6 +86,12 @@ struct Options {
   // neuron it feeds or is fed by run as one kernel ("fused_neuron" on the
   // Add, "fused_add" on the neuron; bit-identical). false keeps them apart.
   bool fuse_neurons = true;
+  // Chains of elementwise ops with one element count (a neuron written with
+  // primitive ops, unrolled over its time steps: Gathers, arithmetic, Cast of
+  // a comparison, a Concat along axis 0) run as one FusedElementwise step
+  // each (graph/passes/fuse_elementwise.h), on the CPU and on CUDA (float16
+  // included there), with the same output bits. false runs them op by op.
+  bool fuse_elementwise = true;
   // CUDA: a conv on a branch beside the main path (a ResNet's shortcut conv,
   // which reads the block input and is needed only at the residual Add) runs
   // on a second stream, concurrently with the main path's kernels; the two

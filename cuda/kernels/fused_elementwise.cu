@@ -1,0 +1,93 @@
+#include <cuda_fp16.h>
+
+#include "cuda/kernels/device_util.cuh"
+#include "cuda/kernels/fused_elementwise.h"
+
+namespace sf::cuda {
+namespace {
+
+__device__ inline float LoadAs(fused::RegisterType type, const void* p, int64_t i) {
+  switch (type) {
+    case fused::kFloat32: return static_cast<const float*>(p)[i];
+    case fused::kFloat16: return __half2float(static_cast<const __half*>(p)[i]);
+    default: return static_cast<const uint8_t*>(p)[i] != 0 ? 1.0f : 0.0f;
+  }
+}
+
+__device__ inline void StoreAs(fused::RegisterType type, void* p, int64_t i, float v) {
+  switch (type) {
+    case fused::kFloat32: static_cast<float*>(p)[i] = v; break;
+    case fused::kFloat16: static_cast<__half*>(p)[i] = __float2half_rn(v); break;
+    default: static_cast<uint8_t*>(p)[i] = v != 0.0f ? 1 : 0; break;
+  }
+}
+
+// The same expressions as elementwise.cu's Arith/Compare/ApplyUnary/Convert on
+// float (the file is built with -fmad=false, so nothing is contracted).
+__device__ inline float Apply(fused::Opcode op, fused::RegisterType type, float a, float b) {
+  switch (op) {
+    case fused::kAdd: return a + b;
+    case fused::kSub: return a - b;
+    case fused::kMul: return a * b;
+    case fused::kDiv: return a / b;
+    case fused::kMax: return a < b ? b : a;
+    case fused::kMin: return b < a ? b : a;
+    case fused::kEqual: return a == b ? 1.0f : 0.0f;
+    case fused::kGreater: return a > b ? 1.0f : 0.0f;
+    case fused::kGreaterOrEqual: return a >= b ? 1.0f : 0.0f;
+    case fused::kLess: return a < b ? 1.0f : 0.0f;
+    case fused::kLessOrEqual: return a <= b ? 1.0f : 0.0f;
+    case fused::kCast: return type == fused::kBool ? (a != 0.0f ? 1.0f : 0.0f) : a;
+    case fused::kNeg: return -a;
+    case fused::kAbs: return a < 0.0f ? -a : a;
+    default: return a != 0.0f ? 0.0f : 1.0f;  // kNot
+  }
+}
+
+__global__ void FusedElementwiseKernel(const int64_t* __restrict__ program, int num_words,
+                                       int64_t elements, FusedSlots slots) {
+  extern __shared__ int64_t words[];
+  for (int k = threadIdx.x; k < num_words; k += blockDim.x) words[k] = program[k];
+  __syncthreads();
+  float r[fused::kMaxRegisters];
+  SF_GRID_STRIDE_LOOP(i, elements) {
+    for (int k = 0; k < num_words; k += fused::kWordsPerInstruction) {
+      const int64_t* w = &words[k];
+      const fused::Opcode op = fused::OpcodeOf(w[0]);
+      const fused::RegisterType type = fused::TypeOf(w[0]);
+      float v;
+      if (op == fused::kStore) {
+        StoreAs(type, slots.out[w[1]], w[3] + i, r[w[2]]);
+        continue;
+      } else if (op == fused::kLoad) {
+        v = LoadAs(type, slots.in[w[2]], w[3] + i);
+      } else if (op == fused::kConst) {
+        v = __int_as_float(static_cast<int>(static_cast<uint32_t>(w[3])));
+      } else {
+        v = Apply(op, type, r[w[2]], fused::IsBinary(op) ? r[w[3]] : 0.0f);
+        if (type == fused::kFloat16) v = __half2float(__float2half_rn(v));
+      }
+      r[w[1]] = v;
+    }
+  }
+}
+
+}  // namespace
+
+cudaError_t LaunchFusedElementwise(const int64_t* program, int num_instructions, int64_t elements,
+                                   const FusedSlots& slots, cudaStream_t stream) {
+  if (elements <= 0) return cudaSuccess;
+  if (num_instructions <= 0 || num_instructions > fused::kMaxInstructions) {
+    return cudaErrorInvalidValue;
+  }
+  const int num_words = num_instructions * fused::kWordsPerInstruction;
+  const size_t smem = static_cast<size_t>(num_words) * sizeof(int64_t);
+  static_assert(fused::kMaxInstructions * fused::kWordsPerInstruction * sizeof(int64_t) <=
+                    48 * 1024,
+                "a program must fit the default dynamic shared memory");
+  FusedElementwiseKernel<<<BlocksFor(elements), kThreadsPerBlock, smem, stream>>>(
+      program, num_words, elements, slots);
+  return cudaGetLastError();
+}
+
+}  // namespace sf::cuda
