@@ -1,0 +1,144 @@
+// FusedElementwise on CUDA (graph/passes/fuse_elementwise.h): the same bits
+// as the unfused GPU kernels in float32 and float16, NCHW and NHWC, and as
+// the CPU where the ops are exact on both.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sf/runtime.h"
+#include "tests/cuda/gpu_test_util.h"
+#include "tests/testing/fused_models.h"
+
+namespace sf {
+namespace {
+
+struct Config {
+  std::string device = "cuda";
+  Precision precision = Precision::kFloat32;
+  Layout layout = Layout::kNCHW;
+  bool cuda_graphs = true;
+};
+
+std::unique_ptr<Runtime> Load(const std::string& bytes, const Config& c, bool fuse) {
+  Options o;
+  o.device = c.device;
+  o.precision = c.precision;
+  o.layout = c.layout;
+  o.cuda_graphs = c.cuda_graphs;
+  o.fuse_elementwise = fuse;
+  auto rt = Runtime::LoadFromBytes(bytes, o);
+  EXPECT_TRUE(rt.ok()) << rt.status();
+  return rt.ok() ? std::move(rt).value() : nullptr;
+}
+
+int FusedSteps(Runtime& rt) {
+  auto plan = rt.GetPlan();
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  int n = 0;
+  if (plan.ok()) {
+    for (const PlanStep& s : plan->steps) n += s.op == OpType::kFusedElementwise;
+  }
+  return n;
+}
+
+// Runs twice (a CUDA graph is captured on the first run and replayed after).
+std::vector<Tensor> RunTwice(Runtime& rt, const std::map<std::string, Tensor>& inputs) {
+  auto first = rt.Run(inputs);
+  EXPECT_TRUE(first.ok()) << first.status();
+  auto second = rt.Run(inputs);
+  EXPECT_TRUE(second.ok()) << second.status();
+  if (!first.ok() || !second.ok()) return {};
+  for (size_t k = 0; k < first->size(); ++k) {
+    EXPECT_TRUE(testing::SameBitsOrBothNan((*first)[k], (*second)[k])) << "output " << k;
+  }
+  return *std::move(second);
+}
+
+// Fused and unfused on `c`: the same bits; returns how many fused steps ran.
+int ExpectSameBits(const std::string& bytes, const Config& c,
+                   const std::map<std::string, Tensor>& inputs) {
+  auto fused = Load(bytes, c, true);
+  auto plain = Load(bytes, c, false);
+  if (fused == nullptr || plain == nullptr) return 0;
+  const std::vector<Tensor> a = RunTwice(*fused, inputs);
+  const std::vector<Tensor> b = RunTwice(*plain, inputs);
+  EXPECT_EQ(a.size(), b.size());
+  for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
+    EXPECT_TRUE(testing::SameBitsOrBothNan(a[k], b[k])) << "output " << k;
+  }
+  EXPECT_EQ(FusedSteps(*plain), 0);
+  return FusedSteps(*fused);
+}
+
+std::vector<Config> AllConfigs() {
+  std::vector<Config> out;
+  for (Precision p : {Precision::kFloat32, Precision::kFloat16}) {
+    for (Layout l : {Layout::kNCHW, Layout::kNHWC}) {
+      for (bool graphs : {true, false}) out.push_back({"cuda", p, l, graphs});
+    }
+  }
+  return out;
+}
+
+TEST(FusedElementwiseGpuTest, UnrolledLifGivesTheUnfusedBits) {
+  SF_SKIP_WITHOUT_GPU();
+  for (const Config& c : AllConfigs()) {
+    SCOPED_TRACE(absl::StrCat(ToString(c.precision), " ", ToString(c.layout), " graphs ",
+                              c.cuda_graphs));
+    for (bool conv : {false, true}) {
+      const std::string bytes = testing::UnrolledLifModel(4, 3, 5, 12, conv, !conv);
+      const Tensor x = testing::UniformTensor({12, 5, 12, 12}, 5, -0.5f, 2.5f);
+      EXPECT_EQ(ExpectSameBits(bytes, c, {{"x", x}}), 1);
+    }
+  }
+}
+
+// float32 spikes and membrane on the GPU equal the CPU's: every op of the
+// neuron is exact IEEE arithmetic on both.
+TEST(FusedElementwiseGpuTest, UnrolledLifMatchesTheCpu) {
+  SF_SKIP_WITHOUT_GPU();
+  const std::string bytes = testing::UnrolledLifModel(4, 3, 5, 12, false, true);
+  const Tensor x = testing::UniformTensor({12, 5, 12, 12}, 9, -0.5f, 2.5f);
+  Config cpu;
+  cpu.device = "cpu";
+  auto gpu_rt = Load(bytes, Config{}, true);
+  auto cpu_rt = Load(bytes, cpu, true);
+  ASSERT_NE(gpu_rt, nullptr);
+  ASSERT_NE(cpu_rt, nullptr);
+  const std::vector<Tensor> g = RunTwice(*gpu_rt, {{"x", x}});
+  const std::vector<Tensor> h = RunTwice(*cpu_rt, {{"x", x}});
+  ASSERT_EQ(g.size(), 2u);
+  ASSERT_EQ(h.size(), 2u);
+  for (size_t k = 0; k < 2; ++k) EXPECT_TRUE(testing::SameBitsOrBothNan(g[k], h[k])) << k;
+  double ones = 0;
+  for (float v : g[0].span<const float>()) ones += v;
+  EXPECT_GT(ones, 0);
+  EXPECT_LT(ones, static_cast<double>(g[0].num_elements()));
+}
+
+TEST(FusedElementwiseGpuTest, RandomChainsGiveTheUnfusedBits) {
+  SF_SKIP_WITHOUT_GPU();
+  int total = 0;
+  for (const Config& c : AllConfigs()) {
+    if (!c.cuda_graphs) continue;
+    for (unsigned seed = 1; seed <= 12; ++seed) {
+      SCOPED_TRACE(absl::StrCat(ToString(c.precision), " ", ToString(c.layout), " seed ", seed));
+      const std::vector<int64_t> dims = {3, 7, 19, 23};  // 9177 elements: many blocks
+      int outputs = 0;
+      const std::string bytes =
+          testing::RandomElementwiseModel(seed, dims, 10 + seed % 25, &outputs);
+      std::map<std::string, Tensor> inputs = {
+          {"a", testing::UniformTensor(dims, seed, -2, 2)},
+          {"b", testing::UniformTensor(dims, seed + 100, -2, 2)},
+          {"c", testing::UniformTensor(dims, seed + 200, -1, 1)},
+          {"r", testing::UniformTensor({6, 7, 19, 23}, seed + 300, -3, 3)}};
+      total += ExpectSameBits(bytes, c, inputs);
+    }
+  }
+  EXPECT_GT(total, 4 * 12);
+}
+
+}  // namespace
+}  // namespace sf
