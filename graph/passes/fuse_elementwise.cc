@@ -539,11 +539,24 @@ void DropCyclicRegions(const Graph& g, int num_regions, std::vector<int>& assign
   }
 }
 
-std::string FusedName(const Graph& g, const Node& first, absl::flat_hash_set<std::string>& taken) {
-  std::string name = absl::StrCat(first.name, "/fused");
-  for (int k = 2; taken.contains(name); ++k) name = absl::StrCat(first.name, "/fused_", k);
+// "<the region's common name scope>/fused" ("/features/features.2/fused" for
+// a neuron exported from features.2), else "<first node's name>/fused"; made
+// unique among the graph's node names.
+std::string FusedName(const Graph& g, const Region& r, absl::flat_hash_set<std::string>& taken) {
+  std::string scope = g.node(r.nodes.front()).name;
+  for (int i : r.nodes) {
+    const std::string& name = g.node(i).name;
+    size_t k = 0;
+    while (k < scope.size() && k < name.size() && scope[k] == name[k]) ++k;
+    scope.resize(k);
+  }
+  const size_t slash = scope.rfind('/');
+  const std::string base = slash == std::string::npos || slash == 0
+                               ? absl::StrCat(g.node(r.nodes.front()).name, "/fused")
+                               : absl::StrCat(scope.substr(0, slash), "/fused");
+  std::string name = base;
+  for (int k = 2; taken.contains(name); ++k) name = absl::StrCat(base, "_", k);
   taken.insert(name);
-  (void)g;
   return name;
 }
 
@@ -610,7 +623,7 @@ absl::StatusOr<int> FuseElementwise(Graph& graph, bool allow_float16) {
     if (!programs[r] || assigned[regions[r].nodes.front()] != static_cast<int>(r)) continue;
     const BuiltProgram& p = *programs[r];
     Node node;
-    node.name = FusedName(graph, graph.node(regions[r].nodes.front()), names);
+    node.name = FusedName(graph, regions[r], names);
     node.op = OpType::kFusedElementwise;
     const int64_t rows = static_cast<int64_t>(p.words.size()) / fused::kWordsPerInstruction;
     Tensor program = Tensor::FromVector<int64_t>({rows, fused::kWordsPerInstruction}, p.words);

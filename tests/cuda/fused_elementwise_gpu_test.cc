@@ -7,6 +7,11 @@
 #include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
+
+#include "cuda/fused_jit.h"
+#include "graph/fused_program.h"
+#include "graph/passes/fuse_elementwise.h"
 #include "sf/runtime.h"
 #include "tests/cuda/gpu_test_util.h"
 #include "tests/testing/fused_models.h"
@@ -21,8 +26,12 @@ struct Config {
   bool cuda_graphs = true;
 };
 
-std::unique_ptr<Runtime> Load(const std::string& bytes, const Config& c, bool fuse) {
+using ::testing::HasSubstr;
+
+std::unique_ptr<Runtime> Load(const std::string& bytes, const Config& c, bool fuse,
+                              bool profile = false) {
   Options o;
+  o.profile_nodes = profile;
   o.device = c.device;
   o.precision = c.precision;
   o.layout = c.layout;
@@ -82,17 +91,81 @@ std::vector<Config> AllConfigs() {
   return out;
 }
 
+// The NVRTC kernel (default) and the interpreter (SF_FUSED_JIT=off).
 TEST(FusedElementwiseGpuTest, UnrolledLifGivesTheUnfusedBits) {
   SF_SKIP_WITHOUT_GPU();
-  for (const Config& c : AllConfigs()) {
-    SCOPED_TRACE(absl::StrCat(ToString(c.precision), " ", ToString(c.layout), " graphs ",
-                              c.cuda_graphs));
-    for (bool conv : {false, true}) {
-      const std::string bytes = testing::UnrolledLifModel(4, 3, 5, 12, conv, !conv);
-      const Tensor x = testing::UniformTensor({12, 5, 12, 12}, 5, -0.5f, 2.5f);
-      EXPECT_EQ(ExpectSameBits(bytes, c, {{"x", x}}), 1);
+  for (const char* jit : {"on", "off"}) {
+    testing::ScopedEnv env("SF_FUSED_JIT", jit);
+    for (const Config& c : AllConfigs()) {
+      SCOPED_TRACE(absl::StrCat("jit ", jit, " ", ToString(c.precision), " ",
+                                ToString(c.layout), " graphs ", c.cuda_graphs));
+      for (bool conv : {false, true}) {
+        const std::string bytes = testing::UnrolledLifModel(4, 3, 5, 12, conv, !conv);
+        const Tensor x = testing::UniformTensor({12, 5, 12, 12}, 5, -0.5f, 2.5f);
+        EXPECT_EQ(ExpectSameBits(bytes, c, {{"x", x}}), 1);
+      }
     }
   }
+}
+
+// What ran is in the node's kernel detail: compiled unless SF_FUSED_JIT=off.
+TEST(FusedElementwiseGpuTest, KernelDetailSaysCompiledOrInterpreted) {
+  SF_SKIP_WITHOUT_GPU();
+  const std::string bytes = testing::UnrolledLifModel(4, 3, 5, 12, false, true);
+  const Tensor x = testing::UniformTensor({12, 5, 12, 12}, 5, -0.5f, 2.5f);
+  for (const char* jit : {"on", "off"}) {
+    testing::ScopedEnv env("SF_FUSED_JIT", jit);
+    auto rt = Load(bytes, Config{}, true, /*profile=*/true);
+    ASSERT_NE(rt, nullptr);
+    ASSERT_TRUE(rt->Run({{"x", x}}).ok());
+    int fused = 0;
+    for (const NodeTiming& t : rt->LastProfile()) {
+      if (t.op != OpType::kFusedElementwise) continue;
+      ++fused;
+      EXPECT_THAT(t.kernel_detail, HasSubstr(std::string(jit) == "on"
+                                                 ? "compiled (NVRTC)"
+                                                 : "interpreted (SF_FUSED_JIT=off)"));
+    }
+    EXPECT_EQ(fused, 1);
+  }
+}
+
+// Every opcode and type in one program compiles (no GPU needed: NVRTC only).
+TEST(FusedJitTest, EveryOpcodeCompiles) {
+  using namespace fused;  // NOLINT
+  auto ins = [](Opcode op, RegisterType t, int64_t d, int64_t a, int64_t b) {
+    return std::vector<int64_t>{Word0(op, t), d, a, b};
+  };
+  std::vector<std::vector<int64_t>> code = {
+      ins(kLoad, kFloat32, 0, 0, 0),          ins(kLoad, kFloat16, 1, 1, 0),
+      ins(kLoad, kBool, 2, 2, 0),             ins(kConst, kFloat32, 3, 0, 0x7fc00000),
+      ins(kAdd, kFloat32, 4, 0, 3),           ins(kSub, kFloat32, 4, 4, 0),
+      ins(kMul, kFloat32, 4, 4, 0),           ins(kDiv, kFloat32, 4, 4, 3),
+      ins(kMax, kFloat32, 4, 4, 0),           ins(kMin, kFloat32, 4, 4, 0),
+      ins(kNeg, kFloat32, 4, 4, 0),           ins(kAbs, kFloat32, 4, 4, 0),
+      ins(kAdd, kFloat16, 5, 1, 1),           ins(kCast, kFloat32, 6, 5, 0),
+      ins(kCast, kFloat16, 7, 4, 0),          ins(kEqual, kBool, 8, 4, 6),
+      ins(kGreater, kBool, 9, 4, 6),          ins(kGreaterOrEqual, kBool, 10, 4, 6),
+      ins(kLess, kBool, 11, 5, 7),            ins(kLessOrEqual, kBool, 12, 5, 7),
+      ins(kNot, kBool, 13, 2, 0),             ins(kCast, kBool, 14, 4, 0),
+      ins(kStore, kFloat32, 0, 4, 0),         ins(kStore, kFloat16, 1, 7, 0),
+      ins(kStore, kBool, 2, 13, 0),
+  };
+  std::vector<int64_t> words;
+  for (const auto& i : code) words.insert(words.end(), i.begin(), i.end());
+  const FusedSlot in[] = {{DataType::kFloat32, 64}, {DataType::kFloat16, 64}, {DataType::kBool, 64}};
+  const FusedSlot out[] = {{DataType::kFloat32, 64}, {DataType::kFloat16, 64}, {DataType::kBool, 64}};
+  ASSERT_TRUE(CheckFusedProgram(words, 64, in, out).ok()) << CheckFusedProgram(words, 64, in, out);
+  const std::string src = cuda::FusedProgramSource(words);
+  EXPECT_THAT(src, HasSubstr("r4 = r4 / r3;"));
+  EXPECT_THAT(src, HasSubstr("r5 = RoundF16(r1 + r1);"));
+  EXPECT_THAT(src, HasSubstr("__int_as_float((int)0x7fc00000u)"));
+  absl::StatusOr<std::vector<char>> cubin = cuda::CompileFusedSource(src, "sm_80");
+  if (absl::IsUnavailable(cubin.status())) GTEST_SKIP() << cubin.status();
+  ASSERT_TRUE(cubin.ok()) << cubin.status() << "\n" << src;
+  EXPECT_GT(cubin->size(), 0u);
+  // A source that does not compile says so, with NVRTC's log.
+  EXPECT_FALSE(cuda::CompileFusedSource("this is not CUDA", "sm_80").ok());
 }
 
 // float32 spikes and membrane on the GPU equal the CPU's: every op of the
@@ -124,6 +197,8 @@ TEST(FusedElementwiseGpuTest, RandomChainsGiveTheUnfusedBits) {
   for (const Config& c : AllConfigs()) {
     if (!c.cuda_graphs) continue;
     for (unsigned seed = 1; seed <= 12; ++seed) {
+      // Half the seeds run the interpreter.
+      testing::ScopedEnv env("SF_FUSED_JIT", seed % 2 == 0 ? "off" : "on");
       SCOPED_TRACE(absl::StrCat(ToString(c.precision), " ", ToString(c.layout), " seed ", seed));
       const std::vector<int64_t> dims = {3, 7, 19, 23};  // 9177 elements: many blocks
       int outputs = 0;

@@ -1,0 +1,220 @@
+#include "cuda/fused_jit.h"
+
+#include <dlfcn.h>
+#include <nvrtc.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "graph/fused_program.h"
+#include "graph/status.h"
+
+namespace sf::cuda {
+namespace {
+
+// The NVRTC entry points used, resolved from the library opened at run time.
+struct Nvrtc {
+  decltype(&nvrtcCreateProgram) create = nullptr;
+  decltype(&nvrtcCompileProgram) compile = nullptr;
+  decltype(&nvrtcGetProgramLogSize) log_size = nullptr;
+  decltype(&nvrtcGetProgramLog) log = nullptr;
+  decltype(&nvrtcGetCUBINSize) cubin_size = nullptr;
+  decltype(&nvrtcGetCUBIN) cubin = nullptr;
+  decltype(&nvrtcDestroyProgram) destroy = nullptr;
+  decltype(&nvrtcGetErrorString) error = nullptr;
+};
+
+template <typename F>
+bool Resolve(void* lib, const char* name, F* f) {
+  *f = reinterpret_cast<F>(dlsym(lib, name));
+  return *f != nullptr;
+}
+
+// Opened once; nullptr when no NVRTC library is found.
+const Nvrtc* OpenNvrtc() {
+  static const Nvrtc* nvrtc = []() -> const Nvrtc* {
+    for (const char* name : {"libnvrtc.so.13", "libnvrtc.so", "/usr/local/cuda/lib64/libnvrtc.so"}) {
+      void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+      if (lib == nullptr) continue;
+      static Nvrtc n;
+      if (Resolve(lib, "nvrtcCreateProgram", &n.create) &&
+          Resolve(lib, "nvrtcCompileProgram", &n.compile) &&
+          Resolve(lib, "nvrtcGetProgramLogSize", &n.log_size) &&
+          Resolve(lib, "nvrtcGetProgramLog", &n.log) &&
+          Resolve(lib, "nvrtcGetCUBINSize", &n.cubin_size) &&
+          Resolve(lib, "nvrtcGetCUBIN", &n.cubin) &&
+          Resolve(lib, "nvrtcDestroyProgram", &n.destroy) &&
+          Resolve(lib, "nvrtcGetErrorString", &n.error)) {
+        return &n;
+      }
+      dlclose(lib);
+    }
+    return nullptr;
+  }();
+  return nvrtc;
+}
+
+static_assert(fused::kMaxSlots == 8, "kPrelude's FusedSlots has 8 slots each way");
+
+constexpr char kPrelude[] = R"(struct FusedSlots { const void* in[8]; void* out[8]; };
+__device__ __forceinline__ float F16Bits(unsigned short h) {
+  float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f;
+}
+__device__ __forceinline__ unsigned short ToF16(float f) {
+  unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h;
+}
+__device__ __forceinline__ float RoundF16(float f) { return F16Bits(ToF16(f)); }
+extern "C" __global__ void sf_fused(long long elements, FusedSlots s) {
+  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < elements;
+       i += (long long)blockDim.x * gridDim.x) {
+)";
+
+std::string Reg(int64_t r) { return absl::StrCat("r", r); }
+
+std::string Line(const int64_t* w) {
+  const fused::Opcode op = fused::OpcodeOf(w[0]);
+  const fused::RegisterType type = fused::TypeOf(w[0]);
+  const std::string d = Reg(w[1]), a = Reg(w[2]), b = Reg(w[3]);
+  const std::string at = absl::StrCat("(", w[3], "LL + i)");
+  switch (op) {
+    case fused::kLoad:
+      switch (type) {
+        case fused::kFloat32:
+          return absl::StrCat(d, " = ((const float*)s.in[", w[2], "])[", at, "];");
+        case fused::kFloat16:
+          return absl::StrCat(d, " = F16Bits(((const unsigned short*)s.in[", w[2], "])[", at, "]);");
+        default:
+          return absl::StrCat(d, " = ((const unsigned char*)s.in[", w[2], "])[", at,
+                              "] != 0 ? 1.0f : 0.0f;");
+      }
+    case fused::kStore:
+      switch (type) {
+        case fused::kFloat32: return absl::StrCat("((float*)s.out[", w[1], "])[", at, "] = ", a, ";");
+        case fused::kFloat16:
+          return absl::StrCat("((unsigned short*)s.out[", w[1], "])[", at, "] = ToF16(", a, ");");
+        default:
+          return absl::StrCat("((unsigned char*)s.out[", w[1], "])[", at, "] = ", a,
+                              " != 0.0f ? 1 : 0;");
+      }
+    case fused::kConst:
+      return absl::StrFormat("%s = __int_as_float((int)0x%08xu);", d, static_cast<uint32_t>(w[3]));
+    default: break;
+  }
+  std::string e;
+  switch (op) {
+    case fused::kAdd: e = absl::StrCat(a, " + ", b); break;
+    case fused::kSub: e = absl::StrCat(a, " - ", b); break;
+    case fused::kMul: e = absl::StrCat(a, " * ", b); break;
+    case fused::kDiv: e = absl::StrCat(a, " / ", b); break;
+    case fused::kMax: e = absl::StrCat(a, " < ", b, " ? ", b, " : ", a); break;
+    case fused::kMin: e = absl::StrCat(b, " < ", a, " ? ", b, " : ", a); break;
+    case fused::kEqual: e = absl::StrCat(a, " == ", b, " ? 1.0f : 0.0f"); break;
+    case fused::kGreater: e = absl::StrCat(a, " > ", b, " ? 1.0f : 0.0f"); break;
+    case fused::kGreaterOrEqual: e = absl::StrCat(a, " >= ", b, " ? 1.0f : 0.0f"); break;
+    case fused::kLess: e = absl::StrCat(a, " < ", b, " ? 1.0f : 0.0f"); break;
+    case fused::kLessOrEqual: e = absl::StrCat(a, " <= ", b, " ? 1.0f : 0.0f"); break;
+    case fused::kCast:
+      e = type == fused::kBool ? absl::StrCat(a, " != 0.0f ? 1.0f : 0.0f") : a;
+      break;
+    case fused::kNeg: e = absl::StrCat("-", a); break;
+    case fused::kAbs: e = absl::StrCat(a, " < 0.0f ? -", a, " : ", a); break;
+    default: e = absl::StrCat(a, " != 0.0f ? 0.0f : 1.0f"); break;  // kNot
+  }
+  if (type == fused::kFloat16) e = absl::StrCat("RoundF16(", e, ")");
+  return absl::StrCat(d, " = ", e, ";");
+}
+
+}  // namespace
+
+std::string FusedProgramSource(std::span<const int64_t> words) {
+  std::string src = kPrelude;
+  absl::StrAppend(&src, "    float");
+  for (int r = 0; r < fused::kMaxRegisters; ++r) {
+    absl::StrAppend(&src, r == 0 ? " " : ", ", Reg(r), " = 0.0f");
+  }
+  absl::StrAppend(&src, ";\n");
+  for (size_t k = 0; k + fused::kWordsPerInstruction <= words.size();
+       k += fused::kWordsPerInstruction) {
+    absl::StrAppend(&src, "    ", Line(&words[k]), "\n");
+  }
+  absl::StrAppend(&src, "  }\n}\n");
+  return src;
+}
+
+absl::StatusOr<std::vector<char>> CompileFusedSource(const std::string& src,
+                                                     const std::string& arch) {
+  const Nvrtc* nv = OpenNvrtc();
+  if (nv == nullptr) return absl::UnavailableError("NVRTC (libnvrtc.so) is not available");
+  const std::string arch_flag = absl::StrCat("--gpu-architecture=", arch);
+  nvrtcProgram prog = nullptr;
+  if (nv->create(&prog, src.c_str(), "sf_fused.cu", 0, nullptr, nullptr) != NVRTC_SUCCESS) {
+    return absl::InternalError("nvrtcCreateProgram failed");
+  }
+  const char* options[] = {arch_flag.c_str(), "-fmad=false", "--std=c++17"};
+  const nvrtcResult compiled = nv->compile(prog, 3, options);
+  std::string log;
+  size_t log_size = 0;
+  if (nv->log_size(prog, &log_size) == NVRTC_SUCCESS && log_size > 1) {
+    log.resize(log_size);
+    nv->log(prog, log.data());
+  }
+  std::vector<char> cubin;
+  size_t cubin_size = 0;
+  if (compiled == NVRTC_SUCCESS && nv->cubin_size(prog, &cubin_size) == NVRTC_SUCCESS) {
+    cubin.resize(cubin_size);
+    if (nv->cubin(prog, cubin.data()) != NVRTC_SUCCESS) cubin.clear();
+  }
+  nv->destroy(&prog);
+  if (compiled != NVRTC_SUCCESS || cubin.empty()) {
+    return absl::InternalError(
+        absl::StrCat("NVRTC could not compile a fused program: ", nv->error(compiled), ": ", log));
+  }
+  return cubin;
+}
+
+absl::StatusOr<const void*> CompileFusedProgram(std::span<const int64_t> words, int device) {
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, device) != cudaSuccess) {
+    return absl::UnavailableError(absl::StrCat("no properties for CUDA device ", device));
+  }
+  const std::string arch = absl::StrCat("sm_", prop.major, prop.minor);
+  const std::string src = FusedProgramSource(words);
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, std::string>, const void*> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto key = std::pair{arch, src};
+  if (const auto it = cache.find(key); it != cache.end()) return it->second;
+
+  SF_ASSIGN_OR_RETURN(std::vector<char> cubin, CompileFusedSource(src, arch));
+  cudaLibrary_t library = nullptr;
+  cudaKernel_t kernel = nullptr;
+  cudaError_t e = cudaLibraryLoadData(&library, cubin.data(), nullptr, nullptr, 0, nullptr,
+                                      nullptr, 0);
+  if (e == cudaSuccess) e = cudaLibraryGetKernel(&kernel, library, "sf_fused");
+  if (e != cudaSuccess) {
+    cudaGetLastError();  // clear it: the caller falls back to the interpreter
+    return absl::InternalError(
+        absl::StrCat("loading a compiled fused program: ", cudaGetErrorString(e)));
+  }
+  // Kept for the life of the process, like the cache that hands it out.
+  const void* k = reinterpret_cast<const void*>(kernel);
+  cache.emplace(key, k);
+  return k;
+}
+
+cudaError_t LaunchCompiledFused(const void* kernel, int64_t elements, const FusedSlots& slots,
+                                cudaStream_t stream) {
+  if (elements <= 0) return cudaSuccess;
+  long long n = elements;
+  FusedSlots s = slots;
+  void* args[] = {&n, &s};
+  const int64_t blocks = std::min<int64_t>((elements + 255) / 256, 65535 * 8);
+  return cudaLaunchKernel(kernel, dim3(static_cast<unsigned>(blocks)), dim3(256), args, 0, stream);
+}
+
+}  // namespace sf::cuda
