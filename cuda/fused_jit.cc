@@ -38,7 +38,8 @@ bool Resolve(void* lib, const char* name, F* f) {
 // Opened once; nullptr when no NVRTC library is found.
 const Nvrtc* OpenNvrtc() {
   static const Nvrtc* nvrtc = []() -> const Nvrtc* {
-    for (const char* name : {"libnvrtc.so.13", "libnvrtc.so", "/usr/local/cuda/lib64/libnvrtc.so"}) {
+    for (const char* name :
+         {"libnvrtc.so.13", "libnvrtc.so", "/usr/local/cuda/lib64/libnvrtc.so"}) {
       void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
       if (lib == nullptr) continue;
       static Nvrtc n;
@@ -87,14 +88,16 @@ std::string Line(const int64_t* w) {
         case fused::kFloat32:
           return absl::StrCat(d, " = ((const float*)s.in[", w[2], "])[", at, "];");
         case fused::kFloat16:
-          return absl::StrCat(d, " = F16Bits(((const unsigned short*)s.in[", w[2], "])[", at, "]);");
+          return absl::StrCat(d, " = F16Bits(((const unsigned short*)s.in[", w[2], "])[", at,
+                              "]);");
         default:
           return absl::StrCat(d, " = ((const unsigned char*)s.in[", w[2], "])[", at,
                               "] != 0 ? 1.0f : 0.0f;");
       }
     case fused::kStore:
       switch (type) {
-        case fused::kFloat32: return absl::StrCat("((float*)s.out[", w[1], "])[", at, "] = ", a, ";");
+        case fused::kFloat32:
+          return absl::StrCat("((float*)s.out[", w[1], "])[", at, "] = ", a, ";");
         case fused::kFloat16:
           return absl::StrCat("((unsigned short*)s.out[", w[1], "])[", at, "] = ToF16(", a, ");");
         default:
@@ -103,27 +106,56 @@ std::string Line(const int64_t* w) {
       }
     case fused::kConst:
       return absl::StrFormat("%s = __int_as_float((int)0x%08xu);", d, static_cast<uint32_t>(w[3]));
-    default: break;
+    default:
+      break;
   }
   std::string e;
   switch (op) {
-    case fused::kAdd: e = absl::StrCat(a, " + ", b); break;
-    case fused::kSub: e = absl::StrCat(a, " - ", b); break;
-    case fused::kMul: e = absl::StrCat(a, " * ", b); break;
-    case fused::kDiv: e = absl::StrCat(a, " / ", b); break;
-    case fused::kMax: e = absl::StrCat(a, " < ", b, " ? ", b, " : ", a); break;
-    case fused::kMin: e = absl::StrCat(b, " < ", a, " ? ", b, " : ", a); break;
-    case fused::kEqual: e = absl::StrCat(a, " == ", b, " ? 1.0f : 0.0f"); break;
-    case fused::kGreater: e = absl::StrCat(a, " > ", b, " ? 1.0f : 0.0f"); break;
-    case fused::kGreaterOrEqual: e = absl::StrCat(a, " >= ", b, " ? 1.0f : 0.0f"); break;
-    case fused::kLess: e = absl::StrCat(a, " < ", b, " ? 1.0f : 0.0f"); break;
-    case fused::kLessOrEqual: e = absl::StrCat(a, " <= ", b, " ? 1.0f : 0.0f"); break;
+    case fused::kAdd:
+      e = absl::StrCat(a, " + ", b);
+      break;
+    case fused::kSub:
+      e = absl::StrCat(a, " - ", b);
+      break;
+    case fused::kMul:
+      e = absl::StrCat(a, " * ", b);
+      break;
+    case fused::kDiv:
+      e = absl::StrCat(a, " / ", b);
+      break;
+    case fused::kMax:
+      e = absl::StrCat(a, " < ", b, " ? ", b, " : ", a);
+      break;
+    case fused::kMin:
+      e = absl::StrCat(b, " < ", a, " ? ", b, " : ", a);
+      break;
+    case fused::kEqual:
+      e = absl::StrCat(a, " == ", b, " ? 1.0f : 0.0f");
+      break;
+    case fused::kGreater:
+      e = absl::StrCat(a, " > ", b, " ? 1.0f : 0.0f");
+      break;
+    case fused::kGreaterOrEqual:
+      e = absl::StrCat(a, " >= ", b, " ? 1.0f : 0.0f");
+      break;
+    case fused::kLess:
+      e = absl::StrCat(a, " < ", b, " ? 1.0f : 0.0f");
+      break;
+    case fused::kLessOrEqual:
+      e = absl::StrCat(a, " <= ", b, " ? 1.0f : 0.0f");
+      break;
     case fused::kCast:
       e = type == fused::kBool ? absl::StrCat(a, " != 0.0f ? 1.0f : 0.0f") : a;
       break;
-    case fused::kNeg: e = absl::StrCat("-", a); break;
-    case fused::kAbs: e = absl::StrCat(a, " < 0.0f ? -", a, " : ", a); break;
-    default: e = absl::StrCat(a, " != 0.0f ? 0.0f : 1.0f"); break;  // kNot
+    case fused::kNeg:
+      e = absl::StrCat("-", a);
+      break;
+    case fused::kAbs:
+      e = absl::StrCat(a, " < 0.0f ? -", a, " : ", a);
+      break;
+    default:
+      e = absl::StrCat(a, " != 0.0f ? 0.0f : 1.0f");
+      break;  // kNot
   }
   if (type == fused::kFloat16) e = absl::StrCat("RoundF16(", e, ")");
   return absl::StrCat(d, " = ", e, ";");
@@ -193,8 +225,8 @@ absl::StatusOr<const void*> CompileFusedProgram(std::span<const int64_t> words, 
   SF_ASSIGN_OR_RETURN(std::vector<char> cubin, CompileFusedSource(src, arch));
   cudaLibrary_t library = nullptr;
   cudaKernel_t kernel = nullptr;
-  cudaError_t e = cudaLibraryLoadData(&library, cubin.data(), nullptr, nullptr, 0, nullptr,
-                                      nullptr, 0);
+  cudaError_t e =
+      cudaLibraryLoadData(&library, cubin.data(), nullptr, nullptr, 0, nullptr, nullptr, 0);
   if (e == cudaSuccess) e = cudaLibraryGetKernel(&kernel, library, "sf_fused");
   if (e != cudaSuccess) {
     cudaGetLastError();  // clear it: the caller falls back to the interpreter

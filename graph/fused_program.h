@@ -72,11 +72,15 @@ inline constexpr int kMaxInstructions = 1024;
 SF_FUSED_HD inline constexpr int64_t Word0(Opcode op, RegisterType type) {
   return static_cast<int64_t>(op) | (static_cast<int64_t>(type) << 8);
 }
-SF_FUSED_HD inline constexpr Opcode OpcodeOf(int64_t word0) { return static_cast<Opcode>(word0 & 0xff); }
+SF_FUSED_HD inline constexpr Opcode OpcodeOf(int64_t word0) {
+  return static_cast<Opcode>(word0 & 0xff);
+}
 SF_FUSED_HD inline constexpr RegisterType TypeOf(int64_t word0) {
   return static_cast<RegisterType>((word0 >> 8) & 0xff);
 }
-SF_FUSED_HD inline constexpr bool IsComparison(Opcode op) { return op >= kEqual && op <= kLessOrEqual; }
+SF_FUSED_HD inline constexpr bool IsComparison(Opcode op) {
+  return op >= kEqual && op <= kLessOrEqual;
+}
 SF_FUSED_HD inline constexpr bool IsBinary(Opcode op) { return op >= kAdd && op <= kLessOrEqual; }
 
 }  // namespace sf::fused

@@ -42,7 +42,8 @@ Arity ArityOf(OpType op) {
     case OpType::kBatchNormalization: return {5, 5, 1, 1};
     case OpType::kWhere: return {3, 3, 1, 1};
     // Its load slots, then the program; its store slots.
-    case OpType::kFusedElementwise: return {2, 1 + fused::kMaxSlots, 1, fused::kMaxSlots};
+    case OpType::kFusedElementwise:
+      return {2, 1 + fused::kMaxSlots, 1, fused::kMaxSlots};
     default: return kUnary;
   }
 }

@@ -8,17 +8,26 @@ namespace {
 
 __device__ inline float LoadAs(fused::RegisterType type, const void* p, int64_t i) {
   switch (type) {
-    case fused::kFloat32: return static_cast<const float*>(p)[i];
-    case fused::kFloat16: return __half2float(static_cast<const __half*>(p)[i]);
-    default: return static_cast<const uint8_t*>(p)[i] != 0 ? 1.0f : 0.0f;
+    case fused::kFloat32:
+      return static_cast<const float*>(p)[i];
+    case fused::kFloat16:
+      return __half2float(static_cast<const __half*>(p)[i]);
+    default:
+      return static_cast<const uint8_t*>(p)[i] != 0 ? 1.0f : 0.0f;
   }
 }
 
 __device__ inline void StoreAs(fused::RegisterType type, void* p, int64_t i, float v) {
   switch (type) {
-    case fused::kFloat32: static_cast<float*>(p)[i] = v; break;
-    case fused::kFloat16: static_cast<__half*>(p)[i] = __float2half_rn(v); break;
-    default: static_cast<uint8_t*>(p)[i] = v != 0.0f ? 1 : 0; break;
+    case fused::kFloat32:
+      static_cast<float*>(p)[i] = v;
+      break;
+    case fused::kFloat16:
+      static_cast<__half*>(p)[i] = __float2half_rn(v);
+      break;
+    default:
+      static_cast<uint8_t*>(p)[i] = v != 0.0f ? 1 : 0;
+      break;
   }
 }
 
@@ -26,21 +35,36 @@ __device__ inline void StoreAs(fused::RegisterType type, void* p, int64_t i, flo
 // float (the file is built with -fmad=false, so nothing is contracted).
 __device__ inline float Apply(fused::Opcode op, fused::RegisterType type, float a, float b) {
   switch (op) {
-    case fused::kAdd: return a + b;
-    case fused::kSub: return a - b;
-    case fused::kMul: return a * b;
-    case fused::kDiv: return a / b;
-    case fused::kMax: return a < b ? b : a;
-    case fused::kMin: return b < a ? b : a;
-    case fused::kEqual: return a == b ? 1.0f : 0.0f;
-    case fused::kGreater: return a > b ? 1.0f : 0.0f;
-    case fused::kGreaterOrEqual: return a >= b ? 1.0f : 0.0f;
-    case fused::kLess: return a < b ? 1.0f : 0.0f;
-    case fused::kLessOrEqual: return a <= b ? 1.0f : 0.0f;
-    case fused::kCast: return type == fused::kBool ? (a != 0.0f ? 1.0f : 0.0f) : a;
-    case fused::kNeg: return -a;
-    case fused::kAbs: return a < 0.0f ? -a : a;
-    default: return a != 0.0f ? 0.0f : 1.0f;  // kNot
+    case fused::kAdd:
+      return a + b;
+    case fused::kSub:
+      return a - b;
+    case fused::kMul:
+      return a * b;
+    case fused::kDiv:
+      return a / b;
+    case fused::kMax:
+      return a < b ? b : a;
+    case fused::kMin:
+      return b < a ? b : a;
+    case fused::kEqual:
+      return a == b ? 1.0f : 0.0f;
+    case fused::kGreater:
+      return a > b ? 1.0f : 0.0f;
+    case fused::kGreaterOrEqual:
+      return a >= b ? 1.0f : 0.0f;
+    case fused::kLess:
+      return a < b ? 1.0f : 0.0f;
+    case fused::kLessOrEqual:
+      return a <= b ? 1.0f : 0.0f;
+    case fused::kCast:
+      return type == fused::kBool ? (a != 0.0f ? 1.0f : 0.0f) : a;
+    case fused::kNeg:
+      return -a;
+    case fused::kAbs:
+      return a < 0.0f ? -a : a;
+    default:
+      return a != 0.0f ? 0.0f : 1.0f;  // kNot
   }
 }
 
@@ -82,9 +106,9 @@ cudaError_t LaunchFusedElementwise(const int64_t* program, int num_instructions,
   }
   const int num_words = num_instructions * fused::kWordsPerInstruction;
   const size_t smem = static_cast<size_t>(num_words) * sizeof(int64_t);
-  static_assert(fused::kMaxInstructions * fused::kWordsPerInstruction * sizeof(int64_t) <=
-                    48 * 1024,
-                "a program must fit the default dynamic shared memory");
+  static_assert(
+      fused::kMaxInstructions * fused::kWordsPerInstruction * sizeof(int64_t) <= 48 * 1024,
+      "a program must fit the default dynamic shared memory");
   FusedElementwiseKernel<<<BlocksFor(elements), kThreadsPerBlock, smem, stream>>>(
       program, num_words, elements, slots);
   return cudaGetLastError();

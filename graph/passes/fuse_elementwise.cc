@@ -31,20 +31,26 @@ constexpr int kScanWindow = 64;
 
 std::optional<RegisterType> RegisterTypeOf(DataType t, bool allow_float16) {
   switch (t) {
-    case DataType::kFloat32: return fused::kFloat32;
+    case DataType::kFloat32:
+      return fused::kFloat32;
     case DataType::kFloat16:
       if (allow_float16) return fused::kFloat16;
       return std::nullopt;
-    case DataType::kBool: return fused::kBool;
-    default: return std::nullopt;
+    case DataType::kBool:
+      return fused::kBool;
+    default:
+      return std::nullopt;
   }
 }
 
 DataType DataTypeOf(RegisterType t) {
   switch (t) {
-    case fused::kFloat32: return DataType::kFloat32;
-    case fused::kFloat16: return DataType::kFloat16;
-    default: return DataType::kBool;
+    case fused::kFloat32:
+      return DataType::kFloat32;
+    case fused::kFloat16:
+      return DataType::kFloat16;
+    default:
+      return DataType::kBool;
   }
 }
 
@@ -108,8 +114,10 @@ bool IsView(const Graph& g, const Node& n) {
     case OpType::kSqueeze:
     case OpType::kUnsqueeze:
     case OpType::kIdentity:
-    case OpType::kDropout: break;
-    default: return false;
+    case OpType::kDropout:
+      break;
+    default:
+      return false;
   }
   if (!PlainNode(g, n) || g.value(n.inputs[0]).constant) return false;
   const auto in = DimsOf(g, n.inputs[0]);
@@ -197,9 +205,12 @@ std::optional<std::pair<RegisterType, float>> ScalarConstant(const Graph& g, Val
   if (!t) return std::nullopt;
   const Tensor& c = *val.constant;
   switch (*t) {
-    case fused::kFloat32: return std::pair{*t, c.data<float>()[0]};
-    case fused::kFloat16: return std::pair{*t, HalfToFloat(c.data<uint16_t>()[0])};
-    default: return std::pair{*t, c.data<uint8_t>()[0] != 0 ? 1.0f : 0.0f};
+    case fused::kFloat32:
+      return std::pair{*t, c.data<float>()[0]};
+    case fused::kFloat16:
+      return std::pair{*t, HalfToFloat(c.data<uint16_t>()[0])};
+    default:
+      return std::pair{*t, c.data<uint8_t>()[0] != 0 ? 1.0f : 0.0f};
   }
 }
 
@@ -384,8 +395,8 @@ class ProgramBuilder {
         const int64_t slot = static_cast<int64_t>(out.stores.size());
         out.stores.push_back(n.outputs[0]);
         for (size_t k = 0; k < n.inputs.size(); ++k) {
-          code_.push_back({fused::kStore, *type, slot, lane_.at(n.inputs[k]),
-                           static_cast<int64_t>(k) * r.m});
+          code_.push_back(
+              {fused::kStore, *type, slot, lane_.at(n.inputs[k]), static_cast<int64_t>(k) * r.m});
         }
       } else {  // a view
         lane_[n.outputs[0]] = lane_.at(n.inputs[0]);
@@ -677,8 +688,7 @@ absl::Status CheckFusedProgram(std::span<const int64_t> words, int64_t elements,
   const auto in_slot = [&](int64_t slot, int64_t offset, std::span<const FusedSlot> slots,
                            RegisterType type) {
     return slot >= 0 && slot < static_cast<int64_t>(slots.size()) && offset >= 0 &&
-           offset <= slots[slot].elements - elements &&
-           slots[slot].dtype == DataTypeOf(type);
+           offset <= slots[slot].elements - elements && slots[slot].dtype == DataTypeOf(type);
   };
   const auto reg = [&](int64_t r) {
     return r >= 0 && r < fused::kMaxRegisters && reg_type[r] >= 0 ? reg_type[r] : -1;
@@ -731,8 +741,8 @@ absl::Status CheckFusedProgram(std::span<const int64_t> words, int64_t elements,
 }
 
 absl::StatusOr<FusedNodeProgram> ReadFusedProgram(const Graph& graph, const Node& node) {
-  SF_CHECK_ARG(!node.inputs.empty() && ValidValue(graph, node.inputs.back()),
-               "node '", node.name, "' has no program");
+  SF_CHECK_ARG(!node.inputs.empty() && ValidValue(graph, node.inputs.back()), "node '", node.name,
+               "' has no program");
   const Value& p = graph.value(node.inputs.back());
   SF_CHECK_ARG(p.constant && p.constant->dtype() == DataType::kInt64 && p.constant->rank() == 2 &&
                    p.constant->dims()[1] == fused::kWordsPerInstruction,
@@ -753,7 +763,8 @@ absl::StatusOr<FusedNodeProgram> ReadFusedProgram(const Graph& graph, const Node
   FusedNodeProgram out{p.constant->span<int64_t>(), elements,
                        static_cast<int>(p.constant->dims()[0])};
   absl::Status s = CheckFusedProgram(out.words, elements, ins, outs);
-  if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("node '", node.name, "': ", s.message()));
+  if (!s.ok())
+    return absl::InvalidArgumentError(absl::StrCat("node '", node.name, "': ", s.message()));
   return out;
 }
 

@@ -142,7 +142,8 @@ absl::Status ConvertNode(ConvertContext& ctx) {
 absl::Status ConvertAsIs(ConvertContext&) { return absl::OkStatus(); }
 
 absl::Status RefuseInternalOp(ConvertContext& ctx) {
-  return NodeError(ctx, "op ", ToString(ctx.node.op), " is made by SparseFlow, not read from a model");
+  return NodeError(ctx, "op ", ToString(ctx.node.op),
+                   " is made by SparseFlow, not read from a model");
 }
 
 absl::StatusOr<int64_t> IntAttr(ConvertContext& ctx, absl::string_view name, int64_t def) {

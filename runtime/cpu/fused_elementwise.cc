@@ -24,17 +24,26 @@ struct Slot {
 
 float LoadElement(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
-    case DataType::kFloat32: return t.data<float>()[i];
-    case DataType::kFloat16: return HalfToFloat(t.data<uint16_t>()[i]);
-    default: return t.data<uint8_t>()[i] != 0 ? 1.0f : 0.0f;
+    case DataType::kFloat32:
+      return t.data<float>()[i];
+    case DataType::kFloat16:
+      return HalfToFloat(t.data<uint16_t>()[i]);
+    default:
+      return t.data<uint8_t>()[i] != 0 ? 1.0f : 0.0f;
   }
 }
 
 void StoreElement(Tensor& t, int64_t i, float v) {
   switch (t.dtype()) {
-    case DataType::kFloat32: t.data<float>()[i] = v; break;
-    case DataType::kFloat16: t.data<uint16_t>()[i] = FloatToHalf(v); break;
-    default: t.data<uint8_t>()[i] = v != 0.0f ? 1 : 0; break;
+    case DataType::kFloat32:
+      t.data<float>()[i] = v;
+      break;
+    case DataType::kFloat16:
+      t.data<uint16_t>()[i] = FloatToHalf(v);
+      break;
+    default:
+      t.data<uint8_t>()[i] = v != 0.0f ? 1 : 0;
+      break;
   }
 }
 
@@ -55,8 +64,7 @@ class FusedElementwiseKernel : public CpuKernel {
       inputs_.push_back({InputType(graph, node, static_cast<int>(i)), std::move(dims)});
     }
     for (size_t i = 0; i < node.outputs.size(); ++i) {
-      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims,
-                          OutputDims(graph, node, static_cast<int>(i)));
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, OutputDims(graph, node, static_cast<int>(i)));
       outputs_.push_back({OutputType(graph, node, static_cast<int>(i)), std::move(dims)});
     }
     regs_.assign(static_cast<size_t>(fused::kMaxRegisters * kChunk), 0.0f);
@@ -108,18 +116,36 @@ class FusedElementwiseKernel : public CpuKernel {
       case fused::kConst:
         std::fill(d, d + n, std::bit_cast<float>(static_cast<uint32_t>(w[3])));
         return;
-      case fused::kAdd: Map2(d, a, b, n, [](float u, float v) { return u + v; }); break;
-      case fused::kSub: Map2(d, a, b, n, [](float u, float v) { return u - v; }); break;
-      case fused::kMul: Map2(d, a, b, n, [](float u, float v) { return u * v; }); break;
-      case fused::kDiv: Map2(d, a, b, n, [](float u, float v) { return u / v; }); break;
-      case fused::kMax: Map2(d, a, b, n, [](float u, float v) { return std::max(u, v); }); break;
-      case fused::kMin: Map2(d, a, b, n, [](float u, float v) { return std::min(u, v); }); break;
-      case fused::kEqual: Map2(d, a, b, n, [](float u, float v) { return u == v ? 1.f : 0.f; }); break;
-      case fused::kGreater: Map2(d, a, b, n, [](float u, float v) { return u > v ? 1.f : 0.f; }); break;
+      case fused::kAdd:
+        Map2(d, a, b, n, [](float u, float v) { return u + v; });
+        break;
+      case fused::kSub:
+        Map2(d, a, b, n, [](float u, float v) { return u - v; });
+        break;
+      case fused::kMul:
+        Map2(d, a, b, n, [](float u, float v) { return u * v; });
+        break;
+      case fused::kDiv:
+        Map2(d, a, b, n, [](float u, float v) { return u / v; });
+        break;
+      case fused::kMax:
+        Map2(d, a, b, n, [](float u, float v) { return std::max(u, v); });
+        break;
+      case fused::kMin:
+        Map2(d, a, b, n, [](float u, float v) { return std::min(u, v); });
+        break;
+      case fused::kEqual:
+        Map2(d, a, b, n, [](float u, float v) { return u == v ? 1.f : 0.f; });
+        break;
+      case fused::kGreater:
+        Map2(d, a, b, n, [](float u, float v) { return u > v ? 1.f : 0.f; });
+        break;
       case fused::kGreaterOrEqual:
         Map2(d, a, b, n, [](float u, float v) { return u >= v ? 1.f : 0.f; });
         break;
-      case fused::kLess: Map2(d, a, b, n, [](float u, float v) { return u < v ? 1.f : 0.f; }); break;
+      case fused::kLess:
+        Map2(d, a, b, n, [](float u, float v) { return u < v ? 1.f : 0.f; });
+        break;
       case fused::kLessOrEqual:
         Map2(d, a, b, n, [](float u, float v) { return u <= v ? 1.f : 0.f; });
         break;
@@ -139,7 +165,8 @@ class FusedElementwiseKernel : public CpuKernel {
       case fused::kNot:
         for (int64_t j = 0; j < n; ++j) d[j] = a[j] != 0.0f ? 0.0f : 1.0f;
         break;
-      default: break;
+      default:
+        break;
     }
     if (type == fused::kFloat16) {
       for (int64_t j = 0; j < n; ++j) d[j] = HalfToFloat(FloatToHalf(d[j]));

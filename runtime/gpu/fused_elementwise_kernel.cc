@@ -61,8 +61,7 @@ class FusedElementwiseGpuKernel : public GpuKernel {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchCompiledFused(compiled_, elements_, slots, ctx.stream));
     } else {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchFusedElementwise(
-          static_cast<const int64_t*>(in.back()), num_instructions_, elements_, slots,
-          ctx.stream));
+          static_cast<const int64_t*>(in.back()), num_instructions_, elements_, slots, ctx.stream));
     }
     return absl::OkStatus();
   }

@@ -1,13 +1,12 @@
 // FusedElementwise on CUDA (graph/passes/fuse_elementwise.h): the same bits
 // as the unfused GPU kernels in float32 and float16, NCHW and NHWC, and as
 // the CPU where the ops are exact on both.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
 
 #include "cuda/fused_jit.h"
 #include "graph/fused_program.h"
@@ -97,8 +96,8 @@ TEST(FusedElementwiseGpuTest, UnrolledLifGivesTheUnfusedBits) {
   for (const char* jit : {"on", "off"}) {
     testing::ScopedEnv env("SF_FUSED_JIT", jit);
     for (const Config& c : AllConfigs()) {
-      SCOPED_TRACE(absl::StrCat("jit ", jit, " ", ToString(c.precision), " ",
-                                ToString(c.layout), " graphs ", c.cuda_graphs));
+      SCOPED_TRACE(absl::StrCat("jit ", jit, " ", ToString(c.precision), " ", ToString(c.layout),
+                                " graphs ", c.cuda_graphs));
       for (bool conv : {false, true}) {
         const std::string bytes = testing::UnrolledLifModel(4, 3, 5, 12, conv, !conv);
         const Tensor x = testing::UniformTensor({12, 5, 12, 12}, 5, -0.5f, 2.5f);
@@ -122,9 +121,9 @@ TEST(FusedElementwiseGpuTest, KernelDetailSaysCompiledOrInterpreted) {
     for (const NodeTiming& t : rt->LastProfile()) {
       if (t.op != OpType::kFusedElementwise) continue;
       ++fused;
-      EXPECT_THAT(t.kernel_detail, HasSubstr(std::string(jit) == "on"
-                                                 ? "compiled (NVRTC)"
-                                                 : "interpreted (SF_FUSED_JIT=off)"));
+      EXPECT_THAT(t.kernel_detail,
+                  HasSubstr(std::string(jit) == "on" ? "compiled (NVRTC)"
+                                                     : "interpreted (SF_FUSED_JIT=off)"));
     }
     EXPECT_EQ(fused, 1);
   }
@@ -137,24 +136,26 @@ TEST(FusedJitTest, EveryOpcodeCompiles) {
     return std::vector<int64_t>{Word0(op, t), d, a, b};
   };
   std::vector<std::vector<int64_t>> code = {
-      ins(kLoad, kFloat32, 0, 0, 0),          ins(kLoad, kFloat16, 1, 1, 0),
-      ins(kLoad, kBool, 2, 2, 0),             ins(kConst, kFloat32, 3, 0, 0x7fc00000),
-      ins(kAdd, kFloat32, 4, 0, 3),           ins(kSub, kFloat32, 4, 4, 0),
-      ins(kMul, kFloat32, 4, 4, 0),           ins(kDiv, kFloat32, 4, 4, 3),
-      ins(kMax, kFloat32, 4, 4, 0),           ins(kMin, kFloat32, 4, 4, 0),
-      ins(kNeg, kFloat32, 4, 4, 0),           ins(kAbs, kFloat32, 4, 4, 0),
-      ins(kAdd, kFloat16, 5, 1, 1),           ins(kCast, kFloat32, 6, 5, 0),
-      ins(kCast, kFloat16, 7, 4, 0),          ins(kEqual, kBool, 8, 4, 6),
-      ins(kGreater, kBool, 9, 4, 6),          ins(kGreaterOrEqual, kBool, 10, 4, 6),
-      ins(kLess, kBool, 11, 5, 7),            ins(kLessOrEqual, kBool, 12, 5, 7),
-      ins(kNot, kBool, 13, 2, 0),             ins(kCast, kBool, 14, 4, 0),
-      ins(kStore, kFloat32, 0, 4, 0),         ins(kStore, kFloat16, 1, 7, 0),
+      ins(kLoad, kFloat32, 0, 0, 0),  ins(kLoad, kFloat16, 1, 1, 0),
+      ins(kLoad, kBool, 2, 2, 0),     ins(kConst, kFloat32, 3, 0, 0x7fc00000),
+      ins(kAdd, kFloat32, 4, 0, 3),   ins(kSub, kFloat32, 4, 4, 0),
+      ins(kMul, kFloat32, 4, 4, 0),   ins(kDiv, kFloat32, 4, 4, 3),
+      ins(kMax, kFloat32, 4, 4, 0),   ins(kMin, kFloat32, 4, 4, 0),
+      ins(kNeg, kFloat32, 4, 4, 0),   ins(kAbs, kFloat32, 4, 4, 0),
+      ins(kAdd, kFloat16, 5, 1, 1),   ins(kCast, kFloat32, 6, 5, 0),
+      ins(kCast, kFloat16, 7, 4, 0),  ins(kEqual, kBool, 8, 4, 6),
+      ins(kGreater, kBool, 9, 4, 6),  ins(kGreaterOrEqual, kBool, 10, 4, 6),
+      ins(kLess, kBool, 11, 5, 7),    ins(kLessOrEqual, kBool, 12, 5, 7),
+      ins(kNot, kBool, 13, 2, 0),     ins(kCast, kBool, 14, 4, 0),
+      ins(kStore, kFloat32, 0, 4, 0), ins(kStore, kFloat16, 1, 7, 0),
       ins(kStore, kBool, 2, 13, 0),
   };
   std::vector<int64_t> words;
   for (const auto& i : code) words.insert(words.end(), i.begin(), i.end());
-  const FusedSlot in[] = {{DataType::kFloat32, 64}, {DataType::kFloat16, 64}, {DataType::kBool, 64}};
-  const FusedSlot out[] = {{DataType::kFloat32, 64}, {DataType::kFloat16, 64}, {DataType::kBool, 64}};
+  const FusedSlot in[] = {
+      {DataType::kFloat32, 64}, {DataType::kFloat16, 64}, {DataType::kBool, 64}};
+  const FusedSlot out[] = {
+      {DataType::kFloat32, 64}, {DataType::kFloat16, 64}, {DataType::kBool, 64}};
   ASSERT_TRUE(CheckFusedProgram(words, 64, in, out).ok()) << CheckFusedProgram(words, 64, in, out);
   const std::string src = cuda::FusedProgramSource(words);
   EXPECT_THAT(src, HasSubstr("r4 = r4 / r3;"));

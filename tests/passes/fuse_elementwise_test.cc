@@ -200,9 +200,8 @@ TEST(FuseElementwiseTest, CheckFusedProgramRefusesBadPrograms) {
   EXPECT_FALSE(check(Join({Instr(fused::kLoad, fused::kFloat32, 0, 0, -1), store})).ok());
   // A slot that does not exist; a register out of range.
   EXPECT_FALSE(check(Join({Instr(fused::kLoad, fused::kFloat32, 0, 1, 0), store})).ok());
-  EXPECT_FALSE(check(Join({Instr(fused::kLoad, fused::kFloat32, fused::kMaxRegisters, 0, 0),
-                           store}))
-                   .ok());
+  EXPECT_FALSE(
+      check(Join({Instr(fused::kLoad, fused::kFloat32, fused::kMaxRegisters, 0, 0), store})).ok());
   // A load of the wrong type; an unknown opcode.
   EXPECT_FALSE(check(Join({Instr(fused::kLoad, fused::kFloat16, 0, 0, 0), store})).ok());
   EXPECT_FALSE(check(Join({load, {fused::kNumOpcodes, 1, 0, 0}, store})).ok());

@@ -70,8 +70,8 @@ inline std::string UnrolledLifModel(int64_t t, int64_t n, int64_t c, int64_t s, 
 // (read through Reshape to [2, dims...] and Gathers): arithmetic, comparisons,
 // Casts, Neg/Abs/Not, views, with Relu and Sigmoid (not fused) between them;
 // some intermediates and a Concat along axis 0 are outputs "o0".."oK".
-inline std::string RandomElementwiseModel(unsigned seed, const std::vector<int64_t>& dims,
-                                          int ops, int* num_outputs) {
+inline std::string RandomElementwiseModel(unsigned seed, const std::vector<int64_t>& dims, int ops,
+                                          int* num_outputs) {
   std::mt19937 rng(seed);
   OnnxModelBuilder b(17, /*sparseflow_domain=*/false);
   for (const char* name : {"a", "b", "c"}) b.Input(name, dims);
@@ -92,7 +92,9 @@ inline std::string RandomElementwiseModel(unsigned seed, const std::vector<int64
   auto pick = [&](const std::vector<std::string>& from) {
     return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
   };
-  auto chance = [&](int percent) { return std::uniform_int_distribution<int>(0, 99)(rng) < percent; };
+  auto chance = [&](int percent) {
+    return std::uniform_int_distribution<int>(0, 99)(rng) < percent;
+  };
   std::vector<std::string> outputs;
   for (int i = 0; i < ops; ++i) {
     const std::string out = absl::StrCat("v", i), name = absl::StrCat("op", i);
@@ -102,7 +104,8 @@ inline std::string RandomElementwiseModel(unsigned seed, const std::vector<int64
       static const char* kArith[] = {"Add", "Sub", "Mul", "Div", "Max", "Min"};
       const std::string op = kArith[std::uniform_int_distribution<int>(0, 5)(rng)];
       std::string lhs = pick(floats), rhs = pick(floats);
-      if (chance(35)) rhs = op == "Div" ? "k2" : absl::StrCat("k", std::uniform_int_distribution<int>(0, 5)(rng));
+      if (chance(35))
+        rhs = op == "Div" ? "k2" : absl::StrCat("k", std::uniform_int_distribution<int>(0, 5)(rng));
       if (chance(15)) std::swap(lhs, rhs);
       b.Node(op, {lhs, rhs}, {out}, name);
     } else if (kind == 4) {
