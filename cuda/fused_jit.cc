@@ -70,6 +70,10 @@ __device__ __forceinline__ unsigned short ToF16(float f) {
   unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h;
 }
 __device__ __forceinline__ float RoundF16(float f) { return F16Bits(ToF16(f)); }
+__device__ __forceinline__ long long Nhwc(long long f, long long c, long long hw) {
+  const long long image = c * hw, b = f / image, r = f - b * image, ch = r / hw;
+  return b * image + (r - ch * hw) * c + ch;
+}
 extern "C" __global__ void sf_fused(long long elements, FusedSlots s) {
   for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < elements;
        i += (long long)blockDim.x * gridDim.x) {
@@ -81,7 +85,11 @@ std::string Line(const int64_t* w) {
   const fused::Opcode op = fused::OpcodeOf(w[0]);
   const fused::RegisterType type = fused::TypeOf(w[0]);
   const std::string d = Reg(w[1]), a = Reg(w[2]), b = Reg(w[3]);
-  const std::string at = absl::StrCat("(", w[3], "LL + i)");
+  const int64_t channels = fused::ChannelsOf(w[0]);
+  const std::string at =
+      channels > 0 ? absl::StrCat("Nhwc(", w[3], "LL + i, ", channels, "LL, ",
+                                  fused::SpatialOf(w[0]), "LL)")
+                   : absl::StrCat("(", w[3], "LL + i)");
   switch (op) {
     case fused::kLoad:
       switch (type) {

@@ -15,9 +15,18 @@
 // Gather of time step t along axis 0 reads its rows (offset t*M) and how a
 // Concat along axis 0 writes its k-th input (offset k*M), with no copy.
 //
+// A load or store may also name a channels-last slot: word 0 then carries
+// the channel count C and the spatial size HW (H*W) of a 4-D NHWC tensor, and
+// the element index offset + i counts in NCHW order: element f of [B, C, H, W]
+// is read from or written to NhwcIndex(f, C, HW). That is how a Transpose
+// from NHWC before the time Reshape, or back to NHWC after the Concat, runs
+// inside the program instead of as steps of their own.
+//
 // Words of one instruction:
-//   0: opcode | type << 8   (type: the result's RegisterType; a load's or a
-//                            store's: its slot's element type)
+//   0: opcode | type << 8 | C << 16 | HW << 40
+//                           (type: the result's RegisterType; a load's or a
+//                            store's: its slot's element type; C and HW: 0
+//                            except for a channels-last load or store)
 //   1: destination register (kStore: the output slot)
 //   2: operand a register   (kLoad: the input slot; kStore: the register stored)
 //   3: operand b register   (kLoad/kStore: the element offset; kConst: the
@@ -69,8 +78,23 @@ inline constexpr int kMaxSlots = 8;
 // Instructions of one program: the CUDA kernel keeps the program in shared memory.
 inline constexpr int kMaxInstructions = 1024;
 
-SF_FUSED_HD inline constexpr int64_t Word0(Opcode op, RegisterType type) {
-  return static_cast<int64_t>(op) | (static_cast<int64_t>(type) << 8);
+// Largest C and HW a channels-last load or store can name.
+inline constexpr int64_t kMaxChannels = (int64_t{1} << 24) - 1;
+inline constexpr int64_t kMaxSpatial = (int64_t{1} << 23) - 1;
+
+SF_FUSED_HD inline constexpr int64_t Word0(Opcode op, RegisterType type, int64_t channels = 0,
+                                           int64_t spatial = 0) {
+  return static_cast<int64_t>(op) | (static_cast<int64_t>(type) << 8) | (channels << 16) |
+         (spatial << 40);
+}
+SF_FUSED_HD inline constexpr int64_t ChannelsOf(int64_t word0) { return (word0 >> 16) & kMaxChannels; }
+SF_FUSED_HD inline constexpr int64_t SpatialOf(int64_t word0) { return (word0 >> 40) & kMaxSpatial; }
+// Element f of an NCHW [B, C, H, W] tensor in the same tensor stored NHWC.
+SF_FUSED_HD inline int64_t NhwcIndex(int64_t f, int64_t channels, int64_t spatial) {
+  const int64_t image = channels * spatial;
+  const int64_t b = f / image, r = f - b * image;
+  const int64_t c = r / spatial, hw = r - c * spatial;
+  return b * image + hw * channels + c;
 }
 SF_FUSED_HD inline constexpr Opcode OpcodeOf(int64_t word0) {
   return static_cast<Opcode>(word0 & 0xff);

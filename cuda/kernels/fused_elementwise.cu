@@ -79,12 +79,15 @@ __global__ void FusedElementwiseKernel(const int64_t* __restrict__ program, int 
       const int64_t* w = &words[k];
       const fused::Opcode op = fused::OpcodeOf(w[0]);
       const fused::RegisterType type = fused::TypeOf(w[0]);
+      const int64_t channels = fused::ChannelsOf(w[0]);
+      const int64_t at =
+          channels > 0 ? fused::NhwcIndex(w[3] + i, channels, fused::SpatialOf(w[0])) : w[3] + i;
       float v;
       if (op == fused::kStore) {
-        StoreAs(type, slots.out[w[1]], w[3] + i, r[w[2]]);
+        StoreAs(type, slots.out[w[1]], at, r[w[2]]);
         continue;
       } else if (op == fused::kLoad) {
-        v = LoadAs(type, slots.in[w[2]], w[3] + i);
+        v = LoadAs(type, slots.in[w[2]], at);
       } else if (op == fused::kConst) {
         v = __int_as_float(static_cast<int>(static_cast<uint32_t>(w[3])));
       } else {

@@ -187,6 +187,31 @@ std::optional<GatherRows> GatherInfo(const Graph& g, const Node& n) {
   return GatherRows{n.inputs[0], row, row_elements};
 }
 
+// A 4-D Transpose with `perm`: its NCHW side's channels and H*W (for a
+// channels-last load or store), or nullopt.
+struct NhwcRemap {
+  int64_t channels = 0, spatial = 0;
+};
+std::optional<NhwcRemap> LayoutTranspose(const Graph& g, const Node& n,
+                                         const std::vector<int64_t>& perm) {
+  if (n.op != OpType::kTranspose || !PlainNode(g, n) || n.inputs.size() != 1) return std::nullopt;
+  const auto p = n.attrs.GetIntsOr("perm", {});
+  const auto in = DimsOf(g, n.inputs[0]);
+  const auto out = DimsOf(g, n.outputs[0]);
+  if (!p.ok() || *p != perm || !in || !out || in->size() != 4 || out->size() != 4) {
+    return std::nullopt;
+  }
+  const std::vector<int64_t>& nchw = perm[1] == 3 ? *out : *in;  // [0,3,1,2]: out is NCHW
+  const NhwcRemap r{nchw[1], nchw[2] * nchw[3]};
+  if (r.channels <= 0 || r.spatial <= 0 || r.channels > fused::kMaxChannels ||
+      r.spatial > fused::kMaxSpatial) {
+    return std::nullopt;
+  }
+  return r;
+}
+const std::vector<int64_t> kToNhwc = {0, 2, 3, 1};
+const std::vector<int64_t> kToNchw = {0, 3, 1, 2};
+
 bool IsAxisZeroConcat(const Graph& g, const Node& n) {
   if (n.op != OpType::kConcat || !PlainNode(g, n)) return false;
   const auto out = DimsOf(g, n.outputs[0]);
@@ -235,6 +260,7 @@ class RegionFinder {
     if (m_ <= 0) return std::nullopt;
     lane_.clear();
     tainted_.clear();
+    concat_outputs_.clear();
     in_region_.clear();
     int work = 0;
     int last = s;
@@ -255,14 +281,21 @@ class RegionFinder {
         } else if (IsAxisZeroConcat(g_, n)) {
           take = std::all_of(n.inputs.begin(), n.inputs.end(),
                              [&](ValueId v) { return lane_.contains(v); });
+        } else if (LayoutTranspose(g_, n, kToNhwc)) {
+          // Back to channels-last after the chain: a store in NHWC order.
+          const ValueId in = n.inputs[0];
+          const bool region_made = lane_.contains(in) || concat_outputs_.contains(in);
+          take = region_made && consumers_[in].size() == 1 && !g_.IsOutput(in) &&
+                 RegisterTypeOf(g_.value(in).dtype, allow_float16_).has_value();
         }
       }
       if (i == s && !take) return std::nullopt;
       if (take) {
         in_region_.insert(i);
         last = i;
-        if (n.op == OpType::kConcat) {
+        if (n.op == OpType::kConcat || n.op == OpType::kTranspose) {
           tainted_.insert(n.outputs[0]);  // region-made, but not one element per lane
+          if (n.op == OpType::kConcat) concat_outputs_.insert(n.outputs[0]);
         } else {
           lane_.insert(n.outputs[0]);
         }
@@ -336,7 +369,7 @@ class RegionFinder {
   const bool allow_float16_;
   const std::vector<int>& assigned_;
   int64_t m_ = 0;
-  absl::flat_hash_set<ValueId> lane_, tainted_;
+  absl::flat_hash_set<ValueId> lane_, tainted_, concat_outputs_;
   absl::flat_hash_set<int> in_region_;
 };
 
@@ -346,6 +379,7 @@ struct SsaInstruction {
   Opcode op;
   RegisterType type;
   int64_t dst = -1, a = -1, b = -1;
+  NhwcRemap remap;  // a channels-last load or store
 };
 
 // A region's program and the values it loads and stores.
@@ -354,14 +388,23 @@ struct BuiltProgram {
   std::vector<ValueId> loads, stores;
 };
 
-// Follows unassigned views back to the value whose elements they show.
-ValueId ViewRoot(const Graph& g, const std::vector<int>& assigned, ValueId v) {
+// What a load of `v` reads: `v`, or through unassigned views (and then a
+// Transpose from NHWC, read channels-last) the value whose elements they show.
+struct LoadRoot {
+  ValueId value = kNoValue;
+  NhwcRemap remap;
+};
+LoadRoot FindLoadRoot(const Graph& g, const std::vector<int>& assigned, ValueId v) {
   for (int guard = 0; guard < g.num_nodes(); ++guard) {
     const int p = g.value(v).producer;
-    if (p < 0 || assigned[p] >= 0 || !IsView(g, g.node(p))) return v;
+    if (p < 0 || assigned[p] >= 0) break;
+    if (const auto remap = LayoutTranspose(g, g.node(p), kToNchw)) {
+      return {g.node(p).inputs[0], *remap};
+    }
+    if (!IsView(g, g.node(p))) break;
     v = g.node(p).inputs[0];
   }
-  return v;
+  return {v, {}};
 }
 
 class ProgramBuilder {
@@ -392,12 +435,27 @@ class ProgramBuilder {
       } else if (n.op == OpType::kConcat) {
         const auto type = RegisterTypeOf(g_.value(n.outputs[0]).dtype, allow_float16_);
         if (!type) return std::nullopt;
+        // Into the region's Transpose back to NHWC, where that reads the Concat.
+        ValueId target = n.outputs[0];
+        NhwcRemap remap;
+        const std::vector<int>& readers = consumers_[n.outputs[0]];
+        if (readers.size() == 1 && assigned_[readers[0]] == id) {
+          target = g_.node(readers[0]).outputs[0];
+          remap = *LayoutTranspose(g_, g_.node(readers[0]), kToNhwc);
+        }
+        const int64_t slot = static_cast<int64_t>(out.stores.size());
+        out.stores.push_back(target);
+        for (size_t k = 0; k < n.inputs.size(); ++k) {
+          code_.push_back({fused::kStore, *type, slot, lane_.at(n.inputs[k]),
+                           static_cast<int64_t>(k) * r.m, remap});
+        }
+      } else if (n.op == OpType::kTranspose) {
+        const auto it = lane_.find(n.inputs[0]);
+        if (it == lane_.end()) continue;  // the Concat's, stored above
         const int64_t slot = static_cast<int64_t>(out.stores.size());
         out.stores.push_back(n.outputs[0]);
-        for (size_t k = 0; k < n.inputs.size(); ++k) {
-          code_.push_back(
-              {fused::kStore, *type, slot, lane_.at(n.inputs[k]), static_cast<int64_t>(k) * r.m});
-        }
+        code_.push_back({fused::kStore, ssa_types_[it->second], slot, it->second, 0,
+                         *LayoutTranspose(g_, n, kToNhwc)});
       } else {  // a view
         lane_[n.outputs[0]] = lane_.at(n.inputs[0]);
       }
@@ -431,14 +489,14 @@ class ProgramBuilder {
   }
 
   int64_t Load(BuiltProgram& out, ValueId v, int64_t offset) {
-    const ValueId root = ViewRoot(g_, assigned_, v);
-    const auto key = std::pair{root, offset};
+    const LoadRoot root = FindLoadRoot(g_, assigned_, v);
+    const auto key = std::pair{root.value, offset};
     if (const auto it = loads_.find(key); it != loads_.end()) return it->second;
-    const auto slot_it = std::find(out.loads.begin(), out.loads.end(), root);
+    const auto slot_it = std::find(out.loads.begin(), out.loads.end(), root.value);
     const int64_t slot = slot_it - out.loads.begin();
-    if (slot_it == out.loads.end()) out.loads.push_back(root);
-    const RegisterType type = *RegisterTypeOf(g_.value(root).dtype, allow_float16_);
-    const int64_t ssa = Emit({fused::kLoad, type, -1, slot, offset});
+    if (slot_it == out.loads.end()) out.loads.push_back(root.value);
+    const RegisterType type = *RegisterTypeOf(g_.value(root.value).dtype, allow_float16_);
+    const int64_t ssa = Emit({fused::kLoad, type, -1, slot, offset, root.remap});
     loads_[key] = ssa;
     return ssa;
   }
@@ -479,8 +537,9 @@ class ProgramBuilder {
     for (size_t k = 0; k < code_.size(); ++k) {
       const SsaInstruction& ins = code_[k];
       std::vector<int64_t> ops = reads(ins);
-      int64_t w[fused::kWordsPerInstruction] = {fused::Word0(ins.op, ins.type), ins.dst, ins.a,
-                                                ins.b};
+      int64_t w[fused::kWordsPerInstruction] = {
+          fused::Word0(ins.op, ins.type, ins.remap.channels, ins.remap.spatial), ins.dst, ins.a,
+          ins.b};
       if (ins.op == fused::kStore) {
         w[2] = reg_of[ins.a];
       } else if (!ops.empty()) {
@@ -617,7 +676,8 @@ absl::StatusOr<int> FuseElementwise(Graph& graph, bool allow_float16) {
   for (int i = n - 1; i >= 0; --i) {
     const Node& node = graph.node(i);
     const ValueId out = node.outputs.empty() ? kNoValue : node.outputs[0];
-    if (assigned[i] >= 0 || !IsView(graph, node) || graph.IsOutput(out) || loaded.contains(out)) {
+    const bool read_through = IsView(graph, node) || LayoutTranspose(graph, node, kToNchw);
+    if (assigned[i] >= 0 || !read_through || graph.IsOutput(out) || loaded.contains(out)) {
       continue;
     }
     const std::vector<int>& readers = consumers[out];
@@ -698,16 +758,24 @@ absl::Status CheckFusedProgram(std::span<const int64_t> words, int64_t elements,
     const Opcode op = fused::OpcodeOf(w[0]);
     const RegisterType type = fused::TypeOf(w[0]);
     const size_t at = k / fused::kWordsPerInstruction;
-    SF_CHECK_ARG(w[0] >= 0 && w[0] == fused::Word0(op, type) && op < fused::kNumOpcodes &&
-                     type < fused::kNumRegisterTypes,
+    const int64_t channels = fused::ChannelsOf(w[0]), spatial = fused::SpatialOf(w[0]);
+    const bool memory = op == fused::kLoad || op == fused::kStore;
+    SF_CHECK_ARG(w[0] >= 0 && w[0] == fused::Word0(op, type, channels, spatial) &&
+                     op < fused::kNumOpcodes && type < fused::kNumRegisterTypes &&
+                     (channels > 0) == (spatial > 0) && (memory || channels == 0),
                  "fused instruction ", at, ": bad opcode word ", w[0]);
+    // A channels-last slot holds whole [C, H, W] images, which NhwcIndex permutes.
+    const auto whole_images = [&](int64_t slot, std::span<const FusedSlot> slots) {
+      return channels == 0 || (slot >= 0 && slot < static_cast<int64_t>(slots.size()) &&
+                               slots[slot].elements % (channels * spatial) == 0);
+    };
     bool ok = true;
     if (op == fused::kStore) {
-      ok = reg(w[2]) == type && in_slot(w[1], w[3], outputs, type);
+      ok = reg(w[2]) == type && in_slot(w[1], w[3], outputs, type) && whole_images(w[1], outputs);
       if (ok) stored[w[1]].push_back(w[3]);
     } else {
       if (op == fused::kLoad) {
-        ok = in_slot(w[2], w[3], inputs, type);
+        ok = in_slot(w[2], w[3], inputs, type) && whole_images(w[2], inputs);
       } else if (op == fused::kConst) {
         ok = w[3] >= 0 && w[3] <= 0xffffffffLL;
       } else if (op == fused::kCast) {

@@ -101,9 +101,14 @@ class FusedElementwiseKernel : public CpuKernel {
            std::span<Tensor* const> outputs) {
     const fused::Opcode op = fused::OpcodeOf(w[0]);
     const fused::RegisterType type = fused::TypeOf(w[0]);
+    const int64_t channels = fused::ChannelsOf(w[0]), spatial = fused::SpatialOf(w[0]);
+    auto index = [&](int64_t j) {
+      const int64_t f = w[3] + base + j;
+      return channels > 0 ? fused::NhwcIndex(f, channels, spatial) : f;
+    };
     if (op == fused::kStore) {
       const float* a = Reg(w[2]);
-      for (int64_t j = 0; j < n; ++j) StoreElement(*outputs[w[1]], w[3] + base + j, a[j]);
+      for (int64_t j = 0; j < n; ++j) StoreElement(*outputs[w[1]], index(j), a[j]);
       return;
     }
     float* d = Reg(w[1]);
@@ -111,7 +116,7 @@ class FusedElementwiseKernel : public CpuKernel {
     const float* b = fused::IsBinary(op) ? Reg(w[3]) : nullptr;
     switch (op) {
       case fused::kLoad:
-        for (int64_t j = 0; j < n; ++j) d[j] = LoadElement(*inputs[w[2]], w[3] + base + j);
+        for (int64_t j = 0; j < n; ++j) d[j] = LoadElement(*inputs[w[2]], index(j));
         return;  // already of its type
       case fused::kConst:
         std::fill(d, d + n, std::bit_cast<float>(static_cast<uint32_t>(w[3])));

@@ -98,9 +98,12 @@ TEST(FusedElementwiseGpuTest, UnrolledLifGivesTheUnfusedBits) {
     for (const Config& c : AllConfigs()) {
       SCOPED_TRACE(absl::StrCat("jit ", jit, " ", ToString(c.precision), " ", ToString(c.layout),
                                 " graphs ", c.cuda_graphs));
-      for (bool conv : {false, true}) {
-        const std::string bytes = testing::UnrolledLifModel(4, 3, 5, 12, conv, !conv);
-        const Tensor x = testing::UniformTensor({12, 5, 12, 12}, 5, -0.5f, 2.5f);
+      for (int model = 0; model < 3; ++model) {  // membrane out, conv after, NHWC in/out
+        const bool conv = model == 1, nhwc = model == 2;
+        const std::string bytes = testing::UnrolledLifModel(4, 3, 5, 12, conv, !conv, nhwc);
+        const Tensor x = testing::UniformTensor(
+            nhwc ? std::vector<int64_t>{12, 12, 12, 5} : std::vector<int64_t>{12, 5, 12, 12}, 5,
+            -0.5f, 2.5f);
         EXPECT_EQ(ExpectSameBits(bytes, c, {{"x", x}}), 1);
       }
     }
@@ -149,18 +152,23 @@ TEST(FusedJitTest, EveryOpcodeCompiles) {
       ins(kNot, kBool, 13, 2, 0),     ins(kCast, kBool, 14, 4, 0),
       ins(kStore, kFloat32, 0, 4, 0), ins(kStore, kFloat16, 1, 7, 0),
       ins(kStore, kBool, 2, 13, 0),
+      // Channels-last (C 4, HW 8) load and store.
+      {Word0(kLoad, kFloat32, 4, 8), 15, 0, 0}, {Word0(kStore, kFloat32, 4, 8), 3, 15, 0},
   };
   std::vector<int64_t> words;
   for (const auto& i : code) words.insert(words.end(), i.begin(), i.end());
   const FusedSlot in[] = {
       {DataType::kFloat32, 64}, {DataType::kFloat16, 64}, {DataType::kBool, 64}};
-  const FusedSlot out[] = {
-      {DataType::kFloat32, 64}, {DataType::kFloat16, 64}, {DataType::kBool, 64}};
+  const FusedSlot out[] = {{DataType::kFloat32, 64},
+                           {DataType::kFloat16, 64},
+                           {DataType::kBool, 64},
+                           {DataType::kFloat32, 64}};
   ASSERT_TRUE(CheckFusedProgram(words, 64, in, out).ok()) << CheckFusedProgram(words, 64, in, out);
   const std::string src = cuda::FusedProgramSource(words);
   EXPECT_THAT(src, HasSubstr("r4 = r4 / r3;"));
   EXPECT_THAT(src, HasSubstr("r5 = RoundF16(r1 + r1);"));
   EXPECT_THAT(src, HasSubstr("__int_as_float((int)0x7fc00000u)"));
+  EXPECT_THAT(src, HasSubstr("r15 = ((const float*)s.in[0])[Nhwc(0LL + i, 4LL, 8LL)];"));
   absl::StatusOr<std::vector<char>> cubin = cuda::CompileFusedSource(src, "sm_80");
   if (absl::IsUnavailable(cubin.status())) GTEST_SKIP() << cubin.status();
   ASSERT_TRUE(cubin.ok()) << cubin.status() << "\n" << src;

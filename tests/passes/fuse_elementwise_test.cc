@@ -97,6 +97,25 @@ TEST(FuseElementwiseTest, SpikesAndMembraneAreBothOutputs) {
   EXPECT_LT(ones, static_cast<double>((*y)[0].num_elements()));
 }
 
+// Channels-last input and output: the Transposes around the chain become
+// channels-last loads and stores of the one fused step.
+TEST(FuseElementwiseTest, TransposesFromAndToNhwcJoinTheStep) {
+  const std::string bytes =
+      testing::UnrolledLifModel(3, 2, 5, 6, /*conv=*/false, /*membrane=*/true, /*nhwc_io=*/true);
+  auto rt = Load(bytes, true);
+  ASSERT_NE(rt, nullptr);
+  auto plan = rt->GetPlan();
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->steps.size(), 1u) << PlanToTable(*plan);
+  const Tensor x = testing::UniformTensor({6, 6, 6, 5}, 21, -0.5f, 2.5f);
+  int fused = 0;
+  ExpectSameBits(bytes, {{"x", x}}, &fused);
+  EXPECT_EQ(fused, 1);
+  auto unfused_plan = Load(bytes, false)->GetPlan();
+  ASSERT_TRUE(unfused_plan.ok());
+  EXPECT_EQ(CountSteps(*unfused_plan, OpType::kTranspose), 2);
+}
+
 TEST(FuseElementwiseTest, RandomChainsGiveTheUnfusedBits) {
   int total_fused = 0;
   for (unsigned seed = 1; seed <= 40; ++seed) {
@@ -212,6 +231,21 @@ TEST(FuseElementwiseTest, CheckFusedProgramRefusesBadPrograms) {
   EXPECT_THAT(check(Join({load, store, store})),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exactly once")));
   EXPECT_FALSE(check(load).ok());
+  // Channels-last: fine on whole images (C 2 x HW 2 divides 8 and 4), not on a
+  // slot of 6 elements, not without HW, not on an op other than a load or store.
+  const FusedSlot six[] = {{DataType::kFloat32, 6}};
+  EXPECT_TRUE(check(Join({{fused::Word0(fused::kLoad, fused::kFloat32, 2, 2), 0, 0, 4},
+                          {fused::Word0(fused::kStore, fused::kFloat32, 2, 2), 0, 0, 0}}))
+                  .ok());
+  EXPECT_FALSE(CheckFusedProgram(Join({{fused::Word0(fused::kLoad, fused::kFloat32, 4, 1), 0, 0, 0},
+                                       store}),
+                                 4, six, out)
+                   .ok());
+  EXPECT_FALSE(check(Join({{fused::Word0(fused::kLoad, fused::kFloat32, 2, 0), 0, 0, 0}, store}))
+                   .ok());
+  EXPECT_FALSE(
+      check(Join({load, {fused::Word0(fused::kNeg, fused::kFloat32, 2, 2), 1, 0, 0}, store}))
+          .ok());
   // Words that are not whole instructions; no instructions.
   EXPECT_FALSE(check({fused::Word0(fused::kLoad, fused::kFloat32), 0, 0}).ok());
   EXPECT_FALSE(check({}).ok());

@@ -24,18 +24,21 @@ namespace sf::testing {
 // reset as Mul/Sub/Mul/Add; the spikes Concat along axis 0. With `conv`, a
 // 3x3 conv reads the spikes ("conv", output "y"); without, the spikes are
 // output "y". The membrane after the last step is output "v" when `membrane`.
+// With `nhwc_io` (and no conv), x is [T*N, S, S, C] and y too, with
+// Transposes to NCHW before the Reshape and back after the Concat.
 inline std::string UnrolledLifModel(int64_t t, int64_t n, int64_t c, int64_t s, bool conv,
-                                    bool membrane = false) {
+                                    bool membrane = false, bool nhwc_io = false) {
   OnnxModelBuilder b(17, /*sparseflow_domain=*/false);
-  b.Input("x", {t * n, c, s, s});
+  b.Input("x", nhwc_io ? std::vector<int64_t>{t * n, s, s, c} : std::vector<int64_t>{t * n, c, s, s});
   b.Output("y");
   if (membrane) b.Output("v");
   b.InitializerInt64("shape", {5}, {t, n, c, s, s});
+  if (nhwc_io) b.Node("Transpose", {"x"}, {"x_nchw"}, "to_nchw").Ints("perm", {0, 3, 1, 2});
   b.Initializer("tau", {}, {2.0f});
   b.Initializer("vth", {}, {1.0f});
   b.Initializer("one", {}, {1.0f});
   b.Initializer("zero", {}, {0.0f});
-  b.Node("Reshape", {"x", "shape"}, {"xr"}, "lif/reshape");
+  b.Node("Reshape", {nhwc_io ? "x_nchw" : "x", "shape"}, {"xr"}, "lif/reshape");
   std::string v = "zero";
   std::vector<std::string> spikes;
   for (int64_t k = 0; k < t; ++k) {
@@ -55,8 +58,9 @@ inline std::string UnrolledLifModel(int64_t t, int64_t n, int64_t c, int64_t s, 
     v = next;
     spikes.push_back(p + "s");
   }
-  const std::string spike_out = conv ? "spikes" : "y";
+  const std::string spike_out = conv || nhwc_io ? "spikes" : "y";
   b.Node("Concat", spikes, {spike_out}, "lif/concat").Int("axis", 0);
+  if (nhwc_io) b.Node("Transpose", {"spikes"}, {"y"}, "to_nhwc").Ints("perm", {0, 2, 3, 1});
   if (conv) {
     std::vector<float> w(static_cast<size_t>(4 * c * 9));
     for (size_t i = 0; i < w.size(); ++i) w[i] = 0.05f * static_cast<float>(i % 7) - 0.1f;
