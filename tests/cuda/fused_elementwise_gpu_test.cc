@@ -217,6 +217,7 @@ TEST(FusedElementwiseGpuTest, RandomChainsGiveTheUnfusedBits) {
           {"a", testing::UniformTensor(dims, seed, -2, 2)},
           {"b", testing::UniformTensor(dims, seed + 100, -2, 2)},
           {"c", testing::UniformTensor(dims, seed + 200, -1, 1)},
+          {"n", testing::UniformTensor({3, 19, 23, 7}, seed + 400, -2, 2)},
           {"r", testing::UniformTensor({6, 7, 19, 23}, seed + 300, -3, 3)}};
       total += ExpectSameBits(bytes, c, inputs);
     }

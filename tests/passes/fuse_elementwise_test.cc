@@ -127,6 +127,7 @@ TEST(FuseElementwiseTest, RandomChainsGiveTheUnfusedBits) {
         {"a", testing::UniformTensor(dims, seed, -2, 2)},
         {"b", testing::UniformTensor(dims, seed + 100, -2, 2)},
         {"c", testing::UniformTensor(dims, seed + 200, -1, 1)},
+        {"n", testing::UniformTensor({3, 9, 11, 4}, seed + 400, -2, 2)},
         {"r", testing::UniformTensor({6, 4, 9, 11}, seed + 300, -3, 3)}};
     int fused = 0;
     ExpectSameBits(bytes, inputs, &fused);

@@ -70,8 +70,9 @@ inline std::string UnrolledLifModel(int64_t t, int64_t n, int64_t c, int64_t s, 
   return b.Serialize();
 }
 
-// A random chain over inputs a, b, c of `dims` and r of [2 * dims[0], ...]
-// (read through Reshape to [2, dims...] and Gathers): arithmetic, comparisons,
+// A random chain over inputs a, b, c of `dims`, n (channels-last, through a
+// Transpose) and r of [2 * dims[0], ...] (read through Reshape to [2, dims...]
+// and Gathers): arithmetic, comparisons,
 // Casts, Neg/Abs/Not, views, with Relu and Sigmoid (not fused) between them;
 // some intermediates and a Concat along axis 0 are outputs "o0".."oK".
 inline std::string RandomElementwiseModel(unsigned seed, const std::vector<int64_t>& dims, int ops,
@@ -79,6 +80,9 @@ inline std::string RandomElementwiseModel(unsigned seed, const std::vector<int64
   std::mt19937 rng(seed);
   OnnxModelBuilder b(17, /*sparseflow_domain=*/false);
   for (const char* name : {"a", "b", "c"}) b.Input(name, dims);
+  // "n" is channels-last [d0, d2, d3, d1], read through a Transpose to NCHW.
+  b.Input("n", {dims[0], dims[2], dims[3], dims[1]});
+  b.Node("Transpose", {"n"}, {"n_nchw"}, "n_to_nchw").Ints("perm", {0, 3, 1, 2});
   std::vector<int64_t> rows = dims;
   rows[0] *= 2;
   b.Input("r", rows);
@@ -92,7 +96,7 @@ inline std::string RandomElementwiseModel(unsigned seed, const std::vector<int64
   const float scalars[] = {0.5f, -1.25f, 2.0f, 0.0f, 1e-3f, 3.0f};
   for (int k = 0; k < 6; ++k) b.Initializer(absl::StrCat("k", k), {}, {scalars[k]});
   b.Node("Reshape", {"r", "split"}, {"rs"}, "split_rows");
-  std::vector<std::string> floats = {"a", "b", "c"}, bools;
+  std::vector<std::string> floats = {"a", "b", "c", "n_nchw"}, bools;
   auto pick = [&](const std::vector<std::string>& from) {
     return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
   };
@@ -148,6 +152,10 @@ inline std::string RandomElementwiseModel(unsigned seed, const std::vector<int64
   }
   b.Node("Concat", {floats.back(), floats[floats.size() / 2]}, {"cat"}, "cat").Int("axis", 0);
   outputs.push_back("cat");
+  // A value only a Transpose to channels-last reads, and the Concat's rows in NHWC.
+  b.Node("Neg", {floats[floats.size() / 3]}, {"to_nhwc_in"}, "to_nhwc_in");
+  b.Node("Transpose", {"to_nhwc_in"}, {"nhwc_out"}, "to_nhwc").Ints("perm", {0, 2, 3, 1});
+  outputs.push_back("nhwc_out");
   outputs.push_back(floats.back());
   if (!bools.empty()) outputs.push_back(bools.back());
   for (size_t k = 0; k < outputs.size(); ++k) {
