@@ -213,12 +213,7 @@ TEST(FusedElementwiseGpuTest, RandomChainsGiveTheUnfusedBits) {
       int outputs = 0;
       const std::string bytes =
           testing::RandomElementwiseModel(seed, dims, 10 + seed % 25, &outputs);
-      std::map<std::string, Tensor> inputs = {
-          {"a", testing::UniformTensor(dims, seed, -2, 2)},
-          {"b", testing::UniformTensor(dims, seed + 100, -2, 2)},
-          {"c", testing::UniformTensor(dims, seed + 200, -1, 1)},
-          {"n", testing::UniformTensor({3, 19, 23, 7}, seed + 400, -2, 2)},
-          {"r", testing::UniformTensor({6, 7, 19, 23}, seed + 300, -3, 3)}};
+      const auto inputs = testing::RandomElementwiseInputs(seed, dims);
       total += ExpectSameBits(bytes, c, inputs);
     }
   }

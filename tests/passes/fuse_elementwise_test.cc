@@ -123,12 +123,7 @@ TEST(FuseElementwiseTest, RandomChainsGiveTheUnfusedBits) {
     const std::vector<int64_t> dims = {3, 4, 9, 11};  // 1188 elements: two CPU chunks
     int outputs = 0;
     const std::string bytes = testing::RandomElementwiseModel(seed, dims, 10 + seed % 25, &outputs);
-    std::map<std::string, Tensor> inputs = {
-        {"a", testing::UniformTensor(dims, seed, -2, 2)},
-        {"b", testing::UniformTensor(dims, seed + 100, -2, 2)},
-        {"c", testing::UniformTensor(dims, seed + 200, -1, 1)},
-        {"n", testing::UniformTensor({3, 9, 11, 4}, seed + 400, -2, 2)},
-        {"r", testing::UniformTensor({6, 4, 9, 11}, seed + 300, -3, 3)}};
+    const auto inputs = testing::RandomElementwiseInputs(seed, dims);
     int fused = 0;
     ExpectSameBits(bytes, inputs, &fused);
     total_fused += fused;

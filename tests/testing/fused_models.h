@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -175,6 +176,18 @@ inline Tensor UniformTensor(std::vector<int64_t> dims, unsigned seed, float lo, 
   std::uniform_real_distribution<float> u(lo, hi);
   for (float& v : t.span<float>()) v = u(rng);
   return t;
+}
+
+// Inputs for RandomElementwiseModel(seed, dims, ...): a, b, c, n, r.
+inline std::map<std::string, Tensor> RandomElementwiseInputs(unsigned seed,
+                                                             const std::vector<int64_t>& dims) {
+  std::vector<int64_t> nhwc = {dims[0], dims[2], dims[3], dims[1]}, rows = dims;
+  rows[0] *= 2;
+  return {{"a", UniformTensor(dims, seed, -2, 2)},
+          {"b", UniformTensor(dims, seed + 100, -2, 2)},
+          {"c", UniformTensor(dims, seed + 200, -1, 1)},
+          {"n", UniformTensor(nhwc, seed + 400, -2, 2)},
+          {"r", UniformTensor(rows, seed + 300, -3, 3)}};
 }
 
 // Same dtype, dims and bytes; NaNs of any payload count as equal.
