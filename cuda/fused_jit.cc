@@ -86,10 +86,9 @@ std::string Line(const int64_t* w) {
   const fused::RegisterType type = fused::TypeOf(w[0]);
   const std::string d = Reg(w[1]), a = Reg(w[2]), b = Reg(w[3]);
   const int64_t channels = fused::ChannelsOf(w[0]);
-  const std::string at =
-      channels > 0 ? absl::StrCat("Nhwc(", w[3], "LL + i, ", channels, "LL, ",
-                                  fused::SpatialOf(w[0]), "LL)")
-                   : absl::StrCat("(", w[3], "LL + i)");
+  const std::string at = channels > 0 ? absl::StrCat("Nhwc(", w[3], "LL + i, ", channels, "LL, ",
+                                                     fused::SpatialOf(w[0]), "LL)")
+                                      : absl::StrCat("(", w[3], "LL + i)");
   switch (op) {
     case fused::kLoad:
       switch (type) {

@@ -87,8 +87,12 @@ SF_FUSED_HD inline constexpr int64_t Word0(Opcode op, RegisterType type, int64_t
   return static_cast<int64_t>(op) | (static_cast<int64_t>(type) << 8) | (channels << 16) |
          (spatial << 40);
 }
-SF_FUSED_HD inline constexpr int64_t ChannelsOf(int64_t word0) { return (word0 >> 16) & kMaxChannels; }
-SF_FUSED_HD inline constexpr int64_t SpatialOf(int64_t word0) { return (word0 >> 40) & kMaxSpatial; }
+SF_FUSED_HD inline constexpr int64_t ChannelsOf(int64_t word0) {
+  return (word0 >> 16) & kMaxChannels;
+}
+SF_FUSED_HD inline constexpr int64_t SpatialOf(int64_t word0) {
+  return (word0 >> 40) & kMaxSpatial;
+}
 // Element f of an NCHW [B, C, H, W] tensor in the same tensor stored NHWC.
 SF_FUSED_HD inline int64_t NhwcIndex(int64_t f, int64_t channels, int64_t spatial) {
   const int64_t image = channels * spatial;

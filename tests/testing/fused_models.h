@@ -30,7 +30,8 @@ namespace sf::testing {
 inline std::string UnrolledLifModel(int64_t t, int64_t n, int64_t c, int64_t s, bool conv,
                                     bool membrane = false, bool nhwc_io = false) {
   OnnxModelBuilder b(17, /*sparseflow_domain=*/false);
-  b.Input("x", nhwc_io ? std::vector<int64_t>{t * n, s, s, c} : std::vector<int64_t>{t * n, c, s, s});
+  b.Input("x",
+          nhwc_io ? std::vector<int64_t>{t * n, s, s, c} : std::vector<int64_t>{t * n, c, s, s});
   b.Output("y");
   if (membrane) b.Output("v");
   b.InitializerInt64("shape", {5}, {t, n, c, s, s});
