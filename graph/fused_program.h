@@ -75,8 +75,11 @@ inline constexpr int kWordsPerInstruction = 4;
 inline constexpr int kMaxRegisters = 32;
 // Load and store slots.
 inline constexpr int kMaxSlots = 8;
-// Instructions of one program: the CUDA kernel keeps the program in shared memory.
-inline constexpr int kMaxInstructions = 1024;
+// Instructions of one program (a LIF unrolled over T takes ~10 per step). The
+// CUDA interpreter keeps programs of up to kSharedInstructions in shared memory
+// and reads longer ones from global memory.
+inline constexpr int kMaxInstructions = 8192;
+inline constexpr int kSharedInstructions = 1024;
 
 // Largest C and HW a channels-last load or store can name.
 inline constexpr int64_t kMaxChannels = (int64_t{1} << 24) - 1;

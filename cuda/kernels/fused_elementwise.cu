@@ -68,11 +68,15 @@ __device__ inline float Apply(fused::Opcode op, fused::RegisterType type, float 
   }
 }
 
+// `shared`: the program is copied into shared memory first (it fits).
 __global__ void FusedElementwiseKernel(const int64_t* __restrict__ program, int num_words,
-                                       int64_t elements, FusedSlots slots) {
-  extern __shared__ int64_t words[];
-  for (int k = threadIdx.x; k < num_words; k += blockDim.x) words[k] = program[k];
-  __syncthreads();
+                                       bool shared, int64_t elements, FusedSlots slots) {
+  extern __shared__ int64_t shared_words[];
+  if (shared) {
+    for (int k = threadIdx.x; k < num_words; k += blockDim.x) shared_words[k] = program[k];
+    __syncthreads();
+  }
+  const int64_t* words = shared ? shared_words : program;
   float r[fused::kMaxRegisters];
   SF_GRID_STRIDE_LOOP(i, elements) {
     for (int k = 0; k < num_words; k += fused::kWordsPerInstruction) {
@@ -108,12 +112,13 @@ cudaError_t LaunchFusedElementwise(const int64_t* program, int num_instructions,
     return cudaErrorInvalidValue;
   }
   const int num_words = num_instructions * fused::kWordsPerInstruction;
-  const size_t smem = static_cast<size_t>(num_words) * sizeof(int64_t);
+  const bool shared = num_instructions <= fused::kSharedInstructions;
+  const size_t smem = shared ? static_cast<size_t>(num_words) * sizeof(int64_t) : 0;
   static_assert(
-      fused::kMaxInstructions * fused::kWordsPerInstruction * sizeof(int64_t) <= 48 * 1024,
-      "a program must fit the default dynamic shared memory");
+      fused::kSharedInstructions * fused::kWordsPerInstruction * sizeof(int64_t) <= 48 * 1024,
+      "a shared program must fit the default dynamic shared memory");
   FusedElementwiseKernel<<<BlocksFor(elements), kThreadsPerBlock, smem, stream>>>(
-      program, num_words, elements, slots);
+      program, num_words, shared, elements, slots);
   return cudaGetLastError();
 }
 

@@ -1,7 +1,8 @@
 // The FusedElementwise kernel (graph/fused_program.h): one thread per lane
 // runs the whole program, its registers in local memory and the program in
-// shared memory. Bit-exact with the unfused GPU kernels (cuda/kernels/
-// elementwise.h): the same float expressions, float16 rounded once per op.
+// shared memory (up to kSharedInstructions; longer ones from global memory). Bit-exact with the
+// unfused GPU kernels (cuda/kernels/ elementwise.h): the same float expressions, float16 rounded
+// once per op.
 #ifndef SF_CUDA_KERNELS_FUSED_ELEMENTWISE_H_
 #define SF_CUDA_KERNELS_FUSED_ELEMENTWISE_H_
 

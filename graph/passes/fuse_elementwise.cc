@@ -421,34 +421,42 @@ class ProgramBuilder {
     lane_.clear();
     loads_.clear();
     consts_.clear();
+    pending_.clear();
     BuiltProgram out;
+    // A Concat's inputs are stored as soon as they are computed (a neuron over
+    // T steps would otherwise keep T spikes in registers until its Concat).
+    for (int i : r.nodes) {
+      const Node& n = g_.node(i);
+      if (n.op != OpType::kConcat) continue;
+      const auto type = RegisterTypeOf(g_.value(n.outputs[0]).dtype, allow_float16_);
+      if (!type) return std::nullopt;
+      // Into the region's Transpose back to NHWC, where that reads the Concat.
+      ValueId target = n.outputs[0];
+      NhwcRemap remap;
+      const std::vector<int>& readers = consumers_[n.outputs[0]];
+      if (readers.size() == 1 && assigned_[readers[0]] == id) {
+        target = g_.node(readers[0]).outputs[0];
+        remap = *LayoutTranspose(g_, g_.node(readers[0]), kToNhwc);
+      }
+      const int64_t slot = static_cast<int64_t>(out.stores.size());
+      out.stores.push_back(target);
+      for (size_t k = 0; k < n.inputs.size(); ++k) {
+        pending_[n.inputs[k]].push_back(
+            {fused::kStore, *type, slot, -1, static_cast<int64_t>(k) * r.m, remap});
+      }
+    }
     for (int i : r.nodes) {
       const Node& n = g_.node(i);
       if (const auto rows = GatherInfo(g_, n)) {
-        lane_[n.outputs[0]] = Load(out, rows->data, rows->row * r.m);
+        Define(n.outputs[0], Load(out, rows->data, rows->row * r.m));
       } else if (const auto code = ComputeOpcode(n.op)) {
         const RegisterType type = *ComputeResultType(g_, n, *code, allow_float16_);
         std::vector<int64_t> operands;
         for (ValueId v : n.inputs) operands.push_back(Operand(out, v));
-        lane_[n.outputs[0]] =
-            Emit({*code, type, -1, operands[0], operands.size() > 1 ? operands[1] : -1});
+        Define(n.outputs[0],
+               Emit({*code, type, -1, operands[0], operands.size() > 1 ? operands[1] : -1}));
       } else if (n.op == OpType::kConcat) {
-        const auto type = RegisterTypeOf(g_.value(n.outputs[0]).dtype, allow_float16_);
-        if (!type) return std::nullopt;
-        // Into the region's Transpose back to NHWC, where that reads the Concat.
-        ValueId target = n.outputs[0];
-        NhwcRemap remap;
-        const std::vector<int>& readers = consumers_[n.outputs[0]];
-        if (readers.size() == 1 && assigned_[readers[0]] == id) {
-          target = g_.node(readers[0]).outputs[0];
-          remap = *LayoutTranspose(g_, g_.node(readers[0]), kToNhwc);
-        }
-        const int64_t slot = static_cast<int64_t>(out.stores.size());
-        out.stores.push_back(target);
-        for (size_t k = 0; k < n.inputs.size(); ++k) {
-          code_.push_back({fused::kStore, *type, slot, lane_.at(n.inputs[k]),
-                           static_cast<int64_t>(k) * r.m, remap});
-        }
+        continue;  // stored as its inputs were made
       } else if (n.op == OpType::kTranspose) {
         const auto it = lane_.find(n.inputs[0]);
         if (it == lane_.end()) continue;  // the Concat's, stored above
@@ -457,7 +465,7 @@ class ProgramBuilder {
         code_.push_back({fused::kStore, ssa_types_[it->second], slot, it->second, 0,
                          *LayoutTranspose(g_, n, kToNhwc)});
       } else {  // a view
-        lane_[n.outputs[0]] = lane_.at(n.inputs[0]);
+        Define(n.outputs[0], lane_.at(n.inputs[0]));
       }
     }
     // Lane values read outside the region, in graph order.
@@ -481,6 +489,17 @@ class ProgramBuilder {
   }
 
  private:
+  // `v` is in SSA value `ssa`; the Concat stores waiting for it follow.
+  void Define(ValueId v, int64_t ssa) {
+    lane_[v] = ssa;
+    const auto it = pending_.find(v);
+    if (it == pending_.end()) return;
+    for (SsaInstruction store : it->second) {
+      store.a = ssa;
+      code_.push_back(store);
+    }
+  }
+
   int64_t Emit(SsaInstruction ins) {
     ins.dst = static_cast<int64_t>(ssa_types_.size());
     ssa_types_.push_back(ins.type);
@@ -571,6 +590,7 @@ class ProgramBuilder {
   absl::flat_hash_map<ValueId, int64_t> lane_;
   std::map<std::pair<ValueId, int64_t>, int64_t> loads_;
   std::map<std::pair<int, int64_t>, int64_t> consts_;
+  absl::flat_hash_map<ValueId, std::vector<SsaInstruction>> pending_;  // Concat stores by input
 };
 
 // Regions whose contraction into one node would close a cycle (something

@@ -110,6 +110,21 @@ TEST(FusedElementwiseGpuTest, UnrolledLifGivesTheUnfusedBits) {
   }
 }
 
+// T = 150: a program of ~1500 instructions, past what the interpreter keeps in
+// shared memory (it reads it from global memory then).
+TEST(FusedElementwiseGpuTest, LongTimeLoopGivesTheUnfusedBits) {
+  SF_SKIP_WITHOUT_GPU();
+  const std::string bytes = testing::UnrolledLifModel(150, 2, 3, 5, false, /*membrane=*/true);
+  const Tensor x = testing::UniformTensor({300, 3, 5, 5}, 17, -0.5f, 2.5f);
+  for (const char* jit : {"on", "off"}) {
+    testing::ScopedEnv env("SF_FUSED_JIT", jit);
+    for (Precision p : {Precision::kFloat32, Precision::kFloat16}) {
+      SCOPED_TRACE(absl::StrCat("jit ", jit, " ", ToString(p)));
+      EXPECT_EQ(ExpectSameBits(bytes, Config{"cuda", p}, {{"x", x}}), 1);
+    }
+  }
+}
+
 // What ran is in the node's kernel detail: compiled unless SF_FUSED_JIT=off.
 TEST(FusedElementwiseGpuTest, KernelDetailSaysCompiledOrInterpreted) {
   SF_SKIP_WITHOUT_GPU();

@@ -81,6 +81,15 @@ TEST(FuseElementwiseTest, UnrolledLifBecomesOneStep) {
   EXPECT_EQ(unfused_plan->steps.size(), 2u + 1 + 4 * 10);
 }
 
+// T = 150 steps: a program of ~1500 instructions, still one step.
+TEST(FuseElementwiseTest, LongTimeLoopsFuseToo) {
+  const std::string bytes = testing::UnrolledLifModel(150, 1, 2, 3, false, /*membrane=*/true);
+  const Tensor x = testing::UniformTensor({150, 2, 3, 3}, 13, -0.5f, 2.5f);
+  int fused = 0;
+  ExpectSameBits(bytes, {{"x", x}}, &fused);
+  EXPECT_EQ(fused, 1);
+}
+
 TEST(FuseElementwiseTest, SpikesAndMembraneAreBothOutputs) {
   const std::string bytes = testing::UnrolledLifModel(3, 2, 2, 5, /*conv=*/false,
                                                       /*membrane=*/true);
