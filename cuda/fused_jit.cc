@@ -3,7 +3,6 @@
 #include <dlfcn.h>
 #include <nvrtc.h>
 
-#include <algorithm>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -244,16 +243,6 @@ absl::StatusOr<const void*> CompileFusedProgram(std::span<const int64_t> words, 
   const void* k = reinterpret_cast<const void*>(kernel);
   cache.emplace(key, k);
   return k;
-}
-
-cudaError_t LaunchCompiledFused(const void* kernel, int64_t elements, const FusedSlots& slots,
-                                cudaStream_t stream) {
-  if (elements <= 0) return cudaSuccess;
-  long long n = elements;
-  FusedSlots s = slots;
-  void* args[] = {&n, &s};
-  const int64_t blocks = std::min<int64_t>((elements + 255) / 256, 65535 * 8);
-  return cudaLaunchKernel(kernel, dim3(static_cast<unsigned>(blocks)), dim3(256), args, 0, stream);
 }
 
 }  // namespace sf::cuda

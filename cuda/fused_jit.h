@@ -33,12 +33,9 @@ std::string FusedProgramSource(std::span<const int64_t> words);
 absl::StatusOr<std::vector<char>> CompileFusedSource(const std::string& src,
                                                      const std::string& arch);
 
-// The compiled kernel of `words` for `device`'s architecture.
+// The compiled kernel of `words` for `device`'s architecture, launched by
+// LaunchCompiledFused (cuda/kernels/fused_elementwise.h).
 absl::StatusOr<const void*> CompileFusedProgram(std::span<const int64_t> words, int device);
-
-// Launches a kernel CompileFusedProgram returned over `elements` lanes.
-cudaError_t LaunchCompiledFused(const void* kernel, int64_t elements, const FusedSlots& slots,
-                                cudaStream_t stream);
 
 }  // namespace sf::cuda
 

@@ -3,30 +3,10 @@
 
 #include "cuda/kernels/device_util.cuh"
 #include "cuda/kernels/elementwise.h"
+#include "cuda/kernels/elementwise_ops.cuh"
 
 namespace sf::cuda {
 namespace {
-
-template <typename T>
-__device__ inline T ApplyUnary(UnaryOp op, T v) {
-  if constexpr (std::is_same_v<T, float>) {
-    switch (op) {
-      case UnaryOp::kRelu: return v > 0.0f ? v : 0.0f;
-      case UnaryOp::kSigmoid: return 1.0f / (1.0f + expf(-v));
-      case UnaryOp::kTanh: return tanhf(v);
-      case UnaryOp::kExp: return expf(v);
-      case UnaryOp::kSqrt: return sqrtf(v);
-      case UnaryOp::kFloor: return floorf(v);
-      default: break;
-    }
-  }
-  if constexpr (std::is_same_v<T, bool>) {
-    return !v;
-  } else {
-    if (op == UnaryOp::kNeg) return static_cast<T>(-v);
-    return v < T{0} ? static_cast<T>(-v) : v;  // kAbs
-  }
-}
 
 template <typename T>
 __global__ void UnaryKernel(UnaryOp op, int64_t n, const T* x, T* y) {
@@ -43,24 +23,6 @@ __global__ void ClipKernel(int64_t n, const T* x, const T* lo, const T* hi, T* y
   }
 }
 
-template <typename D, typename S>
-__device__ inline D Convert(S v) {
-  if constexpr (std::is_same_v<D, bool>) {
-    return v != S{0};
-  } else if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) {
-    if (v != v) return D{0};
-    if (v <= static_cast<S>(::cuda::std::numeric_limits<D>::min())) {
-      return ::cuda::std::numeric_limits<D>::min();
-    }
-    if (v >= static_cast<S>(::cuda::std::numeric_limits<D>::max())) {
-      return ::cuda::std::numeric_limits<D>::max();
-    }
-    return static_cast<D>(v);
-  } else {
-    return static_cast<D>(v);
-  }
-}
-
 template <typename S, typename D>
 __global__ void CastKernel(int64_t n, const S* x, D* y) {
   SF_GRID_STRIDE_LOOP(i, n) y[i] = StoreValue<D>(Convert<ComputeOf<D>>(LoadValue(x[i])));
@@ -74,34 +36,6 @@ bool VisitCastType(DataType t, F&& f) {
     case DataType::kInt8: f(int8_t{}); return true;
     case DataType::kUInt8: f(uint8_t{}); return true;
     default: return VisitArithmeticOrHalfType(t, f);
-  }
-}
-
-template <typename T>
-__device__ inline T Arith(BinaryOp op, T a, T b) {
-  switch (op) {
-    case BinaryOp::kAdd: return static_cast<T>(a + b);
-    case BinaryOp::kSub: return static_cast<T>(a - b);
-    case BinaryOp::kMul: return static_cast<T>(a * b);
-    case BinaryOp::kMax: return a < b ? b : a;
-    case BinaryOp::kMin: return b < a ? b : a;
-    default: break;
-  }
-  if constexpr (std::is_integral_v<T>) {  // kDiv: truncation, x / 0 = 0, MIN / -1 wraps
-    if (b == 0) return T{0};
-    if (b == -1) return static_cast<T>(-static_cast<std::make_unsigned_t<T>>(a));
-  }
-  return static_cast<T>(a / b);
-}
-
-template <typename T>
-__device__ inline bool Compare(BinaryOp op, T a, T b) {
-  switch (op) {
-    case BinaryOp::kEqual: return a == b;
-    case BinaryOp::kGreater: return a > b;
-    case BinaryOp::kGreaterOrEqual: return a >= b;
-    case BinaryOp::kLess: return a < b;
-    default: return a <= b;
   }
 }
 

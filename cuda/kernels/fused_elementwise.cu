@@ -1,6 +1,7 @@
 #include <cuda_fp16.h>
 
 #include "cuda/kernels/device_util.cuh"
+#include "cuda/kernels/elementwise_ops.cuh"
 #include "cuda/kernels/fused_elementwise.h"
 
 namespace sf::cuda {
@@ -31,40 +32,25 @@ __device__ inline void StoreAs(fused::RegisterType type, void* p, int64_t i, flo
   }
 }
 
-// The same expressions as elementwise.cu's Arith/Compare/ApplyUnary/Convert on
-// float (the file is built with -fmad=false, so nothing is contracted).
+// elementwise_ops.cuh's expressions, as the op's own kernel runs them.
+static_assert(fused::kSub - fused::kAdd == static_cast<int>(BinaryOp::kSub) &&
+                  fused::kMin - fused::kAdd == static_cast<int>(BinaryOp::kMin) &&
+                  fused::kEqual - fused::kAdd == static_cast<int>(BinaryOp::kEqual) &&
+                  fused::kLessOrEqual - fused::kAdd == static_cast<int>(BinaryOp::kLessOrEqual),
+              "fused binary opcodes follow BinaryOp's order");
 __device__ inline float Apply(fused::Opcode op, fused::RegisterType type, float a, float b) {
+  const BinaryOp binary = static_cast<BinaryOp>(op - fused::kAdd);
+  if (fused::IsComparison(op)) return Compare(binary, a, b) ? 1.0f : 0.0f;
+  if (fused::IsBinary(op)) return Arith(binary, a, b);
   switch (op) {
-    case fused::kAdd:
-      return a + b;
-    case fused::kSub:
-      return a - b;
-    case fused::kMul:
-      return a * b;
-    case fused::kDiv:
-      return a / b;
-    case fused::kMax:
-      return a < b ? b : a;
-    case fused::kMin:
-      return b < a ? b : a;
-    case fused::kEqual:
-      return a == b ? 1.0f : 0.0f;
-    case fused::kGreater:
-      return a > b ? 1.0f : 0.0f;
-    case fused::kGreaterOrEqual:
-      return a >= b ? 1.0f : 0.0f;
-    case fused::kLess:
-      return a < b ? 1.0f : 0.0f;
-    case fused::kLessOrEqual:
-      return a <= b ? 1.0f : 0.0f;
-    case fused::kCast:
-      return type == fused::kBool ? (a != 0.0f ? 1.0f : 0.0f) : a;
+    case fused::kCast:  // float <-> float16: rounded by the caller, as a store would
+      return type == fused::kBool ? (Convert<bool>(a) ? 1.0f : 0.0f) : a;
     case fused::kNeg:
-      return -a;
+      return ApplyUnary(UnaryOp::kNeg, a);
     case fused::kAbs:
-      return a < 0.0f ? -a : a;
-    default:
-      return a != 0.0f ? 0.0f : 1.0f;  // kNot
+      return ApplyUnary(UnaryOp::kAbs, a);
+    default:  // kNot
+      return ApplyUnary(UnaryOp::kNot, a != 0.0f) ? 1.0f : 0.0f;
   }
 }
 
@@ -120,6 +106,16 @@ cudaError_t LaunchFusedElementwise(const int64_t* program, int num_instructions,
   FusedElementwiseKernel<<<BlocksFor(elements), kThreadsPerBlock, smem, stream>>>(
       program, num_words, shared, elements, slots);
   return cudaGetLastError();
+}
+
+cudaError_t LaunchCompiledFused(const void* kernel, int64_t elements, const FusedSlots& slots,
+                                cudaStream_t stream) {
+  if (elements <= 0) return cudaSuccess;
+  long long n = elements;
+  FusedSlots s = slots;
+  void* args[] = {&n, &s};
+  return cudaLaunchKernel(kernel, dim3(BlocksFor(elements)), dim3(kThreadsPerBlock), args, 0,
+                          stream);
 }
 
 }  // namespace sf::cuda

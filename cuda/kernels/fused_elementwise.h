@@ -24,6 +24,11 @@ struct FusedSlots {
 cudaError_t LaunchFusedElementwise(const int64_t* program, int num_instructions, int64_t elements,
                                    const FusedSlots& slots, cudaStream_t stream);
 
+// Launches a kernel cuda/fused_jit.h compiled (sf_fused(elements, slots)) over
+// `elements` lanes, with the interpreter's grid.
+cudaError_t LaunchCompiledFused(const void* kernel, int64_t elements, const FusedSlots& slots,
+                                cudaStream_t stream);
+
 }  // namespace sf::cuda
 
 #endif  // SF_CUDA_KERNELS_FUSED_ELEMENTWISE_H_

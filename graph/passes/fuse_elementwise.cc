@@ -342,7 +342,8 @@ class RegionFinder {
     bool any_tensor = false;
     for (ValueId v : n.inputs) {
       if (tainted_.contains(v)) return false;
-      if (lane_.contains(v)) {
+      if (lane_.contains(v)) {  // M elements; it must have the output's dims too
+        if (DimsOf(g_, v) != out) return false;
         connected = true;
         any_tensor = true;
         continue;
@@ -356,10 +357,6 @@ class RegionFinder {
         }
         connected = true;
       }
-    }
-    // Lane inputs have M elements; each tensor input must have the output's dims.
-    for (ValueId v : n.inputs) {
-      if (lane_.contains(v) && DimsOf(g_, v) != out) return false;
     }
     return connected && any_tensor;
   }
@@ -454,7 +451,7 @@ class ProgramBuilder {
         std::vector<int64_t> operands;
         for (ValueId v : n.inputs) operands.push_back(Operand(out, v));
         Define(n.outputs[0],
-               Emit({*code, type, -1, operands[0], operands.size() > 1 ? operands[1] : -1}));
+               Emit({*code, type, -1, operands[0], operands.size() > 1 ? operands[1] : -1, {}}));
       } else if (n.op == OpType::kConcat) {
         continue;  // stored as its inputs were made
       } else if (n.op == OpType::kTranspose) {
@@ -478,7 +475,7 @@ class ProgramBuilder {
       if (!outside) continue;
       const int64_t slot = static_cast<int64_t>(out.stores.size());
       out.stores.push_back(v);
-      code_.push_back({fused::kStore, ssa_types_[it->second], slot, it->second, 0});
+      code_.push_back({fused::kStore, ssa_types_[it->second], slot, it->second, 0, {}});
     }
     if (out.loads.size() > fused::kMaxSlots || out.stores.size() > fused::kMaxSlots ||
         out.stores.empty() || code_.size() > fused::kMaxInstructions) {
@@ -526,7 +523,7 @@ class ProgramBuilder {
       const int64_t bits = static_cast<int64_t>(std::bit_cast<uint32_t>(c->second));
       const auto key = std::pair{static_cast<int>(c->first), bits};
       if (const auto it = consts_.find(key); it != consts_.end()) return it->second;
-      const int64_t ssa = Emit({fused::kConst, c->first, -1, -1, bits});
+      const int64_t ssa = Emit({fused::kConst, c->first, -1, -1, bits, {}});
       consts_[key] = ssa;
       return ssa;
     }
