@@ -28,6 +28,7 @@ struct ConvAlgoKey {
   bool tf32 = false;
   bool timed = false;  // a heuristic choice never answers a timed request
   size_t workspace_limit = 0;
+  bool gemm_only = false;  // CudnnConv::Create's gemm_only
 
   friend bool operator==(const ConvAlgoKey& a, const ConvAlgoKey& b);
   template <typename H>
@@ -36,7 +37,7 @@ struct ConvAlgoKey {
     return H::combine(std::move(h), k.device, s.n, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw,
                       s.stride_h, s.stride_w, s.pad_h, s.pad_w, s.dil_h, s.dil_w, s.group,
                       s.out_h, s.out_w, static_cast<int>(k.data_type), static_cast<int>(k.layout),
-                      k.tf32, k.timed, k.workspace_limit);
+                      k.tf32, k.timed, k.workspace_limit, k.gemm_only);
   }
 };
 

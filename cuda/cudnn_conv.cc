@@ -44,6 +44,12 @@ const char* AlgoName(cudnnConvolutionFwdAlgo_t algo) {
 // Plain FP32 always qualifies; tensor-op math when TF32 is allowed or the
 // tensors are float16 anyway. CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
 // (down-conversion of float32 to FP16) never does.
+bool IsSumOfProducts(cudnnConvolutionFwdAlgo_t algo) {
+  return algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM ||
+         algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
+         algo == CUDNN_CONVOLUTION_FWD_ALGO_GEMM || algo == CUDNN_CONVOLUTION_FWD_ALGO_DIRECT;
+}
+
 bool MathAllowed(cudnnMathType_t math, bool allow_tensor_ops) {
   if (math == CUDNN_FMA_MATH || math == CUDNN_DEFAULT_MATH) return true;
   return allow_tensor_ops && math == CUDNN_TENSOR_OP_MATH;
@@ -96,6 +102,7 @@ std::optional<ConvAlgoChoice> CudnnConv::Usable(cudnnHandle_t handle,
                                                 bool allow_tensor_ops) const {
   if (perf.status != CUDNN_STATUS_SUCCESS || perf.memory > workspace_limit) return std::nullopt;
   if (!MathAllowed(perf.mathType, allow_tensor_ops)) return std::nullopt;
+  if (gemm_only_ && !IsSumOfProducts(perf.algo)) return std::nullopt;
   size_t needed = 0;
   if (WorkspaceSize(handle, perf.algo, &needed) != CUDNN_STATUS_SUCCESS ||
       needed > workspace_limit) {
@@ -132,7 +139,7 @@ absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int6
 absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShape& s,
                                             size_t workspace_limit, bool allow_tf32,
                                             bool timed_search, DataType type,
-                                            cudnnTensorFormat_t format) {
+                                            cudnnTensorFormat_t format, bool gemm_only) {
   if (type != DataType::kFloat32 && type != DataType::kFloat16) {
     return absl::InvalidArgumentError(
         absl::StrCat("cuDNN conv: element type ", ToString(type), " is not supported"));
@@ -143,6 +150,7 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   }
   CudnnConv conv;
   conv.tf32_ = allow_tf32;
+  conv.gemm_only_ = gemm_only;
   conv.half_ = type == DataType::kFloat16;
   conv.nhwc_ = format == CUDNN_TENSOR_NHWC;
   const cudnnDataType_t data = conv.half_ ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
@@ -203,7 +211,7 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   int device = 0;
   SF_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
   const ConvAlgoKey key{device,     s,            data,           format,
-                        tensor_ops, timed_search, workspace_limit};
+                        tensor_ops, timed_search, workspace_limit, gemm_only};
   auto search = [&]() -> absl::StatusOr<ConvAlgoChoice> {
     if (timed_search) {
       absl::StatusOr<ConvAlgoChoice> timed = conv.FindTimed(handle, s, workspace_limit, tensor_ops);
@@ -417,7 +425,8 @@ std::string CudnnConv::Describe() const {
   return absl::StrCat(half_ ? "fp16 " : "", nhwc_ ? "nhwc " : "", AlgoName(algo_),
                       subsample_bytes_ > 0 ? " stride 1 on a subsampled copy" : "", " (",
                       fallback_ ? "fallback: the chosen algorithm's workspace is over the limit"
-                                : (timed_ ? "timed" : "heuristic"),
+                                : (timed_ ? (gemm_only_ ? "timed, gemm only" : "timed")
+                                          : (gemm_only_ ? "heuristic, gemm only" : "heuristic")),
                       ", ws ", workspace_bytes_, " B", tf32_ ? ", TF32" : "",
                       FusesBias() ? ", bias fused" : "", ")");
 }

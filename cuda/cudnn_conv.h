@@ -71,12 +71,15 @@ class CudnnConv {
   // only FP32 FMA algorithms qualify. `type` is kFloat32 or kFloat16 (then
   // tensor-op algorithms qualify and allow_tf32 does not matter). `format`
   // is the layout of x, y and w (CUDNN_TENSOR_NCHW or CUDNN_TENSOR_NHWC).
+  // With `gemm_only`, only IMPLICIT_GEMM, IMPLICIT_PRECOMP_GEMM, GEMM and
+  // DIRECT qualify (each output a plain sum of products; IsSumOfProducts).
   // Fails when cuDNN's output shape disagrees with shape.out_h/out_w.
   static absl::StatusOr<CudnnConv> Create(cudnnHandle_t handle, const ConvShape& shape,
                                           size_t workspace_limit, bool allow_tf32 = false,
                                           bool timed_search = false,
                                           DataType type = DataType::kFloat32,
-                                          cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW);
+                                          cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW,
+                                          bool gemm_only = false);
 
   // Device workspace Forward needs: cuDNN's, plus, for a 1x1 conv with stride
   // > 1 and no padding, room for the input pixels it reads (copied there
@@ -84,7 +87,8 @@ class CudnnConv {
   // faster so on some shapes and refuse a strided view of x).
   size_t workspace_bytes() const { return subsample_bytes_ + workspace_bytes_; }
   // "IMPLICIT_PRECOMP_GEMM (timed, ws 1024 B)" ("heuristic" instead of "timed"
-  // when cuDNN's heuristic chose; ", TF32" inside the parentheses when
+  // when cuDNN's heuristic chose; ", gemm only" after either with gemm_only;
+  // ", TF32" inside the parentheses when
   // allowed; "fp16 " and "nhwc " in front for float16 and NHWC), for plan
   // printing.
   std::string Describe() const;
@@ -122,6 +126,7 @@ class CudnnConv {
   ActivationDescriptor act_desc_;  // IDENTITY, set for NHWC IMPLICIT_PRECOMP_GEMM (bias fusion)
   mutable bool fuse_bias_failed_ = false;  // cuDNN answered NOT_SUPPORTED to the fused call
   cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+  bool gemm_only_ = false;  // Create's gemm_only: Usable refuses Winograd and FFT
   size_t workspace_bytes_ = 0;  // cuDNN's, after the subsampled copy's subsample_bytes_
   SubsampleShape subsample_{};
   size_t subsample_bytes_ = 0;  // 0: x is convolved in place with the real stride

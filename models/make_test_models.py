@@ -97,26 +97,27 @@ def make_dyadic(model, x, gen):
   """Dyadic weights (see module doc) with BN calibrated layer by layer on x."""
   with torch.no_grad():
     for m in model.modules():
-      if isinstance(m, (nn.Conv2d, nn.Linear)):
+      if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear)):
         fan_in = m.weight[0].numel()
         bound = max(1, int(round(64 * 2.0 / fan_in ** 0.5)))
         m.weight.copy_(dyadic(m.weight, 64, -bound, bound, gen))
         if m.bias is not None:
           m.bias.copy_(dyadic(m.bias, 64, -8, 8, gen))
-      elif isinstance(m, nn.BatchNorm2d):
+      elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
         m.eps = 0.0
         m.weight.copy_(dyadic(m.weight, 8, 6, 10, gen))
         m.bias.copy_(dyadic(m.bias, 16, 0, 12, gen))
       elif isinstance(m, neurons.PLIFNode):
         m.w.fill_(0.0)  # k = sigmoid(0) = 0.5 exactly
     model.eval()
-    for bn in [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]:
+    for bn in [m for m in model.modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]:
       seen = {}
       handle = bn.register_forward_hook(lambda _m, inp, _o: seen.setdefault("x", inp[0]))
       model(*x)
       handle.remove()
-      mean = seen["x"].mean((0, 2, 3))
-      var = seen["x"].var((0, 2, 3)).clamp_min(1e-6)
+      axes = (0, *range(2, seen["x"].dim()))  # all but the channels
+      mean = seen["x"].mean(axes)
+      var = seen["x"].var(axes).clamp_min(1e-6)
       bn.running_mean.copy_(torch.round(mean * 16) / 16)
       bn.running_var.copy_(4.0 ** torch.round(torch.log(var) / np.log(4.0)))
 
@@ -220,12 +221,16 @@ def cases():
       ("zoo_spiking_resnet50", "spiking_resnet50", 2, 1, 32, dict(width=0.125)),
       ("zoo_spiking_vgg11", "spiking_vgg11", 2, 1, 32, dict(width=0.125)),
       ("zoo_spiking_resnet18_if", "spiking_resnet18", 2, 1, 32, dict(width=0.25, neuron="if")),
+      ("zoo_spikformer", "spikformer", 2, 2, 32, dict(dim=32, heads=2, depth=2, attn_scale=0.25)),
   ]
   for name, arch, steps, batch, size, kw in zoo:
     def zoo_model(gen, arch=arch, steps=steps, batch=batch, size=size, kw=kw):
       model = archs.build(arch, steps, **kw)
       return model, (dyadic_input((steps * batch, 3, size, size), gen),)
     out.append((name, zoo_model, dict(kind="logits", exact=True)))
+    if arch == "spikformer":  # its neurons also as primitive ops (fused on every device)
+      out.append((f"{name}_primitive", zoo_model, dict(kind="logits", exact=True,
+                                                       mode="primitive")))
   return out
 
 

@@ -227,6 +227,8 @@ absl::string_view ToString(ConvAlgoSearch s) {
       return "heuristic";
     case ConvAlgoSearch::kTimed:
       return "timed";
+    case ConvAlgoSearch::kTimedGemm:
+      return "gemm";
   }
   return "?";
 }

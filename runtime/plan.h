@@ -23,8 +23,12 @@ absl::string_view ToString(SparseMode m);
 // How a GPU executor chooses each cuDNN conv's algorithm at prepare time:
 // kTimed runs cuDNN's timed search on temporary buffers (a few ms per distinct
 // conv, once per process), kHeuristic takes cuDNN's heuristic pick (no device
-// work). Either choice respects the workspace limit.
-enum class ConvAlgoSearch { kHeuristic, kTimed };
+// work). kTimedGemm times too, but only among the algorithms that compute each
+// output as a plain sum of products (implicit GEMM, GEMM, direct): no Winograd
+// or FFT transform, whose rounding is of another kind, so a model whose sums
+// are exact in float32 gives PyTorch's CPU bits (spikes sitting exactly on a
+// threshold do not flip). Every choice respects the workspace limit.
+enum class ConvAlgoSearch { kHeuristic, kTimed, kTimedGemm };
 absl::string_view ToString(ConvAlgoSearch s);
 
 // Element type of activations and weights on the device (Options::precision).

@@ -96,8 +96,9 @@ absl::StatusOr<std::string> ParseDeviceFlag(const std::string& text, bool allow_
 absl::StatusOr<ConvAlgoSearch> ParseConvAlgoFlag(const std::string& text) {
   if (text == "timed") return ConvAlgoSearch::kTimed;
   if (text == "heuristic") return ConvAlgoSearch::kHeuristic;
+  if (text == "gemm") return ConvAlgoSearch::kTimedGemm;
   return absl::InvalidArgumentError(
-      absl::StrCat("--conv-algo must be timed or heuristic, not '", text, "'"));
+      absl::StrCat("--conv-algo must be timed, heuristic or gemm, not '", text, "'"));
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> BindFile(const std::string& spec,

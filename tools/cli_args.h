@@ -54,8 +54,9 @@ absl::StatusOr<Precision> ParsePrecisionFlag(const std::string& text);
 // --layout: "nchw" or "nhwc".
 absl::StatusOr<Layout> ParseLayoutFlag(const std::string& text);
 // --conv-algo: "timed" (cuDNN's algorithms timed on the device, the fastest
-// kept: the default) or "heuristic" (cuDNN's heuristic: no timing, so the same
-// choice in every process, like ONNX Runtime's cudnn_conv_algo_search=HEURISTIC).
+// kept: the default), "heuristic" (cuDNN's heuristic: no timing, so the same
+// choice in every process, like ONNX Runtime's cudnn_conv_algo_search=HEURISTIC)
+// or "gemm" (timed among the sum-of-products algorithms only: no Winograd/FFT).
 absl::StatusOr<ConvAlgoSearch> ParseConvAlgoFlag(const std::string& text);
 // "NAME=FILE" binds the model input/output NAME (`what`: "input"/"output") to
 // FILE; a bare FILE, or a spec that is an existing file (so paths may contain

@@ -28,7 +28,7 @@ constexpr char kUsage[] =
     "             [--device auto|cpu|cuda|cuda:N|all] [--sparse auto|on|off]\n"
     "             [--plan] [--plan-json FILE] [--plan-only] [--tf32]\n"
     "             [--precision fp32|fp16] [--layout nchw|nhwc] [--no-fuse] [--no-overlap]\n"
-    "             [--no-fuse-elementwise] [--conv-algo timed|heuristic] [--runs N]\n"
+    "             [--no-fuse-elementwise] [--conv-algo timed|heuristic|gemm] [--runs N]\n"
     "             [--block-rule MIN_H:BLOCK,...] [--block CONV_NAME=EDGE ...]\n"
     "             [-v|--verbose] [--version] [--help]\n";
 

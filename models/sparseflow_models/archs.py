@@ -9,6 +9,9 @@ its constructor arguments (tau, v_threshold, soft_reset, ...).
   sew_resnet18             SEW ResNet (ADD): conv-bn-sn-conv-bn-sn + shortcut
   spiking_vgg11            VGG-11 with conv-bn-sn, max pools, one linear head
   lenet_snn                conv(c->c1)-bn-sn-pool, conv(c1->c2)-bn-sn-pool, linear
+  spikformer               Spikformer (Zhou et al., ICLR 2023): a spiking patch splitter
+                           (conv-bn-sn stages, two max pools, a relative position conv),
+                           then blocks of spiking self-attention and an MLP on the tokens
 
 `stem="cifar"` is a 3x3 stride-1 conv (no pool); `stem="imagenet"` a 7x7
 stride-2 conv and a 3x3 stride-2 max pool. `width` scales every channel count.
@@ -191,6 +194,83 @@ def lenet_snn(steps, **kw):
   return LeNetSNN(steps, **kw)
 
 
+class SpikingSelfAttention(nn.Module):
+  """Spikformer's SSA on tokens [T*N, D, L]: q, k, v = sn(bn(conv1d(x))) (binary), then
+  sn((q k^T) v * scale) per head, no softmax, and a conv1d-bn-sn projection."""
+
+  def __init__(self, dim, heads, sn, scale=0.125, attn_threshold=0.5):
+    super().__init__()
+    if dim % heads:
+      raise ValueError(f"dim {dim} is not a multiple of heads {heads}")
+    self.heads, self.scale = heads, scale
+    def branch():
+      return nn.Sequential(nn.Conv1d(dim, dim, 1, bias=False), nn.BatchNorm1d(dim), sn())
+    self.q, self.k, self.v = branch(), branch(), branch()
+    self.attn_sn = sn(v_threshold=attn_threshold)
+    self.proj = nn.Sequential(nn.Conv1d(dim, dim, 1), nn.BatchNorm1d(dim), sn())
+
+  def forward(self, x):
+    tn, dim, tokens = x.shape
+    def heads(y):  # [T*N, D, L] -> [T*N, heads, L, D / heads]
+      return y.reshape(tn, self.heads, dim // self.heads, tokens).transpose(-1, -2)
+    q, k, v = heads(self.q(x)), heads(self.k(x)), heads(self.v(x))
+    y = (q @ k.transpose(-2, -1)) * self.scale @ v
+    return self.proj(self.attn_sn(y.transpose(-1, -2).reshape(tn, dim, tokens)))
+
+
+class SpikingMLP(nn.Module):
+  def __init__(self, dim, hidden, sn):
+    super().__init__()
+    self.body = nn.Sequential(nn.Conv1d(dim, hidden, 1), nn.BatchNorm1d(hidden), sn(),
+                              nn.Conv1d(hidden, dim, 1), nn.BatchNorm1d(dim), sn())
+
+  def forward(self, x):
+    return self.body(x)
+
+
+class Spikformer(nn.Module):
+  """x [T*N, C, H, W] -> class scores [N, classes]. The patch splitter's four conv-bn-sn
+  stages widen to dim (dim/8, dim/4, dim/2, dim), max pools after the last two; its output
+  plus a conv-bn-sn of it (relative positions) becomes H*W/16 tokens of dim channels.
+  Each block adds self-attention and then an MLP (mlp_ratio * dim hidden) to the tokens;
+  the head averages the tokens, applies a linear layer and averages over T."""
+
+  def __init__(self, steps, in_channels=3, num_classes=10, dim=64, heads=4, depth=2,
+               mlp_ratio=4, attn_scale=0.125, attn_threshold=0.5, neuron="lif",
+               neuron_kwargs=None):
+    super().__init__()
+    kwargs = dict(neuron_kwargs or {})
+    def sn(**override):
+      return neurons.make_neuron(neuron, steps, **{**kwargs, **override})
+    widths = [max(1, dim // 8), max(1, dim // 4), max(1, dim // 2), dim]
+    layers, cin = [], in_channels
+    for i, w in enumerate(widths):
+      layers += [*conv_bn(cin, w, 3), sn()]
+      if i >= 2:
+        layers.append(nn.MaxPool2d(3, 2, 1))
+      cin = w
+    self.patches = nn.Sequential(*layers)
+    self.rpe = nn.Sequential(*conv_bn(dim, dim, 3), sn())
+    self.blocks = nn.ModuleList(
+        nn.ModuleList([SpikingSelfAttention(dim, heads, sn, attn_scale, attn_threshold),
+                       SpikingMLP(dim, mlp_ratio * dim, sn)])
+        for _ in range(depth))
+    self.fc = nn.Linear(dim, num_classes)
+    self.mean_t = MeanOverT(steps)
+
+  def forward(self, x):
+    x = self.patches(x)
+    x = (x + self.rpe(x)).flatten(2)  # [T*N, dim, tokens]
+    for attn, mlp in self.blocks:
+      x = x + attn(x)
+      x = x + mlp(x)
+    return self.mean_t(self.fc(x.mean(2)))
+
+
+def spikformer(steps, **kw):
+  return Spikformer(steps, **kw)
+
+
 ARCHS = {
     "spiking_resnet18": spiking_resnet18,
     "spiking_resnet34": spiking_resnet34,
@@ -198,6 +278,7 @@ ARCHS = {
     "sew_resnet18": sew_resnet18,
     "spiking_vgg11": spiking_vgg11,
     "lenet_snn": lenet_snn,
+    "spikformer": spikformer,
 }
 
 

@@ -4,6 +4,7 @@
 // SF_CUDA_ARENA_BYPASS), ConstantOfShape, and the same through sf::Runtime.
 // Every GPU test skips without a GPU.
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -187,6 +188,54 @@ TEST(ConvAlgoSearchTest, TimedChoiceIsCachedAcrossExecutors) {
   ASSERT_OK_AND_ASSIGN(std::vector<Tensor> cpu, testing::RunCpu(g, inputs));
   ExpectClose(timed_out[1], cpu[1], 1e-4, 1e-4, "timed logits");
   ExpectClose(heuristic_out[1], cpu[1], 1e-4, 1e-4, "heuristic logits");
+}
+
+// Dyadic values (small multiples of powers of two) whose every sum of
+// products is exact in float32: any order of summation gives the same bits.
+Tensor DyadicTensor(std::vector<int64_t> dims, int denominator, int range, std::mt19937& rng) {
+  Tensor t = Tensor::Create(DataType::kFloat32, std::move(dims)).value();
+  std::uniform_int_distribution<int> pick(-range, range);
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    t.data<float>()[i] = static_cast<float>(pick(rng)) / static_cast<float>(denominator);
+  }
+  return t;
+}
+
+// --conv-algo gemm: only sum-of-products algorithms qualify, so a conv whose
+// sums are exact gives the CPU reference's bits (a Winograd or FFT transform,
+// which the plain timed search picks for such a float32 3x3 conv on an H200,
+// rounds on the way and flips spikes that sit exactly on a threshold).
+TEST(ConvAlgoSearchTest, GemmOnlySearchIsExactOnDyadicValues) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(68);
+  auto built = OneNodeGraphBuilder(OpType::kConv, "conv_exact")
+                   .Input(DataType::kFloat32, {16, 64, 32, 32})
+                   .ConstantInput(DyadicTensor({64, 64, 3, 3}, 64, 8, rng))
+                   .ConstantInput(DyadicTensor({64}, 64, 8, rng))
+                   .Output(DataType::kFloat32, {16, 64, 32, 32})
+                   .Attr("kernel_shape", Dims{3, 3})
+                   .Attr("pads", Dims{1, 1, 1, 1})
+                   .Build();
+  const std::vector<Tensor> inputs = {DyadicTensor({16, 64, 32, 32}, 16, 16, rng)};
+  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> cpu, testing::RunCpu(built.graph, inputs));
+  ASSERT_OK_AND_ASSIGN(
+      auto gemm, GpuExecutor::Create(built.graph, PlanFor(built.graph), 0,
+                                     {.conv_algo_search = ConvAlgoSearch::kTimedGemm}));
+  const std::string what = gemm->KernelDescriptions()[0];
+  EXPECT_THAT(what, HasSubstr("gemm only"));
+  EXPECT_THAT(what, ::testing::Not(::testing::AnyOf(HasSubstr("WINOGRAD"), HasSubstr("FFT"))));
+  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> got, gemm->Run(inputs));
+  ASSERT_EQ(got[0].num_elements(), cpu[0].num_elements());
+  int64_t different = 0;
+  for (int64_t i = 0; i < got[0].num_elements(); ++i) {
+    different += got[0].data<float>()[i] != cpu[0].data<float>()[i];
+  }
+  EXPECT_EQ(different, 0) << what;
+  // What the unrestricted timed search picked for the same conv, for the log.
+  ASSERT_OK_AND_ASSIGN(auto timed, GpuExecutor::Create(built.graph, PlanFor(built.graph), 0,
+                                                       {.conv_algo_search = ConvAlgoSearch::kTimed}));
+  std::printf("gemm only: %s; timed: %s\n", what.c_str(),
+              timed->KernelDescriptions()[0].c_str());
 }
 
 // The sparse conv's cuDNN alternative runs the algorithm the dense path runs.

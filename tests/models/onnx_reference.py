@@ -38,6 +38,10 @@ def _windows(x, kernel, strides, pads, dilations, fill):
 def _conv(x, w, b=None, **at):
   if at.get("group", 1) != 1 or at.get("auto_pad", "NOTSET") not in ("NOTSET", b"NOTSET"):
     raise NotImplementedError("reference Conv: group 1, explicit pads only")
+  if x.ndim == 3:  # 1-D: a 2-D conv over [N, C, 1, L]
+    at = dict(at, strides=[1, *at.get("strides", [1])], dilations=[1, *at.get("dilations", [1])],
+              pads=[0, at.get("pads", [0, 0])[0], 0, at.get("pads", [0, 0])[1]])
+    return _conv(x[:, :, None], w[:, :, None], b, **at)[:, :, 0]
   kernel = w.shape[2:]
   begin, end = _pads(at, 2)
   win = _windows(x, kernel, at.get("strides", [1, 1]), (begin, end),
@@ -126,6 +130,19 @@ def _reduce_mean(x, **at):
   return x.mean(axis=axes, keepdims=bool(at.get("keepdims", 1)), dtype=np.float64).astype(x.dtype)
 
 
+def _slice(x, starts, ends, axes=None, steps=None):
+  axes = range(len(starts)) if axes is None else axes
+  steps = [1] * len(starts) if steps is None else steps
+  index = [slice(None)] * x.ndim
+  for start, end, axis, step in zip(starts, ends, axes, steps):
+    index[int(axis)] = slice(int(start), int(end), int(step))
+  return x[tuple(index)]
+
+
+def _matmul(a, b):
+  return (a.astype(np.float64) @ b.astype(np.float64)).astype(F32)
+
+
 def _cast(x, to):
   return x.astype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[to])
 
@@ -146,7 +163,8 @@ OPS = {
     "Sigmoid": lambda x: (F32(1) / (F32(1) + np.exp(-x))).astype(x.dtype),
     "Identity": lambda x: x, "Shape": lambda x: np.array(x.shape, dtype=np.int64),
     "Reshape": _reshape, "Pad": _pad, "Gemm": _gemm, "Conv": _conv, "BatchNormalization": _batchnorm,
-    "ReduceMean": _reduce_mean,
+    "ReduceMean": _reduce_mean, "Slice": _slice, "MatMul": _matmul,
+    "Transpose": lambda x, perm=None: np.transpose(x, perm),
     "Cast": lambda x, to: _cast(x, to),
     "Gather": lambda x, i, axis=0: np.take(x, i, axis=axis),
     "Unsqueeze": lambda x, a=None, axes=None: np.expand_dims(

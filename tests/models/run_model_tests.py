@@ -91,14 +91,18 @@ def sfrun(binary, model, inputs, output, extra=(), timeout=600):
   return np.load(output)
 
 
-def sfrun_sparse_on_off(binary, model, inputs, output):
+def sfrun_sparse_on_off(binary, model, inputs, output, exact=False):
   """sfrun --sparse on; raises unless --sparse off gives the identical output (on the
-  CPU, whose block-sparse conv is exact) or one within the logits tolerance (on a GPU,
-  where the sparse conv sums in another order than cuDNN; spikes then still match)."""
+  CPU, whose block-sparse conv is exact, and on a GPU for an `exact` model) or one
+  within the logits tolerance (on a GPU, where the sparse conv sums in another order
+  than cuDNN; spikes then still match). An exact model's sums are exact in any order,
+  so on a GPU its convs take cuDNN's sum-of-products algorithms only (--conv-algo
+  gemm: a Winograd or FFT transform rounds on the way)."""
   dense_file = os.path.splitext(output)[0] + ".sparse_off.npy"
-  sparse = sfrun(binary, model, inputs, output, ["--sparse", "on"])
-  dense = sfrun(binary, model, inputs, dense_file, ["--sparse", "off"])
-  if DEVICE[0] != "cpu" and sparse.shape == dense.shape:
+  extra = ["--conv-algo", "gemm"] if exact and DEVICE[0] != "cpu" else []
+  sparse = sfrun(binary, model, inputs, output, ["--sparse", "on", *extra])
+  dense = sfrun(binary, model, inputs, dense_file, ["--sparse", "off", *extra])
+  if DEVICE[0] != "cpu" and not exact and sparse.shape == dense.shape:
     error = compare_logits(sparse, dense)
     if error:
       raise RuntimeError(f"{os.path.basename(model)}: --sparse on vs off on {DEVICE[0]}: {error}")
@@ -152,12 +156,14 @@ def run_zoo(a, run_model):
                     work, "--only", a.only], check=True, capture_output=True)
   with open(os.path.join(work, "manifest.json")) as f:
     manifest = json.load(f)
+  if a.models_dir and a.only:
+    manifest = [c for c in manifest if any(s in c["name"] for s in a.only.split(","))]
   failures = 0
   for case in manifest:
     j = lambda p: os.path.join(work, p)  # pylint: disable=cell-var-from-loop
     try:
       out = run_model(j(case["onnx"]), {k: j(v) for k, v in case["inputs"].items()},
-                      j(case["name"] + ".out.npy"))
+                      j(case["name"] + ".out.npy"), case["exact"])
       expected = np.load(j(case["expected"]))
       if case["kind"] == "spikes":
         error = compare_spikes(out, expected, np.load(j(case["mask"])))
@@ -177,13 +183,14 @@ def run_zoo(a, run_model):
 
 
 def sfrun_runner(a):
-  return lambda model, inputs, output: sfrun_sparse_on_off(a.sfrun, model, inputs, output)
+  return lambda model, inputs, output, exact=False: sfrun_sparse_on_off(a.sfrun, model, inputs,
+                                                                        output, exact)
 
 
 def reference_runner(_a):
   """The numpy interpreter of onnx_reference.py (checks the exports, not sfrun)."""
   import onnx_reference  # pylint: disable=import-outside-toplevel
-  return lambda model, inputs, _output: onnx_reference.run(
+  return lambda model, inputs, _output, _exact=False: onnx_reference.run(
       model, {k: np.load(v) for k, v in inputs.items()})[0]
 
 

@@ -67,7 +67,9 @@ TEST(FuseElementwiseTest, UnrolledLifBecomesOneStep) {
   EXPECT_EQ(plan->steps.size(), 2u) << PlanToTable(*plan);
   EXPECT_EQ(CountSteps(*plan, OpType::kFusedElementwise), 1);
   for (const PlanStep& s : plan->steps) {
-    if (s.op == OpType::kConv) EXPECT_EQ(s.input_class, ValueClass::kBinary);
+    if (s.op == OpType::kConv) {
+      EXPECT_EQ(s.input_class, ValueClass::kBinary);
+    }
   }
   // Inputs around the threshold: about half the elements fire at each step.
   const Tensor x = testing::UniformTensor({8, 3, 6, 6}, 7, 0.0f, 2.5f);

@@ -27,6 +27,7 @@ TEST(RuntimeOptionsTest, CudaProfilingAndDebugFieldsDefaultOff) {
   EXPECT_FALSE(options.debug_separate_allocations);
   EXPECT_EQ(ToString(ConvAlgoSearch::kTimed), "timed");
   EXPECT_EQ(ToString(ConvAlgoSearch::kHeuristic), "heuristic");
+  EXPECT_EQ(ToString(ConvAlgoSearch::kTimedGemm), "gemm");
   const NodeTiming timing;
   EXPECT_EQ(timing.tile_density, -1);
   EXPECT_TRUE(timing.kernel_detail.empty());

@@ -250,7 +250,7 @@ TEST_F(SfbenchTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Run("m.onnx --layout").exit_code, 2);
   r = Run("m.onnx --conv-algo fastest");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("--conv-algo must be timed or heuristic, not 'fastest'"));
+  EXPECT_THAT(r.err, HasSubstr("--conv-algo must be timed, heuristic or gemm, not 'fastest'"));
   r = Run("m.onnx --duration forever");
   EXPECT_EQ(r.exit_code, 2);
   r = Run("m.onnx --json");

@@ -79,14 +79,14 @@ TEST_F(SfrunTest, ConvAlgoFlag) {
   // How cuDNN picks conv algorithms: accepted everywhere, no effect on the CPU.
   std::string model = WriteConvModel();
   std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
-  for (const char* mode : {"timed", "heuristic"}) {
+  for (const char* mode : {"timed", "heuristic", "gemm"}) {
     testing::CommandResult r = Run(model + " --input " + in + " --device cpu --conv-algo " + mode);
     ASSERT_EQ(r.exit_code, 0) << mode << ": " << r.err;
     EXPECT_THAT(r.out, HasSubstr("max=5")) << mode;
   }
   testing::CommandResult r = Run(model + " --input " + in + " --conv-algo exhaustive");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("--conv-algo must be timed or heuristic, not 'exhaustive'"));
+  EXPECT_THAT(r.err, HasSubstr("--conv-algo must be timed, heuristic or gemm, not 'exhaustive'"));
   EXPECT_EQ(Run(model + " --input " + in + " --conv-algo").exit_code, 2);
 }
 
