@@ -74,9 +74,47 @@ __device__ __forceinline__ long long Nhwc(long long f, long long c, long long hw
   return b * image + (r - ch * hw) * c + ch;
 }
 extern "C" __global__ void sf_fused(long long elements, FusedSlots s) {
-  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < elements;
+)";
+
+// The lane loop: lane i is element i of the logical (NCHW) order.
+constexpr char kLinearLoop[] = R"(  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < elements;
        i += (long long)blockDim.x * gridDim.x) {
 )";
+
+// The lane loop of a program that reads or writes channels-last slots of
+// [B, C, HW] (kC, kHW below) beside plain ones: each block of 256 threads
+// takes a tile of 16 channels x 16 pixels of one image, each warp 4 channels
+// x 8 pixels of it, so a warp's plain access touches 4 runs of 8 pixels and
+// its channels-last one 8 runs of 4 channels, and the block uses all of every
+// 32-byte sector either way (the linear order touches 32 sectors a warp in a
+// channels-last slot, and reads each 16 times, from 16 blocks).
+constexpr char kTiledLoop[] = R"(  const long long tiles_c = (kC + 15) / 16, tiles_hw = (kHW + 15) / 16;
+  const long long tiles = (elements + kC * kHW - 1) / (kC * kHW) * tiles_c * tiles_hw;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  for (long long tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+    const long long image = tile / (tiles_c * tiles_hw), rest = tile % (tiles_c * tiles_hw);
+    const long long c = rest / tiles_hw * 16 + lane / 8 + 4 * (warp / 2);
+    const long long hw = rest % tiles_hw * 16 + lane % 8 + 8 * (warp % 2);
+    if (c >= kC || hw >= kHW) continue;
+    const long long i = (image * kC + c) * kHW + hw;
+    if (i >= elements) continue;
+)";
+
+// Tiles pay when every channels-last access shares one [C, HW] with at least
+// 16 of each (the kernel runs 256 threads a block: LaunchCompiledFused).
+bool TiledLayout(std::span<const int64_t> words, int64_t& channels, int64_t& spatial) {
+  channels = spatial = 0;
+  for (size_t k = 0; k + fused::kWordsPerInstruction <= words.size();
+       k += fused::kWordsPerInstruction) {
+    const int64_t c = fused::ChannelsOf(words[k]);
+    if (c == 0) continue;
+    const int64_t hw = fused::SpatialOf(words[k]);
+    if (channels != 0 && (c != channels || hw != spatial)) return false;
+    channels = c;
+    spatial = hw;
+  }
+  return channels >= 16 && spatial >= 16;
+}
 
 std::string Reg(int64_t r) { return absl::StrCat("r", r); }
 
@@ -171,6 +209,13 @@ std::string Line(const int64_t* w) {
 
 std::string FusedProgramSource(std::span<const int64_t> words) {
   std::string src = kPrelude;
+  int64_t channels = 0, spatial = 0;
+  if (TiledLayout(words, channels, spatial)) {
+    absl::StrAppend(&src, "  constexpr long long kC = ", channels, "LL, kHW = ", spatial,
+                    "LL;\n", kTiledLoop);
+  } else {
+    absl::StrAppend(&src, kLinearLoop);
+  }
   absl::StrAppend(&src, "    float");
   for (int r = 0; r < fused::kMaxRegisters; ++r) {
     absl::StrAppend(&src, r == 0 ? " " : ", ", Reg(r), " = 0.0f");

@@ -25,7 +25,10 @@
 namespace sf::cuda {
 
 // The CUDA C++ source of `words`' kernel, extern "C" sf_fused(long long
-// elements, FusedSlots slots). `words` must have passed CheckFusedProgram.
+// elements, FusedSlots slots), for blocks of 256 threads. `words` must have
+// passed CheckFusedProgram. A program with channels-last accesses (of one
+// [C, HW], both >= 16) walks its lanes in tiles of 16 channels x 16 pixels.
+
 std::string FusedProgramSource(std::span<const int64_t> words);
 
 // A CUBIN of `src` for `arch` ("sm_90"); needs no GPU. Unavailable without

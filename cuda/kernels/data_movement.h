@@ -12,7 +12,10 @@
 
 namespace sf::cuda {
 
-// For each of the n elements of ix: out[off1(i)] = in[off0(i)].
+// For each of the n elements of ix: out[off1(i)] = in[off0(i)]. A transpose
+// (out contiguous along the walk's last dim, in along another, both at least
+// half a tile long) goes through 64 x 64 (elements of 1-2 bytes) or 32 x 32
+// tiles in shared memory: reads and writes coalesced.
 cudaError_t LaunchStridedCopy(size_t elem_bytes, const Indexer& ix, int64_t n, const void* in,
                               void* out, cudaStream_t stream);
 

@@ -136,22 +136,6 @@ cudaError_t LaunchAfterPrevious(void (*kernel)(KernelArgs...), unsigned int bloc
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(blockDim.x) * gridDim.x)
 
-// Element offsets of linear index `i` for the first `count` operands.
-template <int count>
-__device__ inline void OffsetsAt(const Indexer& ix, int64_t i, int64_t (&off)[count]) {
-  if (ix.rank == 1) {  // coalesced same-shape operands (runtime/gpu/indexing.h): no division
-    for (int k = 0; k < count; ++k) off[k] = ix.base[k] + i * ix.strides[k][0];
-    return;
-  }
-  for (int k = 0; k < count; ++k) off[k] = ix.base[k];
-  for (int d = ix.rank - 1; d >= 0; --d) {
-    const int64_t q = i / ix.dims[d];
-    const int64_t r = i - q * ix.dims[d];
-    i = q;
-    for (int k = 0; k < count; ++k) off[k] += r * ix.strides[k][d];
-  }
-}
-
 // Calls f(T{}) for the arithmetic dtypes; false for any other.
 template <typename F>
 bool VisitArithmeticType(DataType t, F&& f) {

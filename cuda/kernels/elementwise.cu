@@ -52,19 +52,28 @@ __global__ void BinaryKernel(BinaryOp op, Indexer ix, int64_t n, const T* a, con
   }
 }
 
-// Same-shape contiguous operands, 16 bytes (16 / sizeof(T) elements) at a time.
+// Contiguous operands of the output's shape, or one of them a single element
+// (a_scalar / b_scalar: every output reads *a or *b), 16 bytes (16 / sizeof(T)
+// elements) at a time.
 template <typename T>
-__global__ void BinaryVecKernel(BinaryOp op, int64_t n_vec, const uint4* a, const uint4* b,
-                                uint4* y) {
+__global__ void BinaryVecKernel(BinaryOp op, int64_t n_vec, const T* a, const T* b, bool a_scalar,
+                                bool b_scalar, uint4* y) {
   constexpr int kV = static_cast<int>(sizeof(uint4) / sizeof(T));
+  const auto sa = LoadValue(a_scalar ? *a : T{});
+  const auto sb = LoadValue(b_scalar ? *b : T{});
   SF_GRID_STRIDE_LOOP(i, n_vec) {
-    const uint4 va = a[i], vb = b[i];
+    uint4 va{}, vb{};
+    if (!a_scalar) va = reinterpret_cast<const uint4*>(a)[i];
+    if (!b_scalar) vb = reinterpret_cast<const uint4*>(b)[i];
     uint4 vy;
     const T* ea = reinterpret_cast<const T*>(&va);
     const T* eb = reinterpret_cast<const T*>(&vb);
     T* ey = reinterpret_cast<T*>(&vy);
 #pragma unroll
-    for (int k = 0; k < kV; ++k) ey[k] = StoreValue<T>(Arith(op, LoadValue(ea[k]), LoadValue(eb[k])));
+    for (int k = 0; k < kV; ++k) {
+      ey[k] = StoreValue<T>(
+          Arith(op, a_scalar ? sa : LoadValue(ea[k]), b_scalar ? sb : LoadValue(eb[k])));
+    }
     y[i] = vy;
   }
 }
@@ -142,12 +151,14 @@ cudaError_t LaunchBinary(BinaryOp op, DataType type, const Indexer& ix, int64_t 
     if (IsComparison(op)) {
       BinaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, ix, n, pa, pb,
                                                                  static_cast<bool*>(y));
-    } else if (ix.rank == 1 && ix.strides[0][0] == 1 && ix.strides[1][0] == 1 && n % kV == 0 &&
-               IsAligned(pa + ix.base[0], sizeof(uint4)) &&
-               IsAligned(pb + ix.base[1], sizeof(uint4)) && IsAligned(y, sizeof(uint4))) {
+    } else if (ix.rank == 1 && (ix.strides[0][0] == 1 || ix.strides[0][0] == 0) &&
+               (ix.strides[1][0] == 1 || ix.strides[1][0] == 0) && n % kV == 0 &&
+               (ix.strides[0][0] == 0 || IsAligned(pa + ix.base[0], sizeof(uint4))) &&
+               (ix.strides[1][0] == 0 || IsAligned(pb + ix.base[1], sizeof(uint4))) &&
+               IsAligned(y, sizeof(uint4))) {
       BinaryVecKernel<T><<<BlocksFor(n / kV), kThreadsPerBlock, 0, stream>>>(
-          op, n / kV, reinterpret_cast<const uint4*>(pa + ix.base[0]),
-          reinterpret_cast<const uint4*>(pb + ix.base[1]), static_cast<uint4*>(y));
+          op, n / kV, pa + ix.base[0], pb + ix.base[1], ix.strides[0][0] == 0,
+          ix.strides[1][0] == 0, static_cast<uint4*>(y));
     } else {
       BinaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, ix, n, pa, pb,
                                                                  static_cast<T*>(y));

@@ -108,6 +108,9 @@ cudaError_t LaunchFusedElementwise(const int64_t* program, int num_instructions,
   return cudaGetLastError();
 }
 
+static_assert(kThreadsPerBlock == 256,
+              "sf_fused's tiled lane loop (cuda/fused_jit.cc) takes 16 x 16 lanes a block");
+
 cudaError_t LaunchCompiledFused(const void* kernel, int64_t elements, const FusedSlots& slots,
                                 cudaStream_t stream) {
   if (elements <= 0) return cudaSuccess;

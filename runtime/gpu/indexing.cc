@@ -57,6 +57,7 @@ absl::StatusOr<cuda::Indexer> MakeIndexer(const Node& node, std::span<const int6
   for (size_t k = 0; k < bases.size() && k < static_cast<size_t>(cuda::kMaxOperands); ++k) {
     ix.base[k] = bases[k];
   }
+  cuda::SetFastDivisions(ix);
   return ix;
 }
 

@@ -36,6 +36,10 @@ std::unique_ptr<Runtime> Load(const std::string& bytes, const Config& c, bool fu
   o.layout = c.layout;
   o.cuda_graphs = c.cuda_graphs;
   o.fuse_elementwise = fuse;
+  // A conv after the neuron runs the sparse kernel in both plans: under
+  // `auto` each plan times it against cuDNN on its first run, and a float16
+  // conv that picks another kernel in one of them sums in another order.
+  o.sparse = SparseMode::kOn;
   auto rt = Runtime::LoadFromBytes(bytes, o);
   EXPECT_TRUE(rt.ok()) << rt.status();
   return rt.ok() ? std::move(rt).value() : nullptr;
@@ -98,13 +102,16 @@ TEST(FusedElementwiseGpuTest, UnrolledLifGivesTheUnfusedBits) {
     for (const Config& c : AllConfigs()) {
       SCOPED_TRACE(absl::StrCat("jit ", jit, " ", ToString(c.precision), " ", ToString(c.layout),
                                 " graphs ", c.cuda_graphs));
-      for (int model = 0; model < 3; ++model) {  // membrane out, conv after, NHWC in/out
-        const bool conv = model == 1, nhwc = model == 2;
-        const std::string bytes = testing::UnrolledLifModel(4, 3, 5, 12, conv, !conv, nhwc);
+      // Membrane out, conv after, NHWC in/out; then 24 channels of 18 x 18, where
+      // channels-last accesses make the compiled kernel walk 16 x 16 tiles.
+      for (int model = 0; model < 5; ++model) {
+        const bool conv = model == 1 || model == 4, nhwc = model == 2 || model == 3;
+        const int64_t ch = model < 3 ? 5 : 24, side = model < 3 ? 12 : 18;
+        const std::string bytes = testing::UnrolledLifModel(4, 3, ch, side, conv, !conv, nhwc);
         const Tensor x = testing::UniformTensor(
-            nhwc ? std::vector<int64_t>{12, 12, 12, 5} : std::vector<int64_t>{12, 5, 12, 12}, 5,
-            -0.5f, 2.5f);
-        EXPECT_EQ(ExpectSameBits(bytes, c, {{"x", x}}), 1);
+            nhwc ? std::vector<int64_t>{12, side, side, ch} : std::vector<int64_t>{12, ch, side, side},
+            5, -0.5f, 2.5f);
+        EXPECT_EQ(ExpectSameBits(bytes, c, {{"x", x}}), 1) << "model " << model;
       }
     }
   }
@@ -197,10 +204,26 @@ TEST(FusedJitTest, EveryOpcodeCompiles) {
   EXPECT_THAT(src, HasSubstr("r5 = RoundF16(r1 + r1);"));
   EXPECT_THAT(src, HasSubstr("__int_as_float((int)0x7fc00000u)"));
   EXPECT_THAT(src, HasSubstr("r15 = ((const float*)s.in[0])[Nhwc(0LL + i, 4LL, 8LL)];"));
+  EXPECT_THAT(src, ::testing::Not(HasSubstr("tiles_c")));  // 4 channels: the linear loop
   absl::StatusOr<std::vector<char>> cubin = cuda::CompileFusedSource(src, "sm_80");
   if (absl::IsUnavailable(cubin.status())) GTEST_SKIP() << cubin.status();
   ASSERT_TRUE(cubin.ok()) << cubin.status() << "\n" << src;
   EXPECT_GT(cubin->size(), 0u);
+  // Channels-last slots of 32 channels x 64 pixels beside a plain one: the
+  // lanes walk 16 x 16 tiles, and the source compiles.
+  const std::vector<int64_t> tiled = {Word0(kLoad, kFloat16, 32, 64), 0, 0, 0,
+                                      Word0(kLoad, kFloat16), 1, 1, 0,
+                                      Word0(kAdd, kFloat16), 2, 0, 1,
+                                      Word0(kStore, kFloat16, 32, 64), 0, 2, 0,
+                                      Word0(kStore, kFloat16), 1, 2, 0};
+  const FusedSlot half_in[] = {{DataType::kFloat16, 4096}, {DataType::kFloat16, 4096}};
+  const FusedSlot half_out[] = {{DataType::kFloat16, 4096}, {DataType::kFloat16, 4096}};
+  ASSERT_TRUE(CheckFusedProgram(tiled, 4096, half_in, half_out).ok())
+      << CheckFusedProgram(tiled, 4096, half_in, half_out);
+  const std::string tiled_src = cuda::FusedProgramSource(tiled);
+  EXPECT_THAT(tiled_src, HasSubstr("constexpr long long kC = 32LL, kHW = 64LL;"));
+  EXPECT_THAT(tiled_src, HasSubstr("tiles_c"));
+  ASSERT_TRUE(cuda::CompileFusedSource(tiled_src, "sm_80").ok()) << tiled_src;
   // A source that does not compile says so, with NVRTC's log.
   EXPECT_FALSE(cuda::CompileFusedSource("this is not CUDA", "sm_80").ok());
 }

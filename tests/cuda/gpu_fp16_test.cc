@@ -145,6 +145,17 @@ TEST(GpuFp16Test, ElementwiseOps) {
     ExpectFp16MatchesCpu(g.graph,
                          {RandomHalf({2, 3, 17}, rng, -2, 2), RandomHalf({3, 1}, rng, lo, 2)},
                          kElementwiseRtol, kElementwiseAtol, std::string(ToString(op)));
+    if (op == OpType::kSum) continue;
+    // A single-element operand (attention's scale): the 16-byte vector kernel.
+    auto scalar = OneNodeGraphBuilder(op, "bin")
+                      .Input(DataType::kFloat32, {4, 3, 16})
+                      .Input(DataType::kFloat32, {})
+                      .Output(DataType::kFloat32, {4, 3, 16})
+                      .Build();
+    ExpectFp16MatchesCpu(scalar.graph,
+                         {RandomHalf({4, 3, 16}, rng, -2, 2), RandomHalf({}, rng, lo, 2)},
+                         kElementwiseRtol, kElementwiseAtol,
+                         absl::StrCat(ToString(op), " by a scalar"));
   }
   for (OpType op : {OpType::kRelu, OpType::kSigmoid, OpType::kTanh, OpType::kNeg, OpType::kAbs,
                     OpType::kFloor}) {

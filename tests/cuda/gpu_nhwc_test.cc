@@ -113,6 +113,9 @@ TEST(GpuNhwcTest, PoolingMatchesNchw) {
       {{2, 16, 8, 8}, {2, 16, 4, 4}, 2, 2, 0},
       {{1, 64, 7, 7}, {1, 64, 7, 7}, 3, 1, 1},
       {{3, 3, 6, 10}, {3, 3, 3, 5}, 3, 2, 1},
+      // 16-byte vectors of channels (Pool2dNhwcVecKernel), partial windows at the pads.
+      {{4, 96, 32, 32}, {4, 96, 16, 16}, 3, 2, 1},
+      {{2, 40, 11, 13}, {2, 40, 6, 7}, 3, 2, 1},
   };
   for (OpType op : {OpType::kMaxPool, OpType::kAveragePool}) {
     for (const PoolCase& c : cases) {

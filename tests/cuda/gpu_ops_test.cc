@@ -76,7 +76,9 @@ TEST(GpuOpsTest, BinaryBroadcasting) {
   std::mt19937 rng(3);
   const std::vector<std::pair<Dims, Dims>> shapes = {
       {{2, 3, 4}, {2, 3, 4}}, {{2, 3, 4}, {4}}, {{2, 1, 4}, {3, 1}}, {{}, {5}},
-      {{1}, {2, 3}},          {{4, 1, 3, 1}, {1, 5, 1, 6}}, {{0, 3}, {3}}};
+      {{1}, {2, 3}},          {{4, 1, 3, 1}, {1, 5, 1, 6}}, {{0, 3}, {3}},
+      // One operand a single element, whole 16-byte vectors of the other: the vector kernel.
+      {{2, 8}, {}},           {{1}, {4, 6}},                {{1, 1}, {3, 16}}};
   const OpType arithmetic[] = {OpType::kAdd, OpType::kSub, OpType::kMul, OpType::kDiv,
                                OpType::kMax, OpType::kMin};
   const OpType compare[] = {OpType::kEqual, OpType::kGreater, OpType::kGreaterOrEqual,
@@ -224,6 +226,34 @@ TEST(GpuOpsTest, TransposeSliceConcatExpand) {
     chained.AddNode(Node{"tr", OpType::kTranspose, {r}, {t}, attrs});
     chained.AddOutput(t);
     ExpectGpuMatchesCpu(chained, {x}, 0, 0, absl::StrCat("Relu -> Transpose ", ShapeToString(perm)));
+  }
+  // Transposes long enough for the tiled copy (32 x 32 tiles through shared
+  // memory; cuda/kernels/data_movement.h), with partial edge tiles, batch dims
+  // and element sizes of 1, 4 and 8 bytes.
+  struct TransposeCase {
+    Dims in, perm;
+  };
+  for (const TransposeCase& c : std::vector<TransposeCase>{{{100, 50}, {1, 0}},
+                                                           {{2, 45, 70}, {0, 2, 1}},
+                                                           {{3, 17, 33, 40}, {0, 3, 1, 2}},
+                                                           {{3, 17, 33, 40}, {0, 2, 3, 1}},
+                                                           {{4, 3, 8, 64}, {0, 1, 3, 2}},
+                                                           {{5, 33, 6, 47}, {2, 3, 0, 1}},
+                                                           {{16, 2, 3, 16}, {3, 1, 2, 0}}}) {
+    Dims out;
+    for (int64_t p : c.perm) out.push_back(c.in[p]);
+    for (DataType type : {DataType::kFloat32, DataType::kInt64, DataType::kBool}) {
+      auto g = OneNodeGraphBuilder(OpType::kTranspose, "tr")
+                   .Input(type, c.in)
+                   .Output(type, out)
+                   .Attr("perm", c.perm)
+                   .Build();
+      const Tensor x = type == DataType::kFloat32 ? RandomTensor(type, c.in, rng)
+                                                  : RandomTensor(type, c.in, rng, -1000, 1000);
+      ExpectGpuMatchesCpu(g.graph, {x}, 0, 0,
+                          absl::StrCat("Transpose ", ShapeToString(c.in), " by ",
+                                       ShapeToString(c.perm), " ", ToString(type)));
+    }
   }
   struct SliceCase {
     Dims starts, ends, axes, steps, out;

@@ -16,16 +16,13 @@ namespace {
 
 using Dims = std::vector<int64_t>;
 
-// The offsets OffsetsAt (cuda/kernels/device_util.cuh) computes, on the host.
+// The offsets the kernels compute (cuda::OffsetsAt, host and device).
 std::vector<int64_t> Offsets(const cuda::Indexer& ix, int operand, int64_t n) {
   std::vector<int64_t> out;
   for (int64_t i = 0; i < n; ++i) {
-    int64_t off = ix.base[operand], rest = i;
-    for (int d = ix.rank - 1; d >= 0; --d) {
-      off += (rest % ix.dims[d]) * ix.strides[operand][d];
-      rest /= ix.dims[d];
-    }
-    out.push_back(off);
+    int64_t off[cuda::kMaxOperands];
+    cuda::OffsetsAt(ix, i, off);
+    out.push_back(off[operand]);
   }
   return out;
 }
@@ -92,6 +89,47 @@ TEST(IndexingTest, CoalescedWalksReachTheSameOffsets) {
   ASSERT_OK_AND_ASSIGN(cuda::Indexer ix, MakeIndexer(AddNode(), dims, strides));
   EXPECT_EQ(ix.rank, 2);
   EXPECT_EQ(Offsets(ix, 0, 12), Reference(dims, strides[0], 0));
+}
+
+// Walks under 2^31 indices divide by multiply-high (Indexer::fast): the same
+// offsets as 64-bit division, over dims of many sizes (powers of two, primes,
+// ones that need the rounding of FastDiv's multiplier) and a transpose.
+TEST(IndexingTest, FastDivisionsReachTheSameOffsets) {
+  const Dims sizes[] = {{7, 3, 5}, {64, 384, 64}, {3, 1000003}, {2, 65537, 3}, {641, 6700417 / 641}};
+  for (const Dims& dims : sizes) {
+    // The walk's dims reversed: a transpose, so nothing merges.
+    std::vector<int64_t> strides(dims.size());
+    int64_t stride = 1;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      strides[d] = stride;
+      stride *= dims[d];
+    }
+    const std::vector<Dims> all = {strides, ContiguousStrides(dims)};
+    ASSERT_OK_AND_ASSIGN(cuda::Indexer ix, MakeIndexer(AddNode(), dims, all));
+    EXPECT_TRUE(ix.fast);
+    cuda::Indexer slow = ix;
+    slow.fast = false;
+    int64_t n = 1;
+    for (int64_t d : dims) n *= d;
+    // Every index of the small walks; a stride through the large ones, and their end.
+    const int64_t step = n < 100000 ? 1 : n / 99991;
+    for (int64_t i = 0; i < n; i += step) {
+      int64_t a[2], b[2];
+      cuda::OffsetsAt(ix, i, a);
+      cuda::OffsetsAt(slow, i, b);
+      ASSERT_EQ(a[0], b[0]) << "index " << i;
+      ASSERT_EQ(a[1], b[1]) << "index " << i;
+    }
+    int64_t a[2], b[2];
+    cuda::OffsetsAt(ix, n - 1, a);
+    cuda::OffsetsAt(slow, n - 1, b);
+    EXPECT_EQ(a[0], b[0]);
+  }
+  // 2^31 indices or more: 64-bit division.
+  const Dims big = {1 << 16, 1 << 15};
+  const std::vector<Dims> strides = {{1, 1 << 16}};
+  ASSERT_OK_AND_ASSIGN(cuda::Indexer ix, MakeIndexer(AddNode(), big, strides));
+  EXPECT_FALSE(ix.fast);
 }
 
 TEST(IndexingTest, BasesAreKept) {

@@ -1,0 +1,24 @@
+# Session 28 run 3 (H200): data movement: the Indexer's divisions by multiply-high, a tiled
+# transpose, 16-byte NHWC pools, binary ops by a scalar in vectors. Tests, the 50-case zoo
+# (fp16 check; fp32 against PyTorch), Spikformer-4-384 traced (fp16 NHWC and NCHW), plans.
+R=$OUT/r; mkdir -p $R
+snap() { (cd $OUT && tar czf r.tgz r); }
+mkdir -p /tmp/pfx /tmp/bin; for f in .device-debs/*.deb; do dpkg -x "$f" /tmp/pfx; done
+for f in build-bin/sf*.xz; do xz -T8 -dc $f > /tmp/bin/$(basename $f .xz); chmod +x /tmp/bin/$(basename $f .xz); done
+export LD_LIBRARY_PATH=/tmp/pfx/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 SF_EXPECT_GPU=1
+mkdir -p /work; ln -sfn $PWD /work/main
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $R/gpu.txt; cat $R/gpu.txt
+tar xzf build-bin/zoo.tgz -C /tmp; xz -T8 -dc build-bin/sfb.tar.xz | tar xf - -C /tmp
+timeout 200 /tmp/bin/sf_cuda_tests --gtest_filter='GpuOps*:GpuNhwc*:GpuFp16*:Indexing*:ConvAlgo*' --gtest_brief=1 > $R/focused_tests.txt 2>&1; echo "rc=$?" >> $R/focused_tests.txt; tail -3 $R/focused_tests.txt; snap
+for m in custom primitive; do
+  /tmp/bin/sfrun /tmp/sfb/spikformer_$m.onnx --input /tmp/sfb/x.npy --precision fp16 --layout nhwc --plan --output /tmp/h_$m.npy > $R/plan_${m}_fp16_nhwc.txt 2>&1
+  /tmp/bin/sfrun /tmp/sfb/spikformer_$m.onnx --input /tmp/sfb/x.npy --conv-algo gemm --output /tmp/g_$m.npy > /dev/null 2>&1
+  python3 -c "import numpy as np; a=np.load('/tmp/g_$m.npy'); h=np.load('/tmp/h_$m.npy'); b=np.load('/tmp/sfb/expected.npy'); print('$m fp32 gemm vs pytorch: same bits', (a==b).all(), '; fp16 nhwc max|diff|', abs(h-b).max())" | tee -a $R/sfb_check.txt
+done; snap
+for m in custom primitive; do
+  timeout 200 /tmp/bin/sfbench /tmp/sfb/spikformer_$m.onnx --input /tmp/sfb/x.npy --precision fp16 --layout nhwc --warmup 20 --iters 200 --layer-iters 20 --kernel-trace $R/trace_${m}_fp16.txt --json $R/sfbench_${m}_fp16.json > $R/sfbench_${m}_fp16.txt 2>&1; grep "compute (CUDA graph)" $R/sfbench_${m}_fp16.txt; snap
+done
+timeout 200 /tmp/bin/sfbench /tmp/sfb/spikformer_custom.onnx --input /tmp/sfb/x.npy --precision fp16 --layout nchw --warmup 20 --iters 200 --layer-iters 20 --kernel-trace $R/trace_custom_fp16_nchw.txt --json $R/sfbench_custom_fp16_nchw.json > $R/sfbench_custom_fp16_nchw.txt 2>&1; grep "compute (CUDA graph)" $R/sfbench_custom_fp16_nchw.txt; snap
+timeout 250 /tmp/bin/sf_cuda_tests --gtest_brief=1 > $R/all_tests.txt 2>&1; echo "rc=$?" >> $R/all_tests.txt; tail -3 $R/all_tests.txt; snap
+timeout 250 python3 scripts/zoo_fp16_check.py /tmp/bin/sfrun /tmp/zoo > $R/zoo.txt 2>&1; echo "rc=$?" >> $R/zoo.txt; tail -2 $R/zoo.txt; snap
+timeout 200 python3 tests/models/run_model_tests.py /tmp/bin/sfrun /tmp/w zoo --models-dir /tmp/zoo/snn/models --device cuda > $R/zoo_gpu_vs_pytorch.txt 2>&1; echo "rc=$?" >> $R/zoo_gpu_vs_pytorch.txt; tail -2 $R/zoo_gpu_vs_pytorch.txt; snap
