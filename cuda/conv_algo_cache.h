@@ -35,9 +35,9 @@ struct ConvAlgoKey {
   friend H AbslHashValue(H h, const ConvAlgoKey& k) {
     const ConvShape& s = k.shape;
     return H::combine(std::move(h), k.device, s.n, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw,
-                      s.stride_h, s.stride_w, s.pad_h, s.pad_w, s.dil_h, s.dil_w, s.group,
-                      s.out_h, s.out_w, static_cast<int>(k.data_type), static_cast<int>(k.layout),
-                      k.tf32, k.timed, k.workspace_limit, k.gemm_only);
+                      s.stride_h, s.stride_w, s.pad_h, s.pad_w, s.dil_h, s.dil_w, s.group, s.out_h,
+                      s.out_w, static_cast<int>(k.data_type), static_cast<int>(k.layout), k.tf32,
+                      k.timed, k.workspace_limit, k.gemm_only);
   }
 };
 

@@ -210,8 +210,8 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
 
   int device = 0;
   SF_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
-  const ConvAlgoKey key{device,     s,            data,           format,
-                        tensor_ops, timed_search, workspace_limit, gemm_only};
+  const ConvAlgoKey key{device,          s,        data, format, tensor_ops, timed_search,
+                        workspace_limit, gemm_only};
   auto search = [&]() -> absl::StatusOr<ConvAlgoChoice> {
     if (timed_search) {
       absl::StatusOr<ConvAlgoChoice> timed = conv.FindTimed(handle, s, workspace_limit, tensor_ops);

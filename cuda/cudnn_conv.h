@@ -126,7 +126,7 @@ class CudnnConv {
   ActivationDescriptor act_desc_;  // IDENTITY, set for NHWC IMPLICIT_PRECOMP_GEMM (bias fusion)
   mutable bool fuse_bias_failed_ = false;  // cuDNN answered NOT_SUPPORTED to the fused call
   cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
-  bool gemm_only_ = false;  // Create's gemm_only: Usable refuses Winograd and FFT
+  bool gemm_only_ = false;      // Create's gemm_only: Usable refuses Winograd and FFT
   size_t workspace_bytes_ = 0;  // cuDNN's, after the subsampled copy's subsample_bytes_
   SubsampleShape subsample_{};
   size_t subsample_bytes_ = 0;  // 0: x is convolved in place with the real stride

@@ -77,7 +77,8 @@ extern "C" __global__ void sf_fused(long long elements, FusedSlots s) {
 )";
 
 // The lane loop: lane i is element i of the logical (NCHW) order.
-constexpr char kLinearLoop[] = R"(  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < elements;
+constexpr char kLinearLoop[] =
+    R"(  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < elements;
        i += (long long)blockDim.x * gridDim.x) {
 )";
 
@@ -88,7 +89,8 @@ constexpr char kLinearLoop[] = R"(  for (long long i = (long long)blockIdx.x * b
 // its channels-last one 8 runs of 4 channels, and the block uses all of every
 // 32-byte sector either way (the linear order touches 32 sectors a warp in a
 // channels-last slot, and reads each 16 times, from 16 blocks).
-constexpr char kTiledLoop[] = R"(  const long long tiles_c = (kC + 15) / 16, tiles_hw = (kHW + 15) / 16;
+constexpr char kTiledLoop[] =
+    R"(  const long long tiles_c = (kC + 15) / 16, tiles_hw = (kHW + 15) / 16;
   const long long tiles = (elements + kC * kHW - 1) / (kC * kHW) * tiles_c * tiles_hw;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   for (long long tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
@@ -211,8 +213,8 @@ std::string FusedProgramSource(std::span<const int64_t> words) {
   std::string src = kPrelude;
   int64_t channels = 0, spatial = 0;
   if (TiledLayout(words, channels, spatial)) {
-    absl::StrAppend(&src, "  constexpr long long kC = ", channels, "LL, kHW = ", spatial,
-                    "LL;\n", kTiledLoop);
+    absl::StrAppend(&src, "  constexpr long long kC = ", channels, "LL, kHW = ", spatial, "LL;\n",
+                    kTiledLoop);
   } else {
     absl::StrAppend(&src, kLinearLoop);
   }

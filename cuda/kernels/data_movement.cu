@@ -48,7 +48,9 @@ __global__ void __launch_bounds__(64 * kTileRows) TileCopyKernel(TileCopy t, con
     __syncthreads();
     for (int j = threadIdx.y; j < kTile; j += kTileRows) {
       const int64_t b = b0 + j, a = a0 + threadIdx.x;
-      if (a < t.a_size && b < t.b_size) out[base[1] + b * t.out_b_stride + a] = tile[threadIdx.x][j];
+      if (a < t.a_size && b < t.b_size) {
+        out[base[1] + b * t.out_b_stride + a] = tile[threadIdx.x][j];
+      }
     }
     __syncthreads();
   }
@@ -169,8 +171,8 @@ cudaError_t LaunchStridedCopy(size_t elem_bytes, const Indexer& ix, int64_t n, c
       const dim3 grid(static_cast<unsigned int>((tile.a_size + kTile - 1) / kTile),
                       static_cast<unsigned int>((tile.b_size + kTile - 1) / kTile),
                       static_cast<unsigned int>(std::min<int64_t>(tile.batch_count, 65535)));
-      TileCopyKernel<<<grid, dim3(kTile, kTileRows), 0, stream>>>(
-          tile, static_cast<const U*>(in), static_cast<U*>(out));
+      TileCopyKernel<<<grid, dim3(kTile, kTileRows), 0, stream>>>(tile, static_cast<const U*>(in),
+                                                                  static_cast<U*>(out));
     } else {
       StridedCopyKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(
           ix, n, static_cast<const U*>(in), static_cast<U*>(out));

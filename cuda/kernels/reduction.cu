@@ -229,7 +229,7 @@ cudaError_t LaunchPool2d(const PoolShape& s, DataType type, const void* x, void*
           s, ix, static_cast<const T*>(x), static_cast<T*>(y));
     } else {
       Pool2dKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(s, static_cast<const T*>(x),
-                                                                 static_cast<T*>(y));
+                                                                  static_cast<T*>(y));
     }
   });
   return ok ? cudaGetLastError() : cudaErrorInvalidValue;

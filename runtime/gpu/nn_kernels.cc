@@ -39,11 +39,11 @@ class ConvKernel : public GpuKernel {
                                 p.kh,       p.kw,       p.stride_h, p.stride_w, p.pad_top,
                                 p.pad_left, p.dil_h,    p.dil_w,   p.group,   p.out_h,
                                 p.out_w};
-    auto conv = cuda::CudnnConv::Create(
-        ctx.cudnn, shape, ctx.workspace_limit, ctx.allow_tf32,
-        ctx.conv_algo_search != ConvAlgoSearch::kHeuristic, type,
-        node.channels_last ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW,
-        /*gemm_only=*/ctx.conv_algo_search == ConvAlgoSearch::kTimedGemm);
+    auto conv =
+        cuda::CudnnConv::Create(ctx.cudnn, shape, ctx.workspace_limit, ctx.allow_tf32,
+                                ctx.conv_algo_search != ConvAlgoSearch::kHeuristic, type,
+                                node.channels_last ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW,
+                                /*gemm_only=*/ctx.conv_algo_search == ConvAlgoSearch::kTimedGemm);
     if (!conv.ok()) return NodeError(node, conv.status().message());
     conv_ = std::move(*conv);
     return absl::OkStatus();

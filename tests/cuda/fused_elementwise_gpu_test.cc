@@ -108,9 +108,9 @@ TEST(FusedElementwiseGpuTest, UnrolledLifGivesTheUnfusedBits) {
         const bool conv = model == 1 || model == 4, nhwc = model == 2 || model == 3;
         const int64_t ch = model < 3 ? 5 : 24, side = model < 3 ? 12 : 18;
         const std::string bytes = testing::UnrolledLifModel(4, 3, ch, side, conv, !conv, nhwc);
-        const Tensor x = testing::UniformTensor(
-            nhwc ? std::vector<int64_t>{12, side, side, ch} : std::vector<int64_t>{12, ch, side, side},
-            5, -0.5f, 2.5f);
+        const Tensor x = testing::UniformTensor(nhwc ? std::vector<int64_t>{12, side, side, ch}
+                                                     : std::vector<int64_t>{12, ch, side, side},
+                                                5, -0.5f, 2.5f);
         EXPECT_EQ(ExpectSameBits(bytes, c, {{"x", x}}), 1) << "model " << model;
       }
     }
@@ -211,11 +211,10 @@ TEST(FusedJitTest, EveryOpcodeCompiles) {
   EXPECT_GT(cubin->size(), 0u);
   // Channels-last slots of 32 channels x 64 pixels beside a plain one: the
   // lanes walk 16 x 16 tiles, and the source compiles.
-  const std::vector<int64_t> tiled = {Word0(kLoad, kFloat16, 32, 64), 0, 0, 0,
-                                      Word0(kLoad, kFloat16), 1, 1, 0,
-                                      Word0(kAdd, kFloat16), 2, 0, 1,
-                                      Word0(kStore, kFloat16, 32, 64), 0, 2, 0,
-                                      Word0(kStore, kFloat16), 1, 2, 0};
+  const std::vector<int64_t> tiled = {
+      Word0(kLoad, kFloat16, 32, 64), 0, 0, 0, Word0(kLoad, kFloat16),          1, 1, 0,
+      Word0(kAdd, kFloat16),          2, 0, 1, Word0(kStore, kFloat16, 32, 64), 0, 2, 0,
+      Word0(kStore, kFloat16),        1, 2, 0};
   const FusedSlot half_in[] = {{DataType::kFloat16, 4096}, {DataType::kFloat16, 4096}};
   const FusedSlot half_out[] = {{DataType::kFloat16, 4096}, {DataType::kFloat16, 4096}};
   ASSERT_TRUE(CheckFusedProgram(tiled, 4096, half_in, half_out).ok())

@@ -152,10 +152,9 @@ TEST(GpuFp16Test, ElementwiseOps) {
                       .Input(DataType::kFloat32, {})
                       .Output(DataType::kFloat32, {4, 3, 16})
                       .Build();
-    ExpectFp16MatchesCpu(scalar.graph,
-                         {RandomHalf({4, 3, 16}, rng, -2, 2), RandomHalf({}, rng, lo, 2)},
-                         kElementwiseRtol, kElementwiseAtol,
-                         absl::StrCat(ToString(op), " by a scalar"));
+    ExpectFp16MatchesCpu(
+        scalar.graph, {RandomHalf({4, 3, 16}, rng, -2, 2), RandomHalf({}, rng, lo, 2)},
+        kElementwiseRtol, kElementwiseAtol, absl::StrCat(ToString(op), " by a scalar"));
   }
   for (OpType op : {OpType::kRelu, OpType::kSigmoid, OpType::kTanh, OpType::kNeg, OpType::kAbs,
                     OpType::kFloor}) {

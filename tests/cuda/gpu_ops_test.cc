@@ -75,10 +75,17 @@ TEST(GpuOpsTest, BinaryBroadcasting) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(3);
   const std::vector<std::pair<Dims, Dims>> shapes = {
-      {{2, 3, 4}, {2, 3, 4}}, {{2, 3, 4}, {4}}, {{2, 1, 4}, {3, 1}}, {{}, {5}},
-      {{1}, {2, 3}},          {{4, 1, 3, 1}, {1, 5, 1, 6}}, {{0, 3}, {3}},
+      {{2, 3, 4}, {2, 3, 4}},
+      {{2, 3, 4}, {4}},
+      {{2, 1, 4}, {3, 1}},
+      {{}, {5}},
+      {{1}, {2, 3}},
+      {{4, 1, 3, 1}, {1, 5, 1, 6}},
+      {{0, 3}, {3}},
       // One operand a single element, whole 16-byte vectors of the other: the vector kernel.
-      {{2, 8}, {}},           {{1}, {4, 6}},                {{1, 1}, {3, 16}}};
+      {{2, 8}, {}},
+      {{1}, {4, 6}},
+      {{1, 1}, {3, 16}}};
   const OpType arithmetic[] = {OpType::kAdd, OpType::kSub, OpType::kMul, OpType::kDiv,
                                OpType::kMax, OpType::kMin};
   const OpType compare[] = {OpType::kEqual, OpType::kGreater, OpType::kGreaterOrEqual,

@@ -3,6 +3,9 @@
 // allocations for compute-sanitizer (debug_separate_allocations /
 // SF_CUDA_ARENA_BYPASS), ConstantOfShape, and the same through sf::Runtime.
 // Every GPU test skips without a GPU.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -10,12 +13,9 @@
 #include <string>
 #include <vector>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "cuda/conv_algo_cache.h"
-#include "runtime/npy.h"
 #include "runtime/gpu/gpu_executor.h"
+#include "runtime/npy.h"
 #include "sf/runtime.h"
 #include "tests/cuda/conv_gemm_graph.h"
 #include "tests/cuda/gpu_test_util.h"
@@ -218,9 +218,9 @@ TEST(ConvAlgoSearchTest, GemmOnlySearchIsExactOnDyadicValues) {
                    .Build();
   const std::vector<Tensor> inputs = {DyadicTensor({16, 64, 32, 32}, 16, 16, rng)};
   ASSERT_OK_AND_ASSIGN(std::vector<Tensor> cpu, testing::RunCpu(built.graph, inputs));
-  ASSERT_OK_AND_ASSIGN(
-      auto gemm, GpuExecutor::Create(built.graph, PlanFor(built.graph), 0,
-                                     {.conv_algo_search = ConvAlgoSearch::kTimedGemm}));
+  ASSERT_OK_AND_ASSIGN(auto gemm,
+                       GpuExecutor::Create(built.graph, PlanFor(built.graph), 0,
+                                           {.conv_algo_search = ConvAlgoSearch::kTimedGemm}));
   const std::string what = gemm->KernelDescriptions()[0];
   EXPECT_THAT(what, HasSubstr("gemm only"));
   EXPECT_THAT(what, ::testing::Not(::testing::AnyOf(HasSubstr("WINOGRAD"), HasSubstr("FFT"))));
@@ -232,10 +232,10 @@ TEST(ConvAlgoSearchTest, GemmOnlySearchIsExactOnDyadicValues) {
   }
   EXPECT_EQ(different, 0) << what;
   // What the unrestricted timed search picked for the same conv, for the log.
-  ASSERT_OK_AND_ASSIGN(auto timed, GpuExecutor::Create(built.graph, PlanFor(built.graph), 0,
-                                                       {.conv_algo_search = ConvAlgoSearch::kTimed}));
-  std::printf("gemm only: %s; timed: %s\n", what.c_str(),
-              timed->KernelDescriptions()[0].c_str());
+  ASSERT_OK_AND_ASSIGN(auto timed,
+                       GpuExecutor::Create(built.graph, PlanFor(built.graph), 0,
+                                           {.conv_algo_search = ConvAlgoSearch::kTimed}));
+  std::printf("gemm only: %s; timed: %s\n", what.c_str(), timed->KernelDescriptions()[0].c_str());
 }
 
 // The sparse conv's cuDNN alternative runs the algorithm the dense path runs.

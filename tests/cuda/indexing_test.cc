@@ -95,7 +95,8 @@ TEST(IndexingTest, CoalescedWalksReachTheSameOffsets) {
 // offsets as 64-bit division, over dims of many sizes (powers of two, primes,
 // ones that need the rounding of FastDiv's multiplier) and a transpose.
 TEST(IndexingTest, FastDivisionsReachTheSameOffsets) {
-  const Dims sizes[] = {{7, 3, 5}, {64, 384, 64}, {3, 1000003}, {2, 65537, 3}, {641, 6700417 / 641}};
+  const Dims sizes[] = {
+      {7, 3, 5}, {64, 384, 64}, {3, 1000003}, {2, 65537, 3}, {641, 6700417 / 641}};
   for (const Dims& dims : sizes) {
     // The walk's dims reversed: a transpose, so nothing merges.
     std::vector<int64_t> strides(dims.size());
