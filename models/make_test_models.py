@@ -222,13 +222,15 @@ def cases():
       ("zoo_spiking_vgg11", "spiking_vgg11", 2, 1, 32, dict(width=0.125)),
       ("zoo_spiking_resnet18_if", "spiking_resnet18", 2, 1, 32, dict(width=0.25, neuron="if")),
       ("zoo_spikformer", "spikformer", 2, 2, 32, dict(dim=32, heads=2, depth=2, attn_scale=0.25)),
+      ("zoo_spikformer_linear", "spikformer", 2, 2, 32,
+       dict(dim=32, heads=2, depth=2, attn_scale=0.25, tokens="linear")),
   ]
   for name, arch, steps, batch, size, kw in zoo:
     def zoo_model(gen, arch=arch, steps=steps, batch=batch, size=size, kw=kw):
       model = archs.build(arch, steps, **kw)
       return model, (dyadic_input((steps * batch, 3, size, size), gen),)
     out.append((name, zoo_model, dict(kind="logits", exact=True)))
-    if arch == "spikformer":  # its neurons also as primitive ops (fused on every device)
+    if name == "zoo_spikformer":  # its neurons also as primitive ops (fused on every device)
       out.append((f"{name}_primitive", zoo_model, dict(kind="logits", exact=True,
                                                        mode="primitive")))
   return out

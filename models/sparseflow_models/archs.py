@@ -218,6 +218,43 @@ class SpikingSelfAttention(nn.Module):
     return self.proj(self.attn_sn(y.transpose(-1, -2).reshape(tn, dim, tokens)))
 
 
+class LinearSelfAttention(nn.Module):
+  """SSA as the original Spikformer CIFAR code writes it, on tokens [T*N, L, D]:
+  Linear layers, each followed by a BatchNorm1d over D (through two transposes)."""
+
+  def __init__(self, dim, heads, sn, scale=0.125, attn_threshold=0.5):
+    super().__init__()
+    if dim % heads:
+      raise ValueError(f"dim {dim} is not a multiple of heads {heads}")
+    self.heads, self.scale = heads, scale
+    self.linear = nn.ModuleList(nn.Linear(dim, dim) for _ in range(4))  # q, k, v, projection
+    self.bn = nn.ModuleList(nn.BatchNorm1d(dim) for _ in range(4))
+    self.sn = nn.ModuleList(sn() for _ in range(4))
+    self.attn_sn = sn(v_threshold=attn_threshold)
+
+  def branch(self, i, x):
+    return self.sn[i](self.bn[i](self.linear[i](x).transpose(-1, -2)).transpose(-1, -2))
+
+  def forward(self, x):
+    tn, tokens, dim = x.shape
+    def heads(y):  # [T*N, L, D] -> [T*N, heads, L, D / heads]
+      return y.reshape(tn, tokens, self.heads, dim // self.heads).permute(0, 2, 1, 3)
+    q, k, v = heads(self.branch(0, x)), heads(self.branch(1, x)), heads(self.branch(2, x))
+    y = (q @ k.transpose(-2, -1)) * self.scale @ v
+    return self.branch(3, self.attn_sn(y.transpose(1, 2).reshape(tn, tokens, dim)))
+
+
+class LinearMLP(nn.Module):
+  def __init__(self, dim, hidden, sn):
+    super().__init__()
+    self.fc1, self.bn1, self.sn1 = nn.Linear(dim, hidden), nn.BatchNorm1d(hidden), sn()
+    self.fc2, self.bn2, self.sn2 = nn.Linear(hidden, dim), nn.BatchNorm1d(dim), sn()
+
+  def forward(self, x):
+    x = self.sn1(self.bn1(self.fc1(x).transpose(-1, -2)).transpose(-1, -2))
+    return self.sn2(self.bn2(self.fc2(x).transpose(-1, -2)).transpose(-1, -2))
+
+
 class SpikingMLP(nn.Module):
   def __init__(self, dim, hidden, sn):
     super().__init__()
@@ -233,10 +270,13 @@ class Spikformer(nn.Module):
   stages widen to dim (dim/8, dim/4, dim/2, dim), max pools after the last two; its output
   plus a conv-bn-sn of it (relative positions) becomes H*W/16 tokens of dim channels.
   Each block adds self-attention and then an MLP (mlp_ratio * dim hidden) to the tokens;
-  the head averages the tokens, applies a linear layer and averages over T."""
+  the head averages the tokens, applies a linear layer and averages over T.
+  `tokens="conv1d"` keeps the tokens [T*N, D, L] with Conv1d layers; "linear" makes
+  them [T*N, L, D] with Linear layers and BatchNorm1d through transposes (the
+  original CIFAR code's form)."""
 
   def __init__(self, steps, in_channels=3, num_classes=10, dim=64, heads=4, depth=2,
-               mlp_ratio=4, attn_scale=0.125, attn_threshold=0.5, neuron="lif",
+               mlp_ratio=4, attn_scale=0.125, attn_threshold=0.5, tokens="conv1d", neuron="lif",
                neuron_kwargs=None):
     super().__init__()
     kwargs = dict(neuron_kwargs or {})
@@ -251,9 +291,14 @@ class Spikformer(nn.Module):
       cin = w
     self.patches = nn.Sequential(*layers)
     self.rpe = nn.Sequential(*conv_bn(dim, dim, 3), sn())
+    if tokens not in ("conv1d", "linear"):
+      raise ValueError(f"tokens must be 'conv1d' or 'linear', got {tokens!r}")
+    self.linear_tokens = tokens == "linear"
+    attention = LinearSelfAttention if self.linear_tokens else SpikingSelfAttention
+    mlp = LinearMLP if self.linear_tokens else SpikingMLP
     self.blocks = nn.ModuleList(
-        nn.ModuleList([SpikingSelfAttention(dim, heads, sn, attn_scale, attn_threshold),
-                       SpikingMLP(dim, mlp_ratio * dim, sn)])
+        nn.ModuleList([attention(dim, heads, sn, attn_scale, attn_threshold),
+                       mlp(dim, mlp_ratio * dim, sn)])
         for _ in range(depth))
     self.fc = nn.Linear(dim, num_classes)
     self.mean_t = MeanOverT(steps)
@@ -261,10 +306,12 @@ class Spikformer(nn.Module):
   def forward(self, x):
     x = self.patches(x)
     x = (x + self.rpe(x)).flatten(2)  # [T*N, dim, tokens]
+    if self.linear_tokens:
+      x = x.transpose(1, 2)  # [T*N, tokens, dim]
     for attn, mlp in self.blocks:
       x = x + attn(x)
       x = x + mlp(x)
-    return self.mean_t(self.fc(x.mean(2)))
+    return self.mean_t(self.fc(x.mean(1 if self.linear_tokens else 2)))
 
 
 def spikformer(steps, **kw):
