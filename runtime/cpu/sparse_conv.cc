@@ -1,9 +1,11 @@
 #include "runtime/cpu/sparse_conv.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "graph/status.h"
 #include "runtime/cpu/kernel_util.h"
+#include "runtime/cpu/parallel.h"
 
 namespace sf {
 namespace {
@@ -84,31 +86,43 @@ absl::Status SparseConvKernel::Compute(std::span<const Tensor* const> inputs,
   const float* x = inputs[0]->data<float>();
   const float* w = inputs[1]->data<float>();
   float* y = outputs[0]->data<float>();
-  tiles_total_ = tiles_skipped_ = 0;
+  const int64_t tile_rows = (p.out_h + block_ - 1) / block_;
+  const int64_t tiles_per_row = (p.out_w + block_ - 1) / block_;
+  // A row of tiles is worth a thread from about 2^17 multiply-adds on.
+  const int64_t row_macs =
+      std::max<int64_t>(1, block_ * p.out_w * p.c_out * (p.c_in / p.group) * p.kh * p.kw);
+  std::atomic<int64_t> skipped{0};
   for (int64_t n = 0; n < p.n; ++n) {
     CountNonZeros(x, n);
-    for (int64_t oh0 = 0; oh0 < p.out_h; oh0 += block_) {
-      const int64_t oh1 = std::min(oh0 + block_, p.out_h);
-      auto [ih0, ih1] = InputWindow(oh0, oh1, p.stride_h, p.pad_top, p.kh, p.dil_h, p.h);
-      for (int64_t ow0 = 0; ow0 < p.out_w; ow0 += block_) {
-        const int64_t ow1 = std::min(ow0 + block_, p.out_w);
-        auto [iw0, iw1] = InputWindow(ow0, ow1, p.stride_w, p.pad_left, p.kw, p.dil_w, p.w);
-        ++tiles_total_;
-        if (NonZerosIn(ih0, ih1, iw0, iw1) > 0) {
-          Conv2dRegion(p, x, w, bias, y, n, oh0, oh1, ow0, ow1);
-          continue;
-        }
-        ++tiles_skipped_;
-        for (int64_t co = 0; co < p.c_out; ++co) {
-          const float b = bias != nullptr ? bias[co] : 0.0f;
-          for (int64_t oh = oh0; oh < oh1; ++oh) {
-            float* row = y + ((n * p.c_out + co) * p.out_h + oh) * p.out_w;
-            std::fill(row + ow0, row + ow1, b);
+    // Rows of tiles on the CPU threads: each tile is a region (conv.h), so
+    // the bits do not depend on the threads.
+    ParallelFor(tile_rows, (int64_t{1} << 17) / row_macs, [&](int64_t begin, int64_t end) {
+      int64_t empty = 0;
+      for (int64_t oh0 = begin * block_; oh0 < std::min(end * block_, p.out_h); oh0 += block_) {
+        const int64_t oh1 = std::min(oh0 + block_, p.out_h);
+        auto [ih0, ih1] = InputWindow(oh0, oh1, p.stride_h, p.pad_top, p.kh, p.dil_h, p.h);
+        for (int64_t ow0 = 0; ow0 < p.out_w; ow0 += block_) {
+          const int64_t ow1 = std::min(ow0 + block_, p.out_w);
+          auto [iw0, iw1] = InputWindow(ow0, ow1, p.stride_w, p.pad_left, p.kw, p.dil_w, p.w);
+          if (NonZerosIn(ih0, ih1, iw0, iw1) > 0) {
+            Conv2dRegion(p, x, w, bias, y, n, oh0, oh1, ow0, ow1);
+            continue;
+          }
+          ++empty;
+          for (int64_t co = 0; co < p.c_out; ++co) {
+            const float b = bias != nullptr ? bias[co] : 0.0f;
+            for (int64_t oh = oh0; oh < oh1; ++oh) {
+              float* row = y + ((n * p.c_out + co) * p.out_h + oh) * p.out_w;
+              std::fill(row + ow0, row + ow1, b);
+            }
           }
         }
       }
-    }
+      skipped += empty;
+    });
   }
+  tiles_total_ = p.n * tile_rows * tiles_per_row;
+  tiles_skipped_ = skipped.load();
   return absl::OkStatus();
 }
 

@@ -122,12 +122,14 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true},
         ConvCase{1, 4, 9, 9, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, true},
         ConvCase{2, 4, 8, 7, 4, 3, 3, 2, 1, 1, 0, 0, 2, 1, 1, 2, false},
-        ConvCase{1, 6, 10, 11, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 6, true},   // depthwise, dilated
+        ConvCase{1, 6, 10, 11, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 6, true},  // depthwise, dilated
         ConvCase{1, 3, 11, 9, 5, 5, 3, 2, 2, 2, 1, 2, 1, 1, 2, 1, true},
-        ConvCase{3, 2, 4, 4, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true},     // 1x1
-        ConvCase{1, 2, 6, 6, 2, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, false},    // 1x1 stride 2
-        ConvCase{1, 8, 5, 5, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, true},     // groups 4
-        ConvCase{1, 1, 3, 3, 2, 3, 3, 1, 1, 3, 3, 3, 3, 1, 1, 1, true},     // pads >= kernel
+        ConvCase{3, 2, 4, 4, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true},   // 1x1
+        ConvCase{1, 2, 6, 6, 2, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, false},  // 1x1 stride 2
+        ConvCase{1, 8, 5, 5, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, true},   // groups 4
+        ConvCase{1, 1, 3, 3, 2, 3, 3, 1, 1, 3, 3, 3, 3, 1, 1, 1, true},   // pads >= kernel
+        // Rows of 147 K multiply-adds: the kernel splits them over the CPU threads.
+        ConvCase{4, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true},
         ConvCase{2, 3, 13, 7, 4, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, false},
         // >= 8 channels per group: the register-blocked path, interior and border blocks.
         ConvCase{2, 5, 9, 13, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true},

@@ -111,6 +111,40 @@ TEST_F(SparseConvTest, BitExactAgainstDenseConv) {
   }
 }
 
+// Layers big enough that the kernel splits rows of tiles over the CPU threads
+// (runtime/cpu/parallel.h): the dense kernel's bits, and the tile counts of
+// the whole output.
+TEST_F(SparseConvTest, ThreadedRowsOfTilesAreBitExact) {
+  for (double density : {0.0, 0.0001, 0.05, 1.0}) {
+    Case c{3, 32, 40, 36, 24, 3, 1, 1, 8, density, true, true};
+    SCOPED_TRACE(Describe(c));
+    Setup(c);
+    Tensor dense = Tensor::Create(DataType::kFloat32, OutDims()).value();
+    Tensor sparse = Tensor::Create(DataType::kFloat32, OutDims()).value();
+    for (float& v : sparse.span<float>()) v = 12345.0f;
+    std::unique_ptr<CpuKernel> ref = MakeConvKernel(OpType::kConv);
+    ASSERT_OK(Run(*ref, dense, true));
+    SparseConvKernel kernel(8);
+    ASSERT_OK(Run(kernel, sparse, true));
+    int mismatches = 0;
+    for (size_t i = 0; i < dense.span<float>().size(); ++i) {
+      mismatches += dense.span<float>()[i] != sparse.span<float>()[i];
+    }
+    EXPECT_EQ(mismatches, 0);
+    EXPECT_EQ(kernel.tiles_total(), 3 * 5 * 5);  // ceil(40/8) x ceil(36/8) per image
+    if (density == 0.0) {
+      EXPECT_EQ(kernel.tiles_skipped(), kernel.tiles_total());
+    }
+    if (density == 1.0) {
+      EXPECT_EQ(kernel.tiles_skipped(), 0);
+    }
+    if (density == 0.0001) {  // about 3 in 4 tiles empty
+      EXPECT_GT(kernel.tiles_skipped(), 0);
+      EXPECT_LT(kernel.tiles_skipped(), kernel.tiles_total());
+    }
+  }
+}
+
 TEST_F(SparseConvTest, CountsTilesAndSkipsZeroRegions) {
   Case c{1, 2, 20, 20, 3, 3, 1, 1, 8, 0.0, true, true};
   Setup(c);
