@@ -37,8 +37,8 @@ TEST(ParallelForTest, EveryIndexOnce) {
     for (int64_t min_chunk : {0, 1, 5, 100, 10000}) {
       const std::vector<int> v = Visits(count, min_chunk);
       for (int64_t i = 0; i < count; ++i) {
-        ASSERT_EQ(v[static_cast<size_t>(i)], 1) << "index " << i << " of " << count << ", chunk "
-                                                << min_chunk;
+        ASSERT_EQ(v[static_cast<size_t>(i)], 1)
+            << "index " << i << " of " << count << ", chunk " << min_chunk;
       }
     }
   }
@@ -90,9 +90,9 @@ TEST(ParallelForTest, MatMulRowsGiveOneThreadsBits) {
                .Input(DataType::kFloat32, {k, n})
                .Output(DataType::kFloat32, {m, n})
                .Build();
-  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> out,
-                       testing::RunKernel(g, {Tensor::FromVector({m, k}, a),
-                                              Tensor::FromVector({k, n}, b)}));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<Tensor> out,
+      testing::RunKernel(g, {Tensor::FromVector({m, k}, a), Tensor::FromVector({k, n}, b)}));
   const std::vector<float> y = testing::Values<float>(out[0]);
   for (int64_t i = 0; i < m; ++i) {
     std::vector<float> row(n, 0.0f);
