@@ -90,6 +90,16 @@ def onnx_seeds():
                     [value("a", [2, 3])], y, [("w", f32(4, 3)), ("c", f32(4))])
   s["matmul"] = model([node("MatMul", ["a", "w"], ["y"])], [value("a", [2, 1, 3])], y,
                       [("w", f32(2, 3, 2))])
+  # Spiking self-attention (Spikformer): LIF spikes reshaped to heads, (q k^T) * scale @ v.
+  s["attention"] = model(
+      [node("LIF", ["x"], ["q"], domain="sparseflow", steps=2, tau=2.0),
+       helper.make_node("Reshape", ["q", "sh"], ["h"], name="reshape_0"),
+       helper.make_node("Transpose", ["h"], ["ht"], name="transpose_0", perm=[0, 1, 3, 2]),
+       helper.make_node("MatMul", ["ht", "h"], ["qk"], name="matmul_0"),
+       helper.make_node("Mul", ["qk", "scale"], ["att"], name="mul_0"),
+       helper.make_node("MatMul", ["att", "ht"], ["y"], name="matmul_1")],
+      [value("x", [4, 6, 3])], y, [("sh", i64(4, 2, 3, 3)), ("scale", np.float32(0.25))],
+      neurons=True)
   s["softmax"] = model([node("Softmax", ["x"], ["y"], axis=1)], x, y, opset=11)
   s["reduce"] = model([node("ReduceMean", ["x", "axes"], ["y"], keepdims=0)], x, y,
                       [("axes", i64(1, -1))], opset=18)
