@@ -152,15 +152,18 @@ struct Runtime::Impl {
   }
 
   // What the executors run for these input dims: the model specialised, then
-  // Options::precision and Options::layout applied.
+  // Options::precision, Options::layout and Options::fuse_elementwise applied.
   absl::StatusOr<Graph> ExecutableGraph(const InputDims& dims) const {
     Graph g = graph;
     SF_RETURN_IF_ERROR(Specialize(g, dims));
-    SF_RETURN_IF_ERROR(ApplyPrecisionAndLayout(g));
+    SF_RETURN_IF_ERROR(ApplyDevicePasses(g));
     return g;
   }
 
-  absl::Status ApplyPrecisionAndLayout(Graph& g) const {
+  // The passes that depend on the options and the device: float16, then
+  // channels-last, then elementwise fusion (last: it fuses their Casts and
+  // Transposes too).
+  absl::Status ApplyDevicePasses(Graph& g) const {
     SF_RETURN_IF_ERROR(ApplyPrecision(g));
     SF_RETURN_IF_ERROR(ApplyLayout(g));
     if (!options.fuse_elementwise) return absl::OkStatus();
@@ -270,7 +273,7 @@ struct Runtime::Impl {
     SF_RETURN_IF_ERROR(Specialize(g, probe));
     SF_RETURN_IF_ERROR(MakeStepGraph(g));
     SF_RETURN_IF_ERROR(Specialize(g, dims));
-    SF_RETURN_IF_ERROR(ApplyPrecisionAndLayout(g));
+    SF_RETURN_IF_ERROR(ApplyDevicePasses(g));
     SF_ASSIGN_OR_RETURN(std::unique_ptr<Prepared> p, MakePrepared(std::move(g)));
     Prepared* raw = p.get();
     stream.prepared.emplace(dims, std::move(p));
