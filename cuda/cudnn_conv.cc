@@ -41,15 +41,17 @@ const char* AlgoName(cudnnConvolutionFwdAlgo_t algo) {
   }
 }
 
-// Plain FP32 always qualifies; tensor-op math when TF32 is allowed or the
-// tensors are float16 anyway. CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
-// (down-conversion of float32 to FP16) never does.
+// The algorithms that compute each output as a plain sum of products (no
+// Winograd or FFT transform, which rounds on the way): gemm_only's set.
 bool IsSumOfProducts(cudnnConvolutionFwdAlgo_t algo) {
   return algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM ||
          algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
          algo == CUDNN_CONVOLUTION_FWD_ALGO_GEMM || algo == CUDNN_CONVOLUTION_FWD_ALGO_DIRECT;
 }
 
+// Plain FP32 always qualifies; tensor-op math when TF32 is allowed or the
+// tensors are float16 anyway. CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
+// (down-conversion of float32 to FP16) never does.
 bool MathAllowed(cudnnMathType_t math, bool allow_tensor_ops) {
   if (math == CUDNN_FMA_MATH || math == CUDNN_DEFAULT_MATH) return true;
   return allow_tensor_ops && math == CUDNN_TENSOR_OP_MATH;
@@ -425,8 +427,8 @@ std::string CudnnConv::Describe() const {
   return absl::StrCat(half_ ? "fp16 " : "", nhwc_ ? "nhwc " : "", AlgoName(algo_),
                       subsample_bytes_ > 0 ? " stride 1 on a subsampled copy" : "", " (",
                       fallback_ ? "fallback: the chosen algorithm's workspace is over the limit"
-                                : (timed_ ? (gemm_only_ ? "timed, gemm only" : "timed")
-                                          : (gemm_only_ ? "heuristic, gemm only" : "heuristic")),
+                                : (timed_ ? "timed" : "heuristic"),
+                      !fallback_ && gemm_only_ ? ", gemm only" : "",
                       ", ws ", workspace_bytes_, " B", tf32_ ? ", TF32" : "",
                       FusesBias() ? ", bias fused" : "", ")");
 }

@@ -62,11 +62,9 @@ __global__ void __launch_bounds__(64 * kTileRows) TileCopyKernel(TileCopy t, con
 bool MakeTileCopy(const Indexer& ix, int kTile, TileCopy& t) {
   const int a = ix.rank - 1;
   if (ix.rank < 2 || ix.strides[1][a] != 1 || ix.strides[0][a] == 1) return false;
-  int b = -1;
-  for (int d = a - 1; d >= 0; --d) {
-    if (ix.strides[0][d] == 1) b = d;
-  }
-  if (b < 0 || ix.dims[a] < kTile / 2 || ix.dims[b] < kTile / 2 ||
+  int b = 0;  // the dim in walks contiguously
+  while (b < a && ix.strides[0][b] != 1) ++b;
+  if (b == a || ix.dims[a] < kTile / 2 || ix.dims[b] < kTile / 2 ||
       (ix.dims[b] + kTile - 1) / kTile > 65535) {
     return false;
   }

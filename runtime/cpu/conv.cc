@@ -16,9 +16,6 @@ namespace {
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Multiply-adds below which a range of a parallel loop is not worth a thread.
-constexpr int64_t kMinChunkMacs = int64_t{1} << 17;
-
 }  // namespace
 
 absl::StatusOr<Conv2dParams> GetConv2dParams(const Graph& graph, const Node& node) {
@@ -290,9 +287,8 @@ class ConvKernel : public CpuKernel {
     const float* w = inputs[1]->data<float>();
     // Output rows (image, oh) on the CPU threads: each row is a region, so the
     // bits are those of one thread (conv.h).
-    const int64_t row_macs =
-        std::max<int64_t>(1, p.c_out * p.out_w * (p.c_in / p.group) * p.kh * p.kw);
-    ParallelFor(p.n * p.out_h, kMinChunkMacs / row_macs, [&](int64_t begin, int64_t end) {
+    const int64_t row_macs = p.c_out * p.out_w * (p.c_in / p.group) * p.kh * p.kw;
+    ParallelFor(p.n * p.out_h, MinChunkFor(row_macs), [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
         const int64_t n = r / p.out_h, oh = r % p.out_h;
         Conv2dRegion(p, x, w, bias, y, n, oh, oh + 1, 0, p.out_w);

@@ -1,7 +1,6 @@
 // Gemm (Y = alpha * op(A) op(B) + beta * C) and MatMul (numpy semantics: batch
 // broadcasting, 1-D operands), float32. Each output accumulates over k in
 // ascending order in float.
-#include <algorithm>
 #include <vector>
 
 #include "graph/status.h"
@@ -19,15 +18,11 @@ struct MatView {
   int64_t rs, cs;
 };
 
-// Multiply-adds below which a range of rows is not worth a thread.
-constexpr int64_t kMinChunkMacs = int64_t{1} << 17;
-
 // y[M, N] = a[M, K] * b[K, N] (y is dense row-major, overwritten). Rows on the
 // CPU threads (runtime/cpu/parallel.h): each row's sums are the same whatever
 // thread makes them.
 void MatMulF32(int64_t m, int64_t n, int64_t k, MatView a, MatView b, float* y) {
-  const int64_t row_macs = std::max<int64_t>(1, n * k);
-  ParallelFor(m, kMinChunkMacs / row_macs, [&](int64_t begin, int64_t end) {
+  ParallelFor(m, MinChunkFor(n * k), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       float* yrow = y + i * n;
       for (int64_t j = 0; j < n; ++j) yrow[j] = 0.0f;

@@ -103,6 +103,10 @@ int CpuThreads() {
   return threads;
 }
 
+int64_t MinChunkFor(int64_t work_per_index) {
+  return (int64_t{1} << 17) / std::max<int64_t>(1, work_per_index);
+}
+
 void ParallelFor(int64_t count, int64_t min_chunk,
                  absl::FunctionRef<void(int64_t begin, int64_t end)> fn) {
   if (count <= 0) return;

@@ -29,6 +29,10 @@ int CpuThreads();
 void ParallelFor(int64_t count, int64_t min_chunk,
                  absl::FunctionRef<void(int64_t begin, int64_t end)> fn);
 
+// The min_chunk of a loop whose indices cost `work_per_index` multiply-adds
+// each: ranges of at least 2^17 of them (less is not worth waking a thread).
+int64_t MinChunkFor(int64_t work_per_index);
+
 }  // namespace sf
 
 #endif  // SF_RUNTIME_CPU_PARALLEL_H_

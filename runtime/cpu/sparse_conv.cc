@@ -88,15 +88,13 @@ absl::Status SparseConvKernel::Compute(std::span<const Tensor* const> inputs,
   float* y = outputs[0]->data<float>();
   const int64_t tile_rows = (p.out_h + block_ - 1) / block_;
   const int64_t tiles_per_row = (p.out_w + block_ - 1) / block_;
-  // A row of tiles is worth a thread from about 2^17 multiply-adds on.
-  const int64_t row_macs =
-      std::max<int64_t>(1, block_ * p.out_w * p.c_out * (p.c_in / p.group) * p.kh * p.kw);
+  const int64_t row_macs = block_ * p.out_w * p.c_out * (p.c_in / p.group) * p.kh * p.kw;
   std::atomic<int64_t> skipped{0};
   for (int64_t n = 0; n < p.n; ++n) {
     CountNonZeros(x, n);
     // Rows of tiles on the CPU threads: each tile is a region (conv.h), so
     // the bits do not depend on the threads.
-    ParallelFor(tile_rows, (int64_t{1} << 17) / row_macs, [&](int64_t begin, int64_t end) {
+    ParallelFor(tile_rows, MinChunkFor(row_macs), [&](int64_t begin, int64_t end) {
       int64_t empty = 0;
       for (int64_t oh0 = begin * block_; oh0 < std::min(end * block_, p.out_h); oh0 += block_) {
         const int64_t oh1 = std::min(oh0 + block_, p.out_h);

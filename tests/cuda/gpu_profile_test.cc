@@ -3,9 +3,6 @@
 // allocations for compute-sanitizer (debug_separate_allocations /
 // SF_CUDA_ARENA_BYPASS), ConstantOfShape, and the same through sf::Runtime.
 // Every GPU test skips without a GPU.
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,9 +10,12 @@
 #include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include "cuda/conv_algo_cache.h"
-#include "runtime/gpu/gpu_executor.h"
 #include "runtime/npy.h"
+#include "runtime/gpu/gpu_executor.h"
 #include "sf/runtime.h"
 #include "tests/cuda/conv_gemm_graph.h"
 #include "tests/cuda/gpu_test_util.h"

@@ -3,12 +3,12 @@
 // them give one thread's bits.
 #include "runtime/cpu/parallel.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <random>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "tests/cpu/kernel_runner.h"
 #include "tests/testing/graph_builder.h"
