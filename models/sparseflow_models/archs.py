@@ -194,43 +194,50 @@ def lenet_snn(steps, **kw):
   return LeNetSNN(steps, **kw)
 
 
-class SpikingSelfAttention(nn.Module):
-  """Spikformer's SSA on tokens [T*N, D, L]: q, k, v = sn(bn(conv1d(x))) (binary), then
-  sn((q k^T) v * scale) per head, no softmax, and a conv1d-bn-sn projection."""
+class _SelfAttention(nn.Module):
+  """What both token forms of Spikformer's SSA share: `heads` heads of binary q, k, v
+  [T*N, heads, L, D / heads], attended as (q k^T) * scale @ v (no softmax), and the
+  attention neuron (threshold attn_threshold) the subclass applies to the result."""
 
-  def __init__(self, dim, heads, sn, scale=0.125, attn_threshold=0.5):
+  def __init__(self, dim, heads, sn, scale, attn_threshold):
     super().__init__()
     if dim % heads:
       raise ValueError(f"dim {dim} is not a multiple of heads {heads}")
     self.heads, self.scale = heads, scale
+    self.attn_sn = sn(v_threshold=attn_threshold)
+
+  def attend(self, q, k, v):
+    return (q @ k.transpose(-2, -1)) * self.scale @ v
+
+
+class SpikingSelfAttention(_SelfAttention):
+  """Spikformer's SSA on tokens [T*N, D, L]: q, k, v = sn(bn(conv1d(x))) (binary), then
+  sn((q k^T) v * scale) per head, no softmax, and a conv1d-bn-sn projection."""
+
+  def __init__(self, dim, heads, sn, scale=0.125, attn_threshold=0.5):
+    super().__init__(dim, heads, sn, scale, attn_threshold)
     def branch():
       return nn.Sequential(nn.Conv1d(dim, dim, 1, bias=False), nn.BatchNorm1d(dim), sn())
     self.q, self.k, self.v = branch(), branch(), branch()
-    self.attn_sn = sn(v_threshold=attn_threshold)
     self.proj = nn.Sequential(nn.Conv1d(dim, dim, 1), nn.BatchNorm1d(dim), sn())
 
   def forward(self, x):
     tn, dim, tokens = x.shape
     def heads(y):  # [T*N, D, L] -> [T*N, heads, L, D / heads]
       return y.reshape(tn, self.heads, dim // self.heads, tokens).transpose(-1, -2)
-    q, k, v = heads(self.q(x)), heads(self.k(x)), heads(self.v(x))
-    y = (q @ k.transpose(-2, -1)) * self.scale @ v
+    y = self.attend(heads(self.q(x)), heads(self.k(x)), heads(self.v(x)))
     return self.proj(self.attn_sn(y.transpose(-1, -2).reshape(tn, dim, tokens)))
 
 
-class LinearSelfAttention(nn.Module):
+class LinearSelfAttention(_SelfAttention):
   """SSA as the original Spikformer CIFAR code writes it, on tokens [T*N, L, D]:
   Linear layers, each followed by a BatchNorm1d over D (through two transposes)."""
 
   def __init__(self, dim, heads, sn, scale=0.125, attn_threshold=0.5):
-    super().__init__()
-    if dim % heads:
-      raise ValueError(f"dim {dim} is not a multiple of heads {heads}")
-    self.heads, self.scale = heads, scale
+    super().__init__(dim, heads, sn, scale, attn_threshold)
     self.linear = nn.ModuleList(nn.Linear(dim, dim) for _ in range(4))  # q, k, v, projection
     self.bn = nn.ModuleList(nn.BatchNorm1d(dim) for _ in range(4))
     self.sn = nn.ModuleList(sn() for _ in range(4))
-    self.attn_sn = sn(v_threshold=attn_threshold)
 
   def branch(self, i, x):
     return self.sn[i](self.bn[i](self.linear[i](x).transpose(-1, -2)).transpose(-1, -2))
@@ -239,8 +246,7 @@ class LinearSelfAttention(nn.Module):
     tn, tokens, dim = x.shape
     def heads(y):  # [T*N, L, D] -> [T*N, heads, L, D / heads]
       return y.reshape(tn, tokens, self.heads, dim // self.heads).permute(0, 2, 1, 3)
-    q, k, v = heads(self.branch(0, x)), heads(self.branch(1, x)), heads(self.branch(2, x))
-    y = (q @ k.transpose(-2, -1)) * self.scale @ v
+    y = self.attend(heads(self.branch(0, x)), heads(self.branch(1, x)), heads(self.branch(2, x)))
     return self.branch(3, self.attn_sn(y.transpose(1, 2).reshape(tn, tokens, dim)))
 
 
