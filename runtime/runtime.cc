@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "graph/float16.h"
+#include "graph/passes/compose_transposes.h"
 #include "graph/passes/constant_folding.h"
+#include "graph/passes/cse.h"
 #include "graph/passes/float16.h"
 #include "graph/passes/fold_batchnorm.h"
 #include "graph/passes/fuse_elementwise.h"
@@ -428,6 +430,9 @@ absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph
   SF_RETURN_IF_ERROR(LiftOneDimensionalOps(graph).status());  // 1-D convs, pools -> 2-D
   SF_RETURN_IF_ERROR(InferShapesAndFold(graph, CpuNodeEvaluator()));
   SF_RETURN_IF_ERROR(FoldBatchNormIntoConv(graph).status());
+  SF_RETURN_IF_ERROR(FoldBatchNormIntoLinear(graph).status());
+  SF_RETURN_IF_ERROR(ComposeTransposes(graph).status());
+  SF_RETURN_IF_ERROR(EliminateCommonSubexpressions(graph).status());
   for (ValueId v : graph.inputs()) impl->input_info.push_back(MakeInfo(graph.value(v)));
   for (ValueId v : graph.outputs()) impl->output_info.push_back(MakeInfo(graph.value(v)));
   impl->bound_inputs.resize(impl->input_info.size());

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "graph/passes/compose_transposes.h"
 #include "runtime/cpu_evaluator.h"
 #include "sf/runtime.h"
 #include "tests/testing/onnx_model_builder.h"
@@ -244,6 +245,169 @@ TEST(FoldBatchNormTest, RuntimePlanHasNoBatchNorm) {
     EXPECT_FLOAT_EQ(y[0].data<float>()[i], (i * 1.0f + 0.5f - 0.25f) * 1.0f + 1.0f);
     EXPECT_FLOAT_EQ(y[0].data<float>()[9 + i], (i * 2.0f - 0.5f - 0.75f) * 1.0f - 1.0f);
   }
+}
+
+
+// ------------------------------------------------- BatchNorm after MatMul / Gemm
+
+// Runs every node in order with the CPU reference kernels; returns the first
+// graph output.
+Tensor EvaluateAll(const Graph& g, const Tensor& x) {
+  std::vector<std::optional<Tensor>> vals(g.num_values());
+  for (ValueId v = 0; v < g.num_values(); ++v) vals[v] = g.value(v).constant;
+  vals[g.inputs()[0]] = x;
+  const NodeEvaluator eval = CpuNodeEvaluator();
+  for (int i = 0; i < g.num_nodes(); ++i) {
+    const Node& node = g.node(i);
+    std::vector<Tensor> in;
+    for (ValueId v : node.inputs) in.push_back(v == kNoValue ? Tensor() : *vals[v]);
+    std::vector<Tensor> out = eval(g, i, in).value();
+    vals[node.outputs[0]] = out[0];
+  }
+  return *vals[g.outputs()[0]];
+}
+
+void ExpectClose(const Tensor& got, const Tensor& want) {
+  ASSERT_EQ(got.dims(), want.dims());
+  for (int64_t i = 0; i < want.num_elements(); ++i) {
+    const float w = want.data<float>()[i];
+    EXPECT_NEAR(got.data<float>()[i], w, 1e-5 * (1 + std::abs(w))) << i;
+  }
+}
+
+Attrs Perm(std::vector<int64_t> perm) {
+  Attrs a;
+  a.Set("perm", std::move(perm));
+  return a;
+}
+
+// A BN with varied parameters on `x` (channels on axis 1).
+ValueId VariedBatchNorm(GraphBuilder& b, const std::string& name, ValueId x) {
+  const ValueId y = b.BatchNorm(name, x);
+  const std::vector<ValueId> params(b.graph().node(b.last_node()).inputs.begin() + 1,
+                                    b.graph().node(b.last_node()).inputs.end());
+  Randomize(b.graph(), params[0], 0.5f, 2.0f, 3);
+  Randomize(b.graph(), params[1], -1.0f, 1.0f, 4);
+  Randomize(b.graph(), params[2], -0.3f, 0.3f, 5);
+  Randomize(b.graph(), params[3], 0.1f, 3.0f, 6);
+  return y;
+}
+
+ValueId VariedConst(GraphBuilder& b, const std::string& name, std::vector<int64_t> dims,
+                    int seed) {
+  const ValueId c = b.Const(name, std::move(dims), 0.0f);
+  Randomize(b.graph(), c, -1.0f, 1.0f, seed);
+  return c;
+}
+
+// Folds, composes the Transposes, and checks the outputs against the graph
+// as built (the BN run as a node).
+void ExpectFoldKeepsOutputs(Graph& g, int want_folded, std::vector<int64_t> x_dims) {
+  const Graph original = g;
+  ASSERT_OK_AND_ASSIGN(int folded, FoldBatchNormIntoLinear(g));
+  EXPECT_EQ(folded, want_folded);
+  ASSERT_OK_AND_ASSIGN(int composed, ComposeTransposes(g));
+  (void)composed;
+  Tensor x = Tensor::Create(DataType::kFloat32, x_dims).value();
+  FillRamp(x, -2.0f, 2.0f, 7);
+  ExpectClose(EvaluateAll(g, x), EvaluateAll(original, x));
+}
+
+// What PyTorch exports for Linear + BatchNorm1d on tokens [B, L, C]:
+// MatMul -> Add -> Transpose -> BN -> Transpose. After the fold and
+// ComposeTransposes only the MatMul and the Add are left.
+TEST(FoldBatchNormLinearTest, TokensLinearBatchNorm1dBecomesMatMulAdd) {
+  GraphBuilder b;
+  const ValueId x = b.Input("x", {2, 5, 3});
+  const ValueId w = VariedConst(b, "w", {3, 4}, 1);
+  const ValueId y = b.Op(OpType::kMatMul, "mm", {x, w}, {2, 5, 4});
+  const ValueId z = b.Op(OpType::kAdd, "add", {VariedConst(b, "bias", {4}, 2), y}, {2, 5, 4});
+  const ValueId t = b.Op(OpType::kTranspose, "t1", {z}, {2, 4, 5}, Perm({0, 2, 1}));
+  const ValueId n = VariedBatchNorm(b, "bn", t);
+  const ValueId u = b.Op(OpType::kTranspose, "t2", {n}, {2, 5, 4}, Perm({0, 2, 1}));
+  b.graph().AddOutput(b.Same(OpType::kRelu, "relu", {u}));
+  Graph& g = b.graph();
+  ExpectFoldKeepsOutputs(g, 1, {2, 5, 3});
+  ASSERT_EQ(g.num_nodes(), 3);
+  EXPECT_EQ(g.node(0).op, OpType::kMatMul);
+  EXPECT_EQ(g.node(1).op, OpType::kAdd);
+  EXPECT_EQ(g.node(2).op, OpType::kRelu);
+  EXPECT_EQ(g.node(2).inputs[0], g.node(1).outputs[0]);
+}
+
+TEST(FoldBatchNormLinearTest, MatMulWithoutBiasGetsAnAdd) {
+  GraphBuilder b;
+  const ValueId x = b.Input("x", {6, 3});
+  const ValueId y = b.Op(OpType::kMatMul, "mm", {x, VariedConst(b, "w", {3, 4}, 1)}, {6, 4});
+  b.graph().AddOutput(b.Same(OpType::kRelu, "relu", {VariedBatchNorm(b, "bn", y)}));
+  Graph& g = b.graph();
+  ExpectFoldKeepsOutputs(g, 1, {6, 3});
+  ASSERT_EQ(g.num_nodes(), 3);
+  EXPECT_EQ(g.node(0).op, OpType::kMatMul);
+  EXPECT_EQ(g.node(1).op, OpType::kAdd);  // sorted before its reader
+  EXPECT_EQ(g.node(2).op, OpType::kRelu);
+}
+
+TEST(FoldBatchNormLinearTest, GemmForms) {
+  struct Case {
+    bool trans_b;
+    std::vector<int64_t> c_dims;  // empty: no C
+    float alpha, beta;
+  };
+  for (const Case& c : {Case{false, {}, 1.0f, 1.0f}, Case{true, {4}, 0.5f, 2.0f},
+                        Case{true, {1, 4}, 1.0f, -1.0f}, Case{false, {1}, 2.0f, 0.25f}}) {
+    SCOPED_TRACE(::testing::Message() << "transB " << c.trans_b << " C rank " << c.c_dims.size());
+    GraphBuilder b;
+    const ValueId x = b.Input("x", {3, 5});
+    std::vector<ValueId> in = {x, VariedConst(b, "B", c.trans_b ? std::vector<int64_t>{4, 5}
+                                                                 : std::vector<int64_t>{5, 4}, 1)};
+    if (!c.c_dims.empty()) in.push_back(VariedConst(b, "C", c.c_dims, 2));
+    Attrs a;
+    a.Set("transB", int64_t{c.trans_b ? 1 : 0});
+    a.Set("alpha", c.alpha);
+    a.Set("beta", c.beta);
+    const ValueId y = b.Op(OpType::kGemm, "gemm", in, {3, 4}, a);
+    b.graph().AddOutput(b.Same(OpType::kRelu, "relu", {VariedBatchNorm(b, "bn", y)}));
+    Graph& g = b.graph();
+    ExpectFoldKeepsOutputs(g, 1, {3, 5});
+    ASSERT_EQ(g.num_nodes(), 2);
+    EXPECT_EQ(g.node(0).op, OpType::kGemm);
+    EXPECT_EQ(g.node(0).attrs.GetFloatOr("beta", 0.0f).value(), 1.0f);
+  }
+}
+
+TEST(FoldBatchNormLinearTest, ChannelsNotTheColumnsAreNotFolded) {
+  // Rank 3 without a Transpose: the BN's channels are the rows (L), not the columns.
+  GraphBuilder b1;
+  ValueId x = b1.Input("x", {2, 5, 3});
+  ValueId y = b1.Op(OpType::kMatMul, "mm", {x, b1.Const("w", {3, 4}, 0.5f)}, {2, 5, 4});
+  b1.graph().AddOutput(b1.BatchNorm("bn", y));
+  EXPECT_EQ(FoldBatchNormIntoLinear(b1.graph()).value(), 0);
+  // A Transpose that does not bring the columns to axis 1.
+  GraphBuilder b2;
+  x = b2.Input("x", {2, 5, 3});
+  y = b2.Op(OpType::kMatMul, "mm", {x, b2.Const("w", {3, 4}, 0.5f)}, {2, 5, 4});
+  y = b2.Op(OpType::kTranspose, "t", {y}, {5, 2, 4}, Perm({1, 0, 2}));
+  b2.graph().AddOutput(b2.BatchNorm("bn", y));
+  EXPECT_EQ(FoldBatchNormIntoLinear(b2.graph()).value(), 0);
+  // A weight that is not a constant.
+  GraphBuilder b3;
+  x = b3.Input("x", {6, 3});
+  y = b3.Op(OpType::kMatMul, "mm", {x, b3.Input("w", {3, 4})}, {6, 4});
+  b3.graph().AddOutput(b3.BatchNorm("bn", y));
+  EXPECT_EQ(FoldBatchNormIntoLinear(b3.graph()).value(), 0);
+}
+
+TEST(FoldBatchNormLinearTest, ChainValueReadElsewhereIsNotFolded) {
+  GraphBuilder b;
+  const ValueId x = b.Input("x", {2, 5, 3});
+  const ValueId y = b.Op(OpType::kMatMul, "mm", {x, b.Const("w", {3, 4}, 0.5f)}, {2, 5, 4});
+  const ValueId z = b.Op(OpType::kAdd, "add", {y, b.Const("bias", {4}, 0.5f)}, {2, 5, 4});
+  const ValueId t = b.Op(OpType::kTranspose, "t1", {z}, {2, 4, 5}, Perm({0, 2, 1}));
+  b.graph().AddOutput(b.BatchNorm("bn", t));
+  b.graph().AddOutput(b.Same(OpType::kRelu, "relu", {z}));  // the Add's output read twice
+  EXPECT_EQ(FoldBatchNormIntoLinear(b.graph()).value(), 0);
+  EXPECT_EQ(b.graph().num_nodes(), 5);
 }
 
 }  // namespace
