@@ -155,9 +155,35 @@ void StoreBlock(const Conv2dParams& p, const BlockAcc& acc, float* y, int64_t n,
   }
 }
 
+// 64 mask bits of one input row from column `col` on (col >= 0, inside the row).
+inline uint64_t MaskBitsFrom(const uint64_t* row, int64_t col) {
+  const int64_t word = col >> 6, shift = col & 63;
+  const uint64_t lo = row[word] >> shift;
+  return shift == 0 ? lo : lo | row[word + 1] << (64 - shift);
+}
+
+// The bits a block's taps test in a row's mask, from its first input column:
+// `lanes` the kOwBlock columns of tap 0, `span` every column of all taps.
+// Zero when they do not fit in 64 bits (the block is then not masked).
+struct TapBits {
+  uint64_t lanes = 0, span = 0;
+};
+
+TapBits MakeTapBits(const Conv2dParams& p) {
+  const int64_t width = (kOwBlock - 1) * p.stride_w + (p.kw - 1) * p.dil_w + 1;
+  if (width > 64) return {};
+  TapBits t;
+  for (int64_t j = 0; j < kOwBlock; ++j) t.lanes |= uint64_t{1} << (j * p.stride_w);
+  t.span = width == 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
+  return t;
+}
+
 // Block whose taps are all inside the input columns (rows outside are skipped).
+// kMasked: taps whose kOwBlock inputs are all zero in `mask` are skipped.
+template <bool kMasked>
 void ConvBlockInterior(const Conv2dParams& p, const float* x, const float* w, BlockAcc& acc,
-                       int64_t n, int64_t oh, int64_t co, int64_t ow) {
+                       int64_t n, int64_t oh, int64_t co, int64_t ow, const NonZeroMask* mask,
+                       TapBits tap_bits) {
   const int64_t cin_g = p.c_in / p.group;
   const int64_t g = co / (p.c_out / p.group);
   const int64_t ksize = p.kh * p.kw;
@@ -169,9 +195,18 @@ void ConvBlockInterior(const Conv2dParams& p, const float* x, const float* w, Bl
     for (int64_t kh = 0; kh < p.kh; ++kh) {
       const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dil_h;
       if (ih < 0 || ih >= p.h) continue;
+      uint64_t bits = 0;
+      if constexpr (kMasked) {
+        const uint64_t* row = mask->bits + ((n * p.c_in + g * cin_g + ci) * p.h + ih) * mask->words;
+        bits = MaskBitsFrom(row, ow * sw - p.pad_left);
+        if ((bits & tap_bits.span) == 0) continue;
+      }
       const float* xs = xplane + ih * p.w + ow * sw - p.pad_left;
       const float* wt = wk + kh * p.kw;
       for (int64_t kw = 0; kw < p.kw; ++kw, xs += p.dil_w) {
+        if constexpr (kMasked) {
+          if ((bits >> (kw * p.dil_w) & tap_bits.lanes) == 0) continue;
+        }
         Vec xv;
         if (sw == 1) {
           std::memcpy(&xv, xs, sizeof(xv));
@@ -229,10 +264,27 @@ void ConvBlockBorder(const Conv2dParams& p, const float* x, const float* w, Bloc
 
 }  // namespace
 
+void BuildNonZeroMask(const Conv2dParams& p, const float* x, int64_t n, int64_t c,
+                      uint64_t* rows) {
+  const int64_t words = NonZeroMaskWords(p.w);
+  const float* plane = x + (n * p.c_in + c) * p.h * p.w;
+  for (int64_t r = 0; r < p.h; ++r) {
+    uint64_t* row = rows + r * words;
+    for (int64_t i = 0; i < words; ++i) row[i] = 0;
+    const float* xr = plane + r * p.w;
+    for (int64_t col = 0; col < p.w; ++col) {
+      row[col >> 6] |= static_cast<uint64_t>(xr[col] != 0.0f) << (col & 63);
+    }
+  }
+}
+
 void Conv2dRegion(const Conv2dParams& p, const float* x, const float* w, const float* bias,
-                  float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1) {
+                  float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1,
+                  const NonZeroMask* mask) {
   const int64_t cout_g = p.c_out / p.group;
   const bool vector_ok = p.kw <= kMaxBorderKw && p.w > 0;
+  const TapBits tap_bits = mask != nullptr ? MakeTapBits(p) : TapBits{};
+  const bool masked = tap_bits.span != 0;
   for (int64_t oh = oh0; oh < oh1; ++oh) {
     int64_t co = 0;
     // Blocks of kCoBlock channels that stay inside one group take the vector path.
@@ -245,7 +297,11 @@ void Conv2dRegion(const Conv2dParams& p, const float* x, const float* w, const f
         const int64_t last_col =
             (ow + kOwBlock - 1) * p.stride_w - p.pad_left + (p.kw - 1) * p.dil_w;
         if (first_col >= 0 && last_col < p.w) {
-          ConvBlockInterior(p, x, w, acc, n, oh, co, ow);
+          if (masked) {
+            ConvBlockInterior<true>(p, x, w, acc, n, oh, co, ow, mask, tap_bits);
+          } else {
+            ConvBlockInterior<false>(p, x, w, acc, n, oh, co, ow, nullptr, tap_bits);
+          }
         } else {
           ConvBlockBorder(p, x, w, acc, n, oh, co, ow);
         }

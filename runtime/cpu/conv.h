@@ -32,10 +32,31 @@ struct Conv2dParams {
 // channel/group mismatches, or an output shape that disagrees with the attributes.
 absl::StatusOr<Conv2dParams> GetConv2dParams(const Graph& graph, const Node& node);
 
+// Where an NCHW input is not zero, one bit per element: bit (col % 64) of word
+// (col / 64) of row (n * c_in + c) * h + ih, `words` words a row. A row's last
+// word is always zero, so 64 bits from any column can be read with two words.
+struct NonZeroMask {
+  const uint64_t* bits = nullptr;
+  int64_t words = 0;  // NonZeroMaskWords(w)
+};
+
+inline int64_t NonZeroMaskWords(int64_t w) { return (w + 63) / 64 + 1; }
+
+// Fills the mask rows of plane (n, c) of x (h rows of NonZeroMaskWords(w) words
+// at `rows`).
+void BuildNonZeroMask(const Conv2dParams& p, const float* x, int64_t n, int64_t c,
+                      uint64_t* rows);
+
 // Computes y[n, :, oh0:oh1, ow0:ow1] for all output channels of batch item `n`
-// (y is the full NCHW output buffer). `bias` may be null.
+// (y is the full NCHW output buffer). `bias` may be null. With `mask` (of x),
+// the multiply-adds of a block of outputs whose input values are all zero for
+// a tap are skipped: adding their +-0 products leaves the sum's bits as they
+// are, so the result is the same for finite weights (the caller checks; a
+// zero times Inf or NaN is NaN). Only the sign of an all-zero sum on a -0 bias
+// may differ.
 void Conv2dRegion(const Conv2dParams& p, const float* x, const float* w, const float* bias,
-                  float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1);
+                  float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1,
+                  const NonZeroMask* mask = nullptr);
 
 }  // namespace sf
 

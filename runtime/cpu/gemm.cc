@@ -1,6 +1,10 @@
 // Gemm (Y = alpha * op(A) op(B) + beta * C) and MatMul (numpy semantics: batch
 // broadcasting, 1-D operands), float32. Each output accumulates over k in
-// ascending order in float.
+// ascending order in float; a zero of A whose row of B is finite is skipped
+// (the same bits, MatMulRows).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "graph/status.h"
@@ -18,25 +22,38 @@ struct MatView {
   int64_t rs, cs;
 };
 
-// y[M, N] = a[M, K] * b[K, N] (y is dense row-major, overwritten). Rows on the
-// CPU threads (runtime/cpu/parallel.h): each row's sums are the same whatever
-// thread makes them.
-void MatMulF32(int64_t m, int64_t n, int64_t k, MatView a, MatView b, float* y) {
-  ParallelFor(m, MinChunkFor(n * k), [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      float* yrow = y + i * n;
-      for (int64_t j = 0; j < n; ++j) yrow[j] = 0.0f;
-      for (int64_t p = 0; p < k; ++p) {
-        const float av = a.data[i * a.rs + p * a.cs];
-        const float* brow = b.data + p * b.rs;
-        if (b.cs == 1) {
-          for (int64_t j = 0; j < n; ++j) yrow[j] += av * brow[j];
-        } else {
-          for (int64_t j = 0; j < n; ++j) yrow[j] += av * brow[j * b.cs];
-        }
+// Rows of y[M, N] = a[M, K] * b[K, N] (y dense row-major, overwritten), from
+// one thread. Each output sums a[i, p] * b[p, j] over p in ascending order in
+// float. Where finite_rows[p] is set (row p of b holds no Inf or NaN), a zero
+// a[i, p] skips the row: its products are +-0, and adding +-0 to a sum that
+// starts at +0 leaves the same bits, so spikes and ReLU zeros cost nothing.
+// finite_rows may be null (nothing skipped).
+void MatMulRows(int64_t i0, int64_t i1, int64_t n, int64_t k, MatView a, MatView b,
+                const uint8_t* finite_rows, float* y) {
+  for (int64_t i = i0; i < i1; ++i) {
+    float* yrow = y + i * n;
+    for (int64_t j = 0; j < n; ++j) yrow[j] = 0.0f;
+    for (int64_t p = 0; p < k; ++p) {
+      const float av = a.data[i * a.rs + p * a.cs];
+      if (av == 0.0f && finite_rows != nullptr && finite_rows[p] != 0) continue;
+      const float* brow = b.data + p * b.rs;
+      if (b.cs == 1) {
+        for (int64_t j = 0; j < n; ++j) yrow[j] += av * brow[j];
+      } else {
+        for (int64_t j = 0; j < n; ++j) yrow[j] += av * brow[j * b.cs];
       }
     }
-  });
+  }
+}
+
+// finite[p] = whether row p of b[K, N] holds only finite values.
+void FindFiniteRows(int64_t n, int64_t k, MatView b, uint8_t* finite) {
+  for (int64_t p = 0; p < k; ++p) {
+    const float* brow = b.data + p * b.rs;
+    bool ok = true;
+    for (int64_t j = 0; j < n; ++j) ok &= std::isfinite(brow[j * b.cs]);
+    finite[p] = ok ? 1 : 0;
+  }
 }
 
 absl::Status CheckFloatInputs(const Graph& graph, const Node& node) {
@@ -75,6 +92,7 @@ class GemmKernel : public CpuKernel {
     if (y != std::vector<int64_t>{m_, n_}) {
       return NodeError(node, "output shape ", ShapeToString(y), " should be [", m_, ",", n_, "]");
     }
+    finite_rows_.assign(static_cast<size_t>(k_), 0);
     has_c_ = HasInput(node, 2);
     if (has_c_) {
       SF_ASSIGN_OR_RETURN(std::vector<int64_t> c, InputDims(graph, node, 2));
@@ -94,7 +112,10 @@ class GemmKernel : public CpuKernel {
     const MatView av = trans_a_ ? MatView{a, 1, m_} : MatView{a, k_, 1};
     const MatView bv = trans_b_ ? MatView{b, 1, k_} : MatView{b, n_, 1};
     float* y = outputs[0]->data<float>();
-    MatMulF32(m_, n_, k_, av, bv, y);
+    FindFiniteRows(n_, k_, bv, finite_rows_.data());
+    ParallelFor(m_, MinChunkFor(n_ * k_), [&](int64_t begin, int64_t end) {
+      MatMulRows(begin, end, n_, k_, av, bv, finite_rows_.data(), y);
+    });
     for (int64_t i = 0; i < m_ * n_; ++i) y[i] *= alpha_;
     if (!has_c_) return absl::OkStatus();
     if (inputs.size() < 3 || inputs[2] == nullptr || inputs[2]->num_elements() != c_count_ ||
@@ -117,6 +138,7 @@ class GemmKernel : public CpuKernel {
   bool trans_a_ = false, trans_b_ = false, has_c_ = false;
   int64_t m_ = 0, n_ = 0, k_ = 0, c_count_ = 0;
   BroadcastPlan c_plan_;
+  std::vector<uint8_t> finite_rows_;  // per row of op(B), k_ of them
 };
 
 class MatMulKernel : public CpuKernel {
@@ -150,7 +172,16 @@ class MatMulKernel : public CpuKernel {
       return NodeError(node, "output shape ", ShapeToString(y), " should be ",
                        ShapeToString(expected));
     }
-    SF_ASSIGN_OR_RETURN(batch_plan_, BroadcastPlan::Create(node, batches, batch));
+    SF_ASSIGN_OR_RETURN(BroadcastPlan plan, BroadcastPlan::Create(node, batches, batch));
+    batches_.clear();
+    plan.ForEachRun([&](int64_t out, int64_t len, const BroadcastPlan::Offsets& off,
+                        const BroadcastPlan::Offsets& step) {
+      for (int64_t j = 0; j < len; ++j) {
+        batches_.push_back(Batch{off[0] + j * step[0], off[1] + j * step[1], out + j});
+      }
+    });
+    b_batches_ = Product(batches[1]);
+    finite_rows_.assign(static_cast<size_t>(b_batches_ * k_), 0);
     return absl::OkStatus();
   }
 
@@ -162,14 +193,23 @@ class MatMulKernel : public CpuKernel {
     const float* b = inputs[1]->data<float>();
     float* y = outputs[0]->data<float>();
     const int64_t m = m_, n = n_, k = k_;
-    batch_plan_.ForEachRun([&](int64_t out, int64_t len, const BroadcastPlan::Offsets& off,
-                               const BroadcastPlan::Offsets& step) {
-      for (int64_t j = 0; j < len; ++j) {
-        const MatView av{a + (off[0] + j * step[0]) * m * k, k, 1};
-        const MatView bv{b + (off[1] + j * step[1]) * k * n, n, 1};
-        MatMulF32(m, n, k, av, bv, y + (out + j) * m * n);
-      }
-    });
+    // Which rows of each B are finite, then (batch, row) pairs on the threads:
+    // many small products (attention heads) share them as well as one large one.
+    for (int64_t i = 0; i < b_batches_; ++i) {
+      FindFiniteRows(n, k, MatView{b + i * k * n, n, 1}, finite_rows_.data() + i * k);
+    }
+    ParallelFor(static_cast<int64_t>(batches_.size()) * m, MinChunkFor(n * k),
+                [&](int64_t begin, int64_t end) {
+                  while (begin < end) {
+                    const int64_t bi = begin / m, i0 = begin % m;
+                    const int64_t i1 = std::min(m, i0 + (end - begin));
+                    const Batch& t = batches_[bi];
+                    MatMulRows(i0, i1, n, k, MatView{a + t.a * m * k, k, 1},
+                               MatView{b + t.b * k * n, n, 1}, finite_rows_.data() + t.b * k,
+                               y + t.y * m * n);
+                    begin += i1 - i0;
+                  }
+                });
     return absl::OkStatus();
   }
 
@@ -177,7 +217,13 @@ class MatMulKernel : public CpuKernel {
   Node label_;
   std::vector<int64_t> a_dims_, b_dims_;
   int64_t m_ = 0, n_ = 0, k_ = 0;
-  BroadcastPlan batch_plan_;
+  // One product per output batch: the batch indices of A, B and Y.
+  struct Batch {
+    int64_t a, b, y;
+  };
+  std::vector<Batch> batches_;
+  int64_t b_batches_ = 0;             // B's own batch count
+  std::vector<uint8_t> finite_rows_;  // b_batches_ x k: FindFiniteRows of each B
 };
 
 }  // namespace

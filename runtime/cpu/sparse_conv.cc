@@ -1,7 +1,7 @@
 #include "runtime/cpu/sparse_conv.h"
 
 #include <algorithm>
-#include <atomic>
+#include <cmath>
 
 #include "graph/status.h"
 #include "runtime/cpu/kernel_util.h"
@@ -19,6 +19,24 @@ std::pair<int64_t, int64_t> InputWindow(int64_t o0, int64_t o1, int64_t stride, 
   return {std::clamp<int64_t>(lo, 0, size), std::clamp<int64_t>(hi, 0, size)};
 }
 
+// Whether any bit of columns [lo, hi) of a mask row is set.
+bool AnyBitIn(const uint64_t* row, int64_t lo, int64_t hi) {
+  for (int64_t word = lo >> 6; word << 6 < hi; ++word) {
+    uint64_t bits = row[word];
+    const int64_t first = word << 6;
+    if (lo > first) bits &= ~uint64_t{0} << (lo - first);
+    if (hi < first + 64) bits &= (uint64_t{1} << (hi - first)) - 1;
+    if (bits != 0) return true;
+  }
+  return false;
+}
+
+bool AllFinite(const float* v, int64_t count) {
+  bool ok = true;
+  for (int64_t i = 0; i < count; ++i) ok &= std::isfinite(v[i]);
+  return ok;
+}
+
 }  // namespace
 
 absl::Status SparseConvKernel::Prepare(const Graph& graph, const Node& node) {
@@ -32,38 +50,20 @@ absl::Status SparseConvKernel::Prepare(const Graph& graph, const Node& node) {
     }
   }
   has_bias_ = HasInput(node, 2);
-  const int64_t prefix_dims[] = {p_.h + 1, p_.w + 1};
-  SF_ASSIGN_OR_RETURN(int64_t prefix_size,
-                      CheckedElementCount(prefix_dims, absl::StrCat("sparse conv '", node.name,
-                                                                    "' scratch")));
-  nonzero_prefix_.assign(static_cast<size_t>(prefix_size), 0);
+  tile_rows_ = (p_.out_h + block_ - 1) / block_;
+  tiles_per_row_ = (p_.out_w + block_ - 1) / block_;
+  const std::string what = absl::StrCat("sparse conv '", node.name, "' scratch");
+  const int64_t words = NonZeroMaskWords(p_.w);
+  const int64_t mask_dims[] = {p_.n, p_.c_in, p_.h, words};
+  const int64_t any_dims[] = {p_.n, p_.h, words};
+  const int64_t tile_dims[] = {p_.n, tile_rows_, tiles_per_row_};
+  SF_ASSIGN_OR_RETURN(int64_t mask_size, CheckedElementCount(mask_dims, what));
+  SF_ASSIGN_OR_RETURN(int64_t any_size, CheckedElementCount(any_dims, what));
+  SF_ASSIGN_OR_RETURN(int64_t tile_count, CheckedElementCount(tile_dims, what));
+  mask_.assign(static_cast<size_t>(mask_size), 0);
+  any_rows_.assign(static_cast<size_t>(any_size), 0);
+  tile_active_.assign(static_cast<size_t>(tile_count), 1);
   return absl::OkStatus();
-}
-
-void SparseConvKernel::CountNonZeros(const float* x, int64_t n) {
-  const int64_t stride = p_.w + 1;
-  std::fill(nonzero_prefix_.begin(), nonzero_prefix_.end(), 0);
-  for (int64_t c = 0; c < p_.c_in; ++c) {
-    const float* plane = x + (n * p_.c_in + c) * p_.h * p_.w;
-    for (int64_t r = 0; r < p_.h; ++r) {
-      int64_t* row = &nonzero_prefix_[(r + 1) * stride + 1];
-      for (int64_t col = 0; col < p_.w; ++col) row[col] += plane[r * p_.w + col] != 0.0f;
-    }
-  }
-  for (int64_t r = 1; r <= p_.h; ++r) {
-    for (int64_t col = 1; col <= p_.w; ++col) {
-      nonzero_prefix_[r * stride + col] += nonzero_prefix_[(r - 1) * stride + col] +
-                                           nonzero_prefix_[r * stride + col - 1] -
-                                           nonzero_prefix_[(r - 1) * stride + col - 1];
-    }
-  }
-}
-
-int64_t SparseConvKernel::NonZerosIn(int64_t r0, int64_t r1, int64_t c0, int64_t c1) const {
-  if (r0 >= r1 || c0 >= c1) return 0;
-  const int64_t stride = p_.w + 1;
-  return nonzero_prefix_[r1 * stride + c1] - nonzero_prefix_[r0 * stride + c1] -
-         nonzero_prefix_[r1 * stride + c0] + nonzero_prefix_[r0 * stride + c0];
 }
 
 absl::Status SparseConvKernel::Compute(std::span<const Tensor* const> inputs,
@@ -86,41 +86,71 @@ absl::Status SparseConvKernel::Compute(std::span<const Tensor* const> inputs,
   const float* x = inputs[0]->data<float>();
   const float* w = inputs[1]->data<float>();
   float* y = outputs[0]->data<float>();
-  const int64_t tile_rows = (p.out_h + block_ - 1) / block_;
-  const int64_t tiles_per_row = (p.out_w + block_ - 1) / block_;
-  const int64_t row_macs = block_ * p.out_w * p.c_out * (p.c_in / p.group) * p.kh * p.kw;
-  std::atomic<int64_t> skipped{0};
-  for (int64_t n = 0; n < p.n; ++n) {
-    CountNonZeros(x, n);
-    // Rows of tiles on the CPU threads: each tile is a region (conv.h), so
-    // the bits do not depend on the threads.
-    ParallelFor(tile_rows, MinChunkFor(row_macs), [&](int64_t begin, int64_t end) {
-      int64_t empty = 0;
-      for (int64_t oh0 = begin * block_; oh0 < std::min(end * block_, p.out_h); oh0 += block_) {
-        const int64_t oh1 = std::min(oh0 + block_, p.out_h);
-        auto [ih0, ih1] = InputWindow(oh0, oh1, p.stride_h, p.pad_top, p.kh, p.dil_h, p.h);
-        for (int64_t ow0 = 0; ow0 < p.out_w; ow0 += block_) {
-          const int64_t ow1 = std::min(ow0 + block_, p.out_w);
-          auto [iw0, iw1] = InputWindow(ow0, ow1, p.stride_w, p.pad_left, p.kw, p.dil_w, p.w);
-          if (NonZerosIn(ih0, ih1, iw0, iw1) > 0) {
-            Conv2dRegion(p, x, w, bias, y, n, oh0, oh1, ow0, ow1);
-            continue;
-          }
-          ++empty;
-          for (int64_t co = 0; co < p.c_out; ++co) {
-            const float b = bias != nullptr ? bias[co] : 0.0f;
-            for (int64_t oh = oh0; oh < oh1; ++oh) {
-              float* row = y + ((n * p.c_out + co) * p.out_h + oh) * p.out_w;
-              std::fill(row + ow0, row + ow1, b);
+  const int64_t words = NonZeroMaskWords(p.w);
+  const int64_t plane_words = p.h * words;
+
+  // A zero times Inf or NaN is NaN: with such a weight nothing is skipped.
+  const bool skip = AllFinite(w, inputs[1]->num_elements());
+  const NonZeroMask mask{mask_.data(), words};
+  if (skip) {
+    ParallelFor(p.n * p.c_in, MinChunkFor(p.h * p.w), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        BuildNonZeroMask(p, x, i / p.c_in, i % p.c_in, mask_.data() + i * plane_words);
+      }
+    });
+    // The tiles: the OR of an image's channels, then each tile's window.
+    ParallelFor(p.n, MinChunkFor(p.c_in * plane_words), [&](int64_t begin, int64_t end) {
+      for (int64_t n = begin; n < end; ++n) {
+        uint64_t* any = any_rows_.data() + n * plane_words;
+        std::fill(any, any + plane_words, 0);
+        for (int64_t c = 0; c < p.c_in; ++c) {
+          const uint64_t* rows = mask_.data() + (n * p.c_in + c) * plane_words;
+          for (int64_t i = 0; i < plane_words; ++i) any[i] |= rows[i];
+        }
+        for (int64_t tr = 0; tr < tile_rows_; ++tr) {
+          const int64_t oh0 = tr * block_, oh1 = std::min(oh0 + block_, p.out_h);
+          auto [ih0, ih1] = InputWindow(oh0, oh1, p.stride_h, p.pad_top, p.kh, p.dil_h, p.h);
+          for (int64_t tc = 0; tc < tiles_per_row_; ++tc) {
+            const int64_t ow0 = tc * block_, ow1 = std::min(ow0 + block_, p.out_w);
+            auto [iw0, iw1] = InputWindow(ow0, ow1, p.stride_w, p.pad_left, p.kw, p.dil_w, p.w);
+            bool active = false;
+            for (int64_t ih = ih0; ih < ih1 && !active; ++ih) {
+              active = AnyBitIn(any + ih * words, iw0, iw1);
             }
+            tile_active_[(n * tile_rows_ + tr) * tiles_per_row_ + tc] = active ? 1 : 0;
           }
         }
       }
-      skipped += empty;
     });
+  } else {
+    std::fill(tile_active_.begin(), tile_active_.end(), 1);
   }
-  tiles_total_ = p.n * tile_rows * tiles_per_row;
-  tiles_skipped_ = skipped.load();
+
+  // Output rows (image, oh) on the CPU threads: runs of active tiles are
+  // regions (conv.h), so the bits do not depend on the threads.
+  const int64_t row_macs = p.c_out * p.out_w * (p.c_in / p.group) * p.kh * p.kw;
+  ParallelFor(p.n * p.out_h, MinChunkFor(row_macs), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t n = r / p.out_h, oh = r % p.out_h;
+      const uint8_t* active = tile_active_.data() + (n * tile_rows_ + oh / block_) * tiles_per_row_;
+      for (int64_t tc = 0; tc < tiles_per_row_;) {
+        int64_t end_tc = tc + 1;
+        while (end_tc < tiles_per_row_ && active[end_tc] == active[tc]) ++end_tc;
+        const int64_t ow0 = tc * block_, ow1 = std::min(end_tc * block_, p.out_w);
+        if (active[tc] != 0) {
+          Conv2dRegion(p, x, w, bias, y, n, oh, oh + 1, ow0, ow1, skip ? &mask : nullptr);
+        } else {
+          for (int64_t co = 0; co < p.c_out; ++co) {
+            float* row = y + ((n * p.c_out + co) * p.out_h + oh) * p.out_w;
+            std::fill(row + ow0, row + ow1, bias != nullptr ? bias[co] : 0.0f);
+          }
+        }
+        tc = end_tc;
+      }
+    }
+  });
+  tiles_total_ = static_cast<int64_t>(tile_active_.size());
+  tiles_skipped_ = tiles_total_ - std::count(tile_active_.begin(), tile_active_.end(), 1);
   return absl::OkStatus();
 }
 

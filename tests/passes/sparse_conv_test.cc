@@ -1,5 +1,7 @@
 #include "runtime/cpu/sparse_conv.h"
 
+#include <cmath>
+#include <limits>
 #include <random>
 
 #include <gmock/gmock.h>
@@ -141,6 +143,63 @@ TEST_F(SparseConvTest, ThreadedRowsOfTilesAreBitExact) {
     if (density == 0.0001) {  // about 3 in 4 tiles empty
       EXPECT_GT(kernel.tiles_skipped(), 0);
       EXPECT_LT(kernel.tiles_skipped(), kernel.tiles_total());
+    }
+  }
+}
+
+// Rows wider than one mask word, spikes on the words' borders, strides,
+// dilations and a kernel whose taps span more than 64 columns (not masked):
+// the dense kernel's bits. Then an Inf and a NaN weight: nothing is skipped,
+// so the NaNs of the dense result are there too.
+TEST_F(SparseConvTest, WideRowsDilationsAndNonFiniteWeights) {
+  struct Shape {
+    int64_t w, k, stride, pad, dilation;
+  };
+  for (const Shape& s : {Shape{130, 3, 1, 1, 1}, Shape{130, 3, 2, 1, 1}, Shape{129, 3, 1, 2, 2},
+                         Shape{200, 5, 3, 2, 1}, Shape{140, 3, 1, 0, 31}}) {
+    for (double density : {0.0, 0.02, 0.3}) {
+      Attrs dil;
+      dil.Set("dilations", std::vector<int64_t>{1, s.dilation});  // along the rows only
+      b_ = GraphBuilder();
+      const ValueId x = b_.Input("x", {2, 3, 6, s.w});
+      b_.Conv("conv_3", x, 9, s.k, s.stride, s.pad, dil);
+      if (s.dilation > 1) {  // the builder's output width ignores dilation
+        const int64_t span = (s.k - 1) * s.dilation + 1;
+        const int64_t oh = (6 + 2 * s.pad - s.k) / s.stride + 1;
+        const int64_t ow = (s.w + 2 * s.pad - span) / s.stride + 1;
+        b_.graph().value(conv().outputs[0]).shape = MakeShape(std::vector<int64_t>{2, 9, oh, ow});
+      }
+      SCOPED_TRACE(::testing::Message() << "w " << s.w << " k " << s.k << " stride " << s.stride
+                                        << " dilation " << s.dilation << " density " << density);
+      std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+      std::uniform_real_distribution<double> coin(0.0, 1.0);
+      x_ = Tensor::Create(DataType::kFloat32, {2, 3, 6, s.w}).value();
+      std::span<float> xv = x_.span<float>();
+      for (float& v : xv) v = coin(rng_) < density ? 1.0f : 0.0f;
+      for (int64_t col : {63, 64, 127, 128}) xv[(1 * 6 + 2) * s.w + col] = 1.0f;  // image 0, channel 1
+      xv[(3 * 3 + 1) * 6 * s.w + 5 * s.w + s.w - 1] = -0.0f;
+      w_ = Tensor::Create(DataType::kFloat32, {9, 3, s.k, s.k}).value();
+      for (float& v : w_.span<float>()) v = value(rng_);
+      for (bool non_finite : {false, true}) {
+        if (non_finite) {
+          w_.span<float>()[4] = std::numeric_limits<float>::infinity();
+          w_.span<float>()[w_.num_elements() - 1] = std::numeric_limits<float>::quiet_NaN();
+        }
+        Tensor dense = Tensor::Create(DataType::kFloat32, OutDims()).value();
+        Tensor sparse = Tensor::Create(DataType::kFloat32, OutDims()).value();
+        std::unique_ptr<CpuKernel> ref = MakeConvKernel(OpType::kConv);
+        ASSERT_OK(Run(*ref, dense, false));
+        SparseConvKernel kernel(8);
+        ASSERT_OK(Run(kernel, sparse, false));
+        int mismatches = 0, nans = 0;
+        for (size_t i = 0; i < dense.span<float>().size(); ++i) {
+          const float d = dense.span<float>()[i], sp = sparse.span<float>()[i];
+          nans += std::isnan(d);
+          mismatches += std::isnan(d) ? !std::isnan(sp) : d != sp;
+        }
+        EXPECT_EQ(mismatches, 0) << "non-finite " << non_finite;
+        EXPECT_EQ(nans > 0, non_finite);
+      }
     }
   }
 }

@@ -4,6 +4,9 @@
 #include "runtime/cpu/parallel.h"
 
 #include <atomic>
+#include <bit>
+#include <cmath>
+#include <limits>
 #include <random>
 #include <thread>
 #include <vector>
@@ -101,6 +104,50 @@ TEST(ParallelForTest, MatMulRowsGiveOneThreadsBits) {
     }
     for (int64_t j = 0; j < n; ++j) ASSERT_EQ(y[i * n + j], row[j]) << i << "," << j;
   }
+}
+
+
+// Many small products (attention heads) split over the threads by (batch, row),
+// with spikes in A: zeros skip their row of B only where that row is finite,
+// so the Inf and NaN of two heads still make the NaNs of a plain sum.
+TEST(ParallelForTest, BatchedMatMulOfSpikesGivesPlainSums) {
+  const int64_t heads = 24, m = 64, k = 40, n = 48;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> a(heads * m * k), b(heads * k * n);
+  for (float& v : a) v = u(rng) < -0.6f ? 1.0f : 0.0f;  // ~20% spikes
+  for (float& v : b) v = u(rng);
+  b[(3 * k + 5) * n + 7] = std::numeric_limits<float>::infinity();
+  b[(5 * k + 0) * n + 0] = std::numeric_limits<float>::quiet_NaN();
+  auto g = testing::OneNodeGraphBuilder(OpType::kMatMul, "attn")
+               .Input(DataType::kFloat32, {heads, m, k})
+               .Input(DataType::kFloat32, {heads, k, n})
+               .Output(DataType::kFloat32, {heads, m, n})
+               .Build();
+  ASSERT_OK_AND_ASSIGN(std::vector<Tensor> out,
+                       testing::RunKernel(g, {Tensor::FromVector({heads, m, k}, a),
+                                              Tensor::FromVector({heads, k, n}, b)}));
+  const std::vector<float> y = testing::Values<float>(out[0]);
+  int nans = 0;
+  for (int64_t h = 0; h < heads; ++h) {
+    for (int64_t i = 0; i < m; ++i) {
+      std::vector<float> row(n, 0.0f);
+      for (int64_t p = 0; p < k; ++p) {
+        for (int64_t j = 0; j < n; ++j) row[j] += a[(h * m + i) * k + p] * b[(h * k + p) * n + j];
+      }
+      for (int64_t j = 0; j < n; ++j) {
+        const float got = y[(h * m + i) * n + j];
+        nans += std::isnan(row[j]);
+        if (std::isnan(row[j])) {
+          ASSERT_TRUE(std::isnan(got)) << h << "," << i << "," << j;
+        } else {
+          ASSERT_EQ(std::bit_cast<uint32_t>(got), std::bit_cast<uint32_t>(row[j]))
+              << h << "," << i << "," << j;
+        }
+      }
+    }
+  }
+  EXPECT_GT(nans, m);  // the NaN row in every row of its head, the Inf row times zeros
 }
 
 }  // namespace
