@@ -1,6 +1,7 @@
 #include "runtime/cpu/conv.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -155,35 +156,9 @@ void StoreBlock(const Conv2dParams& p, const BlockAcc& acc, float* y, int64_t n,
   }
 }
 
-// 64 mask bits of one input row from column `col` on (col >= 0, inside the row).
-inline uint64_t MaskBitsFrom(const uint64_t* row, int64_t col) {
-  const int64_t word = col >> 6, shift = col & 63;
-  const uint64_t lo = row[word] >> shift;
-  return shift == 0 ? lo : lo | row[word + 1] << (64 - shift);
-}
-
-// The bits a block's taps test in a row's mask, from its first input column:
-// `lanes` the kOwBlock columns of tap 0, `span` every column of all taps.
-// Zero when they do not fit in 64 bits (the block is then not masked).
-struct TapBits {
-  uint64_t lanes = 0, span = 0;
-};
-
-TapBits MakeTapBits(const Conv2dParams& p) {
-  const int64_t width = (kOwBlock - 1) * p.stride_w + (p.kw - 1) * p.dil_w + 1;
-  if (width > 64) return {};
-  TapBits t;
-  for (int64_t j = 0; j < kOwBlock; ++j) t.lanes |= uint64_t{1} << (j * p.stride_w);
-  t.span = width == 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
-  return t;
-}
-
 // Block whose taps are all inside the input columns (rows outside are skipped).
-// kMasked: taps whose kOwBlock inputs are all zero in `mask` are skipped.
-template <bool kMasked>
 void ConvBlockInterior(const Conv2dParams& p, const float* x, const float* w, BlockAcc& acc,
-                       int64_t n, int64_t oh, int64_t co, int64_t ow, const NonZeroMask* mask,
-                       TapBits tap_bits) {
+                       int64_t n, int64_t oh, int64_t co, int64_t ow) {
   const int64_t cin_g = p.c_in / p.group;
   const int64_t g = co / (p.c_out / p.group);
   const int64_t ksize = p.kh * p.kw;
@@ -195,18 +170,9 @@ void ConvBlockInterior(const Conv2dParams& p, const float* x, const float* w, Bl
     for (int64_t kh = 0; kh < p.kh; ++kh) {
       const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dil_h;
       if (ih < 0 || ih >= p.h) continue;
-      uint64_t bits = 0;
-      if constexpr (kMasked) {
-        const uint64_t* row = mask->bits + ((n * p.c_in + g * cin_g + ci) * p.h + ih) * mask->words;
-        bits = MaskBitsFrom(row, ow * sw - p.pad_left);
-        if ((bits & tap_bits.span) == 0) continue;
-      }
       const float* xs = xplane + ih * p.w + ow * sw - p.pad_left;
       const float* wt = wk + kh * p.kw;
       for (int64_t kw = 0; kw < p.kw; ++kw, xs += p.dil_w) {
-        if constexpr (kMasked) {
-          if ((bits >> (kw * p.dil_w) & tap_bits.lanes) == 0) continue;
-        }
         Vec xv;
         if (sw == 1) {
           std::memcpy(&xv, xs, sizeof(xv));
@@ -264,10 +230,11 @@ void ConvBlockBorder(const Conv2dParams& p, const float* x, const float* w, Bloc
 
 }  // namespace
 
-void BuildNonZeroMask(const Conv2dParams& p, const float* x, int64_t n, int64_t c,
-                      uint64_t* rows) {
+int64_t BuildNonZeroMask(const Conv2dParams& p, const float* x, int64_t n, int64_t c,
+                         uint64_t* rows) {
   const int64_t words = NonZeroMaskWords(p.w);
   const float* plane = x + (n * p.c_in + c) * p.h * p.w;
+  int64_t count = 0;
   for (int64_t r = 0; r < p.h; ++r) {
     uint64_t* row = rows + r * words;
     for (int64_t i = 0; i < words; ++i) row[i] = 0;
@@ -275,16 +242,62 @@ void BuildNonZeroMask(const Conv2dParams& p, const float* x, int64_t n, int64_t 
     for (int64_t col = 0; col < p.w; ++col) {
       row[col >> 6] |= static_cast<uint64_t>(xr[col] != 0.0f) << (col & 63);
     }
+    for (int64_t i = 0; i < words; ++i) count += std::popcount(row[i]);
+  }
+  return count;
+}
+
+void TransposeConvWeights(const Conv2dParams& p, const float* w, float* w_t) {
+  const int64_t taps = p.c_in * p.kh * p.kw;
+  for (int64_t co = 0; co < p.c_out; ++co) {
+    for (int64_t t = 0; t < taps; ++t) w_t[t * p.c_out + co] = w[co * taps + t];
+  }
+}
+
+void Conv2dScatterImage(const Conv2dParams& p, const float* x, const float* w_t,
+                        const float* bias, const NonZeroMask& mask, int64_t n, int64_t co0,
+                        int64_t co1, float* acc, float* y) {
+  const int64_t width = co1 - co0;
+  const int64_t pixels = p.out_h * p.out_w;
+  for (int64_t i = 0; i < pixels; ++i) {
+    float* a = acc + i * width;
+    for (int64_t c = 0; c < width; ++c) a[c] = bias != nullptr ? bias[co0 + c] : 0.0f;
+  }
+  for (int64_t ci = 0; ci < p.c_in; ++ci) {
+    const float* plane = x + (n * p.c_in + ci) * p.h * p.w;
+    const uint64_t* rows = mask.bits + (n * p.c_in + ci) * p.h * mask.words;
+    for (int64_t ih = 0; ih < p.h; ++ih) {
+      // The outputs this row reaches through each kernel row kh, in kh order.
+      for (int64_t word = 0; word < mask.words; ++word) {
+        for (uint64_t bits = rows[ih * mask.words + word]; bits != 0; bits &= bits - 1) {
+          const int64_t iw = word * 64 + std::countr_zero(bits);
+          const float xv = plane[ih * p.w + iw];
+          for (int64_t kh = 0; kh < p.kh; ++kh) {
+            const int64_t ny = ih + p.pad_top - kh * p.dil_h;
+            if (ny < 0 || ny % p.stride_h != 0 || ny / p.stride_h >= p.out_h) continue;
+            const int64_t oh = ny / p.stride_h;
+            for (int64_t kw = 0; kw < p.kw; ++kw) {
+              const int64_t nx = iw + p.pad_left - kw * p.dil_w;
+              if (nx < 0 || nx % p.stride_w != 0 || nx / p.stride_w >= p.out_w) continue;
+              float* a = acc + (oh * p.out_w + nx / p.stride_w) * width;
+              const float* wt = w_t + ((ci * p.kh + kh) * p.kw + kw) * p.c_out + co0;
+              for (int64_t c = 0; c < width; ++c) a[c] += xv * wt[c];
+            }
+          }
+        }
+      }
+    }
+  }
+  for (int64_t c = 0; c < width; ++c) {
+    float* out = y + (n * p.c_out + co0 + c) * pixels;
+    for (int64_t i = 0; i < pixels; ++i) out[i] = acc[i * width + c];
   }
 }
 
 void Conv2dRegion(const Conv2dParams& p, const float* x, const float* w, const float* bias,
-                  float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1,
-                  const NonZeroMask* mask) {
+                  float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1) {
   const int64_t cout_g = p.c_out / p.group;
   const bool vector_ok = p.kw <= kMaxBorderKw && p.w > 0;
-  const TapBits tap_bits = mask != nullptr ? MakeTapBits(p) : TapBits{};
-  const bool masked = tap_bits.span != 0;
   for (int64_t oh = oh0; oh < oh1; ++oh) {
     int64_t co = 0;
     // Blocks of kCoBlock channels that stay inside one group take the vector path.
@@ -297,11 +310,7 @@ void Conv2dRegion(const Conv2dParams& p, const float* x, const float* w, const f
         const int64_t last_col =
             (ow + kOwBlock - 1) * p.stride_w - p.pad_left + (p.kw - 1) * p.dil_w;
         if (first_col >= 0 && last_col < p.w) {
-          if (masked) {
-            ConvBlockInterior<true>(p, x, w, acc, n, oh, co, ow, mask, tap_bits);
-          } else {
-            ConvBlockInterior<false>(p, x, w, acc, n, oh, co, ow, nullptr, tap_bits);
-          }
+          ConvBlockInterior(p, x, w, acc, n, oh, co, ow);
         } else {
           ConvBlockBorder(p, x, w, acc, n, oh, co, ow);
         }

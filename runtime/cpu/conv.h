@@ -43,20 +43,31 @@ struct NonZeroMask {
 inline int64_t NonZeroMaskWords(int64_t w) { return (w + 63) / 64 + 1; }
 
 // Fills the mask rows of plane (n, c) of x (h rows of NonZeroMaskWords(w) words
-// at `rows`).
-void BuildNonZeroMask(const Conv2dParams& p, const float* x, int64_t n, int64_t c,
+// at `rows`) and returns its count of non-zeros. A -0 counts as zero.
+int64_t BuildNonZeroMask(const Conv2dParams& p, const float* x, int64_t n, int64_t c,
                       uint64_t* rows);
 
 // Computes y[n, :, oh0:oh1, ow0:ow1] for all output channels of batch item `n`
-// (y is the full NCHW output buffer). `bias` may be null. With `mask` (of x),
-// the multiply-adds of a block of outputs whose input values are all zero for
-// a tap are skipped: adding their +-0 products leaves the sum's bits as they
-// are, so the result is the same for finite weights (the caller checks; a
-// zero times Inf or NaN is NaN). Only the sign of an all-zero sum on a -0 bias
-// may differ.
+// (y is the full NCHW output buffer). `bias` may be null.
 void Conv2dRegion(const Conv2dParams& p, const float* x, const float* w, const float* bias,
-                  float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1,
-                  const NonZeroMask* mask = nullptr);
+                  float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1);
+
+// w [c_out, c_in, kh, kw] -> w_t [c_in, kh, kw, c_out] (group 1).
+void TransposeConvWeights(const Conv2dParams& p, const float* w, float* w_t);
+
+// y[n, co0:co1] of a group-1 conv from the non-zeros of x only (input-
+// stationary): each non-zero input adds its value times a weight row to the
+// outputs it reaches, accumulated in `acc` ([out_h, out_w, co1 - co0] floats)
+// and then stored NCHW. Walking input channels, then rows, then columns in
+// ascending order, every output receives its products in Conv2dRegion's order
+// (channel, kernel row, kernel column), and a skipped zero's +-0 product would
+// not change the sum's bits: the same result as Conv2dRegion for finite weights
+// (the caller checks; a zero times Inf or NaN is NaN), but the sign of an
+// all-zero sum on a -0 bias. The work is proportional to the non-zeros: at 10%
+// spikes a tenth of the dense multiply-adds.
+void Conv2dScatterImage(const Conv2dParams& p, const float* x, const float* w_t,
+                        const float* bias, const NonZeroMask& mask, int64_t n, int64_t co0,
+                        int64_t co1, float* acc, float* y);
 
 }  // namespace sf
 

@@ -1,6 +1,7 @@
 #include "runtime/cpu/sparse_conv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "graph/status.h"
@@ -63,6 +64,22 @@ absl::Status SparseConvKernel::Prepare(const Graph& graph, const Node& node) {
   mask_.assign(static_cast<size_t>(mask_size), 0);
   any_rows_.assign(static_cast<size_t>(any_size), 0);
   tile_active_.assign(static_cast<size_t>(tile_count), 1);
+  if (p_.group == 1 && p_.n > 0 && p_.c_out > 0) {
+    // The scatter's items: (image, slice of output channels), enough of them
+    // for every thread, slices of at least kMinScatterChannels.
+    const int64_t threads = CpuThreads();
+    const int64_t max_slices = std::max<int64_t>(1, p_.c_out / kMinScatterChannels);
+    const int64_t slices = std::clamp<int64_t>((threads + p_.n - 1) / p_.n, 1, max_slices);
+    scatter_width_ = (p_.c_out + slices - 1) / slices;
+    scatter_slices_ = (p_.c_out + scatter_width_ - 1) / scatter_width_;
+    scatter_slots_ = std::min<int64_t>(threads, p_.n * scatter_slices_);
+    const int64_t w_dims[] = {p_.c_out, p_.c_in, p_.kh, p_.kw};
+    const int64_t acc_dims[] = {scatter_slots_, p_.out_h, p_.out_w, scatter_width_};
+    SF_ASSIGN_OR_RETURN(int64_t w_size, CheckedElementCount(w_dims, what));
+    SF_ASSIGN_OR_RETURN(int64_t acc_size, CheckedElementCount(acc_dims, what));
+    weights_t_.assign(static_cast<size_t>(w_size), 0.0f);
+    acc_.assign(static_cast<size_t>(acc_size), 0.0f);
+  }
   return absl::OkStatus();
 }
 
@@ -92,11 +109,14 @@ absl::Status SparseConvKernel::Compute(std::span<const Tensor* const> inputs,
   // A zero times Inf or NaN is NaN: with such a weight nothing is skipped.
   const bool skip = AllFinite(w, inputs[1]->num_elements());
   const NonZeroMask mask{mask_.data(), words};
+  std::atomic<int64_t> nonzeros{0};
   if (skip) {
     ParallelFor(p.n * p.c_in, MinChunkFor(p.h * p.w), [&](int64_t begin, int64_t end) {
+      int64_t count = 0;
       for (int64_t i = begin; i < end; ++i) {
-        BuildNonZeroMask(p, x, i / p.c_in, i % p.c_in, mask_.data() + i * plane_words);
+        count += BuildNonZeroMask(p, x, i / p.c_in, i % p.c_in, mask_.data() + i * plane_words);
       }
+      nonzeros += count;
     });
     // The tiles: the OR of an image's channels, then each tile's window.
     ParallelFor(p.n, MinChunkFor(p.c_in * plane_words), [&](int64_t begin, int64_t end) {
@@ -125,30 +145,51 @@ absl::Status SparseConvKernel::Compute(std::span<const Tensor* const> inputs,
   } else {
     std::fill(tile_active_.begin(), tile_active_.end(), 1);
   }
+  const double elements = static_cast<double>(p.n * p.c_in * p.h * p.w);
+  last_density_ = elements > 0 ? static_cast<double>(nonzeros.load()) / elements : 0.0;
 
-  // Output rows (image, oh) on the CPU threads: runs of active tiles are
-  // regions (conv.h), so the bits do not depend on the threads.
-  const int64_t row_macs = p.c_out * p.out_w * (p.c_in / p.group) * p.kh * p.kw;
-  ParallelFor(p.n * p.out_h, MinChunkFor(row_macs), [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const int64_t n = r / p.out_h, oh = r % p.out_h;
-      const uint8_t* active = tile_active_.data() + (n * tile_rows_ + oh / block_) * tiles_per_row_;
-      for (int64_t tc = 0; tc < tiles_per_row_;) {
-        int64_t end_tc = tc + 1;
-        while (end_tc < tiles_per_row_ && active[end_tc] == active[tc]) ++end_tc;
-        const int64_t ow0 = tc * block_, ow1 = std::min(end_tc * block_, p.out_w);
-        if (active[tc] != 0) {
-          Conv2dRegion(p, x, w, bias, y, n, oh, oh + 1, ow0, ow1, skip ? &mask : nullptr);
-        } else {
-          for (int64_t co = 0; co < p.c_out; ++co) {
-            float* row = y + ((n * p.c_out + co) * p.out_h + oh) * p.out_w;
-            std::fill(row + ow0, row + ow1, bias != nullptr ? bias[co] : 0.0f);
-          }
+  if (skip && !acc_.empty() && last_density_ <= kScatterDensity) {
+    // Few non-zeros: each adds its weight rows to the outputs it reaches.
+    TransposeConvWeights(p, w, weights_t_.data());
+    const int64_t items = p.n * scatter_slices_;
+    const int64_t acc_floats = p.out_h * p.out_w * scatter_width_;
+    ParallelFor(scatter_slots_, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t slot = begin; slot < end; ++slot) {
+        for (int64_t item = slot; item < items; item += scatter_slots_) {
+          const int64_t n = item / scatter_slices_;
+          const int64_t co0 = item % scatter_slices_ * scatter_width_;
+          Conv2dScatterImage(p, x, weights_t_.data(), bias, mask, n, co0,
+                             std::min(co0 + scatter_width_, p.c_out),
+                             acc_.data() + slot * acc_floats, y);
         }
-        tc = end_tc;
       }
-    }
-  });
+    });
+  } else {
+    // Output rows (image, oh) on the CPU threads: runs of active tiles are
+    // regions (conv.h), so the bits do not depend on the threads.
+    const int64_t row_macs = p.c_out * p.out_w * (p.c_in / p.group) * p.kh * p.kw;
+    ParallelFor(p.n * p.out_h, MinChunkFor(row_macs), [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        const int64_t n = r / p.out_h, oh = r % p.out_h;
+        const uint8_t* active =
+            tile_active_.data() + (n * tile_rows_ + oh / block_) * tiles_per_row_;
+        for (int64_t tc = 0; tc < tiles_per_row_;) {
+          int64_t end_tc = tc + 1;
+          while (end_tc < tiles_per_row_ && active[end_tc] == active[tc]) ++end_tc;
+          const int64_t ow0 = tc * block_, ow1 = std::min(end_tc * block_, p.out_w);
+          if (active[tc] != 0) {
+            Conv2dRegion(p, x, w, bias, y, n, oh, oh + 1, ow0, ow1);
+          } else {
+            for (int64_t co = 0; co < p.c_out; ++co) {
+              float* row = y + ((n * p.c_out + co) * p.out_h + oh) * p.out_w;
+              std::fill(row + ow0, row + ow1, bias != nullptr ? bias[co] : 0.0f);
+            }
+          }
+          tc = end_tc;
+        }
+      }
+    });
+  }
   tiles_total_ = static_cast<int64_t>(tile_active_.size());
   tiles_skipped_ = tiles_total_ - std::count(tile_active_.begin(), tile_active_.end(), 1);
   return absl::OkStatus();

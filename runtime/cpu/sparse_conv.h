@@ -30,6 +30,12 @@ namespace sf {
 
 class SparseConvKernel : public CpuKernel {
  public:
+  // At most this fraction of non-zero inputs, the scatter runs (measured in
+  // docs/benchmarks.md, twenty-ninth run); above it the tiles.
+  static constexpr double kScatterDensity = 0.35;
+  // The scatter's slices of output channels are at least this wide.
+  static constexpr int64_t kMinScatterChannels = 32;
+
   // `block`: the tile edge in output elements, >= 1 (Prepare fails otherwise).
   explicit SparseConvKernel(int block) : block_(block) {}
 
@@ -41,6 +47,9 @@ class SparseConvKernel : public CpuKernel {
   int64_t tiles_total() const { return tiles_total_; }
   int64_t tiles_skipped() const { return tiles_skipped_; }
   double LastTileDensity() const override;
+  // The input's fraction of non-zeros in the last Compute (0 where a weight
+  // was not finite: nothing was counted).
+  double last_density() const { return last_density_; }
 
  private:
   int block_;
@@ -53,6 +62,12 @@ class SparseConvKernel : public CpuKernel {
   std::vector<uint8_t> tile_active_; // per image, tile row and tile column
   int64_t tiles_total_ = 0;
   int64_t tiles_skipped_ = 0;
+  double last_density_ = 0;  // the input's non-zeros over its elements, last Compute
+  // The scatter (group 1 only): weights as [c_in, kh, kw, c_out], and per slot
+  // an accumulator of one item (an image's slice of scatter_width_ channels).
+  std::vector<float> weights_t_;
+  std::vector<float> acc_;
+  int64_t scatter_width_ = 0, scatter_slices_ = 0, scatter_slots_ = 0;
 };
 
 // The kernel for a planned sparse conv with block edge `block` (the executor's
