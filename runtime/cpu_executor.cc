@@ -13,12 +13,29 @@
 
 namespace sf {
 
+bool SkipsZerosOnCpu(const Node& node, const PlanStep& step, SparseMode mode) {
+  return node.op == OpType::kConv && mode != SparseMode::kOff &&
+         step.input_class != ValueClass::kDense;
+}
+
+std::string CpuKernelDetail(const Node& node, const PlanStep& step, SparseMode mode) {
+  if (step.kernel == "sparse" && step.block > 0) {
+    return absl::StrCat("cpu sparse block ", step.block);
+  }
+  return SkipsZerosOnCpu(node, step, mode) ? "cpu dense, zeros skipped" : "cpu dense";
+}
+
 absl::StatusOr<std::unique_ptr<CpuKernel>> CreateKernelForStep(const Graph& graph,
-                                                               const PlanStep& step) {
+                                                               const PlanStep& step,
+                                                               SparseMode mode) {
   const Node& node = graph.node(step.node);
   std::unique_ptr<CpuKernel> kernel;
   if (step.kernel == "sparse" && node.op == OpType::kConv && step.block > 0) {
     kernel = CreateSparseConvCpuKernel(step.block);
+  } else if (SkipsZerosOnCpu(node, step, mode)) {
+    // A conv of spikes the plan does not tile (H < 8, 1-D, other kernels):
+    // on the CPU the sparse conv's scatter still skips its zeros.
+    kernel = CreateSparseConvCpuKernel(kCpuStatsBlock);
   } else {
     kernel = CreateCpuKernel(node.op);
   }
@@ -45,10 +62,9 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(Graph graph, co
   for (int i = 0; i < num_nodes; ++i) {
     if (plan.steps[i].node != i) return absl::InternalError("plan steps out of node order");
     const PlanStep& step = plan.steps[i];
-    SF_ASSIGN_OR_RETURN(auto kernel, CreateKernelForStep(graph, step));
+    SF_ASSIGN_OR_RETURN(auto kernel, CreateKernelForStep(graph, step, plan.sparse_mode));
     exec->kernels_.push_back(std::move(kernel));
-    exec->kernel_details_.push_back(absl::StrCat(
-        "cpu ", step.kernel, step.block > 0 ? absl::StrCat(" block ", step.block) : ""));
+    exec->kernel_details_.push_back(CpuKernelDetail(graph.node(i), step, plan.sparse_mode));
   }
 
   const int num_values = graph.num_values();

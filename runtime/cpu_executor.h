@@ -41,7 +41,8 @@ class CpuExecutor : public Executor {
 
   absl::Status ResetState() override;
   const MemoryPlan& memory_plan() const override { return memory_plan_; }
-  // Times from steady_clock; kernel_detail "cpu dense" / "cpu sparse block 8".
+  // Times from steady_clock; kernel_detail "cpu dense", "cpu dense, zeros
+  // skipped" or "cpu sparse block 8".
   std::vector<StepStats> LastStepStats() const override;
   // Timed with std::chrono::steady_clock.
   absl::StatusOr<RunPhaseTimes> TimedRun(std::span<const Tensor> inputs) override;
@@ -81,10 +82,16 @@ class CpuExecutor : public Executor {
   std::vector<Tensor*> step_outputs_;
 };
 
-// The kernel the plan step asks for: the block-sparse conv for "sparse" steps,
-// the reference kernel otherwise. Errors name the node.
+// The kernel the plan step asks for: the sparse conv (runtime/cpu/sparse_conv.h)
+// for "sparse" steps, and, unless the plan's mode is kOff, for every other conv
+// whose input is not dense (binary or zero-preserving: the CPU skips their
+// zeros whatever the GPU's block rule says; its tiles are kCpuStatsBlock
+// wide, for the statistics); the reference kernel otherwise. Errors name the
+// node.
+inline constexpr int kCpuStatsBlock = 4;
 absl::StatusOr<std::unique_ptr<CpuKernel>> CreateKernelForStep(const Graph& graph,
-                                                               const PlanStep& step);
+                                                               const PlanStep& step,
+                                                               SparseMode mode);
 
 }  // namespace sf
 

@@ -254,9 +254,28 @@ void TransposeConvWeights(const Conv2dParams& p, const float* w, float* w_t) {
   }
 }
 
+void ScatterTaps::Build(const Conv2dParams& p) {
+  auto build = [](int64_t size, int64_t k, int64_t pad, int64_t dil, int64_t stride,
+                  int64_t out, std::vector<int32_t>& begin, std::vector<Tap>& taps) {
+    begin.assign(static_cast<size_t>(size + 1), 0);
+    taps.clear();
+    for (int64_t i = 0; i < size; ++i) {
+      begin[i] = static_cast<int32_t>(taps.size());
+      for (int64_t t = 0; t < k; ++t) {
+        const int64_t num = i + pad - t * dil;
+        if (num < 0 || num % stride != 0 || num / stride >= out) continue;
+        taps.push_back(Tap{static_cast<int32_t>(t), static_cast<int32_t>(num / stride)});
+      }
+    }
+    begin[size] = static_cast<int32_t>(taps.size());
+  };
+  build(p.h, p.kh, p.pad_top, p.dil_h, p.stride_h, p.out_h, row_begin, rows);
+  build(p.w, p.kw, p.pad_left, p.dil_w, p.stride_w, p.out_w, col_begin, cols);
+}
+
 void Conv2dScatterImage(const Conv2dParams& p, const float* x, const float* w_t,
-                        const float* bias, const NonZeroMask& mask, int64_t n, int64_t co0,
-                        int64_t co1, float* acc, float* y) {
+                        const float* bias, const NonZeroMask& mask, const ScatterTaps& taps,
+                        int64_t n, int64_t co0, int64_t co1, float* acc, float* y) {
   const int64_t width = co1 - co0;
   const int64_t pixels = p.out_h * p.out_w;
   for (int64_t i = 0; i < pixels; ++i) {
@@ -266,22 +285,24 @@ void Conv2dScatterImage(const Conv2dParams& p, const float* x, const float* w_t,
   for (int64_t ci = 0; ci < p.c_in; ++ci) {
     const float* plane = x + (n * p.c_in + ci) * p.h * p.w;
     const uint64_t* rows = mask.bits + (n * p.c_in + ci) * p.h * mask.words;
+    const float* w_ci = w_t + ci * p.kh * p.kw * p.c_out + co0;
     for (int64_t ih = 0; ih < p.h; ++ih) {
-      // The outputs this row reaches through each kernel row kh, in kh order.
+      const ScatterTaps::Tap* r0 = taps.rows.data() + taps.row_begin[ih];
+      const ScatterTaps::Tap* r1 = taps.rows.data() + taps.row_begin[ih + 1];
+      if (r0 == r1) continue;
       for (int64_t word = 0; word < mask.words; ++word) {
         for (uint64_t bits = rows[ih * mask.words + word]; bits != 0; bits &= bits - 1) {
           const int64_t iw = word * 64 + std::countr_zero(bits);
           const float xv = plane[ih * p.w + iw];
-          for (int64_t kh = 0; kh < p.kh; ++kh) {
-            const int64_t ny = ih + p.pad_top - kh * p.dil_h;
-            if (ny < 0 || ny % p.stride_h != 0 || ny / p.stride_h >= p.out_h) continue;
-            const int64_t oh = ny / p.stride_h;
-            for (int64_t kw = 0; kw < p.kw; ++kw) {
-              const int64_t nx = iw + p.pad_left - kw * p.dil_w;
-              if (nx < 0 || nx % p.stride_w != 0 || nx / p.stride_w >= p.out_w) continue;
-              float* a = acc + (oh * p.out_w + nx / p.stride_w) * width;
-              const float* wt = w_t + ((ci * p.kh + kh) * p.kw + kw) * p.c_out + co0;
-              for (int64_t c = 0; c < width; ++c) a[c] += xv * wt[c];
+          const ScatterTaps::Tap* c0 = taps.cols.data() + taps.col_begin[iw];
+          const ScatterTaps::Tap* c1 = taps.cols.data() + taps.col_begin[iw + 1];
+          for (const ScatterTaps::Tap* r = r0; r != r1; ++r) {  // kernel rows, ascending
+            float* acc_row = acc + r->out * p.out_w * width;
+            const float* w_row = w_ci + r->k * p.kw * p.c_out;
+            for (const ScatterTaps::Tap* c = c0; c != c1; ++c) {  // kernel columns, ascending
+              float* __restrict a = acc_row + c->out * width;
+              const float* __restrict wt = w_row + c->k * p.c_out;
+              for (int64_t j = 0; j < width; ++j) a[j] += xv * wt[j];
             }
           }
         }

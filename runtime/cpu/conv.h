@@ -14,6 +14,7 @@
 #define SF_RUNTIME_CPU_CONV_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "graph/graph.h"
@@ -52,6 +53,19 @@ int64_t BuildNonZeroMask(const Conv2dParams& p, const float* x, int64_t n, int64
 void Conv2dRegion(const Conv2dParams& p, const float* x, const float* w, const float* bias,
                   float* y, int64_t n, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1);
 
+// Where each input row and column lands: for input row ih, the (kernel row,
+// output row) pairs that read it in ascending kernel row, rows[row_begin[ih]
+// .. row_begin[ih + 1]); the same for columns. Strides, padding and dilation
+// resolved once, so the scatter divides nothing.
+struct ScatterTaps {
+  struct Tap {
+    int32_t k, out;
+  };
+  std::vector<int32_t> row_begin, col_begin;  // h + 1, w + 1 entries
+  std::vector<Tap> rows, cols;
+  void Build(const Conv2dParams& p);
+};
+
 // w [c_out, c_in, kh, kw] -> w_t [c_in, kh, kw, c_out] (group 1).
 void TransposeConvWeights(const Conv2dParams& p, const float* w, float* w_t);
 
@@ -66,8 +80,8 @@ void TransposeConvWeights(const Conv2dParams& p, const float* w, float* w_t);
 // all-zero sum on a -0 bias. The work is proportional to the non-zeros: at 10%
 // spikes a tenth of the dense multiply-adds.
 void Conv2dScatterImage(const Conv2dParams& p, const float* x, const float* w_t,
-                        const float* bias, const NonZeroMask& mask, int64_t n, int64_t co0,
-                        int64_t co1, float* acc, float* y);
+                        const float* bias, const NonZeroMask& mask, const ScatterTaps& taps,
+                        int64_t n, int64_t co0, int64_t co1, float* acc, float* y);
 
 }  // namespace sf
 

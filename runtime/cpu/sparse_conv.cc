@@ -79,6 +79,7 @@ absl::Status SparseConvKernel::Prepare(const Graph& graph, const Node& node) {
     SF_ASSIGN_OR_RETURN(int64_t acc_size, CheckedElementCount(acc_dims, what));
     weights_t_.assign(static_cast<size_t>(w_size), 0.0f);
     acc_.assign(static_cast<size_t>(acc_size), 0.0f);
+    taps_.Build(p_);
   }
   return absl::OkStatus();
 }
@@ -148,7 +149,8 @@ absl::Status SparseConvKernel::Compute(std::span<const Tensor* const> inputs,
   const double elements = static_cast<double>(p.n * p.c_in * p.h * p.w);
   last_density_ = elements > 0 ? static_cast<double>(nonzeros.load()) / elements : 0.0;
 
-  if (skip && !acc_.empty() && last_density_ <= kScatterDensity) {
+  last_scattered_ = skip && !acc_.empty() && last_density_ <= scatter_density_;
+  if (last_scattered_) {
     // Few non-zeros: each adds its weight rows to the outputs it reaches.
     TransposeConvWeights(p, w, weights_t_.data());
     const int64_t items = p.n * scatter_slices_;
@@ -158,7 +160,7 @@ absl::Status SparseConvKernel::Compute(std::span<const Tensor* const> inputs,
         for (int64_t item = slot; item < items; item += scatter_slots_) {
           const int64_t n = item / scatter_slices_;
           const int64_t co0 = item % scatter_slices_ * scatter_width_;
-          Conv2dScatterImage(p, x, weights_t_.data(), bias, mask, n, co0,
+          Conv2dScatterImage(p, x, weights_t_.data(), bias, mask, taps_, n, co0,
                              std::min(co0 + scatter_width_, p.c_out),
                              acc_.data() + slot * acc_floats, y);
         }

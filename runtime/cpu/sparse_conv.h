@@ -32,7 +32,7 @@ class SparseConvKernel : public CpuKernel {
  public:
   // At most this fraction of non-zero inputs, the scatter runs (measured in
   // docs/benchmarks.md, twenty-ninth run); above it the tiles.
-  static constexpr double kScatterDensity = 0.35;
+  static constexpr double kScatterDensity = 0.6;
   // The scatter's slices of output channels are at least this wide.
   static constexpr int64_t kMinScatterChannels = 32;
 
@@ -50,6 +50,11 @@ class SparseConvKernel : public CpuKernel {
   // The input's fraction of non-zeros in the last Compute (0 where a weight
   // was not finite: nothing was counted).
   double last_density() const { return last_density_; }
+  // Whether the last Compute ran the scatter.
+  bool last_scattered() const { return last_scattered_; }
+  // Overrides kScatterDensity (tests and benchmarks: -1 never scatters, 2
+  // always where it can).
+  void set_scatter_density(double d) { scatter_density_ = d; }
 
  private:
   int block_;
@@ -63,10 +68,13 @@ class SparseConvKernel : public CpuKernel {
   int64_t tiles_total_ = 0;
   int64_t tiles_skipped_ = 0;
   double last_density_ = 0;  // the input's non-zeros over its elements, last Compute
+  bool last_scattered_ = false;
+  double scatter_density_ = kScatterDensity;
   // The scatter (group 1 only): weights as [c_in, kh, kw, c_out], and per slot
   // an accumulator of one item (an image's slice of scatter_width_ channels).
   std::vector<float> weights_t_;
   std::vector<float> acc_;
+  ScatterTaps taps_;
   int64_t scatter_width_ = 0, scatter_slices_ = 0, scatter_slots_ = 0;
 };
 
