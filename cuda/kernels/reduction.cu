@@ -69,6 +69,29 @@ __device__ inline Window WindowAt(const PoolDim& d, int64_t o) {
   return w;
 }
 
+// Max or average of kV lanes over one output's window, as both pool kernels
+// compute it: rows, then columns; the max from -inf by fmaxf (dilated taps), the
+// average a float sum divided by the window's count (padding counted or not).
+// load(pixel, v) puts the kV input values of pixel ih * w.in + iw into v.
+template <int kV, typename Load>
+__device__ inline void PoolWindow(const PoolShape& s, const Window& wh, const Window& ww,
+                                  Load load, float (&out)[kV]) {
+  float acc[kV];
+  for (int k = 0; k < kV; ++k) acc[k] = s.is_max ? -INFINITY : 0.0f;
+  const int64_t step_h = s.is_max ? s.h.dil : 1;
+  const int64_t step_w = s.is_max ? s.w.dil : 1;
+  for (int64_t ih = wh.lo; ih < wh.hi; ih += step_h) {
+    for (int64_t iw = ww.lo; iw < ww.hi; iw += step_w) {
+      float v[kV];
+      load(ih * s.w.in + iw, v);
+      for (int k = 0; k < kV; ++k) acc[k] = s.is_max ? fmaxf(acc[k], v[k]) : acc[k] + v[k];
+    }
+  }
+  const int64_t count = s.count_include_pad ? wh.padded_size * ww.padded_size
+                                            : (wh.hi - wh.lo) * (ww.hi - ww.lo);
+  for (int k = 0; k < kV; ++k) out[k] = s.is_max ? acc[k] : acc[k] / static_cast<float>(count);
+}
+
 template <typename T>
 __global__ void Pool2dKernel(PoolShape s, const T* x, T* y) {
   const int64_t n = s.planes * s.h.out * s.w.out;
@@ -81,34 +104,18 @@ __global__ void Pool2dKernel(PoolShape s, const T* x, T* y) {
     const int64_t oh = (i / c_last / s.w.out) % s.h.out;
     const int64_t outer = i / c_last / s.w.out / s.h.out;  // plane (NCHW) or n (NHWC)
     const T* xp = x + outer * s.h.in * s.w.in * c_last + c;
-    const Window wh = WindowAt(s.h, oh);
-    const Window ww = WindowAt(s.w, ow);
-    if (s.is_max) {
-      float m = -INFINITY;
-      for (int64_t ih = wh.lo; ih < wh.hi; ih += s.h.dil) {
-        for (int64_t iw = ww.lo; iw < ww.hi; iw += s.w.dil) {
-          m = fmaxf(m, LoadValue(xp[(ih * s.w.in + iw) * c_last]));
-        }
-      }
-      y[i] = StoreValue<T>(m);
-    } else {
-      float sum = 0.0f;
-      for (int64_t ih = wh.lo; ih < wh.hi; ++ih) {
-        for (int64_t iw = ww.lo; iw < ww.hi; ++iw) {
-          sum += LoadValue(xp[(ih * s.w.in + iw) * c_last]);
-        }
-      }
-      const int64_t count = s.count_include_pad ? wh.padded_size * ww.padded_size
-                                                : (wh.hi - wh.lo) * (ww.hi - ww.lo);
-      y[i] = StoreValue<T>(sum / static_cast<float>(count));
-    }
+    float out[1];
+    PoolWindow<1>(
+        s, WindowAt(s.h, oh), WindowAt(s.w, ow),
+        [&](int64_t pixel, float (&v)[1]) { v[0] = LoadValue(xp[pixel * c_last]); }, out);
+    y[i] = StoreValue<T>(out[0]);
   }
 }
 
 // The NHWC pool with 16-byte vectors: one thread per V = 16 / sizeof(T)
 // adjacent channels of an output pixel, and 32-bit index arithmetic (FastDiv)
 // where Pool2dKernel divides four times in 64 bits per element. Each element
-// gets the same arithmetic in the same order as in Pool2dKernel.
+// gets Pool2dKernel's arithmetic (PoolWindow).
 struct PoolNhwcIndex {
   int units = 0;  // 16-byte vectors per pixel (C / V)
   int total = 0;  // vectors of the output
@@ -130,25 +137,17 @@ __global__ void Pool2dNhwcVecKernel(PoolShape s, PoolNhwcIndex ix, const T* x, T
     const int n = sparse_detail::Div(q, ix.by_h);
     const int oh = q - n * static_cast<int>(s.h.out);
     const T* xp = x + static_cast<int64_t>(n) * s.h.in * s.w.in * s.channels + unit * kV;
-    const Window wh = WindowAt(s.h, oh);
-    const Window ww = WindowAt(s.w, ow);
     float acc[kV];
-    for (int k = 0; k < kV; ++k) acc[k] = s.is_max ? -INFINITY : 0.0f;
-    for (int64_t ih = wh.lo; ih < wh.hi; ih += s.is_max ? s.h.dil : 1) {
-      for (int64_t iw = ww.lo; iw < ww.hi; iw += s.is_max ? s.w.dil : 1) {
-        Vec in;
-        in.raw = *reinterpret_cast<const uint4*>(xp + (ih * s.w.in + iw) * s.channels);
-        for (int k = 0; k < kV; ++k) {
-          acc[k] = s.is_max ? fmaxf(acc[k], LoadValue(in.v[k])) : acc[k] + LoadValue(in.v[k]);
-        }
-      }
-    }
-    const float count =
-        s.is_max ? 1.0f
-                 : static_cast<float>(s.count_include_pad ? wh.padded_size * ww.padded_size
-                                                          : (wh.hi - wh.lo) * (ww.hi - ww.lo));
+    PoolWindow<kV>(
+        s, WindowAt(s.h, oh), WindowAt(s.w, ow),
+        [&](int64_t pixel, float (&v)[kV]) {
+          Vec in;
+          in.raw = *reinterpret_cast<const uint4*>(xp + pixel * s.channels);
+          for (int k = 0; k < kV; ++k) v[k] = LoadValue(in.v[k]);
+        },
+        acc);
     Vec out;
-    for (int k = 0; k < kV; ++k) out.v[k] = StoreValue<T>(s.is_max ? acc[k] : acc[k] / count);
+    for (int k = 0; k < kV; ++k) out.v[k] = StoreValue<T>(acc[k]);
     *reinterpret_cast<uint4*>(y + static_cast<int64_t>(i) * kV) = out.raw;
   }
 }
