@@ -163,11 +163,15 @@ struct Runtime::Impl {
   }
 
   // The passes that depend on the options and the device: float16, then
-  // channels-last, then elementwise fusion (last: it fuses their Casts and
-  // Transposes too).
+  // channels-last, Transposes composed through views, then elementwise fusion
+  // (last: it fuses their Casts and Transposes too).
   absl::Status ApplyDevicePasses(Graph& g) const {
     SF_RETURN_IF_ERROR(ApplyPrecision(g));
     SF_RETURN_IF_ERROR(ApplyLayout(g));
+    // The layout's Transposes meet the model's, next to them or through views.
+    SF_ASSIGN_OR_RETURN(int pairs, ComposeTransposes(g));
+    SF_ASSIGN_OR_RETURN(int chains, ComposeTransposesThroughViews(g));
+    spdlog::debug("transposes: {} pairs and {} chains through views composed", pairs, chains);
     if (!options.fuse_elementwise) return absl::OkStatus();
     SF_ASSIGN_OR_RETURN(int fused, FuseElementwise(g, absl::StartsWith(device, "cuda")));
     spdlog::debug("fusion: {} FusedElementwise nodes", fused);
