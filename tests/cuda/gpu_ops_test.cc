@@ -196,6 +196,38 @@ TEST(GpuOpsTest, PadConstantZero) {
   }
 }
 
+// Permutations that keep the innermost dim (attention heads), whose copies
+// move 4-16 byte units (cuda/kernels/data_movement.cu, WidenCopy), and ones
+// whose rows are not a whole number of units (element by element).
+TEST(GpuOpsTest, TransposesKeepingTheLastDimMoveWholeUnits) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(29);
+  struct Case {
+    Dims in, perm;
+    DataType type;
+  };
+  for (const Case& c : std::vector<Case>{{{2, 6, 3, 16}, {0, 2, 1, 3}, DataType::kInt32},
+                                         {{3, 5, 7, 4}, {2, 0, 1, 3}, DataType::kFloat32},
+                                         {{4, 3, 8}, {1, 0, 2}, DataType::kBool},
+                                         {{5, 2, 3, 2}, {1, 0, 2, 3}, DataType::kInt64},
+                                         {{2, 3, 5, 6}, {0, 2, 1, 3}, DataType::kInt32},
+                                         {{3, 4, 5}, {1, 0, 2}, DataType::kFloat32},
+                                         {{4, 3, 6}, {1, 0, 2}, DataType::kBool}}) {
+    Dims out;
+    for (int64_t p : c.perm) out.push_back(c.in[p]);
+    auto g = OneNodeGraphBuilder(OpType::kTranspose, "tr")
+                 .Input(c.type, c.in)
+                 .Output(c.type, out)
+                 .Attr("perm", c.perm)
+                 .Build();
+    const Tensor x = c.type == DataType::kFloat32 ? RandomTensor(c.type, c.in, rng)
+                                                  : RandomTensor(c.type, c.in, rng, -1000, 1000);
+    ExpectGpuMatchesCpu(g.graph, {x}, 0, 0,
+                        absl::StrCat("Transpose ", ShapeToString(c.in), " by ",
+                                     ShapeToString(c.perm), " ", ToString(c.type)));
+  }
+}
+
 TEST(GpuOpsTest, TransposeSliceConcatExpand) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(6);
