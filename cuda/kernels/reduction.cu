@@ -74,8 +74,8 @@ __device__ inline Window WindowAt(const PoolDim& d, int64_t o) {
 // average a float sum divided by the window's count (padding counted or not).
 // load(pixel, v) puts the kV input values of pixel ih * w.in + iw into v.
 template <int kV, typename Load>
-__device__ inline void PoolWindow(const PoolShape& s, const Window& wh, const Window& ww,
-                                  Load load, float (&out)[kV]) {
+__device__ inline void PoolWindow(const PoolShape& s, const Window& wh, const Window& ww, Load load,
+                                  float (&out)[kV]) {
   float acc[kV];
   for (int k = 0; k < kV; ++k) acc[k] = s.is_max ? -INFINITY : 0.0f;
   const int64_t step_h = s.is_max ? s.h.dil : 1;
@@ -87,8 +87,8 @@ __device__ inline void PoolWindow(const PoolShape& s, const Window& wh, const Wi
       for (int k = 0; k < kV; ++k) acc[k] = s.is_max ? fmaxf(acc[k], v[k]) : acc[k] + v[k];
     }
   }
-  const int64_t count = s.count_include_pad ? wh.padded_size * ww.padded_size
-                                            : (wh.hi - wh.lo) * (ww.hi - ww.lo);
+  const int64_t count =
+      s.count_include_pad ? wh.padded_size * ww.padded_size : (wh.hi - wh.lo) * (ww.hi - ww.lo);
   for (int k = 0; k < kV; ++k) out[k] = s.is_max ? acc[k] : acc[k] / static_cast<float>(count);
 }
 
@@ -107,7 +107,7 @@ __global__ void Pool2dKernel(PoolShape s, const T* x, T* y) {
     float out[1];
     PoolWindow<1>(
         s, WindowAt(s.h, oh), WindowAt(s.w, ow),
-        [&](int64_t pixel, float (&v)[1]) { v[0] = LoadValue(xp[pixel * c_last]); }, out);
+        [&](int64_t pixel, float(&v)[1]) { v[0] = LoadValue(xp[pixel * c_last]); }, out);
     y[i] = StoreValue<T>(out[0]);
   }
 }
@@ -140,7 +140,7 @@ __global__ void Pool2dNhwcVecKernel(PoolShape s, PoolNhwcIndex ix, const T* x, T
     float acc[kV];
     PoolWindow<kV>(
         s, WindowAt(s.h, oh), WindowAt(s.w, ow),
-        [&](int64_t pixel, float (&v)[kV]) {
+        [&](int64_t pixel, float(&v)[kV]) {
           Vec in;
           in.raw = *reinterpret_cast<const uint4*>(xp + pixel * s.channels);
           for (int k = 0; k < kV; ++k) v[k] = LoadValue(in.v[k]);

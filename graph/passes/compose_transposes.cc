@@ -41,7 +41,6 @@ bool IsIdentity(const std::vector<int64_t>& perm) {
   return true;
 }
 
-
 // Ops that only reinterpret their input's dims (row-major bytes unchanged).
 bool IsView(const Node& node) {
   switch (node.op) {
@@ -138,7 +137,8 @@ class AtomTracker {
     auto first_pos = [&](int r) {
       return std::find(in.begin(), in.end(), runs[r][0]) - in.begin();
     };
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return first_pos(a) < first_pos(b); });
+    std::sort(order.begin(), order.end(),
+              [&](int a, int b) { return first_pos(a) < first_pos(b); });
     in_dims.clear();
     perm.assign(runs.size(), 0);
     for (size_t k = 0; k < order.size(); ++k) {
@@ -205,7 +205,7 @@ bool ComposeThroughViews(Graph& graph, const std::vector<int>& readers, int last
     if (!IsView(graph.node(p))) return false;
     v = graph.node(p).inputs[0];
   }
-  if (chain.size() < 3) return false;  // no view between: the pair rule's case
+  if (chain.size() < 3) return false;        // no view between: the pair rule's case
   std::reverse(chain.begin(), chain.end());  // T1, views..., T2
   const Node& t1 = graph.node(chain[0]);
   const std::optional<std::vector<int64_t>> p1 = PermOf(graph, t1);
@@ -215,8 +215,7 @@ bool ComposeThroughViews(Graph& graph, const std::vector<int>& readers, int last
   AtomTracker atoms(*source_dims);
   atoms.Permute(*p1);
   for (size_t i = 1; i + 1 < chain.size(); ++i) {
-    const std::optional<std::vector<int64_t>> dims =
-        DimsOf(graph, graph.node(chain[i]).outputs[0]);
+    const std::optional<std::vector<int64_t>> dims = DimsOf(graph, graph.node(chain[i]).outputs[0]);
     if (!dims || !atoms.View(*dims)) return false;
   }
   atoms.Permute(*p2);
@@ -231,8 +230,9 @@ bool ComposeThroughViews(Graph& graph, const std::vector<int>& readers, int last
   const DataType dtype = graph.value(source).dtype;
   const std::string base = graph.node(chain[0]).name;
   auto shape_constant = [&](const std::vector<int64_t>& dims, absl::string_view suffix) {
-    return graph.AddConstant(graph.UniqueValueName(absl::StrCat(base, suffix)),
-                             Tensor::FromVector<int64_t>({static_cast<int64_t>(dims.size())}, dims));
+    return graph.AddConstant(
+        graph.UniqueValueName(absl::StrCat(base, suffix)),
+        Tensor::FromVector<int64_t>({static_cast<int64_t>(dims.size())}, dims));
   };
   auto make_view = [&](int slot, ValueId from, ValueId to, const std::vector<int64_t>& dims,
                        absl::string_view suffix) {
@@ -271,8 +271,8 @@ bool ComposeThroughViews(Graph& graph, const std::vector<int>& readers, int last
     t.outputs = {out};
     keep[last] = false;
   } else {
-    const ValueId moved_v = graph.AddValue(
-        graph.UniqueValueName(absl::StrCat(base, ".composed")), dtype, MakeShape(moved));
+    const ValueId moved_v = graph.AddValue(graph.UniqueValueName(absl::StrCat(base, ".composed")),
+                                           dtype, MakeShape(moved));
     t.outputs = {moved_v};
     make_view(last, moved_v, out, *out_dims, ".composed_shape");
   }

@@ -82,8 +82,7 @@ absl::StatusOr<int> EliminateCommonSubexpressions(Graph& graph) {
     for (int j : twins) {
       const Node& other = graph.node(j);
       if (other.inputs == node.inputs && SameAttrs(other.attrs, node.attrs) &&
-          std::find(other.outputs.begin(), other.outputs.end(), kNoValue) ==
-              other.outputs.end()) {
+          std::find(other.outputs.begin(), other.outputs.end(), kNoValue) == other.outputs.end()) {
         twin = j;
         break;
       }

@@ -198,8 +198,8 @@ std::optional<LinearChain> FoldableLinear(const Graph& graph,
     const absl::StatusOr<std::vector<int64_t>> perm = t.attrs.GetIntsOr("perm", {});
     if (!perm.ok()) return std::nullopt;
     // Absent: the axes reversed, so axis 1 comes from axis rank - 2.
-    const int64_t to_axis1 = perm->empty() ? rank - 2 : (perm->size() == static_cast<size_t>(rank)
-                                                              ? (*perm)[1] : -1);
+    const int64_t to_axis1 =
+        perm->empty() ? rank - 2 : (perm->size() == static_cast<size_t>(rank) ? (*perm)[1] : -1);
     if (to_axis1 != rank - 1) return std::nullopt;
     chain.transpose = p;
     v = t.inputs[0];
@@ -286,9 +286,8 @@ absl::StatusOr<bool> FoldLinear(Graph& graph, const std::vector<std::vector<int>
   if (old_b != nullptr && old_b->num_elements() == channels) b_dims = old_b->dims();
   SF_ASSIGN_OR_RETURN(Tensor new_b, Tensor::Create(DataType::kFloat32, b_dims, name));
   for (int64_t c = 0; c < channels; ++c) {
-    const double b = old_b == nullptr
-                         ? 0.0
-                         : scale * old_b->data<float>()[old_b->num_elements() == 1 ? 0 : c];
+    const double b =
+        old_b == nullptr ? 0.0 : scale * old_b->data<float>()[old_b->num_elements() == 1 ? 0 : c];
     new_b.data<float>()[c] = static_cast<float>((b - mean[c]) * k[c] + shift[c]);
   }
 
@@ -313,12 +312,12 @@ absl::StatusOr<bool> FoldLinear(Graph& graph, const std::vector<std::vector<int>
     // A MatMul without a bias: it writes a new value that a new Add reads.
     const ValueId y = graph.node(chain.linear).outputs[0];
     const Value like = graph.value(y);
-    const ValueId product = graph.AddValue(graph.UniqueValueName(absl::StrCat(like.name, ".product")),
-                                           like.dtype, like.shape);
+    const ValueId product = graph.AddValue(
+        graph.UniqueValueName(absl::StrCat(like.name, ".product")), like.dtype, like.shape);
     graph.node(chain.linear).outputs[0] = product;
     graph.value(product).producer = chain.linear;
-    const int add = graph.AddNode(Node{absl::StrCat(name, ".folded_bn"), OpType::kAdd,
-                                       {product, b_out}, {y}, {}});
+    const int add = graph.AddNode(
+        Node{absl::StrCat(name, ".folded_bn"), OpType::kAdd, {product, b_out}, {y}, {}});
     if (chain.transpose < 0) last = add;
     added = true;
   }

@@ -255,8 +255,8 @@ void TransposeConvWeights(const Conv2dParams& p, const float* w, float* w_t) {
 }
 
 void ScatterTaps::Build(const Conv2dParams& p) {
-  auto build = [](int64_t size, int64_t k, int64_t pad, int64_t dil, int64_t stride,
-                  int64_t out, std::vector<int32_t>& begin, std::vector<Tap>& taps) {
+  auto build = [](int64_t size, int64_t k, int64_t pad, int64_t dil, int64_t stride, int64_t out,
+                  std::vector<int32_t>& begin, std::vector<Tap>& taps) {
     begin.assign(static_cast<size_t>(size + 1), 0);
     taps.clear();
     for (int64_t i = 0; i < size; ++i) {
@@ -273,9 +273,9 @@ void ScatterTaps::Build(const Conv2dParams& p) {
   build(p.w, p.kw, p.pad_left, p.dil_w, p.stride_w, p.out_w, col_begin, cols);
 }
 
-void Conv2dScatterImage(const Conv2dParams& p, const float* x, const float* w_t,
-                        const float* bias, const NonZeroMask& mask, const ScatterTaps& taps,
-                        int64_t n, int64_t co0, int64_t co1, float* acc, float* y) {
+void Conv2dScatterImage(const Conv2dParams& p, const float* x, const float* w_t, const float* bias,
+                        const NonZeroMask& mask, const ScatterTaps& taps, int64_t n, int64_t co0,
+                        int64_t co1, float* acc, float* y) {
   const int64_t width = co1 - co0;
   const int64_t pixels = p.out_h * p.out_w;
   for (int64_t i = 0; i < pixels; ++i) {

@@ -46,7 +46,7 @@ inline int64_t NonZeroMaskWords(int64_t w) { return (w + 63) / 64 + 1; }
 // Fills the mask rows of plane (n, c) of x (h rows of NonZeroMaskWords(w) words
 // at `rows`) and returns its count of non-zeros. A -0 counts as zero.
 int64_t BuildNonZeroMask(const Conv2dParams& p, const float* x, int64_t n, int64_t c,
-                      uint64_t* rows);
+                         uint64_t* rows);
 
 // Computes y[n, :, oh0:oh1, ow0:ow1] for all output channels of batch item `n`
 // (y is the full NCHW output buffer). `bias` may be null.
@@ -79,9 +79,9 @@ void TransposeConvWeights(const Conv2dParams& p, const float* w, float* w_t);
 // (the caller checks; a zero times Inf or NaN is NaN), but the sign of an
 // all-zero sum on a -0 bias. The work is proportional to the non-zeros: at 10%
 // spikes a tenth of the dense multiply-adds.
-void Conv2dScatterImage(const Conv2dParams& p, const float* x, const float* w_t,
-                        const float* bias, const NonZeroMask& mask, const ScatterTaps& taps,
-                        int64_t n, int64_t co0, int64_t co1, float* acc, float* y);
+void Conv2dScatterImage(const Conv2dParams& p, const float* x, const float* w_t, const float* bias,
+                        const NonZeroMask& mask, const ScatterTaps& taps, int64_t n, int64_t co0,
+                        int64_t co1, float* acc, float* y);
 
 }  // namespace sf
 

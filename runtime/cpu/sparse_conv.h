@@ -62,9 +62,9 @@ class SparseConvKernel : public CpuKernel {
   Conv2dParams p_{};
   bool has_bias_ = false;
   int64_t tile_rows_ = 0, tiles_per_row_ = 0;
-  std::vector<uint64_t> mask_;       // NonZeroMask bits of the input
-  std::vector<uint64_t> any_rows_;   // per image and input row: the OR of its channels' rows
-  std::vector<uint8_t> tile_active_; // per image, tile row and tile column
+  std::vector<uint64_t> mask_;        // NonZeroMask bits of the input
+  std::vector<uint64_t> any_rows_;    // per image and input row: the OR of its channels' rows
+  std::vector<uint8_t> tile_active_;  // per image, tile row and tile column
   int64_t tiles_total_ = 0;
   int64_t tiles_skipped_ = 0;
   double last_density_ = 0;  // the input's non-zeros over its elements, last Compute

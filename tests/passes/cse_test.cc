@@ -1,8 +1,8 @@
 #include "graph/passes/cse.h"
 
-#include <vector>
-
 #include <gtest/gtest.h>
+
+#include <vector>
 
 #include "tests/passes/test_graphs.h"
 #include "tests/testing/status_matchers.h"
@@ -24,8 +24,8 @@ TEST(CseTest, TwinUnsqueezesBecomeOne) {
   const ValueId x = b.Input("x", {2, 4, 8});
   std::vector<ValueId> outs;
   for (const char* name : {"q", "k", "v"}) {
-    const ValueId u = b.Op(OpType::kUnsqueeze, std::string(name) + "/unsqueeze", {x},
-                           {2, 4, 1, 8}, Axes({2}));
+    const ValueId u =
+        b.Op(OpType::kUnsqueeze, std::string(name) + "/unsqueeze", {x}, {2, 4, 1, 8}, Axes({2}));
     outs.push_back(b.Conv(std::string(name) + "/conv", u, 4, 1));
   }
   for (ValueId o : outs) b.graph().AddOutput(o);
@@ -47,7 +47,7 @@ TEST(CseTest, TwinsOfTwinsAndNotOthers) {
   const ValueId u2 = b.Op(OpType::kUnsqueeze, "u2", {x}, {2, 4, 1, 8}, Axes({2}));
   const ValueId u3 = b.Op(OpType::kUnsqueeze, "u3", {x}, {2, 4, 8, 1}, Axes({3}));  // other axes
   const ValueId r1 = b.Same(OpType::kRelu, "r1", {u1});
-  const ValueId r2 = b.Same(OpType::kRelu, "r2", {u2});  // a twin once u2 is u1
+  const ValueId r2 = b.Same(OpType::kRelu, "r2", {u2});   // a twin once u2 is u1
   const ValueId s = b.Same(OpType::kSigmoid, "s", {u1});  // another op
   b.graph().AddOutput(b.Same(OpType::kAdd, "add", {r1, r2}));
   b.graph().AddOutput(s);

@@ -1,16 +1,16 @@
 #include "graph/passes/fold_batchnorm.h"
 
-#include <cmath>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
 
 #include "graph/passes/compose_transposes.h"
 #include "runtime/cpu_evaluator.h"
 #include "sf/runtime.h"
-#include "tests/testing/onnx_model_builder.h"
 #include "tests/passes/test_graphs.h"
+#include "tests/testing/onnx_model_builder.h"
 #include "tests/testing/status_matchers.h"
 
 namespace sf {
@@ -247,7 +247,6 @@ TEST(FoldBatchNormTest, RuntimePlanHasNoBatchNorm) {
   }
 }
 
-
 // ------------------------------------------------- BatchNorm after MatMul / Gemm
 
 // Runs every node in order with the CPU reference kernels; returns the first
@@ -293,8 +292,7 @@ ValueId VariedBatchNorm(GraphBuilder& b, const std::string& name, ValueId x) {
   return y;
 }
 
-ValueId VariedConst(GraphBuilder& b, const std::string& name, std::vector<int64_t> dims,
-                    int seed) {
+ValueId VariedConst(GraphBuilder& b, const std::string& name, std::vector<int64_t> dims, int seed) {
   const ValueId c = b.Const(name, std::move(dims), 0.0f);
   Randomize(b.graph(), c, -1.0f, 1.0f, seed);
   return c;
@@ -359,8 +357,9 @@ TEST(FoldBatchNormLinearTest, GemmForms) {
     SCOPED_TRACE(::testing::Message() << "transB " << c.trans_b << " C rank " << c.c_dims.size());
     GraphBuilder b;
     const ValueId x = b.Input("x", {3, 5});
-    std::vector<ValueId> in = {x, VariedConst(b, "B", c.trans_b ? std::vector<int64_t>{4, 5}
-                                                                 : std::vector<int64_t>{5, 4}, 1)};
+    std::vector<ValueId> in = {
+        x, VariedConst(b, "B", c.trans_b ? std::vector<int64_t>{4, 5} : std::vector<int64_t>{5, 4},
+                       1)};
     if (!c.c_dims.empty()) in.push_back(VariedConst(b, "C", c.c_dims, 2));
     Attrs a;
     a.Set("transB", int64_t{c.trans_b ? 1 : 0});

@@ -1,11 +1,11 @@
 #include "runtime/cpu/sparse_conv.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <random>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "graph/status.h"
@@ -176,7 +176,8 @@ TEST_F(SparseConvTest, WideRowsDilationsAndNonFiniteWeights) {
       x_ = Tensor::Create(DataType::kFloat32, {2, 3, 6, s.w}).value();
       std::span<float> xv = x_.span<float>();
       for (float& v : xv) v = coin(rng_) < density ? 1.0f : 0.0f;
-      for (int64_t col : {63, 64, 127, 128}) xv[(1 * 6 + 2) * s.w + col] = 1.0f;  // image 0, channel 1
+      for (int64_t col : {63, 64, 127, 128})
+        xv[(1 * 6 + 2) * s.w + col] = 1.0f;  // image 0, channel 1
       xv[(3 * 3 + 1) * 6 * s.w + 5 * s.w + s.w - 1] = -0.0f;
       w_ = Tensor::Create(DataType::kFloat32, {9, 3, s.k, s.k}).value();
       for (float& v : w_.span<float>()) v = value(rng_);

@@ -8,12 +8,12 @@
 // Counters: density (the input's non-zeros), tile_density (tiles not skipped).
 // docs/benchmarks.md (twenty-ninth run) has the measured crossover that sets
 // SparseConvKernel::kScatterDensity.
+#include <benchmark/benchmark.h>
+
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "runtime/cpu/kernel_factories.h"
 #include "runtime/cpu/sparse_conv.h"
@@ -49,8 +49,8 @@ void Run(benchmark::State& state, const Layer& l, double density, Path path) {
   for (float& v : xt.span<float>()) v = u(rng) < density ? 1.0f : 0.0f;
   Tensor wt = Tensor::Create(DataType::kFloat32, {l.c_out, l.c_in, l.k, l.k}).value();
   for (float& v : wt.span<float>()) v = u(rng) - 0.5f;
-  Tensor yt = Tensor::Create(DataType::kFloat32,
-                             *ConcreteDims(*g.value(node.outputs[0]).shape)).value();
+  Tensor yt =
+      Tensor::Create(DataType::kFloat32, *ConcreteDims(*g.value(node.outputs[0]).shape)).value();
   std::unique_ptr<CpuKernel> kernel;
   SparseConvKernel* sparse = nullptr;
   if (path == Path::kDense) {
@@ -83,13 +83,14 @@ void Run(benchmark::State& state, const Layer& l, double density, Path path) {
 int Register() {
   for (const Layer& l : kLayers) {
     for (double d : kDensities) {
-      for (auto [path, label] : {std::pair{Path::kDense, "dense"},
-                                 std::pair{Path::kScatter, "scatter"},
-                                 std::pair{Path::kTiles, "tiles"}}) {
+      for (auto [path, label] :
+           {std::pair{Path::kDense, "dense"}, std::pair{Path::kScatter, "scatter"},
+            std::pair{Path::kTiles, "tiles"}}) {
         const std::string name = std::string(l.name) + "/" + label + "/" + std::to_string(d);
-        benchmark::RegisterBenchmark(name.c_str(), [l, d, path = path](benchmark::State& s) {
-          Run(s, l, d, path);
-        })->Unit(benchmark::kMillisecond)->UseRealTime();
+        benchmark::RegisterBenchmark(
+            name.c_str(), [l, d, path = path](benchmark::State& s) { Run(s, l, d, path); })
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
       }
     }
   }

@@ -3,6 +3,8 @@
 // them give one thread's bits.
 #include "runtime/cpu/parallel.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <bit>
 #include <cmath>
@@ -10,8 +12,6 @@
 #include <random>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/cpu/kernel_runner.h"
 #include "tests/testing/graph_builder.h"
@@ -105,7 +105,6 @@ TEST(ParallelForTest, MatMulRowsGiveOneThreadsBits) {
     for (int64_t j = 0; j < n; ++j) ASSERT_EQ(y[i * n + j], row[j]) << i << "," << j;
   }
 }
-
 
 // Many small products (attention heads) split over the threads by (batch, row),
 // with spikes in A: zeros skip their row of B only where that row is finite,
