@@ -1,11 +1,11 @@
 #include "graph/passes/compose_transposes.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "runtime/cpu_evaluator.h"
 #include "tests/passes/test_graphs.h"

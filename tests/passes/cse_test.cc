@@ -1,8 +1,8 @@
 #include "graph/passes/cse.h"
 
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "tests/passes/test_graphs.h"
 #include "tests/testing/status_matchers.h"

@@ -1,10 +1,10 @@
 #include "graph/passes/fold_batchnorm.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "graph/passes/compose_transposes.h"
 #include "runtime/cpu_evaluator.h"

@@ -8,12 +8,12 @@
 // Counters: density (the input's non-zeros), tile_density (tiles not skipped).
 // docs/benchmarks.md (twenty-ninth run) has the measured crossover that sets
 // SparseConvKernel::kScatterDensity.
-#include <benchmark/benchmark.h>
-
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "runtime/cpu/kernel_factories.h"
 #include "runtime/cpu/sparse_conv.h"

@@ -3,8 +3,6 @@
 // them give one thread's bits.
 #include "runtime/cpu/parallel.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <bit>
 #include <cmath>
@@ -12,6 +10,8 @@
 #include <random>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "tests/cpu/kernel_runner.h"
 #include "tests/testing/graph_builder.h"
