@@ -7,36 +7,17 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/cpu_evaluator.h"
+#include "tests/passes/evaluate_graph.h"
 #include "tests/passes/test_graphs.h"
 #include "tests/testing/status_matchers.h"
 
 namespace sf {
 namespace {
 
+using ::sf::testing::EvaluateOutputs;
 using ::sf::testing::GraphBuilder;
 
-Attrs Perm(std::vector<int64_t> perm) {
-  Attrs a;
-  a.Set("perm", std::move(perm));
-  return a;
-}
-
-// Runs the nodes in order with the CPU reference kernels; returns every graph output.
-std::vector<Tensor> RunGraph(const Graph& g, const Tensor& x) {
-  std::vector<std::optional<Tensor>> vals(g.num_values());
-  for (ValueId v = 0; v < g.num_values(); ++v) vals[v] = g.value(v).constant;
-  vals[g.inputs()[0]] = x;
-  const NodeEvaluator eval = CpuNodeEvaluator();
-  for (int i = 0; i < g.num_nodes(); ++i) {
-    std::vector<Tensor> in;
-    for (ValueId v : g.node(i).inputs) in.push_back(*vals[v]);
-    vals[g.node(i).outputs[0]] = eval(g, i, in).value()[0];
-  }
-  std::vector<Tensor> out;
-  for (ValueId v : g.outputs()) out.push_back(*vals[v]);
-  return out;
-}
+Attrs Perm(std::vector<int64_t> perm) { return testing::IntsAttr("perm", std::move(perm)); }
 
 Tensor Ramp(std::vector<int64_t> dims) {
   Tensor t = Tensor::Create(DataType::kFloat32, std::move(dims)).value();
@@ -44,12 +25,13 @@ Tensor Ramp(std::vector<int64_t> dims) {
   return t;
 }
 
-// Composes and checks that every output holds the same values.
-void ExpectComposeKeepsOutputs(Graph& g, int want_changed, const Tensor& x) {
+// Runs `pass` and checks that every output holds the same values.
+void ExpectPassKeepsOutputs(absl::StatusOr<int> (*pass)(Graph&), Graph& g, int want_changed,
+                            const Tensor& x) {
   const Graph original = g;
-  ASSERT_OK_AND_ASSIGN(int changed, ComposeTransposes(g));
+  ASSERT_OK_AND_ASSIGN(int changed, pass(g));
   EXPECT_EQ(changed, want_changed);
-  const std::vector<Tensor> want = RunGraph(original, x), got = RunGraph(g, x);
+  const std::vector<Tensor> want = EvaluateOutputs(original, x), got = EvaluateOutputs(g, x);
   ASSERT_EQ(got.size(), want.size());
   for (size_t k = 0; k < want.size(); ++k) {
     ASSERT_EQ(got[k].dims(), want[k].dims()) << k;
@@ -57,6 +39,14 @@ void ExpectComposeKeepsOutputs(Graph& g, int want_changed, const Tensor& x) {
       ASSERT_EQ(got[k].data<float>()[i], want[k].data<float>()[i]) << k << " " << i;
     }
   }
+}
+
+void ExpectComposeKeepsOutputs(Graph& g, int want_changed, const Tensor& x) {
+  ExpectPassKeepsOutputs(ComposeTransposes, g, want_changed, x);
+}
+
+void ExpectViewsComposeKeepingOutputs(Graph& g, int want_changed, const Tensor& x) {
+  ExpectPassKeepsOutputs(ComposeTransposesThroughViews, g, want_changed, x);
 }
 
 int CountOps(const Graph& g, OpType op) {
@@ -128,30 +118,12 @@ TEST(ComposeTransposesTest, UnknownRankIsLeftAlone) {
 
 // ------------------------------------------------------- through views
 
-Attrs Axes(std::vector<int64_t> axes) {
-  Attrs a;
-  a.Set("axes", std::move(axes));
-  return a;
-}
+Attrs Axes(std::vector<int64_t> axes) { return testing::IntsAttr("axes", std::move(axes)); }
 
 ValueId Reshape(GraphBuilder& b, const std::string& name, ValueId x, std::vector<int64_t> dims) {
   const ValueId shape = b.graph().AddConstant(
       name + ".shape", Tensor::FromVector<int64_t>({static_cast<int64_t>(dims.size())}, dims));
   return b.Op(OpType::kReshape, name, {x, shape}, dims);
-}
-
-void ExpectViewsComposeKeepingOutputs(Graph& g, int want_changed, const Tensor& x) {
-  const Graph original = g;
-  ASSERT_OK_AND_ASSIGN(int changed, ComposeTransposesThroughViews(g));
-  EXPECT_EQ(changed, want_changed);
-  const std::vector<Tensor> want = RunGraph(original, x), got = RunGraph(g, x);
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t k = 0; k < want.size(); ++k) {
-    ASSERT_EQ(got[k].dims(), want[k].dims()) << k;
-    for (int64_t i = 0; i < want[k].num_elements(); ++i) {
-      ASSERT_EQ(got[k].data<float>()[i], want[k].data<float>()[i]) << k << " " << i;
-    }
-  }
 }
 
 // A spiking transformer's heads in NHWC: the layout's NHWC -> NCHW Transpose,
@@ -256,7 +228,7 @@ TEST(ComposeTransposesTest, RandomChainsMoveEveryElementAsBefore) {
     composed += changed;
     EXPECT_LE(CountOps(g, OpType::kTranspose), 1);
     const Tensor xt = Ramp(in);
-    const std::vector<Tensor> want = RunGraph(original, xt), got = RunGraph(g, xt);
+    const std::vector<Tensor> want = EvaluateOutputs(original, xt), got = EvaluateOutputs(g, xt);
     ASSERT_EQ(got[0].dims(), want[0].dims());
     for (int64_t i = 0; i < want[0].num_elements(); ++i) {
       ASSERT_EQ(got[0].data<float>()[i], want[0].data<float>()[i]) << i;

@@ -12,11 +12,7 @@ namespace {
 
 using ::sf::testing::GraphBuilder;
 
-Attrs Axes(std::vector<int64_t> axes) {
-  Attrs a;
-  a.Set("axes", std::move(axes));
-  return a;
-}
+Attrs Axes(std::vector<int64_t> axes) { return testing::IntsAttr("axes", std::move(axes)); }
 
 // Three lifted 1-D convs reading one value through Unsqueezes of their own.
 TEST(CseTest, TwinUnsqueezesBecomeOne) {

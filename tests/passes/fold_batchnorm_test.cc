@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "graph/passes/compose_transposes.h"
-#include "runtime/cpu_evaluator.h"
 #include "sf/runtime.h"
+#include "tests/passes/evaluate_graph.h"
 #include "tests/passes/test_graphs.h"
 #include "tests/testing/onnx_model_builder.h"
 #include "tests/testing/status_matchers.h"
@@ -64,23 +64,10 @@ void Build(ConvBn& m, bool with_bias) {
   g.AddOutput(m.b.Lif("lif", m.bn_out));
 }
 
-// Runs the graph's nodes in order with the CPU reference kernels.
+// The LIF's input (the BN output value in both graphs) after running the rest.
 std::vector<float> Evaluate(const Graph& g, const Tensor& x) {
-  std::vector<std::optional<Tensor>> vals(g.num_values());
-  for (ValueId v = 0; v < g.num_values(); ++v) vals[v] = g.value(v).constant;
-  vals[g.inputs()[0]] = x;
-  const NodeEvaluator eval = CpuNodeEvaluator();
-  for (int i = 0; i < g.num_nodes(); ++i) {
-    const Node& node = g.node(i);
-    if (node.op == OpType::kLIF) continue;
-    std::vector<Tensor> in;
-    for (ValueId v : node.inputs) in.push_back(v == kNoValue ? Tensor() : *vals[v]);
-    std::vector<Tensor> out = eval(g, i, in).value();
-    vals[node.outputs[0]] = out[0];
-  }
-  // The LIF input (the BN output value in both graphs).
-  const Node& lif = g.node(g.num_nodes() - 1);
-  const Tensor& y = *vals[lif.inputs[0]];
+  const std::vector<std::optional<Tensor>> vals = testing::EvaluateGraph(g, x);
+  const Tensor& y = *vals[g.node(g.num_nodes() - 1).inputs[0]];
   return std::vector<float>(y.data<float>(), y.data<float>() + y.num_elements());
 }
 
@@ -249,22 +236,8 @@ TEST(FoldBatchNormTest, RuntimePlanHasNoBatchNorm) {
 
 // ------------------------------------------------- BatchNorm after MatMul / Gemm
 
-// Runs every node in order with the CPU reference kernels; returns the first
-// graph output.
-Tensor EvaluateAll(const Graph& g, const Tensor& x) {
-  std::vector<std::optional<Tensor>> vals(g.num_values());
-  for (ValueId v = 0; v < g.num_values(); ++v) vals[v] = g.value(v).constant;
-  vals[g.inputs()[0]] = x;
-  const NodeEvaluator eval = CpuNodeEvaluator();
-  for (int i = 0; i < g.num_nodes(); ++i) {
-    const Node& node = g.node(i);
-    std::vector<Tensor> in;
-    for (ValueId v : node.inputs) in.push_back(v == kNoValue ? Tensor() : *vals[v]);
-    std::vector<Tensor> out = eval(g, i, in).value();
-    vals[node.outputs[0]] = out[0];
-  }
-  return *vals[g.outputs()[0]];
-}
+// The first graph output.
+Tensor EvaluateAll(const Graph& g, const Tensor& x) { return testing::EvaluateOutputs(g, x)[0]; }
 
 void ExpectClose(const Tensor& got, const Tensor& want) {
   ASSERT_EQ(got.dims(), want.dims());
@@ -274,11 +247,7 @@ void ExpectClose(const Tensor& got, const Tensor& want) {
   }
 }
 
-Attrs Perm(std::vector<int64_t> perm) {
-  Attrs a;
-  a.Set("perm", std::move(perm));
-  return a;
-}
+Attrs Perm(std::vector<int64_t> perm) { return testing::IntsAttr("perm", std::move(perm)); }
 
 // A BN with varied parameters on `x` (channels on axis 1).
 ValueId VariedBatchNorm(GraphBuilder& b, const std::string& name, ValueId x) {

@@ -10,6 +10,13 @@
 
 namespace sf::testing {
 
+// Attributes holding one list of ints (perm, axes, ...).
+inline Attrs IntsAttr(const std::string& name, std::vector<int64_t> values) {
+  Attrs a;
+  a.Set(name, std::move(values));
+  return a;
+}
+
 class GraphBuilder {
  public:
   ValueId Input(const std::string& name, std::vector<int64_t> dims,
