@@ -92,7 +92,8 @@ class GemmKernel : public CpuKernel {
     if (y != std::vector<int64_t>{m_, n_}) {
       return NodeError(node, "output shape ", ShapeToString(y), " should be [", m_, ",", n_, "]");
     }
-    finite_rows_.assign(static_cast<size_t>(k_), 0);
+    // An empty output computes nothing (k_ may then be any size).
+    if (m_ > 0 && n_ > 0) finite_rows_.assign(static_cast<size_t>(k_), 0);
     has_c_ = HasInput(node, 2);
     if (has_c_) {
       SF_ASSIGN_OR_RETURN(std::vector<int64_t> c, InputDims(graph, node, 2));
@@ -112,6 +113,7 @@ class GemmKernel : public CpuKernel {
     const MatView av = trans_a_ ? MatView{a, 1, m_} : MatView{a, k_, 1};
     const MatView bv = trans_b_ ? MatView{b, 1, k_} : MatView{b, n_, 1};
     float* y = outputs[0]->data<float>();
+    if (m_ == 0 || n_ == 0) return absl::OkStatus();
     FindFiniteRows(n_, k_, bv, finite_rows_.data());
     ParallelFor(m_, MinChunkFor(n_ * k_), [&](int64_t begin, int64_t end) {
       MatMulRows(begin, end, n_, k_, av, bv, finite_rows_.data(), y);
@@ -174,6 +176,10 @@ class MatMulKernel : public CpuKernel {
     }
     SF_ASSIGN_OR_RETURN(BroadcastPlan plan, BroadcastPlan::Create(node, batches, batch));
     batches_.clear();
+    b_batches_ = 0;
+    // An empty output computes nothing: no per-batch tables (its batch dims may
+    // be any size; otherwise they are bounded by the output's elements).
+    if (m_ == 0 || n_ == 0) return absl::OkStatus();
     plan.ForEachRun([&](int64_t out, int64_t len, const BroadcastPlan::Offsets& off,
                         const BroadcastPlan::Offsets& step) {
       for (int64_t j = 0; j < len; ++j) {

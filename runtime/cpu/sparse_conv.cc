@@ -64,7 +64,10 @@ absl::Status SparseConvKernel::Prepare(const Graph& graph, const Node& node) {
   mask_.assign(static_cast<size_t>(mask_size), 0);
   any_rows_.assign(static_cast<size_t>(any_size), 0);
   tile_active_.assign(static_cast<size_t>(tile_count), 1);
-  if (p_.group == 1 && p_.n > 0 && p_.c_out > 0) {
+  // The scatter's tap lists take h * kh + w * kw steps to build (and hold no
+  // more entries); past kMaxScatterTaps (absurd kernels) the tiles run instead.
+  const bool taps_fit = p_.h * p_.kh + p_.w * p_.kw <= kMaxScatterTaps;
+  if (p_.group == 1 && p_.n > 0 && p_.c_out > 0 && p_.out_h > 0 && p_.out_w > 0 && taps_fit) {
     // The scatter's items: (image, slice of output channels), enough of them
     // for every thread, slices of at least kMinScatterChannels.
     const int64_t threads = CpuThreads();

@@ -35,6 +35,7 @@ class SparseConvKernel : public CpuKernel {
   static constexpr double kScatterDensity = 0.6;
   // The scatter's slices of output channels are at least this wide.
   static constexpr int64_t kMinScatterChannels = 32;
+  static constexpr int64_t kMaxScatterTaps = int64_t{1} << 24;
 
   // `block`: the tile edge in output elements, >= 1 (Prepare fails otherwise).
   explicit SparseConvKernel(int block) : block_(block) {}

@@ -63,6 +63,31 @@ TEST(MatMulTest, BatchedBroadcast) {
               ElementsAre(1, 3, 2, 4, 3, 7, 5, 7, 6, 8, 11, 15));
 }
 
+// Empty products build no per-batch or per-row tables: 2^33 batches or an
+// inner dim of 2^33 (within the tensor limit for an empty tensor) would take
+// hundreds of GB of them.
+TEST(MatMulTest, EmptyOutputsWithHugeDimsComputeNothing) {
+  const int64_t huge = int64_t{1} << 33;
+  const auto mm = OneNodeGraphBuilder(OpType::kMatMul)
+                      .Input(DataType::kFloat32, {huge, 0, 4})
+                      .Input(DataType::kFloat32, {4, 3})
+                      .Output(DataType::kFloat32, {huge, 0, 3})
+                      .Build();
+  ASSERT_OK_AND_ASSIGN(auto out,
+                       RunKernel(mm, {Tensor::Create(DataType::kFloat32, {huge, 0, 4}).value(),
+                                      Tensor::Create(DataType::kFloat32, {4, 3}).value()}));
+  EXPECT_EQ(out[0].num_elements(), 0);
+  const auto gemm = OneNodeGraphBuilder(OpType::kGemm)
+                        .Input(DataType::kFloat32, {0, huge})
+                        .Input(DataType::kFloat32, {huge, 0})
+                        .Output(DataType::kFloat32, {0, 0})
+                        .Build();
+  ASSERT_OK_AND_ASSIGN(auto y,
+                       RunKernel(gemm, {Tensor::Create(DataType::kFloat32, {0, huge}).value(),
+                                        Tensor::Create(DataType::kFloat32, {huge, 0}).value()}));
+  EXPECT_EQ(y[0].num_elements(), 0);
+}
+
 TEST(MatMulTest, OneDimensionalOperands) {
   const auto vm = OneNodeGraphBuilder(OpType::kMatMul)
                       .Input(DataType::kFloat32, {2})
