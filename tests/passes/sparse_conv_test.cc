@@ -178,7 +178,7 @@ TEST_F(SparseConvTest, WideRowsDilationsAndNonFiniteWeights) {
       for (float& v : xv) v = coin(rng_) < density ? 1.0f : 0.0f;
       for (int64_t col : {63, 64, 127, 128})
         xv[(1 * 6 + 2) * s.w + col] = 1.0f;  // image 0, channel 1
-      xv[(3 * 3 + 1) * 6 * s.w + 5 * s.w + s.w - 1] = -0.0f;
+      xv[(1 * 3 + 1) * 6 * s.w + 5 * s.w + s.w - 1] = -0.0f;  // image 1, channel 1, a -0
       w_ = Tensor::Create(DataType::kFloat32, {9, 3, s.k, s.k}).value();
       for (float& v : w_.span<float>()) v = value(rng_);
       for (bool non_finite : {false, true}) {
