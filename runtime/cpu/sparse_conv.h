@@ -30,8 +30,8 @@ namespace sf {
 
 class SparseConvKernel : public CpuKernel {
  public:
-  // At most this fraction of non-zero inputs, the scatter runs (measured in
-  // docs/benchmarks.md, twenty-ninth run); above it the tiles.
+  // At most this fraction of non-zero inputs (and at least one), the scatter
+  // runs (measured in docs/benchmarks.md, twenty-ninth run); else the tiles.
   static constexpr double kScatterDensity = 0.6;
   // The scatter's slices of output channels are at least this wide.
   static constexpr int64_t kMinScatterChannels = 32;

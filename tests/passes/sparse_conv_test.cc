@@ -100,6 +100,10 @@ TEST_F(SparseConvTest, BitExactAgainstDenseConv) {
             for (size_t i = 0; i < d.size(); ++i) mismatches += d[i] != sp[i];
             EXPECT_EQ(mismatches, 0);
             EXPECT_GT(kernel.tiles_total(), 0);
+            // The scatter runs on some non-zeros, up to its density; else the tiles.
+            EXPECT_EQ(kernel.last_scattered(),
+                      kernel.last_density() > 0 &&
+                          kernel.last_density() <= SparseConvKernel::kScatterDensity);
             if (density == 0.0) {
               EXPECT_EQ(kernel.tiles_skipped(), kernel.tiles_total());
             }

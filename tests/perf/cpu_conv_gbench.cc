@@ -1,7 +1,8 @@
 // The CPU convs over input densities (Google Benchmark): the dense reference
 // conv (runtime/cpu/conv.h) against the sparse conv's two paths, the scatter
 // from the non-zeros and the tiles (runtime/cpu/sparse_conv.h), each path
-// forced. Uniform random binary spikes; all CPU threads (SF_CPU_THREADS).
+// forced (but an input with no non-zero always runs the tiles). Uniform random
+// binary spikes; all CPU threads (SF_CPU_THREADS).
 //
 //   build-*/tests/perf/cpu_conv_gbench [--benchmark_filter=...]
 //
