@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <optional>
 
 #include "graph/status.h"
 #include "runtime/cpu/kernel_util.h"
@@ -84,6 +85,16 @@ absl::Status SparseConvKernel::Prepare(const Graph& graph, const Node& node) {
     acc_.assign(static_cast<size_t>(acc_size), 0.0f);
     taps_.Build(p_);
   }
+  // A constant weight (the usual case) is checked and transposed here once;
+  // Compute redoes both only for other weight data.
+  prepared_weights_ = nullptr;
+  const std::optional<Tensor>& w = graph.value(node.inputs[1]).constant;
+  const int64_t w_count = p_.c_out * (p_.c_in / p_.group) * p_.kh * p_.kw;
+  if (w && w->dtype() == DataType::kFloat32 && w->num_elements() == w_count) {
+    prepared_weights_ = w->raw_data();
+    prepared_weights_finite_ = AllFinite(w->data<float>(), w_count);
+    if (!weights_t_.empty()) TransposeConvWeights(p_, w->data<float>(), weights_t_.data());
+  }
   return absl::OkStatus();
 }
 
@@ -111,7 +122,8 @@ absl::Status SparseConvKernel::Compute(std::span<const Tensor* const> inputs,
   const int64_t plane_words = p.h * words;
 
   // A zero times Inf or NaN is NaN: with such a weight nothing is skipped.
-  const bool skip = AllFinite(w, inputs[1]->num_elements());
+  const bool prepared = w == prepared_weights_;
+  const bool skip = prepared ? prepared_weights_finite_ : AllFinite(w, inputs[1]->num_elements());
   const NonZeroMask mask{mask_.data(), words};
   std::atomic<int64_t> nonzeros{0};
   if (skip) {
@@ -158,7 +170,7 @@ absl::Status SparseConvKernel::Compute(std::span<const Tensor* const> inputs,
       skip && !acc_.empty() && nonzeros.load() > 0 && last_density_ <= scatter_density_;
   if (last_scattered_) {
     // Few non-zeros: each adds its weight rows to the outputs it reaches.
-    TransposeConvWeights(p, w, weights_t_.data());
+    if (!prepared) TransposeConvWeights(p, w, weights_t_.data());
     const int64_t items = p.n * scatter_slices_;
     const int64_t acc_floats = p.out_h * p.out_w * scatter_width_;
     ParallelFor(scatter_slots_, 1, [&](int64_t begin, int64_t end) {

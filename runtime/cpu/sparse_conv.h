@@ -13,7 +13,8 @@
 // times it is NaN), so the result is the dense one then too.
 //
 // Prepare allocates the scratch (the mask, a bit per input element, and the
-// tiles' flags); Compute allocates nothing. One Compute at a time per kernel;
+// tiles' flags) and checks and transposes a constant weight once; Compute
+// allocates nothing. One Compute at a time per kernel;
 // it spreads its work over the CPU threads (runtime/cpu/parallel.h).
 #ifndef SF_RUNTIME_CPU_SPARSE_CONV_H_
 #define SF_RUNTIME_CPU_SPARSE_CONV_H_
@@ -76,6 +77,10 @@ class SparseConvKernel : public CpuKernel {
   std::vector<float> weights_t_;
   std::vector<float> acc_;
   ScatterTaps taps_;
+  // The graph's constant weight as Prepare found it (its data, whether it is
+  // all finite; weights_t_ then holds it transposed), or null.
+  const void* prepared_weights_ = nullptr;
+  bool prepared_weights_finite_ = false;
   int64_t scatter_width_ = 0, scatter_slices_ = 0, scatter_slots_ = 0;
 };
 

@@ -209,6 +209,29 @@ TEST_F(SparseConvTest, WideRowsDilationsAndNonFiniteWeights) {
   }
 }
 
+// The weight as the graph's constant, which Prepare checks and transposes once
+// (the executor passes that tensor): the dense bits, finite or not.
+TEST_F(SparseConvTest, ConstantWeightsPreparedOnceGiveTheDenseBits) {
+  for (bool non_finite : {false, true}) {
+    Setup({2, 16, 12, 12, 40, 3, 1, 1, 8, 0.1, true, true});
+    if (non_finite) w_.span<float>()[7] = std::numeric_limits<float>::infinity();
+    b_.graph().value(conv().inputs[1]).constant = w_;  // shares w_'s buffer
+    Tensor dense = Tensor::Create(DataType::kFloat32, OutDims()).value();
+    Tensor sparse = Tensor::Create(DataType::kFloat32, OutDims()).value();
+    std::unique_ptr<CpuKernel> ref = MakeConvKernel(OpType::kConv);
+    ASSERT_OK(Run(*ref, dense, true));
+    SparseConvKernel kernel(8);
+    ASSERT_OK(Run(kernel, sparse, true));
+    EXPECT_EQ(kernel.last_scattered(), !non_finite);
+    int mismatches = 0;
+    for (size_t i = 0; i < dense.span<float>().size(); ++i) {
+      const float d = dense.span<float>()[i], sp = sparse.span<float>()[i];
+      mismatches += std::isnan(d) ? !std::isnan(sp) : d != sp;
+    }
+    EXPECT_EQ(mismatches, 0) << "non-finite " << non_finite;
+  }
+}
+
 TEST_F(SparseConvTest, CountsTilesAndSkipsZeroRegions) {
   Case c{1, 2, 20, 20, 3, 3, 1, 1, 8, 0.0, true, true};
   Setup(c);
