@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cuda/cuda_status.h"
+#include "cuda/kernels/compact_spike_conv.h"
 #include "cuda/kernels/direct_conv_neuron.h"
 #include "cuda/kernels/sparse_conv.h"
 #include "cuda/kernels/sparse_conv_f16.h"
@@ -454,7 +455,8 @@ class SparseConvGpuKernel : public GpuKernel {
     if (!cudnn_only_.empty()) {
       return absl::StrCat(dense_->Describe(), " (planned sparse; ", cudnn_only_, ")");
     }
-    std::string out = "cuda sparse fp16 spike-gather nhwc (";
+    std::string out = compact_ ? "cuda sparse fp16 compacted tensor-core nhwc (2x4 tiles; "
+                               : "cuda sparse fp16 spike-gather nhwc (";
     if (!use_gather_ && half_) {
       out = absl::StrCat("cuda sparse fp16 tensor-core ", nhwc_ ? "nhwc " : "", "tile ",
                          shape_.tile, " (", cuda::kSparseConvF16Group, "-channel groups, ",
@@ -466,9 +468,16 @@ class SparseConvGpuKernel : public GpuKernel {
       out = absl::StrCat("cuda sparse tile ", shape_.tile, " ", binary_ ? "binary" : "values",
                          " (", cuda::kSparseConvChannelGroup, "-channel groups; ");
     }
-    if (gather_forced_) absl::StrAppend(&out, "SF_SPARSE_F16_KERNEL=gather; ");
+    if (gather_forced_) {
+      absl::StrAppend(&out, "SF_SPARSE_F16_KERNEL=", compact_ ? "compact" : "gather", "; ");
+    }
+    if (compact_us_ > 0) {
+      absl::StrAppend(&out, absl::StrFormat("compacted tensor-core %.1f us, spike-gather %.1f us; ",
+                                            compact_us_, cuda_core_us_));
+    }
     if (gather_us_ > 0) {
-      absl::StrAppend(&out, absl::StrFormat("spike-gather %.1f us, tensor-core tile %d %.1f us; ",
+      absl::StrAppend(&out, absl::StrFormat("%s %.1f us, tensor-core tile %d %.1f us; ",
+                                            compact_ ? "compacted tensor-core" : "spike-gather",
                                             gather_us_, shape_.tile, tensor_core_us_));
     }
     switch (path_) {
@@ -681,23 +690,47 @@ class SparseConvGpuKernel : public GpuKernel {
     SF_ASSIGN_OR_RETURN(
         timing_counters_,
         cuda::DeviceBuffer::Create(ctx.device, kRunsPerGraph * cuda::SparseConvCounterBytes()));
-    // kAuto also times the spike-gather kernel (float16 NHWC; binary inputs
-    // add weight rows, zero-preserving ones multiply them by the value)
-    // against the tensor-core one when it fits this device's shared memory.
-    // SF_SPARSE_F16_KERNEL=gather makes every sparse path (kAuto and kOn) run
-    // it where it can, =tensor-core never (tests, exactness checks).
+    // kAuto also times the kernels without a prescan (float16 NHWC) against
+    // the tensor-core one where they fit this device's shared memory: the
+    // spike gather (binary inputs add weight rows, zero-preserving ones
+    // multiply them by the value) and, for binary inputs and finite weights,
+    // the channel-compacted tensor-core conv (compact_spike_conv.h); the
+    // faster of those two first. SF_SPARSE_F16_KERNEL=gather or =compact
+    // makes every sparse path (kAuto and kOn) run that kernel where it can,
+    // =tensor-core neither (tests, exactness checks).
     const char* env = std::getenv("SF_SPARSE_F16_KERNEL");
     const std::string force = env != nullptr ? env : "";
-    if (!force.empty() && force != "gather" && force != "tensor-core") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "SF_SPARSE_F16_KERNEL must be 'gather' or 'tensor-core', got '", force, "'"));
+    if (!force.empty() && force != "gather" && force != "compact" && force != "tensor-core") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("SF_SPARSE_F16_KERNEL must be 'gather', 'compact' or 'tensor-core', got '",
+                       force, "'"));
     }
-    if (half_ && nhwc_ && force != "tensor-core" &&
-        (mode_ == SparseMode::kAuto || force == "gather") &&
-        *cuda::SpikeGatherConvUnsupportedReason(shape_) == '\0') {
-      int shared = 0;
+    int shared = 0;
+    if (half_ && nhwc_) {
       SF_CUDA_RETURN_IF_ERROR(
           cudaDeviceGetAttribute(&shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, ctx.device));
+    }
+    if (half_ && nhwc_ && (mode_ == SparseMode::kAuto || force == "compact") &&
+        force != "tensor-core" && force != "gather" &&
+        *cuda::CompactSpikeConvUnsupportedReason(shape_) == '\0' &&
+        *cuda::SparseConvF16BuildUnsupportedReason() == '\0' &&
+        cuda::CompactSpikeConvLayoutFor(shape_).shared_bytes <= shared) {
+      const Tensor& w = *graph.value(node.inputs[1]).constant;
+      const std::span<const uint16_t> bits(w.data<uint16_t>(), static_cast<size_t>(w.num_elements()));
+      // A listed channel multiplies other pixels' zeros: Inf x 0 would be NaN.
+      if (std::none_of(bits.begin(), bits.end(),
+                       [](uint16_t h) { return (h & 0x7c00u) == 0x7c00u; })) {
+        std::vector<uint16_t> packed(
+            static_cast<size_t>(cuda::CompactSpikeConvPackedWeightElems(shape_)));
+        cuda::RepackCompactSpikeConvWeights(bits.data(), shape_, /*krsc=*/true, packed.data());
+        SF_ASSIGN_OR_RETURN(compact_weights_, Upload(ctx.device, packed));
+        compact_ = force == "compact";
+        use_gather_ = gather_forced_ = compact_;
+      }
+    }
+    if (half_ && nhwc_ && force != "tensor-core" && force != "compact" &&
+        (mode_ == SparseMode::kAuto || force == "gather") &&
+        *cuda::SpikeGatherConvUnsupportedReason(shape_) == '\0') {
       if (cuda::SpikeGatherConvSharedBytes(shape_) <= static_cast<size_t>(shared)) {
         const Tensor& w = *graph.value(node.inputs[1]).constant;
         std::vector<uint16_t> packed(static_cast<size_t>(
@@ -716,6 +749,13 @@ class SparseConvGpuKernel : public GpuKernel {
   absl::Status EnqueueSparse(const GpuRunContext& ctx, std::span<const void* const> in,
                              std::span<void* const> out, int* zeroed_counters = nullptr) {
     const void* bias = in.size() > 2 ? in[2] : nullptr;
+    if (use_gather_ && compact_) {  // no prescan, no counters
+      SF_CUDA_RETURN_IF_ERROR(cuda::LaunchCompactSpikeConvF16(
+          shape_, static_cast<const __half*>(in[0]),
+          static_cast<const uint16_t*>(compact_weights_.data()), static_cast<const __half*>(bias),
+          static_cast<__half*>(out[0]), ctx.stream));
+      return absl::OkStatus();
+    }
     if (use_gather_ && read_packed_) {  // the producer packed this input
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSpikeGatherConvF16Packed(
           shape_, packed_link_->target.masks, static_cast<const uint16_t*>(gather_weights_.data()),
@@ -764,6 +804,7 @@ class SparseConvGpuKernel : public GpuKernel {
     if (path_ == Path::kUndecided) return "off until a run chooses the spike-gather kernel";
     if (path_ == Path::kDense) return "off (cudnn runs)";
     if (!use_gather_) return "off (the tensor-core kernel runs)";
+    if (compact_) return "off (the compacted tensor-core kernel reads float16)";
     return "off until the next run";
   }
 
@@ -787,7 +828,8 @@ class SparseConvGpuKernel : public GpuKernel {
   // read float16; from the next the producer packs and the gather reads bits.
   absl::Status MaybeStartOccupancy(const GpuRunContext& ctx, std::span<const void* const> in) {
     if (packed_link_ != nullptr && !packed_link_->on && !packed_link_->producer.empty() &&
-        packed_link_->target.masks != nullptr && path_ == Path::kSparse && use_gather_) {
+        packed_link_->target.masks != nullptr && path_ == Path::kSparse && use_gather_ &&
+        !compact_) {
       packed_link_->on = true;
     }
     if (link_ == nullptr || link_->on || link_->held_off || link_->producer.empty() ||
@@ -834,14 +876,30 @@ class SparseConvGpuKernel : public GpuKernel {
   // not chosen.
   absl::Status Measure(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) {
-    if (gather_weights_.data() != nullptr && !gather_forced_) {  // first which sparse kernel
+    if (compact_weights_.data() != nullptr && !gather_forced_) {  // first which gather
+      compact_ = true;
+      if (gather_weights_.data() != nullptr) {
+        SF_ASSIGN_OR_RETURN(ReplayTiming c, TimeByReplay(
+                                                ctx.stream, start_, end_,
+                                                [&] {
+                                                  compact_ = true;
+                                                  return EnqueueGather(ctx, in, out);
+                                                },
+                                                [&] {
+                                                  compact_ = false;
+                                                  return EnqueueGather(ctx, in, out);
+                                                }));
+        compact_ = c.a_wins();
+        compact_us_ = c.a_us;
+        cuda_core_us_ = c.b_us;
+      }
+    }
+    if ((gather_weights_.data() != nullptr || compact_weights_.data() != nullptr) &&
+        !gather_forced_) {  // then which sparse kernel
       const std::function<absl::Status()> tensor_core = SparseAsInARun(ctx, in, out);
       SF_ASSIGN_OR_RETURN(ReplayTiming g, TimeByReplay(
                                               ctx.stream, start_, end_,
-                                              [&] {
-                                                use_gather_ = true;
-                                                return EnqueueSparse(ctx, in, out);
-                                              },
+                                              [&] { return EnqueueGather(ctx, in, out); },
                                               [&] {
                                                 use_gather_ = false;
                                                 return tensor_core();
@@ -867,6 +925,14 @@ class SparseConvGpuKernel : public GpuKernel {
       crossover_.why_not = absl::StrCat("its plain launch failed: ", switched.message());
     }
     return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
+  }
+
+  // The kernel without a prescan that compact_ picks (timing; the first run
+  // reads float16: no producer packs for it yet).
+  absl::Status EnqueueGather(const GpuRunContext& ctx, std::span<const void* const> in,
+                             std::span<void* const> out) {
+    use_gather_ = true;
+    return EnqueueSparse(ctx, in, out);
   }
 
   // Sparse won on the first input: turns the density switch on when the
@@ -925,8 +991,15 @@ class SparseConvGpuKernel : public GpuKernel {
   // sparse path runs it instead of the tensor-core kernel, and both timings.
   cuda::DeviceBuffer gather_weights_;
   bool use_gather_ = false;
-  bool gather_forced_ = false;  // SF_SPARSE_F16_KERNEL=gather
+  bool gather_forced_ = false;  // SF_SPARSE_F16_KERNEL=gather or =compact
   double gather_us_ = 0, tensor_core_us_ = 0;
+  // kAuto, float16 NHWC, binary input, finite weights: the channel-compacted
+  // tensor-core kernel's weights (RepackCompactSpikeConvWeights; null when it
+  // cannot run), whether the kernel without a prescan is it rather than the
+  // spike gather, and both timings (when both can run).
+  cuda::DeviceBuffer compact_weights_;
+  bool compact_ = false;
+  double compact_us_ = 0, cuda_core_us_ = 0;
   // Profiling only: the prescan counters of the last sparse launch (pinned),
   // and whether the last Enqueue queued their copy.
   cuda::PinnedHostBuffer counters_;

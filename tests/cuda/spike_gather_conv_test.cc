@@ -35,6 +35,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "cuda/kernels/compact_spike_conv.h"
 #include "graph/float16.h"
 #include "graph/passes/float16.h"
 #include "graph/passes/layout.h"
@@ -72,25 +73,41 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-// Runs LaunchSpikeGatherConvF16 on device 0 for x NCHW and w KCRS (float
-// values that are FP16-representable; x is transposed to NHWC here, and the
-// weights repacked from KRSC when krsc, else from KCRS) and returns y as NCHW
-// floats. x and y start `offset` halves into their buffers (1: only 2-byte
-// aligned, so the kernel takes its narrow loads and stores).
+// The kernels this file tests: the spike gather on CUDA cores
+// (spike_gather_conv.h) and the channel-compacted tensor-core conv
+// (compact_spike_conv.h), both without a prescan.
+enum class Kernel { kGather, kCompact };
+
+std::string KernelName(Kernel k) { return k == Kernel::kGather ? "gather" : "compact"; }
+
+// Runs LaunchSpikeGatherConvF16 (or LaunchCompactSpikeConvF16) on device 0
+// for x NCHW and w KCRS (float values that are FP16-representable; x is
+// transposed to NHWC here, and the weights repacked from KRSC when krsc, else
+// from KCRS) and returns y as NCHW floats. x and y start `offset` halves into
+// their buffers (1: only 2-byte aligned, so the kernel takes its narrow loads
+// and stores).
 absl::StatusOr<std::vector<float>> RunGather(const cuda::SparseConvShape& s,
                                              const std::vector<float>& x,
                                              const std::vector<float>& w,
                                              const std::vector<float>& bias, bool krsc,
-                                             int64_t offset = 0) {
-  if (const char* why = cuda::SpikeGatherConvUnsupportedReason(s); why[0] != '\0') {
+                                             int64_t offset = 0, Kernel kernel = Kernel::kGather) {
+  const bool compact = kernel == Kernel::kCompact;
+  if (const char* why = compact ? cuda::CompactSpikeConvUnsupportedReason(s)
+                                : cuda::SpikeGatherConvUnsupportedReason(s);
+      why[0] != '\0') {
     return absl::InvalidArgumentError(absl::StrCat("unsupported: ", why));
   }
   // KCRS -> KRSC is the same permutation as NCHW -> NHWC.
   const std::vector<float> wl = krsc ? NchwToNhwc(w, s.c_out, s.c_in, s.ksize, s.ksize) : w;
-  std::vector<uint16_t> packed(
-      static_cast<size_t>(cuda::SpikeGatherConvPackedWeightElems(s.c_out, s.c_in, s.ksize)));
-  cuda::RepackSpikeGatherConvWeights(ToHalfBits(wl).data(), s.c_out, s.c_in, s.ksize, krsc,
-                                     packed.data());
+  std::vector<uint16_t> packed(static_cast<size_t>(
+      compact ? cuda::CompactSpikeConvPackedWeightElems(s)
+              : cuda::SpikeGatherConvPackedWeightElems(s.c_out, s.c_in, s.ksize)));
+  if (compact) {
+    cuda::RepackCompactSpikeConvWeights(ToHalfBits(wl).data(), s, krsc, packed.data());
+  } else {
+    cuda::RepackSpikeGatherConvWeights(ToHalfBits(wl).data(), s.c_out, s.c_in, s.ksize, krsc,
+                                       packed.data());
+  }
   std::vector<uint16_t> x_bits = ToHalfBits(NchwToNhwc(x, s.n, s.c_in, s.h, s.w));
   x_bits.insert(x_bits.begin(), static_cast<size_t>(offset), 0);
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dx, Upload(x_bits));
@@ -98,10 +115,12 @@ absl::StatusOr<std::vector<float>> RunGather(const cuda::SparseConvShape& s,
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer db, Upload(ToHalfBits(bias)));
   const size_t out_elems = static_cast<size_t>(s.n * s.c_out * s.out_h * s.out_w + offset);
   SF_ASSIGN_OR_RETURN(cuda::DeviceBuffer dy, UploadHalfNans(out_elems));
-  SF_CUDA_RETURN_IF_ERROR(cuda::LaunchSpikeGatherConvF16(
-      s, static_cast<const __half*>(dx.data()) + offset, static_cast<const uint16_t*>(dw.data()),
-      bias.empty() ? nullptr : static_cast<const __half*>(db.data()),
-      static_cast<__half*>(dy.data()) + offset, nullptr));
+  const auto* xh = static_cast<const __half*>(dx.data()) + offset;
+  const auto* wp = static_cast<const uint16_t*>(dw.data());
+  const __half* bh = bias.empty() ? nullptr : static_cast<const __half*>(db.data());
+  __half* yh = static_cast<__half*>(dy.data()) + offset;
+  SF_CUDA_RETURN_IF_ERROR(compact ? cuda::LaunchCompactSpikeConvF16(s, xh, wp, bh, yh, nullptr)
+                                  : cuda::LaunchSpikeGatherConvF16(s, xh, wp, bh, yh, nullptr));
   SF_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
   SF_ASSIGN_OR_RETURN(std::vector<float> y, DownloadHalves(dy, out_elems));
   y.erase(y.begin(), y.begin() + offset);
@@ -130,11 +149,13 @@ ConvData RandomConvData(const Case& c, double density, bool clustered, std::mt19
 // GPU spike-gather conv of binary `x` == CPU conv of the same FP16 values,
 // within the FP16 bound (sparse_conv_cases.h), for random FP16 weights and bias.
 void ExpectMatchesCpu(const Case& c, const std::vector<float>& x, bool with_bias, bool krsc,
-                      std::mt19937& rng, const std::string& what) {
+                      std::mt19937& rng, const std::string& what,
+                      Kernel kernel = Kernel::kGather) {
   const Conv2dParams p = ParamsOf(c);
   const std::vector<float> w = RandomHalves(p.c_out * p.c_in * c.k * c.k, rng);
   const std::vector<float> bias = with_bias ? RandomHalves(p.c_out, rng) : std::vector<float>{};
-  absl::StatusOr<std::vector<float>> gpu = RunGather(ShapeOf(c, true), x, w, bias, krsc);
+  absl::StatusOr<std::vector<float>> gpu =
+      RunGather(ShapeOf(c, true), x, w, bias, krsc, 0, kernel);
   ASSERT_TRUE(gpu.ok()) << what << ": " << gpu.status();
   ExpectMatchesHalfConv(p, *gpu, x, w, bias, what);
 }
@@ -142,7 +163,8 @@ void ExpectMatchesCpu(const Case& c, const std::vector<float>& x, bool with_bias
 // Binary input for `c` at each density (alternately uniform and clustered,
 // with and without bias, weights repacked from KRSC or KCRS) against the CPU.
 void ExpectMatchesCpuAtDensities(const std::vector<Case>& cases,
-                                 const std::vector<double>& densities, std::mt19937& rng) {
+                                 const std::vector<double>& densities, std::mt19937& rng,
+                                 Kernel kernel = Kernel::kGather) {
   int run = 0;
   for (const Case& c : cases) {
     const Conv2dParams p = ParamsOf(c);
@@ -153,7 +175,9 @@ void ExpectMatchesCpuAtDensities(const std::vector<Case>& cases,
       ExpectMatchesCpu(
           c, MakeInput(p, density, true, clustered, rng), with_bias, krsc, rng,
           absl::StrCat(CaseName(c), " density ", density, clustered ? " clustered" : " uniform",
-                       with_bias ? " bias" : "", krsc ? " krsc" : " kcrs"));
+                       with_bias ? " bias" : "", krsc ? " krsc" : " kcrs", " ",
+                       KernelName(kernel)),
+          kernel);
     }
   }
 }
@@ -162,7 +186,7 @@ void ExpectMatchesCpuAtDensities(const std::vector<Case>& cases,
 // spike there, in a channel that varies with the position; one launch. The
 // first failing output's index names the image, so the position.
 void ExpectSingleSpikes(Case c, const std::vector<std::pair<int64_t, int64_t>>& at,
-                        std::mt19937& rng) {
+                        std::mt19937& rng, Kernel kernel = Kernel::kGather) {
   c.n = static_cast<int64_t>(at.size());
   const Conv2dParams p = ParamsOf(c);
   std::vector<float> x(static_cast<size_t>(p.n * p.c_in * p.h * p.w), 0.0f);
@@ -172,8 +196,10 @@ void ExpectSingleSpikes(Case c, const std::vector<std::pair<int64_t, int64_t>>& 
     x[((i * p.c_in + channel) * p.h + r) * p.w + col] = 1.0f;
   }
   ExpectMatchesCpu(c, x, true, true, rng,
-                   absl::StrCat(CaseName(c), ": single spikes, image i has it at the i-th of ",
-                                at.size(), " positions"));
+                   absl::StrCat(CaseName(c), " ", KernelName(kernel),
+                                ": single spikes, image i has it at the i-th of ", at.size(),
+                                " positions"),
+                   kernel);
 }
 
 std::vector<std::pair<int64_t, int64_t>> EveryPixel(int64_t h, int64_t w) {
@@ -486,11 +512,7 @@ TEST(SpikeGatherConvGpuTest, AgreesWithTensorCoreKernel) {
   }
 }
 
-// ---- Through GpuExecutor (runtime/gpu/sparse_conv_kernel.cc) ----
-
-constexpr char kKernelEnv[] = "SF_SPARSE_F16_KERNEL";
-constexpr char kGatherPrefix[] = "cuda sparse fp16 spike-gather nhwc (";
-constexpr char kTensorCorePrefix[] = "cuda sparse fp16 tensor-core nhwc tile 8 (";
+// ---- The channel-compacted tensor-core kernel (compact_spike_conv.h) ----
 
 int ComputeCapabilityMajor() {
   int major = 0;
@@ -507,6 +529,232 @@ int ComputeCapabilityMajor() {
       GTEST_SKIP() << "the float16 sparse conv kernels need compute capability 8.0"; \
     }                                                                                \
   } while (0)
+
+TEST(CompactSpikeConvHostTest, LayoutIsTheWidestChunkThatFitsAndThatCoutNeeds) {
+  const auto layout = [](int64_t c_in, int64_t c_out, int k, int stride) {
+    return cuda::CompactSpikeConvLayoutFor(
+        ShapeOf(Case{1, c_in, 16, 16, c_out, k, stride, 0, 0, 0, 0, 8}, true));
+  };
+  // Every tap in one group where 32+ channels per block fit (padded rows
+  // first), else the widest chunk, then padding, then the largest group.
+  const auto is = [&](int64_t c_in, int64_t c_out, int k, int stride, int chunk, int row,
+                      int group) {
+    const cuda::CompactSpikeConvLayout l = layout(c_in, c_out, k, stride);
+    EXPECT_EQ(l.chunk, chunk) << c_in << "->" << c_out << " k" << k << " s" << stride;
+    EXPECT_EQ(l.row, row) << c_in << "->" << c_out << " k" << k << " s" << stride;
+    EXPECT_EQ(l.taps_per_group, group) << c_in << "->" << c_out << " k" << k << " s" << stride;
+  };
+  is(64, 64, 3, 1, 64, 72, 9);
+  is(64, 128, 3, 2, 64, 72, 9);
+  is(64, 128, 1, 2, 128, 136, 1);
+  is(128, 128, 3, 1, 32, 40, 9);
+  is(256, 256, 3, 1, 32, 32, 2);  // 9 taps' lists do not fit beside 32 channels' weights
+  is(512, 512, 3, 1, 16, 16, 1);
+  is(1024, 64, 1, 1, 32, 40, 1);
+  is(3, 5, 3, 1, 16, 24, 9);       // c_out 5: one 16-channel block
+  is(3, 17, 3, 1, 32, 40, 9);
+  EXPECT_EQ(layout(1024, 64, 3, 1).chunk, 0);  // 16 channels x 9 taps x 1056 rows: 297 KiB
+  for (int k = 1; k <= 7; ++k) {
+    for (int stride = 1; stride <= 4; ++stride) {
+      for (int64_t c_in : {1, 8, 17, 64, 100, 256, 300, 512, 1000, 1024}) {
+        for (int64_t c_out : {1, 16, 17, 64, 65, 128, 200, 512}) {
+          const cuda::CompactSpikeConvLayout l = layout(c_in, c_out, k, stride);
+          const std::string what =
+              absl::StrCat("c_in ", c_in, " c_out ", c_out, " k ", k, " s ", stride);
+          // Bits of a pixel (and weight rows per tap): 32 per mask word, plus a zero word.
+          const int64_t bits = ((c_in + 31) / 32 + 1) * 32;
+          if (l.chunk == 0) {  // 16 channels' weights and 16 warps' scratch exceed 227 KiB
+            const int64_t halo = int64_t{1 * stride + k} * (3 * stride + k);
+            const int64_t scratch = (halo * bits / 8 + 15) / 16 * 16 +
+                                    ((c_in + 31) / 32 * 32 + 16) * 4 + 8 * 16 * 2;
+            EXPECT_GT(int64_t{k} * k * bits * 16 * 2 + 16 * scratch, 227 * 1024) << what;
+            continue;
+          }
+          EXPECT_LE(l.shared_bytes, 227 * 1024) << what;
+          EXPECT_GE(l.shared_bytes, int64_t{k} * k * bits * l.row * 2) << what;
+          EXPECT_GE(l.taps_per_group, 1) << what;
+          EXPECT_LE(l.taps_per_group, k * k) << what;
+          EXPECT_LE(l.taps_per_group * ((c_in + 31) / 32), 128) << what;
+          EXPECT_TRUE(l.row == l.chunk || l.row == l.chunk + 8) << what;
+          EXPECT_TRUE(l.chunk == 16 || l.chunk <= (c_out + 15) / 16 * 16) << what;
+          EXPECT_EQ(cuda::CompactSpikeConvPackedWeightElems(
+                        ShapeOf(Case{1, c_in, 16, 16, c_out, k, stride, 0, 0, 0, 0, 8}, true)),
+                    (c_out + l.chunk - 1) / l.chunk * k * k * bits * l.row)
+              << what;
+        }
+      }
+    }
+  }
+}
+
+TEST(CompactSpikeConvHostTest, SupportedShapes) {
+  const auto why = [](const Case& c, bool binary) {
+    return std::string(cuda::CompactSpikeConvUnsupportedReason(ShapeOf(c, binary)));
+  };
+  EXPECT_EQ(why(Case{2, 64, 16, 16, 64, 3, 1, 1, 1, 1, 1, 8}, true), "");
+  EXPECT_EQ(why(Case{1, 3, 64, 64, 32, 7, 4, 3, 3, 3, 3, 8}, true), "");
+  EXPECT_EQ(why(Case{1, 512, 4, 4, 512, 3, 1, 1, 1, 1, 1, 8}, true), "");
+  EXPECT_EQ(why(Case{1, 1024, 8, 8, 512, 1, 1, 0, 0, 0, 0, 8}, true), "");
+  EXPECT_THAT(why(Case{2, 64, 16, 16, 64, 3, 1, 1, 1, 1, 1, 8}, false), HasSubstr("binary"));
+  EXPECT_THAT(why(Case{1, 1025, 8, 8, 64, 1, 1, 0, 0, 0, 0, 8}, true), HasSubstr("1024"));
+  EXPECT_THAT(why(Case{1, 1024, 8, 8, 64, 3, 1, 1, 1, 1, 1, 8}, true), HasSubstr("shared"));
+  EXPECT_THAT(why(Case{1, 4, 24, 24, 8, 8, 1, 0, 0, 0, 0, 8}, true), HasSubstr("kernel size"));
+  EXPECT_THAT(why(Case{1, 4, 24, 24, 8, 3, 5, 1, 1, 1, 1, 8}, true), HasSubstr("stride"));
+}
+
+TEST(CompactSpikeConvHostTest, RepackIsChunkTapChannelRowWithZeroRows) {
+  std::mt19937 rng(60);
+  std::uniform_int_distribution<int> bits(1, 0x7bff);  // non-zero finite halves
+  for (const auto& [c_out, c_in, k] : std::vector<std::tuple<int64_t, int64_t, int>>{
+           {300, 5, 3}, {70, 200, 3}, {40, 3, 1}, {1, 1, 1}, {33, 7, 5}, {65, 2, 7}}) {
+    const cuda::SparseConvShape s = ShapeOf(Case{1, c_in, 16, 16, c_out, k, 1, 0, 0, 0, 0, 8}, true);
+    const cuda::CompactSpikeConvLayout l = cuda::CompactSpikeConvLayoutFor(s);
+    ASSERT_GT(l.chunk, 0);
+    const int64_t taps = k * k, chunks = (c_out + l.chunk - 1) / l.chunk;
+    const int64_t rows = ((c_in + 31) / 32 + 1) * 32;  // per tap: a pixel's mask bits
+    const int64_t elems = cuda::CompactSpikeConvPackedWeightElems(s);
+    ASSERT_EQ(elems, chunks * taps * rows * l.row);
+    std::vector<uint16_t> kcrs(static_cast<size_t>(c_out * c_in * taps));
+    for (uint16_t& v : kcrs) v = static_cast<uint16_t>(bits(rng));
+    const std::vector<uint16_t> krsc = NchwToNhwc(kcrs, c_out, c_in, k, k);
+    for (bool from_krsc : {false, true}) {
+      std::vector<uint16_t> out(static_cast<size_t>(elems), 0xaaaa);  // all must be written
+      cuda::RepackCompactSpikeConvWeights(from_krsc ? krsc.data() : kcrs.data(), s, from_krsc,
+                                          out.data());
+      int64_t bad = 0, first_bad = -1;
+      for (int64_t q = 0; q < chunks; ++q) {
+        for (int64_t t = 0; t < taps; ++t) {
+          for (int64_t c = 0; c < rows; ++c) {
+            for (int64_t j = 0; j < l.row; ++j) {
+              const int64_t o = q * l.chunk + j;
+              const int64_t at = ((q * taps + t) * rows + c) * l.row + j;
+              const uint16_t want =
+                  c < c_in && j < l.chunk && o < c_out ? kcrs[(o * c_in + c) * taps + t] : 0;
+              if (out[at] != want && bad++ == 0) first_bad = at;
+            }
+          }
+        }
+      }
+      EXPECT_EQ(bad, 0) << "c_out " << c_out << " c_in " << c_in << " k " << k
+                        << (from_krsc ? " krsc" : " kcrs") << ": first wrong half at " << first_bad;
+    }
+  }
+}
+
+TEST(CompactSpikeConvHostTest, LaunchRefusesMisalignedWeightsAndUnsupportedShapes) {
+  const Case c{1, 8, 8, 8, 32, 3, 1, 1, 1, 1, 1, 8};
+  alignas(16) uint16_t w[2] = {};
+  alignas(16) __half io[2] = {};
+  EXPECT_EQ(cuda::LaunchCompactSpikeConvF16(ShapeOf(c, true), io, w + 1, nullptr, io, nullptr),
+            cudaErrorInvalidValue);
+  EXPECT_EQ(cuda::LaunchCompactSpikeConvF16(ShapeOf(c, false), io, w, nullptr, io, nullptr),
+            cudaErrorInvalidValue);  // not binary
+  const Case k8{1, 8, 24, 24, 32, 8, 1, 0, 0, 0, 0, 8};
+  EXPECT_EQ(cuda::LaunchCompactSpikeConvF16(ShapeOf(k8, true), io, w, nullptr, io, nullptr),
+            cudaErrorInvalidValue);
+}
+
+TEST(CompactSpikeConvGpuTest, MatchesCpuOverShapesAndDensities) {
+  SF_SKIP_WITHOUT_SM80();
+  std::mt19937 rng(61);
+  ExpectMatchesCpuAtDensities(Shapes(), {0.0, 1e-4, 1e-3, 0.01, 0.1, 0.5, 1.0}, rng,
+                              Kernel::kCompact);
+  // The trained Spiking-ResNet18's layer shapes at a few of its firing rates.
+  ExpectMatchesCpuAtDensities({{4, 64, 32, 32, 64, 3, 1, 1, 1, 1, 1, 8},
+                               {4, 64, 32, 32, 128, 3, 2, 1, 1, 1, 1, 8},
+                               {4, 64, 32, 32, 128, 1, 2, 0, 0, 0, 0, 8},
+                               {4, 128, 16, 16, 128, 3, 1, 1, 1, 1, 1, 8},
+                               {4, 256, 8, 8, 256, 3, 1, 1, 1, 1, 1, 8},
+                               {4, 256, 8, 8, 512, 3, 2, 1, 1, 1, 1, 8},
+                               {4, 512, 4, 4, 512, 3, 1, 1, 1, 1, 1, 8}},
+                              {0.03, 0.12}, rng, Kernel::kCompact);
+}
+
+TEST(CompactSpikeConvGpuTest, MatchesCpuForLargerKernelsAndStrides) {
+  SF_SKIP_WITHOUT_SM80();
+  std::mt19937 rng(62);
+  ExpectMatchesCpuAtDensities({{2, 24, 12, 13, 40, 2, 2, 0, 0, 0, 0, 8},
+                               {2, 20, 17, 19, 33, 5, 1, 2, 2, 2, 2, 8},
+                               {2, 16, 31, 29, 70, 5, 3, 1, 2, 2, 1, 8},
+                               {1, 32, 40, 36, 40, 7, 2, 3, 3, 3, 3, 8},
+                               {3, 3, 64, 64, 32, 7, 4, 3, 3, 3, 3, 8},
+                               {2, 10, 21, 22, 9, 4, 4, 0, 1, 2, 1, 8},
+                               {2, 12, 13, 11, 17, 6, 1, 2, 3, 3, 2, 8},
+                               {1, 65, 10, 10, 32, 7, 1, 3, 3, 3, 3, 8},
+                               {2, 1000, 5, 7, 24, 1, 1, 0, 0, 0, 0, 8}},
+                              {0.0, 0.01, 0.1, 0.5, 1.0}, rng, Kernel::kCompact);
+}
+
+// The output is tiled 2x4; a tile at stride s reads (2 - 1) * s + k rows and
+// (4 - 1) * s + k columns. A single spike at every input pixel: on, inside
+// and outside every tile's halo edge and corner, and on the image edges.
+TEST(CompactSpikeConvGpuTest, SingleSpikeAtEveryPixelAroundTileBorders) {
+  SF_SKIP_WITHOUT_SM80();
+  std::mt19937 rng(63);
+  for (const Case& c :
+       {Case{0, 2, 13, 14, 40, 3, 1, 1, 1, 1, 1, 8}, Case{0, 2, 13, 14, 40, 3, 2, 1, 1, 1, 1, 8},
+        Case{0, 2, 13, 14, 40, 1, 2, 0, 0, 0, 0, 8}, Case{0, 2, 13, 14, 40, 3, 1, 0, 0, 0, 0, 8},
+        Case{0, 2, 13, 14, 40, 3, 1, 1, 0, 0, 1, 8}, Case{0, 2, 13, 13, 40, 3, 2, 0, 1, 1, 0, 8},
+        Case{0, 2, 17, 19, 8, 5, 3, 1, 1, 1, 1, 8}, Case{0, 1, 20, 24, 8, 7, 4, 3, 3, 3, 3, 8}}) {
+    ExpectSingleSpikes(c, EveryPixel(c.h, c.w), rng, Kernel::kCompact);
+  }
+  // 72 channels (three mask words, the last part-filled): every pixel.
+  ExpectSingleSpikes(Case{0, 72, 9, 10, 24, 3, 1, 1, 1, 1, 1, 8}, EveryPixel(9, 10), rng,
+                     Kernel::kCompact);
+}
+
+// Every input a spike: every channel listed at every tap, up to C_in 1024
+// (1x1) and 512 (3x3, 16 output channels per block).
+TEST(CompactSpikeConvGpuTest, AllOnesInputAddsEveryWeight) {
+  SF_SKIP_WITHOUT_SM80();
+  std::mt19937 rng(64);
+  for (const Case& c : {Case{1, 1024, 9, 9, 64, 1, 1, 0, 0, 0, 0, 8},
+                        Case{2, 512, 8, 8, 33, 1, 2, 0, 0, 0, 0, 8},
+                        Case{1, 512, 6, 6, 64, 3, 1, 1, 1, 1, 1, 8},
+                        Case{1, 256, 9, 9, 256, 3, 2, 1, 1, 1, 1, 8}}) {
+    const Conv2dParams p = ParamsOf(c);
+    const std::vector<float> ones(static_cast<size_t>(p.n * p.c_in * p.h * p.w), 1.0f);
+    ExpectMatchesCpu(c, ones, true, true, rng, absl::StrCat(CaseName(c), " all ones"),
+                     Kernel::kCompact);
+    const std::vector<float> w = Abs(RandomHalves(p.c_out * p.c_in * c.k * c.k, rng));
+    const std::vector<float> bias = RandomHalves(p.c_out, rng);
+    ASSERT_OK_AND_ASSIGN(std::vector<float> y, RunGather(ShapeOf(c, true), ones, w, bias, true, 0,
+                                                         Kernel::kCompact));
+    ExpectMatchesHalfConv(p, y, ones, w, bias, absl::StrCat(CaseName(c), " all ones, w >= 0"));
+  }
+}
+
+// Narrow loads and stores (x and y 2-byte aligned) and a second launch: the
+// same bits; any non-zero input counts as a spike.
+TEST(CompactSpikeConvGpuTest, TwoLaunchesGiveIdenticalBitsAtAnyAlignment) {
+  SF_SKIP_WITHOUT_SM80();
+  std::mt19937 rng(65);
+  for (const Case& c : {Case{3, 96, 24, 20, 160, 3, 1, 1, 1, 1, 1, 8},
+                        Case{2, 128, 16, 16, 256, 1, 2, 0, 0, 0, 0, 8},
+                        Case{2, 300, 9, 9, 300, 3, 2, 1, 1, 1, 1, 8}}) {
+    const ConvData d = RandomConvData(c, 0.1, /*clustered=*/true, rng);
+    std::vector<float> values = d.x;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (values[i] != 0.0f) values[i] = i % 3 == 0 ? -2.0f : 0.5f;
+    }
+    ASSERT_OK_AND_ASSIGN(std::vector<float> a, RunGather(ShapeOf(c, true), d.x, d.w, d.bias, true,
+                                                         0, Kernel::kCompact));
+    ASSERT_OK_AND_ASSIGN(std::vector<float> b, RunGather(ShapeOf(c, true), d.x, d.w, d.bias, true,
+                                                         1, Kernel::kCompact));
+    ASSERT_OK_AND_ASSIGN(std::vector<float> v, RunGather(ShapeOf(c, true), values, d.w, d.bias,
+                                                         true, 0, Kernel::kCompact));
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << CaseName(c);
+    EXPECT_EQ(std::memcmp(a.data(), v.data(), a.size() * sizeof(float)), 0) << CaseName(c);
+  }
+}
+
+// ---- Through GpuExecutor (runtime/gpu/sparse_conv_kernel.cc) ----
+
+constexpr char kKernelEnv[] = "SF_SPARSE_F16_KERNEL";
+constexpr char kGatherPrefix[] = "cuda sparse fp16 spike-gather nhwc (";
+constexpr char kTensorCorePrefix[] = "cuda sparse fp16 tensor-core nhwc tile 8 (";
+constexpr char kCompactPrefix[] = "cuda sparse fp16 compacted tensor-core nhwc (2x4 tiles; ";
 
 // The convs of the executor tests, all reading the one binary graph input
 // [kN, kCin, kH, kW] (H and W not multiples of the 8x8 output tiles); their
@@ -635,15 +883,22 @@ void ExpectSameBits(const std::vector<Tensor>& a, const std::vector<Tensor>& b,
   }
 }
 
-// SF_SPARSE_F16_KERNEL=gather: both convs run the gather kernel, in kOn and
-// in kAuto (there not timed against the tensor-core kernel, only sparse
-// against cuDNN); the second Run replays the CUDA graph captured after the
-// first with the same bits; later runs on other inputs (all zeros, all ones,
-// sparser) replay it too. With profile_nodes it has no tile density (no
-// prescan counters), and ProfileSteps finds no prescan part.
-TEST(SpikeGatherConvExecutorTest, ForcedGatherMatchesCpuInExecutor) {
+// SF_SPARSE_F16_KERNEL=gather (=compact): both convs run the gather kernel
+// (the compacted tensor-core one), in kOn and in kAuto (there not timed
+// against the tensor-core kernel, only sparse against cuDNN); the second Run
+// replays the CUDA graph captured after the first with the same bits; later
+// runs on other inputs (all zeros, all ones, sparser) replay it too. With
+// profile_nodes it has no tile density (no prescan counters), and
+// ProfileSteps finds no prescan part.
+class ForcedKernelTest : public ::testing::TestWithParam<Kernel> {};
+
+TEST_P(ForcedKernelTest, MatchesCpuInExecutor) {
   SF_SKIP_WITHOUT_SM80();
-  const ScopedEnv env(kKernelEnv, "gather");
+  const std::string kernel = KernelName(GetParam());
+  const ScopedEnv env(kKernelEnv, kernel.c_str());
+  const std::string prefix = GetParam() == Kernel::kGather ? kGatherPrefix : kCompactPrefix;
+  const std::string name =
+      GetParam() == Kernel::kGather ? "spike-gather nhwc" : "compacted tensor-core nhwc";
   std::mt19937 rng(48);
   const Graph fp32 = SpikeConvGraph(rng);
   const std::vector<Tensor> inputs = {SpikeInput(0.1, rng), FilledInput(0.0f), FilledInput(1.0f),
@@ -656,7 +911,7 @@ TEST(SpikeGatherConvExecutorTest, ForcedGatherMatchesCpuInExecutor) {
   for (SparseMode mode : {SparseMode::kOn, SparseMode::kAuto}) {
     const bool on = mode == SparseMode::kOn;
     const std::string what =
-        absl::StrCat("SF_SPARSE_F16_KERNEL=gather, sparse mode ", on ? "on" : "auto");
+        absl::StrCat("SF_SPARSE_F16_KERNEL=", kernel, ", sparse mode ", on ? "on" : "auto");
     Graph graph = fp32;
     Plan plan;
     ASSERT_NO_FATAL_FAILURE(ConvertAndPlan(graph, mode, plan));
@@ -671,17 +926,16 @@ TEST(SpikeGatherConvExecutorTest, ForcedGatherMatchesCpuInExecutor) {
     for (const GraphConv& c : kGraphConvs) {
       const std::string& d = stats[c.name].kernel_detail;
       const std::string where = absl::StrCat(what, ", ", c.name);
-      EXPECT_THAT(d, StartsWith(absl::StrCat(kGatherPrefix, "SF_SPARSE_F16_KERNEL=gather; ")))
+      EXPECT_THAT(d, StartsWith(absl::StrCat(prefix, "SF_SPARSE_F16_KERNEL=", kernel, "; ")))
           << where;
-      EXPECT_THAT(d, HasSubstr("spike-gather nhwc")) << where;
+      EXPECT_THAT(d, HasSubstr(name)) << where;
       EXPECT_THAT(d, Not(HasSubstr("tensor-core tile"))) << where;
       if (on) {
         EXPECT_THAT(d, HasSubstr("chosen: sparse, sparse mode on")) << where;
       }
       EXPECT_EQ(stats[c.name].tile_density, -1) << where;
     }
-    EXPECT_THAT(gpu->KernelDescriptions(), ::testing::Contains(HasSubstr("spike-gather nhwc")))
-        << what;
+    EXPECT_THAT(gpu->KernelDescriptions(), ::testing::Contains(HasSubstr(name))) << what;
     ExpectSameBits(replay, first, what + ": CUDA graph replay against the first run");
     ExpectMatchesCpu(first, want[0], stats, what + ", density 0.1");
     for (size_t j = 1; j < inputs.size(); ++j) {
@@ -699,8 +953,8 @@ TEST(SpikeGatherConvExecutorTest, ForcedGatherMatchesCpuInExecutor) {
     for (const GraphConv& c : kGraphConvs) {
       const StepStats& s = profiled_stats[c.name];
       const std::string where = absl::StrCat(what, ", profiled, ", c.name);
-      EXPECT_THAT(s.kernel_detail, StartsWith(kGatherPrefix)) << where;
-      EXPECT_EQ(s.tile_density, -1) << where << ": the gather kernel has no prescan counters";
+      EXPECT_THAT(s.kernel_detail, StartsWith(prefix)) << where;
+      EXPECT_EQ(s.tile_density, -1) << where << ": the kernel has no prescan counters";
       EXPECT_GT(s.microseconds, 0) << where;
     }
     if (on) {  // the same kernel on the same input
@@ -723,7 +977,7 @@ TEST(SpikeGatherConvExecutorTest, ForcedGatherMatchesCpuInExecutor) {
         if (plan.steps[i].op != OpType::kConv) continue;
         ++convs;
         const std::string where = absl::StrCat(what, ", ProfileSteps, ", plan.steps[i].name);
-        EXPECT_THAT(profiles[i].kernel, StartsWith(kGatherPrefix)) << where;
+        EXPECT_THAT(profiles[i].kernel, StartsWith(prefix)) << where;
         EXPECT_EQ(profiles[i].prescan_us, -1) << where;
         EXPECT_GT(profiles[i].sparse_us, 0) << where;
         EXPECT_EQ(profiles[i].path, "sparse") << where;
@@ -733,10 +987,17 @@ TEST(SpikeGatherConvExecutorTest, ForcedGatherMatchesCpuInExecutor) {
   }
 }
 
+INSTANTIATE_TEST_SUITE_P(SpikeGatherConvExecutorTest, ForcedKernelTest,
+                         ::testing::Values(Kernel::kGather, Kernel::kCompact),
+                         [](const ::testing::TestParamInfo<Kernel>& info) {
+                           return KernelName(info.param);
+                         });
+
 // kAuto without SF_SPARSE_F16_KERNEL: each conv's first (plain) run times
-// the gather kernel against the tensor-core one by graph replay, keeps the
-// faster (the description starts with its name) and says both times; then
-// sparse against cuDNN. Outputs match the CPU whichever won, and the second
+// the compacted tensor-core kernel against the gather, then the faster of
+// them against the tensor-core one by graph replay, keeps the faster (the
+// description starts with its name) and says the times; then sparse against
+// cuDNN. Outputs match the CPU whichever won, and the second
 // Run (a CUDA-graph replay without profile_nodes) gives the same bits.
 TEST(SpikeGatherConvExecutorTest, AutoTimesGatherAgainstTensorCore) {
   SF_SKIP_WITHOUT_SM80();
@@ -748,8 +1009,10 @@ TEST(SpikeGatherConvExecutorTest, AutoTimesGatherAgainstTensorCore) {
   Graph graph = fp32;
   Plan plan;
   ASSERT_NO_FATAL_FAILURE(ConvertAndPlan(graph, SparseMode::kAuto, plan));
+  const std::regex picked(
+      R"(compacted tensor-core ([0-9]+\.[0-9]) us, spike-gather ([0-9]+\.[0-9]) us; )");
   const std::regex timings(
-      R"(spike-gather ([0-9]+\.[0-9]) us, tensor-core tile 8 ([0-9]+\.[0-9]) us; )");
+      R"((spike-gather|compacted tensor-core) ([0-9]+\.[0-9]) us, tensor-core tile 8 ([0-9]+\.[0-9]) us; )");
   for (bool profile_nodes : {false, true}) {
     const std::string what = profile_nodes ? "auto, profile_nodes" : "auto, CUDA graphs";
     ExecutorOptions options;
@@ -765,12 +1028,23 @@ TEST(SpikeGatherConvExecutorTest, AutoTimesGatherAgainstTensorCore) {
       const std::string where = absl::StrCat(what, ", ", c.name, ": ", d);
       EXPECT_THAT(d, Not(HasSubstr("SF_SPARSE_F16_KERNEL"))) << where;
       EXPECT_THAT(d, HasSubstr("chosen: ")) << where;  // decided on the first run
+      std::smatch f;
+      ASSERT_TRUE(std::regex_search(d, f, picked)) << where;
+      const double compact_us = std::stod(f[1].str()), cuda_core_us = std::stod(f[2].str());
+      EXPECT_GT(compact_us, 0) << where;
+      EXPECT_GT(cuda_core_us, 0) << where;
       std::smatch m;
       ASSERT_TRUE(std::regex_search(d, m, timings)) << where;
-      const double gather_us = std::stod(m[1].str()), tensor_core_us = std::stod(m[2].str());
+      const bool compact_won = m[1].str() == "compacted tensor-core";
+      if (compact_won) {
+        EXPECT_LE(compact_us, cuda_core_us) << where;
+      } else {
+        EXPECT_GE(compact_us, cuda_core_us) << where;
+      }
+      const double gather_us = std::stod(m[2].str()), tensor_core_us = std::stod(m[3].str());
       EXPECT_GT(gather_us, 0) << where;
       EXPECT_GT(tensor_core_us, 0) << where;
-      if (d.rfind(kGatherPrefix, 0) == 0) {  // gather won (times printed to 0.1 us)
+      if (d.rfind(compact_won ? kCompactPrefix : kGatherPrefix, 0) == 0) {  // won (to 0.1 us)
         EXPECT_LE(gather_us, tensor_core_us) << where;
         if (profile_nodes) {
           EXPECT_EQ(s.tile_density, -1) << where;

@@ -1,0 +1,547 @@
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "cuda/kernels/compact_spike_conv.h"
+#include "cuda/kernels/device_util.cuh"
+#include "cuda/kernels/sparse_conv_f16.h"
+
+namespace sf::cuda {
+namespace {
+
+constexpr int kWarps = 16;
+constexpr int kThreads = kWarps * 32;
+constexpr int kPixels = kCompactTileH * kCompactTileW;  // the MMA's N
+static_assert(kPixels == 8, "one m16n8k16 N block per tile");
+// Largest opt-in shared memory per block on sm_90 (the launcher still checks
+// the device's own limit).
+constexpr int64_t kMaxShared = 227 * 1024;
+constexpr int kMaxCin = 1024;        // one 32-channel mask word per lane
+constexpr uint32_t kHalfOne = 0x3C00;  // 1.0 in FP16
+
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t Align16(int64_t bytes) { return CeilDiv(bytes, 16) * 16; }
+
+int HaloH(const SparseConvShape& s) { return (kCompactTileH - 1) * s.stride + s.ksize; }
+int HaloW(const SparseConvShape& s) { return (kCompactTileW - 1) * s.stride + s.ksize; }
+int MaskWords(int64_t c_in) { return static_cast<int>(CeilDiv(c_in, 32)) + 1; }  // + a zero word
+// Weight rows per tap: one per bit of a pixel's mask words (rows past c_in
+// zero), so that a list entry's weight row follows from its bit address.
+int64_t RowsPerTap(int64_t c_in) { return int64_t{MaskWords(c_in)} * 32; }
+
+// Per-warp scratch: the halo's bits [pixel][MaskWords], the list of one tap
+// group's non-zero (tap, channel) pairs (16-padded) and the output tile staged
+// for 16-byte stores.
+struct WarpScratch {
+  int mask_bytes, list_bytes, stage_bytes;
+  __host__ __device__ int total() const { return mask_bytes + list_bytes + stage_bytes; }
+};
+WarpScratch ScratchFor(const SparseConvShape& s, int chunk, int taps_per_group) {
+  WarpScratch w{};
+  w.mask_bytes = static_cast<int>(Align16(int64_t{HaloH(s)} * HaloW(s) * MaskWords(s.c_in) * 4));
+  w.list_bytes =
+      static_cast<int>(Align16((int64_t{taps_per_group} * CeilDiv(s.c_in, 32) * 32 + 16) * 4));
+  w.stage_bytes = kPixels * chunk * 2;
+  return w;
+}
+
+int64_t WeightHalves(const SparseConvShape& s, int row) {
+  return int64_t{s.ksize} * s.ksize * RowsPerTap(s.c_in) * row;
+}
+
+// (tap, mask word) pairs a lane ORs per tap group, at most.
+constexpr int kMaxPairsPerLane = 4;
+
+// Everything the kernel derives from SparseConvShape, computed on the host.
+struct Geometry {
+  int n, c_in, h, w, c_out, out_h, out_w, pad_top, pad_left;
+  int ksize, stride, tiles_x, tiles_per_image, items;
+  int halo_h, halo_w, halo_w_mul;  // p / halo_w == (p * halo_w_mul) >> 20 for p < 2^11
+  int words, mask_words, groups8, row, taps_per_group;
+  int row_shift;  // a list entry's weight row minus its bit address, per kh: (k - halo_w) * 32 * mask_words
+  WarpScratch scratch;
+  bool vec_in, vec_out;
+};
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+__device__ __forceinline__ void LdMatrixX4Trans(uint32_t (&r)[4], const uint16_t* smem) {
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
+// d += a (16x16, row) * b (16x8, col); FP16 in, FP32 accumulate.
+__device__ __forceinline__ void Mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
+                                         uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
+      "{%8, %9}, {%0, %1, %2, %3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// 16 bytes global -> shared without passing through registers; `valid`
+// false writes 16 zero bytes (src-size 0: nothing is read from `gmem`).
+__device__ __forceinline__ void CpAsync16(uint16_t* smem, const void* gmem, bool valid) {
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(addr), "l"(gmem),
+               "r"(valid ? 16 : 0));
+}
+
+// Bit i set where half i of the 8 (4 words) is not +-0.
+__device__ __forceinline__ uint32_t NonZeroBits(uint4 v) {
+  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
+  uint32_t m = 0;
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    m |= ((w[i] & 0x7fffu) != 0 ? 1u : 0u) << (2 * i);
+    m |= ((w[i] & 0x7fff0000u) != 0 ? 1u : 0u) << (2 * i + 1);
+  }
+  return m;
+}
+
+// 8 halves of input pixel `pixel` from channel c (zeros past c_in).
+__device__ __forceinline__ uint4 LoadEight(const uint16_t* __restrict__ x, int64_t pixel, int c,
+                                           int c_in, bool vec) {
+  const uint16_t* px = x + pixel * c_in + c;
+  if (vec) return __ldg(reinterpret_cast<const uint4*>(px));
+  uint16_t h[8];
+#pragma unroll
+  for (int i = 0; i < 8; ++i) h[i] = c + i < c_in ? px[i] : 0;
+  return make_uint4(h[0] | static_cast<uint32_t>(h[1]) << 16, h[2] | static_cast<uint32_t>(h[3]) << 16,
+                    h[4] | static_cast<uint32_t>(h[5]) << 16, h[6] | static_cast<uint32_t>(h[7]) << 16);
+}
+#endif
+
+// Halo entries (pixel, 8-channel group) a lane loads per batch; the first
+// batch of the next item is loaded while this one computes.
+constexpr int kBatch = 3;
+
+// A list entry: bits [0, 20) the bit address of (tap, channel) relative to
+// an output pixel's first halo pixel, (kh * halo_w + kw) * 32 * mask_words +
+// channel; bits [20, 23) kh. Its weight row (RowsPerTap rows per tap) is the
+// bit address plus kh * row_shift.
+constexpr uint32_t kAddrMask = (1u << 20) - 1;
+
+template <int kMB>
+__global__ void __launch_bounds__(kThreads, 1)
+    CompactSpikeConvKernel(Geometry g, const uint16_t* __restrict__ x,
+                           const uint16_t* __restrict__ w_packed, const __half* __restrict__ bias,
+                           __half* __restrict__ y) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  constexpr int kChunk = 16 * kMB;
+  extern __shared__ __align__(16) unsigned char smem[];
+  const int taps = g.ksize * g.ksize;
+  const int bits_per_pixel = g.mask_words * 32;  // also weight rows per tap
+  const int w_halves = taps * bits_per_pixel * g.row;  // a multiple of 8
+  uint16_t* ws = reinterpret_cast<uint16_t*>(smem);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  unsigned char* mine = smem + int64_t{w_halves} * 2 + warp * g.scratch.total();
+  uint32_t* masks = reinterpret_cast<uint32_t*>(mine);
+  uint32_t* list = reinterpret_cast<uint32_t*>(mine + g.scratch.mask_bytes);
+  __half* stage = reinterpret_cast<__half*>(mine + g.scratch.mask_bytes + g.scratch.list_bytes);
+  const int co0 = blockIdx.y * kChunk;
+  {  // The weights (constant): copied while the previous kernel ends, all
+    // copies in flight at once; rows past c_in are zero, written without a read.
+    const uint16_t* src = w_packed + static_cast<int64_t>(blockIdx.y) * w_halves;
+    const int row_vecs = g.row / 8;
+    for (int i = threadIdx.x; i < w_halves / 8; i += kThreads) {
+      const int r = i / row_vecs;
+      CpAsync16(ws + i * 8, src + i * 8, r % bits_per_pixel < g.c_in);
+    }
+    asm volatile("cp.async.commit_group;\n" ::);
+    for (int i = lane; i < g.scratch.mask_bytes / 4; i += 32) masks[i] = 0;
+  }
+  WaitForPreviousGrid();
+  const int gq = lane / 4, t = lane % 4;  // the MMA fragments' row group and thread in group
+  float bz[kMB][2];
+#pragma unroll
+  for (int mb = 0; mb < kMB; ++mb) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int co = co0 + mb * 16 + gq + 8 * h;
+      bz[mb][h] = bias != nullptr && co < g.c_out ? __half2float(bias[co]) : 0.0f;
+    }
+  }
+
+  // This lane's halo entries e = lane + 32 j: pixel p, group gi (the same
+  // for every item); advancing by 32 entries is dp pixels and dg groups.
+  const int dp = 32 / g.groups8, dg = 32 % g.groups8;
+  const int entries = g.halo_h * g.halo_w * g.groups8;
+  const bool every_row_read = g.ksize >= g.stride;
+  uint8_t* mask_bytes = reinterpret_cast<uint8_t*>(masks);
+  // Loads entries [e0, e0 + 32 kBatch) of the item's halo (rows no tap reads
+  // and entries past the halo: at -1).
+  auto load_batch = [&](int e0, int p, int gi, int n, int iy0, int ix0, uint4 (&v)[kBatch],
+                        int (&at)[kBatch]) {
+#pragma unroll
+    for (int j = 0; j < kBatch; ++j) {
+      v[j] = make_uint4(0, 0, 0, 0);
+      at[j] = -1;
+      if (e0 + j * 32 + lane < entries) {
+        const int hy = (p * g.halo_w_mul) >> 20, hx = p - hy * g.halo_w;
+        if (every_row_read || (hy % g.stride < g.ksize && hx % g.stride < g.ksize)) {
+          at[j] = p * g.mask_words * 4 + gi;
+          const int ih = iy0 + hy, iw = ix0 + hx;
+          if (ih >= 0 && ih < g.h && iw >= 0 && iw < g.w) {
+            v[j] = LoadEight(x, (static_cast<int64_t>(n) * g.h + ih) * g.w + iw, gi * 8, g.c_in,
+                             g.vec_in);
+          }
+        }
+      }
+      p += dp;
+      gi += dg;
+      if (gi >= g.groups8) {
+        gi -= g.groups8;
+        ++p;
+      }
+    }
+  };
+  const int p0 = lane / g.groups8, gi0 = lane % g.groups8;
+  // The lane's entry position after the first batch.
+  int p1 = p0, gi1 = gi0;
+  for (int j = 0; j < kBatch; ++j) {
+    p1 += dp;
+    gi1 += dg;
+    if (gi1 >= g.groups8) {
+      gi1 -= g.groups8;
+      ++p1;
+    }
+  }
+  struct Tile {
+    int n, oy0, ox0, iy0, ix0;
+  };
+  auto tile_of = [&](int item) {
+    Tile tl;
+    tl.n = item / g.tiles_per_image;
+    const int rest = item - tl.n * g.tiles_per_image;
+    const int ty = rest / g.tiles_x;
+    tl.oy0 = ty * kCompactTileH;
+    tl.ox0 = (rest - ty * g.tiles_x) * kCompactTileW;
+    tl.iy0 = tl.oy0 * g.stride - g.pad_top;
+    tl.ix0 = tl.ox0 * g.stride - g.pad_left;
+    return tl;
+  };
+
+  const int a_k = (lane >> 4) * 8 + (lane & 7);  // the list entry whose row this lane addresses
+  const int a_col = ((lane >> 3) & 1) * 8;
+  // The first halo pixel of this lane's output pixel gq (B operand column).
+  const uint32_t* pm_lane =
+      masks + ((gq / kCompactTileW) * g.stride * g.halo_w + (gq % kCompactTileW) * g.stride) *
+                  g.mask_words;
+  const int step = gridDim.x * kWarps;
+  int item = blockIdx.x * kWarps + warp;
+  uint4 pre[kBatch];
+  int pre_at[kBatch];
+  if (item < g.items) {
+    const Tile tl = tile_of(item);
+    load_batch(0, p0, gi0, tl.n, tl.iy0, tl.ix0, pre, pre_at);
+  }
+  asm volatile("cp.async.wait_all;\n" ::: "memory");
+  __syncthreads();  // the weights are in
+  for (; item < g.items; item += step) {
+    const Tile tl = tile_of(item);
+    uint32_t valid = 0;  // bit q: tile pixel q is an output
+#pragma unroll
+    for (int q = 0; q < kPixels; ++q) {
+      valid |= (tl.oy0 + q / kCompactTileW < g.out_h && tl.ox0 + q % kCompactTileW < g.out_w
+                    ? 1u
+                    : 0u)
+               << q;
+    }
+
+    // The halo's bits: the prefetched batch, then the rest.
+    __syncwarp();  // the previous item's reads of the bits are done
+#pragma unroll
+    for (int j = 0; j < kBatch; ++j) {
+      if (pre_at[j] >= 0) mask_bytes[pre_at[j]] = static_cast<uint8_t>(NonZeroBits(pre[j]));
+    }
+    {
+      int p = p1, gi = gi1;
+      for (int e0 = 32 * kBatch; e0 < entries; e0 += 32 * kBatch) {
+        uint4 v[kBatch];
+        int at[kBatch];
+        load_batch(e0, p, gi, tl.n, tl.iy0, tl.ix0, v, at);
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          if (at[j] >= 0) mask_bytes[at[j]] = static_cast<uint8_t>(NonZeroBits(v[j]));
+          p += dp;
+          gi += dg;
+          if (gi >= g.groups8) {
+            gi -= g.groups8;
+            ++p;
+          }
+        }
+      }
+    }
+    __syncwarp();
+    if (item + step < g.items) {  // the next item's first batch flies while this one computes
+      const Tile nt = tile_of(item + step);
+      load_batch(0, p0, gi0, nt.n, nt.iy0, nt.ix0, pre, pre_at);
+    }
+
+    float acc[kMB][4] = {};
+    for (int tap0 = 0; tap0 < taps; tap0 += g.taps_per_group) {
+      // Lane-contiguous (tap, word) pairs of this group: the OR of the word
+      // over the tile's output pixels at that tap.
+      const int pairs = min(taps - tap0, g.taps_per_group) * g.words;
+      const int per = (pairs + 31) / 32;  // <= kMaxPairsPerLane
+      const int j0 = min(lane * per, pairs);
+      int tap = tap0 + j0 / g.words, wd = j0 - (j0 / g.words) * g.words;
+      uint32_t act[kMaxPairsPerLane];
+      uint32_t base[kMaxPairsPerLane];  // entry of the word's bit 0
+      int cnt = 0;
+#pragma unroll
+      for (int j = 0; j < kMaxPairsPerLane; ++j) {
+        act[j] = 0;
+        base[j] = 0;
+        if (j < per && j0 + j < pairs) {
+          const int kh = tap / g.ksize, kw = tap - kh * g.ksize;
+          const int off = (kh * g.halo_w + kw) * g.mask_words + wd;
+#pragma unroll
+          for (int q = 0; q < kPixels; ++q) {
+            if ((valid >> q) & 1u) {
+              const int hp = (q / kCompactTileW) * g.stride * g.halo_w +
+                             (q % kCompactTileW) * g.stride;
+              act[j] |= masks[hp * g.mask_words + off];
+            }
+          }
+          base[j] = static_cast<uint32_t>(off * 32) | static_cast<uint32_t>(kh) << 20;
+          cnt += __popc(act[j]);
+          if (++wd == g.words) {
+            wd = 0;
+            ++tap;
+          }
+        }
+      }
+      int incl = cnt;
+#pragma unroll
+      for (int d = 1; d < 32; d *= 2) {
+        const int up = __shfl_up_sync(0xffffffffu, incl, d);
+        if (lane >= d) incl += up;
+      }
+      const int total = __shfl_sync(0xffffffffu, incl, 31);
+      if (total == 0) continue;  // warp-uniform
+      int pos = incl - cnt;
+      __syncwarp();  // the previous group's reads of the list are done
+#pragma unroll
+      for (int j = 0; j < kMaxPairsPerLane; ++j) {
+        uint32_t bits = act[j];
+        while (bits != 0) {
+          const int b = __ffs(bits) - 1;
+          bits &= bits - 1;
+          list[pos++] = base[j] + static_cast<uint32_t>(b);
+        }
+      }
+      const int ksteps = (total + 15) / 16;
+      // Past the list: the zero word of the pixel (and, kh 0, a zero weight row).
+      for (int i = total + lane; i < ksteps * 16; i += 32) {
+        list[i] = static_cast<uint32_t>(g.words * 32);
+      }
+      __syncwarp();
+
+      auto spike = [&](uint32_t e) -> uint32_t {
+        const uint32_t a = e & kAddrMask;
+        return ((pm_lane[a >> 5] >> (a & 31)) & 1u) * kHalfOne;
+      };
+#pragma unroll 2
+      for (int ks = 0; ks < ksteps; ++ks) {
+        const uint32_t* l = list + ks * 16;
+        const uint2 e01 = *reinterpret_cast<const uint2*>(l + 2 * t);
+        const uint2 e89 = *reinterpret_cast<const uint2*>(l + 2 * t + 8);
+        const uint32_t b0 = spike(e01.x) | spike(e01.y) << 16;
+        const uint32_t b1 = spike(e89.x) | spike(e89.y) << 16;
+        const uint32_t ea = l[a_k];
+        const int row = static_cast<int>(ea & kAddrMask) + static_cast<int>(ea >> 20) * g.row_shift;
+        const uint16_t* a_src = ws + row * g.row + a_col;
+#pragma unroll
+        for (int mb = 0; mb < kMB; ++mb) {
+          uint32_t a[4];
+          LdMatrixX4Trans(a, a_src + mb * 16);
+          Mma16816(acc[mb], a, b0, b1);
+        }
+      }
+    }
+
+    // acc[mb]: (output channel mb * 16 + gq (+8), pixels 2t and 2t + 1).
+    // Staged [pixel][chunk] for 16-byte stores.
+#pragma unroll
+    for (int mb = 0; mb < kMB; ++mb) {
+      const int c = mb * 16 + gq;
+      stage[(2 * t) * kChunk + c] = __float2half_rn(acc[mb][0] + bz[mb][0]);
+      stage[(2 * t + 1) * kChunk + c] = __float2half_rn(acc[mb][1] + bz[mb][0]);
+      stage[(2 * t) * kChunk + c + 8] = __float2half_rn(acc[mb][2] + bz[mb][1]);
+      stage[(2 * t + 1) * kChunk + c + 8] = __float2half_rn(acc[mb][3] + bz[mb][1]);
+    }
+    __syncwarp();
+    constexpr int kVecs = kChunk / 8;  // 16-byte vectors per pixel
+    for (int v = lane; v < kPixels * kVecs; v += 32) {
+      const int q = v / kVecs, j = (v % kVecs) * 8;
+      const int co = co0 + j;
+      if (((valid >> q) & 1u) == 0 || co >= g.c_out) continue;
+      const int oy = tl.oy0 + q / kCompactTileW, ox = tl.ox0 + q % kCompactTileW;
+      __half* out = y + ((static_cast<int64_t>(tl.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + co;
+      const __half* src = stage + q * kChunk + j;
+      if (g.vec_out && co + 8 <= g.c_out) {
+        *reinterpret_cast<uint4*>(out) = *reinterpret_cast<const uint4*>(src);
+      } else {
+        for (int i = 0; i < 8 && co + i < g.c_out; ++i) out[i] = src[i];
+      }
+    }
+  }
+#else
+  __trap();  // mma.sync m16n8k16 needs sm_80; the launcher never runs this below it
+#endif
+}
+
+template <int kMB>
+cudaError_t LaunchFor(const Geometry& g, int chunks, const uint16_t* x, const uint16_t* w_packed,
+                      const __half* bias, __half* y, size_t shared, cudaStream_t stream) {
+  auto* kernel = CompactSpikeConvKernel<kMB>;
+  int resident = 0;
+  if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads,
+                                                  shared, &resident);
+      err != cudaSuccess) {
+    return err;
+  }
+  if (resident < 1) return cudaErrorInvalidConfiguration;  // over the device's shared memory
+  const int64_t slots = std::max<int64_t>(
+      1, std::min<int64_t>(CeilDiv(g.items, kWarps), std::max(resident / chunks, 1)));
+  return LaunchAfterPrevious(kernel, dim3(static_cast<unsigned>(slots), chunks), dim3(kThreads),
+                             shared, stream, g, x, w_packed, bias, y);
+}
+
+}  // namespace
+
+CompactSpikeConvLayout CompactSpikeConvLayoutFor(const SparseConvShape& s) {
+  CompactSpikeConvLayout layout;
+  if (s.c_in < 1 || s.c_in > kMaxCin || s.c_out < 1 || s.ksize < 1 || s.ksize > 7 ||
+      s.stride < 1 || s.stride > 4) {
+    return layout;
+  }
+  const int64_t cout16 = CeilDiv(s.c_out, 16) * 16;
+  const int taps = s.ksize * s.ksize;
+  const int64_t words = CeilDiv(s.c_in, 32);
+  // Taps per group: at most as many as a lane's pairs allow.
+  const int most = static_cast<int>(std::min<int64_t>(taps, 32 * kMaxPairsPerLane / words));
+  // First every tap in one group (one list per item) with 32+ channels per
+  // block; else the widest chunk, padded rows, then the largest group.
+  for (bool all_taps : {true, false}) {
+    for (int chunk = 128; chunk >= (all_taps ? 32 : 16); chunk /= 2) {
+      if (chunk > 16 && chunk > cout16) continue;  // 16-channel blocks c_out would leave empty
+      for (int pad : {8, 0}) {
+        const int row = chunk + pad;
+        for (int group = most; group >= (all_taps ? most : 1); --group) {
+          const int64_t bytes =
+              WeightHalves(s, row) * 2 + int64_t{kWarps} * ScratchFor(s, chunk, group).total();
+          if (bytes <= kMaxShared) return {chunk, row, group, bytes};
+        }
+      }
+    }
+  }
+  return layout;
+}
+
+const char* CompactSpikeConvUnsupportedReason(const SparseConvShape& s) {
+  if (!s.binary) return "the input must be binary (spikes)";
+  if (s.ksize < 1 || s.ksize > 7) return "kernel size must be 1..7";
+  if (s.stride < 1 || s.stride > 4) return "stride must be 1..4";
+  if (s.n < 1 || s.c_in < 1 || s.c_out < 1 || s.h < 1 || s.w < 1 || s.out_h < 1 || s.out_w < 1) {
+    return "every size must be >= 1";
+  }
+  if (s.c_in > kMaxCin) return "c_in must be at most 1024";
+  if (s.pad_top < 0 || s.pad_left < 0 || s.pad_top > 65535 || s.pad_left > 65535) {
+    return "padding must be 0..65535";
+  }
+  constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+  if (s.h > kIntMax / 8 || s.w > kIntMax / 8 || s.out_h > kIntMax / 8 || s.out_w > kIntMax / 8 ||
+      s.n * CeilDiv(s.out_h, kCompactTileH) * CeilDiv(s.out_w, kCompactTileW) > kIntMax) {
+    return "too many output tiles for 32-bit indexing";
+  }
+  if (CompactSpikeConvLayoutFor(s).chunk == 0) {
+    return "the weights of 16 output channels exceed the shared memory of a block";
+  }
+  return "";
+}
+
+int64_t CompactSpikeConvPackedWeightElems(const SparseConvShape& s) {
+  const CompactSpikeConvLayout l = CompactSpikeConvLayoutFor(s);
+  if (l.chunk == 0) return 0;
+  return CeilDiv(s.c_out, l.chunk) * WeightHalves(s, l.row);
+}
+
+void RepackCompactSpikeConvWeights(const uint16_t* w, const SparseConvShape& s, bool krsc,
+                                   uint16_t* out) {
+  const CompactSpikeConvLayout l = CompactSpikeConvLayoutFor(s);
+  if (l.chunk == 0) return;
+  const int64_t taps = int64_t{s.ksize} * s.ksize;
+  const int64_t rows = RowsPerTap(s.c_in);
+  const int64_t chunks = CeilDiv(s.c_out, l.chunk);
+  for (int64_t q = 0; q < chunks; ++q) {
+    for (int64_t t = 0; t < taps; ++t) {
+      for (int64_t c = 0; c < rows; ++c) {
+        uint16_t* row = out + ((q * taps + t) * rows + c) * l.row;
+        for (int64_t j = 0; j < l.row; ++j) {
+          const int64_t o = q * l.chunk + j;
+          row[j] = c >= s.c_in || j >= l.chunk || o >= s.c_out ? 0
+                   : krsc ? w[(o * taps + t) * s.c_in + c]
+                          : w[(o * s.c_in + c) * taps + t];
+        }
+      }
+    }
+  }
+}
+
+cudaError_t LaunchCompactSpikeConvF16(const SparseConvShape& s, const __half* x,
+                                      const uint16_t* w_packed, const __half* bias, __half* y,
+                                      cudaStream_t stream) {
+  if (*CompactSpikeConvUnsupportedReason(s) != '\0' || x == nullptr || y == nullptr ||
+      w_packed == nullptr || !IsAligned(w_packed, 16)) {
+    return cudaErrorInvalidValue;
+  }
+  if (*SparseConvF16BuildUnsupportedReason() != '\0') return cudaErrorInvalidDeviceFunction;
+  const CompactSpikeConvLayout l = CompactSpikeConvLayoutFor(s);
+  Geometry g{};
+  g.n = static_cast<int>(s.n);
+  g.c_in = static_cast<int>(s.c_in);
+  g.h = static_cast<int>(s.h);
+  g.w = static_cast<int>(s.w);
+  g.c_out = static_cast<int>(s.c_out);
+  g.out_h = static_cast<int>(s.out_h);
+  g.out_w = static_cast<int>(s.out_w);
+  g.pad_top = static_cast<int>(s.pad_top);
+  g.pad_left = static_cast<int>(s.pad_left);
+  g.ksize = s.ksize;
+  g.stride = s.stride;
+  g.tiles_x = static_cast<int>(CeilDiv(s.out_w, kCompactTileW));
+  g.tiles_per_image = static_cast<int>(CeilDiv(s.out_h, kCompactTileH)) * g.tiles_x;
+  g.items = static_cast<int>(s.n * g.tiles_per_image);
+  g.halo_h = HaloH(s);
+  g.halo_w = HaloW(s);
+  g.halo_w_mul = static_cast<int>(CeilDiv(1 << 20, g.halo_w));
+  g.words = static_cast<int>(CeilDiv(s.c_in, 32));
+  g.mask_words = MaskWords(s.c_in);
+  g.groups8 = static_cast<int>(CeilDiv(s.c_in, 8));
+  g.row = l.row;
+  g.taps_per_group = l.taps_per_group;
+  g.row_shift = (s.ksize - g.halo_w) * 32 * g.mask_words;
+  g.scratch = ScratchFor(s, l.chunk, l.taps_per_group);
+  g.vec_in = s.c_in % 8 == 0 && IsAligned(x, 16);
+  g.vec_out = s.c_out % 8 == 0 && IsAligned(y, 16);
+  const int chunks = static_cast<int>(CeilDiv(s.c_out, l.chunk));
+  const auto* xh = reinterpret_cast<const uint16_t*>(x);
+  const auto shared = static_cast<size_t>(l.shared_bytes);
+  switch (l.chunk) {
+    case 16:
+      return LaunchFor<1>(g, chunks, xh, w_packed, bias, y, shared, stream);
+    case 32:
+      return LaunchFor<2>(g, chunks, xh, w_packed, bias, y, shared, stream);
+    case 64:
+      return LaunchFor<4>(g, chunks, xh, w_packed, bias, y, shared, stream);
+    default:
+      return LaunchFor<8>(g, chunks, xh, w_packed, bias, y, shared, stream);
+  }
+}
+
+}  // namespace sf::cuda
