@@ -4,6 +4,7 @@
 
 #include "cuda/kernels/compact_spike_conv.h"
 #include "cuda/kernels/device_util.cuh"
+#include "cuda/kernels/fast_div.h"
 #include "cuda/kernels/sparse_conv_f16.h"
 
 namespace sf::cuda {
@@ -22,26 +23,48 @@ constexpr uint32_t kHalfOne = 0x3C00;  // 1.0 in FP16
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t Align16(int64_t bytes) { return CeilDiv(bytes, 16) * 16; }
 
-int HaloH(const SparseConvShape& s) { return (kCompactTileH - 1) * s.stride + s.ksize; }
-int HaloW(const SparseConvShape& s) { return (kCompactTileW - 1) * s.stride + s.ksize; }
 int MaskWords(int64_t c_in) { return static_cast<int>(CeilDiv(c_in, 32)) + 1; }  // + a zero word
 // Weight rows per tap: one per bit of a pixel's mask words (rows past c_in
 // zero), so that a list entry's weight row follows from its bit address.
 int64_t RowsPerTap(int64_t c_in) { return int64_t{MaskWords(c_in)} * 32; }
 
-// Per-warp scratch: the halo's bits [pixel][MaskWords], the list of one tap
-// group's non-zero (tap, channel) pairs (16-padded) and the output tile staged
-// for 16-byte stores.
+// A block converts one region of the input at a time to bits in shared
+// memory: `images` whole images, or `tile_rows` rows of 2x4 tiles of one
+// image; enough for about two items per warp.
+struct Region {
+  int images = 1, tile_rows = 1;
+  int rows = 0, cols = 0;  // input rows and columns (padding included) it holds per image
+};
+Region RegionFor(const SparseConvShape& s, int warps) {
+  const int64_t tiles_x = CeilDiv(s.out_w, kCompactTileW);
+  const int64_t tiles_y = CeilDiv(s.out_h, kCompactTileH);
+  const int64_t want = 2 * int64_t{warps};
+  Region r;
+  r.tile_rows = static_cast<int>(std::min(tiles_y, std::max<int64_t>(1, CeilDiv(want, tiles_x))));
+  if (r.tile_rows == tiles_y) {
+    r.images = static_cast<int>(
+        std::min(s.n, std::max<int64_t>(1, CeilDiv(want, tiles_x * tiles_y))));
+  }
+  r.rows = static_cast<int>((int64_t{r.tile_rows} * kCompactTileH - 1) * s.stride + s.ksize);
+  r.cols = static_cast<int>((tiles_x * kCompactTileW - 1) * s.stride + s.ksize);
+  return r;
+}
+int64_t RegionBytes(const SparseConvShape& s, const Region& r) {
+  return Align16(int64_t{r.images} * r.rows * r.cols * MaskWords(s.c_in) * 4);
+}
+
+// Per-warp scratch: the list of one tap group's non-zero (tap, channel) pairs
+// of an item (16-padded) and the output tile staged for 16-byte stores
+// (rows of chunk + 8 halves: the fragments' stores hit distinct banks).
 struct WarpScratch {
-  int mask_bytes, list_bytes, stage_bytes;
-  __host__ __device__ int total() const { return mask_bytes + list_bytes + stage_bytes; }
+  int list_bytes, stage_bytes;
+  __host__ __device__ int total() const { return list_bytes + stage_bytes; }
 };
 WarpScratch ScratchFor(const SparseConvShape& s, int chunk, int taps_per_group) {
   WarpScratch w{};
-  w.mask_bytes = static_cast<int>(Align16(int64_t{HaloH(s)} * HaloW(s) * MaskWords(s.c_in) * 4));
   w.list_bytes =
       static_cast<int>(Align16((int64_t{taps_per_group} * CeilDiv(s.c_in, 32) * 32 + 16) * 4));
-  w.stage_bytes = kPixels * chunk * 2;
+  w.stage_bytes = kPixels * (chunk + 8) * 2;
   return w;
 }
 
@@ -55,10 +78,14 @@ constexpr int kMaxPairsPerLane = 4;
 // Everything the kernel derives from SparseConvShape, computed on the host.
 struct Geometry {
   int n, c_in, h, w, c_out, out_h, out_w, pad_top, pad_left;
-  int ksize, stride, tiles_x, tiles_per_image, items;
-  int halo_h, halo_w, halo_w_mul;  // p / halo_w == (p * halo_w_mul) >> 20 for p < 2^11
+  int ksize, stride, tiles_x, tiles_y;
   int words, mask_words, groups8, row, taps_per_group;
-  int row_shift;  // a list entry's weight row minus its bit address, per kh: (k - halo_w) * 32 * mask_words
+  Region region;
+  int regions_y, regions;  // regions per image column (tile-row bands), in all
+  sparse_detail::FastDiv cols_div, rows_div, groups8_div, tiles_x_div, tile_rows_div,
+      regions_y_div;
+  int row_shift;  // a list entry's weight row minus its bit address, per kh: (k - cols) * 32 * mask_words
+  int region_bytes;
   WarpScratch scratch;
   bool vec_in, vec_out;
 };
@@ -114,15 +141,16 @@ __device__ __forceinline__ uint4 LoadEight(const uint16_t* __restrict__ x, int64
 }
 #endif
 
-// Halo entries (pixel, 8-channel group) a lane loads per batch; the first
-// batch of the next item is loaded while this one computes.
-constexpr int kBatch = 3;
+// Region entries (pixel, 8-channel group) a thread loads per batch.
+constexpr int kBatch = 4;
 
-// A list entry: bits [0, 20) the bit address of (tap, channel) relative to
-// an output pixel's first halo pixel, (kh * halo_w + kw) * 32 * mask_words +
-// channel; bits [20, 23) kh. Its weight row (RowsPerTap rows per tap) is the
-// bit address plus kh * row_shift.
-constexpr uint32_t kAddrMask = (1u << 20) - 1;
+// A list entry: bits [0, 24) the bit address of (tap, channel) relative to
+// an output pixel's first input pixel in the region, (kh * cols + kw) * 32 *
+// mask_words + channel; bits [24, 27) kh. Its weight row (RowsPerTap rows per
+// tap) is the bit address plus kh * row_shift.
+constexpr uint32_t kAddrMask = (1u << 24) - 1;
+
+using sparse_detail::Div;
 
 template <int kMB>
 __global__ void __launch_bounds__(kThreads, 1)
@@ -131,16 +159,18 @@ __global__ void __launch_bounds__(kThreads, 1)
                            __half* __restrict__ y) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   constexpr int kChunk = 16 * kMB;
+  constexpr int kStageRow = kChunk + 8;
   extern __shared__ __align__(16) unsigned char smem[];
   const int taps = g.ksize * g.ksize;
   const int bits_per_pixel = g.mask_words * 32;  // also weight rows per tap
   const int w_halves = taps * bits_per_pixel * g.row;  // a multiple of 8
   uint16_t* ws = reinterpret_cast<uint16_t*>(smem);
+  uint32_t* bits = reinterpret_cast<uint32_t*>(smem + int64_t{w_halves} * 2);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  unsigned char* mine = smem + int64_t{w_halves} * 2 + warp * g.scratch.total();
-  uint32_t* masks = reinterpret_cast<uint32_t*>(mine);
-  uint32_t* list = reinterpret_cast<uint32_t*>(mine + g.scratch.mask_bytes);
-  __half* stage = reinterpret_cast<__half*>(mine + g.scratch.mask_bytes + g.scratch.list_bytes);
+  unsigned char* mine =
+      smem + int64_t{w_halves} * 2 + g.region_bytes + warp * g.scratch.total();
+  uint32_t* list = reinterpret_cast<uint32_t*>(mine);
+  __half* stage = reinterpret_cast<__half*>(mine + g.scratch.list_bytes);
   const int co0 = blockIdx.y * kChunk;
   {  // The weights (constant): copied while the previous kernel ends, all
     // copies in flight at once; rows past c_in are zero, written without a read.
@@ -151,7 +181,8 @@ __global__ void __launch_bounds__(kThreads, 1)
       CpAsync16(ws + i * 8, src + i * 8, r % bits_per_pixel < g.c_in);
     }
     asm volatile("cp.async.commit_group;\n" ::);
-    for (int i = lane; i < g.scratch.mask_bytes / 4; i += 32) masks[i] = 0;
+    // Bytes past c_in's groups (and the zero word) are never stored.
+    for (int i = threadIdx.x; i < g.region_bytes / 4; i += kThreads) bits[i] = 0;
   }
   WaitForPreviousGrid();
   const int gq = lane / 4, t = lane % 4;  // the MMA fragments' row group and thread in group
@@ -164,229 +195,175 @@ __global__ void __launch_bounds__(kThreads, 1)
       bz[mb][h] = bias != nullptr && co < g.c_out ? __half2float(bias[co]) : 0.0f;
     }
   }
+  asm volatile("cp.async.wait_all;\n" ::: "memory");
 
-  // This lane's halo entries e = lane + 32 j: pixel p, group gi (the same
-  // for every item); advancing by 32 entries is dp pixels and dg groups.
-  const int dp = 32 / g.groups8, dg = 32 % g.groups8;
-  const int entries = g.halo_h * g.halo_w * g.groups8;
+  const Region& rg = g.region;
+  const int region_pixels = rg.images * rg.rows * rg.cols;
+  const int entries = region_pixels * g.groups8;
   const bool every_row_read = g.ksize >= g.stride;
-  uint8_t* mask_bytes = reinterpret_cast<uint8_t*>(masks);
-  // Loads entries [e0, e0 + 32 kBatch) of the item's halo (rows no tap reads
-  // and entries past the halo: at -1).
-  auto load_batch = [&](int e0, int p, int gi, int n, int iy0, int ix0, uint4 (&v)[kBatch],
-                        int (&at)[kBatch]) {
-#pragma unroll
-    for (int j = 0; j < kBatch; ++j) {
-      v[j] = make_uint4(0, 0, 0, 0);
-      at[j] = -1;
-      if (e0 + j * 32 + lane < entries) {
-        const int hy = (p * g.halo_w_mul) >> 20, hx = p - hy * g.halo_w;
-        if (every_row_read || (hy % g.stride < g.ksize && hx % g.stride < g.ksize)) {
-          at[j] = p * g.mask_words * 4 + gi;
-          const int ih = iy0 + hy, iw = ix0 + hx;
-          if (ih >= 0 && ih < g.h && iw >= 0 && iw < g.w) {
-            v[j] = LoadEight(x, (static_cast<int64_t>(n) * g.h + ih) * g.w + iw, gi * 8, g.c_in,
-                             g.vec_in);
-          }
-        }
-      }
-      p += dp;
-      gi += dg;
-      if (gi >= g.groups8) {
-        gi -= g.groups8;
-        ++p;
-      }
-    }
-  };
-  const int p0 = lane / g.groups8, gi0 = lane % g.groups8;
-  // The lane's entry position after the first batch.
-  int p1 = p0, gi1 = gi0;
-  for (int j = 0; j < kBatch; ++j) {
-    p1 += dp;
-    gi1 += dg;
-    if (gi1 >= g.groups8) {
-      gi1 -= g.groups8;
-      ++p1;
-    }
-  }
-  struct Tile {
-    int n, oy0, ox0, iy0, ix0;
-  };
-  auto tile_of = [&](int item) {
-    Tile tl;
-    tl.n = item / g.tiles_per_image;
-    const int rest = item - tl.n * g.tiles_per_image;
-    const int ty = rest / g.tiles_x;
-    tl.oy0 = ty * kCompactTileH;
-    tl.ox0 = (rest - ty * g.tiles_x) * kCompactTileW;
-    tl.iy0 = tl.oy0 * g.stride - g.pad_top;
-    tl.ix0 = tl.ox0 * g.stride - g.pad_left;
-    return tl;
-  };
-
+  uint8_t* bit_bytes = reinterpret_cast<uint8_t*>(bits);
   const int a_k = (lane >> 4) * 8 + (lane & 7);  // the list entry whose row this lane addresses
   const int a_col = ((lane >> 3) & 1) * 8;
-  // The first halo pixel of this lane's output pixel gq (B operand column).
-  const uint32_t* pm_lane =
-      masks + ((gq / kCompactTileW) * g.stride * g.halo_w + (gq % kCompactTileW) * g.stride) *
-                  g.mask_words;
-  const int step = gridDim.x * kWarps;
-  int item = blockIdx.x * kWarps + warp;
-  uint4 pre[kBatch];
-  int pre_at[kBatch];
-  if (item < g.items) {
-    const Tile tl = tile_of(item);
-    load_batch(0, p0, gi0, tl.n, tl.iy0, tl.ix0, pre, pre_at);
-  }
-  asm volatile("cp.async.wait_all;\n" ::: "memory");
-  __syncthreads();  // the weights are in
-  for (; item < g.items; item += step) {
-    const Tile tl = tile_of(item);
-    uint32_t valid = 0;  // bit q: tile pixel q is an output
+  const int region_tiles = rg.images * rg.tile_rows * g.tiles_x;
+  for (int region = blockIdx.x; region < g.regions; region += gridDim.x) {
+    // Region: images [n0, n0 + images) x tile rows [tr0, tr0 + tile_rows).
+    const int n0 = Div(region, g.regions_y_div) * rg.images;
+    const int tr0 = (region - Div(region, g.regions_y_div) * g.regions_y) * rg.tile_rows;
+    const int iy0 = tr0 * kCompactTileH * g.stride - g.pad_top, ix0 = -g.pad_left;
+    __syncthreads();  // the weights are in; the previous region's bits are no longer read
+    for (int e0 = threadIdx.x; e0 < entries; e0 += kThreads * kBatch) {
+      uint4 v[kBatch];
+      int at[kBatch];
 #pragma unroll
-    for (int q = 0; q < kPixels; ++q) {
-      valid |= (tl.oy0 + q / kCompactTileW < g.out_h && tl.ox0 + q % kCompactTileW < g.out_w
-                    ? 1u
-                    : 0u)
-               << q;
-    }
-
-    // The halo's bits: the prefetched batch, then the rest.
-    __syncwarp();  // the previous item's reads of the bits are done
-#pragma unroll
-    for (int j = 0; j < kBatch; ++j) {
-      if (pre_at[j] >= 0) mask_bytes[pre_at[j]] = static_cast<uint8_t>(NonZeroBits(pre[j]));
-    }
-    {
-      int p = p1, gi = gi1;
-      for (int e0 = 32 * kBatch; e0 < entries; e0 += 32 * kBatch) {
-        uint4 v[kBatch];
-        int at[kBatch];
-        load_batch(e0, p, gi, tl.n, tl.iy0, tl.ix0, v, at);
-#pragma unroll
-        for (int j = 0; j < kBatch; ++j) {
-          if (at[j] >= 0) mask_bytes[at[j]] = static_cast<uint8_t>(NonZeroBits(v[j]));
-          p += dp;
-          gi += dg;
-          if (gi >= g.groups8) {
-            gi -= g.groups8;
-            ++p;
-          }
-        }
-      }
-    }
-    __syncwarp();
-    if (item + step < g.items) {  // the next item's first batch flies while this one computes
-      const Tile nt = tile_of(item + step);
-      load_batch(0, p0, gi0, nt.n, nt.iy0, nt.ix0, pre, pre_at);
-    }
-
-    float acc[kMB][4] = {};
-    for (int tap0 = 0; tap0 < taps; tap0 += g.taps_per_group) {
-      // Lane-contiguous (tap, word) pairs of this group: the OR of the word
-      // over the tile's output pixels at that tap.
-      const int pairs = min(taps - tap0, g.taps_per_group) * g.words;
-      const int per = (pairs + 31) / 32;  // <= kMaxPairsPerLane
-      const int j0 = min(lane * per, pairs);
-      int tap = tap0 + j0 / g.words, wd = j0 - (j0 / g.words) * g.words;
-      uint32_t act[kMaxPairsPerLane];
-      uint32_t base[kMaxPairsPerLane];  // entry of the word's bit 0
-      int cnt = 0;
-#pragma unroll
-      for (int j = 0; j < kMaxPairsPerLane; ++j) {
-        act[j] = 0;
-        base[j] = 0;
-        if (j < per && j0 + j < pairs) {
-          const int kh = tap / g.ksize, kw = tap - kh * g.ksize;
-          const int off = (kh * g.halo_w + kw) * g.mask_words + wd;
-#pragma unroll
-          for (int q = 0; q < kPixels; ++q) {
-            if ((valid >> q) & 1u) {
-              const int hp = (q / kCompactTileW) * g.stride * g.halo_w +
-                             (q % kCompactTileW) * g.stride;
-              act[j] |= masks[hp * g.mask_words + off];
+      for (int j = 0; j < kBatch; ++j) {
+        const int e = e0 + j * kThreads;
+        v[j] = make_uint4(0, 0, 0, 0);
+        at[j] = -1;
+        if (e < entries) {
+          const int p = Div(e, g.groups8_div), gi = e - p * g.groups8;
+          const int pr = Div(p, g.cols_div), col = p - pr * rg.cols;  // pr: image * rows + row
+          const int im = Div(pr, g.rows_div), row = pr - im * rg.rows;
+          if (every_row_read || (row % g.stride < g.ksize && col % g.stride < g.ksize)) {
+            at[j] = p * g.mask_words * 4 + gi;
+            const int n = n0 + im, ih = iy0 + row, iw = ix0 + col;
+            if (n < g.n && ih >= 0 && ih < g.h && iw >= 0 && iw < g.w) {
+              v[j] = LoadEight(x, (static_cast<int64_t>(n) * g.h + ih) * g.w + iw, gi * 8, g.c_in,
+                               g.vec_in);
             }
           }
-          base[j] = static_cast<uint32_t>(off * 32) | static_cast<uint32_t>(kh) << 20;
-          cnt += __popc(act[j]);
-          if (++wd == g.words) {
-            wd = 0;
-            ++tap;
+        }
+      }
+#pragma unroll
+      for (int j = 0; j < kBatch; ++j) {
+        if (at[j] >= 0) bit_bytes[at[j]] = static_cast<uint8_t>(NonZeroBits(v[j]));
+      }
+    }
+    __syncthreads();
+
+    for (int it = warp; it < region_tiles; it += kWarps) {
+      const int irow = Div(it, g.tiles_x_div), tx = it - irow * g.tiles_x;  // irow: image * tile_rows + tile row
+      const int im = Div(irow, g.tile_rows_div), tr = irow - im * rg.tile_rows;
+      const int n = n0 + im;
+      const int oy0 = (tr0 + tr) * kCompactTileH, ox0 = tx * kCompactTileW;
+      if (n >= g.n || oy0 >= g.out_h) continue;  // warp-uniform
+      uint32_t valid = 0;  // bit q: tile pixel q is an output
+#pragma unroll
+      for (int q = 0; q < kPixels; ++q) {
+        valid |= (oy0 + q / kCompactTileW < g.out_h && ox0 + q % kCompactTileW < g.out_w ? 1u : 0u)
+                 << q;
+      }
+      // Output pixel q's first input pixel in the region (tap 0, 0).
+      const int px0 = (im * rg.rows + tr * kCompactTileH * g.stride) * rg.cols + ox0 * g.stride;
+      auto first_pixel = [&](int q) {
+        return px0 + (q / kCompactTileW) * g.stride * rg.cols + (q % kCompactTileW) * g.stride;
+      };
+      const uint32_t* pm_lane = bits + first_pixel(gq) * g.mask_words;
+
+      float acc[kMB][4] = {};
+      for (int tap0 = 0; tap0 < taps; tap0 += g.taps_per_group) {
+        // Lane-contiguous (tap, word) pairs of this group: the OR of the word
+        // over the tile's output pixels at that tap.
+        const int pairs = min(taps - tap0, g.taps_per_group) * g.words;
+        const int per = (pairs + 31) / 32;  // <= kMaxPairsPerLane
+        const int j0 = min(lane * per, pairs);
+        int tap = tap0 + j0 / g.words, wd = j0 - (j0 / g.words) * g.words;
+        uint32_t act[kMaxPairsPerLane];
+        uint32_t base[kMaxPairsPerLane];  // entry of the word's bit 0
+        int cnt = 0;
+#pragma unroll
+        for (int j = 0; j < kMaxPairsPerLane; ++j) {
+          act[j] = 0;
+          base[j] = 0;
+          if (j < per && j0 + j < pairs) {
+            const int kh = tap / g.ksize, kw = tap - kh * g.ksize;
+            const int off = (kh * rg.cols + kw) * g.mask_words + wd;
+#pragma unroll
+            for (int q = 0; q < kPixels; ++q) {
+              if ((valid >> q) & 1u) act[j] |= bits[first_pixel(q) * g.mask_words + off];
+            }
+            base[j] = static_cast<uint32_t>(off * 32) | static_cast<uint32_t>(kh) << 24;
+            cnt += __popc(act[j]);
+            if (++wd == g.words) {
+              wd = 0;
+              ++tap;
+            }
+          }
+        }
+        int incl = cnt;
+#pragma unroll
+        for (int d = 1; d < 32; d *= 2) {
+          const int up = __shfl_up_sync(0xffffffffu, incl, d);
+          if (lane >= d) incl += up;
+        }
+        const int total = __shfl_sync(0xffffffffu, incl, 31);
+        if (total == 0) continue;  // warp-uniform
+        int pos = incl - cnt;
+        __syncwarp();  // the previous group's reads of the list are done
+#pragma unroll
+        for (int j = 0; j < kMaxPairsPerLane; ++j) {
+          uint32_t set = act[j];
+          while (set != 0) {
+            const int b = __ffs(set) - 1;
+            set &= set - 1;
+            list[pos++] = base[j] + static_cast<uint32_t>(b);
+          }
+        }
+        const int ksteps = (total + 15) / 16;
+        // Past the list: the zero word of the pixel (and, kh 0, a zero weight row).
+        for (int i = total + lane; i < ksteps * 16; i += 32) {
+          list[i] = static_cast<uint32_t>(g.words * 32);
+        }
+        __syncwarp();
+
+        auto spike = [&](uint32_t e) -> uint32_t {
+          const uint32_t a = e & kAddrMask;
+          return ((pm_lane[a >> 5] >> (a & 31)) & 1u) * kHalfOne;
+        };
+#pragma unroll 2
+        for (int ks = 0; ks < ksteps; ++ks) {
+          const uint32_t* l = list + ks * 16;
+          const uint2 e01 = *reinterpret_cast<const uint2*>(l + 2 * t);
+          const uint2 e89 = *reinterpret_cast<const uint2*>(l + 2 * t + 8);
+          const uint32_t b0 = spike(e01.x) | spike(e01.y) << 16;
+          const uint32_t b1 = spike(e89.x) | spike(e89.y) << 16;
+          const uint32_t ea = l[a_k];
+          const int row =
+              static_cast<int>(ea & kAddrMask) + static_cast<int>(ea >> 24) * g.row_shift;
+          const uint16_t* a_src = ws + row * g.row + a_col;
+#pragma unroll
+          for (int mb = 0; mb < kMB; ++mb) {
+            uint32_t a[4];
+            LdMatrixX4Trans(a, a_src + mb * 16);
+            Mma16816(acc[mb], a, b0, b1);
           }
         }
       }
-      int incl = cnt;
+
+      // acc[mb]: (output channel mb * 16 + gq (+8), pixels 2t and 2t + 1).
+      // Staged [pixel][kStageRow] for 16-byte stores.
+      __syncwarp();  // the previous item's reads of the stage are done
 #pragma unroll
-      for (int d = 1; d < 32; d *= 2) {
-        const int up = __shfl_up_sync(0xffffffffu, incl, d);
-        if (lane >= d) incl += up;
-      }
-      const int total = __shfl_sync(0xffffffffu, incl, 31);
-      if (total == 0) continue;  // warp-uniform
-      int pos = incl - cnt;
-      __syncwarp();  // the previous group's reads of the list are done
-#pragma unroll
-      for (int j = 0; j < kMaxPairsPerLane; ++j) {
-        uint32_t bits = act[j];
-        while (bits != 0) {
-          const int b = __ffs(bits) - 1;
-          bits &= bits - 1;
-          list[pos++] = base[j] + static_cast<uint32_t>(b);
-        }
-      }
-      const int ksteps = (total + 15) / 16;
-      // Past the list: the zero word of the pixel (and, kh 0, a zero weight row).
-      for (int i = total + lane; i < ksteps * 16; i += 32) {
-        list[i] = static_cast<uint32_t>(g.words * 32);
+      for (int mb = 0; mb < kMB; ++mb) {
+        const int c = mb * 16 + gq;
+        stage[(2 * t) * kStageRow + c] = __float2half_rn(acc[mb][0] + bz[mb][0]);
+        stage[(2 * t + 1) * kStageRow + c] = __float2half_rn(acc[mb][1] + bz[mb][0]);
+        stage[(2 * t) * kStageRow + c + 8] = __float2half_rn(acc[mb][2] + bz[mb][1]);
+        stage[(2 * t + 1) * kStageRow + c + 8] = __float2half_rn(acc[mb][3] + bz[mb][1]);
       }
       __syncwarp();
-
-      auto spike = [&](uint32_t e) -> uint32_t {
-        const uint32_t a = e & kAddrMask;
-        return ((pm_lane[a >> 5] >> (a & 31)) & 1u) * kHalfOne;
-      };
-#pragma unroll 2
-      for (int ks = 0; ks < ksteps; ++ks) {
-        const uint32_t* l = list + ks * 16;
-        const uint2 e01 = *reinterpret_cast<const uint2*>(l + 2 * t);
-        const uint2 e89 = *reinterpret_cast<const uint2*>(l + 2 * t + 8);
-        const uint32_t b0 = spike(e01.x) | spike(e01.y) << 16;
-        const uint32_t b1 = spike(e89.x) | spike(e89.y) << 16;
-        const uint32_t ea = l[a_k];
-        const int row = static_cast<int>(ea & kAddrMask) + static_cast<int>(ea >> 20) * g.row_shift;
-        const uint16_t* a_src = ws + row * g.row + a_col;
-#pragma unroll
-        for (int mb = 0; mb < kMB; ++mb) {
-          uint32_t a[4];
-          LdMatrixX4Trans(a, a_src + mb * 16);
-          Mma16816(acc[mb], a, b0, b1);
+      constexpr int kVecs = kChunk / 8;  // 16-byte vectors per pixel
+      for (int v = lane; v < kPixels * kVecs; v += 32) {
+        const int q = v / kVecs, j = (v % kVecs) * 8;
+        const int co = co0 + j;
+        if (((valid >> q) & 1u) == 0 || co >= g.c_out) continue;
+        const int oy = oy0 + q / kCompactTileW, ox = ox0 + q % kCompactTileW;
+        __half* out = y + ((static_cast<int64_t>(n) * g.out_h + oy) * g.out_w + ox) * g.c_out + co;
+        const __half* src = stage + q * kStageRow + j;
+        if (g.vec_out && co + 8 <= g.c_out) {
+          *reinterpret_cast<uint4*>(out) = *reinterpret_cast<const uint4*>(src);
+        } else {
+          for (int i = 0; i < 8 && co + i < g.c_out; ++i) out[i] = src[i];
         }
-      }
-    }
-
-    // acc[mb]: (output channel mb * 16 + gq (+8), pixels 2t and 2t + 1).
-    // Staged [pixel][chunk] for 16-byte stores.
-#pragma unroll
-    for (int mb = 0; mb < kMB; ++mb) {
-      const int c = mb * 16 + gq;
-      stage[(2 * t) * kChunk + c] = __float2half_rn(acc[mb][0] + bz[mb][0]);
-      stage[(2 * t + 1) * kChunk + c] = __float2half_rn(acc[mb][1] + bz[mb][0]);
-      stage[(2 * t) * kChunk + c + 8] = __float2half_rn(acc[mb][2] + bz[mb][1]);
-      stage[(2 * t + 1) * kChunk + c + 8] = __float2half_rn(acc[mb][3] + bz[mb][1]);
-    }
-    __syncwarp();
-    constexpr int kVecs = kChunk / 8;  // 16-byte vectors per pixel
-    for (int v = lane; v < kPixels * kVecs; v += 32) {
-      const int q = v / kVecs, j = (v % kVecs) * 8;
-      const int co = co0 + j;
-      if (((valid >> q) & 1u) == 0 || co >= g.c_out) continue;
-      const int oy = tl.oy0 + q / kCompactTileW, ox = tl.ox0 + q % kCompactTileW;
-      __half* out = y + ((static_cast<int64_t>(tl.n) * g.out_h + oy) * g.out_w + ox) * g.c_out + co;
-      const __half* src = stage + q * kChunk + j;
-      if (g.vec_out && co + 8 <= g.c_out) {
-        *reinterpret_cast<uint4*>(out) = *reinterpret_cast<const uint4*>(src);
-      } else {
-        for (int i = 0; i < 8 && co + i < g.c_out; ++i) out[i] = src[i];
       }
     }
   }
@@ -407,7 +384,7 @@ cudaError_t LaunchFor(const Geometry& g, int chunks, const uint16_t* x, const ui
   }
   if (resident < 1) return cudaErrorInvalidConfiguration;  // over the device's shared memory
   const int64_t slots = std::max<int64_t>(
-      1, std::min<int64_t>(CeilDiv(g.items, kWarps), std::max(resident / chunks, 1)));
+      1, std::min<int64_t>(g.regions, std::max(resident / chunks, 1)));
   return LaunchAfterPrevious(kernel, dim3(static_cast<unsigned>(slots), chunks), dim3(kThreads),
                              shared, stream, g, x, w_packed, bias, y);
 }
@@ -422,6 +399,7 @@ CompactSpikeConvLayout CompactSpikeConvLayoutFor(const SparseConvShape& s) {
   }
   const int64_t cout16 = CeilDiv(s.c_out, 16) * 16;
   const int taps = s.ksize * s.ksize;
+  const Region region = RegionFor(s, kWarps);
   const int64_t words = CeilDiv(s.c_in, 32);
   // Taps per group: at most as many as a lane's pairs allow.
   const int most = static_cast<int>(std::min<int64_t>(taps, 32 * kMaxPairsPerLane / words));
@@ -433,8 +411,8 @@ CompactSpikeConvLayout CompactSpikeConvLayoutFor(const SparseConvShape& s) {
       for (int pad : {8, 0}) {
         const int row = chunk + pad;
         for (int group = most; group >= (all_taps ? most : 1); --group) {
-          const int64_t bytes =
-              WeightHalves(s, row) * 2 + int64_t{kWarps} * ScratchFor(s, chunk, group).total();
+          const int64_t bytes = WeightHalves(s, row) * 2 + RegionBytes(s, region) +
+                                int64_t{kWarps} * ScratchFor(s, chunk, group).total();
           if (bytes <= kMaxShared) return {chunk, row, group, bytes};
         }
       }
@@ -458,6 +436,11 @@ const char* CompactSpikeConvUnsupportedReason(const SparseConvShape& s) {
   if (s.h > kIntMax / 8 || s.w > kIntMax / 8 || s.out_h > kIntMax / 8 || s.out_w > kIntMax / 8 ||
       s.n * CeilDiv(s.out_h, kCompactTileH) * CeilDiv(s.out_w, kCompactTileW) > kIntMax) {
     return "too many output tiles for 32-bit indexing";
+  }
+  const Region region = RegionFor(s, kWarps);
+  if (int64_t{s.ksize} * (region.cols + 1) * RowsPerTap(s.c_in) >= (int64_t{1} << 24) ||
+      RegionBytes(s, region) > kMaxShared) {
+    return "the input is too wide for a region of bits in shared memory";
   }
   if (CompactSpikeConvLayoutFor(s).chunk == 0) {
     return "the weights of 16 output channels exceed the shared memory of a block";
@@ -515,17 +498,23 @@ cudaError_t LaunchCompactSpikeConvF16(const SparseConvShape& s, const __half* x,
   g.ksize = s.ksize;
   g.stride = s.stride;
   g.tiles_x = static_cast<int>(CeilDiv(s.out_w, kCompactTileW));
-  g.tiles_per_image = static_cast<int>(CeilDiv(s.out_h, kCompactTileH)) * g.tiles_x;
-  g.items = static_cast<int>(s.n * g.tiles_per_image);
-  g.halo_h = HaloH(s);
-  g.halo_w = HaloW(s);
-  g.halo_w_mul = static_cast<int>(CeilDiv(1 << 20, g.halo_w));
+  g.tiles_y = static_cast<int>(CeilDiv(s.out_h, kCompactTileH));
   g.words = static_cast<int>(CeilDiv(s.c_in, 32));
   g.mask_words = MaskWords(s.c_in);
   g.groups8 = static_cast<int>(CeilDiv(s.c_in, 8));
   g.row = l.row;
   g.taps_per_group = l.taps_per_group;
-  g.row_shift = (s.ksize - g.halo_w) * 32 * g.mask_words;
+  g.region = RegionFor(s, kWarps);
+  g.regions_y = static_cast<int>(CeilDiv(g.tiles_y, g.region.tile_rows));
+  g.regions = static_cast<int>(CeilDiv(s.n, g.region.images)) * g.regions_y;
+  g.cols_div = sparse_detail::MakeFastDiv(g.region.cols);
+  g.rows_div = sparse_detail::MakeFastDiv(g.region.rows);
+  g.groups8_div = sparse_detail::MakeFastDiv(g.groups8);
+  g.tiles_x_div = sparse_detail::MakeFastDiv(g.tiles_x);
+  g.tile_rows_div = sparse_detail::MakeFastDiv(g.region.tile_rows);
+  g.regions_y_div = sparse_detail::MakeFastDiv(g.regions_y);
+  g.row_shift = (s.ksize - g.region.cols) * 32 * g.mask_words;
+  g.region_bytes = static_cast<int>(RegionBytes(s, g.region));
   g.scratch = ScratchFor(s, l.chunk, l.taps_per_group);
   g.vec_in = s.c_in % 8 == 0 && IsAligned(x, 16);
   g.vec_out = s.c_out % 8 == 0 && IsAligned(y, 16);
