@@ -17,7 +17,7 @@ static_assert(kPixels == 8, "one m16n8k16 N block per tile");
 // Largest opt-in shared memory per block on sm_90 (the launcher still checks
 // the device's own limit).
 constexpr int64_t kMaxShared = 227 * 1024;
-constexpr int kMaxCin = 1024;        // one 32-channel mask word per lane
+constexpr int kMaxCin = 1024;          // the widest input the tests cover
 constexpr uint32_t kHalfOne = 0x3C00;  // 1.0 in FP16
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -42,8 +42,8 @@ Region RegionFor(const SparseConvShape& s, int warps) {
   Region r;
   r.tile_rows = static_cast<int>(std::min(tiles_y, std::max<int64_t>(1, CeilDiv(want, tiles_x))));
   if (r.tile_rows == tiles_y) {
-    r.images = static_cast<int>(
-        std::min(s.n, std::max<int64_t>(1, CeilDiv(want, tiles_x * tiles_y))));
+    r.images =
+        static_cast<int>(std::min(s.n, std::max<int64_t>(1, CeilDiv(want, tiles_x * tiles_y))));
   }
   r.rows = static_cast<int>((int64_t{r.tile_rows} * kCompactTileH - 1) * s.stride + s.ksize);
   r.cols = static_cast<int>((tiles_x * kCompactTileW - 1) * s.stride + s.ksize);
@@ -82,9 +82,9 @@ struct Geometry {
   int words, mask_words, groups8, row, taps_per_group;
   Region region;
   int regions_y, regions;  // regions per image column (tile-row bands), in all
-  sparse_detail::FastDiv cols_div, rows_div, groups8_div, tiles_x_div, tile_rows_div,
-      regions_y_div;
-  int row_shift;  // a list entry's weight row minus its bit address, per kh: (k - cols) * 32 * mask_words
+  sparse_detail::FastDiv cols_div, rows_div, groups8_div, tiles_x_div, tile_rows_div, regions_y_div;
+  // A list entry's weight row minus its bit address, per kh: (k - cols) * 32 * mask_words.
+  int row_shift;
   int region_bytes;
   WarpScratch scratch;
   bool vec_in, vec_out;
@@ -136,8 +136,9 @@ __device__ __forceinline__ uint4 LoadEight(const uint16_t* __restrict__ x, int64
   uint16_t h[8];
 #pragma unroll
   for (int i = 0; i < 8; ++i) h[i] = c + i < c_in ? px[i] : 0;
-  return make_uint4(h[0] | static_cast<uint32_t>(h[1]) << 16, h[2] | static_cast<uint32_t>(h[3]) << 16,
-                    h[4] | static_cast<uint32_t>(h[5]) << 16, h[6] | static_cast<uint32_t>(h[7]) << 16);
+  return make_uint4(
+      h[0] | static_cast<uint32_t>(h[1]) << 16, h[2] | static_cast<uint32_t>(h[3]) << 16,
+      h[4] | static_cast<uint32_t>(h[5]) << 16, h[6] | static_cast<uint32_t>(h[7]) << 16);
 }
 #endif
 
@@ -162,13 +163,12 @@ __global__ void __launch_bounds__(kThreads, 1)
   constexpr int kStageRow = kChunk + 8;
   extern __shared__ __align__(16) unsigned char smem[];
   const int taps = g.ksize * g.ksize;
-  const int bits_per_pixel = g.mask_words * 32;  // also weight rows per tap
+  const int bits_per_pixel = g.mask_words * 32;        // also weight rows per tap
   const int w_halves = taps * bits_per_pixel * g.row;  // a multiple of 8
   uint16_t* ws = reinterpret_cast<uint16_t*>(smem);
   uint32_t* bits = reinterpret_cast<uint32_t*>(smem + int64_t{w_halves} * 2);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  unsigned char* mine =
-      smem + int64_t{w_halves} * 2 + g.region_bytes + warp * g.scratch.total();
+  unsigned char* mine = smem + int64_t{w_halves} * 2 + g.region_bytes + warp * g.scratch.total();
   uint32_t* list = reinterpret_cast<uint32_t*>(mine);
   __half* stage = reinterpret_cast<__half*>(mine + g.scratch.list_bytes);
   const int co0 = blockIdx.y * kChunk;
@@ -241,12 +241,13 @@ __global__ void __launch_bounds__(kThreads, 1)
     __syncthreads();
 
     for (int it = warp; it < region_tiles; it += kWarps) {
-      const int irow = Div(it, g.tiles_x_div), tx = it - irow * g.tiles_x;  // irow: image * tile_rows + tile row
+      const int irow = Div(it, g.tiles_x_div),
+                tx = it - irow * g.tiles_x;  // irow: image * tile_rows + tile row
       const int im = Div(irow, g.tile_rows_div), tr = irow - im * rg.tile_rows;
       const int n = n0 + im;
       const int oy0 = (tr0 + tr) * kCompactTileH, ox0 = tx * kCompactTileW;
       if (n >= g.n || oy0 >= g.out_h) continue;  // warp-uniform
-      uint32_t valid = 0;  // bit q: tile pixel q is an output
+      uint32_t valid = 0;                        // bit q: tile pixel q is an output
 #pragma unroll
       for (int q = 0; q < kPixels; ++q) {
         valid |= (oy0 + q / kCompactTileW < g.out_h && ox0 + q % kCompactTileW < g.out_w ? 1u : 0u)
@@ -377,14 +378,14 @@ cudaError_t LaunchFor(const Geometry& g, int chunks, const uint16_t* x, const ui
                       const __half* bias, __half* y, size_t shared, cudaStream_t stream) {
   auto* kernel = CompactSpikeConvKernel<kMB>;
   int resident = 0;
-  if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads,
-                                                  shared, &resident);
+  if (const cudaError_t err =
+          PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads, shared, &resident);
       err != cudaSuccess) {
     return err;
   }
   if (resident < 1) return cudaErrorInvalidConfiguration;  // over the device's shared memory
-  const int64_t slots = std::max<int64_t>(
-      1, std::min<int64_t>(g.regions, std::max(resident / chunks, 1)));
+  const int64_t slots =
+      std::max<int64_t>(1, std::min<int64_t>(g.regions, std::max(resident / chunks, 1)));
   return LaunchAfterPrevious(kernel, dim3(static_cast<unsigned>(slots), chunks), dim3(kThreads),
                              shared, stream, g, x, w_packed, bias, y);
 }
@@ -393,8 +394,8 @@ cudaError_t LaunchFor(const Geometry& g, int chunks, const uint16_t* x, const ui
 
 CompactSpikeConvLayout CompactSpikeConvLayoutFor(const SparseConvShape& s) {
   CompactSpikeConvLayout layout;
-  if (s.c_in < 1 || s.c_in > kMaxCin || s.c_out < 1 || s.ksize < 1 || s.ksize > 7 ||
-      s.stride < 1 || s.stride > 4) {
+  if (s.c_in < 1 || s.c_in > kMaxCin || s.c_out < 1 || s.ksize < 1 || s.ksize > 7 || s.stride < 1 ||
+      s.stride > 4) {
     return layout;
   }
   const int64_t cout16 = CeilDiv(s.c_out, 16) * 16;
@@ -468,8 +469,8 @@ void RepackCompactSpikeConvWeights(const uint16_t* w, const SparseConvShape& s, 
         for (int64_t j = 0; j < l.row; ++j) {
           const int64_t o = q * l.chunk + j;
           row[j] = c >= s.c_in || j >= l.chunk || o >= s.c_out ? 0
-                   : krsc ? w[(o * taps + t) * s.c_in + c]
-                          : w[(o * s.c_in + c) * taps + t];
+                   : krsc                                      ? w[(o * taps + t) * s.c_in + c]
+                                                               : w[(o * s.c_in + c) * taps + t];
         }
       }
     }

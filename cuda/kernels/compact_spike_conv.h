@@ -12,16 +12,24 @@
 // trained Spiking-ResNet18's real spikes that is 3.2-7.3x fewer MMAs than
 // dense (docs/benchmarks.md, thirtieth run).
 //
-// Each warp takes its own (image, 2x4 tile) work items: it loads the tile's
-// input halo (the next item's first loads fly while this one computes), keeps
-// one bit per (pixel, channel), and for a group of taps at once (every tap
-// where it fits) ORs, per tap, the bits of the 8 pixels it reads, lists the
-// set (tap, channel) pairs in order and walks the list 16 at a time: the B
-// operand (16 pairs x 8 pixels) comes from the bits, the A operand (16 output
-// channels x the 16 listed pairs) by ldmatrix with one weight row address per
-// lane (a gather of rows for free). Blocks are persistent, one per (slot,
-// chunk of output channels); a block stages its chunk's weights for every tap
-// in shared memory once.
+// Blocks are persistent, one per (slot, chunk of output channels); a block
+// stages its chunk's weights for every tap in shared memory once, then takes
+// regions of the input in turn (whole small images, or bands of tile rows),
+// converting each to one bit per (pixel, channel) in shared memory with all
+// its threads. Each warp then takes its own (image, 2x4 tile) work items of
+// the region: for a group of taps at once (every tap where it fits) it ORs,
+// per tap, the bits of the 8 pixels that tap reads, lists the set (tap,
+// channel) pairs in order and walks the list 16 at a time: the B operand (16
+// pairs x 8 pixels) comes from the bits, the A operand (16 output channels x
+// the 16 listed pairs) by ldmatrix with one weight row address per lane (a
+// gather of rows for free).
+//
+// Measured (H200, docs/benchmarks.md, thirtieth run): on the trained net's
+// spikes 1.4-1.6x faster than the tile kernel and 2.7-3.7x faster than the
+// spike gather on its 64-channel convs, but 1.6-1.8x slower than cuDNN there
+// and 2-4.7x on the wider ones (issue- and latency-bound: the list, the B
+// operand's bit lookups and the epilogue cost about ten instructions per
+// MMA). The executor times it per layer and runs it only where it wins.
 //
 // Deterministic: no atomics, a fixed order of MMAs per output. Products of 0/1
 // and a half are exact in FP32; the sums' order differs from cuDNN's, so the

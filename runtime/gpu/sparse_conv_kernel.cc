@@ -701,9 +701,8 @@ class SparseConvGpuKernel : public GpuKernel {
     const char* env = std::getenv("SF_SPARSE_F16_KERNEL");
     const std::string force = env != nullptr ? env : "";
     if (!force.empty() && force != "gather" && force != "compact" && force != "tensor-core") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("SF_SPARSE_F16_KERNEL must be 'gather', 'compact' or 'tensor-core', got '",
-                       force, "'"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "SF_SPARSE_F16_KERNEL must be 'gather', 'compact' or 'tensor-core', got '", force, "'"));
     }
     int shared = 0;
     if (half_ && nhwc_) {
@@ -716,7 +715,8 @@ class SparseConvGpuKernel : public GpuKernel {
         *cuda::SparseConvF16BuildUnsupportedReason() == '\0' &&
         cuda::CompactSpikeConvLayoutFor(shape_).shared_bytes <= shared) {
       const Tensor& w = *graph.value(node.inputs[1]).constant;
-      const std::span<const uint16_t> bits(w.data<uint16_t>(), static_cast<size_t>(w.num_elements()));
+      const std::span<const uint16_t> bits(w.data<uint16_t>(),
+                                           static_cast<size_t>(w.num_elements()));
       // A listed channel multiplies other pixels' zeros: Inf x 0 would be NaN.
       if (std::none_of(bits.begin(), bits.end(),
                        [](uint16_t h) { return (h & 0x7c00u) == 0x7c00u; })) {
@@ -814,7 +814,10 @@ class SparseConvGpuKernel : public GpuKernel {
     if (link_->held_off) return absl::StrCat("off", timed);
     if (path_ == Path::kUndecided) return "off until a run chooses the tensor-core kernel";
     if (path_ == Path::kDense) return "off (cudnn runs)";
-    if (use_gather_) return "off (the spike-gather kernel runs: it has no prescan)";
+    if (use_gather_) {
+      return compact_ ? "off (the compacted tensor-core kernel runs: it has no prescan)"
+                      : "off (the spike-gather kernel runs: it has no prescan)";
+    }
     if (switch_on_) return "off (the density switch needs the prescan's count)";
     return "off until the next run";
   }
@@ -897,13 +900,13 @@ class SparseConvGpuKernel : public GpuKernel {
     if ((gather_weights_.data() != nullptr || compact_weights_.data() != nullptr) &&
         !gather_forced_) {  // then which sparse kernel
       const std::function<absl::Status()> tensor_core = SparseAsInARun(ctx, in, out);
-      SF_ASSIGN_OR_RETURN(ReplayTiming g, TimeByReplay(
-                                              ctx.stream, start_, end_,
-                                              [&] { return EnqueueGather(ctx, in, out); },
-                                              [&] {
-                                                use_gather_ = false;
-                                                return tensor_core();
-                                              }));
+      SF_ASSIGN_OR_RETURN(ReplayTiming g,
+                          TimeByReplay(
+                              ctx.stream, start_, end_, [&] { return EnqueueGather(ctx, in, out); },
+                              [&] {
+                                use_gather_ = false;
+                                return tensor_core();
+                              }));
       use_gather_ = g.a_wins();
       gather_us_ = g.a_us;
       tensor_core_us_ = g.b_us;
@@ -944,7 +947,10 @@ class SparseConvGpuKernel : public GpuKernel {
     DensityCrossover& c = crossover_;
     if (!switch_wanted_) return absl::OkStatus();
     if (!c.measured || use_gather_) {
-      if (use_gather_) c.why_not = "the spike-gather kernel runs (no prescan)";
+      if (use_gather_) {
+        c.why_not = compact_ ? "the compacted tensor-core kernel runs (no prescan)"
+                             : "the spike-gather kernel runs (no prescan)";
+      }
       return absl::OkStatus();
     }
     if (c.threshold >= c.tiles) return absl::OkStatus();  // sparse at every density

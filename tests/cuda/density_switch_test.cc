@@ -53,6 +53,9 @@ TEST(DensitySwitchTest, BranchFollowsActiveTilesAndMatchesFixedPaths) {
   std::mt19937 rng(31);
   ASSERT_OK_AND_ASSIGN(const HalfConv h, MakeHalfConv(kSpec, rng));
   ScopedEnv env("SF_SPARSE_SWITCH_TILES", "40");
+  // The switch reads the tile kernel's prescan count: kAuto must not pick a
+  // kernel without a prescan (the compacted one wins on this all-zero input).
+  ScopedEnv kernel("SF_SPARSE_F16_KERNEL", "tensor-core");
   ASSERT_OK_AND_ASSIGN(Rig on, Rig::Create(h, SparseMode::kOn, 16));
   ASSERT_OK_AND_ASSIGN(Rig off, Rig::Create(h, SparseMode::kOff, 16));
   ASSERT_OK_AND_ASSIGN(Rig autos, Rig::Create(h, SparseMode::kAuto, 16));
@@ -106,6 +109,7 @@ TEST(DensitySwitchTest, CalibratedCrossoverIsDescribedAndRunsExactly) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(32);
   ScopedEnv env("SF_SPARSE_SWITCH", "on");
+  ScopedEnv kernel("SF_SPARSE_F16_KERNEL", "tensor-core");  // the switch needs the prescan
   ASSERT_OK_AND_ASSIGN(const HalfConv h, MakeHalfConv(kSpec, rng));
   ASSERT_OK_AND_ASSIGN(Rig on, Rig::Create(h, SparseMode::kOn, 16));
   ASSERT_OK_AND_ASSIGN(Rig off, Rig::Create(h, SparseMode::kOff, 16));

@@ -26,6 +26,7 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <random>
 #include <regex>
 #include <string>
@@ -79,6 +80,9 @@ using ::testing::StartsWith;
 enum class Kernel { kGather, kCompact };
 
 std::string KernelName(Kernel k) { return k == Kernel::kGather ? "gather" : "compact"; }
+
+// For gtest's test names and messages.
+void PrintTo(Kernel k, std::ostream* os) { *os << KernelName(k); }
 
 // Runs LaunchSpikeGatherConvF16 (or LaunchCompactSpikeConvF16) on device 0
 // for x NCHW and w KCRS (float values that are FP16-representable; x is
@@ -149,13 +153,11 @@ ConvData RandomConvData(const Case& c, double density, bool clustered, std::mt19
 // GPU spike-gather conv of binary `x` == CPU conv of the same FP16 values,
 // within the FP16 bound (sparse_conv_cases.h), for random FP16 weights and bias.
 void ExpectMatchesCpu(const Case& c, const std::vector<float>& x, bool with_bias, bool krsc,
-                      std::mt19937& rng, const std::string& what,
-                      Kernel kernel = Kernel::kGather) {
+                      std::mt19937& rng, const std::string& what, Kernel kernel = Kernel::kGather) {
   const Conv2dParams p = ParamsOf(c);
   const std::vector<float> w = RandomHalves(p.c_out * p.c_in * c.k * c.k, rng);
   const std::vector<float> bias = with_bias ? RandomHalves(p.c_out, rng) : std::vector<float>{};
-  absl::StatusOr<std::vector<float>> gpu =
-      RunGather(ShapeOf(c, true), x, w, bias, krsc, 0, kernel);
+  absl::StatusOr<std::vector<float>> gpu = RunGather(ShapeOf(c, true), x, w, bias, krsc, 0, kernel);
   ASSERT_TRUE(gpu.ok()) << what << ": " << gpu.status();
   ExpectMatchesHalfConv(p, *gpu, x, w, bias, what);
 }
@@ -175,8 +177,7 @@ void ExpectMatchesCpuAtDensities(const std::vector<Case>& cases,
       ExpectMatchesCpu(
           c, MakeInput(p, density, true, clustered, rng), with_bias, krsc, rng,
           absl::StrCat(CaseName(c), " density ", density, clustered ? " clustered" : " uniform",
-                       with_bias ? " bias" : "", krsc ? " krsc" : " kcrs", " ",
-                       KernelName(kernel)),
+                       with_bias ? " bias" : "", krsc ? " krsc" : " kcrs", " ", KernelName(kernel)),
           kernel);
     }
   }
@@ -195,11 +196,11 @@ void ExpectSingleSpikes(Case c, const std::vector<std::pair<int64_t, int64_t>>& 
     const int64_t channel = (r * 7 + col * 3) % p.c_in;
     x[((i * p.c_in + channel) * p.h + r) * p.w + col] = 1.0f;
   }
-  ExpectMatchesCpu(c, x, true, true, rng,
-                   absl::StrCat(CaseName(c), " ", KernelName(kernel),
-                                ": single spikes, image i has it at the i-th of ", at.size(),
-                                " positions"),
-                   kernel);
+  ExpectMatchesCpu(
+      c, x, true, true, rng,
+      absl::StrCat(CaseName(c), " ", KernelName(kernel),
+                   ": single spikes, image i has it at the i-th of ", at.size(), " positions"),
+      kernel);
 }
 
 std::vector<std::pair<int64_t, int64_t>> EveryPixel(int64_t h, int64_t w) {
@@ -551,7 +552,7 @@ TEST(CompactSpikeConvHostTest, LayoutIsTheWidestChunkThatFitsAndThatCoutNeeds) {
   is(256, 256, 3, 1, 32, 32, 2);  // 9 taps' lists do not fit beside 32 channels' weights
   is(512, 512, 3, 1, 16, 16, 1);
   is(1024, 64, 1, 1, 32, 40, 1);
-  is(3, 5, 3, 1, 16, 24, 9);       // c_out 5: one 16-channel block
+  is(3, 5, 3, 1, 16, 24, 9);  // c_out 5: one 16-channel block
   is(3, 17, 3, 1, 32, 40, 9);
   EXPECT_EQ(layout(1024, 64, 3, 1).chunk, 0);  // 16 channels x 9 taps x 1056 rows: 297 KiB
   for (int k = 1; k <= 7; ++k) {
@@ -606,7 +607,8 @@ TEST(CompactSpikeConvHostTest, RepackIsChunkTapChannelRowWithZeroRows) {
   std::uniform_int_distribution<int> bits(1, 0x7bff);  // non-zero finite halves
   for (const auto& [c_out, c_in, k] : std::vector<std::tuple<int64_t, int64_t, int>>{
            {300, 5, 3}, {70, 200, 3}, {40, 3, 1}, {1, 1, 1}, {33, 7, 5}, {65, 2, 7}}) {
-    const cuda::SparseConvShape s = ShapeOf(Case{1, c_in, 16, 16, c_out, k, 1, 0, 0, 0, 0, 8}, true);
+    const cuda::SparseConvShape s =
+        ShapeOf(Case{1, c_in, 16, 16, c_out, k, 1, 0, 0, 0, 0, 8}, true);
     const cuda::CompactSpikeConvLayout l = cuda::CompactSpikeConvLayoutFor(s);
     ASSERT_GT(l.chunk, 0);
     const int64_t taps = k * k, chunks = (c_out + l.chunk - 1) / l.chunk;
@@ -707,18 +709,18 @@ TEST(CompactSpikeConvGpuTest, SingleSpikeAtEveryPixelAroundTileBorders) {
 TEST(CompactSpikeConvGpuTest, AllOnesInputAddsEveryWeight) {
   SF_SKIP_WITHOUT_SM80();
   std::mt19937 rng(64);
-  for (const Case& c : {Case{1, 1024, 9, 9, 64, 1, 1, 0, 0, 0, 0, 8},
-                        Case{2, 512, 8, 8, 33, 1, 2, 0, 0, 0, 0, 8},
-                        Case{1, 512, 6, 6, 64, 3, 1, 1, 1, 1, 1, 8},
-                        Case{1, 256, 9, 9, 256, 3, 2, 1, 1, 1, 1, 8}}) {
+  for (const Case& c :
+       {Case{1, 1024, 9, 9, 64, 1, 1, 0, 0, 0, 0, 8}, Case{2, 512, 8, 8, 33, 1, 2, 0, 0, 0, 0, 8},
+        Case{1, 512, 6, 6, 64, 3, 1, 1, 1, 1, 1, 8},
+        Case{1, 256, 9, 9, 256, 3, 2, 1, 1, 1, 1, 8}}) {
     const Conv2dParams p = ParamsOf(c);
     const std::vector<float> ones(static_cast<size_t>(p.n * p.c_in * p.h * p.w), 1.0f);
     ExpectMatchesCpu(c, ones, true, true, rng, absl::StrCat(CaseName(c), " all ones"),
                      Kernel::kCompact);
     const std::vector<float> w = Abs(RandomHalves(p.c_out * p.c_in * c.k * c.k, rng));
     const std::vector<float> bias = RandomHalves(p.c_out, rng);
-    ASSERT_OK_AND_ASSIGN(std::vector<float> y, RunGather(ShapeOf(c, true), ones, w, bias, true, 0,
-                                                         Kernel::kCompact));
+    ASSERT_OK_AND_ASSIGN(std::vector<float> y,
+                         RunGather(ShapeOf(c, true), ones, w, bias, true, 0, Kernel::kCompact));
     ExpectMatchesHalfConv(p, y, ones, w, bias, absl::StrCat(CaseName(c), " all ones, w >= 0"));
   }
 }
@@ -736,10 +738,10 @@ TEST(CompactSpikeConvGpuTest, TwoLaunchesGiveIdenticalBitsAtAnyAlignment) {
     for (size_t i = 0; i < values.size(); ++i) {
       if (values[i] != 0.0f) values[i] = i % 3 == 0 ? -2.0f : 0.5f;
     }
-    ASSERT_OK_AND_ASSIGN(std::vector<float> a, RunGather(ShapeOf(c, true), d.x, d.w, d.bias, true,
-                                                         0, Kernel::kCompact));
-    ASSERT_OK_AND_ASSIGN(std::vector<float> b, RunGather(ShapeOf(c, true), d.x, d.w, d.bias, true,
-                                                         1, Kernel::kCompact));
+    ASSERT_OK_AND_ASSIGN(std::vector<float> a,
+                         RunGather(ShapeOf(c, true), d.x, d.w, d.bias, true, 0, Kernel::kCompact));
+    ASSERT_OK_AND_ASSIGN(std::vector<float> b,
+                         RunGather(ShapeOf(c, true), d.x, d.w, d.bias, true, 1, Kernel::kCompact));
     ASSERT_OK_AND_ASSIGN(std::vector<float> v, RunGather(ShapeOf(c, true), values, d.w, d.bias,
                                                          true, 0, Kernel::kCompact));
     ASSERT_EQ(a.size(), b.size());
