@@ -4,8 +4,8 @@
 
 #include "cuda/kernels/compact_spike_conv.h"
 #include "cuda/kernels/device_util.cuh"
-#include "cuda/kernels/fast_div.h"
 #include "cuda/kernels/sparse_conv_f16.h"
+#include "cuda/kernels/sparse_conv_geometry.cuh"
 
 namespace sf::cuda {
 namespace {
@@ -76,13 +76,15 @@ int64_t WeightHalves(const SparseConvShape& s, int row) {
 constexpr int kMaxPairsPerLane = 4;
 
 // Everything the kernel derives from SparseConvShape, computed on the host.
-struct Geometry {
-  int n, c_in, h, w, c_out, out_h, out_w, pad_top, pad_left;
-  int ksize, stride, tiles_x, tiles_y;
+// (The block-sparse kernels' base: sizes, padding; its square-tile fields are
+// not used.)
+struct Geometry : sparse_detail::Geometry {
+  int ksize, stride;
+  int tiles_w, tiles_h;  // 2x4 output tiles per row, per column
   int words, mask_words, groups8, row, taps_per_group;
   Region region;
   int regions_y, regions;  // regions per image column (tile-row bands), in all
-  sparse_detail::FastDiv cols_div, rows_div, groups8_div, tiles_x_div, tile_rows_div, regions_y_div;
+  sparse_detail::FastDiv cols_div, rows_div, groups8_div, tiles_w_div, tile_rows_div, regions_y_div;
   // A list entry's weight row minus its bit address, per kh: (k - cols) * 32 * mask_words.
   int row_shift;
   int region_bytes;
@@ -114,18 +116,6 @@ __device__ __forceinline__ void CpAsync16(uint16_t* smem, const void* gmem, bool
   const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(addr), "l"(gmem),
                "r"(valid ? 16 : 0));
-}
-
-// Bit i set where half i of the 8 (4 words) is not +-0.
-__device__ __forceinline__ uint32_t NonZeroBits(uint4 v) {
-  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
-  uint32_t m = 0;
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    m |= ((w[i] & 0x7fffu) != 0 ? 1u : 0u) << (2 * i);
-    m |= ((w[i] & 0x7fff0000u) != 0 ? 1u : 0u) << (2 * i + 1);
-  }
-  return m;
 }
 
 // 8 halves of input pixel `pixel` from channel c (zeros past c_in).
@@ -204,7 +194,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   uint8_t* bit_bytes = reinterpret_cast<uint8_t*>(bits);
   const int a_k = (lane >> 4) * 8 + (lane & 7);  // the list entry whose row this lane addresses
   const int a_col = ((lane >> 3) & 1) * 8;
-  const int region_tiles = rg.images * rg.tile_rows * g.tiles_x;
+  const int region_tiles = rg.images * rg.tile_rows * g.tiles_w;
   for (int region = blockIdx.x; region < g.regions; region += gridDim.x) {
     // Region: images [n0, n0 + images) x tile rows [tr0, tr0 + tile_rows).
     const int n0 = Div(region, g.regions_y_div) * rg.images;
@@ -241,8 +231,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     __syncthreads();
 
     for (int it = warp; it < region_tiles; it += kWarps) {
-      const int irow = Div(it, g.tiles_x_div),
-                tx = it - irow * g.tiles_x;  // irow: image * tile_rows + tile row
+      const int irow = Div(it, g.tiles_w_div),
+                tx = it - irow * g.tiles_w;  // irow: image * tile_rows + tile row
       const int im = Div(irow, g.tile_rows_div), tr = irow - im * rg.tile_rows;
       const int n = n0 + im;
       const int oy0 = (tr0 + tr) * kCompactTileH, ox0 = tx * kCompactTileW;
@@ -487,31 +477,25 @@ cudaError_t LaunchCompactSpikeConvF16(const SparseConvShape& s, const __half* x,
   if (*SparseConvF16BuildUnsupportedReason() != '\0') return cudaErrorInvalidDeviceFunction;
   const CompactSpikeConvLayout l = CompactSpikeConvLayoutFor(s);
   Geometry g{};
-  g.n = static_cast<int>(s.n);
-  g.c_in = static_cast<int>(s.c_in);
-  g.h = static_cast<int>(s.h);
-  g.w = static_cast<int>(s.w);
-  g.c_out = static_cast<int>(s.c_out);
-  g.out_h = static_cast<int>(s.out_h);
-  g.out_w = static_cast<int>(s.out_w);
-  g.pad_top = static_cast<int>(s.pad_top);
-  g.pad_left = static_cast<int>(s.pad_left);
+  SparseConvShape tiled = s;
+  tiled.tile = kCompactTileW;  // (its square-tile fields are not used)
+  static_cast<sparse_detail::Geometry&>(g) = sparse_detail::MakeGeometry(tiled, 32);
   g.ksize = s.ksize;
   g.stride = s.stride;
-  g.tiles_x = static_cast<int>(CeilDiv(s.out_w, kCompactTileW));
-  g.tiles_y = static_cast<int>(CeilDiv(s.out_h, kCompactTileH));
+  g.tiles_w = static_cast<int>(CeilDiv(s.out_w, kCompactTileW));
+  g.tiles_h = static_cast<int>(CeilDiv(s.out_h, kCompactTileH));
   g.words = static_cast<int>(CeilDiv(s.c_in, 32));
   g.mask_words = MaskWords(s.c_in);
   g.groups8 = static_cast<int>(CeilDiv(s.c_in, 8));
   g.row = l.row;
   g.taps_per_group = l.taps_per_group;
   g.region = RegionFor(s, kWarps);
-  g.regions_y = static_cast<int>(CeilDiv(g.tiles_y, g.region.tile_rows));
+  g.regions_y = static_cast<int>(CeilDiv(g.tiles_h, g.region.tile_rows));
   g.regions = static_cast<int>(CeilDiv(s.n, g.region.images)) * g.regions_y;
   g.cols_div = sparse_detail::MakeFastDiv(g.region.cols);
   g.rows_div = sparse_detail::MakeFastDiv(g.region.rows);
   g.groups8_div = sparse_detail::MakeFastDiv(g.groups8);
-  g.tiles_x_div = sparse_detail::MakeFastDiv(g.tiles_x);
+  g.tiles_w_div = sparse_detail::MakeFastDiv(g.tiles_w);
   g.tile_rows_div = sparse_detail::MakeFastDiv(g.region.tile_rows);
   g.regions_y_div = sparse_detail::MakeFastDiv(g.regions_y);
   g.row_shift = (s.ksize - g.region.cols) * 32 * g.mask_words;

@@ -29,6 +29,19 @@ inline unsigned int BlocksFor(int64_t n) {
   return static_cast<unsigned int>(blocks < 1 ? 1 : (blocks > 65535 * 8 ? 65535 * 8 : blocks));
 }
 
+// Bit i set where half i of 8 (FP16 bit patterns, 4 words) is not +-0: the
+// spike bits of 8 channels (the spike gather's and the compacted conv's halos).
+__device__ __forceinline__ uint32_t NonZeroBits(uint4 v) {
+  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
+  uint32_t m = 0;
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    m |= ((w[i] & 0x7fffu) != 0 ? 1u : 0u) << (2 * i);
+    m |= ((w[i] & 0x7fff0000u) != 0 ? 1u : 0u) << (2 * i + 1);
+  }
+  return m;
+}
+
 // Whether `p` is a multiple of `bytes` (a vector load/store width).
 __host__ __device__ inline bool IsAligned(const void* p, size_t bytes) {
   return reinterpret_cast<uintptr_t>(p) % bytes == 0;
@@ -95,8 +108,7 @@ inline cudaError_t PrepareSharedKernel(const void* kernel, int threads, size_t s
     opted_in = shared_bytes;
   }
   int sms = 0, per_sm = 0;
-  if ((err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) !=
-          cudaSuccess ||
+  if ((err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) != cudaSuccess ||
       (err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, threads,
                                                            shared_bytes)) != cudaSuccess) {
     return err;
@@ -132,7 +144,7 @@ cudaError_t LaunchAfterPrevious(void (*kernel)(KernelArgs...), unsigned int bloc
                              std::forward<Args>(args)...);
 }
 
-#define SF_GRID_STRIDE_LOOP(i, n)                                                      \
+#define SF_GRID_STRIDE_LOOP(i, n)                                                        \
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(blockDim.x) * gridDim.x)
 
@@ -140,11 +152,20 @@ cudaError_t LaunchAfterPrevious(void (*kernel)(KernelArgs...), unsigned int bloc
 template <typename F>
 bool VisitArithmeticType(DataType t, F&& f) {
   switch (t) {
-    case DataType::kFloat32: f(float{}); return true;
-    case DataType::kFloat64: f(double{}); return true;
-    case DataType::kInt32: f(int32_t{}); return true;
-    case DataType::kInt64: f(int64_t{}); return true;
-    default: return false;
+    case DataType::kFloat32:
+      f(float{});
+      return true;
+    case DataType::kFloat64:
+      f(double{});
+      return true;
+    case DataType::kInt32:
+      f(int32_t{});
+      return true;
+    case DataType::kInt64:
+      f(int64_t{});
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -182,9 +203,14 @@ __device__ inline T StoreValue(ComputeOf<T> v) {
 template <typename F>
 bool VisitFloatType(DataType t, F&& f) {
   switch (t) {
-    case DataType::kFloat32: f(float{}); return true;
-    case DataType::kFloat16: f(__half{}); return true;
-    default: return false;
+    case DataType::kFloat32:
+      f(float{});
+      return true;
+    case DataType::kFloat16:
+      f(__half{});
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -202,11 +228,20 @@ bool VisitArithmeticOrHalfType(DataType t, F&& f) {
 template <typename F>
 bool VisitElementSize(size_t bytes, F&& f) {
   switch (bytes) {
-    case 1: f(uint8_t{}); return true;
-    case 2: f(uint16_t{}); return true;
-    case 4: f(uint32_t{}); return true;
-    case 8: f(uint64_t{}); return true;
-    default: return false;
+    case 1:
+      f(uint8_t{});
+      return true;
+    case 2:
+      f(uint16_t{});
+      return true;
+    case 4:
+      f(uint32_t{});
+      return true;
+    case 8:
+      f(uint64_t{});
+      return true;
+    default:
+      return false;
   }
 }
 

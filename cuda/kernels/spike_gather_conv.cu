@@ -88,18 +88,6 @@ __device__ __forceinline__ void AddRow(float (&acc)[kCpl], RowBits<kCpl> r, floa
   }
 }
 
-// Bit i set where half i of the 8 (4 words) is not +-0.
-__device__ __forceinline__ uint32_t NonZeroBits(uint4 v) {
-  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
-  uint32_t m = 0;
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    m |= ((w[i] & 0x7fffu) != 0 ? 1u : 0u) << (2 * i);
-    m |= ((w[i] & 0x7fff0000u) != 0 ? 1u : 0u) << (2 * i + 1);
-  }
-  return m;
-}
-
 // Halo mask entries a thread keeps in flight (loaded before the current
 // item's gather, stored after it); a larger halo takes the rest directly.
 constexpr int kPrefetch = 2;
@@ -319,8 +307,8 @@ cudaError_t LaunchFor(const Geometry& g, const uint16_t* x, const uint32_t* x_bi
                       cudaStream_t stream) {
   auto* kernel = SpikeGatherConvKernel<kCpl, kValues, kBits>;
   int resident = 0;
-  if (const cudaError_t err = PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads,
-                                                  shared, &resident);
+  if (const cudaError_t err =
+          PrepareSharedKernel(reinterpret_cast<const void*>(kernel), kThreads, shared, &resident);
       err != cudaSuccess) {
     return err;
   }

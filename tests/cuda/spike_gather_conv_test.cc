@@ -228,6 +228,15 @@ const std::vector<Case>& Shapes() {
   return shapes;
 }
 
+// Kernel sizes 2 and 4..7 and strides 3 and 4 (both kernels allow ksize
+// 1..7, stride 1..4), c_in 65 at k 7 filling the gather's weight budget.
+std::vector<Case> LargerKernelShapes() {
+  return {{2, 24, 12, 13, 40, 2, 2, 0, 0, 0, 0, 8}, {2, 20, 17, 19, 33, 5, 1, 2, 2, 2, 2, 8},
+          {2, 16, 31, 29, 70, 5, 3, 1, 2, 2, 1, 8}, {1, 32, 40, 36, 40, 7, 2, 3, 3, 3, 3, 8},
+          {3, 3, 64, 64, 32, 7, 4, 3, 3, 3, 3, 8},  {2, 10, 21, 22, 9, 4, 4, 0, 1, 2, 1, 8},
+          {2, 12, 13, 11, 17, 6, 1, 2, 3, 3, 2, 8}, {1, 65, 10, 10, 32, 7, 1, 3, 3, 3, 3, 8}};
+}
+
 TEST(SpikeGatherConvHostTest, ChunkIsTheWidestThatFitsAndThatCoutNeeds) {
   EXPECT_EQ(cuda::SpikeGatherConvChunk(64, 64, 3), 64);
   EXPECT_EQ(cuda::SpikeGatherConvChunk(65, 64, 3), 64);  // 128 would leave 32-lane groups empty
@@ -346,20 +355,10 @@ TEST(SpikeGatherConvGpuTest, MatchesCpuOverShapesAndDensities) {
   ExpectMatchesCpuAtDensities(Shapes(), {0.0, 1e-4, 1e-3, 0.01, 0.1, 0.5, 1.0}, rng);
 }
 
-// Kernel sizes 2 and 4..7 and strides 3 and 4 (the header allows ksize 1..7,
-// stride 1..4), c_in 65 at k 7 filling the weight budget.
 TEST(SpikeGatherConvGpuTest, MatchesCpuForLargerKernelsAndStrides) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(42);
-  ExpectMatchesCpuAtDensities({{2, 24, 12, 13, 40, 2, 2, 0, 0, 0, 0, 8},
-                               {2, 20, 17, 19, 33, 5, 1, 2, 2, 2, 2, 8},
-                               {2, 16, 31, 29, 70, 5, 3, 1, 2, 2, 1, 8},
-                               {1, 32, 40, 36, 40, 7, 2, 3, 3, 3, 3, 8},
-                               {3, 3, 64, 64, 32, 7, 4, 3, 3, 3, 3, 8},
-                               {2, 10, 21, 22, 9, 4, 4, 0, 1, 2, 1, 8},
-                               {2, 12, 13, 11, 17, 6, 1, 2, 3, 3, 2, 8},
-                               {1, 65, 10, 10, 32, 7, 1, 3, 3, 3, 3, 8}},
-                              {0.0, 0.01, 0.1, 0.5, 1.0}, rng);
+  ExpectMatchesCpuAtDensities(LargerKernelShapes(), {0.0, 0.01, 0.1, 0.5, 1.0}, rng);
 }
 
 // The output is tiled 8x8; a tile at stride s reads (8 - 1) * s + k input
@@ -674,16 +673,9 @@ TEST(CompactSpikeConvGpuTest, MatchesCpuOverShapesAndDensities) {
 TEST(CompactSpikeConvGpuTest, MatchesCpuForLargerKernelsAndStrides) {
   SF_SKIP_WITHOUT_SM80();
   std::mt19937 rng(62);
-  ExpectMatchesCpuAtDensities({{2, 24, 12, 13, 40, 2, 2, 0, 0, 0, 0, 8},
-                               {2, 20, 17, 19, 33, 5, 1, 2, 2, 2, 2, 8},
-                               {2, 16, 31, 29, 70, 5, 3, 1, 2, 2, 1, 8},
-                               {1, 32, 40, 36, 40, 7, 2, 3, 3, 3, 3, 8},
-                               {3, 3, 64, 64, 32, 7, 4, 3, 3, 3, 3, 8},
-                               {2, 10, 21, 22, 9, 4, 4, 0, 1, 2, 1, 8},
-                               {2, 12, 13, 11, 17, 6, 1, 2, 3, 3, 2, 8},
-                               {1, 65, 10, 10, 32, 7, 1, 3, 3, 3, 3, 8},
-                               {2, 1000, 5, 7, 24, 1, 1, 0, 0, 0, 0, 8}},
-                              {0.0, 0.01, 0.1, 0.5, 1.0}, rng, Kernel::kCompact);
+  std::vector<Case> shapes = LargerKernelShapes();
+  shapes.push_back({2, 1000, 5, 7, 24, 1, 1, 0, 0, 0, 0, 8});  // 32 mask words
+  ExpectMatchesCpuAtDensities(shapes, {0.0, 0.01, 0.1, 0.5, 1.0}, rng, Kernel::kCompact);
 }
 
 // The output is tiled 2x4; a tile at stride s reads (2 - 1) * s + k rows and
