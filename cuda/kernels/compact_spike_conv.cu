@@ -6,6 +6,7 @@
 #include "cuda/kernels/device_util.cuh"
 #include "cuda/kernels/sparse_conv_f16.h"
 #include "cuda/kernels/sparse_conv_geometry.cuh"
+#include "cuda/kernels/tensor_core.cuh"
 
 namespace sf::cuda {
 namespace {
@@ -22,7 +23,8 @@ constexpr int kMaxCin = 1024;  // the widest input the tests cover
 // kernel compiles as a stub, below sm_80.)
 [[maybe_unused]] constexpr uint32_t kHalfOne = 0x3C00;
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using sparse_detail::CeilDiv;
+
 int64_t Align16(int64_t bytes) { return CeilDiv(bytes, 16) * 16; }
 
 int MaskWords(int64_t c_in) { return static_cast<int>(CeilDiv(c_in, 32)) + 1; }  // + a zero word
@@ -95,31 +97,6 @@ struct Geometry : sparse_detail::Geometry {
 };
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-__device__ __forceinline__ void LdMatrixX4Trans(uint32_t (&r)[4], const uint16_t* smem) {
-  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-
-// d += a (16x16, row) * b (16x8, col); FP16 in, FP32 accumulate.
-__device__ __forceinline__ void Mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
-                                         uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
-      "{%8, %9}, {%0, %1, %2, %3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-// 16 bytes global -> shared without passing through registers; `valid`
-// false writes 16 zero bytes (src-size 0: nothing is read from `gmem`).
-__device__ __forceinline__ void CpAsync16(uint16_t* smem, const void* gmem, bool valid) {
-  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(addr), "l"(gmem),
-               "r"(valid ? 16 : 0));
-}
-
 // 8 halves of input pixel `pixel` from channel c (zeros past c_in).
 __device__ __forceinline__ uint4 LoadEight(const uint16_t* __restrict__ x, int64_t pixel, int c,
                                            int c_in, bool vec) {
@@ -172,7 +149,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       const int r = i / row_vecs;
       CpAsync16(ws + i * 8, src + i * 8, r % bits_per_pixel < g.c_in);
     }
-    asm volatile("cp.async.commit_group;\n" ::);
+    CpAsyncCommit();
     // Bytes past c_in's groups (and the zero word) are never stored.
     for (int i = threadIdx.x; i < g.region_bytes / 4; i += kThreads) bits[i] = 0;
   }
@@ -187,7 +164,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       bz[mb][h] = bias != nullptr && co < g.c_out ? __half2float(bias[co]) : 0.0f;
     }
   }
-  asm volatile("cp.async.wait_all;\n" ::: "memory");
+  CpAsyncWait<0>();
 
   const Region& rg = g.region;
   const int region_pixels = rg.images * rg.rows * rg.cols;
@@ -199,8 +176,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int region_tiles = rg.images * rg.tile_rows * g.tiles_w;
   for (int region = blockIdx.x; region < g.regions; region += gridDim.x) {
     // Region: images [n0, n0 + images) x tile rows [tr0, tr0 + tile_rows).
-    const int n0 = Div(region, g.regions_y_div) * rg.images;
-    const int tr0 = (region - Div(region, g.regions_y_div) * g.regions_y) * rg.tile_rows;
+    const int group = Div(region, g.regions_y_div);  // of images
+    const int n0 = group * rg.images;
+    const int tr0 = (region - group * g.regions_y) * rg.tile_rows;
     const int iy0 = tr0 * kCompactTileH * g.stride - g.pad_top, ix0 = -g.pad_left;
     __syncthreads();  // the weights are in; the previous region's bits are no longer read
     for (int e0 = threadIdx.x; e0 < entries; e0 += kThreads * kBatch) {

@@ -108,7 +108,8 @@ inline cudaError_t PrepareSharedKernel(const void* kernel, int threads, size_t s
     opted_in = shared_bytes;
   }
   int sms = 0, per_sm = 0;
-  if ((err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) != cudaSuccess ||
+  if ((err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) !=
+          cudaSuccess ||
       (err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, threads,
                                                            shared_bytes)) != cudaSuccess) {
     return err;
@@ -144,7 +145,7 @@ cudaError_t LaunchAfterPrevious(void (*kernel)(KernelArgs...), unsigned int bloc
                              std::forward<Args>(args)...);
 }
 
-#define SF_GRID_STRIDE_LOOP(i, n)                                                        \
+#define SF_GRID_STRIDE_LOOP(i, n)                                                      \
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(blockDim.x) * gridDim.x)
 
@@ -152,20 +153,11 @@ cudaError_t LaunchAfterPrevious(void (*kernel)(KernelArgs...), unsigned int bloc
 template <typename F>
 bool VisitArithmeticType(DataType t, F&& f) {
   switch (t) {
-    case DataType::kFloat32:
-      f(float{});
-      return true;
-    case DataType::kFloat64:
-      f(double{});
-      return true;
-    case DataType::kInt32:
-      f(int32_t{});
-      return true;
-    case DataType::kInt64:
-      f(int64_t{});
-      return true;
-    default:
-      return false;
+    case DataType::kFloat32: f(float{}); return true;
+    case DataType::kFloat64: f(double{}); return true;
+    case DataType::kInt32: f(int32_t{}); return true;
+    case DataType::kInt64: f(int64_t{}); return true;
+    default: return false;
   }
 }
 
@@ -203,14 +195,9 @@ __device__ inline T StoreValue(ComputeOf<T> v) {
 template <typename F>
 bool VisitFloatType(DataType t, F&& f) {
   switch (t) {
-    case DataType::kFloat32:
-      f(float{});
-      return true;
-    case DataType::kFloat16:
-      f(__half{});
-      return true;
-    default:
-      return false;
+    case DataType::kFloat32: f(float{}); return true;
+    case DataType::kFloat16: f(__half{}); return true;
+    default: return false;
   }
 }
 
@@ -228,20 +215,11 @@ bool VisitArithmeticOrHalfType(DataType t, F&& f) {
 template <typename F>
 bool VisitElementSize(size_t bytes, F&& f) {
   switch (bytes) {
-    case 1:
-      f(uint8_t{});
-      return true;
-    case 2:
-      f(uint16_t{});
-      return true;
-    case 4:
-      f(uint32_t{});
-      return true;
-    case 8:
-      f(uint64_t{});
-      return true;
-    default:
-      return false;
+    case 1: f(uint8_t{}); return true;
+    case 2: f(uint16_t{}); return true;
+    case 4: f(uint32_t{}); return true;
+    case 8: f(uint64_t{}); return true;
+    default: return false;
   }
 }
 

@@ -7,6 +7,7 @@
 #include "cuda/kernels/sparse_conv_f16.h"
 #include "cuda/kernels/sparse_conv_geometry.cuh"
 #include "cuda/kernels/spike_occupancy.cuh"
+#include "cuda/kernels/tensor_core.cuh"
 
 namespace sf::cuda {
 namespace {
@@ -319,38 +320,6 @@ __global__ void __launch_bounds__(kPrescanThreads, (PrescanMinBlocks<kSize, kStr
   }
 }
 
-// 16 bytes global -> shared without passing through registers; `valid`
-// false writes 16 zero bytes (src-size 0: nothing is read from `gmem`).
-[[maybe_unused]]  // unused where the kernels compile as stubs (below sm_80)
-__device__ inline void CpAsync16(uint16_t* smem, const void* gmem, bool valid) {
-  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(addr), "l"(gmem),
-               "r"(valid ? 16 : 0));
-}
-[[maybe_unused]]
-__device__ inline void CpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::); }
-// Waits until at most `kPending` committed groups are still in flight.
-template <int kPending>
-__device__ inline void CpAsyncWait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
-}
-
-[[maybe_unused]]
-__device__ inline void LdMatrixX4(uint32_t (&r)[4], const uint16_t* smem) {
-  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-
-[[maybe_unused]]
-__device__ inline void LdMatrixX2(uint32_t (&r)[2], const uint16_t* smem) {
-  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];\n"
-               : "=r"(r[0]), "=r"(r[1])
-               : "r"(addr));
-}
-
 // All threads of the sparse conv's block (kConvThreads) wait at named
 // barrier 1: its loader and MMA warps reach it from different code. Not
 // bar.sync: that is barrier.sync.aligned, which the whole block must reach
@@ -358,16 +327,6 @@ __device__ inline void LdMatrixX2(uint32_t (&r)[2], const uint16_t* smem) {
 // from several (sm_70 and later).
 [[maybe_unused]] __device__ inline void WalkBarrier() {
   asm volatile("barrier.sync 1, %0;\n" ::"n"(kConvThreads) : "memory");
-}
-
-// d += a (16x16, row) * b (16x8, col); FP16 in, FP32 accumulate.
-[[maybe_unused]]
-__device__ inline void Mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
-      "{%8, %9}, {%0, %1, %2, %3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
 // One tap's weight fragments for a warp's kNB 8-channel n-blocks (kNB even:

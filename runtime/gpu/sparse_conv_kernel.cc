@@ -455,8 +455,8 @@ class SparseConvGpuKernel : public GpuKernel {
     if (!cudnn_only_.empty()) {
       return absl::StrCat(dense_->Describe(), " (planned sparse; ", cudnn_only_, ")");
     }
-    std::string out = compact_ ? "cuda sparse fp16 compacted tensor-core nhwc (2x4 tiles; "
-                               : "cuda sparse fp16 spike-gather nhwc (";
+    std::string out =
+        absl::StrCat("cuda sparse fp16 ", GatherName(), " nhwc (", compact_ ? "2x4 tiles; " : "");
     if (!use_gather_ && half_) {
       out = absl::StrCat("cuda sparse fp16 tensor-core ", nhwc_ ? "nhwc " : "", "tile ",
                          shape_.tile, " (", cuda::kSparseConvF16Group, "-channel groups, ",
@@ -476,9 +476,9 @@ class SparseConvGpuKernel : public GpuKernel {
                                             compact_us_, cuda_core_us_));
     }
     if (gather_us_ > 0) {
-      absl::StrAppend(&out, absl::StrFormat("%s %.1f us, tensor-core tile %d %.1f us; ",
-                                            compact_ ? "compacted tensor-core" : "spike-gather",
-                                            gather_us_, shape_.tile, tensor_core_us_));
+      absl::StrAppend(&out,
+                      absl::StrFormat("%s %.1f us, tensor-core tile %d %.1f us; ", GatherName(),
+                                      gather_us_, shape_.tile, tensor_core_us_));
     }
     switch (path_) {
       case Path::kUndecided:
@@ -712,7 +712,6 @@ class SparseConvGpuKernel : public GpuKernel {
     if (half_ && nhwc_ && (mode_ == SparseMode::kAuto || force == "compact") &&
         force != "tensor-core" && force != "gather" &&
         *cuda::CompactSpikeConvUnsupportedReason(shape_) == '\0' &&
-        *cuda::SparseConvF16BuildUnsupportedReason() == '\0' &&
         cuda::CompactSpikeConvLayoutFor(shape_).shared_bytes <= shared) {
       const Tensor& w = *graph.value(node.inputs[1]).constant;
       const std::span<const uint16_t> bits(w.data<uint16_t>(),
@@ -804,7 +803,7 @@ class SparseConvGpuKernel : public GpuKernel {
     if (path_ == Path::kUndecided) return "off until a run chooses the spike-gather kernel";
     if (path_ == Path::kDense) return "off (cudnn runs)";
     if (!use_gather_) return "off (the tensor-core kernel runs)";
-    if (compact_) return "off (the compacted tensor-core kernel reads float16)";
+    if (compact_) return absl::StrCat("off (the ", GatherName(), " kernel reads float16)");
     return "off until the next run";
   }
 
@@ -815,8 +814,7 @@ class SparseConvGpuKernel : public GpuKernel {
     if (path_ == Path::kUndecided) return "off until a run chooses the tensor-core kernel";
     if (path_ == Path::kDense) return "off (cudnn runs)";
     if (use_gather_) {
-      return compact_ ? "off (the compacted tensor-core kernel runs: it has no prescan)"
-                      : "off (the spike-gather kernel runs: it has no prescan)";
+      return absl::StrCat("off (the ", GatherName(), " kernel runs: it has no prescan)");
     }
     if (switch_on_) return "off (the density switch needs the prescan's count)";
     return "off until the next run";
@@ -930,6 +928,9 @@ class SparseConvGpuKernel : public GpuKernel {
     return path_ == Path::kSparse ? EnqueueSparse(ctx, in, out) : dense_->Enqueue(ctx, in, out);
   }
 
+  // The name of the kernel without a prescan that compact_ picks.
+  const char* GatherName() const { return compact_ ? "compacted tensor-core" : "spike-gather"; }
+
   // The kernel without a prescan that compact_ picks (timing; the first run
   // reads float16: no producer packs for it yet).
   absl::Status EnqueueGather(const GpuRunContext& ctx, std::span<const void* const> in,
@@ -947,10 +948,7 @@ class SparseConvGpuKernel : public GpuKernel {
     DensityCrossover& c = crossover_;
     if (!switch_wanted_) return absl::OkStatus();
     if (!c.measured || use_gather_) {
-      if (use_gather_) {
-        c.why_not = compact_ ? "the compacted tensor-core kernel runs (no prescan)"
-                             : "the spike-gather kernel runs (no prescan)";
-      }
+      if (use_gather_) c.why_not = absl::StrCat("the ", GatherName(), " kernel runs (no prescan)");
       return absl::OkStatus();
     }
     if (c.threshold >= c.tiles) return absl::OkStatus();  // sparse at every density

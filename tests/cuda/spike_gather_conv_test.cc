@@ -408,24 +408,31 @@ TEST(SpikeGatherConvGpuTest, ValuesMatchCpu) {
   }
 }
 
-// Every input a spike: each output adds every tap of every channel, up to
-// C_in 512 (1x1) and the widest 3x3 the weight budget holds (352 channels).
+// Every input a spike, each case with random FP16 weights and with weights
+// all positive (sums of hundreds of terms, no cancellation), against the CPU.
+void ExpectAllOnesMatchCpu(const std::vector<Case>& cases, std::mt19937& rng, Kernel kernel) {
+  for (const Case& c : cases) {
+    const Conv2dParams p = ParamsOf(c);
+    const std::vector<float> ones(static_cast<size_t>(p.n * p.c_in * p.h * p.w), 1.0f);
+    ExpectMatchesCpu(c, ones, true, true, rng, absl::StrCat(CaseName(c), " all ones"), kernel);
+    const std::vector<float> w = Abs(RandomHalves(p.c_out * p.c_in * c.k * c.k, rng));
+    const std::vector<float> bias = RandomHalves(p.c_out, rng);
+    ASSERT_OK_AND_ASSIGN(std::vector<float> y,
+                         RunGather(ShapeOf(c, true), ones, w, bias, true, 0, kernel));
+    ExpectMatchesHalfConv(p, y, ones, w, bias, absl::StrCat(CaseName(c), " all ones, w >= 0"));
+  }
+}
+
+// Each output adds every tap of every channel, up to C_in 512 (1x1) and the
+// widest 3x3 the weight budget holds (352 channels).
 TEST(SpikeGatherConvGpuTest, AllOnesInputAddsEveryWeight) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(44);
-  for (const Case& c :
-       {Case{1, 512, 9, 9, 256, 1, 1, 0, 0, 0, 0, 8}, Case{2, 512, 8, 8, 33, 1, 2, 0, 0, 0, 0, 8},
-        Case{1, 352, 10, 10, 64, 3, 1, 1, 1, 1, 1, 8},
-        Case{1, 256, 9, 9, 256, 3, 2, 1, 1, 1, 1, 8}}) {
-    const Conv2dParams p = ParamsOf(c);
-    const std::vector<float> ones(static_cast<size_t>(p.n * p.c_in * p.h * p.w), 1.0f);
-    ExpectMatchesCpu(c, ones, true, true, rng, absl::StrCat(CaseName(c), " all ones"));
-    // Weights all positive: sums of hundreds of terms, no cancellation.
-    const std::vector<float> w = Abs(RandomHalves(p.c_out * p.c_in * c.k * c.k, rng));
-    const std::vector<float> bias = RandomHalves(p.c_out, rng);
-    ASSERT_OK_AND_ASSIGN(std::vector<float> y, RunGather(ShapeOf(c, true), ones, w, bias, true));
-    ExpectMatchesHalfConv(p, y, ones, w, bias, absl::StrCat(CaseName(c), " all ones, w >= 0"));
-  }
+  ExpectAllOnesMatchCpu({{1, 512, 9, 9, 256, 1, 1, 0, 0, 0, 0, 8},
+                         {2, 512, 8, 8, 33, 1, 2, 0, 0, 0, 0, 8},
+                         {1, 352, 10, 10, 64, 3, 1, 1, 1, 1, 1, 8},
+                         {1, 256, 9, 9, 256, 3, 2, 1, 1, 1, 1, 8}},
+                        rng, Kernel::kGather);
 }
 
 // Any non-zero input counts as a spike: the same bits as the 0/1 input.
@@ -701,20 +708,11 @@ TEST(CompactSpikeConvGpuTest, SingleSpikeAtEveryPixelAroundTileBorders) {
 TEST(CompactSpikeConvGpuTest, AllOnesInputAddsEveryWeight) {
   SF_SKIP_WITHOUT_SM80();
   std::mt19937 rng(64);
-  for (const Case& c :
-       {Case{1, 1024, 9, 9, 64, 1, 1, 0, 0, 0, 0, 8}, Case{2, 512, 8, 8, 33, 1, 2, 0, 0, 0, 0, 8},
-        Case{1, 512, 6, 6, 64, 3, 1, 1, 1, 1, 1, 8},
-        Case{1, 256, 9, 9, 256, 3, 2, 1, 1, 1, 1, 8}}) {
-    const Conv2dParams p = ParamsOf(c);
-    const std::vector<float> ones(static_cast<size_t>(p.n * p.c_in * p.h * p.w), 1.0f);
-    ExpectMatchesCpu(c, ones, true, true, rng, absl::StrCat(CaseName(c), " all ones"),
-                     Kernel::kCompact);
-    const std::vector<float> w = Abs(RandomHalves(p.c_out * p.c_in * c.k * c.k, rng));
-    const std::vector<float> bias = RandomHalves(p.c_out, rng);
-    ASSERT_OK_AND_ASSIGN(std::vector<float> y,
-                         RunGather(ShapeOf(c, true), ones, w, bias, true, 0, Kernel::kCompact));
-    ExpectMatchesHalfConv(p, y, ones, w, bias, absl::StrCat(CaseName(c), " all ones, w >= 0"));
-  }
+  ExpectAllOnesMatchCpu({{1, 1024, 9, 9, 64, 1, 1, 0, 0, 0, 0, 8},
+                         {2, 512, 8, 8, 33, 1, 2, 0, 0, 0, 0, 8},
+                         {1, 512, 6, 6, 64, 3, 1, 1, 1, 1, 1, 8},
+                         {1, 256, 9, 9, 256, 3, 2, 1, 1, 1, 1, 8}},
+                        rng, Kernel::kCompact);
 }
 
 // Narrow loads and stores (x and y 2-byte aligned) and a second launch: the
