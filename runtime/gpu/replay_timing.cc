@@ -64,11 +64,11 @@ absl::StatusOr<ReplayTiming> TimeByReplay(cudaStream_t stream, const cuda::Event
 }
 
 absl::StatusOr<double> TimeOne(cudaStream_t stream, const cuda::Event& start,
-                               const cuda::Event& end,
-                               const std::function<absl::Status()>& enqueue) {
+                               const cuda::Event& end, const std::function<absl::Status()>& enqueue,
+                               int rounds) {
   SF_ASSIGN_OR_RETURN(GraphExec graph, CaptureRuns(stream, enqueue));
   std::vector<double> us;
-  for (int round = 0; round <= kTimingRounds; ++round) {
+  for (int round = 0; round <= std::max(rounds, 1); ++round) {
     SF_ASSIGN_OR_RETURN(double t, TimeRound(graph, stream, start, end));
     if (round > 0) us.push_back(t);
   }

@@ -51,10 +51,11 @@ absl::StatusOr<ReplayTiming> TimeByReplay(cudaStream_t stream, const cuda::Event
                                           const std::function<absl::Status()>& a,
                                           const std::function<absl::Status()>& b);
 
-// Microseconds per run of what `enqueue` queues (one run per call).
+// Microseconds per run of what `enqueue` queues (one run per call): the
+// median of `rounds` rounds after the warm-up round.
 absl::StatusOr<double> TimeOne(cudaStream_t stream, const cuda::Event& start,
-                               const cuda::Event& end,
-                               const std::function<absl::Status()>& enqueue);
+                               const cuda::Event& end, const std::function<absl::Status()>& enqueue,
+                               int rounds = kTimingRounds);
 
 // A run for a graph of `runs` runs (CaptureRuns: kRunsPerGraph) as whole
 // runs queue it: call i of a graph gets `slots` + i * `stride` as its zeroed

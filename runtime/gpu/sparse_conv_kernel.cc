@@ -545,8 +545,11 @@ class SparseConvGpuKernel : public GpuKernel {
   // synthetic inputs in buffers of its own: an input whose first rows (NHWC:
   // pixel rows of all channels; NCHW: rows of one channel) are 1.0 and the
   // rest 0, its prefix searched by bisection for the most active tiles at
-  // which sparse (prescan included) still beats cuDNN. Every timing as kAuto
-  // times (graph replays, medians); synchronises.
+  // which sparse (prescan included) still beats cuDNN, to 1/32 of the rows
+  // (a lower bound within that step). Every timing as kAuto times (graph
+  // replays, medians) but of kCalibrationRounds rounds: with log2(rows)
+  // bisections of kTimingRounds it took about a third of a first run in kAuto
+  // (docs/benchmarks.md, thirty-first run). Synchronises.
   absl::Status CalibrateSwitch(const Graph& graph, const Node& node, const GpuPrepareContext& ctx) {
     crossover_ = DensityCrossover{};
     const cuda::SparseConvShape& s = shape_;
@@ -586,14 +589,19 @@ class SparseConvGpuKernel : public GpuKernel {
     DensityCrossover c;
     SF_CUDA_RETURN_IF_ERROR(
         cuda::LaunchFillOnesPrefixF16(static_cast<__half*>(x.data()), x_elems, 0, stream));
-    SF_ASSIGN_OR_RETURN(c.cudnn_us, TimeOne(stream, start_, end_,
-                                            [&] { return dense_->Enqueue(run, in_span, out); }));
+    constexpr int kCalibrationRounds = 3;
+    constexpr int64_t kCalibrationSteps = 32;  // the search's resolution: rows / 32
+    SF_ASSIGN_OR_RETURN(
+        c.cudnn_us, TimeOne(
+                        stream, start_, end_, [&] { return dense_->Enqueue(run, in_span, out); },
+                        kCalibrationRounds));
     // Sparse time and active tiles with the first `r` rows set.
     auto sparse_at = [&](int64_t r) -> absl::StatusOr<std::pair<double, int>> {
       SF_CUDA_RETURN_IF_ERROR(cuda::LaunchFillOnesPrefixF16(static_cast<__half*>(x.data()), x_elems,
                                                             r * row_elems, stream));
-      SF_ASSIGN_OR_RETURN(double us,
-                          TimeOne(stream, start_, end_, SparseAsInARun(run, in_span, out)));
+      SF_ASSIGN_OR_RETURN(
+          double us,
+          TimeOne(stream, start_, end_, SparseAsInARun(run, in_span, out), kCalibrationRounds));
       SF_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
       cuda::SparseConvCounters counters;  // the last run's (every run counts the same)
       SF_CUDA_RETURN_IF_ERROR(cuda::ReadSparseConvCounters(
@@ -614,7 +622,8 @@ class SparseConvGpuKernel : public GpuKernel {
       // Invariant: sparse faster at lo rows (lo_tiles active), not at hi.
       int64_t lo = 0, hi = rows;
       int lo_tiles = empty.second;
-      while (hi - lo > 1) {
+      const int64_t resolution = std::max<int64_t>(1, rows / kCalibrationSteps);
+      while (hi - lo > resolution) {
         const int64_t mid = lo + (hi - lo) / 2;
         SF_ASSIGN_OR_RETURN(auto at, sparse_at(mid));
         if (at.first < c.cudnn_us) {
