@@ -26,20 +26,22 @@ import sys
 
 import numpy as np
 
-# The runs compared to the bit (fused vs --no-fuse) take cuDNN's heuristic
-# algorithm choice: the default timed search runs in each process, and with
-# several processes timing at once it can pick algorithms with other fp32 sums
-# in the two (docs/bench/s8/lenet_if_primitive_repeat.txt).
+# The runs compared to the bit (fused vs --no-fuse, grouped tiles vs one tile)
+# take cuDNN's heuristic algorithm choice: the default timed search runs in
+# each process, and with several processes timing at once it can pick
+# algorithms with other fp32 sums in the two (docs/bench/s8/
+# lenet_if_primitive_repeat.txt; docs/bench/s31/run12: a model whose two
+# convs both ran cuDNN differed grouped against one tile).
 SAME = ["--conv-algo", "heuristic"]
 ONE_TILE = {"SF_SPARSE_F16_GROUP_TILES": "off"}
 LINKED = ["--runs", "3"]
 RUNS = (("f32off", ["--sparse", "off", *SAME]),
-        ("f16on_nhwc", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on"]),
+        ("f16on_nhwc", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on", *SAME]),
         ("f16off_nhwc", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "off", *SAME]),
-        ("f16on_nhwc_one_tile", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on"],
-         ONE_TILE),
-        ("f16on_nchw", ["--precision", "fp16", "--sparse", "on"]),
-        ("f16on_nchw_one_tile", ["--precision", "fp16", "--sparse", "on"], ONE_TILE),
+        ("f16on_nhwc_one_tile",
+         ["--precision", "fp16", "--layout", "nhwc", "--sparse", "on", *SAME], ONE_TILE),
+        ("f16on_nchw", ["--precision", "fp16", "--sparse", "on", *SAME]),
+        ("f16on_nchw_one_tile", ["--precision", "fp16", "--sparse", "on", *SAME], ONE_TILE),
         ("f16off_nchw", ["--precision", "fp16", "--sparse", "off"]),
         ("f32off_nofuse", ["--sparse", "off", "--no-fuse", *SAME]),
         ("f16off_nhwc_nofuse", ["--precision", "fp16", "--layout", "nhwc", "--sparse", "off",

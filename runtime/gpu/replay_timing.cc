@@ -56,6 +56,11 @@ absl::StatusOr<ReplayTiming> TimeByReplay(cudaStream_t stream, const cuda::Event
     if (round == 0) continue;  // warm-up
     a_us.push_back(ta);
     b_us.push_back(tb);
+    if (static_cast<int>(a_us.size()) >= kClearRounds) {
+      const auto [a_min, a_max] = std::minmax_element(a_us.begin(), a_us.end());
+      const auto [b_min, b_max] = std::minmax_element(b_us.begin(), b_us.end());
+      if (*a_max * kClearMargin < *b_min || *b_max * kClearMargin < *a_min) break;
+    }
   }
   r.ok = true;
   r.a_us = Median(std::move(a_us));

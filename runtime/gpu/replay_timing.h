@@ -9,7 +9,10 @@
 // 22.6 cuDNN with one run per graph launch, and 7.3 / 19.2 with 20;
 // docs/bench/s11), then timed in kTimingRounds interleaved rounds of graph
 // launches between two events, after one warm-up round; the median round
-// decides. Every function synchronises the stream.
+// decides. TimeByReplay stops after kClearRounds rounds when every round of
+// one alternative is kClearMargin times faster than every round of the other
+// (most of kAuto's choices; docs/benchmarks.md, thirty-first run). Every
+// function synchronises the stream.
 #ifndef SF_RUNTIME_GPU_REPLAY_TIMING_H_
 #define SF_RUNTIME_GPU_REPLAY_TIMING_H_
 
@@ -28,6 +31,8 @@ namespace sf {
 
 inline constexpr int kTimingRounds = 5;
 inline constexpr int kRunsPerGraph = 10;
+inline constexpr int kClearRounds = 2;
+inline constexpr double kClearMargin = 1.25;
 
 // `enqueue` kRunsPerGraph times in one CUDA graph.
 absl::StatusOr<GraphExec> CaptureRuns(cudaStream_t stream,
