@@ -63,6 +63,7 @@ absl::StatusOr<ReplayTiming> TimeByReplay(cudaStream_t stream, const cuda::Event
     }
   }
   r.ok = true;
+  r.rounds = static_cast<int>(a_us.size());
   r.a_us = Median(std::move(a_us));
   r.b_us = Median(std::move(b_us));
   return r;

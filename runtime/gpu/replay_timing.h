@@ -44,6 +44,7 @@ struct ReplayTiming {
   bool ok = false;
   bool a_only = false;
   double a_us = 0, b_us = 0;  // per run; 0 unless ok
+  int rounds = 0;             // timed rounds (kClearRounds..kTimingRounds); 0 unless ok
   std::string why;
   // Whether A is the one to keep: the faster (ties go to B), or the only one
   // that could be captured.
