@@ -26,11 +26,11 @@ bool operator==(const ConvAlgoKey& a, const ConvAlgoKey& b) {
   const ConvShape& y = b.shape;
   return a.device == b.device && a.data_type == b.data_type && a.layout == b.layout &&
          a.tf32 == b.tf32 && a.timed == b.timed && a.workspace_limit == b.workspace_limit &&
-         a.gemm_only == b.gemm_only && x.n == y.n && x.c_in == y.c_in && x.h == y.h && x.w == y.w &&
-         x.c_out == y.c_out && x.kh == y.kh && x.kw == y.kw && x.stride_h == y.stride_h &&
-         x.stride_w == y.stride_w && x.pad_h == y.pad_h && x.pad_w == y.pad_w &&
-         x.dil_h == y.dil_h && x.dil_w == y.dil_w && x.group == y.group && x.out_h == y.out_h &&
-         x.out_w == y.out_w;
+         a.gemm_only == b.gemm_only && a.bias == b.bias && x.n == y.n && x.c_in == y.c_in &&
+         x.h == y.h && x.w == y.w && x.c_out == y.c_out && x.kh == y.kh && x.kw == y.kw &&
+         x.stride_h == y.stride_h && x.stride_w == y.stride_w && x.pad_h == y.pad_h &&
+         x.pad_w == y.pad_w && x.dil_h == y.dil_h && x.dil_w == y.dil_w && x.group == y.group &&
+         x.out_h == y.out_h && x.out_w == y.out_w;
 }
 
 absl::StatusOr<ConvAlgoChoice> LookupOrSearchConvAlgo(

@@ -16,6 +16,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "cuda/cudnn_backend_conv.h"
 #include "cuda/cudnn_conv.h"
 
 namespace sf::cuda {
@@ -29,6 +30,7 @@ struct ConvAlgoKey {
   bool timed = false;  // a heuristic choice never answers a timed request
   size_t workspace_limit = 0;
   bool gemm_only = false;  // CudnnConv::Create's gemm_only
+  bool bias = false;       // CudnnConv::Create's with_bias (timed with the bias added)
 
   friend bool operator==(const ConvAlgoKey& a, const ConvAlgoKey& b);
   template <typename H>
@@ -37,7 +39,7 @@ struct ConvAlgoKey {
     return H::combine(std::move(h), k.device, s.n, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw,
                       s.stride_h, s.stride_w, s.pad_h, s.pad_w, s.dil_h, s.dil_w, s.group, s.out_h,
                       s.out_w, static_cast<int>(k.data_type), static_cast<int>(k.layout), k.tf32,
-                      k.timed, k.workspace_limit, k.gemm_only);
+                      k.timed, k.workspace_limit, k.gemm_only, k.bias);
   }
 };
 
@@ -47,6 +49,11 @@ struct ConvAlgoChoice {
   // The choice came from a timed search (cudnnFindConvolutionForwardAlgorithmEx),
   // not from cuDNN's heuristic (also when a timed search failed and fell back).
   bool timed = false;
+  // A backend-API engine config (cuda/cudnn_backend_conv.h) that the timed
+  // search found faster than every legacy algorithm, and its workspace;
+  // engine < 0: none (algo runs). algo stays the best legacy algorithm.
+  BackendEngineConfig backend;
+  size_t backend_workspace_bytes = 0;
 };
 
 // The cached choice for `key`, or `search()`'s result, stored on success.

@@ -63,6 +63,19 @@ constexpr int kRetimeCandidates = 4;
 constexpr int kRetimeWarmup = 3;
 constexpr int kRetimeRounds = 4;
 constexpr int kRetimeRuns = 5;
+// cuDNN's heuristic (mode A) gave 36-40 configs for each of the trained
+// Spiking-ResNet18's convs, the fastest anywhere from 1st to 34th
+// (docs/benchmarks.md, thirty-second run): all of them are timed.
+constexpr int kMaxBackendCandidates = 48;
+
+// SF_CUDNN_BACKEND=0: timed searches leave out the backend's engine configs.
+bool BackendSearchOn() {
+  static const bool on = [] {
+    const char* v = std::getenv("SF_CUDNN_BACKEND");
+    return v == nullptr || std::string(v) != "0";
+  }();
+  return on;
+}
 
 // SF_CUDNN_SEARCH_LOG=1: every timed search prints cuDNN's results and the
 // re-timed candidates to stderr (diagnosing algorithm choices).
@@ -110,7 +123,10 @@ std::optional<ConvAlgoChoice> CudnnConv::Usable(cudnnHandle_t handle,
       needed > workspace_limit) {
     return std::nullopt;
   }
-  return ConvAlgoChoice{perf.algo, std::max(needed, perf.memory), /*timed=*/false};
+  ConvAlgoChoice choice;
+  choice.algo = perf.algo;
+  choice.workspace_bytes = std::max(needed, perf.memory);
+  return choice;
 }
 
 std::optional<ConvAlgoChoice> CudnnConv::FirstUsable(cudnnHandle_t handle,
@@ -141,7 +157,8 @@ absl::StatusOr<TensorDescriptor> MakeTensorDescriptor(int64_t n, int64_t c, int6
 absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShape& s,
                                             size_t workspace_limit, bool allow_tf32,
                                             bool timed_search, DataType type,
-                                            cudnnTensorFormat_t format, bool gemm_only) {
+                                            cudnnTensorFormat_t format, bool gemm_only,
+                                            bool with_bias) {
   if (type != DataType::kFloat32 && type != DataType::kFloat16) {
     return absl::InvalidArgumentError(
         absl::StrCat("cuDNN conv: element type ", ToString(type), " is not supported"));
@@ -212,11 +229,19 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
 
   int device = 0;
   SF_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
-  const ConvAlgoKey key{device,          s,        data, format, tensor_ops, timed_search,
-                        workspace_limit, gemm_only};
+  const ConvAlgoKey key{device,          s,         data,     format, tensor_ops, timed_search,
+                        workspace_limit, gemm_only, with_bias};
+  // The conv cuDNN runs: on the subsampled copy, stride 1.
+  ConvShape effective = s;
+  if (sub) {
+    effective.h = s.out_h;
+    effective.w = s.out_w;
+    effective.stride_h = effective.stride_w = 1;
+  }
   auto search = [&]() -> absl::StatusOr<ConvAlgoChoice> {
     if (timed_search) {
-      absl::StatusOr<ConvAlgoChoice> timed = conv.FindTimed(handle, s, workspace_limit, tensor_ops);
+      absl::StatusOr<ConvAlgoChoice> timed =
+          conv.FindTimed(handle, s, effective, workspace_limit, tensor_ops, with_bias);
       if (timed.ok()) return timed;
     }
     return conv.ChooseByHeuristic(handle, workspace_limit, tensor_ops);
@@ -248,6 +273,19 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   }
   conv.workspace_bytes_ = std::max(needed, choice.workspace_bytes);
   conv.timed_ = choice.timed;
+  if (choice.backend.engine >= 0 && choice.backend_workspace_bytes <= workspace_limit) {
+    // Rebuilt from the (maybe cached) config; if cuDNN refuses it now, the
+    // legacy algorithm runs and Describe() names that.
+    absl::StatusOr<BackendConvGraph> graph =
+        BackendConvGraph::Create(handle, effective, data, format, with_bias);
+    if (graph.ok()) {
+      absl::StatusOr<BackendConvPlan> plan = graph->Build(handle, choice.backend);
+      if (plan.ok() && plan->workspace_bytes() <= workspace_limit) {
+        conv.workspace_bytes_ = std::max(conv.workspace_bytes_, plan->workspace_bytes());
+        conv.backend_ = std::move(*plan);
+      }
+    }
+  }
   return conv;
 }
 
@@ -273,9 +311,27 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::ChooseByHeuristic(cudnnHandle_t handle
   return fallback;
 }
 
+cudnnStatus_t CudnnConv::LegacyForward(cudnnHandle_t handle, cudnnConvolutionFwdAlgo_t algo,
+                                       cudnnActivationDescriptor_t act, const void* x,
+                                       const void* w, const void* bias, void* y, void* workspace,
+                                       size_t workspace_bytes) const {
+  const float one = 1.0f, zero = 0.0f;
+  if (bias != nullptr && act != nullptr) {
+    return cudnnConvolutionBiasActivationForward(
+        handle, &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), algo, workspace,
+        workspace_bytes, &zero, y_desc_.get(), y, bias_desc_.get(), bias, act, y_desc_.get(), y);
+  }
+  const cudnnStatus_t st =
+      cudnnConvolutionForward(handle, &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(),
+                              algo, workspace, workspace_bytes, &zero, y_desc_.get(), y);
+  if (st != CUDNN_STATUS_SUCCESS || bias == nullptr) return st;
+  return cudnnAddTensor(handle, &one, bias_desc_.get(), bias, &one, y_desc_.get(), y);
+}
+
 absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const ConvShape& s,
-                                                    size_t workspace_limit,
-                                                    bool allow_tensor_ops) const {
+                                                    const ConvShape& effective,
+                                                    size_t workspace_limit, bool allow_tensor_ops,
+                                                    bool with_bias) const {
   // The largest workspace any algorithm that fits the limit asks for.
   size_t workspace = 0;
   for (int a = 0; a < CUDNN_CONVOLUTION_FWD_ALGO_COUNT; ++a) {
@@ -284,6 +340,30 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
             CUDNN_STATUS_SUCCESS &&
         bytes <= workspace_limit) {
       workspace = std::max(workspace, bytes);
+    }
+  }
+  // The backend's engine configs (float16 only: measured there), built
+  // before the buffers so that the workspace fits the largest.
+  const bool log = SearchLogOn();
+  std::vector<BackendConvPlan> plans;
+  if (half_ && effective.group == 1 && BackendSearchOn()) {
+    absl::StatusOr<BackendConvGraph> graph =
+        BackendConvGraph::Create(handle, effective, CUDNN_DATA_HALF,
+                                 nhwc_ ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW, with_bias);
+    absl::StatusOr<std::vector<BackendEngineConfig>> configs =
+        graph.ok()
+            ? graph->Candidates(gemm_only_, /*allow_tensor_cores=*/true, kMaxBackendCandidates)
+            : graph.status();
+    if (log && !configs.ok()) {
+      std::fprintf(stderr, "[cudnn search] backend: %s\n",
+                   std::string(configs.status().message()).c_str());
+    }
+    for (const BackendEngineConfig& c :
+         configs.ok() ? *configs : std::vector<BackendEngineConfig>{}) {
+      absl::StatusOr<BackendConvPlan> plan = graph->Build(handle, c);
+      if (!plan.ok() || plan->workspace_bytes() > workspace_limit) continue;
+      workspace = std::max(workspace, plan->workspace_bytes());
+      plans.push_back(std::move(*plan));
     }
   }
   int device = 0;
@@ -298,11 +378,13 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
   SF_ASSIGN_OR_RETURN(DeviceBuffer y,
                       DeviceBuffer::Create(device, bytes_of(s.n, s.c_out, s.out_h, s.out_w)));
   SF_ASSIGN_OR_RETURN(DeviceBuffer ws, DeviceBuffer::Create(device, workspace));
+  SF_ASSIGN_OR_RETURN(DeviceBuffer bias,
+                      DeviceBuffer::Create(device, with_bias ? s.c_out * elem : 0));
   // The search runs on the handle's stream; zeros on it first give defined
   // contents (no NaN patterns in the timing, nothing for initcheck).
   cudaStream_t stream = nullptr;
   SF_CUDNN_RETURN_IF_ERROR(cudnnGetStream(handle, &stream));
-  for (const DeviceBuffer* b : {&x, &w, &y, &ws}) {
+  for (const DeviceBuffer* b : {&x, &w, &y, &ws, &bias}) {
     if (b->bytes() > 0) {
       SF_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(b->data(), 0, b->bytes(), stream));
     }
@@ -322,8 +404,9 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
   // candidates, best first, are timed again here: kRetimeWarmup launches
   // each, then kRetimeRounds interleaved rounds of kRetimeRuns launches
   // between two events; the fastest round counts, the fastest candidate wins
-  // (a tie keeps cuDNN's order).
-  const bool log = SearchLogOn();
+  // (a tie keeps cuDNN's order). The backend's plans follow the legacy
+  // candidates, timed alike; the legacy ones are timed as Forward runs them
+  // (with the bias when with_bias: fused where Forward fuses it).
   std::vector<ConvAlgoChoice> candidates;
   for (int i = 0; i < returned; ++i) {
     std::optional<ConvAlgoChoice> c = Usable(handle, perf[i], workspace_limit, allow_tensor_ops);
@@ -343,16 +426,36 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
   if (candidates.empty()) {
     return absl::NotFoundError("cuDNN's timed search found no usable algorithm");
   }
+  const size_t legacy_count = candidates.size();
+  for (const BackendConvPlan& p : plans) {
+    ConvAlgoChoice c;
+    c.backend = p.config();
+    c.backend_workspace_bytes = p.workspace_bytes();
+    candidates.push_back(std::move(c));
+  }
+  ActivationDescriptor act;  // Forward's bias fusion (NHWC IMPLICIT_PRECOMP_GEMM)
+  if (with_bias && nhwc_) {
+    cudnnActivationDescriptor_t a = nullptr;
+    SF_CUDNN_RETURN_IF_ERROR(cudnnCreateActivationDescriptor(&a));
+    act = ActivationDescriptor(a);
+    SF_CUDNN_RETURN_IF_ERROR(
+        cudnnSetActivationDescriptor(a, CUDNN_ACTIVATION_IDENTITY, CUDNN_NOT_PROPAGATE_NAN, 0.0));
+  }
+  const void* b = with_bias ? bias.data() : nullptr;
   ConvAlgoChoice best = candidates[0];
   if (candidates.size() > 1) {
     SF_ASSIGN_OR_RETURN(Event start, Event::Create(device));
     SF_ASSIGN_OR_RETURN(Event end, Event::Create(device));
-    const float one = 1.0f, zero = 0.0f;
-    auto run = [&](const ConvAlgoChoice& c) {
-      return cudnnConvolutionForward(handle, &one, x_desc_.get(), x.data(), w_desc_.get(),
-                                     w.data(), conv_desc_.get(), c.algo, ws.data(),
-                                     c.workspace_bytes, &zero, y_desc_.get(), y.data()) ==
-             CUDNN_STATUS_SUCCESS;
+    auto run = [&](size_t i) {
+      if (i >= legacy_count) {
+        return plans[i - legacy_count]
+            .Execute(handle, x.data(), w.data(), b, y.data(), ws.data())
+            .ok();
+      }
+      const ConvAlgoChoice& c = candidates[i];
+      const bool fused = c.algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM;
+      return LegacyForward(handle, c.algo, fused ? act.get() : nullptr, x.data(), w.data(), b,
+                           y.data(), ws.data(), c.workspace_bytes) == CUDNN_STATUS_SUCCESS;
     };
     // Per candidate: kRetimeRuns launches captured as one CUDA graph, so that
     // replays time the GPU work alone: timing the plain calls would time
@@ -371,7 +474,7 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
       }
     };
     for (size_t i = 0; i < candidates.size(); ++i) {
-      for (int k = 0; k < kRetimeWarmup && !failed[i]; ++k) failed[i] = !run(candidates[i]);
+      for (int k = 0; k < kRetimeWarmup && !failed[i]; ++k) failed[i] = !run(i);
       if (failed[i]) continue;
       cudaGraph_t graph = nullptr;
       if (cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
@@ -379,7 +482,7 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
         continue;
       }
       bool ok = true;
-      for (int k = 0; k < kRetimeRuns && ok; ++k) ok = run(candidates[i]);
+      for (int k = 0; k < kRetimeRuns && ok; ++k) ok = run(i);
       const cudaError_t end_err = cudaStreamEndCapture(stream, &graph);
       if (ok && end_err == cudaSuccess && graph != nullptr &&
           cudaGraphInstantiate(&graphs[i], graph, 0) != cudaSuccess) {
@@ -396,7 +499,7 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
         if (graphs[i] != nullptr) {
           failed[i] = cudaGraphLaunch(graphs[i], stream) != cudaSuccess;
         } else {
-          for (int k = 0; k < kRetimeRuns && !failed[i]; ++k) failed[i] = !run(candidates[i]);
+          for (int k = 0; k < kRetimeRuns && !failed[i]; ++k) failed[i] = !run(i);
         }
         SF_RETURN_IF_ERROR(end.Record(stream));
         SF_ASSIGN_OR_RETURN(float ms, Event::ElapsedMs(start, end));
@@ -404,17 +507,33 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
         if (!failed[i] && (us[i] < 0 || per_run < us[i])) us[i] = per_run;
       }
     }
-    float best_us = -1.0f;
+    float best_us = -1.0f, best_legacy_us = -1.0f;
+    ConvAlgoChoice best_legacy = candidates[0];
     for (size_t i = 0; i < candidates.size(); ++i) {
+      const bool legacy = i < legacy_count;
       if (log) {
         std::fprintf(stderr, "[cudnn search]   retimed %s: %.1f us%s%s\n",
-                     AlgoName(candidates[i].algo), us[i], failed[i] ? " (failed)" : "",
+                     legacy ? AlgoName(candidates[i].algo)
+                            : DescribeEngineConfig(candidates[i].backend).c_str(),
+                     us[i], failed[i] ? " (failed)" : "",
                      captured[i] ? " (graph)" : " (plain calls)");
       }
-      if (!failed[i] && us[i] >= 0 && (best_us < 0 || us[i] < best_us)) {
+      if (failed[i] || us[i] < 0) continue;
+      if (best_us < 0 || us[i] < best_us) {
         best_us = us[i];
         best = candidates[i];
       }
+      if (legacy && (best_legacy_us < 0 || us[i] < best_legacy_us)) {
+        best_legacy_us = us[i];
+        best_legacy = candidates[i];
+      }
+    }
+    if (best.backend.engine >= 0) {  // the legacy algorithm stays for the other calls
+      const BackendEngineConfig config = best.backend;
+      const size_t config_workspace = best.backend_workspace_bytes;
+      best = best_legacy;
+      best.backend = config;
+      best.backend_workspace_bytes = config_workspace;
     }
   }
   // The buffers die here: let the stream's work on them finish first.
@@ -424,6 +543,14 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
 }
 
 std::string CudnnConv::Describe() const {
+  if (backend_.has_value()) {
+    return absl::StrCat(half_ ? "fp16 " : "", nhwc_ ? "nhwc " : "", "backend ",
+                        DescribeEngineConfig(backend_->config()),
+                        subsample_bytes_ > 0 ? " stride 1 on a subsampled copy" : "", " (timed",
+                        gemm_only_ ? ", gemm only" : "", ", ws ", workspace_bytes_, " B",
+                        backend_->has_bias() ? ", bias fused" : "", "; else ", AlgoName(algo_),
+                        ")");
+  }
   return absl::StrCat(half_ ? "fp16 " : "", nhwc_ ? "nhwc " : "", AlgoName(algo_),
                       subsample_bytes_ > 0 ? " stride 1 on a subsampled copy" : "", " (",
                       fallback_ ? "fallback: the chosen algorithm's workspace is over the limit"
@@ -444,6 +571,7 @@ absl::Status CudnnConv::Forward(cudnnHandle_t handle, const void* x, const void*
     x = workspace_base;
     workspace = static_cast<char*>(workspace_base) + subsample_bytes_;
   }
+  if (RunsBackend(bias)) return backend_->Execute(handle, x, w, bias, y, workspace);
   if (bias != nullptr && FusesBias()) {
     // One kernel: the bias is added to the FP32 accumulator before the output
     // is written (alpha2 = 0: z is not read). IDENTITY needs IMPLICIT_PRECOMP_GEMM.

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "cuda/cudnn_backend_conv.h"
 #include "cuda/kernels/data_movement.h"
 #include "cuda/owned.h"
 #include "graph/dtype.h"
@@ -73,13 +74,18 @@ class CudnnConv {
   // is the layout of x, y and w (CUDNN_TENSOR_NCHW or CUDNN_TENSOR_NHWC).
   // With `gemm_only`, only IMPLICIT_GEMM, IMPLICIT_PRECOMP_GEMM, GEMM and
   // DIRECT qualify (each output a plain sum of products; IsSumOfProducts).
+  // A float16 timed search also times cuDNN's backend-API engine configs
+  // (cuda/cudnn_backend_conv.h; group 1, SF_CUDNN_BACKEND=0 turns it off),
+  // each as one graph of the conv with the bias when `with_bias` (Forward
+  // will be given one), against the legacy algorithms as Forward runs them,
+  // and keeps the fastest.
   // Fails when cuDNN's output shape disagrees with shape.out_h/out_w.
   static absl::StatusOr<CudnnConv> Create(cudnnHandle_t handle, const ConvShape& shape,
                                           size_t workspace_limit, bool allow_tf32 = false,
                                           bool timed_search = false,
                                           DataType type = DataType::kFloat32,
                                           cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW,
-                                          bool gemm_only = false);
+                                          bool gemm_only = false, bool with_bias = false);
 
   // Device workspace Forward needs: cuDNN's, plus, for a 1x1 conv with stride
   // > 1 and no padding, room for the input pixels it reads (copied there
@@ -94,7 +100,10 @@ class CudnnConv {
   std::string Describe() const;
 
   // y = conv(x, w) (+ bias per output channel when bias != nullptr), all of
-  // the element type given to Create. NHWC with IMPLICIT_PRECOMP_GEMM: the bias is
+  // the element type given to Create. A backend engine config the search
+  // chose runs when the bias is given as Create's with_bias said (the bias
+  // added before the single rounding); otherwise the legacy algorithm.
+  // Legacy, NHWC with IMPLICIT_PRECOMP_GEMM: the bias is
   // fused (cudnnConvolutionBiasActivationForward, IDENTITY activation: one
   // kernel, the bias added before the single rounding); otherwise, and if
   // cuDNN refuses the fused call, cudnnAddTensor follows the conv.
@@ -106,7 +115,14 @@ class CudnnConv {
   absl::StatusOr<ConvAlgoChoice> ChooseByHeuristic(cudnnHandle_t handle, size_t workspace_limit,
                                                    bool allow_tensor_ops) const;
   absl::StatusOr<ConvAlgoChoice> FindTimed(cudnnHandle_t handle, const ConvShape& shape,
-                                           size_t workspace_limit, bool allow_tensor_ops) const;
+                                           const ConvShape& effective, size_t workspace_limit,
+                                           bool allow_tensor_ops, bool with_bias) const;
+  // The legacy forward call(s) for `algo` as Forward makes them (bias fused
+  // when `act` is given, else added after), cuDNN's status as is.
+  cudnnStatus_t LegacyForward(cudnnHandle_t handle, cudnnConvolutionFwdAlgo_t algo,
+                              cudnnActivationDescriptor_t act, const void* x, const void* w,
+                              const void* bias, void* y, void* workspace,
+                              size_t workspace_bytes) const;
   // The workspace `algo` needs with these descriptors (cuDNN's status as is).
   cudnnStatus_t WorkspaceSize(cudnnHandle_t handle, cudnnConvolutionFwdAlgo_t algo,
                               size_t* bytes) const;
@@ -119,11 +135,15 @@ class CudnnConv {
                                             const cudnnConvolutionFwdAlgoPerf_t* perf, int count,
                                             size_t workspace_limit, bool allow_tensor_ops) const;
   bool FusesBias() const { return act_desc_.get() != nullptr && !fuse_bias_failed_; }
+  bool RunsBackend(const void* bias) const {
+    return backend_.has_value() && backend_->has_bias() == (bias != nullptr);
+  }
 
   TensorDescriptor x_desc_, y_desc_, bias_desc_;
   FilterDescriptor w_desc_;
   ConvDescriptor conv_desc_;
   ActivationDescriptor act_desc_;  // IDENTITY, set for NHWC IMPLICIT_PRECOMP_GEMM (bias fusion)
+  std::optional<BackendConvPlan> backend_;  // the search chose a backend engine config
   mutable bool fuse_bias_failed_ = false;  // cuDNN answered NOT_SUPPORTED to the fused call
   cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
   bool gemm_only_ = false;      // Create's gemm_only: Usable refuses Winograd and FFT

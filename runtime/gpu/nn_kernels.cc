@@ -43,7 +43,8 @@ class ConvKernel : public GpuKernel {
         cuda::CudnnConv::Create(ctx.cudnn, shape, ctx.workspace_limit, ctx.allow_tf32,
                                 ctx.conv_algo_search != ConvAlgoSearch::kHeuristic, type,
                                 node.channels_last ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW,
-                                /*gemm_only=*/ctx.conv_algo_search == ConvAlgoSearch::kTimedGemm);
+                                /*gemm_only=*/ctx.conv_algo_search == ConvAlgoSearch::kTimedGemm,
+                                /*with_bias=*/node.inputs.size() > 2 && HasInput(node, 2));
     if (!conv.ok()) return NodeError(node, conv.status().message());
     conv_ = std::move(*conv);
     return absl::OkStatus();

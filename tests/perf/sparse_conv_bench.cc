@@ -368,7 +368,8 @@ absl::StatusOr<std::vector<Row>> BenchLayerF16(const Layer& l, cudaStream_t stre
   SF_ASSIGN_OR_RETURN(cuda::CudnnConv dense,
                       cuda::CudnnConv::Create(cudnn, CudnnShapeOf(l), kCudnnWorkspaceLimit,
                                               /*allow_tf32=*/false, /*timed_search=*/true,
-                                              DataType::kFloat16, CUDNN_TENSOR_NHWC));
+                                              DataType::kFloat16, CUDNN_TENSOR_NHWC,
+                                              /*gemm_only=*/false, /*with_bias=*/true));
   const std::vector<float> w = RandomVector(static_cast<size_t>(l.c_out * l.c_in * l.k * l.k), rng);
   const std::vector<uint16_t> w_krsc = ToNhwcHalf(w, l.c_out, l.c_in, l.k * l.k);
   std::vector<uint16_t> packed(
