@@ -348,18 +348,17 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
       workspace = std::max(workspace, bytes);
     }
   }
-  // The backend's engine configs (float16 only: measured there), built
-  // before the buffers so that the workspace fits the largest.
+  // The backend's engine configs (tensor-core ones for float16 or with TF32
+  // allowed), built before the buffers so that the workspace fits the largest.
   const bool log = SearchLogOn();
   std::vector<BackendConvPlan> plans;
-  if (half_ && effective.group == 1 && BackendSearchOn()) {
+  if (effective.group == 1 && BackendSearchOn()) {
     absl::StatusOr<BackendConvGraph> graph =
-        BackendConvGraph::Create(handle, effective, CUDNN_DATA_HALF,
+        BackendConvGraph::Create(handle, effective, half_ ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT,
                                  nhwc_ ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW, with_bias);
     absl::StatusOr<std::vector<BackendEngineConfig>> configs =
-        graph.ok()
-            ? graph->Candidates(gemm_only_, /*allow_tensor_cores=*/true, kMaxBackendCandidates)
-            : graph.status();
+        graph.ok() ? graph->Candidates(gemm_only_, allow_tensor_ops, kMaxBackendCandidates)
+                   : graph.status();
     if (log && !configs.ok()) {
       std::fprintf(stderr, "[cudnn search] backend: %s\n",
                    std::string(configs.status().message()).c_str());
@@ -567,8 +566,8 @@ std::string CudnnConv::Describe() const {
                         DescribeEngineConfig(backend_->config()),
                         subsample_bytes_ > 0 ? " stride 1 on a subsampled copy" : "", " (timed",
                         gemm_only_ ? ", gemm only" : "", ", ws ", workspace_bytes_, " B",
-                        backend_->has_bias() ? ", bias fused" : "", "; else ", AlgoName(algo_),
-                        ")");
+                        tf32_ ? ", TF32" : "", backend_->has_bias() ? ", bias fused" : "",
+                        "; else ", AlgoName(algo_), ")");
   }
   return absl::StrCat(half_ ? "fp16 " : "", nhwc_ ? "nhwc " : "", AlgoName(algo_),
                       subsample_bytes_ > 0 ? " stride 1 on a subsampled copy" : "", " (",

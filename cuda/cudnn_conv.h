@@ -74,11 +74,12 @@ class CudnnConv {
   // is the layout of x, y and w (CUDNN_TENSOR_NCHW or CUDNN_TENSOR_NHWC).
   // With `gemm_only`, only IMPLICIT_GEMM, IMPLICIT_PRECOMP_GEMM, GEMM and
   // DIRECT qualify (each output a plain sum of products; IsSumOfProducts).
-  // A float16 timed search also times cuDNN's backend-API engine configs
-  // (cuda/cudnn_backend_conv.h; group 1, SF_CUDNN_BACKEND=0 turns it off),
-  // each as one graph of the conv with the bias when `with_bias` (Forward
-  // will be given one), against the legacy algorithms as Forward runs them,
-  // and keeps the fastest.
+  // A timed search also times cuDNN's backend-API engine configs
+  // (cuda/cudnn_backend_conv.h; group 1; tensor-core ones under the same rule
+  // as the legacy algorithms; SF_CUDNN_BACKEND=0 turns it off), each as one
+  // graph of the conv with the bias when `with_bias` (Forward will be given
+  // one), against the legacy algorithms as Forward runs them, and keeps the
+  // fastest (each backend config timed in one round, the 4 fastest in all).
   // Fails when cuDNN's output shape disagrees with shape.out_h/out_w.
   static absl::StatusOr<CudnnConv> Create(cudnnHandle_t handle, const ConvShape& shape,
                                           size_t workspace_limit, bool allow_tf32 = false,

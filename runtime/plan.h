@@ -21,13 +21,15 @@ enum class SparseMode { kAuto, kOn, kOff };
 absl::string_view ToString(SparseMode m);
 
 // How a GPU executor chooses each cuDNN conv's algorithm at prepare time:
-// kTimed runs cuDNN's timed search on temporary buffers (a few ms per distinct
-// conv, once per process), kHeuristic takes cuDNN's heuristic pick (no device
-// work). kTimedGemm times too, but only among the algorithms that compute each
-// output as a plain sum of products (implicit GEMM, GEMM, direct): no Winograd
-// or FFT transform, whose rounding is of another kind, so a model whose sums
-// are exact in float32 gives PyTorch's CPU bits (spikes sitting exactly on a
-// threshold do not flip). Every choice respects the workspace limit.
+// kTimed runs cuDNN's timed search on temporary buffers, then times the best
+// legacy algorithms and the engine configs of cuDNN's backend API (conv and
+// bias as one graph; cuda/cudnn_backend_conv.h) against each other (tens of
+// ms per distinct conv on an H200, once per process), kHeuristic takes the legacy API's
+// heuristic pick (no device work). kTimedGemm times too, but only among the algorithms that compute
+// each output as a plain sum of products (implicit GEMM, GEMM, direct): no Winograd or FFT
+// transform, whose rounding is of another kind, so a model whose sums are exact in float32 gives
+// PyTorch's CPU bits (spikes sitting exactly on a threshold do not flip). Every choice respects the
+// workspace limit.
 enum class ConvAlgoSearch { kHeuristic, kTimed, kTimedGemm };
 absl::string_view ToString(ConvAlgoSearch s);
 

@@ -1,7 +1,8 @@
 // cuDNN's backend-API conv (cuda/cudnn_backend_conv.h) and CudnnConv's timed
 // search over it: every engine config cuDNN's heuristic offers for a shape is
-// built and run against a CPU reference (float16 NHWC and NCHW, with and
-// without bias, 3x3 and 1x1, strides 1 and 2, pads 0 and 1, odd sizes);
+// built and run against a CPU reference (float16 and float32 (no TF32), NHWC
+// and NCHW, with and without bias, 3x3 and 1x1, strides 1 and 2, pads 0 and
+// 1, odd sizes);
 // CudnnConv::Create with a timed search gives the reference's values whichever
 // kernel it picks, with and without the bias it was prepared for; a cached
 // choice is rebuilt the same; a plan refuses a bias it was not built with.
@@ -50,10 +51,10 @@ Conv2dParams CpuParams(const cuda::ConvShape& s) {
           s.pad_h, s.pad_w, s.pad_h, s.pad_w, s.dil_h, s.dil_w, s.group, s.out_h,    s.out_w};
 }
 
-std::string Name(const Shape& s, bool nhwc, bool bias) {
+std::string Name(const Shape& s, bool nhwc, bool bias, bool half) {
   return absl::StrCat(s.n, "x", s.c_in, "x", s.h, "x", s.w, " -> ", s.c_out, " k", s.k, "/",
                       s.stride, " pad ", s.pad, nhwc ? " nhwc" : " nchw",
-                      bias ? " bias" : " no bias");
+                      bias ? " bias" : " no bias", half ? " fp16" : " fp32");
 }
 
 // Spikes (binary, ~15% ones) in, float16-exact weights and bias, and the CPU
@@ -86,36 +87,55 @@ struct DeviceProblem {
   cuda::DeviceBuffer x, w, bias, y;
 };
 
-absl::StatusOr<DeviceProblem> ToDevice(const Problem& p, bool nhwc) {
+absl::StatusOr<cuda::DeviceBuffer> UploadAs(const std::vector<float>& v, bool half) {
+  if (half) return Upload(ToHalfBits(v));
+  return Upload(v);
+}
+
+absl::StatusOr<DeviceProblem> ToDevice(const Problem& p, bool nhwc, bool half) {
   const cuda::ConvShape& s = p.shape;
   DeviceProblem d;
-  SF_ASSIGN_OR_RETURN(d.x, Upload(ToHalfBits(nhwc ? NchwToNhwc(p.x, s.n, s.c_in, s.h, s.w) : p.x)));
-  SF_ASSIGN_OR_RETURN(
-      d.w, Upload(ToHalfBits(nhwc ? NchwToNhwc(p.w, s.c_out, s.c_in, s.kh, s.kw) : p.w)));
-  SF_ASSIGN_OR_RETURN(d.bias, Upload(ToHalfBits(p.bias)));
+  SF_ASSIGN_OR_RETURN(d.x, UploadAs(nhwc ? NchwToNhwc(p.x, s.n, s.c_in, s.h, s.w) : p.x, half));
+  SF_ASSIGN_OR_RETURN(d.w,
+                      UploadAs(nhwc ? NchwToNhwc(p.w, s.c_out, s.c_in, s.kh, s.kw) : p.w, half));
+  SF_ASSIGN_OR_RETURN(d.bias, UploadAs(p.bias, half));
   // NaN bit patterns: every output must be written.
-  SF_ASSIGN_OR_RETURN(d.y, Upload(std::vector<uint16_t>(p.want.size(), 0x7e00)));
+  if (half) {
+    SF_ASSIGN_OR_RETURN(d.y, Upload(std::vector<uint16_t>(p.want.size(), 0x7e00)));
+  } else {
+    SF_ASSIGN_OR_RETURN(d.y, Upload(std::vector<float>(p.want.size(), std::nanf(""))));
+  }
   return d;
 }
 
 // The output, NCHW floats, after the stream's work.
 std::vector<float> Download(const cuda::DeviceBuffer& y, const cuda::ConvShape& s, bool nhwc,
-                            cudaStream_t stream) {
+                            bool half, cudaStream_t stream) {
   const size_t count = static_cast<size_t>(s.n * s.c_out * s.out_h * s.out_w);
-  std::vector<uint16_t> bits(count);
-  EXPECT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
-  EXPECT_EQ(cudaMemcpy(bits.data(), y.data(), count * 2, cudaMemcpyDeviceToHost), cudaSuccess);
   std::vector<float> out(count);
-  for (size_t i = 0; i < count; ++i) out[i] = HalfToFloat(bits[i]);
+  EXPECT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  if (half) {
+    std::vector<uint16_t> bits(count);
+    EXPECT_EQ(cudaMemcpy(bits.data(), y.data(), count * 2, cudaMemcpyDeviceToHost), cudaSuccess);
+    for (size_t i = 0; i < count; ++i) out[i] = HalfToFloat(bits[i]);
+  } else {
+    EXPECT_EQ(cudaMemcpy(out.data(), y.data(), count * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+  }
   return nhwc ? NhwcToNchw(out, s.n, s.c_out, s.out_h, s.out_w) : out;
 }
 
-// Float32 accumulation, one rounding to float16 (and the reference's own
-// float32 order): within 1 float16 ulp of the value plus a little.
-void ExpectNear(const std::vector<float>& got, const std::vector<float>& want,
+// Float32 accumulation in another order than the reference's. float16: one
+// rounding, within 1 float16 ulp of the value plus a little. float32: close
+// enough that TF32 (10-bit mantissas, errors near 1e-3 of each product)
+// would fail.
+void ExpectNear(const std::vector<float>& got, const std::vector<float>& want, bool half,
                 const std::string& what) {
   testing::ExpectWithin(
-      got, want, [&](size_t i) { return 1e-3 * std::fabs(want[i]) + 2e-3; }, what);
+      got, want,
+      [&](size_t i) {
+        return half ? 1e-3 * std::fabs(want[i]) + 2e-3 : 1e-5 * std::fabs(want[i]) + 1e-4;
+      },
+      what);
 }
 
 const Shape kShapes[] = {
@@ -133,29 +153,33 @@ TEST(CudnnBackendConvTest, EveryHeuristicConfigMatchesTheReference) {
   for (const Shape& s : kShapes) {
     for (bool nhwc : {true, false}) {
       for (bool with_bias : {true, false}) {
-        const std::string name = Name(s, nhwc, with_bias);
-        const Problem p = MakeProblem(s, with_bias, rng);
-        ASSERT_OK_AND_ASSIGN(DeviceProblem d, ToDevice(p, nhwc));
-        absl::StatusOr<cuda::BackendConvGraph> graph =
-            cuda::BackendConvGraph::Create(handle.get(), p.shape, CUDNN_DATA_HALF,
-                                           nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW, with_bias);
-        ASSERT_OK(graph.status()) << name;
-        ASSERT_OK_AND_ASSIGN(std::vector<cuda::BackendEngineConfig> configs,
-                             graph->Candidates(false, true, 48));
-        for (const cuda::BackendEngineConfig& c : configs) {
-          absl::StatusOr<cuda::BackendConvPlan> plan = graph->Build(handle.get(), c);
-          if (!plan.ok()) continue;  // cuDNN may refuse a config it offered
-          ASSERT_OK_AND_ASSIGN(
-              cuda::DeviceBuffer ws,
-              cuda::DeviceBuffer::Create(0, std::max<size_t>(plan->workspace_bytes(), 1)));
-          ASSERT_OK(plan->Execute(handle.get(), d.x.data(), d.w.data(),
-                                  with_bias ? d.bias.data() : nullptr, d.y.data(), ws.data()))
-              << name << ", " << cuda::DescribeEngineConfig(c);
-          ExpectNear(Download(d.y, p.shape, nhwc, stream.get()), p.want,
-                     name + ", " + cuda::DescribeEngineConfig(c));
-          ++built;
-          // The next config writes over this one's output: NaN it again.
-          ASSERT_EQ(cudaMemset(d.y.data(), 0x7e, d.y.bytes()), cudaSuccess);
+        for (bool half : {true, false}) {
+          const std::string name = Name(s, nhwc, with_bias, half);
+          const Problem p = MakeProblem(s, with_bias, rng);
+          ASSERT_OK_AND_ASSIGN(DeviceProblem d, ToDevice(p, nhwc, half));
+          absl::StatusOr<cuda::BackendConvGraph> graph = cuda::BackendConvGraph::Create(
+              handle.get(), p.shape, half ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT,
+              nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW, with_bias);
+          ASSERT_OK(graph.status()) << name;
+          // float32: no tensor cores (TF32), as CudnnConv without allow_tf32.
+          ASSERT_OK_AND_ASSIGN(std::vector<cuda::BackendEngineConfig> configs,
+                               graph->Candidates(false, /*allow_tensor_cores=*/half, 48));
+          for (const cuda::BackendEngineConfig& c : configs) {
+            absl::StatusOr<cuda::BackendConvPlan> plan = graph->Build(handle.get(), c);
+            if (!plan.ok()) continue;  // cuDNN may refuse a config it offered
+            ASSERT_OK_AND_ASSIGN(
+                cuda::DeviceBuffer ws,
+                cuda::DeviceBuffer::Create(0, std::max<size_t>(plan->workspace_bytes(), 1)));
+            ASSERT_OK(plan->Execute(handle.get(), d.x.data(), d.w.data(),
+                                    with_bias ? d.bias.data() : nullptr, d.y.data(), ws.data()))
+                << name << ", " << cuda::DescribeEngineConfig(c);
+            ExpectNear(Download(d.y, p.shape, nhwc, half, stream.get()), p.want, half,
+                       name + ", " + cuda::DescribeEngineConfig(c));
+            ++built;
+            // The next config writes over this one's output: refill it (0x7f bytes: NaN
+          // in float16, 3.4e38 in float32).
+            ASSERT_EQ(cudaMemset(d.y.data(), 0x7f, d.y.bytes()), cudaSuccess);
+          }
         }
       }
     }
@@ -172,41 +196,46 @@ TEST(CudnnBackendConvTest, TimedSearchMatchesTheReferenceWithAndWithoutBias) {
   std::mt19937 rng(8);
   ASSERT_OK_AND_ASSIGN(cuda::Stream stream, cuda::Stream::Create(0));
   ASSERT_OK_AND_ASSIGN(cuda::CudnnHandle handle, cuda::CudnnHandle::Create(0, stream.get()));
-  int backend_chosen = 0;
+  int backend_chosen = 0, convs = 0;
   for (const Shape& s : kShapes) {
     for (bool nhwc : {true, false}) {
-      const std::string name = Name(s, nhwc, true);
-      const Problem p = MakeProblem(s, /*with_bias=*/true, rng);
-      const Problem plain{p.shape, p.x, p.w, {}, CpuConv(CpuParams(p.shape), p.x, p.w, {})};
-      const cudnnTensorFormat_t format = nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
-      ASSERT_OK_AND_ASSIGN(cuda::CudnnConv conv,
-                           cuda::CudnnConv::Create(handle.get(), p.shape, size_t{64} << 20, false,
-                                                   true, DataType::kFloat16, format, false,
-                                                   /*with_bias=*/true));
-      const int64_t searches = cuda::ConvAlgoSearchCount();
-      ASSERT_OK_AND_ASSIGN(cuda::CudnnConv again,
-                           cuda::CudnnConv::Create(handle.get(), p.shape, size_t{64} << 20, false,
-                                                   true, DataType::kFloat16, format, false,
-                                                   /*with_bias=*/true));
-      EXPECT_EQ(cuda::ConvAlgoSearchCount(), searches) << name;
-      EXPECT_EQ(again.Describe(), conv.Describe()) << name;
-      backend_chosen += conv.Describe().find("backend") != std::string::npos;
-      ASSERT_OK_AND_ASSIGN(DeviceProblem d, ToDevice(p, nhwc));
-      ASSERT_OK_AND_ASSIGN(
-          cuda::DeviceBuffer ws,
-          cuda::DeviceBuffer::Create(0, std::max<size_t>(conv.workspace_bytes(), 1)));
-      ASSERT_OK(
-          conv.Forward(handle.get(), d.x.data(), d.w.data(), d.bias.data(), d.y.data(), ws.data()));
-      ExpectNear(Download(d.y, p.shape, nhwc, stream.get()), p.want, name + ", " + conv.Describe());
-      ASSERT_EQ(cudaMemset(d.y.data(), 0x7e, d.y.bytes()), cudaSuccess);
-      ASSERT_OK(conv.Forward(handle.get(), d.x.data(), d.w.data(), nullptr, d.y.data(), ws.data()));
-      ExpectNear(Download(d.y, p.shape, nhwc, stream.get()), plain.want,
-                 name + " without its bias, " + conv.Describe());
+      for (bool half : {true, false}) {
+        const std::string name = Name(s, nhwc, true, half);
+        ++convs;
+        const Problem p = MakeProblem(s, /*with_bias=*/true, rng);
+        const Problem plain{p.shape, p.x, p.w, {}, CpuConv(CpuParams(p.shape), p.x, p.w, {})};
+        const cudnnTensorFormat_t format = nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+        const DataType type = half ? DataType::kFloat16 : DataType::kFloat32;
+        ASSERT_OK_AND_ASSIGN(cuda::CudnnConv conv,
+                             cuda::CudnnConv::Create(handle.get(), p.shape, size_t{64} << 20, false,
+                                                     true, type, format, false,
+                                                     /*with_bias=*/true));
+        const int64_t searches = cuda::ConvAlgoSearchCount();
+        ASSERT_OK_AND_ASSIGN(cuda::CudnnConv again,
+                             cuda::CudnnConv::Create(handle.get(), p.shape, size_t{64} << 20, false,
+                                                     true, type, format, false,
+                                                     /*with_bias=*/true));
+        EXPECT_EQ(cuda::ConvAlgoSearchCount(), searches) << name;
+        EXPECT_EQ(again.Describe(), conv.Describe()) << name;
+        backend_chosen += conv.Describe().find("backend") != std::string::npos;
+        ASSERT_OK_AND_ASSIGN(DeviceProblem d, ToDevice(p, nhwc, half));
+        ASSERT_OK_AND_ASSIGN(
+            cuda::DeviceBuffer ws,
+            cuda::DeviceBuffer::Create(0, std::max<size_t>(conv.workspace_bytes(), 1)));
+        ASSERT_OK(conv.Forward(handle.get(), d.x.data(), d.w.data(), d.bias.data(), d.y.data(),
+                               ws.data()));
+        ExpectNear(Download(d.y, p.shape, nhwc, half, stream.get()), p.want, half,
+                   name + ", " + conv.Describe());
+        ASSERT_EQ(cudaMemset(d.y.data(), 0x7f, d.y.bytes()), cudaSuccess);
+        ASSERT_OK(
+            conv.Forward(handle.get(), d.x.data(), d.w.data(), nullptr, d.y.data(), ws.data()));
+        ExpectNear(Download(d.y, p.shape, nhwc, half, stream.get()), plain.want, half,
+                   name + " without its bias, " + conv.Describe());
+      }
     }
   }
   // Informational: which shapes went to the backend depends on the GPU.
-  std::printf("[ info ] backend configs chosen for %d of %zu convs\n", backend_chosen,
-              2 * std::size(kShapes));
+  std::printf("[ info ] backend configs chosen for %d of %d convs\n", backend_chosen, convs);
 }
 
 TEST(CudnnBackendConvTest, PlanRefusesABiasItWasNotBuiltWith) {
