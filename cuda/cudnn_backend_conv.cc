@@ -1,7 +1,6 @@
 #include "cuda/cudnn_backend_conv.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "cuda/cuda_status.h"

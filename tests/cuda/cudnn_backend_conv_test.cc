@@ -5,13 +5,16 @@
 // 1, odd sizes);
 // CudnnConv::Create with a timed search gives the reference's values whichever
 // kernel it picks, with and without the bias it was prepared for; a cached
-// choice is rebuilt the same; a plan refuses a bias it was not built with.
+// choice is rebuilt the same; a plan refuses a bias it was not built with; a
+// plan runs on the stream of the handle it is executed with.
 #include "cuda/cudnn_backend_conv.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -177,7 +180,7 @@ TEST(CudnnBackendConvTest, EveryHeuristicConfigMatchesTheReference) {
                        name + ", " + cuda::DescribeEngineConfig(c));
             ++built;
             // The next config writes over this one's output: refill it (0x7f bytes: NaN
-          // in float16, 3.4e38 in float32).
+            // in float16, 3.4e38 in float32).
             ASSERT_EQ(cudaMemset(d.y.data(), 0x7f, d.y.bytes()), cudaSuccess);
           }
         }
@@ -263,6 +266,55 @@ TEST(CudnnBackendConvTest, PlanRefusesABiasItWasNotBuiltWith) {
                 .status()
                 .code(),
             absl::StatusCode::kUnimplemented);
+}
+
+// A plan built with one handle runs on the stream of the handle it is executed
+// with (the executor prepares side-stream convs with its main handle and runs
+// them with the side stream's): captured on the second handle's stream alone,
+// the launch is in that graph, and replaying it writes the output.
+TEST(CudnnBackendConvTest, RunsOnTheStreamOfTheHandleItIsExecutedWith) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(9);
+  ASSERT_OK_AND_ASSIGN(cuda::Stream main_stream, cuda::Stream::Create(0));
+  ASSERT_OK_AND_ASSIGN(cuda::Stream side_stream, cuda::Stream::Create(0));
+  ASSERT_OK_AND_ASSIGN(cuda::CudnnHandle main, cuda::CudnnHandle::Create(0, main_stream.get()));
+  ASSERT_OK_AND_ASSIGN(cuda::CudnnHandle side, cuda::CudnnHandle::Create(0, side_stream.get()));
+  const Problem p = MakeProblem({4, 64, 16, 16, 64, 3, 1, 1}, /*with_bias=*/true, rng);
+  ASSERT_OK_AND_ASSIGN(DeviceProblem d, ToDevice(p, /*nhwc=*/true, /*half=*/true));
+  ASSERT_OK_AND_ASSIGN(cuda::BackendConvGraph graph,
+                       cuda::BackendConvGraph::Create(main.get(), p.shape, CUDNN_DATA_HALF,
+                                                      CUDNN_TENSOR_NHWC, true));
+  ASSERT_OK_AND_ASSIGN(std::vector<cuda::BackendEngineConfig> configs,
+                       graph.Candidates(false, true, 48));
+  int checked = 0;
+  for (const cuda::BackendEngineConfig& c : configs) {
+    absl::StatusOr<cuda::BackendConvPlan> plan = graph.Build(main.get(), c);
+    if (!plan.ok()) continue;
+    const std::string name = cuda::DescribeEngineConfig(c);
+    ASSERT_OK_AND_ASSIGN(
+        cuda::DeviceBuffer ws,
+        cuda::DeviceBuffer::Create(0, std::max<size_t>(plan->workspace_bytes(), 1)));
+    ASSERT_EQ(cudaMemset(d.y.data(), 0x7f, d.y.bytes()), cudaSuccess);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    ASSERT_EQ(cudaStreamBeginCapture(side_stream.get(), cudaStreamCaptureModeThreadLocal),
+              cudaSuccess);
+    const absl::Status queued =
+        plan->Execute(side.get(), d.x.data(), d.w.data(), d.bias.data(), d.y.data(), ws.data());
+    cudaGraph_t captured = nullptr;
+    ASSERT_EQ(cudaStreamEndCapture(side_stream.get(), &captured), cudaSuccess) << name;
+    ASSERT_OK(queued) << name;
+    size_t nodes = 0;
+    ASSERT_EQ(cudaGraphGetNodes(captured, nullptr, &nodes), cudaSuccess);
+    EXPECT_GT(nodes, 0u) << name << ": nothing was captured on the executing handle's stream";
+    cudaGraphExec_t exec = nullptr;
+    ASSERT_EQ(cudaGraphInstantiate(&exec, captured, 0), cudaSuccess) << name;
+    ASSERT_EQ(cudaGraphLaunch(exec, side_stream.get()), cudaSuccess) << name;
+    ExpectNear(Download(d.y, p.shape, true, true, side_stream.get()), p.want, true, name);
+    cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(captured);
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
 }
 
 }  // namespace

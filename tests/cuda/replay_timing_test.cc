@@ -6,6 +6,8 @@
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "absl/status/status.h"
 #include "cuda/cuda_status.h"
 #include "cuda/resources.h"
