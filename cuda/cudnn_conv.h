@@ -1,7 +1,9 @@
 // A 2-D convolution through cuDNN's legacy API, prepared once: RAII
 // descriptors, FP32 math with TF32 off (CUDNN_FMA_MATH) unless TF32 is
 // allowed (CUDNN_TENSOR_OP_MATH), and the forward algorithm chosen at Create
-// under a workspace limit, once per process per conv (cuda/conv_algo_cache.h).
+// under a workspace limit, once per process per conv (cuda/conv_algo_cache.h);
+// a timed search may choose an engine config of cuDNN's backend API instead
+// (cuda/cudnn_backend_conv.h), which Forward then runs.
 // Forward() only enqueues. float16 tensors (x, w, bias, y) use CUDNN_DATA_HALF
 // with the FLOAT compute type (float32 accumulation) and tensor-op math.
 // Layout: NCHW x/y with a KCRS weight, or with CUDNN_TENSOR_NHWC NHWC x/y and
