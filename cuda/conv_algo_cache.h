@@ -50,10 +50,10 @@ struct ConvAlgoChoice {
   // not from cuDNN's heuristic (also when a timed search failed and fell back).
   bool timed = false;
   // A backend-API engine config (cuda/cudnn_backend_conv.h) that the timed
-  // search found faster than every legacy algorithm, and its workspace;
-  // engine < 0: none (algo runs). algo stays the best legacy algorithm.
+  // search found faster than every legacy algorithm (its plan, rebuilt by
+  // CudnnConv::Create, says its workspace); engine < 0: none (algo runs).
+  // algo stays the best legacy algorithm.
   BackendEngineConfig backend;
-  size_t backend_workspace_bytes = 0;
 };
 
 // The cached choice for `key`, or `search()`'s result, stored on success.

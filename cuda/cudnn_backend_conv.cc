@@ -213,6 +213,14 @@ absl::StatusOr<std::vector<BackendEngineConfig>> BackendConvGraph::Candidates(
         cudnnBackendGetAttribute(heuristic.get(), CUDNN_ATTR_ENGINEHEUR_RESULTS,
                                  CUDNN_TYPE_BACKEND_DESCRIPTOR, count, &returned, configs.data()));
   }
+  // Knob-choice descriptors for reading each config's choices into (reused).
+  std::vector<BackendDescriptor> knob_owned;
+  std::vector<cudnnBackendDescriptor_t> knobs;
+  for (int k = 0; k < kMaxKnobs; ++k) {
+    SF_ASSIGN_OR_RETURN(BackendDescriptor kc, MakeDescriptor(CUDNN_BACKEND_KNOB_CHOICE_DESCRIPTOR));
+    knobs.push_back(kc.get());
+    knob_owned.push_back(std::move(kc));
+  }
   std::vector<BackendEngineConfig> out;
   for (int64_t i = 0; i < std::min(returned, count) && static_cast<int>(out.size()) < max_count;
        ++i) {
@@ -230,14 +238,6 @@ absl::StatusOr<std::vector<BackendEngineConfig>> BackendConvGraph::Candidates(
     BackendEngineConfig config;
     SF_CUDNN_RETURN_IF_ERROR(cudnnBackendGetAttribute(e, CUDNN_ATTR_ENGINE_GLOBAL_INDEX,
                                                       CUDNN_TYPE_INT64, 1, &got, &config.engine));
-    std::vector<BackendDescriptor> knob_owned;
-    std::vector<cudnnBackendDescriptor_t> knobs;
-    for (int k = 0; k < kMaxKnobs; ++k) {
-      SF_ASSIGN_OR_RETURN(BackendDescriptor kc,
-                          MakeDescriptor(CUDNN_BACKEND_KNOB_CHOICE_DESCRIPTOR));
-      knobs.push_back(kc.get());
-      knob_owned.push_back(std::move(kc));
-    }
     int64_t knob_count = 0;
     SF_CUDNN_RETURN_IF_ERROR(cudnnBackendGetAttribute(configs[i], CUDNN_ATTR_ENGINECFG_KNOB_CHOICES,
                                                       CUDNN_TYPE_BACKEND_DESCRIPTOR, kMaxKnobs,

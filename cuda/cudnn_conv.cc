@@ -279,7 +279,7 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   }
   conv.workspace_bytes_ = std::max(needed, choice.workspace_bytes);
   conv.timed_ = choice.timed;
-  if (choice.backend.engine >= 0 && choice.backend_workspace_bytes <= workspace_limit) {
+  if (choice.backend.engine >= 0) {
     // Rebuilt from the (maybe cached) config; if cuDNN refuses it now, the
     // legacy algorithm runs and Describe() names that.
     absl::StatusOr<BackendConvGraph> graph =
@@ -363,12 +363,13 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
       std::fprintf(stderr, "[cudnn search] backend: %s\n",
                    std::string(configs.status().message()).c_str());
     }
-    for (const BackendEngineConfig& c :
-         configs.ok() ? *configs : std::vector<BackendEngineConfig>{}) {
-      absl::StatusOr<BackendConvPlan> plan = graph->Build(handle, c);
-      if (!plan.ok() || plan->workspace_bytes() > workspace_limit) continue;
-      workspace = std::max(workspace, plan->workspace_bytes());
-      plans.push_back(std::move(*plan));
+    if (configs.ok()) {
+      for (const BackendEngineConfig& c : *configs) {
+        absl::StatusOr<BackendConvPlan> plan = graph->Build(handle, c);
+        if (!plan.ok() || plan->workspace_bytes() > workspace_limit) continue;
+        workspace = std::max(workspace, plan->workspace_bytes());
+        plans.push_back(std::move(*plan));
+      }
     }
   }
   int device = 0;
@@ -435,7 +436,6 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
   for (const BackendConvPlan& p : plans) {
     ConvAlgoChoice c;
     c.backend = p.config();
-    c.backend_workspace_bytes = p.workspace_bytes();
     candidates.push_back(std::move(c));
   }
   ActivationDescriptor act;  // Forward's bias fusion (NHWC IMPLICIT_PRECOMP_GEMM)
@@ -547,11 +547,9 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
       }
     }
     if (best.backend.engine >= 0) {  // the legacy algorithm stays for the other calls
-      const BackendEngineConfig config = best.backend;
-      const size_t config_workspace = best.backend_workspace_bytes;
+      BackendEngineConfig config = std::move(best.backend);
       best = best_legacy;
-      best.backend = config;
-      best.backend_workspace_bytes = config_workspace;
+      best.backend = std::move(config);
     }
   }
   // The buffers die here: let the stream's work on them finish first.
@@ -580,7 +578,6 @@ std::string CudnnConv::Describe() const {
 
 absl::Status CudnnConv::Forward(cudnnHandle_t handle, const void* x, const void* w,
                                 const void* bias, void* y, void* workspace_base) const {
-  const float one = 1.0f, zero = 0.0f;
   void* workspace = workspace_base;
   if (subsample_bytes_ > 0) {  // the pixels the conv reads, packed, at the workspace's start
     cudaStream_t stream = nullptr;
@@ -593,21 +590,14 @@ absl::Status CudnnConv::Forward(cudnnHandle_t handle, const void* x, const void*
   if (bias != nullptr && FusesBias()) {
     // One kernel: the bias is added to the FP32 accumulator before the output
     // is written (alpha2 = 0: z is not read). IDENTITY needs IMPLICIT_PRECOMP_GEMM.
-    const cudnnStatus_t fused = cudnnConvolutionBiasActivationForward(
-        handle, &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), algo_, workspace,
-        workspace_bytes_, &zero, y_desc_.get(), y, bias_desc_.get(), bias, act_desc_.get(),
-        y_desc_.get(), y);
+    const cudnnStatus_t fused =
+        LegacyForward(handle, algo_, act_desc_.get(), x, w, bias, y, workspace, workspace_bytes_);
     if (fused == CUDNN_STATUS_SUCCESS) return absl::OkStatus();
     if (fused != CUDNN_STATUS_NOT_SUPPORTED) SF_CUDNN_RETURN_IF_ERROR(fused);
     fuse_bias_failed_ = true;  // this cuDNN cannot: conv, then add, from now on
   }
-  SF_CUDNN_RETURN_IF_ERROR(cudnnConvolutionForward(
-      handle, &one, x_desc_.get(), x, w_desc_.get(), w, conv_desc_.get(), algo_, workspace,
-      workspace_bytes_, &zero, y_desc_.get(), y));
-  if (bias != nullptr) {
-    SF_CUDNN_RETURN_IF_ERROR(
-        cudnnAddTensor(handle, &one, bias_desc_.get(), bias, &one, y_desc_.get(), y));
-  }
+  SF_CUDNN_RETURN_IF_ERROR(
+      LegacyForward(handle, algo_, nullptr, x, w, bias, y, workspace, workspace_bytes_));
   return absl::OkStatus();
 }
 
