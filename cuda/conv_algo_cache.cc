@@ -1,8 +1,24 @@
 #include "cuda/conv_algo_cache.h"
 
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "cuda/cuda_status.h"
+#include "graph/status.h"
 
 namespace sf::cuda {
 namespace {
@@ -11,6 +27,7 @@ struct Cache {
   std::mutex mu;
   absl::flat_hash_map<ConvAlgoKey, ConvAlgoChoice> choices;  // guarded by mu
   int64_t searches = 0;                                      // guarded by mu
+  int64_t generation = 0;                                    // guarded by mu
 };
 
 // Never destroyed: kernels may prepare during static destruction of a caller.
@@ -41,7 +58,10 @@ absl::StatusOr<ConvAlgoChoice> LookupOrSearchConvAlgo(
   if (it != cache.choices.end()) return it->second;
   ++cache.searches;
   absl::StatusOr<ConvAlgoChoice> choice = search();
-  if (choice.ok()) cache.choices.emplace(key, *choice);
+  if (choice.ok()) {
+    cache.choices.emplace(key, *choice);
+    ++cache.generation;
+  }
   return choice;
 }
 
@@ -49,6 +69,357 @@ int64_t ConvAlgoSearchCount() {
   Cache& cache = GetCache();
   std::lock_guard<std::mutex> lock(cache.mu);
   return cache.searches;
+}
+
+int64_t ConvAlgoCacheGeneration() {
+  Cache& cache = GetCache();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  return cache.generation;
+}
+
+void ClearConvAlgoCacheForTesting() {
+  Cache& cache = GetCache();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  cache.choices.clear();
+  ++cache.generation;
+}
+
+absl::StatusOr<std::string> DeviceIdentity(int device) {
+  cudaDeviceProp prop{};
+  SF_CUDA_RETURN_IF_ERROR(cudaGetDeviceProperties(&prop, device));
+  int runtime = 0;
+  SF_CUDA_RETURN_IF_ERROR(cudaRuntimeGetVersion(&runtime));
+  std::string name(prop.name, strnlen(prop.name, sizeof(prop.name)));
+  // One line, no separators of the file's format inside the name.
+  for (char& c : name) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return absl::StrCat(name, ", cc ", prop.major, ".", prop.minor, ", ", prop.multiProcessorCount,
+                      " SMs, cuDNN ", cudnnGetVersion(), ", CUDA runtime ", runtime);
+}
+
+namespace {
+
+constexpr absl::string_view kMagic = "sparseflow-tuning-cache 1";
+constexpr int64_t kMaxDim = (int64_t{1} << 31) - 1;
+constexpr int64_t kMaxIdentities = 1024;
+constexpr size_t kMaxIdentityChars = 256;
+constexpr size_t kMaxKnobs = 32;
+
+absl::string_view TypeName(cudnnDataType_t t) { return t == CUDNN_DATA_HALF ? "half" : "float"; }
+absl::string_view LayoutName(cudnnTensorFormat_t f) {
+  return f == CUDNN_TENSOR_NHWC ? "nhwc" : "nchw";
+}
+
+std::string FormatKnobs(const BackendEngineConfig& config) {
+  return absl::StrJoin(config.knobs, ",", [](std::string* out, const auto& knob) {
+    absl::StrAppend(out, knob.first, ":", knob.second);
+  });
+}
+
+// The conv line's fields as name=value strings (identity `id`).
+std::string FormatRecord(const ConvAlgoRecord& r, int id) {
+  const ConvShape& s = r.key.shape;
+  const ConvAlgoKey& k = r.key;
+  const ConvAlgoChoice& c = r.choice;
+  return absl::StrCat("conv device=", id, " n=", s.n, " c_in=", s.c_in, " h=", s.h, " w=", s.w,
+                      " c_out=", s.c_out, " kh=", s.kh, " kw=", s.kw, " stride_h=", s.stride_h,
+                      " stride_w=", s.stride_w, " pad_h=", s.pad_h, " pad_w=", s.pad_w,
+                      " dil_h=", s.dil_h, " dil_w=", s.dil_w, " group=", s.group,
+                      " out_h=", s.out_h, " out_w=", s.out_w, " type=", TypeName(k.data_type),
+                      " layout=", LayoutName(k.layout), " tensor_ops=", k.tf32 ? 1 : 0,
+                      " search=", k.timed ? "timed" : "heuristic",
+                      " workspace_limit=", k.workspace_limit, " gemm_only=", k.gemm_only ? 1 : 0,
+                      " bias=", k.bias ? 1 : 0, " algo=", static_cast<int>(c.algo),
+                      " workspace=", c.workspace_bytes, " chosen=", c.timed ? "timed" : "heuristic",
+                      " engine=", c.backend.engine, " knobs=", FormatKnobs(c.backend));
+}
+
+// Fields of one conv line, parsed.
+class ConvLine {
+ public:
+  absl::Status Parse(absl::string_view line) {
+    std::vector<absl::string_view> tokens = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (tokens.empty() || tokens[0] != "conv") return absl::InvalidArgumentError("not a conv line");
+    for (size_t i = 1; i < tokens.size(); ++i) {
+      const size_t eq = tokens[i].find('=');
+      if (eq == absl::string_view::npos || eq == 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("field '", tokens[i], "' is not NAME=VALUE"));
+      }
+      const absl::string_view name = tokens[i].substr(0, eq);
+      if (!fields_.emplace(name, tokens[i].substr(eq + 1)).second) {
+        return absl::InvalidArgumentError(absl::StrCat("field '", name, "' given twice"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<int64_t> Int(absl::string_view name, int64_t min, int64_t max) {
+    SF_ASSIGN_OR_RETURN(absl::string_view text, Text(name));
+    int64_t v = 0;
+    if (!absl::SimpleAtoi(text, &v) || v < min || v > max) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "field ", name, "='", text, "' is not a whole number in [", min, ", ", max, "]"));
+    }
+    return v;
+  }
+
+  // `name`'s value, one of `choices` (returns its index).
+  absl::StatusOr<int> OneOf(absl::string_view name, std::span<const absl::string_view> choices) {
+    SF_ASSIGN_OR_RETURN(absl::string_view text, Text(name));
+    for (size_t i = 0; i < choices.size(); ++i) {
+      if (text == choices[i]) return static_cast<int>(i);
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("field ", name, "='", text, "' must be ", absl::StrJoin(choices, " or ")));
+  }
+
+  absl::StatusOr<absl::string_view> Text(absl::string_view name) {
+    auto it = fields_.find(name);
+    if (it == fields_.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("field '", name, "' missing"));
+    }
+    used_.insert(name);
+    return it->second;
+  }
+
+  absl::Status NoneLeft() const {
+    for (const auto& [name, value] : fields_) {
+      if (!used_.contains(name)) {
+        return absl::InvalidArgumentError(absl::StrCat("unknown field '", name, "'"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::flat_hash_map<absl::string_view, absl::string_view> fields_;
+  absl::flat_hash_set<absl::string_view> used_;
+};
+
+absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ParseKnobs(absl::string_view text) {
+  std::vector<std::pair<int64_t, int64_t>> knobs;
+  if (text.empty()) return knobs;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    const size_t colon = item.find(':');
+    int64_t type = 0, value = 0;
+    if (colon == absl::string_view::npos || !absl::SimpleAtoi(item.substr(0, colon), &type) ||
+        !absl::SimpleAtoi(item.substr(colon + 1), &value) || type < 0 || type > 1024) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("knob '", item, "' is not TYPE:VALUE with TYPE in [0, 1024]"));
+    }
+    if (knobs.size() == kMaxKnobs) {
+      return absl::InvalidArgumentError(absl::StrCat("more than ", kMaxKnobs, " knobs"));
+    }
+    knobs.emplace_back(type, value);
+  }
+  return knobs;
+}
+
+// A conv line's record and the device id it names (identity not set).
+absl::StatusOr<std::pair<int64_t, ConvAlgoRecord>> ParseConvRecord(absl::string_view line) {
+  ConvLine f;
+  SF_RETURN_IF_ERROR(f.Parse(line));
+  ConvAlgoRecord r;
+  ConvShape& s = r.key.shape;
+  SF_ASSIGN_OR_RETURN(const int64_t id, f.Int("device", 0, kMaxIdentities - 1));
+  struct Dim {
+    absl::string_view name;
+    int64_t* field;
+    int64_t min, max;
+  };
+  const std::array<Dim, 16> dims{{{"n", &s.n, 1, kMaxDim},
+                                  {"c_in", &s.c_in, 1, kMaxDim},
+                                  {"h", &s.h, 1, kMaxDim},
+                                  {"w", &s.w, 1, kMaxDim},
+                                  {"c_out", &s.c_out, 1, kMaxDim},
+                                  {"kh", &s.kh, 1, 1024},
+                                  {"kw", &s.kw, 1, 1024},
+                                  {"stride_h", &s.stride_h, 1, 1024},
+                                  {"stride_w", &s.stride_w, 1, 1024},
+                                  {"pad_h", &s.pad_h, 0, 1024},
+                                  {"pad_w", &s.pad_w, 0, 1024},
+                                  {"dil_h", &s.dil_h, 1, 1024},
+                                  {"dil_w", &s.dil_w, 1, 1024},
+                                  {"group", &s.group, 1, kMaxDim},
+                                  {"out_h", &s.out_h, 1, kMaxDim},
+                                  {"out_w", &s.out_w, 1, kMaxDim}}};
+  for (const Dim& d : dims) {
+    SF_ASSIGN_OR_RETURN(*d.field, f.Int(d.name, d.min, d.max));
+  }
+  if (s.c_in % s.group != 0 || s.c_out % s.group != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("group ", s.group, " does not divide c_in ", s.c_in, " and c_out ", s.c_out));
+  }
+  const int64_t want_h = (s.h + 2 * s.pad_h - s.dil_h * (s.kh - 1) - 1) / s.stride_h + 1;
+  const int64_t want_w = (s.w + 2 * s.pad_w - s.dil_w * (s.kw - 1) - 1) / s.stride_w + 1;
+  if (s.h + 2 * s.pad_h < s.dil_h * (s.kh - 1) + 1 ||
+      s.w + 2 * s.pad_w < s.dil_w * (s.kw - 1) + 1 || want_h != s.out_h || want_w != s.out_w) {
+    return absl::InvalidArgumentError(absl::StrCat("out_h ", s.out_h, " x out_w ", s.out_w,
+                                                   " does not follow from the input, kernel, "
+                                                   "stride, padding and dilation"));
+  }
+  constexpr std::array<absl::string_view, 2> kTypes{"float", "half"};
+  constexpr std::array<absl::string_view, 2> kLayouts{"nchw", "nhwc"};
+  constexpr std::array<absl::string_view, 2> kHow{"heuristic", "timed"};
+  SF_ASSIGN_OR_RETURN(const int type, f.OneOf("type", kTypes));
+  r.key.data_type = type == 1 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+  SF_ASSIGN_OR_RETURN(const int layout, f.OneOf("layout", kLayouts));
+  r.key.layout = layout == 1 ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+  SF_ASSIGN_OR_RETURN(const int64_t tensor_ops, f.Int("tensor_ops", 0, 1));
+  r.key.tf32 = tensor_ops == 1;
+  SF_ASSIGN_OR_RETURN(const int search, f.OneOf("search", kHow));
+  r.key.timed = search == 1;
+  constexpr int64_t kMaxWorkspace = int64_t{1} << 40;
+  SF_ASSIGN_OR_RETURN(const int64_t limit, f.Int("workspace_limit", 0, kMaxWorkspace));
+  r.key.workspace_limit = static_cast<size_t>(limit);
+  SF_ASSIGN_OR_RETURN(const int64_t gemm_only, f.Int("gemm_only", 0, 1));
+  r.key.gemm_only = gemm_only == 1;
+  SF_ASSIGN_OR_RETURN(const int64_t bias, f.Int("bias", 0, 1));
+  r.key.bias = bias == 1;
+  SF_ASSIGN_OR_RETURN(const int64_t algo,
+                      f.Int("algo", 0, static_cast<int64_t>(CUDNN_CONVOLUTION_FWD_ALGO_COUNT) - 1));
+  r.choice.algo = static_cast<cudnnConvolutionFwdAlgo_t>(algo);
+  SF_ASSIGN_OR_RETURN(const int64_t workspace, f.Int("workspace", 0, limit));
+  r.choice.workspace_bytes = static_cast<size_t>(workspace);
+  SF_ASSIGN_OR_RETURN(const int chosen, f.OneOf("chosen", kHow));
+  r.choice.timed = chosen == 1;
+  SF_ASSIGN_OR_RETURN(r.choice.backend.engine, f.Int("engine", -1, int64_t{1} << 20));
+  SF_ASSIGN_OR_RETURN(const absl::string_view knobs, f.Text("knobs"));
+  SF_ASSIGN_OR_RETURN(r.choice.backend.knobs, ParseKnobs(knobs));
+  if (r.choice.backend.engine < 0 && !r.choice.backend.knobs.empty()) {
+    return absl::InvalidArgumentError("knobs without an engine");
+  }
+  SF_RETURN_IF_ERROR(f.NoneLeft());
+  r.choice.from_file = true;
+  return std::make_pair(id, std::move(r));
+}
+
+}  // namespace
+
+std::string FormatConvAlgoRecords(std::span<const ConvAlgoRecord> records) {
+  std::string out = absl::StrCat(
+      kMagic,
+      "\n# SparseFlow's cuDNN conv choices (Options::tuning_cache, sfrun --tuning-cache):\n"
+      "# made on the device named by each record's id; safe to delete.\n");
+  std::vector<std::string> identities;
+  std::vector<std::string> lines;
+  for (const ConvAlgoRecord& r : records) {
+    auto it = std::find(identities.begin(), identities.end(), r.identity);
+    const int id = static_cast<int>(it - identities.begin());
+    if (it == identities.end()) {
+      identities.push_back(r.identity);
+      absl::StrAppend(&out, "device ", id, " ", r.identity, "\n");
+    }
+    lines.push_back(FormatRecord(r, id));
+  }
+  for (const std::string& line : lines) absl::StrAppend(&out, line, "\n");
+  return out;
+}
+
+absl::StatusOr<std::vector<ConvAlgoRecord>> ParseConvAlgoRecords(absl::string_view text,
+                                                                 absl::string_view file) {
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  if (lines.empty() || absl::StripSuffix(lines[0], "\r") != kMagic) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file, ": not a SparseFlow tuning cache (its first line is not '", kMagic, "')"));
+  }
+  std::vector<std::optional<std::string>> identities;
+  std::vector<ConvAlgoRecord> records;
+  absl::flat_hash_set<std::pair<std::string, ConvAlgoKey>> seen;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const absl::string_view line = absl::StripSuffix(lines[i], "\r");
+    auto fail = [&](absl::string_view why) {
+      return absl::InvalidArgumentError(absl::StrCat(file, ":", i + 1, ": ", why));
+    };
+    if (line.empty() || line[0] == '#') continue;
+    for (char c : line) {
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+        return fail("a character that is not printable ASCII");
+      }
+    }
+    if (absl::StartsWith(line, "device ")) {
+      const absl::string_view rest = line.substr(7);
+      const size_t space = rest.find(' ');
+      int64_t id = 0;
+      if (space == absl::string_view::npos || !absl::SimpleAtoi(rest.substr(0, space), &id) ||
+          id < 0 || id >= kMaxIdentities) {
+        return fail(absl::StrCat("not 'device ID IDENTITY' with ID in [0, ", kMaxIdentities, ")"));
+      }
+      const absl::string_view identity = rest.substr(space + 1);
+      if (identity.empty() || identity.size() > kMaxIdentityChars) {
+        return fail(
+            absl::StrCat("a device identity of 1 to ", kMaxIdentityChars, " characters expected"));
+      }
+      if (identities.size() <= static_cast<size_t>(id)) identities.resize(id + 1);
+      if (identities[id].has_value()) return fail(absl::StrCat("device ", id, " given twice"));
+      identities[id] = std::string(identity);
+      continue;
+    }
+    if (!absl::StartsWith(line, "conv ")) return fail("not a 'device' or 'conv' line");
+    absl::StatusOr<std::pair<int64_t, ConvAlgoRecord>> parsed = ParseConvRecord(line);
+    if (!parsed.ok()) return fail(parsed.status().message());
+    auto& [id, record] = *parsed;
+    if (static_cast<size_t>(id) >= identities.size() || !identities[id].has_value()) {
+      return fail(absl::StrCat("device ", id, " is not named by an earlier 'device' line"));
+    }
+    record.identity = *identities[id];
+    if (seen.emplace(record.identity, record.key).second) records.push_back(std::move(record));
+  }
+  return records;
+}
+
+absl::StatusOr<std::vector<ConvAlgoRecord>> ExportConvAlgoRecords() {
+  Cache& cache = GetCache();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  absl::flat_hash_map<int, std::string> identity;
+  std::vector<ConvAlgoRecord> records;
+  for (const auto& [key, choice] : cache.choices) {
+    auto it = identity.find(key.device);
+    if (it == identity.end()) {
+      SF_ASSIGN_OR_RETURN(std::string id, DeviceIdentity(key.device));
+      it = identity.emplace(key.device, std::move(id)).first;
+    }
+    ConvAlgoRecord r{.identity = it->second, .key = key, .choice = choice};
+    r.key.device = 0;
+    r.choice.from_file = false;
+    records.push_back(std::move(r));
+  }
+  // A stable order, so that the same choices give the same file.
+  std::sort(records.begin(), records.end(), [](const ConvAlgoRecord& a, const ConvAlgoRecord& b) {
+    if (a.identity != b.identity) return a.identity < b.identity;
+    return FormatRecord(a, 0) < FormatRecord(b, 0);
+  });
+  return records;
+}
+
+absl::StatusOr<int> ImportConvAlgoRecords(std::span<const ConvAlgoRecord> records) {
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return 0;
+  }
+  std::vector<std::string> identities;
+  for (int d = 0; d < devices; ++d) {
+    SF_ASSIGN_OR_RETURN(std::string id, DeviceIdentity(d));
+    identities.push_back(std::move(id));
+  }
+  Cache& cache = GetCache();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  int added = 0;
+  for (const ConvAlgoRecord& r : records) {
+    for (int d = 0; d < devices; ++d) {
+      if (identities[d] != r.identity) continue;
+      ConvAlgoKey key = r.key;
+      key.device = d;
+      ConvAlgoChoice choice = r.choice;
+      choice.from_file = true;
+      added += cache.choices.emplace(key, choice).second ? 1 : 0;
+    }
+  }
+  if (added > 0) ++cache.generation;
+  return added;
 }
 
 }  // namespace sf::cuda

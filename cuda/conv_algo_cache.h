@@ -6,6 +6,10 @@
 // Thread-safe: one mutex guards the map, and a search runs under it, so two
 // threads preparing the same conv search once and timed searches never run
 // concurrently (they would time each other). Entries live until process exit.
+// Across processes: a tuning cache file (Options::tuning_cache,
+// runtime/gpu/tuning_cache.h) holds the choices as records, each under the
+// identity of the device and libraries it was made on (DeviceIdentity), in the
+// text form of FormatConvAlgoRecords.
 #ifndef SF_CUDA_CONV_ALGO_CACHE_H_
 #define SF_CUDA_CONV_ALGO_CACHE_H_
 
@@ -13,9 +17,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "cuda/cudnn_backend_conv.h"
 #include "cuda/cudnn_conv.h"
 
@@ -54,6 +62,9 @@ struct ConvAlgoChoice {
   // CudnnConv::Create, says its workspace); engine < 0: none (algo runs).
   // algo stays the best legacy algorithm.
   BackendEngineConfig backend;
+  // The choice came from a tuning cache file (ImportConvAlgoRecords), made by
+  // an earlier process; not written to files.
+  bool from_file = false;
 };
 
 // The cached choice for `key`, or `search()`'s result, stored on success.
@@ -64,6 +75,42 @@ absl::StatusOr<ConvAlgoChoice> LookupOrSearchConvAlgo(
 // How many times LookupOrSearchConvAlgo ran a search in this process (for
 // tests: a cache hit leaves it unchanged).
 int64_t ConvAlgoSearchCount();
+
+// What a choice depends on beyond the key: "NVIDIA H200, cc 9.0, 132 SMs,
+// cuDNN 91400, CUDA runtime 13000" (cuDNN's engine indices and the speeds
+// timed are those of this device, cuDNN and CUDA).
+absl::StatusOr<std::string> DeviceIdentity(int device);
+
+// One cached choice as a file holds it: the identity of the device it was
+// made on instead of a device ordinal (key.device is 0 and unused).
+struct ConvAlgoRecord {
+  std::string identity;
+  ConvAlgoKey key;
+  ConvAlgoChoice choice;
+};
+
+// The records' text: a first line "sparseflow-tuning-cache 1", then a line
+// "device ID IDENTITY" per identity and a line "conv device=ID n=... ..." of
+// key=value fields per record (cuda/conv_algo_cache.cc lists them).
+std::string FormatConvAlgoRecords(std::span<const ConvAlgoRecord> records);
+// The records of a file's text. Every field is checked (present once, a
+// number in its range, a known name; the conv's output size must follow from
+// its input, kernel, stride and padding); the first fault fails it, naming
+// `file` and the line. A record repeating an earlier key (with its identity)
+// is dropped. Blank lines and lines starting with '#' are skipped.
+absl::StatusOr<std::vector<ConvAlgoRecord>> ParseConvAlgoRecords(absl::string_view text,
+                                                                 absl::string_view file);
+
+// Every choice of the process cache, with its device's identity.
+absl::StatusOr<std::vector<ConvAlgoRecord>> ExportConvAlgoRecords();
+// Adds the records whose identity is that of a visible CUDA device, under
+// each such device (a choice already cached for a key wins); returns how many
+// were added. Records of other identities are left out.
+absl::StatusOr<int> ImportConvAlgoRecords(std::span<const ConvAlgoRecord> records);
+// Changes whenever the process cache gains a choice (a search or an import).
+int64_t ConvAlgoCacheGeneration();
+// Empties the process cache (tests: the next Create searches again).
+void ClearConvAlgoCacheForTesting();
 
 }  // namespace sf::cuda
 

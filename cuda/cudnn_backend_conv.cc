@@ -257,11 +257,22 @@ absl::StatusOr<std::vector<BackendEngineConfig>> BackendConvGraph::Candidates(
 }
 
 absl::StatusOr<BackendConvPlan> BackendConvGraph::Build(cudnnHandle_t handle,
-                                                        const BackendEngineConfig& config) const {
+                                                        const BackendEngineConfig& config,
+                                                        bool sum_of_products_only,
+                                                        bool allow_tensor_cores) const {
   SF_ASSIGN_OR_RETURN(BackendDescriptor engine, MakeDescriptor(CUDNN_BACKEND_ENGINE_DESCRIPTOR));
   SF_RETURN_IF_ERROR(SetDescriptor(engine, CUDNN_ATTR_ENGINE_OPERATION_GRAPH, graph_));
   SF_RETURN_IF_ERROR(Set(engine, CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, &config.engine));
   SF_CUDNN_RETURN_IF_ERROR(cudnnBackendFinalize(engine.get()));
+  SF_ASSIGN_OR_RETURN(const bool qualifies,
+                      Qualifies(engine, sum_of_products_only, allow_tensor_cores));
+  if (!qualifies) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cuDNN backend conv: ", DescribeEngineConfig(config),
+                     " does not qualify (compiled at run time, nondeterministic, reduced precision",
+                     allow_tensor_cores ? "" : ", tensor cores",
+                     sum_of_products_only ? ", Winograd or FFT" : "", ")"));
+  }
   std::vector<BackendDescriptor> knob_owned;
   std::vector<cudnnBackendDescriptor_t> knobs;
   for (const auto& [type, value] : config.knobs) {

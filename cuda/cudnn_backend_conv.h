@@ -93,9 +93,12 @@ class BackendConvGraph {
                                                               bool allow_tensor_cores,
                                                               int max_count) const;
 
-  // The execution plan of `config` (as Candidates gives it, or cached).
-  absl::StatusOr<BackendConvPlan> Build(cudnnHandle_t handle,
-                                        const BackendEngineConfig& config) const;
+  // The execution plan of `config` (as Candidates gives it, or cached, maybe
+  // from a file), refused unless its engine qualifies under the same rule as
+  // Candidates' (an engine index from a stranger's file cannot bring in
+  // TF32, nondeterminism or runtime compilation).
+  absl::StatusOr<BackendConvPlan> Build(cudnnHandle_t handle, const BackendEngineConfig& config,
+                                        bool sum_of_products_only, bool allow_tensor_cores) const;
 
  private:
   BackendDescriptor x_, w_, y_, b_, acc_, conv_, op_, pointwise_, add_, graph_;

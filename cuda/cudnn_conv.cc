@@ -257,12 +257,19 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   // it for a fresh search; a cached choice is re-checked): a forward call with
   // too small a workspace fails with CUDNN_STATUS_BAD_PARAM. Above the limit,
   // IMPLICIT_GEMM (no workspace) runs instead, and Describe() says so.
+  // A choice from a tuning cache file is checked like a fresh one: an algorithm
+  // that is not a plain sum of products under gemm_only is replaced the same
+  // way (the math type is this conv's, whatever the file says).
   size_t needed = 0;
-  if (conv.WorkspaceSize(handle, choice.algo, &needed) != CUDNN_STATUS_SUCCESS ||
-      std::max(needed, choice.workspace_bytes) > workspace_limit) {
+  if (gemm_only && !IsSumOfProducts(choice.algo)) {
+    conv.fallback_ = "the cached algorithm is not a plain sum of products";
+  } else if (conv.WorkspaceSize(handle, choice.algo, &needed) != CUDNN_STATUS_SUCCESS ||
+             std::max(needed, choice.workspace_bytes) > workspace_limit) {
+    conv.fallback_ = "the chosen algorithm's workspace is over the limit";
+  }
+  if (conv.fallback_ != nullptr) {
     choice.algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
     choice.workspace_bytes = 0;
-    conv.fallback_ = true;
     SF_CUDNN_RETURN_IF_ERROR(conv.WorkspaceSize(handle, choice.algo, &needed));
   }
   conv.algo_ = choice.algo;
@@ -279,13 +286,15 @@ absl::StatusOr<CudnnConv> CudnnConv::Create(cudnnHandle_t handle, const ConvShap
   }
   conv.workspace_bytes_ = std::max(needed, choice.workspace_bytes);
   conv.timed_ = choice.timed;
+  conv.from_file_ = choice.from_file;
   if (choice.backend.engine >= 0) {
     // Rebuilt from the (maybe cached) config; if cuDNN refuses it now, the
     // legacy algorithm runs and Describe() names that.
     absl::StatusOr<BackendConvGraph> graph =
         BackendConvGraph::Create(handle, effective, data, format, with_bias);
     if (graph.ok()) {
-      absl::StatusOr<BackendConvPlan> plan = graph->Build(handle, choice.backend);
+      absl::StatusOr<BackendConvPlan> plan =
+          graph->Build(handle, choice.backend, gemm_only, tensor_ops);
       if (plan.ok() && plan->workspace_bytes() <= workspace_limit) {
         conv.workspace_bytes_ = std::max(conv.workspace_bytes_, plan->workspace_bytes());
         conv.backend_ = std::move(*plan);
@@ -365,7 +374,8 @@ absl::StatusOr<ConvAlgoChoice> CudnnConv::FindTimed(cudnnHandle_t handle, const 
     }
     if (configs.ok()) {
       for (const BackendEngineConfig& c : *configs) {
-        absl::StatusOr<BackendConvPlan> plan = graph->Build(handle, c);
+        absl::StatusOr<BackendConvPlan> plan =
+            graph->Build(handle, c, gemm_only_, allow_tensor_ops);
         if (!plan.ok() || plan->workspace_bytes() > workspace_limit) continue;
         workspace = std::max(workspace, plan->workspace_bytes());
         plans.push_back(std::move(*plan));
@@ -565,15 +575,15 @@ std::string CudnnConv::Describe() const {
                         subsample_bytes_ > 0 ? " stride 1 on a subsampled copy" : "", " (timed",
                         gemm_only_ ? ", gemm only" : "", ", ws ", workspace_bytes_, " B",
                         tf32_ ? ", TF32" : "", backend_->has_bias() ? ", bias fused" : "",
-                        "; else ", AlgoName(algo_), ")");
+                        from_file_ ? ", tuning cache" : "", "; else ", AlgoName(algo_), ")");
   }
   return absl::StrCat(half_ ? "fp16 " : "", nhwc_ ? "nhwc " : "", AlgoName(algo_),
                       subsample_bytes_ > 0 ? " stride 1 on a subsampled copy" : "", " (",
-                      fallback_ ? "fallback: the chosen algorithm's workspace is over the limit"
-                                : (timed_ ? "timed" : "heuristic"),
-                      !fallback_ && gemm_only_ ? ", gemm only" : "",
-                      ", ws ", workspace_bytes_, " B", tf32_ ? ", TF32" : "",
-                      FusesBias() ? ", bias fused" : "", ")");
+                      fallback_ != nullptr ? absl::StrCat("fallback: ", fallback_)
+                                           : (timed_ ? "timed" : "heuristic"),
+                      fallback_ == nullptr && gemm_only_ ? ", gemm only" : "", ", ws ",
+                      workspace_bytes_, " B", tf32_ ? ", TF32" : "",
+                      FusesBias() ? ", bias fused" : "", from_file_ ? ", tuning cache" : "", ")");
 }
 
 absl::Status CudnnConv::Forward(cudnnHandle_t handle, const void* x, const void* w,

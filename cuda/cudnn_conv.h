@@ -98,8 +98,8 @@ class CudnnConv {
   // "IMPLICIT_PRECOMP_GEMM (timed, ws 1024 B)" ("heuristic" instead of "timed"
   // when cuDNN's heuristic chose; ", gemm only" after either with gemm_only;
   // ", TF32" inside the parentheses when
-  // allowed; "fp16 " and "nhwc " in front for float16 and NHWC), for plan
-  // printing.
+  // allowed; ", tuning cache" when the choice came from a tuning cache file;
+  // "fp16 " and "nhwc " in front for float16 and NHWC), for plan printing.
   std::string Describe() const;
 
   // y = conv(x, w) (+ bias per output channel when bias != nullptr), all of
@@ -154,7 +154,10 @@ class CudnnConv {
   SubsampleShape subsample_{};
   size_t subsample_bytes_ = 0;  // 0: x is convolved in place with the real stride
   bool timed_ = false;  // algo_ came from a timed search
-  bool fallback_ = false;  // the chosen algorithm did not fit: IMPLICIT_GEMM instead
+  bool from_file_ = false;  // the choice came from a tuning cache file
+  // Why IMPLICIT_GEMM runs instead of the chosen algorithm (its workspace
+  // is over the limit, or a cached one breaks gemm_only); nullptr: it runs.
+  const char* fallback_ = nullptr;
   bool tf32_ = false;   // tensor-op (TF32) math allowed
   bool half_ = false;   // float16 tensors
   bool nhwc_ = false;   // CUDNN_TENSOR_NHWC tensors and filter

@@ -1,6 +1,7 @@
 #include "sf/runtime.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <numeric>
 #include <tuple>
@@ -27,6 +28,7 @@
 #include "runtime/executor.h"
 #ifdef SF_WITH_CUDA
 #include "runtime/gpu/gpu_executor.h"
+#include "runtime/gpu/tuning_cache.h"
 #endif
 #include "spdlog/spdlog.h"
 
@@ -214,10 +216,31 @@ struct Runtime::Impl {
     }
     SF_ASSIGN_OR_RETURN(p->plan, BuildPlan(g, MakePlanOptions()));
     SF_ASSIGN_OR_RETURN(p->executor, CreateExecutor(std::move(g), p->plan));
+    SaveTuningCacheIfChanged();
     p->plan.arena_bytes = p->executor->memory_plan().arena_bytes;
     p->plan.tensor_bytes = p->executor->memory_plan().total_bytes;
     std::tie(p->plan.spike_mask_bytes, p->plan.spike_packed_bytes) = p->executor->SpikeLinkBytes();
     return p;
+  }
+
+  // The tuning cache file of Options::tuning_cache (else SF_TUNING_CACHE) on
+  // a CUDA device, "" otherwise.
+  static std::string TuningCachePath(const Options& options, const std::string& device) {
+    if (!absl::StartsWith(device, "cuda")) return "";
+    if (!options.tuning_cache.empty()) return options.tuning_cache;
+    const char* env = std::getenv("SF_TUNING_CACHE");
+    return env != nullptr ? env : "";
+  }
+
+  // Preparing a shape may have searched convs: keep their choices.
+  void SaveTuningCacheIfChanged() const {
+#ifdef SF_WITH_CUDA
+    const std::string path = TuningCachePath(options, device);
+    if (path.empty()) return;
+    if (absl::Status s = SaveTuningCache(path); !s.ok()) {
+      spdlog::warn("tuning cache not written: {}", std::string(s.message()));
+    }
+#endif
   }
 
   absl::StatusOr<Prepared*> Prepare(const InputDims& dims) {
@@ -417,6 +440,13 @@ absl::StatusOr<std::unique_ptr<Runtime::Impl>> Runtime::Impl::Create(Graph graph
                                                                      const Options& options,
                                                                      std::string device) {
   SetLogLevel(options.log_level);
+#ifdef SF_WITH_CUDA
+  if (const std::string cache = TuningCachePath(options, device); !cache.empty()) {
+    if (absl::Status s = LoadTuningCache(cache); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("tuning cache ", s.message()));
+    }
+  }
+#endif
   if (options.arena_limit_bytes < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "Options::arena_limit_bytes must be >= 0 (0: no limit), got ", options.arena_limit_bytes));

@@ -40,6 +40,7 @@ constexpr char kUsage[] =
     "               [--layout nchw|nhwc] [--tf32] [--no-fuse] [--no-fuse-elementwise]\n"
     "               [--no-overlap]\n"
     "               [--label TEXT] [--conv-algo timed|heuristic|gemm]\n"
+    "               [--tuning-cache FILE]\n"
     "               [--save-input FILE]\n"
     "               [--json FILE] [--csv FILE] [--export-profile FILE]\n"
     "               [--kernel-trace FILE]\n"
@@ -64,6 +65,8 @@ constexpr char kUsage[] =
     "  --conv-algo heuristic: cuDNN's heuristic picks each conv's algorithm (no timed\n"
     "  search; default timed), in both plans; gemm: timed among the implicit-GEMM, GEMM\n"
     "  and direct algorithms only (no Winograd or FFT).\n"
+    "  --tuning-cache FILE: read the conv choices of earlier processes from FILE and\n"
+    "  write this one's back (Options::tuning_cache): their searches are skipped.\n"
     "  --kernel-trace FILE: after the timing, trace the GPU kernels of 20 CUDA-graph\n"
     "  replays of each plan with CUPTI (loaded at run time) and write every kernel of the\n"
     "  median replay, its time and the GPU's idle gap before it, to FILE, then each plan\n"
@@ -90,6 +93,7 @@ struct Flags {
   bool fuse_elementwise = true;  // --no-fuse and --no-fuse-elementwise clear it
   bool overlap = true;  // --no-overlap clears it
   sf::ConvAlgoSearch conv_algo = sf::ConvAlgoSearch::kTimed;
+  std::string tuning_cache;
   int64_t steps = -1;  // -1: T-major with T from the model's first neuron, or 1 row per sample
   int64_t batch = 0;   // samples per run; 0: a given input as it is, a generated one 1
   std::string label, save_input;
@@ -135,6 +139,9 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       }
     } else if (args.Flag("--conv-algo", &value)) {
       SF_ASSIGN_OR_RETURN(f.conv_algo, sf::tools::ParseConvAlgoFlag(value));
+    } else if (args.Flag("--tuning-cache", &value)) {
+      if (value.empty()) return absl::InvalidArgumentError("--tuning-cache needs a file name");
+      f.tuning_cache = value;
     } else if (args.Flag("--label", &value)) {
       f.label = value;
     } else if (args.Flag("--save-input", &value)) {
@@ -268,6 +275,7 @@ absl::StatusOr<std::unique_ptr<sf::Runtime>> BenchPlan(const Flags& f, sf::Spars
   options.fuse_elementwise = f.fuse_elementwise;
   options.overlap_branches = f.overlap;
   options.conv_algo_search = f.conv_algo;
+  options.tuning_cache = f.tuning_cache;
   auto start = std::chrono::steady_clock::now();
   SF_ASSIGN_OR_RETURN(std::unique_ptr<sf::Runtime> rt, sf::Runtime::Load(f.model, options));
   bench->load_ms = MsSince(start);
@@ -399,6 +407,7 @@ absl::Status BenchScaling(const Flags& f, sf::tools::ScalingReport* report) {
   options.precision = f.precision;
   options.layout = f.layout;
   options.conv_algo_search = f.conv_algo;
+  options.tuning_cache = f.tuning_cache;
   options.overlap_branches = f.overlap;
   SF_ASSIGN_OR_RETURN(auto set, sf::ReplicaSet::LoadOnAllGpus(f.model, options));
   SF_ASSIGN_OR_RETURN(BenchInputs inputs, ReadInputs(f, set->replica(0), set->steps()));

@@ -29,6 +29,7 @@ constexpr char kUsage[] =
     "             [--plan] [--plan-json FILE] [--plan-only] [--tf32]\n"
     "             [--precision fp32|fp16] [--layout nchw|nhwc] [--no-fuse] [--no-overlap]\n"
     "             [--no-fuse-elementwise] [--conv-algo timed|heuristic|gemm] [--runs N]\n"
+    "             [--tuning-cache FILE]\n"
     "             [--block-rule MIN_H:BLOCK,...] [--block CONV_NAME=EDGE ...]\n"
     "             [-v|--verbose] [--version] [--help]\n";
 
@@ -66,6 +67,9 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       SF_ASSIGN_OR_RETURN(f.options.layout, sf::tools::ParseLayoutFlag(value));
     } else if (args.Flag("--conv-algo", &value)) {
       SF_ASSIGN_OR_RETURN(f.options.conv_algo_search, sf::tools::ParseConvAlgoFlag(value));
+    } else if (args.Flag("--tuning-cache", &value)) {
+      if (value.empty()) return absl::InvalidArgumentError("--tuning-cache needs a file name");
+      f.options.tuning_cache = value;
     } else if (args.Flag("--runs", &value)) {
       SF_ASSIGN_OR_RETURN(const int64_t runs,
                           sf::tools::ParseCountFlag("--runs", value, 1, kMaxRuns));

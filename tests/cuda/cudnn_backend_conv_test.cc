@@ -168,7 +168,7 @@ TEST(CudnnBackendConvTest, EveryHeuristicConfigMatchesTheReference) {
           ASSERT_OK_AND_ASSIGN(std::vector<cuda::BackendEngineConfig> configs,
                                graph->Candidates(false, /*allow_tensor_cores=*/half, 48));
           for (const cuda::BackendEngineConfig& c : configs) {
-            absl::StatusOr<cuda::BackendConvPlan> plan = graph->Build(handle.get(), c);
+            absl::StatusOr<cuda::BackendConvPlan> plan = graph->Build(handle.get(), c, false, half);
             if (!plan.ok()) continue;  // cuDNN may refuse a config it offered
             ASSERT_OK_AND_ASSIGN(
                 cuda::DeviceBuffer ws,
@@ -253,7 +253,8 @@ TEST(CudnnBackendConvTest, PlanRefusesABiasItWasNotBuiltWith) {
     ASSERT_OK_AND_ASSIGN(std::vector<cuda::BackendEngineConfig> configs,
                          graph.Candidates(false, true, 4));
     if (configs.empty()) GTEST_SKIP() << "cuDNN offered no qualifying config";
-    ASSERT_OK_AND_ASSIGN(cuda::BackendConvPlan plan, graph.Build(handle.get(), configs[0]));
+    ASSERT_OK_AND_ASSIGN(cuda::BackendConvPlan plan,
+                         graph.Build(handle.get(), configs[0], false, true));
     EXPECT_EQ(plan.has_bias(), with_bias);
     int dummy = 0;  // never reached: refused before cuDNN sees the pointers
     const absl::Status st =
@@ -288,7 +289,7 @@ TEST(CudnnBackendConvTest, RunsOnTheStreamOfTheHandleItIsExecutedWith) {
                        graph.Candidates(false, true, 48));
   int checked = 0;
   for (const cuda::BackendEngineConfig& c : configs) {
-    absl::StatusOr<cuda::BackendConvPlan> plan = graph.Build(main.get(), c);
+    absl::StatusOr<cuda::BackendConvPlan> plan = graph.Build(main.get(), c, false, true);
     if (!plan.ok()) continue;
     const std::string name = cuda::DescribeEngineConfig(c);
     ASSERT_OK_AND_ASSIGN(

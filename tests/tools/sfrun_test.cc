@@ -90,6 +90,40 @@ TEST_F(SfrunTest, ConvAlgoFlag) {
   EXPECT_EQ(Run(model + " --input " + in + " --conv-algo").exit_code, 2);
 }
 
+// --tuning-cache FILE: ignored on the CPU (nothing written); on a GPU the
+// file is created, read by the next run, and a file that is not a tuning
+// cache fails the run (exit 1, no output file, the file untouched).
+TEST_F(SfrunTest, TuningCacheFlag) {
+  std::string model = WriteConvModel();
+  std::string in = WriteInput("x.npy", {1, 1, 4, 4}, 1.0f);
+  testing::CommandResult r =
+      Run(model + " --input " + in + " --device cpu --tuning-cache " + Path("cache.txt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("max=5"));
+  EXPECT_FALSE(fs::exists(Path("cache.txt")));
+  EXPECT_EQ(Run(model + " --input " + in + " --tuning-cache").exit_code, 2);
+  r = Run(model + " --input " + in + " --tuning-cache=");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--tuning-cache needs a file name"));
+  if (std::getenv("SF_EXPECT_GPU") == nullptr) return;
+  for (int i = 0; i < 2; ++i) {
+    r = Run(model + " --input " + in + " --device cuda --tuning-cache " + Path("cache.txt"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("max=5"));
+    EXPECT_THAT(testing::ReadTextFile(Path("cache.txt")),
+                StartsWith("sparseflow-tuning-cache 1\n"));
+  }
+  ASSERT_OK(WriteFileAtomically(Path("other.txt"), "not a cache\n"));
+  r = Run(model + " --input " + in + " --device cuda --tuning-cache " + Path("other.txt") +
+          " --output " + Path("y.npy"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, StartsWith("error: "));
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat("tuning cache ", Path("other.txt"),
+                                            ": not a SparseFlow tuning cache")));
+  EXPECT_FALSE(fs::exists(Path("y.npy")));
+  EXPECT_EQ(testing::ReadTextFile(Path("other.txt")), "not a cache\n");
+}
+
 // --runs N runs the model N times and reports the last run's outputs (the
 // same here: nothing on the CPU depends on an earlier run); anything but an
 // integer from 1 to 1000 is a usage error.

@@ -54,6 +54,15 @@ struct Options {
   // CUDA: how each cuDNN conv's algorithm is chosen when a shape is prepared
   // (runtime/plan.h). Choices are cached per process, per device and conv.
   ConvAlgoSearch conv_algo_search = ConvAlgoSearch::kTimed;
+  // CUDA: a tuning cache file that keeps those choices across processes
+  // (runtime/gpu/tuning_cache.h): Load reads it (a missing file is no error; a
+  // file that is not a tuning cache or has a faulty line fails Load naming
+  // it), and preparing a shape that made new choices writes it back (a
+  // failure to write is logged as a warning; the run goes on). Each choice
+  // is kept under the identity of its device, cuDNN and CUDA runtime, and used
+  // only on that same kind. "": the environment variable SF_TUNING_CACHE,
+  // else none. Ignored on the CPU.
+  std::string tuning_cache;
   // CUDA: time every node of each Run with CUDA events for LastProfile(). Run
   // then launches kernels plainly, never as a CUDA graph (per-node events
   // cannot be read out of a replayed graph, and would change what it costs).

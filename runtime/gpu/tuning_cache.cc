@@ -1,0 +1,83 @@
+#include "runtime/gpu/tuning_cache.h"
+
+#include <filesystem>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "cuda/conv_algo_cache.h"
+#include "graph/status.h"
+#include "runtime/file_util.h"
+#include "spdlog/spdlog.h"
+
+namespace sf {
+namespace {
+
+constexpr int64_t kMaxFileBytes = int64_t{16} << 20;
+
+struct FileState {
+  std::vector<cuda::ConvAlgoRecord> records;  // as last read from or written to the file
+  int64_t generation = -1;                    // the process cache's, at that time
+};
+
+struct Files {
+  std::mutex mu;
+  absl::flat_hash_map<std::string, FileState> by_path;  // guarded by mu
+};
+
+Files& GetFiles() {
+  static Files* files = new Files();
+  return *files;
+}
+
+}  // namespace
+
+absl::Status LoadTuningCache(const std::string& path) {
+  Files& files = GetFiles();
+  std::lock_guard<std::mutex> lock(files.mu);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    spdlog::debug("tuning cache {}: no such file yet", path);
+    files.by_path[path] = FileState{};  // written at the next save
+    return absl::OkStatus();
+  }
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
+  }
+  SF_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, kMaxFileBytes));
+  SF_ASSIGN_OR_RETURN(std::vector<cuda::ConvAlgoRecord> records,
+                      cuda::ParseConvAlgoRecords(text, path));
+  SF_ASSIGN_OR_RETURN(const int added, cuda::ImportConvAlgoRecords(records));
+  spdlog::debug("tuning cache {}: {} records, {} added for this machine's devices", path,
+                records.size(), added);
+  FileState& state = files.by_path[path];
+  state.records = std::move(records);
+  state.generation = cuda::ConvAlgoCacheGeneration();
+  return absl::OkStatus();
+}
+
+absl::Status SaveTuningCache(const std::string& path) {
+  Files& files = GetFiles();
+  std::lock_guard<std::mutex> lock(files.mu);
+  FileState& state = files.by_path[path];
+  const int64_t generation = cuda::ConvAlgoCacheGeneration();
+  if (generation == state.generation) return absl::OkStatus();
+  SF_ASSIGN_OR_RETURN(std::vector<cuda::ConvAlgoRecord> records, cuda::ExportConvAlgoRecords());
+  // The file's records of other devices (or of keys this process has not
+  // prepared) after this process's own, which win.
+  absl::flat_hash_set<std::pair<std::string, cuda::ConvAlgoKey>> present;
+  for (const cuda::ConvAlgoRecord& r : records) present.emplace(r.identity, r.key);
+  for (const cuda::ConvAlgoRecord& r : state.records) {
+    if (present.emplace(r.identity, r.key).second) records.push_back(r);
+  }
+  SF_RETURN_IF_ERROR(WriteFileAtomically(path, cuda::FormatConvAlgoRecords(records)));
+  spdlog::debug("tuning cache {}: {} records written", path, records.size());
+  state.records = std::move(records);
+  state.generation = generation;
+  return absl::OkStatus();
+}
+
+}  // namespace sf
