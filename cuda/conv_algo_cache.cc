@@ -7,6 +7,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -28,6 +29,8 @@ struct Cache {
   absl::flat_hash_map<ConvAlgoKey, ConvAlgoChoice> choices;  // guarded by mu
   int64_t searches = 0;                                      // guarded by mu
   int64_t generation = 0;                                    // guarded by mu
+  // (device, key) -> value (MeasuredRecord)
+  absl::flat_hash_map<std::pair<int, std::string>, std::string> measured;  // guarded by mu
 };
 
 // Never destroyed: kernels may prepare during static destruction of a caller.
@@ -81,6 +84,7 @@ void ClearConvAlgoCacheForTesting() {
   Cache& cache = GetCache();
   std::lock_guard<std::mutex> lock(cache.mu);
   cache.choices.clear();
+  cache.measured.clear();
   ++cache.generation;
 }
 
@@ -135,12 +139,15 @@ std::string FormatRecord(const ConvAlgoRecord& r, int id) {
                       " engine=", c.backend.engine, " knobs=", FormatKnobs(c.backend));
 }
 
-// Fields of one conv line, parsed.
-class ConvLine {
+// The NAME=VALUE fields of one line, parsed.
+class FieldLine {
  public:
-  absl::Status Parse(absl::string_view line) {
+  // `line` is `kind` followed by NAME=VALUE fields.
+  absl::Status Parse(absl::string_view line, absl::string_view kind) {
     std::vector<absl::string_view> tokens = absl::StrSplit(line, ' ', absl::SkipEmpty());
-    if (tokens.empty() || tokens[0] != "conv") return absl::InvalidArgumentError("not a conv line");
+    if (tokens.empty() || tokens[0] != kind) {
+      return absl::InvalidArgumentError(absl::StrCat("not a ", kind, " line"));
+    }
     for (size_t i = 1; i < tokens.size(); ++i) {
       const size_t eq = tokens[i].find('=');
       if (eq == absl::string_view::npos || eq == 0) {
@@ -219,8 +226,8 @@ absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ParseKnobs(absl::string
 
 // A conv line's record and the device id it names (identity not set).
 absl::StatusOr<std::pair<int64_t, ConvAlgoRecord>> ParseConvRecord(absl::string_view line) {
-  ConvLine f;
-  SF_RETURN_IF_ERROR(f.Parse(line));
+  FieldLine f;
+  SF_RETURN_IF_ERROR(f.Parse(line, "conv"));
   ConvAlgoRecord r;
   ConvShape& s = r.key.shape;
   SF_ASSIGN_OR_RETURN(const int64_t id, f.Int("device", 0, kMaxIdentities - 1));
@@ -298,40 +305,85 @@ absl::StatusOr<std::pair<int64_t, ConvAlgoRecord>> ParseConvRecord(absl::string_
 
 }  // namespace
 
-std::string FormatConvAlgoRecords(std::span<const ConvAlgoRecord> records) {
+namespace {
+
+// Why `token` cannot be a measured key or value; "" when it can.
+std::string BadMeasuredToken(absl::string_view token) {
+  if (token.empty() || token.size() > kMaxMeasuredChars) {
+    return absl::StrCat("1 to ", kMaxMeasuredChars, " characters expected");
+  }
+  for (char c : token) {
+    if (c <= 0x20 || c > 0x7e) return "only printable ASCII without spaces";
+  }
+  return "";
+}
+
+// A "measured" line's record and the device id it names (identity not set).
+absl::StatusOr<std::pair<int64_t, MeasuredRecord>> ParseMeasuredRecord(absl::string_view line) {
+  FieldLine f;
+  SF_RETURN_IF_ERROR(f.Parse(line, "measured"));
+  SF_ASSIGN_OR_RETURN(const int64_t id, f.Int("device", 0, kMaxIdentities - 1));
+  MeasuredRecord r;
+  for (auto [name, out] : {std::pair<absl::string_view, std::string*>{"key", &r.key},
+                           std::pair<absl::string_view, std::string*>{"value", &r.value}}) {
+    SF_ASSIGN_OR_RETURN(const absl::string_view text, f.Text(name));
+    if (const std::string bad = BadMeasuredToken(text); !bad.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("field ", name, ": ", bad));
+    }
+    *out = std::string(text);
+  }
+  SF_RETURN_IF_ERROR(f.NoneLeft());
+  return std::make_pair(id, std::move(r));
+}
+
+}  // namespace
+
+std::string FormatTuningRecords(const TuningRecords& records) {
   std::string out = absl::StrCat(
       kMagic,
-      "\n# SparseFlow's cuDNN conv choices (Options::tuning_cache, sfrun --tuning-cache):\n"
-      "# made on the device named by each record's id; safe to delete.\n");
+      "\n# SparseFlow's cuDNN conv choices and measured values (Options::tuning_cache,\n"
+      "# sfrun --tuning-cache): made on the device named by each record's id; safe to delete.\n");
   std::vector<std::string> identities;
   std::vector<std::string> lines;
-  for (const ConvAlgoRecord& r : records) {
-    auto it = std::find(identities.begin(), identities.end(), r.identity);
+  auto id_of = [&](const std::string& identity) {
+    auto it = std::find(identities.begin(), identities.end(), identity);
     const int id = static_cast<int>(it - identities.begin());
     if (it == identities.end()) {
-      identities.push_back(r.identity);
-      absl::StrAppend(&out, "device ", id, " ", r.identity, "\n");
+      identities.push_back(identity);
+      absl::StrAppend(&out, "device ", id, " ", identity, "\n");
     }
-    lines.push_back(FormatRecord(r, id));
+    return id;
+  };
+  for (const ConvAlgoRecord& r : records.convs) lines.push_back(FormatRecord(r, id_of(r.identity)));
+  for (const MeasuredRecord& r : records.measured) {
+    lines.push_back(
+        absl::StrCat("measured device=", id_of(r.identity), " key=", r.key, " value=", r.value));
   }
   for (const std::string& line : lines) absl::StrAppend(&out, line, "\n");
   return out;
 }
 
-absl::StatusOr<std::vector<ConvAlgoRecord>> ParseConvAlgoRecords(absl::string_view text,
-                                                                 absl::string_view file) {
+absl::StatusOr<TuningRecords> ParseTuningRecords(absl::string_view text, absl::string_view file) {
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   if (lines.empty() || absl::StripSuffix(lines[0], "\r") != kMagic) {
     return absl::InvalidArgumentError(absl::StrCat(
         file, ": not a SparseFlow tuning cache (its first line is not '", kMagic, "')"));
   }
   std::vector<std::optional<std::string>> identities;
-  std::vector<ConvAlgoRecord> records;
+  TuningRecords records;
   absl::flat_hash_set<std::pair<std::string, ConvAlgoKey>> seen;
+  absl::flat_hash_set<std::pair<std::string, std::string>> seen_measured;
   for (size_t i = 1; i < lines.size(); ++i) {
     const absl::string_view line = absl::StripSuffix(lines[i], "\r");
     auto fail = [&](absl::string_view why) {
       return absl::InvalidArgumentError(absl::StrCat(file, ":", i + 1, ": ", why));
+    };
+    // The identity a record's device id names.
+    auto identity_of = [&](int64_t id) -> absl::StatusOr<std::string> {
+      if (static_cast<size_t>(id) >= identities.size() || !identities[id].has_value()) {
+        return fail(absl::StrCat("device ", id, " is not named by an earlier 'device' line"));
+      }
+      return *identities[id];
     };
     if (line.empty() || line[0] == '#') continue;
     for (char c : line) {
@@ -355,46 +407,67 @@ absl::StatusOr<std::vector<ConvAlgoRecord>> ParseConvAlgoRecords(absl::string_vi
       if (identities.size() <= static_cast<size_t>(id)) identities.resize(id + 1);
       if (identities[id].has_value()) return fail(absl::StrCat("device ", id, " given twice"));
       identities[id] = std::string(identity);
-      continue;
+    } else if (absl::StartsWith(line, "conv ")) {
+      absl::StatusOr<std::pair<int64_t, ConvAlgoRecord>> parsed = ParseConvRecord(line);
+      if (!parsed.ok()) return fail(parsed.status().message());
+      auto& [id, record] = *parsed;
+      SF_ASSIGN_OR_RETURN(record.identity, identity_of(id));
+      if (seen.emplace(record.identity, record.key).second) {
+        records.convs.push_back(std::move(record));
+      }
+    } else if (absl::StartsWith(line, "measured ")) {
+      absl::StatusOr<std::pair<int64_t, MeasuredRecord>> parsed = ParseMeasuredRecord(line);
+      if (!parsed.ok()) return fail(parsed.status().message());
+      auto& [id, record] = *parsed;
+      SF_ASSIGN_OR_RETURN(record.identity, identity_of(id));
+      if (seen_measured.emplace(record.identity, record.key).second) {
+        records.measured.push_back(std::move(record));
+      }
+    } else {
+      return fail("not a 'device', 'conv' or 'measured' line");
     }
-    if (!absl::StartsWith(line, "conv ")) return fail("not a 'device' or 'conv' line");
-    absl::StatusOr<std::pair<int64_t, ConvAlgoRecord>> parsed = ParseConvRecord(line);
-    if (!parsed.ok()) return fail(parsed.status().message());
-    auto& [id, record] = *parsed;
-    if (static_cast<size_t>(id) >= identities.size() || !identities[id].has_value()) {
-      return fail(absl::StrCat("device ", id, " is not named by an earlier 'device' line"));
-    }
-    record.identity = *identities[id];
-    if (seen.emplace(record.identity, record.key).second) records.push_back(std::move(record));
   }
   return records;
 }
 
-absl::StatusOr<std::vector<ConvAlgoRecord>> ExportConvAlgoRecords() {
+absl::StatusOr<TuningRecords> ExportTuningRecords() {
   Cache& cache = GetCache();
   std::lock_guard<std::mutex> lock(cache.mu);
-  absl::flat_hash_map<int, std::string> identity;
-  std::vector<ConvAlgoRecord> records;
-  for (const auto& [key, choice] : cache.choices) {
-    auto it = identity.find(key.device);
-    if (it == identity.end()) {
-      SF_ASSIGN_OR_RETURN(std::string id, DeviceIdentity(key.device));
-      it = identity.emplace(key.device, std::move(id)).first;
+  absl::flat_hash_map<int, std::string> identities;
+  auto identity_of = [&](int device) -> absl::StatusOr<std::string> {
+    auto it = identities.find(device);
+    if (it == identities.end()) {
+      SF_ASSIGN_OR_RETURN(std::string id, DeviceIdentity(device));
+      it = identities.emplace(device, std::move(id)).first;
     }
-    ConvAlgoRecord r{.identity = it->second, .key = key, .choice = choice};
+    return it->second;
+  };
+  TuningRecords records;
+  for (const auto& [key, choice] : cache.choices) {
+    SF_ASSIGN_OR_RETURN(std::string identity, identity_of(key.device));
+    ConvAlgoRecord r{.identity = std::move(identity), .key = key, .choice = choice};
     r.key.device = 0;
     r.choice.from_file = false;
-    records.push_back(std::move(r));
+    records.convs.push_back(std::move(r));
+  }
+  for (const auto& [key, value] : cache.measured) {
+    SF_ASSIGN_OR_RETURN(std::string identity, identity_of(key.first));
+    records.measured.push_back({std::move(identity), key.second, value});
   }
   // A stable order, so that the same choices give the same file.
-  std::sort(records.begin(), records.end(), [](const ConvAlgoRecord& a, const ConvAlgoRecord& b) {
-    if (a.identity != b.identity) return a.identity < b.identity;
-    return FormatRecord(a, 0) < FormatRecord(b, 0);
-  });
+  std::sort(records.convs.begin(), records.convs.end(),
+            [](const ConvAlgoRecord& a, const ConvAlgoRecord& b) {
+              if (a.identity != b.identity) return a.identity < b.identity;
+              return FormatRecord(a, 0) < FormatRecord(b, 0);
+            });
+  std::sort(records.measured.begin(), records.measured.end(),
+            [](const MeasuredRecord& a, const MeasuredRecord& b) {
+              return std::tie(a.identity, a.key) < std::tie(b.identity, b.key);
+            });
   return records;
 }
 
-absl::StatusOr<int> ImportConvAlgoRecords(std::span<const ConvAlgoRecord> records) {
+absl::StatusOr<int> ImportTuningRecords(const TuningRecords& records) {
   int devices = 0;
   if (cudaGetDeviceCount(&devices) != cudaSuccess) {
     (void)cudaGetLastError();
@@ -408,8 +481,8 @@ absl::StatusOr<int> ImportConvAlgoRecords(std::span<const ConvAlgoRecord> record
   Cache& cache = GetCache();
   std::lock_guard<std::mutex> lock(cache.mu);
   int added = 0;
-  for (const ConvAlgoRecord& r : records) {
-    for (int d = 0; d < devices; ++d) {
+  for (int d = 0; d < devices; ++d) {
+    for (const ConvAlgoRecord& r : records.convs) {
       if (identities[d] != r.identity) continue;
       ConvAlgoKey key = r.key;
       key.device = d;
@@ -417,9 +490,35 @@ absl::StatusOr<int> ImportConvAlgoRecords(std::span<const ConvAlgoRecord> record
       choice.from_file = true;
       added += cache.choices.emplace(key, choice).second ? 1 : 0;
     }
+    for (const MeasuredRecord& r : records.measured) {
+      if (identities[d] != r.identity) continue;
+      added += cache.measured.emplace(std::make_pair(d, r.key), r.value).second ? 1 : 0;
+    }
   }
   if (added > 0) ++cache.generation;
   return added;
+}
+
+std::optional<std::string> LookupMeasured(int device, absl::string_view key) {
+  Cache& cache = GetCache();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  auto it = cache.measured.find(std::make_pair(device, std::string(key)));
+  if (it == cache.measured.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::Status StoreMeasured(int device, absl::string_view key, absl::string_view value) {
+  for (auto [what, token] : {std::pair<const char*, absl::string_view>{"key", key},
+                             std::pair<const char*, absl::string_view>{"value", value}}) {
+    if (const std::string bad = BadMeasuredToken(token); !bad.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("measured ", what, " '", token, "': ", bad));
+    }
+  }
+  Cache& cache = GetCache();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  cache.measured[std::make_pair(device, std::string(key))] = std::string(value);
+  ++cache.generation;
+  return absl::OkStatus();
 }
 
 }  // namespace sf::cuda

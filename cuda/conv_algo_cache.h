@@ -9,7 +9,7 @@
 // Across processes: a tuning cache file (Options::tuning_cache,
 // runtime/gpu/tuning_cache.h) holds the choices as records, each under the
 // identity of the device and libraries it was made on (DeviceIdentity), in the
-// text form of FormatConvAlgoRecords.
+// text form of FormatTuningRecords, with other measured values (MeasuredRecord).
 #ifndef SF_CUDA_CONV_ALGO_CACHE_H_
 #define SF_CUDA_CONV_ALGO_CACHE_H_
 
@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -89,27 +90,51 @@ struct ConvAlgoRecord {
   ConvAlgoChoice choice;
 };
 
+// A value measured on a device and kept beside the choices (a sparse conv's
+// density crossover, runtime/gpu/sparse_conv_kernel.cc): `key` names what
+// was measured and everything the measurement depends on, `value` the
+// result; both printable ASCII without spaces, 1 to kMaxMeasuredChars long.
+struct MeasuredRecord {
+  std::string identity, key, value;
+};
+inline constexpr size_t kMaxMeasuredChars = 1024;
+
+struct TuningRecords {
+  std::vector<ConvAlgoRecord> convs;
+  std::vector<MeasuredRecord> measured;
+};
+
 // The records' text: a first line "sparseflow-tuning-cache 1", then a line
-// "device ID IDENTITY" per identity and a line "conv device=ID n=... ..." of
-// key=value fields per record (cuda/conv_algo_cache.cc lists them).
-std::string FormatConvAlgoRecords(std::span<const ConvAlgoRecord> records);
+// "device ID IDENTITY" per identity, a line "conv device=ID n=... ..." of
+// key=value fields per choice (cuda/conv_algo_cache.cc lists them) and a line
+// "measured device=ID key=KEY value=VALUE" per measured value.
+std::string FormatTuningRecords(const TuningRecords& records);
 // The records of a file's text. Every field is checked (present once, a
 // number in its range, a known name; the conv's output size must follow from
 // its input, kernel, stride and padding); the first fault fails it, naming
 // `file` and the line. A record repeating an earlier key (with its identity)
 // is dropped. Blank lines and lines starting with '#' are skipped.
-absl::StatusOr<std::vector<ConvAlgoRecord>> ParseConvAlgoRecords(absl::string_view text,
-                                                                 absl::string_view file);
+absl::StatusOr<TuningRecords> ParseTuningRecords(absl::string_view text, absl::string_view file);
 
-// Every choice of the process cache, with its device's identity.
-absl::StatusOr<std::vector<ConvAlgoRecord>> ExportConvAlgoRecords();
+// Every choice and measured value of the process cache, with its device's
+// identity.
+absl::StatusOr<TuningRecords> ExportTuningRecords();
 // Adds the records whose identity is that of a visible CUDA device, under
-// each such device (a choice already cached for a key wins); returns how many
-// were added. Records of other identities are left out.
-absl::StatusOr<int> ImportConvAlgoRecords(std::span<const ConvAlgoRecord> records);
-// Changes whenever the process cache gains a choice (a search or an import).
+// each such device (what the process already holds for a key wins); returns
+// how many were added. Records of other identities are left out.
+absl::StatusOr<int> ImportTuningRecords(const TuningRecords& records);
+
+// The measured value of `key` on `device` (this process's or imported), if any.
+std::optional<std::string> LookupMeasured(int device, absl::string_view key);
+// Keeps a measured value (replacing one of the same key); InvalidArgument
+// when key or value is empty, too long or not printable ASCII without spaces.
+absl::Status StoreMeasured(int device, absl::string_view key, absl::string_view value);
+
+// Changes whenever the process cache gains a choice or a measured value (a
+// search, a measurement or an import).
 int64_t ConvAlgoCacheGeneration();
-// Empties the process cache (tests: the next Create searches again).
+// Empties the process cache, choices and measured values (tests: the next
+// Create searches again).
 void ClearConvAlgoCacheForTesting();
 
 }  // namespace sf::cuda

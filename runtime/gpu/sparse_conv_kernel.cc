@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -15,6 +16,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "cuda/conv_algo_cache.h"
 #include "cuda/cuda_status.h"
 #include "cuda/kernels/compact_spike_conv.h"
 #include "cuda/kernels/direct_conv_neuron.h"
@@ -32,6 +37,7 @@
 #include "runtime/gpu/neuron_params.h"
 #include "runtime/gpu/occupancy_marks.h"
 #include "runtime/gpu/replay_timing.h"
+#include "runtime/version.h"
 
 namespace sf {
 namespace {
@@ -39,6 +45,10 @@ namespace {
 // Most bytes of input and output the density switch's calibration allocates
 // for its synthetic runs (larger convs are not calibrated; the plan says so).
 constexpr int64_t kMaxCalibrationBytes = int64_t{256} << 20;
+// Part of a calibrated crossover's key (CrossoverKey): raise it when the
+// sparse kernels or the calibration change how fast they run, so that
+// crossovers kept in tuning cache files by an earlier build are measured again.
+constexpr int kCrossoverRevision = 1;
 
 // kAuto runs cuDNN without timing sparse on these shapes, for the float32
 // kernel only. Measured on an H200 (FP32 NCHW, batch 64, ResNet18 shapes,
@@ -194,7 +204,43 @@ struct DensityCrossover {
   double cudnn_us = 0, empty_us = 0, full_us = 0;
   int steps = 0;        // sparse timings the search took
   bool forced = false;  // threshold from SF_SPARSE_SWITCH_TILES, not measured
+  bool cached = false;  // measured earlier (this process, or a tuning cache file)
 };
+
+// A crossover as a measured value of the process cache (cuda::StoreMeasured):
+// "t=12,of=256,cudnn=19.30,empty=8.10,full=40.20,steps=7".
+std::string FormatCrossover(const DensityCrossover& c) {
+  return absl::StrFormat("t=%d,of=%d,cudnn=%.2f,empty=%.2f,full=%.2f,steps=%d", c.threshold,
+                         c.tiles, c.cudnn_us, c.empty_us, c.full_us, c.steps);
+}
+
+// FormatCrossover's text, if it holds a crossover over exactly `tiles` tiles
+// (a value from a stranger's file is checked like any other input).
+std::optional<DensityCrossover> ParseCrossover(absl::string_view text, int tiles) {
+  std::vector<absl::string_view> fields = absl::StrSplit(text, ',');
+  constexpr std::array<absl::string_view, 6> kNames{
+      "t=", "of=", "cudnn=", "empty=", "full=", "steps="};
+  if (fields.size() != kNames.size()) return std::nullopt;
+  DensityCrossover c;
+  std::array<double, 3> us{};
+  for (size_t i = 0; i < kNames.size(); ++i) {
+    if (!absl::ConsumePrefix(&fields[i], kNames[i])) return std::nullopt;
+    bool ok = false;
+    if (i == 0) ok = absl::SimpleAtoi(fields[i], &c.threshold);
+    if (i == 1) ok = absl::SimpleAtoi(fields[i], &c.tiles);
+    if (i >= 2 && i <= 4) {
+      ok = absl::SimpleAtod(fields[i], &us[i - 2]) && std::isfinite(us[i - 2]) && us[i - 2] >= 0;
+    }
+    if (i == 5) ok = absl::SimpleAtoi(fields[i], &c.steps) && c.steps >= 0 && c.steps <= 1000;
+    if (!ok) return std::nullopt;
+  }
+  if (c.tiles != tiles || c.threshold < -1 || c.threshold > c.tiles) return std::nullopt;
+  c.cudnn_us = us[0];
+  c.empty_us = us[1];
+  c.full_us = us[2];
+  c.measured = c.cached = true;
+  return c;
+}
 
 // Whether the density switch runs, and with which threshold, from the
 // environment. It is off unless asked for: on an H100 (docs/benchmarks.md,
@@ -527,8 +573,9 @@ class SparseConvGpuKernel : public GpuKernel {
     } else {
       absl::StrAppend(
           &out, absl::StrFormat("; calibrated: sparse %.1f us empty, %.1f us full, cudnn %.1f us, "
-                                "%d sparse timings",
-                                c.empty_us, c.full_us, c.cudnn_us, c.steps));
+                                "%d sparse timings%s",
+                                c.empty_us, c.full_us, c.cudnn_us, c.steps,
+                                c.cached ? " (earlier, or a tuning cache)" : ""));
     }
     if (switch_on_) {
       absl::StrAppend(&out, absl::StrFormat("; on (%.1f us on this input, sparse alone %.1f us)",
@@ -553,6 +600,19 @@ class SparseConvGpuKernel : public GpuKernel {
   absl::Status CalibrateSwitch(const Graph& graph, const Node& node, const GpuPrepareContext& ctx) {
     crossover_ = DensityCrossover{};
     const cuda::SparseConvShape& s = shape_;
+    const bool has_bias = node.inputs.size() > 2 && HasInput(node, 2);
+    // Measured once per process and device (and kept in a tuning cache file):
+    // the key holds all the timings depend on, cuDNN's choice included.
+    const std::string key = CrossoverKey(has_bias);
+    const int tiles =
+        static_cast<int>(static_cast<int64_t>(s.n) * ((s.out_h + s.tile - 1) / s.tile) *
+                         ((s.out_w + s.tile - 1) / s.tile));
+    if (std::optional<std::string> cached = cuda::LookupMeasured(ctx.device, key)) {
+      if (std::optional<DensityCrossover> c = ParseCrossover(*cached, tiles)) {
+        crossover_ = *c;
+        return absl::OkStatus();
+      }
+    }
     const int64_t x_elems = static_cast<int64_t>(s.n) * s.c_in * s.h * s.w;
     const int64_t y_elems = static_cast<int64_t>(s.n) * s.c_out * s.out_h * s.out_w;
     const int64_t rows = static_cast<int64_t>(s.n) * s.h * (nhwc_ ? 1 : s.c_in);
@@ -581,7 +641,6 @@ class SparseConvGpuKernel : public GpuKernel {
         cudaMemcpy(wd.data(), w.raw_data(), w.nbytes(), cudaMemcpyHostToDevice));
     SF_CUDA_RETURN_IF_ERROR(cudaMemset(b.data(), 0, s.c_out * 2));
     SF_CUDA_RETURN_IF_ERROR(cudaMemset(flag.data(), 0, sizeof(int)));
-    const bool has_bias = node.inputs.size() > 2 && HasInput(node, 2);
     const std::array<const void*, 3> in = {x.data(), wd.data(), has_bias ? b.data() : nullptr};
     const std::array<void*, 1> out = {y.data()};
     const std::span<const void* const> in_span(in.data(), has_bias ? 3 : 2);
@@ -637,7 +696,25 @@ class SparseConvGpuKernel : public GpuKernel {
     }
     c.measured = true;
     crossover_ = c;
+    if (c.tiles == tiles) {  // else the next Prepare measures again
+      SF_RETURN_IF_ERROR(cuda::StoreMeasured(ctx.device, key, FormatCrossover(c)));
+    }
     return absl::OkStatus();
+  }
+
+  // What the crossover's timings depend on, as a measured value's key: the
+  // kernel's revision, the conv's sparse shape and layout, the bias, and
+  // cuDNN's choice for it (its plan text, spaces as '_').
+  std::string CrossoverKey(bool has_bias) const {
+    const cuda::SparseConvShape& s = shape_;
+    std::string cudnn =
+        absl::StrReplaceAll(dense_->Describe(), {{", tuning cache", ""}, {" ", "_"}});
+    return absl::StrCat("sparse-f16-crossover/sparseflow-", VersionString(), "-r",
+                        kCrossoverRevision, "/n", s.n, "_c", s.c_in, "_", s.h, "x", s.w, "_o",
+                        s.c_out, "_", s.out_h, "x", s.out_w, "_k", s.ksize, "_s", s.stride, "_p",
+                        s.pad_top, ",", s.pad_left, "_tile", s.tile, "_chunk", s.cout_chunk,
+                        s.binary ? "_binary" : "", s.group_tiles ? "_grouped" : "",
+                        nhwc_ ? "_nhwc" : "_nchw", has_bias ? "_bias" : "", "/cudnn:", cudnn);
   }
 
   // The sparse path with the density switch: the prescan, then cuDNN when

@@ -19,7 +19,7 @@ namespace {
 constexpr int64_t kMaxFileBytes = int64_t{16} << 20;
 
 struct FileState {
-  std::vector<cuda::ConvAlgoRecord> records;  // as last read from or written to the file
+  cuda::TuningRecords records;                // as last read from or written to the file
   int64_t generation = -1;                    // the process cache's, at that time
 };
 
@@ -48,11 +48,10 @@ absl::Status LoadTuningCache(const std::string& path) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
   }
   SF_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, kMaxFileBytes));
-  SF_ASSIGN_OR_RETURN(std::vector<cuda::ConvAlgoRecord> records,
-                      cuda::ParseConvAlgoRecords(text, path));
-  SF_ASSIGN_OR_RETURN(const int added, cuda::ImportConvAlgoRecords(records));
+  SF_ASSIGN_OR_RETURN(cuda::TuningRecords records, cuda::ParseTuningRecords(text, path));
+  SF_ASSIGN_OR_RETURN(const int added, cuda::ImportTuningRecords(records));
   spdlog::debug("tuning cache {}: {} records, {} added for this machine's devices", path,
-                records.size(), added);
+                records.convs.size() + records.measured.size(), added);
   FileState& state = files.by_path[path];
   state.records = std::move(records);
   state.generation = cuda::ConvAlgoCacheGeneration();
@@ -65,16 +64,23 @@ absl::Status SaveTuningCache(const std::string& path) {
   FileState& state = files.by_path[path];
   const int64_t generation = cuda::ConvAlgoCacheGeneration();
   if (generation == state.generation) return absl::OkStatus();
-  SF_ASSIGN_OR_RETURN(std::vector<cuda::ConvAlgoRecord> records, cuda::ExportConvAlgoRecords());
+  SF_ASSIGN_OR_RETURN(cuda::TuningRecords records, cuda::ExportTuningRecords());
   // The file's records of other devices (or of keys this process has not
   // prepared) after this process's own, which win.
   absl::flat_hash_set<std::pair<std::string, cuda::ConvAlgoKey>> present;
-  for (const cuda::ConvAlgoRecord& r : records) present.emplace(r.identity, r.key);
-  for (const cuda::ConvAlgoRecord& r : state.records) {
-    if (present.emplace(r.identity, r.key).second) records.push_back(r);
+  for (const cuda::ConvAlgoRecord& r : records.convs) present.emplace(r.identity, r.key);
+  for (const cuda::ConvAlgoRecord& r : state.records.convs) {
+    if (present.emplace(r.identity, r.key).second) records.convs.push_back(r);
   }
-  SF_RETURN_IF_ERROR(WriteFileAtomically(path, cuda::FormatConvAlgoRecords(records)));
-  spdlog::debug("tuning cache {}: {} records written", path, records.size());
+  absl::flat_hash_set<std::pair<std::string, std::string>> present_measured;
+  for (const cuda::MeasuredRecord& r : records.measured)
+    present_measured.emplace(r.identity, r.key);
+  for (const cuda::MeasuredRecord& r : state.records.measured) {
+    if (present_measured.emplace(r.identity, r.key).second) records.measured.push_back(r);
+  }
+  SF_RETURN_IF_ERROR(WriteFileAtomically(path, cuda::FormatTuningRecords(records)));
+  spdlog::debug("tuning cache {}: {} records written", path,
+                records.convs.size() + records.measured.size());
   state.records = std::move(records);
   state.generation = generation;
   return absl::OkStatus();

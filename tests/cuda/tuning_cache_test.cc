@@ -1,5 +1,5 @@
 // The tuning cache file (runtime/gpu/tuning_cache.h): its text form
-// (cuda::FormatConvAlgoRecords / ParseConvAlgoRecords, no GPU needed), and on
+// (cuda::FormatTuningRecords / ParseTuningRecords, no GPU needed), and on
 // a GPU a second process's view of it (the process cache emptied between two
 // Runtimes): no search, the same outputs to the bit, choices from a
 // stranger's file checked before they run.
@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "cuda/conv_algo_cache.h"
@@ -68,13 +69,16 @@ cuda::ConvAlgoRecord Record(std::string identity, int64_t c_in, int64_t h, int64
   return r;
 }
 
-std::vector<cuda::ConvAlgoRecord> SampleRecords() {
-  return {Record("NVIDIA H200, cc 9.0, 132 SMs, cuDNN 91400, CUDA runtime 13000", 64, 32, 3, 1, 41,
-                 {{2, 3}, {14, 4}}),
-          Record("NVIDIA H200, cc 9.0, 132 SMs, cuDNN 91400, CUDA runtime 13000", 128, 16, 1, 2, -1,
-                 {}),
-          Record("NVIDIA A100-SXM4-80GB, cc 8.0, 108 SMs, cuDNN 90100, CUDA runtime 12040", 3, 224,
-                 3, 2, 7, {})};
+cuda::TuningRecords SampleRecords() {
+  const std::string h200 = "NVIDIA H200, cc 9.0, 132 SMs, cuDNN 91400, CUDA runtime 13000";
+  cuda::TuningRecords r;
+  r.convs = {Record(h200, 64, 32, 3, 1, 41, {{2, 3}, {14, 4}}), Record(h200, 128, 16, 1, 2, -1, {}),
+             Record("NVIDIA A100-SXM4-80GB, cc 8.0, 108 SMs, cuDNN 90100, CUDA runtime 12040", 3,
+                    224, 3, 2, 7, {})};
+  r.measured = {{h200, "sparse-f16-crossover/n64_c64/cudnn:fp16_nhwc_(timed,_ws_0_B)",
+                 "t=12,of=256,cudnn=19.30,empty=8.10,full=40.20,steps=7"},
+                {h200, "another/key=with=equals", "v"}};
+  return r;
 }
 
 void ExpectSame(const cuda::ConvAlgoRecord& a, const cuda::ConvAlgoRecord& b) {
@@ -87,36 +91,46 @@ void ExpectSame(const cuda::ConvAlgoRecord& a, const cuda::ConvAlgoRecord& b) {
 }
 
 TEST(TuningCacheTextTest, RoundTrips) {
-  const std::vector<cuda::ConvAlgoRecord> records = SampleRecords();
-  const std::string text = cuda::FormatConvAlgoRecords(records);
+  const cuda::TuningRecords records = SampleRecords();
+  const std::string text = cuda::FormatTuningRecords(records);
   EXPECT_EQ(text.rfind("sparseflow-tuning-cache 1\n", 0), 0u) << text;
-  ASSERT_OK_AND_ASSIGN(std::vector<cuda::ConvAlgoRecord> parsed,
-                       cuda::ParseConvAlgoRecords(text, "c.txt"));
-  ASSERT_EQ(parsed.size(), records.size());
-  for (size_t i = 0; i < records.size(); ++i) {
-    ExpectSame(parsed[i], records[i]);
-    EXPECT_TRUE(parsed[i].choice.from_file);
+  ASSERT_OK_AND_ASSIGN(cuda::TuningRecords parsed, cuda::ParseTuningRecords(text, "c.txt"));
+  ASSERT_EQ(parsed.convs.size(), records.convs.size());
+  for (size_t i = 0; i < records.convs.size(); ++i) {
+    ExpectSame(parsed.convs[i], records.convs[i]);
+    EXPECT_TRUE(parsed.convs[i].choice.from_file);
+  }
+  ASSERT_EQ(parsed.measured.size(), records.measured.size());
+  for (size_t i = 0; i < records.measured.size(); ++i) {
+    EXPECT_EQ(parsed.measured[i].identity, records.measured[i].identity);
+    EXPECT_EQ(parsed.measured[i].key, records.measured[i].key);
+    EXPECT_EQ(parsed.measured[i].value, records.measured[i].value);
   }
   // Written again: the same text; with Windows line ends: the same records.
-  EXPECT_EQ(cuda::FormatConvAlgoRecords(parsed), text);
+  EXPECT_EQ(cuda::FormatTuningRecords(parsed), text);
   ASSERT_OK_AND_ASSIGN(
-      parsed, cuda::ParseConvAlgoRecords(absl::StrReplaceAll(text, {{"\n", "\r\n"}}), "c.txt"));
-  EXPECT_EQ(parsed.size(), records.size());
+      parsed, cuda::ParseTuningRecords(absl::StrReplaceAll(text, {{"\n", "\r\n"}}), "c.txt"));
+  EXPECT_EQ(parsed.convs.size(), records.convs.size());
+  EXPECT_EQ(parsed.measured.size(), records.measured.size());
 }
 
 TEST(TuningCacheTextTest, DropsARepeatedKey) {
-  std::vector<cuda::ConvAlgoRecord> records = SampleRecords();
-  records.push_back(records[0]);
-  records.back().choice.backend.engine = 9;
-  ASSERT_OK_AND_ASSIGN(std::vector<cuda::ConvAlgoRecord> parsed,
-                       cuda::ParseConvAlgoRecords(cuda::FormatConvAlgoRecords(records), "c.txt"));
-  ASSERT_EQ(parsed.size(), 3u);
-  EXPECT_EQ(parsed[0].choice.backend.engine, 41);
+  cuda::TuningRecords records = SampleRecords();
+  records.convs.push_back(records.convs[0]);
+  records.convs.back().choice.backend.engine = 9;
+  records.measured.push_back(records.measured[0]);
+  records.measured.back().value = "t=0,of=1,cudnn=1,empty=1,full=1,steps=1";
+  ASSERT_OK_AND_ASSIGN(cuda::TuningRecords parsed,
+                       cuda::ParseTuningRecords(cuda::FormatTuningRecords(records), "c.txt"));
+  ASSERT_EQ(parsed.convs.size(), 3u);
+  EXPECT_EQ(parsed.convs[0].choice.backend.engine, 41);
+  ASSERT_EQ(parsed.measured.size(), 2u);
+  EXPECT_EQ(parsed.measured[0].value, SampleRecords().measured[0].value);
 }
 
 // The text of SampleRecords with `from` replaced by `to` (once).
 std::string Edited(const std::string& from, const std::string& to) {
-  std::string text = cuda::FormatConvAlgoRecords(SampleRecords());
+  std::string text = cuda::FormatTuningRecords(SampleRecords());
   const size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   if (at != std::string::npos) text.replace(at, from.size(), to);
@@ -164,13 +178,23 @@ TEST(TuningCacheTextTest, RefusesFaultyTextNamingFileAndLine) {
               "device 0 \n"),
        "c.txt:4: a device identity of 1 to 256 characters expected"},
       {Edited("device 1 NVIDIA A100", "device 0 NVIDIA A100"), "c.txt:5: device 0 given twice"},
-      {Edited("conv device=0", "cnv device=0"), conv_line_6 + "not a 'device' or 'conv' line"},
+      {Edited("conv device=0", "cnv device=0"),
+       conv_line_6 + "not a 'device', 'conv' or 'measured' line"},
+      {Edited(" key=sparse-f16-crossover/n64_c64/cudnn:fp16_nhwc_(timed,_ws_0_B)", " key="),
+       "field key: 1 to 1024 characters expected"},
+      {Edited("measured device=0 key=sparse", "measured device=0 kee=sparse"),
+       "field 'key' missing"},
+      {Edited(",steps=7", ",steps=7 extra=1"), "unknown field 'extra'"},
+      {Edited("measured device=0", "measured device=7"),
+       "device 7 is not named by an earlier 'device' line"},
+      {Edited(" value=v", " value=" + std::string(1025, 'v')),
+       "field value: 1 to 1024 characters expected"},
       {Edited(" n=16 ", " n=1\t6 "), conv_line_6 + "a character that is not printable ASCII"},
       {Edited(" n=16 ", std::string(" n=16\0 ", 7)),
        conv_line_6 + "a character that is not printable ASCII"},
   };
   for (const Case& c : cases) {
-    EXPECT_THAT(cuda::ParseConvAlgoRecords(c.text, "c.txt"),
+    EXPECT_THAT(cuda::ParseTuningRecords(c.text, "c.txt"),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)))
         << c.text;
   }
@@ -179,9 +203,9 @@ TEST(TuningCacheTextTest, RefusesFaultyTextNamingFileAndLine) {
 // Truncations and byte flips of a valid file either parse or fail cleanly
 // (the sanitizer build runs this too).
 TEST(TuningCacheTextTest, MangledTextNeverCrashes) {
-  const std::string text = cuda::FormatConvAlgoRecords(SampleRecords());
+  const std::string text = cuda::FormatTuningRecords(SampleRecords());
   for (size_t n = 0; n <= text.size(); ++n) {
-    (void)cuda::ParseConvAlgoRecords(text.substr(0, n), "c.txt");
+    (void)cuda::ParseTuningRecords(text.substr(0, n), "c.txt");
   }
   std::mt19937 rng(7);
   for (int i = 0; i < 3000; ++i) {
@@ -189,14 +213,40 @@ TEST(TuningCacheTextTest, MangledTextNeverCrashes) {
     for (int flips = 1 + static_cast<int>(rng() % 4); flips > 0; --flips) {
       t[rng() % t.size()] = static_cast<char>(rng() % 256);
     }
-    absl::StatusOr<std::vector<cuda::ConvAlgoRecord>> parsed = cuda::ParseConvAlgoRecords(t, "c");
-    if (parsed.ok()) {
-      for (const cuda::ConvAlgoRecord& r : *parsed) {
-        EXPECT_GE(r.key.shape.out_h, 1);
-        EXPECT_LE(r.choice.workspace_bytes, r.key.workspace_limit);
-      }
+    absl::StatusOr<cuda::TuningRecords> parsed = cuda::ParseTuningRecords(t, "c");
+    if (!parsed.ok()) continue;
+    for (const cuda::ConvAlgoRecord& r : parsed->convs) {
+      EXPECT_GE(r.key.shape.out_h, 1);
+      EXPECT_LE(r.choice.workspace_bytes, r.key.workspace_limit);
+    }
+    for (const cuda::MeasuredRecord& r : parsed->measured) {
+      EXPECT_FALSE(r.key.empty());
+      EXPECT_EQ(r.value.find(' '), std::string::npos);
     }
   }
+}
+
+// A measured value is kept per device and key; keys and values that a file
+// could not hold are refused.
+TEST(TuningCacheTextTest, StoresMeasuredValues) {
+  cuda::ClearConvAlgoCacheForTesting();
+  EXPECT_FALSE(cuda::LookupMeasured(0, "k").has_value());
+  const int64_t generation = cuda::ConvAlgoCacheGeneration();
+  ASSERT_OK(cuda::StoreMeasured(0, "k", "1"));
+  EXPECT_NE(cuda::ConvAlgoCacheGeneration(), generation);
+  ASSERT_OK(cuda::StoreMeasured(0, "k", "2"));
+  EXPECT_EQ(cuda::LookupMeasured(0, "k"), std::optional<std::string>("2"));
+  EXPECT_FALSE(cuda::LookupMeasured(1, "k").has_value());
+  EXPECT_THAT(cuda::StoreMeasured(0, "a key", "1"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("measured key 'a key': only printable ASCII without spaces")));
+  EXPECT_THAT(cuda::StoreMeasured(0, "k", ""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("measured value '': 1 to 1024 characters expected")));
+  EXPECT_THAT(cuda::StoreMeasured(0, std::string(1025, 'k'), "1"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("1 to 1024 characters")));
+  cuda::ClearConvAlgoCacheForTesting();
+  EXPECT_FALSE(cuda::LookupMeasured(0, "k").has_value());
 }
 
 std::string TempPath(const std::string& name);
@@ -208,12 +258,14 @@ std::string ReadAll(const std::string& path);
 // back as they were.
 TEST(TuningCacheFileTest, KeepsOtherMachinesRecords) {
   const std::string path = TempPath("cache.txt");
-  std::vector<cuda::ConvAlgoRecord> records = SampleRecords();
-  for (cuda::ConvAlgoRecord& r : records) r.identity = "Not a GPU, cc 0.0, 0 SMs";
-  const std::string text = cuda::FormatConvAlgoRecords(records);
+  cuda::TuningRecords records = SampleRecords();
+  for (cuda::ConvAlgoRecord& r : records.convs) r.identity = "Not a GPU, cc 0.0, 0 SMs";
+  for (cuda::MeasuredRecord& r : records.measured) r.identity = "Not a GPU, cc 0.0, 0 SMs";
+  const std::string text = cuda::FormatTuningRecords(records);
   { std::ofstream(path, std::ios::binary) << text; }
   cuda::ClearConvAlgoCacheForTesting();
   ASSERT_OK(LoadTuningCache(path));
+  EXPECT_FALSE(cuda::LookupMeasured(0, records.measured[0].key).has_value());
   ASSERT_OK(SaveTuningCache(path));  // unchanged since the load: nothing written
   EXPECT_EQ(ReadAll(path), text);
   cuda::ClearConvAlgoCacheForTesting();
@@ -261,13 +313,14 @@ struct FmnistRun {
   Plan plan;
 };
 
-// The shipped fmnist_snn, all convs on cuDNN, on its test images.
-absl::StatusOr<FmnistRun> RunFmnist(const Options& base, const std::string& cache) {
+// The shipped fmnist_snn on its test images, all convs on cuDNN unless `sparse` says.
+absl::StatusOr<FmnistRun> RunFmnist(const Options& base, const std::string& cache,
+                                    SparseMode sparse = SparseMode::kOff) {
   const std::string dir = std::string(SF_SOURCE_DIR) + "/models/fmnist_snn/";
   SF_ASSIGN_OR_RETURN(Tensor images, ReadNpy(dir + "test_input.npy"));
   Options o = base;
   o.device = "cuda";
-  o.sparse = SparseMode::kOff;
+  o.sparse = sparse;
   o.tuning_cache = cache;
   SF_ASSIGN_OR_RETURN(std::unique_ptr<Runtime> rt, Runtime::Load(dir + "model.onnx", o));
   FmnistRun run;
@@ -302,11 +355,11 @@ TEST(TuningCacheGpuTest, SecondProcessSkipsTheSearchesWithTheSameOutputs) {
     ASSERT_OK_AND_ASSIGN(FmnistRun first, RunFmnist(options, path));
     const int64_t searched = cuda::ConvAlgoSearchCount() - searches;
     EXPECT_GT(searched, 0);
-    ASSERT_OK_AND_ASSIGN(std::vector<cuda::ConvAlgoRecord> records,
-                         cuda::ParseConvAlgoRecords(ReadAll(path), path));
-    EXPECT_EQ(static_cast<int64_t>(records.size()), searched);
+    ASSERT_OK_AND_ASSIGN(cuda::TuningRecords records,
+                         cuda::ParseTuningRecords(ReadAll(path), path));
+    EXPECT_EQ(static_cast<int64_t>(records.convs.size()), searched);
     ASSERT_OK_AND_ASSIGN(const std::string identity, cuda::DeviceIdentity(0));
-    for (const cuda::ConvAlgoRecord& r : records) EXPECT_EQ(r.identity, identity);
+    for (const cuda::ConvAlgoRecord& r : records.convs) EXPECT_EQ(r.identity, identity);
 
     cuda::ClearConvAlgoCacheForTesting();  // as a new process
     ASSERT_OK_AND_ASSIGN(FmnistRun second, RunFmnist(options, path));
@@ -335,18 +388,16 @@ TEST(TuningCacheGpuTest, OtherDevicesRecordsAreKeptAndNotUsed) {
   cuda::ClearConvAlgoCacheForTesting();
   ASSERT_OK_AND_ASSIGN(FmnistRun first, RunFmnist(Options{}, path));
   // The same records under another identity: not this machine's.
-  std::vector<cuda::ConvAlgoRecord> others =
-      cuda::ParseConvAlgoRecords(ReadAll(path), path).value();
-  for (cuda::ConvAlgoRecord& r : others) r.identity = "Another GPU, cc 1.0, 1 SMs";
-  { std::ofstream(path, std::ios::binary) << cuda::FormatConvAlgoRecords(others); }
+  cuda::TuningRecords others = cuda::ParseTuningRecords(ReadAll(path), path).value();
+  for (cuda::ConvAlgoRecord& r : others.convs) r.identity = "Another GPU, cc 1.0, 1 SMs";
+  { std::ofstream(path, std::ios::binary) << cuda::FormatTuningRecords(others); }
   cuda::ClearConvAlgoCacheForTesting();
   const int64_t searches = cuda::ConvAlgoSearchCount();
   ASSERT_OK_AND_ASSIGN(FmnistRun second, RunFmnist(Options{}, path));
-  EXPECT_EQ(cuda::ConvAlgoSearchCount() - searches, static_cast<int64_t>(others.size()));
+  EXPECT_EQ(cuda::ConvAlgoSearchCount() - searches, static_cast<int64_t>(others.convs.size()));
   // Written back: this device's records and the other's.
-  ASSERT_OK_AND_ASSIGN(std::vector<cuda::ConvAlgoRecord> both,
-                       cuda::ParseConvAlgoRecords(ReadAll(path), path));
-  EXPECT_EQ(both.size(), 2 * others.size());
+  ASSERT_OK_AND_ASSIGN(cuda::TuningRecords both, cuda::ParseTuningRecords(ReadAll(path), path));
+  EXPECT_EQ(both.convs.size(), 2 * others.convs.size());
   std::filesystem::remove(path);
 }
 
@@ -360,13 +411,12 @@ TEST(TuningCacheGpuTest, ExcludedChoicesFromAFileDoNotRun) {
   std::filesystem::remove(path);
   cuda::ClearConvAlgoCacheForTesting();
   ASSERT_OK_AND_ASSIGN(FmnistRun clean, RunFmnist(gemm, path));
-  std::vector<cuda::ConvAlgoRecord> records =
-      cuda::ParseConvAlgoRecords(ReadAll(path), path).value();
-  for (cuda::ConvAlgoRecord& r : records) {
+  cuda::TuningRecords records = cuda::ParseTuningRecords(ReadAll(path), path).value();
+  for (cuda::ConvAlgoRecord& r : records.convs) {
     r.choice.algo = CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED;  // not a sum of products
     r.choice.backend = {.engine = 1000000, .knobs = {{1, 1}}};     // no such engine
   }
-  { std::ofstream(path, std::ios::binary) << cuda::FormatConvAlgoRecords(records); }
+  { std::ofstream(path, std::ios::binary) << cuda::FormatTuningRecords(records); }
   cuda::ClearConvAlgoCacheForTesting();
   ASSERT_OK_AND_ASSIGN(FmnistRun tampered, RunFmnist(gemm, path));
   const std::vector<std::string> details = ConvDetails(tampered.plan);
@@ -387,6 +437,60 @@ TEST(TuningCacheGpuTest, ExcludedChoicesFromAFileDoNotRun) {
       ASSERT_TRUE(std::isfinite(testing::ElementAsDouble(tampered.outputs[i], j))) << j;
     }
   }
+  std::filesystem::remove(path);
+}
+
+// --sparse auto in float16: each sparse conv's density crossover is
+// calibrated once, kept in the file, and used by the next process; a value
+// that does not fit the conv is measured again.
+TEST(TuningCacheGpuTest, CrossoversAreCalibratedOnce) {
+  SF_SKIP_WITHOUT_GPU();
+  Options o = Fp16Nhwc();
+  o.fuse_neurons = false;  // the sparse convs stand alone (and calibrate)
+  const std::string path = TempPath("cache.txt");
+  std::filesystem::remove(path);
+  cuda::ClearConvAlgoCacheForTesting();
+  auto switches = [](const Plan& plan) {
+    std::vector<std::pair<int, int>> out;
+    for (const PlanStep& s : plan.steps) {
+      if (s.op == OpType::kConv && s.switch_sparse_tiles >= -1) {
+        out.emplace_back(s.switch_sparse_tiles, s.switch_tiles);
+      }
+    }
+    return out;
+  };
+  auto cached_marks = [](const Plan& plan) {
+    int n = 0;
+    for (const PlanStep& s : plan.steps) {
+      n += s.kernel_detail.find("(earlier, or a tuning cache)") != std::string::npos ? 1 : 0;
+    }
+    return n;
+  };
+  ASSERT_OK_AND_ASSIGN(FmnistRun first, RunFmnist(o, path, SparseMode::kAuto));
+  const std::vector<std::pair<int, int>> calibrated = switches(first.plan);
+  ASSERT_FALSE(calibrated.empty());
+  EXPECT_EQ(cached_marks(first.plan), 0);
+  ASSERT_OK_AND_ASSIGN(cuda::TuningRecords records, cuda::ParseTuningRecords(ReadAll(path), path));
+  int crossovers = 0;
+  for (const cuda::MeasuredRecord& r : records.measured) {
+    crossovers += absl::StartsWith(r.key, "sparse-f16-crossover/") ? 1 : 0;
+  }
+  EXPECT_EQ(crossovers, static_cast<int>(calibrated.size()));
+
+  cuda::ClearConvAlgoCacheForTesting();  // as a new process
+  ASSERT_OK_AND_ASSIGN(FmnistRun second, RunFmnist(o, path, SparseMode::kAuto));
+  EXPECT_EQ(switches(second.plan), calibrated);
+  EXPECT_EQ(cached_marks(second.plan), static_cast<int>(calibrated.size()));
+
+  // A crossover over another tile count is not this conv's: measured again.
+  for (cuda::MeasuredRecord& r : records.measured) {
+    r.value = absl::StrReplaceAll(r.value, {{",of=", ",of=1"}});
+  }
+  { std::ofstream(path, std::ios::binary) << cuda::FormatTuningRecords(records); }
+  cuda::ClearConvAlgoCacheForTesting();
+  ASSERT_OK_AND_ASSIGN(FmnistRun third, RunFmnist(o, path, SparseMode::kAuto));
+  EXPECT_EQ(cached_marks(third.plan), 0);
+  EXPECT_EQ(switches(third.plan).size(), calibrated.size());
   std::filesystem::remove(path);
 }
 
