@@ -696,9 +696,9 @@ class SparseConvGpuKernel : public GpuKernel {
     }
     c.measured = true;
     crossover_ = c;
-    if (c.tiles == tiles) {  // else the next Prepare measures again
-      SF_RETURN_IF_ERROR(cuda::StoreMeasured(ctx.device, key, FormatCrossover(c)));
-    }
+    // Kept for the next Prepare unless it could not be read back (another tile
+    // count) or kept (a key past the cache's length limit): then it measures again.
+    if (c.tiles == tiles) (void)cuda::StoreMeasured(ctx.device, key, FormatCrossover(c));
     return absl::OkStatus();
   }
 
