@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <limits>
 #include <mutex>
 #include <optional>
 #include <tuple>
@@ -108,7 +107,6 @@ constexpr absl::string_view kMagic = "sparseflow-tuning-cache 1";
 constexpr int64_t kMaxDim = (int64_t{1} << 31) - 1;
 constexpr int64_t kMaxIdentities = 1024;
 constexpr size_t kMaxIdentityChars = 256;
-constexpr size_t kMaxKnobs = 32;
 
 absl::string_view TypeName(cudnnDataType_t t) { return t == CUDNN_DATA_HALF ? "half" : "float"; }
 absl::string_view LayoutName(cudnnTensorFormat_t f) {
@@ -216,8 +214,8 @@ absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ParseKnobs(absl::string
       return absl::InvalidArgumentError(
           absl::StrCat("knob '", item, "' is not TYPE:VALUE with TYPE in [0, 1024]"));
     }
-    if (knobs.size() == kMaxKnobs) {
-      return absl::InvalidArgumentError(absl::StrCat("more than ", kMaxKnobs, " knobs"));
+    if (knobs.size() == kMaxBackendKnobs) {
+      return absl::InvalidArgumentError(absl::StrCat("more than ", kMaxBackendKnobs, " knobs"));
     }
     knobs.emplace_back(type, value);
   }
@@ -302,10 +300,6 @@ absl::StatusOr<std::pair<int64_t, ConvAlgoRecord>> ParseConvRecord(absl::string_
   r.choice.from_file = true;
   return std::make_pair(id, std::move(r));
 }
-
-}  // namespace
-
-namespace {
 
 // Why `token` cannot be a measured key or value; "" when it can.
 std::string BadMeasuredToken(absl::string_view token) {

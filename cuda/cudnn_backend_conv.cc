@@ -12,7 +12,6 @@ namespace {
 
 // Tensor unique ids in the graph and its variant packs.
 constexpr int64_t kX = 1, kW = 2, kY = 3, kBias = 4, kAccumulator = 5;
-constexpr int kMaxKnobs = 32;
 constexpr int kMaxNotes = 16;
 
 absl::StatusOr<BackendDescriptor> MakeDescriptor(cudnnBackendDescriptorType_t type) {
@@ -216,7 +215,7 @@ absl::StatusOr<std::vector<BackendEngineConfig>> BackendConvGraph::Candidates(
   // Knob-choice descriptors for reading each config's choices into (reused).
   std::vector<BackendDescriptor> knob_owned;
   std::vector<cudnnBackendDescriptor_t> knobs;
-  for (int k = 0; k < kMaxKnobs; ++k) {
+  for (int k = 0; k < kMaxBackendKnobs; ++k) {
     SF_ASSIGN_OR_RETURN(BackendDescriptor kc, MakeDescriptor(CUDNN_BACKEND_KNOB_CHOICE_DESCRIPTOR));
     knobs.push_back(kc.get());
     knob_owned.push_back(std::move(kc));
@@ -240,9 +239,9 @@ absl::StatusOr<std::vector<BackendEngineConfig>> BackendConvGraph::Candidates(
                                                       CUDNN_TYPE_INT64, 1, &got, &config.engine));
     int64_t knob_count = 0;
     SF_CUDNN_RETURN_IF_ERROR(cudnnBackendGetAttribute(configs[i], CUDNN_ATTR_ENGINECFG_KNOB_CHOICES,
-                                                      CUDNN_TYPE_BACKEND_DESCRIPTOR, kMaxKnobs,
-                                                      &knob_count, knobs.data()));
-    for (int64_t k = 0; k < std::min<int64_t>(knob_count, kMaxKnobs); ++k) {
+                                                      CUDNN_TYPE_BACKEND_DESCRIPTOR,
+                                                      kMaxBackendKnobs, &knob_count, knobs.data()));
+    for (int64_t k = 0; k < std::min<int64_t>(knob_count, kMaxBackendKnobs); ++k) {
       cudnnBackendKnobType_t type{};
       int64_t value = 0;
       SF_CUDNN_RETURN_IF_ERROR(cudnnBackendGetAttribute(knobs[k], CUDNN_ATTR_KNOB_CHOICE_KNOB_TYPE,

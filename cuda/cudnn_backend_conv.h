@@ -39,6 +39,10 @@ using BackendDescriptor = Owned<cudnnBackendDescriptor_t, internal::DestroyBacke
 
 struct ConvShape;  // cuda/cudnn_conv.h
 
+// Most knob choices an engine config is read with (Candidates) or may hold
+// (a tuning cache file's record).
+inline constexpr int kMaxBackendKnobs = 32;
+
 // One engine configuration: cuDNN's global engine index and its knob
 // choices, (cudnnBackendKnobType_t, value) pairs.
 struct BackendEngineConfig {

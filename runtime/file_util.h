@@ -9,7 +9,9 @@
 
 namespace sf {
 
-// Reads a whole regular file, refusing files above `max_bytes`. Errors name the path.
+// Reads a whole regular file, refusing files above `max_bytes`. Errors name the
+// path: NotFound when there is none, InvalidArgument for a folder or another
+// file that is not a regular one.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_bytes);
 // Writes `bytes` to a temporary file beside `path` and renames it over `path`, so
 // that `path` is either untouched or complete. Errors name the path.

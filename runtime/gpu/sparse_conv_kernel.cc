@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -217,27 +218,28 @@ std::string FormatCrossover(const DensityCrossover& c) {
 // FormatCrossover's text, if it holds a crossover over exactly `tiles` tiles
 // (a value from a stranger's file is checked like any other input).
 std::optional<DensityCrossover> ParseCrossover(absl::string_view text, int tiles) {
-  std::vector<absl::string_view> fields = absl::StrSplit(text, ',');
-  constexpr std::array<absl::string_view, 6> kNames{
-      "t=", "of=", "cudnn=", "empty=", "full=", "steps="};
-  if (fields.size() != kNames.size()) return std::nullopt;
-  DensityCrossover c;
-  std::array<double, 3> us{};
-  for (size_t i = 0; i < kNames.size(); ++i) {
-    if (!absl::ConsumePrefix(&fields[i], kNames[i])) return std::nullopt;
-    bool ok = false;
-    if (i == 0) ok = absl::SimpleAtoi(fields[i], &c.threshold);
-    if (i == 1) ok = absl::SimpleAtoi(fields[i], &c.tiles);
-    if (i >= 2 && i <= 4) {
-      ok = absl::SimpleAtod(fields[i], &us[i - 2]) && std::isfinite(us[i - 2]) && us[i - 2] >= 0;
+  const std::vector<absl::string_view> fields = absl::StrSplit(text, ',');
+  if (fields.size() != 6) return std::nullopt;
+  // Field i's number after its name.
+  auto number = [&](size_t i, absl::string_view name, auto* out) {
+    absl::string_view f = fields[i];
+    if (!absl::ConsumePrefix(&f, name)) return false;
+    if constexpr (std::is_same_v<decltype(*out), double&>) {
+      return absl::SimpleAtod(f, out) && std::isfinite(*out) && *out >= 0;
+    } else {
+      return absl::SimpleAtoi(f, out);
     }
-    if (i == 5) ok = absl::SimpleAtoi(fields[i], &c.steps) && c.steps >= 0 && c.steps <= 1000;
-    if (!ok) return std::nullopt;
+  };
+  DensityCrossover c;
+  if (!number(0, "t=", &c.threshold) || !number(1, "of=", &c.tiles) ||
+      !number(2, "cudnn=", &c.cudnn_us) || !number(3, "empty=", &c.empty_us) ||
+      !number(4, "full=", &c.full_us) || !number(5, "steps=", &c.steps)) {
+    return std::nullopt;
   }
-  if (c.tiles != tiles || c.threshold < -1 || c.threshold > c.tiles) return std::nullopt;
-  c.cudnn_us = us[0];
-  c.empty_us = us[1];
-  c.full_us = us[2];
+  if (c.tiles != tiles || c.threshold < -1 || c.threshold > c.tiles || c.steps < 0 ||
+      c.steps > 1000) {
+    return std::nullopt;
+  }
   c.measured = c.cached = true;
   return c;
 }
@@ -354,9 +356,7 @@ class SparseConvGpuKernel : public GpuKernel {
         crossover_ = DensityCrossover{};
         crossover_.measured = crossover_.forced = true;
         crossover_.threshold = request.tiles;
-        crossover_.tiles = static_cast<int>(static_cast<int64_t>(shape_.n) *
-                                            ((shape_.out_h + shape_.tile - 1) / shape_.tile) *
-                                            ((shape_.out_w + shape_.tile - 1) / shape_.tile));
+        crossover_.tiles = OutputTiles();
       } else if (half_ && !gather_forced_ && request.calibrate && (request.on || !ctx.profiling)) {
         if (absl::Status s = CalibrateSwitch(graph, node, ctx); !s.ok()) {
           crossover_ = DensityCrossover{};
@@ -604,9 +604,7 @@ class SparseConvGpuKernel : public GpuKernel {
     // Measured once per process and device (and kept in a tuning cache file):
     // the key holds all the timings depend on, cuDNN's choice included.
     const std::string key = CrossoverKey(has_bias);
-    const int tiles =
-        static_cast<int>(static_cast<int64_t>(s.n) * ((s.out_h + s.tile - 1) / s.tile) *
-                         ((s.out_w + s.tile - 1) / s.tile));
+    const int tiles = OutputTiles();
     if (std::optional<std::string> cached = cuda::LookupMeasured(ctx.device, key)) {
       if (std::optional<DensityCrossover> c = ParseCrossover(*cached, tiles)) {
         crossover_ = *c;
@@ -700,6 +698,13 @@ class SparseConvGpuKernel : public GpuKernel {
     // count) or kept (a key past the cache's length limit): then it measures again.
     if (c.tiles == tiles) (void)cuda::StoreMeasured(ctx.device, key, FormatCrossover(c));
     return absl::OkStatus();
+  }
+
+  // The output tiles of the whole batch (what the density switch counts).
+  int OutputTiles() const {
+    return static_cast<int>(static_cast<int64_t>(shape_.n) *
+                            ((shape_.out_h + shape_.tile - 1) / shape_.tile) *
+                            ((shape_.out_w + shape_.tile - 1) / shape_.tile));
   }
 
   // What the crossover's timings depend on, as a measured value's key: the

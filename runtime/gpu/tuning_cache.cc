@@ -7,7 +7,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/str_cat.h"
 #include "cuda/conv_algo_cache.h"
 #include "graph/status.h"
 #include "runtime/file_util.h"
@@ -33,6 +32,17 @@ Files& GetFiles() {
   return *files;
 }
 
+// Appends the records of `older` whose (identity, key) none of `*records` has.
+template <typename Record>
+void AppendMissing(const std::vector<Record>& older, std::vector<Record>* records) {
+  using Key = std::pair<std::string, decltype(Record::key)>;
+  absl::flat_hash_set<Key> present;
+  for (const Record& r : *records) present.emplace(r.identity, r.key);
+  for (const Record& r : older) {
+    if (present.emplace(r.identity, r.key).second) records->push_back(r);
+  }
+}
+
 }  // namespace
 
 absl::Status LoadTuningCache(const std::string& path) {
@@ -43,9 +53,6 @@ absl::Status LoadTuningCache(const std::string& path) {
     spdlog::debug("tuning cache {}: no such file yet", path);
     files.by_path[path] = FileState{};  // written at the next save
     return absl::OkStatus();
-  }
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
   }
   SF_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, kMaxFileBytes));
   SF_ASSIGN_OR_RETURN(cuda::TuningRecords records, cuda::ParseTuningRecords(text, path));
@@ -67,17 +74,8 @@ absl::Status SaveTuningCache(const std::string& path) {
   SF_ASSIGN_OR_RETURN(cuda::TuningRecords records, cuda::ExportTuningRecords());
   // The file's records of other devices (or of keys this process has not
   // prepared) after this process's own, which win.
-  absl::flat_hash_set<std::pair<std::string, cuda::ConvAlgoKey>> present;
-  for (const cuda::ConvAlgoRecord& r : records.convs) present.emplace(r.identity, r.key);
-  for (const cuda::ConvAlgoRecord& r : state.records.convs) {
-    if (present.emplace(r.identity, r.key).second) records.convs.push_back(r);
-  }
-  absl::flat_hash_set<std::pair<std::string, std::string>> present_measured;
-  for (const cuda::MeasuredRecord& r : records.measured)
-    present_measured.emplace(r.identity, r.key);
-  for (const cuda::MeasuredRecord& r : state.records.measured) {
-    if (present_measured.emplace(r.identity, r.key).second) records.measured.push_back(r);
-  }
+  AppendMissing(state.records.convs, &records.convs);
+  AppendMissing(state.records.measured, &records.measured);
   SF_RETURN_IF_ERROR(WriteFileAtomically(path, cuda::FormatTuningRecords(records)));
   spdlog::debug("tuning cache {}: {} records written", path,
                 records.convs.size() + records.measured.size());
