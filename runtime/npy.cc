@@ -1,12 +1,7 @@
 #include "runtime/npy.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -21,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "graph/status.h"
+#include "runtime/file_util.h"
 
 namespace sf {
 namespace {
@@ -324,58 +320,6 @@ std::string ShapeLiteral(std::span<const int64_t> dims) {
   return absl::StrCat("(", absl::StrJoin(dims, ", "), ")");
 }
 
-// Removes a temporary file on destruction unless Release()d.
-class TempFileGuard {
- public:
-  explicit TempFileGuard(std::string path) : path_(std::move(path)) {}
-  ~TempFileGuard() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  TempFileGuard(const TempFileGuard&) = delete;
-  TempFileGuard& operator=(const TempFileGuard&) = delete;
-  void Release() { path_.clear(); }
-
- private:
-  std::string path_;
-};
-
-// Closes a file descriptor on destruction unless Close()d explicitly.
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  ~FdCloser() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  // Returns close()'s result.
-  int Close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
-
-absl::Status ErrnoError(absl::string_view action, const std::string& path) {
-  const int err = errno;
-  return absl::ErrnoToStatus(err, absl::StrCat("cannot ", action, " '", path, "'"));
-}
-
-absl::Status WriteAll(int fd, absl::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError("write", path);
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<Tensor> ParseNpy(absl::string_view bytes, absl::string_view what) {
@@ -437,30 +381,9 @@ absl::StatusOr<Tensor> ParseNpy(absl::string_view bytes, absl::string_view what)
 }
 
 absl::StatusOr<Tensor> ReadNpy(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("open", path);
-  FdCloser closer(fd);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return ErrnoError("stat", path);
-  if (!S_ISREG(st.st_mode)) {
-    return absl::InvalidArgumentError(absl::StrCat("'", path, "' is not a regular file"));
-  }
-  if (st.st_size > kMaxTensorBytes + kMaxHeaderLen + static_cast<int64_t>(kDataAlign)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": file of ", st.st_size,
-                                                   " bytes exceeds the tensor size limit"));
-  }
-  std::string bytes(static_cast<size_t>(st.st_size), '\0');
-  size_t filled = 0;
-  while (filled < bytes.size()) {
-    const ssize_t n = ::read(fd, bytes.data() + filled, bytes.size() - filled);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError("read", path);
-    }
-    if (n == 0) break;  // The file shrank while reading; parse what is there.
-    filled += static_cast<size_t>(n);
-  }
-  bytes.resize(filled);
+  SF_ASSIGN_OR_RETURN(
+      std::string bytes,
+      ReadFileToString(path, kMaxTensorBytes + kMaxHeaderLen + static_cast<int64_t>(kDataAlign)));
   return ParseNpy(bytes, path);
 }
 
@@ -493,17 +416,7 @@ absl::StatusOr<std::string> SerializeNpy(const Tensor& tensor) {
 
 absl::Status WriteNpy(const std::string& path, const Tensor& tensor) {
   SF_ASSIGN_OR_RETURN(std::string bytes, SerializeNpy(tensor));
-  const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("create", temp);
-  TempFileGuard guard(temp);
-  FdCloser closer(fd);
-  SF_RETURN_IF_ERROR(WriteAll(fd, bytes, temp));
-  if (::fsync(fd) != 0) return ErrnoError("sync", temp);
-  if (closer.Close() != 0) return ErrnoError("close", temp);
-  if (::rename(temp.c_str(), path.c_str()) != 0) return ErrnoError("rename onto", path);
-  guard.Release();
-  return absl::OkStatus();
+  return WriteFileAtomically(path, bytes);
 }
 
 }  // namespace sf

@@ -140,7 +140,9 @@ struct Plan {
 absl::StatusOr<Plan> BuildPlan(const Graph& graph, const PlanOptions& options);
 std::string PlanToJson(const Plan& plan);
 // A JSON string literal of `s`: quotes, backslashes and control characters
-// escaped; other bytes (UTF-8) pass through. Shared by every JSON writer.
+// escaped; well-formed UTF-8 passes through, and each byte that is not part of
+// one (a node name is any bytes a model holds) becomes U+FFFD, so the output is
+// always valid JSON. Shared by every JSON writer.
 std::string JsonString(absl::string_view s);
 std::string PlanToTable(const Plan& plan);
 

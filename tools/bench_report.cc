@@ -417,7 +417,7 @@ std::string FormatConsole(const BenchReport& r) {
   if (!rows.empty()) {
     absl::StrAppend(&out, "\nper conv (each step alone on its real input; median us):\n");
     absl::StrAppendFormat(
-        &out, "%-28s %9s %11s %5s %3s %5s %-15s %7s %5s %7s %7s %10s %10s %10s %7s %10s %-6s  %s\n",
+        &out, "%-28s %9s %11s %5s %4s %5s %-15s %7s %5s %7s %7s %10s %10s %10s %7s %10s %-6s  %s\n",
         "name", "HxW", "Cin->Cout", "k", "s", "block", "input_class", "elem_d", "tile", "tile_d",
         "grp_d", gpu ? "cudnn_us" : "dense_us", "sparse_us", "prescan_us", "speedup", "plan_us",
         "ran", "kernel");
@@ -425,11 +425,13 @@ std::string FormatConsole(const BenchReport& r) {
       const LayerProfile& s = *row.sparse;
       absl::StrAppendFormat(
           &out,
-          "%-28s %9s %11s %5s %3d %5d %-15s %7s %5s %7s %7s %10s %10s %10s %7s %10s %-6s  %s\n",
+          "%-28s %9s %11s %5s %4s %5d %-15s %7s %5s %7s %7s %10s %10s %10s %7s %10s %-6s  %s\n",
           s.name, absl::StrCat(DimOr(s.input_dims, 2), "x", DimOr(s.input_dims, 3)),
           absl::StrCat(DimOr(s.input_dims, 1), "->", DimOr(s.output_dims, 1)),
-          absl::StrCat(s.kernel_hw[0], "x", s.kernel_hw[1]), s.stride[0], s.block,
-          ToString(s.input_class), Density(s.element_density),
+          absl::StrCat(s.kernel_hw[0], "x", s.kernel_hw[1]),
+          s.stride[0] == s.stride[1] ? absl::StrCat(s.stride[0])
+                                     : absl::StrCat(s.stride[0], "x", s.stride[1]),
+          s.block, ToString(s.input_class), Density(s.element_density),
           row.tile.block > 0 ? absl::StrCat(row.tile.block) : "-",
           row.tile.block > 0 ? Density(row.tile.tile_density) : "-",
           row.tile.block > 0 ? Density(row.tile.group_tile_density) : "-",
@@ -445,8 +447,9 @@ std::string FormatConsole(const BenchReport& r) {
                     "   speedup: ",
                     gpu ? "cudnn_us" : "dense_us",
                     " / sparse_us; plan_us: the SparseFlow plan's step as it ran (ran);\n"
-                    "   ran 'fused': the conv and its neuron in one kernel, cudnn_us then counts "
-                    "the all-cuDNN plan's conv + neuron steps)\n");
+                    "   ran 'fused': the conv and its neuron in one kernel, ",
+                    gpu ? "cudnn_us" : "dense_us",
+                    " then counts the all-cuDNN plan's conv + neuron steps)\n");
   }
   bool any_totals = false;
   for (const PlanBench* b : {&r.sparse, &r.dense}) {
@@ -613,7 +616,7 @@ std::string FormatJson(const BenchReport& r) {
 
 std::string FormatCsv(const BenchReport& r) {
   std::string out =
-      "name,H,W,C_in,C_out,kernel_h,kernel_w,stride,block,input_class,element_density,"
+      "name,H,W,C_in,C_out,kernel_h,kernel_w,stride_h,stride_w,block,input_class,element_density,"
       "tile_block,tile_density,group_tile_density,dense_us,sparse_us,speedup,prescan_us,plan_us,"
       "ran,kernel_detail\n";
   for (const ConvRow& row : ConvRows(r)) {
@@ -624,10 +627,10 @@ std::string FormatCsv(const BenchReport& r) {
     std::replace(name.begin(), name.end(), ',', ';');
     absl::StrAppend(&out, name, ",", DimOr(s.input_dims, 2), ",", DimOr(s.input_dims, 3), ",",
                     DimOr(s.input_dims, 1), ",", DimOr(s.output_dims, 1), ",", s.kernel_hw[0], ",",
-                    s.kernel_hw[1], ",", s.stride[0], ",", s.block, ",", ToString(s.input_class),
-                    ",", s.element_density < 0 ? "" : JsonNumber(s.element_density), ",",
-                    row.tile.block, ",",
-                    row.tile.block > 0 ? JsonNumber(row.tile.tile_density) : "", ",",
+                    s.kernel_hw[1], ",", s.stride[0], ",", s.stride[1], ",", s.block, ",",
+                    ToString(s.input_class), ",",
+                    s.element_density < 0 ? "" : JsonNumber(s.element_density), ",", row.tile.block,
+                    ",", row.tile.block > 0 ? JsonNumber(row.tile.tile_density) : "", ",",
                     row.tile.block > 0 ? JsonNumber(row.tile.group_tile_density) : "", ",",
                     row.dense ? JsonNumber(row.dense_us()) : "", ",",
                     row.sparse_us() < 0 ? "" : JsonNumber(row.sparse_us()), ",",

@@ -15,8 +15,9 @@ bool ArgReader::Flag(const std::string& name, std::string* value) {
   std::string arg = argv_[i_];
   if (arg == name) {
     if (i_ + 1 >= argc_) {
+      // Not taken: the parse loop falls through to TakeModel, which returns this.
       status_ = absl::InvalidArgumentError(absl::StrCat(name, " needs a value"));
-      return true;
+      return false;
     }
     *value = argv_[i_ + 1];
     i_ += 2;
@@ -119,6 +120,14 @@ absl::StatusOr<std::pair<std::string, std::string>> BindFile(const std::string& 
                                                    "s: use --", what, " NAME=FILE"));
   }
   return std::make_pair(infos[0].name, spec);
+}
+
+absl::Status CheckFileSpec(const std::string& flag, const std::string& spec) {
+  if (spec.empty() || spec.back() == '=') {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " needs a file name (FILE or NAME=FILE), not '", spec, "'"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> ParseCountFlag(const std::string& flag, const std::string& text,

@@ -58,6 +58,9 @@ absl::StatusOr<Layout> ParseLayoutFlag(const std::string& text);
 // choice in every process, like ONNX Runtime's cudnn_conv_algo_search=HEURISTIC)
 // or "gemm" (timed among the sum-of-products algorithms only: no Winograd/FFT).
 absl::StatusOr<ConvAlgoSearch> ParseConvAlgoFlag(const std::string& text);
+// A --input/--output value: FILE or NAME=FILE with a file name (a usage error
+// when empty or ending in '=').
+absl::Status CheckFileSpec(const std::string& flag, const std::string& spec);
 // "NAME=FILE" binds the model input/output NAME (`what`: "input"/"output") to
 // FILE; a bare FILE, or a spec that is an existing file (so paths may contain
 // '='), binds the model's only one. Returns (name, file).

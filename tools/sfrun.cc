@@ -54,8 +54,10 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
   while (!args.done()) {
     std::string value;
     if (args.Flag("--input", &value)) {
+      SF_RETURN_IF_ERROR(sf::tools::CheckFileSpec("--input", value));
       f.inputs.push_back(value);
     } else if (args.Flag("--output", &value)) {
+      SF_RETURN_IF_ERROR(sf::tools::CheckFileSpec("--output", value));
       f.outputs.push_back(value);
     } else if (args.Flag("--device", &value)) {
       SF_ASSIGN_OR_RETURN(f.options.device, sf::tools::ParseDeviceFlag(value, /*allow_all=*/true));
@@ -75,6 +77,7 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
                           sf::tools::ParseCountFlag("--runs", value, 1, kMaxRuns));
       f.runs = static_cast<int>(runs);
     } else if (args.Flag("--plan-json", &value)) {
+      if (value.empty()) return absl::InvalidArgumentError("--plan-json needs a file name");
       f.plan_json = value;
     } else if (args.Flag("--block-rule", &value)) {
       SF_ASSIGN_OR_RETURN(f.options.block_rule, sf::BlockRule::Parse(value));
@@ -240,6 +243,9 @@ int Run(const Flags& flags) {
   auto output_files = BindFiles(flags.outputs, rt.OutputInfo(), "output");
   if (!output_files.ok()) return sf::tools::Fail(output_files.status());
 
+  // Every file this run writes (the plan JSON and the outputs) is written at the
+  // end, all or none: a run that fails leaves no file behind.
+  std::vector<sf::FileContents> to_write;
   if (flags.plan || flags.plan_only || !flags.plan_json.empty() || flags.verbose) {
     auto plan = rt.GetPlan(input_dims);
     if (!plan.ok()) return sf::tools::Fail(plan.status());
@@ -248,11 +254,11 @@ int Run(const Flags& flags) {
     } else if (flags.verbose) {
       std::cerr << sf::PlanToTable(*plan);
     }
-    if (!flags.plan_json.empty()) {
-      absl::Status s = sf::WriteFileAtomically(flags.plan_json, sf::PlanToJson(*plan));
-      if (!s.ok()) return sf::tools::Fail(s);
+    if (!flags.plan_json.empty()) to_write.push_back({flags.plan_json, sf::PlanToJson(*plan)});
+    if (flags.plan_only) {
+      absl::Status s = sf::WriteFilesAtomically(to_write);
+      return s.ok() ? 0 : sf::tools::Fail(s);
     }
-    if (flags.plan_only) return 0;
   }
 
   // Runs after the first see what it left behind (cuDNN's chosen algorithms,
@@ -264,7 +270,6 @@ int Run(const Flags& flags) {
   const auto& infos = rt.OutputInfo();
 
   // Convert (and serialise) everything before writing anything.
-  std::vector<std::pair<std::string, std::string>> to_write;
   std::vector<sf::Tensor> as_float;
   for (size_t i = 0; i < infos.size(); ++i) {
     auto t32 = ToFloat32((*outputs)[i], infos[i].name);
@@ -273,14 +278,11 @@ int Run(const Flags& flags) {
     if (it != output_files->end()) {
       auto bytes = sf::SerializeNpy(*t32);
       if (!bytes.ok()) return sf::tools::Fail(bytes.status());
-      to_write.emplace_back(it->second, *std::move(bytes));
+      to_write.push_back({it->second, *std::move(bytes)});
     }
     as_float.push_back(*std::move(t32));
   }
-  for (const auto& [path, bytes] : to_write) {
-    absl::Status s = sf::WriteFileAtomically(path, bytes);
-    if (!s.ok()) return sf::tools::Fail(s);
-  }
+  if (absl::Status s = sf::WriteFilesAtomically(to_write); !s.ok()) return sf::tools::Fail(s);
   if (output_files->empty()) {
     for (size_t i = 0; i < infos.size(); ++i) {
       PrintSummary(infos[i].name, (*outputs)[i].dtype(), as_float[i]);

@@ -11,7 +11,11 @@ namespace sf {
 
 absl::StatusOr<Graph> ImportOnnxFile(const std::string& path) {
   std::error_code ec;
+  // By stat, before any open: a named pipe is refused, never waited on.
   if (!std::filesystem::is_regular_file(path, ec)) {
+    if (std::filesystem::exists(path, ec)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
+    }
     return absl::NotFoundError(absl::StrCat(path, ": no such model file"));
   }
   OnnxImportOptions options;

@@ -133,15 +133,15 @@ TEST(NpyWriteTest, MissingFolderFailsNamingThePath) {
   EXPECT_TRUE(FolderEntries(dir.path()).empty());
 }
 
-TEST(NpyWriteTest, FailedRenameRemovesTheTempFile) {
+TEST(NpyWriteTest, AFolderAtThePathWritesNothing) {
   ScratchDir dir;
-  // Renaming a file over a non-empty folder fails after the data was written.
+  // A folder cannot be replaced: refused before any temporary file is written.
   const std::string path = dir.File("occupied");
   std::filesystem::create_directory(path);
   std::ofstream(dir.File("occupied/x")) << "x";
   const absl::Status status = WriteNpy(path, PatternTensor(DataType::kFloat32, {3}));
   EXPECT_FALSE(status.ok());
-  EXPECT_THAT(std::string(status.message()), AllOf(HasSubstr("rename"), HasSubstr(path)));
+  EXPECT_THAT(std::string(status.message()), AllOf(HasSubstr("is a folder"), HasSubstr(path)));
   EXPECT_THAT(FolderEntries(dir.path()), ::testing::ElementsAre("occupied"));
 }
 

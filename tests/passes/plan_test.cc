@@ -170,6 +170,26 @@ TEST_F(PlanTest, JsonEscapesStrings) {
   EXPECT_THAT(json, HasSubstr("\"nodes\": []"));
 }
 
+// Well-formed UTF-8 passes through; every byte outside a well-formed sequence
+// (stray continuation bytes, truncated, overlong and surrogate forms, above
+// U+10FFFF, DEL escaped) comes out as U+FFFD, so the file is valid JSON.
+TEST_F(PlanTest, JsonStringsAreValidUtf8) {
+  EXPECT_EQ(JsonString("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"),
+            "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+  EXPECT_EQ(JsonString("a\xff\xfe\xfd"
+                       "b"),
+            R"("a\ufffd\ufffd\ufffdb")");
+  EXPECT_EQ(JsonString("\x80"), R"("\ufffd")");
+  EXPECT_EQ(JsonString("\xc3"), R"("\ufffd")");                                // truncated
+  EXPECT_EQ(JsonString("\xe2\x82"), R"("\ufffd\ufffd")");                      // truncated
+  EXPECT_EQ(JsonString("\xc0\xaf"), R"("\ufffd\ufffd")");                      // overlong '/'
+  EXPECT_EQ(JsonString("\xe0\x80\xaf"), R"("\ufffd\ufffd\ufffd")");            // overlong
+  EXPECT_EQ(JsonString("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");            // a surrogate
+  EXPECT_EQ(JsonString("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");  // > U+10FFFF
+  EXPECT_EQ(JsonString("\xf4\x8f\xbf\xbf"), "\"\xf4\x8f\xbf\xbf\"");           // U+10FFFF
+  EXPECT_EQ(JsonString("\x7f"), R"("\u007f")");
+}
+
 TEST_F(PlanTest, SparseOffPlansEverythingDense) {
   BuildNet();
   options_.sparse = SparseMode::kOff;

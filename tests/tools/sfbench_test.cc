@@ -335,7 +335,7 @@ TEST_F(SfbenchTest, CpuRunWritesJsonCsvAndProfile) {
   }
   const std::string csv = testing::ReadTextFile(Path("b.csv"));
   EXPECT_THAT(csv, StartsWith("name,H,W,C_in,C_out"));
-  EXPECT_THAT(csv, HasSubstr("\nconv_1,16,16,8,8,3,3,1,8,binary,"));
+  EXPECT_THAT(csv, HasSubstr("\nconv_1,16,16,8,8,3,3,1,1,8,binary,"));
   EXPECT_THAT(testing::ReadTextFile(Path("p.json")), HasSubstr("\"if_0\""));
 }
 

@@ -102,7 +102,7 @@ TEST_F(SfrunMalformedTest, EmptyModelFile) {
 TEST_F(SfrunMalformedTest, ModelIsAFolder) {
   fs::create_directory(Path("dir.onnx"));
   EXPECT_THAT(RunExpectingError(Path("dir.onnx"), Path("x.npy")),
-              HasSubstr("dir.onnx: no such model file"));
+              HasSubstr("dir.onnx: not a regular file"));
 }
 
 TEST_F(SfrunMalformedTest, TooNewIrVersion) {

@@ -2,11 +2,13 @@
 // that no output file is left behind on failure.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "runtime/file_util.h"
 #include "runtime/npy.h"
 #include "tests/testing/cli_test_util.h"
@@ -17,6 +19,7 @@ namespace sf {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::OnnxModelBuilder;
@@ -174,6 +177,15 @@ TEST_F(SfrunTest, UsageErrorsExitTwo) {
   r = Run("model.onnx --input");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("--input needs a value"));
+  r = Run("model.onnx --input x.npy --sparse");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--sparse needs a value"));
+  for (const char* empty : {"''", "y=", "=", "x.npy --input ''"}) {
+    r = Run(std::string("model.onnx --input x.npy --output ") + empty);
+    EXPECT_EQ(r.exit_code, 2) << empty;
+    EXPECT_THAT(r.err, HasSubstr("needs a file name (FILE or NAME=FILE)")) << empty;
+  }
+  EXPECT_EQ(Run("model.onnx --input x.npy --plan-json ''").exit_code, 2);
   EXPECT_EQ(Run("model.onnx").exit_code, 2);
   EXPECT_EQ(Run("model.onnx --input x.npy --block conv").exit_code, 2);
   // A misspelt device is a usage error; a well-spelt one that is missing is not (1, below).
@@ -184,6 +196,56 @@ TEST_F(SfrunTest, UsageErrorsExitTwo) {
                                               "not '",
                                               bad, "'")));
   }
+}
+
+// A run writes its files (the plan JSON and every output) all or none: one that
+// cannot be written leaves the others unwritten, and existing files untouched.
+TEST_F(SfrunTest, WritesAllFilesOrNone) {
+  OnnxModelBuilder b;
+  b.Input("x", {2, 3}).Output("y").Output("z");
+  b.Node("Relu", {"x"}, {"y"}, "relu");
+  b.Node("Neg", {"x"}, {"z"}, "neg");
+  const std::string model = Path("two.onnx");
+  ASSERT_OK(WriteFileAtomically(model, b.Serialize()));
+  const std::string in = WriteInput("x.npy", {2, 3}, -1.0f);
+  ASSERT_OK(WriteFileAtomically(Path("old_z.npy"), "old"));
+  for (const std::string order : {"y=%Y --output z=%Z", "z=%Z --output y=%Y"}) {
+    std::string outs =
+        absl::StrReplaceAll(order, {{"%Y", Path("y.npy")}, {"%Z", Path("no_such_dir/z.npy")}});
+    testing::CommandResult r = Run(absl::StrCat(
+        model, " --device cpu --input ", in, " --plan-json ", Path("p.json"), " --output ", outs));
+    EXPECT_EQ(r.exit_code, 1) << order;
+    EXPECT_THAT(r.err, AllOf(StartsWith("error: "), HasSubstr("no_such_dir/z.npy")));
+    EXPECT_FALSE(std::filesystem::exists(Path("y.npy"))) << order;
+    EXPECT_FALSE(std::filesystem::exists(Path("p.json"))) << order;
+  }
+  // The same file for two outputs is refused before anything is written.
+  testing::CommandResult r =
+      Run(absl::StrCat(model, " --device cpu --input ", in, " --output y=", Path("old_z.npy"),
+                       " --output z=", Path("old_z.npy")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("named as the file of two outputs"));
+  EXPECT_EQ(testing::ReadTextFile(Path("old_z.npy")), "old");
+  // Both succeed together; /dev/null stays a device.
+  r = Run(absl::StrCat(model, " --device cpu --input ", in, " --plan-json /dev/null",
+                       " --output y=", Path("y.npy"), " --output z=/dev/null"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(Path("y.npy")));
+  EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+}
+
+// An input that is a named pipe is refused at once, not waited on.
+TEST_F(SfrunTest, NamedPipeInputIsRefusedNotWaitedOn) {
+  const std::string model = WriteConvModel();
+  ASSERT_EQ(::mkfifo(Path("pipe.npy").c_str(), 0600), 0);
+  const std::string sfrun = std::string("timeout 20 ") + SF_SFRUN_PATH;
+  testing::CommandResult r =
+      testing::RunCommand(sfrun, model + " --device cpu --input " + Path("pipe.npy"), scratch_);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("pipe.npy: not a regular file"));
+  r = testing::RunCommand(sfrun, Path("pipe.npy") + " --device cpu --plan-only", scratch_);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("pipe.npy: not a regular file"));
 }
 
 // -v's log lines go to stderr: stdout carries only the outputs' summary.
