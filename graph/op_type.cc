@@ -68,6 +68,18 @@ bool IsElementwise(OpType op) {
     case OpType::kSum:
     case OpType::kTanh:
     case OpType::kWhere:
+    case OpType::kCeil:
+    case OpType::kElu:
+    case OpType::kErf:
+    case OpType::kHardSigmoid:
+    case OpType::kHardSwish:
+    case OpType::kLeakyRelu:
+    case OpType::kLog:
+    case OpType::kPow:
+    case OpType::kReciprocal:
+    case OpType::kRound:
+    case OpType::kSign:
+    case OpType::kSoftplus:
       return true;
     default:
       return false;

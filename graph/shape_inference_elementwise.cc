@@ -32,6 +32,25 @@ absl::Status InferBroadcast(InferContext& ctx) {
   return ctx.SetOutput(0, ctx.dtype(0), std::move(shape));
 }
 
+bool FloatOrUnknown(DataType t) {
+  return t == DataType::kUndefined || t == DataType::kFloat32 || t == DataType::kFloat16;
+}
+
+// Erf, Log, LeakyRelu, ...: float32 or float16 in, the same type and shape out.
+absl::Status InferFloatMath(InferContext& ctx) {
+  SF_CHECK_ARG(FloatOrUnknown(ctx.dtype(0)), "input must be float32 or float16, got ",
+               ToString(ctx.dtype(0)));
+  return SameAsInput(ctx);
+}
+
+// A float base and an exponent of its type (the importer makes a constant
+// integer exponent float32), broadcast.
+absl::Status InferPow(InferContext& ctx) {
+  SF_CHECK_ARG(FloatOrUnknown(ctx.dtype(0)), "base must be float32 or float16, got ",
+               ToString(ctx.dtype(0)));
+  return InferBroadcast(ctx);
+}
+
 absl::Status InferComparison(InferContext& ctx) {
   SF_ASSIGN_OR_RETURN(std::optional<Shape> shape, BroadcastInputs(ctx, 0));
   return ctx.SetOutput(0, DataType::kBool, std::move(shape));
@@ -116,6 +135,17 @@ constexpr ShapeFnEntry kTable[] = {
     {OpType::kSigmoid, SameAsInput},
     {OpType::kSqrt, SameAsInput},
     {OpType::kTanh, SameAsInput},
+    {OpType::kCeil, InferFloatMath},
+    {OpType::kElu, InferFloatMath},
+    {OpType::kErf, InferFloatMath},
+    {OpType::kHardSigmoid, InferFloatMath},
+    {OpType::kHardSwish, InferFloatMath},
+    {OpType::kLeakyRelu, InferFloatMath},
+    {OpType::kLog, InferFloatMath},
+    {OpType::kReciprocal, InferFloatMath},
+    {OpType::kRound, InferFloatMath},
+    {OpType::kSign, InferFloatMath},
+    {OpType::kSoftplus, InferFloatMath},
     {OpType::kNot, InferNot},
     {OpType::kAdd, InferBroadcast},
     {OpType::kSub, InferBroadcast},
@@ -124,6 +154,7 @@ constexpr ShapeFnEntry kTable[] = {
     {OpType::kMax, InferBroadcast},
     {OpType::kMin, InferBroadcast},
     {OpType::kSum, InferBroadcast},
+    {OpType::kPow, InferPow},
     {OpType::kEqual, InferComparison},
     {OpType::kGreater, InferComparison},
     {OpType::kGreaterOrEqual, InferComparison},

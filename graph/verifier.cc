@@ -30,7 +30,10 @@ Arity ArityOf(OpType op) {
     case OpType::kAdd: case OpType::kSub: case OpType::kMul: case OpType::kDiv:
     case OpType::kEqual: case OpType::kGreater: case OpType::kGreaterOrEqual:
     case OpType::kLess: case OpType::kLessOrEqual: case OpType::kMatMul:
-    case OpType::kGather: case OpType::kReshape: case OpType::kExpand:
+    case OpType::kGather:
+    case OpType::kReshape:
+    case OpType::kExpand:
+    case OpType::kPow:
       return kBinary;
     case OpType::kMax: case OpType::kMin: case OpType::kSum: case OpType::kConcat:
       return kVariadic;

@@ -53,6 +53,26 @@ class PlainCNN(nn.Module):
     return self.fc(y.view(y.size(0), -1))  # Shape->Gather->Unsqueeze->Concat->Reshape
 
 
+class ActivationNet(nn.Module):
+  """The math ops of exported activations and normalisations: GELU (Erf), LayerNorm
+  (ReduceMean/Pow/Sqrt below opset 17), LeakyReLU, ELU, Hardswish (HardSigmoid * x
+  below opset 14), Softplus, Reciprocal, Log, Pow, Sign, Ceil, Round."""
+
+  def __init__(self):
+    super().__init__()
+    self.conv = nn.Conv2d(3, 8, 3, padding=1)
+    self.norm = nn.LayerNorm(8)
+    self.fc = nn.Linear(8 * 8 * 8, 10)
+
+  def forward(self, x):
+    y = self.norm(nn.functional.gelu(self.conv(x)))
+    y = nn.functional.leaky_relu(y, 0.1) + nn.functional.elu(y, 1.2)
+    y = nn.functional.hardswish(y) + nn.functional.softplus(y) + nn.functional.hardsigmoid(y)
+    y = y * torch.reciprocal(1 + y.abs()) + torch.log(1 + y * y) + y.pow(2) * 0.1
+    y = y + torch.sign(y) * 0.01 + torch.ceil(y) * 0.01 + torch.round(y) * 0.01
+    return self.fc(y.flatten(1))
+
+
 class TwoInputs(nn.Module):
   def __init__(self):
     super().__init__()
@@ -169,6 +189,14 @@ def cases():
   out.append(("cnn_bn_pools_view", plain_cnn, dict(kind="logits", keep_batchnorm=True,
                                                    dynamic_batch=True)))
   out.append(("cnn_folded_bn_opset17", plain_cnn, dict(kind="logits", opset=17)))
+
+  def activations(gen):
+    model = ActivationNet()
+    randomize_float(model, gen)
+    return model, (torch.rand((2, 3, 8, 8), generator=gen),)
+
+  for opset in (13, 14):
+    out.append((f"cnn_activations_opset{opset}", activations, dict(kind="logits", opset=opset)))
   out.append(("two_inputs", lambda gen: (TwoInputs(), (torch.rand((1, 3, 8, 8), generator=gen),
                                                        torch.rand((1, 2, 8, 8), generator=gen))),
               dict(kind="logits", input_names=("a", "b"), output_names=("y",))))

@@ -9,8 +9,8 @@ namespace sf::cuda {
 namespace {
 
 template <typename T>
-__global__ void UnaryKernel(UnaryOp op, int64_t n, const T* x, T* y) {
-  SF_GRID_STRIDE_LOOP(i, n) y[i] = StoreValue<T>(ApplyUnary(op, LoadValue(x[i])));
+__global__ void UnaryKernel(UnaryOp op, UnaryParams p, int64_t n, const T* x, T* y) {
+  SF_GRID_STRIDE_LOOP(i, n) y[i] = StoreValue<T>(ApplyUnary(op, LoadValue(x[i]), p));
 }
 
 template <typename T>
@@ -90,16 +90,19 @@ __global__ void WhereKernel(Indexer ix, int64_t n, const bool* cond, const U* x,
 
 }  // namespace
 
-bool IsComparison(BinaryOp op) { return static_cast<int>(op) >= static_cast<int>(BinaryOp::kEqual); }
+bool IsComparison(BinaryOp op) {
+  return static_cast<int>(op) >= static_cast<int>(BinaryOp::kEqual) &&
+         static_cast<int>(op) <= static_cast<int>(BinaryOp::kLessOrEqual);
+}
 
 cudaError_t LaunchUnary(UnaryOp op, DataType type, int64_t n, const void* x, void* y,
-                        cudaStream_t stream) {
+                        cudaStream_t stream, UnaryParams params) {
   if (n == 0) return cudaSuccess;
   const bool is_math = static_cast<int>(op) < static_cast<int>(UnaryOp::kNeg);
   if (op == UnaryOp::kNot) {
     if (type != DataType::kBool) return cudaErrorInvalidValue;
-    UnaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, n, static_cast<const bool*>(x),
-                                                              static_cast<bool*>(y));
+    UnaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(
+        op, params, n, static_cast<const bool*>(x), static_cast<bool*>(y));
     return cudaGetLastError();
   }
   if (is_math && type != DataType::kFloat32 && type != DataType::kFloat16) {
@@ -107,8 +110,8 @@ cudaError_t LaunchUnary(UnaryOp op, DataType type, int64_t n, const void* x, voi
   }
   const bool ok = VisitArithmeticOrHalfType(type, [&](auto tag) {
     using T = decltype(tag);
-    UnaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(op, n, static_cast<const T*>(x),
-                                                              static_cast<T*>(y));
+    UnaryKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(
+        op, params, n, static_cast<const T*>(x), static_cast<T*>(y));
   });
   return ok ? cudaGetLastError() : cudaErrorInvalidValue;
 }
@@ -143,6 +146,10 @@ cudaError_t LaunchCast(DataType from, DataType to, int64_t n, const void* x, voi
 cudaError_t LaunchBinary(BinaryOp op, DataType type, const Indexer& ix, int64_t n, const void* a,
                          const void* b, void* y, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
+  if (op == BinaryOp::kPow && type != DataType::kFloat32 && type != DataType::kFloat16 &&
+      type != DataType::kFloat64) {
+    return cudaErrorInvalidValue;
+  }
   const bool ok = VisitArithmeticOrHalfType(type, [&](auto tag) {
     using T = decltype(tag);
     const T* pa = static_cast<const T*>(a);

@@ -15,11 +15,37 @@
 
 namespace sf::cuda {
 
-enum class UnaryOp : int { kRelu, kSigmoid, kTanh, kExp, kSqrt, kFloor, kNeg, kAbs, kNot };
+// The math ops come first (before kNeg).
+enum class UnaryOp : int {
+  kRelu,
+  kSigmoid,
+  kTanh,
+  kExp,
+  kSqrt,
+  kFloor,
+  kCeil,
+  kRound,
+  kErf,
+  kLog,
+  kReciprocal,
+  kSign,
+  kSoftplus,
+  kHardSwish,
+  kLeakyRelu,
+  kElu,
+  kHardSigmoid,
+  kNeg,
+  kAbs,
+  kNot,
+};
+// The attributes of LeakyRelu and Elu (alpha) and HardSigmoid (alpha, beta).
+struct UnaryParams {
+  float alpha = 0.0f, beta = 0.0f;
+};
 // float32/float16 for the math ops, any arithmetic type or float16 for
 // Neg/Abs, bool for Not.
 cudaError_t LaunchUnary(UnaryOp op, DataType type, int64_t n, const void* x, void* y,
-                        cudaStream_t stream);
+                        cudaStream_t stream, UnaryParams params = {});
 
 // y = min(max(x, lo), hi); lo/hi point to one device element each or are null.
 cudaError_t LaunchClip(DataType type, int64_t n, const void* x, const void* lo, const void* hi,
@@ -31,8 +57,18 @@ cudaError_t LaunchCast(DataType from, DataType to, int64_t n, const void* x, voi
                        cudaStream_t stream);
 
 enum class BinaryOp : int {
-  kAdd, kSub, kMul, kDiv, kMax, kMin,                      // -> type
-  kEqual, kGreater, kGreaterOrEqual, kLess, kLessOrEqual,  // -> bool
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMax,
+  kMin,  // -> type
+  kEqual,
+  kGreater,
+  kGreaterOrEqual,
+  kLess,
+  kLessOrEqual,  // -> bool
+  kPow,          // -> type, floats only (after the comparisons: fused opcodes mirror the rest)
 };
 bool IsComparison(BinaryOp op);
 // Arithmetic types and float16.

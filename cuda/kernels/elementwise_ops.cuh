@@ -13,8 +13,11 @@
 
 namespace sf::cuda {
 
+// The same expressions as the CPU kernels (runtime/cpu/unary.cc); the
+// transcendental ones (erf, log, softplus, elu) may differ from the CPU's by
+// an ulp or so.
 template <typename T>
-__device__ inline T ApplyUnary(UnaryOp op, T v) {
+__device__ inline T ApplyUnary(UnaryOp op, T v, UnaryParams p = {}) {
   if constexpr (std::is_same_v<T, float>) {
     switch (op) {
       case UnaryOp::kRelu: return v > 0.0f ? v : 0.0f;
@@ -23,6 +26,23 @@ __device__ inline T ApplyUnary(UnaryOp op, T v) {
       case UnaryOp::kExp: return expf(v);
       case UnaryOp::kSqrt: return sqrtf(v);
       case UnaryOp::kFloor: return floorf(v);
+      case UnaryOp::kCeil: return ceilf(v);
+      case UnaryOp::kRound: return rintf(v);  // halves to even
+      case UnaryOp::kErf: return erff(v);
+      case UnaryOp::kLog: return logf(v);
+      case UnaryOp::kReciprocal: return 1.0f / v;
+      case UnaryOp::kSign: return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v);
+      case UnaryOp::kSoftplus: return v > 0.0f ? v + log1pf(expf(-v)) : log1pf(expf(v));
+      case UnaryOp::kHardSwish: {
+        const float h = v * (1.0f / 6.0f) + 0.5f;
+        return v * (h < 0.0f ? 0.0f : (h > 1.0f ? 1.0f : h));
+      }
+      case UnaryOp::kLeakyRelu: return v < 0.0f ? p.alpha * v : v;
+      case UnaryOp::kElu: return v < 0.0f ? p.alpha * expm1f(v) : v;
+      case UnaryOp::kHardSigmoid: {
+        const float h = p.alpha * v + p.beta;
+        return h < 0.0f ? 0.0f : (h > 1.0f ? 1.0f : h);
+      }
       default: break;
     }
   }
@@ -60,6 +80,16 @@ __device__ inline T Arith(BinaryOp op, T a, T b) {
     case BinaryOp::kMul: return static_cast<T>(a * b);
     case BinaryOp::kMax: return a < b ? b : a;
     case BinaryOp::kMin: return b < a ? b : a;
+    case BinaryOp::kPow:
+      if constexpr (std::is_floating_point_v<T>) {
+        if constexpr (std::is_same_v<T, float>) {
+          return powf(a, b);
+        } else {
+          return pow(a, b);
+        }
+      } else {
+        return T{0};  // refused at launch
+      }
     default: break;
   }
   if constexpr (std::is_integral_v<T>) {  // kDiv: truncation, x / 0 = 0, MIN / -1 wraps

@@ -1,5 +1,7 @@
 // Converters of the neural-network ops: Conv, pools, BatchNormalization, Gemm,
-// Softmax, Dropout, Clip.
+// Softmax, Dropout, Clip, the activations with attributes, Pow.
+#include <cmath>
+
 #include "graph/status.h"
 #include "importers/onnx/op_converters.h"
 
@@ -155,6 +157,57 @@ absl::Status ConvertClip(ConvertContext& ctx) {
     node.inputs[i] = AddConstantInput(ctx, name, Tensor::Scalar(bound));
   }
   while (node.inputs.back() == kNoValue) node.inputs.pop_back();
+  return absl::OkStatus();
+}
+
+absl::Status ConvertActivation(ConvertContext& ctx) {
+  switch (ctx.node.op) {
+    case OpType::kLeakyRelu:
+      return FloatAttr(ctx, "alpha", 0.01f).status();
+    case OpType::kElu:
+      return FloatAttr(ctx, "alpha", 1.0f).status();
+    case OpType::kHardSigmoid:
+      SF_RETURN_IF_ERROR(FloatAttr(ctx, "alpha", 0.2f).status());
+      return FloatAttr(ctx, "beta", 0.5f).status();
+    default:
+      return NodeError(ctx, "not an activation with attributes");
+  }
+}
+
+absl::Status ConvertPow(ConvertContext& ctx) {
+  const Value& exponent = ctx.graph.value(ctx.node.inputs[1]);
+  if (!exponent.constant) return absl::OkStatus();
+  const Tensor& e = *exponent.constant;
+  const DataType type = e.dtype();
+  if (type == DataType::kFloat32 || type == DataType::kFloat16) return absl::OkStatus();
+  SF_ASSIGN_OR_RETURN(Tensor f, Tensor::Create(DataType::kFloat32, e.dims(), ctx.node.name));
+  for (int64_t i = 0; i < e.num_elements(); ++i) {
+    double v = 0;
+    switch (type) {
+      case DataType::kFloat64:
+        v = e.data<double>()[i];
+        break;
+      case DataType::kInt64:
+        v = static_cast<double>(e.data<int64_t>()[i]);
+        break;
+      case DataType::kInt32:
+        v = e.data<int32_t>()[i];
+        break;
+      case DataType::kInt8:
+        v = e.data<int8_t>()[i];
+        break;
+      case DataType::kUInt8:
+        v = e.data<uint8_t>()[i];
+        break;
+      default:
+        return NodeError(ctx, "exponent of type ", ToString(type), " is not supported");
+    }
+    if (type != DataType::kFloat64 && std::abs(v) > 16777216.0) {
+      return NodeError(ctx, "integer exponent ", v, " is not exact in float32 (|e| <= 2^24)");
+    }
+    f.data<float>()[i] = static_cast<float>(v);
+  }
+  ctx.node.inputs[1] = AddConstantInput(ctx, "exponent", std::move(f));
   return absl::OkStatus();
 }
 

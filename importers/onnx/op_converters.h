@@ -88,6 +88,10 @@ absl::Status ConvertGemm(ConvertContext& ctx);
 absl::Status ConvertSoftmax(ConvertContext& ctx);
 absl::Status ConvertDropout(ConvertContext& ctx);
 absl::Status ConvertClip(ConvertContext& ctx);
+// LeakyRelu, Elu, HardSigmoid: their float attributes, defaults written.
+absl::Status ConvertActivation(ConvertContext& ctx);
+// Pow: an integer constant exponent becomes float32 (a float base only).
+absl::Status ConvertPow(ConvertContext& ctx);
 // convert_tensor.cc
 absl::Status ConvertConstant(ConvertContext& ctx);
 absl::Status ConvertConstantOfShape(ConvertContext& ctx);

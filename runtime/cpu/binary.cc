@@ -1,6 +1,7 @@
 // Elementwise ops with numpy broadcasting: arithmetic (Add Sub Mul Div Max Min
-// Sum), comparisons (-> bool) and Where.
+// Sum, Pow of floats), comparisons (-> bool) and Where.
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -66,6 +67,13 @@ absl::Status ComputeArithmetic(const Node& label, const BroadcastPlan& plan, con
     case OpType::kMin:
       ApplyBinary(plan, a, b, y, [](T u, T v) { return std::min(u, v); });
       return absl::OkStatus();
+    case OpType::kPow:
+      if constexpr (std::is_floating_point_v<T>) {
+        ApplyBinary(plan, a, b, y, [](T u, T v) { return std::pow(u, v); });
+        return absl::OkStatus();
+      } else {
+        return NodeError(label, "Pow needs a float base");
+      }
     case OpType::kDiv:
       if constexpr (std::is_integral_v<T>) {
         if (std::find(b, b + b_count, T{0}) != b + b_count) {
@@ -126,6 +134,9 @@ class BinaryKernel : public CpuKernel {
       return NodeError(node, "output must be ", ToString(want_out));
     }
     SF_RETURN_IF_ERROR(VisitArithmetic(node, dtype_, [](auto) { return absl::OkStatus(); }));
+    if (node.op == OpType::kPow && dtype_ != DataType::kFloat32 && dtype_ != DataType::kFloat64) {
+      return NodeError(node, "Pow needs a float base, got ", ToString(dtype_));
+    }
     in_place_ = !IsComparison(node.op) && in_dims.size() == 2 && in_dims[0] == out_dims_ ? 0 : -1;
     in_counts_.clear();
     plans_.clear();

@@ -1,5 +1,7 @@
-// Elementwise unary ops: float32 math (Relu Sigmoid Tanh Exp Sqrt Floor),
-// arithmetic on all numeric types (Neg Abs), Not (bool) and Clip.
+// Elementwise unary ops: float32 math (Relu Sigmoid Tanh Exp Sqrt Floor Ceil
+// Round Erf Log Reciprocal Sign Softplus HardSwish, and LeakyRelu Elu
+// HardSigmoid with their attributes), arithmetic on all numeric types (Neg
+// Abs), Not (bool) and Clip.
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -18,7 +20,9 @@ void Map(const Tensor& x, Tensor& y, F f) {
   for (int64_t i = 0; i < x.num_elements(); ++i) out[i] = f(in[i]);
 }
 
-absl::Status ComputeFloatMath(OpType op, const Tensor& x, Tensor& y) {
+// `alpha`, `beta`: the attributes of LeakyRelu, Elu and HardSigmoid. The
+// expressions match cuda/kernels/elementwise_ops.cuh's ApplyUnary.
+absl::Status ComputeFloatMath(OpType op, float alpha, float beta, const Tensor& x, Tensor& y) {
   switch (op) {
     case OpType::kRelu: Map<float>(x, y, [](float v) { return v > 0.0f ? v : 0.0f; }); break;
     case OpType::kSigmoid:
@@ -28,6 +32,50 @@ absl::Status ComputeFloatMath(OpType op, const Tensor& x, Tensor& y) {
     case OpType::kExp: Map<float>(x, y, [](float v) { return std::exp(v); }); break;
     case OpType::kSqrt: Map<float>(x, y, [](float v) { return std::sqrt(v); }); break;
     case OpType::kFloor: Map<float>(x, y, [](float v) { return std::floor(v); }); break;
+    case OpType::kCeil:
+      Map<float>(x, y, [](float v) { return std::ceil(v); });
+      break;
+    // Halves to even (the default rounding mode), as ONNX's Round.
+    case OpType::kRound:
+      Map<float>(x, y, [](float v) { return std::nearbyint(v); });
+      break;
+    case OpType::kErf:
+      Map<float>(x, y, [](float v) { return std::erf(v); });
+      break;
+    case OpType::kLog:
+      Map<float>(x, y, [](float v) { return std::log(v); });
+      break;
+    case OpType::kReciprocal:
+      Map<float>(x, y, [](float v) { return 1.0f / v; });
+      break;
+    // 0 stays 0 (with its sign), NaN stays NaN.
+    case OpType::kSign:
+      Map<float>(x, y, [](float v) { return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v); });
+      break;
+    // log(1 + exp(x)) without overflow, as ONNX Runtime computes it.
+    case OpType::kSoftplus:
+      Map<float>(x, y, [](float v) {
+        return v > 0.0f ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
+      });
+      break;
+    case OpType::kHardSwish:
+      Map<float>(x, y, [](float v) {
+        const float h = v * (1.0f / 6.0f) + 0.5f;
+        return v * (h < 0.0f ? 0.0f : (h > 1.0f ? 1.0f : h));
+      });
+      break;
+    case OpType::kLeakyRelu:
+      Map<float>(x, y, [alpha](float v) { return v < 0.0f ? alpha * v : v; });
+      break;
+    case OpType::kElu:
+      Map<float>(x, y, [alpha](float v) { return v < 0.0f ? alpha * std::expm1(v) : v; });
+      break;
+    case OpType::kHardSigmoid:
+      Map<float>(x, y, [alpha, beta](float v) {
+        const float h = alpha * v + beta;
+        return h < 0.0f ? 0.0f : (h > 1.0f ? 1.0f : h);
+      });
+      break;
     default: break;
   }
   return absl::OkStatus();
@@ -53,8 +101,17 @@ class UnaryKernel : public CpuKernel {
         return absl::OkStatus();
       default:
         if (dtype_ != DataType::kFloat32) return NodeError(node, "input must be float32");
-        return absl::OkStatus();
+        break;
     }
+    const bool has_alpha =
+        node.op == OpType::kLeakyRelu || node.op == OpType::kElu || node.op == OpType::kHardSigmoid;
+    if (has_alpha) {
+      SF_ASSIGN_OR_RETURN(alpha_, node.attrs.GetFloat("alpha"));
+      if (node.op == OpType::kHardSigmoid) {
+        SF_ASSIGN_OR_RETURN(beta_, node.attrs.GetFloat("beta"));
+      }
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Compute(std::span<const Tensor* const> inputs,
@@ -79,7 +136,7 @@ class UnaryKernel : public CpuKernel {
         Map<bool>(x, y, [](bool v) { return !v; });
         return absl::OkStatus();
       default:
-        return ComputeFloatMath(label_.op, x, y);
+        return ComputeFloatMath(label_.op, alpha_, beta_, x, y);
     }
   }
   // Elementwise: y[i] = f(x[i]).
@@ -89,6 +146,7 @@ class UnaryKernel : public CpuKernel {
   Node label_;
   DataType dtype_ = DataType::kUndefined;
   std::vector<int64_t> dims_;
+  float alpha_ = 0.0f, beta_ = 0.0f;  // LeakyRelu, Elu, HardSigmoid
 };
 
 // Clip(x, [min], [max]) on float32; the bounds are scalar inputs read at Compute.

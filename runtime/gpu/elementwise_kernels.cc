@@ -19,11 +19,26 @@ struct UnaryRow {
   cuda::UnaryOp unary;
 };
 constexpr UnaryRow kUnaryOps[] = {
-    {OpType::kRelu, cuda::UnaryOp::kRelu}, {OpType::kSigmoid, cuda::UnaryOp::kSigmoid},
-    {OpType::kTanh, cuda::UnaryOp::kTanh}, {OpType::kExp, cuda::UnaryOp::kExp},
-    {OpType::kSqrt, cuda::UnaryOp::kSqrt}, {OpType::kFloor, cuda::UnaryOp::kFloor},
-    {OpType::kNeg, cuda::UnaryOp::kNeg},   {OpType::kAbs, cuda::UnaryOp::kAbs},
+    {OpType::kRelu, cuda::UnaryOp::kRelu},
+    {OpType::kSigmoid, cuda::UnaryOp::kSigmoid},
+    {OpType::kTanh, cuda::UnaryOp::kTanh},
+    {OpType::kExp, cuda::UnaryOp::kExp},
+    {OpType::kSqrt, cuda::UnaryOp::kSqrt},
+    {OpType::kFloor, cuda::UnaryOp::kFloor},
+    {OpType::kNeg, cuda::UnaryOp::kNeg},
+    {OpType::kAbs, cuda::UnaryOp::kAbs},
     {OpType::kNot, cuda::UnaryOp::kNot},
+    {OpType::kCeil, cuda::UnaryOp::kCeil},
+    {OpType::kRound, cuda::UnaryOp::kRound},
+    {OpType::kErf, cuda::UnaryOp::kErf},
+    {OpType::kLog, cuda::UnaryOp::kLog},
+    {OpType::kReciprocal, cuda::UnaryOp::kReciprocal},
+    {OpType::kSign, cuda::UnaryOp::kSign},
+    {OpType::kSoftplus, cuda::UnaryOp::kSoftplus},
+    {OpType::kHardSwish, cuda::UnaryOp::kHardSwish},
+    {OpType::kLeakyRelu, cuda::UnaryOp::kLeakyRelu},
+    {OpType::kElu, cuda::UnaryOp::kElu},
+    {OpType::kHardSigmoid, cuda::UnaryOp::kHardSigmoid},
 };
 
 struct BinaryRow {
@@ -38,6 +53,7 @@ constexpr BinaryRow kBinaryOps[] = {
     {OpType::kDiv, cuda::BinaryOp::kDiv},
     {OpType::kMax, cuda::BinaryOp::kMax},
     {OpType::kMin, cuda::BinaryOp::kMin},
+    {OpType::kPow, cuda::BinaryOp::kPow},
     {OpType::kEqual, cuda::BinaryOp::kEqual},
     {OpType::kGreater, cuda::BinaryOp::kGreater},
     {OpType::kGreaterOrEqual, cuda::BinaryOp::kGreaterOrEqual},
@@ -75,11 +91,18 @@ class UnaryKernel : public GpuKernel {
     if (!ok || OutputType(graph, node, 0) != type_) {
       return NodeError(node, "unsupported element type ", ToString(type_), " on CUDA");
     }
+    if (node.op == OpType::kLeakyRelu || node.op == OpType::kElu ||
+        node.op == OpType::kHardSigmoid) {
+      SF_ASSIGN_OR_RETURN(params_.alpha, node.attrs.GetFloat("alpha"));
+      if (node.op == OpType::kHardSigmoid) {
+        SF_ASSIGN_OR_RETURN(params_.beta, node.attrs.GetFloat("beta"));
+      }
+    }
     return absl::OkStatus();
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
                        std::span<void* const> out) override {
-    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchUnary(op_, type_, n_, in[0], out[0], ctx.stream));
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchUnary(op_, type_, n_, in[0], out[0], ctx.stream, params_));
     return absl::OkStatus();
   }
   // Elementwise: y[i] = f(x[i]).
@@ -87,6 +110,7 @@ class UnaryKernel : public GpuKernel {
 
  private:
   cuda::UnaryOp op_ = cuda::UnaryOp::kRelu;
+  cuda::UnaryParams params_;
   DataType type_ = DataType::kFloat32;
   int64_t n_ = 0;
 };
@@ -157,6 +181,10 @@ class BinaryKernel : public GpuKernel {
     }
     type_ = InputType(graph, node, 0);
     if (!IsArithmetic(type_)) return NodeError(node, "unsupported element type ", ToString(type_));
+    if (node.op == OpType::kPow && type_ != DataType::kFloat32 && type_ != DataType::kFloat16 &&
+        type_ != DataType::kFloat64) {
+      return NodeError(node, "Pow needs a float base, got ", ToString(type_));
+    }
     SF_ASSIGN_OR_RETURN(out_dims_, OutputDims(graph, node, 0));
     n_ = Product(out_dims_);
     const std::vector<int64_t> out_strides = ContiguousStrides(out_dims_);

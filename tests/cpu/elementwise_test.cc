@@ -1,9 +1,12 @@
-#include <cmath>
-#include <limits>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/cpu/kernel_runner.h"
 #include "tests/testing/status_matchers.h"
@@ -185,6 +188,82 @@ TEST(UnaryTest, FloatMath) {
   const std::vector<float> sq = run(OpType::kSqrt);
   EXPECT_TRUE(std::isnan(sq[0]));
   EXPECT_THAT(std::vector<float>(sq.begin() + 1, sq.end()), ElementsAre(0.0f, 0.5f, std::sqrt(2.0f)));
+}
+
+// The math ops added for exported activations, against their definitions in
+// ONNX's operator docs (plain double-precision expressions here).
+TEST(UnaryTest, ActivationsAndRounding) {
+  const std::vector<float> x = {-3.5f, -2.5f, -1.0f, -0.25f, -0.0f, 0.0f,
+                                0.5f,  1.5f,  2.5f,  3.0f,   40.0f, -40.0f};
+  const int n = static_cast<int>(x.size());
+  auto run = [&](OpType op, std::vector<std::pair<std::string, float>> attrs = {}) {
+    OneNodeGraphBuilder b(op);
+    b.Input(DataType::kFloat32, {n}).Output(DataType::kFloat32, {n});
+    for (auto& [k, v] : attrs) b.Attr(k, v);
+    auto out = RunKernel(b.Build(), {Tensor::FromVector({n}, x)});
+    EXPECT_TRUE(out.ok()) << ToString(op) << " " << out.status();
+    return out.ok() ? Values<float>((*out)[0]) : std::vector<float>(n, 0.0f);
+  };
+  auto expect = [&](OpType op, std::vector<std::pair<std::string, float>> attrs, auto f) {
+    std::vector<float> want;
+    for (float v : x) want.push_back(static_cast<float>(f(static_cast<double>(v))));
+    EXPECT_THAT(run(op, attrs), Pointwise(FloatNear(2e-6f), want)) << ToString(op);
+  };
+  expect(OpType::kCeil, {}, [](double v) { return std::ceil(v); });
+  // Halves to even: -3.5 -> -4, -2.5 -> -2, 0.5 -> 0, 1.5 -> 2, 2.5 -> 2.
+  EXPECT_THAT(run(OpType::kRound), ElementsAre(-4.0f, -2.0f, -1.0f, -0.0f, -0.0f, 0.0f, 0.0f, 2.0f,
+                                               2.0f, 3.0f, 40.0f, -40.0f));
+  expect(OpType::kErf, {}, [](double v) { return std::erf(v); });
+  expect(OpType::kSign, {}, [](double v) { return v > 0 ? 1.0 : (v < 0 ? -1.0 : 0.0); });
+  expect(OpType::kSoftplus, {}, [](double v) { return std::log(1.0 + std::exp(v)); });
+  expect(OpType::kHardSwish, {}, [](double v) { return v * std::clamp(v / 6.0 + 0.5, 0.0, 1.0); });
+  expect(OpType::kLeakyRelu, {{"alpha", 0.1f}},
+         [](double v) { return v < 0 ? static_cast<double>(0.1f) * v : v; });
+  expect(OpType::kElu, {{"alpha", 1.5f}},
+         [](double v) { return v < 0 ? 1.5 * (std::exp(v) - 1.0) : v; });
+  expect(OpType::kHardSigmoid, {{"alpha", 0.25f}, {"beta", 0.4f}},
+         [](double v) { return std::clamp(0.25 * v + static_cast<double>(0.4f), 0.0, 1.0); });
+  // Log and Reciprocal of positive values; NaN/inf where their math says so.
+  const std::vector<float> lg = run(OpType::kLog);
+  EXPECT_TRUE(std::isnan(lg[0]));
+  EXPECT_EQ(lg[5], -std::numeric_limits<float>::infinity());
+  EXPECT_FLOAT_EQ(lg[9], std::log(3.0f));
+  const std::vector<float> rc = run(OpType::kReciprocal);
+  EXPECT_EQ(rc[2], -1.0f);
+  EXPECT_EQ(rc[6], 2.0f);
+  EXPECT_EQ(rc[5], std::numeric_limits<float>::infinity());
+  // The attributes are required in the IR (the importer writes their defaults).
+  EXPECT_FALSE(RunKernel(Unary(OpType::kLeakyRelu, DataType::kFloat32, {2}),
+                         {Tensor::FromVector<float>({2}, {1, 2})})
+                   .ok());
+  // Float inputs only.
+  EXPECT_THAT(
+      RunKernel(Unary(OpType::kErf, DataType::kInt64, {1}), {Tensor::FromVector<int64_t>({1}, {1})})
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("float32")));
+}
+
+TEST(BinaryTest, PowOfFloatsBroadcasts) {
+  const OneNodeGraph g =
+      Binary(OpType::kPow, DataType::kFloat32, {2, 3}, {1}, DataType::kFloat32, {2, 3});
+  ASSERT_OK_AND_ASSIGN(auto sq,
+                       RunKernel(g, {Tensor::FromVector<float>({2, 3}, {-2, -1, 0, 0.5f, 3, 10}),
+                                     Tensor::FromVector<float>({1}, {2})}));
+  EXPECT_THAT(Values<float>(sq[0]), ElementsAre(4, 1, 0, 0.25f, 9, 100));
+  ASSERT_OK_AND_ASSIGN(auto rt,
+                       RunKernel(g, {Tensor::FromVector<float>({2, 3}, {4, 9, 0, 2, -1, 1}),
+                                     Tensor::FromVector<float>({1}, {0.5f})}));
+  const std::vector<float> r = Values<float>(rt[0]);
+  EXPECT_EQ(r[0], 2.0f);
+  EXPECT_EQ(r[1], 3.0f);
+  EXPECT_EQ(r[2], 0.0f);
+  EXPECT_FLOAT_EQ(r[3], std::sqrt(2.0f));
+  EXPECT_TRUE(std::isnan(r[4]));
+  const OneNodeGraph ints = Binary(OpType::kPow, DataType::kInt64, {2}, {2}, DataType::kInt64, {2});
+  EXPECT_THAT(RunKernel(ints, {Tensor::FromVector<int64_t>({2}, {2, 3}),
+                               Tensor::FromVector<int64_t>({2}, {2, 2})})
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("float base")));
 }
 
 TEST(UnaryTest, IntNegAbsAndNot) {

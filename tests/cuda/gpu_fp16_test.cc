@@ -157,7 +157,8 @@ TEST(GpuFp16Test, ElementwiseOps) {
         kElementwiseRtol, kElementwiseAtol, absl::StrCat(ToString(op), " by a scalar"));
   }
   for (OpType op : {OpType::kRelu, OpType::kSigmoid, OpType::kTanh, OpType::kNeg, OpType::kAbs,
-                    OpType::kFloor}) {
+                    OpType::kFloor, OpType::kCeil, OpType::kRound, OpType::kErf, OpType::kSign,
+                    OpType::kSoftplus, OpType::kHardSwish}) {
     auto g = OneNodeGraphBuilder(op, "un")
                  .Input(DataType::kFloat32, {5, 33})
                  .Output(DataType::kFloat32, {5, 33})

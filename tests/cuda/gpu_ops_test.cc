@@ -54,6 +54,62 @@ TEST(GpuOpsTest, UnaryFloat) {
   }
 }
 
+// The activations and rounding ops added for exported models (their CPU
+// kernels are checked against ONNX's definitions in tests/cpu/elementwise_test.cc).
+TEST(GpuOpsTest, UnaryActivations) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(11);
+  const std::vector<std::pair<OpType, std::vector<std::pair<std::string, float>>>> ops = {
+      {OpType::kCeil, {}},
+      {OpType::kRound, {}},
+      {OpType::kErf, {}},
+      {OpType::kLog, {}},
+      {OpType::kReciprocal, {}},
+      {OpType::kSign, {}},
+      {OpType::kSoftplus, {}},
+      {OpType::kHardSwish, {}},
+      {OpType::kLeakyRelu, {{"alpha", 0.02f}}},
+      {OpType::kElu, {{"alpha", 1.3f}}},
+      {OpType::kHardSigmoid, {{"alpha", 0.3f}, {"beta", 0.45f}}}};
+  for (const auto& [op, attrs] : ops) {
+    for (const Dims& dims : {Dims{}, Dims{7}, Dims{2, 3, 33, 5}}) {
+      OneNodeGraphBuilder b(op, "unary_0");
+      b.Input(DataType::kFloat32, dims).Output(DataType::kFloat32, dims);
+      for (const auto& [k, v] : attrs) b.Attr(k, v);
+      auto g = b.Build();
+      const bool positive = op == OpType::kLog || op == OpType::kReciprocal;
+      ExpectGpuMatchesCpu(g.graph,
+                          {RandomTensor(DataType::kFloat32, dims, rng, positive ? 0.1 : -8.0, 8.0)},
+                          kFloatRtol, kFloatAtol, absl::StrCat(ToString(op), ShapeToString(dims)));
+    }
+  }
+}
+
+TEST(GpuOpsTest, PowBroadcasts) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(12);
+  for (DataType t : {DataType::kFloat32, DataType::kFloat64}) {
+    for (const auto& [a, b] : std::vector<std::pair<Dims, Dims>>{
+             {{2, 3, 4}, {2, 3, 4}}, {{2, 8}, {}}, {{3, 1}, {1, 5}}}) {
+      const Dims out = Broadcast(a, b);
+      auto g =
+          OneNodeGraphBuilder(OpType::kPow, "pow").Input(t, a).Input(t, b).Output(t, out).Build();
+      ExpectGpuMatchesCpu(
+          g.graph, {RandomTensor(t, a, rng, 0.1, 3.0), RandomTensor(t, b, rng, -2.0, 3.0)},
+          kFloatRtol, 0, absl::StrCat("Pow ", ToString(t), ShapeToString(a), ShapeToString(b)));
+    }
+  }
+  auto ints = OneNodeGraphBuilder(OpType::kPow, "pow_int")
+                  .Input(DataType::kInt64, {2})
+                  .Input(DataType::kInt64, {2})
+                  .Output(DataType::kInt64, {2})
+                  .Build();
+  EXPECT_THAT(RunGpu(ints.graph, {RandomTensor(DataType::kInt64, {2}, rng, 1, 3),
+                                  RandomTensor(DataType::kInt64, {2}, rng, 1, 3)})
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("float base")));
+}
+
 TEST(GpuOpsTest, UnaryIntegerAndBool) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(2);

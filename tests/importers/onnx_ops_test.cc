@@ -2,6 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
+#include "graph/shape_inference.h"
 #include "tests/importers/onnx_test_util.h"
 #include "tests/testing/status_matchers.h"
 
@@ -14,6 +17,7 @@ using ::sf::testing::SetInt;
 using ::sf::testing::SetInts;
 using ::sf::testing::SetString;
 using ::sf::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
@@ -437,17 +441,76 @@ TEST(OnnxOpsTest, ConstantRefusals) {
   }
 }
 
+// LeakyRelu, Elu and HardSigmoid get their float attributes written, defaults
+// included; Pow's integer or float64 constant exponent becomes float32.
+TEST(OnnxOpsTest, ActivationAttributesAndPowExponent) {
+  struct Case {
+    const char* op;
+    std::vector<std::pair<const char*, float>> given, want;
+  };
+  const std::vector<Case> cases = {
+      {"LeakyRelu", {}, {{"alpha", 0.01f}}},
+      {"LeakyRelu", {{"alpha", 0.2f}}, {{"alpha", 0.2f}}},
+      {"Elu", {}, {{"alpha", 1.0f}}},
+      {"HardSigmoid", {}, {{"alpha", 0.2f}, {"beta", 0.5f}}},
+      {"HardSigmoid", {{"beta", 0.25f}}, {{"alpha", 0.2f}, {"beta", 0.25f}}},
+  };
+  for (const Case& c : cases) {
+    OpModel m(13, c.op);
+    for (const auto& [k, v] : c.given) SetFloat(*m.n, k, v);
+    ASSERT_OK_AND_ASSIGN(sf::Node n, m.ImportNode());
+    for (const auto& [k, v] : c.want) EXPECT_EQ(Float(n, k), v) << c.op << " " << k;
+  }
+  OpModel nan(13, "LeakyRelu");
+  SetFloat(*nan.n, "alpha", std::numeric_limits<float>::quiet_NaN());
+  EXPECT_THAT(nan.Import(), StatusIs(kInvalid, HasSubstr("node 'op1'")));
+  OpModel unknown(13, "Elu");
+  SetFloat(*unknown.n, "beta", 1.0f);
+  EXPECT_THAT(unknown.Import(), StatusIs(kInvalid, HasSubstr("unknown attribute 'beta' for Elu")));
+
+  OpModel pow(13, "Pow", {"e"});
+  pow.b.Int64Initializer("e", {2});
+  ASSERT_OK_AND_ASSIGN(Graph g, pow.Import());
+  const sf::Node* p = testing::FindNode(g, "op1");
+  ASSERT_NE(p, nullptr);
+  const Value& e = g.value(p->inputs[1]);
+  ASSERT_TRUE(e.constant.has_value());
+  EXPECT_EQ(e.constant->dtype(), DataType::kFloat32);
+  EXPECT_EQ(e.constant->data<float>()[0], 2.0f);
+  OpModel huge(13, "Pow", {"e"});
+  huge.b.Int64Initializer("e", {int64_t{1} << 30});
+  EXPECT_THAT(huge.Import(), StatusIs(kInvalid, HasSubstr("not exact in float32")));
+  // An integer base is refused when shapes are inferred, naming the node.
+  ModelBuilder ib(13);
+  ib.Input("x", {2}, onnx::TensorProto::INT64).Output("y");
+  ib.Node("Pow", {"x", "x"}, {"y"}, "ipow");
+  ASSERT_OK_AND_ASSIGN(Graph ig, ib.Import());
+  EXPECT_THAT(InferShapes(ig), StatusIs(kInvalid, AllOf(HasSubstr("ipow"), HasSubstr("float"))));
+}
+
 TEST(OnnxOpsTest, ElementwiseAndDataMovementOpsPassThrough) {
   struct Case {
     const char* op;
     std::vector<std::string> extra;
   };
   const std::vector<Case> cases = {
-      {"Abs", {}}, {"Exp", {}}, {"Floor", {}}, {"Identity", {}}, {"Neg", {}}, {"Relu", {}},
-      {"Sigmoid", {}}, {"Sqrt", {}}, {"Tanh", {}}, {"GlobalAveragePool", {}}, {"Shape", {}},
-      {"Sub", {"x"}}, {"Div", {"x"}}, {"MatMul", {"x"}}, {"Max", {"x", "x"}}, {"Min", {"x"}},
-      {"Sum", {"x"}}, {"Equal", {"x"}}, {"Greater", {"x"}}, {"GreaterOrEqual", {"x"}},
-      {"Less", {"x"}}, {"LessOrEqual", {"x"}}, {"Slice", {"x", "x"}}, {"Expand", {"x"}},
+      {"Abs", {}},           {"Exp", {}},
+      {"Floor", {}},         {"Identity", {}},
+      {"Neg", {}},           {"Relu", {}},
+      {"Sigmoid", {}},       {"Sqrt", {}},
+      {"Tanh", {}},          {"GlobalAveragePool", {}},
+      {"Shape", {}},         {"Sub", {"x"}},
+      {"Div", {"x"}},        {"MatMul", {"x"}},
+      {"Max", {"x", "x"}},   {"Min", {"x"}},
+      {"Sum", {"x"}},        {"Equal", {"x"}},
+      {"Greater", {"x"}},    {"GreaterOrEqual", {"x"}},
+      {"Less", {"x"}},       {"LessOrEqual", {"x"}},
+      {"Slice", {"x", "x"}}, {"Expand", {"x"}},
+      {"Ceil", {}},          {"Erf", {}},
+      {"HardSwish", {}},     {"Log", {}},
+      {"Reciprocal", {}},    {"Round", {}},
+      {"Sign", {}},          {"Softplus", {}},
+      {"Pow", {"x"}},
   };
   for (int opset : kOpsets) {
     for (const Case& c : cases) {

@@ -6,6 +6,8 @@ onnxruntime (not installed here): run_model_tests.py's `selfcheck` runs every
 test model through it and compares with PyTorch. Reference quality, not speed.
 """
 
+import math
+
 import numpy as np
 import onnx
 from onnx import numpy_helper
@@ -155,6 +157,18 @@ def _pad(x, pads, value=None, mode="constant"):
   return np.pad(x, widths, constant_values=0 if value is None else value.item())
 
 
+def _float_math(f):
+  """A unary float op evaluated in float64 and rounded once to the input's type."""
+  return lambda x: np.asarray(f(x.astype(np.float64))).astype(x.dtype)
+
+
+_erf = np.vectorize(math.erf)
+
+
+def _softplus(x):
+  return np.where(x > 0, x + np.log1p(np.exp(-np.abs(x))), np.log1p(np.exp(np.minimum(x, 0))))
+
+
 OPS = {
     "Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mul": lambda a, b: a * b,
     "Div": lambda a, b: a // b if a.dtype.kind == "i" else a / b,
@@ -172,6 +186,17 @@ OPS = {
     "Concat": lambda *xs, axis: np.concatenate(xs, axis=axis),
     "Flatten": lambda x, axis=1: x.reshape(int(np.prod(x.shape[:axis])), -1),
     "GlobalAveragePool": lambda x: x.mean((2, 3), keepdims=True, dtype=np.float64).astype(F32),
+    "Abs": np.abs, "Sqrt": _float_math(np.sqrt), "Erf": _float_math(_erf),
+    "Log": _float_math(np.log), "Reciprocal": _float_math(lambda x: 1.0 / x),
+    "Ceil": np.ceil, "Round": np.round, "Sign": np.sign,
+    "Pow": lambda a, b: np.power(a.astype(np.float64), b.astype(np.float64)).astype(a.dtype),
+    "Softplus": _float_math(_softplus),
+    "LeakyRelu": lambda x, alpha=0.01: np.where(x < 0, F32(alpha) * x, x).astype(x.dtype),
+    "Elu": lambda x, alpha=1.0: np.where(
+        x < 0, alpha * np.expm1(x.astype(np.float64)), x).astype(x.dtype),
+    "HardSigmoid": lambda x, alpha=0.2, beta=0.5: np.clip(
+        alpha * x.astype(np.float64) + beta, 0, 1).astype(x.dtype),
+    "HardSwish": _float_math(lambda x: x * np.clip(x / 6 + 0.5, 0, 1)),
 }
 
 
