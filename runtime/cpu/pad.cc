@@ -22,10 +22,16 @@ int64_t SourceIndex(PadMode mode, int64_t i, int64_t n) {
   switch (mode) {
     case PadMode::kConstant: return -1;
     case PadMode::kEdge: return i < 0 ? 0 : n - 1;
-    case PadMode::kReflect:
+    case PadMode::kReflect: {
+      // Reflection repeats with period 2(n - 1) (numpy's "reflect" for pads
+      // wider than the axis): closed form, as a pad may be huge when the other
+      // side crops the output back to a small size.
       if (n == 1) return 0;
-      while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
-      return i;
+      const int64_t period = 2 * (n - 1);
+      int64_t m = i % period;
+      if (m < 0) m += period;
+      return m < n ? m : period - m;
+    }
   }
   return -1;
 }

@@ -185,6 +185,28 @@ TEST(PadTest, Modes) {
   }
 }
 
+// Reflection wider than the axis repeats with period 2(n - 1), as numpy's
+// "reflect"; a huge pad cropped back by the other side is computed in closed
+// form (the fuzzer found it looping for minutes before).
+TEST(PadTest, ReflectWiderThanTheAxisAndHugePads) {
+  const Tensor x = Tensor::FromVector<float>({3}, {1, 2, 3});
+  auto run = [&](int64_t before, int64_t after, int64_t out) {
+    const auto g = OneNodeGraphBuilder(OpType::kPad)
+                       .Input(DataType::kFloat32, {3})
+                       .ConstantInput(Tensor::FromVector<int64_t>({2}, {before, after}))
+                       .Output(DataType::kFloat32, {out})
+                       .Attr("mode", std::string("reflect"))
+                       .Build();
+    auto y = RunKernel(g, {x});
+    EXPECT_TRUE(y.ok()) << y.status();
+    return y.ok() ? Values<float>((*y)[0]) : std::vector<float>{};
+  };
+  // numpy.pad([1, 2, 3], (5, 4), "reflect")
+  EXPECT_THAT(run(5, 4, 12), ElementsAre(2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3));
+  const int64_t huge = int64_t{1} << 50;  // even: lands on the period
+  EXPECT_THAT(run(huge, 2 - huge, 5), ElementsAre(1, 2, 3, 2, 1));
+}
+
 TEST(PadTest, AxesAndNegativePads) {
   // Pad only axis -1 of [2,3]: crop one in front, add one zero at the end.
   const auto g = OneNodeGraphBuilder(OpType::kPad)
