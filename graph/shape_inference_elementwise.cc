@@ -103,6 +103,32 @@ absl::Status InferBatchNormalization(InferContext& ctx) {
   return SameAsInput(ctx);
 }
 
+// X [d0..dr-1] normalised over dims axis..r-1; Scale (and B) of X's type with at
+// most that many dims, their trailing dims those of X.
+absl::Status InferLayerNormalization(InferContext& ctx) {
+  SF_CHECK_ARG(FloatOrUnknown(ctx.dtype(0)), "X must be float32 or float16, got ",
+               ToString(ctx.dtype(0)));
+  const std::optional<Shape>& x = ctx.shape(0);
+  if (x) {
+    SF_ASSIGN_OR_RETURN(int64_t axis_attr, ctx.attrs().GetIntOr("axis", -1));
+    SF_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_attr, static_cast<int>(x->size())));
+    const size_t normalized = x->size() - static_cast<size_t>(axis);
+    for (int i = 1; i < ctx.num_inputs(); ++i) {
+      if (!ctx.has_input(i)) continue;
+      const std::optional<Shape>& p = ctx.shape(i);
+      if (!p) continue;
+      SF_CHECK_ARG(p->size() <= normalized, "input '", ctx.input(i).name, "' ", ShapeToString(p),
+                   " has more dims than the ", normalized, " normalised ones");
+      for (size_t k = 0; k < p->size(); ++k) {
+        const Dim& d = (*p)[p->size() - 1 - k];
+        if (d.known() && d.value == 1) continue;
+        SF_RETURN_IF_ERROR(MergeDims((*x)[x->size() - 1 - k], d, "normalised dim").status());
+      }
+    }
+  }
+  return SameAsInput(ctx);
+}
+
 absl::Status InferSoftmax(InferContext& ctx) {
   if (ctx.shape(0)) {
     SF_ASSIGN_OR_RETURN(int64_t axis, ctx.attrs().GetIntOr("axis", -1));
@@ -166,6 +192,7 @@ constexpr ShapeFnEntry kTable[] = {
     {OpType::kDropout, InferDropout},
     {OpType::kBatchNormalization, InferBatchNormalization},
     {OpType::kSoftmax, InferSoftmax},
+    {OpType::kLayerNormalization, InferLayerNormalization},
     {OpType::kIF, InferNeuron},
     {OpType::kLIF, InferNeuron},
     {OpType::kPLIF, InferNeuron},

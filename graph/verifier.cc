@@ -37,7 +37,10 @@ Arity ArityOf(OpType op) {
       return kBinary;
     case OpType::kMax: case OpType::kMin: case OpType::kSum: case OpType::kConcat:
       return kVariadic;
-    case OpType::kConv: case OpType::kGemm: return {2, 3, 1, 1};
+    case OpType::kConv:
+    case OpType::kGemm:
+    case OpType::kLayerNormalization:
+      return {2, 3, 1, 1};
     case OpType::kClip: return {1, 3, 1, 1};
     case OpType::kPad: return {2, 4, 1, 1};
     case OpType::kSlice: return {3, 5, 1, 1};

@@ -30,6 +30,37 @@ __global__ void SoftmaxKernel(int64_t outer, int64_t axis, int64_t inner, const 
   }
 }
 
+__device__ inline double WarpSum(double v) {
+  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+__global__ void LayerNormKernel(int64_t rows, int64_t cols, const float* x, const float* scale,
+                                int64_t n_scale, const float* bias, int64_t n_bias,
+                                float epsilon, float* y) {
+  const int lane = static_cast<int>(threadIdx.x % 32);
+  const int64_t warps = static_cast<int64_t>(gridDim.x) * blockDim.x / 32;
+  for (int64_t r = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32; r < rows;
+       r += warps) {
+    const float* xr = x + r * cols;
+    float* yr = y + r * cols;
+    double sum = 0.0;
+    for (int64_t j = lane; j < cols; j += 32) sum += xr[j];
+    const float mean = static_cast<float>(WarpSum(sum) / static_cast<double>(cols));
+    double sq = 0.0;
+    for (int64_t j = lane; j < cols; j += 32) {
+      const double d = static_cast<double>(xr[j]) - mean;
+      sq += d * d;
+    }
+    const float var = static_cast<float>(WarpSum(sq) / static_cast<double>(cols));
+    const float std_dev = sqrtf(var + epsilon);
+    for (int64_t j = lane; j < cols; j += 32) {
+      const float v = (xr[j] - mean) / std_dev * scale[j % n_scale];
+      yr[j] = bias != nullptr ? v + bias[j % n_bias] : v;
+    }
+  }
+}
+
 template <typename T>
 __global__ void ReduceKernel(bool mean, Indexer outputs, int64_t num_outputs, Indexer reduced,
                              int64_t num_reduced, const T* x, T* y) {
@@ -183,6 +214,16 @@ cudaError_t LaunchBatchNorm(const BatchNormShape& s, const float* x, const float
   if (n == 0) return cudaSuccess;
   BatchNormKernel<<<BlocksFor(n), kThreadsPerBlock, 0, stream>>>(s, x, scale, bias, mean, var,
                                                                 y);
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchLayerNorm(int64_t rows, int64_t cols, const float* x, const float* scale,
+                            int64_t n_scale, const float* bias, int64_t n_bias, float epsilon,
+                            float* y, cudaStream_t stream) {
+  if (rows == 0 || cols == 0) return cudaSuccess;
+  if (n_scale <= 0 || (bias != nullptr && n_bias <= 0)) return cudaErrorInvalidValue;
+  LayerNormKernel<<<BlocksFor(rows * 32), kThreadsPerBlock, 0, stream>>>(
+      rows, cols, x, scale, n_scale, bias, n_bias, epsilon, y);
   return cudaGetLastError();
 }
 

@@ -31,6 +31,14 @@ cudaError_t LaunchBatchNorm(const BatchNormShape& s, const float* x, const float
 cudaError_t LaunchSoftmax(int64_t outer, int64_t axis, int64_t inner, const float* x, float* y,
                           cudaStream_t stream);
 
+// LayerNormalization of `rows` rows of `cols` floats: y = (x - mean) /
+// sqrt(var + epsilon) * scale[j % n_scale] (+ bias[j % n_bias] when bias is
+// not null), the statistics summed in double (runtime/cpu/normalization.cc's
+// expressions). One warp per row.
+cudaError_t LaunchLayerNorm(int64_t rows, int64_t cols, const float* x, const float* scale,
+                            int64_t n_scale, const float* bias, int64_t n_bias, float epsilon,
+                            float* y, cudaStream_t stream);
+
 // y[o] = sum (or mean when `mean`) of x over the reduced space, accumulated in
 // double: `outputs` walks the output elements (operand 0: x offset of each),
 // `reduced` walks the reduced space (operand 0: x offset within it).

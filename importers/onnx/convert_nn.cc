@@ -174,6 +174,23 @@ absl::Status ConvertActivation(ConvertContext& ctx) {
   }
 }
 
+absl::Status ConvertLayerNorm(ConvertContext& ctx) {
+  if (ctx.opset < 17) {
+    return NodeError(ctx, "LayerNormalization is an opset-17 op, the model imports opset ",
+                     ctx.opset);
+  }
+  if (ctx.node.outputs.size() > 1) {
+    return NodeError(ctx, "the Mean and InvStdDev outputs are not supported (Y only)");
+  }
+  SF_RETURN_IF_ERROR(IntAttr(ctx, "axis", -1).status());
+  SF_ASSIGN_OR_RETURN(float epsilon, FloatAttr(ctx, "epsilon", 1e-5f));
+  if (!(epsilon >= 0.0f)) return NodeError(ctx, "epsilon must be >= 0, got ", epsilon);
+  SF_ASSIGN_OR_RETURN(int64_t stash, IntAttr(ctx, "stash_type", 1));
+  if (stash != 1) return NodeError(ctx, "stash_type ", stash, " is not supported (1: float32)");
+  ctx.node.attrs.Erase("stash_type");
+  return absl::OkStatus();
+}
+
 absl::Status ConvertPow(ConvertContext& ctx) {
   const Value& exponent = ctx.graph.value(ctx.node.inputs[1]);
   if (!exponent.constant) return absl::OkStatus();

@@ -90,6 +90,9 @@ absl::Status ConvertDropout(ConvertContext& ctx);
 absl::Status ConvertClip(ConvertContext& ctx);
 // LeakyRelu, Elu, HardSigmoid: their float attributes, defaults written.
 absl::Status ConvertActivation(ConvertContext& ctx);
+// LayerNormalization: axis, epsilon written; only Y (no Mean/InvStdDev
+// outputs) and float32 statistics (stash_type 1).
+absl::Status ConvertLayerNorm(ConvertContext& ctx);
 // Pow: an integer constant exponent becomes float32 (a float base only).
 absl::Status ConvertPow(ConvertContext& ctx);
 // convert_tensor.cc

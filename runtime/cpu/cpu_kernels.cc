@@ -66,6 +66,7 @@ constexpr Entry kRegistry[] = {
     {OpType::kRound, MakeUnaryKernel},
     {OpType::kSign, MakeUnaryKernel},
     {OpType::kSoftplus, MakeUnaryKernel},
+    {OpType::kLayerNormalization, MakeLayerNormKernel},
     {OpType::kSqueeze, MakeCopyKernel},
     {OpType::kSub, MakeBinaryKernel},
     {OpType::kSum, MakeBinaryKernel},

@@ -24,6 +24,7 @@ std::unique_ptr<CpuKernel> MakeBinaryKernel(OpType op);           // binary.cc
 std::unique_ptr<CpuKernel> MakeWhereKernel(OpType op);            // binary.cc
 std::unique_ptr<CpuKernel> MakeBatchNormKernel(OpType op);        // normalization.cc
 std::unique_ptr<CpuKernel> MakeSoftmaxKernel(OpType op);          // normalization.cc
+std::unique_ptr<CpuKernel> MakeLayerNormKernel(OpType op);        // normalization.cc
 std::unique_ptr<CpuKernel> MakeReduceKernel(OpType op);           // reduce.cc
 std::unique_ptr<CpuKernel> MakeCopyKernel(OpType op);             // shape_ops.cc
 std::unique_ptr<CpuKernel> MakeShapeKernel(OpType op);            // shape_ops.cc

@@ -77,6 +77,36 @@ absl::StatusOr<Tensor> ConstantOfShapeValue(const Graph& graph, const Node& node
   return value;
 }
 
+absl::StatusOr<LayerNormGeometry> LayerNormGeometryOf(const Graph& graph, const Node& node) {
+  SF_RETURN_IF_ERROR(CheckArity(node, 2, 3, 1, 1));
+  SF_ASSIGN_OR_RETURN(std::vector<int64_t> x, InputDims(graph, node, 0));
+  SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
+  if (x != y || x.empty()) return NodeError(node, "Y must have X's shape");
+  SF_ASSIGN_OR_RETURN(int64_t axis_attr, node.attrs.GetIntOr("axis", -1));
+  SF_ASSIGN_OR_RETURN(int axis, NormalizeAxis(node, axis_attr, static_cast<int64_t>(x.size())));
+  LayerNormGeometry g;
+  SF_ASSIGN_OR_RETURN(g.epsilon, node.attrs.GetFloatOr("epsilon", 1e-5f));
+  g.rows = Product(x, 0, axis);
+  g.cols = Product(x, axis, x.size());
+  for (int i = 1; i < 3; ++i) {
+    if (!HasInput(node, i)) continue;
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> p, InputDims(graph, node, i));
+    size_t lead = 0;
+    while (lead < p.size() && p[lead] == 1) ++lead;
+    const size_t tail = p.size() - lead;
+    bool ok = tail <= x.size() - static_cast<size_t>(axis);
+    for (size_t k = 0; ok && k < tail; ++k) ok = p[p.size() - 1 - k] == x[x.size() - 1 - k];
+    if (!ok) {
+      return NodeError(node, i == 1 ? "Scale " : "B ", ShapeToString(p),
+                       " must be the trailing dims of the normalised shape ",
+                       ShapeToString(std::vector<int64_t>(x.begin() + axis, x.end())),
+                       " (leading 1s allowed)");
+    }
+    g.params[i - 1] = Product(p);
+  }
+  return g;
+}
+
 absl::StatusOr<int> NormalizeAxis(const Node& node, int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank) {
     return NodeError(node, "axis ", axis, " is out of range for rank ", rank);

@@ -41,6 +41,17 @@ DataType OutputType(const Graph& graph, const Node& node, int i);
 
 // Maps `axis` in [-rank, rank) to [0, rank); error naming the node otherwise.
 absl::StatusOr<int> NormalizeAxis(const Node& node, int64_t axis, int64_t rank);
+
+// LayerNormalization's rows: X [d0..dr-1] is `rows` rows of `cols` elements
+// (cols = the dims from axis on). Scale and B hold `params[i]` elements that
+// repeat along a row (element j reads j % params[i]): their dims must be the
+// row's trailing dims, leading 1s allowed (0 for an absent B).
+struct LayerNormGeometry {
+  int64_t rows = 0, cols = 0;
+  int64_t params[2] = {0, 0};
+  float epsilon = 1e-5f;
+};
+absl::StatusOr<LayerNormGeometry> LayerNormGeometryOf(const Graph& graph, const Node& node);
 int64_t Product(std::span<const int64_t> dims, size_t begin, size_t end);
 inline int64_t Product(std::span<const int64_t> dims) { return Product(dims, 0, dims.size()); }
 

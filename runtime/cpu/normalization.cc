@@ -1,4 +1,5 @@
-// BatchNormalization (inference; channel dim 1) and Softmax, float32.
+// BatchNormalization (inference; channel dim 1), LayerNormalization and
+// Softmax, float32.
 #include <cmath>
 #include <vector>
 
@@ -122,7 +123,68 @@ class SoftmaxKernel : public CpuKernel {
   int64_t outer_ = 0, len_ = 0, stride_ = 0;
 };
 
+// y = (x - mean) / sqrt(var + epsilon) * scale + B per row, the statistics of
+// each row summed in double (two passes: the mean, then the centred squares).
+class LayerNormKernel : public CpuKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node) override {
+    label_ = NodeLabel(node);
+    for (int i = 0; i < static_cast<int>(node.inputs.size()); ++i) {
+      if (HasInput(node, i) && InputType(graph, node, i) != DataType::kFloat32) {
+        return NodeError(node, "input ", i, " must be float32");
+      }
+    }
+    SF_ASSIGN_OR_RETURN(g_, LayerNormGeometryOf(graph, node));
+    SF_ASSIGN_OR_RETURN(x_dims_, InputDims(graph, node, 0));
+    return absl::OkStatus();
+  }
+
+  absl::Status Compute(std::span<const Tensor* const> inputs,
+                       std::span<Tensor* const> outputs) override {
+    SF_RETURN_IF_ERROR(CheckTensor(label_, inputs[0], DataType::kFloat32, x_dims_, "X"));
+    for (size_t i = 1; i < inputs.size(); ++i) {
+      if (inputs[i] != nullptr && inputs[i]->num_elements() != g_.params[i - 1]) {
+        return NodeError(label_, "input ", i, " has ", inputs[i]->num_elements(),
+                         " elements, expected ", g_.params[i - 1]);
+      }
+    }
+    const float* x = inputs[0]->data<float>();
+    const float* scale = inputs[1]->data<float>();
+    const float* bias =
+        inputs.size() > 2 && inputs[2] != nullptr ? inputs[2]->data<float>() : nullptr;
+    float* y = outputs[0]->data<float>();
+    for (int64_t r = 0; r < g_.rows; ++r) {
+      const float* xr = x + r * g_.cols;
+      float* yr = y + r * g_.cols;
+      double sum = 0.0;
+      for (int64_t j = 0; j < g_.cols; ++j) sum += xr[j];
+      const float mean = static_cast<float>(sum / static_cast<double>(g_.cols));
+      double sq = 0.0;
+      for (int64_t j = 0; j < g_.cols; ++j) {
+        const double d = static_cast<double>(xr[j]) - mean;
+        sq += d * d;
+      }
+      const float var = static_cast<float>(sq / static_cast<double>(g_.cols));
+      const float std_dev = std::sqrt(var + g_.epsilon);
+      for (int64_t j = 0; j < g_.cols; ++j) {
+        const float v = (xr[j] - mean) / std_dev * scale[j % g_.params[0]];
+        yr[j] = bias != nullptr ? v + bias[j % g_.params[1]] : v;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  Node label_;
+  LayerNormGeometry g_;
+  std::vector<int64_t> x_dims_;
+};
+
 }  // namespace
+
+std::unique_ptr<CpuKernel> MakeLayerNormKernel(OpType) {
+  return std::make_unique<LayerNormKernel>();
+}
 
 std::unique_ptr<CpuKernel> MakeBatchNormKernel(OpType) {
   return std::make_unique<BatchNormKernel>();

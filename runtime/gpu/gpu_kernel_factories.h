@@ -36,6 +36,7 @@ std::unique_ptr<GpuKernel> CreateNeuronAddGpuKernel(bool add_first, int partner)
 std::unique_ptr<GpuKernel> MakeGpuPoolKernel(OpType op);       // nn_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuReduceKernel(OpType op);     // reduce_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuSoftmaxKernel(OpType op);    // reduce_kernels.cc
+std::unique_ptr<GpuKernel> MakeGpuLayerNormKernel(OpType op);  // reduce_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuGemmKernel(OpType op);       // gemm_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuMatMulKernel(OpType op);     // gemm_kernels.cc
 

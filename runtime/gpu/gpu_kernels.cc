@@ -67,6 +67,7 @@ constexpr Entry kTable[] = {
     {OpType::kRound, MakeGpuUnaryKernel, true},
     {OpType::kSign, MakeGpuUnaryKernel, true},
     {OpType::kSoftplus, MakeGpuUnaryKernel, true},
+    {OpType::kLayerNormalization, MakeGpuLayerNormKernel, false},
     {OpType::kSqueeze, MakeGpuCopyKernel, true},
     {OpType::kSub, MakeGpuBinaryKernel, true},
     {OpType::kSum, MakeGpuBinaryKernel, true},

@@ -124,9 +124,37 @@ class SoftmaxKernel : public GpuKernel {
   int64_t outer_ = 1, axis_ = 1, inner_ = 1;
 };
 
+// float32 (the float16 pass keeps it float32, with Casts around).
+class LayerNormKernel : public GpuKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    for (int i = 0; i < static_cast<int>(node.inputs.size()); ++i) {
+      if (HasInput(node, i) && InputType(graph, node, i) != DataType::kFloat32) {
+        return NodeError(node, "input ", i, " must be float32 on CUDA");
+      }
+    }
+    SF_ASSIGN_OR_RETURN(g_, LayerNormGeometryOf(graph, node));
+    return absl::OkStatus();
+  }
+  absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,
+                       std::span<void* const> out) override {
+    const float* bias = in.size() > 2 ? static_cast<const float*>(in[2]) : nullptr;
+    SF_CUDA_RETURN_IF_ERROR(cuda::LaunchLayerNorm(
+        g_.rows, g_.cols, static_cast<const float*>(in[0]), static_cast<const float*>(in[1]),
+        g_.params[0], bias, g_.params[1], g_.epsilon, static_cast<float*>(out[0]), ctx.stream));
+    return absl::OkStatus();
+  }
+
+ private:
+  LayerNormGeometry g_;
+};
+
 }  // namespace
 
 std::unique_ptr<GpuKernel> MakeGpuReduceKernel(OpType) { return std::make_unique<ReduceKernel>(); }
+std::unique_ptr<GpuKernel> MakeGpuLayerNormKernel(OpType) {
+  return std::make_unique<LayerNormKernel>();
+}
 std::unique_ptr<GpuKernel> MakeGpuSoftmaxKernel(OpType) {
   return std::make_unique<SoftmaxKernel>();
 }

@@ -1,4 +1,4 @@
-// Gemm, MatMul, BatchNormalization, Softmax, ReduceSum/ReduceMean.
+// Gemm, MatMul, BatchNormalization, LayerNormalization, Softmax, ReduceSum/ReduceMean.
 #include <cmath>
 #include <vector>
 
@@ -15,6 +15,7 @@ using ::sf::testing::OneNodeGraphBuilder;
 using ::sf::testing::RunKernel;
 using ::sf::testing::StatusIs;
 using ::sf::testing::Values;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::FloatNear;
 using ::testing::HasSubstr;
@@ -120,6 +121,49 @@ TEST(BatchNormTest, Inference) {
   ASSERT_OK_AND_ASSIGN(auto out, RunKernel(g, {Tensor::FromVector<float>({1, 2, 2}, {1, 3, -1, 0})}));
   // c0: (x-1)/2; c1: (x+1)*2/0.5 + 1
   EXPECT_THAT(Values<float>(out[0]), ElementsAre(0, 1, 1, 5));
+}
+
+// Rows of the dims from `axis` on; Scale of the row's shape or its trailing dims
+// (repeating along the row); B optional.
+TEST(LayerNormTest, RowsScaleAndBias) {
+  // [2, 2, 2] normalised over the last two dims: rows {0,1,2,3} and {4,8,4,8}.
+  const Tensor x = Tensor::FromVector<float>({2, 2, 2}, {0, 1, 2, 3, 4, 8, 4, 8});
+  const auto full = OneNodeGraphBuilder(OpType::kLayerNormalization, "ln")
+                        .Input(DataType::kFloat32, {2, 2, 2})
+                        .ConstantInput(Tensor::FromVector<float>({2, 2}, {1, 2, 3, 4}))
+                        .ConstantInput(Tensor::FromVector<float>({2}, {10, 20}))  // trailing
+                        .Output(DataType::kFloat32, {2, 2, 2})
+                        .Attr("axis", int64_t{1})
+                        .Attr("epsilon", 0.0f)
+                        .Build();
+  ASSERT_OK_AND_ASSIGN(auto out, RunKernel(full, {x}));
+  // Row 0: mean 1.5, var 1.25; row 1: mean 6, var 4 -> (x - 6) / 2.
+  const float s = std::sqrt(1.25f);
+  EXPECT_THAT(Values<float>(out[0]),
+              Pointwise(FloatNear(1e-6f),
+                        std::vector<float>{-1.5f / s * 1 + 10, -0.5f / s * 2 + 20,
+                                           0.5f / s * 3 + 10, 1.5f / s * 4 + 20, -1 * 1 + 10,
+                                           1 * 2 + 20, -1 * 3 + 10, 1 * 4 + 20}));
+  // Default axis -1, no B, a one-element Scale; epsilon keeps a constant row finite.
+  const auto last = OneNodeGraphBuilder(OpType::kLayerNormalization, "ln")
+                        .Input(DataType::kFloat32, {2, 2})
+                        .ConstantInput(Tensor::FromVector<float>({1}, {2}))
+                        .Output(DataType::kFloat32, {2, 2})
+                        .Attr("epsilon", 1e-5f)
+                        .Build();
+  ASSERT_OK_AND_ASSIGN(auto l, RunKernel(last, {Tensor::FromVector<float>({2, 2}, {5, 5, -1, 1})}));
+  EXPECT_THAT(Values<float>(l[0]), Pointwise(FloatNear(1e-4f), std::vector<float>{0, 0, -2, 2}));
+  // Scale dims that are not the row's trailing dims are refused, naming the node.
+  const auto bad = OneNodeGraphBuilder(OpType::kLayerNormalization, "ln_bad")
+                       .Input(DataType::kFloat32, {2, 2, 3})
+                       .ConstantInput(Tensor::FromVector<float>({2, 1}, {1, 1}))
+                       .Output(DataType::kFloat32, {2, 2, 3})
+                       .Attr("axis", int64_t{1})
+                       .Build();
+  EXPECT_THAT(
+      RunKernel(bad, {Tensor::FromVector<float>({2, 2, 3}, std::vector<float>(12, 1))}).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("ln_bad"), HasSubstr("trailing dims"))));
 }
 
 TEST(SoftmaxTest, AxisAndCoerce2d) {

@@ -85,6 +85,34 @@ TEST(GpuOpsTest, UnaryActivations) {
   }
 }
 
+TEST(GpuOpsTest, LayerNormalization) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(13);
+  struct Case {
+    Dims x;
+    int64_t axis;
+    Dims scale;
+    bool bias;
+  };
+  for (const Case& c : std::vector<Case>{{{4, 7, 384}, -1, {384}, true},
+                                         {{3, 5, 6}, 1, {5, 6}, true},
+                                         {{3, 5, 6}, 1, {6}, false},
+                                         {{2, 1000}, 1, {1}, true},
+                                         {{65, 3}, -1, {1, 3}, true},
+                                         {{1, 1}, 0, {1}, true}}) {
+    OneNodeGraphBuilder b(OpType::kLayerNormalization, "ln");
+    b.Input(DataType::kFloat32, c.x).Input(DataType::kFloat32, c.scale);
+    if (c.bias) b.Input(DataType::kFloat32, c.scale);
+    b.Output(DataType::kFloat32, c.x).Attr("axis", c.axis).Attr("epsilon", 1e-5f);
+    auto g = b.Build();
+    std::vector<Tensor> in = {RandomTensor(DataType::kFloat32, c.x, rng, -3.0, 5.0),
+                              RandomTensor(DataType::kFloat32, c.scale, rng, -2.0, 2.0)};
+    if (c.bias) in.push_back(RandomTensor(DataType::kFloat32, c.scale, rng, -1.0, 1.0));
+    ExpectGpuMatchesCpu(g.graph, in, kFloatRtol, 1e-5,
+                        absl::StrCat("LayerNorm ", ShapeToString(c.x)));
+  }
+}
+
 TEST(GpuOpsTest, PowBroadcasts) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(12);

@@ -488,6 +488,26 @@ TEST(OnnxOpsTest, ActivationAttributesAndPowExponent) {
   EXPECT_THAT(InferShapes(ig), StatusIs(kInvalid, AllOf(HasSubstr("ipow"), HasSubstr("float"))));
 }
 
+TEST(OnnxOpsTest, LayerNormalization) {
+  OpModel m(18, "LayerNormalization", {"s", "b"});
+  m.b.Initializer("s", {4}, {1, 1, 1, 1});
+  m.b.Initializer("b", {4}, {0, 0, 0, 0});
+  ASSERT_OK_AND_ASSIGN(sf::Node n, m.ImportNode());
+  EXPECT_EQ(Int(n, "axis"), -1);
+  EXPECT_EQ(Float(n, "epsilon"), 1e-5f);
+  EXPECT_FALSE(n.attrs.Has("stash_type"));
+  OpModel old(13, "LayerNormalization", {"x"});
+  EXPECT_THAT(old.Import(), StatusIs(kInvalid, HasSubstr("opset-17 op")));
+  OpModel stats(18, "LayerNormalization", {"x"}, /*outputs=*/2);
+  EXPECT_THAT(stats.Import(), StatusIs(kInvalid, HasSubstr("Mean and InvStdDev")));
+  OpModel stash(18, "LayerNormalization", {"x"});
+  SetInt(*stash.n, "stash_type", 0);
+  EXPECT_THAT(stash.Import(), StatusIs(kInvalid, HasSubstr("stash_type 0")));
+  OpModel eps(18, "LayerNormalization", {"x"});
+  SetFloat(*eps.n, "epsilon", -1.0f);
+  EXPECT_THAT(eps.Import(), StatusIs(kInvalid, HasSubstr("epsilon must be >= 0")));
+}
+
 TEST(OnnxOpsTest, ElementwiseAndDataMovementOpsPassThrough) {
   struct Case {
     const char* op;

@@ -169,6 +169,16 @@ def _softplus(x):
   return np.where(x > 0, x + np.log1p(np.exp(-np.abs(x))), np.log1p(np.exp(np.minimum(x, 0))))
 
 
+def _layer_norm(x, scale, bias=None, axis=-1, epsilon=1e-5, stash_type=1):
+  del stash_type
+  axes = tuple(range(axis % x.ndim, x.ndim))
+  x64 = x.astype(np.float64)
+  mean = x64.mean(axis=axes, keepdims=True)
+  var = ((x64 - mean) ** 2).mean(axis=axes, keepdims=True)
+  y = (x64 - mean) / np.sqrt(var + epsilon) * scale
+  return (y if bias is None else y + bias).astype(x.dtype)
+
+
 OPS = {
     "Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mul": lambda a, b: a * b,
     "Div": lambda a, b: a // b if a.dtype.kind == "i" else a / b,
@@ -197,6 +207,7 @@ OPS = {
     "HardSigmoid": lambda x, alpha=0.2, beta=0.5: np.clip(
         alpha * x.astype(np.float64) + beta, 0, 1).astype(x.dtype),
     "HardSwish": _float_math(lambda x: x * np.clip(x / 6 + 0.5, 0, 1)),
+    "LayerNormalization": _layer_norm,
 }
 
 
