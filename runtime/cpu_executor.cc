@@ -43,11 +43,7 @@ absl::StatusOr<std::unique_ptr<CpuKernel>> CreateKernelForStep(const Graph& grap
     return absl::UnimplementedError(absl::StrCat("node '", node.name, "': op ", ToString(node.op),
                                                  " has no CPU kernel"));
   }
-  absl::Status s = kernel->Prepare(graph, node);
-  if (!s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op),
-                                               "): ", s.message()));
-  }
+  SF_RETURN_IF_ERROR(WithNode(kernel->Prepare(graph, node), node));
   return kernel;
 }
 
@@ -161,11 +157,7 @@ absl::Status CpuExecutor::ComputeStep(int i) {
   auto start = std::chrono::steady_clock::now();
   absl::Status s = kernels_[i]->Compute(step_inputs_, step_outputs_);
   step_us_[i] = MicrosecondsSince(start);
-  if (!s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op),
-                                               "): ", s.message()));
-  }
-  return absl::OkStatus();
+  return WithNode(s, node);
 }
 
 absl::Status CpuExecutor::ComputeAll() {

@@ -7,13 +7,14 @@
 #include <algorithm>
 #include <functional>
 #include <span>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "graph/graph.h"
 #include "graph/tensor.h"
 #include "runtime/memory_planner.h"
@@ -49,6 +50,17 @@ struct ExecutorOptions {
   // 0 for no limit of the caller's (the built-in maximum still applies).
   int64_t arena_limit_bytes = 0;
 };
+
+// `s` with "node 'NAME' (OP): " in front of its message, the executors' form of
+// a step's error; a kernel's own "OP node 'NAME': " prefix (NodeError) is
+// dropped rather than said twice.
+inline absl::Status WithNode(const absl::Status& s, const Node& node) {
+  if (s.ok()) return s;
+  absl::string_view message = s.message();
+  absl::ConsumePrefix(&message, absl::StrCat(ToString(node.op), " node '", node.name, "': "));
+  return absl::Status(s.code(),
+                      absl::StrCat("node '", node.name, "' (", ToString(node.op), "): ", message));
+}
 
 // ResourceExhausted when an arena of `bytes` exceeds the caller's limit (0 =
 // none), naming both and the option that raises it.

@@ -26,12 +26,6 @@ using cuda::kDeviceAlignment;
 // Most workspace one cuDNN algorithm may ask for.
 constexpr size_t kWorkspaceLimit = size_t{256} << 20;
 
-absl::Status WithNode(const absl::Status& s, const Node& node) {
-  if (s.ok()) return s;
-  return absl::Status(
-      s.code(), absl::StrCat("node '", node.name, "' (", ToString(node.op), "): ", s.message()));
-}
-
 // Setting it to "1" turns on ExecutorOptions::debug_separate_allocations, so
 // that sanitizer runs need no code change (scripts/gpu-check.sh sanitize).
 constexpr char kArenaBypassEnv[] = "SF_CUDA_ARENA_BYPASS";
