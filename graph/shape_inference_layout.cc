@@ -238,6 +238,51 @@ int64_t SliceCount(int64_t d, int64_t start, int64_t end, int64_t step) {
   return start > end ? (start - end - 1) / -step + 1 : 0;
 }
 
+// The sizes of Split's parts along an axis of `dim` elements (-1: unknown).
+absl::StatusOr<std::vector<int64_t>> SplitSizes(const Attrs& attrs, int64_t dim, int parts) {
+  SF_ASSIGN_OR_RETURN(std::vector<int64_t> split, attrs.GetIntsOr("split", {}));
+  if (!split.empty()) {
+    SF_CHECK_ARG(static_cast<int>(split.size()) == parts, "split has ", split.size(), " sizes for ",
+                 parts, " outputs");
+    int64_t sum = 0;
+    for (int64_t s : split) {
+      SF_CHECK_ARG(s >= 0 && s <= kMaxTensorElements, "split size ", s, " out of range");
+      sum += s;
+    }
+    SF_CHECK_ARG(dim < 0 || sum == dim, "split sizes add up to ", sum, ", the axis has ", dim);
+    return split;
+  }
+  if (dim < 0) return std::vector<int64_t>(parts, -1);
+  SF_ASSIGN_OR_RETURN(int64_t ceil, attrs.GetIntOr("ceil", 0));
+  SF_CHECK_ARG(ceil != 0 || dim % parts == 0, "the axis of ", dim, " elements does not split into ",
+               parts, " equal parts");
+  const int64_t each = (dim + parts - 1) / parts;
+  std::vector<int64_t> sizes(parts);
+  for (int k = 0; k < parts; ++k) sizes[k] = std::clamp<int64_t>(dim - k * each, 0, each);
+  return sizes;
+}
+
+absl::Status InferSplit(InferContext& ctx) {
+  const int parts = static_cast<int>(ctx.node().outputs.size());
+  const std::optional<Shape>& x = ctx.shape(0);
+  if (!x) {
+    for (int k = 0; k < parts; ++k)
+      SF_RETURN_IF_ERROR(ctx.SetOutput(k, ctx.dtype(0), std::nullopt));
+    return absl::OkStatus();
+  }
+  SF_ASSIGN_OR_RETURN(int64_t axis_attr, ctx.attrs().GetIntOr("axis", 0));
+  SF_ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_attr, static_cast<int>(x->size())));
+  const Dim& d = (*x)[axis];
+  SF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes,
+                      SplitSizes(ctx.attrs(), d.known() ? d.value : -1, parts));
+  for (int k = 0; k < parts; ++k) {
+    Shape out = *x;
+    out[axis] = sizes[k] >= 0 ? Dim::Known(sizes[k]) : UnknownDim();
+    SF_RETURN_IF_ERROR(ctx.SetOutput(k, ctx.dtype(0), std::move(out)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status InferSlice(InferContext& ctx) {
   const std::optional<Shape>& x = ctx.shape(0);
   if (!x) return ctx.SetOutput(0, ctx.dtype(0), std::nullopt);
@@ -391,6 +436,7 @@ constexpr ShapeFnEntry kTable[] = {
     {OpType::kUnsqueeze, InferUnsqueeze},
     {OpType::kConcat, InferConcat},
     {OpType::kSlice, InferSlice},
+    {OpType::kSplit, InferSplit},
     {OpType::kGather, InferGather},
     {OpType::kPad, InferPad},
     {OpType::kExpand, InferExpand},

@@ -45,6 +45,8 @@ Arity ArityOf(OpType op) {
     case OpType::kPad: return {2, 4, 1, 1};
     case OpType::kSlice: return {3, 5, 1, 1};
     case OpType::kDropout: return {1, 3, 1, 2};
+    case OpType::kSplit:
+      return {1, 1, 1, kMany};
     case OpType::kBatchNormalization: return {5, 5, 1, 1};
     case OpType::kWhere: return {3, 3, 1, 1};
     // Its load slots, then the program; its store slots.

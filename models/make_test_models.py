@@ -55,7 +55,7 @@ class PlainCNN(nn.Module):
 
 class ActivationNet(nn.Module):
   """The math ops of exported activations and normalisations: GELU (Erf), LayerNorm
-  (ReduceMean/Pow/Sqrt below opset 17, LayerNormalization from 17), LeakyReLU, ELU, Hardswish (HardSigmoid * x
+  (ReduceMean/Pow/Sqrt below opset 17, LayerNormalization from 17), Split, LeakyReLU, ELU, Hardswish (HardSigmoid * x
   below opset 14), Softplus, Reciprocal, Log, Pow, Sign, Ceil, Round."""
 
   def __init__(self):
@@ -66,6 +66,8 @@ class ActivationNet(nn.Module):
 
   def forward(self, x):
     y = self.norm(nn.functional.gelu(self.conv(x)))
+    a, b = torch.split(y, [3, 5], dim=1)  # Split (its sizes an input from opset 13)
+    y = torch.cat([b * 0.5, a], dim=1)
     y = nn.functional.leaky_relu(y, 0.1) + nn.functional.elu(y, 1.2)
     y = nn.functional.hardswish(y) + nn.functional.softplus(y) + nn.functional.hardsigmoid(y)
     y = y * torch.reciprocal(1 + y.abs()) + torch.log(1 + y * y) + y.pow(2) * 0.1

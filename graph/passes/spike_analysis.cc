@@ -208,6 +208,7 @@ constexpr RuleEntry kRules[] = {
     {OpType::kSqueeze, PassThrough},
     {OpType::kUnsqueeze, PassThrough},
     {OpType::kSlice, PassThrough},
+    {OpType::kSplit, PassThrough},
     {OpType::kGather, PassThrough},
     {OpType::kExpand, PassThrough},
     {OpType::kRelu, Relu},
@@ -277,6 +278,12 @@ SpikeAnalysis AnalyzeSpikes(const Graph& graph) {
     ValueId out = node.outputs[0];
     result.value_class[out] = outcome.cls;
     std::vector<int>& sources = result.spike_sources[out];
+    if (node.op == OpType::kSplit) {  // every part of a split keeps the class
+      for (size_t k = 1; k < node.outputs.size(); ++k) {
+        if (node.outputs[k] < 0 || node.outputs[k] >= graph.num_values()) continue;
+        result.value_class[node.outputs[k]] = outcome.cls;
+      }
+    }
     if (outcome.spike_source) {
       sources = {i};
       continue;
@@ -288,6 +295,11 @@ SpikeAnalysis AnalyzeSpikes(const Graph& graph) {
     }
     std::sort(sources.begin(), sources.end());
     sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+    for (size_t k = 1; node.op == OpType::kSplit && k < node.outputs.size(); ++k) {
+      if (node.outputs[k] >= 0 && node.outputs[k] < graph.num_values()) {
+        result.spike_sources[node.outputs[k]] = sources;
+      }
+    }
   }
   return result;
 }

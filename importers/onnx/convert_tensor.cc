@@ -128,6 +128,43 @@ absl::Status ConvertUnsqueeze(ConvertContext& ctx) {
   return NormalizeAxes(ctx, /*input_since=*/13, /*required=*/true);
 }
 
+absl::Status ConvertSplit(ConvertContext& ctx) {
+  Node& node = ctx.node;
+  for (ValueId out : node.outputs) {
+    if (out == kNoValue) return NodeError(ctx, "every output of a Split must be named");
+  }
+  SF_RETURN_IF_ERROR(IntAttr(ctx, "axis", 0).status());
+  if (ctx.opset < 13) {
+    if (node.inputs.size() > 1) {
+      return NodeError(ctx, "at opset ", ctx.opset, " split is an attribute, not an input");
+    }
+  } else {
+    if (node.attrs.Has("split")) {
+      return NodeError(ctx, "at opset ", ctx.opset, " split is an input, not an attribute");
+    }
+    if (node.inputs.size() > 1 && node.inputs[1] != kNoValue) {
+      const Value& v = ctx.graph.value(node.inputs[1]);
+      if (!v.constant || v.constant->dtype() != DataType::kInt64) {
+        return NodeError(ctx, "split ('", v.name, "') must be a constant int64 tensor");
+      }
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> split, v.constant->ToInt64Vector());
+      node.attrs.Set("split", std::move(split));
+    }
+    node.inputs.resize(1);
+  }
+  if (node.attrs.Has("num_outputs")) {
+    if (ctx.opset < 18) return NodeError(ctx, "num_outputs is an opset-18 attribute");
+    SF_ASSIGN_OR_RETURN(int64_t n, IntAttr(ctx, "num_outputs", 0));
+    if (n != static_cast<int64_t>(node.outputs.size()) || node.attrs.Has("split")) {
+      return NodeError(ctx, "num_outputs ", n, " needs ", n, " outputs and no split, got ",
+                       node.outputs.size(), " outputs");
+    }
+    node.attrs.Erase("num_outputs");
+    node.attrs.Set("ceil", int64_t{1});
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ConvertReduce(ConvertContext& ctx) {
   const int input_since = ctx.node.op == OpType::kReduceSum ? 13 : 18;
   SF_RETURN_IF_ERROR(NormalizeAxes(ctx, input_since, /*required=*/false));

@@ -87,6 +87,7 @@ constexpr OpConverter kConverters[] = {
     {O::kSign, 1, 1, 1, 1, "", ConvertAsIs},
     {O::kSoftplus, 1, 1, 1, 1, "", ConvertAsIs},
     {O::kLayerNormalization, 2, 3, 1, 3, "axis,epsilon,stash_type", ConvertLayerNorm},
+    {O::kSplit, 1, 2, 1, kVariadic, "axis,split,num_outputs", ConvertSplit},
     {O::kIF, 1, 1, 1, 1, kNeuronAttrs, ConvertNeuron},
     {O::kLIF, 1, 1, 1, 1, kDecayNeuronAttrs, ConvertNeuron},
     {O::kPLIF, 1, 1, 1, 1, kPlifAttrs, ConvertNeuron},

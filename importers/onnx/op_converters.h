@@ -93,6 +93,10 @@ absl::Status ConvertActivation(ConvertContext& ctx);
 // LayerNormalization: axis, epsilon written; only Y (no Mean/InvStdDev
 // outputs) and float32 statistics (stash_type 1).
 absl::Status ConvertLayerNorm(ConvertContext& ctx);
+// Split: the sizes into the int-list "split" (from the opset-13 input, which
+// must be constant, or the attribute below 13); opset 18's num_outputs must
+// match the outputs and becomes "ceil" 1.
+absl::Status ConvertSplit(ConvertContext& ctx);
 // Pow: an integer constant exponent becomes float32 (a float base only).
 absl::Status ConvertPow(ConvertContext& ctx);
 // convert_tensor.cc

@@ -67,6 +67,7 @@ constexpr Entry kRegistry[] = {
     {OpType::kSign, MakeUnaryKernel},
     {OpType::kSoftplus, MakeUnaryKernel},
     {OpType::kLayerNormalization, MakeLayerNormKernel},
+    {OpType::kSplit, MakeSplitKernel},
     {OpType::kSqueeze, MakeCopyKernel},
     {OpType::kSub, MakeBinaryKernel},
     {OpType::kSum, MakeBinaryKernel},

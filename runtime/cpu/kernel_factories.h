@@ -33,6 +33,7 @@ std::unique_ptr<CpuKernel> MakeExpandKernel(OpType op);           // shape_ops.c
 std::unique_ptr<CpuKernel> MakeTransposeKernel(OpType op);        // transpose.cc
 std::unique_ptr<CpuKernel> MakeConcatKernel(OpType op);           // concat.cc
 std::unique_ptr<CpuKernel> MakeSliceKernel(OpType op);            // slice.cc
+std::unique_ptr<CpuKernel> MakeSplitKernel(OpType op);            // slice.cc
 std::unique_ptr<CpuKernel> MakeGatherKernel(OpType op);           // gather.cc
 std::unique_ptr<CpuKernel> MakePadKernel(OpType op);              // pad.cc
 std::unique_ptr<CpuKernel> MakeNeuronKernel(OpType op);           // neuron.cc

@@ -3,6 +3,7 @@
 // are read at Compute (they may be computed values).
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <vector>
 
 #include "graph/status.h"
@@ -105,8 +106,72 @@ class SliceKernel : public CpuKernel {
   std::vector<int64_t> x_dims_, y_dims_;
 };
 
+// Split: each output is a slab of the input along the axis, copied row by row
+// (outer = the dims before the axis, each row the part's dims from the axis on).
+class SplitKernel : public CpuKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node) override {
+    label_ = NodeLabel(node);
+    SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1 << 20));
+    const DataType dtype = InputType(graph, node, 0);
+    dtype_ = dtype;
+    elem_ = SizeOf(dtype);
+    SF_ASSIGN_OR_RETURN(x_dims_, InputDims(graph, node, 0));
+    if (x_dims_.empty()) return NodeError(node, "input must have rank >= 1");
+    SF_ASSIGN_OR_RETURN(int64_t axis_attr, node.attrs.GetIntOr("axis", 0));
+    SF_ASSIGN_OR_RETURN(int axis,
+                        NormalizeAxis(node, axis_attr, static_cast<int64_t>(x_dims_.size())));
+    outer_ = Product(x_dims_, 0, axis);
+    inner_ = Product(x_dims_, axis + 1, x_dims_.size());
+    sizes_.clear();
+    int64_t sum = 0;
+    for (int k = 0; k < static_cast<int>(node.outputs.size()); ++k) {
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, k));
+      std::vector<int64_t> expect = x_dims_;
+      expect[axis] = y.size() == x_dims_.size() ? y[axis] : -1;
+      if (y != expect || OutputType(graph, node, k) != dtype) {
+        return NodeError(node, "output ", k, " ", ShapeToString(y), " is not a part of ",
+                         ShapeToString(x_dims_), " along axis ", axis);
+      }
+      sizes_.push_back(y[axis]);
+      sum += y[axis];
+    }
+    if (sum != x_dims_[axis]) {
+      return NodeError(node, "the parts add up to ", sum, ", the axis has ", x_dims_[axis]);
+    }
+    axis_dim_ = x_dims_[axis];
+    return absl::OkStatus();
+  }
+
+  absl::Status Compute(std::span<const Tensor* const> inputs,
+                       std::span<Tensor* const> outputs) override {
+    SF_RETURN_IF_ERROR(CheckTensor(label_, inputs[0], dtype_, x_dims_, "input"));
+    const char* x = static_cast<const char*>(inputs[0]->raw_data());
+    const size_t row = static_cast<size_t>(axis_dim_ * inner_) * elem_;
+    size_t offset = 0;
+    for (size_t k = 0; k < sizes_.size(); ++k) {
+      const size_t part = static_cast<size_t>(sizes_[k] * inner_) * elem_;
+      char* y = static_cast<char*>(outputs[k]->raw_data());
+      for (int64_t o = 0; o < outer_ && part > 0; ++o) {
+        std::memcpy(y + o * part, x + o * row + offset, part);
+      }
+      offset += part;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  Node label_;
+  DataType dtype_ = DataType::kUndefined;
+  size_t elem_ = 4;
+  std::vector<int64_t> x_dims_, sizes_;
+  int64_t outer_ = 1, inner_ = 1, axis_dim_ = 0;
+};
+
 }  // namespace
 
 std::unique_ptr<CpuKernel> MakeSliceKernel(OpType) { return std::make_unique<SliceKernel>(); }
+
+std::unique_ptr<CpuKernel> MakeSplitKernel(OpType) { return std::make_unique<SplitKernel>(); }
 
 }  // namespace sf

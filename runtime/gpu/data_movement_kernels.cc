@@ -37,6 +37,7 @@ absl::StatusOr<std::vector<int64_t>> ConstantInts(const Graph& graph, const Node
 // One launch of the strided copy: in[off0] -> out[off1] over ix.
 struct CopyLaunch {
   int input = 0;
+  int output = 0;
   cuda::Indexer ix;
   int64_t n = 0;
 };
@@ -48,7 +49,7 @@ class StridedCopyKernel : public GpuKernel {
                        std::span<void* const> out) override {
     for (const CopyLaunch& c : launches_) {
       SF_CUDA_RETURN_IF_ERROR(
-          cuda::LaunchStridedCopy(elem_bytes_, c.ix, c.n, in[c.input], out[0], ctx.stream));
+          cuda::LaunchStridedCopy(elem_bytes_, c.ix, c.n, in[c.input], out[c.output], ctx.stream));
     }
     return absl::OkStatus();
   }
@@ -58,12 +59,12 @@ class StridedCopyKernel : public GpuKernel {
   // `in_base` and writes the output with `out_strides` from `out_base`.
   absl::Status AddLaunch(const Node& node, int input, std::span<const int64_t> dims,
                          std::vector<int64_t> in_strides, int64_t in_base,
-                         std::vector<int64_t> out_strides, int64_t out_base) {
+                         std::vector<int64_t> out_strides, int64_t out_base, int output = 0) {
     const std::vector<std::vector<int64_t>> strides = {std::move(in_strides),
                                                        std::move(out_strides)};
     const int64_t bases[] = {in_base, out_base};
     SF_ASSIGN_OR_RETURN(cuda::Indexer ix, MakeIndexer(node, dims, strides, bases));
-    launches_.push_back(CopyLaunch{input, ix, Product(dims)});
+    launches_.push_back(CopyLaunch{input, output, ix, Product(dims)});
     return absl::OkStatus();
   }
   absl::Status SetElementType(const Graph& graph, const Node& node) {
@@ -209,6 +210,39 @@ class TransposeKernel : public StridedCopyKernel {
  private:
   bool keeps_bytes_ = false;
   size_t bytes_ = 0;
+};
+
+// Split: one strided copy per part (the input read from the part's offset along
+// the axis with the input's strides).
+class SplitKernel : public StridedCopyKernel {
+ public:
+  absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
+    SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1 << 20));
+    SF_RETURN_IF_ERROR(SetElementType(graph, node));
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> in, InputDims(graph, node, 0));
+    if (in.empty()) return NodeError(node, "input must have rank >= 1");
+    SF_ASSIGN_OR_RETURN(int64_t axis_attr, node.attrs.GetIntOr("axis", 0));
+    SF_ASSIGN_OR_RETURN(int axis, NormalizeAxis(node, axis_attr, static_cast<int64_t>(in.size())));
+    const std::vector<int64_t> in_strides = ContiguousStrides(in);
+    int64_t start = 0;
+    for (int k = 0; k < static_cast<int>(node.outputs.size()); ++k) {
+      SF_ASSIGN_OR_RETURN(std::vector<int64_t> out, OutputDims(graph, node, k));
+      std::vector<int64_t> expect = in;
+      expect[axis] = out.size() == in.size() ? out[axis] : -1;
+      if (out != expect || OutputType(graph, node, k) != InputType(graph, node, 0) ||
+          start + out[axis] > in[axis]) {
+        return NodeError(node, "output ", k, " ", ShapeToString(out), " is not a part of ",
+                         ShapeToString(in), " along axis ", axis);
+      }
+      if (Product(out) > 0) {
+        SF_RETURN_IF_ERROR(AddLaunch(node, 0, out, in_strides, start * in_strides[axis],
+                                     ContiguousStrides(out), 0, k));
+      }
+      start += out[axis];
+    }
+    if (start != in[axis]) return NodeError(node, "the parts do not cover the axis");
+    return absl::OkStatus();
+  }
 };
 
 class SliceKernel : public StridedCopyKernel {
@@ -393,6 +427,7 @@ std::unique_ptr<GpuKernel> MakeGpuTransposeKernel(OpType) {
   return std::make_unique<TransposeKernel>();
 }
 std::unique_ptr<GpuKernel> MakeGpuSliceKernel(OpType) { return std::make_unique<SliceKernel>(); }
+std::unique_ptr<GpuKernel> MakeGpuSplitKernel(OpType) { return std::make_unique<SplitKernel>(); }
 std::unique_ptr<GpuKernel> MakeGpuPadKernel(OpType) { return std::make_unique<PadKernel>(); }
 std::unique_ptr<GpuKernel> MakeGpuConcatKernel(OpType) { return std::make_unique<ConcatKernel>(); }
 std::unique_ptr<GpuKernel> MakeGpuExpandKernel(OpType) { return std::make_unique<ExpandKernel>(); }

@@ -19,6 +19,7 @@ std::unique_ptr<GpuKernel> MakeGpuWhereKernel(OpType op);      // elementwise_ke
 std::unique_ptr<GpuKernel> MakeGpuCopyKernel(OpType op);       // data_movement_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuTransposeKernel(OpType op);  // data_movement_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuSliceKernel(OpType op);      // data_movement_kernels.cc
+std::unique_ptr<GpuKernel> MakeGpuSplitKernel(OpType op);      // data_movement_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuPadKernel(OpType op);        // data_movement_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuConcatKernel(OpType op);     // data_movement_kernels.cc
 std::unique_ptr<GpuKernel> MakeGpuExpandKernel(OpType op);     // data_movement_kernels.cc

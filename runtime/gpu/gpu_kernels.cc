@@ -68,6 +68,7 @@ constexpr Entry kTable[] = {
     {OpType::kSign, MakeGpuUnaryKernel, true},
     {OpType::kSoftplus, MakeGpuUnaryKernel, true},
     {OpType::kLayerNormalization, MakeGpuLayerNormKernel, false},
+    {OpType::kSplit, MakeGpuSplitKernel, true},
     {OpType::kSqueeze, MakeGpuCopyKernel, true},
     {OpType::kSub, MakeGpuBinaryKernel, true},
     {OpType::kSum, MakeGpuBinaryKernel, true},

@@ -15,6 +15,7 @@ using ::sf::testing::OneNodeGraphBuilder;
 using ::sf::testing::RunKernel;
 using ::sf::testing::StatusIs;
 using ::sf::testing::Values;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -205,6 +206,34 @@ TEST(PadTest, ReflectWiderThanTheAxisAndHugePads) {
   EXPECT_THAT(run(5, 4, 12), ElementsAre(2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3));
   const int64_t huge = int64_t{1} << 50;  // even: lands on the period
   EXPECT_THAT(run(huge, 2 - huge, 5), ElementsAre(1, 2, 3, 2, 1));
+}
+
+TEST(SplitTest, SizesAlongAnAxis) {
+  // [2, 5, 2] split on axis 1 into 1, 0 and 4: rows of 2 elements per part.
+  std::vector<float> x(20);
+  for (int i = 0; i < 20; ++i) x[i] = static_cast<float>(i);
+  const auto g = OneNodeGraphBuilder(OpType::kSplit, "split")
+                     .Input(DataType::kFloat32, {2, 5, 2})
+                     .Output(DataType::kFloat32, {2, 1, 2})
+                     .Output(DataType::kFloat32, {2, 0, 2})
+                     .Output(DataType::kFloat32, {2, 4, 2})
+                     .Attr("axis", int64_t{-2})
+                     .Attr("split", std::vector<int64_t>{1, 0, 4})
+                     .Build();
+  ASSERT_OK_AND_ASSIGN(auto out, RunKernel(g, {Tensor::FromVector<float>({2, 5, 2}, x)}));
+  EXPECT_THAT(Values<float>(out[0]), ElementsAre(0, 1, 10, 11));
+  EXPECT_TRUE(Values<float>(out[1]).empty());
+  EXPECT_THAT(Values<float>(out[2]),
+              ElementsAre(2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 16, 17, 18, 19));
+  // Parts that do not cover the axis are refused, naming the node.
+  const auto bad = OneNodeGraphBuilder(OpType::kSplit, "split_bad")
+                       .Input(DataType::kInt64, {4})
+                       .Output(DataType::kInt64, {1})
+                       .Output(DataType::kInt64, {2})
+                       .Build();
+  EXPECT_THAT(RunKernel(bad, {Tensor::FromVector<int64_t>({4}, {1, 2, 3, 4})}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("split_bad"), HasSubstr("add up to 3"))));
 }
 
 TEST(PadTest, AxesAndNegativePads) {

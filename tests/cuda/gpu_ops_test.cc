@@ -113,6 +113,34 @@ TEST(GpuOpsTest, LayerNormalization) {
   }
 }
 
+TEST(GpuOpsTest, Split) {
+  SF_SKIP_WITHOUT_GPU();
+  std::mt19937 rng(14);
+  struct Case {
+    Dims x;
+    int64_t axis;
+    std::vector<int64_t> sizes;
+    DataType t;
+  };
+  for (const Case& c : std::vector<Case>{{{2, 5, 3}, 1, {1, 0, 4}, DataType::kFloat32},
+                                         {{6}, 0, {2, 2, 2}, DataType::kInt64},
+                                         {{4, 3, 8, 8}, -1, {3, 5}, DataType::kFloat32},
+                                         {{3, 7}, 0, {3}, DataType::kBool}}) {
+    OneNodeGraphBuilder b(OpType::kSplit, "split");
+    b.Input(c.t, c.x);
+    const int axis =
+        static_cast<int>(c.axis < 0 ? c.axis + static_cast<int64_t>(c.x.size()) : c.axis);
+    for (int64_t s : c.sizes) {
+      Dims y = c.x;
+      y[axis] = s;
+      b.Output(c.t, y);
+    }
+    auto g = b.Attr("axis", c.axis).Attr("split", c.sizes).Build();
+    ExpectGpuMatchesCpu(g.graph, {RandomTensor(c.t, c.x, rng, -5, 5)}, 0, 0,
+                        absl::StrCat("Split ", ShapeToString(c.x)));
+  }
+}
+
 TEST(GpuOpsTest, PowBroadcasts) {
   SF_SKIP_WITHOUT_GPU();
   std::mt19937 rng(12);

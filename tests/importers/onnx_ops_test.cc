@@ -488,6 +488,33 @@ TEST(OnnxOpsTest, ActivationAttributesAndPowExponent) {
   EXPECT_THAT(InferShapes(ig), StatusIs(kInvalid, AllOf(HasSubstr("ipow"), HasSubstr("float"))));
 }
 
+TEST(OnnxOpsTest, SplitSizesFromEachOpsetsForm) {
+  OpModel attr(11, "Split", {}, /*outputs=*/2);
+  SetInts(*attr.n, "split", {1, 1});
+  SetInt(*attr.n, "axis", 1);
+  ASSERT_OK_AND_ASSIGN(sf::Node a, attr.ImportNode());
+  EXPECT_THAT(Ints(a, "split"), ElementsAre(1, 1));
+  EXPECT_EQ(a.outputs.size(), 2u);
+  OpModel input(13, "Split", {"s"}, /*outputs=*/2);
+  input.b.Int64Initializer("s", {1, 2});
+  ASSERT_OK_AND_ASSIGN(sf::Node i, input.ImportNode());
+  EXPECT_THAT(Ints(i, "split"), ElementsAre(1, 2));
+  EXPECT_EQ(i.inputs.size(), 1u);
+  EXPECT_EQ(Int(i, "axis"), 0);
+  OpModel n18(18, "Split", {}, /*outputs=*/3);
+  SetInt(*n18.n, "num_outputs", 3);
+  ASSERT_OK_AND_ASSIGN(sf::Node n, n18.ImportNode());
+  EXPECT_EQ(Int(n, "ceil"), 1);
+  EXPECT_FALSE(n.attrs.Has("num_outputs"));
+  OpModel wrong(18, "Split", {}, /*outputs=*/2);
+  SetInt(*wrong.n, "num_outputs", 3);
+  EXPECT_THAT(wrong.Import(), StatusIs(kInvalid, HasSubstr("num_outputs 3 needs 3 outputs")));
+  OpModel computed(13, "Split", {"x"}, /*outputs=*/2);
+  EXPECT_THAT(computed.Import(), StatusIs(kInvalid, HasSubstr("must be a constant int64")));
+  OpModel old_input(11, "Split", {"x"}, /*outputs=*/2);
+  EXPECT_THAT(old_input.Import(), StatusIs(kInvalid, HasSubstr("split is an attribute")));
+}
+
 TEST(OnnxOpsTest, LayerNormalization) {
   OpModel m(18, "LayerNormalization", {"s", "b"});
   m.b.Initializer("s", {4}, {1, 1, 1, 1});

@@ -221,6 +221,15 @@ def run(path, inputs):
     args = [env[i] if i else None for i in node.input]
     while args and args[-1] is None:
       args.pop()
+    if node.op_type == "Split":
+      axis = at.get("axis", 0)
+      sizes = at.get("split", args[1] if len(args) > 1 else None)
+      if sizes is None:
+        sizes = [args[0].shape[axis] // len(node.output)] * len(node.output)
+      parts = np.split(args[0], np.cumsum(sizes)[:-1], axis=axis)
+      for name, part in zip(node.output, parts):
+        env[name] = part
+      continue
     if node.op_type == "Constant":
       out = numpy_helper.to_array(at["value"])
     elif node.domain == "sparseflow":
