@@ -90,7 +90,7 @@ absl::StatusOr<Target> Resolve(const FileContents& file) {
 absl::Status WriteTemporary(Target& t) {
   const std::string temp = absl::StrCat(t.path, ".tmp.", ::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("create", temp);
+  if (fd < 0) return ErrnoError("write", t.file->path);  // the name the caller gave
   t.temp = temp;  // from here on the caller removes it on failure
   FdCloser closer(fd);
   if (t.mode != 0644) ::fchmod(fd, t.mode);  // best effort: keep the replaced file's mode

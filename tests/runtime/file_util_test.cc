@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "tests/testing/cli_test_util.h"
 #include "tests/testing/status_matchers.h"
 
@@ -63,7 +64,8 @@ TEST(WriteFilesAtomicallyTest, OneFailureWritesNone) {
                                            {s.Path("no_such_dir/b.txt"), "B"}};
   const absl::Status st = WriteFilesAtomically(files);
   EXPECT_FALSE(st.ok());
-  EXPECT_THAT(st.message(), HasSubstr("no_such_dir/b.txt"));
+  EXPECT_THAT(st.message(),
+              HasSubstr(absl::StrCat("cannot write '", s.Path("no_such_dir/b.txt"), "'")));
   EXPECT_EQ(ReadTextFile(s.Path("a.txt")), "old");
   EXPECT_EQ(FilesIn(s.dir()), (std::vector<std::string>{"a.txt"}));
 }
