@@ -75,11 +75,14 @@ absl::StatusOr<Target> Resolve(const FileContents& file) {
     return ErrnoError("stat", file.path);
   }
   if (S_ISLNK(st.st_mode)) {
-    std::error_code ec;
-    const fs::path target = fs::canonical(file.path, ec);
-    SF_CHECK_ARG(!ec, "'", file.path, "' is a symbolic link to nothing (", ec.message(), ")");
-    t.path = target.string();
-    if (::stat(t.path.c_str(), &st) != 0) return ErrnoError("stat", t.path);
+    SF_CHECK_ARG(::stat(file.path.c_str(), &st) == 0, "'", file.path,
+                 "' is a symbolic link to nothing");
+    if (S_ISREG(st.st_mode)) {  // replace the file it names (not the link)
+      std::error_code ec;
+      const fs::path target = fs::canonical(file.path, ec);
+      if (ec) return absl::InvalidArgumentError(absl::StrCat(file.path, ": ", ec.message()));
+      t.path = target.string();
+    }  // else a device or pipe (/dev/stdout): written in place through the link
   }
   SF_CHECK_ARG(!S_ISDIR(st.st_mode), "'", file.path, "' is a folder");
   t.in_place = !S_ISREG(st.st_mode);

@@ -87,6 +87,11 @@ TEST(WriteFilesAtomicallyTest, FollowsASymbolicLinkAndKeepsIt) {
   ASSERT_TRUE(WriteFileAtomically(s.Path("link.txt"), "new").ok());
   EXPECT_TRUE(fs::is_symlink(s.Path("link.txt")));
   EXPECT_EQ(ReadTextFile(s.Path("target.txt")), "new");
+  // A link to a device (as /dev/stdout is to a pipe or terminal) is written through.
+  fs::create_symlink("/dev/null", s.Path("to_null"));
+  ASSERT_TRUE(WriteFileAtomically(s.Path("to_null"), "x").ok());
+  EXPECT_TRUE(fs::is_symlink(s.Path("to_null")));
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
   fs::create_symlink(s.Path("nothing"), s.Path("dangling"));
   EXPECT_THAT(WriteFileAtomically(s.Path("dangling"), "x").message(),
               HasSubstr("symbolic link to nothing"));
