@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -187,8 +188,8 @@ absl::Status WriteFilesAtomically(std::span<const FileContents> files) {
   return absl::OkStatus();
 }
 
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view bytes) {
-  const FileContents file{path, std::string(bytes)};
+absl::Status WriteFileAtomically(const std::string& path, std::string bytes) {
+  const FileContents file{path, std::move(bytes)};
   return WriteFilesAtomically(std::span<const FileContents>(&file, 1));
 }
 

@@ -34,8 +34,9 @@ struct FileContents {
 // - The same regular file named twice is an error.
 // Errors name the path.
 absl::Status WriteFilesAtomically(std::span<const FileContents> files);
-// The same for one file.
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view bytes);
+// The same for one file (`bytes` taken by value: a caller that moves them in
+// writes a large tensor without a copy).
+absl::Status WriteFileAtomically(const std::string& path, std::string bytes);
 
 }  // namespace sf
 

@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 #include <span>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -416,7 +417,7 @@ absl::StatusOr<std::string> SerializeNpy(const Tensor& tensor) {
 
 absl::Status WriteNpy(const std::string& path, const Tensor& tensor) {
   SF_ASSIGN_OR_RETURN(std::string bytes, SerializeNpy(tensor));
-  return WriteFileAtomically(path, bytes);
+  return WriteFileAtomically(path, std::move(bytes));
 }
 
 }  // namespace sf

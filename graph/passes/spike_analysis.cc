@@ -278,12 +278,6 @@ SpikeAnalysis AnalyzeSpikes(const Graph& graph) {
     ValueId out = node.outputs[0];
     result.value_class[out] = outcome.cls;
     std::vector<int>& sources = result.spike_sources[out];
-    if (node.op == OpType::kSplit) {  // every part of a split keeps the class
-      for (size_t k = 1; k < node.outputs.size(); ++k) {
-        if (node.outputs[k] < 0 || node.outputs[k] >= graph.num_values()) continue;
-        result.value_class[node.outputs[k]] = outcome.cls;
-      }
-    }
     if (outcome.spike_source) {
       sources = {i};
       continue;
@@ -295,8 +289,10 @@ SpikeAnalysis AnalyzeSpikes(const Graph& graph) {
     }
     std::sort(sources.begin(), sources.end());
     sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+    // Every part of a Split (a pass-through, never a spike source) is as its input.
     for (size_t k = 1; node.op == OpType::kSplit && k < node.outputs.size(); ++k) {
       if (node.outputs[k] >= 0 && node.outputs[k] < graph.num_values()) {
+        result.value_class[node.outputs[k]] = outcome.cls;
         result.spike_sources[node.outputs[k]] = sources;
       }
     }

@@ -79,6 +79,11 @@ absl::StatusOr<Tensor> ConstantOfShapeValue(const Graph& graph, const Node& node
 
 absl::StatusOr<LayerNormGeometry> LayerNormGeometryOf(const Graph& graph, const Node& node) {
   SF_RETURN_IF_ERROR(CheckArity(node, 2, 3, 1, 1));
+  for (int i = 0; i < static_cast<int>(node.inputs.size()); ++i) {
+    if (HasInput(node, i) && InputType(graph, node, i) != DataType::kFloat32) {
+      return NodeError(node, "input ", i, " must be float32");
+    }
+  }
   SF_ASSIGN_OR_RETURN(std::vector<int64_t> x, InputDims(graph, node, 0));
   SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, 0));
   if (x != y || x.empty()) return NodeError(node, "Y must have X's shape");
@@ -105,6 +110,43 @@ absl::StatusOr<LayerNormGeometry> LayerNormGeometryOf(const Graph& graph, const 
     g.params[i - 1] = Product(p);
   }
   return g;
+}
+
+absl::StatusOr<SplitParts> SplitPartsOf(const Graph& graph, const Node& node) {
+  SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1 << 20));
+  SplitParts p;
+  SF_ASSIGN_OR_RETURN(p.x_dims, InputDims(graph, node, 0));
+  if (p.x_dims.empty()) return NodeError(node, "input must have rank >= 1");
+  SF_ASSIGN_OR_RETURN(int64_t axis_attr, node.attrs.GetIntOr("axis", 0));
+  SF_ASSIGN_OR_RETURN(p.axis,
+                      NormalizeAxis(node, axis_attr, static_cast<int64_t>(p.x_dims.size())));
+  int64_t sum = 0;
+  for (int k = 0; k < static_cast<int>(node.outputs.size()); ++k) {
+    SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, k));
+    std::vector<int64_t> expect = p.x_dims;
+    expect[p.axis] = y.size() == p.x_dims.size() ? y[p.axis] : -1;
+    if (y != expect || OutputType(graph, node, k) != InputType(graph, node, 0)) {
+      return NodeError(node, "output ", k, " ", ShapeToString(y), " is not a part of ",
+                       ShapeToString(p.x_dims), " along axis ", p.axis);
+    }
+    p.sizes.push_back(y[p.axis]);
+    sum += y[p.axis];
+  }
+  if (sum != p.x_dims[p.axis]) {
+    return NodeError(node, "the parts add up to ", sum, ", the axis has ", p.x_dims[p.axis]);
+  }
+  return p;
+}
+
+absl::StatusOr<ActivationParams> ActivationParamsOf(const Node& node) {
+  ActivationParams p;
+  if (node.op == OpType::kLeakyRelu || node.op == OpType::kElu || node.op == OpType::kHardSigmoid) {
+    SF_ASSIGN_OR_RETURN(p.alpha, node.attrs.GetFloat("alpha"));
+  }
+  if (node.op == OpType::kHardSigmoid) {
+    SF_ASSIGN_OR_RETURN(p.beta, node.attrs.GetFloat("beta"));
+  }
+  return p;
 }
 
 absl::StatusOr<int> NormalizeAxis(const Node& node, int64_t axis, int64_t rank) {

@@ -51,7 +51,25 @@ struct LayerNormGeometry {
   int64_t params[2] = {0, 0};
   float epsilon = 1e-5f;
 };
+// Also checks that X, Scale and B are float32 (both backends run it in float32).
 absl::StatusOr<LayerNormGeometry> LayerNormGeometryOf(const Graph& graph, const Node& node);
+
+// Split's parts: X's dims, the axis, and each output's extent along it; checks
+// that every output is X but for the axis, of X's type, and that the parts
+// cover the axis.
+struct SplitParts {
+  std::vector<int64_t> x_dims;
+  int axis = 0;
+  std::vector<int64_t> sizes;
+};
+absl::StatusOr<SplitParts> SplitPartsOf(const Graph& graph, const Node& node);
+
+// The float attributes of LeakyRelu and Elu (alpha) and HardSigmoid (alpha,
+// beta); zeros for the other ops.
+struct ActivationParams {
+  float alpha = 0.0f, beta = 0.0f;
+};
+absl::StatusOr<ActivationParams> ActivationParamsOf(const Node& node);
 int64_t Product(std::span<const int64_t> dims, size_t begin, size_t end);
 inline int64_t Product(std::span<const int64_t> dims) { return Product(dims, 0, dims.size()); }
 

@@ -129,11 +129,6 @@ class LayerNormKernel : public CpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node) override {
     label_ = NodeLabel(node);
-    for (int i = 0; i < static_cast<int>(node.inputs.size()); ++i) {
-      if (HasInput(node, i) && InputType(graph, node, i) != DataType::kFloat32) {
-        return NodeError(node, "input ", i, " must be float32");
-      }
-    }
     SF_ASSIGN_OR_RETURN(g_, LayerNormGeometryOf(graph, node));
     SF_ASSIGN_OR_RETURN(x_dims_, InputDims(graph, node, 0));
     return absl::OkStatus();

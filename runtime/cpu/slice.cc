@@ -112,34 +112,14 @@ class SplitKernel : public CpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node) override {
     label_ = NodeLabel(node);
-    SF_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1 << 20));
-    const DataType dtype = InputType(graph, node, 0);
-    dtype_ = dtype;
-    elem_ = SizeOf(dtype);
-    SF_ASSIGN_OR_RETURN(x_dims_, InputDims(graph, node, 0));
-    if (x_dims_.empty()) return NodeError(node, "input must have rank >= 1");
-    SF_ASSIGN_OR_RETURN(int64_t axis_attr, node.attrs.GetIntOr("axis", 0));
-    SF_ASSIGN_OR_RETURN(int axis,
-                        NormalizeAxis(node, axis_attr, static_cast<int64_t>(x_dims_.size())));
-    outer_ = Product(x_dims_, 0, axis);
-    inner_ = Product(x_dims_, axis + 1, x_dims_.size());
-    sizes_.clear();
-    int64_t sum = 0;
-    for (int k = 0; k < static_cast<int>(node.outputs.size()); ++k) {
-      SF_ASSIGN_OR_RETURN(std::vector<int64_t> y, OutputDims(graph, node, k));
-      std::vector<int64_t> expect = x_dims_;
-      expect[axis] = y.size() == x_dims_.size() ? y[axis] : -1;
-      if (y != expect || OutputType(graph, node, k) != dtype) {
-        return NodeError(node, "output ", k, " ", ShapeToString(y), " is not a part of ",
-                         ShapeToString(x_dims_), " along axis ", axis);
-      }
-      sizes_.push_back(y[axis]);
-      sum += y[axis];
-    }
-    if (sum != x_dims_[axis]) {
-      return NodeError(node, "the parts add up to ", sum, ", the axis has ", x_dims_[axis]);
-    }
-    axis_dim_ = x_dims_[axis];
+    SF_ASSIGN_OR_RETURN(SplitParts p, SplitPartsOf(graph, node));
+    dtype_ = InputType(graph, node, 0);
+    elem_ = SizeOf(dtype_);
+    outer_ = Product(p.x_dims, 0, p.axis);
+    inner_ = Product(p.x_dims, p.axis + 1, p.x_dims.size());
+    axis_dim_ = p.x_dims[p.axis];
+    x_dims_ = std::move(p.x_dims);
+    sizes_ = std::move(p.sizes);
     return absl::OkStatus();
   }
 

@@ -103,14 +103,7 @@ class UnaryKernel : public CpuKernel {
         if (dtype_ != DataType::kFloat32) return NodeError(node, "input must be float32");
         break;
     }
-    const bool has_alpha =
-        node.op == OpType::kLeakyRelu || node.op == OpType::kElu || node.op == OpType::kHardSigmoid;
-    if (has_alpha) {
-      SF_ASSIGN_OR_RETURN(alpha_, node.attrs.GetFloat("alpha"));
-      if (node.op == OpType::kHardSigmoid) {
-        SF_ASSIGN_OR_RETURN(beta_, node.attrs.GetFloat("beta"));
-      }
-    }
+    SF_ASSIGN_OR_RETURN(params_, ActivationParamsOf(node));
     return absl::OkStatus();
   }
 
@@ -136,7 +129,7 @@ class UnaryKernel : public CpuKernel {
         Map<bool>(x, y, [](bool v) { return !v; });
         return absl::OkStatus();
       default:
-        return ComputeFloatMath(label_.op, alpha_, beta_, x, y);
+        return ComputeFloatMath(label_.op, params_.alpha, params_.beta, x, y);
     }
   }
   // Elementwise: y[i] = f(x[i]).
@@ -146,7 +139,7 @@ class UnaryKernel : public CpuKernel {
   Node label_;
   DataType dtype_ = DataType::kUndefined;
   std::vector<int64_t> dims_;
-  float alpha_ = 0.0f, beta_ = 0.0f;  // LeakyRelu, Elu, HardSigmoid
+  ActivationParams params_;  // LeakyRelu, Elu, HardSigmoid
 };
 
 // Clip(x, [min], [max]) on float32; the bounds are scalar inputs read at Compute.

@@ -91,13 +91,8 @@ class UnaryKernel : public GpuKernel {
     if (!ok || OutputType(graph, node, 0) != type_) {
       return NodeError(node, "unsupported element type ", ToString(type_), " on CUDA");
     }
-    if (node.op == OpType::kLeakyRelu || node.op == OpType::kElu ||
-        node.op == OpType::kHardSigmoid) {
-      SF_ASSIGN_OR_RETURN(params_.alpha, node.attrs.GetFloat("alpha"));
-      if (node.op == OpType::kHardSigmoid) {
-        SF_ASSIGN_OR_RETURN(params_.beta, node.attrs.GetFloat("beta"));
-      }
-    }
+    SF_ASSIGN_OR_RETURN(ActivationParams p, ActivationParamsOf(node));
+    params_ = cuda::UnaryParams{p.alpha, p.beta};
     return absl::OkStatus();
   }
   absl::Status Enqueue(const GpuRunContext& ctx, std::span<const void* const> in,

@@ -128,11 +128,6 @@ class SoftmaxKernel : public GpuKernel {
 class LayerNormKernel : public GpuKernel {
  public:
   absl::Status Prepare(const Graph& graph, const Node& node, const GpuPrepareContext&) override {
-    for (int i = 0; i < static_cast<int>(node.inputs.size()); ++i) {
-      if (HasInput(node, i) && InputType(graph, node, i) != DataType::kFloat32) {
-        return NodeError(node, "input ", i, " must be float32 on CUDA");
-      }
-    }
     SF_ASSIGN_OR_RETURN(g_, LayerNormGeometryOf(graph, node));
     return absl::OkStatus();
   }
